@@ -1,0 +1,42 @@
+"""``python -m geo export``: write layers for QGIS/ArcGIS."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import geopandas as gpd
+
+from geo.crs import EXPORT_CRS, WGS84
+from geo.export import FORMATS, export_layers
+from layers import load_districts, load_metro, load_parcels, load_places, load_zones
+
+NAME = "export"
+HELP = "Export layers as GeoJSON (RFC 7946), GeoPackage, Shapefile (zip) or CSV (WKT), in WGS84, CGCS2000 or CGCS2000 GK."
+
+#: The layers one can export, by name (``all`` = every one).
+LAYERS = {"parcels": load_parcels, "zones": load_zones, "places": load_places,
+          "districts": load_districts, "metro": load_metro}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the command."""
+    parser.add_argument("--layer", choices=[*LAYERS, "all"], default="all", help="layer to export (default: all)")
+    parser.add_argument("--format", choices=list(FORMATS), required=True, help="file format")
+    parser.add_argument("--crs", choices=list(EXPORT_CRS), default=WGS84, help="coordinate system (default: EPSG:4326)")
+    parser.add_argument("-o", "--output", required=True, type=Path, help="output path (suffix is set by the format)")
+
+
+def selected(layer: str) -> dict[str, gpd.GeoDataFrame]:
+    """The layers named by ``--layer``."""
+    names = list(LAYERS) if layer == "all" else [layer]
+    return {name: LAYERS[name]() for name in names}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the file and say where."""
+    layers = selected(args.layer)
+    path = export_layers(layers, fmt=args.format, crs=args.crs, path=args.output)
+    counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in layers.items())
+    print(f"wrote {path} ({args.format}, {args.crs}; features: {counts})")
+    return 0

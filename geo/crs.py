@@ -1,0 +1,125 @@
+"""Coordinate reference systems used by the project, and the GCJ-02 shift.
+
+Storage is WGS84 lon/lat (EPSG:4326). Users also ask for CGCS2000 geographic
+(EPSG:4490, whose official axis order is lat/lon: we always use ``always_xy``)
+and CGCS2000 3-degree Gauss–Krüger CM 105E (EPSG:4544, easting without zone
+prefix). Gaode and Tencent web tiles are drawn in GCJ-02, an obfuscated datum
+offset by roughly 470–500 m around the High-tech Zone; overlays drawn on them
+must be shifted with :func:`wgs84_to_gcj02`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Final
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError as _PyprojCRSError
+
+from geo.errors import CRSError
+
+WGS84: Final = "EPSG:4326"
+CGCS2000: Final = "EPSG:4490"
+CGCS2000_GK_CM105: Final = "EPSG:4544"
+WEB_MERCATOR: Final = "EPSG:3857"
+
+#: Centre of the High-tech Zone (lon, lat), used to centre the equal-area projection.
+ZONE_CENTRE: Final = (106.33, 29.55)
+
+#: Lambert azimuthal equal-area on the CGCS2000 (GRS80) ellipsoid, centred on
+#: the zone: areas in it equal ellipsoidal areas (to < 0.001 % at this extent)
+#: and it can be computed vectorised, unlike per-polygon geodesic area.
+EQUAL_AREA: Final = (
+    f"+proj=laea +lat_0={ZONE_CENTRE[1]} +lon_0={ZONE_CENTRE[0]} "
+    "+x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs +type=crs"
+)
+
+#: CRSs a user may export to, with bilingual labels.
+EXPORT_CRS: Final[dict[str, tuple[str, str]]] = {
+    WGS84: ("WGS84 经纬度", "WGS84 lon/lat"),
+    CGCS2000: ("CGCS2000 经纬度", "CGCS2000 lon/lat"),
+    CGCS2000_GK_CM105: ("CGCS2000 高斯-克吕格 3度带 中央经线105°E", "CGCS2000 Gauss–Krüger 3° CM 105E"),
+}
+
+
+def parse_crs(value: str | int | CRS, *, source: str = "CRS") -> CRS:
+    """Return a :class:`pyproj.CRS` for ``value`` or raise :class:`CRSError`.
+
+    Accepts ``"EPSG:4544"``, ``4544``, WKT or a proj string.
+    """
+    if isinstance(value, CRS):
+        return value
+    try:
+        return CRS.from_user_input(value)
+    except (_PyprojCRSError, TypeError, ValueError) as exc:
+        raise CRSError(
+            f"{value!r} is not a coordinate reference system pyproj knows ({exc})",
+            source=source,
+            fix="Give an EPSG code such as EPSG:4326, EPSG:4490 or EPSG:4544",
+        ) from None
+
+
+@lru_cache(maxsize=64)
+def transformer(src: str, dst: str) -> Transformer:
+    """A cached lon/lat-ordered transformer between two CRS strings."""
+    return Transformer.from_crs(parse_crs(src), parse_crs(dst), always_xy=True)
+
+
+# --- GCJ-02 ---------------------------------------------------------------
+# The published GCJ-02 forward formula (Krasovsky ellipsoid parameters); the
+# inverse is found by fixed-point iteration, accurate to ~1e-7 degrees.
+_A: Final = 6378245.0
+_EE: Final = 0.00669342162296594323
+
+
+def _delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = lon - 105.0, lat - 35.0
+    pi = np.pi
+    common = (20 * np.sin(6 * x * pi) + 20 * np.sin(2 * x * pi)) * 2 / 3
+    dlat = (-100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x)) + common
+            + (20 * np.sin(y * pi) + 40 * np.sin(y / 3 * pi)) * 2 / 3
+            + (160 * np.sin(y / 12 * pi) + 320 * np.sin(y * pi / 30)) * 2 / 3)
+    dlon = (300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x)) + common
+            + (20 * np.sin(x * pi) + 40 * np.sin(x / 3 * pi)) * 2 / 3
+            + (150 * np.sin(x / 12 * pi) + 300 * np.sin(x / 30 * pi)) * 2 / 3)
+    radlat = lat / 180 * pi
+    magic = 1 - _EE * np.sin(radlat) ** 2
+    sqrtmagic = np.sqrt(magic)
+    dlat = dlat * 180 / ((_A * (1 - _EE)) / (magic * sqrtmagic) * pi)
+    dlon = dlon * 180 / (_A / sqrtmagic * np.cos(radlat) * pi)
+    return dlon, dlat
+
+
+def wgs84_to_gcj02(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shift WGS84 lon/lat arrays to GCJ-02 (as Gaode/Tencent tiles are drawn)."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    dlon, dlat = _delta(lon, lat)
+    return lon + dlon, lat + dlat
+
+
+def gcj02_to_wgs84(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Invert :func:`wgs84_to_gcj02` by iteration (error below 1e-7 degrees)."""
+    glon, glat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    wlon, wlat = glon.copy(), glat.copy()
+    for _ in range(30):
+        slon, slat = wgs84_to_gcj02(wlon, wlat)
+        elon, elat = slon - glon, slat - glat
+        wlon, wlat = wlon - elon, wlat - elat
+        if max(np.max(np.abs(elon), initial=0.0), np.max(np.abs(elat), initial=0.0)) < 1e-10:
+            break
+    return wlon, wlat
+
+
+def shift_geometries(geoms: np.ndarray, *, to: str) -> np.ndarray:
+    """Shift shapely geometries between WGS84 and GCJ-02 (``to='gcj02'|'wgs84'``)."""
+    fn = {"gcj02": wgs84_to_gcj02, "wgs84": gcj02_to_wgs84}.get(to)
+    if fn is None:
+        raise CRSError(f"unknown shift target {to!r}", source="shift_geometries", fix="Use 'gcj02' or 'wgs84'")
+
+    def _apply(coords: np.ndarray) -> np.ndarray:
+        x, y = fn(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(np.asarray(geoms), _apply)

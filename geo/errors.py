@@ -1,0 +1,78 @@
+"""Error types of the engine.
+
+Every failure a user can cause (a bad file, a bad argument, an unknown CRS)
+raises a subclass of :class:`GeoError`, which is a ``ValueError``. Each carries
+three parts, so that pages and the CLI can show one clear sentence without a
+traceback: *what* file or input, *what* is wrong, and *how* to fix it.
+"""
+
+from __future__ import annotations
+
+
+class GeoError(ValueError):
+    """Base class of all errors raised by ``geo`` for user-caused problems.
+
+    Parameters
+    ----------
+    problem
+        What is wrong, as a sentence fragment (no trailing period needed).
+    source
+        The file, layer or argument the problem is in (shown first).
+    fix
+        What the user can do about it.
+    """
+
+    def __init__(self, problem: str, *, source: str | None = None, fix: str | None = None) -> None:
+        self.problem = problem.rstrip(". ")
+        self.source = source
+        self.fix = fix
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """One line: ``source: problem. fix``."""
+        head = f"{self.source}: {self.problem}" if self.source else self.problem
+        return f"{head}. {self.fix}" if self.fix else f"{head}."
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.message
+
+
+class UsageError(GeoError):
+    """A command-line argument or API option is not one we accept."""
+
+
+class DataError(GeoError):
+    """The project's own data files (data/) are missing or inconsistent."""
+
+
+class CRSError(GeoError):
+    """A coordinate reference system is missing, unknown or unsuitable."""
+
+
+class AreaError(GeoError):
+    """Area was asked for in units that cannot give a true area (e.g. degrees)."""
+
+
+class ExportError(GeoError):
+    """A layer could not be written in the requested format or CRS."""
+
+
+class InputFileError(GeoError):
+    """A user's file cannot be read (format, size, archive, encoding, content)."""
+
+
+class UnsupportedFormatError(InputFileError):
+    """The file's content is not one of the formats we read."""
+
+
+class FileTooLargeError(InputFileError):
+    """The file (or an archive member, unpacked) exceeds the size limit."""
+
+
+class UnsafeArchiveError(InputFileError):
+    """A zip/KMZ archive has unsafe paths or unpacks to far more than it packs."""
+
+
+class GeometryError(InputFileError):
+    """The file's geometry cannot be used (none, non-finite, far outside China)."""

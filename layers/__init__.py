@@ -1,0 +1,22 @@
+"""This plan's layers: each loader reads ``data/`` into a (Geo)DataFrame.
+
+Loaders validate the files against the schemas in :mod:`layers.schema` and
+raise :class:`geo.errors.DataError` naming the file and column when they do
+not fit. See each loader for the columns it returns.
+"""
+
+from layers.context import load_districts, load_metro, load_places
+from layers.parcels import load_parcels, load_zones
+from layers.plan import load_projects, load_targets, load_tracks, load_zone_table
+
+__all__ = [
+    "load_districts",
+    "load_metro",
+    "load_parcels",
+    "load_places",
+    "load_projects",
+    "load_targets",
+    "load_tracks",
+    "load_zone_table",
+    "load_zones",
+]

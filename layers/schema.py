@@ -1,0 +1,89 @@
+"""Column schemas of the plan's layers, and their validation.
+
+A schema maps column name to a pandas dtype. Validation collects every
+problem in a file (missing columns, bad values) before failing once, so a
+maintainer editing ``data/`` sees them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+
+from geo.errors import DataError
+
+DATA_DIR: Final = Path(__file__).resolve().parents[1] / "data"
+
+TRACK_IDS: Final = ("rd", "software", "testing", "digital", "fintech")
+ZONE_IDS: Final = ("core", "rd-circle", "uc-circle", "jinfeng", "xiyong")
+
+TRACKS: Final = {
+    "track_id": "string", "name_zh": "string", "name_en": "string",
+    "table": "string", "color": "string", "section": "string",
+}
+PROJECTS: Final = {
+    "project_id": "string", "table": "Int64", "row": "Int64", "track_id": "string",
+    "name_zh": "string", "name_en": "string", "region_zh": "string", "function_zh": "string",
+    "area_mu": "Float64", "area_note": "string", "output_yi": "Float64", "zone_id": "string",
+    "zone_basis": "string", "anchor_zh": "string", "source": "string",
+}
+TARGETS: Final = {
+    "target_id": "string", "scope": "string", "key": "string", "metric": "string",
+    "component": "string", "value": "Float64", "value_max": "Float64", "unit": "string",
+    "comparator": "string", "year": "string", "section": "string", "quote": "string",
+}
+ZONES: Final = {
+    "zone_id": "string", "name_zh": "string", "name_en": "string", "kind": "string",
+    "structure_zh": "string", "focus_tracks": "string", "anchors_zh": "string",
+    "description_zh": "string", "source": "string",
+}
+PLACES: Final = {
+    "name_zh": "string", "name_en": "string", "kind": "string", "lon_wgs84": "Float64",
+    "lat_wgs84": "Float64", "district": "string", "source": "string",
+    "confidence": "string", "note": "string",
+}
+#: Attributes every parcel feature carries besides the project's columns.
+PARCEL_EXTRA: Final = {"geometry_basis": "string", "measured_mu": "Float64"}
+
+
+def read_csv(path: Path, schema: dict[str, str]) -> pd.DataFrame:
+    """Read a UTF-8 CSV of ours and cast it to ``schema``.
+
+    Raises
+    ------
+    DataError
+        Listing every missing column and every value that cannot be cast.
+    """
+    if not path.exists():
+        raise DataError("file is missing", source=str(path), fix="Restore it from git (git checkout -- data/)")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    return cast(frame, schema, source=str(path))
+
+
+def cast(frame: pd.DataFrame, schema: dict[str, str], *, source: str) -> pd.DataFrame:
+    """Cast ``frame``'s columns to ``schema``; empty strings become missing (NA)."""
+    problems = [f"missing column {c!r}" for c in schema if c not in frame.columns]
+    out = frame.copy()
+    for col, dtype in schema.items():
+        if col not in out.columns:
+            continue
+        values = out[col].astype("string").str.strip().replace("", pd.NA)
+        if dtype == "string":
+            out[col] = values
+            continue
+        numeric = pd.to_numeric(values, errors="coerce")
+        bad = values.notna() & numeric.isna()
+        problems += [f"{col} row {i + 2}: {v!r} is not a number" for i, v in values[bad].items()]
+        out[col] = numeric.round().astype(dtype) if dtype == "Int64" else numeric.astype(dtype)
+    if problems:
+        raise DataError("; ".join(problems), source=source, fix="Correct the file (see data/README.md)")
+    return out[list(schema) + [c for c in out.columns if c not in schema]]
+
+
+def check_values(frame: pd.DataFrame, column: str, allowed: tuple[str, ...], *, source: str) -> None:
+    """Raise :class:`DataError` if ``column`` holds values outside ``allowed`` (NA allowed)."""
+    bad = sorted(set(frame[column].dropna()) - set(allowed))
+    if bad:
+        raise DataError(f"{column} has unknown values {bad}", source=source, fix=f"Use one of {list(allowed)}")

@@ -1,0 +1,1 @@
+"""Scripts that (re)build the committed data files; not imported by the app."""
