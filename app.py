@@ -1,0 +1,51 @@
+"""Entry point of the explorer: ``streamlit run app.py``.
+
+Draws the shared sidebar once (language, basemap, filters; see ``ui/``),
+restores a shared link's view from the URL, runs the chosen page and writes
+the view back to the URL so the address bar always holds a shareable link.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from geo.errors import GeoError
+from ui import sidebar, state
+from ui.i18n import t
+
+HERE = Path(__file__).resolve().parent
+
+#: Pages in menu order: (file, label key, url path, icon). Pages written by
+#: other parts of the project (check, raster) are listed once they exist.
+PAGES = (
+    ("pages/map.py", "nav_map", "map", ":material/map:"),
+    ("pages/totals.py", "nav_totals", "totals", ":material/functions:"),
+    ("pages/parcels.py", "nav_parcels", "parcels", ":material/table:"),
+    ("pages/check.py", "nav_check", "check", ":material/rule:"),
+    ("pages/raster.py", "nav_raster", "raster", ":material/layers:"),
+    ("pages/export.py", "nav_export", "export", ":material/download:"),
+    ("pages/about.py", "nav_about", "about", ":material/info:"),
+)
+
+st.set_page_config(page_title="重庆高新区 · High-tech Zone", page_icon=str(HERE / "static" / "favicon.png"), layout="wide")
+
+try:
+    ignored = state.restore_from_url(sidebar.choices())
+    pages = [
+        st.Page(path, title=t(label), url_path=url, icon=icon, default=(url == "map"))
+        for path, label, url, icon in PAGES
+        if (HERE / path).is_file()
+    ]
+    sidebar.render()
+    nav = st.navigation(pages)
+except GeoError as exc:
+    st.error(f"{t('data_error')}: {exc}")
+    st.stop()
+
+if ignored:
+    st.warning(t("url_ignored", items=", ".join(ignored)))
+state.write_to_url()
+nav.run()
+state.write_to_url()

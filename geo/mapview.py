@@ -1,0 +1,336 @@
+"""Build the explorer's Folium map from the plan's layers.
+
+Design choices, each measured or forced by the environment:
+
+- Every layer is one :class:`GeoLayer`: its features carry a palette key
+  (``_c``) and a small JS function colours them from that key. Folium's
+  per-feature ``style_function`` compiles to one JS ``case`` per feature,
+  evaluated per feature (O(N²)); this is O(N).
+- ``prefer_canvas`` and coordinates rounded to 6 decimals (~0.1 m) keep large
+  layers fast to ship and draw.
+- JS/CSS come from ``static/vendor`` (:mod:`geo.mapassets`), never a CDN, and
+  the ``none`` basemap draws no tiles: the map works with no internet.
+- On Gaode tiles (GCJ-02) every overlay is shifted (:mod:`geo.basemaps`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from folium.template import Template
+
+from geo.area import M2_PER_MU
+from geo.basemaps import get_basemap
+from geo.crs import shift_geometries
+from geo.errors import UsageError
+from geo.mapassets import ASSET_BASE, localise_assets
+from geo.views import colour_keys, palette
+
+#: Map labels (layer names, tooltip fields) as ``key: (zh, en)``.
+TEXT: Final[dict[str, tuple[str, str]]] = {
+    "zones": ("一核双圈两片", "Core, circles and zones"),
+    "parcels": ("地块", "parcels"),
+    "points": ("项目点位（面积未知）", "Project points (area unknown)"),
+    "places": ("地名", "Places"),
+    "districts": ("行政区", "Districts"),
+    "metro": ("轨道交通（示意）", "Metro lines (schematic)"),
+    "area": ("用地", "Land"),
+    "output": ("产值", "Output"),
+    "mu": ("亩", "mu"),
+    "yi": ("亿元", "100m CNY"),
+    "unknown": ("未列明", "not stated"),
+    "status": ("状态", "Status"),
+    "indicative": ("地块位置与形状为示意", "Parcel positions and shapes are indicative"),
+}
+
+#: Display precision of coordinates shipped to the browser (degrees, ~0.1 m).
+COORD_GRID: Final = 1e-6
+
+CENTRE: Final = (29.58, 106.33)
+
+_LAYER_JS = Template(
+    """
+    {% macro script(this, kwargs) %}
+    var {{ this.get_name() }} = (function () {
+        var palette = {{ this.palette_json }};
+        var base = {{ this.base_json }};
+        var fields = {{ this.fields_json }};
+        var selected = {{ this.selected_json }};
+        function esc(s) {
+            return String(s).replace(/[&<>"]/g, function (c) {
+                return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c];
+            });
+        }
+        function style(f) {
+            var c = palette[f.properties._c] || base.color;
+            var s = Object.assign({}, base, {color: c, fillColor: c});
+            if (selected !== null && f.properties.project_id === selected) {
+                s.weight = 4; s.color = "#000000"; s.fillOpacity = 0.85; s.dashArray = null;
+            }
+            return s;
+        }
+        function tip(f) {
+            var p = f.properties, out = [];
+            fields.forEach(function (t) {
+                var v = p[t[0]];
+                if (v === null || v === undefined || v === "") { v = t[3]; }
+                else if (typeof v === "number") { v = v.toLocaleString("en", {maximumFractionDigits: 1}) + t[2]; }
+                out.push(t[1] ? "<b>" + esc(t[1]) + "</b> " + esc(v) : "<b>" + esc(v) + "</b>");
+            });
+            return out.join("<br>");
+        }
+        return L.geoJson({{ this.data_json }}, {
+            style: style,
+            attribution: {{ this.attribution_json }},
+            pointToLayer: function (f, ll) { return L.circleMarker(ll, {radius: base.radius}); },
+            onEachFeature: function (f, layer) {
+                if (fields.length) { layer.bindTooltip(function () { return tip(f); }, {sticky: true}); }
+            }
+        });
+    })();
+    {% endmacro %}
+    """
+)
+
+
+def _js(value: object) -> str:
+    """JSON safe to embed in a <script> (no ``</script>`` breakout)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+def feature_collection(
+    layer: gpd.GeoDataFrame, *, columns: Sequence[str], shift: str | None = None
+) -> dict:
+    """A GeoJSON FeatureCollection of ``layer`` with only ``columns`` as properties.
+
+    Coordinates are rounded to 6 decimals; missing values become ``null``
+    (never 0: "——" in the plan is unknown, not zero).
+    """
+    geoms = np.asarray(layer.geometry.values)
+    if shift is not None:
+        geoms = shift_geometries(geoms, to=shift)
+    geoms = shapely.set_precision(geoms, COORD_GRID, mode="pointwise")
+    props = pd.DataFrame(layer[list(columns)]).astype(object)
+    props = props.where(props.notna(), None)
+    records = props.to_dict(orient="records")
+    features = [
+        {"type": "Feature", "properties": rec, "geometry": json.loads(shapely.to_geojson(geom))}
+        for rec, geom in zip(records, geoms)
+        if geom is not None and not shapely.is_empty(geom)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+class GeoLayer(folium.map.Layer):
+    """A GeoJSON overlay coloured in JS from each feature's ``_c`` property.
+
+    Parameters
+    ----------
+    data
+        FeatureCollection whose features have a ``_c`` property (palette key).
+    name
+        Name in the layer control.
+    palette
+        Colour of each ``_c`` value.
+    fields
+        Tooltip rows as ``(property, label, unit, text if missing)``.
+    style
+        Leaflet path options (``color`` is the fallback colour, ``radius``
+        the radius of point features).
+    selected
+        ``project_id`` drawn highlighted.
+    """
+
+    _template = _LAYER_JS
+
+    def __init__(
+        self,
+        data: dict,
+        *,
+        name: str,
+        palette: Mapping[str, str],
+        fields: Sequence[tuple[str, str, str, str]] = (),
+        style: Mapping[str, object] | None = None,
+        selected: str | None = None,
+        attribution: str = "",
+        show: bool = True,
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "GeoLayer"
+        self.data = data
+        self.data_json = _js(data)
+        self.palette_json = _js(dict(palette))
+        base = {"color": "#555555", "weight": 1.5, "opacity": 0.9, "fillOpacity": 0.45, "radius": 6}
+        self.base_json = _js({**base, **(style or {})})
+        self.fields_json = _js([list(f) for f in fields])
+        self.selected_json = _js(selected)
+        self.attribution_json = _js(attribution)
+
+    def feature_count(self) -> int:
+        """Number of features the layer draws."""
+        return len(self.data["features"])
+
+
+def _t(key: str, lang: str) -> str:
+    zh, en = TEXT[key]
+    return zh if lang == "zh" else en
+
+
+def _name_columns(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Add ``_name``: the name in the chosen language with the other beside it."""
+    first, second = ("name_zh", "name_en") if lang == "zh" else ("name_en", "name_zh")
+    out = frame.copy()
+    a, b = out[first].fillna("").astype(str), out[second].fillna("").astype(str)
+    out["_name"] = np.where(b != "", a + " · " + b, a)
+    return out
+
+
+def _add_basemap(m: folium.Map, key: str, *, tile_keys: Mapping[str, str]) -> None:
+    basemap = get_basemap(key)
+    if basemap.tiles is None:
+        return
+    secret = tile_keys.get(basemap.key_name, "") if basemap.key_name else ""
+    if basemap.key_name and not secret:
+        raise UsageError(
+            f"the {basemap.name_en} basemap needs a key",
+            source=basemap.key_name,
+            fix=f"Set {basemap.key_name} in the environment or in .streamlit/secrets.toml",
+        )
+    for i, url in enumerate((basemap.tiles, *basemap.overlays)):
+        folium.TileLayer(
+            tiles=url.replace("{key}", secret),
+            attr=basemap.attribution,
+            name=basemap.name_zh if i == 0 else f"{basemap.name_zh} ({i})",
+            subdomains=basemap.subdomains or "abc",
+            max_zoom=basemap.max_zoom,
+            overlay=i > 0,
+            control=False,
+        ).add_to(m)
+
+
+def build_map(
+    *,
+    parcels: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    tracks: pd.DataFrame,
+    places: gpd.GeoDataFrame | None = None,
+    districts: gpd.GeoDataFrame | None = None,
+    metro: gpd.GeoDataFrame | None = None,
+    basemap: str = "osm",
+    colour_by: str = "track",
+    lang: str = "zh",
+    selected: str | None = None,
+    tile_keys: Mapping[str, str] | None = None,
+    asset_base: str = ASSET_BASE,
+    controls: bool = True,
+) -> folium.Map:
+    """The explorer's map: zones, parcels by track, project points and context.
+
+    Parameters
+    ----------
+    parcels, zones, tracks, places, districts, metro
+        Layers as :mod:`layers` loads them (WGS84); context layers optional.
+    basemap
+        A key of :data:`geo.basemaps.BASEMAPS`; Gaode shifts every overlay to GCJ-02.
+    colour_by
+        ``track``, ``zone`` or ``output_per_mu`` (see :func:`geo.views.colour_keys`).
+    lang
+        ``zh`` or ``en``: layer names, tooltips, and which name comes first.
+    selected
+        ``project_id`` to highlight and centre on.
+    tile_keys
+        Keys for basemaps that need one (``{"TIANDITU_KEY": ...}``).
+    asset_base
+        URL of ``static/vendor`` as the map's page sees it.
+    controls
+        Add measure (mu), fullscreen and minimap controls.
+    """
+    shift = get_basemap(basemap).shift
+    m = folium.Map(location=CENTRE, zoom_start=12, tiles=None, prefer_canvas=True, control_scale=True)
+    _add_basemap(m, basemap, tile_keys=tile_keys or {})
+    unknown = _t("unknown", lang)
+    note = _t("indicative", lang)
+
+    z = _name_columns(zones, lang)
+    z["_c"] = z["zone_id"].astype(str)
+    GeoLayer(
+        feature_collection(z, columns=["zone_id", "_name", "_c"], shift=shift),
+        name=_t("zones", lang), palette=palette("zone", tracks=tracks),
+        fields=[("_name", "", "", unknown)],
+        style={"weight": 2, "fillOpacity": 0.08, "dashArray": "6 4"}, attribution=note,
+    ).add_to(m)
+
+    p = _name_columns(parcels, lang)
+    p["_c"] = colour_keys(p, by=colour_by)
+    cols = ["project_id", "track_id", "zone_id", "_name", "area_mu", "output_yi", "_c"]
+    fields = [
+        ("_name", "", "", unknown),
+        ("area_mu", _t("area", lang), " " + _t("mu", lang), unknown),
+        ("output_yi", _t("output", lang), " " + _t("yi", lang), unknown),
+    ]
+    colours = palette(colour_by, tracks=tracks)
+    is_point = p.geometry.geom_type == "Point"
+    for _, track in tracks.iterrows():
+        subset = p[(p["track_id"] == track["track_id"]) & ~is_point]
+        label = f"{track['name_zh'] if lang == 'zh' else track['name_en']} {_t('parcels', lang)}"
+        GeoLayer(
+            feature_collection(subset, columns=cols, shift=shift), name=label, palette=colours,
+            fields=fields, selected=selected, attribution=note,
+        ).add_to(m)
+    GeoLayer(
+        feature_collection(p[is_point], columns=cols, shift=shift), name=_t("points", lang),
+        palette=colours, fields=fields, selected=selected, style={"radius": 8, "fillOpacity": 0.8},
+    ).add_to(m)
+
+    context = (
+        (places, "places", {"color": "#333333", "radius": 3, "weight": 1, "fillOpacity": 0.9}, False),
+        (districts, "districts", {"color": "#666666", "weight": 1, "fillOpacity": 0.0, "dashArray": "2 4"}, True),
+        (metro, "metro", {"color": "#444444", "weight": 3, "dashArray": "8 6"}, True),
+    )
+    for frame, key, style, show in context:
+        if frame is None or frame.empty:
+            continue
+        c = _name_columns(frame, lang)
+        c["_c"] = key
+        GeoLayer(
+            feature_collection(c, columns=["_name", "_c"], shift=shift), name=_t(key, lang),
+            palette={}, fields=[("_name", "", "", unknown)], style=style, show=show,
+        ).add_to(m)
+
+    focus = parcels[parcels["project_id"] == selected] if selected else parcels.iloc[0:0]
+    bounds_from = focus if not focus.empty else zones
+    minx, miny, maxx, maxy = bounds_from.total_bounds
+    if shift is not None:
+        corners = shift_geometries(np.array([shapely.Point(minx, miny), shapely.Point(maxx, maxy)]), to=shift)
+        minx, miny, maxx, maxy = shapely.total_bounds(corners)
+    m.fit_bounds([[miny, minx], [maxy, maxx]], max_zoom=15)
+
+    if controls:
+        _add_controls(m, basemap=basemap, lang=lang)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return localise_assets(m, base=asset_base)
+
+
+def _add_controls(m: folium.Map, *, basemap: str, lang: str) -> None:
+    """Measure (areas in mu), fullscreen and, when there are tiles, a minimap."""
+    mu = {"factor": 1.0 / M2_PER_MU, "display": _t("mu", lang), "decimals": 1}
+    folium.plugins.MeasureControl(
+        position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
+        primary_area_unit="mu", secondary_area_unit="hectares",
+        units={"mu": mu}, localization="cn" if lang == "zh" else "en",
+    ).add_to(m)
+    folium.plugins.Fullscreen(position="topleft").add_to(m)
+    tiles = get_basemap(basemap)
+    if tiles.tiles is not None and tiles.key_name is None:
+        folium.plugins.MiniMap(
+            tile_layer=folium.TileLayer(tiles=tiles.tiles, attr=tiles.attribution, subdomains=tiles.subdomains or "abc"),
+            toggle_display=True, zoom_level_offset=-5,
+        ).add_to(m)

@@ -1,0 +1,118 @@
+"""栅格叠加 / Raster overlay: a user's GeoTIFF over the zones and parcels, and the allocation raster.
+
+The page only composes widgets: reading the GeoTIFF (in a temporary folder),
+reprojecting and colouring it is :mod:`geo.raster_overlay`; drawing it is
+:mod:`geo.mapview_raster`; the allocation raster is :mod:`geo.rasterize`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.basemaps import get_basemap
+from geo.errors import GeoError
+from geo.mapview import build_map
+from geo.mapview_raster import PANES, add_raster_overlay
+from geo.raster_overlay import RasterOverlay, overlay_from_upload
+from geo.rasterize import CELL_RANGE_M, DEFAULT_CELL_M, allocation_zip, rasterize_parcels
+from geo.views import filter_projects
+from ui import data, legend, state
+from ui.i18n import t
+
+#: Session keys: the overlay of the current upload (by file id) and the last allocation raster.
+OVERLAY_KEY = "raster_overlay"
+EXPORT_KEY = "raster_export"
+
+
+def _overlay(upload) -> RasterOverlay | None:
+    """The overlay of ``upload``, read once per uploaded file; errors shown, not raised."""
+    cached = st.session_state.get(OVERLAY_KEY)
+    if cached is not None and cached[0] == upload.file_id:
+        result = cached[1]
+    else:
+        try:
+            result = overlay_from_upload(upload.name, upload)
+        except GeoError as exc:
+            result = exc.message
+        st.session_state[OVERLAY_KEY] = (upload.file_id, result)
+    if isinstance(result, str):
+        st.error(result)
+        return None
+    return result
+
+
+def _describe(overlay: RasterOverlay) -> None:
+    width, height = overlay.source_size
+    st.caption(t("raster_info", name=overlay.source, width=f"{width:,}", height=f"{height:,}",
+                 bands=overlay.band_count, crs=overlay.source_crs, factor=overlay.overview_factor,
+                 out_w=overlay.width, out_h=overlay.height))
+    lg = overlay.legend
+    if lg.kind == "ramp":
+        st.markdown(t("raster_range", vmin=lg.vmin, vmax=lg.vmax, dmin=lg.data_min, dmax=lg.data_max))
+    else:
+        st.caption(t(f"raster_{lg.kind}"))
+
+
+def _export_section() -> None:
+    st.subheader(t("raster_export"))
+    st.caption(t("raster_export_note"))
+    cell = st.number_input(t("raster_cell"), min_value=CELL_RANGE_M[0], max_value=CELL_RANGE_M[1],
+                           value=DEFAULT_CELL_M, step=5.0, key="raster_cell")
+    if st.button(t("raster_make"), key="raster_make"):
+        try:
+            raster = rasterize_parcels(data.parcels(), data.tracks(), cell=cell)
+            st.session_state[EXPORT_KEY] = (raster, allocation_zip(raster))
+        except GeoError as exc:
+            st.error(exc.message)
+    made = st.session_state.get(EXPORT_KEY)
+    if made is None:
+        return
+    raster, payload = made
+    rows, cols = raster.shape
+    summary = raster.summary()
+    st.caption(t("raster_grid", cols=cols, rows=rows, cell=raster.cell,
+                 skipped=", ".join(raster.skipped) or t("raster_none_skipped")))
+    st.markdown(t("raster_check", raster=summary["raster_mu"], vector=summary["vector_mu"]))
+    if summary["outside"]:
+        st.warning(t("raster_check_bad", ids=", ".join(summary["outside"])))
+    else:
+        st.success(t("raster_check_ok"))
+    columns = {"project_id": "raster_col_project", "cells": "raster_col_cells", "raster_mu": "raster_col_raster",
+               "vector_mu": "raster_col_vector", "difference_mu": "raster_col_diff", "bound_mu": "raster_col_bound",
+               "within": "raster_col_within"}
+    table = raster.check[list(columns)].rename(columns={k: t(v) for k, v in columns.items()})
+    st.dataframe(table, hide_index=True, key="raster_check_table")
+    st.download_button(t("raster_download"), data=payload, file_name="allocation.zip", mime="application/zip",
+                       key="raster_download")
+
+
+st.title(t("raster_title"))
+st.caption(t("raster_intro"))
+view = state.view()
+upload = st.file_uploader(t("raster_upload"), type=["tif", "tiff"], key="raster_file")
+left, right = st.columns(2)
+opacity = left.slider(t("raster_opacity"), min_value=0.0, max_value=1.0, value=0.7, step=0.05, key="raster_opacity")
+positions = {key: t(f"raster_pos_{key}") for key in PANES}  # labels bound now, not at format time
+position = right.radio(t("raster_position"), list(positions), format_func=positions.__getitem__,
+                       horizontal=True, key="raster_position")
+overlay = _overlay(upload) if upload is not None else None
+
+parcels = filter_projects(data.parcels(), tracks=view.track, zones=view.zone, regions=view.region, search=view.q)
+context = {key: getattr(data, key)() if key in view.ctx else None for key in ("places", "districts", "metro")}
+try:
+    fmap = build_map(parcels=parcels, zones=data.zones(), tracks=data.tracks(), basemap=view.basemap,
+                     colour_by=view.colour, lang=view.lang, tile_keys=data.tile_keys(), **context)
+    if overlay is not None:
+        add_raster_overlay(fmap, overlay, name=t("raster_layer", name=overlay.source), opacity=opacity,
+                           position=position, shift=get_basemap(view.basemap).shift, legend_title=overlay.source)
+except GeoError as exc:
+    st.error(exc.message)
+else:
+    st_folium(fmap, key="raster_map", returned_objects=[], height=560, use_container_width=True)
+legend.render(view.colour)
+if overlay is None:
+    st.info(t("raster_none"))
+else:
+    _describe(overlay)
+_export_section()

@@ -1,0 +1,82 @@
+"""Totals page: land and output per track and zone, from the tables, the text and the map."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo.summary import land_by_zone_and_track, output_by_track, table_bytes
+from geo.views import NO_ZONE
+from ui import data
+from ui.detail import badge, status_text
+from ui.i18n import lang, pair, pick, t
+
+st.title(t("totals_title"))
+st.caption(t("totals_intro"))
+
+recon = data.reconciliation()
+tracks = data.tracks()
+zones = data.zones()
+note_col = "note_zh" if lang() == "zh" else "note"
+
+plan = recon[recon["scope"] == "plan"].set_index("metric")
+cols = st.columns(3)
+cols[0].metric(t("plan_land"), f"{plan.at['land_mu', 'table_value']:,.0f} {t('mu')}")
+cols[1].metric(t("mapped_land"), f"{plan.at['land_mu', 'mapped_value']:,.0f} {t('mu')}")
+cols[2].metric(t("plan_output"), f"{plan.at['output_yi', 'table_value']:,.0f} {t('yi')}")
+for metric in ("land_mu", "output_yi"):
+    st.caption(f"{t('metric_' + metric)}: {plan.at[metric, note_col]}")
+
+
+def section(scope: str, title: str) -> None:
+    rows = recon[recon["scope"] == scope]
+    shown = pd.DataFrame({
+        t("name"): [pair(a, b) for a, b in zip(rows["name_zh"], rows["name_en"])],
+        t("metric"): [t("metric_" + m) for m in rows["metric"]],
+        t("table_value"): rows["table_value"],
+        t("unknown_count"): rows["unknown_count"],
+        t("stated_value"): rows["stated_value"],
+        t("mapped_value"): rows["mapped_value"],
+        t("difference"): rows["difference"],
+        t("status"): [status_text(s) for s in rows["status"]],
+        t("note"): rows[note_col],
+    })
+    st.subheader(title)
+    number = st.column_config.NumberColumn(format="%.1f")
+    st.dataframe(
+        shown, hide_index=True, width="stretch", key=f"totals_{scope}",
+        column_config={t(k): number for k in ("table_value", "stated_value", "mapped_value", "difference")},
+    )
+    differs = rows[rows["status"] == "differs"]
+    if len(differs):
+        st.markdown(f"**{t('differs_count', n=len(differs))}**")
+    for r in differs.itertuples():
+        c = st.columns([1, 5])
+        with c[0]:
+            badge(r.status)
+        c[1].markdown(f"**{pair(r.name_zh, r.name_en)}** · {t('metric_' + r.metric)}: {getattr(r, note_col)}")
+
+
+section("track", t("by_track"))
+section("zone", t("by_zone"))
+
+st.subheader(t("chart_land"))
+land = land_by_zone_and_track(data.projects())
+track_names = {r.track_id: pick(r.name_zh, r.name_en) for r in tracks.itertuples()}
+zone_names = {r.zone_id: pick(r.name_zh, r.name_en) for r in zones.itertuples()} | {NO_ZONE: t("no_zone")}
+colours = dict(zip(tracks["track_id"], tracks["color"]))
+order = [c for c in tracks["track_id"] if c in land.columns]
+chart = land[order].rename(index=zone_names, columns=track_names)
+st.bar_chart(chart, color=[colours[c] for c in order], y_label=t("mu"), stack=True)
+
+st.subheader(t("chart_output"))
+output = output_by_track(data.projects()).dropna().rename(index=track_names).rename(t("yi"))
+st.bar_chart(output, y_label=t("yi"), color=tracks["color"].iloc[0])
+
+dl = st.columns(2)
+for col, fmt in zip(dl, ("csv", "xlsx")):
+    payload, suffix, mime = table_bytes(recon, fmt=fmt)
+    col.download_button(
+        t(f"download_{fmt}"), payload, file_name=f"reconciliation{suffix}", mime=mime, key=f"dl_{fmt}",
+        on_click="ignore",
+    )

@@ -1,0 +1,166 @@
+"""Browser tests: ``streamlit run app.py`` on localhost, driven by Debian's chromium.
+
+Every request to a host other than localhost/127.0.0.1 is aborted and
+recorded (``blocked`` fixture), so the tests prove the app works with no
+internet. Playwright's own browser download is never needed: the browser is
+``/usr/bin/chromium`` (override with ``E2E_CHROMIUM``). Screenshots go to
+``artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Browser, Frame, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """Start the app on a free port; stop it after the session."""
+    port = _free_port()
+    log = (ROOT / "artifacts").joinpath("e2e-streamlit.log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start; see {log}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium) or set E2E_CHROMIUM")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Offline:
+    """Records every request to a non-local host, which the page route aborts."""
+
+    def __init__(self) -> None:
+        self.blocked: list[str] = []
+
+    def route(self, route) -> None:
+        host = urlparse(route.request.url).hostname or ""
+        if host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+
+@pytest.fixture
+def offline() -> Offline:
+    return Offline()
+
+
+@pytest.fixture
+def page(browser: Browser, offline: Offline) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True, locale="zh-CN")
+    context.route("**/*", offline.route)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+class Browse:
+    """Helpers a test uses on its page: go, wait, screenshots, the map's frame."""
+
+    def __init__(self, page: Page, url: str) -> None:
+        self.page = page
+        self.url = url
+
+    def go(self, path: str = "/") -> Page:
+        """Open ``path`` (with query string) and wait for the script to finish."""
+        self.page.goto(self.url + path)
+        self.wait()
+        return self.page
+
+    def wait(self) -> None:
+        """Wait until Streamlit has drawn a page title and finished running."""
+        self.page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=30_000)
+        self.page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"] button')"
+            " && !document.querySelector('[data-testid=\"stSkeleton\"]')",
+            timeout=30_000,
+        )
+
+    def shot(self, name: str) -> Path:
+        """Save a full-page screenshot as a test artifact."""
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        path = SHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def map_frame(self) -> Frame:
+        """The st_folium iframe, once its Leaflet map has loaded."""
+        handle = self.page.wait_for_selector(MAP_FRAME, timeout=30_000)
+        frame = handle.content_frame()
+        assert frame is not None
+        frame.wait_for_function("() => window.map && window.map._loaded", timeout=30_000)
+        return frame
+
+    def drawn_projects(self, frame: Frame) -> list[str]:
+        """``project_id`` of every feature layer Leaflet has on the map."""
+        return frame.evaluate(DRAWN_PROJECTS_JS)
+
+
+@pytest.fixture
+def browse(page: Page, app_url: str) -> Browse:
+    return Browse(page, app_url)
+
+
+DRAWN_PROJECTS_JS = """() => {
+    const ids = [];
+    window.map.eachLayer(l => {
+        if (l.feature && l.feature.properties.project_id) ids.push(l.feature.properties.project_id);
+    });
+    return ids;
+}"""

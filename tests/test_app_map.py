@@ -1,0 +1,89 @@
+"""AppTest: the map page and the shared sidebar/URL state (no browser)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def run(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def map_args(at: AppTest) -> dict:
+    (component,) = [e for e in at.get("component_instance") if "st_folium" in e.proto.component_name]
+    return json.loads(component.proto.json_args)
+
+
+def test_map_page_draws_all_parcels_from_the_app():
+    at = run(basemap="none")
+    assert not at.exception
+    assert at.title[0].value == "一核双圈两片 · 平台项目地图"
+    assert "显示 26 / 26 个项目" in at.caption[0].value
+    args = map_args(at)
+    assert args["returned_objects"] == ["last_clicked"]
+    assert all(link.startswith("../../app/static/vendor/") for link in args["js_links"] + args["css_links"])
+    assert "http" not in " ".join(args["js_links"] + args["css_links"])
+    for pid in ("T2-3", "T4-1", "X-1", "T5-2"):
+        assert f'"project_id":"{pid}"' in args["script"]
+    assert "tile.openstreetmap.org" not in args["script"]
+
+
+def test_filters_language_and_selection_from_the_url():
+    at = run(lang="en", track="testing", sel="T4-1", basemap="osm")
+    assert not at.exception
+    assert at.title[0].value == "Core, circles and zones · platform projects map"
+    assert "Showing 3 of 26 projects" in at.caption[0].value
+    script = map_args(at)["script"]
+    assert script.count('"project_id":"T4-') == 3 and '"project_id":"T2-3"' not in script
+    assert "tile.openstreetmap.org" in script
+    assert at.multiselect(key="w_track").value == ["testing"]
+    assert any("National Quality Inspection Base" in h.value for h in at.subheader)
+
+
+def _with_state(**state: object) -> AppTest:
+    # AppTest drops the sidebar from its element tree on reruns under
+    # st.navigation, so each case sets the widgets' session-state keys before
+    # one rerun (the browser tests click the real widgets).
+    at = run(basemap="none")
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def test_widgets_change_the_map():
+    at = _with_state(w_lang="en", w_zone=["jinfeng"])
+    assert at.title[0].value == "Core, circles and zones · platform projects map"
+    assert "Showing 7 of 26 projects" in at.caption[0].value
+    assert map_args(at)["script"].count('"project_id":') == 7
+    at = _with_state(w_colour="output_per_mu")
+    assert '"_c":"600-1000"' in map_args(at)["script"]
+    at = _with_state(w_q="质检")
+    assert "显示 1 / 26 个项目" in at.caption[0].value
+
+
+def test_invalid_link_values_are_named_and_ignored():
+    at = run(track="nope,testing", basemap="tianditu")
+    assert not at.exception
+    assert "track=nope" in at.warning[0].value and "basemap=tianditu" in at.warning[0].value
+    assert at.multiselect(key="w_track").value == ["testing"]
+
+
+def test_detail_panel_shows_attributes_and_reconciliation():
+    at = run(lang="en", sel="T2-3", basemap="none")
+    assert not at.exception
+    assert any(h.value == "Science Valley Frontier Technology Incubation Area (科学谷前沿科技孵化片区)" for h in at.subheader)
+    fields = at.dataframe[0].value.set_index("field")["value"]
+    assert fields["Declared land (mu)"] == "888"
+    assert fields["Output (100m CNY)"] == "80"
+    assert fields["Output per mu (10k CNY/mu)"] == "901"
+    assert fields["Source"] == "表2 第3行"
+    assert any("Land (mu): Table 888 · Text not stated · Map 888" in m.value for m in at.markdown)
+    assert at.button(key="clear_sel").label == "Clear selection"

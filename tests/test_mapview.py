@@ -1,0 +1,128 @@
+"""geo.mapview / mapassets / basemaps / views / summary on the plan's real layers."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import layers
+from geo.basemaps import BASEMAPS, available_basemaps
+from geo.crs import wgs84_to_gcj02
+from geo.errors import UsageError
+from geo.mapassets import VENDOR_DIR, asset_links
+from geo.mapview import GeoLayer, build_map
+from geo.summary import land_by_zone_and_track, output_by_track, table_bytes
+from geo.views import colour_keys, filter_projects, output_per_mu, project_table, resolve_click
+
+PARCELS = layers.load_parcels()
+ZONES = layers.load_zones()
+TRACKS = layers.load_tracks()
+CDN = re.compile(r"https?://(cdn\.jsdelivr|cdnjs|code\.jquery|netdna|unpkg|fonts\.googleapis|d3js)")
+
+
+def _map(**kw):
+    return build_map(parcels=PARCELS, zones=ZONES, tracks=TRACKS, **kw)
+
+
+def _layers(m):
+    return [c for c in m._children.values() if isinstance(c, GeoLayer)]
+
+
+def test_every_asset_is_vendored_and_no_cdn_is_linked():
+    m = _map(basemap="osm", districts=layers.load_districts(), metro=layers.load_metro(), places=layers.load_places())
+    js, css = asset_links(m)
+    assert js[0] == "../../app/static/vendor/leaflet/leaflet.js"
+    for link in js + css:
+        assert (VENDOR_DIR / link.removeprefix("../../app/static/vendor/")).is_file(), link
+    html = m.get_root().render()
+    assert not CDN.search(html)
+    assert "jquery" not in " ".join(js).lower() and "bootstrap" not in " ".join(css).lower()
+
+
+def test_one_feature_per_parcel_coloured_from_properties():
+    m = _map(basemap="none")
+    features = [f for layer in _layers(m) for f in layer.data["features"] if "project_id" in f["properties"]]
+    assert sorted(f["properties"]["project_id"] for f in features) == sorted(PARCELS["project_id"])
+    t23 = next(f for f in features if f["properties"]["project_id"] == "T2-3")
+    assert t23["properties"]["_c"] == "rd" and t23["properties"]["area_mu"] == 888.0
+    script = m.get_root().render()
+    assert "switch(" not in script  # no per-feature style_function cases
+    coords = np.array(t23["geometry"]["coordinates"][0])
+    assert np.allclose(coords, np.round(coords, 6))
+
+
+def test_unknown_values_are_null_not_zero():
+    features = [f for layer in _layers(_map(basemap="none")) for f in layer.data["features"]]
+    t52 = next(f for f in features if f["properties"].get("project_id") == "T5-2")
+    assert t52["properties"]["area_mu"] is None and t52["geometry"]["type"] == "Point"
+
+
+def test_gaode_shifts_overlays_and_clicks_shift_back():
+    plain = {f["properties"]["project_id"]: f for layer in _layers(_map(basemap="none")) for f in layer.data["features"]
+             if "project_id" in f["properties"]}
+    gaode = {f["properties"]["project_id"]: f for layer in _layers(_map(basemap="gaode")) for f in layer.data["features"]
+             if "project_id" in f["properties"]}
+    x0, y0 = plain["T2-3"]["geometry"]["coordinates"][0][0]
+    x1, y1 = gaode["T2-3"]["geometry"]["coordinates"][0][0]
+    ex, ey = wgs84_to_gcj02(np.array([x0]), np.array([y0]))
+    assert (x1, y1) == pytest.approx((ex[0], ey[0]), abs=2e-6)
+    centre = PARCELS.set_index("project_id").geometry["T3-1"].centroid  # 17 mu: ~100 m across
+    gx, gy = wgs84_to_gcj02(np.array([centre.x]), np.array([centre.y]))
+    assert resolve_click(PARCELS, lon=gx[0], lat=gy[0], shift="gcj02") == "T3-1"
+    assert resolve_click(PARCELS, lon=gx[0], lat=gy[0]) != "T3-1"  # unshifted, the click lands ~500 m off
+
+
+def test_resolve_click_polygon_point_and_miss():
+    centre = PARCELS.set_index("project_id").geometry["T4-1"].centroid
+    assert resolve_click(PARCELS, lon=centre.x, lat=centre.y) == "T4-1"
+    point = PARCELS.set_index("project_id").geometry["T5-2"]
+    assert resolve_click(PARCELS, lon=point.x + 0.001, lat=point.y) == "T5-2"  # ~97 m away
+    assert resolve_click(PARCELS, lon=100.0, lat=20.0) is None
+
+
+def test_tianditu_only_with_a_key():
+    assert "tianditu" not in available_basemaps(keys={})
+    assert "tianditu" in available_basemaps(keys={"TIANDITU_KEY": "abc"})
+    with pytest.raises(UsageError, match="TIANDITU_KEY"):
+        _map(basemap="tianditu")
+    html = _map(basemap="tianditu", tile_keys={"TIANDITU_KEY": "k123"}).get_root().render()
+    assert "tianditu.gov.cn/vec_w" in html and "tk=k123" in html
+    assert set(BASEMAPS) == {"osm", "carto", "esri", "tianditu", "gaode", "none"}
+
+
+def test_filters_and_output_per_mu():
+    assert sorted(filter_projects(PARCELS, tracks=["testing"])["project_id"]) == ["T4-1", "T4-2", "T4-3"]
+    assert list(filter_projects(PARCELS, zones=["none"])["project_id"]) == ["T5-7"]
+    assert list(filter_projects(PARCELS, search="science valley")["project_id"]) == ["T2-3"]
+    assert list(filter_projects(PARCELS, search="科学谷")["project_id"]) == ["T2-3"]
+    opm = output_per_mu(PARCELS.set_index("project_id"))
+    assert opm["T2-3"] == pytest.approx(80 * 1e4 / 888)
+    assert np.isnan(opm["T2-1"])  # output "——": unknown, not 0
+    keys = colour_keys(PARCELS.set_index("project_id"), by="output_per_mu")
+    assert keys["T2-3"] == "600-1000" and keys["T2-1"] == "unknown"
+
+
+def test_project_table_and_summaries():
+    table = project_table(PARCELS).set_index("project_id")
+    assert table.at["T2-3", "measured_mu"] == pytest.approx(888, rel=1e-4)
+    assert np.isnan(table.at["T5-2", "measured_mu"])
+    land = land_by_zone_and_track(layers.load_projects())
+    assert land.at["jinfeng", "testing"] == 1011 + 106 + 80
+    assert output_by_track(layers.load_projects())["rd"] == 240
+    payload, suffix, _ = table_bytes(land.reset_index(), fmt="csv")
+    assert suffix == ".csv" and payload.startswith("\ufeff".encode())
+    with pytest.raises(UsageError):
+        table_bytes(land, fmt="pdf")
+
+
+def test_unvendored_plugin_is_refused():
+    import folium.plugins
+
+    m = build_map(parcels=PARCELS, zones=ZONES, tracks=TRACKS, basemap="none", controls=False)
+    folium.plugins.Draw().add_to(m)
+    from geo.mapassets import localise_assets
+
+    with pytest.raises(UsageError, match="Draw"):
+        localise_assets(m)

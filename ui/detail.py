@@ -1,0 +1,93 @@
+"""The detail panel of one project: all its attributes, its source row, its reconciliation."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo.views import output_per_mu, pick as pick_row
+from ui import data
+from ui.i18n import lang, pair, t
+
+STATUS_BADGE = {
+    "match": ("green", "status_match"),
+    "differs": ("red", "status_differs"),
+    "not_stated": ("gray", "status_not_stated"),
+    "not_comparable": ("orange", "status_not_comparable"),
+    "unknown": ("violet", "status_unknown"),
+}
+
+
+def _fmt(value: object, digits: int = 1) -> str:
+    if value is None or pd.isna(value):
+        return t("unknown")
+    if isinstance(value, (int, float)):
+        return f"{value:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:,.0f}"
+    return str(value)
+
+
+def badge(status: str) -> None:
+    """A coloured status badge (match / differs / …)."""
+    colour, key = STATUS_BADGE.get(status, ("gray", "status_unknown"))
+    st.badge(t(key), color=colour)
+
+
+def render(project_id: str) -> None:
+    """Show everything the plan says of ``project_id``."""
+    parcels = data.parcels()
+    row = pick_row(parcels, project_id)
+    if row is None:
+        st.info(t("detail_none"))
+        return
+    tracks = data.tracks().set_index("track_id")
+    zones = data.zones().set_index("zone_id")
+    frame = parcels[parcels["project_id"] == project_id]
+    opm = output_per_mu(frame).iloc[0]
+    st.subheader(pair(row["name_zh"], row["name_en"]))
+    track = tracks.loc[row["track_id"]] if row["track_id"] in tracks.index else None
+    zone = zones.loc[row["zone_id"]] if pd.notna(row["zone_id"]) and row["zone_id"] in zones.index else None
+    table_row = f"表{row['table']} 第{row['row']}行" if pd.notna(row["table"]) else t("unknown")
+    fields = [
+        (t("project_id"), row["project_id"]),
+        (t("f_table_row"), table_row),
+        (t("track"), pair(track["name_zh"], track["name_en"]) if track is not None else t("unknown")),
+        (t("zone"), pair(zone["name_zh"], zone["name_en"]) if zone is not None else t("no_zone")),
+        (t("region"), row["region_zh"]),
+        (t("f_function"), row["function_zh"]),
+        (t("f_area_declared"), _fmt(row["area_mu"], 0)),
+        (t("f_area_note"), row.get("area_note")),
+        (t("f_area_measured"), _fmt(row.get("measured_mu"), 1)),
+        (t("f_output"), _fmt(row["output_yi"], 1)),
+        (t("f_output_per_mu"), _fmt(opm, 0)),
+        (t("f_zone_basis"), row.get("zone_basis")),
+        (t("f_anchor"), row.get("anchor_zh")),
+        (t("f_geometry_basis"), row.get("geometry_basis")),
+        (t("source"), row["source"]),
+    ]
+    table = pd.DataFrame(
+        [(k, _fmt(v) if not isinstance(v, str) else v) for k, v in fields], columns=["field", "value"]
+    )
+    st.dataframe(table, hide_index=True, width="stretch", key="detail_fields")
+    source = data.projects()
+    st.caption(t("source_row"))
+    st.dataframe(source[source["project_id"] == project_id], hide_index=True, width="stretch", key="detail_source")
+    st.markdown(f"**{t('reconciliation')}**")
+    recon = data.reconciliation()
+    rows = recon[(recon["scope"] == "project") & (recon["key"] == project_id)]
+    for r in rows.itertuples():
+        cols = st.columns([2, 1])
+        cols[0].markdown(
+            f"{t('metric_' + r.metric)}: {t('table_value')} {_fmt(r.table_value)} · "
+            f"{t('stated_value')} {_fmt(r.stated_value)} · {t('mapped_value')} {_fmt(r.mapped_value)}"
+        )
+        with cols[1]:
+            badge(r.status)
+        st.caption(r.note_zh if lang() == "zh" else r.note)
+
+
+STATUS_MARK = {"match": "✔", "differs": "✘", "not_stated": "–", "not_comparable": "≠", "unknown": "?"}
+
+
+def status_text(status: str) -> str:
+    """A status as a short coloured mark and label (for tables)."""
+    return f"{STATUS_MARK.get(status, '?')} {t(STATUS_BADGE.get(status, ('', 'status_unknown'))[1])}"

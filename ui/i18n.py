@@ -1,0 +1,66 @@
+"""Bilingual labels: ``t(key)`` in the language the user chose.
+
+Labels live in modules ``ui/labels_*.py``, each with
+``LABELS: dict[str, tuple[zh, en]]``; they are merged here once, so a page
+(or another helper's page) adds its labels by adding a module. Chinese first.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import lru_cache
+from typing import Final
+
+import pandas as pd
+import streamlit as st
+
+import ui
+
+LANGS: Final[dict[str, str]] = {"zh": "中文", "en": "English"}
+LANG_KEY: Final = "w_lang"
+
+
+@lru_cache(maxsize=1)
+def labels() -> dict[str, tuple[str, str]]:
+    """All labels of every ``ui.labels_*`` module; a key defined twice is an error."""
+    merged: dict[str, tuple[str, str]] = {}
+    for info in sorted(pkgutil.iter_modules(ui.__path__), key=lambda i: i.name):
+        if not info.name.startswith("labels_"):
+            continue
+        module = importlib.import_module(f"ui.{info.name}")
+        clash = set(merged) & set(module.LABELS)
+        if clash:
+            raise KeyError(f"ui/{info.name}.py redefines labels {sorted(clash)}")
+        merged.update(module.LABELS)
+    return merged
+
+
+def lang() -> str:
+    """The chosen language, ``zh`` (default) or ``en``."""
+    value = st.session_state.get(LANG_KEY, "zh")
+    return value if value in LANGS else "zh"
+
+
+def t(key: str, **fmt: object) -> str:
+    """The label ``key`` in the chosen language (``str.format``-ed with ``fmt``)."""
+    zh, en = labels()[key]
+    text = zh if lang() == "zh" else en
+    return text.format(**fmt) if fmt else text
+
+
+def pair(zh: object, en: object) -> str:
+    """A name in the chosen language with the other beside it: ``科学谷 (Science Valley)``."""
+    zh_s = "" if zh is None or pd.isna(zh) else str(zh)
+    en_s = "" if en is None or pd.isna(en) else str(en)
+    first, second = (zh_s, en_s) if lang() == "zh" else (en_s, zh_s)
+    if not first:
+        return second
+    return f"{first} ({second})" if second and second != first else first
+
+
+def pick(zh: object, en: object) -> str:
+    """Only the name in the chosen language (falls back to the other)."""
+    zh_s = "" if zh is None or pd.isna(zh) else str(zh)
+    en_s = "" if en is None or pd.isna(en) else str(en)
+    return (zh_s or en_s) if lang() == "zh" else (en_s or zh_s)

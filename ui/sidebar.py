@@ -1,0 +1,60 @@
+"""The one sidebar every page shares: language, basemap, colour, filters, context layers.
+
+Drawn by ``app.py`` before the page runs; pages read the result with
+:func:`ui.state.view`. Widget values live in session state under the keys of
+:data:`ui.state.PARAMS`, so they survive page changes and go into the URL.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.basemaps import BASEMAPS, available_basemaps
+from geo.views import COLOUR_BY, NO_ZONE, distinct
+from ui import data, state
+from ui.i18n import LANGS, pick, t
+
+CONTEXT_LAYERS = ("places", "districts", "metro")
+
+
+def choices() -> dict[str, list[str]]:
+    """Allowed values of every URL parameter that has a fixed set."""
+    parcels = data.indicative_parcels()
+    return {
+        "lang": list(LANGS),
+        "basemap": available_basemaps(keys=data.tile_keys()),
+        "colour": list(COLOUR_BY),
+        "track": list(data.tracks()["track_id"]),
+        "zone": [*data.zones()["zone_id"], NO_ZONE],
+        "region": distinct(parcels, "region_zh"),
+        "ctx": list(CONTEXT_LAYERS),
+        "sel": list(parcels["project_id"]),
+    }
+
+
+def render() -> None:
+    """Draw the sidebar (after :func:`ui.state.restore_from_url`)."""
+    allowed = choices()
+    tracks = data.tracks().set_index("track_id")
+    zones = data.zones().set_index("zone_id")
+    sb = st.sidebar
+    sb.radio(t("language"), list(LANGS), format_func=LANGS.get, key="w_lang", horizontal=True)
+    sb.selectbox(
+        t("basemap"), allowed["basemap"], key="w_basemap",
+        format_func=lambda k: pick(BASEMAPS[k].name_zh, BASEMAPS[k].name_en),
+    )
+    sb.selectbox(t("colour_by"), allowed["colour"], key="w_colour", format_func=lambda k: t(f"colour_{k}"))
+    sb.subheader(t("filters"))
+    sb.multiselect(
+        t("filter_track"), allowed["track"], key="w_track", placeholder=t("choose"),
+        format_func=lambda k: pick(tracks.at[k, "name_zh"], tracks.at[k, "name_en"]),
+    )
+    sb.multiselect(
+        t("filter_zone"), allowed["zone"], key="w_zone", placeholder=t("choose"),
+        format_func=lambda k: t("no_zone") if k == NO_ZONE else pick(zones.at[k, "name_zh"], zones.at[k, "name_en"]),
+    )
+    sb.multiselect(t("filter_region"), allowed["region"], key="w_region", placeholder=t("choose"))
+    sb.text_input(t("search"), key="w_q", help=t("search_help"))
+    sb.multiselect(t("context_layers"), allowed["ctx"], key="w_ctx", placeholder=t("choose"), format_func=lambda k: t(f"layer_{k}"))
+    sb.caption(t("share_link"))
+    sb.caption(t("indicative_note"))

@@ -1,0 +1,119 @@
+"""The view's state (language, basemap, filters, selected project) kept in the URL.
+
+Every setting lives in ``st.session_state`` under a widget key and is
+mirrored to ``st.query_params`` on every run, so the address bar always
+holds a link that restores the view: page (the URL path), filters, selected
+project, basemap and language. A link opened in a new session is read once,
+before the sidebar's widgets are drawn; invalid values are dropped and named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import streamlit as st
+
+
+@dataclass(frozen=True)
+class Param:
+    """One URL parameter and the session-state key it mirrors."""
+
+    name: str
+    key: str
+    default: str | tuple[str, ...]
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.default, tuple)
+
+
+PARAMS: Final[tuple[Param, ...]] = (
+    Param("lang", "w_lang", "zh"),
+    Param("basemap", "w_basemap", "osm"),
+    Param("colour", "w_colour", "track"),
+    Param("track", "w_track", ()),
+    Param("zone", "w_zone", ()),
+    Param("region", "w_region", ()),
+    Param("q", "w_q", ""),
+    Param("ctx", "w_ctx", ("districts", "metro")),
+    Param("sel", "sel", ""),
+)
+_RESTORED: Final = "_url_restored"
+
+
+@dataclass(frozen=True)
+class View:
+    """What the user is looking at (read by every page)."""
+
+    lang: str
+    basemap: str
+    colour: str
+    track: tuple[str, ...]
+    zone: tuple[str, ...]
+    region: tuple[str, ...]
+    q: str
+    ctx: tuple[str, ...]
+    sel: str
+
+
+def restore_from_url(choices: Mapping[str, Sequence[str]]) -> list[str]:
+    """Once per session, copy valid URL parameters into session state.
+
+    Parameters
+    ----------
+    choices
+        Allowed values per parameter name; parameters not listed take any text.
+
+    Returns
+    -------
+    list of str
+        ``name=value`` of every value that was not allowed (and was dropped).
+    """
+    for p in PARAMS:
+        st.session_state.setdefault(p.key, list(p.default) if p.is_list else p.default)
+    if st.session_state.get(_RESTORED):
+        return []
+    st.session_state[_RESTORED] = True
+    ignored: list[str] = []
+    for p in PARAMS:
+        if p.name not in st.query_params:
+            continue
+        raw = st.query_params[p.name]
+        values = [v for v in raw.split(",") if v] if p.is_list else [raw]
+        allowed = choices.get(p.name)
+        good = [v for v in values if allowed is None or v in allowed]
+        ignored += [f"{p.name}={v}" for v in values if v not in good]
+        if p.is_list:
+            st.session_state[p.key] = good
+        elif good:
+            st.session_state[p.key] = good[0]
+    return ignored
+
+
+def write_to_url() -> None:
+    """Mirror the current state to the URL (defaults are left out to keep links short)."""
+    for p in PARAMS:
+        value = st.session_state.get(p.key, p.default)
+        text = ",".join(value) if p.is_list else str(value or "")
+        default = ",".join(p.default) if p.is_list else p.default
+        if text == default:
+            if p.name in st.query_params:
+                del st.query_params[p.name]
+        elif st.query_params.get(p.name) != text:
+            st.query_params[p.name] = text
+
+
+def view() -> View:
+    """The current :class:`View` from session state."""
+    values = {}
+    for p in PARAMS:
+        value = st.session_state.get(p.key, p.default)
+        values[p.name] = tuple(value) if p.is_list else str(value or "")
+    return View(**values)
+
+
+def select(project_id: str | None) -> None:
+    """Select a project (shown highlighted on the map and in its detail panel)."""
+    st.session_state["sel"] = project_id or ""
