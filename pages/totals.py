@@ -8,7 +8,7 @@ import streamlit as st
 from geo.summary import land_by_zone_and_track, output_by_track, table_bytes
 from geo.views import NO_ZONE
 from ui import data
-from ui.detail import badge, status_text
+from ui.detail import badge, fmt_value, status_text
 from ui.i18n import lang, pair, pick, t
 
 st.title(t("totals_title"))
@@ -33,20 +33,16 @@ def section(scope: str, title: str) -> None:
     shown = pd.DataFrame({
         t("name"): [pair(a, b) for a, b in zip(rows["name_zh"], rows["name_en"])],
         t("metric"): [t("metric_" + m) for m in rows["metric"]],
-        t("table_value"): rows["table_value"],
+        t("table_value"): [fmt_value(v) for v in rows["table_value"]],
         t("unknown_count"): rows["unknown_count"],
-        t("stated_value"): rows["stated_value"],
-        t("mapped_value"): rows["mapped_value"],
-        t("difference"): rows["difference"],
+        t("stated_value"): [fmt_value(v, missing=t("not_stated_value")) for v in rows["stated_value"]],
+        t("mapped_value"): [fmt_value(v, missing="—") for v in rows["mapped_value"]],
+        t("difference"): [fmt_value(v, missing="—") for v in rows["difference"]],
         t("status"): [status_text(s) for s in rows["status"]],
         t("note"): rows[note_col],
     })
     st.subheader(title)
-    number = st.column_config.NumberColumn(format="%.1f")
-    st.dataframe(
-        shown, hide_index=True, width="stretch", key=f"totals_{scope}",
-        column_config={t(k): number for k in ("table_value", "stated_value", "mapped_value", "difference")},
-    )
+    st.dataframe(shown, hide_index=True, width="stretch", key=f"totals_{scope}")
     differs = rows[rows["status"] == "differs"]
     if len(differs):
         st.markdown(f"**{t('differs_count', n=len(differs))}**")

@@ -27,7 +27,9 @@ def test_totals_shows_the_reconciled_figures():
     assert metrics["Table output total"] == "558 100m CNY"
     tracks = at.dataframe[0].value.set_index(["Name", "Metric"])
     rd = tracks.loc[("R&D and incubation (研发孵化)", "Land (mu)")]
-    assert (rd["Table"], rd["Text"], rd["Difference (table−text)"]) == (7620, 7680, -60)
+    assert (rd["Table"], rd["Text"], rd["Difference (table−text)"]) == ("7,620", "7,680", "-60")
+    fintech = tracks.loc[("Technology finance (科技金融)", "Land (mu)")]
+    assert (fintech["Table"], fintech["Text"]) == ("—— (unknown)", "2,400")  # unknown, never 0
     assert rd["Status"] == "✘ differs"
     assert tracks.loc[("R&D and incubation (研发孵化)", "Output (100m CNY)"), "Status"] == "≠ not comparable"
     zones = at.dataframe[1].value

@@ -18,9 +18,10 @@ STATUS_BADGE = {
 }
 
 
-def _fmt(value: object, digits: int = 1) -> str:
+def fmt_value(value: object, digits: int = 1, *, missing: str | None = None) -> str:
+    """A number as users read it; a missing value as ``missing`` (default: the word for unknown, ——)."""
     if value is None or pd.isna(value):
-        return t("unknown")
+        return t("unknown") if missing is None else missing
     if isinstance(value, (int, float)):
         return f"{value:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:,.0f}"
     return str(value)
@@ -54,18 +55,18 @@ def render(project_id: str) -> None:
         (t("zone"), pair(zone["name_zh"], zone["name_en"]) if zone is not None else t("no_zone")),
         (t("region"), row["region_zh"]),
         (t("f_function"), row["function_zh"]),
-        (t("f_area_declared"), _fmt(row["area_mu"], 0)),
+        (t("f_area_declared"), fmt_value(row["area_mu"], 0)),
         (t("f_area_note"), row.get("area_note")),
-        (t("f_area_measured"), _fmt(row.get("measured_mu"), 1)),
-        (t("f_output"), _fmt(row["output_yi"], 1)),
-        (t("f_output_per_mu"), _fmt(opm, 0)),
+        (t("f_area_measured"), fmt_value(row.get("measured_mu"), 1)),
+        (t("f_output"), fmt_value(row["output_yi"], 1)),
+        (t("f_output_per_mu"), fmt_value(opm, 0)),
         (t("f_zone_basis"), row.get("zone_basis")),
         (t("f_anchor"), row.get("anchor_zh")),
         (t("f_geometry_basis"), row.get("geometry_basis")),
         (t("source"), row["source"]),
     ]
     table = pd.DataFrame(
-        [(k, _fmt(v) if not isinstance(v, str) else v) for k, v in fields], columns=["field", "value"]
+        [(k, fmt_value(v) if not isinstance(v, str) else v) for k, v in fields], columns=["field", "value"]
     )
     st.dataframe(table, hide_index=True, width="stretch", key="detail_fields")
     source = data.projects()
@@ -77,8 +78,8 @@ def render(project_id: str) -> None:
     for r in rows.itertuples():
         cols = st.columns([2, 1])
         cols[0].markdown(
-            f"{t('metric_' + r.metric)}: {t('table_value')} {_fmt(r.table_value)} · "
-            f"{t('stated_value')} {_fmt(r.stated_value)} · {t('mapped_value')} {_fmt(r.mapped_value)}"
+            f"{t('metric_' + r.metric)}: {t('table_value')} {fmt_value(r.table_value)} · "
+            f"{t('stated_value')} {fmt_value(r.stated_value, missing=t('not_stated_value'))} · {t('mapped_value')} {fmt_value(r.mapped_value, missing='—')}"
         )
         with cols[1]:
             badge(r.status)
