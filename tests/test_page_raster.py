@@ -1,4 +1,4 @@
-"""pages/raster.py driven by Streamlit's AppTest: uploads, opacity, hostile files, the allocation download."""
+"""app_pages/raster.py driven by Streamlit's AppTest: uploads, opacity, hostile files, the allocation download."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.raster_overlay import build_overlay
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "raster.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "raster.py")
 
 
 def geotiff(path: Path, *, crs: str | None = "EPSG:4544") -> Path:

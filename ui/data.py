@@ -18,6 +18,7 @@ import shapely
 import streamlit as st
 
 import layers
+from geo import workspace
 from geo.reconcile import reconcile
 
 #: Session-state key under which a page may put surveyed parcels (GeoDataFrame, WGS84).
@@ -75,10 +76,22 @@ def metro() -> gpd.GeoDataFrame:
     return layers.load_metro()
 
 
+@st.cache_data(show_spinner=False)
+def _workspace_surveyed(mtime: float) -> gpd.GeoDataFrame:
+    """Surveyed parcels switched on in the workspace (cached per workspace file version)."""
+    return workspace.surveyed_parcels(indicative_parcels())
+
+
 def parcels() -> gpd.GeoDataFrame:
-    """The parcels shown everywhere: surveyed ones (if a page set them) replace indicative ones."""
+    """The parcels shown everywhere: surveyed ones switched on in the workspace replace indicative ones.
+
+    The Check page also puts them in ``st.session_state[SURVEYED_KEY]`` as it
+    changes them; otherwise (a new session, a restart) the workspace is read.
+    """
     base = indicative_parcels()
     surveyed = st.session_state.get(SURVEYED_KEY)
+    if surveyed is None and workspace.workspace_path().exists():
+        surveyed = _workspace_surveyed(workspace.workspace_path().stat().st_mtime)
     if not isinstance(surveyed, gpd.GeoDataFrame) or surveyed.empty:
         return base
     keep = base[~base["project_id"].isin(surveyed["project_id"])]

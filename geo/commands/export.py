@@ -9,6 +9,7 @@ import geopandas as gpd
 
 from geo.crs import EXPORT_CRS, WGS84
 from geo.export import FORMATS, export_layers
+from geo.workspace import apply_surveyed
 from layers import load_districts, load_metro, load_parcels, load_places, load_zones
 
 NAME = "export"
@@ -25,17 +26,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=list(FORMATS), required=True, help="file format")
     parser.add_argument("--crs", choices=list(EXPORT_CRS), default=WGS84, help="coordinate system (default: EPSG:4326)")
     parser.add_argument("-o", "--output", required=True, type=Path, help="output path (suffix is set by the format)")
+    parser.add_argument("--surveyed", action="store_true",
+                        help="use surveyed geometry switched on in the workspace (see `check`) in place of indicative parcels")
 
 
-def selected(layer: str) -> dict[str, gpd.GeoDataFrame]:
-    """The layers named by ``--layer``."""
+def selected(layer: str, *, surveyed: bool = False) -> dict[str, gpd.GeoDataFrame]:
+    """The layers named by ``--layer``; parcels with the workspace's surveyed geometry if asked."""
     names = list(LAYERS) if layer == "all" else [layer]
-    return {name: LAYERS[name]() for name in names}
+    out = {name: LAYERS[name]() for name in names}
+    if surveyed and "parcels" in out:
+        out["parcels"] = apply_surveyed(out["parcels"])
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
     """Write the file and say where."""
-    layers = selected(args.layer)
+    layers = selected(args.layer, surveyed=args.surveyed)
     path = export_layers(layers, fmt=args.format, crs=args.crs, path=args.output)
     counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in layers.items())
     print(f"wrote {path} ({args.format}, {args.crs}; features: {counts})")

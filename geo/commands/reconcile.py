@@ -9,6 +9,7 @@ import sys
 import pandas as pd
 
 from geo.reconcile import reconcile
+from geo.workspace import apply_surveyed
 from layers import load_parcels, load_projects, load_targets, load_tracks, load_zone_table
 
 NAME = "reconcile"
@@ -24,11 +25,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("--scope", choices=("plan", "track", "zone", "project"), action="append",
                         help="only these scopes (repeatable; default: all)")
+    parser.add_argument("--surveyed", action="store_true",
+                        help="measure surveyed geometry switched on in the workspace (see `check`) where there is some")
 
 
-def rows(scopes: list[str] | None = None) -> pd.DataFrame:
-    """The reconciliation of the built-in plan and indicative parcels."""
-    result = reconcile(load_projects(), load_targets(), load_tracks(), load_zone_table(), parcels=load_parcels())
+def rows(scopes: list[str] | None = None, *, surveyed: bool = False) -> pd.DataFrame:
+    """The reconciliation of the built-in plan and its parcels (indicative, or surveyed where switched on)."""
+    parcels = apply_surveyed(load_parcels()) if surveyed else load_parcels()
+    result = reconcile(load_projects(), load_targets(), load_tracks(), load_zone_table(), parcels=parcels)
     return result[result["scope"].isin(scopes)] if scopes else result
 
 
@@ -38,7 +42,7 @@ def _json_value(value: object) -> object:
 
 def run(args: argparse.Namespace) -> int:
     """Print the rows in the chosen format."""
-    result = rows(args.scope)
+    result = rows(args.scope, surveyed=args.surveyed)
     if args.format == "json":
         records = [{k: _json_value(v) for k, v in r.items()} for r in result.to_dict(orient="records")]
         json.dump(records, sys.stdout, ensure_ascii=False, indent=1)

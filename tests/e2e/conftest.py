@@ -37,8 +37,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    """Start the app on a free port; stop it after the session."""
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start the app on a free port, with an empty workspace of its own; stop it after the session."""
     port = _free_port()
     log = (ROOT / "artifacts").joinpath("e2e-streamlit.log")
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -48,6 +48,7 @@ def app_url() -> Iterator[str]:
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env=os.environ | {"GEO_WORKSPACE": str(tmp_path_factory.mktemp("workspace"))},
         )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -48,6 +48,6 @@ if rows:
     st.write(t("selected_is", name=pair(chosen["name_zh"], chosen["name_en"])))
     if st.button(t("show_on_map"), key="show_on_map", type="primary"):
         state.select(str(chosen["project_id"]))
-        st.switch_page("pages/map.py")
+        st.switch_page("app_pages/map.py")
 else:
     st.caption(t("select_row"))

@@ -1,0 +1,242 @@
+"""Check page: upload surveyed parcels, check them against the plan, download the report.
+
+Composes widgets only: reading (geo.io), checks (geo.checks), reports
+(geo.report) and the workspace (geo.workspace) do the work. Results are kept
+once per upload with ``st.cache_resource`` (no copy of a large layer per rerun)
+and saved to the workspace, so they survive reloads and restarts.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from geo import workspace as ws
+from geo.checks import CHECKS, CheckResult, run_checks, summarise
+from geo.crs import CGCS2000, CGCS2000_GK_CM105, EXPORT_CRS, WGS84
+from geo.crsguess import CGCS2000_GK_ZONE35
+from geo.errors import GeoError
+from geo.io import ReadResult, read_bytes
+from geo.matching import suggest_name_field
+from geo.report import findings_csv, flagged_geojson, html_report, map_svg
+from geo.topology import make_valid_layer
+from ui import data
+from ui.i18n import lang, pick, t
+
+CRS_CHOICES = ["", WGS84, CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35]
+CRS_NAMES = {**EXPORT_CRS, CGCS2000_GK_ZONE35: ("CGCS2000 高斯-克吕格 3度带 第35带", "CGCS2000 Gauss–Krüger zone 35")}
+FORMATS = ["zip", "kmz", "gpkg", "geojson", "json", "kml", "csv", "txt"]
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _read(uid: str, name: str, crs: str | None, _payload: bytes) -> ReadResult:
+    return read_bytes(_payload, name=name, crs=crs or None)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _check(
+    uid: str, crs: str | None, name_field: str | None, tolerance: float, repair: bool, _read_result: ReadResult
+) -> CheckResult:
+    layer = make_valid_layer(_read_result.layer) if repair else _read_result.layer
+    return run_checks(
+        layer,
+        plan_parcels=data.indicative_parcels(),
+        zones=data.zones(),
+        districts=data.districts(),
+        name_field=name_field,
+        tolerance_pct=tolerance,
+    )
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _saved(uid: str, saved_at: str, tolerance: float) -> CheckResult:
+    parcels, findings = ws.load_upload(uid)
+    return CheckResult(
+        findings=findings, summary=summarise(findings, parcels, tolerance_pct=tolerance), parcels=parcels
+    )
+
+
+def _crs_label(code: str) -> str:
+    return t("chk_crs_auto") if not code else (f"{pick(*CRS_NAMES[code])} ({code})" if code in CRS_NAMES else code)
+
+
+def show_result(result: CheckResult, *, source: str, crs_note: str) -> None:
+    """Summary, findings table, map and downloads of one check."""
+    s = result.summary
+    st.subheader(t("chk_summary"))
+    cols = st.columns(5)
+    for col, key, value in zip(
+        cols,
+        ("chk_features", "chk_matched", "chk_area", "chk_findings", "chk_flagged"),
+        (s["features"], s["matched"], f"{s['area_mu']:,.2f}", s["findings"], s["flagged_features"]),
+    ):
+        col.metric(t(key), value)
+    counts = pd.DataFrame(
+        {
+            t("chk_col_check"): [pick(c.zh, c.en) for c in CHECKS.values()],
+            t("chk_col_severity"): [t(f"sev_{c.severity}") for c in CHECKS.values()],
+            t("chk_col_count"): [s["by_check"][k] for k in CHECKS],
+        }
+    )
+    with st.expander(t("chk_by_check")):
+        st.dataframe(counts, hide_index=True, key="chk_counts")
+
+    st.subheader(t("chk_table"))
+    fired = [k for k in CHECKS if s["by_check"].get(k)]
+    if not fired:
+        st.success(t("chk_none"))
+    else:
+        only = st.multiselect(
+            t("chk_filter"), fired, key="chk_filter", format_func=lambda k: pick(CHECKS[k].zh, CHECKS[k].en)
+        )
+        f = result.findings if not only else result.findings[result.findings["check"].isin(only)]
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("chk_col_feature"): f["feature"],
+                    t("project_id"): f["project_id"],
+                    t("chk_col_check"): f["check"].map({k: pick(c.zh, c.en) for k, c in CHECKS.items()}),
+                    t("chk_col_severity"): f["severity"].map({k: t(f"sev_{k}") for k in ("error", "warning", "info")}),
+                    t("chk_col_message"): f["message"],
+                    t("chk_col_value"): f["value"],
+                }
+            ),
+            hide_index=True,
+            key="chk_findings",
+        )
+
+    st.subheader(t("chk_map"))
+    st.image(map_svg(result, plan_parcels=data.indicative_parcels()))
+    st.caption(t("chk_map_legend"))
+
+    st.subheader(t("chk_downloads"))  # files are built only when a button is clicked
+    stem = source.rsplit(".", 1)[0]
+    c = st.columns(3)
+    c[0].download_button(
+        t("chk_dl_html"),
+        partial(html_report, result, source=source, plan_parcels=data.indicative_parcels(), crs_note=crs_note),
+        file_name=f"{stem}_check.html",
+        mime="text/html",
+        key="chk_dl_html",
+        on_click="ignore",
+    )
+    c[1].download_button(
+        t("chk_dl_csv"),
+        partial(findings_csv, result.findings),
+        file_name=f"{stem}_findings.csv",
+        mime="text/csv",
+        key="chk_dl_csv",
+        on_click="ignore",
+    )
+    c[2].download_button(
+        t("chk_dl_geojson"),
+        partial(flagged_geojson, result),
+        file_name=f"{stem}_flagged.geojson",
+        mime="application/geo+json",
+        key="chk_dl_geojson",
+        on_click="ignore",
+    )
+
+
+def _open(uid: str) -> None:
+    st.session_state["chk_opened"] = uid
+
+
+def _remove(uid: str) -> None:
+    ws.remove_upload(uid)
+    if st.session_state.get("chk_opened") == uid:
+        del st.session_state["chk_opened"]
+
+
+def workspace_panel() -> None:
+    """Saved uploads: open, remove, and the switch to use their geometry."""
+    st.subheader(t("chk_workspace"))
+    st.caption(t("chk_workspace_path", path=ws.workspace_path().resolve()))
+    saved = ws.list_uploads()
+    if saved.empty:
+        st.info(t("chk_workspace_empty"))
+    for row in saved.itertuples():
+        c = st.columns([4, 3, 1, 1])
+        c[0].markdown(f"**{row.name}** · {row.features} {t('chk_features')} · {row.findings} {t('chk_findings')}")
+        use = c[1].toggle(
+            t("chk_use_surveyed"),
+            value=bool(row.use_surveyed),
+            key=f"chk_use_{row.upload_id}",
+            help=t("chk_use_surveyed_help"),
+        )
+        if use != bool(row.use_surveyed):
+            ws.set_use_surveyed(row.upload_id, use)
+        c[2].button(t("chk_open"), key=f"chk_open_{row.upload_id}", on_click=_open, args=(row.upload_id,))
+        c[3].button(t("chk_remove"), key=f"chk_rm_{row.upload_id}", on_click=_remove, args=(row.upload_id,))
+    surveyed = ws.surveyed_parcels(data.indicative_parcels())
+    if surveyed.empty:
+        st.session_state.pop(data.SURVEYED_KEY, None)
+    else:
+        st.session_state[data.SURVEYED_KEY] = surveyed
+        st.caption(t("chk_surveyed_in_use", n=len(surveyed)))
+
+
+st.title(t("chk_title"))
+st.caption(t("chk_intro"))
+upload = st.file_uploader(t("chk_upload"), type=FORMATS, key="chk_upload", help=t("chk_upload_help"))
+opts = st.columns([3, 3, 1])
+crs = opts[0].selectbox(
+    t("chk_crs"), CRS_CHOICES, key="chk_crs", format_func=_crs_label, accept_new_options=True, help=t("chk_crs_help")
+)
+tolerance = opts[2].number_input(
+    t("chk_tolerance"), min_value=0.0, max_value=100.0, value=1.0, step=0.5, key="chk_tolerance"
+)
+
+try:
+    if upload is not None:
+        payload = upload.getvalue()
+        uid = ws.upload_id(payload, upload.name)
+        read = _read(uid, upload.name, crs, payload)
+        st.info(t("chk_crs_found", note=read.crs_note[0 if lang() == "zh" else 1]))
+        if read.encoding:
+            st.caption(t("chk_encoding", enc=read.encoding))
+        for w in read.warnings:
+            st.warning(w)
+        fields = [""] + read.fields
+        suggested = suggest_name_field(read.layer, data.indicative_parcels()) or ""
+        name_field = opts[1].selectbox(
+            t("chk_name_field"),
+            fields,
+            index=fields.index(suggested),
+            key=f"chk_name_{uid}",
+            format_func=lambda f: f or t("chk_name_none"),
+            help=t("chk_name_help"),
+        )
+        repair = st.checkbox(t("chk_make_valid"), key="chk_repair")
+        result = _check(uid, crs, name_field or None, float(tolerance), repair, read)
+        saved_key = (uid, crs, name_field, float(tolerance), repair)
+        if st.session_state.get("chk_saved_key") != saved_key:
+            ws.save_upload(
+                uid,
+                result.parcels,
+                result.findings,
+                info={
+                    "name": upload.name,
+                    "fmt": read.fmt,
+                    "crs": read.crs,
+                    "crs_basis": read.crs_basis,
+                    "tolerance_pct": float(tolerance),
+                    "name_field": name_field,
+                },
+            )
+            st.session_state["chk_saved_key"] = saved_key
+        st.caption(t("chk_saved"))
+        show_result(result, source=upload.name, crs_note=read.crs_note[1])
+    elif st.session_state.get("chk_opened") in set(ws.list_uploads()["upload_id"]):
+        row = ws.list_uploads().set_index("upload_id").loc[st.session_state["chk_opened"]]
+        st.info(t("chk_showing_saved", name=row["name"]))
+        result = _saved(st.session_state["chk_opened"], row["saved_at"], float(row["tolerance_pct"]))
+        show_result(result, source=row["name"], crs_note=row["crs"])
+except GeoError as exc:
+    st.error(str(exc))
+try:
+    workspace_panel()
+except GeoError as exc:
+    st.error(str(exc))

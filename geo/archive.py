@@ -1,0 +1,156 @@
+"""Safe unpacking of users' zip and KMZ archives.
+
+A user's archive is hostile until proven otherwise: member names may climb out
+of the target folder (``../../etc/x``), be absolute (``/tmp/x``, ``C:\\x``) or be
+symbolic links; a few kilobytes may unpack to gigabytes (a zip bomb). This
+module checks every member *before* writing anything, then streams only the
+members we read into a folder the caller owns (a
+:class:`tempfile.TemporaryDirectory`), counting the bytes actually written, so
+that a lying header cannot get past the limits either.
+"""
+
+from __future__ import annotations
+
+import stat
+import zipfile
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Final
+
+from geo.errors import FileTooLargeError, InputFileError, UnsafeArchiveError
+
+#: Largest total unpacked size of the members we extract.
+MAX_UNPACKED_BYTES: Final = 1024 * 1024 * 1024
+#: Largest unpacked/packed ratio of a member; real GIS data compresses ~3–20×.
+MAX_RATIO: Final = 200
+#: Members smaller than this are never called bombs, whatever their ratio.
+RATIO_FLOOR_BYTES: Final = 1024 * 1024
+
+_CHUNK: Final = 1024 * 1024
+
+
+def _unsafe_name(name: str) -> bool:
+    posix, win = PurePosixPath(name), PureWindowsPath(name)
+    return (
+        posix.is_absolute()
+        or win.is_absolute()
+        or bool(win.drive)
+        or name.startswith(("/", "\\"))
+        or ".." in posix.parts
+        or ".." in win.parts
+    )
+
+
+def _is_symlink(info: zipfile.ZipInfo) -> bool:
+    return stat.S_ISLNK(info.external_attr >> 16)
+
+
+def open_zip(path: Path, *, source: str) -> zipfile.ZipFile:
+    """Open ``path`` as a zip archive or raise :class:`InputFileError`."""
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
+        raise InputFileError(
+            f"the zip archive is damaged or truncated ({exc})",
+            source=source,
+            fix="Create the zip again (e.g. in QGIS or Explorer: Send to › Compressed folder) and upload it whole",
+        ) from None
+
+
+def member_names(zf: zipfile.ZipFile, *, source: str) -> list[str]:
+    """Names of the file members, after refusing unsafe names and links.
+
+    Raises
+    ------
+    UnsafeArchiveError
+        For absolute paths, ``..`` components or symbolic links.
+    """
+    bad = [i.filename for i in zf.infolist() if _unsafe_name(i.filename) or _is_symlink(i)]
+    if bad:
+        shown = ", ".join(repr(b) for b in bad[:3])
+        raise UnsafeArchiveError(
+            f"the archive has members whose paths leave the archive folder or are links ({shown}); nothing was extracted",
+            source=source,
+            fix="Zip the files again from inside their folder, with plain relative names",
+        )
+    return [i.filename for i in zf.infolist() if not i.is_dir()]
+
+
+def _check_sizes(infos: list[zipfile.ZipInfo], *, source: str, max_unpacked: int) -> None:
+    total = sum(i.file_size for i in infos)
+    if total > max_unpacked:
+        raise FileTooLargeError(
+            f"the archive would unpack to {total / 2**20:.0f} MB, over the limit of {max_unpacked / 2**20:.0f} MB",
+            source=source,
+            fix="Upload only the parcels you need to check, or split the layer into several files",
+        )
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_FLOOR_BYTES and ratio > MAX_RATIO:
+            raise UnsafeArchiveError(
+                f"member {info.filename!r} unpacks {ratio:.0f} times larger than it packs (a zip bomb?); nothing was extracted",
+                source=source,
+                fix="Upload the original GIS files, not an archive built to expand",
+            )
+
+
+def extract_members(
+    zf: zipfile.ZipFile,
+    names: list[str],
+    dest: Path,
+    *,
+    source: str,
+    max_unpacked: int = MAX_UNPACKED_BYTES,
+) -> list[Path]:
+    """Extract ``names`` from ``zf`` into ``dest``, checking sizes as it goes.
+
+    Parameters
+    ----------
+    zf
+        An archive opened with :func:`open_zip`.
+    names
+        Members to extract (already vetted by :func:`member_names`).
+    dest
+        A temporary folder owned by the caller; nothing is written elsewhere.
+    source
+        The user's file name, for messages.
+    max_unpacked
+        Limit on the bytes written, counted while streaming.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Paths of the extracted files, in the order of ``names``.
+    """
+    infos = [zf.getinfo(n) for n in names]
+    _check_sizes(infos, source=source, max_unpacked=max_unpacked)
+    root = dest.resolve()
+    written = 0
+    out: list[Path] = []
+    for info in infos:
+        target = (root / info.filename).resolve()
+        if root not in target.parents:
+            raise UnsafeArchiveError(
+                f"member {info.filename!r} would be written outside the temporary folder",
+                source=source,
+                fix="Zip the files again with plain relative names",
+            )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with zf.open(info) as src, open(target, "wb") as dst:
+                while chunk := src.read(_CHUNK):
+                    written += len(chunk)
+                    if written > max_unpacked:
+                        raise UnsafeArchiveError(
+                            "the archive unpacks to more than its headers declare (a zip bomb?)",
+                            source=source,
+                            fix="Upload the original GIS files, not an archive built to expand",
+                        )
+                    dst.write(chunk)
+        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            raise InputFileError(
+                f"member {info.filename!r} cannot be unpacked; the archive is damaged or truncated ({exc})",
+                source=source,
+                fix="Create the zip again and upload it whole",
+            ) from None
+        out.append(target)
+    return out

@@ -1,0 +1,85 @@
+"""Reading a CSV of parcels: a WKT column, or lon/lat (x/y) columns.
+
+Excel on Chinese Windows saves CSV as GBK; others save UTF-8 with or without a
+BOM. Attributes are kept as text (ids such as ``0012`` must not lose zeros).
+The CRS is left unset: :mod:`geo.io` infers it from the coordinate ranges.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.errors import GeometryError, InputFileError
+
+_WKT_RE = re.compile(r"^\s*(SRID=\d+;\s*)?(MULTI)?(POLYGON|POINT|LINESTRING|GEOMETRYCOLLECTION)\b", re.I)
+_WKT_NAMES: Final = ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "图形")
+_LON_NAMES: Final = ("lon", "lng", "long", "longitude", "x", "经度", "东坐标")
+_LAT_NAMES: Final = ("lat", "latitude", "y", "纬度", "北坐标")
+
+
+def read_csv(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.DataFrame, str | None, list[str]]:
+    """Read ``path`` as CSV: a geometry from a WKT column, else points from lon/lat columns.
+
+    Returns the frame (CRS unset), the text encoding found and no notes; the
+    signature is the one of :class:`geo.io.Reader`.
+    """
+    raw = path.read_bytes()
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes nearly everything
+        raise InputFileError("the CSV is neither UTF-8 nor GBK text", source=source, fix="Save the CSV as UTF-8")
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, sep=None, engine="python", keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise InputFileError(
+            f"the CSV cannot be parsed ({exc})", source=source, fix="Save it again as comma-separated text"
+        ) from None
+    lower = {str(c).strip().lower(): c for c in frame.columns}
+    wkt_col = next((lower[n] for n in _WKT_NAMES if n in lower), None)
+    if wkt_col is None:
+        wkt_col = next((c for c in frame.columns if frame[c].head(20).str.match(_WKT_RE).any()), None)
+    encoding = "UTF-8" if enc == "utf-8-sig" else "GBK"
+    if wkt_col is not None:
+        values = frame[wkt_col].str.replace(r"^\s*SRID=\d+;\s*", "", regex=True).replace("", None)
+        geoms = shapely.from_wkt(values.to_numpy(dtype=object), on_invalid="ignore")
+        bad = np.flatnonzero(pd.isna(geoms) & values.notna().to_numpy())
+        if len(bad):
+            rows = ", ".join(str(i + 2) for i in bad[:5])
+            raise InputFileError(
+                f"column {wkt_col!r} has text that is not WKT in rows {rows}",
+                source=source,
+                fix="Correct those rows, e.g. POLYGON ((106.3 29.5, ...))",
+            )
+        return gpd.GeoDataFrame(frame.drop(columns=[wkt_col]), geometry=geoms, crs=None), encoding, []
+    lon = next((lower[n] for n in _LON_NAMES if n in lower), None)
+    lat = next((lower[n] for n in _LAT_NAMES if n in lower), None)
+    if lon is None or lat is None:
+        raise GeometryError(
+            f"the CSV has no geometry column (no WKT column and no lon/lat columns among {', '.join(map(str, frame.columns[:8]))})",
+            source=source,
+            fix="Add a WKT column named 'wkt', or columns 'lon' and 'lat'",
+        )
+    x, y = pd.to_numeric(frame[lon], errors="coerce"), pd.to_numeric(frame[lat], errors="coerce")
+    bad = np.flatnonzero((x.isna() | y.isna()).to_numpy())
+    if len(bad):
+        rows = ", ".join(str(i + 2) for i in bad[:5])
+        raise GeometryError(
+            f"columns {lon!r}/{lat!r} are not numbers in rows {rows}",
+            source=source,
+            fix="Fill in decimal coordinates in those rows",
+        )
+    geoms = shapely.points(x.to_numpy(float), y.to_numpy(float))
+    return gpd.GeoDataFrame(frame.drop(columns=[lon, lat]), geometry=geoms, crs=None), encoding, []

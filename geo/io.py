@@ -1,0 +1,321 @@
+"""Safe reading of users' surveyed parcel files.
+
+Formats are recognised by their *content* (magic bytes, first characters) and
+only then compared with the file name, so a GeoTIFF renamed ``.geojson`` is
+refused as a raster and a CSV named ``.geojson`` is read as CSV with a warning.
+Each format has one reader in :data:`geo.readers.READERS`; anything else is refused.
+Archives are unpacked by :mod:`geo.archive` into a
+:class:`tempfile.TemporaryDirectory`, which is always removed. The layer comes
+back in WGS84 (EPSG:4326) with its features numbered from 1 as in the file, and
+with the CRS the coordinates were in — read from the file, inferred by
+:mod:`geo.crsguess` or set by the user — stated in :class:`ReadResult`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import WGS84, parse_crs
+from geo.crsguess import CHINA_BOUNDS, guess_crs, looks_geographic
+from geo.errors import (
+    CRSError,
+    FileTooLargeError,
+    GeometryError,
+    InputFileError,
+    UnsupportedFormatError,
+)
+from geo.readers import READERS
+
+#: Largest file accepted (bytes).
+MAX_FILE_BYTES: Final = 200 * 1024 * 1024
+_FIX_FORMATS: Final = "Upload a zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ or CSV with WKT or lon/lat columns"
+
+#: Binary signatures we recognise only to refuse them by name.
+_REFUSED_MAGIC: Final[dict[bytes, str]] = {
+    b"II*\x00": "a TIFF/GeoTIFF raster image",
+    b"MM\x00*": "a TIFF/GeoTIFF raster image",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip archive",
+    b"Rar!": "a RAR archive",
+    b"7z\xbc\xaf": "a 7-Zip archive",
+    b"\x00\x00\x27\x0a": "a lone .shp file (a Shapefile needs its .shx, .dbf and .prj too)",
+    b"\xd0\xcf\x11\xe0": "an old Office document",
+    b"AC10": "an AutoCAD DWG drawing",
+}
+_EXTENSIONS: Final[dict[str, set[str]]] = {
+    ".zip": {"zip"},
+    ".kmz": {"zip"},
+    ".gpkg": {"geopackage"},
+    ".geojson": {"geojson"},
+    ".json": {"geojson"},
+    ".kml": {"kml"},
+    ".csv": {"csv"},
+    ".txt": {"csv"},
+}
+
+
+@dataclass
+class ReadResult:
+    """A user's layer, read and placed in WGS84, and how that was done."""
+
+    layer: gpd.GeoDataFrame
+    source: str
+    fmt: str
+    crs: str
+    crs_basis: str  # "file" | "inferred" | "override"
+    crs_note: tuple[str, str]  # (zh, en)
+    encoding: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def fields(self) -> list[str]:
+        """Attribute columns a user may pick as the name/id field."""
+        return [c for c in self.layer.columns if c != self.layer.geometry.name]
+
+
+def _sniff_text(head: bytes, suffix: str) -> str | None:
+    text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
+    if text.startswith(("{", "[")):
+        return "geojson"
+    if text.startswith("<") and "<kml" in text.lower():
+        return "kml"
+    first = text.splitlines()[0] if text else ""
+    if any(d in first for d in (",", "\t", ";")) or (text and suffix in (".csv", ".txt")):
+        return "csv"
+    return None
+
+
+def detect_format(path: Path, *, source: str) -> str:
+    """Key of :data:`geo.readers.READERS` for the file at ``path``, judged by its content."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if not head:
+        raise InputFileError(
+            "the file is empty (0 bytes)", source=source, fix="Upload the file again; it was not transferred"
+        )
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "zip"
+    if head.startswith(b"SQLite format 3\x00"):
+        return "geopackage"
+    for magic, what in _REFUSED_MAGIC.items():
+        if head.startswith(magic):
+            raise UnsupportedFormatError(
+                f"the file is {what}, not a vector layer we read", source=source, fix=_FIX_FORMATS
+            )
+    fmt = None if b"\x00" in head else _sniff_text(head, Path(source).suffix.lower())
+    if fmt is None:
+        raise UnsupportedFormatError("the content is not a format we recognise", source=source, fix=_FIX_FORMATS)
+    return fmt
+
+
+# --- after reading: geometry sanity and CRS --------------------------------------
+
+
+def _features(idx: np.ndarray) -> str:
+    shown = ", ".join(str(int(i) + 1) for i in idx[:5])
+    word = "feature" if len(idx) == 1 else "features"
+    return f"{word} {shown}" + (f" and {len(idx) - 5} more" if len(idx) > 5 else "")
+
+
+def _as_geodataframe(frame: pd.DataFrame, source: str) -> gpd.GeoDataFrame:
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        raise GeometryError(
+            "the file has no geometry column, only attributes",
+            source=source,
+            fix="Export the parcels as a spatial layer (polygons), not as a table",
+        )
+    if len(frame) == 0:
+        raise InputFileError(
+            "the file contains no features",
+            source=source,
+            fix="Export the layer again with its parcels (check that no filter or selection was active)",
+        )
+    gdf = frame.reset_index(drop=True)
+    gdf.index = pd.RangeIndex(1, len(gdf) + 1, name="feature")
+    geoms = gdf.geometry.to_numpy()
+    if shapely.is_missing(geoms).all():
+        raise GeometryError(
+            f"none of the {len(gdf)} features has a geometry", source=source, fix="Export the layer with its geometry"
+        )
+    if shapely.has_z(geoms).any():
+        gdf = gdf.set_geometry(shapely.force_2d(geoms), crs=gdf.crs)
+    return gdf
+
+
+def _check_finite(gdf: gpd.GeoDataFrame, source: str) -> None:
+    coords, index = shapely.get_coordinates(gdf.geometry.to_numpy(), return_index=True)
+    bad = np.unique(index[~np.isfinite(coords).all(axis=1)])
+    if len(bad):
+        raise GeometryError(
+            f"there are NaN or infinite coordinates in {_features(bad)}",
+            source=source,
+            fix="Repair or delete those features in your GIS and export again",
+        )
+
+
+def _resolve_crs(
+    gdf: gpd.GeoDataFrame, source: str, override: str | None
+) -> tuple[gpd.GeoDataFrame, str, str, tuple[str, str]]:
+    bounds = tuple(float(v) for v in gdf.total_bounds)
+    if override is not None:
+        crs = parse_crs(override, source=f"{source} (chosen CRS)")
+        label = crs.to_string()
+        return (
+            gdf.set_crs(crs, allow_override=True),
+            label,
+            "override",
+            (f"按用户指定：{label}", f"as chosen by the user: {label}"),
+        )
+    declared = gdf.crs
+    if declared is not None and (not declared.is_geographic or looks_geographic(bounds)):
+        label = declared.to_string() if declared.to_epsg() is None else f"EPSG:{declared.to_epsg()}"
+        return gdf, label, "file", (f"文件自带：{label}", f"from the file: {label}")
+    guess = guess_crs(bounds)
+    if guess is None:
+        said = f"declares {declared.to_string()} but " if declared is not None else "has no CRS and "
+        raise CRSError(
+            f"the file {said}its coordinates (x {bounds[0]:.6g}…{bounds[2]:.6g}, y {bounds[1]:.6g}…{bounds[3]:.6g}) "
+            "match no CRS we can infer",
+            source=source,
+            fix="Choose the CRS yourself (CLI: --crs EPSG:4544; page: CRS box)",
+        )
+    if guess.swap:
+        gdf = gdf.set_geometry(shapely.transform(gdf.geometry.to_numpy(), lambda c: c[:, ::-1]), crs=None)
+    gdf = gdf.set_crs(guess.crs, allow_override=True)
+    return (
+        gdf,
+        guess.crs,
+        "inferred",
+        (
+            f"由坐标范围推断：{guess.zh}（{guess.crs}）",
+            f"inferred from the coordinate ranges: {guess.en} ({guess.crs})",
+        ),
+    )
+
+
+def _check_in_china(gdf: gpd.GeoDataFrame, source: str, crs_label: str) -> None:
+    b = shapely.bounds(gdf.geometry.to_numpy())
+    minx, miny, maxx, maxy = CHINA_BOUNDS
+    ok = np.isnan(b).any(axis=1) | ((b[:, 0] >= minx) & (b[:, 2] <= maxx) & (b[:, 1] >= miny) & (b[:, 3] <= maxy))
+    bad = np.flatnonzero(~ok)
+    if len(bad):
+        x, y = b[bad[0], 0], b[bad[0], 1]
+        raise GeometryError(
+            f"there are coordinates far outside China in {_features(bad)} (e.g. lon {x:.4f}, lat {y:.4f} when read as {crs_label})",
+            source=source,
+            fix="Choose the CRS the coordinates are really in (CLI: --crs; page: CRS box), or fix the coordinates",
+        )
+
+
+def _geometry_warnings(gdf: gpd.GeoDataFrame, source: str) -> list[str]:
+    types = gdf.geometry.geom_type.dropna().value_counts()  # missing geometry is reported as "empty"
+    if len(types) > 1:
+        counts = ", ".join(f"{n} {t}" for t, n in types.items())
+        return [
+            f"{source}: mixed geometry types ({counts}); features that are not polygons are reported as findings. "
+            "Export only the polygon parcels to avoid this"
+        ]
+    return []
+
+
+# --- public entry points ----------------------------------------------------------
+
+
+def read_file(
+    path: str | Path,
+    *,
+    name: str | None = None,
+    crs: str | None = None,
+    layer: str | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> ReadResult:
+    """Read a user's parcel file safely and return it in WGS84.
+
+    Parameters
+    ----------
+    path
+        The file (zip, KMZ, GeoPackage, GeoJSON, KML or CSV).
+    name
+        Name to show in messages (the uploaded file's name); default the file name.
+    crs
+        The CRS the coordinates are in, overriding the file's and the inferred one.
+    layer
+        Layer to read from a GeoPackage/KML, or Shapefile stem in a zip.
+    max_bytes
+        Files larger than this are refused before being opened.
+
+    Returns
+    -------
+    ReadResult
+        The layer (EPSG:4326, index ``feature`` numbered from 1), format, CRS
+        and how it was found, attribute encoding and warnings.
+
+    Raises
+    ------
+    InputFileError
+        Or a subclass, naming the file, the problem and the fix.
+    """
+    path = Path(path)
+    source = name or path.name
+    if not path.is_file():
+        raise InputFileError("the file does not exist", source=source, fix="Check the path")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise FileTooLargeError(
+            f"the file is {size / 2**20:.1f} MB, over the limit of {max_bytes / 2**20:.0f} MB",
+            source=source,
+            fix="Upload only the parcels to check, or split the layer into several files",
+        )
+    fmt = detect_format(path, source=source)
+    warnings: list[str] = []
+    expected = _EXTENSIONS.get(Path(source).suffix.lower())
+    if expected is not None and fmt not in expected:
+        warnings.append(
+            f"{source}: the name says {Path(source).suffix} but the content is {READERS[fmt].label}; read as {READERS[fmt].label}"
+        )
+    with tempfile.TemporaryDirectory(prefix="geo-upload-") as tmp:
+        frame, encoding, notes = READERS[fmt].read(path, source, layer, Path(tmp))
+    warnings += notes
+    gdf = _as_geodataframe(frame, source)
+    _check_finite(gdf, source)
+    gdf, crs_label, basis, note = _resolve_crs(gdf, source, crs)
+    gdf = gdf.to_crs(WGS84)
+    _check_in_china(gdf, source, crs_label)
+    warnings += _geometry_warnings(gdf, source)
+    return ReadResult(
+        layer=gdf,
+        source=source,
+        fmt=fmt,
+        crs=crs_label,
+        crs_basis=basis,
+        crs_note=note,
+        encoding=encoding,
+        warnings=warnings,
+    )
+
+
+def read_bytes(
+    data: bytes, *, name: str, crs: str | None = None, layer: str | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> ReadResult:
+    """Read an uploaded file's bytes (see :func:`read_file`); the copy lives in a temporary folder."""
+    if len(data) > max_bytes:
+        raise FileTooLargeError(
+            f"the file is {len(data) / 2**20:.1f} MB, over the limit of {max_bytes / 2**20:.0f} MB",
+            source=name,
+            fix="Upload only the parcels to check, or split the layer into several files",
+        )
+    suffix = "".join(c for c in Path(name).suffix if c.isalnum() or c == ".")[:10]
+    with tempfile.TemporaryDirectory(prefix="geo-upload-") as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(data)
+        return read_file(path, name=name, crs=crs, layer=layer, max_bytes=max_bytes)

@@ -1,0 +1,173 @@
+"""Match surveyed parcels to the plan's projects.
+
+First by a column the user picks, holding a project id (``T2-3``) or a project
+name; names are compared after normalisation, since surveyors and the plan
+write the same name differently: full-/half-width brackets (``（）``/``()``),
+spaces, ``第二期``/``二期``/``2期``, separators. Parcels still unmatched are
+matched by spatial overlap with the indicative parcels (largest shared area,
+then containment of a point parcel). Whatever stays unmatched is reported.
+All steps are vectorised (pandas maps, one STRtree query).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import EQUAL_AREA
+from geo.errors import UsageError
+
+#: Columns of :func:`match_parcels`' result.
+MATCH_COLUMNS: Final = ("feature", "project_id", "match_by", "match_value")
+
+_CN_DIGITS: Final = {"1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六", "7": "七", "8": "八", "9": "九"}
+
+
+def normalise_name(names: pd.Series) -> pd.Series:
+    """Normalise project names for comparison (vectorised).
+
+    NFKC folds full-width brackets, digits and letters to half-width; then
+    spaces and separators go, ``第N期`` becomes ``N期`` with N in Chinese
+    numerals, brackets are unified and letters lower-cased.
+
+    Examples
+    --------
+    >>> normalise_name(pd.Series(["科学谷（第二期）", " 科学谷 (2期)"])).tolist()
+    ['科学谷(二期)', '科学谷(二期)']
+    """
+    s = names.astype("string").fillna("").map(lambda v: unicodedata.normalize("NFKC", v), na_action="ignore")
+    s = s.str.replace(r"[\s·・、_\-—–]+", "", regex=True)
+    s = s.str.replace(r"[\[【〔{]", "(", regex=True).str.replace(r"[\]】〕}]", ")", regex=True)
+    s = s.str.replace(r"第([一二三四五六七八九十0-9]+)期", r"\1期", regex=True)
+    s = s.str.replace(r"([1-9])期", lambda m: _CN_DIGITS[m.group(1)] + "期", regex=True)
+    return s.str.lower()
+
+
+def _by_field(values: pd.Series, plan: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Project ids for ``values`` matched as ids, then as zh/en names."""
+    ids = plan["project_id"].astype("string")
+    by_id = dict(zip(ids.str.lower(), ids))
+    key = values.astype("string").str.strip().str.lower()
+    found = key.map(by_id)
+    how = pd.Series(np.where(found.notna(), "id", ""), index=values.index, dtype="string")
+    lookup: dict[str, str] = {}
+    for col in ("name_en", "name_zh"):  # zh last: it wins on a clash
+        if col in plan.columns:
+            lookup.update(dict(zip(normalise_name(plan[col]), ids)))
+    lookup.pop("", None)
+    by_name = normalise_name(values).map(lookup)
+    use_name = found.isna() & by_name.notna()
+    found = found.where(~use_name, by_name)
+    how = how.where(~use_name, "name")
+    return found, how
+
+
+def _by_overlap(geoms: np.ndarray, plan: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Index into ``plan`` of the parcel sharing most area with each geometry (-1 if none), and the share."""
+    target = np.full(len(geoms), -1)
+    share = np.zeros(len(geoms))
+    pgeoms = plan.geometry.to_numpy()
+    valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not valid.any() or len(pgeoms) == 0:
+        return target, share
+    tree = shapely.STRtree(pgeoms)
+    left, right = tree.query(np.where(valid, geoms, None), predicate="intersects")
+    if len(left) == 0:
+        return target, share
+    a = gpd.GeoSeries(geoms[left], crs=plan.crs).to_crs(EQUAL_AREA).to_numpy()
+    b = gpd.GeoSeries(pgeoms[right], crs=plan.crs).to_crs(EQUAL_AREA).to_numpy()
+    for arr in (a, b):  # an invalid ring must not stop the match
+        bad = ~shapely.is_valid(arr)
+        arr[bad] = shapely.make_valid(arr[bad])
+    shared = shapely.area(shapely.intersection(a, b))
+    own = shapely.area(a)
+    frac = np.where(own > 0, shared / np.where(own > 0, own, 1), 0.0) + 1e-9  # points: tiny but positive
+    order = np.lexsort((-frac, left))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = left[order][1:] != left[order][:-1]
+    pick = order[first]
+    target[left[pick]] = right[pick]
+    share[left[pick]] = np.round(frac[pick], 6)
+    return target, share
+
+
+def match_parcels(
+    surveyed: gpd.GeoDataFrame,
+    plan_parcels: gpd.GeoDataFrame,
+    *,
+    name_field: str | None = None,
+    use_overlap: bool = True,
+) -> pd.DataFrame:
+    """Assign a plan ``project_id`` to every surveyed feature.
+
+    Parameters
+    ----------
+    surveyed
+        The user's layer (any CRS; index = feature number).
+    plan_parcels
+        The plan's parcels with ``project_id``, ``name_zh``, ``name_en`` and geometry.
+    name_field
+        Column of ``surveyed`` holding a project id or name, or None.
+    use_overlap
+        Match features left unmatched by spatial overlap with ``plan_parcels``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per feature: ``feature``, ``project_id`` (NA when unmatched),
+        ``match_by`` (``id``, ``name``, ``overlap`` or ``none``) and
+        ``match_value`` (the field's value, or the share of the feature's area
+        inside the plan parcel).
+    """
+    index = surveyed.index
+    project = pd.Series(pd.NA, index=index, dtype="string")
+    how = pd.Series("none", index=index, dtype="string")
+    value = pd.Series(pd.NA, index=index, dtype="string")
+    if name_field is not None:
+        if name_field not in surveyed.columns:
+            raise UsageError(
+                f"the layer has no column {name_field!r}",
+                source="name field",
+                fix=f"Pick one of: {', '.join(map(str, surveyed.columns.drop(surveyed.geometry.name)))}",
+            )
+        value = surveyed[name_field].astype("string")
+        found, by = _by_field(value, plan_parcels)
+        hit = found.notna()
+        project, how = project.where(~hit, found), how.where(~hit, by)
+    todo = project.isna().to_numpy()
+    if use_overlap and todo.any():
+        geoms = (
+            surveyed.geometry.to_crs(plan_parcels.crs).to_numpy()
+            if surveyed.crs != plan_parcels.crs
+            else surveyed.geometry.to_numpy()
+        )
+        target, share = _by_overlap(np.where(todo, geoms, None), plan_parcels)
+        hit = target >= 0
+        ids = plan_parcels["project_id"].astype("string").to_numpy()
+        project = project.where(
+            ~hit, pd.Series(np.where(hit, ids[np.maximum(target, 0)], None), index=index, dtype="string")
+        )
+        how = how.where(~hit, "overlap")
+        value = value.where(~hit, pd.Series(share.astype(str), index=index, dtype="string"))
+    return pd.DataFrame(
+        {"feature": index.to_numpy(), "project_id": project, "match_by": how, "match_value": value}, index=index
+    )
+
+
+def suggest_name_field(surveyed: gpd.GeoDataFrame, plan_parcels: gpd.GeoDataFrame) -> str | None:
+    """The attribute column whose values match the most plan ids or names, or None if none matches.
+
+    Offered as the default choice on the Check page; the user can change it.
+    """
+    best, best_hits = None, 0
+    for col in surveyed.columns.drop(surveyed.geometry.name):
+        found, _ = _by_field(surveyed[col].astype("string"), plan_parcels)
+        hits = int(found.notna().sum())
+        if hits > best_hits:
+            best, best_hits = str(col), hits
+    return best

@@ -1,0 +1,248 @@
+"""The table of format readers used by :mod:`geo.io`.
+
+Each reader takes a local path (already vetted for size and sniffed by its
+content), the user's file name for messages, an optional layer name and a
+temporary folder it may unpack into; it returns the frame as GDAL read it
+(CRS as declared, possibly none), the attribute encoding and notes for the user.
+Zip and KMZ archives are opened through :mod:`geo.archive` only.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pyogrio.errors
+
+from geo import archive
+from geo.crs import WGS84
+from geo.csvread import read_csv
+from geo.errors import GeometryError, InputFileError
+
+_OGR_ERRORS = (
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    pyogrio.errors.FieldError,
+    pyogrio.errors.GeometryError,
+    pyogrio.errors.FeatureError,
+)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One format: its label and the function reading it from a local path."""
+
+    label: str
+    read: Callable[[Path, str, str | None, Path], tuple[pd.DataFrame, str | None, list[str]]]
+
+
+# --- detection -----------------------------------------------------------------
+
+
+def _ogr(
+    path: Path, source: str, layer: str | None, *, encoding: str | None = None, what: str = "file"
+) -> pd.DataFrame:
+    try:
+        with warnings.catch_warnings():  # NaN coordinates are reported by _check_finite, by feature
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return pyogrio.read_dataframe(path, layer=layer, encoding=encoding, on_invalid="ignore", use_arrow=False)
+    except _OGR_ERRORS as exc:
+        raise InputFileError(
+            f"the {what} cannot be read; it is damaged or truncated ({str(exc).splitlines()[0][:160]})",
+            source=source,
+            fix="Export the layer again from your GIS and upload the complete file",
+        ) from None
+
+
+def _pick_layer(path: Path, source: str, layer: str | None) -> tuple[str | None, list[str]]:
+    try:
+        layers = pyogrio.list_layers(path)
+    except _OGR_ERRORS as exc:
+        raise InputFileError(
+            f"the file cannot be opened; it is damaged or truncated ({str(exc).splitlines()[0][:160]})",
+            source=source,
+            fix="Export the layer again from your GIS and upload the complete file",
+        ) from None
+    spatial = [str(n) for n, g in layers if g is not None]
+    if layer is not None:
+        if layer not in [str(n) for n, _ in layers]:
+            raise InputFileError(
+                f"there is no layer {layer!r} (layers: {', '.join(map(str, layers[:, 0]))})",
+                source=source,
+                fix="Pick one of the layers listed",
+            )
+        return layer, []
+    if not spatial:
+        raise GeometryError(
+            "the file has no layer with a geometry column",
+            source=source,
+            fix="Export the parcels as polygons, not as an attribute table",
+        )
+    note = (
+        [f"{source}: {len(spatial)} layers with geometry; read {spatial[0]!r}. Choose another layer to read it instead"]
+        if len(spatial) > 1
+        else []
+    )
+    return spatial[0], note
+
+
+def _read_geojson(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.DataFrame, str | None, list[str]]:
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(
+            f"the file is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); it may be truncated",
+            source=source,
+            fix="Export the GeoJSON again and upload the complete file",
+        ) from None
+    except UnicodeDecodeError:
+        raise InputFileError(
+            "the GeoJSON is not UTF-8 text", source=source, fix="Save it as UTF-8 (RFC 7946 requires it)"
+        ) from None
+    return _ogr(path, source, None), "UTF-8", []
+
+
+def _read_geopackage(
+    path: Path, source: str, layer: str | None, tmp: Path
+) -> tuple[pd.DataFrame, str | None, list[str]]:
+    name, notes = _pick_layer(path, source, layer)
+    return _ogr(path, source, name, what="GeoPackage"), None, notes
+
+
+def _read_kml(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.DataFrame, str | None, list[str]]:
+    try:
+        names = [str(n) for n, _ in pyogrio.list_layers(path)]
+    except _OGR_ERRORS as exc:
+        raise InputFileError(
+            f"the KML cannot be read; it is damaged or truncated ({str(exc).splitlines()[0][:160]})",
+            source=source,
+            fix="Export the KML again and upload the complete file",
+        ) from None
+    frames = [_ogr(path, source, n, what="KML") for n in ([layer] if layer else names)]
+    frames = [f for f in frames if len(f)]
+    out = pd.concat(frames, ignore_index=True) if frames else gpd.GeoDataFrame(geometry=[], crs=WGS84)
+    empty = [c for c in _KML_FIELDS if c in out.columns and (out[c].isna() | (out[c].astype(str) == "")).all()]
+    return out.drop(columns=empty), "UTF-8", []
+
+
+#: Fields LIBKML adds to every layer; dropped when they hold nothing.
+_KML_FIELDS: Final = (
+    "id",
+    "Name",
+    "description",
+    "timestamp",
+    "begin",
+    "end",
+    "altitudeMode",
+    "tessellate",
+    "extrude",
+    "visibility",
+    "drawOrder",
+    "icon",
+    "snippet",
+)
+
+
+def _dbf_encoding(dbf: Path) -> str:
+    """UTF-8 if the .dbf's records decode as UTF-8, else GBK (common without .cpg)."""
+    data = dbf.read_bytes()
+    header = int.from_bytes(data[8:10], "little") if len(data) > 10 else 0
+    try:
+        data[header:].decode("utf-8")
+    except UnicodeDecodeError:
+        return "GBK"
+    return "UTF-8"
+
+
+def _members_by_ext(names: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for n in names:
+        out.setdefault(Path(n).suffix.lower(), []).append(n)
+    return out
+
+
+def _check_shp_length(shp: Path, source: str) -> None:
+    """Refuse a .shp shorter than its header says: GDAL would read its last features as empty."""
+    with open(shp, "rb") as fh:
+        header = fh.read(100)
+    declared = int.from_bytes(header[24:28], "big") * 2 if len(header) == 100 else -1
+    actual = shp.stat().st_size
+    if declared != actual:
+        raise InputFileError(
+            f"{shp.name} is damaged or truncated ({actual} bytes, its header says {max(declared, 0)})",
+            source=source,
+            fix="Export the Shapefile again and zip all its files",
+        )
+
+
+def _read_shapefile(root: Path, shp: str, names: list[str], source: str) -> tuple[pd.DataFrame, str | None, list[str]]:
+    stem = shp[: -len(Path(shp).suffix)]
+    siblings = {Path(n).suffix.lower(): n for n in names if n[: -len(Path(n).suffix)] == stem}
+    missing = [e for e in (".shx", ".dbf") if e not in siblings]
+    if missing:
+        raise InputFileError(
+            f"the zip holds {Path(shp).name} but not its {' and '.join(missing)} file",
+            source=source,
+            fix="Zip all parts of the Shapefile together (.shp, .shx, .dbf, .prj, .cpg)",
+        )
+    notes = (
+        []
+        if ".prj" in siblings
+        else [f"{source}: the Shapefile has no .prj; its CRS was inferred from the coordinates"]
+    )
+    _check_shp_length(root / shp, source)
+    encoding = None if ".cpg" in siblings else _dbf_encoding(root / siblings[".dbf"])
+    frame = _ogr(root / shp, source, None, encoding=encoding, what="Shapefile")
+    return frame, encoding or "from .cpg", notes
+
+
+def _read_zip(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.DataFrame, str | None, list[str]]:
+    with archive.open_zip(path, source=source) as zf:
+        names = archive.member_names(zf, source=source)
+        by_ext = _members_by_ext(names)
+        wanted = [
+            n
+            for n in names
+            if Path(n).suffix.lower() in {".shp", ".shx", ".dbf", ".prj", ".cpg", ".kml", ".gpkg", ".geojson", ".json"}
+        ]
+        if not any(e in by_ext for e in (".shp", ".kml", ".gpkg", ".geojson", ".json")):
+            shown = ", ".join(names[:6]) or "nothing"
+            raise InputFileError(
+                f"the zip holds no .shp, .kml, .gpkg or .geojson file (it holds {shown})",
+                source=source,
+                fix="Zip the Shapefile's .shp, .shx, .dbf and .prj files together",
+            )
+        archive.extract_members(zf, wanted, tmp, source=source)
+    if ".shp" in by_ext:
+        shps = by_ext[".shp"]
+        chosen = next((s for s in shps if Path(s).stem == layer), shps[0])
+        frame, enc, notes = _read_shapefile(tmp, chosen, names, source)
+        if len(shps) > 1:
+            notes.append(
+                f"{source}: {len(shps)} Shapefiles in the zip; read {chosen!r}. Choose another layer to read it instead"
+            )
+        return frame, enc, notes
+    if ".kml" in by_ext:
+        return _read_kml(tmp / by_ext[".kml"][0], source, layer, tmp)
+    if ".gpkg" in by_ext:
+        return _read_geopackage(tmp / by_ext[".gpkg"][0], source, layer, tmp)
+    member = (by_ext.get(".geojson") or by_ext[".json"])[0]
+    return _read_geojson(tmp / member, source, layer, tmp)
+
+
+#: The table of readers; detection gives a key, a key gives a reader.
+READERS: Final[dict[str, Reader]] = {
+    "zip": Reader("Shapefile / KMZ (zip)", _read_zip),
+    "geopackage": Reader("GeoPackage", _read_geopackage),
+    "geojson": Reader("GeoJSON", _read_geojson),
+    "kml": Reader("KML", _read_kml),
+    "csv": Reader("CSV (WKT or lon/lat)", read_csv),
+}

@@ -1,0 +1,211 @@
+"""Reports of a check: printable HTML, CSV of findings, GeoJSON of flagged features.
+
+The HTML report is one self-contained file (no scripts, no links to fetch):
+a summary, an inline SVG map drawn here from the geometry (flagged parcels in
+red, others grey, the plan's indicative parcels dashed) and the findings table.
+SVG keeps it dependency-free and sharp when printed; parcels beyond
+:data:`MAX_MAP_FEATURES` are drawn only if flagged, and the map says so.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from geo.checks import CHECKS, CheckResult
+from geo.crs import EQUAL_AREA, WGS84
+from geo.errors import ExportError
+
+MAX_MAP_FEATURES: Final = 20_000
+_W, _H = 760, 520
+
+
+def findings_csv(findings: pd.DataFrame) -> bytes:
+    """Findings as CSV, UTF-8 with BOM so that Excel shows the Chinese correctly."""
+    return findings.to_csv(index=False).encode("utf-8-sig")
+
+
+def flagged_features(result: CheckResult) -> gpd.GeoDataFrame:
+    """Features with at least one finding, with ``checks`` and ``severity`` columns, in WGS84."""
+    f = result.findings
+    by_feature = f.dropna(subset=["feature"])
+    per_project = f[f["feature"].isna() & f["project_id"].notna()]
+    parcels = result.parcels
+    hit = (
+        parcels.index.isin(by_feature["feature"].astype(int))
+        | parcels["project_id"].isin(per_project["project_id"]).to_numpy()
+    )
+    out = parcels[hit].copy()
+    rank = {"error": 0, "warning": 1, "info": 2}
+    feat_checks = by_feature.groupby("feature")["check"].agg(lambda s: ",".join(dict.fromkeys(s))).to_dict()
+    proj_checks = per_project.groupby("project_id")["check"].agg(lambda s: ",".join(dict.fromkeys(s))).to_dict()
+    out["checks"] = [
+        f"{feat_checks.get(i, '')},{proj_checks.get(p, '')}".strip(",")
+        for i, p in zip(out.index, out["project_id"].astype(object))
+    ]
+    out["severity"] = out["checks"].map(lambda c: min((CHECKS[k].severity for k in c.split(",") if k), key=rank.get))
+    return out.reset_index().to_crs(WGS84)
+
+
+def flagged_geojson(result: CheckResult) -> bytes:
+    """Flagged features as RFC 7946 GeoJSON (written and checked by GDAL)."""
+    layer = flagged_features(result)
+    layer = layer.assign(
+        **{c: layer[c].astype("string") for c in layer.columns if layer[c].dtype == object and c != layer.geometry.name}
+    )
+    with tempfile.TemporaryDirectory(prefix="geo-report-") as tmp:
+        path = Path(tmp) / "flagged.geojson"
+        pyogrio.write_dataframe(
+            layer, path, driver="GeoJSON", layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": 7}
+        )
+        return path.read_bytes()
+
+
+def _svg_paths(geoms: np.ndarray, to_px) -> list[str]:
+    """One SVG path ``d`` per geometry: rings of polygons, lines, points as tiny squares."""
+    out = []
+    for g in geoms:
+        if g is None or g.is_empty:
+            out.append("")
+            continue
+        d = []
+        for part in shapely.get_parts(g):
+            rings = [part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part]
+            for ring in rings:
+                xy = to_px(np.asarray(ring.coords)[:, :2])
+                if len(xy) == 1:
+                    x, y = xy[0]
+                    d.append(f"M{x - 2:.1f} {y - 2:.1f}h4v4h-4z")
+                else:
+                    d.append(
+                        "M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in xy) + ("Z" if part.geom_type == "Polygon" else "")
+                    )
+        out.append("".join(d))
+    return out
+
+
+def map_svg(result: CheckResult, *, plan_parcels: gpd.GeoDataFrame | None = None) -> str:
+    """An SVG map of the checked parcels, flagged ones in red (equal-area projection, north up)."""
+    parcels = result.parcels.geometry.to_crs(EQUAL_AREA)
+    flagged = set(flagged_features(result)["feature"].astype(int)) if len(result.findings) else set()
+    is_flag = parcels.index.isin(list(flagged))
+    note = ""
+    if len(parcels) > MAX_MAP_FEATURES:
+        note = f"{len(parcels) - int(is_flag.sum())} unflagged parcels not drawn (over {MAX_MAP_FEATURES})"
+        parcels, is_flag = parcels[is_flag], is_flag[is_flag]
+    plan = plan_parcels.geometry.to_crs(EQUAL_AREA) if plan_parcels is not None else gpd.GeoSeries([], crs=EQUAL_AREA)
+    bounds = np.array(parcels.total_bounds if len(parcels) else [0, 0, 1, 1], dtype=float)
+    if not np.isfinite(bounds).all():
+        bounds = np.array([0.0, 0.0, 1.0, 1.0])
+    minx, miny, maxx, maxy = bounds
+    span = max(maxx - minx, maxy - miny, 1.0) * 1.1
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    scale = min(_W, _H) / span
+
+    def to_px(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack([(xy[:, 0] - cx) * scale + _W / 2, _H / 2 - (xy[:, 1] - cy) * scale])
+
+    tol = 0.5 / scale
+    body = []
+    near = plan[plan.intersects(shapely.box(cx - span, cy - span, cx + span, cy + span))] if len(plan) else plan
+    for d in _svg_paths(shapely.simplify(near.to_numpy(), tol), to_px):
+        body.append(f'<path d="{d}" class="plan"/>')
+    for d, f in zip(_svg_paths(shapely.simplify(parcels.to_numpy(), tol), to_px), is_flag):
+        body.append(f'<path d="{d}" class="{"flag" if f else "ok"}"/>')
+    bar_m = 10 ** np.floor(np.log10(span / 4))
+    bar_px = bar_m * scale
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {_H}" width="{_W}" height="{_H}" role="img" '
+        f'aria-label="map of checked parcels"><style>.ok{{fill:#9aa5b1;fill-opacity:.5;stroke:#52606d;stroke-width:.6}}'
+        f".flag{{fill:#e12d39;fill-opacity:.6;stroke:#a61b1b;stroke-width:1}}"
+        f".plan{{fill:none;stroke:#2563eb;stroke-width:1;stroke-dasharray:4 3}}</style>"
+        f'<rect width="{_W}" height="{_H}" fill="#fff" stroke="#ccc"/>{"".join(body)}'
+        f'<path d="M20 {_H - 20}h{bar_px:.1f}" stroke="#000" stroke-width="3"/>'
+        f'<text x="20" y="{_H - 28}" font-size="12">{bar_m:g} m</text>'
+        f'<text x="{_W - 10}" y="20" font-size="12" text-anchor="end">N ↑</text>'
+        f'<text x="10" y="16" font-size="11" fill="#555">{html.escape(note)}</text></svg>'
+    )
+
+
+def _table(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>" for v in r) + "</tr>"
+        for r in frame.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def html_report(
+    result: CheckResult,
+    *,
+    source: str,
+    plan_parcels: gpd.GeoDataFrame | None = None,
+    crs_note: str = "",
+    max_rows: int = 5000,
+) -> str:
+    """A self-contained, printable HTML report (bilingual headings, Chinese first)."""
+    s = result.summary
+    counts = pd.DataFrame(
+        [(k, f"{c.zh} / {c.en}", c.severity, s["by_check"].get(k, 0), c.value) for k, c in CHECKS.items()],
+        columns=["check", "检查 / check", "级别 / severity", "数量 / count", "value 含义 / meaning"],
+    )
+    facts = pd.DataFrame(
+        [
+            ("文件 / file", source),
+            ("坐标系 / CRS", crs_note),
+            ("要素 / features", s["features"]),
+            ("已匹配 / matched", s["matched"]),
+            ("未匹配 / unmatched", s["unmatched"]),
+            ("测量面积 / measured area (mu)", s["area_mu"]),
+            ("容差 / tolerance (%)", s["tolerance_pct"]),
+            ("问题 / findings", s["findings"]),
+            ("有问题的要素 / flagged features", s["flagged_features"]),
+        ],
+        columns=["项目 / item", "值 / value"],
+    )
+    shown = result.findings.head(max_rows).assign(value=lambda f: f["value"].round(3))
+    more = (
+        f"<p>仅显示前 {max_rows} 条 / first {max_rows} of {len(result.findings)} findings shown; see the CSV.</p>"
+        if len(result.findings) > max_rows
+        else ""
+    )
+    return f"""<!doctype html><html lang="zh"><head><meta charset="utf-8">
+<title>地块核查报告 / Parcel check report — {html.escape(source)}</title>
+<style>body{{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#111}}
+table{{border-collapse:collapse;margin:1em 0;font-size:12px}}td,th{{border:1px solid #bbb;padding:2px 6px;text-align:left}}
+th{{background:#eef}}@media print{{body{{margin:0}}svg{{max-width:100%;height:auto}}tr{{page-break-inside:avoid}}}}</style></head><body>
+<h1>地块核查报告 / Parcel check report</h1>
+<p>面积按以高新区为中心的等积投影计算（与椭球面积相差 &lt; 0.001%）/ Areas in mu (1 mu = 666.67 m²) from a zone-centred equal-area projection.</p>
+<h2>概要 / Summary</h2>{_table(facts)}
+<h2>地图 / Map</h2><p>红色：有问题的地块；灰色：无问题；蓝色虚线：规划示意地块 / red: flagged; grey: no finding; dashed blue: indicative plan parcels.</p>
+{map_svg(result, plan_parcels=plan_parcels)}
+<h2>各项检查 / Checks</h2>{_table(counts)}
+<h2>问题清单 / Findings</h2>{more}{_table(shown)}
+</body></html>"""
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and :func:`os.replace`."""
+
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ExportError("the folder does not exist", source=str(path), fix="Create the folder or choose another path")
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path

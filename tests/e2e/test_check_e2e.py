@@ -1,0 +1,140 @@
+"""The Check page in a real browser: upload a surveyed file, read the findings, download them.
+
+The app is started here (not by the shared ``app_url`` fixture) with
+``GEO_WORKSPACE`` set to a temporary folder, so the test never touches a
+developer's own workspace.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from geo import workspace as ws
+from layers import load_parcels
+from tests.e2e.conftest import ROOT, SHOTS, _free_port
+
+
+@pytest.fixture(scope="module")
+def check_workspace(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("e2e-workspace")
+
+
+@pytest.fixture(scope="module")
+def app_url(check_workspace) -> Iterator[str]:
+    """``streamlit run app.py`` with its workspace in a temporary folder."""
+    port = _free_port()
+    log = ROOT / "artifacts" / "e2e-check-streamlit.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=os.environ | {"GEO_WORKSPACE": str(check_workspace)},
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start; see {log}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def survey_zip(tmp_path_factory) -> Path:
+    """A zipped Shapefile in EPSG:4544, GBK attributes without .cpg: T2-3 as planned, T2-4 scaled by 1.05."""
+    import zipfile
+
+    plan = load_parcels().set_index("project_id")
+    layer = plan.loc[["T2-3", "T2-4"], ["name_zh"]].reset_index(drop=True).rename(columns={"name_zh": "名称"})
+    layer = layer.set_geometry(
+        [plan.geometry["T2-3"], shapely.affinity.scale(plan.geometry["T2-4"], 1.05, 1.05)], crs="EPSG:4326"
+    ).to_crs("EPSG:4544")
+    folder = tmp_path_factory.mktemp("e2e-survey")
+    pyogrio.write_dataframe(layer, folder / "parcels.shp", driver="ESRI Shapefile", encoding="GBK")
+    path = folder / "测绘成果.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for ext in (".shp", ".shx", ".dbf", ".prj"):
+            zf.write(folder / f"parcels{ext}", f"parcels{ext}")
+    return path
+
+
+def test_upload_read_findings_and_download(browse, offline, survey_zip, check_workspace):
+    page = browse.go("/check")
+    assert page.locator("h1").first.inner_text() == "核查测绘地块"
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(survey_zip))
+    page.get_by_text("坐标系：文件自带：EPSG:4544").wait_for(timeout=60_000)
+    browse.wait()
+    page.get_by_text("属性编码：GBK").wait_for()
+    page.get_by_text("测绘成果.zip** · 2 地块数", exact=False).or_(
+        page.get_by_text("测绘成果.zip · 2 地块数")
+    ).first.wait_for(timeout=60_000)
+    browse.wait()
+    metrics = dict(
+        zip(
+            page.locator("[data-testid='stMetricLabel']").all_inner_texts(),
+            page.locator("[data-testid='stMetricValue']").all_inner_texts(),
+        )
+    )
+    assert metrics == {"地块数": "2", "已匹配": "2", "实测面积（亩）": "1,659.76", "问题数": "1", "有问题的地块": "1"}
+    assert page.locator("[data-testid='stImage'] img").count() == 1  # the SVG map of flagged parcels
+    with page.expect_download() as info:
+        page.get_by_role("button", name="问题清单 CSV").click()
+    findings = pd.read_csv(io.BytesIO(Path(info.value.path()).read_bytes()), encoding="utf-8-sig")
+    assert findings[["feature", "project_id", "check"]].values.tolist() == [[2, "T2-4", "area_mismatch"]]
+    assert "against 700.0 mu allocated (+10.25 %, tolerance 1 %)" in findings["message"].iloc[0]
+    assert ws.list_uploads(root=check_workspace)["name"].tolist() == ["测绘成果.zip"]
+    assert offline.blocked == [] or all("tile" in u for u in offline.blocked)
+    browse.shot("check_upload")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="核查报告（HTML，可打印）").click()
+    report = Path(info.value.path()).read_text(encoding="utf-8")
+    page.set_content(report)  # the report alone: no server, and every network request is blocked
+    assert page.locator("h1").inner_text() == "地块核查报告 / Parcel check report"
+    assert page.locator("svg path.flag").count() == 1 and page.locator("svg path.ok").count() == 1
+    assert page.get_by_text("+10.25 %, tolerance 1 %").count() == 1
+    page.screenshot(path=str(SHOTS / "check_report.png"), full_page=True)
+    assert offline.blocked == [] or all("tile" in u for u in offline.blocked)

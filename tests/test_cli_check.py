@@ -1,0 +1,119 @@
+"""``python -m geo check``: run as a user runs it, in a subprocess, on files GDAL wrote."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyogrio
+import pytest
+import shapely
+
+from layers import load_parcels
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def geo(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "geo", "check", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+
+
+@pytest.fixture(scope="module")
+def survey(tmp_path_factory) -> Path:
+    """T2-3 as planned, T2-4 scaled by 1.05 (+10.25 % area), a copy of T2-3; in EPSG:4544, names in Chinese."""
+    plan = load_parcels().set_index("project_id")
+    t23, t24 = plan.geometry["T2-3"], plan.geometry["T2-4"]
+    layer = plan.loc[["T2-3", "T2-4", "T2-3"], ["name_zh"]].reset_index(drop=True).rename(columns={"name_zh": "名称"})
+    layer = layer.set_geometry([t23, shapely.affinity.scale(t24, 1.05, 1.05), t23], crs="EPSG:4326").to_crs("EPSG:4544")
+    path = tmp_path_factory.mktemp("cli") / "测绘成果.gpkg"
+    pyogrio.write_dataframe(layer, path, driver="GPKG")
+    return path
+
+
+def test_json(survey):
+    run = geo(str(survey), "--name-field", "名称", "--format", "json")
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    s = out["summary"]
+    assert (s["file"], s["crs"], s["crs_basis"], s["features"], s["matched"], s["projects"]) == (
+        "测绘成果.gpkg",
+        "EPSG:4544",
+        "file",
+        3,
+        3,
+        2,
+    )
+    assert s["by_check"]["area_mismatch"] == 2 and s["by_check"]["duplicate"] == 1
+    assert set(out["findings"][0]) == {"feature", "project_id", "check", "severity", "message", "value"}
+    dup = [f for f in out["findings"] if f["check"] == "duplicate"]
+    assert dup == [
+        {
+            "feature": 3,
+            "project_id": "T2-3",
+            "check": "duplicate",
+            "severity": "error",
+            "message": "same geometry as feature 1",
+            "value": 1.0,
+        }
+    ]
+    t24 = next(f for f in out["findings"] if f["check"] == "area_mismatch" and f["project_id"] == "T2-4")
+    assert t24["feature"] == 2 and "against 700.0 mu allocated (+10.25 %, tolerance 1 %)" in t24["message"]
+    t23 = next(f for f in out["findings"] if f["check"] == "area_mismatch" and f["project_id"] == "T2-3")
+    assert t23["feature"] is None and t23["message"].startswith("2 parcels together measure 1776.0")
+
+
+def test_tolerance_option(survey):
+    out = json.loads(geo(str(survey), "--name-field", "名称", "--format", "json", "--tolerance", "20").stdout)
+    assert [f["project_id"] for f in out["findings"] if f["check"] == "area_mismatch"] == ["T2-3"]
+
+
+def test_table_and_report(survey, tmp_path):
+    report = tmp_path / "report.html"
+    run = geo(str(survey), "--name-field", "名称", "-o", str(report))
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "测绘成果.gpkg: geopackage, 3 features; CRS from the file: EPSG:4544"
+    assert "3 findings on 2 features: 1 error, 2 warning, 0 info" in lines
+    assert any("same geometry as feature 1" in line for line in lines)
+    assert lines[-1] == f"report written to {report}"
+    html = report.read_text(encoding="utf-8")
+    assert html.count("<svg") == 1 and 'class="flag"' in html
+    assert "<script" not in html and "<link" not in html and "src=" not in html
+    assert "same geometry as feature 1" in html and "测绘成果.gpkg" in html
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "words"),
+    [
+        (b'{"type": "FeatureCollection", "features": [', "broken.geojson", "not valid JSON"),
+        (b"II*\x00" + b"\x00" * 64, "image.geojson", "TIFF/GeoTIFF raster"),
+    ],
+)
+def test_unreadable_input_exits_2_with_one_line(tmp_path, content, name, words):
+    path = tmp_path / name
+    path.write_bytes(content)
+    run = geo(str(path), "--format", "json")
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+    assert run.stderr.startswith(f"python -m geo check: {name}: ") and words in run.stderr
+
+
+def test_missing_file_and_wrong_crs(survey, tmp_path):
+    run = geo(str(tmp_path / "nope.zip"))
+    assert (run.returncode, run.stderr) == (
+        2,
+        "python -m geo check: nope.zip: the file does not exist. Check the path\n",
+    )
+    run = geo(str(survey), "--crs", "EPSG:32631")
+    assert run.returncode == 2 and "far outside China" in run.stderr
+    run = geo(str(survey), "--crs", "EPSG:999999")
+    assert run.returncode == 2 and "is not a coordinate reference system" in run.stderr

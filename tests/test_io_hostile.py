@@ -1,0 +1,263 @@
+"""geo.io: every hostile file gets one clear error (file, problem, fix) and writes nothing outside a temp folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import rasterio
+import shapely
+from affine import Affine
+
+from geo import archive
+from geo.errors import (
+    FileTooLargeError,
+    GeometryError,
+    InputFileError,
+    UnsafeArchiveError,
+    UnsupportedFormatError,
+)
+from geo.io import read_bytes, read_file
+from tests.fixtures.io_sandbox import assert_clear, sandbox_fixture, write_layer  # noqa: F401 (autouse fixture)
+from tests.fixtures.synthetic import clean_survey
+
+# --- hostile files -----------------------------------------------------------------
+
+
+def test_malformed_json(sandbox):
+    path = sandbox / "bad.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature",', encoding="utf-8")
+    with pytest.raises(InputFileError) as exc:
+        read_file(path)
+    assert_clear(exc, "bad.geojson", "not valid JSON", "line 1")
+
+
+def test_truncated_geopackage(sandbox):
+    full = sandbox / "full.gpkg"
+    pyogrio.write_dataframe(clean_survey(), full, driver="GPKG")
+    cut = sandbox / "cut.gpkg"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 3])
+    with pytest.raises(InputFileError) as exc:
+        read_file(cut)
+    assert_clear(exc, "cut.gpkg", "damaged or truncated")
+
+
+def test_truncated_zip(sandbox):
+    path = write_layer(clean_survey(), sandbox, "shp")
+    cut = sandbox / "cut.zip"
+    cut.write_bytes(path.read_bytes()[:-200])
+    with pytest.raises(InputFileError) as exc:
+        read_file(cut)
+    assert_clear(exc, "cut.zip", "damaged or truncated")
+
+
+@pytest.mark.parametrize(
+    ("part", "words"), [(".shp", "p.shp is damaged or truncated"), (".dbf", "damaged or truncated")]
+)
+def test_truncated_shapefile_part_in_a_whole_zip(sandbox, part, words):
+    """A .shp cut short would otherwise give its last parcels empty geometry, silently."""
+    shp = sandbox / "p.shp"
+    pyogrio.write_dataframe(clean_survey(), shp, driver="ESRI Shapefile", encoding="UTF-8")
+    cut = shp.with_suffix(part)
+    cut.write_bytes(cut.read_bytes()[:-40])
+    path = sandbox / "cut-part.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+            zf.write(shp.with_suffix(ext), f"p{ext}")
+    with pytest.raises(InputFileError) as exc:
+        read_file(path)
+    assert_clear(exc, "cut-part.zip", words)
+
+
+@pytest.mark.parametrize(
+    ("members", "words"),
+    [
+        (["p.shp", "p.dbf", "p.prj"], "holds p.shp but not its .shx"),
+        (["p.dbf", "p.prj", "readme.txt"], "holds no .shp"),
+    ],
+)
+def test_zip_missing_parts(sandbox, members, words):
+    shp = sandbox / "p.shp"
+    pyogrio.write_dataframe(clean_survey(), shp, driver="ESRI Shapefile")
+    (sandbox / "readme.txt").write_text("x")
+    path = sandbox / "parts.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for m in members:
+            zf.write(sandbox / m, m)
+    with pytest.raises(InputFileError) as exc:
+        read_file(path)
+    assert_clear(exc, "parts.zip", words)
+
+
+@pytest.mark.parametrize("name", ["../../escaped.shp", "/tmp/absolute-geo-test.shp", "C:\\evil.shp", "a/../../b.shp"])
+def test_zip_with_unsafe_paths(sandbox, name):
+    path = sandbox / "evil.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(name, b"x" * 100)
+        zf.writestr("p.shx", b"x")
+    with pytest.raises(UnsafeArchiveError) as exc:
+        read_file(path)
+    assert_clear(exc, "evil.zip", "leave the archive folder", "nothing was extracted")
+    assert not Path("/tmp/absolute-geo-test.shp").exists()
+    assert not (sandbox.parent / "escaped.shp").exists() and not (sandbox.parent.parent / "escaped.shp").exists()
+
+
+def test_zip_with_symlink(sandbox):
+    path = sandbox / "link.zip"
+    info = zipfile.ZipInfo("p.shp")
+    info.external_attr = 0o120777 << 16
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(info, "/etc/passwd")
+    with pytest.raises(UnsafeArchiveError) as exc:
+        read_file(path)
+    assert_clear(exc, "link.zip", "links")
+
+
+def test_zip_bomb(sandbox):
+    path = sandbox / "bomb.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("p.shp", b"\0" * (64 * 2**20))
+        zf.writestr("p.shx", b"\0")
+        zf.writestr("p.dbf", b"\0")
+    assert path.stat().st_size < 2**20
+    with pytest.raises(UnsafeArchiveError) as exc:
+        read_file(path)
+    assert_clear(exc, "bomb.zip", "zip bomb", "nothing was extracted")
+
+
+def test_archive_total_size_limit(sandbox):
+    path = sandbox / "big.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("a.shp", b"1" * 5000)
+    with zipfile.ZipFile(path) as zf, pytest.raises(FileTooLargeError) as exc:
+        archive.extract_members(zf, ["a.shp"], sandbox / "out", source="big.zip", max_unpacked=4000)
+    assert_clear(exc, "big.zip", "unpack to", "over the limit")
+    assert not (sandbox / "out").exists()
+
+
+def test_file_over_size_limit(sandbox):
+    path = write_layer(clean_survey(), sandbox, "geojson")
+    with pytest.raises(FileTooLargeError) as exc:
+        read_file(path, max_bytes=100)
+    assert_clear(exc, "p.geojson", "over the limit")
+    with pytest.raises(FileTooLargeError):
+        read_bytes(path.read_bytes(), name="upload.geojson", max_bytes=100)
+
+
+def test_empty_file(sandbox):
+    path = sandbox / "empty.geojson"
+    path.write_bytes(b"")
+    with pytest.raises(InputFileError) as exc:
+        read_file(path)
+    assert_clear(exc, "empty.geojson", "empty (0 bytes)")
+
+
+def test_no_features(sandbox):
+    path = sandbox / "none.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": []}))
+    with pytest.raises(InputFileError) as exc:
+        read_file(path)
+    assert_clear(exc, "none.geojson", "contains no features")
+
+
+def test_no_geometry_column(sandbox):
+    gpkg = sandbox / "table.gpkg"
+    pyogrio.write_dataframe(pd.DataFrame({"名称": ["a"]}), gpkg, layer="attrs", driver="GPKG")
+    with pytest.raises(GeometryError) as exc:
+        read_file(gpkg)
+    assert_clear(exc, "table.gpkg", "no layer with a geometry column")
+    csv = sandbox / "table.csv"
+    pd.DataFrame({"名称": ["a"], "面积": [1]}).to_csv(csv, index=False)
+    with pytest.raises(GeometryError) as exc:
+        read_file(csv)
+    assert_clear(exc, "table.csv", "no geometry column", "名称")
+
+
+def test_mixed_geometry_types_warns(sandbox):
+    layer = clean_survey()
+    layer.loc[2, "geometry"] = shapely.centroid(layer.geometry.iloc[1])
+    path = sandbox / "mixed.geojson"
+    pyogrio.write_dataframe(layer, path, driver="GeoJSON")
+    result = read_file(path)
+    assert result.layer.geom_type.tolist() == ["Polygon", "Point"]
+    assert result.warnings == [
+        "mixed.geojson: mixed geometry types (1 Polygon, 1 Point); features that are not "
+        "polygons are reported as findings. Export only the polygon parcels to avoid this"
+    ]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_non_finite_coordinates(sandbox, bad):
+    ring = [[106.3, 29.5], [106.31, bad], [106.31, 29.51], [106.3, 29.5]]
+    good = [[106.4, 29.5], [106.41, 29.5], [106.41, 29.51], [106.4, 29.5]]
+    feats = [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [r]}} for r in (good, ring)
+    ]
+    path = sandbox / "nan.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    with pytest.raises(GeometryError) as exc:
+        read_file(path)
+    assert_clear(exc, "nan.geojson", "NaN or infinite coordinates in feature 2")
+
+
+def test_far_outside_china(sandbox):
+    paris = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.box(2.30, 48.80, 2.31, 48.81)], crs="EPSG:4326")
+    path = sandbox / "paris.gpkg"
+    pyogrio.write_dataframe(paris, path, driver="GPKG")
+    with pytest.raises(GeometryError) as exc:
+        read_file(path)
+    assert_clear(exc, "paris.gpkg", "far outside China in feature 1", "lon 2.3000, lat 48.8000")
+
+
+def test_geotiff_renamed_geojson(sandbox):
+    path = sandbox / "image.geojson"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=4,
+        count=1,
+        dtype="uint8",
+        crs="EPSG:4326",
+        transform=Affine(0.01, 0, 106.3, 0, -0.01, 29.6),
+    ) as dst:
+        dst.write(np.zeros((1, 4, 4), dtype="uint8"))
+    with pytest.raises(UnsupportedFormatError) as exc:
+        read_file(path)
+    assert_clear(exc, "image.geojson", "TIFF/GeoTIFF raster")
+
+
+def test_csv_named_geojson_is_read_with_a_warning(sandbox):
+    path = write_layer(clean_survey(), sandbox, "csv-wkt")
+    renamed = path.rename(sandbox / "really.geojson")
+    result = read_file(renamed)
+    assert result.fmt == "csv"
+    assert result.warnings == [
+        "really.geojson: the name says .geojson but the content is CSV (WKT or lon/lat); read as CSV (WKT or lon/lat)"
+    ]
+
+
+def test_unknown_binary_is_refused(sandbox):
+    path = sandbox / "x.dat"
+    path.write_bytes(os.urandom(64).replace(b"P", b"Q") + b"\0")
+    with pytest.raises(UnsupportedFormatError) as exc:
+        read_file(path)
+    assert_clear(exc, "x.dat", "not a format we recognise")
+
+
+def test_bad_wkt_rows_are_named(sandbox):
+    path = sandbox / "wkt.csv"
+    pd.DataFrame({"wkt": ["POLYGON ((106.3 29.5, 106.31 29.5, 106.31 29.51, 106.3 29.5))", "POLYGON ((1 2"]}).to_csv(
+        path, index=False
+    )
+    with pytest.raises(InputFileError) as exc:
+        read_file(path)
+    assert_clear(exc, "wkt.csv", "not WKT in rows 3")

@@ -1,0 +1,152 @@
+"""The Check page under Streamlit's AppTest: upload, findings, workspace, hostile files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pyogrio
+import pytest
+import shapely
+from streamlit.testing.v1 import AppTest
+
+from geo import workspace as ws
+from geo.checks import run_checks
+from layers import load_parcels
+from tests.fixtures import synthetic as syn
+from ui.data import SURVEYED_KEY
+
+PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "check.py")
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("GEO_WORKSPACE", str(tmp_path / "ws"))
+    return tmp_path / "ws"
+
+
+@pytest.fixture(scope="module")
+def survey_bytes(tmp_path_factory) -> bytes:
+    """T2-3 as planned and T2-4 scaled by 1.05, as GeoJSON with Chinese names."""
+    plan = load_parcels().set_index("project_id")
+    layer = plan.loc[["T2-3", "T2-4"], ["name_zh"]].reset_index(drop=True).rename(columns={"name_zh": "名称"})
+    layer = layer.set_geometry(
+        [plan.geometry["T2-3"], shapely.affinity.scale(plan.geometry["T2-4"], 1.05, 1.05)], crs="EPSG:4326"
+    )
+    path = tmp_path_factory.mktemp("page") / "s.geojson"
+    pyogrio.write_dataframe(layer, path, driver="GeoJSON")
+    return path.read_bytes()
+
+
+def run(at: AppTest) -> AppTest:
+    at.run(timeout=120)
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(
+        e.value
+        for kind in ("info", "caption", "markdown", "error", "warning", "success")
+        for e in getattr(at, kind)
+        if isinstance(e.value, str)
+    )
+
+
+def findings_table(at: AppTest):
+    return next(d.value for d in at.dataframe if "说明" in d.value.columns)
+
+
+def test_empty_page(workspace):
+    at = run(AppTest.from_file(PAGE))
+    assert at.title[0].value == "核查测绘地块"
+    assert "工作区为空" in texts(at)
+    assert at.file_uploader[0].label == "测绘成果文件"
+
+
+def test_upload_check_save_and_use_surveyed(workspace, survey_bytes):
+    at = run(AppTest.from_file(PAGE))
+    at.file_uploader[0].upload("测绘.geojson", survey_bytes, "application/geo+json")
+    run(at)
+    assert "坐标系：文件自带：EPSG:4326" in texts(at)
+    assert next(s for s in at.selectbox if s.label == "项目名称或编号字段").value == "名称"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"地块数": "2", "已匹配": "2", "实测面积（亩）": "1,659.76", "问题数": "1", "有问题的地块": "1"}
+    table = findings_table(at)
+    assert table["检查"].tolist() == ["面积与规划不符"]
+    assert "against 700.0 mu allocated (+10.25 %, tolerance 1 %)" in table["说明"].iloc[0]
+    assert len(at.get("download_button")) == 3
+    saved = ws.list_uploads()
+    assert saved["name"].tolist() == ["测绘.geojson"] and saved["findings"].tolist() == [1]
+    uid = saved["upload_id"].iloc[0]
+    at.toggle(key=f"chk_use_{uid}").set_value(True)
+    run(at)
+    assert bool(ws.list_uploads()["use_surveyed"].iloc[0])
+    surveyed = at.session_state[SURVEYED_KEY]
+    assert surveyed["project_id"].tolist() == ["T2-3", "T2-4"] and set(surveyed["geometry_basis"]) == {"surveyed"}
+    assert "当前 2 个项目使用实测几何" in texts(at)
+
+
+def test_tolerance_widget_changes_findings(workspace, survey_bytes):
+    at = run(AppTest.from_file(PAGE))
+    at.file_uploader[0].upload("测绘.geojson", survey_bytes, "application/geo+json")
+    run(at)
+    at.number_input(key="chk_tolerance").set_value(20.0)
+    run(at)
+    assert "未发现问题" in texts(at)
+
+
+def test_saved_upload_reopens_in_a_new_session_and_is_removed(workspace, survey_bytes):
+    at = run(AppTest.from_file(PAGE))
+    at.file_uploader[0].upload("测绘.geojson", survey_bytes, "application/geo+json")
+    run(at)
+    uid = ws.list_uploads()["upload_id"].iloc[0]
+    fresh = run(AppTest.from_file(PAGE))  # a reload: a new session, nothing uploaded
+    fresh.button(key=f"chk_open_{uid}").click()
+    run(fresh)
+    assert "显示已保存的上传：测绘.geojson" in texts(fresh)
+    assert findings_table(fresh)["检查"].tolist() == ["面积与规划不符"]
+    fresh.button(key=f"chk_rm_{uid}").click()
+    run(fresh)
+    assert ws.list_uploads().empty and "工作区为空" in texts(fresh)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        (
+            "broken.geojson",
+            b'{"type": "FeatureCollection", "features": [',
+            "broken.geojson: the file is not valid JSON",
+        ),
+        ("image.geojson", b"II*\x00" + b"\x00" * 64, "image.geojson: the file is a TIFF/GeoTIFF raster image"),
+        (
+            "paris.geojson",
+            json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "properties": {},
+                            "geometry": {"type": "Point", "coordinates": [2.35, 48.85]},
+                        }
+                    ],
+                }
+            ).encode(),
+            "paris.geojson: there are coordinates far outside China",
+        ),
+    ],
+)
+def test_hostile_upload_shows_one_clear_error(workspace, name, content, words):
+    """One st.error naming file, problem and fix; the upload already saved is untouched."""
+    first = run_checks(syn.clean_survey(), plan_parcels=syn.plan_parcels(), name_field="名称")
+    ws.save_upload("kept1", first.parcels, first.findings, info={"name": "kept.gpkg"})
+    before = hashlib.sha256(ws.workspace_path().read_bytes()).hexdigest()
+    at = run(AppTest.from_file(PAGE))
+    at.file_uploader[0].upload(name, content, "application/octet-stream")
+    run(at)
+    assert len(at.error) == 1 and at.error[0].value.startswith(words)
+    assert hashlib.sha256(ws.workspace_path().read_bytes()).hexdigest() == before
+    assert ws.list_uploads()["upload_id"].tolist() == ["kept1"]
