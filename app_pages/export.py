@@ -8,7 +8,7 @@ from geo.crs import EXPORT_CRS, WGS84
 from geo.errors import GeoError
 from geo.export import FORMATS, export_bytes
 from geo.views import filter_projects
-from ui import data, state
+from ui import allocation, data, state
 from ui.i18n import pick, t
 
 LOADERS = {
@@ -59,3 +59,5 @@ else:
             t("export_download", name=file_name), payload, file_name=file_name, mime=FORMATS[fmt].mime,
             key="export_download", type="primary", on_click="ignore",
         )
+
+allocation.render()

@@ -15,14 +15,12 @@ from geo.errors import GeoError
 from geo.mapview import build_map
 from geo.mapview_raster import PANES, add_raster_overlay
 from geo.raster_overlay import RasterOverlay, overlay_from_upload
-from geo.rasterize import CELL_RANGE_M, DEFAULT_CELL_M, allocation_zip, rasterize_parcels
 from geo.views import filter_projects
-from ui import data, legend, state
+from ui import allocation, data, legend, state
 from ui.i18n import t
 
-#: Session keys: the overlay of the current upload (by file id) and the last allocation raster.
+#: Session key: the overlay of the current upload (by file id).
 OVERLAY_KEY = "raster_overlay"
-EXPORT_KEY = "raster_export"
 
 
 def _overlay(upload) -> RasterOverlay | None:
@@ -54,39 +52,6 @@ def _describe(overlay: RasterOverlay) -> None:
         st.caption(t(f"raster_{lg.kind}"))
 
 
-def _export_section() -> None:
-    st.subheader(t("raster_export"))
-    st.caption(t("raster_export_note"))
-    cell = st.number_input(t("raster_cell"), min_value=CELL_RANGE_M[0], max_value=CELL_RANGE_M[1],
-                           value=DEFAULT_CELL_M, step=5.0, key="raster_cell")
-    if st.button(t("raster_make"), key="raster_make"):
-        try:
-            raster = rasterize_parcels(data.parcels(), data.tracks(), cell=cell)
-            st.session_state[EXPORT_KEY] = (raster, allocation_zip(raster))
-        except GeoError as exc:
-            st.error(exc.message)
-    made = st.session_state.get(EXPORT_KEY)
-    if made is None:
-        return
-    raster, payload = made
-    rows, cols = raster.shape
-    summary = raster.summary()
-    st.caption(t("raster_grid", cols=cols, rows=rows, cell=raster.cell,
-                 skipped=", ".join(raster.skipped) or t("raster_none_skipped")))
-    st.markdown(t("raster_check", raster=summary["raster_mu"], vector=summary["vector_mu"]))
-    if summary["outside"]:
-        st.warning(t("raster_check_bad", ids=", ".join(summary["outside"])))
-    else:
-        st.success(t("raster_check_ok"))
-    columns = {"project_id": "raster_col_project", "cells": "raster_col_cells", "raster_mu": "raster_col_raster",
-               "vector_mu": "raster_col_vector", "difference_mu": "raster_col_diff", "bound_mu": "raster_col_bound",
-               "within": "raster_col_within"}
-    table = raster.check[list(columns)].rename(columns={k: t(v) for k, v in columns.items()})
-    st.dataframe(table, hide_index=True, key="raster_check_table")
-    st.download_button(t("raster_download"), data=payload, file_name="allocation.zip", mime="application/zip",
-                       key="raster_download")
-
-
 st.title(t("raster_title"))
 st.caption(t("raster_intro"))
 view = state.view()
@@ -115,4 +80,4 @@ if overlay is None:
     st.info(t("raster_none"))
 else:
     _describe(overlay)
-_export_section()
+allocation.render()

@@ -89,3 +89,10 @@ def test_about_page_states_method_and_licences():
     text = " ".join(m.value for m in at.markdown)
     assert "1 mu = 10000/15 m²" in text and "Leaflet 1.9.4 (BSD-2-Clause)" in text
     assert "26 platform projects" in at.caption[0].value
+
+
+def test_export_page_offers_the_allocation_raster():
+    at = page("app_pages/export.py", w_lang="en")
+    assert not at.exception
+    assert at.button(key="raster_make").label == "Make the allocation raster"
+    assert at.number_input(key="raster_cell").value == 10.0

@@ -38,7 +38,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "belongs to a parcel when its centre is inside it.",
     ),
     "raster_cell": ("像元大小（米）", "Cell size (m)"),
-    "raster_make": ("生成栅格", "Make the raster"),
+    "raster_make": ("生成用地分配栅格", "Make the allocation raster"),
     "raster_download": ("下载 allocation.zip", "Download allocation.zip"),
     "raster_grid": ("{cols} × {rows} 个 {cell:g} 米像元；未栅格化（面积未知，仅有点位）：{skipped}",
                     "{cols} × {rows} cells of {cell:g} m; not rasterised (area unknown, point only): {skipped}"),

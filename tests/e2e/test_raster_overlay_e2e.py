@@ -69,7 +69,7 @@ def test_uploaded_geotiff_is_drawn_on_the_map(browse, offline, tmp_path):
     browse.shot("raster_overlay")
 
     # the allocation raster downloads as a zip of COGs
-    page.get_by_role("button", name="生成栅格").click()
+    page.get_by_role("button", name="生成用地分配栅格").click()
     browse.wait()
     page.get_by_text("全部地块在误差界内。").wait_for()
     with page.expect_download() as info:
