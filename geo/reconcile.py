@@ -192,9 +192,12 @@ def reconcile(projects: pd.DataFrame, targets: pd.DataFrame, tracks: pd.DataFram
     parts = {t.name_zh: _output_targets(targets, "track", t.track_id)[0] for t in tracks.itertuples()
              if t.track_id != "fintech"}
     total = sum(float(p["value"].sum()) for p in parts.values())
-    listing = ", ".join(f"{k} {_fmt(p['value'].sum())} ({p['metric'].iloc[0]})" for k, p in parts.items() if len(p))
+    listing, listing_zh = (
+        sep.join(f"{k} {_fmt(p['value'].sum())}{left}{OUTPUT_METRICS[p['metric'].iloc[0]][i]}{right}"
+                 for k, p in parts.items() if len(p))
+        for i, sep, left, right in ((0, ", ", " (", ")"), (1, "、", "（", "）")))
     plan_out["note"] += f" The four tracks' 2025 figures in 三 — {listing} — add up to {_fmt(total)}."
-    plan_out["note_zh"] += f"三中四大赛道2025年目标（{listing}）合计{_fmt(total)}。"
+    plan_out["note_zh"] += f"三中四大赛道2025年目标（{listing_zh}）合计{_fmt(total)}。"
     rows.append(plan_out)
     for t in tracks.itertuples():
         members = projects[projects["track_id"] == t.track_id]
