@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -36,19 +37,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start the app on a free port, with an empty workspace of its own; stop it after the session."""
+@contextmanager
+def serve_app(workspace: Path, *, log_name: str) -> Iterator[str]:
+    """``streamlit run app.py`` on a free localhost port with ``GEO_WORKSPACE=workspace``; yields its URL."""
     port = _free_port()
-    log = (ROOT / "artifacts").joinpath("e2e-streamlit.log")
+    log = ROOT / "artifacts" / log_name
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-            env=os.environ | {"GEO_WORKSPACE": str(tmp_path_factory.mktemp("workspace"))},
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=os.environ | {"GEO_WORKSPACE": str(workspace)},
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -70,6 +70,13 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on a free port, with an empty workspace of its own; stopped after the session."""
+    with serve_app(tmp_path_factory.mktemp("workspace"), log_name="e2e-streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -8,11 +8,6 @@ developer's own workspace.
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +18,7 @@ import shapely
 
 from geo import workspace as ws
 from layers import load_parcels
-from tests.e2e.conftest import ROOT, SHOTS, _free_port
+from tests.e2e.conftest import SHOTS, serve_app
 
 
 @pytest.fixture(scope="module")
@@ -33,54 +28,9 @@ def check_workspace(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def app_url(check_workspace) -> Iterator[str]:
-    """``streamlit run app.py`` with its workspace in a temporary folder."""
-    port = _free_port()
-    log = ROOT / "artifacts" / "e2e-check-streamlit.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=os.environ | {"GEO_WORKSPACE": str(check_workspace)},
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start; see {log}")
-            time.sleep(0.3)
+    """``streamlit run app.py`` with its workspace in this module's temporary folder."""
+    with serve_app(check_workspace, log_name="e2e-check-streamlit.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")

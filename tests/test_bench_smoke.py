@@ -1,0 +1,47 @@
+"""The benchmark suite runs end to end at its smallest size (so it cannot rot).
+
+This is not a timed test: it proves every measurement still runs, that the
+map pages really draw in Chromium, and that the report is written.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_benchmark_runs_at_1000_parcels(tmp_path):
+    out = tmp_path / "results"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--sizes", "1000", "--repeats", "1", "--out", str(out),
+         "--work", str(tmp_path / "work")],
+        cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    size = results["sizes"]["1000"]
+    assert size["manifest"]["parcels"] == 1000
+    assert set(size["manifest"]["bytes"]) == {"geojson", "gpkg", "shp"}
+    for op in ("read_gpkg", "read_geojson", "read_shp", "check", "area_equal_area", "area_ellipsoidal", "reconcile",
+               "export_geojson", "export_gpkg", "export_shp", "export_csv", "plain_geopandas"):
+        assert size["ops"][op]["median"] > 0 and size["ops"][op]["ratio"] > 0, op
+    # the planted defects are found
+    planted, found = size["manifest"]["planted"], size["findings"]
+    assert found["empty"] == planted["empty"] and found["duplicate"] == planted["duplicate"]
+    assert found["invalid"] == planted["invalid"] and found["missing_attribute"] == planted["blank_id"]
+    assert found["overlap"] >= planted["overlap"]
+    assert size["area_equal_vs_ellipsoidal_max_rel"] < 1e-5
+    assert size["memory"]["peak_mb"] > size["memory"]["before_read_mb"] > 0
+    drawn = size["map"]
+    assert drawn["plain"]["painted"]["svg_paths"] >= 990 and drawn["plain"]["drawn_s"]["median"] > 0
+    assert drawn["overview"]["painted"]["image_px"] > 1_000_000 and drawn["overview"]["drawn_s"]["median"] > 0
+    assert drawn["detail"]["painted"]["canvas_pixels"] > 0 and drawn["detail"]["painted"]["errors"] == []
+    assert drawn["detail"]["bytes"] < drawn["plain"]["bytes"]
+    assert results["plan_map"]["painted"]["canvas_pixels"] > 0
+    md = (out / "results.md").read_text(encoding="utf-8")
+    assert "| **full check** (geo.checks) |" in md and "## Targets at 1,000 parcels" in md
+    assert results["machine"]["cores"] >= 1 and results["machine"]["versions"]["shapely"]
