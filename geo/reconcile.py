@@ -152,9 +152,16 @@ def _output_targets(targets: pd.DataFrame, scope: str, key: str) -> tuple[pd.Dat
     return targets.iloc[0:0], None
 
 
+#: Above this many parcels, area is measured in the zone-centred equal-area projection
+#: (vectorised; within 0.00002 % of the ellipsoid on 100k parcels, bench/results) rather
+#: than geodesic polygon by polygon (3.4 s of reconcile's 4.2 s at 100k).
+ELLIPSOIDAL_MAX: Final = 5000
+
+
 def measured_mu(parcels: gpd.GeoDataFrame) -> pd.Series:
-    """Ellipsoidal area (mu) of each parcel by ``project_id``; points count 0, missing NaN."""
-    return pd.Series(area_mu(parcels).to_numpy(), index=parcels["project_id"].to_numpy())
+    """Area (mu) of each parcel by ``project_id``; points count 0, missing NaN."""
+    method = "ellipsoidal" if len(parcels) <= ELLIPSOIDAL_MAX else "equal_area"
+    return pd.Series(area_mu(parcels, method=method).to_numpy(), index=parcels["project_id"].to_numpy())
 
 
 def reconcile(projects: pd.DataFrame, targets: pd.DataFrame, tracks: pd.DataFrame, zones: pd.DataFrame,
