@@ -80,10 +80,11 @@ def test_detail_panel_shows_attributes_and_reconciliation():
     at = run(lang="en", sel="T2-3", basemap="none")
     assert not at.exception
     assert any(h.value == "Science Valley Frontier Technology Incubation Area (科学谷前沿科技孵化片区)" for h in at.subheader)
-    fields = at.dataframe[0].value.set_index("field")["value"]
+    fields = at.dataframe[0].value.set_index("Field")["Value"]
     assert fields["Declared land (mu)"] == "888"
     assert fields["Output (100m CNY)"] == "80"
     assert fields["Output per mu (10k CNY/mu)"] == "901"
     assert fields["Source"] == "表2 第3行"
+    assert fields["Land note"] == "—"
     assert any("Land (mu): Table 888 · Text not stated · Map 888" in m.value for m in at.markdown)
     assert at.button(key="clear_sel").label == "Clear selection"

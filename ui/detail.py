@@ -47,7 +47,7 @@ def render(project_id: str) -> None:
     st.subheader(pair(row["name_zh"], row["name_en"]))
     track = tracks.loc[row["track_id"]] if row["track_id"] in tracks.index else None
     zone = zones.loc[row["zone_id"]] if pd.notna(row["zone_id"]) and row["zone_id"] in zones.index else None
-    table_row = f"表{row['table']} 第{row['row']}行" if pd.notna(row["table"]) else t("unknown")
+    table_row = f"表{row['table']} 第{row['row']}行" if pd.notna(row["table"]) else t("text_only")
     fields = [
         (t("project_id"), row["project_id"]),
         (t("f_table_row"), table_row),
@@ -56,7 +56,7 @@ def render(project_id: str) -> None:
         (t("region"), row["region_zh"]),
         (t("f_function"), row["function_zh"]),
         (t("f_area_declared"), fmt_value(row["area_mu"], 0)),
-        (t("f_area_note"), row.get("area_note")),
+        (t("f_area_note"), row.get("area_note") if pd.notna(row.get("area_note")) else "—"),
         (t("f_area_measured"), fmt_value(row.get("measured_mu"), 1)),
         (t("f_output"), fmt_value(row["output_yi"], 1)),
         (t("f_output_per_mu"), fmt_value(opm, 0)),
@@ -66,7 +66,7 @@ def render(project_id: str) -> None:
         (t("source"), row["source"]),
     ]
     table = pd.DataFrame(
-        [(k, fmt_value(v) if not isinstance(v, str) else v) for k, v in fields], columns=["field", "value"]
+        [(k, fmt_value(v) if not isinstance(v, str) else v) for k, v in fields], columns=[t("field"), t("value")]
     )
     st.dataframe(table, hide_index=True, width="stretch", key="detail_fields")
     source = data.projects()
