@@ -5,18 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pyogrio
 import pytest
+import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def geo(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "geo", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+def geo(*args: str, cwd: Path = ROOT, workspace: Path | None = None) -> subprocess.CompletedProcess:
+    env = os.environ | ({"GEO_WORKSPACE": str(workspace)} if workspace else {})
+    return subprocess.run([sys.executable, "-m", "geo", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, env=env)
 
 
 def test_reconcile_json_rows():
@@ -67,3 +71,27 @@ def test_user_errors_exit_2_with_one_line(tmp_path, args, fragment):
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in out.stderr
     assert not (ROOT / "x.geojson").exists()
+
+
+def test_surveyed_geometry_flows_from_check_to_reconcile_and_export(tmp_path, parcels):
+    """`check --save --use-surveyed`, then `reconcile/export --surveyed` measure the surveyed parcel."""
+    survey = parcels[parcels["project_id"] == "T4-1"][["project_id", "geometry"]].copy()
+    survey["geometry"] = [shapely.affinity.scale(g, 1.1, 1.1) for g in survey.geometry]  # 21 % larger
+    path = tmp_path / "survey.gpkg"
+    pyogrio.write_dataframe(survey.to_crs("EPSG:4544"), path, driver="GPKG")
+    env_dir = tmp_path / "ws"
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return geo(*args, workspace=env_dir)
+
+    out = run("check", str(path), "--name-field", "project_id", "--save", "--use-surveyed")
+    assert out.returncode == 0, out.stderr
+    assert "(in use)" in out.stderr and (env_dir / "workspace.gpkg").exists()
+    rows = {(r["scope"], r["key"], r["metric"]): r for r in json.loads(run("reconcile", "--format", "json", "--surveyed").stdout)}
+    assert rows[("project", "T4-1", "land_mu")]["mapped_value"] == pytest.approx(1011 * 1.21, rel=1e-3)
+    plain = {(r["scope"], r["key"], r["metric"]): r for r in json.loads(run("reconcile", "--format", "json").stdout)}
+    assert plain[("project", "T4-1", "land_mu")]["mapped_value"] == pytest.approx(1011, abs=0.5)
+    out = run("export", "--layer", "parcels", "--format", "gpkg", "--surveyed", "-o", str(tmp_path / "p"))
+    exported = pyogrio.read_dataframe(tmp_path / "p.gpkg")
+    assert exported.set_index("project_id").at["T4-1", "geometry_basis"] == "surveyed"
+    assert run("check", str(path), "--use-surveyed").returncode == 2

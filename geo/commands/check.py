@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import pandas as pd
 
+from geo import workspace
 from geo.checks import CHECKS, run_checks
 from geo.errors import UsageError
 from geo.io import read_file
@@ -41,6 +43,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", help="layer of a GeoPackage/KML, or Shapefile name in a zip")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("-o", "--output", metavar="REPORT.html", help="also write a printable HTML report")
+    parser.add_argument("--save", action="store_true",
+                        help="save the upload and its findings to the workspace ($GEO_WORKSPACE or ./workspace)")
+    parser.add_argument("--use-surveyed", action="store_true",
+                        help="with --save: use this geometry in place of the indicative parcels (reconcile/export --surveyed, the app)")
 
 
 def _json_value(value: object) -> object:
@@ -74,6 +80,16 @@ def run(args: argparse.Namespace) -> int:
         "encoding": read.encoding,
         "warnings": read.warnings,
     } | result.summary
+    if args.use_surveyed and not args.save:
+        raise UsageError("--use-surveyed needs --save", source="--use-surveyed", fix="Add --save")
+    if args.save:
+        uid = workspace.upload_id(Path(args.file).read_bytes(), read.source)
+        workspace.save_upload(uid, result.parcels, result.findings, info={
+            "name": read.source, "fmt": read.fmt, "crs": read.crs, "crs_basis": read.crs_basis,
+            "tolerance_pct": args.tolerance, "name_field": args.name_field})
+        workspace.set_use_surveyed(uid, args.use_surveyed)
+        print(f"saved to {workspace.workspace_path()} as {uid}" + (" (in use)" if args.use_surveyed else ""),
+              file=sys.stderr)
     if args.output:
         write_text_atomic(
             args.output, html_report(result, source=read.source, plan_parcels=plan, crs_note=read.crs_note[1])
