@@ -1,9 +1,11 @@
 """Check page: upload surveyed parcels, check them against the plan, download the report.
 
 Composes widgets only: reading (geo.io), checks (geo.checks), reports
-(geo.report) and the workspace (geo.workspace) do the work. Results are kept
-once per upload with ``st.cache_resource`` (no copy of a large layer per rerun)
-and saved to the workspace, so they survive reloads and restarts.
+(geo.report), the findings map (geo.findingsmap) and the workspace
+(geo.workspace) do the work. Results, the map's overview image and its spatial
+index are kept once per upload with ``st.cache_resource`` (no copy of a large
+layer per rerun); results are saved to the workspace, so they survive reloads
+and restarts. The map is a fragment: a pan, zoom or click reruns only the map.
 """
 
 from __future__ import annotations
@@ -12,22 +14,26 @@ from functools import partial
 
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
+from geo import findingsmap as fmap
 from geo import workspace as ws
+from geo.basemaps import get_basemap
 from geo.checks import CHECKS, CheckResult, run_checks, summarise
 from geo.crs import CGCS2000, CGCS2000_GK_CM105, EXPORT_CRS, WGS84
 from geo.crsguess import CGCS2000_GK_ZONE35
 from geo.errors import GeoError
 from geo.io import ReadResult, read_bytes
 from geo.matching import suggest_name_field
-from geo.report import findings_csv, flagged_geojson, html_report, map_svg
+from geo.report import findings_csv, flagged_geojson, html_report
 from geo.topology import make_valid_layer
-from ui import data
+from ui import data, state
 from ui.i18n import lang, pick, t
 
 CRS_CHOICES = ["", WGS84, CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35]
 CRS_NAMES = {**EXPORT_CRS, CGCS2000_GK_ZONE35: ("CGCS2000 高斯-克吕格 3度带 第35带", "CGCS2000 Gauss–Krüger zone 35")}
 FORMATS = ["zip", "kmz", "gpkg", "geojson", "json", "kml", "csv", "txt"]
+MAP_KEY = "chk_map"
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -58,12 +64,93 @@ def _saved(uid: str, saved_at: str, tolerance: float) -> CheckResult:
     )
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _map_layer(map_key: str, shift: str | None, _result: CheckResult) -> fmap.FindingsLayer:
+    return fmap.prepare_layer(_result.parcels, _result.findings, shift=shift)
+
+
 def _crs_label(code: str) -> str:
     return t("chk_crs_auto") if not code else (f"{pick(*CRS_NAMES[code])} ({code})" if code in CRS_NAMES else code)
 
 
-def show_result(result: CheckResult, *, source: str, crs_note: str) -> None:
-    """Summary, findings table, map and downloads of one check."""
+def _findings_frame(f: pd.DataFrame) -> pd.DataFrame:
+    """Findings with the page's column names and the checks' names in the chosen language."""
+    return pd.DataFrame(
+        {
+            t("chk_col_feature"): f["feature"],
+            t("project_id"): f["project_id"],
+            t("chk_col_check"): f["check"].map({k: pick(c.zh, c.en) for k, c in CHECKS.items()}),
+            t("chk_col_severity"): f["severity"].map({k: t(f"sev_{k}") for k in ("error", "warning", "info")}),
+            t("chk_col_message"): f["message"],
+            t("chk_col_value"): f["value"],
+        }
+    )
+
+
+@st.fragment
+def findings_map(result: CheckResult, *, map_key: str) -> None:
+    """Parcels coloured by their worst finding; a click lists that parcel's findings.
+
+    A fragment: ``st_folium`` reports bounds, zoom and clicks, which rerun only
+    this function; the parcels in view are swapped into the map without
+    reloading it. Before the map has reported anything (and after the upload or
+    basemap changed) the layer's extent is used.
+    """
+    try:
+        view = state.view()
+        shift = get_basemap(view.basemap).shift
+        layer = _map_layer(map_key, shift, result)
+        signature = (map_key, view.basemap, lang())
+        if st.session_state.get(f"{MAP_KEY}_for") != signature:
+            st.session_state.pop(MAP_KEY, None)  # bounds and clicks of another map
+            st.session_state[f"{MAP_KEY}_for"] = signature
+        reported = st.session_state.get(MAP_KEY) or {}
+        selected = fmap.clicked_feature(layer, reported.get("last_clicked"))
+        built = fmap.build_findings_map(
+            layer,
+            zones=data.zones(),
+            plan_parcels=data.indicative_parcels(),
+            basemap=view.basemap,
+            lang=lang(),
+            bounds=reported.get("bounds"),
+            zoom=reported.get("zoom"),
+            selected=selected,
+            tile_keys=data.tile_keys(),
+        )
+        st_folium(
+            built.map,
+            key=MAP_KEY,
+            height=520,
+            use_container_width=True,
+            feature_group_to_add=built.parcels,
+            returned_objects=["bounds", "zoom", "last_clicked"],
+        )
+        st.caption(t("chk_map_legend"))
+        if built.detail:
+            st.caption(t("chk_map_in_view", n=f"{built.shown:,}"))
+        else:
+            st.caption(t("chk_map_zoom_in", n=f"{built.in_view:,}"))
+        if reported.get("last_clicked") and selected is None:
+            st.info(t("chk_map_no_parcel"))
+        elif selected is not None:
+            own = fmap.findings_of(result.findings, result.parcels, selected)
+            pid = result.parcels["project_id"].get(selected)
+            name = t("chk_map_feature", feature=selected, project=pid if pd.notna(pid) else "—")
+            if own.empty:
+                st.success(t("chk_map_feature_ok", name=name))
+            else:
+                st.markdown(f"**{name}**")
+                st.dataframe(_findings_frame(own), hide_index=True, key="chk_map_findings")
+    except GeoError as exc:
+        st.error(str(exc))
+
+
+def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str) -> None:
+    """Summary, findings table, map and downloads of one check.
+
+    ``map_key`` identifies this check (upload and options): the map's overview
+    and index are cached under it.
+    """
     s = result.summary
     st.subheader(t("chk_summary"))
     cols = st.columns(5)
@@ -92,24 +179,10 @@ def show_result(result: CheckResult, *, source: str, crs_note: str) -> None:
             t("chk_filter"), fired, key="chk_filter", format_func=lambda k: pick(CHECKS[k].zh, CHECKS[k].en)
         )
         f = result.findings if not only else result.findings[result.findings["check"].isin(only)]
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    t("chk_col_feature"): f["feature"],
-                    t("project_id"): f["project_id"],
-                    t("chk_col_check"): f["check"].map({k: pick(c.zh, c.en) for k, c in CHECKS.items()}),
-                    t("chk_col_severity"): f["severity"].map({k: t(f"sev_{k}") for k in ("error", "warning", "info")}),
-                    t("chk_col_message"): f["message"],
-                    t("chk_col_value"): f["value"],
-                }
-            ),
-            hide_index=True,
-            key="chk_findings",
-        )
+        st.dataframe(_findings_frame(f), hide_index=True, key="chk_findings")
 
     st.subheader(t("chk_map"))
-    st.image(map_svg(result, plan_parcels=data.indicative_parcels()))
-    st.caption(t("chk_map_legend"))
+    findings_map(result, map_key=map_key)
 
     st.subheader(t("chk_downloads"))  # files are built only when a button is clicked
     stem = source.rsplit(".", 1)[0]
@@ -228,12 +301,13 @@ try:
             )
             st.session_state["chk_saved_key"] = saved_key
         st.caption(t("chk_saved"))
-        show_result(result, source=upload.name, crs_note=read.crs_note[1])
+        show_result(result, source=upload.name, crs_note=read.crs_note[1], map_key="|".join(map(str, saved_key)))
     elif st.session_state.get("chk_opened") in set(ws.list_uploads()["upload_id"]):
         row = ws.list_uploads().set_index("upload_id").loc[st.session_state["chk_opened"]]
         st.info(t("chk_showing_saved", name=row["name"]))
-        result = _saved(st.session_state["chk_opened"], row["saved_at"], float(row["tolerance_pct"]))
-        show_result(result, source=row["name"], crs_note=row["crs"])
+        saved_key = (st.session_state["chk_opened"], row["saved_at"], float(row["tolerance_pct"]))
+        result = _saved(*saved_key)
+        show_result(result, source=row["name"], crs_note=row["crs"], map_key="|".join(map(str, saved_key)))
 except GeoError as exc:
     st.error(str(exc))
 try:

@@ -193,7 +193,8 @@ def _name_columns(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
-def _add_basemap(m: folium.Map, key: str, *, tile_keys: Mapping[str, str]) -> None:
+def add_basemap(m: folium.Map, key: str, *, tile_keys: Mapping[str, str]) -> None:
+    """Add the tiles of basemap ``key`` (none for the offline basemap); keys for Tianditu from ``tile_keys``."""
     basemap = get_basemap(key)
     if basemap.tiles is None:
         return
@@ -255,7 +256,7 @@ def build_map(
     """
     shift = get_basemap(basemap).shift
     m = folium.Map(location=CENTRE, zoom_start=12, tiles=None, prefer_canvas=True, control_scale=True)
-    _add_basemap(m, basemap, tile_keys=tile_keys or {})
+    add_basemap(m, basemap, tile_keys=tile_keys or {})
     unknown = _t("unknown", lang)
     note = _t("indicative", lang)
 

@@ -150,3 +150,57 @@ def test_hostile_upload_shows_one_clear_error(workspace, name, content, words):
     assert len(at.error) == 1 and at.error[0].value.startswith(words)
     assert hashlib.sha256(ws.workspace_path().read_bytes()).hexdigest() == before
     assert ws.list_uploads()["upload_id"].tolist() == ["kept1"]
+
+
+def map_args(at: AppTest) -> dict:
+    (component,) = [e for e in at.get("component_instance") if "st_folium" in e.proto.component_name]
+    return json.loads(component.proto.json_args)
+
+
+def centre_of(project_id: str) -> dict:
+    """``last_clicked`` at the inside of a plan parcel (the survey's T2-3 is the plan's)."""
+    point = load_parcels().set_index("project_id").geometry[project_id].representative_point()
+    return {"lat": point.y, "lng": point.x}
+
+
+def test_map_draws_parcels_by_severity_from_the_app_and_a_click_lists_findings(workspace, survey_bytes):
+    at = run(AppTest.from_file(PAGE))
+    at.file_uploader[0].upload("测绘.geojson", survey_bytes, "application/geo+json")
+    run(at)
+    args = map_args(at)
+    assert args["returned_objects"] == ["bounds", "zoom", "last_clicked"]
+    links = args["js_links"] + args["css_links"]
+    assert links and all(link.startswith("../../app/static/vendor/") for link in links)
+    assert "data:image/png;base64," in args["script"] and "findings-overview" in args["script"]  # overview image
+    assert '"project_id":"T2-3"' in args["script"] and '"_name":"科创中央商务核"' in args["script"]  # plan outlines
+    group = args["feature_group"]  # the parcels in view, swapped in without reloading the map
+    assert '"id":1,"properties":{"_c":"none","project_id":"T2-3"}' in group
+    assert '"id":2,"properties":{"_c":"warning","project_id":"T2-4"}' in group
+    assert "style_function" not in group and '"warning":"#f08c00"' in group
+    assert "视野内 2 个地块；点击地块查看其问题。" in texts(at)
+
+    at.session_state["chk_map"] = {"last_clicked": centre_of("T2-4"), "bounds": args["default"]["bounds"], "zoom": 14}
+    run(at)
+    assert any(m.value == "**要素 2（项目 T2-4）**" for m in at.markdown)
+    clicked = next(d.value for d in at.dataframe if d.value.shape[0] == 1 and "说明" in d.value.columns)
+    assert clicked["检查"].tolist() == ["面积与规划不符"] and clicked["要素"].tolist() == [2]
+    assert "selected = 2;" in map_args(at)["feature_group"]
+
+    at.session_state["chk_map"] = {"last_clicked": centre_of("T2-3"), "bounds": args["default"]["bounds"], "zoom": 14}
+    run(at)
+    assert any(s.value == "要素 1（项目 T2-3）：无问题。" for s in at.success)
+
+    at.session_state["chk_map"] = {"last_clicked": {"lat": 29.40, "lng": 106.20}, "bounds": None, "zoom": 14}
+    run(at)
+    assert "点击处没有地块。" in texts(at)
+
+
+def test_map_zoomed_out_shows_only_the_overview(workspace, survey_bytes):
+    at = run(AppTest.from_file(PAGE))
+    at.file_uploader[0].upload("测绘.geojson", survey_bytes, "application/geo+json")
+    run(at)
+    at.session_state["chk_map"] = {"bounds": map_args(at)["default"]["bounds"], "zoom": 11, "last_clicked": None}
+    run(at)
+    args = map_args(at)
+    assert args["feature_group"] is None and "data:image/png;base64," in args["script"]
+    assert "放大查看地块：视野内 2 个地块，当前显示概览图像。" in texts(at)

@@ -51,9 +51,24 @@ LABELS: dict[str, tuple[str, str]] = {
     "sev_info": ("提示", "info"),
     "chk_map": ("地图", "Map"),
     "chk_map_legend": (
-        "红色：有问题的地块；灰色：无问题；蓝色虚线：规划示意地块（等积投影，北向上）。",
-        "Red: flagged parcels; grey: no finding; dashed blue: indicative plan parcels (equal-area projection, north up).",
+        (
+            "颜色为地块自身最严重的问题：:red[■] 错误 · :orange[■] 警告 · :blue[■] 提示 · :gray[■] 无问题；"
+            "深蓝虚线：规划片区与示意地块（示意）。针对整个项目的问题（如多个地块合计面积）在点击该项目的地块时列出。"
+        ),
+        (
+            "Colour is the parcel's own worst finding: :red[■] error · :orange[■] warning · :blue[■] info · "
+            ":gray[■] no finding; dark blue dashes: plan zones and indicative parcels (indicative). Findings about "
+            "a whole project (e.g. its parcels' total area) are listed when you click one of its parcels."
+        ),
     ),
+    "chk_map_zoom_in": (
+        "放大查看地块：视野内 {n} 个地块，当前显示概览图像。",
+        "Zoom in to see parcels: {n} parcels in view, shown as an overview image.",
+    ),
+    "chk_map_in_view": ("视野内 {n} 个地块；点击地块查看其问题。", "{n} parcels in view; click one to see its findings."),
+    "chk_map_no_parcel": ("点击处没有地块。", "There is no parcel where you clicked."),
+    "chk_map_feature": ("要素 {feature}（项目 {project}）", "Feature {feature} (project {project})"),
+    "chk_map_feature_ok": ("{name}：无问题。", "{name}: no findings."),
     "chk_downloads": ("下载", "Downloads"),
     "chk_dl_html": ("核查报告（HTML，可打印）", "Report (HTML, printable)"),
     "chk_dl_csv": ("问题清单 CSV", "Findings CSV"),

@@ -20,6 +20,20 @@ from geo import workspace as ws
 from layers import load_parcels
 from tests.e2e.conftest import SHOTS, serve_app
 
+#: ``[feature id, severity]`` of every parcel Leaflet draws on the findings map, by id.
+DRAWN_SEVERITIES_JS = """() => {
+    const out = [];
+    window.map.eachLayer(l => { if (l.feature && l.feature.properties._c) out.push([l.feature.id, l.feature.properties._c]); });
+    return out.sort((a, b) => a[0] - b[0]);
+}"""
+#: Centre of a drawn parcel in the map container's pixels.
+CENTRE_OF_JS = """(id) => {
+    let c = null;
+    window.map.eachLayer(l => { if (l.feature && l.feature.id === id) c = l.getBounds().getCenter(); });
+    const p = window.map.latLngToContainerPoint(c);
+    return [p.x, p.y];
+}"""
+
 
 @pytest.fixture(scope="module")
 def check_workspace(tmp_path_factory) -> Path:
@@ -70,7 +84,24 @@ def test_upload_read_findings_and_download(browse, offline, survey_zip, check_wo
         )
     )
     assert metrics == {"地块数": "2", "已匹配": "2", "实测面积（亩）": "1,659.76", "问题数": "1", "有问题的地块": "1"}
-    assert page.locator("[data-testid='stImage'] img").count() == 1  # the SVG map of flagged parcels
+    frame = browse.map_frame()  # the findings map: parcels in view coloured by their worst finding
+    frame.wait_for_function(f"() => ({DRAWN_SEVERITIES_JS})().length === 2", timeout=30_000)
+    assert frame.evaluate(DRAWN_SEVERITIES_JS) == [[1, "none"], [2, "warning"]]
+    assert frame.evaluate("() => document.querySelector('img.findings-overview').naturalWidth") > 0
+    x, y = frame.evaluate(CENTRE_OF_JS, 2)
+    frame.locator(".leaflet-container").click(position={"x": x, "y": y})  # on the flagged parcel; found by the server
+    page.get_by_text("要素 2（项目 T2-4）").wait_for(timeout=30_000)
+    browse.wait()
+    assert frame.evaluate(DRAWN_SEVERITIES_JS) == [[1, "none"], [2, "warning"]]
+    frame.evaluate("() => { window.__same_map = true; window.map.setZoom(11); }")  # zoom out: overview only
+    page.get_by_text("放大查看地块：视野内 2 个地块").wait_for(timeout=30_000)
+    frame.wait_for_function(f"() => ({DRAWN_SEVERITIES_JS})().length === 1", timeout=30_000)
+    assert frame.evaluate(DRAWN_SEVERITIES_JS) == [[2, "warning"]]  # only the clicked parcel, highlighted
+    assert frame.evaluate("() => window.__same_map === true")  # parcels swapped in the same map, not reloaded
+    assert frame.evaluate("() => document.querySelector('img.findings-overview').style.opacity") == "0.9"
+    frame.evaluate("() => window.map.setZoom(14)")  # and back in: the parcels in view again
+    frame.wait_for_function(f"() => ({DRAWN_SEVERITIES_JS})().length === 2", timeout=30_000)
+    browse.wait()
     with page.expect_download() as info:
         page.get_by_role("button", name="问题清单 CSV").click()
     findings = pd.read_csv(io.BytesIO(Path(info.value.path()).read_bytes()), encoding="utf-8-sig")
