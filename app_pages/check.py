@@ -186,31 +186,14 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
 
     st.subheader(t("chk_downloads"))  # files are built only when a button is clicked
     stem = source.rsplit(".", 1)[0]
-    c = st.columns(3)
-    c[0].download_button(
-        t("chk_dl_html"),
-        partial(html_report, result, source=source, plan_parcels=data.indicative_parcels(), crs_note=crs_note),
-        file_name=f"{stem}_check.html",
-        mime="text/html",
-        key="chk_dl_html",
-        on_click="ignore",
+    downloads = (  # (label key, builder, file name, MIME type)
+        ("chk_dl_html", partial(html_report, result, source=source, plan_parcels=data.indicative_parcels(),
+                                crs_note=crs_note), f"{stem}_check.html", "text/html"),
+        ("chk_dl_csv", partial(findings_csv, result.findings), f"{stem}_findings.csv", "text/csv"),
+        ("chk_dl_geojson", partial(flagged_geojson, result), f"{stem}_flagged.geojson", "application/geo+json"),
     )
-    c[1].download_button(
-        t("chk_dl_csv"),
-        partial(findings_csv, result.findings),
-        file_name=f"{stem}_findings.csv",
-        mime="text/csv",
-        key="chk_dl_csv",
-        on_click="ignore",
-    )
-    c[2].download_button(
-        t("chk_dl_geojson"),
-        partial(flagged_geojson, result),
-        file_name=f"{stem}_flagged.geojson",
-        mime="application/geo+json",
-        key="chk_dl_geojson",
-        on_click="ignore",
-    )
+    for col, (key, build, file_name, mime) in zip(st.columns(len(downloads)), downloads):
+        col.download_button(t(key), build, file_name=file_name, mime=mime, key=key, on_click="ignore")
 
 
 def _open(uid: str) -> None:
