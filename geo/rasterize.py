@@ -42,7 +42,6 @@ from xml.sax.saxutils import escape
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import rasterio
 import shapely
 from affine import Affine
 from rasterio._err import CPLE_BaseError

@@ -54,24 +54,64 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
 
 
-def explain_subset(rows: pd.Series, target: float) -> tuple[str, str]:
-    """Say which table rows (id → value) add up to ``target`` exactly, if any subset does.
+def find_subset(rows: pd.Series, target: float) -> list[str] | None:
+    """The table rows (ids) whose values add up to ``target`` exactly, or ``None``.
 
-    Returns an English and a Chinese sentence. Tries up to 12 rows (4,096
-    subsets), largest subsets first, so the reading that leaves out the fewest
-    rows is named. A subset that fits is a possible reading, not a proof.
+    Tries up to 12 known rows (4,096 subsets), largest subsets first, so the
+    reading that leaves out the fewest rows wins. A subset that fits is a
+    possible reading of the plan, not a proof.
     """
     known = rows.dropna()
     if 0 < len(known) <= 12:
         for size in range(len(known), 0, -1):
             for combo in combinations(known.index, size):
                 if abs(known[list(combo)].sum() - target) <= 1e-9:
-                    inside = " + ".join(combo)
-                    left = ", ".join(f"{i} ({_fmt(known[i])})" for i in known.index if i not in combo)
-                    tail = f"; it leaves out {left}" if left else ""
-                    tail_zh = f"，未计入{left}" if left else ""
-                    return (f"{_fmt(target)} = {inside} exactly{tail}.", f"{_fmt(target)}恰为{inside}之和{tail_zh}。")
-    return (f"No combination of the table rows adds up to {_fmt(target)}.", f"表中任何行的组合之和均不等于{_fmt(target)}。")
+                    return list(combo)
+    return None
+
+
+def explain_subset(rows: pd.Series, target: float) -> tuple[str, str]:
+    """Say (English, Chinese) which table rows add up to ``target`` exactly, if any subset does."""
+    known = rows.dropna()
+    combo = find_subset(known, target)
+    if combo is None:
+        return (f"No combination of the table rows adds up to {_fmt(target)}.",
+                f"表中任何行的组合之和均不等于{_fmt(target)}。")
+    inside = " + ".join(combo)
+    left = ", ".join(f"{i} ({_fmt(known[i])})" for i in known.index if i not in combo)
+    tail, tail_zh = (f"; it leaves out {left}", f"，未计入{left}") if left else ("", "")
+    return f"{_fmt(target)} = {inside} exactly{tail}.", f"{_fmt(target)}恰为{inside}之和{tail_zh}。"
+
+
+def explain_parts(rows: pd.Series, parts: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Explain a figure the text states in parts (e.g. 研发孵化用地 2978 + 大科学装置 4702).
+
+    Parts that some rows add up to exactly are named with those rows; if one
+    part is left, it is compared with the rows left over, with the difference.
+    """
+    notes, notes_zh, used, open_parts = [], [], [], []
+    for r in parts.itertuples():
+        combo = find_subset(rows.drop(index=used), float(r.value))
+        if combo is None:
+            open_parts.append(r)
+            continue
+        used += combo
+        notes.append(f"Stated {r.component} {_fmt(r.value)} = {' + '.join(combo)} exactly.")
+        notes_zh.append(f"文本{r.component} {_fmt(r.value)}恰为{' + '.join(combo)}之和。")
+    rest = rows.drop(index=used).dropna()
+    if len(open_parts) == 1 and len(rest):
+        r = open_parts[0]
+        diff = rest.sum() - float(r.value)
+        notes.append(f"The other rows ({', '.join(rest.index)}) sum to {_fmt(rest.sum())} against the stated "
+                     f"{r.component} {_fmt(r.value)}: {'+' if diff > 0 else '−'}{_fmt(abs(diff))}.")
+        notes_zh.append(f"其余各行（{', '.join(rest.index)}）合计{_fmt(rest.sum())}，文本{r.component}为"
+                        f"{_fmt(r.value)}，相差{_fmt(diff)}。")
+    else:
+        for r in open_parts:
+            en, zh = explain_subset(rows, float(r.value))
+            notes.append(f"Stated {r.component}: {en}")
+            notes_zh.append(zh)
+    return notes, notes_zh
 
 
 def _status(table: float, stated: float, *, comparable: bool) -> str:
@@ -122,11 +162,14 @@ def _row(scope: str, key: str, metric: str, names: tuple[str, str], members: pd.
         notes.append(f"Table rows sum to {_fmt(table)}, the text states {_fmt(stated)}: "
                      f"{'+' if diff > 0 else '−'}{_fmt(abs(diff))}.")
         notes_zh.append(f"表中合计{_fmt(table)}，文本为{_fmt(stated)}，相差{_fmt(diff)}。")
-    if status == "differs" or (status == "match" and len(stated_rows) > 1):
-        for r in stated_rows.itertuples():
-            explained = explain_subset(values, float(r.value))
-            notes.append(f"Stated {r.component}: {explained[0]}" if pd.notna(r.component) else explained[0])
-            notes_zh.append(explained[1])
+    if len(stated_rows) > 1 and status in ("match", "differs"):
+        more, more_zh = explain_parts(values, stated_rows)
+        notes += more
+        notes_zh += more_zh
+    elif status == "differs":
+        more, more_zh = explain_subset(values, stated)
+        notes.append(more)
+        notes_zh.append(more_zh)
     if unknown:
         notes.append(f"{unknown} table cell(s) are “——” (unknown) and excluded from the sum.")
         notes_zh.append(f"{unknown}个表格单元为“——”（未知），未计入合计。")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
-from geo.reconcile import COLUMNS, STATUSES, explain_subset, reconcile
+from geo.reconcile import COLUMNS, STATUSES, explain_parts, explain_subset, reconcile
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +53,7 @@ def test_digital_note_names_the_rows_the_text_leaves_out(result):
 def test_rd_big_science_part_matches(result):
     note = _get(result, "track", "rd", "land_mu")["note"]
     assert "4,702 = T2-1 + T2-2 exactly" in note
+    assert "(T2-3, T2-4, T2-5, T2-6, T2-7) sum to 2,918 against the stated rd_incubation 2,978: −60" in note
     assert "2978" in _get(result, "track", "rd", "land_mu")["source"]
 
 
@@ -106,3 +106,11 @@ def test_explain_subset():
     assert explain_subset(rows, 30)[0] == "30 = A + B exactly; it leaves out D (5)."
     assert explain_subset(rows, 35)[0] == "35 = A + B + D exactly."
     assert explain_subset(rows, 7)[0].startswith("No combination")
+
+
+def test_explain_parts_compares_the_leftover_part():
+    rows = pd.Series({"A": 100.0, "B": 50.0, "C": 7.0, "D": 3.0})
+    parts = pd.DataFrame({"component": ["big", "small"], "value": [150.0, 12.0]})
+    notes, notes_zh = explain_parts(rows, parts)
+    assert notes == ["Stated big 150 = A + B exactly.", "The other rows (C, D) sum to 10 against the stated small 12: −2."]
+    assert notes_zh[1] == "其余各行（C, D）合计10，文本small为12，相差-2。"

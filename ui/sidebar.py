@@ -11,7 +11,7 @@ import streamlit as st
 
 from geo.basemaps import BASEMAPS, available_basemaps
 from geo.views import COLOUR_BY, NO_ZONE, distinct
-from ui import data, state
+from ui import data
 from ui.i18n import LANGS, pick, t
 
 CONTEXT_LAYERS = ("places", "districts", "metro")
