@@ -1,7 +1,7 @@
 """Check page: upload surveyed parcels, check them against the plan, download the report.
 
 Composes widgets only: reading (geo.io), checks (geo.checks), reports
-(geo.report), the findings map (geo.findingsmap) and the workspace
+(geo.report), the findings map (geo.mapview.findings) and the workspace
 (geo.workspace) do the work. Results, the map's overview image and its spatial
 index are kept once per upload with ``st.cache_resource`` (no copy of a large
 layer per rerun); results are saved to the workspace, so they survive reloads
@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import findingsmap as fmap
+from geo.mapview import findings as fmap
 from geo import workspace as ws
 from geo.basemaps import get_basemap
 from geo.checks import CHECKS, CheckResult, run_checks, summarise

@@ -2,7 +2,7 @@
 
 The page only composes widgets: reading the GeoTIFF (in a temporary folder),
 reprojecting and colouring it is :mod:`geo.raster_overlay`; drawing it is
-:mod:`geo.mapview_raster`; the allocation raster is :mod:`geo.rasterize`.
+:mod:`geo.mapview.raster`; the allocation raster is :mod:`geo.rasterize`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from streamlit_folium import st_folium
 from geo.basemaps import get_basemap
 from geo.errors import GeoError
 from geo.mapview import build_map
-from geo.mapview_raster import PANES, add_raster_overlay
+from geo.mapview.raster import PANES, add_raster_overlay
 from geo.raster_overlay import RasterOverlay, overlay_from_upload
 from geo.views import filter_projects
 from ui import allocation, data, legend, state

@@ -30,7 +30,7 @@ import geopandas as gpd
 
 import layers
 from geo import largelayer
-from geo.mapassets import VENDOR_DIR, localise_assets
+from geo.mapview.assets import VENDOR_DIR, localise_assets
 from geo.mapview import GeoLayer, build_map
 
 CHROMIUM: Final = "/usr/bin/chromium"

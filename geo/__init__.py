@@ -1,9 +1,17 @@
-"""The engine of the spatial-layout explorer.
+"""The engine of the spatial-layout explorer; it knows nothing of Streamlit.
 
-``geo`` knows nothing of Streamlit pages: it holds coordinate systems
-(:mod:`geo.crs`), area in mu (:mod:`geo.area`), reconciliation of the plan's
-tables and text (:mod:`geo.reconcile`), export (:mod:`geo.export`), the map
-builder (:mod:`geo.mapview`) and the command line (:mod:`geo.cli`).
+- plan and units: :mod:`geo.crs` (CRSs, GCJ-02), :mod:`geo.area` (mu, ellipsoidal),
+  :mod:`geo.geojson` (RFC 7946), :mod:`geo.placement` (indicative parcels),
+  :mod:`geo.reconcile` (tables vs text vs map), :mod:`geo.views`, :mod:`geo.summary`;
+- export: :mod:`geo.export` (GeoJSON, GeoPackage, Shapefile, CSV),
+  :mod:`geo.rasterize` (allocation raster, COG);
+- users' files: :mod:`geo.io` with :mod:`geo.readers`, :mod:`geo.archive`,
+  :mod:`geo.csvread`, :mod:`geo.crsguess`; :mod:`geo.raster_overlay` (GeoTIFF);
+- checking: :mod:`geo.matching`, :mod:`geo.checks`, :mod:`geo.topology`,
+  :mod:`geo.report`, :mod:`geo.workspace`;
+- large layers: :mod:`geo.largelayer`; maps: :mod:`geo.mapview` (Folium),
+  :mod:`geo.basemaps`;
+- errors: :mod:`geo.errors`; command line: :mod:`geo.cli` and :mod:`geo.commands`.
 """
 
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""geo.mapview / mapassets / basemaps / views / summary on the plan's real layers."""
+"""geo.mapview (plan, assets) / basemaps / views / summary on the plan's real layers."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import layers
 from geo.basemaps import BASEMAPS, available_basemaps
 from geo.crs import wgs84_to_gcj02
 from geo.errors import UsageError
-from geo.mapassets import VENDOR_DIR, asset_links
+from geo.mapview.assets import VENDOR_DIR, asset_links
 from geo.mapview import GeoLayer, build_map
 from geo.summary import land_by_zone_and_track, output_by_track, table_bytes
 from geo.views import colour_keys, filter_projects, output_per_mu, project_table, resolve_click
@@ -122,7 +122,7 @@ def test_unvendored_plugin_is_refused():
 
     m = build_map(parcels=PARCELS, zones=ZONES, tracks=TRACKS, basemap="none", controls=False)
     folium.plugins.Draw().add_to(m)
-    from geo.mapassets import localise_assets
+    from geo.mapview.assets import localise_assets
 
     with pytest.raises(UsageError, match="Draw"):
         localise_assets(m)

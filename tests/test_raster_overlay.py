@@ -321,7 +321,7 @@ def test_add_raster_overlay_before_layer_control_and_shifted_on_gaode(tmp_path: 
 
     from geo.crs import wgs84_to_gcj02
     from geo.errors import UsageError
-    from geo.mapview_raster import add_raster_overlay
+    from geo.mapview.raster import add_raster_overlay
 
     overlay = build_overlay(write_tif(tmp_path / "a.tif", ramp_values()))
     fmap = folium.Map(tiles=None)

@@ -1,4 +1,4 @@
-"""geo.findingsmap: severity per parcel, overview colours, parcels in view, clicks, offline assets, payload."""
+"""geo.mapview.findings: severity per parcel, overview colours, parcels in view, clicks, offline assets, payload."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from rasterio.io import MemoryFile
 
 import layers
 from bench.synth import make_parcels
-from geo import findingsmap as fm
+from geo.mapview import findings as fm
 from geo.checks import run_checks
 from geo.crs import wgs84_to_gcj02
 from geo.errors import UsageError

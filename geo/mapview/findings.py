@@ -15,7 +15,7 @@ The Check page shows every uploaded parcel coloured by its worst finding
   per-feature ``style_function``). While they are shown the overview is faded;
 - **clicks** are resolved on the server (:func:`clicked_feature`).
 
-JS/CSS come from ``static/vendor`` (:func:`geo.mapassets.localise_assets`);
+JS/CSS come from ``static/vendor`` (:func:`geo.mapview.assets.localise_assets`);
 on Gaode tiles everything is shifted to GCJ-02 and clicks shifted back.
 No Streamlit here: the page composes these pieces and caches
 :func:`prepare_layer` once per upload.
@@ -42,8 +42,8 @@ from geo.basemaps import get_basemap
 from geo.checks import SEVERITIES
 from geo.crs import WGS84, shift_geometries
 from geo.errors import UsageError
-from geo.mapassets import ASSET_BASE, localise_assets
-from geo.mapview import GeoLayer, add_basemap, feature_collection
+from geo.mapview.assets import ASSET_BASE, localise_assets
+from geo.mapview.plan import GeoLayer, add_basemap, feature_collection
 
 #: Severity keys from worst to none (``none``: the parcel has no finding).
 SEVERITY_ORDER: Final = (*SEVERITIES, "none")

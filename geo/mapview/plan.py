@@ -8,7 +8,7 @@ Design choices, each measured or forced by the environment:
   evaluated per feature (O(N²)); this is O(N).
 - ``prefer_canvas`` and coordinates rounded to 6 decimals (~0.1 m) keep large
   layers fast to ship and draw.
-- JS/CSS come from ``static/vendor`` (:mod:`geo.mapassets`), never a CDN, and
+- JS/CSS come from ``static/vendor`` (:mod:`geo.mapview.assets`), never a CDN, and
   the ``none`` basemap draws no tiles: the map works with no internet.
 - On Gaode tiles (GCJ-02) every overlay is shifted (:mod:`geo.basemaps`).
 """
@@ -31,7 +31,7 @@ from geo.area import M2_PER_MU
 from geo.basemaps import get_basemap
 from geo.crs import shift_geometries
 from geo.errors import UsageError
-from geo.mapassets import ASSET_BASE, localise_assets
+from geo.mapview.assets import ASSET_BASE, localise_assets
 from geo.views import colour_keys, palette
 
 #: Map labels (layer names, tooltip fields) as ``key: (zh, en)``.

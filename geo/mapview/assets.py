@@ -25,7 +25,7 @@ from folium.elements import JSCSSMixin
 from geo.errors import UsageError
 
 #: Where the vendored files live on disk (``static/vendor`` next to ``app.py``).
-VENDOR_DIR: Final = Path(__file__).resolve().parents[1] / "static" / "vendor"
+VENDOR_DIR: Final = Path(__file__).resolve().parents[2] / "static" / "vendor"
 
 #: URL of ``static/vendor`` as seen from streamlit-folium's component iframe,
 #: which Streamlit serves at ``<base>/component/streamlit_folium.st_folium/index.html``.
@@ -84,7 +84,7 @@ def localise_assets(m: folium.Map, *, base: str = ASSET_BASE) -> folium.Map:
         if kind not in ASSETS:
             raise UsageError(
                 f"the map element {kind} needs JS/CSS that is not vendored",
-                source="geo.mapassets.ASSETS",
+                source="geo.mapview.assets.ASSETS",
                 fix="Vendor its files into static/vendor/ and list them in ASSETS",
             )
         js, css = ASSETS[kind]
