@@ -16,14 +16,15 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.mapview import findings as fmap
 from geo import workspace as ws
 from geo.basemaps import get_basemap
 from geo.checks import CHECKS, CheckResult, run_checks, summarise
 from geo.crs import CGCS2000, CGCS2000_GK_CM105, EXPORT_CRS, WGS84
 from geo.crsguess import CGCS2000_GK_ZONE35
 from geo.errors import GeoError
+from geo.findings_text import messages
 from geo.io import ReadResult, read_bytes
+from geo.mapview import findings as fmap
 from geo.matching import suggest_name_field
 from geo.report import findings_csv, flagged_geojson, html_report
 from geo.topology import make_valid_layer
@@ -74,14 +75,14 @@ def _crs_label(code: str) -> str:
 
 
 def _findings_frame(f: pd.DataFrame) -> pd.DataFrame:
-    """Findings with the page's column names and the checks' names in the chosen language."""
+    """Findings with the page's column names; checks' names and messages in the chosen language."""
     return pd.DataFrame(
         {
             t("chk_col_feature"): f["feature"],
             t("project_id"): f["project_id"],
             t("chk_col_check"): f["check"].map({k: pick(c.zh, c.en) for k, c in CHECKS.items()}),
             t("chk_col_severity"): f["severity"].map({k: t(f"sev_{k}") for k in ("error", "warning", "info")}),
-            t("chk_col_message"): f["message"],
+            t("chk_col_message"): messages(f, lang=lang()),
             t("chk_col_value"): f["value"],
         }
     )

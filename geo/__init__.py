@@ -8,7 +8,7 @@
 - users' files: :mod:`geo.io` with :mod:`geo.readers`, :mod:`geo.archive`,
   :mod:`geo.csvread`, :mod:`geo.crsguess`; :mod:`geo.raster_overlay` (GeoTIFF);
 - checking: :mod:`geo.matching`, :mod:`geo.checks`, :mod:`geo.topology`,
-  :mod:`geo.report`, :mod:`geo.workspace`;
+  :mod:`geo.findings_text` (messages in Chinese and English), :mod:`geo.report`, :mod:`geo.workspace`;
 - large layers: :mod:`geo.largelayer`; maps: :mod:`geo.mapview` (Folium),
   :mod:`geo.basemaps`;
 - errors: :mod:`geo.errors`; command line: :mod:`geo.cli` and :mod:`geo.commands`.

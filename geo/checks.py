@@ -10,7 +10,9 @@ whose edges do not match a neighbour's can overlap), then an STRtree query and
 an exact 2-D relate on those candidates.
 
 Findings are a DataFrame with the columns of :data:`FINDING_COLUMNS`; the
-meaning of ``value`` for each check is in :data:`CHECKS`.
+meaning of ``value`` for each check is in :data:`CHECKS`. Each finding is
+described twice, ``message`` in English and ``message_zh`` in Chinese, both
+built on whole arrays from the templates of :mod:`geo.findings_text`.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import findings_text as ft
 from geo.area import M2_PER_MU
 from geo.crs import EQUAL_AREA
 from geo.errors import UsageError
 from geo.matching import match_parcels
 from geo.topology import outside_area, overlaps, polygon_parts
 
-FINDING_COLUMNS: Final = ("feature", "project_id", "check", "severity", "message", "value")
+FINDING_COLUMNS: Final = ("feature", "project_id", "check", "severity", "message", "message_zh", "value")
 SEVERITIES: Final = ("error", "warning", "info")
 
 
@@ -70,10 +73,9 @@ class CheckResult:
     parcels: gpd.GeoDataFrame
 
 
-def _rows(check: str, feature, project, message, value) -> pd.DataFrame:
-    """Findings of one check; scalars are broadcast to the number of messages."""
-    message = np.asarray(message, dtype=object)
-    n = len(message)
+def _rows(check: str, feature, project, text: ft.Both, value) -> pd.DataFrame:
+    """Findings of one check with their English and Chinese ``text``; scalars are broadcast."""
+    n = len(text.en)
 
     def col(v, dtype=object):
         return np.full(n, v, dtype=dtype) if np.ndim(v) == 0 else np.asarray(v, dtype=dtype)
@@ -84,14 +86,11 @@ def _rows(check: str, feature, project, message, value) -> pd.DataFrame:
             "project_id": pd.array(col(project), dtype="string"),
             "check": check,
             "severity": CHECKS[check].severity,
-            "message": pd.array(message, dtype="string"),
+            "message": pd.array(np.asarray(text.en, dtype=object), dtype="string"),
+            "message_zh": pd.array(np.asarray(text.zh, dtype=object), dtype="string"),
             "value": col(value, float),
         }
     )
-
-
-def _fmt(values: np.ndarray, digits: int = 2) -> pd.Series:
-    return pd.Series(np.round(np.asarray(values, dtype=float), digits)).astype(str)
 
 
 def run_checks(
@@ -143,7 +142,7 @@ def run_checks(
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     polygonal = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~missing
     parts.append(
-        _rows("empty", feature[missing], pd.NA, np.full(missing.sum(), "the geometry is empty or missing"), np.nan)
+        _rows("empty", feature[missing], pd.NA, ft.texts("empty", int(missing.sum())), np.nan)
     )
     bad_type = ~missing & ~polygonal
     parts.append(
@@ -151,9 +150,7 @@ def run_checks(
             "not_polygon",
             feature[bad_type],
             pd.NA,
-            "the geometry is a "
-            + pd.Series(shapely.get_type_id(geoms[bad_type])).map(_TYPE_NAMES)
-            + ", not a polygon; its area cannot be checked",
+            ft.texts("not_polygon", int(bad_type.sum()), type=ft.type_names(shapely.get_type_id(geoms[bad_type]))),
             np.nan,
         )
     )
@@ -166,7 +163,7 @@ def run_checks(
             "invalid",
             feature[invalid],
             pd.NA,
-            pd.Series(reasons, dtype=str) + "; make-valid repairs it to " + _fmt(area[invalid]) + " mu",
+            ft.texts("invalid", int(invalid.sum()), reason=reasons, mu=ft.amount(area[invalid])),
             area[invalid],
         )
     )
@@ -180,7 +177,7 @@ def run_checks(
             "unmatched",
             feature[unmatched],
             pd.NA,
-            np.full(unmatched.sum(), "matched to no plan project by name/id or by overlap with an indicative parcel"),
+            ft.texts("unmatched", int(unmatched.sum())),
             np.nan,
         )
     )
@@ -191,7 +188,7 @@ def run_checks(
                 "missing_attribute",
                 feature[blank],
                 project[blank],
-                np.full(blank.sum(), f"the field {name_field!r} is empty"),
+                ft.texts("missing_attribute", int(blank.sum()), field=ft.Both(repr(name_field), name_field)),
                 np.nan,
             )
         )
@@ -206,7 +203,7 @@ def run_checks(
             "duplicate",
             feature[dup],
             project[dup],
-            "same geometry as feature " + pd.Series(first[dup]).astype(str),
+            ft.texts("duplicate", int(dup.sum()), other=first[dup]),
             first[dup],
         )
     )
@@ -217,7 +214,7 @@ def run_checks(
             "overlap",
             feature[a],
             project[a],
-            "overlaps feature " + pd.Series(feature[b]).astype(str) + " by " + _fmt(shared / M2_PER_MU, 3) + " mu",
+            ft.texts("overlap", len(a), other=feature[b], mu=ft.small_area(shared / M2_PER_MU)),
             shared / M2_PER_MU,
         )
     )
@@ -229,7 +226,7 @@ def run_checks(
             "multipart",
             feature[multi],
             project[multi],
-            "the parcel has " + pd.Series(nparts[multi]).astype(str) + " separate parts",
+            ft.texts("multipart", int(multi.sum()), parts=nparts[multi]),
             nparts[multi],
         )
     )
@@ -241,11 +238,14 @@ def run_checks(
             "sliver",
             feature[sliver],
             project[sliver],
-            "area "
-            + _fmt(area[sliver], 3)
-            + " mu, compactness "
-            + _fmt(compact[sliver], 3)
-            + f" (sliver below {sliver_mu} mu or compactness {min_compactness})",
+            ft.texts(
+                "sliver",
+                int(sliver.sum()),
+                mu=ft.small_area(area[sliver]),
+                compactness=ft.amount(compact[sliver], digits=3),
+                limit_mu=sliver_mu,
+                limit_compactness=min_compactness,
+            ),
             area[sliver],
         )
     )
@@ -263,7 +263,12 @@ def run_checks(
                 "outside_zone",
                 feature[hit],
                 project[hit],
-                _fmt(out[hit], 3) + " mu lies outside zone " + pd.Series(zone_of[hit]).astype(str),
+                ft.texts(
+                    "outside_zone",
+                    int(hit.sum()),
+                    mu=ft.small_area(out[hit]),
+                    zone=ft.Both(zone_of[hit], _zone_names_zh(zones, zone_of[hit])),
+                ),
                 out[hit],
             )
         )
@@ -276,12 +281,14 @@ def run_checks(
                 "outside_districts",
                 feature[hit],
                 project[hit],
-                _fmt(out[hit], 3) + " mu lies outside the districts of the High-tech Zone",
+                ft.texts("outside_districts", int(hit.sum()), mu=ft.small_area(out[hit])),
                 out[hit],
             )
         )
 
-    findings = pd.concat([p for p in parts if len(p)] or [_rows("empty", [], [], [], [])], ignore_index=True)
+    findings = pd.concat(
+        [p for p in parts if len(p)] or [_rows("empty", [], [], ft.texts("empty", 0), [])], ignore_index=True
+    )
     order = {c: i for i, c in enumerate(CHECKS)}
     findings = (
         findings.assign(_o=findings["check"].map(order))
@@ -297,14 +304,14 @@ def run_checks(
     )
 
 
-_TYPE_NAMES: Final = {
-    0: "Point",
-    1: "LineString",
-    2: "LinearRing",
-    4: "MultiPoint",
-    5: "MultiLineString",
-    7: "GeometryCollection",
-}
+def _zone_names_zh(zones: gpd.GeoDataFrame, zone_ids: np.ndarray) -> np.ndarray:
+    """The Chinese names of the zones ``zone_ids``; the id where ``zones`` has no ``name_zh`` for it."""
+    if "name_zh" not in zones.columns:
+        return zone_ids
+    names = zones["name_zh"].astype("string").str.strip().replace("", pd.NA)
+    by_id = pd.Series(names.to_numpy(dtype=object), index=zones["zone_id"].astype(object).to_numpy()).dropna()
+    found = by_id[~by_id.index.duplicated()].reindex(pd.Index(zone_ids, dtype=object)).to_numpy(dtype=object)
+    return np.where(pd.isna(found), zone_ids, found)
 
 
 def _area_findings(
@@ -321,7 +328,7 @@ def _area_findings(
     )
     per["diff"] = per["measured"] - per["allocated"]
     per["pct"] = per["diff"] / per["allocated"] * 100
-    who = np.where(per["n"] > 1, per["n"].astype(str) + " parcels together measure ", "measures ")
+    who = ft.parcels_measure(per["n"].to_numpy())
     feat = per["first"].where(per["n"] == 1)
     out = []
     unknown = per["allocated"].isna()
@@ -331,9 +338,12 @@ def _area_findings(
             "area_unknown",
             feat[unknown].to_numpy(dtype=float),
             u.index.to_numpy(),
-            pd.Series(who[unknown.to_numpy()])
-            + _fmt(u["measured"].to_numpy())
-            + " mu; the plan states no allocation (——)",
+            ft.texts(
+                "area_unknown",
+                len(u),
+                who=ft.Both(who.en[unknown.to_numpy()], who.zh[unknown.to_numpy()]),
+                measured=ft.amount(u["measured"].to_numpy()),
+            ),
             u["measured"].to_numpy(),
         )
     )
@@ -344,14 +354,15 @@ def _area_findings(
             "area_mismatch",
             feat[off].to_numpy(dtype=float),
             o.index.to_numpy(),
-            pd.Series(who[off.to_numpy()])
-            + _fmt(o["measured"].to_numpy())
-            + " mu against "
-            + _fmt(o["allocated"].to_numpy())
-            + " mu allocated ("
-            + pd.Series(np.sign(o["pct"].to_numpy())).map({1.0: "+", -1.0: "", 0.0: ""}).to_numpy()
-            + _fmt(o["pct"].to_numpy())
-            + f" %, tolerance {tolerance_pct:g} %)",
+            ft.texts(
+                "area_mismatch",
+                len(o),
+                who=ft.Both(who.en[off.to_numpy()], who.zh[off.to_numpy()]),
+                measured=ft.amount(o["measured"].to_numpy()),
+                allocated=ft.amount(o["allocated"].to_numpy()),
+                pct=ft.signed_pct(o["pct"].to_numpy()),
+                tolerance=f"{tolerance_pct:g}",
+            ),
             o["diff"].to_numpy(),
         )
     )

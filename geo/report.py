@@ -2,7 +2,9 @@
 
 The HTML report is one self-contained file (no scripts, no links to fetch):
 a summary, an inline SVG map drawn here from the geometry (flagged parcels in
-red, others grey, the plan's indicative parcels dashed) and the findings table.
+red, others grey, the plan's indicative parcels dashed) and the findings table,
+each finding's message in Chinese with the English on a second line. The CSV
+has both message columns (``message``, ``message_zh``).
 SVG keeps it dependency-free and sharp when printed; parcels beyond
 :data:`MAX_MAP_FEATURES` are drawn only if flagged, and the map says so.
 """
@@ -24,14 +26,15 @@ import shapely
 from geo.checks import CHECKS, CheckResult
 from geo.crs import EQUAL_AREA, WGS84
 from geo.errors import ExportError
+from geo.findings_text import messages
 
 MAX_MAP_FEATURES: Final = 20_000
 _W, _H = 760, 520
 
 
 def findings_csv(findings: pd.DataFrame) -> bytes:
-    """Findings as CSV, UTF-8 with BOM so that Excel shows the Chinese correctly."""
-    return findings.to_csv(index=False).encode("utf-8-sig")
+    """Findings as CSV with ``message`` and ``message_zh``, UTF-8 with BOM so that Excel shows the Chinese."""
+    return findings.assign(message_zh=messages(findings, lang="zh")).to_csv(index=False).encode("utf-8-sig")
 
 
 def flagged_features(result: CheckResult) -> gpd.GeoDataFrame:
@@ -173,7 +176,13 @@ def html_report(
         ],
         columns=["项目 / item", "值 / value"],
     )
-    shown = result.findings.head(max_rows).assign(value=lambda f: f["value"].round(3))
+    head = result.findings.head(max_rows)
+    shown = head.drop(columns=["message", "message_zh"], errors="ignore").assign(value=head["value"].round(3))
+    shown.insert(
+        shown.columns.get_loc("value"),
+        "说明 / message",
+        messages(head, lang="zh").astype(object) + "\n" + head["message"].astype(object),
+    )
     more = (
         f"<p>仅显示前 {max_rows} 条 / first {max_rows} of {len(result.findings)} findings shown; see the CSV.</p>"
         if len(result.findings) > max_rows
@@ -182,7 +191,7 @@ def html_report(
     return f"""<!doctype html><html lang="zh"><head><meta charset="utf-8">
 <title>地块核查报告 / Parcel check report — {html.escape(source)}</title>
 <style>body{{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#111}}
-table{{border-collapse:collapse;margin:1em 0;font-size:12px}}td,th{{border:1px solid #bbb;padding:2px 6px;text-align:left}}
+table{{border-collapse:collapse;margin:1em 0;font-size:12px}}td,th{{border:1px solid #bbb;padding:2px 6px;text-align:left;white-space:pre-line}}
 th{{background:#eef}}@media print{{body{{margin:0}}svg{{max-width:100%;height:auto}}tr{{page-break-inside:avoid}}}}</style></head><body>
 <h1>地块核查报告 / Parcel check report</h1>
 <p>面积按以高新区为中心的等积投影计算（与椭球面积相差 &lt; 0.001%）/ Areas in mu (1 mu = 666.67 m²) from a zone-centred equal-area projection.</p>

@@ -4,7 +4,9 @@ One GeoPackage, ``workspace.gpkg``, in a data folder: ``./workspace/`` by
 default, or the folder named by the environment variable ``GEO_WORKSPACE``.
 It holds an index table ``uploads`` and, per upload, a layer
 ``parcels_<id>`` (the surveyed features in WGS84 with ``project_id`` and
-``area_mu``) and a table ``findings_<id>``.
+``area_mu``) and a table ``findings_<id>`` (messages in English, ``message``,
+and Chinese, ``message_zh``; uploads saved before the Chinese messages existed
+load with ``message_zh`` filled from ``message``).
 
 Writes are atomic: every change is made on a temporary copy in the same folder,
 which then replaces the GeoPackage with :func:`os.replace`. A crash, a full disk
@@ -154,7 +156,8 @@ def save_upload(
         }
         row["name_field"] = row["name_field"] or ""
         _write(layer, tmp, f"parcels_{uid}")
-        _write(pd.DataFrame(findings).astype({"project_id": "object", "message": "object"}), tmp, f"findings_{uid}")
+        texts = {c: "object" for c in ("project_id", "message", "message_zh") if c in findings.columns}
+        _write(pd.DataFrame(findings).astype(texts), tmp, f"findings_{uid}")
         new = pd.DataFrame([row]).fillna({"tolerance_pct": float("nan")})
         _write(
             _typed(pd.concat([keep, new], ignore_index=True) if len(keep) else new).astype({"use_surveyed": int}),
@@ -174,6 +177,9 @@ def load_upload(uid: str, *, root: str | Path | None = None) -> tuple[gpd.GeoDat
     parcels = pyogrio.read_dataframe(path, layer=f"parcels_{uid}").set_index("feature")
     findings = pyogrio.read_dataframe(path, layer=f"findings_{uid}", read_geometry=False)
     findings["feature"] = findings["feature"].astype("Int64")
+    if "message_zh" not in findings.columns:  # saved before the findings had Chinese messages
+        findings.insert(findings.columns.get_loc("message") + 1, "message_zh", findings["message"])
+    findings["message_zh"] = findings["message_zh"].fillna(findings["message"])
     return parcels, findings
 
 

@@ -46,6 +46,7 @@ def findings() -> pd.DataFrame:
         "check": ["overlap", "area_mismatch", "multipart", "area_unknown", "area_mismatch"],
         "severity": ["error", "warning", "warning", "info", "warning"],
         "message": ["overlaps feature 2 by 1 mu", "a", "b", "c", "3 parcels together measure 2,700 mu against 2,000 mu"],
+        "message_zh": ["与要素 2 重叠 1.000 亩", "甲", "乙", "丙", "同一项目的 3 个地块合计实测 2700 亩，规划分配 2000 亩"],
         "value": [1.0, 2.0, 2.0, 3.0, 700.0],
     })
 
@@ -73,6 +74,10 @@ def test_worst_severity_takes_each_parcels_own_worst_finding(parcels, findings):
     assert worst.tolist() == ["error", "warning", "info", "none", "none", "none", "none", "none", "none"]
     # the project-wide finding of T2-3 (features 6–8) colours none of its parcels, but is listed on click
     assert fm.findings_of(findings, parcels, 7)["message"].tolist() == [findings["message"].iloc[4]]
+    # the click panel lists them in either language
+    assert fm.findings_of(findings, parcels, 7)["message_zh"].tolist() == [
+        "同一项目的 3 个地块合计实测 2700 亩，规划分配 2000 亩"
+    ]
     assert fm.findings_of(findings, parcels, 1)["check"].tolist() == ["overlap", "area_mismatch"]
     assert fm.findings_of(findings, parcels, 5).empty  # no project, no finding
     with pytest.raises(UsageError, match="findings lack column.*severity"):

@@ -75,7 +75,7 @@ def test_upload_check_save_and_use_surveyed(workspace, survey_bytes):
     assert metrics == {"地块数": "2", "已匹配": "2", "实测面积（亩）": "1,659.76", "问题数": "1", "有问题的地块": "1"}
     table = findings_table(at)
     assert table["检查"].tolist() == ["面积与规划不符"]
-    assert "against 700.0 mu allocated (+10.25 %, tolerance 1 %)" in table["说明"].iloc[0]
+    assert table["说明"].tolist() == ["实测 771.75 亩，规划分配 700 亩（+10.25%，容差 1%）"]
     assert len(at.get("download_button")) == 3
     saved = ws.list_uploads()
     assert saved["name"].tolist() == ["测绘.geojson"] and saved["findings"].tolist() == [1]
@@ -86,6 +86,18 @@ def test_upload_check_save_and_use_surveyed(workspace, survey_bytes):
     surveyed = at.session_state[SURVEYED_KEY]
     assert surveyed["project_id"].tolist() == ["T2-3", "T2-4"] and set(surveyed["geometry_basis"]) == {"surveyed"}
     assert "当前 2 个项目使用实测几何" in texts(at)
+
+
+def test_english_page_shows_the_english_messages(workspace, survey_bytes):
+    at = run(AppTest.from_file(PAGE))
+    at.file_uploader[0].upload("survey.geojson", survey_bytes, "application/geo+json")
+    run(at)
+    # switched after the Chinese run: AppTest formats the CRS choices outside the
+    # script, in Chinese, so a second run after an English one cannot match them
+    at.session_state["w_lang"] = "en"
+    run(at)
+    table = next(d.value for d in at.dataframe if "Message" in d.value.columns)
+    assert table["Message"].tolist() == ["measures 771.75 mu against 700.0 mu allocated (+10.25 %, tolerance 1 %)"]
 
 
 def test_tolerance_widget_changes_findings(workspace, survey_bytes):
@@ -107,6 +119,7 @@ def test_saved_upload_reopens_in_a_new_session_and_is_removed(workspace, survey_
     run(fresh)
     assert "显示已保存的上传：测绘.geojson" in texts(fresh)
     assert findings_table(fresh)["检查"].tolist() == ["面积与规划不符"]
+    assert findings_table(fresh)["说明"].tolist() == ["实测 771.75 亩，规划分配 700 亩（+10.25%，容差 1%）"]
     fresh.button(key=f"chk_rm_{uid}").click()
     run(fresh)
     assert ws.list_uploads().empty and "工作区为空" in texts(fresh)
@@ -184,6 +197,7 @@ def test_map_draws_parcels_by_severity_from_the_app_and_a_click_lists_findings(w
     assert any(m.value == "**要素 2（项目 T2-4）**" for m in at.markdown)
     clicked = next(d.value for d in at.dataframe if d.value.shape[0] == 1 and "说明" in d.value.columns)
     assert clicked["检查"].tolist() == ["面积与规划不符"] and clicked["要素"].tolist() == [2]
+    assert clicked["说明"].tolist() == ["实测 771.75 亩，规划分配 700 亩（+10.25%，容差 1%）"]
     assert "selected = 2;" in map_args(at)["feature_group"]
 
     at.session_state["chk_map"] = {"last_clicked": centre_of("T2-3"), "bounds": args["default"]["bounds"], "zoom": 14}

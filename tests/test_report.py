@@ -10,7 +10,14 @@ import pyogrio
 import shapely
 
 from geo.checks import run_checks
-from geo.report import findings_csv, flagged_features, flagged_geojson, html_report, map_svg, write_text_atomic
+from geo.report import (
+    findings_csv,
+    flagged_features,
+    flagged_geojson,
+    html_report,
+    map_svg,
+    write_text_atomic,
+)
 from tests.fixtures import synthetic as syn
 
 
@@ -29,8 +36,25 @@ def test_csv_opens_in_excel_and_pandas():
     data = findings_csv(r.findings)
     assert data.startswith(b"\xef\xbb\xbf")
     back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
-    assert back.columns.tolist() == ["feature", "project_id", "check", "severity", "message", "value"]
+    assert back.columns.tolist() == ["feature", "project_id", "check", "severity", "message", "message_zh", "value"]
     assert back["check"].tolist() == ["duplicate", "area_mismatch", "area_mismatch"]
+    assert back[["message", "message_zh"]].values.tolist() == [
+        ["same geometry as feature 2", "与要素 2 的几何完全相同"],
+        [
+            "measures 60.9 mu against 60.0 mu allocated (+1.5 %, tolerance 1 %)",
+            "实测 60.9 亩，规划分配 60 亩（+1.5%，容差 1%）",
+        ],
+        [
+            "2 parcels together measure 30.0 mu against 15.0 mu allocated (+100.0 %, tolerance 1 %)",
+            "同一项目的 2 个地块合计实测 30 亩，规划分配 15 亩（+100%，容差 1%）",
+        ],
+    ]
+
+
+def test_csv_of_findings_saved_before_the_chinese_texts_repeats_the_english():
+    older = result().findings.drop(columns="message_zh")
+    back = pd.read_csv(io.BytesIO(findings_csv(older)), encoding="utf-8-sig")
+    assert back["message_zh"].tolist() == back["message"].tolist()
 
 
 def test_flagged_geojson_read_back_by_gdal(tmp_path):
@@ -64,8 +88,16 @@ def test_html_report_is_self_contained(tmp_path):
         "same geometry as feature 2",
         "measures 60.9 mu against 60.0 mu allocated (+1.5 %, tolerance 1 %)",
         "@media print",
+        "<th>说明 / message</th>",
+        # each message in Chinese, then the English on a second line of the same cell
+        (
+            "<td>实测 60.9 亩，规划分配 60 亩（+1.5%，容差 1%）\n"
+            "measures 60.9 mu against 60.0 mu allocated (+1.5 %, tolerance 1 %)</td>"
+        ),
+        "<td>与要素 2 的几何完全相同\nsame geometry as feature 2</td>",
     ):
         assert text in html
+    assert "<th>message_zh</th>" not in html and "white-space:pre-line" in html
     assert "<script" not in html and "<link" not in html and "src=" not in html
     out = write_text_atomic(tmp_path / "r.html", html)
     assert out.read_text(encoding="utf-8") == html and [p.name for p in tmp_path.iterdir()] == ["r.html"]

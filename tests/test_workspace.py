@@ -67,15 +67,28 @@ def test_save_list_load_replace_remove(tmp_path):
     assert parcels.index.tolist() == [1, 2] and parcels["名称"].tolist() == ["T2-1", "T2-2"]
     assert parcels["area_mu"].round(3).tolist() == [60.9, 15.0]
     assert (
-        findings[["feature", "check", "message"]].values.tolist()
-        == r.findings[["feature", "check", "message"]].values.tolist()
+        findings[["feature", "check", "message", "message_zh"]].values.tolist()
+        == r.findings[["feature", "check", "message", "message_zh"]].values.tolist()
     )
+    assert findings["message_zh"].tolist() == ["实测 60.9 亩，规划分配 60 亩（+1.5%，容差 1%）"]
     ws.remove_upload("other1", root=tmp_path)
     assert ws.list_uploads(root=tmp_path)["upload_id"].tolist() == [uid]
     assert sorted(pyogrio.list_layers(ws.workspace_path(tmp_path))[:, 0]) == sorted(
         [f"parcels_{uid}", f"findings_{uid}", "uploads"]
     )
     assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_upload_saved_before_chinese_messages_loads_with_the_english_in_their_place(tmp_path):
+    r = checked(203)
+    older = r.findings.drop(columns="message_zh")  # the findings table of an older workspace
+    ws.save_upload("old1", r.parcels, older, info=INFO, root=tmp_path)
+    assert "message_zh" not in pyogrio.read_info(ws.workspace_path(tmp_path), layer="findings_old1")["fields"]
+    _, findings = ws.load_upload("old1", root=tmp_path)
+    assert findings.columns.tolist() == list(r.findings.columns)
+    assert findings["message_zh"].tolist() == [
+        "measures 60.9 mu against 60.0 mu allocated (+1.5 %, tolerance 1 %)"
+    ]
 
 
 def test_surveyed_geometry_replaces_indicative(tmp_path):

@@ -1,5 +1,8 @@
 """``python -m geo check FILE``: check surveyed parcels against the plan.
 
+With ``--format json`` each finding carries its message in English
+(``message``) and in Chinese (``message_zh``).
+
 Exit 0 when the check ran (with findings or not); any problem reading the file
 is a :class:`geo.errors.GeoError`, which :mod:`geo.cli` prints as one line on
 stderr with exit code 2.
@@ -114,8 +117,10 @@ def run(args: argparse.Namespace) -> int:
         if n:
             print(f"  {check:<18} {n:>6}  {CHECKS[check].en}")
     if len(result.findings):
-        view = result.findings.assign(value=result.findings["value"].round(3)).fillna(
-            {"project_id": "", "value": float("nan")}
+        view = (  # the terminal table is English like the rest of it; JSON has message_zh too
+            result.findings.drop(columns="message_zh")
+            .assign(value=result.findings["value"].round(3))
+            .fillna({"project_id": "", "value": float("nan")})
         )
         print()
         print(view.to_string(index=False, na_rep="—"))
