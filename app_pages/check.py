@@ -29,7 +29,7 @@ from geo.matching import suggest_name_field
 from geo.report import findings_csv, flagged_geojson, html_report
 from geo.topology import make_valid_layer
 from ui import data, state
-from ui.i18n import lang, pick, t
+from ui.i18n import bind, lang, pick, t
 
 CRS_CHOICES = ["", WGS84, CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35]
 CRS_NAMES = {**EXPORT_CRS, CGCS2000_GK_ZONE35: ("CGCS2000 高斯-克吕格 3度带 第35带", "CGCS2000 Gauss–Krüger zone 35")}
@@ -177,7 +177,7 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
         st.success(t("chk_none"))
     else:
         only = st.multiselect(
-            t("chk_filter"), fired, key="chk_filter", format_func=lambda k: pick(CHECKS[k].zh, CHECKS[k].en)
+            t("chk_filter"), fired, key="chk_filter", format_func=bind(fired, lambda k: pick(CHECKS[k].zh, CHECKS[k].en))
         )
         f = result.findings if not only else result.findings[result.findings["check"].isin(only)]
         st.dataframe(_findings_frame(f), hide_index=True, key="chk_findings")
@@ -240,7 +240,7 @@ st.caption(t("chk_intro"))
 upload = st.file_uploader(t("chk_upload"), type=FORMATS, key="chk_upload", help=t("chk_upload_help"))
 opts = st.columns([3, 3, 1])
 crs = opts[0].selectbox(
-    t("chk_crs"), CRS_CHOICES, key="chk_crs", format_func=_crs_label, accept_new_options=True, help=t("chk_crs_help")
+    t("chk_crs"), CRS_CHOICES, key="chk_crs", format_func=bind(CRS_CHOICES, _crs_label), accept_new_options=True, help=t("chk_crs_help")
 )
 tolerance = opts[2].number_input(
     t("chk_tolerance"), min_value=0.0, max_value=100.0, value=1.0, step=0.5, key="chk_tolerance"
@@ -263,7 +263,7 @@ try:
             fields,
             index=fields.index(suggested),
             key=f"chk_name_{uid}",
-            format_func=lambda f: f or t("chk_name_none"),
+            format_func=bind(fields, lambda f: f or t("chk_name_none")),
             help=t("chk_name_help"),
         )
         repair = st.checkbox(t("chk_make_valid"), key="chk_repair")

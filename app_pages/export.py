@@ -9,7 +9,7 @@ from geo.errors import GeoError
 from geo.export import FORMATS, export_bytes
 from geo.views import filter_projects
 from ui import allocation, data, state
-from ui.i18n import pick, t
+from ui.i18n import bind, pick, t
 
 LOADERS = {
     "parcels": data.parcels,
@@ -25,16 +25,16 @@ st.caption(t("export_intro"))
 
 chosen = st.multiselect(
     t("export_layers"), list(LOADERS), default=["parcels"], key="export_layers",
-    format_func=lambda k: t(f"layer_{k}"), placeholder=t("choose"),
+    format_func=bind(LOADERS, lambda k: t(f"layer_{k}")), placeholder=t("choose"),
 )
 fmt = st.radio(
     t("export_format"), list(FORMATS), key="export_format", horizontal=True,
-    format_func=lambda k: pick(FORMATS[k].label_zh, FORMATS[k].label_en),
+    format_func=bind(FORMATS, lambda k: pick(FORMATS[k].label_zh, FORMATS[k].label_en)),
 )
 crs_choices = [WGS84] if fmt == "geojson" else list(EXPORT_CRS)
 crs = st.selectbox(
     t("export_crs"), crs_choices, key=f"export_crs_{fmt == 'geojson'}",
-    format_func=lambda k: f"{pick(*EXPORT_CRS[k])} ({k})",
+    format_func=bind(crs_choices, lambda k: f"{pick(*EXPORT_CRS[k])} ({k})"),
 )
 if fmt == "geojson":
     st.caption(t("export_geojson_wgs84"))

@@ -48,25 +48,18 @@ def test_filters_language_and_selection_from_the_url():
     assert any("National Quality Inspection Base" in h.value for h in at.subheader)
 
 
-def _with_state(**state: object) -> AppTest:
-    # AppTest drops the sidebar from its element tree on reruns under
-    # st.navigation, so each case sets the widgets' session-state keys before
-    # one rerun (the browser tests click the real widgets).
-    at = run(basemap="none")
-    for key, value in state.items():
-        at.session_state[key] = value
-    return at.run()
-
-
 def test_widgets_change_the_map():
-    at = _with_state(w_lang="en", w_zone=["jinfeng"])
+    at = run(basemap="none")
+    at.radio(key="w_lang").set_value("en").run()
+    at.multiselect(key="w_zone").set_value(["jinfeng"]).run()
     assert at.title[0].value == "Core, circles and zones · platform projects map"
     assert "Showing 7 of 26 projects" in at.caption[0].value
     assert map_args(at)["script"].count('"project_id":') == 7
-    at = _with_state(w_colour="output_per_mu")
+    at.selectbox(key="w_colour").set_value("output_per_mu").run()
     assert '"_c":"600-1000"' in map_args(at)["script"]
-    at = _with_state(w_q="质检")
-    assert "显示 1 / 26 个项目" in at.caption[0].value
+    at.multiselect(key="w_zone").set_value([]).run()
+    at.text_input(key="w_q").input("质检").run()
+    assert "Showing 1 of 26 projects" in at.caption[0].value
 
 
 def test_invalid_link_values_are_named_and_ignored():
@@ -88,3 +81,20 @@ def test_detail_panel_shows_attributes_and_reconciliation():
     assert fields["Land note"] == "—"
     assert any("Land (mu): Table 888 · Text not stated · Map 888" in m.value for m in at.markdown)
     assert at.button(key="clear_sel").label == "Clear selection"
+
+
+def test_sidebar_widgets_change_the_map_and_the_link():
+    """Real widget changes, rerun after rerun: filter, colour, language; the URL follows."""
+    at = run(basemap="none")
+    at.multiselect(key="w_track").set_value(["testing"]).run()
+    assert not at.exception
+    assert "显示 3 / 26 个项目" in at.caption[0].value
+    script = map_args(at)["script"]
+    assert '"project_id":"T4-1"' in script and '"project_id":"T2-3"' not in script
+    at.selectbox(key="w_colour").set_value("zone").run()
+    assert '"_c":"jinfeng"' in map_args(at)["script"]  # T4-* coloured by their zone, not their track
+    at.radio(key="w_lang").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == "Core, circles and zones · platform projects map"
+    assert "Showing 3 of 26 projects" in at.caption[0].value
+    assert dict(at.query_params) == {"basemap": "none", "colour": "zone", "track": "testing", "lang": "en"}

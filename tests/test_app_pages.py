@@ -14,7 +14,7 @@ def page(path: str, **state: object) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in state.items():
         at.session_state[key] = value
-    at.switch_page(path)  # one run only: AppTest cannot rerun this app's sidebar (see test_app_map.py)
+    at.switch_page(path)
     return at.run()
 
 
@@ -95,4 +95,20 @@ def test_export_page_offers_the_allocation_raster():
     at = page("app_pages/export.py", w_lang="en")
     assert not at.exception
     assert at.button(key="raster_make").label == "Make the allocation raster"
-    assert at.number_input(key="raster_cell").value == 10.0
+    at.number_input(key="raster_cell").set_value(20.0)
+    at.button(key="raster_make").click().run()
+    assert not at.exception
+    raster, payload = at.session_state["raster_export"]
+    assert raster.cell == 20 and payload[:2] == b"PK"
+    assert [b.proto.label for b in at.get("download_button")][-1] == "Download allocation.zip"
+
+
+def test_export_format_change_offers_cgcs2000():
+    at = page("app_pages/export.py", w_lang="en")
+    at.radio(key="export_format").set_value("gpkg").run()
+    assert not at.exception
+    assert at.selectbox(key="export_crs_False").options == [
+        "WGS84 lon/lat (EPSG:4326)", "CGCS2000 lon/lat (EPSG:4490)", "CGCS2000 Gauss–Krüger 3° CM 105E (EPSG:4544)"]
+    at.selectbox(key="export_crs_False").set_value("EPSG:4544").run()
+    (button,) = at.get("download_button")
+    assert button.proto.label == "Download gaoxin_parcels.gpkg"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
 import pandas as pd
 import streamlit as st
@@ -64,3 +65,14 @@ def pick(zh: object, en: object) -> str:
     zh_s = "" if zh is None or pd.isna(zh) else str(zh)
     en_s = "" if en is None or pd.isna(en) else str(en)
     return (zh_s or en_s) if lang() == "zh" else (en_s or zh_s)
+
+
+def bind(options: Iterable[Any], label: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A ``format_func`` whose labels are computed now, in this run's language.
+
+    Streamlit may format options outside the script run (``AppTest`` does, to
+    serialise widget state), where the language in session state is unknown; a
+    bound lookup gives the same label there. Unknown options show as themselves.
+    """
+    labels_now = {option: label(option) for option in options}
+    return lambda option: labels_now.get(option, str(option))

@@ -12,7 +12,7 @@ import streamlit as st
 from geo.basemaps import BASEMAPS, available_basemaps
 from geo.views import COLOUR_BY, NO_ZONE, distinct
 from ui import data
-from ui.i18n import LANGS, pick, t
+from ui.i18n import LANGS, bind, pick, t
 
 CONTEXT_LAYERS = ("places", "districts", "metro")
 
@@ -38,23 +38,20 @@ def render() -> None:
     tracks = data.tracks().set_index("track_id")
     zones = data.zones().set_index("zone_id")
     sb = st.sidebar
-    sb.radio(t("language"), list(LANGS), format_func=LANGS.get, key="w_lang", horizontal=True)
-    sb.selectbox(
-        t("basemap"), allowed["basemap"], key="w_basemap",
-        format_func=lambda k: pick(BASEMAPS[k].name_zh, BASEMAPS[k].name_en),
-    )
-    sb.selectbox(t("colour_by"), allowed["colour"], key="w_colour", format_func=lambda k: t(f"colour_{k}"))
+    sb.radio(t("language"), list(LANGS), format_func=LANGS.__getitem__, key="w_lang", horizontal=True)
+    sb.selectbox(t("basemap"), allowed["basemap"], key="w_basemap",
+                 format_func=bind(allowed["basemap"], lambda k: pick(BASEMAPS[k].name_zh, BASEMAPS[k].name_en)))
+    sb.selectbox(t("colour_by"), allowed["colour"], key="w_colour",
+                 format_func=bind(allowed["colour"], lambda k: t(f"colour_{k}")))
     sb.subheader(t("filters"))
-    sb.multiselect(
-        t("filter_track"), allowed["track"], key="w_track", placeholder=t("choose"),
-        format_func=lambda k: pick(tracks.at[k, "name_zh"], tracks.at[k, "name_en"]),
-    )
-    sb.multiselect(
-        t("filter_zone"), allowed["zone"], key="w_zone", placeholder=t("choose"),
-        format_func=lambda k: t("no_zone") if k == NO_ZONE else pick(zones.at[k, "name_zh"], zones.at[k, "name_en"]),
-    )
+    sb.multiselect(t("filter_track"), allowed["track"], key="w_track", placeholder=t("choose"),
+                   format_func=bind(allowed["track"], lambda k: pick(tracks.at[k, "name_zh"], tracks.at[k, "name_en"])))
+    sb.multiselect(t("filter_zone"), allowed["zone"], key="w_zone", placeholder=t("choose"),
+                   format_func=bind(allowed["zone"], lambda k: t("no_zone") if k == NO_ZONE
+                                    else pick(zones.at[k, "name_zh"], zones.at[k, "name_en"])))
     sb.multiselect(t("filter_region"), allowed["region"], key="w_region", placeholder=t("choose"))
     sb.text_input(t("search"), key="w_q", help=t("search_help"))
-    sb.multiselect(t("context_layers"), allowed["ctx"], key="w_ctx", placeholder=t("choose"), format_func=lambda k: t(f"layer_{k}"))
+    sb.multiselect(t("context_layers"), allowed["ctx"], key="w_ctx", placeholder=t("choose"),
+                   format_func=bind(allowed["ctx"], lambda k: t(f"layer_{k}")))
     sb.caption(t("share_link"))
     sb.caption(t("indicative_note"))
