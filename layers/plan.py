@@ -14,6 +14,7 @@ Files (UTF-8 CSV with a header, in ``data/plan/``; see ``data/README.md``):
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Final
 
 import pandas as pd
 
@@ -23,52 +24,40 @@ from layers.schema import (
 
 PLAN_DIR = DATA_DIR / "plan"
 
+#: Each table: file name → (schema, allowed values per column).
+TABLES: Final[dict[str, tuple[dict[str, str], dict[str, tuple[str, ...]]]]] = {
+    "tracks.csv": (TRACKS, {"track_id": TRACK_IDS}),
+    "projects.csv": (PROJECTS, {"track_id": TRACK_IDS, "zone_id": ZONE_IDS}),
+    "targets.csv": (TARGETS, {}),
+    "zones.csv": (ZONES, {"zone_id": ZONE_IDS}),
+}
 
-@lru_cache(maxsize=1)
-def _tracks() -> pd.DataFrame:
-    path = PLAN_DIR / "tracks.csv"
-    frame = read_csv(path, TRACKS)
-    check_values(frame, "track_id", TRACK_IDS, source=str(path))
+
+@lru_cache(maxsize=len(TABLES))
+def _table(name: str) -> pd.DataFrame:
+    path = PLAN_DIR / name
+    schema, allowed = TABLES[name]
+    frame = read_csv(path, schema)
+    for column, values in allowed.items():
+        check_values(frame, column, values, source=str(path))
     return frame
 
 
 def load_tracks() -> pd.DataFrame:
     """The five tracks: ``track_id, name_zh, name_en, table, color, section``."""
-    return _tracks().copy()
-
-
-@lru_cache(maxsize=1)
-def _projects() -> pd.DataFrame:
-    path = PLAN_DIR / "projects.csv"
-    frame = read_csv(path, PROJECTS)
-    check_values(frame, "track_id", TRACK_IDS, source=str(path))
-    check_values(frame, "zone_id", ZONE_IDS, source=str(path))
-    return frame
+    return _table("tracks.csv").copy()
 
 
 def load_projects() -> pd.DataFrame:
     """Platform projects of 表2–表5 and the text (schema :data:`layers.schema.PROJECTS`)."""
-    return _projects().copy()
-
-
-@lru_cache(maxsize=1)
-def _targets() -> pd.DataFrame:
-    return read_csv(PLAN_DIR / "targets.csv", TARGETS)
+    return _table("projects.csv").copy()
 
 
 def load_targets() -> pd.DataFrame:
     """Figures the text states (schema :data:`layers.schema.TARGETS`)."""
-    return _targets().copy()
-
-
-@lru_cache(maxsize=1)
-def _zone_table() -> pd.DataFrame:
-    path = PLAN_DIR / "zones.csv"
-    frame = read_csv(path, ZONES)
-    check_values(frame, "zone_id", ZONE_IDS, source=str(path))
-    return frame
+    return _table("targets.csv").copy()
 
 
 def load_zone_table() -> pd.DataFrame:
     """The parts of 一核双圈两片 as a table (schema :data:`layers.schema.ZONES`)."""
-    return _zone_table().copy()
+    return _table("zones.csv").copy()
