@@ -40,6 +40,7 @@ def section(scope: str, title: str) -> None:
         t("difference"): [fmt_value(v, missing="—") for v in rows["difference"]],
         t("status"): [status_text(s) for s in rows["status"]],
         t("note"): rows[note_col],
+        t("source"): rows["source"],
     })
     st.subheader(title)
     st.dataframe(shown, hide_index=True, width="stretch", key=f"totals_{scope}")

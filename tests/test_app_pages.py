@@ -30,6 +30,8 @@ def test_totals_shows_the_reconciled_figures():
     assert (rd["Table"], rd["Text"], rd["Difference (table−text)"]) == ("7,620", "7,680", "-60")
     fintech = tracks.loc[("Technology finance (科技金融)", "Land (mu)")]
     assert (fintech["Table"], fintech["Text"]) == ("—— (unknown)", "2,400")  # unknown, never 0
+    assert "重点打造占地2400亩的科技金融街板块" in fintech["Source"]  # traceable to the sentence
+    assert rd["Source"].startswith("table rows T2-1, T2-2")
     assert rd["Status"] == "✘ differs"
     assert tracks.loc[("R&D and incubation (研发孵化)", "Output (100m CNY)"), "Status"] == "≠ not comparable"
     zones = at.dataframe[1].value
