@@ -26,6 +26,11 @@ _LON_NAMES: Final = ("lon", "lng", "long", "longitude", "x", "经度", "东坐�
 _LAT_NAMES: Final = ("lat", "latitude", "y", "纬度", "北坐标")
 
 
+def _rows(bad: np.ndarray) -> str:
+    """The first five offending data rows as the user's spreadsheet numbers them (header = row 1)."""
+    return ", ".join(str(i + 2) for i in bad[:5])
+
+
 def read_csv(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.DataFrame, str | None, list[str]]:
     """Read ``path`` as CSV: a geometry from a WKT column, else points from lon/lat columns.
 
@@ -57,9 +62,8 @@ def read_csv(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.
         geoms = shapely.from_wkt(values.to_numpy(dtype=object), on_invalid="ignore")
         bad = np.flatnonzero(pd.isna(geoms) & values.notna().to_numpy())
         if len(bad):
-            rows = ", ".join(str(i + 2) for i in bad[:5])
             raise InputFileError(
-                f"column {wkt_col!r} has text that is not WKT in rows {rows}",
+                f"column {wkt_col!r} has text that is not WKT in rows {_rows(bad)}",
                 source=source,
                 fix="Correct those rows, e.g. POLYGON ((106.3 29.5, ...))",
             )
@@ -75,9 +79,8 @@ def read_csv(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.
     x, y = pd.to_numeric(frame[lon], errors="coerce"), pd.to_numeric(frame[lat], errors="coerce")
     bad = np.flatnonzero((x.isna() | y.isna()).to_numpy())
     if len(bad):
-        rows = ", ".join(str(i + 2) for i in bad[:5])
         raise GeometryError(
-            f"columns {lon!r}/{lat!r} are not numbers in rows {rows}",
+            f"columns {lon!r}/{lat!r} are not numbers in rows {_rows(bad)}",
             source=source,
             fix="Fill in decimal coordinates in those rows",
         )

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pyogrio
 import pytest
-import shapely
 from streamlit.testing.v1 import AppTest
 
 from geo import workspace as ws
@@ -29,13 +28,8 @@ def workspace(tmp_path, monkeypatch) -> Path:
 @pytest.fixture(scope="module")
 def survey_bytes(tmp_path_factory) -> bytes:
     """T2-3 as planned and T2-4 scaled by 1.05, as GeoJSON with Chinese names."""
-    plan = load_parcels().set_index("project_id")
-    layer = plan.loc[["T2-3", "T2-4"], ["name_zh"]].reset_index(drop=True).rename(columns={"name_zh": "名称"})
-    layer = layer.set_geometry(
-        [plan.geometry["T2-3"], shapely.affinity.scale(plan.geometry["T2-4"], 1.05, 1.05)], crs="EPSG:4326"
-    )
     path = tmp_path_factory.mktemp("page") / "s.geojson"
-    pyogrio.write_dataframe(layer, path, driver="GeoJSON")
+    pyogrio.write_dataframe(syn.plan_survey(), path, driver="GeoJSON")
     return path.read_bytes()
 
 
@@ -43,6 +37,13 @@ def run(at: AppTest) -> AppTest:
     at.run(timeout=120)
     assert not at.exception, at.exception
     return at
+
+
+def uploaded(survey_bytes: bytes) -> AppTest:
+    """The page after the survey file was uploaded and checked."""
+    at = run(AppTest.from_file(PAGE))
+    at.file_uploader[0].upload("测绘.geojson", survey_bytes, "application/geo+json")
+    return run(at)
 
 
 def texts(at: AppTest) -> str:
@@ -66,9 +67,7 @@ def test_empty_page(workspace):
 
 
 def test_upload_check_save_and_use_surveyed(workspace, survey_bytes):
-    at = run(AppTest.from_file(PAGE))
-    at.file_uploader[0].upload("测绘.geojson", survey_bytes, "application/geo+json")
-    run(at)
+    at = uploaded(survey_bytes)
     assert "坐标系：文件自带：EPSG:4326" in texts(at)
     assert next(s for s in at.selectbox if s.label == "项目名称或编号字段").value == "名称"
     metrics = {m.label: m.value for m in at.metric}
@@ -101,18 +100,14 @@ def test_english_page_shows_the_english_messages(workspace, survey_bytes):
 
 
 def test_tolerance_widget_changes_findings(workspace, survey_bytes):
-    at = run(AppTest.from_file(PAGE))
-    at.file_uploader[0].upload("测绘.geojson", survey_bytes, "application/geo+json")
-    run(at)
+    at = uploaded(survey_bytes)
     at.number_input(key="chk_tolerance").set_value(20.0)
     run(at)
     assert "未发现问题" in texts(at)
 
 
 def test_saved_upload_reopens_in_a_new_session_and_is_removed(workspace, survey_bytes):
-    at = run(AppTest.from_file(PAGE))
-    at.file_uploader[0].upload("测绘.geojson", survey_bytes, "application/geo+json")
-    run(at)
+    uploaded(survey_bytes)  # saves to the workspace
     uid = ws.list_uploads()["upload_id"].iloc[0]
     fresh = run(AppTest.from_file(PAGE))  # a reload: a new session, nothing uploaded
     fresh.button(key=f"chk_open_{uid}").click()
@@ -177,9 +172,7 @@ def centre_of(project_id: str) -> dict:
 
 
 def test_map_draws_parcels_by_severity_from_the_app_and_a_click_lists_findings(workspace, survey_bytes):
-    at = run(AppTest.from_file(PAGE))
-    at.file_uploader[0].upload("测绘.geojson", survey_bytes, "application/geo+json")
-    run(at)
+    at = uploaded(survey_bytes)
     args = map_args(at)
     assert args["returned_objects"] == ["bounds", "zoom", "last_clicked"]
     links = args["js_links"] + args["css_links"]
@@ -210,9 +203,7 @@ def test_map_draws_parcels_by_severity_from_the_app_and_a_click_lists_findings(w
 
 
 def test_map_zoomed_out_shows_only_the_overview(workspace, survey_bytes):
-    at = run(AppTest.from_file(PAGE))
-    at.file_uploader[0].upload("测绘.geojson", survey_bytes, "application/geo+json")
-    run(at)
+    at = uploaded(survey_bytes)
     at.session_state["chk_map"] = {"bounds": map_args(at)["default"]["bounds"], "zoom": 11, "last_clicked": None}
     run(at)
     args = map_args(at)

@@ -14,11 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 import pytest
-import shapely
 
 from geo import workspace as ws
-from layers import load_parcels
 from tests.e2e.conftest import SHOTS, serve_app
+from tests.fixtures.synthetic import plan_survey
 
 #: ``[feature id, severity]`` of every parcel Leaflet draws on the findings map, by id.
 DRAWN_SEVERITIES_JS = """() => {
@@ -52,11 +51,7 @@ def survey_zip(tmp_path_factory) -> Path:
     """A zipped Shapefile in EPSG:4544, GBK attributes without .cpg: T2-3 as planned, T2-4 scaled by 1.05."""
     import zipfile
 
-    plan = load_parcels().set_index("project_id")
-    layer = plan.loc[["T2-3", "T2-4"], ["name_zh"]].reset_index(drop=True).rename(columns={"name_zh": "名称"})
-    layer = layer.set_geometry(
-        [plan.geometry["T2-3"], shapely.affinity.scale(plan.geometry["T2-4"], 1.05, 1.05)], crs="EPSG:4326"
-    ).to_crs("EPSG:4544")
+    layer = plan_survey().to_crs("EPSG:4544")
     folder = tmp_path_factory.mktemp("e2e-survey")
     pyogrio.write_dataframe(layer, folder / "parcels.shp", driver="ESRI Shapefile", encoding="GBK")
     path = folder / "测绘成果.zip"
