@@ -20,13 +20,13 @@ HERE = Path(__file__).resolve().parent
 #: Pages in menu order: (file, label key, url path, icon). Pages written by
 #: other parts of the project (check, raster) are listed once they exist.
 PAGES = (
-    ("app_pages/map.py", "nav_map", "map", ":material/map:"),
-    ("app_pages/totals.py", "nav_totals", "totals", ":material/functions:"),
-    ("app_pages/parcels.py", "nav_parcels", "parcels", ":material/table:"),
-    ("app_pages/check.py", "nav_check", "check", ":material/rule:"),
-    ("app_pages/raster.py", "nav_raster", "raster", ":material/layers:"),
-    ("app_pages/export.py", "nav_export", "export", ":material/download:"),
-    ("app_pages/about.py", "nav_about", "about", ":material/info:"),
+    ("pages/map_page.py", "nav_map", "map", ":material/map:"),
+    ("pages/totals_page.py", "nav_totals", "totals", ":material/functions:"),
+    ("pages/parcels_page.py", "nav_parcels", "parcels", ":material/table:"),
+    ("pages/check_page.py", "nav_check", "check", ":material/rule:"),
+    ("pages/raster_page.py", "nav_raster", "raster", ":material/layers:"),
+    ("pages/export_page.py", "nav_export", "export", ":material/download:"),
+    ("pages/about_page.py", "nav_about", "about", ":material/info:"),
 )
 
 st.set_page_config(page_title="重庆高新区 · High-tech Zone", page_icon=str(HERE / "static" / "favicon.png"), layout="wide")

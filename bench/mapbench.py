@@ -4,9 +4,9 @@ Three ways to put a parcel layer on a Folium map are compared:
 
 - ``plain``: ``folium.GeoJson(gdf, style_function=…, tooltip=…)``, the common
   recipe: every vertex goes to the browser, styled per feature;
-- ``overview``: :func:`geo.largelayer.overview_image` as an ``ImageOverlay``
+- ``overview``: :func:`geo.mapview.largelayer.overview_image` as an ``ImageOverlay``
   (what the page shows at low zoom);
-- ``detail``: the overview plus :func:`geo.largelayer.features_in_view` for a
+- ``detail``: the overview plus :func:`geo.mapview.largelayer.features_in_view` for a
   street-level view (~2 × 1.3 km), drawn with the app's
   :class:`geo.mapview.GeoLayer` (colour in JS, canvas).
 
@@ -29,7 +29,7 @@ import folium
 import geopandas as gpd
 
 import layers
-from geo import largelayer
+from geo.mapview import largelayer
 from geo.mapview.assets import VENDOR_DIR, localise_assets
 from geo.mapview import GeoLayer, build_map
 

@@ -7,8 +7,8 @@ from typing import Final
 #: Operation → label, in table order.
 OPS: Final[dict[str, str]] = {
     "gdal_read_gpkg": "GDAL baseline: pyogrio read GeoPackage (Arrow)",
-    "read_gpkg": "read GeoPackage (geo.io)", "read_geojson": "read GeoJSON (geo.io)", "read_shp": "read Shapefile zip (geo.io)",
-    "check": "**full check** (geo.checks)", "plain_geopandas": "plain GeoPandas recipe (sjoin + to_crs)",
+    "read_gpkg": "read GeoPackage (geo.io.files)", "read_geojson": "read GeoJSON (geo.io.files)", "read_shp": "read Shapefile zip (geo.io.files)",
+    "check": "**full check** (geo.checks.registry)", "plain_geopandas": "plain GeoPandas recipe (sjoin + to_crs)",
     "area_equal_area": "area in mu, equal-area", "area_ellipsoidal": "area in mu, ellipsoidal",
     "reconcile": "reconcile against the plan",
     "export_geojson": "export GeoJSON", "export_gpkg": "export GeoPackage", "export_shp": "export Shapefile zip",

@@ -4,15 +4,15 @@ For each size a synthetic layer (:mod:`bench.synth`) is written as GeoJSON,
 GeoPackage and zipped Shapefile under ``bench/results/tmp/`` (gitignored), then
 timed, each operation ``--repeats`` times (median and min–max):
 
-- reading each format with :func:`geo.io.read_file`, against pyogrio alone
+- reading each format with :func:`geo.io.files.read_file`, against pyogrio alone
   (``use_arrow=True``) reading the same file — the GDAL baseline;
-- the full check (:func:`geo.checks.run_checks`), area in mu (equal-area and
+- the full check (:func:`geo.checks.registry.run_checks`), area in mu (equal-area and
   ellipsoidal), reconciliation against the plan, every export format, and the
   plain GeoPandas recipe (make-valid, self-``sjoin`` for overlaps, ``to_crs``
   for area) — each also as a ratio to the GDAL read of the GeoPackage;
 - peak memory of a 100k check in a fresh process (largest size only);
 - the map: page bytes and the time to draw in headless Chromium, for the
-  plan's layers, the plain ``folium.GeoJson`` recipe and :mod:`geo.largelayer`.
+  plan's layers, the plain ``folium.GeoJson`` recipe and :mod:`geo.mapview.largelayer`.
 
 Results: ``bench/results/results.json`` and ``results.md`` (or ``--out``).
 """
@@ -34,13 +34,13 @@ import pyogrio
 import layers
 from bench import mapbench, report, synth
 from bench.timing import check_memory, machine, summary, timed
-from geo import largelayer
+from geo.mapview import largelayer
 from geo.area import M2_PER_MU, area_mu
-from geo.checks import run_checks
+from geo.checks.registry import run_checks
 from geo.crs import CGCS2000_GK_CM105, WGS84
-from geo.export import FORMATS, export_layers
-from geo.io import read_file
-from geo.reconcile import reconcile
+from geo.io.export import FORMATS, export_layers
+from geo.io.files import read_file
+from geo.plan.reconcile import reconcile
 
 ROOT: Final = Path(__file__).resolve().parent
 #: Above this size the plain folium page is built and drawn once, with a timeout.

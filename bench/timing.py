@@ -64,7 +64,7 @@ def machine() -> dict:
 _MEMORY_SCRIPT: Final = """
 import json, sys
 import pyogrio, layers
-from geo.checks import run_checks
+from geo.checks.registry import run_checks
 
 def hwm():  # VmHWM belongs to this process's own address space (ru_maxrss survives fork+exec)
     with open("/proc/self/status") as fh:

@@ -1,17 +1,19 @@
 """The engine of the spatial-layout explorer; it knows nothing of Streamlit.
 
-- plan and units: :mod:`geo.crs` (CRSs, GCJ-02), :mod:`geo.area` (mu, ellipsoidal),
-  :mod:`geo.geojson` (RFC 7946), :mod:`geo.placement` (indicative parcels),
-  :mod:`geo.reconcile` (tables vs text vs map), :mod:`geo.views`, :mod:`geo.summary`;
-- export: :mod:`geo.export` (GeoJSON, GeoPackage, Shapefile, CSV),
-  :mod:`geo.rasterize` (allocation raster, COG);
-- users' files: :mod:`geo.io` with :mod:`geo.readers`, :mod:`geo.archive`,
-  :mod:`geo.csvread`, :mod:`geo.crsguess`; :mod:`geo.raster_overlay` (GeoTIFF);
-- checking: :mod:`geo.matching`, :mod:`geo.checks`, :mod:`geo.topology`,
-  :mod:`geo.findings_text` (messages in Chinese and English), :mod:`geo.report`, :mod:`geo.workspace`;
-- large layers: :mod:`geo.largelayer`; maps: :mod:`geo.mapview` (Folium),
-  :mod:`geo.basemaps`;
-- errors: :mod:`geo.errors`; command line: :mod:`geo.cli` and :mod:`geo.commands`.
+Packages, each a room with its public names in ``__all__``:
+
+- :mod:`geo.io`: users' files read safely; every export format written;
+- :mod:`geo.checks`: the parcel check (pipeline, registry of checks, matching,
+  topology, messages in Chinese and English, reports);
+- :mod:`geo.plan`: reconciliation of tables, text and map; indicative placement;
+  what pages show (filters, per-mu figures, summaries);
+- :mod:`geo.raster`: the allocation raster and GeoTIFF overlays;
+- :mod:`geo.store`: the workspace (uploads, findings) and the parcels in use;
+- :mod:`geo.mapview`: everything Folium (maps, basemaps, large layers).
+
+Modules at the top: :mod:`geo.crs` (CRSs, GCJ-02), :mod:`geo.area` (mu,
+ellipsoidal), :mod:`geo.geojson` (RFC 7946), :mod:`geo.errors`, and the command
+line :mod:`geo.cli` with :mod:`geo.commands`.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

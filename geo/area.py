@@ -98,7 +98,26 @@ def area_mu(
         values = shapely.area(geoms.to_crs(CGCS2000_GK_CM105).values)
     else:
         raise AreaError(f"unknown area method {method!r}", source=source, fix=f"Use one of {', '.join(AREA_METHODS)}")
-    return pd.Series(np.asarray(values, dtype=float) / M2_PER_MU, index=geoms.index, name="area_mu")
+    return pd.Series(np.asarray(values, dtype=float) / M2_PER_MU, index=geoms.index, name="measured_mu")
+
+
+#: Above this many features :func:`measured_mu` uses the zone-centred equal-area projection
+#: (vectorised; within 0.00002 % of the ellipsoid on 100k parcels, see the README's
+#: benchmarks) rather than the geodesic area polygon by polygon.
+ELLIPSOIDAL_MAX: Final = 5000
+
+
+def measured_mu(layer: gpd.GeoDataFrame | gpd.GeoSeries, *, source: str = "layer") -> pd.Series:
+    """The measured area (mu) of each polygon; NaN for points, lines and missing geometry.
+
+    The one definition of ``measured_mu`` (as opposed to the plan's
+    ``declared_mu``): ellipsoidal on CGCS2000 up to :data:`ELLIPSOIDAL_MAX`
+    features, equal-area beyond, where the two agree to 0.00002 %.
+    """
+    geoms = layer.geometry if isinstance(layer, gpd.GeoDataFrame) else layer
+    method: AreaMethod = "ellipsoidal" if len(geoms) <= ELLIPSOIDAL_MAX else "equal_area"
+    polygonal = geoms.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    return area_mu(layer, method=method, source=source).where(polygonal)
 
 
 def planar_area_mu(layer: gpd.GeoDataFrame | gpd.GeoSeries, *, source: str = "layer") -> pd.Series:
@@ -122,4 +141,4 @@ def planar_area_mu(layer: gpd.GeoDataFrame | gpd.GeoSeries, *, source: str = "la
             source=source,
             fix="Use area_mu(method='ellipsoidal') or reproject to EPSG:4544 first",
         )
-    return pd.Series(shapely.area(geoms.values) / M2_PER_MU, index=geoms.index, name="area_mu")
+    return pd.Series(shapely.area(geoms.values) / M2_PER_MU, index=geoms.index, name="measured_mu")

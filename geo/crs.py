@@ -23,6 +23,8 @@ from geo.errors import CRSError
 WGS84: Final = "EPSG:4326"
 CGCS2000: Final = "EPSG:4490"
 CGCS2000_GK_CM105: Final = "EPSG:4544"
+#: CGCS2000 / 3-degree Gauss–Krüger zone 35 (CM 105E, easting with prefix 35).
+CGCS2000_GK_ZONE35: Final = "EPSG:4523"
 WEB_MERCATOR: Final = "EPSG:3857"
 
 #: Centre of the High-tech Zone (lon, lat), used to centre the equal-area projection.

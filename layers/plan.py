@@ -5,7 +5,7 @@ Files (UTF-8 CSV with a header, in ``data/plan/``; see ``data/README.md``):
 - ``tracks.csv``: the five tracks (五大赛道), id, names, table, colour.
 - ``projects.csv``: every row of 表2–表5 (``T{table}-{row}``) exactly as
   printed, plus areas the text states without a table row (``X-{n}``). An
-  empty ``area_mu``/``output_yi`` is the plan's "——": unknown, never zero.
+  empty ``declared_mu``/``output_yi`` is the plan's "——": unknown, never zero.
 - ``targets.csv``: every quantitative target the text states, with the
   section and the phrase it comes from.
 - ``zones.csv``: the five parts of 一核双圈两片 and what the text says of each.

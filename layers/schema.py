@@ -26,7 +26,7 @@ TRACKS: Final = {
 PROJECTS: Final = {
     "project_id": "string", "table": "Int64", "row": "Int64", "track_id": "string",
     "name_zh": "string", "name_en": "string", "region_zh": "string", "function_zh": "string",
-    "area_mu": "Float64", "area_note": "string", "output_yi": "Float64", "zone_id": "string",
+    "declared_mu": "Float64", "area_note": "string", "output_yi": "Float64", "zone_id": "string",
     "zone_basis": "string", "anchor_zh": "string", "source": "string",
 }
 TARGETS: Final = {

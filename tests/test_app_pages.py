@@ -19,7 +19,7 @@ def page(path: str, **state: object) -> AppTest:
 
 
 def test_totals_shows_the_reconciled_figures():
-    at = page("app_pages/totals.py", w_lang="en")
+    at = page("pages/totals_page.py", w_lang="en")
     assert not at.exception
     assert at.title[0].value == "Totals: tables, text and map reconciled"
     metrics = {m.label: m.value for m in at.metric}
@@ -40,7 +40,7 @@ def test_totals_shows_the_reconciled_figures():
 
 
 def test_totals_downloads_csv_and_excel():
-    at = page("app_pages/totals.py")
+    at = page("pages/totals_page.py")
     assert not at.exception
     assert at.title[0].value == "总量核对：表、文本与地图"
     labels = [b.proto.label for b in at.get("download_button")]
@@ -48,7 +48,7 @@ def test_totals_downloads_csv_and_excel():
 
 
 def test_parcels_table_has_declared_and_measured_mu():
-    at = page("app_pages/parcels.py", w_lang="en", w_track=["digital"])
+    at = page("pages/parcels_page.py", w_lang="en", w_track=["digital"])
     assert not at.exception
     assert at.title[0].value == "Platform projects and parcels"
     table = at.dataframe[0].value.set_index("Id")
@@ -62,7 +62,7 @@ def test_parcels_table_has_declared_and_measured_mu():
 
 
 def test_export_page_offers_the_cli_formats_and_crs():
-    at = page("app_pages/export.py", w_lang="en")
+    at = page("pages/export_page.py", w_lang="en")
     assert not at.exception
     assert at.radio(key="export_format").options == ["GeoJSON (RFC 7946)", "GeoPackage", "Shapefile (zip)", "CSV (WKT)"]
     assert at.selectbox(key="export_crs_True").options == ["WGS84 lon/lat (EPSG:4326)"]  # GeoJSON is WGS84 only
@@ -73,7 +73,7 @@ def test_export_page_offers_the_cli_formats_and_crs():
 def test_export_gpkg_in_cgcs2000_gk():
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["w_lang"] = "en"
-    at.switch_page("app_pages/export.py")
+    at.switch_page("pages/export_page.py")
     at.session_state["export_format"] = "shp"
     at.session_state["export_crs_False"] = "EPSG:4544"
     at.session_state["export_layers"] = ["parcels", "zones"]
@@ -85,7 +85,7 @@ def test_export_gpkg_in_cgcs2000_gk():
 
 
 def test_about_page_states_method_and_licences():
-    at = page("app_pages/about.py", w_lang="en")
+    at = page("pages/about_page.py", w_lang="en")
     assert not at.exception
     assert at.title[0].value == "About this app"
     text = " ".join(m.value for m in at.markdown)
@@ -94,7 +94,7 @@ def test_about_page_states_method_and_licences():
 
 
 def test_export_page_offers_the_allocation_raster():
-    at = page("app_pages/export.py", w_lang="en")
+    at = page("pages/export_page.py", w_lang="en")
     assert not at.exception
     assert at.button(key="raster_make").label == "Make the allocation raster"
     at.number_input(key="raster_cell").set_value(20.0)
@@ -106,7 +106,7 @@ def test_export_page_offers_the_allocation_raster():
 
 
 def test_export_format_change_offers_cgcs2000():
-    at = page("app_pages/export.py", w_lang="en")
+    at = page("pages/export_page.py", w_lang="en")
     at.radio(key="export_format").set_value("gpkg").run()
     assert not at.exception
     assert at.selectbox(key="export_crs_False").options == [

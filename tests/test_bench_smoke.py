@@ -11,6 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.e2e  # it draws the map pages in Chromium
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -43,5 +47,5 @@ def test_benchmark_runs_at_1000_parcels(tmp_path):
     assert drawn["detail"]["bytes"] < drawn["plain"]["bytes"]
     assert results["plan_map"]["painted"]["canvas_pixels"] > 0
     md = (out / "results.md").read_text(encoding="utf-8")
-    assert "| **full check** (geo.checks) |" in md and "## Targets at 1,000 parcels" in md
+    assert "| **full check** (geo.checks.registry) |" in md and "## Targets at 1,000 parcels" in md
     assert results["machine"]["cores"] >= 1 and results["machine"]["versions"]["shapely"]

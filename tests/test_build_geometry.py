@@ -31,9 +31,9 @@ def test_committed_files_match_a_fresh_build(fresh):
 def test_areas_equal_declared_mu(parcels):
     polys = parcels[parcels.geom_type == "Polygon"]
     measured = area_mu(polys)
-    assert len(polys) == parcels["area_mu"].notna().sum() == 25
-    assert ((measured / polys["area_mu"].astype(float) - 1).abs() < 0.005).all()
-    assert ((measured / polys["area_mu"].astype(float) - 1).abs() < 1e-4).all()  # what we actually achieve
+    assert len(polys) == parcels["declared_mu"].notna().sum() == 25
+    assert ((measured / polys["declared_mu"].astype(float) - 1).abs() < 0.005).all()
+    assert ((measured / polys["declared_mu"].astype(float) - 1).abs() < 1e-4).all()  # what we actually achieve
 
 
 def test_unknown_area_is_a_point(parcels):

@@ -1,4 +1,4 @@
-"""geo.checks: every check fires on a planted defect and stays silent on a clean layer.
+"""geo.checks.registry: every check fires on a planted defect and stays silent on a clean layer.
 
 Each finding is asserted in both languages: ``message`` (English) and
 ``message_zh`` (Chinese, areas in 亩).
@@ -15,10 +15,10 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Polygon
 
-from geo.checks import CHECKS, FINDING_COLUMNS, run_checks
+from geo.checks.registry import CHECKS, FINDING_COLUMNS, run_checks
 from geo.errors import UsageError
-from geo.findings_text import messages
-from geo.topology import make_valid_layer
+from geo.checks.messages import messages_in
+from geo.checks.topology import make_valid_layer
 from tests.fixtures import synthetic as syn
 
 T21 = shapely.box(0, 0, 200, 200)  # 60 mu, plan T2-1
@@ -39,10 +39,10 @@ def test_clean_layer_has_no_findings():
     assert result.findings.empty
     assert list(result.findings.columns) == list(FINDING_COLUMNS)
     s = result.summary
-    assert (s["features"], s["matched"], s["unmatched"], s["projects"], s["area_mu"]) == (2, 2, 0, 2, 75.0)
+    assert (s["features"], s["matched"], s["unmatched"], s["projects"], s["measured_mu"]) == (2, 2, 0, 2, 75.0)
     assert s["by_check"] == {c: 0 for c in CHECKS} and s["findings"] == 0
     assert result.parcels["project_id"].tolist() == ["T2-1", "T2-2"]
-    assert result.parcels["area_mu"].round(3).tolist() == [60.0, 15.0]
+    assert result.parcels["measured_mu"].round(3).tolist() == [60.0, 15.0]
 
 
 def test_empty_and_missing_geometry():
@@ -113,7 +113,7 @@ def test_no_overlaps_in_a_tessellation():
     cells = [shapely.box(x, y, x + 20, y + 20) for x in range(0, 200, 20) for y in range(0, 200, 20)]
     result = check(syn.survey(cells, ["T2-1"] * len(cells)))
     assert of(result, "overlap").empty
-    assert result.summary["area_mu"] == 60.0 and of(result, "area_mismatch").empty
+    assert result.summary["measured_mu"] == 60.0 and of(result, "area_mismatch").empty
 
 
 @pytest.mark.parametrize(
@@ -260,12 +260,12 @@ def test_findings_types():
 
 def test_messages_in_the_chosen_language_fall_back_to_english():
     f = check(syn.survey([T21, T21], ["T2-1", "T2-1"])).findings
-    assert messages(f, lang="zh").tolist() == [
+    assert messages_in(f, lang="zh").tolist() == [
         "与要素 1 的几何完全相同",
         "同一项目的 2 个地块合计实测 120 亩，规划分配 60 亩（+100%，容差 1%）",
     ]
-    assert messages(f, lang="en").tolist() == f["message"].tolist()
+    assert messages_in(f, lang="en").tolist() == f["message"].tolist()
     older = f.drop(columns="message_zh")  # findings saved before the Chinese texts
-    assert messages(older, lang="zh").tolist() == f["message"].tolist()
+    assert messages_in(older, lang="zh").tolist() == f["message"].tolist()
     partial = f.assign(message_zh=pd.array([pd.NA, "x"], dtype="string"))
-    assert messages(partial, lang="zh").tolist() == ["same geometry as feature 1", "x"]
+    assert messages_in(partial, lang="zh").tolist() == ["same geometry as feature 1", "x"]

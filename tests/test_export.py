@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from geo.errors import ExportError, UsageError
-from geo.export import FORMATS, export_bytes, export_layers
+from geo.io.export import FORMATS, export_bytes, export_layers
 
 CRSS = ["EPSG:4326", "EPSG:4490", "EPSG:4544"]
 

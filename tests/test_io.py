@@ -1,4 +1,4 @@
-"""geo.io: every format round-trips through GDAL; the CRS is read, inferred or overridden, and stated.
+"""geo.io.files: every format round-trips through GDAL; the CRS is read, inferred or overridden, and stated.
 
 The autouse ``sandbox`` fixture asserts that nothing is left outside a removed temporary folder.
 """
@@ -19,7 +19,7 @@ from geo.errors import (
     CRSError,
     GeometryError,
 )
-from geo.io import read_bytes, read_file
+from geo.io.files import read_bytes, read_file
 from tests.fixtures.io_sandbox import assert_clear, sandbox_fixture, write_layer  # noqa: F401 (autouse fixture)
 from tests.fixtures.synthetic import clean_survey
 

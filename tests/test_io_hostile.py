@@ -1,4 +1,4 @@
-"""geo.io: every hostile file gets one clear error (file, problem, fix) and writes nothing outside a temp folder."""
+"""geo.io.files: every hostile file gets one clear error (file, problem, fix) and writes nothing outside a temp folder."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import rasterio
 import shapely
 from affine import Affine
 
-from geo import archive
+from geo.io import archive
 from geo.errors import (
     FileTooLargeError,
     GeometryError,
@@ -24,7 +24,7 @@ from geo.errors import (
     UnsafeArchiveError,
     UnsupportedFormatError,
 )
-from geo.io import read_bytes, read_file
+from geo.io.files import read_bytes, read_file
 from tests.fixtures.io_sandbox import assert_clear, sandbox_fixture, write_layer  # noqa: F401 (autouse fixture)
 from tests.fixtures.synthetic import clean_survey
 

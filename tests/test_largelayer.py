@@ -1,4 +1,4 @@
-"""geo.largelayer: overview image, parcels in view, clicks, and the browser budget."""
+"""geo.mapview.largelayer: overview image, parcels in view, clicks, and the browser budget."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.io import MemoryFile
 
 from bench.synth import make_parcels
-from geo import largelayer as L
+from geo.mapview import largelayer as L
 from geo.crs import wgs84_to_gcj02
 from geo.errors import CRSError, UsageError
 

@@ -13,18 +13,18 @@ from layers.schema import PROJECTS, cast, check_values, read_csv
 
 
 def test_cast_collects_every_problem_before_failing():
-    frame = pd.DataFrame({"project_id": ["T2-1", "T2-2"], "area_mu": ["3052", "三千"], "output_yi": ["x", ""]})
+    frame = pd.DataFrame({"project_id": ["T2-1", "T2-2"], "declared_mu": ["3052", "三千"], "output_yi": ["x", ""]})
     with pytest.raises(DataError) as exc:
         cast(frame, PROJECTS, source="projects.csv")
     message = str(exc.value)
     assert message.startswith("projects.csv: missing column 'table'")
-    assert "area_mu row 3: '三千' is not a number" in message and "output_yi row 2: 'x' is not a number" in message
+    assert "declared_mu row 3: '三千' is not a number" in message and "output_yi row 2: 'x' is not a number" in message
 
 
 def test_empty_cell_is_missing_not_zero():
     frame = pd.DataFrame({c: [""] for c in PROJECTS} | {"project_id": ["T5-2"]})
     out = cast(frame, PROJECTS, source="x")
-    assert pd.isna(out.at[0, "area_mu"]) and out.at[0, "project_id"] == "T5-2"
+    assert pd.isna(out.at[0, "declared_mu"]) and out.at[0, "project_id"] == "T5-2"
 
 
 def test_missing_file_and_unknown_values(tmp_path: Path):

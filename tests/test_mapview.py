@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 import layers
-from geo.basemaps import BASEMAPS, available_basemaps
+from geo.mapview.basemaps import BASEMAPS, available_basemaps
 from geo.crs import wgs84_to_gcj02
 from geo.errors import UsageError
 from geo.mapview.assets import VENDOR_DIR, asset_links
 from geo.mapview import GeoLayer, build_map
-from geo.summary import land_by_zone_and_track, output_by_track, table_bytes
-from geo.views import colour_keys, filter_projects, output_per_mu, project_table, resolve_click
+from geo.plan.summary import land_by_zone_and_track, output_by_track, table_bytes
+from geo.plan.projects import colour_keys, filter_projects, output_per_mu, project_table, resolve_click
 
 PARCELS = layers.load_parcels()
 ZONES = layers.load_zones()
@@ -46,7 +46,7 @@ def test_one_feature_per_parcel_coloured_from_properties():
     features = [f for layer in _layers(m) for f in layer.data["features"] if "project_id" in f["properties"]]
     assert sorted(f["properties"]["project_id"] for f in features) == sorted(PARCELS["project_id"])
     t23 = next(f for f in features if f["properties"]["project_id"] == "T2-3")
-    assert t23["properties"]["_c"] == "rd" and t23["properties"]["area_mu"] == 888.0
+    assert t23["properties"]["_c"] == "rd" and t23["properties"]["declared_mu"] == 888.0
     script = m.get_root().render()
     assert "switch(" not in script  # no per-feature style_function cases
     coords = np.array(t23["geometry"]["coordinates"][0])
@@ -56,7 +56,7 @@ def test_one_feature_per_parcel_coloured_from_properties():
 def test_unknown_values_are_null_not_zero():
     features = [f for layer in _layers(_map(basemap="none")) for f in layer.data["features"]]
     t52 = next(f for f in features if f["properties"].get("project_id") == "T5-2")
-    assert t52["properties"]["area_mu"] is None and t52["geometry"]["type"] == "Point"
+    assert t52["properties"]["declared_mu"] is None and t52["geometry"]["type"] == "Point"
 
 
 def test_gaode_shifts_overlays_and_clicks_shift_back():

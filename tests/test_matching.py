@@ -1,4 +1,4 @@
-"""geo.matching: by id, by normalised name, by overlap; unmatched reported."""
+"""geo.checks.matching: by id, by normalised name, by overlap; unmatched reported."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import shapely
 
 from geo.errors import UsageError
-from geo.matching import MATCH_COLUMNS, match_parcels, normalise_name, suggest_name_field
+from geo.checks.matching import MATCH_COLUMNS, match_parcels, normalise_name, suggest_name_field
 from tests.fixtures import synthetic as syn
 
 

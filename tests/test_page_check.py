@@ -10,13 +10,13 @@ import pyogrio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import workspace as ws
-from geo.checks import run_checks
+from geo.store import workspace as ws
+from geo.checks.registry import run_checks
 from layers import load_parcels
 from tests.fixtures import synthetic as syn
-from ui.data import SURVEYED_KEY
+from ui import data
 
-PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "check.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "check_page.py")
 
 
 @pytest.fixture
@@ -82,8 +82,9 @@ def test_upload_check_save_and_use_surveyed(workspace, survey_bytes):
     at.toggle(key=f"chk_use_{uid}").set_value(True)
     run(at)
     assert bool(ws.list_uploads()["use_surveyed"].iloc[0])
-    surveyed = at.session_state[SURVEYED_KEY]
-    assert surveyed["project_id"].tolist() == ["T2-3", "T2-4"] and set(surveyed["geometry_basis"]) == {"surveyed"}
+    in_use = data.parcels()
+    surveyed = in_use[in_use["geometry_basis"] == "surveyed"]
+    assert surveyed["project_id"].tolist() == ["T2-3", "T2-4"]
     assert "当前 2 个项目使用实测几何" in texts(at)
 
 

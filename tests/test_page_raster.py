@@ -1,4 +1,4 @@
-"""app_pages/raster.py driven by Streamlit's AppTest: uploads, opacity, hostile files, the allocation download."""
+"""pages/raster_page.py driven by Streamlit's AppTest: uploads, opacity, hostile files, the allocation download."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ import rasterio
 from rasterio.transform import from_origin
 from streamlit.testing.v1 import AppTest
 
-from geo.raster_overlay import build_overlay
+from geo.raster.overlay import build_overlay
 
-PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "raster.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "raster_page.py")
 
 
 def geotiff(path: Path, *, crs: str | None = "EPSG:4544") -> Path:

@@ -47,7 +47,7 @@ def test_every_table_row_is_transcribed_once(projects):
 def test_table_row(projects, plan_text, pid, name, region, area, output, note):
     row = projects.set_index("project_id").loc[pid]
     assert (row["name_zh"], row["region_zh"]) == (name, region)
-    assert (None if pd.isna(row["area_mu"]) else row["area_mu"]) == area
+    assert (None if pd.isna(row["declared_mu"]) else row["declared_mu"]) == area
     assert (None if pd.isna(row["output_yi"]) else row["output_yi"]) == output
     assert (None if pd.isna(row["area_note"]) else row["area_note"]) == note
     # The plan prints the row as name, region, function, area, output in sequence.
@@ -60,14 +60,14 @@ def test_table_row(projects, plan_text, pid, name, region, area, output, note):
 
 
 def test_unknown_cells_are_missing_not_zero(projects):
-    assert (projects["area_mu"] == 0).sum() == 0 and (projects["output_yi"] == 0).sum() == 0
-    assert projects["area_mu"].isna().sum() == 1  # T5-2 川美工业设计中心
+    assert (projects["declared_mu"] == 0).sum() == 0 and (projects["output_yi"] == 0).sum() == 0
+    assert projects["declared_mu"].isna().sum() == 1  # T5-2 川美工业设计中心
     assert projects["output_yi"].isna().sum() == 7  # T2-1, T2-2, T4-3, T5-2, T5-3, T5-8, X-1
 
 
 def test_text_only_area_is_a_project(projects, plan_text):
     x1 = projects.set_index("project_id").loc["X-1"]
-    assert (x1["name_zh"], x1["area_mu"], x1["track_id"], x1["zone_id"]) == ("科技金融街", 2400, "fintech", "core")
+    assert (x1["name_zh"], x1["declared_mu"], x1["track_id"], x1["zone_id"]) == ("科技金融街", 2400, "fintech", "core")
     assert pd.isna(x1["table"]) and "占地2400亩的科技金融街板块" in plan_text
 
 

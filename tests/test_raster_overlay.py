@@ -1,4 +1,4 @@
-"""geo.raster_overlay: tiny GeoTIFFs written here with rasterio, read back as overlays."""
+"""geo.raster.overlay: tiny GeoTIFFs written here with rasterio, read back as overlays."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from rasterio.transform import Affine, from_origin
 from rasterio.warp import transform_bounds
 
 from geo.errors import CRSError, FileTooLargeError, InputFileError, UnsupportedFormatError
-from geo.raster_overlay import build_overlay, overlay_from_upload, uploaded_raster
+from geo.raster.overlay import build_overlay, overlay_from_upload, uploaded_raster
 
 # Origins near the High-tech Zone (29.55 N, 106.33 E) in each CRS.
 ORIGINS = {

@@ -1,4 +1,4 @@
-"""geo.rasterize: synthetic parcels with known areas, the COGs read back by GDAL."""
+"""geo.raster.allocation: synthetic parcels with known areas, the COGs read back by GDAL."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from shapely.geometry import Point, Polygon, box
 
 from geo.area import M2_PER_MU
 from geo.errors import ExportError, GeometryError, UsageError
-from geo.rasterize import (allocation_zip, area_bound_m2, output_path_for, rasterize_parcels, rat_xml,
+from geo.raster.allocation import (allocation_zip, area_bound_m2, output_path_for, rasterize_parcels, rat_xml,
                            write_allocation)
 from layers import load_parcels, load_tracks
 
@@ -37,8 +37,8 @@ def frame(rows: list[dict], crs: str = "EPSG:4544") -> gpd.GeoDataFrame:
                             crs=crs)
 
 
-def parcel(pid: str, track: str, geom, *, area_mu: float | None = None, output_yi: float | None = None) -> dict:
-    return {"project_id": pid, "track_id": track, "area_mu": area_mu if area_mu is not None else np.nan,
+def parcel(pid: str, track: str, geom, *, declared_mu: float | None = None, output_yi: float | None = None) -> dict:
+    return {"project_id": pid, "track_id": track, "declared_mu": declared_mu if declared_mu is not None else np.nan,
             "output_yi": output_yi if output_yi is not None else np.nan, "geometry": geom}
 
 
@@ -50,10 +50,10 @@ def parcels() -> gpd.GeoDataFrame:
     l_shape = Polygon([(X0, Y0 + 800), (X0 + 300, Y0 + 800), (X0 + 300, Y0 + 850), (X0 + 50, Y0 + 850),
                        (X0 + 50, Y0 + 1000), (X0, Y0 + 1000)])
     return frame([
-        parcel("A", "rd", square, area_mu=30, output_yi=3),
-        parcel("B", "software", rotated, area_mu=67.5, output_yi=None),
-        parcel("C", "testing", circle, area_mu=67.8, output_yi=1.5),
-        parcel("D", "rd", l_shape, area_mu=33.75, output_yi=0.5),
+        parcel("A", "rd", square, declared_mu=30, output_yi=3),
+        parcel("B", "software", rotated, declared_mu=67.5, output_yi=None),
+        parcel("C", "testing", circle, declared_mu=67.8, output_yi=1.5),
+        parcel("D", "rd", l_shape, declared_mu=33.75, output_yi=0.5),
         parcel("E", "software", Point(X0 + 900, Y0 + 900)),  # area unknown: a point
     ])
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.reconcile import COLUMNS, STATUSES, explain_parts, explain_subset, reconcile
+from geo.plan.reconcile import COLUMNS, STATUSES, explain_parts, explain_subset, reconcile
 
 
 @pytest.fixture(scope="module")

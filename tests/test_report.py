@@ -1,4 +1,4 @@
-"""geo.report: CSV and GeoJSON read back by pandas/GDAL; the HTML report is self-contained."""
+"""geo.checks.report: CSV and GeoJSON read back by pandas/GDAL; the HTML report is self-contained."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.checks import run_checks
-from geo.report import (
+from geo.checks.registry import run_checks
+from geo.checks.report import (
     findings_csv,
     flagged_features,
     flagged_geojson,

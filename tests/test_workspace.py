@@ -1,4 +1,4 @@
-"""geo.workspace: uploads survive restarts, removal, and crashes in the middle of a write."""
+"""geo.store.workspace: uploads survive restarts, removal, and crashes in the middle of a write."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import pyogrio
 import pytest
 import shapely
 
-from geo import workspace as ws
-from geo.checks import run_checks
+from geo.store import parcels_in_use
+from geo.store import workspace as ws
+from geo.checks.registry import run_checks
 from tests.fixtures import synthetic as syn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +66,7 @@ def test_save_list_load_replace_remove(tmp_path):
     )
     parcels, findings = ws.load_upload(uid, root=tmp_path)
     assert parcels.index.tolist() == [1, 2] and parcels["名称"].tolist() == ["T2-1", "T2-2"]
-    assert parcels["area_mu"].round(3).tolist() == [60.9, 15.0]
+    assert parcels["measured_mu"].round(3).tolist() == [60.9, 15.0]
     assert (
         findings[["feature", "check", "message", "message_zh"]].values.tolist()
         == r.findings[["feature", "check", "message", "message_zh"]].values.tolist()
@@ -94,16 +95,14 @@ def test_upload_saved_before_chinese_messages_loads_with_the_english_in_their_pl
 def test_surveyed_geometry_replaces_indicative(tmp_path):
     r = checked(203)
     ws.save_upload("u1", r.parcels, r.findings, info=INFO, root=tmp_path)
-    plan = syn.plan_parcels().assign(measured_mu=[60.0, 15.0, float("nan")])
-    assert ws.surveyed_parcels(plan, root=tmp_path).empty
+    plan = syn.plan_parcels().assign(geometry_basis="indicative", measured_mu=[60.0, 15.0, float("nan")])
+    assert parcels_in_use(plan, root=tmp_path)["geometry_basis"].tolist() == ["indicative"] * 3
     ws.set_use_surveyed("u1", True, root=tmp_path)
-    out = ws.apply_surveyed(plan, root=tmp_path)
+    out = parcels_in_use(plan, root=tmp_path)
     assert out["geometry_basis"].tolist() == ["surveyed", "surveyed", "indicative"]
-    only = ws.surveyed_parcels(plan, root=tmp_path)
-    assert only["project_id"].tolist() == ["T2-1", "T2-2"]
-    assert only["measured_mu"].round(1).tolist() == [60.9, 15.0]
+    assert out["measured_mu"].round(1).tolist()[:2] == [60.9, 15.0]  # measured on the surveyed geometry
     ws.set_use_surveyed("u1", False, root=tmp_path)
-    assert ws.apply_surveyed(plan, root=tmp_path)["geometry_basis"].tolist() == ["indicative"] * 3
+    assert parcels_in_use(plan, root=tmp_path)["geometry_basis"].tolist() == ["indicative"] * 3
 
 
 def test_crash_at_replace_keeps_previous_state(tmp_path, monkeypatch):
@@ -127,7 +126,8 @@ def test_crash_at_replace_keeps_previous_state(tmp_path, monkeypatch):
 
 KILLED_WRITER = """
 import sys, time, pathlib, pyogrio
-from geo import workspace as ws
+from geo.store import parcels_in_use
+from geo.store import workspace as ws
 from tests.test_workspace import checked, INFO
 real = pyogrio.write_dataframe
 def slow(*a, **k):

@@ -7,7 +7,7 @@ build): ``data/parcels/parcels.geojson``, ``data/parcels/zones.geojson``,
 ``data/context/metro.geojson``.
 
 Method: each project with land becomes a rectangle of its declared mu
-(ellipsoidal area on CGCS2000), placed by :func:`geo.placement.place` as close
+(ellipsoidal area on CGCS2000), placed by :func:`geo.plan.placement.place` as close
 as possible to its anchor (the town or landmark its table row names) inside
 the anchor's district, 40 m apart from every other parcel; larger parcels are
 placed first. Projects of unknown area become points. A zone is the convex
@@ -29,7 +29,7 @@ from geo.area import M2_PER_MU, area_mu
 from geo.crs import EQUAL_AREA, WGS84
 from geo.errors import DataError
 from geo.geojson import normalize, to_geojson
-from geo.placement import Request, place
+from geo.plan.placement import Request, place
 from layers import load_districts, load_places, load_projects, load_zone_table
 from layers.context import CONTEXT_DIR, metro_table
 from layers.parcels import PARCELS_PATH, ZONES_PATH
@@ -54,12 +54,12 @@ def build_parcels() -> gpd.GeoDataFrame:
     """Place every project; return the parcels layer (EPSG:4326)."""
     projects = load_projects()
     places, districts = load_places(), load_districts().set_index("name_zh")
-    order = projects.assign(_a=projects["area_mu"].fillna(-1.0)).sort_values(
+    order = projects.assign(_a=projects["declared_mu"].fillna(-1.0)).sort_values(
         ["_a", "project_id"], ascending=[False, True])
     requests = []
     for _, p in order.iterrows():
         anchor = _anchor(places, p["anchor_zh"], p["project_id"])
-        area = None if pd.isna(p["area_mu"]) else float(p["area_mu"]) * M2_PER_MU
+        area = None if pd.isna(p["declared_mu"]) else float(p["declared_mu"]) * M2_PER_MU
         requests.append(Request(key=p["project_id"], anchor=(anchor.geometry.x, anchor.geometry.y), area_m2=area,
                                 container=districts.loc[anchor["district"], "geometry"],
                                 aspect=_aspect(p["project_id"])))

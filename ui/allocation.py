@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.errors import GeoError
-from geo.rasterize import CELL_RANGE_M, DEFAULT_CELL_M, allocation_zip, rasterize_parcels
+from geo.raster.allocation import CELL_RANGE_M, DEFAULT_CELL_M, allocation_zip, rasterize_parcels
 from ui import data
 from ui.i18n import t
 

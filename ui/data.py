@@ -1,9 +1,9 @@
 """The app's data, loaded once and cached (``st.cache_data``).
 
 Pages call these instead of the loaders, so a rerun (every click) reads
-nothing from disk. A page that offers surveyed parcels (the Check page) puts
-them in ``st.session_state[SURVEYED_KEY]``; :func:`parcels` then uses them in
-place of the indicative ones for the same projects.
+nothing from disk. :func:`parcels` is :func:`geo.store.parcels_in_use` (the
+same function the CLI's ``--surveyed`` calls), cached per version of the
+workspace file.
 """
 
 from __future__ import annotations
@@ -18,11 +18,8 @@ import shapely
 import streamlit as st
 
 import layers
-from geo import workspace
-from geo.reconcile import reconcile
-
-#: Session-state key under which a page may put surveyed parcels (GeoDataFrame, WGS84).
-SURVEYED_KEY: Final = "surveyed_parcels"
+from geo.plan import reconcile
+from geo.store import parcels_in_use, workspace_path
 
 #: Tile keys looked up in the environment and in Streamlit secrets.
 TILE_KEY_NAMES: Final = ("TIANDITU_KEY",)
@@ -77,26 +74,18 @@ def metro() -> gpd.GeoDataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def _workspace_surveyed(mtime: float) -> gpd.GeoDataFrame:
-    """Surveyed parcels switched on in the workspace (cached per workspace file version)."""
-    return workspace.surveyed_parcels(indicative_parcels())
+def _parcels_in_use(mtime: float) -> gpd.GeoDataFrame:
+    return parcels_in_use(indicative_parcels())
 
 
 def parcels() -> gpd.GeoDataFrame:
-    """The parcels shown everywhere: surveyed ones switched on in the workspace replace indicative ones.
+    """The parcels shown everywhere: surveyed geometry switched on in the workspace replaces indicative.
 
-    The Check page also puts them in ``st.session_state[SURVEYED_KEY]`` as it
-    changes them; otherwise (a new session, a restart) the workspace is read.
+    Cached per modification time of the workspace file, so a switch made in
+    any session (or by the CLI) is seen by every session on its next rerun.
     """
-    base = indicative_parcels()
-    surveyed = st.session_state.get(SURVEYED_KEY)
-    if surveyed is None and workspace.workspace_path().exists():
-        surveyed = _workspace_surveyed(workspace.workspace_path().stat().st_mtime)
-    if not isinstance(surveyed, gpd.GeoDataFrame) or surveyed.empty:
-        return base
-    keep = base[~base["project_id"].isin(surveyed["project_id"])]
-    merged = pd.concat([keep, surveyed.to_crs(base.crs)[base.columns.intersection(surveyed.columns)]])
-    return gpd.GeoDataFrame(merged, geometry=base.geometry.name, crs=base.crs)
+    path = workspace_path()
+    return _parcels_in_use(path.stat().st_mtime if path.exists() else 0.0)
 
 
 def fingerprint(frame: gpd.GeoDataFrame) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo.views import output_per_mu, pick as pick_row
+from geo.plan import output_per_mu, project_by_id
 from ui import data
 from ui.i18n import lang, pair, t
 
@@ -36,7 +36,7 @@ def badge(status: str) -> None:
 def render(project_id: str) -> None:
     """Show everything the plan says of ``project_id``."""
     parcels = data.parcels()
-    row = pick_row(parcels, project_id)
+    row = project_by_id(parcels, project_id)
     if row is None:
         st.info(t("detail_none"))
         return
@@ -55,7 +55,7 @@ def render(project_id: str) -> None:
         (t("zone"), pair(zone["name_zh"], zone["name_en"]) if zone is not None else t("no_zone")),
         (t("region"), row["region_zh"]),
         (t("f_function"), row["function_zh"]),
-        (t("f_area_declared"), fmt_value(row["area_mu"], 0)),
+        (t("f_area_declared"), fmt_value(row["declared_mu"], 0)),
         (t("f_area_note"), row.get("area_note") if pd.notna(row.get("area_note")) else "—"),
         (t("f_area_measured"), fmt_value(row.get("measured_mu"), 1)),
         (t("f_output"), fmt_value(row["output_yi"], 1)),

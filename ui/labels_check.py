@@ -1,4 +1,4 @@
-"""Labels of the Check page (核查测绘地块). Check names come from :data:`geo.checks.CHECKS`."""
+"""Labels of the Check page (核查测绘地块). Check names come from :data:`geo.checks.registry.CHECKS`."""
 
 LABELS: dict[str, tuple[str, str]] = {
     "chk_title": ("核查测绘地块", "Check surveyed parcels"),
@@ -74,9 +74,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "chk_dl_csv": ("问题清单 CSV", "Findings CSV"),
     "chk_dl_geojson": ("问题地块 GeoJSON", "Flagged parcels GeoJSON"),
     "chk_workspace": ("工作区（已保存的上传）", "Workspace (saved uploads)"),
-    "chk_workspace_path": (
-        "保存于 {path}；刷新页面或重启应用后仍在。",
-        "Saved in {path}; kept across reloads and restarts.",
+    "chk_workspace_kept": (
+        "保存在服务器的工作区中；刷新页面或重启应用后仍在。",
+        "Kept in the server's workspace across reloads and restarts.",
     ),
     "chk_workspace_empty": (
         "工作区为空：上传文件后，结果会自动保存在这里。",

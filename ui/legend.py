@@ -11,7 +11,7 @@ import html
 import numpy as np
 import streamlit as st
 
-from geo.views import NO_ZONE, OPM_CLASSES, UNKNOWN, UNKNOWN_COLOUR, ZONE_COLOURS, palette
+from geo.plan.projects import NO_ZONE, OPM_CLASSES, UNKNOWN, UNKNOWN_COLOUR, ZONE_COLOURS, palette
 from ui import data
 from ui.i18n import pick, t
 

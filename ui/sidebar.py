@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.basemaps import BASEMAPS, available_basemaps
-from geo.views import COLOUR_BY, NO_ZONE, distinct
+from geo.mapview.basemaps import BASEMAPS, available_basemaps
+from geo.plan.projects import COLOUR_BY, NO_ZONE, distinct
 from ui import data
 from ui.i18n import LANGS, bind, pick, t
 

@@ -17,11 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo import workspace
-from geo.checks import CHECKS, run_checks
+from geo.checks import CHECKS, CheckOptions, PlanLayers, check_file, html_report, save_run, write_text_atomic
 from geo.errors import UsageError
-from geo.io import read_file
-from geo.report import html_report, write_text_atomic
 from layers import load_districts, load_parcels, load_zones
 
 NAME = "check"
@@ -46,6 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", help="layer of a GeoPackage/KML, or Shapefile name in a zip")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("-o", "--output", metavar="REPORT.html", help="also write a printable HTML report")
+    parser.add_argument("--make-valid", action="store_true",
+                        help="repair invalid geometry (GEOS make-valid) before checking; the repair is reported")
     parser.add_argument("--save", action="store_true",
                         help="save the upload and its findings to the workspace ($GEO_WORKSPACE or ./workspace)")
     parser.add_argument("--use-surveyed", action="store_true",
@@ -59,43 +58,20 @@ def _json_value(value: object) -> object:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Read the file, run every check, print the findings and optionally write a report."""
-    if args.tolerance < 0:
-        raise UsageError(
-            f"--tolerance {args.tolerance:g} is negative", source="--tolerance", fix="Give a percentage such as 1"
-        )
-    read = read_file(args.file, crs=args.crs, layer=args.layer)
-    plan = load_parcels()
-    result = run_checks(
-        read.layer,
-        plan_parcels=plan,
-        zones=load_zones(),
-        districts=load_districts(),
-        name_field=args.name_field,
-        tolerance_pct=args.tolerance,
-    )
-    summary = {
-        "file": read.source,
-        "format": read.fmt,
-        "crs": read.crs,
-        "crs_basis": read.crs_basis,
-        "crs_note": read.crs_note[1],
-        "encoding": read.encoding,
-        "warnings": read.warnings,
-    } | result.summary
+    """Read the file, run every check, print the findings and optionally write a report and save."""
     if args.use_surveyed and not args.save:
         raise UsageError("--use-surveyed needs --save", source="--use-surveyed", fix="Add --save")
+    options = CheckOptions(name_field=args.name_field, tolerance_pct=args.tolerance, make_valid=args.make_valid)
+    plan = PlanLayers(parcels=load_parcels(), zones=load_zones(), districts=load_districts())
+    checked = check_file(args.file, plan, options, crs=args.crs, layer=args.layer)
+    read, result, summary = checked.read, checked.result, checked.summary
     if args.save:
-        uid = workspace.upload_id(Path(args.file).read_bytes(), read.source)
-        workspace.save_upload(uid, result.parcels, result.findings, info={
-            "name": read.source, "fmt": read.fmt, "crs": read.crs, "crs_basis": read.crs_basis,
-            "tolerance_pct": args.tolerance, "name_field": args.name_field})
-        workspace.set_use_surveyed(uid, args.use_surveyed)
-        print(f"saved to {workspace.workspace_path()} as {uid}" + (" (in use)" if args.use_surveyed else ""),
-              file=sys.stderr)
+        uid = save_run(checked, Path(args.file).read_bytes(), use_surveyed=args.use_surveyed)
+        summary["upload_id"] = uid
+        print(f"saved to the workspace as {uid}" + (" (in use)" if args.use_surveyed else ""), file=sys.stderr)
     if args.output:
         write_text_atomic(
-            args.output, html_report(result, source=read.source, plan_parcels=plan, crs_note=read.crs_note[1])
+            args.output, html_report(result, source=read.source, plan_parcels=plan.parcels, crs_note=read.crs_note[1])
         )
     if args.format == "json":
         records = [{k: _json_value(v) for k, v in r.items()} for r in result.findings.to_dict(orient="records")]
@@ -107,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {w}")
     print(
         f"matched {summary['matched']} of {summary['features']} features to {summary['projects']} projects; "
-        f"measured {summary['area_mu']:,.2f} mu; tolerance {args.tolerance:g} %"
+        f"measured {summary['measured_mu']:,.2f} mu; tolerance {args.tolerance:g} %"
     )
     print(
         f"{summary['findings']} findings on {summary['flagged_features']} features: "

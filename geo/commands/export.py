@@ -8,8 +8,8 @@ from pathlib import Path
 import geopandas as gpd
 
 from geo.crs import EXPORT_CRS, WGS84
-from geo.export import FORMATS, export_layers
-from geo.workspace import apply_surveyed
+from geo.io import FORMATS, export_layers
+from geo.store import parcels_in_use
 from layers import load_districts, load_metro, load_parcels, load_places, load_zones
 
 NAME = "export"
@@ -35,7 +35,7 @@ def selected(layer: str, *, surveyed: bool = False) -> dict[str, gpd.GeoDataFram
     names = list(LAYERS) if layer == "all" else [layer]
     out = {name: LAYERS[name]() for name in names}
     if surveyed and "parcels" in out:
-        out["parcels"] = apply_surveyed(out["parcels"])
+        out["parcels"] = parcels_in_use(out["parcels"])
     return out
 
 

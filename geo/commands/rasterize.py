@@ -17,7 +17,8 @@ import sys
 from typing import Final
 
 from geo.errors import AreaError
-from geo.rasterize import DEFAULT_CELL_M, check_output_path, rasterize_parcels, write_allocation
+from geo.raster import DEFAULT_CELL_M, check_output_path, rasterize_parcels, write_allocation
+from geo.store import parcels_in_use
 from layers import load_parcels, load_tracks
 
 NAME: Final = "rasterize"
@@ -25,10 +26,12 @@ HELP: Final = "Rasterise the parcels (track codes + output per mu) as COGs in EP
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options: ``--cell`` (metres) and ``-o/--output`` (.tif)."""
+    """Options: ``--cell`` (metres), ``-o/--output`` (.tif), ``--surveyed``."""
     parser.add_argument("--cell", type=float, default=DEFAULT_CELL_M,
                         help=f"cell size in metres (default {DEFAULT_CELL_M:g})")
     parser.add_argument("-o", "--output", required=True, help="output GeoTIFF, e.g. allocation.tif")
+    parser.add_argument("--surveyed", action="store_true",
+                        help="rasterise surveyed geometry switched on in the workspace (see `check`) in place of indicative parcels")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     size or output path.
     """
     check_output_path(args.output)
-    raster = rasterize_parcels(load_parcels(), load_tracks(), cell=args.cell)
+    parcels = parcels_in_use(load_parcels()) if args.surveyed else load_parcels()
+    raster = rasterize_parcels(parcels, load_tracks(), cell=args.cell)
     files = write_allocation(raster, args.output)
     summary = raster.summary()
     rows, cols = raster.shape

@@ -8,8 +8,8 @@ import sys
 
 import pandas as pd
 
-from geo.reconcile import reconcile
-from geo.workspace import apply_surveyed
+from geo.plan import reconcile
+from geo.store import parcels_in_use
 from layers import load_parcels, load_projects, load_targets, load_tracks, load_zone_table
 
 NAME = "reconcile"
@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def rows(scopes: list[str] | None = None, *, surveyed: bool = False) -> pd.DataFrame:
     """The reconciliation of the built-in plan and its parcels (indicative, or surveyed where switched on)."""
-    parcels = apply_surveyed(load_parcels()) if surveyed else load_parcels()
+    parcels = parcels_in_use(load_parcels()) if surveyed else load_parcels()
     result = reconcile(load_projects(), load_targets(), load_tracks(), load_zone_table(), parcels=parcels)
     return result[result["scope"].isin(scopes)] if scopes else result
 

@@ -2,7 +2,7 @@
 
 The Check page shows every uploaded parcel coloured by its worst finding
 (error / warning / info / none). Shipping the layer as GeoJSON would send
-~100 MB for 100k parcels; instead (engine: :mod:`geo.largelayer`):
+~100 MB for 100k parcels; instead (engine: :mod:`geo.mapview.largelayer`):
 
 - the **static map** (sent once per upload and basemap) holds the tiles, an
   overview image of the whole layer coloured by severity, and the plan's zones
@@ -10,7 +10,7 @@ The Check page shows every uploaded parcel coloured by its worst finding
 - the **parcels in view** go in a separate ``folium.FeatureGroup`` that
   ``st_folium`` swaps in place (``feature_group_to_add``) after each pan or
   zoom, without reloading the map; only at zoom ≥ :data:`MIN_DETAIL_ZOOM` and
-  when at most :data:`geo.largelayer.MAX_FEATURES` parcels are in view.
+  when at most :data:`geo.mapview.largelayer.MAX_FEATURES` parcels are in view.
   Features carry a severity key ``_c``; one JS function colours them (no
   per-feature ``style_function``). While they are shown the overview is faded;
 - **clicks** are resolved on the server (:func:`clicked_feature`).
@@ -37,9 +37,9 @@ import pandas as pd
 import shapely
 from folium.template import Template
 
-from geo import largelayer
-from geo.basemaps import get_basemap
-from geo.checks import SEVERITIES
+from geo.mapview import largelayer
+from geo.mapview.basemaps import get_basemap
+from geo.checks.registry import SEVERITIES
 from geo.crs import WGS84, shift_geometries
 from geo.errors import UsageError
 from geo.mapview.assets import ASSET_BASE, localise_assets
@@ -102,7 +102,7 @@ def worst_severity(findings: pd.DataFrame, parcels: pd.DataFrame) -> pd.Series:
     missing = {"feature", "severity"} - set(findings.columns)
     if missing:
         raise UsageError(f"findings lack column(s) {', '.join(sorted(missing))}", source="findings",
-                         fix="Pass the findings of geo.checks.run_checks")
+                         fix="Pass the findings of geo.checks.registry.run_checks")
     rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
     none = len(SEVERITY_ORDER) - 1
     own = findings["feature"].notna().to_numpy(dtype=bool)
@@ -212,7 +212,7 @@ class ParcelLayer(folium.map.Layer):
     Parameters
     ----------
     geojson
-        FeatureCollection text (from :func:`geo.largelayer.features_in_view`).
+        FeatureCollection text (from :func:`geo.mapview.largelayer.features_in_view`).
     selected
         Feature id drawn with a dark outline.
     fade
@@ -311,7 +311,7 @@ def build_findings_map(
     zones, plan_parcels
         The plan's zones and indicative parcels, drawn as outlines (WGS84).
     basemap
-        A key of :data:`geo.basemaps.BASEMAPS`.
+        A key of :data:`geo.mapview.basemaps.BASEMAPS`.
     bounds, zoom
         ``st_folium``'s ``bounds`` and ``zoom`` (``None`` before the map has reported them:
         the layer's extent and the zoom that fits it).

@@ -10,7 +10,7 @@ Design choices, each measured or forced by the environment:
   layers fast to ship and draw.
 - JS/CSS come from ``static/vendor`` (:mod:`geo.mapview.assets`), never a CDN, and
   the ``none`` basemap draws no tiles: the map works with no internet.
-- On Gaode tiles (GCJ-02) every overlay is shifted (:mod:`geo.basemaps`).
+- On Gaode tiles (GCJ-02) every overlay is shifted (:mod:`geo.mapview.basemaps`).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ import shapely
 from folium.template import Template
 
 from geo.area import M2_PER_MU
-from geo.basemaps import get_basemap
+from geo.mapview.basemaps import get_basemap
 from geo.crs import shift_geometries
 from geo.errors import UsageError
 from geo.mapview.assets import ASSET_BASE, localise_assets
-from geo.views import colour_keys, palette
+from geo.plan.projects import colour_keys, palette
 
 #: Map labels (layer names, tooltip fields) as ``key: (zh, en)``.
 TEXT: Final[dict[str, tuple[str, str]]] = {
@@ -240,9 +240,9 @@ def build_map(
     parcels, zones, tracks, places, districts, metro
         Layers as :mod:`layers` loads them (WGS84); context layers optional.
     basemap
-        A key of :data:`geo.basemaps.BASEMAPS`; Gaode shifts every overlay to GCJ-02.
+        A key of :data:`geo.mapview.basemaps.BASEMAPS`; Gaode shifts every overlay to GCJ-02.
     colour_by
-        ``track``, ``zone`` or ``output_per_mu`` (see :func:`geo.views.colour_keys`).
+        ``track``, ``zone`` or ``output_per_mu`` (see :func:`geo.plan.projects.colour_keys`).
     lang
         ``zh`` or ``en``: layer names, tooltips, and which name comes first.
     selected
@@ -271,10 +271,10 @@ def build_map(
 
     p = _name_columns(parcels, lang)
     p["_c"] = colour_keys(p, by=colour_by)
-    cols = ["project_id", "track_id", "zone_id", "_name", "area_mu", "output_yi", "_c"]
+    cols = ["project_id", "track_id", "zone_id", "_name", "declared_mu", "output_yi", "_c"]
     fields = [
         ("_name", "", "", unknown),
-        ("area_mu", _t("area", lang), " " + _t("mu", lang), unknown),
+        ("declared_mu", _t("area", lang), " " + _t("mu", lang), unknown),
         ("output_yi", _t("output", lang), " " + _t("yi", lang), unknown),
     ]
     colours = palette(colour_by, tracks=tracks)

@@ -1,4 +1,4 @@
-"""Add a :class:`~geo.raster_overlay.RasterOverlay` to a Folium map.
+"""Add a :class:`~geo.raster.overlay.RasterOverlay` to a Folium map.
 
 The image goes in its own Leaflet pane so the user can put it under the zones
 and parcels (a scanned plan to compare against) or over them (imagery), is
@@ -19,7 +19,7 @@ from folium.template import Template
 
 from geo.crs import shift_geometries
 from geo.errors import UsageError
-from geo.raster_overlay import RasterOverlay
+from geo.raster.overlay import RasterOverlay
 
 #: position -> z-index of the overlay's pane (tiles 200, vectors 400, markers 600).
 PANES: Final[dict[str, int]] = {"below": 350, "above": 450}
@@ -98,7 +98,7 @@ def add_raster_overlay(
     fmap
         The map, e.g. from :func:`geo.mapview.build_map`.
     overlay
-        From :func:`geo.raster_overlay.build_overlay`.
+        From :func:`geo.raster.overlay.build_overlay`.
     name
         Name in the layer control.
     opacity
@@ -106,7 +106,7 @@ def add_raster_overlay(
     position
         ``below`` or ``above`` the zones and parcels (:data:`PANES`).
     shift
-        ``"gcj02"`` on Gaode tiles (``geo.basemaps.get_basemap(key).shift``):
+        ``"gcj02"`` on Gaode tiles (``geo.mapview.basemaps.get_basemap(key).shift``):
         moves the image with the vector overlays. The GCJ-02 offset varies by
         well under a metre across a few kilometres, so shifting the corners is
         enough.

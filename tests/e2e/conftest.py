@@ -3,8 +3,10 @@
 Every request to a host other than localhost/127.0.0.1 is aborted and
 recorded (``blocked`` fixture), so the tests prove the app works with no
 internet. Playwright's own browser download is never needed: the browser is
-``/usr/bin/chromium`` (override with ``E2E_CHROMIUM``). Screenshots go to
-``artifacts/screenshots/``.
+``/usr/bin/chromium`` (override with ``E2E_CHROMIUM``). Screenshots and
+server logs go to ``$E2E_ARTIFACTS`` (default: ``geo-e2e`` in the system's
+temporary folder), never into the checkout. Every test here carries the
+``e2e`` marker (``pytest -m "not e2e"`` leaves the browser out).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -24,11 +27,20 @@ import pytest
 from playwright.sync_api import Browser, Frame, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "artifacts" / "screenshots"
+ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", Path(tempfile.gettempdir()) / "geo-e2e"))
+SHOTS = ARTIFACTS / "screenshots"
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every browser test ``e2e``."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 def _free_port() -> int:
@@ -41,7 +53,7 @@ def _free_port() -> int:
 def serve_app(workspace: Path, *, log_name: str) -> Iterator[str]:
     """``streamlit run app.py`` on a free localhost port with ``GEO_WORKSPACE=workspace``; yields its URL."""
     port = _free_port()
-    log = ROOT / "artifacts" / log_name
+    log = ARTIFACTS / log_name
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
         proc = subprocess.Popen(

@@ -15,7 +15,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from geo import workspace as ws
+from geo.store import workspace as ws
 from tests.e2e.conftest import SHOTS, serve_app
 from tests.fixtures.synthetic import plan_survey
 

@@ -11,7 +11,7 @@ import numpy as np
 import rasterio
 from rasterio.transform import from_origin
 
-from geo.raster_overlay import build_overlay
+from geo.raster.overlay import build_overlay
 
 OVERLAY_JS = """() => {
     const found = [];

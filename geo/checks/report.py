@@ -23,10 +23,10 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.checks import CHECKS, CheckResult
+from geo.checks.registry import CHECKS, CheckResult
 from geo.crs import EQUAL_AREA, WGS84
 from geo.errors import ExportError
-from geo.findings_text import messages
+from geo.checks.messages import messages_in
 
 MAX_MAP_FEATURES: Final = 20_000
 _W, _H = 760, 520
@@ -34,7 +34,7 @@ _W, _H = 760, 520
 
 def findings_csv(findings: pd.DataFrame) -> bytes:
     """Findings as CSV with ``message`` and ``message_zh``, UTF-8 with BOM so that Excel shows the Chinese."""
-    return findings.assign(message_zh=messages(findings, lang="zh")).to_csv(index=False).encode("utf-8-sig")
+    return findings.assign(message_zh=messages_in(findings, lang="zh")).to_csv(index=False).encode("utf-8-sig")
 
 
 def flagged_features(result: CheckResult) -> gpd.GeoDataFrame:
@@ -169,7 +169,7 @@ def html_report(
             ("要素 / features", s["features"]),
             ("已匹配 / matched", s["matched"]),
             ("未匹配 / unmatched", s["unmatched"]),
-            ("测量面积 / measured area (mu)", s["area_mu"]),
+            ("测量面积 / measured area (mu)", s["measured_mu"]),
             ("容差 / tolerance (%)", s["tolerance_pct"]),
             ("问题 / findings", s["findings"]),
             ("有问题的要素 / flagged features", s["flagged_features"]),
@@ -181,7 +181,7 @@ def html_report(
     shown.insert(
         shown.columns.get_loc("value"),
         "说明 / message",
-        messages(head, lang="zh").astype(object) + "\n" + head["message"].astype(object),
+        messages_in(head, lang="zh").astype(object) + "\n" + head["message"].astype(object),
     )
     more = (
         f"<p>仅显示前 {max_rows} 条 / first {max_rows} of {len(result.findings)} findings shown; see the CSV.</p>"

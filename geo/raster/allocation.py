@@ -53,7 +53,7 @@ from rasterio.shutil import copy as gdal_copy
 from geo.area import M2_PER_MU
 from geo.crs import CGCS2000_GK_CM105
 from geo.errors import ExportError, GeometryError, UsageError
-from geo.views import output_per_mu
+from geo.plan.projects import output_per_mu
 
 DEFAULT_CELL_M: Final = 10.0
 #: Cell sizes accepted (metres).
@@ -136,7 +136,7 @@ def rasterize_parcels(
     Parameters
     ----------
     parcels
-        Columns ``project_id, track_id, area_mu, output_yi`` and polygon
+        Columns ``project_id, track_id, declared_mu, output_yi`` and polygon
         geometry, any CRS. Points (unknown area) are skipped and listed.
     tracks
         ``track_id, name_zh, name_en, color``; row order gives the codes.

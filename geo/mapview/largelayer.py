@@ -137,7 +137,7 @@ def _in_wgs84(layer: gpd.GeoDataFrame | gpd.GeoSeries, source: str) -> gpd.GeoSe
     geoms = layer.geometry if isinstance(layer, gpd.GeoDataFrame) else layer
     if geoms.crs is None:
         raise CRSError("the layer has no coordinate reference system", source=source,
-                       fix="Read it with geo.io.read_file, which always returns WGS84")
+                       fix="Read it with geo.io.files.read_file, which always returns WGS84")
     return geoms if geoms.crs.to_string() == WGS84 else geoms.to_crs(WGS84)
 
 

@@ -156,7 +156,7 @@ def type_names(type_ids: object) -> Both:
     return Both(ids.map({k: v[0] for k, v in TYPE_NAMES.items()}), ids.map({k: v[1] for k, v in TYPE_NAMES.items()}))
 
 
-def messages(findings: pd.DataFrame, *, lang: str) -> pd.Series:
+def messages_in(findings: pd.DataFrame, *, lang: str) -> pd.Series:
     """The findings' messages in ``lang`` (``"zh"`` or ``"en"``); Chinese falls back to English when missing."""
     if lang != "zh" or "message_zh" not in findings.columns:
         return findings["message"]

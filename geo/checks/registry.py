@@ -12,7 +12,7 @@ an exact 2-D relate on those candidates.
 Findings are a DataFrame with the columns of :data:`FINDING_COLUMNS`; the
 meaning of ``value`` for each check is in :data:`CHECKS`. Each finding is
 described twice, ``message`` in English and ``message_zh`` in Chinese, both
-built on whole arrays from the templates of :mod:`geo.findings_text`.
+built on whole arrays from the templates of :mod:`geo.checks.messages`.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import findings_text as ft
+from geo.checks import messages as ft  # the module (texts), not messages_in
 from geo.area import M2_PER_MU
 from geo.crs import EQUAL_AREA
 from geo.errors import UsageError
-from geo.matching import match_parcels
-from geo.topology import outside_area, overlaps, polygon_parts
+from geo.checks.matching import match_parcels
+from geo.checks.topology import outside_area, overlaps, polygon_parts
 
 FINDING_COLUMNS: Final = ("feature", "project_id", "check", "severity", "message", "message_zh", "value")
 SEVERITIES: Final = ("error", "warning", "info")
@@ -66,7 +66,7 @@ CHECKS: Final[dict[str, Check]] = {
 
 @dataclass
 class CheckResult:
-    """Findings, a summary and the layer with ``project_id``/``area_mu``/``checks`` columns."""
+    """Findings, a summary and the layer with ``project_id``/``measured_mu``/``checks`` columns."""
 
     findings: pd.DataFrame
     summary: dict
@@ -112,7 +112,7 @@ def run_checks(
     layer
         The user's parcels (any CRS with a CRS set; index = feature number).
     plan_parcels
-        Plan parcels (``project_id``, ``name_zh``, ``name_en``, ``area_mu``, ``zone_id``, geometry).
+        Plan parcels (``project_id``, ``name_zh``, ``name_en``, ``declared_mu``, ``zone_id``, geometry).
     zones, districts
         Zone polygons (``zone_id``) and district polygons; checks against them are skipped when None.
     name_field
@@ -297,7 +297,7 @@ def run_checks(
         .reset_index(drop=True)
     )
     parcels = layer.assign(
-        project_id=pd.array(project, dtype="string"), match_by=matches["match_by"].to_numpy(), area_mu=area
+        project_id=pd.array(project, dtype="string"), match_by=matches["match_by"].to_numpy(), measured_mu=area
     )
     return CheckResult(
         findings=findings, summary=summarise(findings, parcels, tolerance_pct=tolerance_pct), parcels=parcels
@@ -324,7 +324,7 @@ def _area_findings(
     g = frame.groupby("project_id", sort=True)
     per = pd.DataFrame({"measured": g["area"].sum(), "n": g["feature"].size(), "first": g["feature"].min()})
     per["allocated"] = (
-        pd.to_numeric(plan["area_mu"], errors="coerce").reindex(per.index) if "area_mu" in plan.columns else np.nan
+        pd.to_numeric(plan["declared_mu"], errors="coerce").reindex(per.index) if "declared_mu" in plan.columns else np.nan
     )
     per["diff"] = per["measured"] - per["allocated"]
     per["pct"] = per["diff"] / per["allocated"] * 100
@@ -378,7 +378,7 @@ def summarise(findings: pd.DataFrame, parcels: gpd.GeoDataFrame, *, tolerance_pc
         "matched": int(parcels["project_id"].notna().sum()),
         "unmatched": int(parcels["project_id"].isna().sum()),
         "projects": int(parcels["project_id"].nunique()),
-        "area_mu": round(float(np.nansum(parcels["area_mu"])), 3),
+        "measured_mu": round(float(np.nansum(parcels["measured_mu"])), 3),
         "area_method": "equal_area",
         "tolerance_pct": float(tolerance_pct),
         "findings": int(len(findings)),

@@ -24,10 +24,8 @@ from typing import Final
 
 import numpy as np
 
-from geo.crs import CGCS2000_GK_CM105, WGS84
+from geo.crs import CGCS2000_GK_CM105, CGCS2000_GK_ZONE35, WGS84
 
-#: CGCS2000 / 3-degree Gauss–Krüger zone 35 (CM 105E, easting with prefix 35).
-CGCS2000_GK_ZONE35: Final = "EPSG:4523"
 
 #: Rough extent of China (lon/lat) used to reject coordinates far outside it.
 CHINA_BOUNDS: Final = (73.0, 3.0, 136.0, 54.0)

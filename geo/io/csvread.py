@@ -2,7 +2,7 @@
 
 Excel on Chinese Windows saves CSV as GBK; others save UTF-8 with or without a
 BOM. Attributes are kept as text (ids such as ``0012`` must not lose zeros).
-The CRS is left unset: :mod:`geo.io` infers it from the coordinate ranges.
+The CRS is left unset: :mod:`geo.io.files` infers it from the coordinate ranges.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def read_csv(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.
     """Read ``path`` as CSV: a geometry from a WKT column, else points from lon/lat columns.
 
     Returns the frame (CRS unset), the text encoding found and no notes; the
-    signature is the one of :class:`geo.io.Reader`.
+    signature is the one of :class:`geo.io.files.Reader`.
     """
     raw = path.read_bytes()
     for enc in ("utf-8-sig", "gb18030"):

@@ -13,12 +13,12 @@ from typing import Final
 import pandas as pd
 
 from geo.errors import UsageError
-from geo.views import NO_ZONE
+from geo.plan.projects import NO_ZONE
 
 
 def land_by_zone_and_track(projects: pd.DataFrame) -> pd.DataFrame:
     """Declared land (mu) per zone (rows) and track (columns); absent pairs are 0 mu."""
-    frame = projects.assign(zone_id=projects["zone_id"].fillna(NO_ZONE), area=projects["area_mu"].astype(float))
+    frame = projects.assign(zone_id=projects["zone_id"].fillna(NO_ZONE), area=projects["declared_mu"].astype(float))
     table = frame.pivot_table(index="zone_id", columns="track_id", values="area", aggfunc="sum", fill_value=0.0)
     return table.astype(float)
 

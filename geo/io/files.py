@@ -3,12 +3,12 @@
 Formats are recognised by their *content* (magic bytes, first characters) and
 only then compared with the file name, so a GeoTIFF renamed ``.geojson`` is
 refused as a raster and a CSV named ``.geojson`` is read as CSV with a warning.
-Each format has one reader in :data:`geo.readers.READERS`; anything else is refused.
-Archives are unpacked by :mod:`geo.archive` into a
+Each format has one reader in :data:`geo.io.readers.READERS`; anything else is refused.
+Archives are unpacked by :mod:`geo.io.archive` into a
 :class:`tempfile.TemporaryDirectory`, which is always removed. The layer comes
 back in WGS84 (EPSG:4326) with its features numbered from 1 as in the file, and
 with the CRS the coordinates were in — read from the file, inferred by
-:mod:`geo.crsguess` or set by the user — stated in :class:`ReadResult`.
+:mod:`geo.io.crsguess` or set by the user — stated in :class:`ReadResult`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import WGS84, parse_crs
-from geo.crsguess import CHINA_BOUNDS, guess_crs, looks_geographic
+from geo.io.crsguess import CHINA_BOUNDS, guess_crs, looks_geographic
 from geo.errors import (
     CRSError,
     FileTooLargeError,
@@ -32,7 +32,7 @@ from geo.errors import (
     InputFileError,
     UnsupportedFormatError,
 )
-from geo.readers import READERS
+from geo.io.readers import READERS
 
 #: Largest file accepted (bytes).
 MAX_FILE_BYTES: Final = 200 * 1024 * 1024
@@ -96,7 +96,7 @@ def _sniff_text(head: bytes, suffix: str) -> str | None:
 
 
 def detect_format(path: Path, *, source: str) -> str:
-    """Key of :data:`geo.readers.READERS` for the file at ``path``, judged by its content."""
+    """Key of :data:`geo.io.readers.READERS` for the file at ``path``, judged by its content."""
     with open(path, "rb") as fh:
         head = fh.read(4096)
     if not head:

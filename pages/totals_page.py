@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo.summary import land_by_zone_and_track, output_by_track, table_bytes
-from geo.views import NO_ZONE
+from geo.plan.summary import land_by_zone_and_track, output_by_track, table_bytes
+from geo.plan.projects import NO_ZONE
 from ui import data
 from ui.detail import badge, fmt_value, status_text
 from ui.i18n import lang, pair, pick, t

@@ -1,8 +1,8 @@
 """栅格叠加 / Raster overlay: a user's GeoTIFF over the zones and parcels, and the allocation raster.
 
 The page only composes widgets: reading the GeoTIFF (in a temporary folder),
-reprojecting and colouring it is :mod:`geo.raster_overlay`; drawing it is
-:mod:`geo.mapview.raster`; the allocation raster is :mod:`geo.rasterize`.
+reprojecting and colouring it is :mod:`geo.raster.overlay`; drawing it is
+:mod:`geo.mapview.raster`; the allocation raster is :mod:`geo.raster.allocation`.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.basemaps import get_basemap
+from geo.mapview.basemaps import get_basemap
 from geo.errors import GeoError
 from geo.mapview import build_map
 from geo.mapview.raster import PANES, add_raster_overlay
-from geo.raster_overlay import RasterOverlay, overlay_from_upload
-from geo.views import filter_projects
+from geo.raster.overlay import RasterOverlay, overlay_from_upload
+from geo.plan.projects import filter_projects
 from ui import allocation, data, legend, state
 from ui.i18n import t
 

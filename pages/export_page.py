@@ -1,4 +1,4 @@
-"""Export page: layers, format, CRS, filters; the same writer (geo.export) as the CLI."""
+"""Export page: layers, format, CRS, filters; the same writer (geo.io.export) as the CLI."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import streamlit as st
 
 from geo.crs import EXPORT_CRS, WGS84
 from geo.errors import GeoError
-from geo.export import FORMATS, export_bytes
-from geo.views import filter_projects
+from geo.io.export import FORMATS, export_bytes
+from geo.plan.projects import filter_projects
 from ui import allocation, data, state
 from ui.i18n import bind, pick, t
 

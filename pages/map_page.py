@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.basemaps import get_basemap
+from geo.mapview.basemaps import get_basemap
 from geo.mapview import build_map
-from geo.views import filter_projects, resolve_click
+from geo.plan.projects import filter_projects, resolve_click
 from ui import data, detail, legend, state
 from ui.i18n import lang, t
 

@@ -1,10 +1,10 @@
-"""The table of format readers used by :mod:`geo.io`.
+"""The table of format readers used by :mod:`geo.io.files`.
 
 Each reader takes a local path (already vetted for size and sniffed by its
 content), the user's file name for messages, an optional layer name and a
 temporary folder it may unpack into; it returns the frame as GDAL read it
 (CRS as declared, possibly none), the attribute encoding and notes for the user.
-Zip and KMZ archives are opened through :mod:`geo.archive` only.
+Zip and KMZ archives are opened through :mod:`geo.io.archive` only.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import pandas as pd
 import pyogrio
 import pyogrio.errors
 
-from geo import archive
+from geo.io import archive
 from geo.crs import WGS84
-from geo.csvread import read_csv
+from geo.io.csvread import read_csv
 from geo.errors import GeometryError, InputFileError
 
 _OGR_ERRORS = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo.views import NO_ZONE, filter_projects, project_table
+from geo.plan.projects import NO_ZONE, filter_projects, project_table
 from ui import data, state
 from ui.i18n import lang, pair, pick, t
 
@@ -28,7 +28,7 @@ frame = pd.DataFrame({
     t("track"): table["track_id"].map(tracks),
     t("zone"): table["zone_id"].map(zones),
     t("region"): table["region_zh"],
-    t("col_declared"): table["area_mu"].astype(float),
+    t("col_declared"): table["declared_mu"].astype(float),
     t("col_measured"): table["measured_mu"].astype(float),
     t("col_output"): table["output_yi"].astype(float),
     t("col_opm"): table["output_per_mu"].astype(float),
@@ -48,6 +48,6 @@ if rows:
     st.write(t("selected_is", name=pair(chosen["name_zh"], chosen["name_en"])))
     if st.button(t("show_on_map"), key="show_on_map", type="primary"):
         state.select(str(chosen["project_id"]))
-        st.switch_page("app_pages/map.py")
+        st.switch_page("pages/map_page.py")
 else:
     st.caption(t("select_row"))

@@ -28,7 +28,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.area import area_mu
+from geo.area import measured_mu
 
 COLUMNS: Final = [
     "scope", "key", "metric", "name_zh", "name_en", "table_value", "unknown_count", "row_count",
@@ -136,7 +136,7 @@ def _quote(rows: pd.DataFrame) -> str:
 def _row(scope: str, key: str, metric: str, names: tuple[str, str], members: pd.DataFrame,
          stated_rows: pd.DataFrame, mapped: float, *, comparable: bool, kind: tuple[str, str] | None = None
          ) -> dict:
-    col = "area_mu" if metric == "land_mu" else "output_yi"
+    col = "declared_mu" if metric == "land_mu" else "output_yi"
     table_rows = members[members["table"].notna()]
     values = table_rows.set_index("project_id")[col].astype(float)
     unknown = int(values.isna().sum())
@@ -195,16 +195,9 @@ def _output_targets(targets: pd.DataFrame, scope: str, key: str) -> tuple[pd.Dat
     return targets.iloc[0:0], None
 
 
-#: Above this many parcels, area is measured in the zone-centred equal-area projection
-#: (vectorised; within 0.00002 % of the ellipsoid on 100k parcels, bench/results) rather
-#: than geodesic polygon by polygon (3.4 s of reconcile's 4.2 s at 100k).
-ELLIPSOIDAL_MAX: Final = 5000
-
-
-def measured_mu(parcels: gpd.GeoDataFrame) -> pd.Series:
-    """Area (mu) of each parcel by ``project_id``; points count 0, missing NaN."""
-    method = "ellipsoidal" if len(parcels) <= ELLIPSOIDAL_MAX else "equal_area"
-    return pd.Series(area_mu(parcels, method=method).to_numpy(), index=parcels["project_id"].to_numpy())
+def _mapped_mu(parcels: gpd.GeoDataFrame) -> pd.Series:
+    """Measured mu by ``project_id``, always from the geometry given (never a stale column); NaN for points."""
+    return pd.Series(measured_mu(parcels, source="parcels").to_numpy(), index=parcels["project_id"].to_numpy())
 
 
 def reconcile(projects: pd.DataFrame, targets: pd.DataFrame, tracks: pd.DataFrame, zones: pd.DataFrame,
@@ -219,7 +212,7 @@ def reconcile(projects: pd.DataFrame, targets: pd.DataFrame, tracks: pd.DataFram
         Geometry to measure (indicative or a user's surveyed parcels), with a
         ``project_id`` column; ``None`` leaves ``mapped_value`` empty.
     """
-    area = measured_mu(parcels) if parcels is not None else pd.Series(dtype=float)
+    area = _mapped_mu(parcels) if parcels is not None else pd.Series(dtype=float)
     projects = projects.assign(_mapped=projects["project_id"].map(area.groupby(level=0).sum()))
 
     def mapped(members: pd.DataFrame) -> float:
@@ -230,7 +223,7 @@ def reconcile(projects: pd.DataFrame, targets: pd.DataFrame, tracks: pd.DataFram
     plan_land = _row("plan", "plan", "land_mu", plan_names, projects, _targets_for(targets, "plan", "plan", "land_mu"),
                      mapped(projects), comparable=True)
     track_land = targets[(targets["scope"] == "track") & (targets["metric"] == "land_mu")]
-    text_only = float(projects.loc[projects["table"].isna(), "area_mu"].astype(float).sum())
+    text_only = float(projects.loc[projects["table"].isna(), "declared_mu"].astype(float).sum())
     plan_land["note"] += (f" The track land figures in 三 add up to {_fmt(track_land['value'].sum())} mu"
                           f" ({' + '.join(_fmt(v) for v in track_land['value'])}); the tables to"
                           f" {_fmt(plan_land['table_value'])}, plus {_fmt(text_only)} stated only in the text.")
@@ -268,7 +261,7 @@ def reconcile(projects: pd.DataFrame, targets: pd.DataFrame, tracks: pd.DataFram
         members = projects[projects["project_id"] == p.project_id]
         stated = targets.iloc[0:0]
         if p.project_id.startswith("X-"):
-            stated = targets[(targets["metric"] == "land_mu") & (targets["value"] == p.area_mu)
+            stated = targets[(targets["metric"] == "land_mu") & (targets["value"] == p.declared_mu)
                              & (targets["quote"].str.contains(p.name_zh, regex=False))]
         for metric in ("land_mu", "output_yi"):
             row = _row("project", p.project_id, metric, (p.name_zh, p.name_en), members,

@@ -1,8 +1,8 @@
 """Check page: upload surveyed parcels, check them against the plan, download the report.
 
-Composes widgets only: reading (geo.io), checks (geo.checks), reports
-(geo.report), the findings map (geo.mapview.findings) and the workspace
-(geo.workspace) do the work. Results, the map's overview image and its spatial
+Composes widgets only: the check pipeline (geo.checks: read, match, check,
+save — the same path as ``python -m geo check``), the findings map
+(geo.mapview.findings) and the workspace (geo.store) do the work. Results, the map's overview image and its spatial
 index are kept once per upload with ``st.cache_resource`` (no copy of a large
 layer per rerun); results are saved to the workspace, so they survive reloads
 and restarts. The map is a fragment: a pan, zoom or click reruns only the map.
@@ -16,18 +16,16 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import workspace as ws
-from geo.basemaps import get_basemap
-from geo.checks import CHECKS, CheckResult, run_checks, summarise
-from geo.crs import CGCS2000, CGCS2000_GK_CM105, EXPORT_CRS, WGS84
-from geo.crsguess import CGCS2000_GK_ZONE35
+from geo.checks import (
+    CHECKS, CheckOptions, CheckResult, CheckRun, PlanLayers, check_read, findings_csv, flagged_geojson, html_report,
+    messages_in, save_run, saved_result, suggest_name_field,
+)
+from geo.crs import CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35, EXPORT_CRS, WGS84
 from geo.errors import GeoError
-from geo.findings_text import messages
 from geo.io import ReadResult, read_bytes
 from geo.mapview import findings as fmap
-from geo.matching import suggest_name_field
-from geo.report import findings_csv, flagged_geojson, html_report
-from geo.topology import make_valid_layer
+from geo.mapview.basemaps import get_basemap
+from geo.store import workspace as ws
 from ui import data, state
 from ui.i18n import bind, lang, pick, t
 
@@ -43,26 +41,14 @@ def _read(uid: str, name: str, crs: str | None, _payload: bytes) -> ReadResult:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _check(
-    uid: str, crs: str | None, name_field: str | None, tolerance: float, repair: bool, _read_result: ReadResult
-) -> CheckResult:
-    layer = make_valid_layer(_read_result.layer) if repair else _read_result.layer
-    return run_checks(
-        layer,
-        plan_parcels=data.indicative_parcels(),
-        zones=data.zones(),
-        districts=data.districts(),
-        name_field=name_field,
-        tolerance_pct=tolerance,
-    )
+def _check(uid: str, crs: str | None, options: CheckOptions, _read_result: ReadResult) -> CheckRun:
+    plan = PlanLayers(parcels=data.indicative_parcels(), zones=data.zones(), districts=data.districts())
+    return check_read(_read_result, plan, options)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _saved(uid: str, saved_at: str, tolerance: float) -> CheckResult:
-    parcels, findings = ws.load_upload(uid)
-    return CheckResult(
-        findings=findings, summary=summarise(findings, parcels, tolerance_pct=tolerance), parcels=parcels
-    )
+    return saved_result(uid, tolerance_pct=tolerance)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -82,7 +68,7 @@ def _findings_frame(f: pd.DataFrame) -> pd.DataFrame:
             t("project_id"): f["project_id"],
             t("chk_col_check"): f["check"].map({k: pick(c.zh, c.en) for k, c in CHECKS.items()}),
             t("chk_col_severity"): f["severity"].map({k: t(f"sev_{k}") for k in ("error", "warning", "info")}),
-            t("chk_col_message"): messages(f, lang=lang()),
+            t("chk_col_message"): messages_in(f, lang=lang()),
             t("chk_col_value"): f["value"],
         }
     )
@@ -158,7 +144,7 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
     for col, key, value in zip(
         cols,
         ("chk_features", "chk_matched", "chk_area", "chk_findings", "chk_flagged"),
-        (s["features"], s["matched"], f"{s['area_mu']:,.2f}", s["findings"], s["flagged_features"]),
+        (s["features"], s["matched"], f"{s['measured_mu']:,.2f}", s["findings"], s["flagged_features"]),
     ):
         col.metric(t(key), value)
     counts = pd.DataFrame(
@@ -207,32 +193,31 @@ def _remove(uid: str) -> None:
         del st.session_state["chk_opened"]
 
 
+def _switch(uid: str, key: str) -> None:
+    """The user flipped an upload's "use surveyed" switch: the one way it changes."""
+    ws.set_use_surveyed(uid, bool(st.session_state[key]))
+
+
 def workspace_panel() -> None:
     """Saved uploads: open, remove, and the switch to use their geometry."""
     st.subheader(t("chk_workspace"))
-    st.caption(t("chk_workspace_path", path=ws.workspace_path().resolve()))
+    st.caption(t("chk_workspace_kept"))
     saved = ws.list_uploads()
     if saved.empty:
         st.info(t("chk_workspace_empty"))
     for row in saved.itertuples():
         c = st.columns([4, 3, 1, 1])
-        c[0].markdown(f"**{row.name}** · {row.features} {t('chk_features')} · {row.findings} {t('chk_findings')}")
-        use = c[1].toggle(
-            t("chk_use_surveyed"),
-            value=bool(row.use_surveyed),
-            key=f"chk_use_{row.upload_id}",
-            help=t("chk_use_surveyed_help"),
+        c[0].text(f"{row.name} · {row.features} {t('chk_features')} · {row.findings} {t('chk_findings')}")
+        key = f"chk_use_{row.upload_id}"
+        st.session_state[key] = bool(row.use_surveyed)  # the server's state, whatever this session last saw
+        c[1].toggle(
+            t("chk_use_surveyed"), key=key, help=t("chk_use_surveyed_help"), on_change=_switch, args=(row.upload_id, key)
         )
-        if use != bool(row.use_surveyed):
-            ws.set_use_surveyed(row.upload_id, use)
         c[2].button(t("chk_open"), key=f"chk_open_{row.upload_id}", on_click=_open, args=(row.upload_id,))
         c[3].button(t("chk_remove"), key=f"chk_rm_{row.upload_id}", on_click=_remove, args=(row.upload_id,))
-    surveyed = ws.surveyed_parcels(data.indicative_parcels())
-    if surveyed.empty:
-        st.session_state.pop(data.SURVEYED_KEY, None)
-    else:
-        st.session_state[data.SURVEYED_KEY] = surveyed
-        st.caption(t("chk_surveyed_in_use", n=len(surveyed)))
+    in_use = int((data.parcels()["geometry_basis"] == "surveyed").sum())
+    if in_use:
+        st.caption(t("chk_surveyed_in_use", n=in_use))
 
 
 st.title(t("chk_title"))
@@ -267,22 +252,12 @@ try:
             help=t("chk_name_help"),
         )
         repair = st.checkbox(t("chk_make_valid"), key="chk_repair")
-        result = _check(uid, crs, name_field or None, float(tolerance), repair, read)
+        options = CheckOptions(name_field=name_field or None, tolerance_pct=float(tolerance), make_valid=repair)
+        run = _check(uid, crs, options, read)
+        result = run.result
         saved_key = (uid, crs, name_field, float(tolerance), repair)
         if st.session_state.get("chk_saved_key") != saved_key:
-            ws.save_upload(
-                uid,
-                result.parcels,
-                result.findings,
-                info={
-                    "name": upload.name,
-                    "fmt": read.fmt,
-                    "crs": read.crs,
-                    "crs_basis": read.crs_basis,
-                    "tolerance_pct": float(tolerance),
-                    "name_field": name_field,
-                },
-            )
+            save_run(run, payload)
             st.session_state["chk_saved_key"] = saved_key
         st.caption(t("chk_saved"))
         show_result(result, source=upload.name, crs_note=read.crs_note[1], map_key="|".join(map(str, saved_key)))

@@ -115,7 +115,7 @@ def place(requests: list[Request], *, gap_m: float = 40.0, step_m: float = 50.0,
         else:
             raise DataError(
                 f"no room for {req.key} within {max_radius_m:.0f} m of its anchor",
-                source="geo.placement", fix="Check the anchor coordinates and the container polygon",
+                source="geo.plan.placement", fix="Check the anchor coordinates and the container polygon",
             )
         placed.append(shape if req.area_m2 is not None else shape.buffer(gap_m / 2))
         geom = _to_wgs(shape)

@@ -4,7 +4,7 @@ One GeoPackage, ``workspace.gpkg``, in a data folder: ``./workspace/`` by
 default, or the folder named by the environment variable ``GEO_WORKSPACE``.
 It holds an index table ``uploads`` and, per upload, a layer
 ``parcels_<id>`` (the surveyed features in WGS84 with ``project_id`` and
-``area_mu``) and a table ``findings_<id>`` (messages in English, ``message``,
+``measured_mu``) and a table ``findings_<id>`` (messages in English, ``message``,
 and Chinese, ``message_zh``; uploads saved before the Chinese messages existed
 load with ``message_zh`` filled from ``message``).
 
@@ -33,7 +33,6 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.area import area_mu
 from geo.crs import WGS84
 from geo.errors import InputFileError, UsageError
 
@@ -130,9 +129,9 @@ def save_upload(
     uid
         The upload's id (see :func:`upload_id`).
     parcels
-        Checked parcels in WGS84 (index = feature number), with ``project_id`` and ``area_mu``.
+        Checked parcels in WGS84 (index = feature number), with ``project_id`` and ``measured_mu``.
     findings
-        The findings table of :func:`geo.checks.run_checks`.
+        The findings table of :func:`geo.checks.registry.run_checks`.
     info
         Index fields: ``name``, ``fmt``, ``crs``, ``crs_basis``, ``tolerance_pct``, ``name_field``.
     root
@@ -175,6 +174,7 @@ def load_upload(uid: str, *, root: str | Path | None = None) -> tuple[gpd.GeoDat
             f"no saved upload {uid!r}", source=str(path), fix="Pick one of the uploads listed in the workspace"
         )
     parcels = pyogrio.read_dataframe(path, layer=f"parcels_{uid}").set_index("feature")
+    parcels = parcels.rename(columns={"area_mu": "measured_mu"})  # saved before the column was renamed
     findings = pyogrio.read_dataframe(path, layer=f"findings_{uid}", read_geometry=False)
     findings["feature"] = findings["feature"].astype("Int64")
     if "message_zh" not in findings.columns:  # saved before the findings had Chinese messages
@@ -211,41 +211,3 @@ def set_use_surveyed(uid: str, use: bool, *, root: str | Path | None = None) -> 
             )
         index.loc[index["upload_id"] == uid, "use_surveyed"] = bool(use)
         _write(index.astype({"use_surveyed": int}), tmp, INDEX_LAYER)
-
-
-def apply_surveyed(plan_parcels: gpd.GeoDataFrame, *, root: str | Path | None = None) -> gpd.GeoDataFrame:
-    """Plan parcels with surveyed geometry where an upload is switched on.
-
-    Each project matched by a switched-on upload gets the union of its
-    surveyed parcels (newest upload first wins) and ``geometry_basis`` =
-    ``surveyed``; other projects keep their indicative geometry. The map,
-    totals and exports call this to honour the user's switch.
-    """
-    out = plan_parcels.copy()
-    index = list_uploads(root=root)
-    done: set[str] = set()
-    for uid in index.loc[index["use_surveyed"], "upload_id"]:
-        parcels, _ = load_upload(uid, root=root)
-        parcels = parcels[parcels["project_id"].notna() & ~parcels["project_id"].isin(done)]
-        if parcels.empty:
-            continue
-        parcels = parcels.set_geometry(shapely.make_valid(parcels.geometry.to_numpy()), crs=parcels.crs)
-        merged = parcels.to_crs(out.crs).dissolve(by="project_id").geometry
-        hit = out["project_id"].isin(merged.index)
-        out.loc[hit, out.geometry.name] = shapely.make_valid(merged.reindex(out.loc[hit, "project_id"]).to_numpy())
-        if "geometry_basis" in out.columns:
-            out.loc[hit, "geometry_basis"] = "surveyed"
-        done |= set(merged.index)
-    return out
-
-
-def surveyed_parcels(plan_parcels: gpd.GeoDataFrame, *, root: str | Path | None = None) -> gpd.GeoDataFrame:
-    """Only the plan parcels whose geometry a switched-on upload replaces (see :func:`apply_surveyed`).
-
-    ``measured_mu``, when present, is measured again (ellipsoidal) on the surveyed geometry.
-    """
-    out = apply_surveyed(plan_parcels.assign(geometry_basis="indicative"), root=root)
-    out = out[out["geometry_basis"] == "surveyed"]
-    if "measured_mu" in out.columns and len(out):
-        out = out.assign(measured_mu=area_mu(out, method="ellipsoidal").round(3).astype(out["measured_mu"].dtype))
-    return out

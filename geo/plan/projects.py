@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.area import area_mu
+from geo.area import measured_mu
 from geo.crs import EQUAL_AREA, WGS84, gcj02_to_wgs84, transformer
 from geo.errors import UsageError
 
@@ -47,7 +47,7 @@ COLOUR_BY: Final[tuple[str, ...]] = ("track", "zone", "output_per_mu")
 
 def output_per_mu(frame: pd.DataFrame) -> pd.Series:
     """Output per mu in 万元/亩; NaN where output or area is unknown (never 0)."""
-    area = pd.to_numeric(frame["area_mu"], errors="coerce").astype(float)
+    area = pd.to_numeric(frame["declared_mu"], errors="coerce").astype(float)
     out = pd.to_numeric(frame["output_yi"], errors="coerce").astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = out * WAN_PER_YI / area.where(area > 0)
@@ -121,18 +121,11 @@ def palette(by: str, *, tracks: pd.DataFrame) -> dict[str, str]:
     raise UsageError(f"unknown colour scheme {by!r}", source="colour_by", fix=f"Use one of {', '.join(COLOUR_BY)}")
 
 
-def measured_mu(parcels: gpd.GeoDataFrame) -> pd.Series:
-    """Ellipsoidal area (mu) of polygon parcels; NaN for points (area unknown)."""
-    if "measured_mu" in parcels.columns:
-        return pd.to_numeric(parcels["measured_mu"], errors="coerce").astype(float)
-    polygonal = parcels.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
-    return area_mu(parcels, source="parcels").where(polygonal)
-
-
 def project_table(parcels: gpd.GeoDataFrame) -> pd.DataFrame:
     """One row per project for the Parcels page: declared and measured mu, output, output per mu."""
     table = pd.DataFrame(parcels.drop(columns=parcels.geometry.name))
-    table["measured_mu"] = measured_mu(parcels).to_numpy()
+    measured = table["measured_mu"] if "measured_mu" in table.columns else measured_mu(parcels, source="parcels")
+    table["measured_mu"] = pd.to_numeric(measured, errors="coerce").astype(float).to_numpy()
     table["output_per_mu"] = output_per_mu(table).to_numpy()
     table["zone_id"] = table["zone_id"].fillna(NO_ZONE)
     return table.reset_index(drop=True)
@@ -186,7 +179,7 @@ def resolve_click(
     return str(parcels["project_id"].iloc[points[nearest]]) if dist[nearest] <= tolerance_m else None
 
 
-def pick(frame: pd.DataFrame, project_id: str | None) -> pd.Series | None:
+def project_by_id(frame: pd.DataFrame, project_id: str | None) -> pd.Series | None:
     """The row of ``project_id`` in ``frame``, or ``None`` if absent."""
     if not project_id:
         return None

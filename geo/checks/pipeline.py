@@ -1,0 +1,135 @@
+"""The one path of a parcel check: read → CRS → (repair) → match → checks → findings → save.
+
+The Check page and ``python -m geo check`` both call these functions, so a
+file checked in the browser and on the command line gets the same findings,
+the same summary and the same saved record. The plan's own layers are passed
+in (:class:`PlanLayers`): the engine does not load them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from geo.checks.registry import CheckResult, run_checks, summarise
+from geo.checks.topology import make_valid_layer
+from geo.errors import UsageError
+from geo.io.files import ReadResult, read_bytes, read_file
+from geo.store import workspace
+
+
+@dataclass(frozen=True)
+class PlanLayers:
+    """What a surveyed layer is checked against: plan parcels, zones, districts (WGS84)."""
+
+    parcels: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame | None = None
+    districts: gpd.GeoDataFrame | None = None
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """A user's choices for one check."""
+
+    name_field: str | None = None
+    tolerance_pct: float = 1.0
+    make_valid: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.tolerance_pct >= 0:
+            raise UsageError(
+                f"tolerance {self.tolerance_pct:g} % is negative",
+                source="tolerance",
+                fix="Give a percentage such as 1 or 0.5",
+            )
+
+
+@dataclass
+class CheckRun:
+    """A checked file: how it was read, with which options, and what was found."""
+
+    read: ReadResult
+    options: CheckOptions
+    result: CheckResult
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """How the file was read (format, CRS and its basis, encoding, warnings) and the check's counts."""
+        return {
+            "file": self.read.source,
+            "format": self.read.fmt,
+            "crs": self.read.crs,
+            "crs_basis": self.read.crs_basis,
+            "crs_note": self.read.crs_note[1],
+            "encoding": self.read.encoding,
+            "warnings": self.read.warnings,
+            "make_valid": self.options.make_valid,
+        } | self.result.summary
+
+
+def check_read(read: ReadResult, plan: PlanLayers, options: CheckOptions) -> CheckRun:
+    """Check a layer already read (the page reads first, to offer the name fields)."""
+    layer = make_valid_layer(read.layer) if options.make_valid else read.layer
+    result = run_checks(
+        layer,
+        plan_parcels=plan.parcels,
+        zones=plan.zones,
+        districts=plan.districts,
+        name_field=options.name_field,
+        tolerance_pct=options.tolerance_pct,
+    )
+    return CheckRun(read=read, options=options, result=result)
+
+
+def check_file(
+    path: str | Path, plan: PlanLayers, options: CheckOptions, *, crs: str | None = None, layer: str | None = None
+) -> CheckRun:
+    """Read a file on disk (CRS from the file, inferred, or ``crs``) and check it."""
+    return check_read(read_file(path, crs=crs, layer=layer), plan, options)
+
+
+def check_upload(
+    data: bytes, name: str, plan: PlanLayers, options: CheckOptions, *, crs: str | None = None
+) -> CheckRun:
+    """Read an uploaded file's bytes and check it."""
+    return check_read(read_bytes(data, name=name, crs=crs), plan, options)
+
+
+def save_run(
+    run: CheckRun, payload: bytes, *, use_surveyed: bool | None = None, root: str | Path | None = None
+) -> str:
+    """Save a checked file's parcels and findings to the workspace; returns its upload id.
+
+    ``use_surveyed`` True/False switches its geometry in for (or out of) the
+    plan's parcels (see :func:`geo.store.parcels_in_use`); None keeps the switch
+    as it was for a file saved before.
+    """
+    uid = workspace.upload_id(payload, run.read.source)
+    workspace.save_upload(
+        uid,
+        run.result.parcels,
+        run.result.findings,
+        info={
+            "name": run.read.source,
+            "fmt": run.read.fmt,
+            "crs": run.read.crs,
+            "crs_basis": run.read.crs_basis,
+            "tolerance_pct": run.options.tolerance_pct,
+            "name_field": run.options.name_field,
+        },
+        root=root,
+    )
+    if use_surveyed is not None:
+        workspace.set_use_surveyed(uid, use_surveyed, root=root)
+    return uid
+
+
+def saved_result(uid: str, *, tolerance_pct: float, root: str | Path | None = None) -> CheckResult:
+    """A saved check, as the page shows it again: its parcels, findings and their summary."""
+    parcels, findings = workspace.load_upload(uid, root=root)
+    return CheckResult(
+        findings=findings, summary=summarise(findings, parcels, tolerance_pct=tolerance_pct), parcels=parcels
+    )

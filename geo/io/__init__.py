@@ -1,0 +1,17 @@
+"""Users' files in and our files out.
+
+Reading is safe by construction: formats are recognised by content, archives
+are unpacked only into a temporary folder, and every failure is a
+:class:`geo.errors.GeoError` naming the file, the problem and the fix.
+
+- :mod:`geo.io.files`: the front door, :func:`read_file` / :func:`read_bytes`;
+- :mod:`geo.io.readers`: one reader per format; :mod:`geo.io.archive` (zip, KMZ),
+  :mod:`geo.io.csvread` (CSV with WKT or lon/lat), :mod:`geo.io.crsguess`
+  (CRS inferred from coordinate ranges);
+- :mod:`geo.io.export`: the registry of export formats and their writers.
+"""
+
+from geo.io.export import FORMATS, export_bytes, export_layers
+from geo.io.files import MAX_FILE_BYTES, ReadResult, read_bytes, read_file
+
+__all__ = ["FORMATS", "MAX_FILE_BYTES", "ReadResult", "export_bytes", "export_layers", "read_bytes", "read_file"]

@@ -1,0 +1,58 @@
+"""The parcels in use: the plan's parcels with surveyed geometry switched in.
+
+One function answers "which geometry, and how large, does each project have
+now" for the map, the totals, ``reconcile --surveyed``, ``export --surveyed``
+and ``rasterize --surveyed`` alike, so the app and the CLI cannot disagree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo.area import measured_mu
+from geo.store.workspace import list_uploads, load_upload
+
+SURVEYED = "surveyed"
+
+
+def _surveyed_geometry(crs: object, *, root: str | Path | None) -> gpd.GeoSeries:
+    """Per project, the union of its surveyed parcels in switched-on uploads (newest upload wins)."""
+    index = list_uploads(root=root)
+    parts: list[gpd.GeoSeries] = []
+    done: set[str] = set()
+    for uid in index.loc[index["use_surveyed"].astype(bool), "upload_id"]:
+        parcels, _ = load_upload(uid, root=root)
+        parcels = parcels[parcels["project_id"].notna() & ~parcels["project_id"].isin(done)]
+        if parcels.empty:
+            continue
+        parcels = parcels.set_geometry(shapely.make_valid(parcels.geometry.to_numpy()), crs=parcels.crs)
+        merged = parcels.to_crs(crs).dissolve(by="project_id").geometry
+        parts.append(merged)
+        done |= set(merged.index)
+    if not parts:
+        return gpd.GeoSeries([], crs=crs)
+    return gpd.GeoSeries(pd.concat(parts), crs=crs)
+
+
+def parcels_in_use(plan_parcels: gpd.GeoDataFrame, *, root: str | Path | None = None) -> gpd.GeoDataFrame:
+    """Plan parcels with surveyed geometry where an upload in the workspace is switched on.
+
+    Each project matched by a switched-on upload gets the union of its
+    surveyed parcels (newest upload first wins) and ``geometry_basis`` =
+    ``surveyed``; others keep their indicative geometry. ``measured_mu`` is
+    measured again from the geometry in use (see :func:`geo.area.measured_mu`),
+    so it is never the indicative area of a surveyed project.
+    """
+    out = plan_parcels.copy()
+    surveyed = _surveyed_geometry(out.crs, root=root)
+    if len(surveyed):
+        hit = out["project_id"].isin(surveyed.index)
+        geoms = surveyed.reindex(out.loc[hit, "project_id"]).to_numpy()
+        out.loc[hit, out.geometry.name] = shapely.make_valid(geoms)
+        out.loc[hit, "geometry_basis"] = SURVEYED
+    out["measured_mu"] = measured_mu(out, source="parcels").round(3).astype("Float64")
+    return out
