@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh requirements.txt
-exec .venv/bin/streamlit run app.py --server.headless true "$@"
+exec .venv/bin/python -m ui.launch --server.headless true "$@"

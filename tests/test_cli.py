@@ -10,9 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import geopandas as gpd
 import pyogrio
 import pytest
+import rasterio
 import shapely
+
+from geo.area import M2_PER_MU, area_mu
+from geo.store import parcels_in_use
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,6 +97,57 @@ def test_surveyed_geometry_flows_from_check_to_reconcile_and_export(tmp_path, pa
     plain = {(r["scope"], r["key"], r["metric"]): r for r in json.loads(run("reconcile", "--format", "json").stdout)}
     assert plain[("project", "T4-1", "land_mu")]["mapped_value"] == pytest.approx(1011, abs=0.5)
     out = run("export", "--layer", "parcels", "--format", "gpkg", "--surveyed", "-o", str(tmp_path / "p"))
-    exported = pyogrio.read_dataframe(tmp_path / "p.gpkg")
-    assert exported.set_index("project_id").at["T4-1", "geometry_basis"] == "surveyed"
+    exported = pyogrio.read_dataframe(tmp_path / "p.gpkg").set_index("project_id")
+    assert exported.at["T4-1", "geometry_basis"] == "surveyed"
+    assert exported.at["T4-1", "measured_mu"] == pytest.approx(1011 * 1.21, rel=1e-3)  # not the indicative 1011
     assert run("check", str(path), "--use-surveyed").returncode == 2
+
+
+def test_one_measured_mu_for_surveyed_projects_in_cli_and_app(tmp_path, parcels, monkeypatch):
+    """check → save → use-surveyed → export → reconcile → rasterize, and the app's parcels, all agree.
+
+    T2-3 is surveyed as two parcels (dissolved into one project), T4-1 as one
+    parcel 10 % larger each way; every figure must be the ellipsoidal area of
+    the dissolved surveyed geometry.
+    """
+    plan = parcels.set_index("project_id")
+    t23 = plan.geometry["T2-3"]
+    minx, miny, maxx, maxy = t23.bounds
+    halves = [shapely.clip_by_rect(t23, minx, miny, (minx + maxx) / 2, maxy),
+              shapely.clip_by_rect(t23, (minx + maxx) / 2, miny, maxx, maxy)]
+    survey = gpd.GeoDataFrame(
+        {"project_id": ["T2-3", "T2-3", "T4-1"]},
+        geometry=[*halves, shapely.affinity.scale(plan.geometry["T4-1"], 1.1, 1.1)], crs="EPSG:4326",
+    )
+    path = tmp_path / "survey.geojson"
+    pyogrio.write_dataframe(survey, path, driver="GeoJSON")
+    expected = area_mu(survey.dissolve(by="project_id"), method="ellipsoidal")
+    ws_dir = tmp_path / "ws"
+    assert geo("check", str(path), "--name-field", "project_id", "--save", "--use-surveyed",
+               workspace=ws_dir).returncode == 0
+    out = geo("export", "--layer", "parcels", "--format", "gpkg", "--surveyed", "-o", str(tmp_path / "p"),
+              workspace=ws_dir)
+    assert out.returncode == 0, out.stderr
+    exported = pyogrio.read_dataframe(tmp_path / "p.gpkg").set_index("project_id")
+    rows = {(r["scope"], r["key"], r["metric"]): r for r in json.loads(
+        geo("reconcile", "--format", "json", "--surveyed", workspace=ws_dir).stdout)}
+    monkeypatch.setenv("GEO_WORKSPACE", str(ws_dir))
+    app = parcels_in_use(parcels).set_index("project_id")  # what ui.data.parcels() shows
+    for pid in ("T2-3", "T4-1"):
+        assert exported.at[pid, "geometry_basis"] == app.at[pid, "geometry_basis"] == "surveyed"
+        for figure in (exported.at[pid, "measured_mu"], rows[("project", pid, "land_mu")]["mapped_value"],
+                       app.at[pid, "measured_mu"]):
+            assert figure == pytest.approx(expected[pid], rel=5e-4)
+    assert expected["T2-3"] == pytest.approx(888, rel=1e-3)
+    assert expected["T4-1"] == pytest.approx(1011 * 1.21, rel=1e-3)
+    tif = tmp_path / "allocation.tif"
+    out = geo("rasterize", "--cell", "5", "--surveyed", "-o", str(tif), workspace=ws_dir)
+    assert out.returncode == 0, out.stderr
+    with rasterio.open(tif) as src:
+        codes = src.read(1)
+        cell = src.res[0] * src.res[1]
+    plain = tmp_path / "plain.tif"
+    assert geo("rasterize", "--cell", "5", "-o", str(plain), workspace=ws_dir).returncode == 0
+    with rasterio.open(plain) as src:
+        grown = (codes > 0).sum() * cell - (src.read(1) > 0).sum() * src.res[0] * src.res[1]
+    assert grown / M2_PER_MU == pytest.approx(1011 * 0.21, rel=0.02)  # T4-1's surveyed growth, in the raster

@@ -51,13 +51,13 @@ def _free_port() -> int:
 
 @contextmanager
 def serve_app(workspace: Path, *, log_name: str) -> Iterator[str]:
-    """``streamlit run app.py`` on a free localhost port with ``GEO_WORKSPACE=workspace``; yields its URL."""
+    """The app as ``./run.sh`` starts it (``python -m ui.launch``) on a free localhost port with ``GEO_WORKSPACE=workspace``; yields its URL."""
     port = _free_port()
     log = ARTIFACTS / log_name
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [sys.executable, "-m", "ui.launch", "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=os.environ | {"GEO_WORKSPACE": str(workspace)},
