@@ -40,7 +40,7 @@ from geo.checks.registry import run_checks
 from geo.crs import CGCS2000_GK_CM105, WGS84
 from geo.io.export import FORMATS, export_layers
 from geo.io.files import read_file
-from geo.plan.reconcile import reconcile
+from geo.plan import reconcile
 
 ROOT: Final = Path(__file__).resolve().parent
 #: Above this size the plain folium page is built and drawn once, with a timeout.
@@ -84,9 +84,9 @@ def bench_size(n: int, *, repeats: int, work: Path, browser: mapbench.Browser, m
     ea, el = area_mu(gdf, method="equal_area"), area_mu(gdf, method="ellipsoidal")
     valid = gdf.geometry.is_valid & (el > 0)  # a bow-tie's geodesic area is meaningless
     out["area_equal_vs_ellipsoidal_max_rel"] = float(((ea - el).abs() / el)[valid].max())
-    projects, targets, tracks = layers.load_projects(), layers.load_targets(), layers.load_tracks()
+    plan_data = layers.load_plan()
     checked = result.parcels[result.parcels["project_id"].notna()]
-    ops["reconcile"] = timed(lambda: reconcile(projects, targets, tracks, zones, parcels=checked), repeats=repeats)
+    ops["reconcile"] = timed(lambda: reconcile(plan_data, parcels=checked), repeats=repeats)
     export_dir = folder / "export"
     export_dir.mkdir(exist_ok=True)
     for fmt in FORMATS:

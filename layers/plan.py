@@ -2,6 +2,7 @@
 
 Files (UTF-8 CSV with a header, in ``data/plan/``; see ``data/README.md``):
 
+- ``plan.csv``: the plan itself: its title in both languages, its period.
 - ``tracks.csv``: the five tracks (五大赛道), id, names, table, colour.
 - ``projects.csv``: every row of 表2–表5 (``T{table}-{row}``) exactly as
   printed, plus areas the text states without a table row (``X-{n}``). An
@@ -18,14 +19,17 @@ from typing import Final
 
 import pandas as pd
 
+from geo.plan import PlanData
+
 from layers.schema import (
-    DATA_DIR, PROJECTS, TARGETS, TRACK_IDS, TRACKS, ZONE_IDS, ZONES, check_values, read_csv,
+    DATA_DIR, PLAN, PROJECTS, TARGETS, TRACK_IDS, TRACKS, ZONE_IDS, ZONES, check_values, read_csv,
 )
 
 PLAN_DIR = DATA_DIR / "plan"
 
 #: Each table: file name → (schema, allowed values per column).
 TABLES: Final[dict[str, tuple[dict[str, str], dict[str, tuple[str, ...]]]]] = {
+    "plan.csv": (PLAN, {}),
     "tracks.csv": (TRACKS, {"track_id": TRACK_IDS}),
     "projects.csv": (PROJECTS, {"track_id": TRACK_IDS, "zone_id": ZONE_IDS}),
     "targets.csv": (TARGETS, {}),
@@ -61,3 +65,15 @@ def load_targets() -> pd.DataFrame:
 def load_zone_table() -> pd.DataFrame:
     """The parts of 一核双圈两片 as a table (schema :data:`layers.schema.ZONES`)."""
     return _table("zones.csv").copy()
+
+
+def load_plan_info() -> pd.Series:
+    """The plan itself: ``plan_id, name_zh, name_en, period, source`` (one row of plan.csv)."""
+    return _table("plan.csv").iloc[0].copy()
+
+
+def load_plan() -> PlanData:
+    """Everything the reconciliation needs: title, projects, text targets, tracks, zones."""
+    info = load_plan_info()
+    return PlanData(names=(str(info["name_zh"]), str(info["name_en"])), projects=load_projects(),
+                    targets=load_targets(), tracks=load_tracks(), zones=load_zone_table())

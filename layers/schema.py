@@ -29,13 +29,16 @@ PROJECTS: Final = {
     "declared_mu": "Float64", "area_note": "string", "output_yi": "Float64", "zone_id": "string",
     "zone_basis": "string", "anchor_zh": "string", "source": "string",
 }
+PLAN: Final = {
+    "plan_id": "string", "name_zh": "string", "name_en": "string", "period": "string", "source": "string",
+}
 TARGETS: Final = {
     "target_id": "string", "scope": "string", "key": "string", "metric": "string",
     "component": "string", "value": "Float64", "value_max": "Float64", "unit": "string",
     "comparator": "string", "year": "string", "section": "string", "quote": "string",
 }
 ZONES: Final = {
-    "zone_id": "string", "name_zh": "string", "name_en": "string", "kind": "string",
+    "zone_id": "string", "name_zh": "string", "name_en": "string", "color": "string", "kind": "string",
     "structure_zh": "string", "focus_tracks": "string", "anchors_zh": "string",
     "description_zh": "string", "source": "string",
 }

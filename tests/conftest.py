@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from layers import load_parcels, load_places, load_projects, load_targets, load_tracks, load_zone_table, load_zones
+from layers import load_parcels, load_plan, load_places, load_projects, load_targets, load_tracks, load_zone_table, load_zones
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -16,6 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def plan_text() -> str:
     """The plan's text with whitespace removed (table cells break lines)."""
     return re.sub(r"\s+", "", (ROOT / "data" / "plan" / "plan_source.txt").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def plan():
+    return load_plan()
 
 
 @pytest.fixture(scope="session")

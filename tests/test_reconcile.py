@@ -11,8 +11,8 @@ from geo.plan.reconcile import COLUMNS, STATUSES, explain_parts, explain_subset,
 
 
 @pytest.fixture(scope="module")
-def result(projects, targets, tracks, zone_table, parcels):
-    return reconcile(projects, targets, tracks, zone_table, parcels=parcels)
+def result(plan, parcels):
+    return reconcile(plan, parcels=parcels)
 
 
 def _get(result, scope, key, metric):
@@ -86,18 +86,18 @@ def test_unknown_project_cell(result):
     assert row["status"] == "unknown" and row["unknown_count"] == 1 and row["source"] == "表5 第2行"
 
 
-def test_mapped_difference_follows_the_geometry(projects, targets, tracks, zone_table, parcels):
+def test_mapped_difference_follows_the_geometry(plan, parcels):
     moved = parcels.copy()
     idx = moved.index[moved["project_id"] == "T4-1"][0]
     moved.loc[idx, "geometry"] = shapely.affinity.scale(moved.loc[idx, "geometry"], 1.1, 1.1)
-    out = reconcile(projects, targets, tracks, zone_table, parcels=moved)
+    out = reconcile(plan, parcels=moved)
     row = _get(out, "project", "T4-1", "land_mu")
     assert row["mapped_difference"] == pytest.approx(1011 * 0.21, rel=0.01)
     assert _get(out, "track", "testing", "land_mu")["mapped_difference"] == pytest.approx(row["mapped_difference"], abs=0.05)
 
 
-def test_without_parcels_mapped_is_empty(projects, targets, tracks, zone_table):
-    out = reconcile(projects, targets, tracks, zone_table)
+def test_without_parcels_mapped_is_empty(plan):
+    out = reconcile(plan)
     assert out["mapped_value"].isna().all()
 
 

@@ -18,11 +18,17 @@ import shapely
 import streamlit as st
 
 import layers
-from geo.plan import reconcile
+from geo.plan import PlanData, reconcile
 from geo.store import parcels_in_use, workspace_path
 
 #: Tile keys looked up in the environment and in Streamlit secrets.
 TILE_KEY_NAMES: Final = ("TIANDITU_KEY",)
+
+
+@st.cache_resource(show_spinner=False)
+def plan() -> PlanData:
+    """The plan's title, tables, text targets, tracks and zones (read-only; shared by every session)."""
+    return layers.load_plan()
 
 
 @st.cache_data(show_spinner=False)
@@ -99,7 +105,7 @@ def fingerprint(frame: gpd.GeoDataFrame) -> str:
 
 @st.cache_data(show_spinner=False)
 def _reconciliation(key: str, _parcels: gpd.GeoDataFrame) -> pd.DataFrame:
-    return reconcile(projects(), targets(), tracks(), zones(), parcels=_parcels)
+    return reconcile(plan(), parcels=_parcels)
 
 
 def reconciliation() -> pd.DataFrame:

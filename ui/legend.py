@@ -11,7 +11,7 @@ import html
 import numpy as np
 import streamlit as st
 
-from geo.plan.projects import NO_ZONE, OPM_CLASSES, UNKNOWN, UNKNOWN_COLOUR, ZONE_COLOURS, palette
+from geo.plan.projects import NO_ZONE, OPM_CLASSES, UNKNOWN, UNKNOWN_COLOUR, palette
 from ui import data
 from ui.i18n import pick, t
 
@@ -28,12 +28,12 @@ def _swatch(colour: str, label: str, *, outline: bool = False) -> str:
 def entries(colour_by: str) -> list[tuple[str, str]]:
     """``(colour, label)`` of every class of the scheme ``colour_by``."""
     tracks = data.tracks()
-    colours = palette(colour_by, tracks=tracks)
+    colours = palette(colour_by, tracks=tracks, zones=data.zones())
     if colour_by == "track":
         return [(colours[r.track_id], pick(r.name_zh, r.name_en)) for r in tracks.itertuples()]
     if colour_by == "zone":
         names = {r.zone_id: pick(r.name_zh, r.name_en) for r in data.zones().itertuples()}
-        return [(ZONE_COLOURS[k], names.get(k, t("no_zone"))) for k in [*names, NO_ZONE]]
+        return [(colours[k], names.get(k, t("no_zone"))) for k in [*names, NO_ZONE]]
     rows = [
         (colour, f"≥ {low:g}" if high == np.inf else f"{low:g}–{high:g}") for _, low, high, colour in OPM_CLASSES
     ]
@@ -45,7 +45,7 @@ def render(colour_by: str) -> None:
     head = t(f"colour_{colour_by}")
     items = "".join(_swatch(c, label) for c, label in entries(colour_by))
     zones = "".join(
-        _swatch(ZONE_COLOURS[r.zone_id], pick(r.name_zh, r.name_en), outline=True) for r in data.zones().itertuples()
+        _swatch(r.color, pick(r.name_zh, r.name_en), outline=True) for r in data.zones().itertuples()
     )
     st.markdown(
         f'<div class="legend"><b>{html.escape(head)}</b><br>{items}<br>'

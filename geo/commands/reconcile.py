@@ -10,7 +10,7 @@ import pandas as pd
 
 from geo.plan import reconcile
 from geo.store import parcels_in_use
-from layers import load_parcels, load_projects, load_targets, load_tracks, load_zone_table
+from layers import load_parcels, load_plan
 
 NAME = "reconcile"
 HELP = "Reconcile land (mu) and output (亿元) per plan, track, zone and project: tables vs text vs map."
@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def rows(scopes: list[str] | None = None, *, surveyed: bool = False) -> pd.DataFrame:
     """The reconciliation of the built-in plan and its parcels (indicative, or surveyed where switched on)."""
     parcels = parcels_in_use(load_parcels()) if surveyed else load_parcels()
-    result = reconcile(load_projects(), load_targets(), load_tracks(), load_zone_table(), parcels=parcels)
+    result = reconcile(load_plan(), parcels=parcels)
     return result[result["scope"].isin(scopes)] if scopes else result
 
 

@@ -257,18 +257,35 @@ def build_map(
     shift = get_basemap(basemap).shift
     m = folium.Map(location=CENTRE, zoom_start=12, tiles=None, prefer_canvas=True, control_scale=True)
     add_basemap(m, basemap, tile_keys=tile_keys or {})
-    unknown = _t("unknown", lang)
-    note = _t("indicative", lang)
+    _add_zones(m, zones, lang=lang, shift=shift)
+    _add_parcels(m, parcels, tracks=tracks, zones=zones, colour_by=colour_by, lang=lang, selected=selected,
+                 shift=shift)
+    _add_context(m, places=places, districts=districts, metro=metro, lang=lang, shift=shift)
+    _fit_view(m, parcels, zones, selected=selected, shift=shift)
+    if controls:
+        _add_controls(m, basemap=basemap, lang=lang)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return localise_assets(m, base=asset_base)
 
+
+def _add_zones(m: folium.Map, zones: gpd.GeoDataFrame, *, lang: str, shift: str | None) -> None:
+    """The five parts of 一核双圈两片 as dashed outlines in their own colours."""
     z = _name_columns(zones, lang)
     z["_c"] = z["zone_id"].astype(str)
     GeoLayer(
         feature_collection(z, columns=["zone_id", "_name", "_c"], shift=shift),
-        name=_t("zones", lang), palette=palette("zone", tracks=tracks),
-        fields=[("_name", "", "", unknown)],
-        style={"weight": 2, "fillOpacity": 0.08, "dashArray": "6 4"}, attribution=note,
+        name=_t("zones", lang), palette=dict(zip(zones["zone_id"], zones["color"], strict=True)),
+        fields=[("_name", "", "", _t("unknown", lang))],
+        style={"weight": 2, "fillOpacity": 0.08, "dashArray": "6 4"}, attribution=_t("indicative", lang),
     ).add_to(m)
 
+
+def _add_parcels(
+    m: folium.Map, parcels: gpd.GeoDataFrame, *, tracks: pd.DataFrame, zones: gpd.GeoDataFrame, colour_by: str,
+    lang: str, selected: str | None, shift: str | None,
+) -> None:
+    """One layer of polygons per track (so the layer control can hide a track), and one of points."""
+    unknown = _t("unknown", lang)
     p = _name_columns(parcels, lang)
     p["_c"] = colour_keys(p, by=colour_by)
     cols = ["project_id", "track_id", "zone_id", "_name", "declared_mu", "output_yi", "_c"]
@@ -277,20 +294,26 @@ def build_map(
         ("declared_mu", _t("area", lang), " " + _t("mu", lang), unknown),
         ("output_yi", _t("output", lang), " " + _t("yi", lang), unknown),
     ]
-    colours = palette(colour_by, tracks=tracks)
+    colours = palette(colour_by, tracks=tracks, zones=zones)
     is_point = p.geometry.geom_type == "Point"
     for _, track in tracks.iterrows():
         subset = p[(p["track_id"] == track["track_id"]) & ~is_point]
         label = f"{track['name_zh'] if lang == 'zh' else track['name_en']} {_t('parcels', lang)}"
         GeoLayer(
             feature_collection(subset, columns=cols, shift=shift), name=label, palette=colours,
-            fields=fields, selected=selected, attribution=note,
+            fields=fields, selected=selected, attribution=_t("indicative", lang),
         ).add_to(m)
     GeoLayer(
         feature_collection(p[is_point], columns=cols, shift=shift), name=_t("points", lang),
         palette=colours, fields=fields, selected=selected, style={"radius": 8, "fillOpacity": 0.8},
     ).add_to(m)
 
+
+def _add_context(
+    m: folium.Map, *, places: gpd.GeoDataFrame | None, districts: gpd.GeoDataFrame | None,
+    metro: gpd.GeoDataFrame | None, lang: str, shift: str | None,
+) -> None:
+    """Places, districts and metro lines, each a layer the user can switch (places off at first)."""
     context = (
         (places, "places", {"color": "#333333", "radius": 3, "weight": 1, "fillOpacity": 0.9}, False),
         (districts, "districts", {"color": "#666666", "weight": 1, "fillOpacity": 0.0, "dashArray": "2 4"}, True),
@@ -303,9 +326,14 @@ def build_map(
         c["_c"] = key
         GeoLayer(
             feature_collection(c, columns=["_name", "_c"], shift=shift), name=_t(key, lang),
-            palette={}, fields=[("_name", "", "", unknown)], style=style, show=show,
+            palette={}, fields=[("_name", "", "", _t("unknown", lang))], style=style, show=show,
         ).add_to(m)
 
+
+def _fit_view(
+    m: folium.Map, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, selected: str | None, shift: str | None
+) -> None:
+    """Centre on the selected project, else on the zones (in the basemap's datum)."""
     focus = parcels[parcels["project_id"] == selected] if selected else parcels.iloc[0:0]
     bounds_from = focus if not focus.empty else zones
     minx, miny, maxx, maxy = bounds_from.total_bounds
@@ -313,11 +341,6 @@ def build_map(
         corners = shift_geometries(np.array([shapely.Point(minx, miny), shapely.Point(maxx, maxy)]), to=shift)
         minx, miny, maxx, maxy = shapely.total_bounds(corners)
     m.fit_bounds([[miny, minx], [maxy, maxx]], max_zoom=15)
-
-    if controls:
-        _add_controls(m, basemap=basemap, lang=lang)
-    folium.LayerControl(collapsed=True).add_to(m)
-    return localise_assets(m, base=asset_base)
 
 
 def _add_controls(m: folium.Map, *, basemap: str, lang: str) -> None:

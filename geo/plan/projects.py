@@ -25,11 +25,8 @@ WAN_PER_YI: Final = 10_000.0
 #: Key used for rows without a zone (the plan puts some projects in none).
 NO_ZONE: Final = "none"
 
-#: Colours of the five parts of 一核双圈两片 (and of "no zone").
-ZONE_COLOURS: Final[dict[str, str]] = {
-    "core": "#e7298a", "rd-circle": "#1b9e77", "uc-circle": "#7570b3",
-    "jinfeng": "#d95f02", "xiyong": "#66a61e", NO_ZONE: "#999999",
-}
+#: Colour of projects the plan puts in no zone (zones' own colours come from zones.csv).
+NO_ZONE_COLOUR: Final = "#999999"
 
 #: Classes of output per mu (万元/亩): (key, lower bound, upper bound, colour).
 OPM_CLASSES: Final[tuple[tuple[str, float, float, str], ...]] = (
@@ -110,12 +107,12 @@ def colour_keys(frame: pd.DataFrame, *, by: str) -> pd.Series:
     raise UsageError(f"unknown colour scheme {by!r}", source="colour_by", fix=f"Use one of {', '.join(COLOUR_BY)}")
 
 
-def palette(by: str, *, tracks: pd.DataFrame) -> dict[str, str]:
-    """Colour of every palette key of scheme ``by`` (tracks' colours come from tracks.csv)."""
+def palette(by: str, *, tracks: pd.DataFrame, zones: pd.DataFrame) -> dict[str, str]:
+    """Colour of every palette key of scheme ``by``: tracks' and zones' colours come from the plan's data."""
     if by == "track":
-        return {**dict(zip(tracks["track_id"], tracks["color"])), UNKNOWN: UNKNOWN_COLOUR}
+        return {**dict(zip(tracks["track_id"], tracks["color"], strict=True)), UNKNOWN: UNKNOWN_COLOUR}
     if by == "zone":
-        return dict(ZONE_COLOURS)
+        return {**dict(zip(zones["zone_id"], zones["color"], strict=True)), NO_ZONE: NO_ZONE_COLOUR}
     if by == "output_per_mu":
         return {**{key: colour for key, _, _, colour in OPM_CLASSES}, UNKNOWN: UNKNOWN_COLOUR}
     raise UsageError(f"unknown colour scheme {by!r}", source="colour_by", fix=f"Use one of {', '.join(COLOUR_BY)}")

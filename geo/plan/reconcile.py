@@ -21,8 +21,9 @@ says table outputs are values at full build-out, while the text's figures are
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import combinations
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -133,9 +134,28 @@ def _quote(rows: pd.DataFrame) -> str:
     return "; ".join(f"{r.section}: “{r.quote}”" for r in rows.itertuples())
 
 
+def _status_notes(status: str, table: float, stated: float, kind: tuple[str, str] | None) -> tuple[str, str]:
+    """Why a row has its status, in English and in Chinese."""
+    if status == "unknown":
+        tail = (f"; the text states {_fmt(stated)}.", f"；文本为{_fmt(stated)}。") if not np.isnan(stated) else (".", "。")
+        return "No table gives this figure" + tail[0], "表中无此数" + tail[1]
+    if status == "not_stated":
+        return "The text states no figure for this; only the table rows are known.", "文本未给出此数，仅有表中数据。"
+    if status == "not_comparable":
+        return (FOOTNOTE_NOTE.format(kind=kind[0] if kind else "a target"),
+                FOOTNOTE_NOTE_ZH.format(kind=kind[1] if kind else "目标"))
+    if status == "match":
+        return f"Table rows sum to the stated {_fmt(stated)}.", f"表中各行之和与文本{_fmt(stated)}一致。"
+    diff = table - stated
+    return (f"Table rows sum to {_fmt(table)}, the text states {_fmt(stated)}: "
+            f"{'+' if diff > 0 else '−'}{_fmt(abs(diff))}.",
+            f"表中合计{_fmt(table)}，文本为{_fmt(stated)}，相差{_fmt(diff)}。")
+
+
 def _row(scope: str, key: str, metric: str, names: tuple[str, str], members: pd.DataFrame,
          stated_rows: pd.DataFrame, mapped: float, *, comparable: bool, kind: tuple[str, str] | None = None
-         ) -> dict:
+         ) -> dict[str, object]:
+    """One reconciliation row: the table sum, the stated figure, the mapped area, status and notes."""
     col = "declared_mu" if metric == "land_mu" else "output_yi"
     table_rows = members[members["table"].notna()]
     values = table_rows.set_index("project_id")[col].astype(float)
@@ -144,32 +164,16 @@ def _row(scope: str, key: str, metric: str, names: tuple[str, str], members: pd.
     stated = float(stated_rows["value"].astype(float).sum()) if len(stated_rows) else np.nan
     declared = float(members[col].astype(float).sum()) if members[col].notna().any() else np.nan
     status = _status(table, stated, comparable=comparable)
-    diff = table - stated if not (np.isnan(table) or np.isnan(stated)) else np.nan
-    notes, notes_zh = [], []
-    if status == "unknown":
-        notes.append("No table gives this figure" + (f"; the text states {_fmt(stated)}." if not np.isnan(stated) else "."))
-        notes_zh.append("表中无此数" + (f"；文本为{_fmt(stated)}。" if not np.isnan(stated) else "。"))
-    elif status == "not_stated":
-        notes.append("The text states no figure for this; only the table rows are known.")
-        notes_zh.append("文本未给出此数，仅有表中数据。")
-    elif status == "not_comparable":
-        notes.append(FOOTNOTE_NOTE.format(kind=kind[0] if kind else "a target"))
-        notes_zh.append(FOOTNOTE_NOTE_ZH.format(kind=kind[1] if kind else "目标"))
-    elif status == "match":
-        notes.append(f"Table rows sum to the stated {_fmt(stated)}.")
-        notes_zh.append(f"表中各行之和与文本{_fmt(stated)}一致。")
-    else:
-        notes.append(f"Table rows sum to {_fmt(table)}, the text states {_fmt(stated)}: "
-                     f"{'+' if diff > 0 else '−'}{_fmt(abs(diff))}.")
-        notes_zh.append(f"表中合计{_fmt(table)}，文本为{_fmt(stated)}，相差{_fmt(diff)}。")
+    first = _status_notes(status, table, stated, kind)
+    notes, notes_zh = [first[0]], [first[1]]
     if len(stated_rows) > 1 and status in ("match", "differs"):
         more, more_zh = explain_parts(values, stated_rows)
         notes += more
         notes_zh += more_zh
     elif status == "differs":
-        more, more_zh = explain_subset(values, stated)
-        notes.append(more)
-        notes_zh.append(more_zh)
+        en, zh = explain_subset(values, stated)
+        notes.append(en)
+        notes_zh.append(zh)
     if unknown:
         notes.append(f"{unknown} table cell(s) are “——” (unknown) and excluded from the sum.")
         notes_zh.append(f"{unknown}个表格单元为“——”（未知），未计入合计。")
@@ -179,7 +183,7 @@ def _row(scope: str, key: str, metric: str, names: tuple[str, str], members: pd.
         "scope": scope, "key": key, "metric": metric, "name_zh": names[0], "name_en": names[1],
         "table_value": table, "unknown_count": unknown, "row_count": len(table_rows), "stated_value": stated,
         "mapped_value": mapped if metric == "land_mu" else np.nan,
-        "difference": diff,
+        "difference": table - stated if not (np.isnan(table) or np.isnan(stated)) else np.nan,
         "mapped_difference": mapped - declared if metric == "land_mu" and not np.isnan(declared) else np.nan,
         "status": status, "note": " ".join(notes), "note_zh": "".join(notes_zh), "source": source,
     }
@@ -200,72 +204,123 @@ def _mapped_mu(parcels: gpd.GeoDataFrame) -> pd.Series:
     return pd.Series(measured_mu(parcels, source="parcels").to_numpy(), index=parcels["project_id"].to_numpy())
 
 
-def reconcile(projects: pd.DataFrame, targets: pd.DataFrame, tracks: pd.DataFrame, zones: pd.DataFrame,
-              *, parcels: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+@dataclass(frozen=True)
+class PlanData:
+    """The plan as :mod:`layers` loads it from ``data/plan/``: all the engine knows of it.
+
+    ``names`` is the plan's title (zh, en); ``tracks`` with an empty ``table``
+    are the text-only tracks (科技金融); projects with an empty ``table`` are
+    the text's own figures (科技金融街); ``zones.focus_tracks`` says which track
+    a zone is built around.
+    """
+
+    names: tuple[str, str]
+    projects: pd.DataFrame
+    targets: pd.DataFrame
+    tracks: pd.DataFrame
+    zones: pd.DataFrame
+
+
+def reconcile(plan: PlanData, *, parcels: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
     """All reconciliation rows (columns :data:`COLUMNS`), plan first, then tracks, zones, projects.
 
     Parameters
     ----------
-    projects, targets, tracks, zones
-        The plan as loaded by :mod:`layers` (zones: the table or the layer).
+    plan
+        The plan's tables, text targets, tracks and zones.
     parcels
         Geometry to measure (indicative or a user's surveyed parcels), with a
         ``project_id`` column; ``None`` leaves ``mapped_value`` empty.
     """
     area = _mapped_mu(parcels) if parcels is not None else pd.Series(dtype=float)
-    projects = projects.assign(_mapped=projects["project_id"].map(area.groupby(level=0).sum()))
+    projects = plan.projects.assign(_mapped=plan.projects["project_id"].map(area.groupby(level=0).sum()))
+    rows = [*_plan_rows(plan, projects), *_track_rows(plan, projects), *_zone_rows(plan, projects),
+            *_project_rows(plan, projects)]
+    return pd.DataFrame(rows, columns=COLUMNS)
 
-    def mapped(members: pd.DataFrame) -> float:
-        return float(members["_mapped"].sum()) if members["_mapped"].notna().any() else np.nan
 
-    rows = []
-    plan_names = ("重庆高新区“十四五”高技术服务业发展规划", "Chongqing High-tech Zone high-tech services plan 2021–2025")
-    plan_land = _row("plan", "plan", "land_mu", plan_names, projects, _targets_for(targets, "plan", "plan", "land_mu"),
-                     mapped(projects), comparable=True)
+def _mapped(members: pd.DataFrame) -> float:
+    return float(members["_mapped"].sum()) if members["_mapped"].notna().any() else np.nan
+
+
+def _plan_rows(plan: PlanData, projects: pd.DataFrame) -> list[dict[str, object]]:
+    """Land and output of the whole plan, with how the tracks' text figures add up."""
+    targets = plan.targets
+    land = _row("plan", "plan", "land_mu", plan.names, projects, _targets_for(targets, "plan", "plan", "land_mu"),
+                _mapped(projects), comparable=True)
     track_land = targets[(targets["scope"] == "track") & (targets["metric"] == "land_mu")]
     text_only = float(projects.loc[projects["table"].isna(), "declared_mu"].astype(float).sum())
-    plan_land["note"] += (f" The track land figures in 三 add up to {_fmt(track_land['value'].sum())} mu"
-                          f" ({' + '.join(_fmt(v) for v in track_land['value'])}); the tables to"
-                          f" {_fmt(plan_land['table_value'])}, plus {_fmt(text_only)} stated only in the text.")
-    plan_land["note_zh"] += (f"三中各赛道用地合计{_fmt(track_land['value'].sum())}亩；表中合计"
-                             f"{_fmt(plan_land['table_value'])}亩，另有仅见于文本的{_fmt(text_only)}亩。")
-    rows.append(plan_land)
+    land["note"] = f"{land['note']} The track land figures in 三 add up to {_fmt(track_land['value'].sum())} mu" + (
+        f" ({' + '.join(_fmt(v) for v in track_land['value'])}); the tables to"
+        f" {_fmt(float(land['table_value']))}, plus {_fmt(text_only)} stated only in the text.")
+    land["note_zh"] = f"{land['note_zh']}三中各赛道用地合计{_fmt(track_land['value'].sum())}亩；表中合计" + (
+        f"{_fmt(float(land['table_value']))}亩，另有仅见于文本的{_fmt(text_only)}亩。")
     out_rows, kind = _output_targets(targets, "plan", "plan")
-    plan_out = _row("plan", "plan", "output_yi", plan_names, projects, out_rows, np.nan, comparable=False, kind=kind)
-    parts = {t.name_zh: _output_targets(targets, "track", t.track_id)[0] for t in tracks.itertuples()
-             if t.track_id != "fintech"}
+    output = _row("plan", "plan", "output_yi", plan.names, projects, out_rows, np.nan, comparable=False, kind=kind)
+    # the plan's revenue target covers the tracks that have a table (表2–表5), not the text-only ones
+    parts = {t.name_zh: _output_targets(targets, "track", t.track_id)[0] for t in plan.tracks.itertuples()
+             if pd.notna(t.table)}
     total = sum(float(p["value"].sum()) for p in parts.values())
     listing, listing_zh = (
         sep.join(f"{k} {_fmt(p['value'].sum())}{left}{OUTPUT_METRICS[p['metric'].iloc[0]][i]}{right}"
                  for k, p in parts.items() if len(p))
         for i, sep, left, right in ((0, ", ", " (", ")"), (1, "、", "（", "）")))
-    plan_out["note"] += f" The four tracks' 2025 figures in 三 — {listing} — add up to {_fmt(total)}."
-    plan_out["note_zh"] += f"三中四大赛道2025年目标（{listing_zh}）合计{_fmt(total)}。"
-    rows.append(plan_out)
-    for t in tracks.itertuples():
+    output["note"] = f"{output['note']} The four tracks' 2025 figures in 三 — {listing} — add up to {_fmt(total)}."
+    output["note_zh"] = f"{output['note_zh']}三中四大赛道2025年目标（{listing_zh}）合计{_fmt(total)}。"
+    return [land, output]
+
+
+def _track_rows(plan: PlanData, projects: pd.DataFrame) -> list[dict[str, object]]:
+    """Land and output per track: table rows against the track's section of 三."""
+    rows = []
+    for t in plan.tracks.itertuples():
         members = projects[projects["track_id"] == t.track_id]
         names = (t.name_zh, t.name_en)
         rows.append(_row("track", t.track_id, "land_mu", names, members,
-                         _targets_for(targets, "track", t.track_id, "land_mu"), mapped(members), comparable=True))
-        out_rows, kind = _output_targets(targets, "track", t.track_id)
-        rows.append(_row("track", t.track_id, "output_yi", names, members, out_rows, np.nan, comparable=False, kind=kind))
-    for z in zones.itertuples():
+                         _targets_for(plan.targets, "track", t.track_id, "land_mu"), _mapped(members),
+                         comparable=True))
+        out_rows, kind = _output_targets(plan.targets, "track", t.track_id)
+        rows.append(_row("track", t.track_id, "output_yi", names, members, out_rows, np.nan, comparable=False,
+                         kind=kind))
+    return rows
+
+
+def _zone_stated_land(plan: PlanData, zone: Any) -> pd.DataFrame:
+    """The land figure the text states for a zone; else, for a zone built around one text-only track
+    (一核 and 科技金融, 二（四）/三（五）), that track's land figure."""
+    stated = _targets_for(plan.targets, "zone", zone.zone_id, "land_mu")
+    focus = str(zone.focus_tracks or "").split(";")
+    text_only = set(plan.tracks.loc[plan.tracks["table"].isna(), "track_id"])
+    if stated.empty and len(focus) == 1 and focus[0] in text_only:
+        stated = _targets_for(plan.targets, "track", focus[0], "land_mu")
+    return stated
+
+
+def _zone_rows(plan: PlanData, projects: pd.DataFrame) -> list[dict[str, object]]:
+    """Land and output per zone of 一核双圈两片."""
+    rows = []
+    for z in plan.zones.itertuples():
         members = projects[projects["zone_id"] == z.zone_id]
-        stated = _targets_for(targets, "zone", z.zone_id, "land_mu")
-        if z.zone_id == "core":  # the core's carrier is the 2400-mu 科技金融街 (二（四）, 三（五）)
-            stated = _targets_for(targets, "track", "fintech", "land_mu")
+        stated = _zone_stated_land(plan, z)
         for metric in ("land_mu", "output_yi"):
             rows.append(_row("zone", z.zone_id, metric, (z.name_zh, z.name_en), members,
-                             stated if metric == "land_mu" else stated.iloc[0:0], mapped(members), comparable=True))
+                             stated if metric == "land_mu" else stated.iloc[0:0], _mapped(members), comparable=True))
+    return rows
+
+
+def _project_rows(plan: PlanData, projects: pd.DataFrame) -> list[dict[str, object]]:
+    """Land and output per project; a text-only project is compared with the sentence that states it."""
+    rows = []
+    targets = plan.targets
     for p in projects.itertuples():
         members = projects[projects["project_id"] == p.project_id]
         stated = targets.iloc[0:0]
-        if p.project_id.startswith("X-"):
+        if pd.isna(p.table):
             stated = targets[(targets["metric"] == "land_mu") & (targets["value"] == p.declared_mu)
                              & (targets["quote"].str.contains(p.name_zh, regex=False))]
         for metric in ("land_mu", "output_yi"):
             row = _row("project", p.project_id, metric, (p.name_zh, p.name_en), members,
-                       stated if metric == "land_mu" else stated.iloc[0:0], mapped(members), comparable=True)
+                       stated if metric == "land_mu" else stated.iloc[0:0], _mapped(members), comparable=True)
             row["source"] = p.source
             rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return rows
