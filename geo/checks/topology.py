@@ -7,7 +7,7 @@
   only those can overlap, so the exact (and costly) 2-D relate runs on few pairs.
 - :func:`outside_area`: area of each geometry outside its assigned polygon, with
   the polygon prepared once and tested first (``covers`` with the prepared
-  geometry as first argument is ~20× faster than ``covered_by``).
+  geometry as first argument is much faster than ``covered_by``).
 """
 
 from __future__ import annotations

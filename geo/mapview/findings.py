@@ -2,7 +2,7 @@
 
 The Check page shows every uploaded parcel coloured by its worst finding
 (error / warning / info / none). Shipping the layer as GeoJSON would send
-~100 MB for 100k parcels; instead (engine: :mod:`geo.mapview.largelayer`):
+about a kilobyte per parcel; instead (engine: :mod:`geo.mapview.largelayer`):
 
 - the **static map** (sent once per upload and basemap) holds the tiles, an
   overview image of the whole layer coloured by severity, and the plan's zones
@@ -125,8 +125,8 @@ class FindingsLayer:
 def prepare_layer(parcels: gpd.GeoDataFrame, findings: pd.DataFrame, *, shift: str | None = None) -> FindingsLayer:
     """Overview image coloured by severity and the view/click index of a checked layer.
 
-    Costs ~2.5 s for 100k parcels (the overview), so the page caches it per
-    upload; neither copies the geometries.
+    The overview is the costly part (seconds at 10^5 parcels; README,
+    benchmarks), so the page caches it per upload; neither copies the geometries.
     """
     severity = worst_severity(findings, parcels)
     pid = parcels["project_id"] if "project_id" in parcels.columns else pd.Series(pd.NA, index=parcels.index)

@@ -1,8 +1,8 @@
 """Show 10^4–10^5 parcels on a web map without shipping them raw.
 
 Folium, used plainly, sends every vertex of every feature to the browser as
-GeoJSON: 100,000 parcels make a ~110 MB page that Chromium needs over a minute
-to draw. This module keeps the browser's share small whatever the layer's size:
+GeoJSON: 10^5 parcels make a page of about a hundred megabytes that Chromium
+cannot draw in reasonable time (README, benchmarks). This module keeps the browser's share small whatever the layer's size:
 
 - **Overview** (low zoom): :func:`overview_image` burns the whole layer into
   one paletted PNG with :func:`rasterio.features.rasterize` (fill coloured by a
@@ -228,8 +228,8 @@ def overview_image(
 def _shapes(geoms: np.ndarray, values: np.ndarray) -> list[tuple[dict, int]]:
     """``(GeoJSON-like polygon, value)`` pairs for the rasteriser, built from whole coordinate arrays.
 
-    Shapely's ``__geo_interface__`` builds Python tuples vertex by vertex and
-    takes ~4 s for 100k parcels; slicing one coordinate array takes ~0.5 s.
+    Shapely's ``__geo_interface__`` builds Python tuples vertex by vertex;
+    slicing one coordinate array is several times faster.
     Multipolygons become one shape per part with the parent's value.
     """
     parts, part_of = shapely.get_parts(geoms, return_index=True)
@@ -259,8 +259,8 @@ def build_index(layer: gpd.GeoDataFrame, *, columns: Sequence[str] = (), source:
     """Index a layer for :func:`features_in_view` and :func:`feature_at`.
 
     Build it once per layer (``st.cache_resource`` keyed by the upload) and
-    reuse it for every pan, zoom and click: the STRtree of 100k parcels takes
-    ~0.1 s to build and ~1 ms to query.
+    reuse it for every pan, zoom and click: building the STRtree costs far more
+    than querying it (README, benchmarks).
 
     ``columns`` are the attributes sent with each feature (few: every byte is shipped).
     """
