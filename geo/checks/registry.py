@@ -17,11 +17,13 @@ built on whole arrays from the templates of :mod:`geo.checks.messages`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -135,157 +137,11 @@ def run_checks(
             source="tolerance",
             fix="Give a percentage such as 1 or 0.5",
         )
-    feature = layer.index.to_numpy()
-    geoms = layer.geometry.to_crs(EQUAL_AREA).to_numpy()
-    parts: list[pd.DataFrame] = []
-
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~missing
-    parts.append(
-        _rows("empty", feature[missing], pd.NA, ft.texts("empty", int(missing.sum())), np.nan)
-    )
-    bad_type = ~missing & ~polygonal
-    parts.append(
-        _rows(
-            "not_polygon",
-            feature[bad_type],
-            pd.NA,
-            ft.texts("not_polygon", int(bad_type.sum()), type=ft.type_names(shapely.get_type_id(geoms[bad_type]))),
-            np.nan,
-        )
-    )
-    invalid = polygonal & ~shapely.is_valid(geoms)
-    reasons = shapely.is_valid_reason(geoms[invalid])
-    geoms[invalid] = polygon_parts(shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False))
-    area = np.where(polygonal, shapely.area(geoms), np.nan) / M2_PER_MU
-    parts.append(
-        _rows(
-            "invalid",
-            feature[invalid],
-            pd.NA,
-            ft.texts("invalid", int(invalid.sum()), reason=reasons, mu=ft.amount(area[invalid])),
-            area[invalid],
-        )
-    )
-    ok = polygonal & ~shapely.is_empty(geoms)
-
-    matches = match_parcels(layer, plan_parcels, name_field=name_field)
-    project = matches["project_id"].to_numpy(dtype=object)
-    unmatched = ok & pd.isna(project)
-    parts.append(
-        _rows(
-            "unmatched",
-            feature[unmatched],
-            pd.NA,
-            ft.texts("unmatched", int(unmatched.sum())),
-            np.nan,
-        )
-    )
-    if name_field is not None:
-        blank = layer[name_field].astype("string").str.strip().fillna("").eq("").to_numpy()
-        parts.append(
-            _rows(
-                "missing_attribute",
-                feature[blank],
-                project[blank],
-                ft.texts("missing_attribute", int(blank.sum()), field=ft.Both(repr(name_field), name_field)),
-                np.nan,
-            )
-        )
-
-    key = pd.Series(
-        shapely.to_wkb(shapely.normalize(shapely.transform(geoms, lambda c: np.round(c, 2)))), index=feature
-    )
-    dup = key.duplicated(keep="first").to_numpy() & ok
-    first = key.map(pd.Series(feature, index=key.to_numpy()).groupby(level=0).first()).to_numpy()
-    parts.append(
-        _rows(
-            "duplicate",
-            feature[dup],
-            project[dup],
-            ft.texts("duplicate", int(dup.sum()), other=first[dup]),
-            first[dup],
-        )
-    )
-
-    a, b, shared = overlaps(geoms, ok & ~dup, dup | invalid)
-    parts.append(
-        _rows(
-            "overlap",
-            feature[a],
-            project[a],
-            ft.texts("overlap", len(a), other=feature[b], mu=ft.small_area(shared / M2_PER_MU)),
-            shared / M2_PER_MU,
-        )
-    )
-
-    nparts = shapely.get_num_geometries(geoms)
-    multi = ok & (shapely.get_type_id(geoms) == 6) & (nparts > 1)
-    parts.append(
-        _rows(
-            "multipart",
-            feature[multi],
-            project[multi],
-            ft.texts("multipart", int(multi.sum()), parts=nparts[multi]),
-            nparts[multi],
-        )
-    )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        compact = 4 * np.pi * shapely.area(geoms) / shapely.length(geoms) ** 2
-    sliver = ok & ((area < sliver_mu) | (compact < min_compactness))
-    parts.append(
-        _rows(
-            "sliver",
-            feature[sliver],
-            project[sliver],
-            ft.texts(
-                "sliver",
-                int(sliver.sum()),
-                mu=ft.small_area(area[sliver]),
-                compactness=ft.amount(compact[sliver], digits=3),
-                limit_mu=sliver_mu,
-                limit_compactness=min_compactness,
-            ),
-            area[sliver],
-        )
-    )
-
-    plan = plan_parcels.drop_duplicates("project_id").set_index("project_id")
-    parts += _area_findings(feature[ok], project[ok], area[ok], plan, tolerance_pct)
-    if zones is not None and "zone_id" in plan.columns:
-        zone_of = plan["zone_id"].reindex(pd.Index(project, dtype=object)).to_numpy(dtype=object)
-        zgeo = zones.set_index("zone_id").geometry.to_crs(EQUAL_AREA)
-        zarr = zgeo.reindex(pd.Index(zone_of, dtype=object)).to_numpy()
-        out = outside_area(geoms, zarr, ok) / M2_PER_MU
-        hit = out >= min_outside_mu
-        parts.append(
-            _rows(
-                "outside_zone",
-                feature[hit],
-                project[hit],
-                ft.texts(
-                    "outside_zone",
-                    int(hit.sum()),
-                    mu=ft.small_area(out[hit]),
-                    zone=ft.Both(zone_of[hit], _zone_names_zh(zones, zone_of[hit])),
-                ),
-                out[hit],
-            )
-        )
-    if districts is not None and len(districts):
-        union = shapely.union_all(districts.geometry.to_crs(EQUAL_AREA).to_numpy())
-        out = outside_area(geoms, np.full(len(geoms), union, dtype=object), ok) / M2_PER_MU
-        hit = out >= min_outside_mu
-        parts.append(
-            _rows(
-                "outside_districts",
-                feature[hit],
-                project[hit],
-                ft.texts("outside_districts", int(hit.sum()), mu=ft.small_area(out[hit])),
-                out[hit],
-            )
-        )
-
+    limits = _Limits(tolerance_pct, sliver_mu, min_compactness, min_outside_mu)
+    prepared = _prepare(layer, plan_parcels, name_field=name_field)
+    context = _Context(layer, plan_parcels.drop_duplicates("project_id").set_index("project_id"), zones, districts,
+                       name_field, limits)
+    parts = [frame for step in STEPS for frame in step(prepared, context)]
     findings = pd.concat(
         [p for p in parts if len(p)] or [_rows("empty", [], [], ft.texts("empty", 0), [])], ignore_index=True
     )
@@ -297,11 +153,162 @@ def run_checks(
         .reset_index(drop=True)
     )
     parcels = layer.assign(
-        project_id=pd.array(project, dtype="string"), match_by=matches["match_by"].to_numpy(), measured_mu=area
+        project_id=pd.array(prepared.project, dtype="string"), match_by=prepared.match_by, measured_mu=prepared.area
     )
     return CheckResult(
         findings=findings, summary=summarise(findings, parcels, tolerance_pct=tolerance_pct), parcels=parcels
     )
+
+
+@dataclass(frozen=True)
+class _Limits:
+    tolerance_pct: float
+    sliver_mu: float
+    min_compactness: float
+    min_outside_mu: float
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the checks compare the layer with, and the user's limits."""
+
+    layer: gpd.GeoDataFrame
+    plan: pd.DataFrame  # plan parcels by project_id
+    zones: gpd.GeoDataFrame | None
+    districts: gpd.GeoDataFrame | None
+    name_field: str | None
+    limits: _Limits
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """The layer as every check reads it, computed once: equal-area geometry (invalid rings
+    repaired, so an invalid parcel is still measured and tested), masks, areas, matches."""
+
+    feature: npt.NDArray[Any]
+    geoms: npt.NDArray[Any]
+    area: npt.NDArray[np.float64]  # mu; NaN for non-polygons
+    missing: npt.NDArray[np.bool_]
+    polygonal: npt.NDArray[np.bool_]
+    invalid: npt.NDArray[np.bool_]
+    reasons: npt.NDArray[Any]  # GEOS's reason for each invalid geometry
+    ok: npt.NDArray[np.bool_]  # polygonal and not empty after repair
+    project: npt.NDArray[Any]
+    match_by: npt.NDArray[Any]
+    dup: npt.NDArray[np.bool_]  # same geometry (to 1 cm) as an earlier feature
+    first: npt.NDArray[Any]  # the earlier feature it duplicates
+
+
+def _prepare(layer: gpd.GeoDataFrame, plan_parcels: gpd.GeoDataFrame, *, name_field: str | None) -> _Prepared:
+    feature = layer.index.to_numpy()
+    geoms = layer.geometry.to_crs(EQUAL_AREA).to_numpy()
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~missing
+    invalid = polygonal & ~shapely.is_valid(geoms)
+    reasons = shapely.is_valid_reason(geoms[invalid])
+    geoms[invalid] = polygon_parts(shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False))
+    area = np.where(polygonal, shapely.area(geoms), np.nan) / M2_PER_MU
+    ok = polygonal & ~shapely.is_empty(geoms)
+    matches = match_parcels(layer, plan_parcels, name_field=name_field)
+    key = pd.Series(
+        shapely.to_wkb(shapely.normalize(shapely.transform(geoms, lambda c: np.round(c, 2)))), index=feature
+    )
+    dup = key.duplicated(keep="first").to_numpy() & ok
+    first = key.map(pd.Series(feature, index=key.to_numpy()).groupby(level=0).first()).to_numpy()
+    return _Prepared(feature, geoms, area, missing, polygonal, invalid, reasons, ok,
+                     matches["project_id"].to_numpy(dtype=object), matches["match_by"].to_numpy(), dup, first)
+
+
+def _geometry_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
+    """Empty, not a polygon, invalid (with GEOS's reason; measured after repair)."""
+    bad_type = ~p.missing & ~p.polygonal
+    types = ft.type_names(shapely.get_type_id(p.geoms[bad_type]))
+    return [
+        _rows("empty", p.feature[p.missing], pd.NA, ft.texts("empty", int(p.missing.sum())), np.nan),
+        _rows("not_polygon", p.feature[bad_type], pd.NA,
+              ft.texts("not_polygon", int(bad_type.sum()), type=types), np.nan),
+        _rows("invalid", p.feature[p.invalid], pd.NA,
+              ft.texts("invalid", int(p.invalid.sum()), reason=p.reasons, mu=ft.amount(p.area[p.invalid])),
+              p.area[p.invalid]),
+    ]
+
+
+def _matching_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
+    """Parcels that match no project; blank values in the user's name/id field."""
+    unmatched = p.ok & pd.isna(p.project)
+    out = [_rows("unmatched", p.feature[unmatched], pd.NA, ft.texts("unmatched", int(unmatched.sum())), np.nan)]
+    if c.name_field is not None:
+        blank = c.layer[c.name_field].astype("string").str.strip().fillna("").eq("").to_numpy()
+        field = ft.Both(repr(c.name_field), c.name_field)
+        out.append(_rows("missing_attribute", p.feature[blank], p.project[blank],
+                         ft.texts("missing_attribute", int(blank.sum()), field=field), np.nan))
+    return out
+
+
+def _topology_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
+    """Duplicates, then overlaps among the rest (shared area in mu, each pair once)."""
+    a, b, shared = overlaps(p.geoms, p.ok & ~p.dup, p.dup | p.invalid)
+    return [
+        _rows("duplicate", p.feature[p.dup], p.project[p.dup],
+              ft.texts("duplicate", int(p.dup.sum()), other=p.first[p.dup]), p.first[p.dup]),
+        _rows("overlap", p.feature[a], p.project[a],
+              ft.texts("overlap", len(a), other=p.feature[b], mu=ft.small_area(shared / M2_PER_MU)),
+              shared / M2_PER_MU),
+    ]
+
+
+def _shape_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
+    """Multipart parcels; slivers by area or by Polsby–Popper compactness."""
+    nparts = shapely.get_num_geometries(p.geoms)
+    multi = p.ok & (shapely.get_type_id(p.geoms) == 6) & (nparts > 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        compact = 4 * np.pi * shapely.area(p.geoms) / shapely.length(p.geoms) ** 2
+    lim = c.limits
+    sliver = p.ok & ((p.area < lim.sliver_mu) | (compact < lim.min_compactness))
+    texts = ft.texts("sliver", int(sliver.sum()), mu=ft.small_area(p.area[sliver]),
+                     compactness=ft.amount(compact[sliver], digits=3), limit_mu=lim.sliver_mu,
+                     limit_compactness=lim.min_compactness)
+    return [
+        _rows("multipart", p.feature[multi], p.project[multi],
+              ft.texts("multipart", int(multi.sum()), parts=nparts[multi]), nparts[multi]),
+        _rows("sliver", p.feature[sliver], p.project[sliver], texts, p.area[sliver]),
+    ]
+
+
+def _allocation_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
+    """Measured area per project against the plan's allocation (or the plan's "——")."""
+    return _area_findings(p.feature[p.ok], p.project[p.ok], p.area[p.ok], c.plan, c.limits.tolerance_pct)
+
+
+def _zone_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
+    """Area of each parcel outside its project's zone."""
+    if c.zones is None or "zone_id" not in c.plan.columns:
+        return []
+    zone_of = c.plan["zone_id"].reindex(pd.Index(p.project, dtype=object)).to_numpy(dtype=object)
+    zgeo = c.zones.set_index("zone_id").geometry.to_crs(EQUAL_AREA)
+    out = outside_area(p.geoms, zgeo.reindex(pd.Index(zone_of, dtype=object)).to_numpy(), p.ok) / M2_PER_MU
+    hit = out >= c.limits.min_outside_mu
+    zone = ft.Both(zone_of[hit], _zone_names_zh(c.zones, zone_of[hit]))
+    return [_rows("outside_zone", p.feature[hit], p.project[hit],
+                  ft.texts("outside_zone", int(hit.sum()), mu=ft.small_area(out[hit]), zone=zone), out[hit])]
+
+
+def _district_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
+    """Area of each parcel outside the union of the districts."""
+    if c.districts is None or not len(c.districts):
+        return []
+    union = shapely.union_all(c.districts.geometry.to_crs(EQUAL_AREA).to_numpy())
+    out = outside_area(p.geoms, np.full(len(p.geoms), union, dtype=object), p.ok) / M2_PER_MU
+    hit = out >= c.limits.min_outside_mu
+    return [_rows("outside_districts", p.feature[hit], p.project[hit],
+                  ft.texts("outside_districts", int(hit.sum()), mu=ft.small_area(out[hit])), out[hit])]
+
+
+#: The checks, in the order they run; each reads the prepared layer and returns its findings.
+STEPS: Final[tuple[Callable[[_Prepared, _Context], list[pd.DataFrame]], ...]] = (
+    _geometry_checks, _matching_checks, _topology_checks, _shape_checks, _allocation_checks, _zone_checks,
+    _district_checks,
+)
 
 
 def _zone_names_zh(zones: gpd.GeoDataFrame, zone_ids: np.ndarray) -> np.ndarray:
