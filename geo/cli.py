@@ -2,7 +2,9 @@
 
 Commands are discovered from :mod:`geo.commands`. Every error a user can cause
 is a :class:`geo.errors.GeoError`: it is printed as one line on stderr and the
-exit code is 2 (argparse's own usage errors exit 2 too). Success exits 0.
+exit code is 2 (argparse's own usage errors exit 2 too); ``--verbose`` adds one
+line per underlying cause (wrapped errors are chained with ``raise … from``, so
+GDAL's reason is kept). Success exits 0.
 """
 
 from __future__ import annotations
@@ -42,10 +44,26 @@ def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with one subparser per command."""
     parser = _Parser(prog="python -m geo", description="重庆高新区高技术服务业空间布局 — plan data, reconciliation, checks and export.")
     parser.add_argument("--version", action="version", version=f"geo {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="on an error, also print what caused it (e.g. GDAL's own message), one line each")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     for name, module in commands().items():
         module.add_arguments(sub.add_parser(name, help=module.HELP, description=module.HELP))
     return parser
+
+
+def causes(exc: BaseException) -> list[BaseException]:
+    """The chain of exceptions behind ``exc`` (``raise … from cause``), nearest first."""
+    chain: list[BaseException] = []
+    cause = _cause(exc)
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        cause = _cause(cause)
+    return chain
+
+
+def _cause(exc: BaseException) -> BaseException | None:
+    return exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands()[args.command].run(args)
     except GeoError as exc:
         print(f"python -m geo {args.command}: {exc.message}", file=sys.stderr)
+        if args.verbose:
+            for cause in causes(exc):
+                print(f"  caused by {type(cause).__name__}: {cause}", file=sys.stderr)
         return EXIT_USER_ERROR
     except BrokenPipeError:
         return EXIT_OK

@@ -60,7 +60,7 @@ def parse_crs(value: str | int | CRS, *, source: str = "CRS") -> CRS:
             f"{value!r} is not a coordinate reference system pyproj knows ({exc})",
             source=source,
             fix="Give an EPSG code such as EPSG:4326, EPSG:4490 or EPSG:4544",
-        ) from None
+        ) from exc
 
 
 @lru_cache(maxsize=64)

@@ -151,3 +151,16 @@ def test_one_measured_mu_for_surveyed_projects_in_cli_and_app(tmp_path, parcels,
     with rasterio.open(plain) as src:
         grown = (codes > 0).sum() * cell - (src.read(1) > 0).sum() * src.res[0] * src.res[1]
     assert grown / M2_PER_MU == pytest.approx(1011 * 0.21, rel=0.02)  # T4-1's surveyed growth, in the raster
+
+
+def test_verbose_adds_the_underlying_cause_one_line_each():
+    quiet = geo("export", "--layer", "zones", "--format", "gpkg", "--crs", "EPSG:4326", "-o", "/nonexistent/dir/x")
+    assert quiet.returncode == 2 and len(quiet.stderr.strip().splitlines()) == 1
+    survey = ROOT / "data" / "parcels" / "zones.geojson"
+    bad = geo("check", str(survey), "--crs", "EPSG:99999")
+    loud = geo("--verbose", "check", str(survey), "--crs", "EPSG:99999")
+    assert bad.returncode == loud.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    first, *causes = loud.stderr.strip().splitlines()
+    assert first == bad.stderr.strip() and "EPSG:99999" in first
+    assert causes and causes[0].startswith("  caused by CRSError: ")  # pyproj's own reason, kept
+    assert "Traceback" not in loud.stderr

@@ -100,7 +100,7 @@ def get_basemap(key: str) -> Basemap:
     """The basemap called ``key``, or :class:`UsageError` naming the choices."""
     try:
         return BASEMAPS[key]
-    except KeyError:
+    except KeyError as exc:
         raise UsageError(
             f"unknown basemap {key!r}", source="basemap", fix=f"Use one of {', '.join(BASEMAPS)}"
-        ) from None
+        ) from exc

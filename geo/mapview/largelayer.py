@@ -286,11 +286,11 @@ def parse_bounds(bounds: Mapping | None, *, default: View | None = None, source:
     try:
         sw, ne = bounds["_southWest"], bounds["_northEast"]  # type: ignore[index]
         west, south, east, north = (float(sw["lng"]), float(sw["lat"]), float(ne["lng"]), float(ne["lat"]))
-    except (TypeError, KeyError, ValueError):
+    except (TypeError, KeyError, ValueError) as exc:
         if default is not None:
             return default
         raise UsageError(f"bounds {bounds!r} are not map bounds", source=source,
-                         fix='Pass st_folium(...)["bounds"]: {"_southWest": {"lat", "lng"}, "_northEast": {...}}') from None
+                         fix='Pass st_folium(...)["bounds"]: {"_southWest": {"lat", "lng"}, "_northEast": {...}}') from exc
     if not all(map(math.isfinite, (west, south, east, north))) or south > north or west > east:
         raise UsageError(f"bounds {west}, {south}, {east}, {north} are not a map view", source=source,
                          fix="Pass the bounds st_folium returns (south-west corner first)")

@@ -240,7 +240,7 @@ def _write_cog(path: Path, array: np.ndarray, raster: AllocationRaster, *, nodat
         os.replace(tmp, path)
     except (RasterioError, CPLE_BaseError, OSError) as exc:
         raise ExportError(f"could not be written ({exc})", source=str(path),
-                          fix="Check the folder exists, is writable and has free space") from None
+                          fix="Check the folder exists, is writable and has free space") from exc
     finally:
         Path(tmp).unlink(missing_ok=True)
 

@@ -112,7 +112,7 @@ def _sniff(path: Path, name: str) -> None:
             head = fh.read(16)
     except OSError as exc:
         raise InputFileError(f"cannot be read ({exc.strerror})", source=name,
-                             fix="Check that the file exists and is readable") from None
+                             fix="Check that the file exists and is readable") from exc
     if not head:
         raise InputFileError("is empty (0 bytes)", source=name, fix="Upload the GeoTIFF again")
     if head[:4] in _TIFF_MAGIC:
@@ -144,7 +144,7 @@ def open_geotiff(path: str | os.PathLike[str], *, name: str | None = None) -> It
             src = rasterio.open(path, driver="GTiff")
         except (RasterioError, CPLE_BaseError) as exc:
             raise InputFileError(f"is damaged: GDAL cannot open it ({exc})", source=label,
-                                 fix="Export or download the GeoTIFF again") from None
+                                 fix="Export or download the GeoTIFF again") from exc
         try:
             yield src
         finally:
@@ -169,7 +169,7 @@ def _validate(src: rasterio.DatasetReader, name: str, *, max_size: int, max_read
     try:
         west, south, east, north = transform_bounds(src.crs, WGS84, *src.bounds, densify_pts=21)
     except (RasterioError, CPLE_BaseError) as exc:
-        raise CRSError(f"cannot be placed in lon/lat ({exc})", source=name, fix="Check its CRS with gdalinfo") from None
+        raise CRSError(f"cannot be placed in lon/lat ({exc})", source=name, fix="Check its CRS with gdalinfo") from exc
     if not -MAX_LAT <= south < north <= MAX_LAT or not 0 < east - west <= 180:
         raise CRSError(f"spans {south:.1f}..{north:.1f}° N, {west:.1f}..{east:.1f}° E; a web map overlay must stay "
                        f"within ±{MAX_LAT}° latitude and 180° of longitude", source=name,
@@ -287,7 +287,7 @@ def _target_grid(src: rasterio.DatasetReader, width: int, height: int, *, max_si
         transform, w, h = calculate_default_transform(src.crs, WEB_MERCATOR, width, height, *src.bounds)
     except (RasterioError, CPLE_BaseError) as exc:
         raise CRSError(f"cannot be reprojected to Web Mercator ({exc})", source=name,
-                       fix="Clip it to the area of interest first (gdalwarp -te ...)") from None
+                       fix="Clip it to the area of interest first (gdalwarp -te ...)") from exc
     scale = max(w, h) / max_size
     if scale > 1:
         new_w, new_h = max(1, math.ceil(w / scale)), max(1, math.ceil(h / scale))
@@ -341,7 +341,7 @@ def build_overlay(
             colormap = src.colormap(1) if kind == "palette" else None
         except (RasterioError, CPLE_BaseError) as exc:
             raise InputFileError(f"is damaged: its pixels cannot be decoded ({exc})", source=label,
-                                 fix="Export or download the GeoTIFF again") from None
+                                 fix="Export or download the GeoTIFF again") from exc
         valid = mask > 0
         if kind in ("ramp", "rgb", "rgba", "grey_alpha"):
             valid &= np.all(np.isfinite(data), axis=0) if data.dtype.kind == "f" else True
