@@ -9,8 +9,12 @@ Two Cloud-Optimised GeoTIFFs are written, because a GeoTIFF's bands must share
 one data type and GDAL stores colour tables only for 8/16-bit bands:
 
 * ``allocation.tif`` — track codes, UInt8, 0 = no parcel, with a colour table,
-  a raster attribute table (GDAL ``.aux.xml``, read by QGIS/ArcGIS) naming
-  each code, and the codes also in the file's own metadata (``TRACK_<code>``);
+  a raster attribute table (GDAL ``.aux.xml``, read by ArcGIS and QGIS ≥ 3.30)
+  naming each code, the codes also in the file's own metadata
+  (``TRACK_<code>``), and ``allocation.qml``, a QGIS paletted style whose
+  class labels are the tracks' Chinese names (研发孵化 …): QGIS loads a
+  ``.qml`` of the same name by default, and QGIS 3.22 does not show the
+  ``.aux.xml`` table's names;
 * ``allocation_output_per_mu.tif`` — output value per mu (万元/亩), Float32,
   NaN = no parcel or unknown (the plan's "——").
 
@@ -53,6 +57,7 @@ from rasterio.shutil import copy as gdal_copy
 from geo.area import M2_PER_MU
 from geo.crs import CGCS2000_GK_CM105
 from geo.errors import ExportError, GeometryError, UsageError
+from geo.io.styles import raster_qml
 from geo.plan.projects import output_per_mu
 
 DEFAULT_CELL_M: Final = 10.0
@@ -262,8 +267,13 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     return path
 
 
+def allocation_qml(classes: tuple[TrackClass, ...]) -> str:
+    """The QGIS style of band 1: one palette entry per track code, labelled with its Chinese name."""
+    return raster_qml((c.code, c.name_zh, c.color) for c in classes)
+
+
 def write_allocation(raster: AllocationRaster, path: str | os.PathLike[str]) -> list[Path]:
-    """Write the two COGs and the attribute table; return the files written.
+    """Write the two COGs, the attribute table and the QGIS style; return the files written.
 
     Each file is written to a temporary name in the target folder and renamed
     into place, so a failure leaves no half-written file.
@@ -280,11 +290,15 @@ def write_allocation(raster: AllocationRaster, path: str | os.PathLike[str]) -> 
     tmp_aux = aux.with_name(f".{aux.name}.tmp")
     tmp_aux.write_text(rat_xml(raster.classes), encoding="utf-8")
     os.replace(tmp_aux, aux)
+    qml = path.with_suffix(".qml")
+    tmp_qml = qml.with_name(f".{qml.name}.tmp")
+    tmp_qml.write_text(allocation_qml(raster.classes), encoding="utf-8")
+    os.replace(tmp_qml, qml)
     companion = output_path_for(path)
     _write_cog(companion, raster.output_per_mu, raster, nodata=float("nan"),
                description=f"output value per mu, {OUTPUT_UNITS}; NaN = no parcel or unknown",
                tags={**common, "UNITS": OUTPUT_UNITS}, colormap=None)
-    return [path, aux, companion]
+    return [path, aux, companion, qml]
 
 
 def allocation_zip(raster: AllocationRaster, *, stem: str = "allocation") -> bytes:
