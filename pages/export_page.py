@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import geopandas as gpd
 import streamlit as st
 
 import layers as plan_layers
@@ -12,7 +15,7 @@ from geo.plan.projects import filter_projects
 from ui import allocation, data, state
 from ui.i18n import bind, pick, t
 
-LOADERS = {
+LOADERS: dict[str, Callable[[], gpd.GeoDataFrame]] = {
     "parcels": data.parcels,
     "zones": data.zones,
     "places": data.places,

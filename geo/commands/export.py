@@ -34,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--encoding", choices=["utf-8", "gbk"], default="utf-8",
                         help="text encoding of Shapefile .dbf (gbk for old ArcMap; default utf-8)")
     parser.add_argument("--surveyed", action="store_true",
-                        help="use surveyed geometry switched on in the workspace (see `check`) in place of indicative parcels")
+                        help="use surveyed geometry switched on in the workspace (see `check`) "
+                             "in place of indicative parcels")
 
 
 def selected(layer: str, *, surveyed: bool = False) -> dict[str, gpd.GeoDataFrame]:
