@@ -155,7 +155,7 @@ def test_dxf_layers_have_track_colours_and_dashed_zones(dxf_path, colours):
 
 def test_dxf_refuses_degrees(parcels, tmp_path):
     for crs in ("EPSG:4326", "EPSG:4490"):
-        with pytest.raises(UsageError, match="no coordinate system of its own.*EPSG:4544"):
+        with pytest.raises(UsageError, match=r"no coordinate system of its own.*EPSG:4544"):
             export_layers({"parcels": parcels}, fmt="dxf", crs=crs, path=tmp_path / "p")
     assert list(tmp_path.iterdir()) == []
 
@@ -181,7 +181,7 @@ def test_xlsx_sheets_headers_frozen_numbers(parcels, zones, options, tmp_path):
     assert headers[-2:] == ["代表点X 东坐标（EPSG:4544，米）", "代表点Y 北坐标（EPSG:4544，米）"]
     assert sheet.freeze_panes == "A2" and sheet.max_row == len(parcels) + 1
     assert sheet.cell(1, headers.index("规划面积（亩）") + 1).comment.text == "declared_mu"
-    rows = {r[0].value: {h: c for h, c in zip(headers, r, strict=True)} for r in sheet.iter_rows(min_row=2)}
+    rows = {r[0].value: dict(zip(headers, r, strict=True)) for r in sheet.iter_rows(min_row=2)}
     t23 = rows["T2-3"]
     assert t23["规划面积（亩）"].value == 888 and t23["规划面积（亩）"].data_type == "n"
     assert t23["产值（亿元）"].value == 80 and isinstance(t23["图上量算面积（亩）"].value, float)
@@ -200,7 +200,8 @@ def test_xlsx_in_degrees_and_text_that_looks_like_a_formula(options, tmp_path):
     path = export_layers({"test": layer}, fmt="xlsx", path=tmp_path / "t", options=options)
     sheet = openpyxl.load_workbook(path)["test"]
     headers = [c.value for c in sheet[1]]
-    assert headers == ["名称", "规划面积（亩）", "几何类型", "代表点经度（EPSG:4326，度）", "代表点纬度（EPSG:4326，度）"]
+    assert headers == ["名称", "规划面积（亩）", "几何类型",
+                       "代表点经度（EPSG:4326，度）", "代表点纬度（EPSG:4326，度）"]
     assert sheet["A2"].value == "=HYPERLINK(\"x\")" and sheet["A2"].data_type == "s"  # text, never a formula
     assert [c.value for c in sheet[2]][1:] == [1.5, "Point", 106.3, 29.5]
     assert [c.value for c in sheet[3]] == ["普通", None, None, None, None]  # no geometry: empty cells
