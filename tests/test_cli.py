@@ -54,8 +54,18 @@ def test_export_writes_a_file_gdal_reads(tmp_path):
     out = geo("export", "--layer", "parcels", "--format", "gpkg", "--crs", "EPSG:4544", "-o", str(tmp_path / "p"))
     assert out.returncode == 0, out.stderr
     assert "wrote" in out.stdout and "parcels 26" in out.stdout
-    info = pyogrio.read_info(tmp_path / "p.gpkg")
-    assert info["crs"] == "EPSG:4544" and info["features"] == 26
+    assert "parcels: one geometry type per layer: parcels 25, parcels_points 1" in out.stdout
+    info = pyogrio.read_info(tmp_path / "p.gpkg", layer="parcels")
+    assert info["crs"] == "EPSG:4544" and info["features"] == 25 and info["geometry_type"] == "Polygon"
+    assert pyogrio.read_info(tmp_path / "p.gpkg", layer="parcels_points")["features"] == 1
+
+
+def test_export_dxf_to_a_folder_names_the_file(tmp_path):
+    out = geo("export", "--layer", "parcels", "--format", "dxf", "-o", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    path = tmp_path / "parcels_EPSG4544_示意.dxf"
+    assert f"wrote {path} (dxf, EPSG:4544" in out.stdout
+    assert len(pyogrio.read_dataframe(path).query("Text.notna()")) == 26
 
 
 @pytest.mark.parametrize("args,fragment", [
@@ -64,6 +74,8 @@ def test_export_writes_a_file_gdal_reads(tmp_path):
     (["export", "--format", "geojson", "--crs", "EPSG:4544", "-o", "x"], "GeoJSON (RFC 7946) is always WGS84"),
     (["export", "--format", "gpkg", "-o", "/nonexistent/dir/x"], "the output folder does not exist"),
     (["export", "--format", "shp"], "the following arguments are required: -o/--output"),
+    (["export", "--format", "dxf", "--crs", "EPSG:4326", "-o", "x"], "DXF (AutoCAD, projected) has no coordinate"),
+    (["export", "--format", "gpkg", "--encoding", "gbk", "-o", "x"], "always written in UTF-8, not gbk"),
 ])
 def test_user_errors_exit_2_with_one_line(tmp_path, args, fragment):
     out = geo(*args, cwd=ROOT)
@@ -92,6 +104,6 @@ def test_surveyed_geometry_flows_from_check_to_reconcile_and_export(tmp_path, pa
     plain = {(r["scope"], r["key"], r["metric"]): r for r in json.loads(run("reconcile", "--format", "json").stdout)}
     assert plain[("project", "T4-1", "land_mu")]["mapped_value"] == pytest.approx(1011, abs=0.5)
     out = run("export", "--layer", "parcels", "--format", "gpkg", "--surveyed", "-o", str(tmp_path / "p"))
-    exported = pyogrio.read_dataframe(tmp_path / "p.gpkg")
+    exported = pyogrio.read_dataframe(tmp_path / "p.gpkg", layer="parcels")
     assert exported.set_index("project_id").at["T4-1", "geometry_basis"] == "surveyed"
     assert run("check", str(path), "--use-surveyed").returncode == 2
