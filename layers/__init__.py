@@ -6,10 +6,12 @@ not fit. See each loader for the columns it returns.
 """
 
 from layers.context import load_districts, load_metro, load_places
+from layers.export import export_options
 from layers.parcels import load_parcels, load_zones
 from layers.plan import load_plan, load_plan_info, load_projects, load_targets, load_tracks, load_zone_table
 
 __all__ = [
+    "export_options",
     "load_districts",
     "load_metro",
     "load_parcels",

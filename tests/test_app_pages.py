@@ -64,10 +64,14 @@ def test_parcels_table_has_declared_and_measured_mu():
 def test_export_page_offers_the_cli_formats_and_crs():
     at = page("pages/export_page.py", w_lang="en")
     assert not at.exception
-    assert at.radio(key="export_format").options == ["GeoJSON (RFC 7946)", "GeoPackage", "Shapefile (zip)", "CSV (WKT)"]
-    assert at.selectbox(key="export_crs_True").options == ["WGS84 lon/lat (EPSG:4326)"]  # GeoJSON is WGS84 only
+    assert at.radio(key="export_format").options == [
+        "GeoJSON (RFC 7946)", "GeoPackage 1.2 (with QGIS styles)", "Shapefile (zip, with .qml styles)",
+        "CSV (WKT, zip with .prj/.csvt)", "KML (Google Earth, Ovital)", "KMZ (Google Earth, Ovital)",
+        "DXF (AutoCAD, projected)", "Excel (xlsx)"]
+    assert at.selectbox(key="export_crs_wgs84").options == ["WGS84 lon/lat (EPSG:4326)"]  # GeoJSON is WGS84 only
     (button,) = at.get("download_button")
-    assert button.proto.label == "Download gaoxin_parcels.geojson"
+    # parcels mix polygons and a point: two GeoJSON files, zipped; the name says CRS and 示意
+    assert button.proto.label == "Download parcels_EPSG4326_示意.zip"
 
 
 def test_export_gpkg_in_cgcs2000_gk():
@@ -75,12 +79,13 @@ def test_export_gpkg_in_cgcs2000_gk():
     at.session_state["w_lang"] = "en"
     at.switch_page("pages/export_page.py")
     at.session_state["export_format"] = "shp"
-    at.session_state["export_crs_False"] = "EPSG:4544"
+    at.session_state["export_crs_any"] = "EPSG:4544"
     at.session_state["export_layers"] = ["parcels", "zones"]
     at.run()
     assert not at.exception
+    assert at.radio(key="export_encoding").options == ["UTF-8", "GBK (old ArcMap)"]
     (button,) = at.get("download_button")
-    assert button.proto.label == "Download gaoxin_parcels_zones.zip"
+    assert button.proto.label == "Download parcels_zones_EPSG4544_示意.zip"
     assert any(t.value == "Will export: Parcels 26, Zones 5" for t in at.markdown)
 
 
@@ -109,8 +114,20 @@ def test_export_format_change_offers_cgcs2000():
     at = page("pages/export_page.py", w_lang="en")
     at.radio(key="export_format").set_value("gpkg").run()
     assert not at.exception
-    assert at.selectbox(key="export_crs_False").options == [
+    assert at.selectbox(key="export_crs_any").options == [
         "WGS84 lon/lat (EPSG:4326)", "CGCS2000 lon/lat (EPSG:4490)", "CGCS2000 Gauss–Krüger 3° CM 105E (EPSG:4544)"]
-    at.selectbox(key="export_crs_False").set_value("EPSG:4544").run()
+    at.selectbox(key="export_crs_any").set_value("EPSG:4544").run()
     (button,) = at.get("download_button")
-    assert button.proto.label == "Download gaoxin_parcels.gpkg"
+    assert button.proto.label == "Download parcels_EPSG4544_示意.gpkg"
+
+
+def test_export_dxf_offers_projected_crs_only():
+    at = page("pages/export_page.py", w_lang="en")
+    at.radio(key="export_format").set_value("dxf").run()
+    assert not at.exception and not at.error
+    options = at.selectbox(key="export_crs_projected").options
+    assert options[0] == "CGCS2000 Gauss–Krüger 3° CM 105E (EPSG:4544)"  # the default
+    assert not any("4326" in o or "4490" in o for o in options)  # never degrees
+    assert any("never in degrees" in c.value for c in at.caption)
+    (button,) = at.get("download_button")
+    assert button.proto.label == "Download parcels_EPSG4544_示意.dxf"

@@ -59,8 +59,18 @@ def test_export_writes_a_file_gdal_reads(tmp_path):
     out = geo("export", "--layer", "parcels", "--format", "gpkg", "--crs", "EPSG:4544", "-o", str(tmp_path / "p"))
     assert out.returncode == 0, out.stderr
     assert "wrote" in out.stdout and "parcels 26" in out.stdout
-    info = pyogrio.read_info(tmp_path / "p.gpkg")
-    assert info["crs"] == "EPSG:4544" and info["features"] == 26
+    assert "parcels: one geometry type per layer: parcels 25, parcels_points 1" in out.stdout
+    info = pyogrio.read_info(tmp_path / "p.gpkg", layer="parcels")
+    assert info["crs"] == "EPSG:4544" and info["features"] == 25 and info["geometry_type"] == "Polygon"
+    assert pyogrio.read_info(tmp_path / "p.gpkg", layer="parcels_points")["features"] == 1
+
+
+def test_export_dxf_to_a_folder_names_the_file(tmp_path):
+    out = geo("export", "--layer", "parcels", "--format", "dxf", "-o", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    path = tmp_path / "parcels_EPSG4544_示意.dxf"
+    assert f"wrote {path} (dxf, EPSG:4544" in out.stdout
+    assert len(pyogrio.read_dataframe(path).query("Text.notna()")) == 26
 
 
 @pytest.mark.parametrize("args,fragment", [
@@ -69,6 +79,8 @@ def test_export_writes_a_file_gdal_reads(tmp_path):
     (["export", "--format", "geojson", "--crs", "EPSG:4544", "-o", "x"], "GeoJSON (RFC 7946) is always WGS84"),
     (["export", "--format", "gpkg", "-o", "/nonexistent/dir/x"], "the output folder does not exist"),
     (["export", "--format", "shp"], "the following arguments are required: -o/--output"),
+    (["export", "--format", "dxf", "--crs", "EPSG:4326", "-o", "x"], "DXF (AutoCAD, projected) has no coordinate"),
+    (["export", "--format", "gpkg", "--encoding", "gbk", "-o", "x"], "always written in UTF-8, not gbk"),
 ])
 def test_user_errors_exit_2_with_one_line(tmp_path, args, fragment):
     out = geo(*args, cwd=ROOT)
@@ -97,7 +109,7 @@ def test_surveyed_geometry_flows_from_check_to_reconcile_and_export(tmp_path, pa
     plain = {(r["scope"], r["key"], r["metric"]): r for r in json.loads(run("reconcile", "--format", "json").stdout)}
     assert plain[("project", "T4-1", "land_mu")]["mapped_value"] == pytest.approx(1011, abs=0.5)
     out = run("export", "--layer", "parcels", "--format", "gpkg", "--surveyed", "-o", str(tmp_path / "p"))
-    exported = pyogrio.read_dataframe(tmp_path / "p.gpkg").set_index("project_id")
+    exported = pyogrio.read_dataframe(tmp_path / "p.gpkg", layer="parcels").set_index("project_id")
     assert exported.at["T4-1", "geometry_basis"] == "surveyed"
     assert exported.at["T4-1", "measured_mu"] == pytest.approx(1011 * 1.21, rel=1e-3)  # not the indicative 1011
     assert run("check", str(path), "--use-surveyed").returncode == 2
@@ -128,7 +140,7 @@ def test_one_measured_mu_for_surveyed_projects_in_cli_and_app(tmp_path, parcels,
     out = geo("export", "--layer", "parcels", "--format", "gpkg", "--surveyed", "-o", str(tmp_path / "p"),
               workspace=ws_dir)
     assert out.returncode == 0, out.stderr
-    exported = pyogrio.read_dataframe(tmp_path / "p.gpkg").set_index("project_id")
+    exported = pyogrio.read_dataframe(tmp_path / "p.gpkg", layer="parcels").set_index("project_id")
     rows = {(r["scope"], r["key"], r["metric"]): r for r in json.loads(
         geo("reconcile", "--format", "json", "--surveyed", workspace=ws_dir).stdout)}
     monkeypatch.setenv("GEO_WORKSPACE", str(ws_dir))

@@ -1,19 +1,30 @@
-"""Every export format and CRS, read back through GDAL."""
+"""GIS export formats (GeoJSON, GeoPackage, Shapefile, CSV) and the registry, read back through GDAL."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
+import struct
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
+import geopandas as gpd
 import pyogrio
 import pytest
 import shapely
+from pyproj import CRS
 
 from geo.errors import ExportError, UsageError
-from geo.io.export import FORMATS, export_bytes, export_layers
+from geo.io.export import FORMATS, default_name, export_bytes, export_layers, split_geometry_types
+from layers import export_options
 
 CRSS = ["EPSG:4326", "EPSG:4490", "EPSG:4544"]
+
+
+@pytest.fixture(scope="module")
+def options():
+    return export_options()
 
 
 @pytest.fixture(scope="module")
@@ -21,39 +32,58 @@ def layers(parcels, zones, places):
     return {"parcels": parcels, "zones": zones, "places": places}
 
 
+def _unzip(path: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "x"
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(out)
+    return out
+
+
 def _read_all(path: Path, tmp_path: Path) -> dict[str, tuple]:
     """Read every layer of an export back with GDAL: name → (frame, crs)."""
     if path.suffix == ".zip":
-        with zipfile.ZipFile(path) as zf:
-            zf.extractall(tmp_path / "x")
-        paths = sorted(p for p in (tmp_path / "x").iterdir() if p.suffix in (".shp", ".geojson", ".csv")
+        folder = _unzip(path, tmp_path)
+        paths = sorted(p for p in folder.iterdir() if p.suffix in (".shp", ".geojson", ".csv")
                        and not p.stem.endswith("_attributes"))
         return {p.stem: _read_one(p) for p in paths}
     if path.suffix == ".gpkg":
         return {name: (pyogrio.read_dataframe(path, layer=name), pyogrio.read_info(path, layer=name)["crs"])
-                for name, _ in pyogrio.list_layers(path)}
+                for name, _ in pyogrio.list_layers(path) if name != "layer_styles"}
     return {path.stem: _read_one(path)}
 
 
 def _read_one(p: Path):
-    if p.suffix == ".csv":
-        return pyogrio.read_dataframe(p, GEOM_POSSIBLE_NAMES="wkt", KEEP_GEOM_COLUMNS="NO"), None
     return pyogrio.read_dataframe(p), pyogrio.read_info(p)["crs"]
+
+
+def _same_crs(found: str, code: str) -> bool:
+    """Whether ``found`` (an EPSG code, or WKT such as a CSV's .prj) identifies as ``code``."""
+    return CRS.from_user_input(found).to_epsg(min_confidence=20) == CRS.from_user_input(code).to_epsg()
+
+
+def _dbf_fields(path: Path) -> dict[str, tuple[str, int, int]]:
+    """Field descriptors straight from the .dbf header: name → (type, width, decimals)."""
+    data = path.read_bytes()
+    n = (struct.unpack("<H", data[8:10])[0] - 33) // 32
+    out = {}
+    for k in range(n):
+        d = data[32 + 32 * k: 64 + 32 * k]
+        out[d[:11].split(b"\0")[0].decode("ascii")] = (chr(d[11]), d[16], d[17])
+    return out
 
 
 @pytest.mark.parametrize("fmt", ["gpkg", "shp", "csv"])
 @pytest.mark.parametrize("crs", CRSS)
-def test_parcels_round_trip(parcels, tmp_path, fmt, crs):
-    path = export_layers({"parcels": parcels}, fmt=fmt, crs=crs, path=tmp_path / "out")
+def test_parcels_round_trip(parcels, options, tmp_path, fmt, crs):
+    path = export_layers({"parcels": parcels}, fmt=fmt, crs=crs, path=tmp_path / "out", options=options)
     got = _read_all(path, tmp_path)
     frames = [f for f, _ in got.values()]
     assert sum(len(f) for f in frames) == len(parcels)
     names = set().union(*(set(f["name_zh"]) for f in frames))
     assert names == set(parcels["name_zh"])  # Chinese text intact
     for _, found_crs in got.values():
-        if found_crs is not None:
-            assert found_crs == crs
-    polys = [f for f in frames if (f.geom_type == "Polygon").any()][0]
+        assert _same_crs(found_crs, crs)  # CSV too: from its .prj
+    polys = next(f for f in frames if (f.geom_type == "Polygon").any())
     bounds = polys.total_bounds
     if crs == "EPSG:4544":
         assert 590_000 < bounds[0] < 640_000 and 3_250_000 < bounds[1] < 3_300_000
@@ -61,17 +91,29 @@ def test_parcels_round_trip(parcels, tmp_path, fmt, crs):
         assert 106.2 < bounds[0] < 106.5 and 29.4 < bounds[1] < 29.8
 
 
-def test_geojson_is_rfc7946(parcels, tmp_path):
+def test_split_geometry_types_keeps_every_feature(parcels, places):
+    parts = split_geometry_types("parcels", parcels)
+    assert [(n, len(p)) for n, p in parts] == [("parcels", 25), ("parcels_points", 1)]
+    assert set(parts[0][1].geom_type) == {"Polygon"} and list(parts[1][1]["project_id"]) == ["T5-2"]
+    (only,) = split_geometry_types("places", places)  # points and unlocated places (no geometry): one layer
+    assert only[0] == "places" and len(only[1]) == len(places) and only[1].geometry.isna().sum() == 4
+
+
+def test_geojson_is_rfc7946_one_type_per_file(parcels, tmp_path):
     path = export_layers({"parcels": parcels}, fmt="geojson", path=tmp_path / "p")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    assert "crs" not in data and len(data["features"]) == len(parcels)
-    assert {f["properties"]["name_zh"] for f in data["features"]} == set(parcels["name_zh"])
+    assert path.suffix == ".zip"  # parcels mix polygons and a point: two files
+    folder = _unzip(path, tmp_path)
+    assert sorted(p.name for p in folder.iterdir()) == ["parcels.geojson", "parcels_points.geojson"]
+    data = json.loads((folder / "parcels.geojson").read_text(encoding="utf-8"))
+    assert "crs" not in data and len(data["features"]) == 25
+    assert {f["geometry"]["type"] for f in data["features"]} == {"Polygon"}
     for f in data["features"]:
         coords = f["geometry"]["coordinates"]
-        if f["geometry"]["type"] == "Polygon":
-            assert shapely.LinearRing(coords[0]).is_ccw
-            assert all(len(repr(c).split(".")[-1]) <= 7 for xy in coords[0] for c in xy)
-    assert pyogrio.read_info(path)["crs"] == "EPSG:4326"
+        assert shapely.LinearRing(coords[0]).is_ccw
+        assert all(len(repr(c).split(".")[-1]) <= 7 for xy in coords[0] for c in xy)
+    points = json.loads((folder / "parcels_points.geojson").read_text(encoding="utf-8"))
+    assert [f["properties"]["name_zh"] for f in points["features"]] == ["川美工业设计中心"]
+    assert pyogrio.read_info(folder / "parcels.geojson")["crs"] == "EPSG:4326"
 
 
 def test_geojson_refuses_other_crs(parcels, tmp_path):
@@ -80,36 +122,161 @@ def test_geojson_refuses_other_crs(parcels, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_shapefile_has_prj_cpg_short_fields_and_keeps_every_feature(layers, tmp_path):
-    path = export_layers(layers, fmt="shp", crs="EPSG:4544", path=tmp_path / "all")
+def test_shapefile_has_prj_cpg_qml_short_honest_fields_and_keeps_every_feature(layers, options, tmp_path):
+    path = export_layers(layers, fmt="shp", crs="EPSG:4544", path=tmp_path / "all", options=options)
     names = zipfile.ZipFile(path).namelist()
-    for stem in ("parcels_polygons", "parcels_points", "zones", "places"):
-        assert {f"{stem}.{ext}" for ext in ("shp", "shx", "dbf", "prj", "cpg")} <= set(names)
+    for stem in ("parcels", "parcels_points", "zones", "places"):
+        assert {f"{stem}.{ext}" for ext in ("shp", "shx", "dbf", "prj", "cpg", "qml")} <= set(names)
     assert zipfile.ZipFile(path).read("zones.cpg").decode().strip().upper() in ("UTF-8", "UTF8")
     got = _read_all(path, tmp_path)
+    assert set(got) == {"parcels", "parcels_points", "zones", "places"}
+    assert len(got["parcels"][0]) == 25 and len(got["parcels_points"][0]) == 1
     assert len(got["places"][0]) == len(layers["places"])  # unlocated places kept with null geometry
     assert all(len(c) <= 10 for f, _ in got.values() for c in f.columns)
     desc = got["zones"][0]["desc_zh"]
     assert desc.str.startswith("围绕高新区管委会").any() and desc.map(lambda s: len(s.encode())).max() <= 254
+    # no bare lon/lat in a Gauss–Krüger file, and no ArcGIS reserved words
+    places = got["places"][0]
+    assert {"lon84", "lat84"} <= set(places.columns) and not {"lon", "lat"} & set(places.columns)
+    assert {"plan_table", "plan_row"} <= set(got["parcels"][0].columns)
+    assert not {"table", "row"} & {c.lower() for f, _ in got.values() for c in f.columns}
+    located = places.dropna(subset=["lon84"])
+    assert located["lon84"].between(105, 108).all() and located.geometry.x.min() > 500_000  # degrees beside metres
 
 
-def test_gpkg_holds_all_layers_with_crs(layers, tmp_path):
-    path = export_layers(layers, fmt="gpkg", crs="EPSG:4490", path=tmp_path / "all")
+def test_shapefile_areas_are_n12_3(parcels, options, tmp_path):
+    path = export_layers({"parcels": parcels}, fmt="shp", crs="EPSG:4544", path=tmp_path / "p", options=options)
+    folder = _unzip(path, tmp_path)
+    fields = _dbf_fields(folder / "parcels.dbf")
+    assert fields["decl_mu"] == fields["meas_mu"] == fields["output_yi"] == ("N", 12, 3)
+    info = pyogrio.read_info(folder / "parcels.shp")
+    assert dict(zip(info["fields"], info["ogr_types"], strict=True))["meas_mu"] == "OFTReal"
+    frame = pyogrio.read_dataframe(folder / "parcels.shp").set_index("project_id")
+    assert frame.at["T2-3", "meas_mu"] == pytest.approx(888.006, abs=1e-9)  # not 888.005999999999972
+    raw = (folder / "parcels.dbf").read_bytes()
+    assert b"888.006" in raw and b"888.00599" not in raw
+    assert _dbf_fields(folder / "parcels_points.dbf")["meas_mu"] == ("N", 12, 3)  # all missing, still typed
+
+
+def test_shapefile_gbk_for_old_arcmap(parcels, places, options, tmp_path):
+    path = export_layers({"parcels": parcels, "places": places}, fmt="shp", crs="EPSG:4544", path=tmp_path / "p",
+                         options=options, encoding="gbk")
+    folder = _unzip(path, tmp_path)
+    assert (folder / "parcels.cpg").read_text().strip() == "936"  # Windows code page 936 = GBK
+    assert "科学谷前沿科技孵化片区".encode("gbk") in (folder / "parcels.dbf").read_bytes()
+    assert "科学谷前沿科技孵化片区".encode() not in (folder / "parcels.dbf").read_bytes()
+    frame = pyogrio.read_dataframe(folder / "parcels.shp")
+    assert set(frame["name_zh"]) == set(parcels.loc[parcels.geom_type == "Polygon", "name_zh"])
+    kinds = pyogrio.read_dataframe(folder / "places.shp")["note"].dropna()
+    assert not kinds.str.contains("²").any() and not kinds.str.contains(r"\?").any()  # ² (not in GBK) → 2
+    with pytest.raises(UsageError, match=r"always written in UTF-8"):
+        export_layers({"parcels": parcels}, fmt="gpkg", path=tmp_path / "g", encoding="gbk")
+    with pytest.raises(UsageError, match="not offered"):
+        export_layers({"parcels": parcels}, fmt="shp", path=tmp_path / "g", encoding="big5")
+
+
+def test_shapefile_qml_uses_the_short_field_names(parcels, options, tmp_path):
+    path = export_layers({"parcels": parcels}, fmt="shp", crs="EPSG:4544", path=tmp_path / "p", options=options)
+    root = ElementTree.fromstring(zipfile.ZipFile(path).read("parcels.qml"))
+    assert root.find("renderer-v2").get("attr") == "track_id"
+    aliases = {a.get("field"): a.get("name") for a in root.iter("alias")}
+    assert aliases["decl_mu"] == "规划面积（亩）" and aliases["name_zh"] == "名称" and "declared_mu" not in aliases
+
+
+def test_gpkg_is_version_1_2_one_type_per_layer_with_crs(layers, options, tmp_path):
+    path = export_layers(layers, fmt="gpkg", crs="EPSG:4490", path=tmp_path / "all", options=options)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47  # 'GPKG'
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 10200  # 1.2.0
+        declared = dict(db.execute("SELECT table_name, geometry_type_name FROM gpkg_geometry_columns"))
+    assert declared == {"parcels": "POLYGON", "parcels_points": "POINT", "zones": "POLYGON", "places": "POINT"}
     got = _read_all(path, tmp_path)
-    assert set(got) == set(layers) and all(crs == "EPSG:4490" for _, crs in got.values())
-    assert len(got["parcels"][0]) == 26
+    assert set(got) == {"parcels", "parcels_points", "zones", "places"}
+    assert all(_same_crs(crs, "EPSG:4490") for _, crs in got.values())
+    for frame, _ in got.values():
+        assert frame.geom_type.dropna().nunique() == 1  # never a mixed layer
+    assert len(got["parcels"][0]) + len(got["parcels_points"][0]) == 26
+
+
+def test_gpkg_layer_styles_colour_by_track(layers, options, tracks, tmp_path):
+    path = export_layers(layers, fmt="gpkg", crs="EPSG:4544", path=tmp_path / "all", options=options)
+    assert "layer_styles" in {n for n, _ in pyogrio.list_layers(path)}
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT f_table_catalog, f_table_schema, f_table_name, f_geometry_column, styleName, "
+                          "styleQML, useAsDefault, update_time FROM layer_styles").fetchall()
+        registered = db.execute("SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'").fetchone()
+    assert registered == ("attributes",)
+    assert sorted(r[2] for r in rows) == sorted(["parcels", "parcels_points", "zones", "places"])
+    qml = {}
+    for catalog, schema, table, geom_column, name, style, default, updated in rows:
+        # what QGIS's OGR provider looks up: f_table_schema = '' and the layer's geometry column
+        assert catalog == "" and schema == "" and name == table and default == 1 and updated
+        assert geom_column == pyogrio.read_info(path, layer=table)["geometry_name"]
+        qml[table] = ElementTree.fromstring(style)
+    colours = {r.track_id: r.color.lower() for r in tracks.itertuples()}
+    for table, kind in (("parcels", "fill"), ("parcels_points", "marker")):
+        renderer = qml[table].find("renderer-v2")
+        assert renderer.get("type") == "categorizedSymbol" and renderer.get("attr") == "track_id"
+        categories = {c.get("value"): c for c in renderer.iter("category")}
+        assert set(categories) == set(colours)
+        for track_id, colour in colours.items():
+            symbol = renderer.find(f"symbols/symbol[@name='{categories[track_id].get('symbol')}']")
+            assert symbol.get("type") == kind
+            props = {p.get("k"): p.get("v") for p in symbol.iter("prop")}
+            r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+            assert props["color"].startswith(f"{r},{g},{b},")
+        assert categories["rd"].get("label").startswith("研发孵化")
+    zone = {p.get("k"): p.get("v") for p in qml["zones"].iter("prop")}
+    assert zone["style"] == "no" and zone["outline_style"] == "dash"  # outlines, no fill
+    aliases = {a.get("field"): a.get("name") for a in qml["parcels"].iter("alias")}
+    assert aliases["name_zh"] == "名称" and aliases["declared_mu"] == "规划面积（亩）"
+    assert aliases["output_yi"] == "产值（亿元）"
+
+
+def test_csv_zip_has_prj_and_csvt_and_states_geometry_type(parcels, tmp_path):
+    path = export_layers({"parcels": parcels}, fmt="csv", crs="EPSG:4490", path=tmp_path / "p")
+    assert path.suffix == ".zip"
+    folder = _unzip(path, tmp_path)
+    assert sorted(p.name for p in folder.iterdir()) == ["parcels.csv", "parcels.csvt", "parcels.prj"]
+    assert CRS.from_wkt((folder / "parcels.prj").read_text()).to_epsg() == 4490
+    assert (folder / "parcels.prj").read_text().startswith('GEOGCS["GCS_China_Geodetic_Coordinate_System_2000"')
+    csvt = (folder / "parcels.csvt").read_text().strip().split(",")
+    assert csvt[-1] == '"WKT"' and csvt[-2] == '"String"'
+    info = pyogrio.read_info(folder / "parcels.csv")  # GDAL reads the .csvt (types, WKT) and the .prj
+    types = dict(zip(info["fields"], info["ogr_types"], strict=True))
+    assert types["declared_mu"] == "OFTReal" and types["table"] == "OFTInteger64" and types["name_zh"] == "OFTString"
+    frame = pyogrio.read_dataframe(folder / "parcels.csv")
+    assert len(frame) == 26 and frame.geom_type.value_counts().to_dict() == {"Polygon": 25, "Point": 1}
+    assert frame.set_index("project_id").at["T5-2", "geometry_type"] == "Point"
+
+
+def test_default_names_say_layers_crs_and_indicative(parcels, places, tmp_path):
+    path = export_layers({"parcels": parcels}, fmt="gpkg", crs="EPSG:4544", path=tmp_path)
+    assert path.name == "parcels_EPSG4544_示意.gpkg" and path.parent == tmp_path
+    assert default_name({"places": places}, "EPSG:4326") == "places_EPSG4326"  # gazetteer points: not placed by us
+    surveyed = parcels.assign(geometry_basis="surveyed")
+    assert default_name({"parcels": surveyed}, "EPSG:4490") == "parcels_EPSG4490"
+    _, name = export_bytes({"parcels": parcels}, fmt="dxf")
+    assert name == "parcels_EPSG4544_示意.dxf"  # DXF's default CRS is projected
 
 
 def test_export_bytes_and_failure_leaves_nothing(parcels, tmp_path):
-    data, name = export_bytes({"parcels": parcels}, fmt="csv")
-    assert name == "export.csv" and "科学谷前沿科技孵化片区" in data.decode("utf-8-sig")
+    data, name = export_bytes({"parcels": parcels}, fmt="csv", name="export")
+    assert name == "export.zip"
+    (tmp_path / name).write_bytes(data)
+    assert "科学谷前沿科技孵化片区" in zipfile.ZipFile(tmp_path / name).read("parcels.csv").decode("utf-8-sig")
+    (tmp_path / name).unlink()
     with pytest.raises(ExportError, match="does not exist"):
         export_layers({"parcels": parcels}, fmt="gpkg", path=tmp_path / "missing" / "x")
     with pytest.raises(UsageError, match="unknown format"):
-        export_layers({"parcels": parcels}, fmt="kml", path=tmp_path / "x")
+        export_layers({"parcels": parcels}, fmt="bogus", path=tmp_path / "x")
+    broken = gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(0, 0)])  # no CRS
+    with pytest.raises(ExportError, match="no CRS"):
+        export_layers({"parcels": parcels, "broken": broken}, fmt="gpkg", path=tmp_path / "x")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_registry_labels_are_bilingual():
-    assert set(FORMATS) == {"geojson", "gpkg", "shp", "csv"}
+    assert {"geojson", "gpkg", "shp", "csv", "kml", "kmz", "dxf", "xlsx"} <= set(FORMATS)
     assert all(f.label_zh and f.label_en for f in FORMATS.values())
+    assert all(f.suffix.startswith(".") and f.mime for f in FORMATS.values())

@@ -130,6 +130,7 @@ def test_allocation_download() -> None:
     raster, payload = at.session_state["raster_export"]
     assert raster.cell == 20.0
     with zipfile.ZipFile(io.BytesIO(payload)) as zf:
-        assert sorted(zf.namelist()) == ["allocation.tif", "allocation.tif.aux.xml", "allocation_output_per_mu.tif"]
+        assert sorted(zf.namelist()) == ["allocation.qml", "allocation.tif", "allocation.tif.aux.xml",
+                                         "allocation_output_per_mu.tif"]
         with rasterio.MemoryFile(zf.read("allocation.tif")) as mem, mem.open() as src:
             assert src.crs.to_epsg() == 4544 and src.res == (20.0, 20.0)

@@ -8,6 +8,7 @@ import math
 import os
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import geopandas as gpd
 import numpy as np
@@ -19,8 +20,14 @@ from shapely.geometry import Point, Polygon, box
 
 from geo.area import M2_PER_MU
 from geo.errors import ExportError, GeometryError, UsageError
-from geo.raster.allocation import (allocation_zip, area_bound_m2, output_path_for, rasterize_parcels, rat_xml,
-                           write_allocation)
+from geo.raster.allocation import (
+    allocation_zip,
+    area_bound_m2,
+    output_path_for,
+    rasterize_parcels,
+    rat_xml,
+    write_allocation,
+)
 from layers import load_parcels, load_tracks
 
 TRACKS = pd.DataFrame({
@@ -180,7 +187,8 @@ def _gdal_rat(path: Path) -> list[list[str]]:
 def test_cogs_read_back(tmp_path: Path, parcels: gpd.GeoDataFrame) -> None:
     raster = rasterize_parcels(parcels, TRACKS, cell=10)
     files = write_allocation(raster, tmp_path / "allocation.tif")
-    assert [f.name for f in files] == ["allocation.tif", "allocation.tif.aux.xml", "allocation_output_per_mu.tif"]
+    assert [f.name for f in files] == ["allocation.tif", "allocation.tif.aux.xml", "allocation_output_per_mu.tif",
+                                       "allocation.qml"]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f.name for f in files)  # no temp files left
     assert all(oct(f.stat().st_mode & 0o777) == "0o644" for f in files)
     with rasterio.open(files[0]) as src:
@@ -205,6 +213,20 @@ def test_cogs_read_back(tmp_path: Path, parcels: gpd.GeoDataFrame) -> None:
         ["2", "software", "软件信息", "Software", "148", "103", "189"],
         ["3", "testing", "检验检测", "Testing & <inspection>", "214", "39", "40"],
     ]
+
+
+def test_qml_sidecar_labels_the_classes_in_chinese(tmp_path: Path, parcels: gpd.GeoDataFrame) -> None:
+    """QGIS 3.22 shows the .qml's palette labels (it cannot read the .aux.xml attribute table)."""
+    files = write_allocation(rasterize_parcels(parcels, TRACKS, cell=10), tmp_path / "allocation.tif")
+    qml = tmp_path / "allocation.qml"
+    assert qml in files
+    root = ElementTree.parse(qml).getroot()
+    renderer = root.find("pipe/rasterrenderer")
+    assert renderer is not None and renderer.get("type") == "paletted" and renderer.get("band") == "1"
+    entries = [(e.get("value"), e.get("label"), e.get("color")) for e in renderer.iter("paletteEntry")]
+    assert entries == [("1", "研发孵化", "#1f77b4"), ("2", "软件信息", "#9467bd"), ("3", "检验检测", "#d62728")]
+    with rasterio.open(files[0]) as src:  # the palette's values are the raster's codes
+        assert set(np.unique(src.read(1))) - {0} <= {int(v) for v, _, _ in entries}
 
 
 def test_cog_has_overviews_when_large_enough(tmp_path: Path) -> None:
@@ -236,7 +258,8 @@ def test_zip_download(parcels: gpd.GeoDataFrame, tmp_path: Path) -> None:
     zip_path = tmp_path / "allocation.zip"
     zip_path.write_bytes(payload)
     with zipfile.ZipFile(zip_path) as zf:
-        assert sorted(zf.namelist()) == ["allocation.tif", "allocation.tif.aux.xml", "allocation_output_per_mu.tif"]
+        assert sorted(zf.namelist()) == ["allocation.qml", "allocation.tif", "allocation.tif.aux.xml",
+                                         "allocation_output_per_mu.tif"]
         zf.extractall(tmp_path)
     with rasterio.open(tmp_path / "allocation.tif") as src:
         assert src.crs.to_epsg() == 4544

@@ -3,10 +3,10 @@
 LABELS: dict[str, tuple[str, str]] = {
     "export_title": ("导出图层", "Export layers"),
     "export_intro": (
-        "与命令行 `python -m geo export` 使用同一写出程序。GeoJSON 按 RFC 7946 固定为 WGS84；"
-        "所有导出均带 geometry_basis 字段（indicative 为示意位置）。",
-        "The same writer as the command line `python -m geo export`. GeoJSON is always WGS84 (RFC 7946); every "
-        "export carries geometry_basis (indicative = placed by us).",
+        ("与命令行 `python -m geo export` 使用同一写出程序。GeoJSON 按 RFC 7946 固定为 WGS84；"
+        "所有导出均带 geometry_basis 字段（indicative 为示意位置）。"),
+        ("The same writer as the command line `python -m geo export`. GeoJSON is always WGS84 (RFC 7946); every "
+        "export carries geometry_basis (indicative = placed by us)."),
     ),
     "export_layers": ("图层", "Layers"),
     "export_format": ("格式", "Format"),
@@ -14,7 +14,24 @@ LABELS: dict[str, tuple[str, str]] = {
     "export_filtered": ("仅导出侧栏筛选后的项目地块", "Apply the sidebar's filters to the parcels"),
     "export_download": ("下载 {name}", "Download {name}"),
     "export_counts": ("将导出：{items}", "Will export: {items}"),
-    "export_geojson_wgs84": ("GeoJSON（RFC 7946）只能是 WGS84，已改用 WGS84。", "GeoJSON (RFC 7946) is WGS84 only; WGS84 is used."),
+    "export_geojson_wgs84": ("GeoJSON（RFC 7946）只能是 WGS84，已改用 WGS84。",
+                             "GeoJSON (RFC 7946) is WGS84 only; WGS84 is used."),
+    "export_crs_wgs84": ("{fmt} 只能是 WGS84 经纬度。", "{fmt} is WGS84 lon/lat only."),
+    "export_crs_projected": (
+        "DXF 没有坐标系字段：坐标按所选投影坐标系（米）写出，不提供经纬度。",
+        "DXF has no CRS field: coordinates are written in the projected CRS chosen (metres), never in degrees.",
+    ),
+    "export_encoding": ("Shapefile 文字编码", "Shapefile text encoding"),
+    "export_encoding_help": (
+        "旧版 ArcMap 读不了 UTF-8 时选 GBK（.cpg 写 936）。",
+        "Choose GBK (.cpg 936) for old ArcMap versions that cannot read UTF-8.",
+    ),
+    "export_styles_note": (
+        ("GeoPackage、Shapefile 带 QGIS 样式（按赛道着色、中文字段别名）；KML/KMZ、DXF 按赛道着色；"
+        "同一图层只含一种几何类型（T5-2 为点，单独成 parcels_points）。"),
+        ("GeoPackage and Shapefile carry QGIS styles (coloured by track, Chinese field aliases); KML/KMZ and DXF "
+        "are coloured by track; each layer holds one geometry type (T5-2 is a point: parcels_points)."),
+    ),
     "export_none": ("请至少选择一个图层。", "Choose at least one layer."),
     "layer_parcels": ("项目地块", "Parcels"),
     "layer_zones": ("一核双圈两片", "Zones"),

@@ -1,4 +1,4 @@
-"""``python -m geo export``: write layers for QGIS/ArcGIS."""
+"""``python -m geo export``: write layers for QGIS, ArcGIS, AutoCAD, Google Earth/奥维 and Excel."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo.crs import EXPORT_CRS, WGS84
+from geo.crs import EXPORT_CRS
 from geo.io import FORMATS, export_layers
+from geo.io.export import crs_options, split_geometry_types
 from geo.store import parcels_in_use
-from layers import load_districts, load_metro, load_parcels, load_places, load_zones
+from layers import export_options, load_districts, load_metro, load_parcels, load_places, load_zones
 
 NAME = "export"
-HELP = "Export layers as GeoJSON (RFC 7946), GeoPackage, Shapefile (zip) or CSV (WKT), in WGS84, CGCS2000 or CGCS2000 GK."
+HELP = ("Export layers as GeoJSON, GeoPackage 1.2, Shapefile, CSV, KML/KMZ, DXF or XLSX, "
+        "in WGS84, CGCS2000 or CGCS2000 GK, styled by track.")
 
 #: The layers one can export, by name (``all`` = every one).
 LAYERS = {"parcels": load_parcels, "zones": load_zones, "places": load_places,
@@ -24,10 +26,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the command."""
     parser.add_argument("--layer", choices=[*LAYERS, "all"], default="all", help="layer to export (default: all)")
     parser.add_argument("--format", choices=list(FORMATS), required=True, help="file format")
-    parser.add_argument("--crs", choices=list(EXPORT_CRS), default=WGS84, help="coordinate system (default: EPSG:4326)")
-    parser.add_argument("-o", "--output", required=True, type=Path, help="output path (suffix is set by the format)")
+    parser.add_argument("--crs", choices=list(EXPORT_CRS), default=None,
+                        help="coordinate system (default: EPSG:4326; EPSG:4544 for dxf, which refuses degrees)")
+    parser.add_argument("-o", "--output", required=True, type=Path,
+                        help="output path (suffix is set by the format), or a folder: the file is then named by "
+                             "layers, CRS and 示意, e.g. parcels_EPSG4544_示意.gpkg")
+    parser.add_argument("--encoding", choices=["utf-8", "gbk"], default="utf-8",
+                        help="text encoding of Shapefile .dbf (gbk for old ArcMap; default utf-8)")
     parser.add_argument("--surveyed", action="store_true",
-                        help="use surveyed geometry switched on in the workspace (see `check`) in place of indicative parcels")
+                        help="use surveyed geometry switched on in the workspace (see `check`) "
+                             "in place of indicative parcels")
 
 
 def selected(layer: str, *, surveyed: bool = False) -> dict[str, gpd.GeoDataFrame]:
@@ -40,9 +48,16 @@ def selected(layer: str, *, surveyed: bool = False) -> dict[str, gpd.GeoDataFram
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the file and say where."""
+    """Write the file and say where, in which CRS, and how mixed layers were split."""
     layers = selected(args.layer, surveyed=args.surveyed)
-    path = export_layers(layers, fmt=args.format, crs=args.crs, path=args.output)
+    crs = args.crs or crs_options(args.format)[0]
+    path = export_layers(layers, fmt=args.format, crs=crs, path=args.output, options=export_options(),
+                         encoding=args.encoding)
     counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in layers.items())
-    print(f"wrote {path} ({args.format}, {args.crs}; features: {counts})")
+    print(f"wrote {path} ({args.format}, {crs}; features: {counts})")
+    if FORMATS[args.format].one_geometry_type:
+        for name, gdf in layers.items():
+            parts = split_geometry_types(name, gdf)
+            if len(parts) > 1:
+                print(f"  {name}: one geometry type per layer: " + ", ".join(f"{n} {len(p)}" for n, p in parts))
     return 0

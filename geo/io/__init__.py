@@ -8,7 +8,10 @@ are unpacked only into a temporary folder, and every failure is a
 - :mod:`geo.io.readers`: one reader per format; :mod:`geo.io.archive` (zip, KMZ),
   :mod:`geo.io.csvread` (CSV with WKT or lon/lat), :mod:`geo.io.crsguess`
   (CRS inferred from coordinate ranges);
-- :mod:`geo.io.export`: the registry of export formats and their writers.
+- :mod:`geo.io.export`: the registry of export formats (:data:`FORMATS`) and
+  :func:`export_layers`; the writers in :mod:`geo.io.writers_gis` (GeoJSON,
+  GeoPackage, Shapefile, CSV) and :mod:`geo.io.writers_desktop` (KML/KMZ, DXF,
+  XLSX); the styles they carry (QML, track colours) in :mod:`geo.io.styles`.
 """
 
 from geo.io.export import FORMATS, export_bytes, export_layers

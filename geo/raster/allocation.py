@@ -9,8 +9,12 @@ Two Cloud-Optimised GeoTIFFs are written, because a GeoTIFF's bands must share
 one data type and GDAL stores colour tables only for 8/16-bit bands:
 
 * ``allocation.tif`` — track codes, UInt8, 0 = no parcel, with a colour table,
-  a raster attribute table (GDAL ``.aux.xml``, read by QGIS/ArcGIS) naming
-  each code, and the codes also in the file's own metadata (``TRACK_<code>``);
+  a raster attribute table (GDAL ``.aux.xml``, read by ArcGIS and QGIS ≥ 3.30)
+  naming each code, the codes also in the file's own metadata
+  (``TRACK_<code>``), and ``allocation.qml``, a QGIS paletted style whose
+  class labels are the tracks' Chinese names (研发孵化 …): QGIS loads a
+  ``.qml`` of the same name by default, and QGIS 3.22 does not show the
+  ``.aux.xml`` table's names;
 * ``allocation_output_per_mu.tif`` — output value per mu (万元/亩), Float32,
   NaN = no parcel or unknown (the plan's "——").
 
@@ -53,6 +57,7 @@ from rasterio.shutil import copy as gdal_copy
 from geo.area import M2_PER_MU
 from geo.crs import CGCS2000_GK_CM105
 from geo.errors import ExportError, GeometryError, UsageError
+from geo.io.styles import raster_qml
 from geo.plan.projects import output_per_mu
 
 DEFAULT_CELL_M: Final = 10.0
@@ -174,8 +179,8 @@ def rasterize_parcels(
         raise UsageError(f"a {cell:g} m grid over the parcels would have {rows * cols:,} cells (limit {max_cells:,})",
                          source="--cell", fix=f"Use a cell size of at least {math.ceil(need):g} m")
     transform = Affine(cell, 0, left, 0, -cell, top)
-    index = rasterize(zip(poly_geoms, range(1, len(polys) + 1)), out_shape=(rows, cols), transform=transform,
-                      fill=0, dtype="int32", all_touched=False)
+    index = rasterize(zip(poly_geoms, range(1, len(polys) + 1), strict=True), out_shape=(rows, cols),
+                      transform=transform, fill=0, dtype="int32", all_touched=False)
     codes_lut = np.concatenate([[0], polys["track_id"].map(code_of).fillna(0).to_numpy(dtype="uint8")])
     value_lut = np.concatenate([[np.nan], output_per_mu(polys).to_numpy(dtype="float64", na_value=np.nan)])
     counts = np.bincount(index.ravel(), minlength=len(polys) + 1)[1:]
@@ -222,8 +227,8 @@ def rat_xml(classes: tuple[TrackClass, ...]) -> str:
 def _write_cog(path: Path, array: np.ndarray, raster: AllocationRaster, *, nodata: float, description: str,
                tags: dict[str, str], colormap: dict[int, tuple[int, int, int, int]] | None) -> None:
     rows, cols = array.shape
-    profile = dict(driver="GTiff", width=cols, height=rows, count=1, dtype=array.dtype.name,
-                   crs=raster.crs, transform=raster.transform, nodata=nodata)
+    profile = {"driver": "GTiff", "width": cols, "height": rows, "count": 1, "dtype": array.dtype.name,
+                   "crs": raster.crs, "transform": raster.transform, "nodata": nodata}
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
@@ -262,8 +267,13 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     return path
 
 
+def allocation_qml(classes: tuple[TrackClass, ...]) -> str:
+    """The QGIS style of band 1: one palette entry per track code, labelled with its Chinese name."""
+    return raster_qml((c.code, c.name_zh, c.color) for c in classes)
+
+
 def write_allocation(raster: AllocationRaster, path: str | os.PathLike[str]) -> list[Path]:
-    """Write the two COGs and the attribute table; return the files written.
+    """Write the two COGs, the attribute table and the QGIS style; return the files written.
 
     Each file is written to a temporary name in the target folder and renamed
     into place, so a failure leaves no half-written file.
@@ -280,11 +290,15 @@ def write_allocation(raster: AllocationRaster, path: str | os.PathLike[str]) -> 
     tmp_aux = aux.with_name(f".{aux.name}.tmp")
     tmp_aux.write_text(rat_xml(raster.classes), encoding="utf-8")
     os.replace(tmp_aux, aux)
+    qml = path.with_suffix(".qml")
+    tmp_qml = qml.with_name(f".{qml.name}.tmp")
+    tmp_qml.write_text(allocation_qml(raster.classes), encoding="utf-8")
+    os.replace(tmp_qml, qml)
     companion = output_path_for(path)
     _write_cog(companion, raster.output_per_mu, raster, nodata=float("nan"),
                description=f"output value per mu, {OUTPUT_UNITS}; NaN = no parcel or unknown",
                tags={**common, "UNITS": OUTPUT_UNITS}, colormap=None)
-    return [path, aux, companion]
+    return [path, aux, companion, qml]
 
 
 def allocation_zip(raster: AllocationRaster, *, stem: str = "allocation") -> bytes:
