@@ -29,9 +29,8 @@ import folium
 import geopandas as gpd
 
 import layers
-from geo.mapview import largelayer
+from geo.mapview import GeoLayer, build_map, largelayer
 from geo.mapview.assets import VENDOR_DIR, localise_assets
-from geo.mapview import GeoLayer, build_map
 
 CHROMIUM: Final = "/usr/bin/chromium"
 CHROMIUM_ARGS: Final = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]

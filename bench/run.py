@@ -34,12 +34,12 @@ import pyogrio
 import layers
 from bench import mapbench, report, synth
 from bench.timing import check_memory, machine, summary, timed
-from geo.mapview import largelayer
 from geo.area import M2_PER_MU, area_mu
 from geo.checks.registry import run_checks
 from geo.crs import CGCS2000_GK_CM105, WGS84
 from geo.io.export import FORMATS, export_layers
 from geo.io.files import read_file
+from geo.mapview import largelayer
 from geo.plan.reconcile import reconcile
 
 ROOT: Final = Path(__file__).resolve().parent

@@ -19,7 +19,15 @@ from typing import Final
 import pandas as pd
 
 from layers.schema import (
-    DATA_DIR, PROJECTS, TARGETS, TRACK_IDS, TRACKS, ZONE_IDS, ZONES, check_values, read_csv,
+    DATA_DIR,
+    PROJECTS,
+    TARGETS,
+    TRACK_IDS,
+    TRACKS,
+    ZONE_IDS,
+    ZONES,
+    check_values,
+    read_csv,
 )
 
 PLAN_DIR = DATA_DIR / "plan"

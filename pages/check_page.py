@@ -17,8 +17,19 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.checks import (
-    CHECKS, CheckOptions, CheckResult, CheckRun, PlanLayers, check_read, findings_csv, flagged_geojson, html_report,
-    messages_in, save_run, saved_result, suggest_name_field,
+    CHECKS,
+    CheckOptions,
+    CheckResult,
+    CheckRun,
+    PlanLayers,
+    check_read,
+    findings_csv,
+    flagged_geojson,
+    html_report,
+    messages_in,
+    save_run,
+    saved_result,
+    suggest_name_field,
 )
 from geo.crs import CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35, EXPORT_CRS, WGS84
 from geo.errors import GeoError

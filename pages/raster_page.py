@@ -10,12 +10,12 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.mapview.basemaps import get_basemap
 from geo.errors import GeoError
 from geo.mapview import build_map
+from geo.mapview.basemaps import get_basemap
 from geo.mapview.raster import PANES, add_raster_overlay
-from geo.raster.overlay import RasterOverlay, overlay_from_upload
 from geo.plan.projects import filter_projects
+from geo.raster.overlay import RasterOverlay, overlay_from_upload
 from ui import allocation, data, legend, state
 from ui.i18n import t
 

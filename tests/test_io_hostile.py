@@ -16,7 +16,6 @@ import rasterio
 import shapely
 from affine import Affine
 
-from geo.io import archive
 from geo.errors import (
     FileTooLargeError,
     GeometryError,
@@ -24,6 +23,7 @@ from geo.errors import (
     UnsafeArchiveError,
     UnsupportedFormatError,
 )
+from geo.io import archive
 from geo.io.files import read_bytes, read_file
 from tests.fixtures.io_sandbox import assert_clear, sandbox_fixture, write_layer  # noqa: F401 (autouse fixture)
 from tests.fixtures.synthetic import clean_survey

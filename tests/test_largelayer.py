@@ -15,9 +15,9 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.io import MemoryFile
 
 from bench.synth import make_parcels
-from geo.mapview import largelayer as L
 from geo.crs import wgs84_to_gcj02
 from geo.errors import CRSError, UsageError
+from geo.mapview import largelayer as L
 
 PALETTE = {"rd": "#1f77b4", "testing": "#d62728"}
 STEP = 0.01  # 3 × 3 squares of 0.01° (~1 km) near the zone

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 import layers
-from geo.mapview.basemaps import BASEMAPS, available_basemaps
 from geo.crs import wgs84_to_gcj02
 from geo.errors import UsageError
-from geo.mapview.assets import VENDOR_DIR, asset_links
 from geo.mapview import GeoLayer, build_map
-from geo.plan.summary import land_by_zone_and_track, output_by_track, table_bytes
+from geo.mapview.assets import VENDOR_DIR, asset_links
+from geo.mapview.basemaps import BASEMAPS, available_basemaps
 from geo.plan.projects import colour_keys, filter_projects, output_per_mu, project_table, resolve_click
+from geo.plan.summary import land_by_zone_and_track, output_by_track, table_bytes
 
 PARCELS = layers.load_parcels()
 ZONES = layers.load_zones()

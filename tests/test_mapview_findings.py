@@ -17,10 +17,10 @@ from rasterio.io import MemoryFile
 
 import layers
 from bench.synth import make_parcels
-from geo.mapview import findings as fm
 from geo.checks.registry import run_checks
 from geo.crs import wgs84_to_gcj02
 from geo.errors import UsageError
+from geo.mapview import findings as fm
 from geo.mapview.largelayer import MAX_FEATURES, View
 
 X0, Y0, STEP = 106.30, 29.55, 0.01  # 3 × 3 squares of ~1 km near the zone, features 1…9

@@ -19,8 +19,14 @@ from shapely.geometry import Point, Polygon, box
 
 from geo.area import M2_PER_MU
 from geo.errors import ExportError, GeometryError, UsageError
-from geo.raster.allocation import (allocation_zip, area_bound_m2, output_path_for, rasterize_parcels, rat_xml,
-                           write_allocation)
+from geo.raster.allocation import (
+    allocation_zip,
+    area_bound_m2,
+    output_path_for,
+    rasterize_parcels,
+    rat_xml,
+    write_allocation,
+)
 from layers import load_parcels, load_tracks
 
 TRACKS = pd.DataFrame({

@@ -37,12 +37,12 @@ import pandas as pd
 import shapely
 from folium.template import Template
 
-from geo.mapview import largelayer
-from geo.mapview.basemaps import get_basemap
 from geo.checks.registry import SEVERITIES
 from geo.crs import WGS84, shift_geometries
 from geo.errors import UsageError
+from geo.mapview import largelayer
 from geo.mapview.assets import ASSET_BASE, localise_assets
+from geo.mapview.basemaps import get_basemap
 from geo.mapview.plan import GeoLayer, add_basemap, feature_collection
 
 #: Severity keys from worst to none (``none``: the parcel has no finding).

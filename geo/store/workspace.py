@@ -31,7 +31,6 @@ from typing import Final
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-import shapely
 
 from geo.crs import WGS84
 from geo.errors import InputFileError, UsageError
