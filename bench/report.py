@@ -41,9 +41,9 @@ def markdown(results: dict) -> str:
         "# Benchmark results", "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM; {m['os']}; Python {m['python']}; {m['chromium']}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v) + ".",
-        f"Load average at start: {', '.join(map(str, m['load_average_at_start']))}. Median (min–max) of "
-        f"{results['repeats']} runs; ×GDAL = median / pyogrio's Arrow read of the same size's GeoPackage "
-        "(reads: of the same file).", "",
+        (f"Load average at start: {', '.join(map(str, m['load_average_at_start']))}. Median (min–max) of "
+         f"{results['repeats']} runs; ×GDAL = median / pyogrio's Arrow read of the same size's GeoPackage "
+         "(reads: of the same file)."), "",
         f"| operation | {head} |", "|---|" + "---|" * len(sizes),
     ]
     for key, label in OPS.items():
@@ -75,8 +75,8 @@ def markdown(results: dict) -> str:
     lines.append("| parcels in the high-zoom view (shown / in view) | " + " | ".join(
         f"{results['sizes'][n]['map']['view_features']['shown']:,} / {results['sizes'][n]['map']['view_features']['in_view']:,}"
         for n in sizes) + " |")
-    lines += ["", f"Plan's own layers (`geo.mapview.build_map`): {_mb(plan['bytes'])}, drawn after {_t(plan['drawn_s'])}; "
-              f"HTML built in {_t(plan['build_s'])}.", ""]
+    lines += ["", (f"Plan's own layers (`geo.mapview.build_map`): {_mb(plan['bytes'])}, drawn after {_t(plan['drawn_s'])}; "
+              f"HTML built in {_t(plan['build_s'])}."), ""]
     big = sizes[-1]
     r = results["sizes"][big]
     if "memory" in r:

@@ -188,8 +188,8 @@ def test_mixed_geometry_types_warns(sandbox):
     result = read_file(path)
     assert result.layer.geom_type.tolist() == ["Polygon", "Point"]
     assert result.warnings == [
-        "mixed.geojson: mixed geometry types (1 Polygon, 1 Point); features that are not "
-        "polygons are reported as findings. Export only the polygon parcels to avoid this"
+        ("mixed.geojson: mixed geometry types (1 Polygon, 1 Point); features that are not "
+         "polygons are reported as findings. Export only the polygon parcels to avoid this")
     ]
 
 

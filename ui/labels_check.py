@@ -3,11 +3,11 @@
 LABELS: dict[str, tuple[str, str]] = {
     "chk_title": ("核查测绘地块", "Check surveyed parcels"),
     "chk_intro": (
-        "上传测绘成果（Shapefile 压缩包、GeoPackage、GeoJSON、KML/KMZ，或含 WKT 或经纬度列的 CSV），"
-        "逐个地块核对：所属规划项目、实测面积与规划分配（亩）、地块重叠、是否超出所属片区或高新区、几何是否有效、重复与缺失属性。",
-        "Upload surveyed boundaries (zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, or CSV with WKT or lon/lat "
-        "columns) and check each parcel: its plan project, measured area against the plan's allocation (mu), "
-        "overlaps, parcels outside their zone or the High-tech Zone, invalid geometry, duplicates, missing attributes.",
+        ("上传测绘成果（Shapefile 压缩包、GeoPackage、GeoJSON、KML/KMZ，或含 WKT 或经纬度列的 CSV），"
+         "逐个地块核对：所属规划项目、实测面积与规划分配（亩）、地块重叠、是否超出所属片区或高新区、几何是否有效、重复与缺失属性。"),
+        ("Upload surveyed boundaries (zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, or CSV with WKT or lon/lat "
+         "columns) and check each parcel: its plan project, measured area against the plan's allocation (mu), "
+         "overlaps, parcels outside their zone or the High-tech Zone, invalid geometry, duplicates, missing attributes."),
     ),
     "chk_upload": ("测绘成果文件", "Surveyed parcels file"),
     "chk_upload_help": (

@@ -41,8 +41,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "data_error": ("数据无法载入", "The data could not be loaded"),
     "indicative_note": (
         "地块位置与形状为示意：规划未给出坐标，地块按表中地名放置、按所列亩数确定面积。",
-        "Parcel positions and shapes are indicative: the plan gives no coordinates; parcels are placed at "
-        "the places the tables name and sized to the mu they list.",
+        ("Parcel positions and shapes are indicative: the plan gives no coordinates; parcels are placed at "
+         "the places the tables name and sized to the mu they list."),
     ),
     "track": ("赛道", "Track"),
     "zone": ("片区", "Zone"),
