@@ -69,7 +69,7 @@ def _vendor() -> str:
 
 def _palette() -> dict[str, str]:
     tracks = layers.load_tracks()
-    return dict(zip(tracks["track_id"], tracks["color"]))
+    return dict(zip(tracks["track_id"], tracks["color"], strict=True))
 
 
 def _base_map(bounds: list[list[float]]) -> folium.Map:

@@ -140,7 +140,7 @@ def make_parcels(n: int, *, seed: int = 20210101) -> tuple[gpd.GeoDataFrame, dic
     plan = layers.load_parcels()
     plan = plan[plan.geom_type != "Point"].to_crs(EQUAL_AREA).reset_index(drop=True)
     zones = layers.load_zones().to_crs(EQUAL_AREA)
-    counts = {k: max(1, int(round(n * r))) if n >= 1000 else int(round(n * r)) for k, r in DEFECT_RATES.items()}
+    counts = {k: max(1, round(n * r)) if n >= 1000 else round(n * r) for k, r in DEFECT_RATES.items()}
     base = n - counts["duplicate"]
     region = shapely.union_all(zones.geometry.to_numpy())
     geoms = _wiggle(_cells(base, region, rng))

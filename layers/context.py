@@ -29,7 +29,7 @@ def _places() -> gpd.GeoDataFrame:
     frame = read_csv(CONTEXT_DIR / "places.csv", PLACES)
     located = frame["lon_wgs84"].notna() & frame["lat_wgs84"].notna()
     geometry = gpd.points_from_xy(frame["lon_wgs84"].astype(float), frame["lat_wgs84"].astype(float))
-    geometry = [g if ok else None for g, ok in zip(geometry, located)]
+    geometry = [g if ok else None for g, ok in zip(geometry, located, strict=True)]
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
 
 

@@ -156,6 +156,7 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
         cols,
         ("chk_features", "chk_matched", "chk_area", "chk_findings", "chk_flagged"),
         (s["features"], s["matched"], f"{s['measured_mu']:,.2f}", s["findings"], s["flagged_features"]),
+        strict=True,
     ):
         col.metric(t(key), value)
     counts = pd.DataFrame(
@@ -190,7 +191,7 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
         ("chk_dl_csv", partial(findings_csv, result.findings), f"{stem}_findings.csv", "text/csv"),
         ("chk_dl_geojson", partial(flagged_geojson, result), f"{stem}_flagged.geojson", "application/geo+json"),
     )
-    for col, (key, build, file_name, mime) in zip(st.columns(len(downloads)), downloads):
+    for col, (key, build, file_name, mime) in zip(st.columns(len(downloads)), downloads, strict=True):
         col.download_button(t(key), build, file_name=file_name, mime=mime, key=key, on_click="ignore")
 
 
@@ -252,7 +253,7 @@ try:
             st.caption(t("chk_encoding", enc=read.encoding))
         for w in read.warnings:
             st.warning(w)
-        fields = [""] + read.fields
+        fields = ["", *read.fields]
         suggested = suggest_name_field(read.layer, data.indicative_parcels()) or ""
         name_field = opts[1].selectbox(
             t("chk_name_field"),

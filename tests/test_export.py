@@ -53,7 +53,7 @@ def test_parcels_round_trip(parcels, tmp_path, fmt, crs):
     for _, found_crs in got.values():
         if found_crs is not None:
             assert found_crs == crs
-    polys = [f for f in frames if (f.geom_type == "Polygon").any()][0]
+    polys = next(f for f in frames if (f.geom_type == "Polygon").any())
     bounds = polys.total_bounds
     if crs == "EPSG:4544":
         assert 590_000 < bounds[0] < 640_000 and 3_250_000 < bounds[1] < 3_300_000

@@ -80,7 +80,7 @@ def test_worst_severity_takes_each_parcels_own_worst_finding(parcels, findings):
     ]
     assert fm.findings_of(findings, parcels, 1)["check"].tolist() == ["overlap", "area_mismatch"]
     assert fm.findings_of(findings, parcels, 5).empty  # no project, no finding
-    with pytest.raises(UsageError, match="findings lack column.*severity"):
+    with pytest.raises(UsageError, match=r"findings lack column.*severity"):
         fm.worst_severity(findings.drop(columns="severity"), parcels)
 
 

@@ -51,14 +51,14 @@ def normalise_name(names: pd.Series) -> pd.Series:
 def _by_field(values: pd.Series, plan: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Project ids for ``values`` matched as ids, then as zh/en names."""
     ids = plan["project_id"].astype("string")
-    by_id = dict(zip(ids.str.lower(), ids))
+    by_id = dict(zip(ids.str.lower(), ids, strict=True))
     key = values.astype("string").str.strip().str.lower()
     found = key.map(by_id)
     how = pd.Series(np.where(found.notna(), "id", ""), index=values.index, dtype="string")
     lookup: dict[str, str] = {}
     for col in ("name_en", "name_zh"):  # zh last: it wins on a clash
         if col in plan.columns:
-            lookup.update(dict(zip(normalise_name(plan[col]), ids)))
+            lookup.update(dict(zip(normalise_name(plan[col]), ids, strict=True)))
     lookup.pop("", None)
     by_name = normalise_name(values).map(lookup)
     use_name = found.isna() & by_name.notna()

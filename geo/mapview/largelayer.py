@@ -221,7 +221,7 @@ def overview_image(
     east, north = to_deg.transform(minx + width * size, miny + height * size)
     counts = pd.Series(keys[ok]).value_counts()
     return Overview(png=png, bounds=[[float(south), float(west)], [float(north), float(east)]], width=width,
-                    height=height, legend=dict(zip(categories, colours)),
+                    height=height, legend=dict(zip(categories, colours, strict=True)),
                     counts={c: int(counts.get(c, 0)) for c in categories})
 
 
@@ -238,10 +238,11 @@ def _shapes(geoms: np.ndarray, values: np.ndarray) -> list[tuple[dict, int]]:
     rings, ring_of = shapely.get_rings(parts, return_index=True)
     coords, coord_of = shapely.get_coordinates(rings, return_index=True)
     cuts = np.r_[0, np.flatnonzero(np.diff(coord_of)) + 1, len(coord_of)]
-    ring_coords = [coords[a:b] for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist())]
+    ring_coords = [coords[a:b] for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)]
     rcuts = np.r_[0, np.flatnonzero(np.diff(ring_of)) + 1, len(ring_of)]
+    # Not strict: with no polygon part at all, rcuts is [0, 0] (one empty cut) against no value.
     return [({"type": "Polygon", "coordinates": ring_coords[a:b]}, v)
-            for a, b, v in zip(rcuts[:-1].tolist(), rcuts[1:].tolist(), values[part_of].tolist())]
+            for a, b, v in zip(rcuts[:-1].tolist(), rcuts[1:].tolist(), values[part_of].tolist(), strict=False)]
 
 
 def _encode_png(grid: np.ndarray, cmap: dict[int, tuple[int, int, int, int]]) -> bytes:
@@ -366,7 +367,7 @@ def _collection(geometries: np.ndarray, ids: np.ndarray, props: pd.DataFrame) ->
     if len(id_json) != len(geometries):  # ids holding commas: encode one by one
         id_json = [pd.Series([i]).to_json(orient="values", force_ascii=False)[1:-1] for i in ids]
     parts = ['{"type":"Feature","id":' + i + ',"properties":' + p + ',"geometry":' + g + "}"
-             for i, p, g in zip(id_json, lines, geometries)]
+             for i, p, g in zip(id_json, lines, geometries, strict=True)]
     return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
 
 

@@ -113,7 +113,7 @@ def colour_keys(frame: pd.DataFrame, *, by: str) -> pd.Series:
 def palette(by: str, *, tracks: pd.DataFrame) -> dict[str, str]:
     """Colour of every palette key of scheme ``by`` (tracks' colours come from tracks.csv)."""
     if by == "track":
-        return {**dict(zip(tracks["track_id"], tracks["color"])), UNKNOWN: UNKNOWN_COLOUR}
+        return {**dict(zip(tracks["track_id"], tracks["color"], strict=True)), UNKNOWN: UNKNOWN_COLOUR}
     if by == "zone":
         return dict(ZONE_COLOURS)
     if by == "output_per_mu":

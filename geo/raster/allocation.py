@@ -174,7 +174,7 @@ def rasterize_parcels(
         raise UsageError(f"a {cell:g} m grid over the parcels would have {rows * cols:,} cells (limit {max_cells:,})",
                          source="--cell", fix=f"Use a cell size of at least {math.ceil(need):g} m")
     transform = Affine(cell, 0, left, 0, -cell, top)
-    index = rasterize(zip(poly_geoms, range(1, len(polys) + 1)), out_shape=(rows, cols), transform=transform,
+    index = rasterize(zip(poly_geoms, range(1, len(polys) + 1), strict=True), out_shape=(rows, cols), transform=transform,
                       fill=0, dtype="int32", all_touched=False)
     codes_lut = np.concatenate([[0], polys["track_id"].map(code_of).fillna(0).to_numpy(dtype="uint8")])
     value_lut = np.concatenate([[np.nan], output_per_mu(polys).to_numpy(dtype="float64", na_value=np.nan)])
@@ -222,8 +222,8 @@ def rat_xml(classes: tuple[TrackClass, ...]) -> str:
 def _write_cog(path: Path, array: np.ndarray, raster: AllocationRaster, *, nodata: float, description: str,
                tags: dict[str, str], colormap: dict[int, tuple[int, int, int, int]] | None) -> None:
     rows, cols = array.shape
-    profile = dict(driver="GTiff", width=cols, height=rows, count=1, dtype=array.dtype.name,
-                   crs=raster.crs, transform=raster.transform, nodata=nodata)
+    profile = {"driver": "GTiff", "width": cols, "height": rows, "count": 1, "dtype": array.dtype.name,
+               "crs": raster.crs, "transform": raster.transform, "nodata": nodata}
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:

@@ -217,10 +217,10 @@ def _ramp(data: np.ndarray, valid: np.ndarray, colormap: dict | None) -> tuple[n
     rgb = np.array([_hex_rgb(c) for c in RAMP], dtype=float)
     channels = [np.interp(scaled, stop_pos, rgb[:, k]) for k in range(3)]
     sample = values[valid]
-    stops = tuple((float(lo + p * (hi - lo)), c) for p, c in zip(stop_pos, RAMP))
+    stops = tuple((float(lo + p * (hi - lo)), c) for p, c in zip(stop_pos, RAMP, strict=True))
     legend = RasterLegend(kind="ramp", vmin=lo, vmax=hi, data_min=float(sample.min()),
                           data_max=float(sample.max()), stops=stops)
-    return np.stack(channels + [np.full(values.shape, 255.0)]), legend
+    return np.stack([*channels, np.full(values.shape, 255.0)]), legend
 
 
 def _palette(data: np.ndarray, valid: np.ndarray, colormap: dict | None) -> tuple[np.ndarray, RasterLegend]:

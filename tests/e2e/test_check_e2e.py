@@ -76,6 +76,7 @@ def test_upload_read_findings_and_download(browse, offline, survey_zip, check_wo
         zip(
             page.locator("[data-testid='stMetricLabel']").all_inner_texts(),
             page.locator("[data-testid='stMetricValue']").all_inner_texts(),
+            strict=True,
         )
     )
     assert metrics == {"地块数": "2", "已匹配": "2", "实测面积（亩）": "1,659.76", "问题数": "1", "有问题的地块": "1"}
