@@ -33,7 +33,9 @@ from geo.mapview import GeoLayer, build_map, largelayer
 from geo.mapview.assets import VENDOR_DIR, localise_assets
 
 CHROMIUM: Final = "/usr/bin/chromium"
-CHROMIUM_ARGS: Final = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
+CHROMIUM_ARGS: Final = [
+    "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu",
+]
 VIEWPORT: Final = {"width": 1200, "height": 800}
 #: Street-level view for the ``detail`` page: degrees of longitude × latitude around the layer's centre.
 DETAIL_SPAN: Final = (0.02, 0.012)
@@ -48,7 +50,9 @@ _DRAWN_JS: Final = """
     return !!pane && (pane.querySelector('canvas') !== null || pane.querySelectorAll('path').length > 0);
 }
 """
-_FRAMES_JS: Final = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"
+_FRAMES_JS: Final = (
+    "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"
+)
 _PAINTED_JS: Final = """
 () => {
     let painted = 0;
@@ -86,7 +90,9 @@ def plain_page(gdf: gpd.GeoDataFrame) -> str:
     m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=12, tiles=None)
     folium.GeoJson(
         gdf[["DKBM", "XMBH", "track_id", "geometry"]],
-        style_function=lambda f: {"color": pal.get(f["properties"]["track_id"], "#888888"), "weight": 1, "fillOpacity": 0.5},
+        style_function=lambda f: {
+            "color": pal.get(f["properties"]["track_id"], "#888888"), "weight": 1, "fillOpacity": 0.5,
+        },
         tooltip=folium.GeoJsonTooltip(["DKBM", "XMBH"]),
     ).add_to(m)
     m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])

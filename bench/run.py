@@ -77,8 +77,10 @@ def bench_size(n: int, *, repeats: int, work: Path, browser: mapbench.Browser, m
     plan, zones, districts = layers.load_parcels(), layers.load_zones(), layers.load_districts()
     result = run_checks(gdf, plan_parcels=plan, zones=zones, districts=districts, name_field="XMBH")
     out["findings"] = result.summary["by_check"]
-    ops["check"] = timed(lambda: run_checks(gdf, plan_parcels=plan, zones=zones, districts=districts, name_field="XMBH"),
-                         repeats=repeats)
+    ops["check"] = timed(
+        lambda: run_checks(gdf, plan_parcels=plan, zones=zones, districts=districts, name_field="XMBH"),
+        repeats=repeats,
+    )
     ops["area_equal_area"] = timed(lambda: area_mu(gdf, method="equal_area"), repeats=repeats)
     ops["area_ellipsoidal"] = timed(lambda: area_mu(gdf, method="ellipsoidal"), repeats=repeats)
     ea, el = area_mu(gdf, method="equal_area"), area_mu(gdf, method="ellipsoidal")
@@ -90,8 +92,10 @@ def bench_size(n: int, *, repeats: int, work: Path, browser: mapbench.Browser, m
     export_dir = folder / "export"
     export_dir.mkdir(exist_ok=True)
     for fmt in FORMATS:
-        ops[f"export_{fmt}"] = timed(lambda f=fmt: export_layers({"parcels": gdf}, fmt=f, crs=WGS84, path=export_dir / f"parcels_{f}"),
-                                     repeats=repeats)
+        ops[f"export_{fmt}"] = timed(
+            lambda f=fmt: export_layers({"parcels": gdf}, fmt=f, crs=WGS84, path=export_dir / f"parcels_{f}"),
+            repeats=repeats,
+        )
     ops["plain_geopandas"] = timed(lambda: plain_recipe(gdf), repeats=repeats)
     base = ops["gdal_read_gpkg"]["median"]
     for key, value in ops.items():
@@ -115,8 +119,10 @@ def bench_map(gdf: gpd.GeoDataFrame, *, repeats: int, folder: Path, browser: map
     bounds = mapbench.detail_bounds(idx)
     res["server_view"] = timed(lambda: largelayer.features_in_view(idx, bounds), repeats=max(repeats, 5))
     centre = largelayer.layer_view(idx)
-    res["server_click"] = timed(lambda: largelayer.feature_at(idx, lon=(centre.west + centre.east) / 2,
-                                                             lat=(centre.south + centre.north) / 2), repeats=max(repeats, 5))
+    res["server_click"] = timed(
+        lambda: largelayer.feature_at(idx, lon=(centre.west + centre.east) / 2, lat=(centre.south + centre.north) / 2),
+        repeats=max(repeats, 5),
+    )
     view = largelayer.features_in_view(idx, bounds)
     res["view_features"] = {"in_view": view.in_view, "shown": view.shown, "truncated": view.truncated}
     pages = {
@@ -161,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "results", help="folder for results.json/.md")
-    parser.add_argument("--work", type=Path, default=None, help="folder for generated layers (default bench/results/tmp)")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="folder for generated layers (default bench/results/tmp)")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocess")
     args = parser.parse_args(argv)
     if args.repeats < 1 or any(n < 100 for n in args.sizes):

@@ -111,7 +111,8 @@ def _nearest_in_zone(points: np.ndarray, plan: gpd.GeoDataFrame, zones: gpd.GeoD
         rows = np.flatnonzero((plan["zone_id"] == zone).fillna(False).to_numpy(dtype=bool))
         pts = np.flatnonzero(zone_of == zone)
         if len(rows) and len(pts):
-            out[pts] = rows[shapely.STRtree(plan.geometry.to_numpy()[rows]).query_nearest(points[pts], all_matches=False)[1]]
+            tree = shapely.STRtree(plan.geometry.to_numpy()[rows])
+            out[pts] = rows[tree.query_nearest(points[pts], all_matches=False)[1]]
     return out
 
 
@@ -155,7 +156,8 @@ def make_parcels(n: int, *, seed: int = 20210101) -> tuple[gpd.GeoDataFrame, dic
     geoms[slots["sliver"]] = _sliver(geoms[slots["sliver"]])
     nearest = _nearest_in_zone(shapely.centroid(geoms), plan, zones)
     geoms[slots["empty"]] = shapely.Polygon()
-    dup_of = np.sort(rng.choice(np.setdiff1d(np.arange(base), np.concatenate(list(slots.values()))), counts["duplicate"], replace=False))
+    clean = np.setdiff1d(np.arange(base), np.concatenate(list(slots.values())))
+    dup_of = np.sort(rng.choice(clean, counts["duplicate"], replace=False))
     geoms = np.concatenate([geoms, geoms[dup_of]])
     nearest = np.concatenate([nearest, nearest[dup_of]])
     proj = plan.iloc[nearest].reset_index(drop=True)

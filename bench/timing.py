@@ -45,7 +45,8 @@ def machine() -> dict:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        ram = next(int(x.split()[1]) * 1024 for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal"))
+        ram = next(int(x.split()[1]) * 1024 for x in Path("/proc/meminfo").read_text().splitlines()
+                   if x.startswith("MemTotal"))
     except (OSError, StopIteration):
         ram = 0
     versions = {}
@@ -54,8 +55,10 @@ def machine() -> dict:
             versions[name] = version(name)
         except PackageNotFoundError:
             versions[name] = None
-    versions.update({"GEOS": shapely.geos_version_string, "GDAL": pyogrio.__gdal_version_string__, "PROJ": pyproj.proj_version_str})
-    chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    versions.update({"GEOS": shapely.geos_version_string, "GDAL": pyogrio.__gdal_version_string__,
+                     "PROJ": pyproj.proj_version_str})
+    chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True,
+                              check=False).stdout.strip()
     return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": round(ram / 2**30, 1), "os": platform.platform(),
             "python": platform.python_version(), "chromium": chromium, "versions": versions,
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
@@ -88,4 +91,5 @@ def check_memory(gpkg: Path) -> dict:
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-c", _MEMORY_SCRIPT, str(gpkg)], capture_output=True, text=True,
                          cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, check=True)
-    return {k: round(v, 1) if isinstance(v, float) else v for k, v in json.loads(out.stdout.strip().splitlines()[-1]).items()}
+    measured = json.loads(out.stdout.strip().splitlines()[-1])
+    return {k: round(v, 1) if isinstance(v, float) else v for k, v in measured.items()}

@@ -40,7 +40,8 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with one subparser per command."""
-    parser = _Parser(prog="python -m geo", description="重庆高新区高技术服务业空间布局 — plan data, reconciliation, checks and export.")
+    parser = _Parser(prog="python -m geo",
+                     description="重庆高新区高技术服务业空间布局 — plan data, reconciliation, checks and export.")
     parser.add_argument("--version", action="version", version=f"geo {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     for name, module in commands().items():

@@ -175,7 +175,8 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
         st.success(t("chk_none"))
     else:
         only = st.multiselect(
-            t("chk_filter"), fired, key="chk_filter", format_func=bind(fired, lambda k: pick(CHECKS[k].zh, CHECKS[k].en))
+            t("chk_filter"), fired, key="chk_filter",
+            format_func=bind(fired, lambda k: pick(CHECKS[k].zh, CHECKS[k].en)),
         )
         f = result.findings if not only else result.findings[result.findings["check"].isin(only)]
         st.dataframe(_findings_frame(f), hide_index=True, key="chk_findings")
@@ -223,7 +224,8 @@ def workspace_panel() -> None:
         key = f"chk_use_{row.upload_id}"
         st.session_state[key] = bool(row.use_surveyed)  # the server's state, whatever this session last saw
         c[1].toggle(
-            t("chk_use_surveyed"), key=key, help=t("chk_use_surveyed_help"), on_change=_switch, args=(row.upload_id, key)
+            t("chk_use_surveyed"), key=key, help=t("chk_use_surveyed_help"), on_change=_switch,
+            args=(row.upload_id, key),
         )
         c[2].button(t("chk_open"), key=f"chk_open_{row.upload_id}", on_click=_open, args=(row.upload_id,))
         c[3].button(t("chk_remove"), key=f"chk_rm_{row.upload_id}", on_click=_remove, args=(row.upload_id,))
@@ -237,7 +239,8 @@ st.caption(t("chk_intro"))
 upload = st.file_uploader(t("chk_upload"), type=FORMATS, key="chk_upload", help=t("chk_upload_help"))
 opts = st.columns([3, 3, 1])
 crs = opts[0].selectbox(
-    t("chk_crs"), CRS_CHOICES, key="chk_crs", format_func=bind(CRS_CHOICES, _crs_label), accept_new_options=True, help=t("chk_crs_help")
+    t("chk_crs"), CRS_CHOICES, key="chk_crs", format_func=bind(CRS_CHOICES, _crs_label), accept_new_options=True,
+    help=t("chk_crs_help"),
 )
 tolerance = opts[2].number_input(
     t("chk_tolerance"), min_value=0.0, max_value=100.0, value=1.0, step=0.5, key="chk_tolerance"

@@ -1,4 +1,7 @@
-"""geo.io.files: every hostile file gets one clear error (file, problem, fix) and writes nothing outside a temp folder."""
+"""geo.io.files: every hostile file gets one clear error (file, problem, fix).
+
+No hostile file writes anything outside a temp folder.
+"""
 
 from __future__ import annotations
 

@@ -29,7 +29,8 @@ def grid() -> gpd.GeoDataFrame:
     boxes = [shapely.box(x0 + i * STEP, y0 + j * STEP, x0 + (i + 1) * STEP, y0 + (j + 1) * STEP)
              for j in range(3) for i in range(3)]
     tracks = ["rd", "testing", "rd", "testing", "rd", "testing", "rd", "testing", "other"]
-    gdf = gpd.GeoDataFrame({"code": [f"P{k}" for k in range(1, 10)], "track_id": tracks}, geometry=boxes, crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame({"code": [f"P{k}" for k in range(1, 10)], "track_id": tracks}, geometry=boxes,
+                           crs="EPSG:4326")
     gdf.index = range(1, 10)
     return gdf
 
@@ -92,7 +93,8 @@ def test_features_in_view_returns_only_parcels_in_the_bounds(grid):
     assert [f["id"] for f in data["features"]] == [1]
     assert data["features"][0]["properties"] == {"code": "P1", "track_id": "rd"}
     everything = largelayer.features_in_view(idx, _bounds(106.2, 29.5, 106.4, 29.6))
-    assert sorted(f["properties"]["code"] for f in json.loads(everything.geojson)["features"]) == [f"P{k}" for k in range(1, 10)]
+    codes = sorted(f["properties"]["code"] for f in json.loads(everything.geojson)["features"])
+    assert codes == [f"P{k}" for k in range(1, 10)]
     nothing = largelayer.features_in_view(idx, _bounds(100.0, 20.0, 100.1, 20.1))
     assert json.loads(nothing.geojson) == {"type": "FeatureCollection", "features": []}
 
@@ -149,7 +151,8 @@ def test_ten_thousand_parcels_stay_within_the_browser_budget():
     ov = largelayer.overview_image(gdf, column="track_id", palette=PALETTE)
     idx = largelayer.build_index(gdf.assign(_c=gdf["track_id"]), columns=["DKBM", "_c"])
     whole = largelayer.features_in_view(idx, None, default=largelayer.layer_view(idx))
-    assert (whole.in_view, whole.shown, whole.truncated) == (9_995, largelayer.MAX_FEATURES, True)  # 5 empty geometries are never in view
+    # 5 empty geometries are never in view
+    assert (whole.in_view, whole.shown, whole.truncated) == (9_995, largelayer.MAX_FEATURES, True)
     assert len(ov.data_url()) + whole.nbytes < 2_500_000
     assert len(ov.png) < 600_000
 

@@ -62,7 +62,8 @@ def test_unknown_values_are_null_not_zero():
 def test_gaode_shifts_overlays_and_clicks_shift_back():
     plain = {f["properties"]["project_id"]: f for layer in _layers(_map(basemap="none")) for f in layer.data["features"]
              if "project_id" in f["properties"]}
-    gaode = {f["properties"]["project_id"]: f for layer in _layers(_map(basemap="gaode")) for f in layer.data["features"]
+    gaode = {f["properties"]["project_id"]: f
+             for layer in _layers(_map(basemap="gaode")) for f in layer.data["features"]
              if "project_id" in f["properties"]}
     x0, y0 = plain["T2-3"]["geometry"]["coordinates"][0][0]
     x1, y1 = gaode["T2-3"]["geometry"]["coordinates"][0][0]

@@ -79,7 +79,8 @@ def render(project_id: str) -> None:
         cols = st.columns([2, 1])
         cols[0].markdown(
             f"{t('metric_' + r.metric)}: {t('table_value')} {fmt_value(r.table_value)} · "
-            f"{t('stated_value')} {fmt_value(r.stated_value, missing=t('not_stated_value'))} · {t('mapped_value')} {fmt_value(r.mapped_value, missing='—')}"
+            f"{t('stated_value')} {fmt_value(r.stated_value, missing=t('not_stated_value'))} · "
+            f"{t('mapped_value')} {fmt_value(r.mapped_value, missing='—')}"
         )
         with cols[1]:
             badge(r.status)

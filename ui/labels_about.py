@@ -23,7 +23,8 @@ LABELS: dict[str, tuple[str, str]] = {
          "面积未知（“——”）的项目画为点。片区（一核双圈两片）为包含其地块与锚点的示意范围。\n"
          "- 面积：CGCS2000 椭球上的椭球面积（与国土调查一致），1 亩 = 10000/15 平方米；"
          "比较用 CGCS2000 高斯-克吕格 3 度带（EPSG:4544）平面面积。从不在经纬度或 Web 墨卡托中算面积。\n"
-         "- 核对：每个赛道、片区、项目比较表中合计、文本所述与图上量算，状态为一致 / 不一致 / 文本未列 / 不可比 / 未知。"
+         "- 核对：每个赛道、片区、项目比较表中合计、文本所述与图上量算，"
+         "状态为一致 / 不一致 / 文本未列 / 不可比 / 未知。"
          "表2脚注称表中产值为建成达产后的产值，故与2025年营收目标不可比。"),
         ("- The plan gives no coordinates. Every project's parcel is **indicative**: a rectangle at the place the "
          "table names, whose ellipsoidal area equals the mu it lists, not overlapping others; projects of unknown "
@@ -61,5 +62,8 @@ LABELS: dict[str, tuple[str, str]] = {
          "- Basemap tiles belong to their providers: © OpenStreetMap contributors (ODbL), © CARTO, © Esri, © Tianditu, "
          "© Amap (Gaode)."),
     ),
-    "about_version": ("版本 {version} · {n} 个平台项目 · {zones} 个片区", "Version {version} · {n} platform projects · {zones} zones"),
+    "about_version": (
+        "版本 {version} · {n} 个平台项目 · {zones} 个片区",
+        "Version {version} · {n} platform projects · {zones} zones",
+    ),
 }

@@ -26,7 +26,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "layer_districts": ("行政区", "Districts"),
     "layer_metro": ("轨道交通", "Metro lines"),
     "no_zone": ("不属于任何片区", "In no zone"),
-    "share_link": ("本页链接（含筛选、底图、语言）可直接分享", "This page's link (with filters, basemap, language) can be shared"),
+    "share_link": (
+        "本页链接（含筛选、底图、语言）可直接分享",
+        "This page's link (with filters, basemap, language) can be shared",
+    ),
     "url_ignored": ("链接中的参数无效，已忽略：{items}", "Ignored invalid link parameters: {items}"),
     "shown_of": ("显示 {shown} / {total} 个项目", "Showing {shown} of {total} projects"),
     "choose": ("请选择（不选即全部）", "Choose (none = all)"),

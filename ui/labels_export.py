@@ -14,7 +14,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "export_filtered": ("仅导出侧栏筛选后的项目地块", "Apply the sidebar's filters to the parcels"),
     "export_download": ("下载 {name}", "Download {name}"),
     "export_counts": ("将导出：{items}", "Will export: {items}"),
-    "export_geojson_wgs84": ("GeoJSON（RFC 7946）只能是 WGS84，已改用 WGS84。", "GeoJSON (RFC 7946) is WGS84 only; WGS84 is used."),
+    "export_geojson_wgs84": (
+        "GeoJSON（RFC 7946）只能是 WGS84，已改用 WGS84。",
+        "GeoJSON (RFC 7946) is WGS84 only; WGS84 is used.",
+    ),
     "export_none": ("请至少选择一个图层。", "Choose at least one layer."),
     "layer_parcels": ("项目地块", "Parcels"),
     "layer_zones": ("一核双圈两片", "Zones"),

@@ -15,7 +15,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "raster_pos_below": ("在片区和地块之下", "below zones and parcels"),
     "raster_pos_above": ("在片区和地块之上", "above zones and parcels"),
     "raster_layer": ("栅格：{name}", "Raster: {name}"),
-    "raster_none": ("尚未上传栅格；地图只显示片区和地块。", "No raster uploaded yet; the map shows zones and parcels only."),
+    "raster_none": (
+        "尚未上传栅格；地图只显示片区和地块。",
+        "No raster uploaded yet; the map shows zones and parcels only.",
+    ),
     "raster_info": (
         ("{name}：{width} × {height} 像元，{bands} 个波段，坐标系 {crs}；读取的金字塔层级 1/{factor}，"
          "显示为 {out_w} × {out_h} 像元（Web 墨卡托）。"),
@@ -29,7 +32,10 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "raster_palette": ("按文件自带的调色板显示。", "Shown with the file's own colour table."),
     "raster_image": ("按文件的 RGB(A) 颜色显示。", "Shown in the file's RGB(A) colours."),
-    "raster_export": ("下载用地栅格（CGCS2000 高斯-克吕格 105°E，EPSG:4544）", "Download the allocation raster (CGCS2000 GK 105E, EPSG:4544)"),
+    "raster_export": (
+        "下载用地栅格（CGCS2000 高斯-克吕格 105°E，EPSG:4544）",
+        "Download the allocation raster (CGCS2000 GK 105E, EPSG:4544)",
+    ),
     "raster_export_note": (
         ("云优化 GeoTIFF：allocation.tif 为赛道代码（带颜色表与属性表 .aux.xml），"
          "allocation_output_per_mu.tif 为亩均产值（万元/亩，未列明为空值）。像元中心落在地块内即计入该地块。"),

@@ -13,7 +13,8 @@ from geo.store import parcels_in_use
 from layers import load_districts, load_metro, load_parcels, load_places, load_zones
 
 NAME = "export"
-HELP = "Export layers as GeoJSON (RFC 7946), GeoPackage, Shapefile (zip) or CSV (WKT), in WGS84, CGCS2000 or CGCS2000 GK."
+HELP = ("Export layers as GeoJSON (RFC 7946), GeoPackage, Shapefile (zip) or CSV (WKT), "
+        "in WGS84, CGCS2000 or CGCS2000 GK.")
 
 #: The layers one can export, by name (``all`` = every one).
 LAYERS = {"parcels": load_parcels, "zones": load_zones, "places": load_places,
@@ -27,7 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--crs", choices=list(EXPORT_CRS), default=WGS84, help="coordinate system (default: EPSG:4326)")
     parser.add_argument("-o", "--output", required=True, type=Path, help="output path (suffix is set by the format)")
     parser.add_argument("--surveyed", action="store_true",
-                        help="use surveyed geometry switched on in the workspace (see `check`) in place of indicative parcels")
+                        help="use surveyed geometry switched on in the workspace (see `check`) "
+                             "in place of indicative parcels")
 
 
 def selected(layer: str, *, surveyed: bool = False) -> dict[str, gpd.GeoDataFrame]:

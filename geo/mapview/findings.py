@@ -62,7 +62,8 @@ PLAN_COLOUR: Final = "#1e3a8a"
 
 #: Map labels as ``key: (zh, en)``.
 TEXT: Final[dict[str, tuple[str, str]]] = {
-    "error": ("错误", "error"), "warning": ("警告", "warning"), "info": ("提示", "info"), "none": ("无问题", "no finding"),
+    "error": ("错误", "error"), "warning": ("警告", "warning"), "info": ("提示", "info"),
+    "none": ("无问题", "no finding"),
     "overview": ("核查结果概览", "Findings overview"),
     "zones": ("规划片区（示意）", "Plan zones (indicative)"),
     "plan": ("规划示意地块", "Indicative plan parcels"),

@@ -290,8 +290,10 @@ def parse_bounds(bounds: Mapping | None, *, default: View | None = None, source:
     except (TypeError, KeyError, ValueError):
         if default is not None:
             return default
-        raise UsageError(f"bounds {bounds!r} are not map bounds", source=source,
-                         fix='Pass st_folium(...)["bounds"]: {"_southWest": {"lat", "lng"}, "_northEast": {...}}') from None
+        raise UsageError(
+            f"bounds {bounds!r} are not map bounds", source=source,
+            fix='Pass st_folium(...)["bounds"]: {"_southWest": {"lat", "lng"}, "_northEast": {...}}',
+        ) from None
     if not all(map(math.isfinite, (west, south, east, north))) or south > north or west > east:
         raise UsageError(f"bounds {west}, {south}, {east}, {north} are not a map view", source=source,
                          fix="Pass the bounds st_folium returns (south-west corner first)")
@@ -383,7 +385,8 @@ def feature_at(index: LayerIndex, *, lon: float, lat: float, shift: str | None =
     elif shift is not None:
         raise UsageError(f"unknown shift {shift!r}", source="feature_at", fix="Use 'gcj02' or None")
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise UsageError(f"click {lon}, {lat} is not a position", source="feature_at", fix="Pass last_clicked's lng/lat")
+        raise UsageError(f"click {lon}, {lat} is not a position", source="feature_at",
+                         fix="Pass last_clicked's lng/lat")
     hits = index.tree.query(shapely.Point(lon, lat), predicate="intersects")
     hits = hits[shapely.get_dimensions(index.geoms[hits]) == 2]
     if len(hits) == 0:

@@ -174,8 +174,8 @@ def rasterize_parcels(
         raise UsageError(f"a {cell:g} m grid over the parcels would have {rows * cols:,} cells (limit {max_cells:,})",
                          source="--cell", fix=f"Use a cell size of at least {math.ceil(need):g} m")
     transform = Affine(cell, 0, left, 0, -cell, top)
-    index = rasterize(zip(poly_geoms, range(1, len(polys) + 1), strict=True), out_shape=(rows, cols), transform=transform,
-                      fill=0, dtype="int32", all_touched=False)
+    index = rasterize(zip(poly_geoms, range(1, len(polys) + 1), strict=True), out_shape=(rows, cols),
+                      transform=transform, fill=0, dtype="int32", all_touched=False)
     codes_lut = np.concatenate([[0], polys["track_id"].map(code_of).fillna(0).to_numpy(dtype="uint8")])
     value_lut = np.concatenate([[np.nan], output_per_mu(polys).to_numpy(dtype="float64", na_value=np.nan)])
     counts = np.bincount(index.ravel(), minlength=len(polys) + 1)[1:]

@@ -173,7 +173,8 @@ def _validate(src: rasterio.DatasetReader, name: str, *, max_size: int, max_read
     if not -MAX_LAT <= south < north <= MAX_LAT or not 0 < east - west <= 180:
         raise CRSError(f"spans {south:.1f}..{north:.1f}° N, {west:.1f}..{east:.1f}° E; a web map overlay must stay "
                        f"within ±{MAX_LAT}° latitude and 180° of longitude", source=name,
-                       fix="Clip it to the area of interest: gdalwarp -te_srs EPSG:4326 -te 106 29 107 30 in.tif out.tif")
+                       fix="Clip it to the area of interest: "
+                           "gdalwarp -te_srs EPSG:4326 -te 106 29 107 30 in.tif out.tif")
     if not 1 <= src.count <= 4:
         raise UnsupportedFormatError(f"has {src.count} bands; the overlay shows 1 to 4 (grey, RGB, RGBA)",
                                      source=name, fix="Pick bands first: gdal_translate -b 1 -b 2 -b 3 in.tif out.tif")

@@ -22,7 +22,9 @@ from tests.fixtures.synthetic import plan_survey
 #: ``[feature id, severity]`` of every parcel Leaflet draws on the findings map, by id.
 DRAWN_SEVERITIES_JS = """() => {
     const out = [];
-    window.map.eachLayer(l => { if (l.feature && l.feature.properties._c) out.push([l.feature.id, l.feature.properties._c]); });
+    window.map.eachLayer(l => {
+        if (l.feature && l.feature.properties._c) out.push([l.feature.id, l.feature.properties._c]);
+    });
     return out.sort((a, b) => a[0] - b[0]);
 }"""
 #: Centre of a drawn parcel in the map container's pixels.
