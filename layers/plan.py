@@ -26,6 +26,7 @@ from layers.schema import (
     TRACKS,
     ZONE_IDS,
     ZONES,
+    Schema,
     check_values,
     read_csv,
 )
@@ -33,7 +34,7 @@ from layers.schema import (
 PLAN_DIR = DATA_DIR / "plan"
 
 #: Each table: file name → (schema, allowed values per column).
-TABLES: Final[dict[str, tuple[dict[str, str], dict[str, tuple[str, ...]]]]] = {
+TABLES: Final[dict[str, tuple[Schema, dict[str, tuple[str, ...]]]]] = {
     "tracks.csv": (TRACKS, {"track_id": TRACK_IDS}),
     "projects.csv": (PROJECTS, {"track_id": TRACK_IDS, "zone_id": ZONE_IDS}),
     "targets.csv": (TARGETS, {}),

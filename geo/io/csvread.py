@@ -85,5 +85,5 @@ def read_csv(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.
             source=source,
             fix="Fill in decimal coordinates in those rows",
         )
-    geoms = shapely.points(x.to_numpy(float), y.to_numpy(float))
-    return gpd.GeoDataFrame(frame.drop(columns=[lon, lat]), geometry=geoms, crs=None), encoding, []
+    points = shapely.points(x.to_numpy(float), y.to_numpy(float))
+    return gpd.GeoDataFrame(frame.drop(columns=[lon, lat]), geometry=points, crs=None), encoding, []

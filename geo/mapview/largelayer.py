@@ -28,7 +28,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -225,7 +225,7 @@ def overview_image(
                     counts={c: int(counts.get(c, 0)) for c in categories})
 
 
-def _shapes(geoms: np.ndarray, values: np.ndarray) -> list[tuple[dict, int]]:
+def _shapes(geoms: np.ndarray, values: np.ndarray) -> list[tuple[dict[str, Any], int]]:
     """``(GeoJSON-like polygon, value)`` pairs for the rasteriser, built from whole coordinate arrays.
 
     Shapely's ``__geo_interface__`` builds Python tuples vertex by vertex and
@@ -278,7 +278,7 @@ def build_index(layer: gpd.GeoDataFrame, *, columns: Sequence[str] = (), source:
                       extent=extent)
 
 
-def parse_bounds(bounds: Mapping | None, *, default: View | None = None, source: str = "map bounds") -> View:
+def parse_bounds(bounds: Mapping[str, Any] | None, *, default: View | None = None, source: str = "map bounds") -> View:
     """A :class:`View` from ``st_folium``'s ``bounds`` (``{"_southWest": {"lat", "lng"}, "_northEast": ...}``).
 
     ``st_folium`` returns ``None`` values before the map has reported its
@@ -307,7 +307,7 @@ def _unshift_view(view: View) -> View:
 
 def features_in_view(
     index: LayerIndex,
-    bounds: Mapping | View | None,
+    bounds: Mapping[str, Any] | View | None,
     *,
     max_features: int = MAX_FEATURES,
     pixels: int = 1200,
@@ -365,9 +365,10 @@ def _collection(geometries: np.ndarray, ids: np.ndarray, props: pd.DataFrame) ->
         lines = props.to_json(orient="records", lines=True, force_ascii=False).rstrip("\n").split("\n")
     else:
         lines = ["{}"] * len(geometries)
-    id_json = pd.Series(ids).to_json(orient="values", force_ascii=False)[1:-1].split(",") if len(ids) else []
+    # A Series' "records" JSON is the list of its values.
+    id_json = pd.Series(ids).to_json(orient="records", force_ascii=False)[1:-1].split(",") if len(ids) else []
     if len(id_json) != len(geometries):  # ids holding commas: encode one by one
-        id_json = [pd.Series([i]).to_json(orient="values", force_ascii=False)[1:-1] for i in ids]
+        id_json = [pd.Series([i]).to_json(orient="records", force_ascii=False)[1:-1] for i in ids]
     parts = ['{"type":"Feature","id":' + i + ',"properties":' + p + ',"geometry":' + g + "}"
              for i, p, g in zip(id_json, lines, geometries, strict=True)]
     return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
@@ -392,7 +393,8 @@ def feature_at(index: LayerIndex, *, lon: float, lat: float, shift: str | None =
     if len(hits) == 0:
         return None
     best = hits[np.argmin(shapely.area(index.geoms[hits]))]
-    return index.ids[best].item() if hasattr(index.ids[best], "item") else index.ids[best]
+    label: object = index.ids[best].item() if hasattr(index.ids[best], "item") else index.ids[best]
+    return label
 
 
 def layer_view(index: LayerIndex) -> View:
