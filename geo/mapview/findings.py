@@ -27,7 +27,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import folium
 import folium.plugins
@@ -150,7 +150,7 @@ def fit_zoom(view: largelayer.View, *, width: int = MAP_SIZE[0], height: int = M
     return max(1, min(zoom, 18))
 
 
-def clicked_feature(layer: FindingsLayer, click: Mapping | None) -> object | None:
+def clicked_feature(layer: FindingsLayer, click: Mapping[str, Any] | None) -> object | None:
     """The feature under ``st_folium``'s ``last_clicked`` (``{"lat", "lng"}``), or ``None``."""
     if not click or click.get("lat") is None or click.get("lng") is None:
         return None
@@ -296,7 +296,7 @@ def build_findings_map(
     plan_parcels: gpd.GeoDataFrame | None = None,
     basemap: str = "osm",
     lang: str = "zh",
-    bounds: Mapping | None = None,
+    bounds: Mapping[str, Any] | None = None,
     zoom: int | None = None,
     selected: object | None = None,
     tile_keys: Mapping[str, str] | None = None,
@@ -353,6 +353,7 @@ def build_findings_map(
     found = largelayer.features_in_view(layer.index, view, max_features=max_features if near else 0,
                                         shift=layer.shift)
     detail = near and not found.truncated
+    drawn: ParcelLayer | None
     if detail:
         drawn = ParcelLayer(found.geojson, name=_t("parcels", lang), lang=lang, selected=selected,
                             fade=(0.25, OVERVIEW_OPACITY))

@@ -36,7 +36,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, TypedDict
 from xml.sax.saxutils import escape
 
 import geopandas as gpd
@@ -77,6 +77,15 @@ class TrackClass:
     color: str
 
 
+class AllocationSummary(TypedDict):
+    """:meth:`AllocationRaster.summary`: areas in mu, and the parcels outside their bound."""
+
+    raster_mu: float
+    vector_mu: float
+    max_difference_mu: float
+    outside: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class AllocationRaster:
     """Rasterised parcels in EPSG:4544, kept in memory until written."""
@@ -95,7 +104,7 @@ class AllocationRaster:
         """(rows, columns)."""
         return self.codes.shape
 
-    def summary(self) -> dict[str, object]:
+    def summary(self) -> AllocationSummary:
         """Totals of :attr:`check`: raster and vector mu, largest difference, parcels outside their bound."""
         c = self.check
         return {"raster_mu": float(c["raster_mu"].sum()), "vector_mu": float(c["vector_mu"].sum()),
