@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 import folium
 import geopandas as gpd
@@ -32,11 +32,14 @@ import layers
 from geo.mapview import GeoLayer, build_map, largelayer
 from geo.mapview.assets import VENDOR_DIR, localise_assets
 
+if TYPE_CHECKING:  # playwright is imported only when a browser is started
+    from playwright.sync_api import ViewportSize
+
 CHROMIUM: Final = "/usr/bin/chromium"
 CHROMIUM_ARGS: Final = [
     "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu",
 ]
-VIEWPORT: Final = {"width": 1200, "height": 800}
+VIEWPORT: Final[ViewportSize] = {"width": 1200, "height": 800}
 #: Street-level view for the ``detail`` page: degrees of longitude × latitude around the layer's centre.
 DETAIL_SPAN: Final = (0.02, 0.012)
 INDEX_COLUMNS: Final = ("DKBM", "XMBH", "_c")
@@ -109,7 +112,7 @@ def index(gdf: gpd.GeoDataFrame) -> largelayer.LayerIndex:
     return largelayer.build_index(gdf.assign(_c=gdf["track_id"]), columns=INDEX_COLUMNS)
 
 
-def detail_bounds(idx: largelayer.LayerIndex) -> dict:
+def detail_bounds(idx: largelayer.LayerIndex) -> dict[str, dict[str, float]]:
     """``st_folium``-style bounds of the street-level view at the layer's centre."""
     v = largelayer.layer_view(idx)
     cx, cy = (v.west + v.east) / 2, (v.south + v.north) / 2
@@ -117,7 +120,8 @@ def detail_bounds(idx: largelayer.LayerIndex) -> dict:
     return {"_southWest": {"lat": cy - dy, "lng": cx - dx}, "_northEast": {"lat": cy + dy, "lng": cx + dx}}
 
 
-def largelayer_page(ov: largelayer.Overview, view: largelayer.ViewFeatures | None, bounds: dict | None) -> str:
+def largelayer_page(ov: largelayer.Overview, view: largelayer.ViewFeatures | None,
+                    bounds: dict[str, dict[str, float]] | None) -> str:
     """Overview image, plus the features in view when given (the high-zoom page)."""
     m = _base_map(ov.bounds)
     folium.raster_layers.ImageOverlay(image=ov.data_url(), bounds=ov.bounds, opacity=0.85, name="overview",
@@ -159,7 +163,8 @@ class Browser:
         self._browser.close()
         self._pw.stop()
 
-    def draw_ms(self, path: Path, *, image: bool, vectors: bool, timeout_s: float) -> tuple[float | None, dict]:
+    def draw_ms(self, path: Path, *, image: bool, vectors: bool, timeout_s: float,
+                ) -> tuple[float | None, dict[str, Any]]:
         """Milliseconds from navigation start until drawn (None on timeout), and what was painted."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 

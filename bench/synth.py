@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 import layers
 from geo.crs import EQUAL_AREA, WGS84
@@ -84,10 +85,10 @@ def _wiggle(cells: np.ndarray, amplitude: float = 0.12) -> np.ndarray:
         slot = np.where(swap[has], k[has] - 1 - j, j)
         out[start[has] + 1 + slot], out_ring[start[has] + 1 + slot] = pts, eidx[has]
     rings = shapely.linearrings(out, indices=out_ring)
-    return shapely.polygons(rings)
+    return cast(np.ndarray, shapely.polygons(rings))  # arrays in, an array out
 
 
-def _cells(n: int, region: shapely.Geometry, rng: np.random.Generator) -> np.ndarray:
+def _cells(n: int, region: BaseGeometry, rng: np.random.Generator) -> np.ndarray:
     """``n`` Voronoi cells of a jittered grid whose generating points lie in ``region``."""
     minx, miny, maxx, maxy = region.bounds
     side = np.sqrt(region.area / n) * 0.995
@@ -103,7 +104,7 @@ def _cells(n: int, region: shapely.Geometry, rng: np.random.Generator) -> np.nda
 
 def _nearest_in_zone(points: np.ndarray, plan: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> np.ndarray:
     """Row of ``plan`` nearest each point among the plan parcels of the zone the point lies in."""
-    out = shapely.STRtree(plan.geometry.to_numpy()).query_nearest(points, all_matches=False)[1]
+    out: np.ndarray = shapely.STRtree(plan.geometry.to_numpy()).query_nearest(points, all_matches=False)[1]
     zp, zi = shapely.STRtree(zones.geometry.to_numpy()).query(points, predicate="within")
     zone_of = np.full(len(points), None, dtype=object)
     zone_of[zp] = zones["zone_id"].to_numpy(dtype=object)[zi]
@@ -127,15 +128,15 @@ def _bowtie(geoms: np.ndarray) -> np.ndarray:
     c = shapely.get_coordinates(shapely.centroid(geoms))
     r = np.sqrt(shapely.area(geoms))[:, None] * 0.2
     pts = np.stack([c + r * [-1, -1], c + r * [1, 1], c + r * [1, -1], c + r * [-1, 1], c + r * [-1, -1]], axis=1)
-    return shapely.polygons(pts)
+    return cast(np.ndarray, shapely.polygons(pts))  # arrays in, an array out
 
 
 def _sliver(geoms: np.ndarray) -> np.ndarray:
     c = shapely.get_coordinates(shapely.centroid(geoms))
-    return shapely.box(c[:, 0] - 20, c[:, 1] - 0.2, c[:, 0] + 20, c[:, 1] + 0.2)
+    return cast(np.ndarray, shapely.box(c[:, 0] - 20, c[:, 1] - 0.2, c[:, 0] + 20, c[:, 1] + 0.2))  # arrays in
 
 
-def make_parcels(n: int, *, seed: int = 20210101) -> tuple[gpd.GeoDataFrame, dict]:
+def make_parcels(n: int, *, seed: int = 20210101) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """A synthetic surveyed layer of ``n`` parcels (EPSG:4326) and its manifest of planted defects."""
     rng = np.random.default_rng(seed)
     plan = layers.load_parcels()
@@ -184,7 +185,7 @@ def make_parcels(n: int, *, seed: int = 20210101) -> tuple[gpd.GeoDataFrame, dic
     return gdf, manifest
 
 
-def _vertex_stats(geoms: np.ndarray) -> dict:
+def _vertex_stats(geoms: np.ndarray) -> dict[str, int | float]:
     v = shapely.get_num_coordinates(geoms) - 1
     v = v[v > 0]
     return {"min": int(v.min()), "median": float(np.median(v)), "max": int(v.max())}
@@ -207,7 +208,7 @@ def write_formats(gdf: gpd.GeoDataFrame, folder: Path) -> dict[str, Path]:
     return paths
 
 
-def generate(n: int, folder: Path, *, seed: int = 20210101) -> tuple[dict[str, Path], dict]:
+def generate(n: int, folder: Path, *, seed: int = 20210101) -> tuple[dict[str, Path], dict[str, Any]]:
     """Generate, write all formats and a ``manifest.json``; return the paths and the manifest."""
     gdf, manifest = make_parcels(n, seed=seed)
     paths = write_formats(gdf, folder)

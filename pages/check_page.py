@@ -10,6 +10,7 @@ and restarts. The map is a fragment: a pan, zoom or click reruns only the map.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import pandas as pd
@@ -186,7 +187,7 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
 
     st.subheader(t("chk_downloads"))  # files are built only when a button is clicked
     stem = source.rsplit(".", 1)[0]
-    downloads = (  # (label key, builder, file name, MIME type)
+    downloads: tuple[tuple[str, Callable[[], str | bytes], str, str], ...] = (  # (label key, builder, file, MIME)
         ("chk_dl_html", partial(html_report, result, source=source, plan_parcels=data.indicative_parcels(),
                                 crs_note=crs_note), f"{stem}_check.html", "text/html"),
         ("chk_dl_csv", partial(findings_csv, result.findings), f"{stem}_findings.csv", "text/csv"),
@@ -279,9 +280,9 @@ try:
     elif st.session_state.get("chk_opened") in set(ws.list_uploads()["upload_id"]):
         row = ws.list_uploads().set_index("upload_id").loc[st.session_state["chk_opened"]]
         st.info(t("chk_showing_saved", name=row["name"]))
-        saved_key = (st.session_state["chk_opened"], row["saved_at"], float(row["tolerance_pct"]))
-        result = _saved(*saved_key)
-        show_result(result, source=row["name"], crs_note=row["crs"], map_key="|".join(map(str, saved_key)))
+        opened_key = (st.session_state["chk_opened"], row["saved_at"], float(row["tolerance_pct"]))
+        result = _saved(*opened_key)
+        show_result(result, source=row["name"], crs_note=row["crs"], map_key="|".join(map(str, opened_key)))
 except GeoError as exc:
     st.error(str(exc))
 try:
