@@ -29,7 +29,9 @@ PAGES = (
     ("pages/about_page.py", "nav_about", "about", ":material/info:"),
 )
 
-st.set_page_config(page_title="重庆高新区 · High-tech Zone", page_icon=str(HERE / "static" / "favicon.png"), layout="wide")
+st.set_page_config(
+    page_title="重庆高新区 · High-tech Zone", page_icon=str(HERE / "static" / "favicon.png"), layout="wide"
+)
 
 try:
     ignored = state.restore_from_url(sidebar.choices())

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Install (first run only) everything the tests need — Python packages, Debian's
-# chromium and CJK fonts for the browser tests — and run the whole suite.
+# Install (first run only) everything the tests need — Python packages from
+# requirements-dev.lock, Debian's chromium and CJK fonts for the browser tests —
+# then run the gates in order, stopping at the first that fails: ruff, mypy,
+# pytest. Arguments go to pytest only, e.g. `./test.sh -q -m "not e2e"`.
 set -euo pipefail
 cd "$(dirname "$0")"
-scripts/setup.sh requirements-dev.txt
+scripts/setup.sh requirements-dev.lock
 if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
@@ -11,4 +13,9 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "No
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
   fi
 fi
+echo "== ruff check ." >&2
+.venv/bin/ruff check .
+echo "== mypy" >&2
+.venv/bin/mypy
+echo "== pytest $*" >&2
 exec .venv/bin/python -m pytest "$@"

@@ -23,19 +23,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 import folium
 import geopandas as gpd
 
 import layers
-from geo.mapview import largelayer
+from geo.mapview import GeoLayer, build_map, largelayer
 from geo.mapview.assets import VENDOR_DIR, localise_assets
-from geo.mapview import GeoLayer, build_map
+
+if TYPE_CHECKING:  # playwright is imported only when a browser is started
+    from playwright.sync_api import ViewportSize
 
 CHROMIUM: Final = "/usr/bin/chromium"
-CHROMIUM_ARGS: Final = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
-VIEWPORT: Final = {"width": 1200, "height": 800}
+CHROMIUM_ARGS: Final = [
+    "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu",
+]
+VIEWPORT: Final[ViewportSize] = {"width": 1200, "height": 800}
 #: Street-level view for the ``detail`` page: degrees of longitude × latitude around the layer's centre.
 DETAIL_SPAN: Final = (0.02, 0.012)
 INDEX_COLUMNS: Final = ("DKBM", "XMBH", "_c")
@@ -49,7 +53,9 @@ _DRAWN_JS: Final = """
     return !!pane && (pane.querySelector('canvas') !== null || pane.querySelectorAll('path').length > 0);
 }
 """
-_FRAMES_JS: Final = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"
+_FRAMES_JS: Final = (
+    "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"
+)
 _PAINTED_JS: Final = """
 () => {
     let painted = 0;
@@ -70,7 +76,7 @@ def _vendor() -> str:
 
 def _palette() -> dict[str, str]:
     tracks = layers.load_tracks()
-    return dict(zip(tracks["track_id"], tracks["color"]))
+    return dict(zip(tracks["track_id"], tracks["color"], strict=True))
 
 
 def _base_map(bounds: list[list[float]]) -> folium.Map:
@@ -87,7 +93,9 @@ def plain_page(gdf: gpd.GeoDataFrame) -> str:
     m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=12, tiles=None)
     folium.GeoJson(
         gdf[["DKBM", "XMBH", "track_id", "geometry"]],
-        style_function=lambda f: {"color": pal.get(f["properties"]["track_id"], "#888888"), "weight": 1, "fillOpacity": 0.5},
+        style_function=lambda f: {
+            "color": pal.get(f["properties"]["track_id"], "#888888"), "weight": 1, "fillOpacity": 0.5,
+        },
         tooltip=folium.GeoJsonTooltip(["DKBM", "XMBH"]),
     ).add_to(m)
     m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
@@ -104,7 +112,7 @@ def index(gdf: gpd.GeoDataFrame) -> largelayer.LayerIndex:
     return largelayer.build_index(gdf.assign(_c=gdf["track_id"]), columns=INDEX_COLUMNS)
 
 
-def detail_bounds(idx: largelayer.LayerIndex) -> dict:
+def detail_bounds(idx: largelayer.LayerIndex) -> dict[str, dict[str, float]]:
     """``st_folium``-style bounds of the street-level view at the layer's centre."""
     v = largelayer.layer_view(idx)
     cx, cy = (v.west + v.east) / 2, (v.south + v.north) / 2
@@ -112,7 +120,8 @@ def detail_bounds(idx: largelayer.LayerIndex) -> dict:
     return {"_southWest": {"lat": cy - dy, "lng": cx - dx}, "_northEast": {"lat": cy + dy, "lng": cx + dx}}
 
 
-def largelayer_page(ov: largelayer.Overview, view: largelayer.ViewFeatures | None, bounds: dict | None) -> str:
+def largelayer_page(ov: largelayer.Overview, view: largelayer.ViewFeatures | None,
+                    bounds: dict[str, dict[str, float]] | None) -> str:
     """Overview image, plus the features in view when given (the high-zoom page)."""
     m = _base_map(ov.bounds)
     folium.raster_layers.ImageOverlay(image=ov.data_url(), bounds=ov.bounds, opacity=0.85, name="overview",
@@ -154,7 +163,8 @@ class Browser:
         self._browser.close()
         self._pw.stop()
 
-    def draw_ms(self, path: Path, *, image: bool, vectors: bool, timeout_s: float) -> tuple[float | None, dict]:
+    def draw_ms(self, path: Path, *, image: bool, vectors: bool, timeout_s: float,
+                ) -> tuple[float | None, dict[str, Any]]:
         """Milliseconds from navigation start until drawn (None on timeout), and what was painted."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 

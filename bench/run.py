@@ -25,10 +25,12 @@ import shutil
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, cast
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 
 import layers
@@ -50,6 +52,11 @@ PLAIN_MAP_SINGLE: Final = 10_000
 BENCH_FORMATS: Final = ("geojson", "gpkg", "shp", "csv")
 
 
+def _rows(geoms: gpd.GeoSeries, labels: pd.Index | pd.Series) -> gpd.GeoSeries:
+    """``geoms.loc[labels]``: a GeoSeries at run time (types-geopandas types it as a pandas Series)."""
+    return cast(gpd.GeoSeries, geoms.loc[labels])
+
+
 def plain_recipe(gdf: gpd.GeoDataFrame) -> tuple[int, float, float]:
     """What a GeoPandas user writes: repair, self-sjoin for overlaps, to_crs for area.
 
@@ -60,28 +67,31 @@ def plain_recipe(gdf: gpd.GeoDataFrame) -> tuple[int, float, float]:
     p = g.to_crs(CGCS2000_GK_CM105).reset_index(drop=True)
     pairs = gpd.sjoin(p, p[["geometry"]], predicate="overlaps")
     pairs = pairs[pairs.index < pairs["index_right"]]
-    shared = p.geometry.loc[pairs.index].intersection(p.geometry.loc[pairs["index_right"]], align=False).area
+    shared = _rows(p.geometry, pairs.index).intersection(_rows(p.geometry, pairs["index_right"]), align=False).area
     area = p.geometry.area / M2_PER_MU
     return len(pairs), float(shared.sum() / M2_PER_MU), float(area.sum())
 
 
-def bench_size(n: int, *, repeats: int, work: Path, browser: mapbench.Browser, memory: bool) -> dict:
+def bench_size(n: int, *, repeats: int, work: Path, browser: mapbench.Browser, memory: bool) -> dict[str, Any]:
     """Every measurement for one layer size."""
     folder = work / f"n{n}"
     t0 = time.perf_counter()
     paths, manifest = synth.generate(n, folder)
-    out: dict = {"parcels": n, "manifest": manifest, "generate_s": round(time.perf_counter() - t0, 2), "ops": {}}
+    out: dict[str, Any] = {"parcels": n, "manifest": manifest, "generate_s": round(time.perf_counter() - t0, 2),
+                           "ops": {}}
     ops = out["ops"]
     for fmt, path in paths.items():
-        ops[f"gdal_read_{fmt}"] = timed(lambda p=path: pyogrio.read_dataframe(p, use_arrow=True), repeats=repeats)
-        ops[f"read_{fmt}"] = timed(lambda p=path: read_file(p), repeats=repeats)
+        ops[f"gdal_read_{fmt}"] = timed(partial(pyogrio.read_dataframe, path, use_arrow=True), repeats=repeats)
+        ops[f"read_{fmt}"] = timed(partial(read_file, path), repeats=repeats)
         ops[f"read_{fmt}"]["ratio"] = ops[f"read_{fmt}"]["median"] / ops[f"gdal_read_{fmt}"]["median"]
     gdf = read_file(paths["gpkg"]).layer
     plan, zones, districts = layers.load_parcels(), layers.load_zones(), layers.load_districts()
     result = run_checks(gdf, plan_parcels=plan, zones=zones, districts=districts, name_field="XMBH")
     out["findings"] = result.summary["by_check"]
-    ops["check"] = timed(lambda: run_checks(gdf, plan_parcels=plan, zones=zones, districts=districts, name_field="XMBH"),
-                         repeats=repeats)
+    ops["check"] = timed(
+        lambda: run_checks(gdf, plan_parcels=plan, zones=zones, districts=districts, name_field="XMBH"),
+        repeats=repeats,
+    )
     ops["area_equal_area"] = timed(lambda: area_mu(gdf, method="equal_area"), repeats=repeats)
     ops["area_ellipsoidal"] = timed(lambda: area_mu(gdf, method="ellipsoidal"), repeats=repeats)
     ea, el = area_mu(gdf, method="equal_area"), area_mu(gdf, method="ellipsoidal")
@@ -109,9 +119,9 @@ def bench_size(n: int, *, repeats: int, work: Path, browser: mapbench.Browser, m
     return out
 
 
-def bench_map(gdf: gpd.GeoDataFrame, *, repeats: int, folder: Path, browser: mapbench.Browser) -> dict:
+def bench_map(gdf: gpd.GeoDataFrame, *, repeats: int, folder: Path, browser: mapbench.Browser) -> dict[str, Any]:
     """Server time, page bytes and draw time for the plain recipe and the large-layer pages."""
-    res: dict = {}
+    res: dict[str, Any] = {}
     ov = mapbench.overview(gdf)
     res["server_overview"] = timed(lambda: mapbench.overview(gdf), repeats=repeats)
     res["server_index"] = timed(lambda: mapbench.index(gdf), repeats=repeats)
@@ -119,8 +129,10 @@ def bench_map(gdf: gpd.GeoDataFrame, *, repeats: int, folder: Path, browser: map
     bounds = mapbench.detail_bounds(idx)
     res["server_view"] = timed(lambda: largelayer.features_in_view(idx, bounds), repeats=max(repeats, 5))
     centre = largelayer.layer_view(idx)
-    res["server_click"] = timed(lambda: largelayer.feature_at(idx, lon=(centre.west + centre.east) / 2,
-                                                             lat=(centre.south + centre.north) / 2), repeats=max(repeats, 5))
+    res["server_click"] = timed(
+        lambda: largelayer.feature_at(idx, lon=(centre.west + centre.east) / 2, lat=(centre.south + centre.north) / 2),
+        repeats=max(repeats, 5),
+    )
     view = largelayer.features_in_view(idx, bounds)
     res["view_features"] = {"in_view": view.in_view, "shown": view.shown, "truncated": view.truncated}
     pages = {
@@ -133,8 +145,9 @@ def bench_map(gdf: gpd.GeoDataFrame, *, repeats: int, folder: Path, browser: map
     res["server_plain_page"] = summary([time.perf_counter() - start])
     for name, (html, image, vectors) in pages.items():
         path = folder / f"map_{name}.html"
-        entry = {"bytes": mapbench.write_page(html, path)}
-        runs, painted = [], {}
+        entry: dict[str, Any] = {"bytes": mapbench.write_page(html, path)}
+        runs: list[float] = []
+        painted: dict[str, Any] = {}
         for _ in range(1 if (single and name == "plain") else repeats):
             ms, painted = browser.draw_ms(path, image=image, vectors=vectors, timeout_s=60 if name == "plain" else 30)
             if ms is None:
@@ -146,12 +159,13 @@ def bench_map(gdf: gpd.GeoDataFrame, *, repeats: int, folder: Path, browser: map
     return res
 
 
-def bench_plan(*, repeats: int, folder: Path, browser: mapbench.Browser) -> dict:
+def bench_plan(*, repeats: int, folder: Path, browser: mapbench.Browser) -> dict[str, Any]:
     """The plan's own layers through the explorer's map builder."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "map_plan.html"
     size = mapbench.write_page(mapbench.plan_page(), path)
-    runs, painted = [], {}
+    runs: list[float] = []
+    painted: dict[str, Any] = {}
     for _ in range(repeats):
         ms, painted = browser.draw_ms(path, image=False, vectors=True, timeout_s=30)
         if ms is not None:
@@ -165,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "results", help="folder for results.json/.md")
-    parser.add_argument("--work", type=Path, default=None, help="folder for generated layers (default bench/results/tmp)")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="folder for generated layers (default bench/results/tmp)")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocess")
     args = parser.parse_args(argv)
     if args.repeats < 1 or any(n < 100 for n in args.sizes):
@@ -173,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or ROOT / "results" / "tmp"
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    results: dict = {"machine": machine(), "repeats": args.repeats, "sizes": {}}
+    results: dict[str, Any] = {"machine": machine(), "repeats": args.repeats, "sizes": {}}
     with mapbench.Browser() as browser:
         results["plan_map"] = bench_plan(repeats=args.repeats, folder=work, browser=browser)
         for n in sorted(args.sizes):

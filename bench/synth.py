@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 import layers
 from geo.crs import EQUAL_AREA, WGS84
@@ -84,10 +85,10 @@ def _wiggle(cells: np.ndarray, amplitude: float = 0.12) -> np.ndarray:
         slot = np.where(swap[has], k[has] - 1 - j, j)
         out[start[has] + 1 + slot], out_ring[start[has] + 1 + slot] = pts, eidx[has]
     rings = shapely.linearrings(out, indices=out_ring)
-    return shapely.polygons(rings)
+    return cast(np.ndarray, shapely.polygons(rings))  # arrays in, an array out
 
 
-def _cells(n: int, region: shapely.Geometry, rng: np.random.Generator) -> np.ndarray:
+def _cells(n: int, region: BaseGeometry, rng: np.random.Generator) -> np.ndarray:
     """``n`` Voronoi cells of a jittered grid whose generating points lie in ``region``."""
     minx, miny, maxx, maxy = region.bounds
     side = np.sqrt(region.area / n) * 0.995
@@ -103,7 +104,7 @@ def _cells(n: int, region: shapely.Geometry, rng: np.random.Generator) -> np.nda
 
 def _nearest_in_zone(points: np.ndarray, plan: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> np.ndarray:
     """Row of ``plan`` nearest each point among the plan parcels of the zone the point lies in."""
-    out = shapely.STRtree(plan.geometry.to_numpy()).query_nearest(points, all_matches=False)[1]
+    out: np.ndarray = shapely.STRtree(plan.geometry.to_numpy()).query_nearest(points, all_matches=False)[1]
     zp, zi = shapely.STRtree(zones.geometry.to_numpy()).query(points, predicate="within")
     zone_of = np.full(len(points), None, dtype=object)
     zone_of[zp] = zones["zone_id"].to_numpy(dtype=object)[zi]
@@ -111,7 +112,8 @@ def _nearest_in_zone(points: np.ndarray, plan: gpd.GeoDataFrame, zones: gpd.GeoD
         rows = np.flatnonzero((plan["zone_id"] == zone).fillna(False).to_numpy(dtype=bool))
         pts = np.flatnonzero(zone_of == zone)
         if len(rows) and len(pts):
-            out[pts] = rows[shapely.STRtree(plan.geometry.to_numpy()[rows]).query_nearest(points[pts], all_matches=False)[1]]
+            tree = shapely.STRtree(plan.geometry.to_numpy()[rows])
+            out[pts] = rows[tree.query_nearest(points[pts], all_matches=False)[1]]
     return out
 
 
@@ -126,21 +128,21 @@ def _bowtie(geoms: np.ndarray) -> np.ndarray:
     c = shapely.get_coordinates(shapely.centroid(geoms))
     r = np.sqrt(shapely.area(geoms))[:, None] * 0.2
     pts = np.stack([c + r * [-1, -1], c + r * [1, 1], c + r * [1, -1], c + r * [-1, 1], c + r * [-1, -1]], axis=1)
-    return shapely.polygons(pts)
+    return cast(np.ndarray, shapely.polygons(pts))  # arrays in, an array out
 
 
 def _sliver(geoms: np.ndarray) -> np.ndarray:
     c = shapely.get_coordinates(shapely.centroid(geoms))
-    return shapely.box(c[:, 0] - 20, c[:, 1] - 0.2, c[:, 0] + 20, c[:, 1] + 0.2)
+    return cast(np.ndarray, shapely.box(c[:, 0] - 20, c[:, 1] - 0.2, c[:, 0] + 20, c[:, 1] + 0.2))  # arrays in
 
 
-def make_parcels(n: int, *, seed: int = 20210101) -> tuple[gpd.GeoDataFrame, dict]:
+def make_parcels(n: int, *, seed: int = 20210101) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """A synthetic surveyed layer of ``n`` parcels (EPSG:4326) and its manifest of planted defects."""
     rng = np.random.default_rng(seed)
     plan = layers.load_parcels()
     plan = plan[plan.geom_type != "Point"].to_crs(EQUAL_AREA).reset_index(drop=True)
     zones = layers.load_zones().to_crs(EQUAL_AREA)
-    counts = {k: max(1, int(round(n * r))) if n >= 1000 else int(round(n * r)) for k, r in DEFECT_RATES.items()}
+    counts = {k: max(1, round(n * r)) if n >= 1000 else round(n * r) for k, r in DEFECT_RATES.items()}
     base = n - counts["duplicate"]
     region = shapely.union_all(zones.geometry.to_numpy())
     geoms = _wiggle(_cells(base, region, rng))
@@ -155,7 +157,8 @@ def make_parcels(n: int, *, seed: int = 20210101) -> tuple[gpd.GeoDataFrame, dic
     geoms[slots["sliver"]] = _sliver(geoms[slots["sliver"]])
     nearest = _nearest_in_zone(shapely.centroid(geoms), plan, zones)
     geoms[slots["empty"]] = shapely.Polygon()
-    dup_of = np.sort(rng.choice(np.setdiff1d(np.arange(base), np.concatenate(list(slots.values()))), counts["duplicate"], replace=False))
+    clean = np.setdiff1d(np.arange(base), np.concatenate(list(slots.values())))
+    dup_of = np.sort(rng.choice(clean, counts["duplicate"], replace=False))
     geoms = np.concatenate([geoms, geoms[dup_of]])
     nearest = np.concatenate([nearest, nearest[dup_of]])
     proj = plan.iloc[nearest].reset_index(drop=True)
@@ -182,7 +185,7 @@ def make_parcels(n: int, *, seed: int = 20210101) -> tuple[gpd.GeoDataFrame, dic
     return gdf, manifest
 
 
-def _vertex_stats(geoms: np.ndarray) -> dict:
+def _vertex_stats(geoms: np.ndarray) -> dict[str, int | float]:
     v = shapely.get_num_coordinates(geoms) - 1
     v = v[v > 0]
     return {"min": int(v.min()), "median": float(np.median(v)), "max": int(v.max())}
@@ -205,7 +208,7 @@ def write_formats(gdf: gpd.GeoDataFrame, folder: Path) -> dict[str, Path]:
     return paths
 
 
-def generate(n: int, folder: Path, *, seed: int = 20210101) -> tuple[dict[str, Path], dict]:
+def generate(n: int, folder: Path, *, seed: int = 20210101) -> tuple[dict[str, Path], dict[str, Any]]:
     """Generate, write all formats and a ``manifest.json``; return the paths and the manifest."""
     gdf, manifest = make_parcels(n, seed=seed)
     paths = write_formats(gdf, folder)

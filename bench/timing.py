@@ -12,15 +12,15 @@ import time
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 PACKAGES: Final = ("geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "rasterio", "folium",
                    "streamlit-folium", "playwright")
 
 
-def timed(fn: Callable[[], object], *, repeats: int) -> dict:
+def timed(fn: Callable[[], object], *, repeats: int) -> dict[str, Any]:
     """Run ``fn`` ``repeats`` times; median, min, max and every run in seconds."""
-    runs = []
+    runs: list[float] = []
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
@@ -28,12 +28,13 @@ def timed(fn: Callable[[], object], *, repeats: int) -> dict:
     return summary(runs)
 
 
-def summary(runs: list[float]) -> dict:
+def summary(runs: list[float]) -> dict[str, Any]:
     """Median and spread of a list of timings."""
-    return {"median": statistics.median(runs), "min": min(runs), "max": max(runs), "runs": [round(r, 4) for r in runs]}
+    return {"median": statistics.median(runs), "min": min(runs), "max": max(runs),
+            "runs": [round(r, 4) for r in runs]}
 
 
-def machine() -> dict:
+def machine() -> dict[str, Any]:
     """CPU model, cores, RAM, OS, Python, GEOS/GDAL/PROJ and library versions, load at start."""
     import pyogrio
     import pyproj
@@ -45,17 +46,20 @@ def machine() -> dict:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        ram = next(int(x.split()[1]) * 1024 for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal"))
+        ram = next(int(x.split()[1]) * 1024 for x in Path("/proc/meminfo").read_text().splitlines()
+                   if x.startswith("MemTotal"))
     except (OSError, StopIteration):
         ram = 0
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
             versions[name] = version(name)
         except PackageNotFoundError:
             versions[name] = None
-    versions.update({"GEOS": shapely.geos_version_string, "GDAL": pyogrio.__gdal_version_string__, "PROJ": pyproj.proj_version_str})
-    chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    versions.update({"GEOS": shapely.geos_version_string, "GDAL": pyogrio.__gdal_version_string__,
+                     "PROJ": pyproj.proj_version_str})
+    chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True,
+                              check=False).stdout.strip()
     return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": round(ram / 2**30, 1), "os": platform.platform(),
             "python": platform.python_version(), "chromium": chromium, "versions": versions,
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
@@ -83,9 +87,10 @@ print(json.dumps({"before_read_mb": base / 1024, "after_read_mb": read / 1024, "
 """
 
 
-def check_memory(gpkg: Path) -> dict:
+def check_memory(gpkg: Path) -> dict[str, Any]:
     """Peak resident memory (VmHWM) of a fresh process reading ``gpkg`` and checking it."""
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-c", _MEMORY_SCRIPT, str(gpkg)], capture_output=True, text=True,
                          cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, check=True)
-    return {k: round(v, 1) if isinstance(v, float) else v for k, v in json.loads(out.stdout.strip().splitlines()[-1]).items()}
+    measured = json.loads(out.stdout.strip().splitlines()[-1])
+    return {k: round(v, 1) if isinstance(v, float) else v for k, v in measured.items()}

@@ -10,13 +10,13 @@ to better than 0.001 %). Area in degrees or in Web Mercator is refused.
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final, Literal, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Geod
+from pyproj import CRS, Geod
 
 from geo.crs import CGCS2000, CGCS2000_GK_CM105, EQUAL_AREA, parse_crs
 from geo.errors import AreaError, CRSError
@@ -32,21 +32,24 @@ AREA_METHODS: Final[tuple[str, ...]] = ("ellipsoidal", "equal_area", "gk")
 
 def mu_to_m2(mu: float | np.ndarray) -> float | np.ndarray:
     """Convert mu to square metres."""
-    return np.asarray(mu) * M2_PER_MU if not np.isscalar(mu) else float(mu) * M2_PER_MU
+    # cast: np.isscalar narrows to numpy's scalar union, which float() does not take.
+    return np.asarray(mu) * M2_PER_MU if not np.isscalar(mu) else float(cast(float, mu)) * M2_PER_MU
 
 
 def m2_to_mu(m2: float | np.ndarray) -> float | np.ndarray:
     """Convert square metres to mu."""
-    return np.asarray(m2) / M2_PER_MU if not np.isscalar(m2) else float(m2) / M2_PER_MU
+    return np.asarray(m2) / M2_PER_MU if not np.isscalar(m2) else float(cast(float, m2)) / M2_PER_MU
 
 
-def _require_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, source: str) -> None:
+def _require_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, source: str) -> CRS:
+    """The layer's CRS; :class:`CRSError` if it has none."""
     if gdf.crs is None:
         raise CRSError(
             "the layer has no coordinate reference system, so its area cannot be measured",
             source=source,
             fix="Set the CRS of the layer (e.g. EPSG:4490 or EPSG:4544) before measuring",
         )
+    return gdf.crs
 
 
 def geodesic_area_m2(geoms: gpd.GeoSeries) -> np.ndarray:
@@ -127,8 +130,7 @@ def planar_area_mu(layer: gpd.GeoDataFrame | gpd.GeoSeries, *, source: str = "la
     meaningless) and for Web Mercator (overstates area by ~32 % at 29.5°N).
     """
     geoms = layer.geometry if isinstance(layer, gpd.GeoDataFrame) else layer
-    _require_crs(geoms, source)
-    crs = parse_crs(geoms.crs, source=source)
+    crs = parse_crs(_require_crs(geoms, source), source=source)
     if crs.is_geographic:
         raise AreaError(
             f"the layer is in {crs.name} (degrees); planar area in square degrees is meaningless",

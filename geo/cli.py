@@ -14,7 +14,7 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
-from types import ModuleType
+from typing import NoReturn, Protocol, cast
 
 import geo.commands
 from geo import __version__
@@ -24,11 +24,22 @@ EXIT_OK = 0
 EXIT_USER_ERROR = 2
 
 
-def commands() -> dict[str, ModuleType]:
+class Command(Protocol):
+    """What a module of :mod:`geo.commands` exposes (see its docstring)."""
+
+    NAME: str
+    HELP: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+def commands() -> dict[str, Command]:
     """The command modules by name, in alphabetical order."""
-    found = {}
+    found: dict[str, Command] = {}
     for info in sorted(pkgutil.iter_modules(geo.commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"geo.commands.{info.name}")
+        module = cast(Command, importlib.import_module(f"geo.commands.{info.name}"))
         found[module.NAME] = module
     return found
 
@@ -36,13 +47,14 @@ def commands() -> dict[str, ModuleType]:
 class _Parser(argparse.ArgumentParser):
     """argparse, but errors are one line (``prog: error: …``) without the usage block."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message}. See `{self.prog} --help`.\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with one subparser per command."""
-    parser = _Parser(prog="python -m geo", description="重庆高新区高技术服务业空间布局 — plan data, reconciliation, checks and export.")
+    parser = _Parser(prog="python -m geo",
+                     description="重庆高新区高技术服务业空间布局 — plan data, reconciliation, checks and export.")
     parser.add_argument("--version", action="version", version=f"geo {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="on an error, also print what caused it (e.g. GDAL's own message), one line each")

@@ -12,7 +12,9 @@ from typing import Final
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import shapely
+from geopandas.array import GeometryArray
 
 from geo.crs import WGS84
 
@@ -20,7 +22,7 @@ from geo.crs import WGS84
 PRECISION: Final = 7
 
 
-def normalize(geoms: np.ndarray, *, decimals: int = PRECISION) -> np.ndarray:
+def normalize(geoms: npt.ArrayLike | GeometryArray, *, decimals: int = PRECISION) -> npt.NDArray[np.object_]:
     """Round coordinates to ``decimals`` and orient polygon exteriors counter-clockwise."""
     rounded = shapely.transform(np.asarray(geoms, dtype=object), lambda c: np.round(c, decimals))
     return shapely.orient_polygons(rounded, exterior_cw=False)

@@ -12,15 +12,17 @@ from __future__ import annotations
 from functools import lru_cache
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+from shapely.geometry import Point
 
 from geo.crs import WGS84
 from layers.parcels import read_layer
-from layers.schema import DATA_DIR, PLACES, read_csv
+from layers.schema import DATA_DIR, PLACES, Schema, read_csv
 
 CONTEXT_DIR = DATA_DIR / "context"
-DISTRICTS = {"adcode": "string", "name_zh": "string", "name_en": "string", "source": "string"}
-METRO = {"line": "string", "status": "string", "name_zh": "string", "name_en": "string",
+DISTRICTS: Schema = {"adcode": "string", "name_zh": "string", "name_en": "string", "source": "string"}
+METRO: Schema = {"line": "string", "status": "string", "name_zh": "string", "name_en": "string",
          "stations": "string", "source": "string", "geometry_basis": "string"}
 
 
@@ -28,8 +30,8 @@ METRO = {"line": "string", "status": "string", "name_zh": "string", "name_en": "
 def _places() -> gpd.GeoDataFrame:
     frame = read_csv(CONTEXT_DIR / "places.csv", PLACES)
     located = frame["lon_wgs84"].notna() & frame["lat_wgs84"].notna()
-    geometry = gpd.points_from_xy(frame["lon_wgs84"].astype(float), frame["lat_wgs84"].astype(float))
-    geometry = [g if ok else None for g, ok in zip(geometry, located)]
+    points = gpd.points_from_xy(frame["lon_wgs84"].astype(float), frame["lat_wgs84"].astype(float))
+    geometry = np.array([g if ok else None for g, ok in zip(points, located, strict=True)], dtype=object)
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
 
 
@@ -38,7 +40,7 @@ def load_places() -> gpd.GeoDataFrame:
     return _places().copy()
 
 
-def place_point(name_zh: str):
+def place_point(name_zh: str) -> Point | None:
     """The point of a gazetteer place by Chinese name, or ``None``."""
     places = _places()
     hit = places.loc[places["name_zh"] == name_zh, "geometry"]

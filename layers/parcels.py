@@ -11,19 +11,20 @@ points.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from geo.crs import WGS84
 from geo.errors import DataError
-from layers.schema import DATA_DIR, PARCEL_EXTRA, PROJECTS, ZONES, cast
+from layers.schema import DATA_DIR, PARCEL_EXTRA, PROJECTS, ZONES, Schema, cast
 
 PARCELS_PATH = DATA_DIR / "parcels" / "parcels.geojson"
 ZONES_PATH = DATA_DIR / "parcels" / "zones.geojson"
 
 
-def read_layer(path, schema: dict[str, str]) -> gpd.GeoDataFrame:
+def read_layer(path: Path, schema: Schema) -> gpd.GeoDataFrame:
     """Read one of our GeoJSON layers and cast its attributes to ``schema``."""
     if not path.exists():
         raise DataError(

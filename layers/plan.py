@@ -22,13 +22,23 @@ import pandas as pd
 from geo.plan import PlanData
 
 from layers.schema import (
-    DATA_DIR, PLAN, PROJECTS, TARGETS, TRACK_IDS, TRACKS, ZONE_IDS, ZONES, check_values, read_csv,
+    DATA_DIR,
+    PLAN,
+    PROJECTS,
+    TARGETS,
+    TRACK_IDS,
+    TRACKS,
+    ZONE_IDS,
+    ZONES,
+    Schema,
+    check_values,
+    read_csv,
 )
 
 PLAN_DIR = DATA_DIR / "plan"
 
 #: Each table: file name → (schema, allowed values per column).
-TABLES: Final[dict[str, tuple[dict[str, str], dict[str, tuple[str, ...]]]]] = {
+TABLES: Final[dict[str, tuple[Schema, dict[str, tuple[str, ...]]]]] = {
     "plan.csv": (PLAN, {}),
     "tracks.csv": (TRACKS, {"track_id": TRACK_IDS}),
     "projects.csv": (PROJECTS, {"track_id": TRACK_IDS, "zone_id": ZONE_IDS}),

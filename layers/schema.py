@@ -7,8 +7,9 @@ maintainer editing ``data/`` sees them all.
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 import pandas as pd
 
@@ -16,42 +17,47 @@ from geo.errors import DataError
 
 DATA_DIR: Final = Path(__file__).resolve().parents[1] / "data"
 
+#: The pandas dtypes a schema's column can have.
+ColumnType = Literal["string", "Int64", "Float64"]
+#: Column name → dtype.
+Schema = dict[str, ColumnType]
+
 TRACK_IDS: Final = ("rd", "software", "testing", "digital", "fintech")
 ZONE_IDS: Final = ("core", "rd-circle", "uc-circle", "jinfeng", "xiyong")
 
-TRACKS: Final = {
+TRACKS: Final[Schema] = {
     "track_id": "string", "name_zh": "string", "name_en": "string",
     "table": "string", "color": "string", "section": "string",
 }
-PROJECTS: Final = {
+PROJECTS: Final[Schema] = {
     "project_id": "string", "table": "Int64", "row": "Int64", "track_id": "string",
     "name_zh": "string", "name_en": "string", "region_zh": "string", "function_zh": "string",
     "declared_mu": "Float64", "area_note": "string", "output_yi": "Float64", "zone_id": "string",
     "zone_basis": "string", "anchor_zh": "string", "source": "string",
 }
-PLAN: Final = {
+PLAN: Final[Schema] = {
     "plan_id": "string", "name_zh": "string", "name_en": "string", "period": "string", "source": "string",
 }
-TARGETS: Final = {
+TARGETS: Final[Schema] = {
     "target_id": "string", "scope": "string", "key": "string", "metric": "string",
     "component": "string", "value": "Float64", "value_max": "Float64", "unit": "string",
     "comparator": "string", "year": "string", "section": "string", "quote": "string",
 }
-ZONES: Final = {
+ZONES: Final[Schema] = {
     "zone_id": "string", "name_zh": "string", "name_en": "string", "color": "string", "kind": "string",
     "structure_zh": "string", "focus_tracks": "string", "anchors_zh": "string",
     "description_zh": "string", "source": "string",
 }
-PLACES: Final = {
+PLACES: Final[Schema] = {
     "name_zh": "string", "name_en": "string", "kind": "string", "lon_wgs84": "Float64",
     "lat_wgs84": "Float64", "district": "string", "source": "string",
     "confidence": "string", "note": "string",
 }
 #: Attributes every parcel feature carries besides the project's columns.
-PARCEL_EXTRA: Final = {"geometry_basis": "string", "measured_mu": "Float64"}
+PARCEL_EXTRA: Final[Schema] = {"geometry_basis": "string", "measured_mu": "Float64"}
 
 
-def read_csv(path: Path, schema: dict[str, str]) -> pd.DataFrame:
+def read_csv(path: Path, schema: Schema) -> pd.DataFrame:
     """Read a UTF-8 CSV of ours and cast it to ``schema``.
 
     Raises
@@ -65,20 +71,21 @@ def read_csv(path: Path, schema: dict[str, str]) -> pd.DataFrame:
     return cast(frame, schema, source=str(path))
 
 
-def cast(frame: pd.DataFrame, schema: dict[str, str], *, source: str) -> pd.DataFrame:
+def cast(frame: pd.DataFrame, schema: Schema, *, source: str) -> pd.DataFrame:
     """Cast ``frame``'s columns to ``schema``; empty strings become missing (NA)."""
     problems = [f"missing column {c!r}" for c in schema if c not in frame.columns]
     out = frame.copy()
     for col, dtype in schema.items():
         if col not in out.columns:
             continue
-        values = out[col].astype("string").str.strip().replace("", pd.NA)
+        values = out[col].astype("string").str.strip().replace({"": pd.NA})
         if dtype == "string":
             out[col] = values
             continue
         numeric = pd.to_numeric(values, errors="coerce")
         bad = values.notna() & numeric.isna()
-        problems += [f"{col} row {i + 2}: {v!r} is not a number" for i, v in values[bad].items()]
+        # typing.cast: the frames read here have a RangeIndex (row 0 is the file's line 2).
+        problems += [f"{col} row {typing.cast(int, i) + 2}: {v!r} is not a number" for i, v in values[bad].items()]
         out[col] = numeric.round().astype(dtype) if dtype == "Int64" else numeric.astype(dtype)
     if problems:
         raise DataError("; ".join(problems), source=source, fix="Correct the file (see data/README.md)")

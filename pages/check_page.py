@@ -10,6 +10,7 @@ and restarts. The map is a fragment: a pan, zoom or click reruns only the map.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import pandas as pd
@@ -17,8 +18,19 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.checks import (
-    CHECKS, CheckOptions, CheckResult, CheckRun, PlanLayers, check_read, findings_csv, flagged_geojson, html_report,
-    messages_in, save_run, saved_result, suggest_name_field,
+    CHECKS,
+    CheckOptions,
+    CheckResult,
+    CheckRun,
+    PlanLayers,
+    check_read,
+    findings_csv,
+    flagged_geojson,
+    html_report,
+    messages_in,
+    save_run,
+    saved_result,
+    suggest_name_field,
 )
 from geo.crs import CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35, EXPORT_CRS, WGS84
 from geo.errors import GeoError
@@ -145,6 +157,7 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
         cols,
         ("chk_features", "chk_matched", "chk_area", "chk_findings", "chk_flagged"),
         (s["features"], s["matched"], f"{s['measured_mu']:,.2f}", s["findings"], s["flagged_features"]),
+        strict=True,
     ):
         col.metric(t(key), value)
     counts = pd.DataFrame(
@@ -163,7 +176,8 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
         st.success(t("chk_none"))
     else:
         only = st.multiselect(
-            t("chk_filter"), fired, key="chk_filter", format_func=bind(fired, lambda k: pick(CHECKS[k].zh, CHECKS[k].en))
+            t("chk_filter"), fired, key="chk_filter",
+            format_func=bind(fired, lambda k: pick(CHECKS[k].zh, CHECKS[k].en)),
         )
         f = result.findings if not only else result.findings[result.findings["check"].isin(only)]
         st.dataframe(_findings_frame(f), hide_index=True, key="chk_findings")
@@ -173,13 +187,13 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
 
     st.subheader(t("chk_downloads"))  # files are built only when a button is clicked
     stem = source.rsplit(".", 1)[0]
-    downloads = (  # (label key, builder, file name, MIME type)
+    downloads: tuple[tuple[str, Callable[[], str | bytes], str, str], ...] = (  # (label key, builder, file, MIME)
         ("chk_dl_html", partial(html_report, result, source=source, plan_parcels=data.indicative_parcels(),
                                 crs_note=crs_note), f"{stem}_check.html", "text/html"),
         ("chk_dl_csv", partial(findings_csv, result.findings), f"{stem}_findings.csv", "text/csv"),
         ("chk_dl_geojson", partial(flagged_geojson, result), f"{stem}_flagged.geojson", "application/geo+json"),
     )
-    for col, (key, build, file_name, mime) in zip(st.columns(len(downloads)), downloads):
+    for col, (key, build, file_name, mime) in zip(st.columns(len(downloads)), downloads, strict=True):
         col.download_button(t(key), build, file_name=file_name, mime=mime, key=key, on_click="ignore")
 
 
@@ -211,7 +225,8 @@ def workspace_panel() -> None:
         key = f"chk_use_{row.upload_id}"
         st.session_state[key] = bool(row.use_surveyed)  # the server's state, whatever this session last saw
         c[1].toggle(
-            t("chk_use_surveyed"), key=key, help=t("chk_use_surveyed_help"), on_change=_switch, args=(row.upload_id, key)
+            t("chk_use_surveyed"), key=key, help=t("chk_use_surveyed_help"), on_change=_switch,
+            args=(row.upload_id, key),
         )
         c[2].button(t("chk_open"), key=f"chk_open_{row.upload_id}", on_click=_open, args=(row.upload_id,))
         c[3].button(t("chk_remove"), key=f"chk_rm_{row.upload_id}", on_click=_remove, args=(row.upload_id,))
@@ -225,7 +240,8 @@ st.caption(t("chk_intro"))
 upload = st.file_uploader(t("chk_upload"), type=FORMATS, key="chk_upload", help=t("chk_upload_help"))
 opts = st.columns([3, 3, 1])
 crs = opts[0].selectbox(
-    t("chk_crs"), CRS_CHOICES, key="chk_crs", format_func=bind(CRS_CHOICES, _crs_label), accept_new_options=True, help=t("chk_crs_help")
+    t("chk_crs"), CRS_CHOICES, key="chk_crs", format_func=bind(CRS_CHOICES, _crs_label), accept_new_options=True,
+    help=t("chk_crs_help"),
 )
 tolerance = opts[2].number_input(
     t("chk_tolerance"), min_value=0.0, max_value=100.0, value=1.0, step=0.5, key="chk_tolerance"
@@ -241,7 +257,7 @@ try:
             st.caption(t("chk_encoding", enc=read.encoding))
         for w in read.warnings:
             st.warning(w)
-        fields = [""] + read.fields
+        fields = ["", *read.fields]
         suggested = suggest_name_field(read.layer, data.indicative_parcels()) or ""
         name_field = opts[1].selectbox(
             t("chk_name_field"),
@@ -264,9 +280,9 @@ try:
     elif st.session_state.get("chk_opened") in set(ws.list_uploads()["upload_id"]):
         row = ws.list_uploads().set_index("upload_id").loc[st.session_state["chk_opened"]]
         st.info(t("chk_showing_saved", name=row["name"]))
-        saved_key = (st.session_state["chk_opened"], row["saved_at"], float(row["tolerance_pct"]))
-        result = _saved(*saved_key)
-        show_result(result, source=row["name"], crs_note=row["crs"], map_key="|".join(map(str, saved_key)))
+        opened_key = (st.session_state["chk_opened"], row["saved_at"], float(row["tolerance_pct"]))
+        result = _saved(*opened_key)
+        show_result(result, source=row["name"], crs_note=row["crs"], map_key="|".join(map(str, opened_key)))
 except GeoError as exc:
     st.error(str(exc))
 try:

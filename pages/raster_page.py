@@ -8,14 +8,15 @@ reprojecting and colouring it is :mod:`geo.raster.overlay`; drawing it is
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 from streamlit_folium import st_folium
 
-from geo.mapview.basemaps import get_basemap
 from geo.errors import GeoError
 from geo.mapview import build_map
+from geo.mapview.basemaps import get_basemap
 from geo.mapview.raster import PANES, add_raster_overlay
-from geo.raster.overlay import RasterOverlay, overlay_from_upload
 from geo.plan.projects import filter_projects
+from geo.raster.overlay import RasterOverlay, overlay_from_upload
 from ui import allocation, data, legend, state
 from ui.i18n import t
 
@@ -23,9 +24,10 @@ from ui.i18n import t
 OVERLAY_KEY = "raster_overlay"
 
 
-def _overlay(upload) -> RasterOverlay | None:
+def _overlay(upload: UploadedFile) -> RasterOverlay | None:
     """The overlay of ``upload``, read once per uploaded file; errors shown, not raised."""
     cached = st.session_state.get(OVERLAY_KEY)
+    result: RasterOverlay | str  # the overlay, or the message of the error reading it
     if cached is not None and cached[0] == upload.file_id:
         result = cached[1]
     else:
@@ -67,7 +69,8 @@ parcels = filter_projects(data.parcels(), tracks=view.track, zones=view.zone, re
 context = {key: getattr(data, key)() if key in view.ctx else None for key in ("places", "districts", "metro")}
 try:
     fmap = build_map(parcels=parcels, zones=data.zones(), tracks=data.tracks(), basemap=view.basemap,
-                     colour_by=view.colour, lang=view.lang, tile_keys=data.tile_keys(), **context)
+                     colour_by=view.colour, lang=view.lang, tile_keys=data.tile_keys(),
+                     places=context["places"], districts=context["districts"], metro=context["metro"])
     if overlay is not None:
         add_raster_overlay(fmap, overlay, name=t("raster_layer", name=overlay.source), opacity=opacity,
                            position=position, shift=get_basemap(view.basemap).shift, legend_title=overlay.source)

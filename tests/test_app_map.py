@@ -72,7 +72,8 @@ def test_invalid_link_values_are_named_and_ignored():
 def test_detail_panel_shows_attributes_and_reconciliation():
     at = run(lang="en", sel="T2-3", basemap="none")
     assert not at.exception
-    assert any(h.value == "Science Valley Frontier Technology Incubation Area (科学谷前沿科技孵化片区)" for h in at.subheader)
+    heading = "Science Valley Frontier Technology Incubation Area (科学谷前沿科技孵化片区)"
+    assert any(h.value == heading for h in at.subheader)
     fields = at.dataframe[0].value.set_index("Field")["Value"]
     assert fields["Declared land (mu)"] == "888"
     assert fields["Output (100m CNY)"] == "80"

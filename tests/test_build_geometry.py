@@ -45,7 +45,7 @@ def test_no_two_parcels_overlap_or_touch(parcels):
     local = parcels.to_crs(EQUAL_AREA).geometry.values
     tree = shapely.STRtree(local)
     left, right = tree.query(local, predicate="dwithin", distance=30.0)
-    assert [(i, j) for i, j in zip(left, right) if i < j] == []
+    assert [(i, j) for i, j in zip(left, right, strict=True) if i < j] == []
 
 
 def test_each_parcel_is_inside_its_anchor_district(parcels, places):
@@ -72,5 +72,5 @@ def test_zones_enclose_their_parcels_and_anchors(zones, parcels, places):
 
 def test_every_feature_carries_project_attributes(parcels, projects):
     assert (parcels["geometry_basis"] == "indicative").all()
-    cols = [c for c in projects.columns]
+    cols = list(projects.columns)
     pd.testing.assert_frame_equal(pd.DataFrame(parcels[cols]).reset_index(drop=True), projects.reset_index(drop=True))

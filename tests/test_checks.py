@@ -15,10 +15,10 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Polygon
 
-from geo.checks.registry import CHECKS, FINDING_COLUMNS, run_checks
-from geo.errors import UsageError
 from geo.checks.messages import messages_in
+from geo.checks.registry import CHECKS, FINDING_COLUMNS, run_checks
 from geo.checks.topology import make_valid_layer
+from geo.errors import UsageError
 from tests.fixtures import synthetic as syn
 
 T21 = shapely.box(0, 0, 200, 200)  # 60 mu, plan T2-1
@@ -40,7 +40,7 @@ def test_clean_layer_has_no_findings():
     assert list(result.findings.columns) == list(FINDING_COLUMNS)
     s = result.summary
     assert (s["features"], s["matched"], s["unmatched"], s["projects"], s["measured_mu"]) == (2, 2, 0, 2, 75.0)
-    assert s["by_check"] == {c: 0 for c in CHECKS} and s["findings"] == 0
+    assert s["by_check"] == dict.fromkeys(CHECKS, 0) and s["findings"] == 0
     assert result.parcels["project_id"].tolist() == ["T2-1", "T2-2"]
     assert result.parcels["measured_mu"].round(3).tolist() == [60.0, 15.0]
 

@@ -32,7 +32,8 @@ def test_reconcile_json_rows():
     out = geo("reconcile", "--format", "json")
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
-    keys = {"scope", "key", "metric", "table_value", "stated_value", "mapped_value", "difference", "status", "note", "source"}
+    keys = {"scope", "key", "metric", "table_value", "stated_value", "mapped_value", "difference", "status", "note",
+            "source"}
     assert keys <= set(rows[0])
     by = {(r["scope"], r["key"], r["metric"]): r for r in rows}
     assert by[("track", "software", "land_mu")]["difference"] == 30
@@ -104,7 +105,8 @@ def test_surveyed_geometry_flows_from_check_to_reconcile_and_export(tmp_path, pa
     out = run("check", str(path), "--name-field", "project_id", "--save", "--use-surveyed")
     assert out.returncode == 0, out.stderr
     assert "(in use)" in out.stderr and (env_dir / "workspace.gpkg").exists()
-    rows = {(r["scope"], r["key"], r["metric"]): r for r in json.loads(run("reconcile", "--format", "json", "--surveyed").stdout)}
+    surveyed = json.loads(run("reconcile", "--format", "json", "--surveyed").stdout)
+    rows = {(r["scope"], r["key"], r["metric"]): r for r in surveyed}
     assert rows[("project", "T4-1", "land_mu")]["mapped_value"] == pytest.approx(1011 * 1.21, rel=1e-3)
     plain = {(r["scope"], r["key"], r["metric"]): r for r in json.loads(run("reconcile", "--format", "json").stdout)}
     assert plain[("project", "T4-1", "land_mu")]["mapped_value"] == pytest.approx(1011, abs=0.5)

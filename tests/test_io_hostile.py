@@ -1,4 +1,7 @@
-"""geo.io.files: every hostile file gets one clear error (file, problem, fix) and writes nothing outside a temp folder."""
+"""geo.io.files: every hostile file gets one clear error (file, problem, fix).
+
+No hostile file writes anything outside a temp folder.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,6 @@ import rasterio
 import shapely
 from affine import Affine
 
-from geo.io import archive
 from geo.errors import (
     FileTooLargeError,
     GeometryError,
@@ -24,6 +26,7 @@ from geo.errors import (
     UnsafeArchiveError,
     UnsupportedFormatError,
 )
+from geo.io import archive
 from geo.io.files import read_bytes, read_file
 from tests.fixtures.io_sandbox import assert_clear, sandbox_fixture, write_layer  # noqa: F401 (autouse fixture)
 from tests.fixtures.synthetic import clean_survey
@@ -188,8 +191,8 @@ def test_mixed_geometry_types_warns(sandbox):
     result = read_file(path)
     assert result.layer.geom_type.tolist() == ["Polygon", "Point"]
     assert result.warnings == [
-        "mixed.geojson: mixed geometry types (1 Polygon, 1 Point); features that are not "
-        "polygons are reported as findings. Export only the polygon parcels to avoid this"
+        ("mixed.geojson: mixed geometry types (1 Polygon, 1 Point); features that are not "
+         "polygons are reported as findings. Export only the polygon parcels to avoid this")
     ]
 
 

@@ -15,9 +15,9 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.io import MemoryFile
 
 from bench.synth import make_parcels
-from geo.mapview import largelayer as L
 from geo.crs import wgs84_to_gcj02
 from geo.errors import CRSError, UsageError
+from geo.mapview import largelayer
 
 PALETTE = {"rd": "#1f77b4", "testing": "#d62728"}
 STEP = 0.01  # 3 × 3 squares of 0.01° (~1 km) near the zone
@@ -29,7 +29,8 @@ def grid() -> gpd.GeoDataFrame:
     boxes = [shapely.box(x0 + i * STEP, y0 + j * STEP, x0 + (i + 1) * STEP, y0 + (j + 1) * STEP)
              for j in range(3) for i in range(3)]
     tracks = ["rd", "testing", "rd", "testing", "rd", "testing", "rd", "testing", "other"]
-    gdf = gpd.GeoDataFrame({"code": [f"P{k}" for k in range(1, 10)], "track_id": tracks}, geometry=boxes, crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame({"code": [f"P{k}" for k in range(1, 10)], "track_id": tracks}, geometry=boxes,
+                           crs="EPSG:4326")
     gdf.index = range(1, 10)
     return gdf
 
@@ -41,7 +42,7 @@ def _decode(png: bytes) -> tuple[np.ndarray, dict]:
             return src.read(1), src.colormap(1)
 
 
-def _pixel(ov: L.Overview, lon: float, lat: float) -> tuple[int, int]:
+def _pixel(ov: largelayer.Overview, lon: float, lat: float) -> tuple[int, int]:
     (south, west), (north, east) = ov.bounds
     merc = rasterio.warp.transform("EPSG:4326", "EPSG:3857", [west, east, lon], [south, north, lat])
     col = (merc[0][2] - merc[0][0]) / (merc[0][1] - merc[0][0]) * ov.width
@@ -50,7 +51,7 @@ def _pixel(ov: L.Overview, lon: float, lat: float) -> tuple[int, int]:
 
 
 def test_overview_colours_each_parcel_by_category_and_covers_the_layer(grid):
-    ov = L.overview_image(grid, column="track_id", palette=PALETTE, max_px=300)
+    ov = largelayer.overview_image(grid, column="track_id", palette=PALETTE, max_px=300)
     band, cmap = _decode(ov.png)
     assert band.shape == (ov.height, ov.width) and max(ov.width, ov.height) == 300
     (south, west), (north, east) = ov.bounds
@@ -71,12 +72,12 @@ def test_overview_colours_each_parcel_by_category_and_covers_the_layer(grid):
 
 def test_overview_refuses_what_it_cannot_draw(grid):
     with pytest.raises(UsageError, match="no column 'severity'"):
-        L.overview_image(grid, column="severity", palette=PALETTE)
+        largelayer.overview_image(grid, column="severity", palette=PALETTE)
     many = grid.iloc[[0] * 200].assign(track_id=[f"t{k}" for k in range(200)])
     with pytest.raises(UsageError, match="200 categories"):
-        L.overview_image(many, column="track_id", palette={})
+        largelayer.overview_image(many, column="track_id", palette={})
     with pytest.raises(CRSError, match="no coordinate reference system"):
-        L.overview_image(grid.set_crs(None, allow_override=True), column="track_id", palette=PALETTE)
+        largelayer.overview_image(grid.set_crs(None, allow_override=True), column="track_id", palette=PALETTE)
 
 
 def _bounds(w, s, e, n) -> dict:
@@ -84,24 +85,25 @@ def _bounds(w, s, e, n) -> dict:
 
 
 def test_features_in_view_returns_only_parcels_in_the_bounds(grid):
-    idx = L.build_index(grid, columns=["code", "track_id"])
+    idx = largelayer.build_index(grid, columns=["code", "track_id"])
     inside_first = _bounds(106.301, 29.551, 106.302, 29.552)
-    view = L.features_in_view(idx, inside_first)
+    view = largelayer.features_in_view(idx, inside_first)
     data = json.loads(view.geojson)
     assert (view.in_view, view.shown, view.truncated) == (1, 1, False)
     assert [f["id"] for f in data["features"]] == [1]
     assert data["features"][0]["properties"] == {"code": "P1", "track_id": "rd"}
-    everything = L.features_in_view(idx, _bounds(106.2, 29.5, 106.4, 29.6))
-    assert sorted(f["properties"]["code"] for f in json.loads(everything.geojson)["features"]) == [f"P{k}" for k in range(1, 10)]
-    nothing = L.features_in_view(idx, _bounds(100.0, 20.0, 100.1, 20.1))
+    everything = largelayer.features_in_view(idx, _bounds(106.2, 29.5, 106.4, 29.6))
+    codes = sorted(f["properties"]["code"] for f in json.loads(everything.geojson)["features"])
+    assert codes == [f"P{k}" for k in range(1, 10)]
+    nothing = largelayer.features_in_view(idx, _bounds(100.0, 20.0, 100.1, 20.1))
     assert json.loads(nothing.geojson) == {"type": "FeatureCollection", "features": []}
 
 
 def test_features_in_view_is_capped_largest_first(grid):
     grid = grid.copy()
     grid.loc[5, "geometry"] = grid.loc[5, "geometry"].buffer(-0.004)  # the smallest parcel
-    idx = L.build_index(grid, columns=["code"])
-    view = L.features_in_view(idx, _bounds(106.2, 29.5, 106.4, 29.6), max_features=8)
+    idx = largelayer.build_index(grid, columns=["code"])
+    view = largelayer.features_in_view(idx, _bounds(106.2, 29.5, 106.4, 29.6), max_features=8)
     codes = [f["properties"]["code"] for f in json.loads(view.geojson)["features"]]
     assert (view.in_view, view.shown, view.truncated) == (9, 8, True)
     assert "P5" not in codes
@@ -109,24 +111,24 @@ def test_features_in_view_is_capped_largest_first(grid):
 
 def test_coordinates_are_rounded_to_six_decimals(grid):
     jittered = grid.set_geometry(shapely.transform(grid.geometry.to_numpy(), lambda c: c + 1.23456789e-7), crs=4326)
-    view = L.features_in_view(L.build_index(jittered), _bounds(106.2, 29.5, 106.4, 29.6))
+    view = largelayer.features_in_view(largelayer.build_index(jittered), _bounds(106.2, 29.5, 106.4, 29.6))
     numbers = re.findall(r"-?\d+\.\d+", view.geojson)
     assert numbers and max(len(n.split(".")[1]) for n in numbers) <= 6
 
 
 def test_clicks_are_resolved_on_the_server(grid):
-    idx = L.build_index(grid)
-    assert L.feature_at(idx, lon=106.315, lat=29.565) == 5
-    assert L.feature_at(idx, lon=106.0, lat=29.0) is None
+    idx = largelayer.build_index(grid)
+    assert largelayer.feature_at(idx, lon=106.315, lat=29.565) == 5
+    assert largelayer.feature_at(idx, lon=106.0, lat=29.0) is None
     lon, lat = wgs84_to_gcj02(np.array([106.318]), np.array([29.561]))  # in parcel 5, near its corner
-    assert L.feature_at(idx, lon=float(lon[0]), lat=float(lat[0]), shift="gcj02") == 5
-    assert L.feature_at(idx, lon=float(lon[0]), lat=float(lat[0])) == 3  # ~470 m off without the shift
+    assert largelayer.feature_at(idx, lon=float(lon[0]), lat=float(lat[0]), shift="gcj02") == 5
+    assert largelayer.feature_at(idx, lon=float(lon[0]), lat=float(lat[0])) == 3  # ~470 m off without the shift
 
 
 def test_gcj02_view_is_shifted_both_ways(grid):
-    idx = L.build_index(grid)
+    idx = largelayer.build_index(grid)
     lon, lat = wgs84_to_gcj02(np.array([106.301, 106.302]), np.array([29.551, 29.552]))
-    view = L.features_in_view(idx, _bounds(lon[0], lat[0], lon[1], lat[1]), shift="gcj02")
+    view = largelayer.features_in_view(idx, _bounds(lon[0], lat[0], lon[1], lat[1]), shift="gcj02")
     feature = json.loads(view.geojson)["features"][0]
     assert feature["id"] == 1
     x0 = min(p[0] for p in feature["geometry"]["coordinates"][0])
@@ -134,22 +136,23 @@ def test_gcj02_view_is_shifted_both_ways(grid):
 
 
 def test_bounds_are_checked():
-    default = L.View(1.0, 2.0, 3.0, 4.0)
+    default = largelayer.View(1.0, 2.0, 3.0, 4.0)
     unset = {"_southWest": {"lat": None, "lng": None}, "_northEast": {"lat": None, "lng": None}}
-    assert L.parse_bounds(unset, default=default) == default
+    assert largelayer.parse_bounds(unset, default=default) == default
     with pytest.raises(UsageError, match="are not map bounds"):
-        L.parse_bounds(unset)
+        largelayer.parse_bounds(unset)
     with pytest.raises(UsageError, match="not a map view"):
-        L.parse_bounds(_bounds(106.3, 29.6, 106.4, 29.5))
-    assert L.parse_bounds(_bounds(-200.0, 29.5, 106.4, 29.6)).west == -180.0
+        largelayer.parse_bounds(_bounds(106.3, 29.6, 106.4, 29.5))
+    assert largelayer.parse_bounds(_bounds(-200.0, 29.5, 106.4, 29.6)).west == -180.0
 
 
 def test_ten_thousand_parcels_stay_within_the_browser_budget():
     gdf, _ = make_parcels(10_000)
-    ov = L.overview_image(gdf, column="track_id", palette=PALETTE)
-    idx = L.build_index(gdf.assign(_c=gdf["track_id"]), columns=["DKBM", "_c"])
-    whole = L.features_in_view(idx, None, default=L.layer_view(idx))
-    assert (whole.in_view, whole.shown, whole.truncated) == (9_995, L.MAX_FEATURES, True)  # 5 empty geometries are never in view
+    ov = largelayer.overview_image(gdf, column="track_id", palette=PALETTE)
+    idx = largelayer.build_index(gdf.assign(_c=gdf["track_id"]), columns=["DKBM", "_c"])
+    whole = largelayer.features_in_view(idx, None, default=largelayer.layer_view(idx))
+    # 5 empty geometries are never in view
+    assert (whole.in_view, whole.shown, whole.truncated) == (9_995, largelayer.MAX_FEATURES, True)
     assert len(ov.data_url()) + whole.nbytes < 2_500_000
     assert len(ov.png) < 600_000
 

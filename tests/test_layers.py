@@ -28,7 +28,7 @@ def test_empty_cell_is_missing_not_zero():
 
 
 def test_missing_file_and_unknown_values(tmp_path: Path):
-    with pytest.raises(DataError, match="file is missing. Restore it from git"):
+    with pytest.raises(DataError, match=r"file is missing\. Restore it from git"):
         read_csv(tmp_path / "nope.csv", PROJECTS)
     with pytest.raises(DataError, match=r"track_id has unknown values \['finance'\]"):
         check_values(pd.DataFrame({"track_id": ["rd", "finance"]}), "track_id", ("rd",), source="x")

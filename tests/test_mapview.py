@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 import layers
-from geo.mapview.basemaps import BASEMAPS, available_basemaps
 from geo.crs import wgs84_to_gcj02
 from geo.errors import UsageError
-from geo.mapview.assets import VENDOR_DIR, asset_links
 from geo.mapview import GeoLayer, build_map
-from geo.plan.summary import land_by_zone_and_track, output_by_track, table_bytes
+from geo.mapview.assets import VENDOR_DIR, asset_links
+from geo.mapview.basemaps import BASEMAPS, available_basemaps
 from geo.plan.projects import colour_keys, filter_projects, output_per_mu, project_table, resolve_click
+from geo.plan.summary import land_by_zone_and_track, output_by_track, table_bytes
 
 PARCELS = layers.load_parcels()
 ZONES = layers.load_zones()
@@ -62,7 +62,8 @@ def test_unknown_values_are_null_not_zero():
 def test_gaode_shifts_overlays_and_clicks_shift_back():
     plain = {f["properties"]["project_id"]: f for layer in _layers(_map(basemap="none")) for f in layer.data["features"]
              if "project_id" in f["properties"]}
-    gaode = {f["properties"]["project_id"]: f for layer in _layers(_map(basemap="gaode")) for f in layer.data["features"]
+    gaode = {f["properties"]["project_id"]: f
+             for layer in _layers(_map(basemap="gaode")) for f in layer.data["features"]
              if "project_id" in f["properties"]}
     x0, y0 = plain["T2-3"]["geometry"]["coordinates"][0][0]
     x1, y1 = gaode["T2-3"]["geometry"]["coordinates"][0][0]

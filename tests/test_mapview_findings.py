@@ -17,10 +17,10 @@ from rasterio.io import MemoryFile
 
 import layers
 from bench.synth import make_parcels
-from geo.mapview import findings as fm
 from geo.checks.registry import run_checks
 from geo.crs import wgs84_to_gcj02
 from geo.errors import UsageError
+from geo.mapview import findings as fm
 from geo.mapview.largelayer import MAX_FEATURES, View
 
 X0, Y0, STEP = 106.30, 29.55, 0.01  # 3 × 3 squares of ~1 km near the zone, features 1…9
@@ -45,8 +45,12 @@ def findings() -> pd.DataFrame:
         "project_id": pd.array(["T2-1", "T2-1", "T2-1", "T2-2", "T2-3"], dtype="string"),
         "check": ["overlap", "area_mismatch", "multipart", "area_unknown", "area_mismatch"],
         "severity": ["error", "warning", "warning", "info", "warning"],
-        "message": ["overlaps feature 2 by 1 mu", "a", "b", "c", "3 parcels together measure 2,700 mu against 2,000 mu"],
-        "message_zh": ["与要素 2 重叠 1.000 亩", "甲", "乙", "丙", "同一项目的 3 个地块合计实测 2700 亩，规划分配 2000 亩"],
+        "message": [
+            "overlaps feature 2 by 1 mu", "a", "b", "c", "3 parcels together measure 2,700 mu against 2,000 mu",
+        ],
+        "message_zh": [
+            "与要素 2 重叠 1.000 亩", "甲", "乙", "丙", "同一项目的 3 个地块合计实测 2700 亩，规划分配 2000 亩",
+        ],
         "value": [1.0, 2.0, 2.0, 3.0, 700.0],
     })
 
@@ -80,7 +84,7 @@ def test_worst_severity_takes_each_parcels_own_worst_finding(parcels, findings):
     ]
     assert fm.findings_of(findings, parcels, 1)["check"].tolist() == ["overlap", "area_mismatch"]
     assert fm.findings_of(findings, parcels, 5).empty  # no project, no finding
-    with pytest.raises(UsageError, match="findings lack column.*severity"):
+    with pytest.raises(UsageError, match=r"findings lack column.*severity"):
         fm.worst_severity(findings.drop(columns="severity"), parcels)
 
 
@@ -154,7 +158,8 @@ def test_gaode_shifts_overview_parcels_and_clicks(parcels, findings):
     assert layer.overview.bounds[0][1] - plain.overview.bounds[0][1] == pytest.approx(float(glon[0]) - lon, abs=1e-4)
     built = fm.build_findings_map(layer, basemap="gaode", zoom=15)
     first = json.loads(next(iter(built.parcels._children.values())).geojson)["features"][0]
-    assert first["id"] == 1 and first["geometry"]["coordinates"][0][0][0] == pytest.approx(X0 + STEP + glon[0] - lon, abs=1e-4)
+    assert first["id"] == 1
+    assert first["geometry"]["coordinates"][0][0][0] == pytest.approx(X0 + STEP + glon[0] - lon, abs=1e-4)
     assert "webrd0{s}.is.autonavi.com" in built.html()
     with pytest.raises(UsageError, match="prepared for shift 'gcj02'"):
         fm.build_findings_map(layer, basemap="osm")

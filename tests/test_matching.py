@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.errors import UsageError
 from geo.checks.matching import MATCH_COLUMNS, match_parcels, normalise_name, suggest_name_field
+from geo.errors import UsageError
 from tests.fixtures import synthetic as syn
 
 

@@ -74,8 +74,8 @@ def test_upload_draws_overlay_with_bounds_and_legend(tmp_path: Path) -> None:
     assert all(not link.startswith("http") for link in args["js_links"] + args["css_links"])
     assert "80 × 60 像元，1 个波段，坐标系 EPSG:4544" in at.caption[1].value
     ramp = [m.value for m in at.markdown if m.value.startswith("色带")]
-    assert ramp == [f"色带（viridis）：{expected.legend.vmin:.6g} – {expected.legend.vmax:.6g}（第 2–98 百分位拉伸）；"
-                    "数据范围 0 – 4799。"]
+    assert ramp == [(f"色带（viridis）：{expected.legend.vmin:.6g} – {expected.legend.vmax:.6g}（第 2–98 百分位拉伸）；"
+                     "数据范围 0 – 4799。")]
     assert "raster-legend-min" in script  # the ramp legend inside the map
     assert geo_raster_dirs() == before  # the upload's temp folder is gone
 

@@ -335,7 +335,7 @@ def test_add_raster_overlay_before_layer_control_and_shifted_on_gaode(tmp_path: 
     assert 0.003 < gw - w < 0.006  # GCJ-02 moves the image ~400-500 m east here
     html = fmap.get_root().render()
     assert '"opacity": 0.4' in html and "raster-legend-min" in html
-    with pytest.raises(UsageError, match="opacity 1.5 is outside 0–1"):
+    with pytest.raises(UsageError, match=r"opacity 1\.5 is outside 0–1"):
         add_raster_overlay(fmap, overlay, name="x", opacity=1.5)
     with pytest.raises(UsageError, match="unknown position 'middle'"):
         add_raster_overlay(fmap, overlay, name="x", position="middle")

@@ -35,7 +35,8 @@ def test_columns_and_statuses(result, projects):
 ])
 def test_track_land_disagreements(result, track, table, stated, diff, unknown):
     row = _get(result, "track", track, "land_mu")
-    assert (row["table_value"], row["stated_value"], row["difference"], row["unknown_count"]) == (table, stated, diff, unknown)
+    got = (row["table_value"], row["stated_value"], row["difference"], row["unknown_count"])
+    assert got == (table, stated, diff, unknown)
     assert row["status"] == "differs"
     assert f"{abs(diff):,}" in row["note"]
 
@@ -93,7 +94,8 @@ def test_mapped_difference_follows_the_geometry(plan, parcels):
     out = reconcile(plan, parcels=moved)
     row = _get(out, "project", "T4-1", "land_mu")
     assert row["mapped_difference"] == pytest.approx(1011 * 0.21, rel=0.01)
-    assert _get(out, "track", "testing", "land_mu")["mapped_difference"] == pytest.approx(row["mapped_difference"], abs=0.05)
+    testing = _get(out, "track", "testing", "land_mu")
+    assert testing["mapped_difference"] == pytest.approx(row["mapped_difference"], abs=0.05)
 
 
 def test_without_parcels_mapped_is_empty(plan):
@@ -112,5 +114,7 @@ def test_explain_parts_compares_the_leftover_part():
     rows = pd.Series({"A": 100.0, "B": 50.0, "C": 7.0, "D": 3.0})
     parts = pd.DataFrame({"component": ["big", "small"], "value": [150.0, 12.0]})
     notes, notes_zh = explain_parts(rows, parts)
-    assert notes == ["Stated big 150 = A + B exactly.", "The other rows (C, D) sum to 10 against the stated small 12: −2."]
+    assert notes == [
+        "Stated big 150 = A + B exactly.", "The other rows (C, D) sum to 10 against the stated small 12: −2.",
+    ]
     assert notes_zh[1] == "其余各行（C, D）合计10，文本small为12，相差-2。"

@@ -14,9 +14,9 @@ import pyogrio
 import pytest
 import shapely
 
+from geo.checks.registry import run_checks
 from geo.store import parcels_in_use
 from geo.store import workspace as ws
-from geo.checks.registry import run_checks
 from tests.fixtures import synthetic as syn
 
 ROOT = Path(__file__).resolve().parents[1]

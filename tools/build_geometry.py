@@ -19,11 +19,12 @@ Run: ``.venv/bin/python -m tools.build_geometry``
 from __future__ import annotations
 
 import zlib
+from typing import cast
 
 import geopandas as gpd
 import pandas as pd
 import shapely
-from shapely.geometry import LineString
+from shapely.geometry import LineString, Point
 
 from geo.area import M2_PER_MU, area_mu
 from geo.crs import EQUAL_AREA, WGS84
@@ -90,7 +91,8 @@ def build_zones(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def build_metro() -> gpd.GeoDataFrame:
     """Schematic metro lines through the gazetteer places each line's row names."""
     places = load_places()
-    located = {r.name_zh: r.geometry for r in places.itertuples() if r.geometry is not None}
+    # cast: gazetteer names are strings; located places are points
+    located = {cast(str, r.name_zh): cast(Point, r.geometry) for r in places.itertuples() if r.geometry is not None}
     rows = []
     for _, m in metro_table().iterrows():
         names = [n.strip() for n in m["schematic_anchor_points"].split("->") if n.strip()]

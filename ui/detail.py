@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Literal, cast
+
 import pandas as pd
 import streamlit as st
 
 from geo.plan import output_per_mu, project_by_id
 from ui import data
-from ui.i18n import lang, pair, t
+from ui.i18n import is_missing, lang, pair, t
 
-STATUS_BADGE = {
+#: The colours ``st.badge`` takes.
+BadgeColour = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"]
+
+STATUS_BADGE: dict[str, tuple[BadgeColour, str]] = {
     "match": ("green", "status_match"),
     "differs": ("red", "status_differs"),
     "not_stated": ("gray", "status_not_stated"),
@@ -20,7 +25,7 @@ STATUS_BADGE = {
 
 def fmt_value(value: object, digits: int = 1, *, missing: str | None = None) -> str:
     """A number as users read it; a missing value as ``missing`` (default: the word for unknown, ——)."""
-    if value is None or pd.isna(value):
+    if is_missing(value):
         return t("unknown") if missing is None else missing
     if isinstance(value, (int, float)):
         return f"{value:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:,.0f}"
@@ -77,12 +82,13 @@ def render(project_id: str) -> None:
     rows = recon[(recon["scope"] == "project") & (recon["key"] == project_id)]
     for r in rows.itertuples():
         cols = st.columns([2, 1])
-        cols[0].markdown(
-            f"{t('metric_' + r.metric)}: {t('table_value')} {fmt_value(r.table_value)} · "
-            f"{t('stated_value')} {fmt_value(r.stated_value, missing=t('not_stated_value'))} · {t('mapped_value')} {fmt_value(r.mapped_value, missing='—')}"
+        cols[0].markdown(  # cast: metric and status are string columns with no missing value
+            f"{t('metric_' + cast(str, r.metric))}: {t('table_value')} {fmt_value(r.table_value)} · "
+            f"{t('stated_value')} {fmt_value(r.stated_value, missing=t('not_stated_value'))} · "
+            f"{t('mapped_value')} {fmt_value(r.mapped_value, missing='—')}"
         )
         with cols[1]:
-            badge(r.status)
+            badge(cast(str, r.status))
         st.caption(r.note_zh if lang() == "zh" else r.note)
 
 

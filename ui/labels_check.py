@@ -3,11 +3,12 @@
 LABELS: dict[str, tuple[str, str]] = {
     "chk_title": ("核查测绘地块", "Check surveyed parcels"),
     "chk_intro": (
-        "上传测绘成果（Shapefile 压缩包、GeoPackage、GeoJSON、KML/KMZ，或含 WKT 或经纬度列的 CSV），"
-        "逐个地块核对：所属规划项目、实测面积与规划分配（亩）、地块重叠、是否超出所属片区或高新区、几何是否有效、重复与缺失属性。",
-        "Upload surveyed boundaries (zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, or CSV with WKT or lon/lat "
-        "columns) and check each parcel: its plan project, measured area against the plan's allocation (mu), "
-        "overlaps, parcels outside their zone or the High-tech Zone, invalid geometry, duplicates, missing attributes.",
+        ("上传测绘成果（Shapefile 压缩包、GeoPackage、GeoJSON、KML/KMZ，或含 WKT 或经纬度列的 CSV），"
+         "逐个地块核对：所属规划项目、实测面积与规划分配（亩）、地块重叠、是否超出所属片区或高新区、几何是否有效、重复与缺失属性。"),
+        ("Upload surveyed boundaries (zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, or CSV with WKT or lon/lat "
+         "columns) and check each parcel: its plan project, measured area against the plan's allocation (mu), "
+         "overlaps, parcels outside their zone or the High-tech Zone, invalid geometry, duplicates, "
+         "missing attributes."),
     ),
     "chk_upload": ("测绘成果文件", "Surveyed parcels file"),
     "chk_upload_help": (
@@ -26,7 +27,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "chk_name_none": ("（无，按空间重叠匹配）", "(none: match by spatial overlap)"),
     "chk_name_help": (
         "含规划项目编号（如 T2-3）或名称的字段；未匹配的地块再按与示意地块的重叠匹配。",
-        "A column holding the plan's project id (e.g. T2-3) or name; parcels left unmatched are matched by overlap with the indicative parcels.",
+        ("A column holding the plan's project id (e.g. T2-3) or name; parcels left unmatched are matched by overlap "
+         "with the indicative parcels."),
     ),
     "chk_tolerance": ("面积容差（%）", "Area tolerance (%)"),
     "chk_make_valid": ("修复无效几何（make valid）后再核查", "Repair invalid geometry (make valid) before checking"),
@@ -65,7 +67,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "放大查看地块：视野内 {n} 个地块，当前显示概览图像。",
         "Zoom in to see parcels: {n} parcels in view, shown as an overview image.",
     ),
-    "chk_map_in_view": ("视野内 {n} 个地块；点击地块查看其问题。", "{n} parcels in view; click one to see its findings."),
+    "chk_map_in_view": (
+        "视野内 {n} 个地块；点击地块查看其问题。",
+        "{n} parcels in view; click one to see its findings.",
+    ),
     "chk_map_no_parcel": ("点击处没有地块。", "There is no parcel where you clicked."),
     "chk_map_feature": ("要素 {feature}（项目 {project}）", "Feature {feature} (project {project})"),
     "chk_map_feature_ok": ("{name}：无问题。", "{name}: no findings."),

@@ -26,7 +26,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "layer_districts": ("行政区", "Districts"),
     "layer_metro": ("轨道交通", "Metro lines"),
     "no_zone": ("不属于任何片区", "In no zone"),
-    "share_link": ("本页链接（含筛选、底图、语言）可直接分享", "This page's link (with filters, basemap, language) can be shared"),
+    "share_link": (
+        "本页链接（含筛选、底图、语言）可直接分享",
+        "This page's link (with filters, basemap, language) can be shared",
+    ),
     "url_ignored": ("链接中的参数无效，已忽略：{items}", "Ignored invalid link parameters: {items}"),
     "shown_of": ("显示 {shown} / {total} 个项目", "Showing {shown} of {total} projects"),
     "choose": ("请选择（不选即全部）", "Choose (none = all)"),
@@ -41,8 +44,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "data_error": ("数据无法载入", "The data could not be loaded"),
     "indicative_note": (
         "地块位置与形状为示意：规划未给出坐标，地块按表中地名放置、按所列亩数确定面积。",
-        "Parcel positions and shapes are indicative: the plan gives no coordinates; parcels are placed at "
-        "the places the tables name and sized to the mu they list.",
+        ("Parcel positions and shapes are indicative: the plan gives no coordinates; parcels are placed at "
+         "the places the tables name and sized to the mu they list."),
     ),
     "track": ("赛道", "Track"),
     "zone": ("片区", "Zone"),

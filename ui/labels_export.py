@@ -4,9 +4,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "export_title": ("导出图层", "Export layers"),
     "export_intro": (
         ("与命令行 `python -m geo export` 使用同一写出程序。GeoJSON 按 RFC 7946 固定为 WGS84；"
-        "所有导出均带 geometry_basis 字段（indicative 为示意位置）。"),
+         "所有导出均带 geometry_basis 字段（indicative 为示意位置）。"),
         ("The same writer as the command line `python -m geo export`. GeoJSON is always WGS84 (RFC 7946); every "
-        "export carries geometry_basis (indicative = placed by us)."),
+         "export carries geometry_basis (indicative = placed by us)."),
     ),
     "export_layers": ("图层", "Layers"),
     "export_format": ("格式", "Format"),

@@ -8,7 +8,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "detail_none": ("在地图上点击一个地块，或在“项目地块”页选择一个项目。",
                     "Click a parcel on the map, or pick a project on the Parcels page."),
     "detail_clear": ("取消选择", "Clear selection"),
-    "detail_filtered_out": ("所选项目 {pid} 不在当前筛选结果中。", "The selected project {pid} is not in the current filter."),
+    "detail_filtered_out": (
+        "所选项目 {pid} 不在当前筛选结果中。",
+        "The selected project {pid} is not in the current filter.",
+    ),
     "f_table_row": ("表 / 行", "Table / row"),
     "f_function": ("功能", "Function"),
     "f_area_declared": ("规划用地（亩）", "Declared land (mu)"),

@@ -4,8 +4,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "totals_title": ("总量核对：表、文本与地图", "Totals: tables, text and map reconciled"),
     "totals_intro": (
         "表中数为表2–表5各行之和（“——”为未知，不计入）；文本数为规划正文所述；图上量算为地块的椭球面积。",
-        "Table = sum of the rows of 表2–表5 (“——” is unknown and left out); Text = the figure the plan's text "
-        "states; Map = ellipsoidal area of the parcels.",
+        ("Table = sum of the rows of 表2–表5 (“——” is unknown and left out); Text = the figure the plan's text "
+         "states; Map = ellipsoidal area of the parcels."),
     ),
     "plan_land": ("规划用地合计（表）", "Plan land, tables"),
     "plan_output": ("表中产值合计", "Table output total"),

@@ -7,6 +7,7 @@ screenshots and needs no extra JavaScript.
 from __future__ import annotations
 
 import html
+from typing import cast
 
 import numpy as np
 import streamlit as st
@@ -30,9 +31,10 @@ def entries(colour_by: str) -> list[tuple[str, str]]:
     tracks = data.tracks()
     colours = palette(colour_by, tracks=tracks, zones=data.zones())
     if colour_by == "track":
-        return [(colours[r.track_id], pick(r.name_zh, r.name_en)) for r in tracks.itertuples()]
+        # cast: track_id and zone_id are string columns with no missing value
+        return [(colours[cast(str, r.track_id)], pick(r.name_zh, r.name_en)) for r in tracks.itertuples()]
     if colour_by == "zone":
-        names = {r.zone_id: pick(r.name_zh, r.name_en) for r in data.zones().itertuples()}
+        names = {cast(str, r.zone_id): pick(r.name_zh, r.name_en) for r in data.zones().itertuples()}
         return [(colours[k], names.get(k, t("no_zone"))) for k in [*names, NO_ZONE]]
     rows = [
         (colour, f"≥ {low:g}" if high == np.inf else f"{low:g}–{high:g}") for _, low, high, colour in OPM_CLASSES
@@ -45,7 +47,7 @@ def render(colour_by: str) -> None:
     head = t(f"colour_{colour_by}")
     items = "".join(_swatch(c, label) for c, label in entries(colour_by))
     zones = "".join(
-        _swatch(r.color, pick(r.name_zh, r.name_en), outline=True) for r in data.zones().itertuples()
+        _swatch(str(r.color), pick(r.name_zh, r.name_en), outline=True) for r in data.zones().itertuples()
     )
     st.markdown(
         f'<div class="legend"><b>{html.escape(head)}</b><br>{items}<br>'

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import streamlit as st
 
@@ -107,7 +107,7 @@ def write_to_url() -> None:
 
 def view() -> View:
     """The current :class:`View` from session state."""
-    values = {}
+    values: dict[str, Any] = {}  # tuples for list parameters, strings for the others
     for p in PARAMS:
         value = st.session_state.get(p.key, p.default)
         values[p.name] = tuple(value) if p.is_list else str(value or "")

@@ -11,7 +11,16 @@
 
 from geo.checks.matching import suggest_name_field
 from geo.checks.messages import messages_in
-from geo.checks.pipeline import CheckOptions, CheckRun, PlanLayers, check_file, check_read, check_upload, save_run, saved_result
+from geo.checks.pipeline import (
+    CheckOptions,
+    CheckRun,
+    PlanLayers,
+    check_file,
+    check_read,
+    check_upload,
+    save_run,
+    saved_result,
+)
 from geo.checks.registry import CHECKS, FINDING_COLUMNS, SEVERITIES, CheckResult, run_checks
 from geo.checks.report import findings_csv, flagged_geojson, html_report, write_text_atomic
 

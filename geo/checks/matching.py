@@ -12,12 +12,14 @@ All steps are vectorised (pandas maps, one STRtree query).
 from __future__ import annotations
 
 import unicodedata
-from typing import Final
+from typing import Final, cast
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from geo.crs import EQUAL_AREA
 from geo.errors import UsageError
@@ -51,20 +53,25 @@ def normalise_name(names: pd.Series) -> pd.Series:
 def _by_field(values: pd.Series, plan: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Project ids for ``values`` matched as ids, then as zh/en names."""
     ids = plan["project_id"].astype("string")
-    by_id = dict(zip(ids.str.lower(), ids))
+    by_id = dict(zip(ids.str.lower(), ids, strict=True))
     key = values.astype("string").str.strip().str.lower()
     found = key.map(by_id)
     how = pd.Series(np.where(found.notna(), "id", ""), index=values.index, dtype="string")
     lookup: dict[str, str] = {}
     for col in ("name_en", "name_zh"):  # zh last: it wins on a clash
         if col in plan.columns:
-            lookup.update(dict(zip(normalise_name(plan[col]), ids)))
+            lookup.update(dict(zip(normalise_name(plan[col]), ids, strict=True)))
     lookup.pop("", None)
     by_name = normalise_name(values).map(lookup)
     use_name = found.isna() & by_name.notna()
     found = found.where(~use_name, by_name)
     how = how.where(~use_name, "name")
     return found, how
+
+
+def _none_where_not(mask: npt.NDArray[np.bool_], geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """``geoms`` where ``mask`` holds, None elsewhere (``np.where(mask, geoms, None)``)."""
+    return np.where(mask, geoms, np.array(None, dtype=object))
 
 
 def _by_overlap(geoms: np.ndarray, plan: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -76,7 +83,7 @@ def _by_overlap(geoms: np.ndarray, plan: gpd.GeoDataFrame) -> tuple[np.ndarray, 
     if not valid.any() or len(pgeoms) == 0:
         return target, share
     tree = shapely.STRtree(pgeoms)
-    left, right = tree.query(np.where(valid, geoms, None), predicate="intersects")
+    left, right = tree.query(_none_where_not(valid, geoms), predicate="intersects")
     if len(left) == 0:
         return target, share
     a = gpd.GeoSeries(geoms[left], crs=plan.crs).to_crs(EQUAL_AREA).to_numpy()
@@ -133,7 +140,7 @@ def match_parcels(
             raise UsageError(
                 f"the layer has no column {name_field!r}",
                 source="name field",
-                fix=f"Pick one of: {', '.join(map(str, surveyed.columns.drop(surveyed.geometry.name)))}",
+                fix=f"Pick one of: {', '.join(map(str, surveyed.columns.drop([surveyed.geometry.name])))}",
             )
         value = surveyed[name_field].astype("string")
         found, by = _by_field(value, plan_parcels)
@@ -142,18 +149,19 @@ def match_parcels(
     todo = project.isna().to_numpy()
     if use_overlap and todo.any():
         geoms = (
-            surveyed.geometry.to_crs(plan_parcels.crs).to_numpy()
+            # cast: the plan's parcels always carry a CRS (layers.load_parcels: WGS84).
+            surveyed.geometry.to_crs(cast(CRS, plan_parcels.crs)).to_numpy()
             if surveyed.crs != plan_parcels.crs
             else surveyed.geometry.to_numpy()
         )
-        target, share = _by_overlap(np.where(todo, geoms, None), plan_parcels)
-        hit = target >= 0
+        target, share = _by_overlap(_none_where_not(todo, geoms), plan_parcels)
+        overlaps = target >= 0
         ids = plan_parcels["project_id"].astype("string").to_numpy()
         project = project.where(
-            ~hit, pd.Series(np.where(hit, ids[np.maximum(target, 0)], None), index=index, dtype="string")
+            ~overlaps, pd.Series(_none_where_not(overlaps, ids[np.maximum(target, 0)]), index=index, dtype="string")
         )
-        how = how.where(~hit, "overlap")
-        value = value.where(~hit, pd.Series(share.astype(str), index=index, dtype="string"))
+        how = how.where(~overlaps, "overlap")
+        value = value.where(~overlaps, pd.Series(share.astype(str), index=index, dtype="string"))
     return pd.DataFrame(
         {"feature": index.to_numpy(), "project_id": project, "match_by": how, "match_value": value}, index=index
     )
@@ -165,7 +173,7 @@ def suggest_name_field(surveyed: gpd.GeoDataFrame, plan_parcels: gpd.GeoDataFram
     Offered as the default choice on the Check page; the user can change it.
     """
     best, best_hits = None, 0
-    for col in surveyed.columns.drop(surveyed.geometry.name):
+    for col in surveyed.columns.drop([surveyed.geometry.name]):
         found, _ = _by_field(surveyed[col].astype("string"), plan_parcels)
         hits = int(found.notna().sum())
         if hits > best_hits:

@@ -15,10 +15,18 @@ decimals, ``0.120 亩``).
 from __future__ import annotations
 
 import string
-from typing import Final, NamedTuple
+from collections.abc import Mapping
+from typing import Final, Generic, NamedTuple, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+
+#: What one language's side of a :class:`Both` holds (a scalar, an array or a Series).
+T_co = TypeVar("T_co", covariant=True)
+
+#: An object array of Python strings, one per finding.
+Strings = npt.NDArray[np.object_]
 
 #: Per check, ``(English, Chinese)`` templates; ``{name}`` marks a field.
 TEMPLATES: Final[dict[str, tuple[str, str]]] = {
@@ -66,21 +74,21 @@ TYPE_NAMES: Final[dict[int, tuple[str, str]]] = {
 }
 
 
-class Both(NamedTuple):
+class Both(NamedTuple, Generic[T_co]):
     """A field written differently in English and in Chinese (arrays of strings or scalars)."""
 
-    en: object
-    zh: object
+    en: T_co
+    zh: T_co
 
 
-def _strings(values: object, n: int) -> np.ndarray:
+def _strings(values: npt.ArrayLike, n: int) -> Strings:
     """``values`` (a scalar or ``n`` values) as an object array of ``n`` Python strings."""
     if np.ndim(values) == 0:
         return np.full(n, str(values), dtype=object)
     return pd.Series(np.asarray(values)).astype(str).to_numpy(dtype=object)
 
 
-def _fill(template: str, n: int, fields: dict[str, object]) -> np.ndarray:
+def _fill(template: str, n: int, fields: Mapping[str, npt.ArrayLike]) -> Strings:
     """``template`` with each ``{field}`` replaced by ``fields[field]``, for ``n`` findings at once."""
     out = np.full(n, "", dtype=object)
     for literal, name, _spec, _conversion in string.Formatter().parse(template):
@@ -90,7 +98,7 @@ def _fill(template: str, n: int, fields: dict[str, object]) -> np.ndarray:
     return out
 
 
-def texts(check: str, n: int, **fields: object) -> Both:
+def texts(check: str, n: int, **fields: npt.ArrayLike | Both[npt.ArrayLike]) -> Both[Strings]:
     """The English and Chinese messages of ``n`` findings of ``check``.
 
     Parameters
@@ -115,23 +123,23 @@ def texts(check: str, n: int, **fields: object) -> Both:
     )
 
 
-def _rounded(values: object, digits: int) -> pd.Series:
+def _rounded(values: npt.ArrayLike, digits: int) -> pd.Series[str]:
     return pd.Series(np.round(np.asarray(values, dtype=float), digits)).astype(str)
 
 
-def amount(values: object, *, digits: int = 2) -> Both:
+def amount(values: npt.ArrayLike, *, digits: int = 2) -> Both[pd.Series[str]]:
     """Areas, counts and percentages: ``700.0``/``771.75`` in English, ``700``/``771.75`` in Chinese."""
     en = _rounded(values, digits)
     return Both(en, en.str.removesuffix(".0"))
 
 
-def small_area(values: object) -> Both:
+def small_area(values: npt.ArrayLike) -> Both[pd.Series[str]]:
     """Small areas in mu (overlaps, parts outside): ``0.12`` in English, ``0.120`` in Chinese."""
     v = np.asarray(values, dtype=float)
     return Both(_rounded(v, 3), pd.Series(np.char.mod("%.3f", v), dtype=object))
 
 
-def signed_pct(values: object) -> Both:
+def signed_pct(values: npt.ArrayLike) -> Both[Strings]:
     """Percentages with an explicit ``+`` on increases: ``+10.25``, ``-50.0`` (Chinese ``-50``)."""
     v = np.asarray(values, dtype=float)
     sign = np.where(v > 0, "+", "").astype(object)
@@ -139,7 +147,7 @@ def signed_pct(values: object) -> Both:
     return Both(sign + en.to_numpy(dtype=object), sign + zh.to_numpy(dtype=object))
 
 
-def parcels_measure(count: object) -> Both:
+def parcels_measure(count: npt.ArrayLike) -> Both[Strings]:
     """The subject of an area finding: one parcel, or ``n`` parcels of a project together."""
     c = np.asarray(count)
     several = c > 1
@@ -150,13 +158,13 @@ def parcels_measure(count: object) -> Both:
     )
 
 
-def type_names(type_ids: object) -> Both:
+def type_names(type_ids: npt.ArrayLike) -> Both[pd.Series[str]]:
     """Names of non-polygon geometry types, from Shapely type ids."""
     ids = pd.Series(np.asarray(type_ids))
     return Both(ids.map({k: v[0] for k, v in TYPE_NAMES.items()}), ids.map({k: v[1] for k, v in TYPE_NAMES.items()}))
 
 
-def messages_in(findings: pd.DataFrame, *, lang: str) -> pd.Series:
+def messages_in(findings: pd.DataFrame, *, lang: str) -> pd.Series[str]:
     """The findings' messages in ``lang`` (``"zh"`` or ``"en"``); Chinese falls back to English when missing."""
     if lang != "zh" or "message_zh" not in findings.columns:
         return findings["message"]

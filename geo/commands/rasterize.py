@@ -31,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"cell size in metres (default {DEFAULT_CELL_M:g})")
     parser.add_argument("-o", "--output", required=True, help="output GeoTIFF, e.g. allocation.tif")
     parser.add_argument("--surveyed", action="store_true",
-                        help="rasterise surveyed geometry switched on in the workspace (see `check`) in place of indicative parcels")
+                        help="rasterise surveyed geometry switched on in the workspace (see `check`) "
+                             "in place of indicative parcels")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import json
 import sys
 
 import pandas as pd
+from pandas.api.typing import NAType
 
 from geo.plan import reconcile
 from geo.store import parcels_in_use
@@ -36,7 +37,8 @@ def rows(scopes: list[str] | None = None, *, surveyed: bool = False) -> pd.DataF
     return result[result["scope"].isin(scopes)] if scopes else result
 
 
-def _json_value(value: object) -> object:
+def _json_value(value: str | float | NAType | None) -> str | float | None:
+    """A reconciliation cell for JSON: missing (NA, NaN, None) becomes null."""
     return None if pd.isna(value) else value
 
 

@@ -68,7 +68,8 @@ def member_names(zf: zipfile.ZipFile, *, source: str) -> list[str]:
     if bad:
         shown = ", ".join(repr(b) for b in bad[:3])
         raise UnsafeArchiveError(
-            f"the archive has members whose paths leave the archive folder or are links ({shown}); nothing was extracted",
+            f"the archive has members whose paths leave the archive folder or are links ({shown}); "
+            "nothing was extracted",
             source=source,
             fix="Zip the files again from inside their folder, with plain relative names",
         )
@@ -87,7 +88,8 @@ def _check_sizes(infos: list[zipfile.ZipInfo], *, source: str, max_unpacked: int
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_FLOOR_BYTES and ratio > MAX_RATIO:
             raise UnsafeArchiveError(
-                f"member {info.filename!r} unpacks {ratio:.0f} times larger than it packs (a zip bomb?); nothing was extracted",
+                f"member {info.filename!r} unpacks {ratio:.0f} times larger than it packs (a zip bomb?); "
+                "nothing was extracted",
                 source=source,
                 fix="Upload the original GIS files, not an archive built to expand",
             )

@@ -26,7 +26,6 @@ import numpy as np
 
 from geo.crs import CGCS2000_GK_CM105, CGCS2000_GK_ZONE35, WGS84
 
-
 #: Rough extent of China (lon/lat) used to reject coordinates far outside it.
 CHINA_BOUNDS: Final = (73.0, 3.0, 136.0, 54.0)
 
@@ -96,7 +95,7 @@ def guess_crs(bounds: tuple[float, float, float, float]) -> Guess | None:
 def looks_geographic(bounds: tuple[float, float, float, float]) -> bool:
     """Whether ``bounds`` fit in the lon/lat ranges at all."""
     minx, miny, maxx, maxy = bounds
-    return -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90
+    return minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90
 
 
 def inside_china(bounds: tuple[float, float, float, float]) -> bool:

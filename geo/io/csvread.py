@@ -72,7 +72,8 @@ def read_csv(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.
     lat = next((lower[n] for n in _LAT_NAMES if n in lower), None)
     if lon is None or lat is None:
         raise GeometryError(
-            f"the CSV has no geometry column (no WKT column and no lon/lat columns among {', '.join(map(str, frame.columns[:8]))})",
+            "the CSV has no geometry column (no WKT column and no lon/lat columns among "
+            f"{', '.join(map(str, frame.columns[:8]))})",
             source=source,
             fix="Add a WKT column named 'wkt', or columns 'lon' and 'lat'",
         )
@@ -84,5 +85,5 @@ def read_csv(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.
             source=source,
             fix="Fill in decimal coordinates in those rows",
         )
-    geoms = shapely.points(x.to_numpy(float), y.to_numpy(float))
-    return gpd.GeoDataFrame(frame.drop(columns=[lon, lat]), geometry=geoms, crs=None), encoding, []
+    points = shapely.points(x.to_numpy(float), y.to_numpy(float))
+    return gpd.GeoDataFrame(frame.drop(columns=[lon, lat]), geometry=points, crs=None), encoding, []

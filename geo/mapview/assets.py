@@ -15,6 +15,7 @@ Awesome, glyphicons), so no request leaves the app to draw the map.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
@@ -42,7 +43,8 @@ ASSETS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
 }
 
 
-def _walk(element: object):
+def _walk(element: object) -> Iterator[object]:
+    """``element`` and all its descendants (branca's ``_children``), depth first."""
     yield element
     for child in getattr(element, "_children", {}).values():
         yield from _walk(child)

@@ -27,7 +27,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import folium
 import folium.plugins
@@ -37,12 +37,12 @@ import pandas as pd
 import shapely
 from folium.template import Template
 
-from geo.mapview import largelayer
-from geo.mapview.basemaps import get_basemap
 from geo.checks.registry import SEVERITIES
 from geo.crs import WGS84, shift_geometries
 from geo.errors import UsageError
+from geo.mapview import largelayer
 from geo.mapview.assets import ASSET_BASE, localise_assets
+from geo.mapview.basemaps import get_basemap
 from geo.mapview.plan import GeoLayer, add_basemap, feature_collection
 
 #: Severity keys from worst to none (``none``: the parcel has no finding).
@@ -62,7 +62,8 @@ PLAN_COLOUR: Final = "#1e3a8a"
 
 #: Map labels as ``key: (zh, en)``.
 TEXT: Final[dict[str, tuple[str, str]]] = {
-    "error": ("错误", "error"), "warning": ("警告", "warning"), "info": ("提示", "info"), "none": ("无问题", "no finding"),
+    "error": ("错误", "error"), "warning": ("警告", "warning"), "info": ("提示", "info"),
+    "none": ("无问题", "no finding"),
     "overview": ("核查结果概览", "Findings overview"),
     "zones": ("规划片区（示意）", "Plan zones (indicative)"),
     "plan": ("规划示意地块", "Indicative plan parcels"),
@@ -149,7 +150,7 @@ def fit_zoom(view: largelayer.View, *, width: int = MAP_SIZE[0], height: int = M
     return max(1, min(zoom, 18))
 
 
-def clicked_feature(layer: FindingsLayer, click: Mapping | None) -> object | None:
+def clicked_feature(layer: FindingsLayer, click: Mapping[str, Any] | None) -> object | None:
     """The feature under ``st_folium``'s ``last_clicked`` (``{"lat", "lng"}``), or ``None``."""
     if not click or click.get("lat") is None or click.get("lng") is None:
         return None
@@ -295,7 +296,7 @@ def build_findings_map(
     plan_parcels: gpd.GeoDataFrame | None = None,
     basemap: str = "osm",
     lang: str = "zh",
-    bounds: Mapping | None = None,
+    bounds: Mapping[str, Any] | None = None,
     zoom: int | None = None,
     selected: object | None = None,
     tile_keys: Mapping[str, str] | None = None,
@@ -352,6 +353,7 @@ def build_findings_map(
     found = largelayer.features_in_view(layer.index, view, max_features=max_features if near else 0,
                                         shift=layer.shift)
     detail = near and not found.truncated
+    drawn: ParcelLayer | None
     if detail:
         drawn = ParcelLayer(found.geojson, name=_t("parcels", lang), lang=lang, selected=selected,
                             fade=(0.25, OVERVIEW_OPACITY))

@@ -28,7 +28,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -221,11 +221,11 @@ def overview_image(
     east, north = to_deg.transform(minx + width * size, miny + height * size)
     counts = pd.Series(keys[ok]).value_counts()
     return Overview(png=png, bounds=[[float(south), float(west)], [float(north), float(east)]], width=width,
-                    height=height, legend=dict(zip(categories, colours)),
+                    height=height, legend=dict(zip(categories, colours, strict=True)),
                     counts={c: int(counts.get(c, 0)) for c in categories})
 
 
-def _shapes(geoms: np.ndarray, values: np.ndarray) -> list[tuple[dict, int]]:
+def _shapes(geoms: np.ndarray, values: np.ndarray) -> list[tuple[dict[str, Any], int]]:
     """``(GeoJSON-like polygon, value)`` pairs for the rasteriser, built from whole coordinate arrays.
 
     Shapely's ``__geo_interface__`` builds Python tuples vertex by vertex;
@@ -238,10 +238,11 @@ def _shapes(geoms: np.ndarray, values: np.ndarray) -> list[tuple[dict, int]]:
     rings, ring_of = shapely.get_rings(parts, return_index=True)
     coords, coord_of = shapely.get_coordinates(rings, return_index=True)
     cuts = np.r_[0, np.flatnonzero(np.diff(coord_of)) + 1, len(coord_of)]
-    ring_coords = [coords[a:b] for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist())]
+    ring_coords = [coords[a:b] for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)]
     rcuts = np.r_[0, np.flatnonzero(np.diff(ring_of)) + 1, len(ring_of)]
+    # Not strict: with no polygon part at all, rcuts is [0, 0] (one empty cut) against no value.
     return [({"type": "Polygon", "coordinates": ring_coords[a:b]}, v)
-            for a, b, v in zip(rcuts[:-1].tolist(), rcuts[1:].tolist(), values[part_of].tolist())]
+            for a, b, v in zip(rcuts[:-1].tolist(), rcuts[1:].tolist(), values[part_of].tolist(), strict=False)]
 
 
 def _encode_png(grid: np.ndarray, cmap: dict[int, tuple[int, int, int, int]]) -> bytes:
@@ -277,7 +278,7 @@ def build_index(layer: gpd.GeoDataFrame, *, columns: Sequence[str] = (), source:
                       extent=extent)
 
 
-def parse_bounds(bounds: Mapping | None, *, default: View | None = None, source: str = "map bounds") -> View:
+def parse_bounds(bounds: Mapping[str, Any] | None, *, default: View | None = None, source: str = "map bounds") -> View:
     """A :class:`View` from ``st_folium``'s ``bounds`` (``{"_southWest": {"lat", "lng"}, "_northEast": ...}``).
 
     ``st_folium`` returns ``None`` values before the map has reported its
@@ -289,8 +290,10 @@ def parse_bounds(bounds: Mapping | None, *, default: View | None = None, source:
     except (TypeError, KeyError, ValueError) as exc:
         if default is not None:
             return default
-        raise UsageError(f"bounds {bounds!r} are not map bounds", source=source,
-                         fix='Pass st_folium(...)["bounds"]: {"_southWest": {"lat", "lng"}, "_northEast": {...}}') from exc
+        raise UsageError(
+            f"bounds {bounds!r} are not map bounds", source=source,
+            fix='Pass st_folium(...)["bounds"]: {"_southWest": {"lat", "lng"}, "_northEast": {...}}',
+        ) from exc
     if not all(map(math.isfinite, (west, south, east, north))) or south > north or west > east:
         raise UsageError(f"bounds {west}, {south}, {east}, {north} are not a map view", source=source,
                          fix="Pass the bounds st_folium returns (south-west corner first)")
@@ -304,7 +307,7 @@ def _unshift_view(view: View) -> View:
 
 def features_in_view(
     index: LayerIndex,
-    bounds: Mapping | View | None,
+    bounds: Mapping[str, Any] | View | None,
     *,
     max_features: int = MAX_FEATURES,
     pixels: int = 1200,
@@ -362,11 +365,12 @@ def _collection(geometries: np.ndarray, ids: np.ndarray, props: pd.DataFrame) ->
         lines = props.to_json(orient="records", lines=True, force_ascii=False).rstrip("\n").split("\n")
     else:
         lines = ["{}"] * len(geometries)
-    id_json = pd.Series(ids).to_json(orient="values", force_ascii=False)[1:-1].split(",") if len(ids) else []
+    # A Series' "records" JSON is the list of its values.
+    id_json = pd.Series(ids).to_json(orient="records", force_ascii=False)[1:-1].split(",") if len(ids) else []
     if len(id_json) != len(geometries):  # ids holding commas: encode one by one
-        id_json = [pd.Series([i]).to_json(orient="values", force_ascii=False)[1:-1] for i in ids]
+        id_json = [pd.Series([i]).to_json(orient="records", force_ascii=False)[1:-1] for i in ids]
     parts = ['{"type":"Feature","id":' + i + ',"properties":' + p + ',"geometry":' + g + "}"
-             for i, p, g in zip(id_json, lines, geometries)]
+             for i, p, g in zip(id_json, lines, geometries, strict=True)]
     return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
 
 
@@ -382,13 +386,15 @@ def feature_at(index: LayerIndex, *, lon: float, lat: float, shift: str | None =
     elif shift is not None:
         raise UsageError(f"unknown shift {shift!r}", source="feature_at", fix="Use 'gcj02' or None")
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise UsageError(f"click {lon}, {lat} is not a position", source="feature_at", fix="Pass last_clicked's lng/lat")
+        raise UsageError(f"click {lon}, {lat} is not a position", source="feature_at",
+                         fix="Pass last_clicked's lng/lat")
     hits = index.tree.query(shapely.Point(lon, lat), predicate="intersects")
     hits = hits[shapely.get_dimensions(index.geoms[hits]) == 2]
     if len(hits) == 0:
         return None
     best = hits[np.argmin(shapely.area(index.geoms[hits]))]
-    return index.ids[best].item() if hasattr(index.ids[best], "item") else index.ids[best]
+    label: object = index.ids[best].item() if hasattr(index.ids[best], "item") else index.ids[best]
+    return label
 
 
 def layer_view(index: LayerIndex) -> View:

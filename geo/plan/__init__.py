@@ -7,7 +7,14 @@
 """
 
 from geo.plan.projects import (
-    COLOUR_BY, NO_ZONE, filter_projects, output_per_mu, palette, project_by_id, project_table, resolve_click,
+    COLOUR_BY,
+    NO_ZONE,
+    filter_projects,
+    output_per_mu,
+    palette,
+    project_by_id,
+    project_table,
+    resolve_click,
 )
 from geo.plan.reconcile import PlanData, reconcile
 from geo.plan.summary import land_by_zone_and_track, output_by_track, table_bytes

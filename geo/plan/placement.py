@@ -11,7 +11,9 @@ rings of growing radius around the anchor, so the result is deterministic.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 import numpy as np
 import shapely
@@ -23,6 +25,9 @@ from shapely.geometry.base import BaseGeometry
 from geo.area import CGCS2000_GEOD
 from geo.crs import EQUAL_AREA, WGS84, transformer
 from geo.errors import DataError
+
+#: A geometry type, kept by the reprojections below.
+G = TypeVar("G", bound=BaseGeometry)
 
 
 @dataclass(frozen=True)
@@ -50,12 +55,12 @@ class Request:
     aspect: float = 1.0
 
 
-def _to_local(geom: BaseGeometry) -> BaseGeometry:
+def _to_local(geom: G) -> G:
     fwd = transformer(WGS84, EQUAL_AREA)
     return shapely.transform(geom, lambda c: _xy(fwd, c))
 
 
-def _to_wgs(geom: BaseGeometry) -> BaseGeometry:
+def _to_wgs(geom: G) -> G:
     inv = transformer(EQUAL_AREA, WGS84)
     return shapely.transform(geom, lambda c: _xy(inv, c))
 
@@ -65,7 +70,7 @@ def _xy(tr: Transformer, coords: np.ndarray) -> np.ndarray:
     return np.column_stack([x, y])
 
 
-def _candidates(cx: float, cy: float, *, step: float, max_radius: float):
+def _candidates(cx: float, cy: float, *, step: float, max_radius: float) -> Iterator[tuple[float, float]]:
     yield cx, cy
     radius = step
     while radius <= max_radius:
@@ -119,5 +124,6 @@ def place(requests: list[Request], *, gap_m: float = 40.0, step_m: float = 50.0,
             )
         placed.append(shape if req.area_m2 is not None else shape.buffer(gap_m / 2))
         geom = _to_wgs(shape)
-        out[req.key] = geom if req.area_m2 is None else fit_area(geom, req.area_m2)
+        # With an area the shape is a box (a Polygon), which fit_area scales.
+        out[req.key] = geom if req.area_m2 is None else fit_area(cast(Polygon, geom), req.area_m2)
     return out

@@ -8,7 +8,7 @@ Nothing here imports Streamlit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Final
+from typing import Final, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -55,14 +55,18 @@ def _as_set(values: Iterable[str] | None) -> set[str]:
     return {v for v in (values or ()) if v}
 
 
+#: A projects table or a parcels layer: filtering keeps its type.
+FrameT = TypeVar("FrameT", bound=pd.DataFrame)
+
+
 def filter_projects(
-    frame: pd.DataFrame,
+    frame: FrameT,
     *,
     tracks: Iterable[str] | None = None,
     zones: Iterable[str] | None = None,
     regions: Iterable[str] | None = None,
     search: str = "",
-) -> pd.DataFrame:
+) -> FrameT:
     """Rows of ``frame`` (projects or parcels) that pass every filter.
 
     Parameters
@@ -89,7 +93,7 @@ def filter_projects(
             + frame["name_en"].fillna("") + " " + frame["region_zh"].fillna("")
         ).str.lower()
         keep &= hay.str.contains(text, regex=False)
-    return frame[keep.astype(bool)]
+    return frame[keep.astype(bool)]  # a boolean row mask keeps the frame's class
 
 
 def colour_keys(frame: pd.DataFrame, *, by: str) -> pd.Series:

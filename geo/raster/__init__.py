@@ -7,7 +7,12 @@
 """
 
 from geo.raster.allocation import (
-    CELL_RANGE_M, DEFAULT_CELL_M, allocation_zip, check_output_path, rasterize_parcels, write_allocation,
+    CELL_RANGE_M,
+    DEFAULT_CELL_M,
+    allocation_zip,
+    check_output_path,
+    rasterize_parcels,
+    write_allocation,
 )
 from geo.raster.overlay import RasterOverlay, overlay_from_upload
 

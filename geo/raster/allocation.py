@@ -40,7 +40,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, TypedDict
 from xml.sax.saxutils import escape
 
 import geopandas as gpd
@@ -82,6 +82,15 @@ class TrackClass:
     color: str
 
 
+class AllocationSummary(TypedDict):
+    """:meth:`AllocationRaster.summary`: areas in mu, and the parcels outside their bound."""
+
+    raster_mu: float
+    vector_mu: float
+    max_difference_mu: float
+    outside: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class AllocationRaster:
     """Rasterised parcels in EPSG:4544, kept in memory until written."""
@@ -100,7 +109,7 @@ class AllocationRaster:
         """(rows, columns)."""
         return self.codes.shape
 
-    def summary(self) -> dict[str, object]:
+    def summary(self) -> AllocationSummary:
         """Totals of :attr:`check`: raster and vector mu, largest difference, parcels outside their bound."""
         c = self.check
         return {"raster_mu": float(c["raster_mu"].sum()), "vector_mu": float(c["vector_mu"].sum()),
@@ -228,7 +237,7 @@ def _write_cog(path: Path, array: np.ndarray, raster: AllocationRaster, *, nodat
                tags: dict[str, str], colormap: dict[int, tuple[int, int, int, int]] | None) -> None:
     rows, cols = array.shape
     profile = {"driver": "GTiff", "width": cols, "height": rows, "count": 1, "dtype": array.dtype.name,
-                   "crs": raster.crs, "transform": raster.transform, "nodata": nodata}
+               "crs": raster.crs, "transform": raster.transform, "nodata": nodata}
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
 
 import numpy as np
 import rasterio
@@ -173,7 +173,8 @@ def _validate(src: rasterio.DatasetReader, name: str, *, max_size: int, max_read
     if not -MAX_LAT <= south < north <= MAX_LAT or not 0 < east - west <= 180:
         raise CRSError(f"spans {south:.1f}..{north:.1f}° N, {west:.1f}..{east:.1f}° E; a web map overlay must stay "
                        f"within ±{MAX_LAT}° latitude and 180° of longitude", source=name,
-                       fix="Clip it to the area of interest: gdalwarp -te_srs EPSG:4326 -te 106 29 107 30 in.tif out.tif")
+                       fix="Clip it to the area of interest: "
+                           "gdalwarp -te_srs EPSG:4326 -te 106 29 107 30 in.tif out.tif")
     if not 1 <= src.count <= 4:
         raise UnsupportedFormatError(f"has {src.count} bands; the overlay shows 1 to 4 (grey, RGB, RGBA)",
                                      source=name, fix="Pick bands first: gdal_translate -b 1 -b 2 -b 3 in.tif out.tif")
@@ -197,6 +198,10 @@ def _validate(src: rasterio.DatasetReader, name: str, *, max_size: int, max_read
 
 # --- pixels to colours --------------------------------------------------------
 
+#: A palette band's colour table (rasterio's ``colormap``): value → RGBA.
+Colormap = dict[int, tuple[int, ...]]
+
+
 def _hex_rgb(colour: str) -> tuple[int, int, int]:
     return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
@@ -210,20 +215,20 @@ def _stretch(values: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, float, 
     return scaled, lo, hi
 
 
-def _ramp(data: np.ndarray, valid: np.ndarray, colormap: dict | None) -> tuple[np.ndarray, RasterLegend]:
+def _ramp(data: np.ndarray, valid: np.ndarray, colormap: Colormap | None) -> tuple[np.ndarray, RasterLegend]:
     values = data[0].astype("float64")
     scaled, lo, hi = _stretch(values, valid)
     stop_pos = np.linspace(0, 1, len(RAMP))
     rgb = np.array([_hex_rgb(c) for c in RAMP], dtype=float)
     channels = [np.interp(scaled, stop_pos, rgb[:, k]) for k in range(3)]
     sample = values[valid]
-    stops = tuple((float(lo + p * (hi - lo)), c) for p, c in zip(stop_pos, RAMP))
+    stops = tuple((float(lo + p * (hi - lo)), c) for p, c in zip(stop_pos, RAMP, strict=True))
     legend = RasterLegend(kind="ramp", vmin=lo, vmax=hi, data_min=float(sample.min()),
                           data_max=float(sample.max()), stops=stops)
-    return np.stack(channels + [np.full(values.shape, 255.0)]), legend
+    return np.stack([*channels, np.full(values.shape, 255.0)]), legend
 
 
-def _palette(data: np.ndarray, valid: np.ndarray, colormap: dict | None) -> tuple[np.ndarray, RasterLegend]:
+def _palette(data: np.ndarray, valid: np.ndarray, colormap: Colormap | None) -> tuple[np.ndarray, RasterLegend]:
     lut = np.zeros((256, 4), dtype=np.uint8)
     for value, rgba in (colormap or {}).items():
         if 0 <= value < 256:
@@ -238,14 +243,14 @@ def _bytes(band: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return _stretch(band.astype("float64"), valid)[0] * 255
 
 
-def _image(data: np.ndarray, valid: np.ndarray, colormap: dict | None) -> tuple[np.ndarray, RasterLegend]:
+def _image(data: np.ndarray, valid: np.ndarray, colormap: Colormap | None) -> tuple[np.ndarray, RasterLegend]:
     """Grey + alpha, RGB or RGBA as stored (16-bit or float bands stretched to 8 bits)."""
     colour = [_bytes(band, valid) for band in data[: 1 if len(data) == 2 else 3]]
     alpha = data[-1].astype(float) if len(data) in (2, 4) else np.full(data.shape[1:], 255.0)
     return np.stack(colour * (3 // len(colour)) + [alpha]), RasterLegend(kind="image")
 
 
-Renderer = Callable[[np.ndarray, np.ndarray, "dict | None"], tuple[np.ndarray, RasterLegend]]
+Renderer = Callable[[np.ndarray, np.ndarray, Colormap | None], tuple[np.ndarray, RasterLegend]]
 
 #: kind -> (band indexes to read, renderer, resampling for the decimated read)
 RENDERERS: Final[dict[str, tuple[tuple[int, ...], Renderer, Resampling]]] = {
@@ -278,7 +283,8 @@ def _encode_png(rgba: np.ndarray) -> bytes:
         with MemoryFile() as mem:
             with mem.open(driver="PNG", width=width, height=height, count=4, dtype="uint8") as dst:
                 dst.write(rgba)
-            return mem.read()
+            png: bytes = mem.read()
+            return png
 
 
 def _target_grid(src: rasterio.DatasetReader, width: int, height: int, *, max_size: int, name: str,
@@ -366,8 +372,14 @@ def build_overlay(
         )
 
 
+class Readable(Protocol):
+    """A binary file-like object, e.g. Streamlit's ``UploadedFile``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 @contextmanager
-def uploaded_raster(name: str, data: bytes | object) -> Iterator[Path]:
+def uploaded_raster(name: str, data: bytes | bytearray | memoryview | Readable) -> Iterator[Path]:
     """Write an upload to a private temporary folder; always delete it after.
 
     Parameters
@@ -393,7 +405,7 @@ def uploaded_raster(name: str, data: bytes | object) -> Iterator[Path]:
         yield path
 
 
-def overlay_from_upload(name: str, data: bytes | object, **options: int) -> RasterOverlay:
+def overlay_from_upload(name: str, data: bytes | bytearray | memoryview | Readable, **options: int) -> RasterOverlay:
     """:func:`build_overlay` for an uploaded file (written to a temp folder, then deleted)."""
     with uploaded_raster(name, data) as path:
         return build_overlay(path, name=Path(name).name, **options)

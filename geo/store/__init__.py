@@ -6,7 +6,13 @@ is the one answer to "which geometry does each project have now".
 
 from geo.store.in_use import parcels_in_use
 from geo.store.workspace import (
-    list_uploads, load_upload, remove_upload, save_upload, set_use_surveyed, upload_id, workspace_path,
+    list_uploads,
+    load_upload,
+    remove_upload,
+    save_upload,
+    set_use_surveyed,
+    upload_id,
+    workspace_path,
 )
 
 __all__ = [

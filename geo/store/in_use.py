@@ -8,10 +8,13 @@ and ``rasterize --surveyed`` alike, so the app and the CLI cannot disagree.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from geo.area import measured_mu
 from geo.store.workspace import list_uploads, load_upload
@@ -19,7 +22,7 @@ from geo.store.workspace import list_uploads, load_upload
 SURVEYED = "surveyed"
 
 
-def _surveyed_geometry(crs: object, *, root: str | Path | None) -> gpd.GeoSeries:
+def _surveyed_geometry(crs: CRS | None, *, root: str | Path | None) -> gpd.GeoSeries:
     """Per project, the union of its surveyed parcels in switched-on uploads (newest upload wins)."""
     index = list_uploads(root=root)
     parts: list[gpd.GeoSeries] = []
@@ -30,7 +33,8 @@ def _surveyed_geometry(crs: object, *, root: str | Path | None) -> gpd.GeoSeries
         if parcels.empty:
             continue
         parcels = parcels.set_geometry(shapely.make_valid(parcels.geometry.to_numpy()), crs=parcels.crs)
-        merged = parcels.to_crs(crs).dissolve(by="project_id").geometry
+        # cast: the plan's parcels carry a CRS (without one, to_crs raises here as it always did).
+        merged = parcels.to_crs(cast(CRS, crs)).dissolve(by="project_id").geometry
         parts.append(merged)
         done |= set(merged.index)
     if not parts:
@@ -51,7 +55,7 @@ def parcels_in_use(plan_parcels: gpd.GeoDataFrame, *, root: str | Path | None = 
     surveyed = _surveyed_geometry(out.crs, root=root)
     if len(surveyed):
         hit = out["project_id"].isin(surveyed.index)
-        geoms = surveyed.reindex(out.loc[hit, "project_id"]).to_numpy()
+        geoms = np.asarray(surveyed.reindex(out.loc[hit, "project_id"]))  # object array, as to_numpy()
         out.loc[hit, out.geometry.name] = shapely.make_valid(geoms)
         out.loc[hit, "geometry_basis"] = SURVEYED
     out["measured_mu"] = measured_mu(out, source="parcels").round(3).astype("Float64")

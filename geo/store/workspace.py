@@ -26,12 +26,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, cast
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-import shapely
 
 from geo.crs import WGS84
 from geo.errors import InputFileError, UsageError
@@ -119,7 +118,7 @@ def save_upload(
     parcels: gpd.GeoDataFrame,
     findings: pd.DataFrame,
     *,
-    info: dict,
+    info: dict[str, Any],
     root: str | Path | None = None,
 ) -> str:
     """Save (or replace) an upload's parcels, findings and index entry atomically.
@@ -178,7 +177,8 @@ def load_upload(uid: str, *, root: str | Path | None = None) -> tuple[gpd.GeoDat
     findings = pyogrio.read_dataframe(path, layer=f"findings_{uid}", read_geometry=False)
     findings["feature"] = findings["feature"].astype("Int64")
     if "message_zh" not in findings.columns:  # saved before the findings had Chinese messages
-        findings.insert(findings.columns.get_loc("message") + 1, "message_zh", findings["message"])
+        at = cast(int, findings.columns.get_loc("message"))  # an int: column names are unique
+        findings.insert(at + 1, "message_zh", findings["message"])
     findings["message_zh"] = findings["message_zh"].fillna(findings["message"])
     return parcels, findings
 

@@ -48,7 +48,8 @@ def test_click_on_parcel_shows_its_details(browse):
     }""")
     box = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
-    page.get_by_role("heading", name="Science Valley Frontier Technology Incubation Area (科学谷前沿科技孵化片区)").wait_for()
+    heading = "Science Valley Frontier Technology Incubation Area (科学谷前沿科技孵化片区)"
+    page.get_by_role("heading", name=heading).wait_for()
     page.get_by_text(re.compile(r"^Land \(mu\): Table 888 · Text not stated · Map 888")).wait_for()
     browse.wait()
     assert parse_qs(urlparse(page.url).query)["sel"] == ["T2-3"]

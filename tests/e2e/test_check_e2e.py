@@ -22,7 +22,9 @@ from tests.fixtures.synthetic import plan_survey
 #: ``[feature id, severity]`` of every parcel Leaflet draws on the findings map, by id.
 DRAWN_SEVERITIES_JS = """() => {
     const out = [];
-    window.map.eachLayer(l => { if (l.feature && l.feature.properties._c) out.push([l.feature.id, l.feature.properties._c]); });
+    window.map.eachLayer(l => {
+        if (l.feature && l.feature.properties._c) out.push([l.feature.id, l.feature.properties._c]);
+    });
     return out.sort((a, b) => a[0] - b[0]);
 }"""
 #: Centre of a drawn parcel in the map container's pixels.
@@ -76,6 +78,7 @@ def test_upload_read_findings_and_download(browse, offline, survey_zip, check_wo
         zip(
             page.locator("[data-testid='stMetricLabel']").all_inner_texts(),
             page.locator("[data-testid='stMetricValue']").all_inner_texts(),
+            strict=True,
         )
     )
     assert metrics == {"地块数": "2", "已匹配": "2", "实测面积（亩）": "1,659.76", "问题数": "1", "有问题的地块": "1"}
