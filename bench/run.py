@@ -104,8 +104,9 @@ def bench_size(n: int, *, repeats: int, work: Path, browser: mapbench.Browser, m
     export_dir.mkdir(exist_ok=True)
     for fmt in BENCH_FORMATS:
         ops[f"export_{fmt}"] = timed(
-            lambda f=fmt: export_layers({"parcels": gdf}, fmt=f, crs=WGS84, path=export_dir / f"parcels_{f}"),
-            repeats=repeats)
+            partial(export_layers, {"parcels": gdf}, fmt=fmt, crs=WGS84, path=export_dir / f"parcels_{fmt}"),
+            repeats=repeats,
+        )
     ops["plain_geopandas"] = timed(lambda: plain_recipe(gdf), repeats=repeats)
     base = ops["gdal_read_gpkg"]["median"]
     for key, value in ops.items():

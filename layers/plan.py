@@ -20,7 +20,6 @@ from typing import Final
 import pandas as pd
 
 from geo.plan import PlanData
-
 from layers.schema import (
     DATA_DIR,
     PLAN,

@@ -2,7 +2,8 @@
 
 Folium, used plainly, sends every vertex of every feature to the browser as
 GeoJSON: 10^5 parcels make a page of about a hundred megabytes that Chromium
-cannot draw in reasonable time (README, benchmarks). This module keeps the browser's share small whatever the layer's size:
+cannot draw in reasonable time (README, benchmarks). This module keeps the
+browser's share small whatever the layer's size:
 
 - **Overview** (low zoom): :func:`overview_image` burns the whole layer into
   one paletted PNG with :func:`rasterio.features.rasterize` (fill coloured by a

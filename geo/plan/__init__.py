@@ -20,6 +20,6 @@ from geo.plan.reconcile import PlanData, reconcile
 from geo.plan.summary import land_by_zone_and_track, output_by_track, table_bytes
 
 __all__ = [
-    "COLOUR_BY", "NO_ZONE", "PlanData", "filter_projects", "land_by_zone_and_track", "output_by_track", "output_per_mu", "palette",
-    "project_by_id", "project_table", "reconcile", "resolve_click", "table_bytes",
+    "COLOUR_BY", "NO_ZONE", "PlanData", "filter_projects", "land_by_zone_and_track", "output_by_track",
+    "output_per_mu", "palette", "project_by_id", "project_table", "reconcile", "resolve_click", "table_bytes",
 ]

@@ -51,7 +51,10 @@ def _free_port() -> int:
 
 @contextmanager
 def serve_app(workspace: Path, *, log_name: str) -> Iterator[str]:
-    """The app as ``./run.sh`` starts it (``python -m ui.launch``) on a free localhost port with ``GEO_WORKSPACE=workspace``; yields its URL."""
+    """The app as ``./run.sh`` starts it (``python -m ui.launch``) on a free localhost port.
+
+    ``GEO_WORKSPACE`` is ``workspace``; yields the app's URL.
+    """
     port = _free_port()
     log = ARTIFACTS / log_name
     log.parent.mkdir(parents=True, exist_ok=True)
