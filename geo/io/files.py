@@ -13,6 +13,7 @@ with the CRS the coordinates were in — read from the file, inferred by
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,11 +33,14 @@ from geo.errors import (
     InputFileError,
     UnsupportedFormatError,
 )
+from geo.io import zbtxt
 from geo.io.readers import READERS
 
 #: Largest file accepted (bytes).
 MAX_FILE_BYTES: Final = 200 * 1024 * 1024
-_FIX_FORMATS: Final = "Upload a zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ or CSV with WKT or lon/lat columns"
+_FIX_FORMATS: Final = (
+    "Upload a zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, CSV with WKT or lon/lat columns or a 部标坐标txt"
+)
 
 #: Binary signatures we recognise only to refuse them by name.
 _REFUSED_MAGIC: Final[dict[bytes, str]] = {
@@ -60,7 +64,7 @@ _EXTENSIONS: Final[dict[str, set[str]]] = {
     ".json": {"geojson"},
     ".kml": {"kml"},
     ".csv": {"csv"},
-    ".txt": {"csv"},
+    ".txt": {"csv", zbtxt.FORMAT_KEY},
 }
 
 
@@ -83,9 +87,15 @@ class ReadResult:
         return [c for c in self.layer.columns if c != self.layer.geometry.name]
 
 
+#: What may follow a leading ``[`` in JSON (an array); ``[属性描述]`` and other sections do not.
+_JSON_ARRAY = re.compile(r"\[\s*([{\[\]\"\d-]|true|false|null|$)")
+
+
 def _sniff_text(head: bytes, suffix: str) -> str | None:
+    if zbtxt.sniff(head):  # before the JSON test: a 部标坐标txt starts with "[", GBK or UTF-8
+        return zbtxt.FORMAT_KEY
     text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
-    if text.startswith(("{", "[")):
+    if text.startswith("{") or _JSON_ARRAY.match(text):
         return "geojson"
     if text.startswith("<") and "<kml" in text.lower():
         return "kml"
