@@ -34,6 +34,14 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
         "{who}{measured} mu against {allocated} mu allocated ({pct} %, tolerance {tolerance} %)",
         "{who}{measured} 亩，规划分配 {allocated} 亩（{pct}%，容差 {tolerance}%）",
     ),
+    "declared_area": (
+        "地块面积 declares {declared} {unit}; its points measure {measured} {unit} ({pct} %, tolerance {tolerance} %)",
+        "申报地块面积 {declared} {unit}，按界址点坐标计算 {measured} {unit}（{pct}%，容差 {tolerance}%）",
+    ),
+    "declared_area_unit": (
+        "地块面积 {declared} matches its points ({ha} ha, {m2} m²) in none of ha, m², mu",
+        "申报地块面积 {declared} 与界址点坐标计算面积（{ha} 公顷，{m2} 平方米）按公顷、平方米、亩均不相符",
+    ),
     "outside_zone": ("{mu} mu lies outside zone {zone}", "{mu} 亩位于片区“{zone}”之外"),
     "outside_districts": (
         "{mu} mu lies outside the districts of the High-tech Zone",
