@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import geopandas as gpd
 
-from geo.crs import EXPORT_CRS, WGS84
-from geo.io import FORMATS, export_layers
+from geo.crs import EXPORT_CRS
+from geo.io import FORMATS, export_layers, zbtxt
+from geo.io.convert import default_crs
 from geo.store import parcels_in_use
 from layers import load_districts, load_metro, load_parcels, load_places, load_zones
 
 NAME = "export"
-HELP = "Export layers as GeoJSON (RFC 7946), GeoPackage, Shapefile (zip) or CSV (WKT), in WGS84, CGCS2000 or CGCS2000 GK."
+HELP = ("Export layers as GeoJSON (RFC 7946), GeoPackage, Shapefile (zip), CSV (WKT) or 部标坐标txt, "
+        "in WGS84, CGCS2000 or CGCS2000 GK.")
 
 #: The layers one can export, by name (``all`` = every one).
 LAYERS = {"parcels": load_parcels, "zones": load_zones, "places": load_places,
@@ -24,7 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the command."""
     parser.add_argument("--layer", choices=[*LAYERS, "all"], default="all", help="layer to export (default: all)")
     parser.add_argument("--format", choices=list(FORMATS), required=True, help="file format")
-    parser.add_argument("--crs", choices=list(EXPORT_CRS), default=WGS84, help="coordinate system (default: EPSG:4326)")
+    parser.add_argument("--crs", choices=list(EXPORT_CRS),
+                        help="coordinate system (default: EPSG:4326; for txt EPSG:4523, zone 35 with prefix)")
     parser.add_argument("-o", "--output", required=True, type=Path, help="output path (suffix is set by the format)")
     parser.add_argument("--surveyed", action="store_true",
                         help="use surveyed geometry switched on in the workspace (see `check`) in place of indicative parcels")
@@ -40,9 +44,19 @@ def selected(layer: str, *, surveyed: bool = False) -> dict[str, gpd.GeoDataFram
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the file and say where."""
+    """Write the file and say where; for a 部标坐标txt, list on stderr the features it cannot hold."""
     layers = selected(args.layer, surveyed=args.surveyed)
-    path = export_layers(layers, fmt=args.format, crs=args.crs, path=args.output)
-    counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in layers.items())
-    print(f"wrote {path} ({args.format}, {args.crs}; features: {counts})")
+    crs = args.crs or default_crs(args.format)
+    left: dict[str, list[str]] = {name: [] for name in layers}
+    if FORMATS[args.format].write is zbtxt.write_zbtxt:  # a 坐标txt holds polygons only
+        left = {name: zbtxt.left_out(gdf) for name, gdf in layers.items()}
+        for name in [n for n, gdf in layers.items() if len(left[n]) == len(gdf) and len(layers) > 1]:
+            del layers[name]
+            print(f"left out layer {name}: it has no polygon", file=sys.stderr)
+        for name in layers:
+            if left[name]:
+                print(f"left out of {name} ({len(left[name])}, not polygons): {'; '.join(left[name])}", file=sys.stderr)
+    path = export_layers(layers, fmt=args.format, crs=crs, path=args.output)
+    counts = ", ".join(f"{name} {len(gdf) - len(left[name])}" for name, gdf in layers.items())
+    print(f"wrote {path} ({args.format}, {crs}; features: {counts})")
     return 0

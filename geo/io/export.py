@@ -35,6 +35,7 @@ import shapely
 
 from geo.crs import EXPORT_CRS, WGS84, parse_crs
 from geo.errors import ExportError, UsageError
+from geo.io.zbtxt import ZBTXT_CRS, write_zbtxt
 
 #: Shapefile field names (≤ 10 characters) for our longer column names.
 SHAPEFILE_FIELDS: Final = {
@@ -114,6 +115,7 @@ FORMATS: Final[dict[str, Format]] = {
     "gpkg": Format("GeoPackage", "GeoPackage", ".gpkg", "application/geopackage+sqlite3", _write_gpkg, True),
     "shp": Format("Shapefile（zip）", "Shapefile (zip)", ".zip", "application/zip", _write_shapefile),
     "csv": Format("CSV（WKT）", "CSV (WKT)", ".csv", "text/csv", _write_csv),
+    "txt": Format("部标坐标txt（GBK）", "部标 coordinate txt (GBK)", ".txt", "text/plain; charset=GBK", write_zbtxt),
 }
 
 
@@ -137,6 +139,11 @@ def _check_crs(fmt: str, crs: str) -> str:
         raise UsageError(
             f"GeoJSON (RFC 7946) is always WGS84, not {code}", source="--crs",
             fix="Use --crs EPSG:4326 for GeoJSON, or --format gpkg/shp/csv for CGCS2000",
+        )
+    if fmt == "txt" and code not in ZBTXT_CRS:
+        raise UsageError(
+            f"a 部标坐标txt holds Gauss–Krüger metres, not {code}", source="--crs",
+            fix=f"Use --crs {ZBTXT_CRS[0]} (zone 35, with prefix) or --crs {ZBTXT_CRS[1]} (CM 105E, without)",
         )
     return code
 

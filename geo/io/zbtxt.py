@@ -80,6 +80,8 @@ LABEL: Final = "部标坐标txt"
 ZBTXT_CRS: Final = (CGCS2000_GK_ZONE35, CGCS2000_GK_CM105)
 #: The writer's default CRS (zone-prefixed, as most bureaus ask for it).
 DEFAULT_CRS: Final = CGCS2000_GK_ZONE35
+#: Degrees of longitude beyond its zone a parcel may lie and still be written in it (the zones' customary overlap).
+ZONE_OVERLAP: Final = 0.5
 
 _FIX_LAYOUT: Final = (
     "Correct that line so the file follows the 部标 layout (点号,圈号,X,Y per point; …,地类编码,@ per parcel)"
@@ -577,10 +579,6 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
     code = gk_codes().get(name)
     if code is None:
         raise _error(source, system_line, f"there is no EPSG coordinate system {name!r}", _FIX_HEADER, cls=CRSError)
-    notes.append(
-        f"{source}: 部标坐标txt in {name} ({code}), from 坐标系, 几度分带, 带号"
-        + (" and the zone prefix of Y" if prefixed[0] else "")
-    )
     if datum is not _CGCS2000:
         notes.append(
             f"{source}: the coordinates are in {datum.name} ({datum.zh}); PROJ knows no datum shift from it to "
@@ -783,11 +781,11 @@ def _zone_of(crs: CRS | None) -> tuple[int, int, bool]:
 
 
 def _check_band(gdf: gpd.GeoDataFrame, zone: int, width: int, name: str) -> None:
-    """Refuse parcels outside the zone's band of longitude (+0.1°): GK there would distort them."""
+    """Refuse parcels beyond the zone's band of longitude and its customary 0.5° overlap: GK would distort them."""
     cm = zone * 3 if width == 3 else zone * 6 - 3
     lon = gdf.geometry.to_crs(CGCS2000).bounds
     west, east = float(lon["minx"].min()), float(lon["maxx"].max())
-    half = width / 2 + 0.1
+    half = width / 2 + ZONE_OVERLAP
     if west < cm - half or east > cm + half:
         raise ExportError(
             f"the parcels lie at {west:.2f}°–{east:.2f}°E, outside zone {zone} "
