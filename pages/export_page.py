@@ -1,4 +1,4 @@
-"""Export page: layers, format, CRS, filters; the same writer (geo.io.export) as the CLI."""
+"""Export page: layers, format, CRS, filters; the same writer (geo.io.export) as the CLI; then Convert a file."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import streamlit as st
 
 from geo.crs import EXPORT_CRS, WGS84
 from geo.errors import GeoError
+from geo.io import zbtxt
+from geo.io.convert import crs_options, default_crs
 from geo.io.export import FORMATS, export_bytes
 from geo.plan.projects import filter_projects
-from ui import allocation, data, state
+from ui import allocation, convert, data, state
 from ui.i18n import bind, pick, t
 
 LOADERS = {
@@ -31,9 +33,10 @@ fmt = st.radio(
     t("export_format"), list(FORMATS), key="export_format", horizontal=True,
     format_func=bind(FORMATS, lambda k: pick(FORMATS[k].label_zh, FORMATS[k].label_en)),
 )
-crs_choices = [WGS84] if fmt == "geojson" else list(EXPORT_CRS)
+crs_choices = crs_options(fmt)
+crs_key = {(WGS84,): "True", tuple(EXPORT_CRS): "False"}.get(tuple(crs_choices), fmt)  # one widget per set of choices
 crs = st.selectbox(
-    t("export_crs"), crs_choices, key=f"export_crs_{fmt == 'geojson'}",
+    t("export_crs"), crs_choices, key=f"export_crs_{crs_key}", index=crs_choices.index(default_crs(fmt)),
     format_func=bind(crs_choices, lambda k: f"{pick(*EXPORT_CRS[k])} ({k})"),
 )
 if fmt == "geojson":
@@ -50,6 +53,10 @@ if not layers:
     st.info(t("export_none"))
 else:
     st.write(t("export_counts", items=", ".join(f"{t('layer_' + k)} {len(v)}" for k, v in layers.items())))
+    if FORMATS[fmt].write is zbtxt.write_zbtxt:
+        left = [item for gdf in layers.values() for item in zbtxt.left_out(gdf)]
+        if left:
+            st.caption(convert.plain(t("export_left_out", items="; ".join(left))))
     try:
         payload, file_name = export_bytes(layers, fmt=fmt, crs=crs, name="gaoxin_" + "_".join(layers))
     except GeoError as exc:
@@ -61,3 +68,4 @@ else:
         )
 
 allocation.render()
+convert.render()

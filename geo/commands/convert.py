@@ -19,6 +19,7 @@ from typing import Final
 
 from geo.io.convert import convert_file, known_suffixes
 from geo.io.export import FORMATS
+from geo.io.readers import READERS
 
 NAME: Final = "convert"
 HELP: Final = "Convert a parcel file (anything `check` reads) to GeoJSON, GeoPackage, Shapefile, CSV or 部标坐标txt."
@@ -45,5 +46,5 @@ def run(args: argparse.Namespace) -> int:
     if result.left_out:
         print(f"left out ({len(result.left_out)}, not polygons): {'; '.join(result.left_out)}", file=sys.stderr)
     print(f"wrote {result.path} ({FORMATS[result.fmt].label_en}, {result.crs}; {result.written} of {result.features} "
-          f"features from {read.source}, read as {read.fmt} in {read.crs})")
+          f"features from {read.source}, read as {READERS[read.fmt].label} in {read.crs})")
     return 0

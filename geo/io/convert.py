@@ -26,7 +26,7 @@ from typing import Final
 
 import geopandas as gpd
 
-from geo.crs import WGS84, parse_crs
+from geo.crs import EXPORT_CRS, WGS84, parse_crs
 from geo.errors import UsageError
 from geo.io import zbtxt
 from geo.io.export import FORMATS, _check_crs, export_layers
@@ -56,7 +56,7 @@ class ConvertResult:
 
 
 def suffixes() -> dict[str, str]:
-    """Output suffix → format key, from :data:`geo.io.export.FORMATS` (first format per suffix, or :data:`PREFERRED`)."""
+    """Output suffix → format key: :data:`geo.io.export.FORMATS`, first format per suffix, or :data:`PREFERRED`."""
     out: dict[str, str] = {}
     for key, spec in FORMATS.items():
         out.setdefault(spec.suffix.lower(), key)
@@ -91,6 +91,11 @@ def _allowed(fmt: str, crs: str) -> bool:
     except UsageError:
         return False
     return True
+
+
+def crs_options(fmt: str) -> list[str]:
+    """The CRSs of :data:`geo.crs.EXPORT_CRS` that ``fmt`` can be written in, in the registry's order."""
+    return [c for c in EXPORT_CRS if _allowed(fmt, c)]
 
 
 def default_crs(fmt: str, source_crs: str | None = None) -> str:
