@@ -11,9 +11,9 @@ Shapefile).
 
 The CRS written is ``to_crs`` if given, else the input's own CRS when the
 format can hold it, else the format's default (WGS84, or CGCS2000 GK zone 35
-for a 部标坐标txt). Shapefile field names are cut to 10 bytes at a character
-boundary first, because GDAL cuts UTF-8 names mid-character (地块名称 is 12
-bytes); the full names stay in the bundled ``_attributes.csv``.
+for a 部标坐标txt). Shapefile field names longer than a DBF holds (10 bytes)
+are cut at a character boundary first (地块名称, 12 bytes in UTF-8, becomes
+地块名): GDAL would cut them mid-character and the .dbf could not be read back.
 """
 
 from __future__ import annotations
