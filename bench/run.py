@@ -37,7 +37,8 @@ from bench.timing import check_memory, machine, summary, timed
 from geo.mapview import largelayer
 from geo.area import M2_PER_MU, area_mu
 from geo.checks.registry import run_checks
-from geo.crs import CGCS2000_GK_CM105, WGS84
+from geo.crs import CGCS2000_GK_CM105
+from geo.io.convert import default_crs
 from geo.io.export import FORMATS, export_layers
 from geo.io.files import read_file
 from geo.plan.reconcile import reconcile
@@ -90,7 +91,7 @@ def bench_size(n: int, *, repeats: int, work: Path, browser: mapbench.Browser, m
     export_dir = folder / "export"
     export_dir.mkdir(exist_ok=True)
     for fmt in FORMATS:
-        ops[f"export_{fmt}"] = timed(lambda f=fmt: export_layers({"parcels": gdf}, fmt=f, crs=WGS84, path=export_dir / f"parcels_{f}"),
+        ops[f"export_{fmt}"] = timed(lambda f=fmt: export_layers({"parcels": gdf}, fmt=f, crs=default_crs(f), path=export_dir / f"parcels_{f}"),
                                      repeats=repeats)
     ops["plain_geopandas"] = timed(lambda: plain_recipe(gdf), repeats=repeats)
     base = ops["gdal_read_gpkg"]["median"]

@@ -64,7 +64,8 @@ def test_parcels_table_has_declared_and_measured_mu():
 def test_export_page_offers_the_cli_formats_and_crs():
     at = page("pages/export_page.py", w_lang="en")
     assert not at.exception
-    assert at.radio(key="export_format").options == ["GeoJSON (RFC 7946)", "GeoPackage", "Shapefile (zip)", "CSV (WKT)"]
+    assert at.radio(key="export_format").options == [
+        "GeoJSON (RFC 7946)", "GeoPackage", "Shapefile (zip)", "CSV (WKT)", "部标 coordinate txt (GBK)"]
     assert at.selectbox(key="export_crs_True").options == ["WGS84 lon/lat (EPSG:4326)"]  # GeoJSON is WGS84 only
     (button,) = at.get("download_button")
     assert button.proto.label == "Download gaoxin_parcels.geojson"
@@ -110,7 +111,21 @@ def test_export_format_change_offers_cgcs2000():
     at.radio(key="export_format").set_value("gpkg").run()
     assert not at.exception
     assert at.selectbox(key="export_crs_False").options == [
-        "WGS84 lon/lat (EPSG:4326)", "CGCS2000 lon/lat (EPSG:4490)", "CGCS2000 Gauss–Krüger 3° CM 105E (EPSG:4544)"]
+        "WGS84 lon/lat (EPSG:4326)", "CGCS2000 lon/lat (EPSG:4490)", "CGCS2000 Gauss–Krüger 3° CM 105E (EPSG:4544)",
+        "CGCS2000 Gauss–Krüger 3° zone 35 (easting with prefix 35) (EPSG:4523)"]
     at.selectbox(key="export_crs_False").set_value("EPSG:4544").run()
     (button,) = at.get("download_button")
     assert button.proto.label == "Download gaoxin_parcels.gpkg"
+
+
+def test_export_txt_defaults_to_zone_35_and_lists_what_it_leaves_out():
+    at = page("pages/export_page.py", w_lang="en")
+    at.radio(key="export_format").set_value("txt").run()
+    assert not at.exception
+    crs = at.selectbox(key="export_crs_txt")
+    assert crs.options == ["CGCS2000 Gauss–Krüger 3° CM 105E (EPSG:4544)",
+                           "CGCS2000 Gauss–Krüger 3° zone 35 (easting with prefix 35) (EPSG:4523)"]
+    assert crs.value == "EPSG:4523"
+    assert "A 坐标txt holds polygons only; left out\\: T5\\-2 川美工业设计中心 \\(Point\\)" in [c.value for c in at.caption]
+    (button,) = at.get("download_button")
+    assert button.proto.label == "Download gaoxin_parcels.txt"
