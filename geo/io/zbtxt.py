@@ -683,8 +683,9 @@ def parse_zbtxt(data: bytes, source: str) -> tuple[gpd.GeoDataFrame, str, list[s
 
 
 def _area_notes(layer: gpd.GeoDataFrame, source: str) -> list[str]:
+    """What the reader says of 地块面积: the unit it is read in (or that none fits), and the parcels without one."""
     declared = layer["地块面积"].to_numpy(dtype=float, na_value=np.nan)
-    bad = [str(i + 1) for i, (text, v) in enumerate(zip(layer["地块面积"].isna(), declared, strict=True)) if text]
+    bad = [str(i + 1) for i in np.flatnonzero(np.isnan(declared))]
     measured = shapely.area(layer.geometry.to_numpy())
     unit, error = infer_area_unit(declared, measured)
     notes = []
@@ -698,8 +699,11 @@ def _area_notes(layer: gpd.GeoDataFrame, source: str) -> list[str]:
             f"{source}: 地块面积 agrees with the area of the points in none of 公顷, 平方米, 亩 "
             f"(best median difference {error:.1%}); the check reports each parcel"
         )
-    if bad and len(bad) < len(layer):
-        notes.append(f"{source}: 地块面积 is empty or not a number for parcel(s) {', '.join(bad[:5])}; not compared")
+    if bad:
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        notes.append(
+            f"{source}: 地块面积 is empty or not a number for parcel(s) {', '.join(bad[:5])}{more}; not compared"
+        )
     return notes
 
 
