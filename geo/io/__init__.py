@@ -8,7 +8,9 @@ are unpacked only into a temporary folder, and every failure is a
 - :mod:`geo.io.readers`: one reader per format; :mod:`geo.io.archive` (zip, KMZ),
   :mod:`geo.io.csvread` (CSV with WKT or lon/lat), :mod:`geo.io.crsguess`
   (CRS inferred from coordinate ranges);
-- :mod:`geo.io.export`: the registry of export formats and their writers.
+- :mod:`geo.io.export`: the registry of export formats and their writers;
+- :mod:`geo.io.zbtxt`: the land bureau's 部标坐标txt, read and written;
+- :mod:`geo.io.convert`: any format read to any format written (``python -m geo convert``).
 """
 
 from geo.io.export import FORMATS, export_bytes, export_layers
