@@ -83,8 +83,11 @@ def test_export_reads_back_by_the_layout(parcels, tmp_path, crs, prefixed):
 
 
 def test_writer_result_lists_the_features_left_out(parcels, tmp_path):
-    written = write_file(parcels.to_crs("EPSG:4523"), tmp_path / "p.txt")
-    assert written.parcels == 25 and written.left_out == ["T5-2 川美工业设计中心 (Point)"]
+    layer = parcels.to_crs("EPSG:4523")
+    layer.loc[layer["project_id"] == "T5-8", "geometry"] = None  # a project without geometry
+    written = write_file(layer, tmp_path / "p.txt")
+    assert written.parcels == 24
+    assert written.left_out == ["T5-2 川美工业设计中心 (Point)", "T5-8 虎溪山村文创基地 (no geometry)"]
     assert written.points == sum(len(p) for _, p in blocks_of(written.path)[1])
 
 
