@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
+import geopandas as gpd
 import streamlit as st
 
 from geo.crs import EXPORT_CRS, WGS84
@@ -13,7 +17,7 @@ from geo.plan.projects import filter_projects
 from ui import allocation, convert, data, state
 from ui.i18n import bind, pick, t
 
-LOADERS = {
+LOADERS: dict[str, Callable[[], gpd.GeoDataFrame]] = {
     "parcels": data.parcels,
     "zones": data.zones,
     "places": data.places,
@@ -45,9 +49,9 @@ filtered = st.checkbox(t("export_filtered"), value=True, key="export_filtered")
 
 layers = {name: LOADERS[name]() for name in chosen}
 if filtered and "parcels" in layers:
-    layers["parcels"] = filter_projects(
+    layers["parcels"] = cast(gpd.GeoDataFrame, filter_projects(
         layers["parcels"], tracks=view.track, zones=view.zone, regions=view.region, search=view.q
-    )
+    ))
 
 if not layers:
     st.info(t("export_none"))

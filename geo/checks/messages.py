@@ -83,7 +83,7 @@ class Both(NamedTuple):
 
 def _strings(values: object, n: int) -> np.ndarray:
     """``values`` (a scalar or ``n`` values) as an object array of ``n`` Python strings."""
-    if np.ndim(values) == 0:
+    if np.ndim(np.asarray(values, dtype=object)) == 0:
         return np.full(n, str(values), dtype=object)
     return pd.Series(np.asarray(values)).astype(str).to_numpy(dtype=object)
 
@@ -144,7 +144,7 @@ def signed_pct(values: object) -> Both:
     v = np.asarray(values, dtype=float)
     sign = np.where(v > 0, "+", "").astype(object)
     en, zh = amount(v)
-    return Both(sign + en.to_numpy(dtype=object), sign + zh.to_numpy(dtype=object))
+    return Both(sign + np.asarray(en, dtype=object), sign + np.asarray(zh, dtype=object))
 
 
 def parcels_measure(count: object) -> Both:

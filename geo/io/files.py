@@ -25,7 +25,6 @@ import pandas as pd
 import shapely
 
 from geo.crs import WGS84, parse_crs
-from geo.io.crsguess import CHINA_BOUNDS, guess_crs, looks_geographic
 from geo.errors import (
     CRSError,
     FileTooLargeError,
@@ -34,6 +33,7 @@ from geo.errors import (
     UnsupportedFormatError,
 )
 from geo.io import zbtxt
+from geo.io.crsguess import CHINA_BOUNDS, guess_crs, looks_geographic
 from geo.io.readers import READERS
 
 #: Largest file accepted (bytes).
@@ -176,7 +176,8 @@ def _check_finite(gdf: gpd.GeoDataFrame, source: str) -> None:
 def _resolve_crs(
     gdf: gpd.GeoDataFrame, source: str, override: str | None
 ) -> tuple[gpd.GeoDataFrame, str, str, tuple[str, str]]:
-    bounds = tuple(float(v) for v in gdf.total_bounds)
+    minx, miny, maxx, maxy = (float(v) for v in gdf.total_bounds)
+    bounds = (minx, miny, maxx, maxy)
     if override is not None:
         crs = parse_crs(override, source=f"{source} (chosen CRS)")
         label = crs.to_string()
@@ -221,7 +222,8 @@ def _check_in_china(gdf: gpd.GeoDataFrame, source: str, crs_label: str) -> None:
     if len(bad):
         x, y = b[bad[0], 0], b[bad[0], 1]
         raise GeometryError(
-            f"there are coordinates far outside China in {_features(bad)} (e.g. lon {x:.4f}, lat {y:.4f} when read as {crs_label})",
+            f"there are coordinates far outside China in {_features(bad)} "
+            f"(e.g. lon {x:.4f}, lat {y:.4f} when read as {crs_label})",
             source=source,
             fix="Choose the CRS the coordinates are really in (CLI: --crs; page: CRS box), or fix the coordinates",
         )
@@ -232,8 +234,10 @@ def _geometry_warnings(gdf: gpd.GeoDataFrame, source: str) -> list[str]:
     if len(types) > 1:
         counts = ", ".join(f"{n} {t}" for t, n in types.items())
         return [
-            f"{source}: mixed geometry types ({counts}); features that are not polygons are reported as findings. "
-            "Export only the polygon parcels to avoid this"
+            (
+                f"{source}: mixed geometry types ({counts}); features that are not polygons are reported as findings. "
+                "Export only the polygon parcels to avoid this"
+            )
         ]
     return []
 
@@ -291,7 +295,8 @@ def read_file(
     expected = _EXTENSIONS.get(Path(source).suffix.lower())
     if expected is not None and fmt not in expected:
         warnings.append(
-            f"{source}: the name says {Path(source).suffix} but the content is {READERS[fmt].label}; read as {READERS[fmt].label}"
+            f"{source}: the name says {Path(source).suffix} but the content is {READERS[fmt].label}; "
+            f"read as {READERS[fmt].label}"
         )
     with tempfile.TemporaryDirectory(prefix="geo-upload-") as tmp:
         frame, encoding, notes = READERS[fmt].read(path, source, layer, Path(tmp))
