@@ -15,7 +15,7 @@ OPS: Final[dict[str, str]] = {
     "area_equal_area": "area in mu, equal-area", "area_ellipsoidal": "area in mu, ellipsoidal",
     "reconcile": "reconcile against the plan",
     "export_geojson": "export GeoJSON", "export_gpkg": "export GeoPackage", "export_shp": "export Shapefile zip",
-    "export_csv": "export CSV (WKT)",
+    "export_csv": "export CSV (WKT)", "export_txt": "export 部标坐标txt (GBK, zone 35)",
 }
 #: 100k targets from the issue.
 CHECK_TARGET_S: Final = 5.0

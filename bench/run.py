@@ -38,8 +38,9 @@ from bench import mapbench, report, synth
 from bench.timing import check_memory, machine, summary, timed
 from geo.area import M2_PER_MU, area_mu
 from geo.checks.registry import run_checks
-from geo.crs import CGCS2000_GK_CM105, WGS84
-from geo.io.export import export_layers
+from geo.crs import CGCS2000_GK_CM105
+from geo.io.convert import default_crs
+from geo.io.export import FORMATS, export_layers
 from geo.io.files import read_file
 from geo.mapview import largelayer
 from geo.plan import reconcile
@@ -104,7 +105,7 @@ def bench_size(n: int, *, repeats: int, work: Path, browser: mapbench.Browser, m
     export_dir.mkdir(exist_ok=True)
     for fmt in BENCH_FORMATS:
         ops[f"export_{fmt}"] = timed(
-            partial(export_layers, {"parcels": gdf}, fmt=fmt, crs=WGS84, path=export_dir / f"parcels_{fmt}"),
+            partial(export_layers, {"parcels": gdf}, fmt=fmt, crs=default_crs(fmt), path=export_dir / f"parcels_{fmt}"),
             repeats=repeats,
         )
     ops["plain_geopandas"] = timed(lambda: plain_recipe(gdf), repeats=repeats)

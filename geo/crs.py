@@ -43,6 +43,10 @@ EXPORT_CRS: Final[dict[str, tuple[str, str]]] = {
     WGS84: ("WGS84 经纬度", "WGS84 lon/lat"),
     CGCS2000: ("CGCS2000 经纬度", "CGCS2000 lon/lat"),
     CGCS2000_GK_CM105: ("CGCS2000 高斯-克吕格 3度带 中央经线105°E", "CGCS2000 Gauss–Krüger 3° CM 105E"),
+    CGCS2000_GK_ZONE35: (
+        "CGCS2000 高斯-克吕格 3度带 第35带（东坐标带号35）",
+        "CGCS2000 Gauss–Krüger 3° zone 35 (easting with prefix 35)",
+    ),
 }
 
 

@@ -1,4 +1,4 @@
-"""Export page: layers, format, CRS, filters; the same writer (geo.io.export) as the CLI."""
+"""Export page: layers, format, CRS, filters; the same writer (geo.io.export) as the CLI; then Convert a file."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import streamlit as st
 import layers as plan_layers
 from geo.crs import EXPORT_CRS
 from geo.errors import GeoError
+from geo.io import zbtxt
 from geo.io.export import FORMATS, crs_options, export_bytes
 from geo.plan.projects import filter_projects
-from ui import allocation, data, state
+from ui import allocation, convert, data, state
 from ui.i18n import bind, pick, t
 
 LOADERS: dict[str, Callable[[], gpd.GeoDataFrame]] = {
@@ -66,6 +67,10 @@ if not layers:
     st.info(t("export_none"))
 else:
     st.write(t("export_counts", items=", ".join(f"{t('layer_' + k)} {len(v)}" for k, v in layers.items())))
+    if FORMATS[fmt].write is zbtxt.write_zbtxt:
+        left = [item for gdf in layers.values() for item in zbtxt.left_out(gdf)]
+        if left:
+            st.caption(convert.plain(t("export_left_out", items="; ".join(left))))
     try:
         payload, file_name = export_bytes(layers, fmt=fmt, crs=crs, options=plan_layers.export_options(),
                                           encoding=encoding)
@@ -78,3 +83,4 @@ else:
         )
 
 allocation.render()
+convert.render()

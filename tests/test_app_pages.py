@@ -67,7 +67,7 @@ def test_export_page_offers_the_cli_formats_and_crs():
     assert at.radio(key="export_format").options == [
         "GeoJSON (RFC 7946)", "GeoPackage 1.2 (with QGIS styles)", "Shapefile (zip, with .qml styles)",
         "CSV (WKT, zip with .prj/.csvt)", "KML (Google Earth, Ovital)", "KMZ (Google Earth, Ovital)",
-        "DXF (AutoCAD, projected)", "Excel (xlsx)"]
+        "DXF (AutoCAD, projected)", "Excel (xlsx)", "部标 coordinate txt (GBK)"]
     assert at.selectbox(key="export_crs_wgs84").options == ["WGS84 lon/lat (EPSG:4326)"]  # GeoJSON is WGS84 only
     (button,) = at.get("download_button")
     # parcels mix polygons and a point: two GeoJSON files, zipped; the name says CRS and 示意
@@ -115,7 +115,8 @@ def test_export_format_change_offers_cgcs2000():
     at.radio(key="export_format").set_value("gpkg").run()
     assert not at.exception
     assert at.selectbox(key="export_crs_any").options == [
-        "WGS84 lon/lat (EPSG:4326)", "CGCS2000 lon/lat (EPSG:4490)", "CGCS2000 Gauss–Krüger 3° CM 105E (EPSG:4544)"]
+        "WGS84 lon/lat (EPSG:4326)", "CGCS2000 lon/lat (EPSG:4490)", "CGCS2000 Gauss–Krüger 3° CM 105E (EPSG:4544)",
+        "CGCS2000 Gauss–Krüger 3° zone 35 (easting with prefix 35) (EPSG:4523)"]
     at.selectbox(key="export_crs_any").set_value("EPSG:4544").run()
     (button,) = at.get("download_button")
     assert button.proto.label == "Download parcels_EPSG4544_示意.gpkg"
@@ -131,3 +132,16 @@ def test_export_dxf_offers_projected_crs_only():
     assert any("never in degrees" in c.value for c in at.caption)
     (button,) = at.get("download_button")
     assert button.proto.label == "Download parcels_EPSG4544_示意.dxf"
+
+
+def test_export_txt_defaults_to_zone_35_and_lists_what_it_leaves_out():
+    at = page("pages/export_page.py", w_lang="en")
+    at.radio(key="export_format").set_value("txt").run()
+    assert not at.exception
+    crs = at.selectbox(key="export_crs_gauss_kruger")
+    assert crs.options == ["CGCS2000 Gauss–Krüger 3° zone 35 (easting with prefix 35) (EPSG:4523)",
+                           "CGCS2000 Gauss–Krüger 3° CM 105E (EPSG:4544)"]
+    assert crs.value == "EPSG:4523"
+    assert "A 坐标txt holds polygons only; left out\\: T5\\-2 川美工业设计中心 \\(Point\\)" in [c.value for c in at.caption]
+    (button,) = at.get("download_button")
+    assert button.proto.label == "Download parcels_EPSG4523_示意.txt"

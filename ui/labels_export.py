@@ -3,10 +3,14 @@
 LABELS: dict[str, tuple[str, str]] = {
     "export_title": ("导出图层", "Export layers"),
     "export_intro": (
-        ("与命令行 `python -m geo export` 使用同一写出程序。GeoJSON 按 RFC 7946 固定为 WGS84；"
-         "所有导出均带 geometry_basis 字段（indicative 为示意位置）。"),
-        ("The same writer as the command line `python -m geo export`. GeoJSON is always WGS84 (RFC 7946); every "
-         "export carries geometry_basis (indicative = placed by us)."),
+        (
+            "与命令行 `python -m geo export` 使用同一写出程序。GeoJSON 按 RFC 7946 固定为 WGS84；"
+            "所有导出均带 geometry_basis 字段（indicative 为示意位置）。"
+        ),
+        (
+            "The same writer as the command line `python -m geo export`. GeoJSON is always WGS84 (RFC 7946); every "
+            "export carries geometry_basis (indicative = placed by us)."
+        ),
     ),
     "export_layers": ("图层", "Layers"),
     "export_format": ("格式", "Format"),
@@ -35,4 +39,39 @@ LABELS: dict[str, tuple[str, str]] = {
     "export_none": ("请至少选择一个图层。", "Choose at least one layer."),
     "layer_parcels": ("项目地块", "Parcels"),
     "layer_zones": ("一核双圈两片", "Zones"),
+    "export_left_out": ("坐标txt 只含面要素，未导出：{items}", "A 坐标txt holds polygons only; left out: {items}"),
+    "conv_title": ("格式转换", "Convert a file"),
+    "conv_intro": (
+        (
+            "上传任一可核查的文件（Shapefile 压缩包、GeoPackage、GeoJSON、KML/KMZ、CSV、部标坐标txt），"
+            "转换为下列任一导出格式；与命令行 `python -m geo convert` 使用同一程序。"
+        ),
+        (
+            "Upload any file the Check page reads (zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, CSV, 部标坐标txt) "
+            "and get it in any export format; the same function as the command line `python -m geo convert`."
+        ),
+    ),
+    "conv_upload": ("待转换的文件", "File to convert"),
+    "conv_upload_help": (
+        "文件不超过 200 MB；按内容识别格式，坐标系从文件读取或按坐标范围推断。",
+        "Up to 200 MB; the format is recognised by content, the CRS read from the file or inferred.",
+    ),
+    "conv_format": ("目标格式", "Convert to"),
+    "conv_crs": ("目标坐标系", "Target coordinate system"),
+    "conv_crs_auto": (
+        "自动（保留源坐标系，或该格式的默认坐标系）",
+        "Automatic (the file's own, or the format's default)",
+    ),
+    "conv_crs_help": (
+        "自动：源坐标系可用于该格式时保留，否则用 {default}。",
+        "Automatic keeps the file's CRS when the format can hold it, else uses {default}.",
+    ),
+    "conv_none": ("请上传一个文件。", "Upload a file to convert."),
+    "conv_read": ("已读取 {name}：{fmt}，{n} 个要素，坐标系 {crs}", "Read {name}: {fmt}, {n} features, CRS {crs}"),
+    "conv_left_out": (
+        "目标格式只含面要素，未转换 {n} 个：{items}",
+        "The format holds polygons only; {n} left out: {items}",
+    ),
+    "conv_written": ("已转换为 {name}（{crs}，{n} 个要素）", "Converted to {name} ({crs}, {n} features)"),
+    "conv_download": ("下载 {name}", "Download {name}"),
 }

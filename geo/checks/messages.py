@@ -42,6 +42,14 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
         "{who}{measured} mu against {allocated} mu allocated ({pct} %, tolerance {tolerance} %)",
         "{who}{measured} 亩，规划分配 {allocated} 亩（{pct}%，容差 {tolerance}%）",
     ),
+    "declared_area": (
+        "地块面积 declares {declared} {unit}; its points measure {measured} {unit} ({pct} %, tolerance {tolerance} %)",
+        "申报地块面积 {declared} {unit}，按界址点坐标计算 {measured} {unit}（{pct}%，容差 {tolerance}%）",
+    ),
+    "declared_area_unit": (
+        "地块面积 {declared} matches its points ({ha} ha, {m2} m²) in none of ha, m², mu",
+        "申报地块面积 {declared} 与界址点坐标计算面积（{ha} 公顷，{m2} 平方米）按公顷、平方米、亩均不相符",
+    ),
     "outside_zone": ("{mu} mu lies outside zone {zone}", "{mu} 亩位于片区“{zone}”之外"),
     "outside_districts": (
         "{mu} mu lies outside the districts of the High-tech Zone",
@@ -83,7 +91,7 @@ class Both(NamedTuple, Generic[T_co]):
 
 def _strings(values: npt.ArrayLike, n: int) -> Strings:
     """``values`` (a scalar or ``n`` values) as an object array of ``n`` Python strings."""
-    if np.ndim(values) == 0:
+    if np.ndim(np.asarray(values, dtype=object)) == 0:
         return np.full(n, str(values), dtype=object)
     return pd.Series(np.asarray(values)).astype(str).to_numpy(dtype=object)
 
@@ -144,7 +152,7 @@ def signed_pct(values: npt.ArrayLike) -> Both[Strings]:
     v = np.asarray(values, dtype=float)
     sign = np.where(v > 0, "+", "").astype(object)
     en, zh = amount(v)
-    return Both(sign + en.to_numpy(dtype=object), sign + zh.to_numpy(dtype=object))
+    return Both(sign + np.asarray(en, dtype=object), sign + np.asarray(zh, dtype=object))
 
 
 def parcels_measure(count: npt.ArrayLike) -> Both[Strings]:

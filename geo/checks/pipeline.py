@@ -14,6 +14,7 @@ from typing import Any
 
 import geopandas as gpd
 
+from geo.checks.declared import add_findings, declared_area_findings
 from geo.checks.registry import CheckResult, run_checks, summarise
 from geo.checks.topology import make_valid_layer
 from geo.errors import UsageError
@@ -81,6 +82,8 @@ def check_read(read: ReadResult, plan: PlanLayers, options: CheckOptions) -> Che
         name_field=options.name_field,
         tolerance_pct=options.tolerance_pct,
     )
+    declared = declared_area_findings(read, result.parcels, tolerance_pct=options.tolerance_pct)  # 部标坐标txt only
+    result = add_findings(result, declared, tolerance_pct=options.tolerance_pct)
     return CheckRun(read=read, options=options, result=result)
 
 

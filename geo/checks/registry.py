@@ -56,6 +56,7 @@ CHECKS: Final[dict[str, Check]] = {
     "duplicate": Check("error", "重复地块", "duplicate parcel", "feature number it duplicates"),
     "overlap": Check("error", "地块重叠", "overlapping parcels", "overlap in mu"),
     "area_mismatch": Check("warning", "面积与规划不符", "area differs from allocation", "measured − allocated, mu"),
+    "declared_area": Check("warning", "申报面积与界址点不符", "declared area differs from its points", "declared − measured, mu"),
     "outside_zone": Check("warning", "超出所属片区", "outside the assigned zone", "area outside, mu"),
     "outside_districts": Check("warning", "超出高新区范围", "outside the zone's districts", "area outside, mu"),
     "unmatched": Check("warning", "未匹配项目", "not matched to a plan project", "—"),

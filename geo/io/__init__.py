@@ -11,7 +11,9 @@ are unpacked only into a temporary folder, and every failure is a
 - :mod:`geo.io.export`: the registry of export formats (:data:`FORMATS`) and
   :func:`export_layers`; the writers in :mod:`geo.io.writers_gis` (GeoJSON,
   GeoPackage, Shapefile, CSV) and :mod:`geo.io.writers_desktop` (KML/KMZ, DXF,
-  XLSX); the styles they carry (QML, track colours) in :mod:`geo.io.styles`.
+  XLSX); the styles they carry (QML, track colours) in :mod:`geo.io.styles`;
+- :mod:`geo.io.zbtxt`: the land bureau's 部标坐标txt, read and written;
+- :mod:`geo.io.convert`: any format read to any format written (``python -m geo convert``).
 """
 
 from geo.io.export import FORMATS, export_bytes, export_layers

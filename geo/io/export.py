@@ -48,12 +48,13 @@ from geo.errors import ExportError, UsageError
 from geo.io.styles import DEFAULT_OPTIONS, ExportOptions
 from geo.io.writers_desktop import write_dxf, write_kml, write_kmz, write_xlsx
 from geo.io.writers_gis import SHAPEFILE_ENCODINGS, write_csv, write_geojson, write_gpkg, write_shapefile
+from geo.io.zbtxt import ZBTXT_CRS, write_zbtxt
 
 #: A writer: one layer (already in the target CRS) into a folder → the files it wrote.
 Writer = Callable[[gpd.GeoDataFrame, str, Path], list[Path]]
 #: A writer that also takes the export's styles and encoding.
 StyledWriter = Callable[[gpd.GeoDataFrame, str, Path, ExportOptions], list[Path]]
-CrsKind = Literal["any", "wgs84", "projected"]
+CrsKind = Literal["any", "wgs84", "projected", "gauss_kruger"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ FORMATS: Final[dict[str, Format]] = {
     "xlsx": Format("Excel（xlsx）", "Excel (xlsx)", ".xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", write_xlsx, True, write_xlsx,
                    one_geometry_type=False),
+    "txt": Format("部标坐标txt（GBK）", "部标 coordinate txt (GBK)", ".txt", "text/plain; charset=GBK", write_zbtxt,
+                  crs_kind="gauss_kruger", one_geometry_type=False),
 }
 
 #: Geometry families in the order that decides which keeps the layer's name.
@@ -127,6 +130,8 @@ def crs_options(fmt: str) -> list[str]:
     kind = _format(fmt).crs_kind
     if kind == "wgs84":
         return [WGS84]
+    if kind == "gauss_kruger":  # the 部标坐标txt: zone 35 with prefix (the default) or CM 105E
+        return list(ZBTXT_CRS)
     if kind == "projected":
         projected = [c for c in EXPORT_CRS if CRS.from_user_input(c).is_projected]
         return sorted(projected, key=lambda c: c != CGCS2000_GK_CM105)
@@ -146,6 +151,11 @@ def _check_crs(fmt: str, crs: str | None) -> str:
         raise UsageError(
             f"{spec.label_en} is always WGS84, not {code}", source="--crs",
             fix=f"Use --crs EPSG:4326 for {fmt}, or --format gpkg/shp/csv for CGCS2000",
+        )
+    if code not in allowed and spec.crs_kind == "gauss_kruger":
+        raise UsageError(
+            f"a 部标坐标txt holds Gauss–Krüger metres, not {code}", source="--crs",
+            fix=f"Use --crs {ZBTXT_CRS[0]} (zone 35, with prefix) or --crs {ZBTXT_CRS[1]} (CM 105E, without)",
         )
     if code not in allowed:
         raise UsageError(

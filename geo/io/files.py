@@ -13,6 +13,7 @@ with the CRS the coordinates were in — read from the file, inferred by
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,6 @@ import pandas as pd
 import shapely
 
 from geo.crs import WGS84, parse_crs
-from geo.io.crsguess import CHINA_BOUNDS, guess_crs, looks_geographic
 from geo.errors import (
     CRSError,
     FileTooLargeError,
@@ -32,11 +32,15 @@ from geo.errors import (
     InputFileError,
     UnsupportedFormatError,
 )
+from geo.io import zbtxt
+from geo.io.crsguess import CHINA_BOUNDS, guess_crs, looks_geographic
 from geo.io.readers import READERS
 
 #: Largest file accepted (bytes).
 MAX_FILE_BYTES: Final = 200 * 1024 * 1024
-_FIX_FORMATS: Final = "Upload a zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ or CSV with WKT or lon/lat columns"
+_FIX_FORMATS: Final = (
+    "Upload a zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, CSV with WKT or lon/lat columns or a 部标坐标txt"
+)
 
 #: Binary signatures we recognise only to refuse them by name.
 _REFUSED_MAGIC: Final[dict[bytes, str]] = {
@@ -60,7 +64,7 @@ _EXTENSIONS: Final[dict[str, set[str]]] = {
     ".json": {"geojson"},
     ".kml": {"kml"},
     ".csv": {"csv"},
-    ".txt": {"csv"},
+    ".txt": {"csv", zbtxt.FORMAT_KEY},
 }
 
 
@@ -83,9 +87,15 @@ class ReadResult:
         return [c for c in self.layer.columns if c != self.layer.geometry.name]
 
 
+#: What may follow a leading ``[`` in JSON (an array); ``[属性描述]`` and other sections do not.
+_JSON_ARRAY = re.compile(r"\[\s*([{\[\]\"\d-]|true|false|null|$)")
+
+
 def _sniff_text(head: bytes, suffix: str) -> str | None:
+    if zbtxt.sniff(head):  # before the JSON test: a 部标坐标txt starts with "[", GBK or UTF-8
+        return zbtxt.FORMAT_KEY
     text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
-    if text.startswith(("{", "[")):
+    if text.startswith("{") or _JSON_ARRAY.match(text):
         return "geojson"
     if text.startswith("<") and "<kml" in text.lower():
         return "kml"
@@ -166,7 +176,8 @@ def _check_finite(gdf: gpd.GeoDataFrame, source: str) -> None:
 def _resolve_crs(
     gdf: gpd.GeoDataFrame, source: str, override: str | None
 ) -> tuple[gpd.GeoDataFrame, str, str, tuple[str, str]]:
-    bounds = tuple(float(v) for v in gdf.total_bounds)
+    minx, miny, maxx, maxy = (float(v) for v in gdf.total_bounds)
+    bounds = (minx, miny, maxx, maxy)
     if override is not None:
         crs = parse_crs(override, source=f"{source} (chosen CRS)")
         label = crs.to_string()
@@ -211,7 +222,8 @@ def _check_in_china(gdf: gpd.GeoDataFrame, source: str, crs_label: str) -> None:
     if len(bad):
         x, y = b[bad[0], 0], b[bad[0], 1]
         raise GeometryError(
-            f"there are coordinates far outside China in {_features(bad)} (e.g. lon {x:.4f}, lat {y:.4f} when read as {crs_label})",
+            f"there are coordinates far outside China in {_features(bad)} "
+            f"(e.g. lon {x:.4f}, lat {y:.4f} when read as {crs_label})",
             source=source,
             fix="Choose the CRS the coordinates are really in (CLI: --crs; page: CRS box), or fix the coordinates",
         )
@@ -222,8 +234,10 @@ def _geometry_warnings(gdf: gpd.GeoDataFrame, source: str) -> list[str]:
     if len(types) > 1:
         counts = ", ".join(f"{n} {t}" for t, n in types.items())
         return [
-            f"{source}: mixed geometry types ({counts}); features that are not polygons are reported as findings. "
-            "Export only the polygon parcels to avoid this"
+            (
+                f"{source}: mixed geometry types ({counts}); features that are not polygons are reported as findings. "
+                "Export only the polygon parcels to avoid this"
+            )
         ]
     return []
 
@@ -281,7 +295,8 @@ def read_file(
     expected = _EXTENSIONS.get(Path(source).suffix.lower())
     if expected is not None and fmt not in expected:
         warnings.append(
-            f"{source}: the name says {Path(source).suffix} but the content is {READERS[fmt].label}; read as {READERS[fmt].label}"
+            f"{source}: the name says {Path(source).suffix} but the content is {READERS[fmt].label}; "
+            f"read as {READERS[fmt].label}"
         )
     with tempfile.TemporaryDirectory(prefix="geo-upload-") as tmp:
         frame, encoding, notes = READERS[fmt].read(path, source, layer, Path(tmp))

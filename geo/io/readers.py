@@ -21,10 +21,13 @@ import pandas as pd
 import pyogrio
 import pyogrio.errors
 
-from geo.io import archive
 from geo.crs import WGS84
-from geo.io.csvread import read_csv
 from geo.errors import GeometryError, InputFileError
+from geo.io import archive
+from geo.io.csvread import read_csv
+from geo.io.zbtxt import FORMAT_KEY as ZBTXT
+from geo.io.zbtxt import LABEL as ZBTXT_LABEL
+from geo.io.zbtxt import read_zbtxt
 
 _OGR_ERRORS = (
     pyogrio.errors.DataSourceError,
@@ -258,4 +261,5 @@ READERS: Final[dict[str, Reader]] = {
     "geojson": Reader("GeoJSON", _read_geojson),
     "kml": Reader("KML", _read_kml),
     "csv": Reader("CSV (WKT or lon/lat)", read_csv),
+    ZBTXT: Reader(ZBTXT_LABEL, read_zbtxt),
 }

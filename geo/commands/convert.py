@@ -1,0 +1,50 @@
+"""``python -m geo convert INPUT -o OUTPUT``: any format ``check`` reads to any format ``export`` writes.
+
+The output format is named by the suffix of OUTPUT (``.geojson``, ``.gpkg``,
+``.zip`` for a zipped Shapefile, ``.csv``, ``.txt`` for a 部标坐标txt, and any
+format added to :data:`geo.io.export.FORMATS`). Example::
+
+    python -m geo convert 测绘成果.zip -o parcels.txt --to-crs EPSG:4544
+
+Exit 0 printing what was written (read warnings and the features a format
+cannot hold go to stderr); 2 with one line for any error a user can cause.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Final
+
+from geo.io.convert import convert_file, known_suffixes
+from geo.io.export import FORMATS
+from geo.io.readers import READERS
+
+NAME: Final = "convert"
+HELP: Final = "Convert a parcel file (anything `check` reads) to GeoJSON, GeoPackage, Shapefile, CSV or 部标坐标txt."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options: INPUT, ``-o/--output`` (suffix = format), ``--to-crs``, ``--layer``, ``--crs``."""
+    parser.add_argument("input", metavar="INPUT", type=Path, help="the file to convert")
+    parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUTPUT",
+                        help=f"the file to write; its extension names the format: {known_suffixes()}")
+    parser.add_argument("--to-crs", metavar="EPSG:n",
+                        help="CRS to write (default: the input's if the format holds it, else WGS84, "
+                             "or EPSG:4523 for .txt)")
+    parser.add_argument("--layer", help="layer of a GeoPackage/KML, or Shapefile name in a zip, to read")
+    parser.add_argument("--crs", help="CRS of the input's coordinates, overriding the file's (e.g. EPSG:4544)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Convert, print the file written; warnings and left-out features on stderr."""
+    result = convert_file(args.input, args.output, to_crs=args.to_crs, layer=args.layer, crs=args.crs)
+    read = result.read
+    for warning in read.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if result.left_out:
+        print(f"left out ({len(result.left_out)}, not polygons): {'; '.join(result.left_out)}", file=sys.stderr)
+    print(f"wrote {result.path} ({FORMATS[result.fmt].label_en}, {result.crs}; {result.written} of {result.features} "
+          f"features from {read.source}, read as {READERS[read.fmt].label} in {read.crs})")
+    return 0

@@ -1,0 +1,937 @@
+"""部标坐标txt: the land bureau's boundary-point exchange text, read and written.
+
+Land bureaus (国土/自然资源局) exchange parcel boundaries as plain text in the
+layout of the ministry's *勘测定界界址点坐标交换格式* ("部标"):
+
+.. code-block:: text
+
+    [属性描述]
+    格式版本号=1.01版本
+    数据产生单位=…
+    数据产生日期=2024-05-20
+    坐标系=2000国家大地坐标系
+    几度分带=3
+    投影类型=高斯克吕格
+    计量单位=米
+    带号=35
+    精度=0.001
+    转换参数=,,,,,,
+    [地块坐标]
+    界址点数,地块面积,地块编号,地块名称,图形属性,图幅号,地块用途,地类编码,@
+    J1,1,3280000.123,35500000.456          ← 点号,圈号,X(北),Y(东)
+    …
+
+Reading (:func:`read_zbtxt`, a reader of :data:`geo.io.readers.READERS`):
+
+- GBK or UTF-8 (with or without BOM), CRLF or LF;
+- the CRS comes from 坐标系 + 几度分带 + 带号 and whether Y carries the zone
+  prefix, looked up by name in the EPSG database of pyproj (CGCS2000, Xian
+  1980, Beijing 1954, New Beijing; 3° and 6° zones) — never guessed;
+- the rings of a parcel (one per 圈号) are assembled by containment: a ring
+  inside an outer ring is a hole, a ring inside a hole is an island (a new
+  part), a ring outside all others is another part;
+- 地块面积 is kept as declared; its unit (公顷 by the standard, m² or 亩 in
+  practice) is inferred by comparing it with the area of the points
+  (:func:`infer_area_unit`) and stated, and the check compares the two
+  (:mod:`geo.checks.declared`);
+- every malformed input (truncated block, unclosed ring, wrong 界址点数, unknown
+  带号, a header without its ``@``, a non-numeric coordinate …) raises one
+  :class:`geo.errors.InputFileError` naming the file, the line and the fix:
+  nothing half-read is returned.
+
+Writing (:func:`write_zbtxt`, the ``txt`` format of :data:`geo.io.export.FORMATS`):
+GBK, CRLF, CGCS2000 3° Gauss–Krüger (zone 35 with prefix, EPSG:4523, or CM 105E
+without, EPSG:4544), one block per polygon feature, closed rings, 地块面积 in
+公顷 computed from the written points. Features that are not polygons are left
+out and listed (:func:`left_out`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from pyproj.database import query_crs_info
+from pyproj.enums import PJType
+
+from geo.crs import CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35
+from geo.errors import CRSError, ExportError, GeoError, InputFileError
+
+#: Section headers of the layout.
+ATTRIBUTES: Final = "[属性描述]"
+COORDINATES: Final = "[地块坐标]"
+#: The fields of a parcel header line, before its closing ``@``; also the read layer's columns.
+PARCEL_FIELDS: Final = ("界址点数", "地块面积", "地块编号", "地块名称", "图形属性", "图幅号", "地块用途", "地类编码")
+#: The key of the format in :data:`geo.io.readers.READERS`.
+FORMAT_KEY: Final = "zbtxt"
+LABEL: Final = "部标坐标txt"
+
+#: CRSs the writer offers: CGCS2000 3° GK zone 35 with the zone prefix, and CM 105E without.
+ZBTXT_CRS: Final = (CGCS2000_GK_ZONE35, CGCS2000_GK_CM105)
+#: The writer's default CRS (zone-prefixed, as most bureaus ask for it).
+DEFAULT_CRS: Final = CGCS2000_GK_ZONE35
+#: Degrees of longitude beyond its zone a parcel may lie and still be written in it (the zones' customary overlap).
+ZONE_OVERLAP: Final = 0.5
+
+_FIX_LAYOUT: Final = (
+    "Correct that line so the file follows the 部标 layout (点号,圈号,X,Y per point; …,地类编码,@ per parcel)"
+)
+_FIX_HEADER: Final = "Correct [属性描述] (e.g. 坐标系=2000国家大地坐标系, 几度分带=3, 带号=35)"
+
+
+# --- area units ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaUnit:
+    """A unit 地块面积 may be written in: square metres per unit and its names."""
+
+    key: str
+    m2: float
+    zh: str
+    en: str
+
+
+#: The units met in practice: 公顷 by the standard, m² in many files, sometimes 亩.
+AREA_UNITS: Final = (
+    AreaUnit("ha", 10000.0, "公顷", "ha"),
+    AreaUnit("m2", 1.0, "平方米", "m²"),
+    AreaUnit("mu", 10000.0 / 15.0, "亩", "mu"),
+)
+#: A unit is inferred only when the median declared/measured disagreement in it is below this.
+UNIT_AGREEMENT: Final = 0.10
+
+
+def infer_area_unit(declared: np.ndarray, measured_m2: np.ndarray) -> tuple[AreaUnit | None, float]:
+    """The unit in which ``declared`` areas best agree with ``measured_m2``, and that median disagreement.
+
+    The three candidate units differ by factors of 15 and 666, so the one that
+    fits is unambiguous; it is accepted only if the median relative difference
+    is below :data:`UNIT_AGREEMENT` (else ``None``: the declared areas match
+    the points in no unit).
+
+    Parameters
+    ----------
+    declared
+        Declared areas (NaN where none), one per parcel.
+    measured_m2
+        Planar areas of the parcels' points, m² (NaN where unknown).
+
+    Returns
+    -------
+    tuple
+        The unit (or None) and the median relative difference in it (NaN when nothing compares).
+    """
+    declared = np.asarray(declared, dtype=float)
+    measured_m2 = np.asarray(measured_m2, dtype=float)
+    ok = np.isfinite(declared) & np.isfinite(measured_m2) & (declared > 0) & (measured_m2 > 0)
+    if not ok.any():
+        return None, float("nan")
+    errors = [float(np.median(np.abs(declared[ok] * u.m2 / measured_m2[ok] - 1))) for u in AREA_UNITS]
+    best = int(np.argmin(errors))
+    return (AREA_UNITS[best] if errors[best] <= UNIT_AGREEMENT else None), errors[best]
+
+
+# --- Gauss–Krüger CRSs by name ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Datum:
+    name: str  # as in EPSG names
+    zh: str  # as the layout writes it
+
+
+_CGCS2000 = _Datum("CGCS2000", "2000国家大地坐标系")
+_XIAN80 = _Datum("Xian 1980", "1980西安坐标系")
+_BEIJING54 = _Datum("Beijing 1954", "1954北京坐标系")
+_NEW_BEIJING = _Datum("New Beijing", "新1954北京坐标系")
+
+#: 3°/6° zone numbers that cover China; the two ranges do not overlap.
+_ZONES: Final = {3: range(25, 46), 6: range(13, 24)}
+
+
+@lru_cache(maxsize=1)
+def gk_codes() -> dict[str, str]:
+    """EPSG codes of every Gauss–Krüger projected CRS, by name (from pyproj's database, not from arithmetic)."""
+    return {
+        info.name: f"EPSG:{info.code}"
+        for info in query_crs_info(auth_name="EPSG", pj_types=PJType.PROJECTED_CRS)
+        if "Gauss-Kruger" in info.name and not info.deprecated
+    }
+
+
+def gk_name(datum: str, width: int, zone: int, *, prefixed: bool) -> str:
+    """The EPSG name of a Gauss–Krüger CRS: ``CGCS2000 / 3-degree Gauss-Kruger zone 35`` or ``… CM 105E``."""
+    kind = "3-degree Gauss-Kruger" if width == 3 else "Gauss-Kruger"
+    where = f"zone {zone}" if prefixed else f"CM {zone * 3 if width == 3 else zone * 6 - 3}E"
+    return f"{datum} / {kind} {where}"
+
+
+def _datum_of(value: str) -> _Datum | None:
+    text = value.replace(" ", "").upper()
+    found = []
+    if "2000" in text or "CGCS" in text:
+        found.append(_CGCS2000)
+    if "西安" in text or "80" in text or "XIAN" in text:
+        found.append(_XIAN80)
+    if "北京" in text or "54" in text or "BEIJING" in text:
+        found.append(_NEW_BEIJING if "新" in text or "NEW" in text else _BEIJING54)
+    return found[0] if len(found) == 1 else None
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+@dataclass
+class _Point:
+    line: int
+    name: str
+    ring: int
+    x: float  # the file's X: northing
+    y: float  # the file's Y: easting (with or without the zone prefix)
+
+
+@dataclass
+class _Block:
+    line: int
+    fields: list[str]
+    points: list[_Point] = field(default_factory=list)
+
+
+@dataclass
+class _Document:
+    header: dict[str, str]
+    header_line: dict[str, int]
+    blocks: list[_Block]
+    last_line: int
+    attributes_line: int | None
+    coordinates_line: int | None
+
+
+def _error(source: str, line: int, problem: str, fix: str, *, cls: type[GeoError] = InputFileError) -> GeoError:
+    """An error of ``cls`` whose problem starts with the line number."""
+    return cls(f"line {line}: {problem}", source=source, fix=fix)
+
+
+def decode(data: bytes, source: str) -> tuple[str, str]:
+    """The file's text and its encoding: UTF-8 (BOM optional) if it decodes strictly, else GBK.
+
+    GBK is decoded as GB 18030, its superset, so no valid GBK file is refused.
+    """
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "GBK"
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise _error(
+            source, line, "the text is neither UTF-8 nor GBK", "Save the file as GBK (ANSI) or UTF-8 text"
+        ) from None
+
+
+def sniff(head: bytes) -> bool:
+    """Whether the first bytes of a file hold a line ``[属性描述]`` or ``[地块坐标]`` (UTF-8 or GBK)."""
+    for encoding in ("utf-8", "gb18030"):
+        lines = head.decode(encoding, errors="ignore").lstrip("\ufeff").splitlines()
+        if any(line.strip() in (ATTRIBUTES, COORDINATES) for line in lines):
+            return True
+    return False
+
+
+def _number(text: str, what: str, source: str, line: int) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise _error(source, line, f"{what} {text!r} is not a number", _FIX_LAYOUT) from None
+    if not np.isfinite(value):
+        raise _error(source, line, f"{what} {text!r} is not a finite number", _FIX_LAYOUT)
+    return value
+
+
+def _point(fields: list[str], source: str, line: int) -> _Point:
+    name, ring, x, y = fields[:4]
+    if not re.fullmatch(r"\d+", ring):
+        raise _error(source, line, f"圈号 {ring!r} is not a whole number", _FIX_LAYOUT)
+    return _Point(line, name, int(ring), _number(x, "X", source, line), _number(y, "Y", source, line))
+
+
+def _parse(text: str, source: str) -> _Document:
+    """Split the text into its header (key → value) and parcel blocks; every line is checked for form."""
+    header: dict[str, str] = {}
+    header_line: dict[str, int] = {}
+    blocks: list[_Block] = []
+    section: str | None = None
+    attributes_line = coordinates_line = None
+    lines = text.splitlines()
+    last = max((i for i, raw in enumerate(lines, 1) if raw.strip()), default=0)
+    for no, raw in enumerate(lines, 1):
+        line = raw.strip().lstrip("\ufeff")
+        if not line:
+            continue
+        hint = "; the file may be truncated" if no == last else ""
+        if line.startswith("[") and line.endswith("]"):
+            section = line
+            if line == ATTRIBUTES and attributes_line is None:
+                attributes_line = no
+            elif line == COORDINATES and coordinates_line is None:
+                coordinates_line = no
+            continue
+        if section is None:
+            raise _error(
+                source, no, f"{line[:40]!r} comes before the first [section]", "Start the file with [属性描述]"
+            )
+        if section == ATTRIBUTES:
+            key, sep, value = line.replace("＝", "=").partition("=")
+            if not sep:
+                raise _error(source, no, f"{line[:40]!r} in [属性描述] is not key=value", _FIX_HEADER)
+            header.setdefault(key.strip(), value.strip())
+            header_line.setdefault(key.strip(), no)
+        elif section == COORDINATES:
+            if "，" in line:
+                raise _error(
+                    source, no, "the line uses the Chinese comma '，' between fields", "Separate fields with ','"
+                )
+            fields = [f.strip() for f in line.split(",")]
+            if fields[-1] == "@":
+                blocks.append(_Block(no, fields[:-1]))
+            elif len(fields) == 4 or (len(fields) == 5 and fields[4] == ""):
+                if not blocks:
+                    raise _error(source, no, "a point line comes before any parcel header (…,@)", _FIX_LAYOUT)
+                blocks[-1].points.append(_point(fields, source, no))
+            elif len(fields) > 4:
+                raise _error(
+                    source,
+                    no,
+                    f"the parcel header {line[:60]!r} does not end with ',@'{hint}",
+                    "End every parcel header with ,@"
+                    " (界址点数,地块面积,地块编号,地块名称,图形属性,图幅号,地块用途,地类编码,@)",
+                )
+            else:
+                raise _error(
+                    source,
+                    no,
+                    f"{line[:60]!r} is neither a parcel header (…,@) nor a point line (点号,圈号,X,Y){hint}",
+                    _FIX_LAYOUT,
+                )
+        # other sections ([项目信息], [扩展信息] …) carry nothing we read
+    return _Document(header, header_line, blocks, last, attributes_line, coordinates_line)
+
+
+def _runs(points: list[_Point]) -> Iterator[list[_Point]]:
+    """Consecutive points with the same 圈号: one ring each."""
+    run: list[_Point] = []
+    for p in points:
+        if run and p.ring != run[-1].ring:
+            yield run
+            run = []
+        run.append(p)
+    if run:
+        yield run
+
+
+def _block_rings(block: _Block, source: str, *, at_end: bool, end_line: int) -> list[list[_Point]]:
+    """The rings of a parcel, checked: count, closure, at least three distinct points, 圈号 not repeated."""
+    if not block.points:
+        if at_end:
+            raise _error(
+                source,
+                block.line,
+                "the parcel header is the last line: its points are missing; the file is truncated",
+                "Copy or export the file again completely",
+            )
+        raise _error(source, block.line, "the parcel header is followed by no point lines", _FIX_LAYOUT)
+    rings = list(_runs(block.points))
+    count_text = block.fields[0] if block.fields else ""
+    if not re.fullmatch(r"\d+", count_text):
+        raise _error(
+            source,
+            block.line,
+            f"界址点数 {count_text!r} is not a whole number",
+            "Write the number of point lines first",
+        )
+    count, n_lines = int(count_text), len(block.points)
+    first, last = block.points[0].line, block.points[-1].line
+    if count not in (n_lines, n_lines - len(rings)):
+        if at_end and count > n_lines:
+            raise _error(
+                source,
+                end_line,
+                f"the file ends after {n_lines} of the {count} point lines that 界址点数 announces "
+                f"at line {block.line}; it is truncated",
+                "Copy or export the file again completely",
+            )
+        raise _error(
+            source,
+            block.line,
+            f"界址点数 is {count} but the parcel has {n_lines} point lines (lines {first}–{last})",
+            "Correct 界址点数 to the number of point lines, closing points included",
+        )
+    seen: dict[int, int] = {}
+    for ring in rings:
+        number = ring[0].ring
+        if number in seen:
+            raise _error(
+                source,
+                ring[0].line,
+                f"圈号 {number} appears again (its ring ended at line {seen[number]})",
+                "Keep the points of each ring together and number the rings 1, 2, 3 …",
+            )
+        seen[number] = ring[-1].line
+        head, tail = ring[0], ring[-1]
+        if len(ring) < 2 or (head.x, head.y) != (tail.x, tail.y):
+            raise _error(
+                source,
+                tail.line,
+                f"ring {number} (lines {head.line}–{tail.line}) is not closed: its last point {tail.name} "
+                f"({tail.x:.3f}, {tail.y:.3f}) is not its first point {head.name} ({head.x:.3f}, {head.y:.3f})",
+                "Repeat the ring's first point as its last line",
+            )
+        if len({(p.x, p.y) for p in ring}) < 3:
+            raise _error(
+                source,
+                head.line,
+                f"ring {number} has fewer than 3 distinct points",
+                "Give every ring at least 3 points",
+            )
+    return rings
+
+
+def _inside(inner: np.ndarray, outer: shapely.Polygon) -> bool:
+    """Whether the ring ``inner`` lies inside ``outer``: a vertex strictly inside, none outside (touching is fine)."""
+    strictly = np.asarray(shapely.contains_xy(outer, inner[:, 0], inner[:, 1]))
+    outside = ~np.asarray(shapely.intersects_xy(outer, inner[:, 0], inner[:, 1]))
+    return bool(strictly.any() and not outside.any())
+
+
+def assemble(rings: list[np.ndarray]) -> shapely.Polygon | shapely.MultiPolygon:
+    """One parcel's geometry from its rings (arrays of x, y), by containment.
+
+    Rings are taken from the largest; each one's parent is the smallest ring
+    containing it. Depth 0 (inside none) and even depths are outer rings of a
+    part (an island in a hole starts a new part); odd depths are holes of their
+    parent. Rings that cross give an invalid geometry, which the check reports.
+
+    Returns
+    -------
+    shapely.Polygon or shapely.MultiPolygon
+        A Polygon when there is one part; parts in the order of their first ring in the file.
+    """
+    polys = [shapely.Polygon(r) for r in rings]
+    order = sorted(range(len(rings)), key=lambda i: -abs(float(shapely.area(polys[i]))))
+    parent: dict[int, int | None] = {}
+    depth: dict[int, int] = {}
+    placed: list[int] = []
+    for i in order:
+        containers = [j for j in placed if _inside(rings[i], polys[j])]
+        p = containers[-1] if containers else None  # the smallest: placed in decreasing area
+        parent[i], depth[i] = p, (depth[p] + 1 if p is not None else 0)
+        placed.append(i)
+    shells = sorted(i for i in depth if depth[i] % 2 == 0)
+    parts = [
+        shapely.Polygon(rings[s], [rings[h] for h in sorted(depth) if depth[h] % 2 and parent[h] == s]) for s in shells
+    ]
+    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+
+
+@dataclass(frozen=True)
+class _Crs:
+    code: str
+    notes: list[str]
+    swap: bool
+
+
+def _header_value(doc: _Document, *keys: str) -> tuple[str, int]:
+    for key in keys:
+        if key in doc.header:
+            return doc.header[key], doc.header_line[key]
+    return "", doc.attributes_line or 1
+
+
+def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarray, source: str) -> _Crs:
+    """The EPSG code of the file's coordinates from its header and the zone prefix of Y, or a clear error."""
+    notes: list[str] = []
+    if doc.attributes_line is None:
+        raise CRSError(
+            "the file has no [属性描述] section, so its coordinate system is unknown",
+            source=source,
+            fix="Add [属性描述] with 坐标系=, 几度分带=, 带号= before [地块坐标]",
+        )
+    swap = False
+    east_first = (xs >= 1e7).all() and (ys < 1e7).all()  # a prefixed easting can only be Y
+    unprefixed_east_first = (xs < 1e6).all() and ((ys >= 1e6) & (ys < 1e7)).all()
+    if east_first or unprefixed_east_first:
+        swap = True  # X holds the easting: ranges of easting and northing do not overlap north of ~9°N
+        xs, ys = ys, xs
+        notes.append(f"{source}: the columns hold Y(东), X(北) — easting before northing; read as such")
+    unit, unit_line = _header_value(doc, "计量单位")
+    if unit not in ("", "米", "m", "M", "metre", "meter"):
+        raise _error(source, unit_line, f"计量单位 is {unit!r}; only metres (米) are read", _FIX_HEADER, cls=CRSError)
+    projection, projection_line = _header_value(doc, "投影类型")
+    if projection and "高斯" not in projection and "GAUSS" not in projection.upper():
+        raise _error(
+            source,
+            projection_line,
+            f"投影类型 is {projection!r}; only Gauss–Krüger (高斯克吕格) is read",
+            _FIX_HEADER,
+            cls=CRSError,
+        )
+    system, system_line = _header_value(doc, "坐标系")
+    datum = _datum_of(system)
+    if datum is None:
+        said = f"坐标系 is {system!r}" if system else "坐标系 is empty"
+        raise _error(
+            source,
+            system_line,
+            f"{said}: not one of CGCS2000, Xian 1980 or Beijing 1954, so the coordinates cannot be placed",
+            "Write 坐标系=2000国家大地坐标系 (or the system the survey used)",
+            cls=CRSError,
+        )
+    width_text, width_line = _header_value(doc, "几度分带", "分带")
+    zone_text, zone_line = _header_value(doc, "带号")
+    width_digits, zone_digits = re.findall(r"\d+", width_text), re.findall(r"\d+", zone_text)
+    width = int(width_digits[0]) if width_digits else None
+    if width not in (None, 3, 6):
+        raise _error(source, width_line, f"几度分带 is {width_text!r}, not 3 or 6", _FIX_HEADER, cls=CRSError)
+    zone = int(zone_digits[0]) if zone_digits else None
+    prefixed = ys >= 1e7
+    if prefixed.any() and not prefixed.all():
+        odd = int(lines[np.flatnonzero(prefixed != prefixed[0])[0]])
+        raise _error(
+            source,
+            odd,
+            "some Y coordinates carry the zone prefix and others do not",
+            "Write every Y the same way",
+            cls=CRSError,
+        )
+    if prefixed[0]:
+        prefixes = np.floor(ys / 1e6).astype(int)
+        if (prefixes != prefixes[0]).any():
+            odd = int(lines[np.flatnonzero(prefixes != prefixes[0])[0]])
+            raise _error(
+                source,
+                odd,
+                f"the Y coordinates carry different zone prefixes ({prefixes[0]} and others)",
+                "Split the file by zone",
+                cls=CRSError,
+            )
+        prefix = int(prefixes[0])
+        if zone is None:
+            zone = prefix
+            notes.append(f"{source}: 带号 is empty; zone {prefix} read from the prefix of the Y coordinates")
+        elif zone != prefix:
+            raise _error(
+                source,
+                int(lines[0]),
+                f"the Y coordinates carry zone prefix {prefix} but 带号 is {zone}",
+                "Correct 带号 or the Y coordinates",
+                cls=CRSError,
+            )
+    elif zone is None:
+        raise _error(
+            source,
+            zone_line,
+            "带号 is empty and the Y coordinates carry no zone prefix, so the zone is unknown",
+            "Write 带号=NN in [属性描述] (e.g. 带号=35)",
+            cls=CRSError,
+        )
+    elif not ((ys > 0) & (ys < 1e6)).all():
+        odd = int(lines[np.flatnonzero(~((ys > 0) & (ys < 1e6)))[0]])
+        raise _error(
+            source,
+            odd,
+            "this Y coordinate is no Gauss–Krüger easting (0–1,000,000 m, or with a zone prefix)",
+            _FIX_LAYOUT,
+            cls=CRSError,
+        )
+    if width is None:
+        width = next((w for w, zones in _ZONES.items() if zone in zones), None)
+        if width is None:
+            raise _error(
+                source,
+                zone_line,
+                f"unknown 带号 {zone}: no 3° (25–45) or 6° (13–23) zone covers China with it",
+                _FIX_HEADER,
+                cls=CRSError,
+            )
+        notes.append(f"{source}: 几度分带 is empty; zone {zone} is a {width}° zone")
+    if zone not in _ZONES[width]:
+        zones = _ZONES[width]
+        raise _error(
+            source,
+            zone_line,
+            f"unknown 带号 {zone} for {width}° zones (China lies in zones {zones[0]}–{zones[-1]})",
+            _FIX_HEADER,
+            cls=CRSError,
+        )
+    name = gk_name(datum.name, width, zone, prefixed=bool(prefixed[0]))
+    code = gk_codes().get(name)
+    if code is None:
+        raise _error(source, system_line, f"there is no EPSG coordinate system {name!r}", _FIX_HEADER, cls=CRSError)
+    if datum is not _CGCS2000:
+        notes.append(
+            f"{source}: the coordinates are in {datum.name} ({datum.zh}); PROJ knows no datum shift from it to "
+            "CGCS2000/WGS84 here, so positions may be off by up to about 100 m (areas are not affected). "
+            "Convert the survey to CGCS2000 with your bureau's parameters for position checks"
+        )
+    params, _ = _header_value(doc, "转换参数")
+    if any(float(v) != 0 for v in re.findall(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", params)):
+        notes.append(
+            f"{source}: 转换参数 ({params}) are not applied; the coordinates are read as written in {datum.name}"
+        )
+    return _Crs(code, notes, swap)
+
+
+_AREA_RE: Final = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))\s*(公顷|平方米|亩|ha|m2|m²|㎡)?$", re.I)
+
+
+def _declared_area(text: str) -> float:
+    match = _AREA_RE.match(text.replace(",", ""))
+    return float(match.group(1)) if match else float("nan")
+
+
+def parse_zbtxt(data: bytes, source: str) -> tuple[gpd.GeoDataFrame, str, list[str]]:
+    """Parse a 部标坐标txt file's bytes into parcels in their own CRS.
+
+    Parameters
+    ----------
+    data
+        The file's bytes.
+    source
+        The user's name for the file, used in every message.
+
+    Returns
+    -------
+    tuple
+        The parcels (columns :data:`PARCEL_FIELDS`, in the order of the file,
+        CRS set from the header), the encoding (``UTF-8`` or ``GBK``) and notes
+        for the user (CRS, area unit, anything read in a non-standard way).
+
+    Raises
+    ------
+    InputFileError
+        Or :class:`geo.errors.CRSError`, naming the file, the line and the fix.
+    """
+    text, encoding = decode(data, source)
+    doc = _parse(text, source)
+    if doc.coordinates_line is None:
+        raise InputFileError(
+            "the file has no [地块坐标] section",
+            source=source,
+            fix="Add [地块坐标] followed by the parcels' header and point lines",
+        )
+    if not doc.blocks:
+        raise InputFileError(
+            f"line {doc.coordinates_line}: [地块坐标] holds no parcel",
+            source=source,
+            fix="Export the parcels again; the file has a header only",
+        )
+    rings_of = [
+        _block_rings(b, source, at_end=(i == len(doc.blocks) - 1), end_line=doc.last_line)
+        for i, b in enumerate(doc.blocks)
+    ]
+    for block in doc.blocks:
+        kind = block.fields[4] if len(block.fields) > 4 else ""
+        if kind not in ("", "面"):
+            raise _error(
+                source,
+                block.line,
+                f"图形属性 is {kind!r}; only parcels (面) are read",
+                "Export the parcels as polygons (图形属性=面)",
+            )
+    points = [p for b in doc.blocks for p in b.points]
+    xs = np.array([p.x for p in points])
+    ys = np.array([p.y for p in points])
+    crs = _resolve_crs(doc, xs, ys, np.array([p.line for p in points]), source)
+    geoms = []
+    for rings in rings_of:
+        arrays = [np.array([(p.x, p.y) if crs.swap else (p.y, p.x) for p in ring]) for ring in rings]
+        geoms.append(assemble(arrays))
+    if any(isinstance(g, shapely.MultiPolygon) for g in geoms):  # one geometry type for the layer
+        geoms = [g if isinstance(g, shapely.MultiPolygon) else shapely.MultiPolygon([g]) for g in geoms]
+    width = max(len(b.fields) for b in doc.blocks)
+    names = list(PARCEL_FIELDS) + [f"字段{k}" for k in range(len(PARCEL_FIELDS) + 1, width + 1)]
+    rows = [b.fields + [""] * (len(names) - len(b.fields)) for b in doc.blocks]
+    columns: dict[str, object] = {}
+    for k, name in enumerate(names):
+        values = [r[k] for r in rows]
+        if name == "界址点数":
+            columns[name] = pd.array([int(v) for v in values], dtype="Int64")
+        elif name == "地块面积":
+            columns[name] = pd.array([_declared_area(v) if v else np.nan for v in values], dtype="Float64")
+        else:
+            columns[name] = pd.array([v or pd.NA for v in values], dtype="string")
+    layer = gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries(geoms), crs=crs.code)
+    notes = [*crs.notes, *_area_notes(layer, source)]
+    if width > len(PARCEL_FIELDS):
+        notes.append(
+            f"{source}: parcel headers have {width} fields before '@'; the extra ones are kept as "
+            + ", ".join(names[len(PARCEL_FIELDS) :])
+        )
+    return layer, encoding, notes
+
+
+def _area_notes(layer: gpd.GeoDataFrame, source: str) -> list[str]:
+    """What the reader says of 地块面积: the unit it is read in (or that none fits), and the parcels without one."""
+    declared = layer["地块面积"].to_numpy(dtype=float, na_value=np.nan)
+    bad = [str(i + 1) for i in np.flatnonzero(np.isnan(declared))]
+    measured = shapely.area(layer.geometry.to_numpy())
+    unit, error = infer_area_unit(declared, measured)
+    notes = []
+    if unit is not None:
+        notes.append(
+            f"{source}: 地块面积 read as {unit.zh} ({unit.en}): it agrees with the area of the points "
+            f"(planar, {layer.crs.to_string() if layer.crs else ''}) to a median {error:.3%}"
+        )
+    elif np.isfinite(error):
+        notes.append(
+            f"{source}: 地块面积 agrees with the area of the points in none of 公顷, 平方米, 亩 "
+            f"(best median difference {error:.1%}); the check reports each parcel"
+        )
+    if bad:
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        notes.append(
+            f"{source}: 地块面积 is empty or not a number for parcel(s) {', '.join(bad[:5])}{more}; not compared"
+        )
+    return notes
+
+
+def read_zbtxt(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.DataFrame, str | None, list[str]]:
+    """Read a 部标坐标txt file (the signature of :class:`geo.io.readers.Reader`); see :func:`parse_zbtxt`."""
+    return parse_zbtxt(path.read_bytes(), source)
+
+
+# --- writing -------------------------------------------------------------------------
+
+
+#: Columns a block's fields are filled from, first found wins: our plan layers' names, then the layout's own.
+FIELD_SOURCES: Final[dict[str, tuple[str, ...]]] = {
+    "地块编号": ("地块编号", "project_id"),
+    "地块名称": ("地块名称", "name_zh"),
+    "图幅号": ("图幅号",),
+    "地块用途": ("地块用途", "function_zh"),
+    "地类编码": ("地类编码",),
+}
+#: The tool named as data producer; the geometry basis is added when indicative.
+PRODUCER: Final = "重庆高新区高技术服务业空间布局浏览器"
+
+
+@dataclass(frozen=True)
+class Written:
+    """What :func:`write_file` wrote: the file, counts, and the features left out (not polygons)."""
+
+    path: Path
+    parcels: int
+    points: int
+    left_out: list[str]
+
+
+def _polygonal(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Which features are non-empty polygons or multipolygons."""
+    geoms = gdf.geometry.to_numpy()
+    return np.asarray(
+        np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)
+    )
+
+
+def _text(value: object) -> str:
+    """A field value fit for a comma-separated line: no commas, line breaks or lone '@'."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value).replace(",", "，").replace("\r", " ").replace("\n", " ").replace("@", "＠").strip()
+
+
+def _label(gdf: gpd.GeoDataFrame, pos: int) -> str:
+    row = gdf.iloc[pos]
+    ident = next((_text(row[c]) for c in ("project_id", "地块编号") if c in gdf.columns and _text(row[c])), "")
+    name = next((_text(row[c]) for c in ("name_zh", "地块名称") if c in gdf.columns and _text(row[c])), "")
+    geom = row.geometry
+    kind = "no geometry" if geom is None or geom.is_empty else geom.geom_type
+    who = " ".join(s for s in (ident, name) if s) or f"feature {gdf.index[pos]}"
+    return f"{who} ({kind})"
+
+
+def left_out(gdf: gpd.GeoDataFrame) -> list[str]:
+    """The features a 坐标txt cannot hold (points, lines, no geometry), labelled by id and name."""
+    return [_label(gdf, int(i)) for i in np.flatnonzero(~_polygonal(gdf))]
+
+
+def _zone_of(crs: CRS | None) -> tuple[int, int, bool]:
+    """(zone, zone width, prefixed) of a CGCS2000 Gauss–Krüger CRS, else an ExportError."""
+    name = crs.name if crs is not None else ""
+    match = re.fullmatch(r"CGCS2000 / (3-degree )?Gauss-Kruger (zone (\d+)|CM (\d+)E)", name)
+    if match is None:
+        raise ExportError(
+            f"a 坐标txt is written in CGCS2000 Gauss–Krüger metres, not in {name or 'no CRS'}",
+            source="--crs",
+            fix=f"Use --crs {' or '.join(ZBTXT_CRS)}",
+        )
+    width = 3 if match.group(1) else 6
+    if match.group(3):
+        return int(match.group(3)), width, True
+    cm = int(match.group(4))
+    return (cm // 3 if width == 3 else (cm + 3) // 6), width, False
+
+
+def _check_band(gdf: gpd.GeoDataFrame, zone: int, width: int, name: str) -> None:
+    """Refuse parcels beyond the zone's band of longitude and its customary 0.5° overlap: GK would distort them."""
+    cm = zone * 3 if width == 3 else zone * 6 - 3
+    lon = gdf.geometry.to_crs(CGCS2000).bounds
+    west, east = float(lon["minx"].min()), float(lon["maxx"].max())
+    half = width / 2 + ZONE_OVERLAP
+    if west < cm - half or east > cm + half:
+        raise ExportError(
+            f"the parcels lie at {west:.2f}°–{east:.2f}°E, outside zone {zone} "
+            f"({cm - width / 2:g}°–{cm + width / 2:g}°E)",
+            source=name,
+            fix="Write them to GeoPackage or Shapefile instead, which keep any CRS",
+        )
+
+
+def _rings(geom: shapely.Polygon | shapely.MultiPolygon) -> list[tuple[np.ndarray, bool]]:
+    """Rings to write, ``(xy, is_hole)``: the outer ring of each part, then its holes.
+
+    Coordinates are rounded to 1 mm (精度=0.001) and consecutive repeats that
+    rounding makes are dropped; a ring left with fewer than 3 points is skipped.
+    """
+    out = []
+    for part in getattr(geom, "geoms", [geom]):
+        for k, ring in enumerate((part.exterior, *part.interiors)):
+            xy = np.round(np.asarray(ring.coords)[:, :2], 3)
+            xy = xy[np.r_[True, (np.diff(xy, axis=0) != 0).any(axis=1)]]
+            if len(xy) >= 4:
+                out.append((xy, k > 0))
+    return out
+
+
+def _ring_area(xy: np.ndarray) -> float:
+    """Planar area of a closed ring (shoelace), m²."""
+    x, y = xy[:, 0], xy[:, 1]
+    return float(abs(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1])) / 2)
+
+
+def zbtxt_text(gdf: gpd.GeoDataFrame, *, name: str = "layer", today: dt.date | None = None) -> tuple[str, int, int]:
+    """The 坐标txt of the polygon features of ``gdf``, which is already in the CRS to write.
+
+    One block per polygon feature: 界址点数 counts every point line (closing
+    points included), 圈号 1 is the outer ring and 2, 3 … the holes and further
+    parts, point names J1, J2 … run on across the parcel's rings and a ring's
+    closing line repeats its first point. 地块面积 is the planar area of the
+    written (rounded) points in 公顷 to 4 decimals, outer rings minus holes, as
+    desktop GIS computes it from the file. Lines end in CRLF.
+
+    Parameters
+    ----------
+    gdf
+        The layer, in a CGCS2000 Gauss–Krüger CRS (see :data:`ZBTXT_CRS`).
+    name
+        The layer's name, for messages.
+    today
+        数据产生日期 (default: today).
+
+    Returns
+    -------
+    tuple
+        The text, the number of parcels and the number of point lines written.
+
+    Raises
+    ------
+    ExportError
+        The CRS is not CGCS2000 Gauss–Krüger, the layer has no polygon, or
+        the parcels lie outside the zone's band of longitude.
+    """
+    zone, width, _prefixed = _zone_of(gdf.crs)
+    keep = _polygonal(gdf)
+    if not keep.any():
+        raise ExportError(
+            "the layer has no polygon to write as 坐标txt", source=name, fix="Export a layer of parcels (polygons)"
+        )
+    polys = gdf[keep]
+    _check_band(polys, zone, width, name)
+    indicative = "geometry_basis" in polys.columns and bool((polys["geometry_basis"] == "indicative").any())
+    lines = [
+        ATTRIBUTES,
+        "格式版本号=1.01版本",
+        f"数据产生单位={PRODUCER}" + ("（示意几何，非测绘成果）" if indicative else ""),
+        f"数据产生日期={(today or dt.date.today()).isoformat()}",
+        f"坐标系={_CGCS2000.zh}",
+        f"几度分带={width}",
+        "投影类型=高斯克吕格",
+        "计量单位=米",
+        f"带号={zone}",
+        "精度=0.001",
+        "转换参数=,,,,,,",
+        COORDINATES,
+    ]
+    parcels = points = 0
+    for pos in range(len(polys)):
+        row = polys.iloc[pos]
+        rings = _rings(row.geometry)
+        if not rings:
+            continue
+        body: list[str] = []
+        area, k = 0.0, 1
+        for number, (xy, hole) in enumerate(rings, 1):
+            area += -_ring_area(xy) if hole else _ring_area(xy)
+            first = k
+            for e, n in xy[:-1]:
+                body.append(f"J{k},{number},{n:.3f},{e:.3f}")
+                k += 1
+            body.append(f"J{first},{number},{xy[0][1]:.3f},{xy[0][0]:.3f}")
+        fields = {
+            key: next((_text(row[c]) for c in cols if c in polys.columns and _text(row[c])), "")
+            for key, cols in FIELD_SOURCES.items()
+        }
+        lines.append(
+            f"{len(body)},{area / 10000:.4f},{fields['地块编号']},{fields['地块名称']},面,"
+            f"{fields['图幅号']},{fields['地块用途']},{fields['地类编码']},@"
+        )
+        lines += body
+        parcels += 1
+        points += len(body)
+    return "\r\n".join(lines) + "\r\n", parcels, points
+
+
+def _encode(text: str, name: str) -> bytes:
+    """The text in GBK, or an ExportError naming the line and the character GBK cannot hold."""
+    try:
+        return text.encode("gbk")
+    except UnicodeEncodeError as exc:
+        line = text[: exc.start].count("\n") + 1
+        raise ExportError(
+            f"line {line} of the 坐标txt holds {text[exc.start]!r}, which GBK cannot encode",
+            source=name,
+            fix="Replace that character in the layer's names, or export to GeoPackage (UTF-8)",
+        ) from None
+
+
+def write_file(gdf: gpd.GeoDataFrame, path: str | Path, *, name: str | None = None) -> Written:
+    """Write the polygon features of ``gdf`` (in the CRS to write) to ``path`` as 坐标txt, GBK, CRLF.
+
+    Returns
+    -------
+    Written
+        The path, the numbers of parcels and point lines, and the features left
+        out because they are not polygons (:func:`left_out`).
+    """
+    path = Path(path)
+    label = name or path.stem
+    text, parcels, points = zbtxt_text(gdf, name=label)
+    path.write_bytes(_encode(text, label))
+    return Written(path=path, parcels=parcels, points=points, left_out=left_out(gdf))
+
+
+def write_zbtxt(gdf: gpd.GeoDataFrame, name: str, folder: Path) -> list[Path]:
+    """The ``txt`` format's writer (:class:`geo.io.export.Format`): ``folder/name.txt``."""
+    return [write_file(gdf, folder / f"{name}.txt", name=name).path]

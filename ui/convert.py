@@ -1,0 +1,74 @@
+"""The Convert section of the Export page: an uploaded file to any export format.
+
+It calls :func:`geo.io.convert.convert_bytes`, the function behind
+``python -m geo convert``, so the page and the command line write the same
+file. Everything the user's file supplies (names, warnings, error messages) is
+shown as plain text, never rendered as Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+import streamlit as st
+
+from geo.crs import EXPORT_CRS
+from geo.errors import GeoError
+from geo.io.convert import ConvertResult, convert_bytes, crs_options, default_crs
+from geo.io.export import FORMATS
+from geo.io.readers import READERS
+from ui.i18n import bind, pick, t
+
+#: File types the uploader offers: what the Check page reads.
+UPLOAD_TYPES: Final = ["zip", "kmz", "gpkg", "geojson", "json", "kml", "csv", "txt"]
+#: The CRS choice meaning: the input's own CRS if the format holds it, else the format's default.
+AUTO: Final = ""
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$&:])")
+
+
+def plain(text: str) -> str:
+    """``text`` with every Markdown character escaped, for widgets that render Markdown (``st.error`` …)."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _convert(payload: bytes, name: str, fmt: str, crs: str) -> tuple[bytes, str, ConvertResult]:
+    return convert_bytes(payload, name, fmt=fmt, to_crs=crs or None)
+
+
+def render() -> None:
+    """Uploader, target format and CRS, what was read and written, and the download button."""
+    st.subheader(t("conv_title"))
+    st.caption(t("conv_intro"))
+    upload = st.file_uploader(t("conv_upload"), type=UPLOAD_TYPES, key="conv_upload", help=t("conv_upload_help"))
+    formats = list(FORMATS)
+    fmt = st.radio(
+        t("conv_format"), formats, key="conv_format", horizontal=True,
+        format_func=bind(formats, lambda k: pick(FORMATS[k].label_zh, FORMATS[k].label_en)),
+    )
+    choices = [AUTO, *crs_options(fmt)]
+    crs = st.selectbox(
+        t("conv_crs"), choices, key=f"conv_crs_{fmt}",
+        format_func=bind(choices, lambda k: f"{pick(*EXPORT_CRS[k])} ({k})" if k else t("conv_crs_auto")),
+        help=t("conv_crs_help", default=default_crs(fmt)),
+    )
+    if upload is None:
+        st.info(t("conv_none"))
+        return
+    try:
+        payload, file_name, result = _convert(upload.getvalue(), upload.name, fmt, crs)
+    except GeoError as exc:
+        st.error(plain(exc.message))
+        return
+    read = result.read
+    st.text(t("conv_read", name=read.source, fmt=READERS[read.fmt].label, crs=read.crs, n=result.features))
+    for warning in read.warnings:
+        st.text(warning)
+    if result.left_out:
+        st.warning(plain(t("conv_left_out", n=len(result.left_out), items="; ".join(result.left_out))))
+    st.text(t("conv_written", name=file_name, crs=result.crs, n=result.written))
+    st.download_button(
+        t("conv_download", name=file_name), payload, file_name=file_name, mime=FORMATS[fmt].mime,
+        key="conv_download", type="primary", on_click="ignore",
+    )
