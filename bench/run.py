@@ -40,7 +40,7 @@ from geo.area import M2_PER_MU, area_mu
 from geo.checks.registry import run_checks
 from geo.crs import CGCS2000_GK_CM105
 from geo.io.convert import default_crs
-from geo.io.export import FORMATS, export_layers
+from geo.io.export import export_layers
 from geo.io.files import read_file
 from geo.mapview import largelayer
 from geo.plan import reconcile

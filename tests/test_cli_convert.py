@@ -5,6 +5,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import geopandas as gpd
+import openpyxl
 import pyogrio
 import pytest
 import shapely
@@ -26,6 +28,19 @@ def read_back(path: Path, tmp: Path):
         path = next((tmp / "unzipped").glob("*.shp"))
     if path.suffix == ".csv":
         return pyogrio.read_dataframe(path, GEOM_POSSIBLE_NAMES="wkt", KEEP_GEOM_COLUMNS="NO"), None
+    if path.suffix == ".kmz":  # a zipped doc.kml
+        return pyogrio.read_dataframe(f"/vsizip/{path}/doc.kml"), "EPSG:4326"
+    if path.suffix == ".dxf":  # closed polylines, and the project id as TEXT inside each
+        entities = pyogrio.read_dataframe(path)
+        rings = entities[entities["Text"].isna()]
+        labels = entities[entities["Text"].notna()]
+        polygons = [shapely.Polygon(line.coords) for line in rings.geometry]
+        frame = gpd.GeoDataFrame({"project_id": sorted(labels["Text"])}, geometry=polygons)
+        return frame, None
+    if path.suffix == ".xlsx":  # attributes and a representative point, no polygon
+        sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+        header, *rows = list(sheet.iter_rows(values_only=True))
+        return gpd.GeoDataFrame([dict(zip(header, r, strict=True)) for r in rows]), None
     return pyogrio.read_dataframe(path), pyogrio.read_info(path)["crs"]
 
 
@@ -45,9 +60,15 @@ def test_convert_round_trip_for_each_format(plan_gpkg, parcels, tmp_path, suffix
     assert out.stdout.startswith(f"wrote {tmp_path / f'parcels{suffix}'} ({FORMATS[suffixes()[suffix]].label_en}, ")
     assert "25 of 25 features from 规划地块.gpkg, read as GeoPackage in EPSG:4544" in out.stdout
     frame, crs = read_back(tmp_path / f"parcels{suffix}", tmp_path)
-    names = frame["地块名称"] if "地块名称" in frame.columns else frame["name_zh"]
-    assert sorted(names) == sorted(parcels.loc[parcels.geom_type == "Polygon", "name_zh"])
-    expected = "EPSG:4326" if suffix == ".geojson" else "EPSG:4544"  # kept where the format can hold it
+    polygons = parcels[parcels.geom_type == "Polygon"]
+    if suffix == ".dxf":  # a drawing keeps ids as text, not attributes
+        assert frame["project_id"].tolist() == sorted(polygons["project_id"])
+    else:
+        names = frame["地块名称"] if "地块名称" in frame.columns else frame["name_zh"]
+        assert sorted(names) == sorted(polygons["name_zh"])
+    if suffix == ".xlsx":
+        return
+    expected = "EPSG:4326" if suffix in (".geojson", ".kml", ".kmz") else "EPSG:4544"  # kept where it can be
     assert crs in (expected, None)
     area = frame.set_crs(crs or expected, allow_override=True).to_crs("EPSG:4544").area.sum()
     assert area == pytest.approx(parcels.to_crs("EPSG:4544").area.sum(), rel=1e-5)

@@ -15,8 +15,8 @@ import streamlit as st
 
 from geo.crs import EXPORT_CRS
 from geo.errors import GeoError
-from geo.io.convert import ConvertResult, convert_bytes, crs_options, default_crs
-from geo.io.export import FORMATS
+from geo.io.convert import ConvertResult, convert_bytes, default_crs
+from geo.io.export import FORMATS, crs_options
 from geo.io.readers import READERS
 from ui.i18n import bind, pick, t
 

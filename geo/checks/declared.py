@@ -16,7 +16,7 @@ findings into the result (:func:`geo.checks.pipeline.check_read` does both).
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -41,7 +41,7 @@ def _empty() -> pd.DataFrame:
     )
 
 
-def _frame(feature: np.ndarray, project: np.ndarray, text: ft.Both, value: np.ndarray) -> pd.DataFrame:
+def _frame(feature: np.ndarray, project: np.ndarray, text: ft.Both[Any], value: np.ndarray) -> pd.DataFrame:
     """Findings of this check in the columns and dtypes of :data:`geo.checks.registry.FINDING_COLUMNS`."""
     out = pd.DataFrame(
         {

@@ -18,8 +18,10 @@ are cut at a character boundary first (地块名称, 12 bytes in UTF-8, becomes
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -34,6 +36,9 @@ from geo.io.files import ReadResult, read_bytes, read_file
 
 #: When several formats end in the same suffix, the one meant (``.zip`` is the Shapefile, not a bundle).
 PREFERRED: Final = {".zip": "shp"}
+#: Output suffixes a format answers to besides its own: a ``.csv`` is written as the CSV
+#: format's files (``.csv`` with its ``.prj`` and ``.csvt``) side by side, not zipped.
+SIDE_BY_SIDE: Final = {".csv": "csv"}
 #: DBF field names hold at most this many bytes.
 DBF_NAME_BYTES: Final = 10
 
@@ -63,6 +68,9 @@ def suffixes() -> dict[str, str]:
     for suffix, key in PREFERRED.items():
         if key in FORMATS and FORMATS[key].suffix.lower() == suffix:
             out[suffix] = key
+    for suffix, key in SIDE_BY_SIDE.items():
+        if key in FORMATS:
+            out.setdefault(suffix, key)
     return out
 
 
@@ -115,6 +123,19 @@ def _layer_name(path: Path) -> str:
     return stem or "layer"
 
 
+def _export_side_by_side(layer: gpd.GeoDataFrame, dst: Path, *, fmt: str, crs: str) -> Path:
+    """Export ``fmt`` (a bundle of files) and place its files beside ``dst`` as ``dst``'s stem + their suffix."""
+    with tempfile.TemporaryDirectory(dir=dst.parent, prefix=".convert-") as tmp:
+        bundle = export_layers({_layer_name(dst): layer}, fmt=fmt, crs=crs, path=Path(tmp) / dst.name)
+        with zipfile.ZipFile(bundle) as zf:
+            members = [m for m in zf.namelist() if not m.endswith("/")]
+            for member in members:
+                staged = Path(tmp) / f"member{Path(member).suffix}"
+                staged.write_bytes(zf.read(member))
+                os.replace(staged, dst.with_suffix(Path(member).suffix))
+    return dst
+
+
 def convert_read(
     read: ReadResult, dst: str | Path, *, fmt: str | None = None, to_crs: str | None = None
 ) -> ConvertResult:
@@ -126,7 +147,10 @@ def convert_read(
     if fmt == PREFERRED[".zip"]:
         layer = layer.rename(columns=_dbf_safe([str(c) for c in layer.columns]))
     left = zbtxt.left_out(layer) if FORMATS[fmt].write is zbtxt.write_zbtxt else []
-    path = export_layers({_layer_name(dst): layer}, fmt=fmt, crs=target, path=dst)
+    if SIDE_BY_SIDE.get(dst.suffix.lower()) == fmt and FORMATS[fmt].suffix.lower() != dst.suffix.lower():
+        path = _export_side_by_side(layer, dst, fmt=fmt, crs=target)
+    else:
+        path = export_layers({_layer_name(dst): layer}, fmt=fmt, crs=target, path=dst)
     return ConvertResult(path=path, fmt=fmt, crs=target, features=len(layer), read=read, left_out=left)
 
 
