@@ -7,13 +7,14 @@ not fit. See each loader for the columns it returns.
 
 from layers.context import load_districts, load_metro, load_places
 from layers.parcels import load_parcels, load_zones
-from layers.plan import load_projects, load_targets, load_tracks, load_zone_table
+from layers.plan import load_plan, load_projects, load_targets, load_tracks, load_zone_table
 
 __all__ = [
     "load_districts",
     "load_metro",
     "load_parcels",
     "load_places",
+    "load_plan",
     "load_projects",
     "load_targets",
     "load_tracks",

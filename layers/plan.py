@@ -2,6 +2,8 @@
 
 Files (UTF-8 CSV with a header, in ``data/plan/``; see ``data/README.md``):
 
+- ``plan.csv``: the plan itself, one row: its title (Chinese as the text
+  names it, and English) and period; maps and reports print it from here.
 - ``tracks.csv``: the five tracks (五大赛道), id, names, table, colour.
 - ``projects.csv``: every row of 表2–表5 (``T{table}-{row}``) exactly as
   printed, plus areas the text states without a table row (``X-{n}``). An
@@ -18,14 +20,25 @@ from typing import Final
 
 import pandas as pd
 
+from geo.errors import DataError
 from layers.schema import (
-    DATA_DIR, PROJECTS, TARGETS, TRACK_IDS, TRACKS, ZONE_IDS, ZONES, check_values, read_csv,
+    DATA_DIR,
+    PLAN,
+    PROJECTS,
+    TARGETS,
+    TRACK_IDS,
+    TRACKS,
+    ZONE_IDS,
+    ZONES,
+    check_values,
+    read_csv,
 )
 
 PLAN_DIR = DATA_DIR / "plan"
 
 #: Each table: file name → (schema, allowed values per column).
 TABLES: Final[dict[str, tuple[dict[str, str], dict[str, tuple[str, ...]]]]] = {
+    "plan.csv": (PLAN, {}),
     "tracks.csv": (TRACKS, {"track_id": TRACK_IDS}),
     "projects.csv": (PROJECTS, {"track_id": TRACK_IDS, "zone_id": ZONE_IDS}),
     "targets.csv": (TARGETS, {}),
@@ -41,6 +54,19 @@ def _table(name: str) -> pd.DataFrame:
     for column, values in allowed.items():
         check_values(frame, column, values, source=str(path))
     return frame
+
+
+def load_plan() -> pd.Series:
+    """The plan's ``title_zh``, ``title_en``, ``period`` and ``source`` (the one row of plan.csv).
+
+    Titles are data, not code: the print map and reports take them from here.
+    """
+    frame = _table("plan.csv")
+    if len(frame) != 1:
+        raise DataError(
+            f"has {len(frame)} rows, not 1", source=str(PLAN_DIR / "plan.csv"), fix="Keep exactly one row (the plan)"
+        )
+    return frame.iloc[0].copy()
 
 
 def load_tracks() -> pd.DataFrame:

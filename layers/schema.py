@@ -19,6 +19,7 @@ DATA_DIR: Final = Path(__file__).resolve().parents[1] / "data"
 TRACK_IDS: Final = ("rd", "software", "testing", "digital", "fintech")
 ZONE_IDS: Final = ("core", "rd-circle", "uc-circle", "jinfeng", "xiyong")
 
+PLAN: Final = {"title_zh": "string", "title_en": "string", "period": "string", "source": "string"}
 TRACKS: Final = {
     "track_id": "string", "name_zh": "string", "name_en": "string",
     "table": "string", "color": "string", "section": "string",
