@@ -19,7 +19,7 @@ What a page holds, and why:
 - **Scale bar** true in metres on the ground: map units are converted with the
   CRS's unit and the projection's scale factor at the map's centre (pyproj);
   a geographic CRS (degrees) has no such scale, so it is drawn in a projected
-  one (EPSG:4490 → EPSG:4544; other datums → their UTM zone) and the note says
+  one (its CGCS2000 Gauss–Krüger zone: EPSG:4544 here) and the note says
   so. Also the representative fraction at 100 % print size.
 - **North arrow** pointing to true north (rotated by the meridian convergence,
   which the note states), **CRS, source and date notes**.
@@ -73,8 +73,8 @@ ORIENTATIONS: Final = ("landscape", "portrait")
 #: Output formats and their MIME types.
 FORMATS: Final[dict[str, str]] = {"png": "image/png", "pdf": "application/pdf"}
 DPI_RANGE: Final = (72, 600)
-#: A geographic CRS on this datum is drawn in this projected CRS (CGCS2000 → its GK zone here).
-PROJECTED_FOR: Final[dict[str, str]] = {"EPSG:4490": CGCS2000_GK_CM105}
+#: CGCS2000 3-degree Gauss–Krüger zones without the zone prefix: EPSG:4534 (CM 75E) … EPSG:4554 (CM 135E).
+GK_FIRST: Final = (4534, 75)
 MM_PER_INCH: Final = 25.4
 
 #: The page's own words as ``key: (zh, en)``; plan-specific words come in as arguments.
@@ -105,6 +105,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "{n} projects use surveyed geometry; the others are indicative, not surveyed",
     ),
     "surveyed": ("几何为测绘成果（surveyed）", "geometry is surveyed"),
+    "count": ("平台项目用地布局（{shown} / {total} 个项目）", "platform projects ({shown} of {total})"),
     "km": ("千米", "km"),
     "m": ("米", "m"),
 }
@@ -185,10 +186,11 @@ class Projection:
 def drawing_crs(requested: str, *, centre_lonlat: tuple[float, float], lang: str = "zh") -> Projection:
     """The projected CRS to draw in for ``requested``.
 
-    A projected CRS is used as it is. A geographic CRS (degrees) cannot carry a
-    true scale bar, so it is replaced: EPSG:4490 (CGCS2000) by EPSG:4544 (its
-    3-degree Gauss–Krüger zone at CM 105E), any other by the WGS 84 UTM zone of
-    ``centre_lonlat``; ``reason`` says so for the note.
+    A projected CRS is used as it is. A geographic CRS (degrees: EPSG:4326,
+    EPSG:4490) cannot carry a true scale bar, so it is replaced by the
+    CGCS2000 3-degree Gauss–Krüger zone of ``centre_lonlat`` (EPSG:4544 here;
+    WGS84 and CGCS2000 agree to centimetres), or outside China by the WGS 84
+    UTM zone; ``reason`` says so for the note.
 
     Raises
     ------
@@ -205,12 +207,25 @@ def drawing_crs(requested: str, *, centre_lonlat: tuple[float, float], lang: str
     if not crs.is_geographic:
         raise CRSError(f"{code} is neither projected nor geographic", source="--crs",
                        fix="Use a projected CRS such as EPSG:4544")
-    target = PROJECTED_FOR.get(code)
+    lon, lat = centre_lonlat
+    target = gk_zone(lon)
     if target is None:
-        lon, lat = centre_lonlat
         infos = query_utm_crs_info(datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat))
         target = f"{infos[0].auth_name}:{infos[0].code}" if infos else CGCS2000_GK_CM105
     return Projection(parse_crs(target), target, code, _t("crs_projected", lang, requested=code, code=target))
+
+
+def gk_zone(lon: float) -> str | None:
+    """The CGCS2000 3-degree Gauss–Krüger CRS (CM = nearest multiple of 3°) for a longitude in China, else None.
+
+    At the High-tech Zone (106.3°E) it is EPSG:4544, CM 105E, the CRS of the
+    land surveys the users compare with.
+    """
+    first_code, first_cm = GK_FIRST
+    cm = 3 * round(lon / 3)
+    if not first_cm <= cm <= 135:
+        return None
+    return f"EPSG:{first_code + (cm - first_cm) // 3}"
 
 
 def _code(crs: CRS) -> str:
@@ -931,6 +946,13 @@ def source_note(*, title: str, period: str, tables: str, parcels: pd.DataFrame, 
     return _t("source", lang, title=title, period=period, tables=tables).rstrip() + sep + geometry
 
 
+def structure_label(zones: pd.DataFrame | None) -> str:
+    """The plan's spatial structure from its zones' ``structure_zh`` in order: 一核 + 双圈 + 两片 → 一核双圈两片."""
+    if zones is None or "structure_zh" not in zones.columns:
+        return ""
+    return "".join(dict.fromkeys(str(v) for v in zones["structure_zh"].dropna()))
+
+
 def plan_figure(
     parcels: gpd.GeoDataFrame,
     *,
@@ -940,7 +962,8 @@ def plan_figure(
     zones: gpd.GeoDataFrame | None = None,
     districts: gpd.GeoDataFrame | None = None,
     metro: gpd.GeoDataFrame | None = None,
-    subtitle: str = "",
+    total: int | None = None,
+    filters: str = "",
     lang: str = "zh",
     paper: Paper | None = None,
     crs: str = CGCS2000_GK_CM105,
@@ -949,9 +972,22 @@ def plan_figure(
 ) -> bytes:
     """The plan's print map: parcels by track (colours of tracks.csv), legend of tracks in Chinese, source note.
 
-    ``title`` and ``period`` are the plan's (``layers.load_plan()``); the
-    source note names the tables the tracks come from and whether the geometry
-    is indicative or surveyed. In English the legend adds each track's English name.
+    Parameters
+    ----------
+    parcels
+        The parcels to draw (the current filtered view), with ``track_id``,
+        ``project_id`` and ``geometry_basis``.
+    tracks
+        ``track_id, name_zh, name_en, table, color`` (``layers.load_tracks()``).
+    title, period
+        The plan's (``layers.load_plan()``): printed as the title and in the source note.
+    total, filters
+        How many projects the plan has and a description of the filters, for
+        the subtitle (``… 平台项目 8 / 26 · 筛选：…``).
+
+    The source note names the tables the tracks come from and whether the
+    geometry is indicative or surveyed. In English the legend adds each
+    track's English name under the Chinese one.
     """
     legend = [
         LegendEntry(str(r.track_id), str(r.name_zh), str(r.color), "" if lang == "zh" else str(r.name_en))
@@ -960,6 +996,8 @@ def plan_figure(
     names = "name_zh" if lang == "zh" else "name_en"
     note = source_note(title=title, period=period, tables=tables_label(tracks["table"], lang), parcels=parcels,
                        lang=lang)
+    count = _t("count", lang, shown=len(parcels), total=total if total is not None else len(parcels))
+    subtitle = " · ".join(part for part in (structure_label(zones), count, filters) if part)
     shown_title = f"《{title}》" if lang == "zh" else title
     return render_figure(
         parcels, legend=legend, text=FigureText(shown_title, subtitle, (note,), lang), zones=zones,
