@@ -26,6 +26,12 @@ TILE_KEY_NAMES: Final = ("TIANDITU_KEY",)
 
 
 @st.cache_data(show_spinner=False)
+def plan() -> pd.Series:
+    """The plan's title (Chinese, English) and period, from data/plan/plan.csv."""
+    return layers.load_plan()
+
+
+@st.cache_data(show_spinner=False)
 def tracks() -> pd.DataFrame:
     """Tracks (五大赛道) with their colours."""
     return layers.load_tracks()

@@ -112,7 +112,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
 
 _INK: Final = "#222222"
 _GREY: Final = "#555555"
-_HALO: Final = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+_HALO: Final = [patheffects.Stroke(linewidth=2.2, foreground="white")]
 
 
 def _t(key: str, lang: str, **fmt: object) -> str:
@@ -433,21 +433,40 @@ class _Labels:
 
     def place(self, text: str, candidates: Sequence[tuple[float, float, str, str]], prop: FontProperties, *,
               colour: str = _INK, ignore: Bbox | None = None, zorder: float = 8,
-              must_avoid_lines: bool = False) -> bool:
-        """Try each ``(x, y, ha, va)`` (data coordinates): first clear of lines too, then of boxes only."""
+              must_avoid_lines: bool = False, tier: int | None = None) -> bool:
+        """Try each ``(x, y, ha, va)`` (data coordinates) and keep the first free one.
+
+        Positions are tried in tiers (the first ``tier`` candidates, then the
+        rest; all at once when None): in each, clear of lines too, then (unless
+        ``must_avoid_lines``) of boxes only — a label beside its parcel across a
+        dashed line beats one at a far corner.
+        """
+        groups = [candidates] if tier is None else [candidates[:tier], candidates[tier:]]
         passes = (True,) if must_avoid_lines else (True, False)
-        for avoid_lines in passes:
-            for x, y, ha, va in candidates:
-                artist = self.ax.text(x, y, text, fontproperties=prop, color=colour, ha=ha, va=va, zorder=zorder,
-                                      path_effects=_HALO, clip_on=True)
-                box = artist.get_window_extent(self.page.renderer).expanded(1.08, 1.15)
-                inside = (box.x0 >= self.frame.x0 + 2 and box.x1 <= self.frame.x1 - 2
-                          and box.y0 >= self.frame.y0 + 2 and box.y1 <= self.frame.y1 - 2)
-                free = inside and not any(box.overlaps(o) for o in self.obstacles if o is not ignore)
-                if free and not (avoid_lines and self._crosses_lines(box)):
-                    self.obstacles.append(box)
+        for group in groups:
+            for avoid_lines in passes:
+                if self._try(text, group, prop, colour=colour, ignore=ignore, zorder=zorder, avoid_lines=avoid_lines):
                     return True
-                artist.remove()
+        return False
+
+    def _try(self, text: str, candidates: Sequence[tuple[float, float, str, str]], prop: FontProperties, *,
+             colour: str, ignore: Bbox | None, zorder: float, avoid_lines: bool) -> bool:
+        """Place the label at the first of ``candidates`` that is free (and clear of lines if ``avoid_lines``)."""
+        for x, y, ha, va in candidates:
+            artist = self.ax.text(x, y, text, fontproperties=prop, color=colour, ha=ha, va=va, zorder=zorder,
+                                  clip_on=True)
+            box = artist.get_window_extent(self.page.renderer).expanded(1.08, 1.15)
+            inside = (box.x0 >= self.frame.x0 + 2 and box.x1 <= self.frame.x1 - 2
+                      and box.y0 >= self.frame.y0 + 2 and box.y1 <= self.frame.y1 - 2)
+            free = inside and not any(box.overlaps(o) for o in self.obstacles if o is not ignore)
+            if free and not (avoid_lines and self._crosses_lines(box)):
+                self.obstacles.append(box)
+                # the white halo is a copy drawn as outlines underneath: path effects would turn the
+                # label itself into outlines, and the PDF would lose it as text (search, copy)
+                self.ax.text(x, y, text, fontproperties=prop, color="white", ha=ha, va=va, zorder=zorder - 0.01,
+                             path_effects=_HALO, clip_on=True)
+                return True
+            artist.remove()
         return False
 
 
@@ -540,7 +559,7 @@ def _draw_map(page: _Page, ax: Axes, *, parcels: gpd.GeoDataFrame, key: str, lab
         for g, text, own in zip(geoms, parcels[label].astype(object), parcel_boxes, strict=True):
             if g is None or shapely.is_empty(g) or not isinstance(text, str) or not text:
                 continue
-            placer.place(text, _around(ax, own, 0.6 * s * page.dpi / MM_PER_INCH), prop, ignore=own)
+            placer.place(text, _around(ax, own, 0.6 * s * page.dpi / MM_PER_INCH), prop, ignore=own, tier=4)
     if zones is not None and len(zones):
         prop = page.fonts.prop(page.size(7.2), bold=True)
         for g, text in zip(zones.geometry.to_numpy(), zones[zone_label].astype(object), strict=True):
