@@ -115,7 +115,8 @@ def _text_from_pdf_bytes(data: bytes) -> str:
             for src, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
                 cmap[int(src, 16)] = uni(dst)
         for block in re.findall(rb"beginbfrange(.*?)endbfrange", s, re.S):
-            for lo, hi, rest in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(\[[^\]]*\]|<[0-9A-Fa-f]+>)", block):
+            ranges = rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(\[[^\]]*\]|<[0-9A-Fa-f]+>)"
+            for lo, hi, rest in re.findall(ranges, block):
                 codes = range(int(lo, 16), int(hi, 16) + 1)
                 if rest.startswith(b"["):
                     for code, dst in zip(codes, re.findall(rb"<([0-9A-Fa-f]+)>", rest), strict=False):
