@@ -22,6 +22,7 @@ from geo.mapview import fonts
 from geo.mapview.figure import (
     Paper,
     _ground_factors,
+    _km_formatter,
     _nice_length,
     _tokens,
     drawing_crs,
@@ -253,6 +254,12 @@ def test_gk_zones_and_utm_outside_china():
 def test_unusable_crs_is_refused(bad):
     with pytest.raises(CRSError):
         drawing_crs(bad, centre_lonlat=(106.33, 29.55))
+
+
+def test_frame_tick_labels_have_the_decimals_their_step_needs():
+    # 500 m steps: never "3,268 km" twice
+    assert [_km_formatter(500)(v) for v in (3_268_000, 3_268_500)] == ["3,268.0 km", "3,268.5 km"]
+    assert _km_formatter(2000)(626_000) == "626 km"
 
 
 def test_nice_scale_lengths():

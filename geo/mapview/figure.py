@@ -374,8 +374,14 @@ def _extent(geoms: Sequence[gpd.GeoSeries], box_w: float, box_h: float) -> tuple
     return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
 
 
-def _km(value: float, _pos: object = None) -> str:
-    return f"{value / 1000:,.0f} km" if abs(value) >= 1000 else f"{value:,.0f} m"
+def _km_formatter(step_m: float) -> FuncFormatter:
+    """Tick labels in km with as many decimals as the tick step needs (500 m steps: ``3,268.5 km``)."""
+    decimals = max(0, -math.floor(math.log10(step_m / 1000) + 1e-9)) if step_m > 0 else 0
+
+    def label(value: float, _pos: object = None) -> str:
+        return f"{value / 1000:,.{decimals}f} km"
+
+    return FuncFormatter(label)
 
 
 def _draw_polygons(ax: Axes, geoms: Iterable[BaseGeometry | None], *, face: str, edge: str, lw: float,
@@ -580,10 +586,10 @@ def _draw_map(page: _Page, ax: Axes, *, parcels: gpd.GeoDataFrame, key: str, lab
             placer.place(text, [(float(x), float(y), "center", "center") for x, y in spots], prop, colour="#8a8a8a",
                          zorder=2, must_avoid_lines=True)
 
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
-    ax.xaxis.set_major_formatter(FuncFormatter(_km))
-    ax.yaxis.set_major_formatter(FuncFormatter(_km))
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
+        ticks = axis.get_majorticklocs()
+        axis.set_major_formatter(_km_formatter(float(np.diff(ticks).min()) if len(ticks) > 1 else 1000.0))
     tick_prop = page.fonts.prop(page.size(5.2))
     ax.tick_params(direction="in", length=2.2 * s, width=0.5 * s, top=True, right=True, pad=1.5 * s, colors=_GREY)
     for tick in ax.get_xticklabels():
