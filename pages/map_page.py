@@ -12,7 +12,7 @@ from streamlit_folium import st_folium
 
 from geo.mapview import build_map
 from geo.mapview.basemaps import get_basemap
-from geo.mapview.figure import FORMATS, ORIENTATIONS, PAPER_MM, Paper, plan_figure
+from geo.mapview.paper import FORMATS, ORIENTATIONS, PAPER_MM, Paper
 from geo.plan.projects import NO_ZONE, filter_projects, resolve_click
 from ui import data, detail, legend, state
 from ui.i18n import bind, lang, pick, t
@@ -23,7 +23,12 @@ FIGURE_DPI = 200
 @st.cache_data(show_spinner=False, max_entries=8)
 def _figure(key: str, fmt: str, size: str, orientation: str, language: str, filters: str,
             ctx: tuple[str, ...], day: str, _shown: gpd.GeoDataFrame) -> bytes:
-    """The print map of the shown parcels (cached per parcels, options and day: the page prints the date)."""
+    """The print map of the shown parcels (cached per parcels, options and day: the page prints the date).
+
+    The engine (matplotlib) is imported here, when a button is clicked, not when the map page loads.
+    """
+    from geo.mapview.figure import plan_figure
+
     plan = data.plan()
     return plan_figure(
         _shown, tracks=data.tracks(), title=str(plan[f"title_{language}"]), period=str(plan["period"]),

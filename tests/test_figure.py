@@ -266,11 +266,6 @@ def test_nice_scale_lengths():
     assert [_nice_length(v) for v in (3400.0, 1999.0, 760.0, 12.0)] == [2000.0, 1000.0, 500.0, 10.0]
 
 
-def test_geographic_request_prints_the_note(plan, tmp_path):
-    text = re.sub(r"\s+", "", pdf_text(figure(plan, fmt="pdf", crs="EPSG:4326"), tmp_path))
-    assert "所选EPSG:4326为地理坐标系" in text and "EPSG:4544" in text
-
-
 # --- texts -------------------------------------------------------------------
 
 def test_line_breaks_keep_words_and_closing_punctuation():

@@ -16,13 +16,15 @@ one; the command says which.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Final
 
 from geo.crs import CGCS2000_GK_CM105
 from geo.errors import ExportError, UsageError
-from geo.mapview.figure import FORMATS, ORIENTATIONS, PAPER_MM, Paper, drawing_crs, plan_figure, write_figure
+from geo.mapview.paper import FORMATS, ORIENTATIONS, PAPER_MM, Paper
 from geo.store import parcels_in_use
 from layers import load_districts, load_metro, load_parcels, load_plan, load_tracks, load_zones
 
@@ -57,6 +59,15 @@ def output_format(output: str, fmt: str | None) -> str:
     return suffix
 
 
+def _engine() -> ModuleType:
+    """:mod:`geo.mapview.figure`, imported only when a map is drawn (matplotlib is slow to import)."""
+    try:
+        return importlib.import_module("geo.mapview.figure")
+    except ImportError as exc:
+        raise ExportError(f"the print map needs {exc.name or 'matplotlib'}, which is not installed", source="figure",
+                          fix="Install the requirements: .venv/bin/pip install -r requirements.txt") from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Check the options, draw the page, write it, say what was written."""
     fmt = output_format(args.output, args.format)
@@ -65,18 +76,19 @@ def run(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         raise ExportError("the folder does not exist", source=args.output,
                           fix="Create the folder or choose another path")
+    figure = _engine()
     plan = load_plan()
     parcels = parcels_in_use(load_parcels()) if args.surveyed else load_parcels()
     lon, lat = parcels.to_crs("EPSG:4326").total_bounds.reshape(2, 2).mean(axis=0)
-    drawn = drawing_crs(args.crs, centre_lonlat=(float(lon), float(lat)), lang="en")
+    drawn = figure.drawing_crs(args.crs, centre_lonlat=(float(lon), float(lat)), lang="en")
     if drawn.reason:
         print(f"note: {drawn.reason}", file=sys.stderr)
-    data = plan_figure(
+    data = figure.plan_figure(
         parcels, tracks=load_tracks(), title=str(plan[f"title_{args.lang}"]), period=str(plan["period"]),
         zones=load_zones(), districts=load_districts(), metro=load_metro(), total=len(parcels), lang=args.lang,
         paper=paper, crs=args.crs, fmt=fmt,
     )
-    path = write_figure(args.output, data)
+    path = figure.write_figure(args.output, data)
     w, h = paper.mm
     size = f"{paper.pixels[0]} x {paper.pixels[1]} px at {paper.dpi} dpi" if fmt == "png" else f"{w:g} x {h:g} mm"
     print(f"wrote {path} ({fmt}, {paper.size} {paper.orientation}, {size}; {len(parcels)} parcels; "

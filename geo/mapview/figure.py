@@ -27,7 +27,8 @@ What a page holds, and why:
   tiles and no network.
 
 Output is bytes (:func:`render_figure`) or a file written atomically
-(:func:`write_figure`).
+(:func:`write_figure`). Paper, orientation and format are
+:mod:`geo.mapview.paper` (re-exported here), which needs no matplotlib.
 """
 
 from __future__ import annotations
@@ -66,16 +67,15 @@ from geo.atomic import write_bytes_atomic
 from geo.crs import CGCS2000_GK_CM105, WGS84, parse_crs, transformer
 from geo.errors import CRSError, FontError, UsageError
 from geo.mapview.fonts import find_cjk_font, font_file
+from geo.mapview.paper import FORMATS, MM_PER_INCH, ORIENTATIONS, PAPER_MM, Paper
 
-#: Paper sizes in mm, landscape (width, height).
-PAPER_MM: Final[dict[str, tuple[float, float]]] = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}
-ORIENTATIONS: Final = ("landscape", "portrait")
-#: Output formats and their MIME types.
-FORMATS: Final[dict[str, str]] = {"png": "image/png", "pdf": "application/pdf"}
-DPI_RANGE: Final = (72, 600)
 #: CGCS2000 3-degree Gauss–Krüger zones without the zone prefix: EPSG:4534 (CM 75E) … EPSG:4554 (CM 135E).
 GK_FIRST: Final = (4534, 75)
-MM_PER_INCH: Final = 25.4
+
+__all__ = [
+    "FORMATS", "ORIENTATIONS", "PAPER_MM", "FigureText", "LegendEntry", "Paper", "Projection", "drawing_crs",
+    "gk_zone", "plan_figure", "render_figure", "source_note", "structure_label", "tables_label", "write_figure",
+]
 
 #: The page's own words as ``key: (zh, en)``; plan-specific words come in as arguments.
 TEXT: Final[dict[str, tuple[str, str]]] = {
@@ -119,38 +119,6 @@ def _t(key: str, lang: str, **fmt: object) -> str:
     zh, en = TEXT[key]
     text = zh if lang == "zh" else en
     return text.format(**fmt) if fmt else text
-
-
-@dataclass(frozen=True)
-class Paper:
-    """Paper size (``A4``/``A3``), orientation and resolution of a PNG (dots per inch)."""
-
-    size: str = "A4"
-    orientation: str = "landscape"
-    dpi: int = 200
-
-    def __post_init__(self) -> None:
-        if self.size not in PAPER_MM:
-            raise UsageError(f"unknown paper size {self.size!r}", source="size",
-                             fix=f"Use one of {', '.join(PAPER_MM)}")
-        if self.orientation not in ORIENTATIONS:
-            raise UsageError(f"unknown orientation {self.orientation!r}", source="orientation",
-                             fix="Use landscape or portrait")
-        low, high = DPI_RANGE
-        if not low <= self.dpi <= high:
-            raise UsageError(f"{self.dpi} dpi is outside {low}–{high}", source="dpi", fix="Use 200 or 300 for print")
-
-    @property
-    def mm(self) -> tuple[float, float]:
-        """Width and height in mm, as oriented."""
-        w, h = PAPER_MM[self.size]
-        return (w, h) if self.orientation == "landscape" else (h, w)
-
-    @property
-    def pixels(self) -> tuple[int, int]:
-        """Width and height of the PNG in pixels (A4 landscape at 200 dpi: 2339 × 1654)."""
-        w, h = self.mm
-        return round(w / MM_PER_INCH * self.dpi), round(h / MM_PER_INCH * self.dpi)
 
 
 @dataclass(frozen=True)
