@@ -104,3 +104,13 @@ def test_format_option_writes_through_a_fifo(tmp_path):
     assert run.returncode == 0, run.stderr
     assert data.startswith(b"\x89PNG") and Image.open(io.BytesIO(data)).size == (842, 595)  # A4 at 72 dpi
     assert not fifo.is_file()  # still the FIFO
+
+
+def test_without_matplotlib_the_command_says_what_to_install(tmp_path, monkeypatch, capsys):
+    from geo.cli import main
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed: import fails
+    monkeypatch.delitem(sys.modules, "geo.mapview.figure", raising=False)
+    assert main(["figure", "-o", str(tmp_path / "m.png")]) == 2
+    err = capsys.readouterr().err
+    assert "needs matplotlib, which is not installed" in err and "pip install -r requirements.txt" in err
+    assert main(["reconcile", "--format", "json"]) == 0  # every other command still works
