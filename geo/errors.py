@@ -58,6 +58,10 @@ class ExportError(GeoError):
     """A layer could not be written in the requested format or CRS."""
 
 
+class FontError(GeoError):
+    """No font that can draw Chinese is installed (print maps embed one)."""
+
+
 class InputFileError(GeoError):
     """A user's file cannot be read (format, size, archive, encoding, content)."""
 

@@ -2,7 +2,8 @@
 
 Files (UTF-8 CSV with a header, in ``data/plan/``; see ``data/README.md``):
 
-- ``plan.csv``: the plan itself: its title in both languages, its period.
+- ``plan.csv``: the plan itself, one row: its title (Chinese as the text
+  names it, and English) and period; maps and reports print it from here.
 - ``tracks.csv``: the five tracks (五大赛道), id, names, table, colour.
 - ``projects.csv``: every row of 表2–表5 (``T{table}-{row}``) exactly as
   printed, plus areas the text states without a table row (``X-{n}``). An
@@ -20,6 +21,7 @@ from typing import Final
 import pandas as pd
 
 from geo.plan import PlanData
+from geo.errors import DataError
 from layers.schema import (
     DATA_DIR,
     PLAN,
@@ -56,6 +58,19 @@ def _table(name: str) -> pd.DataFrame:
     return frame
 
 
+def load_plan_info() -> pd.Series:
+    """The plan's ``title_zh``, ``title_en``, ``period`` and ``source`` (the one row of plan.csv).
+
+    Titles are data, not code: the print map and reports take them from here.
+    """
+    frame = _table("plan.csv")
+    if len(frame) != 1:
+        raise DataError(
+            f"has {len(frame)} rows, not 1", source=str(PLAN_DIR / "plan.csv"), fix="Keep exactly one row (the plan)"
+        )
+    return frame.iloc[0].copy()
+
+
 def load_tracks() -> pd.DataFrame:
     """The five tracks: ``track_id, name_zh, name_en, table, color, section``."""
     return _table("tracks.csv").copy()
@@ -76,13 +91,8 @@ def load_zone_table() -> pd.DataFrame:
     return _table("zones.csv").copy()
 
 
-def load_plan_info() -> pd.Series:
-    """The plan itself: ``plan_id, name_zh, name_en, period, source`` (one row of plan.csv)."""
-    return _table("plan.csv").iloc[0].copy()
-
-
 def load_plan() -> PlanData:
     """Everything the reconciliation needs: title, projects, text targets, tracks, zones."""
     info = load_plan_info()
-    return PlanData(names=(str(info["name_zh"]), str(info["name_en"])), projects=load_projects(),
+    return PlanData(names=(str(info["title_zh"]), str(info["title_en"])), projects=load_projects(),
                     targets=load_targets(), tracks=load_tracks(), zones=load_zone_table())

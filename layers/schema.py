@@ -25,6 +25,7 @@ Schema = dict[str, ColumnType]
 TRACK_IDS: Final = ("rd", "software", "testing", "digital", "fintech")
 ZONE_IDS: Final = ("core", "rd-circle", "uc-circle", "jinfeng", "xiyong")
 
+PLAN: Final[Schema] = {"title_zh": "string", "title_en": "string", "period": "string", "source": "string"}
 TRACKS: Final[Schema] = {
     "track_id": "string", "name_zh": "string", "name_en": "string",
     "table": "string", "color": "string", "section": "string",
@@ -34,9 +35,6 @@ PROJECTS: Final[Schema] = {
     "name_zh": "string", "name_en": "string", "region_zh": "string", "function_zh": "string",
     "declared_mu": "Float64", "area_note": "string", "output_yi": "Float64", "zone_id": "string",
     "zone_basis": "string", "anchor_zh": "string", "source": "string",
-}
-PLAN: Final[Schema] = {
-    "plan_id": "string", "name_zh": "string", "name_en": "string", "period": "string", "source": "string",
 }
 TARGETS: Final[Schema] = {
     "target_id": "string", "scope": "string", "key": "string", "metric": "string",

@@ -190,7 +190,7 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
     downloads: tuple[tuple[str, Callable[[], str | bytes], str, str], ...] = (  # (label key, builder, file, MIME)
         ("chk_dl_html", partial(html_report, result, source=source, plan_parcels=data.indicative_parcels(),
                                 crs_note=crs_note), f"{stem}_check.html", "text/html"),
-        ("chk_dl_csv", partial(findings_csv, result.findings), f"{stem}_findings.csv", "text/csv"),
+        ("chk_dl_csv", partial(findings_csv, result.findings, lang=lang()), f"{stem}_findings.csv", "text/csv"),
         ("chk_dl_geojson", partial(flagged_geojson, result), f"{stem}_flagged.geojson", "application/geo+json"),
     )
     for col, (key, build, file_name, mime) in zip(st.columns(len(downloads)), downloads, strict=True):

@@ -1,15 +1,73 @@
-"""Map page: zones, parcels by track, context layers; click a parcel for its details."""
+"""Map page: zones, parcels by track, context layers; click a parcel for its details; print the view."""
 
 from __future__ import annotations
 
+import datetime as dt
+from functools import partial
+from typing import cast
+
+import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.mapview.basemaps import get_basemap
 from geo.mapview import build_map
-from geo.plan.projects import filter_projects, resolve_click
+from geo.mapview.basemaps import get_basemap
+from geo.mapview.paper import FORMATS, ORIENTATIONS, PAPER_MM, Paper
+from geo.plan.projects import NO_ZONE, filter_projects, resolve_click
 from ui import data, detail, legend, state
-from ui.i18n import lang, t
+from ui.i18n import bind, lang, pick, t
+
+FIGURE_DPI = 200
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _figure(key: str, fmt: str, size: str, orientation: str, language: str, filters: str,
+            ctx: tuple[str, ...], day: str, _shown: gpd.GeoDataFrame) -> bytes:
+    """The print map of the shown parcels (cached per parcels, options and day: the page prints the date).
+
+    The engine (matplotlib) is imported here, when a button is clicked, not when the map page loads.
+    """
+    from geo.mapview.figure import plan_figure
+
+    plan = data.plan_info()
+    return plan_figure(
+        _shown, tracks=data.tracks(), title=str(plan[f"title_{language}"]), period=str(plan["period"]),
+        zones=data.zones(), districts=data.districts() if "districts" in ctx else None,
+        metro=data.metro() if "metro" in ctx else None, total=len(data.parcels()), filters=filters,
+        lang=language, paper=Paper(size, orientation, FIGURE_DPI), fmt=fmt, printed=dt.date.fromisoformat(day),
+    )
+
+
+def _filters_text(view: state.View) -> str:
+    """The view's filters in words, for the print map's subtitle (empty when nothing is filtered)."""
+    tracks = data.tracks().set_index("track_id")
+    zones = data.zones().set_index("zone_id")
+    items = [pick(tracks.at[k, "name_zh"], tracks.at[k, "name_en"]) for k in view.track if k in tracks.index]
+    items += [t("no_zone") if k == NO_ZONE else pick(zones.at[k, "name_zh"], zones.at[k, "name_en"])
+              for k in view.zone if k == NO_ZONE or k in zones.index]
+    items += list(view.region)
+    if view.q:
+        items.append(t("fig_search", q=view.q))
+    return t("fig_filters", items="、".join(items) if lang() == "zh" else ", ".join(items)) if items else ""
+
+
+def print_panel(view: state.View, shown: gpd.GeoDataFrame) -> None:
+    """Paper and orientation, and the PNG / PDF buttons; the file is drawn only when a button is clicked."""
+    with st.expander(t("fig_title")):
+        st.caption(t("fig_help"))
+        c = st.columns(2)
+        size = c[0].selectbox(t("fig_size"), list(PAPER_MM), key="fig_size")
+        orientation = c[1].selectbox(t("fig_orientation"), list(ORIENTATIONS), key="fig_orientation",
+                                     format_func=bind(ORIENTATIONS, lambda o: t(f"fig_{o}")))
+        key, filters, day = data.fingerprint(shown), _filters_text(view), dt.date.today().isoformat()
+        buttons = st.columns(2)
+        for col, fmt in zip(buttons, FORMATS, strict=True):
+            col.download_button(
+                t("fig_png", dpi=FIGURE_DPI) if fmt == "png" else t("fig_pdf"),
+                partial(_figure, key, fmt, size, orientation, lang(), filters, view.ctx, day, shown),
+                file_name=f"gaoxin_map_{size}_{orientation}.{fmt}", mime=FORMATS[fmt], key=f"fig_dl_{fmt}",
+                on_click="ignore",
+            )
 
 view = state.view()
 parcels = data.parcels()
@@ -36,6 +94,7 @@ left, right = st.columns([3, 2], gap="medium")
 with left:
     result = st_folium(m, key="map", height=600, use_container_width=True, returned_objects=["last_clicked"])
     legend.render(view.colour)
+    print_panel(view, cast(gpd.GeoDataFrame, shown))
 
 click = (result or {}).get("last_clicked")
 if click and click != st.session_state.get("_last_click"):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo.plan.summary import land_by_zone_and_track, output_by_track, table_bytes
 from geo.plan.projects import NO_ZONE
+from geo.plan.summary import COMPARISON_SERIES, comparison, land_by_zone_and_track, output_by_track, table_bytes
 from ui import data
 from ui.detail import badge, fmt_value, status_text
 from ui.i18n import lang, pair, pick, t
@@ -28,6 +29,47 @@ for metric in ("land_mu", "output_yi"):
     st.caption(f"{t('metric_' + metric)}: {plan.at[metric, note_col]}")
 
 
+#: Bar colours of table / text / map (the same in both charts).
+SERIES_COLOURS = {"table": "#4c78a8", "text": "#f58518", "map": "#54a24b"}
+
+
+def comparison_chart(scope: str) -> None:
+    """Grouped bars of land (mu) per track or zone: table sum, the text's figure, the mapped area.
+
+    Built from the reconciliation rows (:func:`geo.plan.summary.comparison`):
+    a figure that is unknown ("——") or not stated has no bar, never a bar of 0.
+    """
+    rows = comparison(recon, scope=scope, metric="land_mu")
+    labels = {key: t(f"{column}") for column, key in COMPARISON_SERIES.items()}
+    names = [pick(a, b) for a, b in zip(rows["name_zh"], rows["name_en"], strict=True)]
+    shown = pd.DataFrame({
+        "name": names,
+        "series": rows["series"].map(labels),
+        "mu": rows["value"].round(3),
+        "unknown_cells": rows["unknown_count"],
+    })
+    order = list(dict.fromkeys(names))
+    series = [labels[k] for k in COMPARISON_SERIES.values()]
+    colours = [SERIES_COLOURS[k] for k in COMPARISON_SERIES.values()]
+    chart = (
+        alt.Chart(shown)
+        .mark_bar()
+        .encode(
+            y=alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+            yOffset=alt.YOffset("series:N", sort=series),
+            x=alt.X("mu:Q", title=t("mu")),
+            color=alt.Color("series:N", sort=series, title=None, legend=alt.Legend(orient="bottom"),
+                            scale=alt.Scale(domain=series, range=colours)),
+            tooltip=[alt.Tooltip("name:N", title=t("name")), alt.Tooltip("series:N", title=t("source")),
+                     alt.Tooltip("mu:Q", title=t("mu"), format=",.1f"),
+                     alt.Tooltip("unknown_cells:Q", title=t("unknown_count"))],
+        )
+        .properties(title=t(f"chart_compare_{scope}"), height=alt.Step(11))
+    )
+    st.altair_chart(chart, width="stretch", key=f"compare_{scope}")
+    st.caption(t("chart_compare_note"))
+
+
 def section(scope: str, title: str) -> None:
     rows = recon[recon["scope"] == scope]
     shown = pd.DataFrame({
@@ -43,7 +85,11 @@ def section(scope: str, title: str) -> None:
         t("source"): rows["source"],
     })
     st.subheader(title)
-    st.dataframe(shown, hide_index=True, width="stretch", key=f"totals_{scope}")
+    table, chart = st.columns([3, 2], gap="medium")
+    with table:
+        st.dataframe(shown, hide_index=True, width="stretch", key=f"totals_{scope}")
+    with chart:
+        comparison_chart(scope)
     differs = rows[rows["status"] == "differs"]
     if len(differs):
         st.markdown(f"**{t('differs_count', n=len(differs))}**")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pyogrio
 import pytest
 import shapely
@@ -92,6 +93,30 @@ def test_table_and_report(survey, tmp_path):
     assert html.count("<svg") == 1 and 'class="flag"' in html
     assert "<script" not in html and "<link" not in html and "src=" not in html
     assert "same geometry as feature 1" in html and "测绘成果.gpkg" in html
+
+
+def test_findings_csv_in_chinese_and_english(survey, tmp_path):
+    zh, en = tmp_path / "问题清单.csv", tmp_path / "findings.csv"
+    run = geo(str(survey), "--name-field", "名称", "--findings-csv", str(zh))  # Chinese by default
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == f"findings CSV written to {zh}"
+    assert zh.read_bytes().startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(zh, encoding="utf-8-sig")
+    assert back.columns.tolist() == ["序号/要素", "项目编号", "检查项", "严重程度", "说明", "数值", "单位"]
+    rows = back.set_index("检查项")
+    assert rows.at["重复地块", "单位"] == "要素序号" and rows.at["重复地块", "数值"] == 1
+    mismatch = back[back["检查项"] == "面积与规划不符"]
+    assert mismatch["单位"].unique().tolist() == ["亩"] and mismatch["严重程度"].unique().tolist() == ["警告"]
+    assert all(round(v, 3) == v for v in mismatch["数值"])  # mu to 3 decimals
+    assert "实测" in mismatch["说明"].iloc[0]
+    run = geo(str(survey), "--name-field", "名称", "--format", "json", "--findings-csv", str(en), "--csv-lang", "en")
+    assert run.returncode == 0, run.stderr
+    json.loads(run.stdout)  # stdout stays pure JSON
+    english = pd.read_csv(en, encoding="utf-8-sig")
+    assert english.columns.tolist()[-2:] == ["value", "unit"] and "message_zh" in english.columns
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([zh.name, en.name])  # no temporary files left
+    run = geo(str(survey), "--findings-csv", str(tmp_path / "missing" / "f.csv"))
+    assert run.returncode == 2 and "the folder does not exist" in run.stderr and "Traceback" not in run.stderr
 
 
 @pytest.mark.parametrize(

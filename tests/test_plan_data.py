@@ -105,3 +105,12 @@ def test_projects_have_tracks_zones_and_bilingual_names(projects, tracks):
     assert projects["name_en"].notna().all() and projects["name_zh"].notna().all()
     assert projects.loc[projects["zone_id"].isna(), "project_id"].tolist() == ["T5-7"]
     assert projects["zone_basis"].str.match(r"^(stated|inferred|none):").all()
+
+
+def test_plan_title_and_period_are_the_texts(plan_text):
+    from layers import load_plan_info
+    plan = load_plan_info()
+    assert f"《{plan['title_zh']}》" in plan_text  # the title as the plan names itself
+    start, end = plan["period"].split("–")
+    assert f"规划期限为{start}-{end}年" in plan_text
+    assert plan["title_en"].startswith("Chongqing High-tech Zone")

@@ -7,17 +7,27 @@ import json
 
 import pandas as pd
 import pyogrio
+import pytest
 import shapely
 
-from geo.checks.registry import run_checks
+from geo.checks.registry import CHECKS, FINDING_COLUMNS, run_checks
 from geo.checks.report import (
+    CSV_HEADERS_ZH,
+    MU,
+    PARTS,
+    PERCENT,
+    UNITS,
     findings_csv,
     flagged_features,
     flagged_geojson,
     html_report,
     map_svg,
+    round_to_unit,
+    unit_from_meaning,
+    unit_of,
     write_text_atomic,
 )
+from geo.errors import UsageError
 from tests.fixtures import synthetic as syn
 
 
@@ -36,7 +46,10 @@ def test_csv_opens_in_excel_and_pandas():
     data = findings_csv(r.findings)
     assert data.startswith(b"\xef\xbb\xbf")
     back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
-    assert back.columns.tolist() == ["feature", "project_id", "check", "severity", "message", "message_zh", "value"]
+    assert back.columns.tolist() == [
+        "feature", "project_id", "check", "severity", "message", "message_zh", "value", "unit",
+    ]
+    assert back["unit"].tolist() == ["feature no.", "mu", "mu"]
     assert back["check"].tolist() == ["duplicate", "area_mismatch", "area_mismatch"]
     assert back[["message", "message_zh"]].values.tolist() == [
         ["same geometry as feature 2", "与要素 2 的几何完全相同"],
@@ -55,6 +68,62 @@ def test_csv_of_findings_saved_before_the_chinese_texts_repeats_the_english():
     older = result().findings.drop(columns="message_zh")
     back = pd.read_csv(io.BytesIO(findings_csv(older)), encoding="utf-8-sig")
     assert back["message_zh"].tolist() == back["message"].tolist()
+
+
+def raw_findings() -> pd.DataFrame:
+    """Findings with unrounded values, as the checks compute them (areas to the float's last digit)."""
+    rows = [
+        (4, "T2-3", "overlap", "error", "overlaps feature 5 by 1.2346 mu", "与要素 5 重叠 1.235 亩", 1.234567891),
+        (5, pd.NA, "multipart", "warning", "the parcel has 3 separate parts", "地块由 3 个互不相连的部分组成", 3.0),
+        (6, "T4-1", "area_mismatch", "warning", "measures …", "实测 …", -12.3456789),
+        (7, pd.NA, "unmatched", "warning", "matched to no plan project", "未匹配到规划项目", float("nan")),
+    ]
+    frame = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
+    return frame.astype({"feature": "Int64", "project_id": "string"})
+
+
+def test_chinese_csv_for_officials_has_chinese_headers_units_and_rounded_values():
+    data = findings_csv(raw_findings(), lang="zh")
+    assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens it as UTF-8
+    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype={"项目编号": str})
+    assert back.columns.tolist() == ["序号/要素", "项目编号", "检查项", "严重程度", "说明", "数值", "单位"]
+    assert back.columns.tolist() == list(CSV_HEADERS_ZH.values())
+    assert back["检查项"].tolist() == ["地块重叠", "多部件地块", "面积与规划不符", "未匹配项目"]
+    assert back["严重程度"].tolist() == ["错误", "警告", "警告", "警告"]
+    assert back["说明"].tolist()[0] == "与要素 5 重叠 1.235 亩"  # the Chinese message
+    assert back["单位"].fillna("").tolist() == ["亩", "个", "亩", ""]
+    assert back["数值"].tolist()[:3] == [1.235, 3, -12.346]  # mu to 3 decimals, counts whole
+    assert pd.isna(back["数值"].iloc[3])  # no value is an empty cell, not 0
+    text = data.decode("utf-8-sig")
+    assert ",3,个" in text and ",1.235,亩" in text
+
+
+def test_english_csv_keeps_both_messages_and_adds_the_unit():
+    back = pd.read_csv(io.BytesIO(findings_csv(raw_findings(), lang="en")), encoding="utf-8-sig")
+    assert back.columns.tolist() == [*FINDING_COLUMNS, "unit"]
+    assert back["unit"].fillna("").tolist() == ["mu", "parts", "mu", ""]
+    assert back["value"].tolist()[:3] == [1.235, 3, -12.346]
+    with pytest.raises(UsageError):
+        findings_csv(raw_findings(), lang="fr")
+
+
+def test_units_restate_the_registry_meaning_of_each_value():
+    assert set(UNITS) == set(CHECKS)  # a new check must get its unit here (or from its meaning)
+    for check, unit in UNITS.items():
+        meaning = CHECKS[check].value
+        if check == "duplicate":
+            assert "feature number" in meaning and unit.zh == "要素序号" and unit.decimals == 0
+        else:
+            assert unit_from_meaning(meaning) == unit, (check, meaning)
+    assert unit_of("a_future_check").zh == ""  # unknown checks: no unit, not a guess
+
+
+def test_percent_and_count_precision():
+    assert unit_from_meaning("measured − allocated, %") == PERCENT and unit_from_meaning("area outside, mu") == MU
+    assert unit_from_meaning("number of holes") == PARTS
+    assert round_to_unit(12.34567, PERCENT) == 12.35 and round_to_unit(0.0004999, MU) == 0.0
+    assert round_to_unit(2.6, PARTS) == 3 and isinstance(round_to_unit(2.6, PARTS), int)
+    assert round_to_unit(float("nan"), MU) is None
 
 
 def test_flagged_geojson_read_back_by_gdal(tmp_path):

@@ -32,6 +32,12 @@ def plan() -> PlanData:
 
 
 @st.cache_data(show_spinner=False)
+def plan_info() -> pd.Series:
+    """The plan's title (Chinese, English) and period, from data/plan/plan.csv."""
+    return layers.load_plan_info()
+
+
+@st.cache_data(show_spinner=False)
 def tracks() -> pd.DataFrame:
     """Tracks (五大赛道) with their colours."""
     return layers.load_tracks()

@@ -18,5 +18,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "chart_output": ("各赛道表中产值（亿元，建成达产后）", "Table output by track (100m CNY, at full build-out)"),
     "download_csv": ("下载核对表 CSV", "Download reconciliation CSV"),
     "download_xlsx": ("下载核对表 Excel", "Download reconciliation Excel"),
+    "chart_compare_track": ("各赛道用地（亩）：表中数、文本数与图上量算", "Land by track (mu): tables, text and map"),
+    "chart_compare_zone": ("各片区用地（亩）：表中数、文本数与图上量算", "Land by zone (mu): tables, text and map"),
+    "chart_compare_note": (
+        "缺少的柱表示该数未知（表中为“——”）或文本未列，不是 0；表中数不含未知格。",
+        ("A missing bar means the figure is unknown (“——” in the table) or not stated, not 0; "
+         "table sums leave unknown cells out."),
+    ),
     "differs_count": ("{n} 项不一致", "{n} disagreements"),
 }

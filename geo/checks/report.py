@@ -4,7 +4,8 @@ The HTML report is one self-contained file (no scripts, no links to fetch):
 a summary, an inline SVG map drawn here from the geometry (flagged parcels in
 red, others grey, the plan's indicative parcels dashed) and the findings table,
 each finding's message in Chinese with the English on a second line. The CSV
-has both message columns (``message``, ``message_zh``).
+has both message columns (``message``, ``message_zh``) and each value's unit,
+or, for officials, Chinese headers and texts (:func:`findings_csv`).
 SVG keeps it dependency-free and sharp when printed; parcels beyond
 :data:`MAX_MAP_FEATURES` are drawn only if flagged, and the map says so.
 """
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -23,18 +26,108 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo.checks.messages import messages_in
 from geo.checks.registry import CHECKS, CheckResult
 from geo.crs import EQUAL_AREA, WGS84
-from geo.errors import ExportError
-from geo.checks.messages import messages_in
+from geo.errors import ExportError, UsageError
 
 MAX_MAP_FEATURES: Final = 20_000
 _W, _H = 760, 520
 
 
-def findings_csv(findings: pd.DataFrame) -> bytes:
-    """Findings as CSV with ``message`` and ``message_zh``, UTF-8 with BOM so that Excel shows the Chinese."""
-    return findings.assign(message_zh=messages_in(findings, lang="zh")).to_csv(index=False).encode("utf-8-sig")
+@dataclass(frozen=True)
+class Unit:
+    """The unit of a finding's ``value`` in Chinese and English, and its decimals in the CSV."""
+
+    zh: str
+    en: str
+    decimals: int
+
+
+MU: Final = Unit("亩", "mu", 3)
+PERCENT: Final = Unit("%", "%", 2)
+PARTS: Final = Unit("个", "parts", 0)
+FEATURE_NO: Final = Unit("要素序号", "feature no.", 0)
+NO_UNIT: Final = Unit("", "", 3)
+
+#: Unit of each check's ``value``, keyed by check name; it restates ``CHECKS[check].value``
+#: (tests/test_report.py holds the two together). Checks not listed get :func:`unit_from_meaning`.
+UNITS: Final[dict[str, Unit]] = {
+    "empty": NO_UNIT, "not_polygon": NO_UNIT, "invalid": MU, "duplicate": FEATURE_NO, "overlap": MU,
+    "area_mismatch": MU, "outside_zone": MU, "outside_districts": MU, "unmatched": NO_UNIT,
+    "missing_attribute": NO_UNIT, "multipart": PARTS, "sliver": MU, "area_unknown": MU,
+}
+
+#: Headers of the findings CSV for officials (Chinese), by column.
+CSV_HEADERS_ZH: Final[dict[str, str]] = {
+    "feature": "序号/要素", "project_id": "项目编号", "check": "检查项", "severity": "严重程度",
+    "message": "说明", "value": "数值", "unit": "单位",
+}
+SEVERITY_ZH: Final[dict[str, str]] = {"error": "错误", "warning": "警告", "info": "提示"}
+CSV_LANGS: Final = ("en", "zh")
+
+
+def unit_from_meaning(meaning: str) -> Unit:
+    """The unit a check registry meaning names: ``… mu`` → 亩, ``%``/percent → %, ``number of …`` → 个."""
+    text = meaning.lower()
+    if "%" in text or "percent" in text:
+        return PERCENT
+    if re.search(r"\bmu\b", text):
+        return MU
+    if text.startswith("number of"):
+        return PARTS
+    return NO_UNIT
+
+
+def unit_of(check: str) -> Unit:
+    """The unit of ``check``'s value: :data:`UNITS`, else read from ``CHECKS[check].value``."""
+    if check in UNITS:
+        return UNITS[check]
+    return unit_from_meaning(CHECKS[check].value) if check in CHECKS else NO_UNIT
+
+
+def round_to_unit(value: float, unit: Unit) -> float | int | None:
+    """``value`` rounded to ``unit.decimals`` (whole numbers as int); None when missing or not finite."""
+    if value is None or not np.isfinite(value):
+        return None
+    return round(value) if unit.decimals == 0 else round(float(value), unit.decimals)
+
+
+def _rounded(values: pd.Series, checks: pd.Series) -> pd.Series:
+    """Each value rounded to its check's unit (mu 3 decimals, % 2, counts whole); missing stays empty."""
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    out = [round_to_unit(v, unit_of(str(c))) for v, c in zip(numbers, checks, strict=True)]
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def findings_csv(findings: pd.DataFrame, *, lang: str = "en") -> bytes:
+    """Findings as CSV, UTF-8 with BOM so that Excel shows the Chinese.
+
+    ``lang="en"``: the columns of :data:`FINDING_COLUMNS` (``message`` and
+    ``message_zh`` both) plus ``unit``. ``lang="zh"`` (for officials): Chinese
+    headers (:data:`CSV_HEADERS_ZH`: 序号/要素, 项目编号, 检查项, 严重程度, 说明,
+    数值, 单位), check names and severities in Chinese and the Chinese message.
+    Either way ``value`` is rounded to its unit (亩 to 3 decimals, % to 2,
+    counts whole) and a missing value is an empty cell, never 0.
+    """
+    if lang not in CSV_LANGS:
+        raise UsageError(f"unknown CSV language {lang!r}", source="--csv-lang", fix="Use zh or en")
+    checks = findings["check"].astype(str)
+    value = _rounded(findings["value"], checks)
+    if lang == "en":
+        out = findings.assign(message_zh=messages_in(findings, lang="zh"), value=value,
+                              unit=[unit_of(c).en for c in checks])
+        return out.to_csv(index=False).encode("utf-8-sig")
+    out = pd.DataFrame({
+        "feature": findings["feature"],
+        "project_id": findings["project_id"],
+        "check": [CHECKS[c].zh if c in CHECKS else c for c in checks],
+        "severity": findings["severity"].map(lambda v: SEVERITY_ZH.get(str(v), v)),
+        "message": messages_in(findings, lang="zh"),
+        "value": value,
+        "unit": [unit_of(c).zh for c in checks],
+    })
+    return out.rename(columns=CSV_HEADERS_ZH).to_csv(index=False).encode("utf-8-sig")
 
 
 def flagged_features(result: CheckResult) -> gpd.GeoDataFrame:

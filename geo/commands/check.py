@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from geo.atomic import write_bytes_atomic
 from geo.checks import CHECKS, CheckOptions, PlanLayers, check_file, html_report, save_run, write_text_atomic
+from geo.checks.report import CSV_LANGS, findings_csv
 from geo.errors import UsageError
 from layers import load_districts, load_parcels, load_zones
 
@@ -43,6 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", help="layer of a GeoPackage/KML, or Shapefile name in a zip")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("-o", "--output", metavar="REPORT.html", help="also write a printable HTML report")
+    parser.add_argument("--findings-csv", metavar="PATH",
+                        help="also write the findings as CSV (UTF-8 with BOM, for Excel)")
+    parser.add_argument("--csv-lang", choices=CSV_LANGS, default="zh",
+                        help="CSV headers and texts: zh (序号/要素, 项目编号, 检查项…; default) or en")
     parser.add_argument("--make-valid", action="store_true",
                         help="repair invalid geometry (GEOS make-valid) before checking; the repair is reported")
     parser.add_argument("--save", action="store_true",
@@ -69,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
         uid = save_run(checked, Path(args.file).read_bytes(), use_surveyed=args.use_surveyed)
         summary["upload_id"] = uid
         print(f"saved to the workspace as {uid}" + (" (in use)" if args.use_surveyed else ""), file=sys.stderr)
+    if args.findings_csv:
+        write_bytes_atomic(args.findings_csv, findings_csv(result.findings, lang=args.csv_lang))
     if args.output:
         write_text_atomic(
             args.output, html_report(result, source=read.source, plan_parcels=plan.parcels, crs_note=read.crs_note[1])
@@ -102,4 +110,6 @@ def run(args: argparse.Namespace) -> int:
         print(view.to_string(index=False, na_rep="—"))
     if args.output:
         print(f"\nreport written to {args.output}")
+    if args.findings_csv:
+        print(f"findings CSV written to {args.findings_csv}")
     return 0

@@ -28,6 +28,34 @@ def output_by_track(projects: pd.DataFrame) -> pd.Series:
     return projects.groupby("track_id")["output_yi"].sum(min_count=1).astype(float)
 
 
+#: The three sources of a reconciled figure, in bar order: reconciliation column → series key.
+COMPARISON_SERIES: Final[dict[str, str]] = {"table_value": "table", "stated_value": "text", "mapped_value": "map"}
+
+
+def comparison(recon: pd.DataFrame, *, scope: str, metric: str = "land_mu") -> pd.DataFrame:
+    """Table vs text vs map of one scope (``track``/``zone``) and metric, long-form for grouped bars.
+
+    One row per (``key``, ``series``) that has a value: ``key, name_zh, name_en,
+    order, series`` (``table``/``text``/``map``), ``value`` and
+    ``unknown_count`` (table cells "——" left out of the table sum). A missing
+    figure — a track with no table, a zone the text gives no figure for — has
+    **no row**, so a chart shows no bar rather than a bar of 0.
+    """
+    rows = recon[(recon["scope"] == scope) & (recon["metric"] == metric)].reset_index(drop=True)
+    base = rows[["key", "name_zh", "name_en", "unknown_count"]].assign(order=range(len(rows)))
+    parts = []
+    for column, series in COMPARISON_SERIES.items():
+        values = pd.to_numeric(rows[column], errors="coerce").astype(float)
+        parts.append(base.assign(series=series, value=values)[values.notna().to_numpy()])
+    if not parts:
+        return pd.DataFrame(columns=["key", "name_zh", "name_en", "order", "series", "value", "unknown_count"])
+    out = pd.concat(parts, ignore_index=True)
+    out["unknown_count"] = pd.to_numeric(out["unknown_count"], errors="coerce").fillna(0).astype(int)
+    rank = {k: i for i, k in enumerate(COMPARISON_SERIES.values())}
+    out = out.sort_values(["order", "series"], key=lambda c: c.map(rank) if c.name == "series" else c)
+    return out[["key", "name_zh", "name_en", "order", "series", "value", "unknown_count"]].reset_index(drop=True)
+
+
 def _csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode("utf-8-sig")
 

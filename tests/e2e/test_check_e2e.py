@@ -103,8 +103,11 @@ def test_upload_read_findings_and_download(browse, offline, survey_zip, check_wo
     with page.expect_download() as info:
         page.get_by_role("button", name="问题清单 CSV").click()
     findings = pd.read_csv(io.BytesIO(Path(info.value.path()).read_bytes()), encoding="utf-8-sig")
-    assert findings[["feature", "project_id", "check"]].values.tolist() == [[2, "T2-4", "area_mismatch"]]
-    assert "against 700.0 mu allocated (+10.25 %, tolerance 1 %)" in findings["message"].iloc[0]
+    # the UI is Chinese, so is the CSV for officials: Chinese headers, texts and units
+    assert findings.columns.tolist() == ["序号/要素", "项目编号", "检查项", "严重程度", "说明", "数值", "单位"]
+    shown = findings[["序号/要素", "项目编号", "检查项", "单位"]].values.tolist()
+    assert shown == [[2, "T2-4", "面积与规划不符", "亩"]]
+    assert "规划分配 700 亩（+10.25%，容差 1%）" in findings["说明"].iloc[0]
     assert ws.list_uploads(root=check_workspace)["name"].tolist() == ["测绘成果.zip"]
     assert offline.blocked == [] or all("tile" in u for u in offline.blocked)
     browse.shot("check_upload")

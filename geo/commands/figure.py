@@ -1,0 +1,96 @@
+"""``python -m geo figure -o map.png``: the plan's map for print (PNG or PDF, A4/A3).
+
+Example::
+
+    python -m geo figure -o map.pdf --size A3 --orientation portrait --lang zh
+
+draws every project's parcel by track with zones, districts, metro lines,
+legend, scale bar, north arrow and notes (:func:`geo.mapview.figure.plan_figure`,
+the function behind the Map page's download button), and writes the file
+atomically. The format follows the suffix (``.png``/``.pdf``) unless
+``--format`` is given (e.g. for ``-o /dev/stdout``). A geographic ``--crs``
+(EPSG:4326, EPSG:4490) is drawn in a projected CRS, because a scale bar needs
+one; the command says which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Final
+
+from geo.crs import CGCS2000_GK_CM105
+from geo.errors import ExportError, UsageError
+from geo.mapview.paper import FORMATS, ORIENTATIONS, PAPER_MM, Paper
+from geo.store import parcels_in_use
+from layers import load_districts, load_metro, load_parcels, load_plan_info, load_tracks, load_zones
+
+NAME: Final = "figure"
+HELP: Final = "Draw the plan's map for print: PNG or PDF, A4/A3, legend, scale bar, north arrow, Chinese fonts."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the command."""
+    parser.add_argument("-o", "--output", required=True, metavar="MAP.png|MAP.pdf", help="file to write")
+    parser.add_argument("--format", choices=list(FORMATS), help="png or pdf (default: from the suffix of -o)")
+    parser.add_argument("--size", choices=list(PAPER_MM), default="A4", help="paper size (default: A4)")
+    parser.add_argument("--orientation", choices=list(ORIENTATIONS), default="landscape",
+                        help="page orientation (default: landscape)")
+    parser.add_argument("--dpi", type=int, default=200, help="PNG resolution in dots per inch (default: 200)")
+    parser.add_argument("--crs", default=CGCS2000_GK_CM105,
+                        help="CRS to draw in (default EPSG:4544; a geographic one is drawn projected)")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the page (default: zh)")
+    parser.add_argument("--surveyed", action="store_true",
+                        help="draw surveyed geometry switched on in the workspace (see `check`) in place of "
+                             "indicative parcels")
+
+
+def output_format(output: str, fmt: str | None) -> str:
+    """``png`` or ``pdf``: ``fmt`` if given, else the suffix of ``output``."""
+    if fmt:
+        return fmt
+    suffix = Path(output).suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise UsageError(f"cannot tell the format from {output!r}", source="-o",
+                         fix="Name the file .png or .pdf, or give --format png|pdf")
+    return suffix
+
+
+def _engine() -> ModuleType:
+    """:mod:`geo.mapview.figure`, imported only when a map is drawn (matplotlib is slow to import)."""
+    try:
+        return importlib.import_module("geo.mapview.figure")
+    except ImportError as exc:
+        raise ExportError(f"the print map needs {exc.name or 'matplotlib'}, which is not installed", source="figure",
+                          fix="Install the requirements: .venv/bin/pip install -r requirements.txt") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the options, draw the page, write it, say what was written."""
+    fmt = output_format(args.output, args.format)
+    paper = Paper(args.size, args.orientation, args.dpi)
+    folder = Path(args.output).parent
+    if not folder.is_dir():
+        raise ExportError("the folder does not exist", source=args.output,
+                          fix="Create the folder or choose another path")
+    figure = _engine()
+    plan = load_plan_info()
+    parcels = parcels_in_use(load_parcels()) if args.surveyed else load_parcels()
+    lon, lat = parcels.to_crs("EPSG:4326").total_bounds.reshape(2, 2).mean(axis=0)
+    drawn = figure.drawing_crs(args.crs, centre_lonlat=(float(lon), float(lat)), lang="en")
+    if drawn.reason:
+        print(f"note: {drawn.reason}", file=sys.stderr)
+    data = figure.plan_figure(
+        parcels, tracks=load_tracks(), title=str(plan[f"title_{args.lang}"]), period=str(plan["period"]),
+        zones=load_zones(), districts=load_districts(), metro=load_metro(), total=len(parcels), lang=args.lang,
+        paper=paper, crs=args.crs, fmt=fmt,
+    )
+    path = figure.write_figure(args.output, data)
+    w, h = paper.mm
+    size = f"{paper.pixels[0]} x {paper.pixels[1]} px at {paper.dpi} dpi" if fmt == "png" else f"{w:g} x {h:g} mm"
+    print(f"wrote {path} ({fmt}, {paper.size} {paper.orientation}, {size}; {len(parcels)} parcels; "
+          f"drawn in {drawn.code}; {len(data):,} bytes)")
+    return 0
