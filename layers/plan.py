@@ -20,8 +20,8 @@ from typing import Final
 
 import pandas as pd
 
-from geo.plan import PlanData
 from geo.errors import DataError
+from geo.plan import PlanData
 from layers.schema import (
     DATA_DIR,
     PLAN,
