@@ -44,8 +44,8 @@ def test_convert_section_offers_every_registry_format_and_its_crs():
         "Automatic (the file's own, or the format's default)", "WGS84 lon/lat (EPSG:4326)"]
     at.radio(key="conv_format").set_value("txt").run()
     assert at.selectbox(key="conv_crs_txt").options[1:] == [
+        "CGCS2000 Gauss–Krüger 3° zone 35 (easting with prefix 35) (EPSG:4523)",  # the default first
         "CGCS2000 Gauss–Krüger 3° CM 105E (EPSG:4544)",
-        "CGCS2000 Gauss–Krüger 3° zone 35 (easting with prefix 35) (EPSG:4523)",
     ]
     assert "Upload a file to convert." in [i.value for i in at.info]
 
@@ -79,4 +79,4 @@ def test_a_bad_file_shows_one_error_and_no_download():
     at = upload(export_page("en"), "坏_*1*.txt", "\r\n".join(lines).encode("gbk"), "geojson")
     (error,) = at.error
     assert error.value.startswith("坏\\_\\*1\\*\\.txt\\: line 19\\: 界址点数 is 12 but the parcel has 10 point lines")
-    assert downloads(at) == ["Download gaoxin_parcels.geojson"]  # the layer export above, nothing converted
+    assert downloads(at) == ["Download parcels_EPSG4326_示意.zip"]  # the layer export above, nothing converted

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.plan.summary import comparison
-from layers import load_parcels, load_projects, load_targets, load_tracks, load_zones
+from layers import load_parcels, load_plan
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -78,7 +78,7 @@ def test_chinese_page_labels_the_series_in_chinese():
 
 def test_comparison_rows_come_from_the_reconciliation():
     from geo.plan import reconcile
-    recon = reconcile(load_projects(), load_targets(), load_tracks(), load_zones(), parcels=load_parcels())
+    recon = reconcile(load_plan(), parcels=load_parcels())
     rows = comparison(recon, scope="track")
     assert rows.groupby("key")["series"].apply(list).to_dict()["fintech"] == ["text", "map"]
     assert rows["value"].notna().all() and len(rows) == 14  # 5 tracks × 3, less fintech's table

@@ -56,6 +56,7 @@ UNITS: Final[dict[str, Unit]] = {
     "empty": NO_UNIT, "not_polygon": NO_UNIT, "invalid": MU, "duplicate": FEATURE_NO, "overlap": MU,
     "area_mismatch": MU, "outside_zone": MU, "outside_districts": MU, "unmatched": NO_UNIT,
     "missing_attribute": NO_UNIT, "multipart": PARTS, "sliver": MU, "area_unknown": MU,
+    "declared_area": MU,
 }
 
 #: Headers of the findings CSV for officials (Chinese), by column.
