@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
 
 import geopandas as gpd
 import streamlit as st
@@ -59,9 +58,9 @@ filtered = st.checkbox(t("export_filtered"), value=True, key="export_filtered")
 
 layers = {name: LOADERS[name]() for name in chosen}
 if filtered and "parcels" in layers:
-    layers["parcels"] = cast(gpd.GeoDataFrame, filter_projects(
+    layers["parcels"] = filter_projects(
         layers["parcels"], tracks=view.track, zones=view.zone, regions=view.region, search=view.q
-    ))
+    )
 
 if not layers:
     st.info(t("export_none"))

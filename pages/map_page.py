@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
-from typing import cast
 
 import geopandas as gpd
 import streamlit as st
@@ -94,7 +93,7 @@ left, right = st.columns([3, 2], gap="medium")
 with left:
     result = st_folium(m, key="map", height=600, use_container_width=True, returned_objects=["last_clicked"])
     legend.render(view.colour)
-    print_panel(view, cast(gpd.GeoDataFrame, shown))
+    print_panel(view, shown)
 
 click = (result or {}).get("last_clicked")
 if click and click != st.session_state.get("_last_click"):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Any, Final
 
 import folium
 import folium.plugins
@@ -28,10 +28,10 @@ import shapely
 from folium.template import Template
 
 from geo.area import M2_PER_MU
-from geo.mapview.basemaps import get_basemap
 from geo.crs import shift_geometries
 from geo.errors import UsageError
 from geo.mapview.assets import ASSET_BASE, localise_assets
+from geo.mapview.basemaps import get_basemap
 from geo.plan.projects import colour_keys, palette
 
 #: Map labels (layer names, tooltip fields) as ``key: (zh, en)``.
@@ -108,7 +108,7 @@ def _js(value: object) -> str:
 
 def feature_collection(
     layer: gpd.GeoDataFrame, *, columns: Sequence[str], shift: str | None = None
-) -> dict:
+) -> dict[str, Any]:
     """A GeoJSON FeatureCollection of ``layer`` with only ``columns`` as properties.
 
     Coordinates are rounded to 6 decimals; missing values become ``null``
@@ -123,7 +123,7 @@ def feature_collection(
     records = props.to_dict(orient="records")
     features = [
         {"type": "Feature", "properties": rec, "geometry": json.loads(shapely.to_geojson(geom))}
-        for rec, geom in zip(records, geoms)
+        for rec, geom in zip(records, geoms, strict=True)
         if geom is not None and not shapely.is_empty(geom)
     ]
     return {"type": "FeatureCollection", "features": features}
@@ -153,7 +153,7 @@ class GeoLayer(folium.map.Layer):
 
     def __init__(
         self,
-        data: dict,
+        data: dict[str, Any],
         *,
         name: str,
         palette: Mapping[str, str],
@@ -184,7 +184,7 @@ def _t(key: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def _name_columns(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+def _name_columns(frame: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
     """Add ``_name``: the name in the chosen language with the other beside it."""
     first, second = ("name_zh", "name_en") if lang == "zh" else ("name_en", "name_zh")
     out = frame.copy()
@@ -355,6 +355,8 @@ def _add_controls(m: folium.Map, *, basemap: str, lang: str) -> None:
     tiles = get_basemap(basemap)
     if tiles.tiles is not None and tiles.key_name is None:
         folium.plugins.MiniMap(
-            tile_layer=folium.TileLayer(tiles=tiles.tiles, attr=tiles.attribution, subdomains=tiles.subdomains or "abc"),
+            tile_layer=folium.TileLayer(
+                tiles=tiles.tiles, attr=tiles.attribution, subdomains=tiles.subdomains or "abc"
+            ),
             toggle_display=True, zoom_level_offset=-5,
         ).add_to(m)
