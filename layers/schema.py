@@ -47,7 +47,7 @@ BASELINES: Final = {
 }
 ZONE_PLACES: Final = {
     "place_zh": "string", "place_en": "string", "zone_id": "string", "zone_place_zh": "string",
-    "relation": "string", "reason_zh": "string", "reason_en": "string", "source": "string",
+    "relation": "string", "reason_zh": "string", "reason_en": "string", "source_zh": "string", "source_en": "string",
 }
 #: How a place relates to the place a spatial unit's text names.
 PLACE_RELATIONS: Final = ("same", "part_of", "contains", "none")
@@ -58,6 +58,7 @@ ZONES: Final = {
     "zone_id": "string", "name_zh": "string", "name_en": "string", "color": "string", "kind": "string",
     "structure_zh": "string", "focus_tracks": "string", "anchors_zh": "string",
     "description_zh": "string", "source": "string", "places_zh": "string", "carriers_zh": "string",
+    "carriers_en": "string",
     "line": "Int64",
 }
 PLACES: Final = {

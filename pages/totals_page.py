@@ -7,9 +7,9 @@ import streamlit as st
 
 from geo.plan.summary import land_by_zone_and_track, output_by_track, table_bytes
 from geo.plan.projects import NO_ZONE
-from ui import data
+from ui import baselines, data
 from ui.detail import badge, fmt_value, status_text
-from ui.i18n import lang, pair, pick, t
+from ui.i18n import lang, pick, t
 
 st.title(t("totals_title"))
 st.caption(t("totals_intro"))
@@ -18,6 +18,7 @@ recon = data.reconciliation()
 tracks = data.tracks()
 zones = data.zones()
 note_col = "note_zh" if lang() == "zh" else "note"
+source_col = "source_zh" if lang() == "zh" else "source"
 
 plan = recon[recon["scope"] == "plan"].set_index("metric")
 cols = st.columns(3)
@@ -27,21 +28,37 @@ cols[2].metric(t("plan_output"), f"{plan.at['output_yi', 'table_value']:,.0f} {t
 for metric in ("land_mu", "output_yi"):
     st.caption(f"{t('metric_' + metric)}: {plan.at[metric, note_col]}")
 
+baselines.render()
+
+
+def stated_text(value: object, measure: object) -> str:
+    """The text's figure with what it measures: ``50（营收）`` / ``50 (revenue)``."""
+    shown = fmt_value(value, missing=t("not_stated_value"))
+    if not isinstance(measure, str) or not isinstance(value, (int, float)) or value != value:
+        return shown
+    term = t(f"term_{measure}")
+    return f"{shown}（{term}）" if lang() == "zh" else f"{shown} ({term})"
+
 
 def section(scope: str, title: str) -> None:
     rows = recon[recon["scope"] == scope]
     shown = pd.DataFrame({
-        t("name"): [pair(a, b) for a, b in zip(rows["name_zh"], rows["name_en"])],
+        t("name"): [pick(a, b) for a, b in zip(rows["name_zh"], rows["name_en"], strict=True)],
         t("metric"): [t("metric_" + m) for m in rows["metric"]],
         t("table_value"): [fmt_value(v) for v in rows["table_value"]],
         t("unknown_count"): rows["unknown_count"],
-        t("stated_value"): [fmt_value(v, missing=t("not_stated_value")) for v in rows["stated_value"]],
+        t("stated_value"): [stated_text(v, m)
+                            for v, m in zip(rows["stated_value"], rows["stated_measure"], strict=True)],
         t("mapped_value"): [fmt_value(v, missing="—") for v in rows["mapped_value"]],
         t("difference"): [fmt_value(v, missing="—") for v in rows["difference"]],
         t("status"): [status_text(s) for s in rows["status"]],
         t("note"): rows[note_col],
-        t("source"): rows["source"],
+        t("source"): rows[source_col],
     })
+    if scope == "zone":  # how much of each unit's land the text names and how much is put there by place
+        at = list(shown.columns).index(t("mapped_value"))
+        shown.insert(at, t("inferred_basis_mu"), [fmt_value(v, missing="—") for v in rows["inferred_basis_mu"]])
+        shown.insert(at, t("stated_basis_mu"), [fmt_value(v, missing="—") for v in rows["stated_basis_mu"]])
     st.subheader(title)
     st.dataframe(shown, hide_index=True, width="stretch", key=f"totals_{scope}")
     differs = rows[rows["status"] == "differs"]
@@ -51,7 +68,7 @@ def section(scope: str, title: str) -> None:
         c = st.columns([1, 5])
         with c[0]:
             badge(r.status)
-        c[1].markdown(f"**{pair(r.name_zh, r.name_en)}** · {t('metric_' + r.metric)}: {getattr(r, note_col)}")
+        c[1].markdown(f"**{pick(r.name_zh, r.name_en)}** · {t('metric_' + r.metric)}: {getattr(r, note_col)}")
 
 
 section("track", t("by_track"))

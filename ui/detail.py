@@ -6,15 +6,18 @@ import pandas as pd
 import streamlit as st
 
 from geo.plan import output_per_mu, project_by_id
+from geo.plan.notes import zone_basis
 from ui import data
-from ui.i18n import lang, pair, t
+from ui.i18n import labels, lang, pair, pick, t
 
+#: Badge colour and glossary label of each reconciliation status.
 STATUS_BADGE = {
-    "match": ("green", "status_match"),
-    "differs": ("red", "status_differs"),
-    "not_stated": ("gray", "status_not_stated"),
-    "not_comparable": ("orange", "status_not_comparable"),
-    "unknown": ("violet", "status_unknown"),
+    "match": ("green", "term_status_match"),
+    "differs": ("red", "term_status_differs"),
+    "not_stated": ("gray", "term_status_not_stated"),
+    "not_comparable": ("orange", "term_status_not_comparable"),
+    "text_only": ("blue", "term_status_text_only"),
+    "unknown": ("violet", "term_status_unknown"),
 }
 
 
@@ -29,7 +32,7 @@ def fmt_value(value: object, digits: int = 1, *, missing: str | None = None) -> 
 
 def badge(status: str) -> None:
     """A coloured status badge (match / differs / …)."""
-    colour, key = STATUS_BADGE.get(status, ("gray", "status_unknown"))
+    colour, key = STATUS_BADGE.get(status, ("gray", "term_status_unknown"))
     st.badge(t(key), color=colour)
 
 
@@ -47,23 +50,25 @@ def render(project_id: str) -> None:
     st.subheader(pair(row["name_zh"], row["name_en"]))
     track = tracks.loc[row["track_id"]] if row["track_id"] in tracks.index else None
     zone = zones.loc[row["zone_id"]] if pd.notna(row["zone_id"]) and row["zone_id"] in zones.index else None
-    table_row = f"表{row['table']} 第{row['row']}行" if pd.notna(row["table"]) else t("text_only")
+    table_row = t("table_row", table=row["table"], row=row["row"]) if pd.notna(row["table"]) else t("text_only")
+    basis = zone_basis({str(k): v for k, v in row.items()}, data.zones(), data.zone_places())
     fields = [
         (t("project_id"), row["project_id"]),
         (t("f_table_row"), table_row),
         (t("track"), pair(track["name_zh"], track["name_en"]) if track is not None else t("unknown")),
         (t("zone"), pair(zone["name_zh"], zone["name_en"]) if zone is not None else t("no_zone")),
-        (t("region"), row["region_zh"]),
+        (t("region"), region_name(row["region_zh"])),
         (t("f_function"), row["function_zh"]),
         (t("f_area_declared"), fmt_value(row["declared_mu"], 0)),
-        (t("f_area_note"), row.get("area_note") if pd.notna(row.get("area_note")) else "—"),
+        (t("f_area_note"), t("available") if row.get("area_note") == "可用" else "—"),
         (t("f_area_measured"), fmt_value(row.get("measured_mu"), 1)),
         (t("f_output"), fmt_value(row["output_yi"], 1)),
         (t("f_output_per_mu"), fmt_value(opm, 0)),
-        (t("f_zone_basis"), row.get("zone_basis")),
-        (t("f_anchor"), row.get("anchor_zh")),
-        (t("f_geometry_basis"), row.get("geometry_basis")),
-        (t("source"), row["source"]),
+        (t("f_zone_basis"), basis.zh if lang() == "zh" else basis.en),
+        (t("f_anchor"), anchor_text(row.get("anchor_zh"))),
+        (t("f_geometry_basis"), t(f"term_{row.get('geometry_basis')}") if row.get("geometry_basis") else "—"),
+        (t("source"), row["source"] if lang() == "zh" or pd.isna(row["table"])
+         else t("table_row", table=row["table"], row=row["row"])),
     ]
     table = pd.DataFrame(
         [(k, fmt_value(v) if not isinstance(v, str) else v) for k, v in fields], columns=[t("field"), t("value")]
@@ -86,9 +91,30 @@ def render(project_id: str) -> None:
         st.caption(r.note_zh if lang() == "zh" else r.note)
 
 
-STATUS_MARK = {"match": "✔", "differs": "✘", "not_stated": "–", "not_comparable": "≠", "unknown": "?"}
+STATUS_MARK = {"match": "✔", "differs": "✘", "not_stated": "–", "not_comparable": "≠", "text_only": "¶", "unknown": "?"}
 
 
 def status_text(status: str) -> str:
     """A status as a short coloured mark and label (for tables)."""
-    return f"{STATUS_MARK.get(status, '?')} {t(STATUS_BADGE.get(status, ('', 'status_unknown'))[1])}"
+    return f"{STATUS_MARK.get(status, '?')} {t(STATUS_BADGE.get(status, ('', 'term_status_unknown'))[1])}"
+
+
+def region_name(region_zh: object) -> str:
+    """A region as the tables write it (``曾家镇``), in the chosen language (``Zengjia Town``)."""
+    places = data.zone_places().set_index("place_zh")
+    if not isinstance(region_zh, str):
+        return "—"
+    return pick(region_zh, places.at[region_zh, "place_en"]) if region_zh in places.index else region_zh
+
+
+def anchor_text(anchor_zh: object) -> str:
+    """The place a parcel is drawn at, in the chosen language, with the gazetteer's confidence."""
+    if not isinstance(anchor_zh, str):
+        return "—"
+    places = data.places().set_index("name_zh")
+    if anchor_zh not in places.index:
+        return anchor_zh
+    place = places.loc[anchor_zh]
+    key = f"confidence_{place['confidence']}"
+    label = t(key) if key in labels() else str(place["confidence"])
+    return f"{pick(anchor_zh, place['name_en'])} · {t('confidence')}: {label}"

@@ -20,6 +20,8 @@ import ui
 
 LANGS: Final[dict[str, str]] = {"zh": "中文", "en": "English"}
 LANG_KEY: Final = "w_lang"
+#: Session key of the language the widgets' options were last labelled in.
+LABELLED_KEY: Final = "_labelled_lang"
 
 
 @lru_cache(maxsize=1)
@@ -76,3 +78,21 @@ def bind(options: Iterable[Any], label: Callable[[Any], str]) -> Callable[[Any],
     """
     labels_now = {option: label(option) for option in options}
     return lambda option: labels_now.get(option, str(option))
+
+
+def relabel(keys: Iterable[str]) -> None:
+    """After a change of language, set each widget's value again so Streamlit shows its option in the new language.
+
+    A keyed selectbox or multiselect keeps the label of its chosen option on
+    the page (Streamlit sends a value only when it changes); setting the value
+    from session state before the widget is drawn makes it send the value, now
+    formatted in the chosen language. Call before drawing the widgets.
+    """
+    current = lang()
+    if st.session_state.get(LABELLED_KEY) == current:
+        return
+    for key in keys:
+        if key in st.session_state:
+            value = st.session_state[key]
+            st.session_state[key] = list(value) if isinstance(value, (list, tuple)) else value
+    st.session_state[LABELLED_KEY] = current

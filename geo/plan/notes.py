@@ -70,8 +70,8 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
         "其余各行（{rows}）合计{total}，文本的{name}为{stated}（{cite}），表中{more_less}{diff}。",
     ),
     "part_available": ("Of these, {rows} is “available” land, another measure.", "其中{rows}为“可用”面积，口径不同。"),
-    "text_available": ("The text's figure is available industrial land, which the tables do not give.",
-                       "文本数是“可用产业用地”，表中用地不是这一口径。"),
+    "text_available": ("The text calls its figure available industrial land; the tables give each project's land.",
+                       "文本称此数为“可用产业用地”，表中给出的是各项目的用地。"),
     "zone_no_figure": ("Section 2(4) gives no land figure for the spatial units.", "二（四）未给出各空间单元的用地。"),
     "zone_split": (("Its projects have {table}: {stated} stated ({stated_rows}) and {inferred} inferred by place "
                    "({inferred_rows})."),
@@ -103,6 +103,11 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
     "kind_group": ("{kind}: {items}", "{kind}——{items}"),
     "footnote_table6": ("(The footnote also names a Table 6, which the plan does not contain.)",
                         "（脚注提及的表6在规划中并不存在。）"),
+    "basis_stated": ("stated: the description of {zone} (section 2(4), line {line}) names {carrier}",
+                     "明示：二（四）原文第{line}行对{zone}的描述点名了“{carrier}”"),
+    "basis_inferred": ("inferred by place: its region, {place}, {reason}; so {zone} (source: {source})",
+                       "推定：所属区域“{place}”——{reason}，故归入{zone}（依据：{source}）"),
+    "basis_none": ("in no spatial unit: {reason} (source: {source})", "未归属：{reason}（依据：{source}）"),
 }
 
 #: The footnote to 表2, verbatim (line :data:`FOOTNOTE_LINE` of the plan's text).
@@ -264,3 +269,26 @@ def table_rows(projects: pd.DataFrame) -> Words:
     for r in projects[projects["table"].isna()].to_dict("records"):
         parts.append(project_name({str(k): v for k, v in r.items()}))
     return listing(parts)
+
+
+def zone_basis(project: Mapping[str, object], zones: pd.DataFrame, zone_places: pd.DataFrame) -> Words:
+    """Why a project is in its spatial unit (or in none), by the zone rule of ``data/README.md``, in both languages."""
+    basis = str(project.get("zone_basis") or "")
+    zone = zones[zones["zone_id"] == project.get("zone_id")]
+    zone_words = Words(str(zone["name_en"].iloc[0]), str(zone["name_zh"].iloc[0])) if len(zone) else NONE
+    if basis == "stated" and len(zone):
+        carriers = dict(zip(str(zone["carriers_zh"].iloc[0]).split(";"),
+                            str(zone["carriers_en"].iloc[0]).split(";"), strict=True))
+        carrier = str(project.get("zone_carrier_zh") or "")
+        return say("basis_stated", zone=zone_words, line=zone["line"].iloc[0],
+                   carrier=Words(f"the {carriers.get(carrier, carrier)}", carrier))
+    place = zone_places[zone_places["place_zh"] == project.get("region_zh")]
+    if not len(place):
+        return Words(basis, basis)
+    p = place.iloc[0]
+    reason = Words(str(p["reason_en"]), str(p["reason_zh"]))
+    source = Words(str(p["source_en"]), str(p["source_zh"]))
+    if basis == "inferred":
+        return say("basis_inferred", place=Words(str(p["place_en"]), str(p["place_zh"])), reason=reason, zone=zone_words,
+                   source=source)
+    return say("basis_none", reason=reason, source=source)

@@ -4,7 +4,8 @@ For each scope and metric (``land_mu``, ``output_yi``) a row holds:
 
 - ``table_value``: the sum of the table rows (表2–表5) in scope; cells the
   plan prints "——" are excluded and counted in ``unknown_count``;
-- ``stated_value``: the figure the text states for that scope;
+- ``stated_value``: the figure the text states for that scope, and ``stated_measure`` what it measures
+  (a glossary key: ``land``, ``available_land``, ``revenue``, ``scale``, ``value_added``);
 - ``mapped_value``: the area measured from the parcels' polygons (land only;
   empty where no parcel in scope has a polygon);
 - ``difference`` = table − stated, only where the two are the same measure
@@ -44,8 +45,8 @@ from geo.plan.notes import MU, YI, Terms, Words, say
 
 COLUMNS: Final = [
     "scope", "key", "metric", "name_zh", "name_en", "table_value", "unknown_count", "row_count",
-    "stated_value", "mapped_value", "difference", "mapped_difference", "stated_basis_mu", "inferred_basis_mu",
-    "status", "note", "note_zh", "source", "source_zh",
+    "stated_value", "stated_measure", "mapped_value", "difference", "mapped_difference", "stated_basis_mu",
+    "inferred_basis_mu", "status", "note", "note_zh", "source", "source_zh",
 ]
 STATUSES: Final = ("match", "differs", "not_stated", "not_comparable", "text_only", "unknown")
 #: Differences at most this large (mu or 亿元) count as a match.
@@ -217,6 +218,8 @@ def _row(ctx: _Ctx, scope: str, key: str, metric: str, names: tuple[str, str], m
     declared = float(members[col].astype(float).sum()) if members[col].notna().any() else np.nan
     mapped = _mapped(members) if metric == "land_mu" else np.nan
     status = _status(table, stated, comparable=comparable)
+    measure = (None if not len(stated_rows) else kind if metric != "land_mu"
+               else "available_land" if stated_rows["quote"].str.contains("可用", regex=False).any() else "land")
     notes = (list(lead) if lead is not None
              else [_status_note(ctx, status, table, stated, stated_rows, unit, kind, has_rows=len(table_rows) > 0)])
     if status in ("match", "differs"):
@@ -235,7 +238,7 @@ def _row(ctx: _Ctx, scope: str, key: str, metric: str, names: tuple[str, str], m
     return {
         "scope": scope, "key": key, "metric": metric, "name_zh": names[0], "name_en": names[1],
         "table_value": table, "unknown_count": unknown, "row_count": len(table_rows), "stated_value": stated,
-        "mapped_value": mapped,
+        "stated_measure": measure, "mapped_value": mapped,
         "difference": table - stated if status in ("match", "differs") else np.nan,
         "mapped_difference": mapped - declared if not (np.isnan(mapped) or np.isnan(declared)) else np.nan,
         "stated_basis_mu": np.nan, "inferred_basis_mu": np.nan,
