@@ -62,7 +62,7 @@ ZONES: Final = {
     "line": "Int64",
 }
 PLACES: Final = {
-    "name_zh": "string", "name_en": "string", "kind": "string", "lon_wgs84": "Float64",
+    "name_zh": "string", "name_en": "string", "aliases_zh": "string", "kind": "string", "lon_wgs84": "Float64",
     "lat_wgs84": "Float64", "district": "string", "source": "string",
     "confidence": "string", "note": "string",
 }
