@@ -60,13 +60,14 @@ def render(project_id: str) -> None:
         (t("region"), region_name(row["region_zh"])),
         (t("f_function"), row["function_zh"]),
         (t("f_area_declared"), fmt_value(row["declared_mu"], 0)),
-        (t("f_area_note"), t("available") if row.get("area_note") == "可用" else "—"),
+        (t("f_area_note"), t("available") if str(row.get("area_note")) == "可用" else "—"),
         (t("f_area_measured"), fmt_value(row.get("measured_mu"), 1)),
         (t("f_output"), fmt_value(row["output_yi"], 1)),
         (t("f_output_per_mu"), fmt_value(opm, 0)),
         (t("f_zone_basis"), basis.zh if lang() == "zh" else basis.en),
         (t("f_anchor"), anchor_text(row.get("anchor_zh"))),
-        (t("f_geometry_basis"), t(f"term_{row.get('geometry_basis')}") if row.get("geometry_basis") else "—"),
+        (t("f_geometry_basis"), t(f"term_{row['geometry_basis']}")
+         if isinstance(row.get("geometry_basis"), str) else "—"),
         (t("source"), row["source"] if lang() == "zh" or pd.isna(row["table"])
          else t("table_row", table=row["table"], row=row["row"])),
     ]
@@ -117,4 +118,4 @@ def anchor_text(anchor_zh: object) -> str:
     place = places.loc[anchor_zh]
     key = f"confidence_{place['confidence']}"
     label = t(key) if key in labels() else str(place["confidence"])
-    return f"{pick(anchor_zh, place['name_en'])} · {t('confidence')}: {label}"
+    return f"{pick(anchor_zh, place['name_en'])} · {t('confidence_is', level=label)}"

@@ -55,7 +55,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "status": ("状态", "Status"),
     "note": ("说明", "Note"),
     "available": ("可用", "available"),
-    "confidence": ("可信度", "confidence"),
+    "confidence_is": ("可信度：{level}", "confidence: {level}"),
     "confidence_high": ("高", "high"),
     "confidence_medium": ("中", "medium"),
     "confidence_low": ("低", "low"),
