@@ -8,7 +8,7 @@ import streamlit as st
 from geo.plan.summary import land_by_zone_and_track, output_by_track, table_bytes
 from geo.plan.projects import NO_ZONE
 from ui import baselines, data
-from ui.detail import badge, fmt_value, status_text
+from ui.detail import badge, fmt_value, status_text, with_status_terms
 from ui.i18n import lang, pick, t
 
 st.title(t("totals_title"))
@@ -89,7 +89,7 @@ st.bar_chart(output, y_label=t("yi"), color=tracks["color"].iloc[0])
 
 dl = st.columns(2)
 for col, fmt in zip(dl, ("csv", "xlsx")):
-    payload, suffix, mime = table_bytes(recon, fmt=fmt)
+    payload, suffix, mime = table_bytes(with_status_terms(recon), fmt=fmt)
     col.download_button(
         t(f"download_{fmt}"), payload, file_name=f"reconciliation{suffix}", mime=mime, key=f"dl_{fmt}",
         on_click="ignore",

@@ -102,7 +102,7 @@ def test_export_gpkg_in_cgcs2000_gk():
     assert not at.exception
     (button,) = at.get("download_button")
     assert button.proto.label == "Download gaoxin_parcels_zones.zip"
-    assert any(t.value == "Will export: Parcels 26, Zones 5" for t in at.markdown)
+    assert any(t.value == "Will export: Parcels 26, Spatial units (core, circles, zones) 5" for t in at.markdown)
 
 
 def test_about_page_states_method_and_licences():

@@ -72,8 +72,9 @@ def test_chinese_totals_and_sidebar_carry_no_latin_identifier():
     at = app()
     assert at.selectbox(key="w_basemap").proto.placeholder == "请选择一项"
     assert at.multiselect(key="w_zone").proto.placeholder == "请选择（不选即全部）"
-    assert "空间单元" == at.multiselect(key="w_zone").label
-    assert "曾家镇" in at.multiselect(key="w_region").options and "Zengjia Town" not in at.multiselect(key="w_region").options
+    assert at.multiselect(key="w_zone").label == "空间单元"
+    regions = at.multiselect(key="w_region").options
+    assert "曾家镇" in regions and "Zengjia Town" not in regions
 
 
 def test_switching_language_relabels_every_sidebar_option():
@@ -105,3 +106,13 @@ def test_chinese_detail_panel_says_why_in_chinese():
     assert fields["空间单元归属依据"].startswith("推定：所属区域“西永”——西永即片区名称“西永集成电路设计片区”中的西永")
     assert fields["几何性质"] == "示意"
     assert fields["定位地名"] == "西永街道 · 可信度：低"
+
+
+def test_downloaded_reconciliation_says_each_status_in_the_glossary_words(plan, parcels):
+    from geo.plan.reconcile import reconcile
+    from ui.detail import with_status_terms
+
+    frame = with_status_terms(reconcile(plan, parcels=parcels))
+    row = frame[(frame["key"] == "X-1") & (frame["metric"] == "land_mu")].iloc[0]
+    assert (row["status"], row["status_zh"], row["status_en"]) == ("text_only", "仅见于文本", "text only")
+    assert list(frame.columns).index("status_zh") == list(frame.columns).index("status") + 1

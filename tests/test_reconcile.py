@@ -38,7 +38,8 @@ def test_columns_and_statuses(result, projects):
 ])
 def test_track_land_disagreements(result, track, table, stated, diff, unknown):
     row = _get(result, "track", track, "land_mu")
-    assert (row["table_value"], row["stated_value"], row["difference"], row["unknown_count"]) == (table, stated, diff, unknown)
+    figures = (row["table_value"], row["stated_value"], row["difference"], row["unknown_count"])
+    assert figures == (table, stated, diff, unknown)
     assert row["status"] == "differs"
     assert f"the tables have {abs(diff):,} mu {'more' if diff > 0 else 'less'}" in row["note"]
     assert f"表中{'多' if diff > 0 else '少'}{abs(diff)}亩" in row["note_zh"]
@@ -53,17 +54,21 @@ def test_digital_754_is_a_possible_reading_with_what_speaks_against_it(result):
     row = _get(result, "track", "digital", "land_mu")
     assert ("A possible reading: land for the digital creative industries, 754 mu is exactly Table 5 row 1, University "
             "Town Digital Creative Base (100 mu), Table 5 row 4, Huxi Themed Street (150 mu), Table 5 row 5, Yoozoo "
-            "Southwest Headquarters (104 mu), Table 5 row 6, Perfect World Creative Project (100 mu) and Table 5 row 7, "
+            "Southwest Headquarters (104 mu), Table 5 row 6, Perfect World Creative Project (100 mu) and "
+            "Table 5 row 7, "
             "Creative Projects Expansion Area (300 mu). It is the only subset of the rows that fits.") in row["note"]
     assert ("Against it: it counts Table 5 row 5, Yoozoo Southwest Headquarters (104 mu, Zengjia Town), Table 5 row 6, "
             "Perfect World Creative Project (100 mu, Zengjia Town) and Table 5 row 7, Creative Projects Expansion Area "
-            "(300 mu, Xiyong), which the tables place outside University Town, the place the sentence names.") in row["note"]
-    assert ("Against it: it leaves out Table 5 row 3, Sichuan Fine Arts Institute Micro-enterprise Park (25 mu, Sichuan "
+            "(300 mu, Xiyong), which the tables place outside University Town, the place the sentence names."
+            ) in row["note"]
+    assert ("Against it: it leaves out Table 5 row 3, Sichuan Fine Arts Institute Micro-enterprise Park "
+            "(25 mu, Sichuan "
             "Fine Arts Institute campus) and Table 5 row 8, Huxi Mountain Village Creative Base (3,000 mu, Huxi "
             "Subdistrict).") in row["note"]
     assert "Table 5 row 2, Sichuan Fine Arts Institute Industrial Design Centre is printed “——”" in row["note"]
     zh = row["note_zh"]
-    assert ("一种可能的解读：数字文创产业用地754亩恰为表5第1行大学城数字文创基地（100亩）、表5第4行虎溪风情街（150亩）、"
+    assert ("一种可能的解读：数字文创产业用地754亩恰为表5第1行大学城数字文创基地（100亩）、"
+            "表5第4行虎溪风情街（150亩）、"
             "表5第5行游族西南总部项目（104亩）、表5第6行完美世界文创项目（100亩）、表5第7行文创项目拓展区（300亩）之和。"
             "这是唯一相符的行组合。") in zh
     assert "它未计入表5第3行四川美术学院微企园（25亩，川美校内）、表5第8行虎溪山村文创基地（3000亩，虎溪街道）。" in zh
@@ -75,16 +80,19 @@ def test_digital_754_is_a_possible_reading_with_what_speaks_against_it(result):
 def test_rd_big_science_part_is_a_possible_reading(result):
     row = _get(result, "track", "rd", "land_mu")
     assert ("A possible reading: land for large science facilities, 4,702 mu is exactly Table 2 row 1, Large Science "
-            "Facilities Cluster, Area A (3,052 mu) and Table 2 row 2, Large Science Facilities Cluster, Area B (1,650 mu). "
+            "Facilities Cluster, Area A (3,052 mu) and Table 2 row 2, Large Science Facilities Cluster, "
+            "Area B (1,650 mu). "
             "It is the only subset of the rows that fits.") in row["note"]
-    assert "add up to 2,918 mu against the text's R&D and incubation land (with the research-institute clusters), 2,978 mu" in row["note"]
+    assert ("add up to 2,918 mu against the text's R&D and incubation land (with the research-institute clusters), "
+            "2,978 mu") in row["note"]
     assert "其中表2第6行西永集成电路孵化片区为“可用”面积，口径不同。" in row["note_zh"]
     assert "“大科学装置研发用地4702亩”" in row["source_zh"]
 
 
 def test_software_names_the_nearest_subset(result):
     row = _get(result, "track", "software", "land_mu")
-    assert "No subset of the rows adds up to land for software and information services, 1,889 mu exactly." in row["note"]
+    assert ("No subset of the rows adds up to land for software and information services, 1,889 mu exactly."
+            in row["note"])
     assert ": 1,887 mu, 2 mu less than the text." in row["note"]
     assert "最接近的组合是表3第2行智慧芯城（300亩）" in row["note_zh"]
 
@@ -113,7 +121,8 @@ def test_track_output_figures_are_not_added_across_measures(result):
 def test_plan_land_is_compared_like_for_like(result):
     row = _get(result, "plan", "plan", "land_mu")
     assert row["status"] == "not_stated"
-    assert ("同口径比较：三（一）至三（四）为有表格的四个赛道给出的用地合计12105亩（研发孵化用地（含研发机构聚集区）2978亩、"
+    assert ("同口径比较：三（一）至三（四）为有表格的四个赛道给出的用地合计12105亩（"
+            "研发孵化用地（含研发机构聚集区）2978亩、"
             "大科学装置研发用地4702亩、软件信息产业用地1889亩、检验检测可用产业用地1782亩、数字文创产业用地754亩），"
             "表2–表5各行合计14515亩，表中多2410亩。") in row["note_zh"]
     assert "14505" not in row["note_zh"] and "14,505" not in row["note"]
@@ -126,7 +135,8 @@ def test_fintech_and_the_finance_street_are_text_only(result):
     assert row["mapped_value"] == pytest.approx(2400, abs=0.5)
     x1 = _get(result, "project", "X-1", "land_mu")
     assert x1["status"] == "text_only" and x1["stated_value"] == 2400 and np.isnan(x1["difference"])
-    assert x1["note_zh"] == ("只有正文给出此数：三（五）空间布局，原文第368行：“科技金融服务业主要布局在高新区管委会周边，"
+    assert x1["note_zh"] == ("只有正文给出此数：三（五）空间布局，原文第368行："
+                             "“科技金融服务业主要布局在高新区管委会周边，"
                              "重点打造占地2400亩的科技金融街板块”。没有表格行。")
     assert _get(result, "track", "fintech", "output_yi")["status"] == "text_only"
 
@@ -140,7 +150,8 @@ def test_the_core_land_is_an_inference(result):
 
 
 @pytest.mark.parametrize("key,table,stated,inferred", [
-    ("rd-circle", 888, 888, 0), ("uc-circle", 4179, 0, 4179), ("jinfeng", 3577, 1791, 1786), ("xiyong", 2615, 500, 2115),
+    ("rd-circle", 888, 888, 0), ("uc-circle", 4179, 0, 4179), ("jinfeng", 3577, 1791, 1786),
+    ("xiyong", 2615, 500, 2115),
 ])
 def test_zone_totals_split_into_stated_and_inferred(result, key, table, stated, inferred):
     row = _get(result, "zone", key, "land_mu")
@@ -158,7 +169,8 @@ def test_jinfeng_note_names_the_inferred_rows_and_their_place(result):
 def test_rows_in_no_unit_have_a_row_of_their_own(result):
     row = _get(result, "zone", "none", "land_mu")
     assert row["table_value"] == 3256 and row["name_zh"] == "不属于任何空间单元"
-    assert row["note"].startswith("These rows are in no spatial unit: no unit's description in section 2(4) names their "
+    assert row["note"].startswith("These rows are in no spatial unit: no unit's description in section 2(4) "
+                                  "names their "
                                   "place (Zengjia Town).")
 
 
@@ -177,7 +189,8 @@ def test_mapped_difference_follows_the_geometry(plan, parcels):
     out = reconcile(plan, parcels=moved)
     row = _get(out, "project", "T4-1", "land_mu")
     assert row["mapped_difference"] == pytest.approx(1011 * 0.21, rel=0.01)
-    assert _get(out, "track", "testing", "land_mu")["mapped_difference"] == pytest.approx(row["mapped_difference"], abs=0.05)
+    testing = _get(out, "track", "testing", "land_mu")
+    assert testing["mapped_difference"] == pytest.approx(row["mapped_difference"], abs=0.05)
 
 
 def test_without_parcels_mapped_is_empty(plan):

@@ -64,7 +64,7 @@ def test_the_scanner_catches_what_the_issue_found():
 
 @pytest.mark.parametrize("name,table", [
     ("notes", notes.TEMPLATES), ("messages", messages.TEMPLATES),
-    ("type names", {k: v for k, v in messages.TYPE_NAMES.items()}),
+    ("type names", dict(messages.TYPE_NAMES)),
     ("GEOS reasons", {**messages.GEOS_REASONS, "other": messages.OTHER_REASON}),
 ])
 def test_every_template(name, table):
@@ -134,8 +134,10 @@ def test_geos_reasons_are_translated_with_their_place():
                   "Something new[1 2]"], dtype=object),
         lambda x, y: (x + 100.0, y + 10.0))
     assert list(reason.zh) == ["自相交", "点数不足", "洞在壳外", "其他原因（见详情）"]
-    assert list(reason.en) == ["self-intersection", "too few points", "hole outside its shell", "another reason (see detail)"]
-    assert list(where.zh) == ["，位置 110.00000, 30.00000", "，位置 100.00000, 10.00000", "", "，位置 101.00000, 12.00000"]
+    assert list(reason.en) == ["self-intersection", "too few points", "hole outside its shell",
+                               "another reason (see detail)"]
+    assert list(where.zh) == ["，位置 110.00000, 30.00000", "，位置 100.00000, 10.00000", "",
+                              "，位置 101.00000, 12.00000"]
     assert where.en[0] == " at 110.00000, 30.00000"
 
 

@@ -62,7 +62,8 @@ def build_parcels() -> gpd.GeoDataFrame:
     for _, p in order.iterrows():
         ruled = anchor_by_rule(p.to_dict(), places)
         if ruled != p["anchor_zh"]:
-            raise DataError(f"anchor of {p['project_id']} is {p['anchor_zh']!r}, but the placement rule gives {ruled!r}",
+            raise DataError(f"anchor of {p['project_id']} is {p['anchor_zh']!r}, "
+                            f"but the placement rule gives {ruled!r}",
                             source="data/plan/projects.csv", fix="Follow the placement rule in data/README.md")
         anchor = _anchor(places, p["anchor_zh"], p["project_id"])
         area = None if pd.isna(p["declared_mu"]) else float(p["declared_mu"]) * M2_PER_MU

@@ -119,3 +119,13 @@ def anchor_text(anchor_zh: object) -> str:
     key = f"confidence_{place['confidence']}"
     label = t(key) if key in labels() else str(place["confidence"])
     return f"{pick(anchor_zh, place['name_en'])} · {t('confidence_is', level=label)}"
+
+
+def with_status_terms(frame: pd.DataFrame) -> pd.DataFrame:
+    """The reconciliation for download, with each status in the glossary's words in both languages."""
+    terms = {k: labels()[key] for k, (_colour, key) in STATUS_BADGE.items()}
+    at = list(frame.columns).index("status") + 1
+    out = frame.copy()
+    out.insert(at, "status_en", frame["status"].map(lambda s: terms.get(s, (s, s))[1]))
+    out.insert(at, "status_zh", frame["status"].map(lambda s: terms.get(s, (s, s))[0]))
+    return out

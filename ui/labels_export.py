@@ -17,5 +17,5 @@ LABELS: dict[str, tuple[str, str]] = {
     "export_geojson_wgs84": ("GeoJSON（RFC 7946）只能是 WGS84，已改用 WGS84。", "GeoJSON (RFC 7946) is WGS84 only; WGS84 is used."),
     "export_none": ("请至少选择一个图层。", "Choose at least one layer."),
     "layer_parcels": ("项目地块", "Parcels"),
-    "layer_zones": ("一核双圈两片", "Zones"),
+    "layer_zones": ("一核双圈两片", "Spatial units (core, circles, zones)"),
 }

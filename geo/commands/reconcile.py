@@ -83,11 +83,11 @@ def _print_table(result: pd.DataFrame, *, lang: str) -> None:
     print(view.to_string(index=False))
     flagged = result[result["status"] == "differs"]
     print("\n" + TEXT["disagreements"][1 if zh else 0].format(n=len(flagged)))
-    for r in flagged.itertuples():
-        name = r.name_zh if zh else r.name_en
-        print(f"- {name} · {term(METRIC_TERMS.get(str(r.metric), str(r.metric)))}: {r.note_zh if zh else r.note}")
+    for r in flagged.to_dict("records"):
+        name, note = (str(r["name_zh"]), str(r["note_zh"])) if zh else (str(r["name_en"]), str(r["note"]))
+        print(f"- {name} · {term(METRIC_TERMS.get(str(r['metric']), str(r['metric'])))}: {note}")
     print("\n" + TEXT["statuses"][1 if zh else 0])
-    for status in dict.fromkeys(result["status"]):
+    for status in dict.fromkeys(str(s) for s in result["status"]):
         key = f"status_{status}"
-        meaning = terms.at[key, "definition_zh" if zh else "definition_en"] if key in terms.index else ""
+        meaning = str(terms.at[key, "definition_zh" if zh else "definition_en"]) if key in terms.index else ""
         print(f"  {status:<15} {term(key)}: {meaning}")

@@ -289,6 +289,6 @@ def zone_basis(project: Mapping[str, object], zones: pd.DataFrame, zone_places: 
     reason = Words(str(p["reason_en"]), str(p["reason_zh"]))
     source = Words(str(p["source_en"]), str(p["source_zh"]))
     if basis == "inferred":
-        return say("basis_inferred", place=Words(str(p["place_en"]), str(p["place_zh"])), reason=reason, zone=zone_words,
-                   source=source)
+        place_words = Words(str(p["place_en"]), str(p["place_zh"]))
+        return say("basis_inferred", place=place_words, reason=reason, zone=zone_words, source=source)
     return say("basis_none", reason=reason, source=source)
