@@ -27,6 +27,7 @@ from geo.mapview import findings as fmap
 from geo.mapview.basemaps import get_basemap
 from geo.store import workspace as ws
 from ui import data, state
+from ui.detail import project_words
 from ui.i18n import bind, lang, pick, t
 
 CRS_CHOICES = ["", WGS84, CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35]
@@ -122,7 +123,7 @@ def findings_map(result: CheckResult, *, map_key: str) -> None:
         elif selected is not None:
             own = fmap.findings_of(result.findings, result.parcels, selected)
             pid = result.parcels["project_id"].get(selected)
-            name = t("chk_map_feature", feature=selected, project=pid if pd.notna(pid) else "—")
+            name = t("chk_map_feature", feature=selected, project=project_words(pid))
             if own.empty:
                 st.success(t("chk_map_feature_ok", name=name))
             else:

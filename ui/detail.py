@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.plan import output_per_mu, project_by_id
-from geo.plan.notes import zone_basis
+from geo.plan.notes import project_name, zone_basis
 from ui import data
 from ui.i18n import labels, lang, pair, pick, t
 
@@ -129,3 +129,13 @@ def with_status_terms(frame: pd.DataFrame) -> pd.DataFrame:
     out.insert(at, "status_en", frame["status"].map(lambda s: terms.get(s, (s, s))[1]))
     out.insert(at, "status_zh", frame["status"].map(lambda s: terms.get(s, (s, s))[0]))
     return out
+
+
+def project_words(project_id: object) -> str:
+    """A project as users name it (``表2第4行金凤智能装备研发孵化片区`` / ``Table 2 row 4, …``); "—" for none."""
+    projects = data.projects()
+    hit = projects[projects["project_id"] == project_id] if isinstance(project_id, str) else projects.iloc[0:0]
+    if hit.empty:
+        return "—"
+    words = project_name({str(k): v for k, v in hit.iloc[0].items()})
+    return words.zh if lang() == "zh" else words.en

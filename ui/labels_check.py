@@ -67,7 +67,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "chk_map_in_view": ("视野内 {n} 个地块；点击地块查看其问题。", "{n} parcels in view; click one to see its findings."),
     "chk_map_no_parcel": ("点击处没有地块。", "There is no parcel where you clicked."),
-    "chk_map_feature": ("要素 {feature}（项目 {project}）", "Feature {feature} (project {project})"),
+    "chk_map_feature": ("要素 {feature}（项目：{project}）", "Feature {feature} (project: {project})"),
     "chk_map_feature_ok": ("{name}：无问题。", "{name}: no findings."),
     "chk_downloads": ("下载", "Downloads"),
     "chk_dl_html": ("核查报告（HTML，可打印）", "Report (HTML, printable)"),
