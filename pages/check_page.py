@@ -28,7 +28,7 @@ from geo.mapview.basemaps import get_basemap
 from geo.store import workspace as ws
 from ui import data, state
 from ui.detail import project_words
-from ui.i18n import bind, lang, pick, t
+from ui.i18n import bind, lang, pick, relabel, t
 
 CRS_CHOICES = ["", WGS84, CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35]
 CRS_NAMES = {**EXPORT_CRS, CGCS2000_GK_ZONE35: ("CGCS2000 高斯-克吕格 3度带 第35带", "CGCS2000 Gauss–Krüger zone 35")}
@@ -225,6 +225,7 @@ st.title(t("chk_title"))
 st.caption(t("chk_intro"))
 upload = st.file_uploader(t("chk_upload"), type=FORMATS, key="chk_upload", help=t("chk_upload_help"))
 opts = st.columns([3, 3, 1])
+relabel(("chk_crs", "chk_filter"))  # their options in the chosen language after a switch
 crs = opts[0].selectbox(
     t("chk_crs"), CRS_CHOICES, key="chk_crs", format_func=bind(CRS_CHOICES, _crs_label), accept_new_options=True, help=t("chk_crs_help")
 )

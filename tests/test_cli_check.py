@@ -53,7 +53,8 @@ def test_json(survey):
         2,
     )
     assert s["by_check"]["area_mismatch"] == 2 and s["by_check"]["duplicate"] == 1
-    assert set(out["findings"][0]) == {"feature", "project_id", "check", "severity", "message", "message_zh", "value"}
+    assert set(out["findings"][0]) == {"feature", "project_id", "check", "severity", "message", "message_zh", "value",
+                                       "detail"}
     dup = [f for f in out["findings"] if f["check"] == "duplicate"]
     assert dup == [
         {
@@ -64,6 +65,7 @@ def test_json(survey):
             "message": "same geometry as feature 1",
             "message_zh": "与要素 1 的几何完全相同",
             "value": 1.0,
+            "detail": None,
         }
     ]
     t24 = next(f for f in out["findings"] if f["check"] == "area_mismatch" and f["project_id"] == "T2-4")

@@ -36,7 +36,8 @@ def test_csv_opens_in_excel_and_pandas():
     data = findings_csv(r.findings)
     assert data.startswith(b"\xef\xbb\xbf")
     back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
-    assert back.columns.tolist() == ["feature", "project_id", "check", "severity", "message", "message_zh", "value"]
+    assert back.columns.tolist() == ["feature", "project_id", "check", "severity", "message", "message_zh", "value",
+                                     "detail"]
     assert back["check"].tolist() == ["duplicate", "area_mismatch", "area_mismatch"]
     assert back[["message", "message_zh"]].values.tolist() == [
         ["same geometry as feature 2", "与要素 2 的几何完全相同"],

@@ -20,7 +20,7 @@ import ui
 
 LANGS: Final[dict[str, str]] = {"zh": "中文", "en": "English"}
 LANG_KEY: Final = "w_lang"
-#: Session key of the language the widgets' options were last labelled in.
+#: Prefix of the session keys holding the language each widget's options were last labelled in.
 LABELLED_KEY: Final = "_labelled_lang"
 
 
@@ -86,13 +86,16 @@ def relabel(keys: Iterable[str]) -> None:
     A keyed selectbox or multiselect keeps the label of its chosen option on
     the page (Streamlit sends a value only when it changes); setting the value
     from session state before the widget is drawn makes it send the value, now
-    formatted in the chosen language. Call before drawing the widgets.
+    formatted in the chosen language. Call before drawing the widgets; only for
+    widgets drawn without an explicit default (``index``/``default``), which
+    Streamlit would otherwise warn about.
     """
     current = lang()
-    if st.session_state.get(LABELLED_KEY) == current:
-        return
     for key in keys:
+        mark = f"{LABELLED_KEY}:{key}"
+        if st.session_state.get(mark) == current:
+            continue
         if key in st.session_state:
             value = st.session_state[key]
             st.session_state[key] = list(value) if isinstance(value, (list, tuple)) else value
-    st.session_state[LABELLED_KEY] = current
+        st.session_state[mark] = current
