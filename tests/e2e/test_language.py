@@ -48,18 +48,27 @@ def chinese(parts: list[str]) -> list[str]:
     return [p for p in parts if CJK.search(p)]
 
 
+def wait_for_legend(page, word: str) -> None:
+    """Wait until the legend under the map is redrawn (it follows the map, so it is the last to change)."""
+    page.wait_for_function(
+        "(w) => { const l = document.querySelector('.legend'); return l && l.innerText.includes(w); }",
+        arg=word, timeout=60_000)
+
+
 def wait_for_totals(page, label: str) -> None:
     page.get_by_role("button", name=label).wait_for(timeout=60_000)  # the page's last element: all drawn
 
 
 def test_language_switch_leaves_no_other_language(browse):
     page = browse.go("/?basemap=none&colour=zone")
+    wait_for_legend(page, "不属于任何空间单元")
     assert english_words(texts(page, SIDEBAR)) == []
     assert english_words(texts(page, LEGEND)) == []
 
     page.get_by_text("English", exact=True).click()
     page.get_by_role("heading", name="Core, circles and zones · platform projects map").wait_for()
     browse.wait()
+    wait_for_legend(page, "In no spatial unit")
     assert chinese(texts(page, SIDEBAR)) == []
     legend = texts(page, LEGEND)
     assert chinese(legend) == [] and "In no spatial unit" in " ".join(legend)
