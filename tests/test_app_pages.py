@@ -31,7 +31,8 @@ def test_totals_shows_the_reconciled_figures():
     fintech = tracks.loc[("Technology finance", "Land (mu)")]
     assert (fintech["Table"], fintech["Text"]) == ("—— (unknown)", "2,400 (land)")  # unknown, never 0
     assert fintech["Status"] == "¶ text only"
-    assert fintech["Source"] == "land of the Technology Finance Street, 2,400 mu, section 3(5), spatial layout, line 368"
+    assert fintech["Source"] == ("land of the Technology Finance Street, 2,400 mu, section 3(5), spatial layout, "
+                                 "line 368")
     assert rd["Source"].startswith("Table 2 rows 1–7 and ")
     assert rd["Status"] == "✘ differs"
     output = tracks.loc[("R&D and incubation", "Output value and revenue (100m CNY)")]
@@ -54,7 +55,8 @@ def test_totals_shows_the_baselines_beside_the_2025_targets():
     assert base.at["已建成5G基站", "数值"] == "超过1300个"
     assert base.at["第三产业增加值", "范围"] == "重庆市（全市）" and base.at["第三产业增加值", "时点"] == "2020年"
     assert base.at["累计在孵企业", "来源"] == "一（二）发展基础，原文第16行"
-    assert list(base["数值"]) == ["25家", "225个", "137家", "4.8%", "42.3件", "468家", "超过1300个", "13207.3亿元", "5.2%"]
+    assert list(base["数值"]) == ["25家", "225个", "137家", "4.8%", "42.3件", "468家", "超过1300个", "13207.3亿元",
+                                  "5.2%"]
     targets = at.dataframe[1].value.set_index("指标")
     assert targets.at["检验检测机构", "数值"] == "100家"
     assert targets.at["检验检测营业收入", "数值"] == "超过70亿元"

@@ -7,7 +7,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "逐个地块核对：所属规划项目、实测面积与规划分配（亩）、地块重叠、是否超出所属空间单元或高新区、几何是否有效、重复与缺失属性。",
         "Upload surveyed boundaries (zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, or CSV with WKT or lon/lat "
         "columns) and check each parcel: its plan project, measured area against the plan's allocation (mu), "
-        "overlaps, parcels outside their spatial unit or the High-tech Zone, invalid geometry, duplicates, missing attributes.",
+        "overlaps, parcels outside their spatial unit or the High-tech Zone, invalid geometry, duplicates, "
+        "missing attributes.",
     ),
     "chk_upload": ("测绘成果文件", "Surveyed parcels file"),
     "chk_upload_help": (
@@ -57,7 +58,8 @@ LABELS: dict[str, tuple[str, str]] = {
         ),
         (
             "Colour is the parcel's own worst finding: :red[■] error · :orange[■] warning · :blue[■] info · "
-            ":gray[■] no finding; dark blue dashes: plan spatial units and indicative parcels (indicative). Findings about "
+            ":gray[■] no finding; dark blue dashes: plan spatial units and indicative parcels (indicative). "
+            "Findings about "
             "a whole project (e.g. its parcels' total area) are listed when you click one of its parcels."
         ),
     ),

@@ -326,9 +326,8 @@ def _zone_names(zones: gpd.GeoDataFrame, zone_ids: np.ndarray, column: str, pref
         names = zones[column].astype("string").str.strip().replace("", pd.NA)
         by_id = pd.Series(names.to_numpy(dtype=object), index=zones["zone_id"].astype(object).to_numpy()).dropna()
         found = by_id[~by_id.index.duplicated()].reindex(pd.Index(zone_ids, dtype=object)).to_numpy(dtype=object)
-    named = np.array([prefix + (f"“{n}”" if quote else str(n)) if isinstance(n, str) else unnamed for n in found],
-                     dtype=object)
-    return named
+    return np.array([prefix + (f"“{n}”" if quote else str(n)) if isinstance(n, str) else unnamed for n in found],
+                    dtype=object)
 
 
 def _area_findings(
