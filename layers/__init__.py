@@ -8,11 +8,23 @@ not fit. See each loader for the columns it returns.
 from layers.context import load_districts, load_metro, load_places
 from layers.export import export_options
 from layers.parcels import load_parcels, load_zones
-from layers.plan import load_plan, load_plan_info, load_projects, load_targets, load_tracks, load_zone_table
+from layers.plan import (
+    load_baselines,
+    load_glossary,
+    load_plan,
+    load_plan_info,
+    load_projects,
+    load_targets,
+    load_tracks,
+    load_zone_places,
+    load_zone_table,
+)
 
 __all__ = [
     "export_options",
+    "load_baselines",
     "load_districts",
+    "load_glossary",
     "load_metro",
     "load_parcels",
     "load_places",
@@ -21,6 +33,7 @@ __all__ = [
     "load_projects",
     "load_targets",
     "load_tracks",
+    "load_zone_places",
     "load_zone_table",
     "load_zones",
 ]

@@ -11,6 +11,10 @@ Files (UTF-8 CSV with a header, in ``data/plan/``; see ``data/README.md``):
 - ``targets.csv``: every quantitative target the text states, with the
   section and the phrase it comes from.
 - ``zones.csv``: the five parts of 一核双圈两片 and what the text says of each.
+- ``zone_places.csv``: how each place of the tables relates to the place a
+  spatial unit's text names (the zone rule's "inferred by place").
+- ``baselines.csv``: the figures of the plan's review section (一) at the time of writing.
+- ``glossary.csv``: the terms the app, the CLI and the reports use, in both languages.
 """
 
 from __future__ import annotations
@@ -23,13 +27,18 @@ import pandas as pd
 from geo.errors import DataError
 from geo.plan import PlanData
 from layers.schema import (
+    BASELINES,
     DATA_DIR,
+    GLOSSARY,
+    PLACE_RELATIONS,
     PLAN,
     PROJECTS,
     TARGETS,
     TRACK_IDS,
     TRACKS,
+    ZONE_BASES,
     ZONE_IDS,
+    ZONE_PLACES,
     ZONES,
     Schema,
     check_values,
@@ -42,9 +51,12 @@ PLAN_DIR = DATA_DIR / "plan"
 TABLES: Final[dict[str, tuple[Schema, dict[str, tuple[str, ...]]]]] = {
     "plan.csv": (PLAN, {}),
     "tracks.csv": (TRACKS, {"track_id": TRACK_IDS}),
-    "projects.csv": (PROJECTS, {"track_id": TRACK_IDS, "zone_id": ZONE_IDS}),
+    "projects.csv": (PROJECTS, {"track_id": TRACK_IDS, "zone_id": ZONE_IDS, "zone_basis": ZONE_BASES}),
     "targets.csv": (TARGETS, {}),
     "zones.csv": (ZONES, {"zone_id": ZONE_IDS}),
+    "zone_places.csv": (ZONE_PLACES, {"zone_id": ZONE_IDS, "relation": PLACE_RELATIONS}),
+    "baselines.csv": (BASELINES, {}),
+    "glossary.csv": (GLOSSARY, {}),
 }
 
 
@@ -91,8 +103,24 @@ def load_zone_table() -> pd.DataFrame:
     return _table("zones.csv").copy()
 
 
+def load_zone_places() -> pd.DataFrame:
+    """Each place of the tables and the spatial unit its place puts it in (schema :data:`layers.schema.ZONE_PLACES`)."""
+    return _table("zone_places.csv").copy()
+
+
+def load_baselines() -> pd.DataFrame:
+    """The review section's figures at the time of writing (schema :data:`layers.schema.BASELINES`)."""
+    return _table("baselines.csv").copy()
+
+
+def load_glossary() -> pd.DataFrame:
+    """The terms in both languages (schema :data:`layers.schema.GLOSSARY`), one row per ``key``."""
+    return _table("glossary.csv").copy()
+
+
 def load_plan() -> PlanData:
     """Everything the reconciliation needs: title, projects, text targets, tracks, zones."""
     info = load_plan_info()
     return PlanData(names=(str(info["title_zh"]), str(info["title_en"])), projects=load_projects(),
-                    targets=load_targets(), tracks=load_tracks(), zones=load_zone_table())
+                    targets=load_targets(), tracks=load_tracks(), zones=load_zone_table(),
+                    zone_places=load_zone_places(), glossary=load_glossary())

@@ -34,20 +34,39 @@ PROJECTS: Final[Schema] = {
     "project_id": "string", "table": "Int64", "row": "Int64", "track_id": "string",
     "name_zh": "string", "name_en": "string", "region_zh": "string", "function_zh": "string",
     "declared_mu": "Float64", "area_note": "string", "output_yi": "Float64", "zone_id": "string",
-    "zone_basis": "string", "anchor_zh": "string", "source": "string",
+    "zone_basis": "string", "zone_carrier_zh": "string", "anchor_zh": "string", "line": "Int64", "source": "string",
 }
+#: How a project is put in a spatial unit (data/README.md, "Zone rule").
+ZONE_BASES: Final = ("stated", "inferred", "none")
 TARGETS: Final[Schema] = {
-    "target_id": "string", "scope": "string", "key": "string", "metric": "string",
-    "component": "string", "value": "Float64", "value_max": "Float64", "unit": "string",
-    "comparator": "string", "year": "string", "section": "string", "quote": "string",
+    "target_id": "string", "scope": "string", "key": "string", "metric": "string", "name_zh": "string",
+    "name_en": "string", "component": "string", "value": "Float64", "value_max": "Float64", "unit": "string",
+    "comparator": "string", "year": "string", "section": "string", "line": "Int64", "quote": "string",
+}
+BASELINES: Final[Schema] = {
+    "baseline_id": "string", "scope": "string", "key": "string", "metric": "string", "name_zh": "string",
+    "name_en": "string", "value": "Float64", "unit": "string", "comparator": "string", "as_of_zh": "string",
+    "as_of_en": "string", "area_zh": "string", "area_en": "string", "target_id": "string", "section": "string",
+    "line": "Int64", "quote": "string",
+}
+ZONE_PLACES: Final[Schema] = {
+    "place_zh": "string", "place_en": "string", "zone_id": "string", "zone_place_zh": "string",
+    "relation": "string", "reason_zh": "string", "reason_en": "string", "source_zh": "string", "source_en": "string",
+}
+#: How a place relates to the place a spatial unit's text names.
+PLACE_RELATIONS: Final = ("same", "part_of", "contains", "none")
+GLOSSARY: Final[Schema] = {
+    "key": "string", "zh": "string", "en": "string", "definition_zh": "string", "definition_en": "string",
 }
 ZONES: Final[Schema] = {
     "zone_id": "string", "name_zh": "string", "name_en": "string", "color": "string", "kind": "string",
     "structure_zh": "string", "focus_tracks": "string", "anchors_zh": "string",
-    "description_zh": "string", "source": "string",
+    "description_zh": "string", "source": "string", "places_zh": "string", "carriers_zh": "string",
+    "carriers_en": "string",
+    "line": "Int64",
 }
 PLACES: Final[Schema] = {
-    "name_zh": "string", "name_en": "string", "kind": "string", "lon_wgs84": "Float64",
+    "name_zh": "string", "name_en": "string", "aliases_zh": "string", "kind": "string", "lon_wgs84": "Float64",
     "lat_wgs84": "Float64", "district": "string", "source": "string",
     "confidence": "string", "note": "string",
 }

@@ -39,7 +39,8 @@ from geo.mapview import findings as fmap
 from geo.mapview.basemaps import get_basemap
 from geo.store import workspace as ws
 from ui import data, state
-from ui.i18n import bind, lang, pick, t
+from ui.detail import project_words
+from ui.i18n import bind, lang, pick, relabel, t
 
 CRS_CHOICES = ["", WGS84, CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35]
 CRS_NAMES = {**EXPORT_CRS, CGCS2000_GK_ZONE35: ("CGCS2000 高斯-克吕格 3度带 第35带", "CGCS2000 Gauss–Krüger zone 35")}
@@ -134,7 +135,7 @@ def findings_map(result: CheckResult, *, map_key: str) -> None:
         elif selected is not None:
             own = fmap.findings_of(result.findings, result.parcels, selected)
             pid = result.parcels["project_id"].get(selected)
-            name = t("chk_map_feature", feature=selected, project=pid if pd.notna(pid) else "—")
+            name = t("chk_map_feature", feature=selected, project=project_words(pid))
             if own.empty:
                 st.success(t("chk_map_feature_ok", name=name))
             else:
@@ -239,6 +240,7 @@ st.title(t("chk_title"))
 st.caption(t("chk_intro"))
 upload = st.file_uploader(t("chk_upload"), type=FORMATS, key="chk_upload", help=t("chk_upload_help"))
 opts = st.columns([3, 3, 1])
+relabel(("chk_crs", "chk_filter"))  # their options in the chosen language after a switch
 crs = opts[0].selectbox(
     t("chk_crs"), CRS_CHOICES, key="chk_crs", format_func=bind(CRS_CHOICES, _crs_label), accept_new_options=True,
     help=t("chk_crs_help"),

@@ -7,6 +7,7 @@ import streamlit as st
 
 from geo.plan.projects import NO_ZONE, filter_projects, project_table
 from ui import data, state
+from ui.detail import region_name
 from ui.i18n import lang, pair, pick, t
 
 view = state.view()
@@ -27,13 +28,14 @@ frame = pd.DataFrame({
     t("col_other_name"): table[second],
     t("track"): table["track_id"].map(tracks),
     t("zone"): table["zone_id"].map(zones),
-    t("region"): table["region_zh"],
+    t("region"): table["region_zh"].map(region_name),
     t("col_declared"): table["declared_mu"].astype(float),
     t("col_measured"): table["measured_mu"].astype(float),
     t("col_output"): table["output_yi"].astype(float),
     t("col_opm"): table["output_per_mu"].astype(float),
-    t("source"): table["source"],
-    t("col_geometry"): table["geometry_basis"],
+    t("source"): [s if lang() == "zh" or pd.isna(tb) else t("table_row", table=tb, row=r)
+                  for s, tb, r in zip(table["source"], table["table"], table["row"], strict=True)],
+    t("col_geometry"): table["geometry_basis"].map(lambda b: t(f"term_{b}") if isinstance(b, str) else "—"),
 })
 one = st.column_config.NumberColumn(format="%.1f")
 event = st.dataframe(

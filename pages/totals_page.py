@@ -8,8 +8,8 @@ import streamlit as st
 
 from geo.plan.projects import NO_ZONE
 from geo.plan.summary import COMPARISON_SERIES, comparison, land_by_zone_and_track, output_by_track, table_bytes
-from ui import data
-from ui.detail import badge, fmt_value, status_text
+from ui import baselines, data
+from ui.detail import badge, fmt_value, status_text, with_status_terms
 from ui.i18n import lang, pair, pick, t
 
 st.title(t("totals_title"))
@@ -19,6 +19,7 @@ recon = data.reconciliation()
 tracks = data.tracks()
 zones = data.zones()
 note_col = "note_zh" if lang() == "zh" else "note"
+source_col = "source_zh" if lang() == "zh" else "source"
 
 plan = recon[recon["scope"] == "plan"].set_index("metric")
 cols = st.columns(3)
@@ -27,6 +28,17 @@ cols[1].metric(t("mapped_land"), f"{plan.at['land_mu', 'mapped_value']:,.0f} {t(
 cols[2].metric(t("plan_output"), f"{plan.at['output_yi', 'table_value']:,.0f} {t('yi')}")
 for metric in ("land_mu", "output_yi"):
     st.caption(f"{t('metric_' + metric)}: {plan.at[metric, note_col]}")
+
+baselines.render()
+
+
+def stated_text(value: object, measure: object) -> str:
+    """The text's figure with what it measures: ``50（营收）`` / ``50 (revenue)``."""
+    shown = fmt_value(value, missing=t("not_stated_value"))
+    if not isinstance(measure, str) or not isinstance(value, (int, float)) or value != value:
+        return shown
+    term = t(f"term_{measure}")
+    return f"{shown}（{term}）" if lang() == "zh" else f"{shown} ({term})"
 
 
 #: Bar colours of table / text / map (the same in both charts).
@@ -73,17 +85,22 @@ def comparison_chart(scope: str) -> None:
 def section(scope: str, title: str) -> None:
     rows = recon[recon["scope"] == scope]
     shown = pd.DataFrame({
-        t("name"): [pair(a, b) for a, b in zip(rows["name_zh"], rows["name_en"])],
+        t("name"): [pick(a, b) for a, b in zip(rows["name_zh"], rows["name_en"], strict=True)],
         t("metric"): [t("metric_" + m) for m in rows["metric"]],
         t("table_value"): [fmt_value(v) for v in rows["table_value"]],
         t("unknown_count"): rows["unknown_count"],
-        t("stated_value"): [fmt_value(v, missing=t("not_stated_value")) for v in rows["stated_value"]],
+        t("stated_value"): [stated_text(v, m)
+                            for v, m in zip(rows["stated_value"], rows["stated_measure"], strict=True)],
         t("mapped_value"): [fmt_value(v, missing="—") for v in rows["mapped_value"]],
         t("difference"): [fmt_value(v, missing="—") for v in rows["difference"]],
         t("status"): [status_text(s) for s in rows["status"]],
         t("note"): rows[note_col],
-        t("source"): rows["source"],
+        t("source"): rows[source_col],
     })
+    if scope == "zone":  # how much of each unit's land the text names and how much is put there by place
+        at = list(shown.columns).index(t("mapped_value"))
+        shown.insert(at, t("inferred_basis_mu"), [fmt_value(v, missing="—") for v in rows["inferred_basis_mu"]])
+        shown.insert(at, t("stated_basis_mu"), [fmt_value(v, missing="—") for v in rows["stated_basis_mu"]])
     st.subheader(title)
     table, chart = st.columns([3, 2], gap="medium")
     with table:
@@ -97,7 +114,7 @@ def section(scope: str, title: str) -> None:
         c = st.columns([1, 5])
         with c[0]:
             badge(r.status)
-        c[1].markdown(f"**{pair(r.name_zh, r.name_en)}** · {t('metric_' + r.metric)}: {getattr(r, note_col)}")
+        c[1].markdown(f"**{pick(r.name_zh, r.name_en)}** · {t('metric_' + r.metric)}: {getattr(r, note_col)}")
 
 
 section("track", t("by_track"))
@@ -118,7 +135,7 @@ st.bar_chart(output, y_label=t("yi"), color=tracks["color"].iloc[0])
 
 dl = st.columns(2)
 for col, fmt in zip(dl, ("csv", "xlsx")):
-    payload, suffix, mime = table_bytes(recon, fmt=fmt)
+    payload, suffix, mime = table_bytes(with_status_terms(recon), fmt=fmt)
     col.download_button(
         t(f"download_{fmt}"), payload, file_name=f"reconciliation{suffix}", mime=mime, key=f"dl_{fmt}",
         on_click="ignore",

@@ -28,6 +28,12 @@ def plan_text() -> str:
 
 
 @pytest.fixture(scope="session")
+def plan_lines() -> list[str]:
+    """The plan's text, line by line, as printed (line 1 first)."""
+    return (ROOT / "data" / "plan" / "plan_source.txt").read_text(encoding="utf-8").split("\n")
+
+
+@pytest.fixture(scope="session")
 def plan():
     return load_plan()
 

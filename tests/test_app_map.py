@@ -76,10 +76,16 @@ def test_detail_panel_shows_attributes_and_reconciliation():
     assert any(h.value == heading for h in at.subheader)
     fields = at.dataframe[0].value.set_index("Field")["Value"]
     assert fields["Declared land (mu)"] == "888"
-    assert fields["Output (100m CNY)"] == "80"
+    assert fields["Output value (100m CNY)"] == "80"
     assert fields["Output per mu (10k CNY/mu)"] == "901"
-    assert fields["Source"] == "表2 第3行"
+    assert fields["Source"] == "Table 2, row 3"
     assert fields["Land note"] == "—"
+    assert fields["Region"] == "Hangu Town"
+    assert fields["Spatial unit"] == "R&D Innovation Ecosystem Circle (研发创新生态圈)"
+    assert fields["Why this spatial unit"] == ("stated: the description of R&D Innovation Ecosystem Circle "
+                                              "(section 2(4), line 41) names the Science Valley area")
+    assert fields["Placed at"] == "Science Valley · confidence: estimate (no source a reader can look up)"
+    assert fields["Geometry"] == "indicative"
     assert any("Land (mu): Table 888 · Text not stated · Map 888" in m.value for m in at.markdown)
     assert at.button(key="clear_sel").label == "Clear selection"
 

@@ -25,18 +25,41 @@ def test_totals_shows_the_reconciled_figures():
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Plan land, tables"] == "14,515 mu"
     assert metrics["Table output total"] == "558 100m CNY"
-    tracks = at.dataframe[0].value.set_index(["Name", "Metric"])
-    rd = tracks.loc[("R&D and incubation (研发孵化)", "Land (mu)")]
-    assert (rd["Table"], rd["Text"], rd["Difference (table−text)"]) == ("7,620", "7,680", "-60")
-    fintech = tracks.loc[("Technology finance (科技金融)", "Land (mu)")]
-    assert (fintech["Table"], fintech["Text"]) == ("—— (unknown)", "2,400")  # unknown, never 0
-    assert "重点打造占地2400亩的科技金融街板块" in fintech["Source"]  # traceable to the sentence
-    assert rd["Source"].startswith("table rows T2-1, T2-2")
+    tracks = at.dataframe[2].value.set_index(["Name", "Metric"])
+    rd = tracks.loc[("R&D and incubation", "Land (mu)")]
+    assert (rd["Table"], rd["Text"], rd["Difference (table−text)"]) == ("7,620", "7,680 (land)", "-60")
+    fintech = tracks.loc[("Technology finance", "Land (mu)")]
+    assert (fintech["Table"], fintech["Text"]) == ("—— (unknown)", "2,400 (land)")  # unknown, never 0
+    assert fintech["Status"] == "¶ text only"
+    assert fintech["Source"] == ("land of the Technology Finance Street, 2,400 mu, section 3(5), spatial layout, "
+                                 "line 368")
+    assert rd["Source"].startswith("Table 2 rows 1–7 and ")
     assert rd["Status"] == "✘ differs"
-    assert tracks.loc[("R&D and incubation (研发孵化)", "Output (100m CNY)"), "Status"] == "≠ not comparable"
-    zones = at.dataframe[1].value
-    assert len(zones) == 10  # five zones × land/output
+    output = tracks.loc[("R&D and incubation", "Output value and revenue (100m CNY)")]
+    assert (output["Status"], output["Text"], output["Difference (table−text)"]) == (
+        "≠ not comparable", "50 (revenue)", "—")  # no difference a user could quote
+    zones = at.dataframe[3].value
+    assert len(zones) == 12  # five units and "in no spatial unit" × land/output
+    jinfeng = zones.set_index(["Name", "Metric"]).loc[("Jinfeng Testing and Inspection Zone", "Land (mu)")]
+    assert (jinfeng["Stated (mu)"], jinfeng["Inferred by place (mu)"]) == ("1,791", "1,786")
     assert any(m.value == "**4 disagreements**" for m in at.markdown)
+
+
+def test_totals_shows_the_baselines_beside_the_2025_targets():
+    at = page("pages/totals_page.py")
+    assert not at.exception
+    assert any(s.value == "基期与2025年目标" for s in at.subheader)
+    base = at.dataframe[0].value.set_index("指标")
+    assert base.at["入驻集聚区的检验检测机构", "数值"] == "25家"
+    assert base.at["入驻集聚区的检验检测机构", "2025年目标"] == "100家"
+    assert base.at["已建成5G基站", "数值"] == "超过1300个"
+    assert base.at["第三产业增加值", "范围"] == "重庆市（全市）" and base.at["第三产业增加值", "时点"] == "2020年"
+    assert base.at["累计在孵企业", "来源"] == "一（二）发展基础，原文第16行"
+    assert list(base["数值"]) == ["25家", "225个", "137家", "4.8%", "42.3件", "468家", "超过1300个", "13207.3亿元",
+                                  "5.2%"]
+    targets = at.dataframe[1].value.set_index("指标")
+    assert targets.at["检验检测机构", "数值"] == "100家"
+    assert targets.at["检验检测营业收入", "数值"] == "超过70亿元"
 
 
 def test_totals_downloads_csv_and_excel():
@@ -86,7 +109,7 @@ def test_export_gpkg_in_cgcs2000_gk():
     assert at.radio(key="export_encoding").options == ["UTF-8", "GBK (old ArcMap)"]
     (button,) = at.get("download_button")
     assert button.proto.label == "Download parcels_zones_EPSG4544_示意.zip"
-    assert any(t.value == "Will export: Parcels 26, Zones 5" for t in at.markdown)
+    assert any(t.value == "Will export: Parcels 26, Spatial units (core, circles, zones) 5" for t in at.markdown)
 
 
 def test_about_page_states_method_and_licences():

@@ -58,7 +58,7 @@ def test_not_polygon():
     found = of(check(syn.survey([T21, LineString([(0, 0), (10, 10)])], ["T2-1", "T2-1"])), "not_polygon")
     assert found["feature"].tolist() == [2]
     assert found["message"].iloc[0] == "the geometry is a LineString, not a polygon; its area cannot be checked"
-    assert found["message_zh"].iloc[0] == "几何类型为线（LineString），不是面要素，无法核查面积"
+    assert found["message_zh"].iloc[0] == "几何类型为线，不是面要素，无法核查面积"
 
 
 def test_invalid_geometry_reason_and_fix():
@@ -66,10 +66,13 @@ def test_invalid_geometry_reason_and_fix():
     result = check(syn.survey([bowtie], ["T2-1"]))
     found = of(result, "invalid")
     assert found["feature"].tolist() == [1]
-    assert found["message"].iloc[0].startswith("Self-intersection[")
-    assert found["message"].iloc[0].endswith("make-valid repairs it to 30.0 mu")
-    reason = found["message"].iloc[0].split(";")[0]  # GEOS's reason, kept as is in Chinese
-    assert found["message_zh"].iloc[0] == f"几何无效：{reason}；修复后面积 30 亩"
+    message, message_zh = found["message"].iloc[0], found["message_zh"].iloc[0]
+    # GEOS's reason translated, with its place in lon/lat (the bowtie crosses at its centre, 100 m, 100 m)
+    centre = syn.to_wgs84([shapely.Point(100, 100)]).geometry.iloc[0]
+    at = f"{centre.x:.5f}, {centre.y:.5f}"
+    assert message == f"invalid geometry (self-intersection at {at}); make-valid repairs it to 30.0 mu"
+    assert message_zh == f"几何无效（自相交，位置 {at}）；修复后面积 30 亩"
+    assert found["detail"].iloc[0].startswith("Self-intersection[")  # GEOS's own words, kept apart
     assert found["value"].round(3).tolist() == [30.0]
     # the repaired parcel is still measured, matched and compared with its allocation
     assert of(result, "area_mismatch")[["message", "message_zh"]].values.tolist() == [
@@ -163,8 +166,10 @@ def test_outside_zone_and_districts():
     result = check(syn.survey([north, east], ["科学谷（第一期）", "T2-2"]))
     zone = of(result, "outside_zone")
     assert zone[["feature", "message", "message_zh"]].values.tolist() == [
-        [1, "30.0 mu lies outside zone core", "30.000 亩位于片区“科创中央商务核”之外"],
-        [2, "30.0 mu lies outside zone core", "30.000 亩位于片区“科创中央商务核”之外"],
+        [1, "30.0 mu lies outside its spatial unit, Sci-tech Central Business Core",
+         "30.000 亩位于所属空间单元“科创中央商务核”之外"],
+        [2, "30.0 mu lies outside its spatial unit, Sci-tech Central Business Core",
+         "30.000 亩位于所属空间单元“科创中央商务核”之外"],
     ]
     dist = of(result, "outside_districts")
     assert dist[["feature", "message", "message_zh"]].values.tolist() == [
@@ -173,11 +178,13 @@ def test_outside_zone_and_districts():
     assert dist["value"].round(3).tolist() == [15.0]
 
 
-def test_outside_zone_names_the_zone_by_id_when_the_zones_have_no_chinese_name():
+def test_outside_zone_never_shows_the_zone_id_when_the_zones_have_no_names():
     north = shapely.box(0, 400, 200, 600)
-    zones = syn.zones().drop(columns="name_zh")
+    zones = syn.zones().drop(columns=["name_zh", "name_en"])
     result = run_checks(syn.survey([north], ["T2-1"]), plan_parcels=syn.plan_parcels(), zones=zones, name_field="名称")
-    assert of(result, "outside_zone")["message_zh"].tolist() == ["30.000 亩位于片区“core”之外"]
+    found = of(result, "outside_zone")
+    assert found["message_zh"].tolist() == ["30.000 亩位于所属空间单元之外"]
+    assert found["message"].tolist() == ["30.0 mu lies outside its spatial unit"]
 
 
 def test_parcel_of_a_project_without_zone_is_not_outside_zone():

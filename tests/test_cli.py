@@ -38,6 +38,9 @@ def test_reconcile_json_rows():
     by = {(r["scope"], r["key"], r["metric"]): r for r in rows}
     assert by[("track", "software", "land_mu")]["difference"] == 30
     assert by[("track", "fintech", "land_mu")]["table_value"] is None  # unknown, not 0
+    assert by[("track", "fintech", "land_mu")]["status"] == "text_only"
+    assert by[("track", "rd", "output_yi")]["difference"] is None  # not comparable: no difference to quote
+    assert by[("project", "T5-2", "land_mu")]["mapped_value"] is None  # a point has no area
     assert {r["scope"] for r in rows} == {"plan", "track", "zone", "project"}
     assert {r["metric"] for r in rows} == {"land_mu", "output_yi"}
 
@@ -45,15 +48,26 @@ def test_reconcile_json_rows():
 def test_reconcile_table_lists_every_disagreement():
     out = geo("reconcile")
     assert out.returncode == 0
-    assert "4 disagreement(s) between the tables and the text" in out.stdout
-    for fragment in ("track rd land_mu", "−60", "+30", "−585", "+3,025"):
+    assert "4 disagreement(s) between the tables and the text:" in out.stdout
+    for fragment in ("- R&D and incubation · land: The table rows add up to 7,620 mu; the text gives 7,680 mu",
+                     "the tables have 30 mu more", "the tables have 585 mu less", "the tables have 3,025 mu more"):
         assert fragment in out.stdout
+    assert "  text_only       text only: Only the text gives this figure; no table has a row for it." in out.stdout
+    assert "big_science" not in out.stdout and "T5-1 +" not in out.stdout
+
+
+def test_reconcile_table_in_chinese():
+    out = geo("reconcile", "--scope", "track", "--lang", "zh")
+    assert out.returncode == 0
+    assert "表与文本不一致 4 处：" in out.stdout
+    assert "- 研发孵化 · 用地: 表中各行合计7620亩，文本为7680亩" in out.stdout
+    assert "  not_comparable  不可比: 表中数与文本数口径不同（如产值与营收），不相减。" in out.stdout
 
 
 def test_reconcile_csv_and_scope_filter():
     out = geo("reconcile", "--format", "csv", "--scope", "zone")
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
-    assert len(rows) == 10 and {r["scope"] for r in rows} == {"zone"}
+    assert len(rows) == 12 and {r["scope"] for r in rows} == {"zone"}  # five units and "in none", land and output
 
 
 def test_export_writes_a_file_gdal_reads(tmp_path):

@@ -54,7 +54,8 @@ def test_json(survey):
         2,
     )
     assert s["by_check"]["area_mismatch"] == 2 and s["by_check"]["duplicate"] == 1
-    assert set(out["findings"][0]) == {"feature", "project_id", "check", "severity", "message", "message_zh", "value"}
+    assert set(out["findings"][0]) == {"feature", "project_id", "check", "severity", "message", "message_zh", "value",
+                                       "detail"}
     dup = [f for f in out["findings"] if f["check"] == "duplicate"]
     assert dup == [
         {
@@ -65,6 +66,7 @@ def test_json(survey):
             "message": "same geometry as feature 1",
             "message_zh": "与要素 1 的几何完全相同",
             "value": 1.0,
+            "detail": None,
         }
     ]
     t24 = next(f for f in out["findings"] if f["check"] == "area_mismatch" and f["project_id"] == "T2-4")
@@ -72,7 +74,7 @@ def test_json(survey):
     assert t24["message_zh"] == "实测 771.75 亩，规划分配 700 亩（+10.25%，容差 1%）"
     t23 = next(f for f in out["findings"] if f["check"] == "area_mismatch" and f["project_id"] == "T2-3")
     assert t23["feature"] is None and t23["message"].startswith("2 parcels together measure 1776.0")
-    assert t23["message_zh"] == "同一项目的 2 个地块合计实测 1776.01 亩，规划分配 888 亩（+100%，容差 1%）"
+    assert t23["message_zh"] == "同一项目的 2 个地块合计实测 1776 亩，规划分配 888 亩（+100%，容差 1%）"
 
 
 def test_tolerance_option(survey):

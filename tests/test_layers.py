@@ -35,7 +35,7 @@ def test_missing_file_and_unknown_values(tmp_path: Path):
 
 
 @pytest.mark.parametrize("loader,count,geom", [
-    (load_parcels, 26, {"Polygon", "Point"}), (load_zones, 5, {"Polygon"}), (load_places, 41, {"Point", None}),
+    (load_parcels, 26, {"Polygon", "Point"}), (load_zones, 5, {"Polygon"}), (load_places, 42, {"Point", None}),
     (load_districts, 7, {"Polygon", "MultiPolygon"}), (load_metro, 4, {"LineString"}),
 ])
 def test_layers_load_in_wgs84(loader, count, geom):

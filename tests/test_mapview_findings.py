@@ -204,17 +204,24 @@ def test_payload_for_100k_parcels_stays_under_5_mb(checked_100k):
     assert not start.detail and start.parcels is None
     assert start.in_view == 100_000 - manifest["planted"]["empty"]  # every parcel with a geometry
     start_mb = len(start.html().encode()) / 1e6
-    # street-level views at the layer's centre, as st_folium reports them; the first holds just under the
-    # cap of parcels (the most the page ever draws), the second twice its area (over the cap: overview only)
-    v = layer.extent
-    cx, cy = (v.west + v.east) / 2, (v.south + v.north) / 2
+    # street-level views, as st_folium reports them, where the layer is unbroken (the middle of the largest
+    # circle inside the zones; the layer's extent centre can fall between zones): the first sized to hold
+    # about 92 % of the cap of parcels (the most the page ever draws), the second twice its area (over the
+    # cap: overview only). Sizes follow the layer's density, so a change of the zones' outlines keeps them true.
+    union = shapely.union_all(zones.geometry.to_numpy())
+    middle = shapely.get_point(shapely.maximum_inscribed_circle(union, 1e-5), 0)
+    cx, cy = middle.x, middle.y
+    per_deg2 = start.in_view / union.area
+    half_w = (0.92 * MAX_FEATURES / per_deg2 * 5 / 3) ** 0.5 / 2  # a 5:3 view
+    half_h = half_w * 3 / 5
     most = fm.build_findings_map(layer, zones=zones, plan_parcels=plan, basemap="none", zoom=16,
-                                 bounds=bounds(cx - 0.009, cy - 0.0054, cx + 0.009, cy + 0.0054))
+                                 bounds=bounds(cx - half_w, cy - half_h, cx + half_w, cy + half_h))
     assert most.detail and 2500 < most.shown == most.in_view <= MAX_FEATURES
     near_mb = len(most.html().encode()) / 1e6
     assert start_mb <= 5 and near_mb <= 5, (start_mb, near_mb)
+    r2 = 2 ** 0.5
     over = fm.build_findings_map(layer, basemap="none", zoom=16,
-                                 bounds=bounds(cx - 0.0127, cy - 0.0076, cx + 0.0127, cy + 0.0076))
+                                 bounds=bounds(cx - half_w * r2, cy - half_h * r2, cx + half_w * r2, cy + half_h * r2))
     assert not over.detail and over.parcels is None and over.in_view > MAX_FEATURES
     flagged = int(result.findings["feature"].dropna().nunique())
     assert sum(layer.overview.counts.values()) == 100_000 - manifest["planted"]["empty"]

@@ -71,7 +71,7 @@ def test_upload_check_save_and_use_surveyed(workspace, survey_bytes):
     assert "坐标系：文件自带：EPSG:4326" in texts(at)
     assert next(s for s in at.selectbox if s.label == "项目名称或编号字段").value == "名称"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"地块数": "2", "已匹配": "2", "实测面积（亩）": "1,659.76", "问题数": "1", "有问题的地块": "1"}
+    assert metrics == {"地块数": "2", "已匹配": "2", "实测面积（亩）": "1,659.75", "问题数": "1", "有问题的地块": "1"}
     table = findings_table(at)
     assert table["检查"].tolist() == ["面积与规划不符"]
     assert table["说明"].tolist() == ["实测 771.75 亩，规划分配 700 亩（+10.25%，容差 1%）"]
@@ -188,7 +188,7 @@ def test_map_draws_parcels_by_severity_from_the_app_and_a_click_lists_findings(w
 
     at.session_state["chk_map"] = {"last_clicked": centre_of("T2-4"), "bounds": args["default"]["bounds"], "zoom": 14}
     run(at)
-    assert any(m.value == "**要素 2（项目 T2-4）**" for m in at.markdown)
+    assert any(m.value == "**要素 2（项目：表2第4行金凤智能装备研发孵化片区）**" for m in at.markdown)
     clicked = next(d.value for d in at.dataframe if d.value.shape[0] == 1 and "说明" in d.value.columns)
     assert clicked["检查"].tolist() == ["面积与规划不符"] and clicked["要素"].tolist() == [2]
     assert clicked["说明"].tolist() == ["实测 771.75 亩，规划分配 700 亩（+10.25%，容差 1%）"]
@@ -196,7 +196,7 @@ def test_map_draws_parcels_by_severity_from_the_app_and_a_click_lists_findings(w
 
     at.session_state["chk_map"] = {"last_clicked": centre_of("T2-3"), "bounds": args["default"]["bounds"], "zoom": 14}
     run(at)
-    assert any(s.value == "要素 1（项目 T2-3）：无问题。" for s in at.success)
+    assert any(s.value == "要素 1（项目：表2第3行科学谷前沿科技孵化片区）：无问题。" for s in at.success)
 
     at.session_state["chk_map"] = {"last_clicked": {"lat": 29.40, "lng": 106.20}, "bounds": None, "zoom": 14}
     run(at)

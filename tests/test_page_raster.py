@@ -51,7 +51,7 @@ def geo_raster_dirs() -> set[str]:
 def test_without_upload_shows_zones_and_parcels() -> None:
     at = run()
     assert at.title[0].value == "栅格叠加与用地栅格"
-    assert at.info[0].value == "尚未上传栅格；地图只显示片区和地块。"
+    assert at.info[0].value == "尚未上传栅格；地图只显示空间单元和地块。"
     script = map_args(at)["script"]
     assert "L.imageOverlay" not in script and "T2-3" in script
 

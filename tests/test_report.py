@@ -47,7 +47,7 @@ def test_csv_opens_in_excel_and_pandas():
     assert data.startswith(b"\xef\xbb\xbf")
     back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     assert back.columns.tolist() == [
-        "feature", "project_id", "check", "severity", "message", "message_zh", "value", "unit",
+        "feature", "project_id", "check", "severity", "message", "message_zh", "value", "detail", "unit",
     ]
     assert back["unit"].tolist() == ["feature no.", "mu", "mu"]
     assert back["check"].tolist() == ["duplicate", "area_mismatch", "area_mismatch"]

@@ -8,7 +8,8 @@ build): ``data/parcels/parcels.geojson``, ``data/parcels/zones.geojson``,
 
 Method: each project with land becomes a rectangle of its declared mu
 (ellipsoidal area on CGCS2000), placed by :func:`geo.plan.placement.place` as close
-as possible to its anchor (the town or landmark its table row names) inside
+as possible to its anchor (the most specific place its row names, by the placement
+rule of ``data/README.md``: :func:`layers.rules.anchor_by_rule`) inside
 the anchor's district, 40 m apart from every other parcel; larger parcels are
 placed first. Projects of unknown area become points. A zone is the convex
 hull of its parcels and anchor places, buffered by 300 m.
@@ -34,6 +35,7 @@ from geo.plan.placement import Request, place
 from layers import load_districts, load_places, load_projects, load_zone_table
 from layers.context import CONTEXT_DIR, metro_table
 from layers.parcels import PARCELS_PATH, ZONES_PATH
+from layers.rules import anchor_by_rule
 
 ZONE_MARGIN_M = 300.0
 
@@ -59,6 +61,11 @@ def build_parcels() -> gpd.GeoDataFrame:
         ["_a", "project_id"], ascending=[False, True])
     requests = []
     for _, p in order.iterrows():
+        ruled = anchor_by_rule({str(k): v for k, v in p.items()}, places)
+        if ruled != p["anchor_zh"]:
+            raise DataError(f"anchor of {p['project_id']} is {p['anchor_zh']!r}, "
+                            f"but the placement rule gives {ruled!r}",
+                            source="data/plan/projects.csv", fix="Follow the placement rule in data/README.md")
         anchor = _anchor(places, p["anchor_zh"], p["project_id"])
         area = None if pd.isna(p["declared_mu"]) else float(p["declared_mu"]) * M2_PER_MU
         requests.append(Request(key=p["project_id"], anchor=(anchor.geometry.x, anchor.geometry.y), area_m2=area,

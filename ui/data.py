@@ -56,6 +56,18 @@ def targets() -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
+def zone_places() -> pd.DataFrame:
+    """How each region of the tables relates to the places the spatial units' texts name."""
+    return layers.load_zone_places()
+
+
+@st.cache_data(show_spinner=False)
+def baselines() -> pd.DataFrame:
+    """The review section's figures at the time of writing."""
+    return layers.load_baselines()
+
+
+@st.cache_data(show_spinner=False)
 def zones() -> gpd.GeoDataFrame:
     """The five parts of 一核双圈两片 (indicative polygons)."""
     return layers.load_zones()

@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # pandas >= 3 only; used in a cast's string, never evaluated
 
 LANGS: Final[dict[str, str]] = {"zh": "中文", "en": "English"}
 LANG_KEY: Final = "w_lang"
+#: Prefix of the session keys holding the language each widget's options were last labelled in.
+LABELLED_KEY: Final = "_labelled_lang"
 
 
 @lru_cache(maxsize=1)
@@ -85,3 +87,24 @@ def bind(options: Iterable[Any], label: Callable[[Any], str]) -> Callable[[Any],
     """
     labels_now = {option: label(option) for option in options}
     return lambda option: labels_now.get(option, str(option))
+
+
+def relabel(keys: Iterable[str]) -> None:
+    """After a change of language, set each widget's value again so Streamlit shows its option in the new language.
+
+    A keyed selectbox or multiselect keeps the label of its chosen option on
+    the page (Streamlit sends a value only when it changes); setting the value
+    from session state before the widget is drawn makes it send the value, now
+    formatted in the chosen language. Call before drawing the widgets; only for
+    widgets drawn without an explicit default (``index``/``default``), which
+    Streamlit would otherwise warn about.
+    """
+    current = lang()
+    for key in keys:
+        mark = f"{LABELLED_KEY}:{key}"
+        if st.session_state.get(mark) == current:
+            continue
+        if key in st.session_state:
+            value = st.session_state[key]
+            st.session_state[key] = list(value) if isinstance(value, (list, tuple)) else value
+        st.session_state[mark] = current

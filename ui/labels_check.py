@@ -4,11 +4,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "chk_title": ("核查测绘地块", "Check surveyed parcels"),
     "chk_intro": (
         ("上传测绘成果（Shapefile 压缩包、GeoPackage、GeoJSON、KML/KMZ，或含 WKT 或经纬度列的 CSV），"
-         "逐个地块核对：所属规划项目、实测面积与规划分配（亩）、地块重叠、是否超出所属片区或高新区、几何是否有效、重复与缺失属性。"),
+        "逐个地块核对：所属规划项目、实测面积与规划分配（亩）、地块重叠、是否超出所属空间单元或高新区、几何是否有效、重复与缺失属性。"),
         ("Upload surveyed boundaries (zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, or CSV with WKT or lon/lat "
-         "columns) and check each parcel: its plan project, measured area against the plan's allocation (mu), "
-         "overlaps, parcels outside their zone or the High-tech Zone, invalid geometry, duplicates, "
-         "missing attributes."),
+        "columns) and check each parcel: its plan project, measured area against the plan's allocation (mu), "
+        "overlaps, parcels outside their spatial unit or the High-tech Zone, invalid geometry, duplicates, "
+        "missing attributes."),
     ),
     "chk_upload": ("测绘成果文件", "Surveyed parcels file"),
     "chk_upload_help": (
@@ -55,11 +55,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "chk_map_legend": (
         (
             "颜色为地块自身最严重的问题：:red[■] 错误 · :orange[■] 警告 · :blue[■] 提示 · :gray[■] 无问题；"
-            "深蓝虚线：规划片区与示意地块（示意）。针对整个项目的问题（如多个地块合计面积）在点击该项目的地块时列出。"
+            "深蓝虚线：规划空间单元与示意地块（示意）。针对整个项目的问题（如多个地块合计面积）在点击该项目的地块时列出。"
         ),
         (
             "Colour is the parcel's own worst finding: :red[■] error · :orange[■] warning · :blue[■] info · "
-            ":gray[■] no finding; dark blue dashes: plan zones and indicative parcels (indicative). Findings about "
+            ":gray[■] no finding; dark blue dashes: plan spatial units and indicative parcels (indicative). "
+            "Findings about "
             "a whole project (e.g. its parcels' total area) are listed when you click one of its parcels."
         ),
     ),
@@ -72,7 +73,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "{n} parcels in view; click one to see its findings.",
     ),
     "chk_map_no_parcel": ("点击处没有地块。", "There is no parcel where you clicked."),
-    "chk_map_feature": ("要素 {feature}（项目 {project}）", "Feature {feature} (project {project})"),
+    "chk_map_feature": ("要素 {feature}（项目：{project}）", "Feature {feature} (project: {project})"),
     "chk_map_feature_ok": ("{name}：无问题。", "{name}: no findings."),
     "chk_downloads": ("下载", "Downloads"),
     "chk_dl_html": ("核查报告（HTML，可打印）", "Report (HTML, printable)"),

@@ -38,7 +38,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "export_none": ("请至少选择一个图层。", "Choose at least one layer."),
     "layer_parcels": ("项目地块", "Parcels"),
-    "layer_zones": ("一核双圈两片", "Zones"),
+    "layer_zones": ("一核双圈两片", "Spatial units (core, circles, zones)"),
     "export_left_out": ("坐标txt 只含面要素，未导出：{items}", "A 坐标txt holds polygons only; left out: {items}"),
     "conv_title": ("格式转换", "Convert a file"),
     "conv_intro": (

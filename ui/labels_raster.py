@@ -3,21 +3,21 @@
 LABELS: dict[str, tuple[str, str]] = {
     "raster_title": ("栅格叠加与用地栅格", "Raster overlay and allocation raster"),
     "raster_intro": (
-        ("上传已配准的规划扫描图、影像或地形（GeoTIFF），与片区和地块叠加比较。文件只在服务器临时目录中读取，用后即删；"
-         "浏览器只接收缩小后的图像。"),
-        ("Upload a georeferenced scan of the plan, imagery or terrain (GeoTIFF) to compare with the zones and "
-         "parcels. The file is read in a temporary folder on the server and deleted after; the browser only "
-         "receives a downsampled image."),
+        ("上传已配准的规划扫描图、影像或地形（GeoTIFF），与空间单元和地块叠加比较。文件只在服务器临时目录中读取，用后即删；"
+        "浏览器只接收缩小后的图像。"),
+        ("Upload a georeferenced scan of the plan, imagery or terrain (GeoTIFF) to compare with the spatial units and "
+        "parcels. The file is read in a temporary folder on the server and deleted after; the browser only "
+        "receives a downsampled image."),
     ),
     "raster_upload": ("GeoTIFF 文件（任意坐标系，1–4 个波段）", "GeoTIFF file (any CRS, 1–4 bands)"),
     "raster_opacity": ("不透明度", "Opacity"),
     "raster_position": ("叠加位置", "Draw the raster"),
-    "raster_pos_below": ("在片区和地块之下", "below zones and parcels"),
-    "raster_pos_above": ("在片区和地块之上", "above zones and parcels"),
+    "raster_pos_below": ("在空间单元和地块之下", "below spatial units and parcels"),
+    "raster_pos_above": ("在空间单元和地块之上", "above spatial units and parcels"),
     "raster_layer": ("栅格：{name}", "Raster: {name}"),
     "raster_none": (
-        "尚未上传栅格；地图只显示片区和地块。",
-        "No raster uploaded yet; the map shows zones and parcels only.",
+        "尚未上传栅格；地图只显示空间单元和地块。",
+        "No raster uploaded yet; the map shows spatial units and parcels only.",
     ),
     "raster_info": (
         ("{name}：{width} × {height} 像元，{bands} 个波段，坐标系 {crs}；读取的金字塔层级 1/{factor}，"

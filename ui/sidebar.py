@@ -3,6 +3,11 @@
 Drawn by ``app.py`` before the page runs; pages read the result with
 :func:`ui.state.view`. Widget values live in session state under the keys of
 :data:`ui.state.PARAMS`, so they survive page changes and go into the URL.
+
+Every option is shown in the chosen language, and stays so when the language
+changes: Streamlit keeps a keyed widget's chosen option as the label it had
+when it was chosen, so on a change of language each widget's value is set
+again (:func:`ui.i18n.relabel`), which makes Streamlit send the new label.
 """
 
 from __future__ import annotations
@@ -12,9 +17,12 @@ import streamlit as st
 from geo.mapview.basemaps import BASEMAPS, available_basemaps
 from geo.plan.projects import COLOUR_BY, NO_ZONE, distinct
 from ui import data
-from ui.i18n import LANGS, bind, pick, t
+from ui.detail import region_name
+from ui.i18n import LANGS, bind, pick, relabel, t
 
 CONTEXT_LAYERS = ("places", "districts", "metro")
+#: The sidebar's widgets whose options are labelled in the chosen language.
+WIDGETS = ("w_basemap", "w_colour", "w_track", "w_zone", "w_region", "w_ctx")
 
 
 def choices() -> dict[str, list[str]]:
@@ -39,9 +47,10 @@ def render() -> None:
     zones = data.zones().set_index("zone_id")
     sb = st.sidebar
     sb.radio(t("language"), list(LANGS), format_func=LANGS.__getitem__, key="w_lang", horizontal=True)
-    sb.selectbox(t("basemap"), allowed["basemap"], key="w_basemap",
+    relabel(WIDGETS)
+    sb.selectbox(t("basemap"), allowed["basemap"], key="w_basemap", placeholder=t("choose_one"),
                  format_func=bind(allowed["basemap"], lambda k: pick(BASEMAPS[k].name_zh, BASEMAPS[k].name_en)))
-    sb.selectbox(t("colour_by"), allowed["colour"], key="w_colour",
+    sb.selectbox(t("colour_by"), allowed["colour"], key="w_colour", placeholder=t("choose_one"),
                  format_func=bind(allowed["colour"], lambda k: t(f"colour_{k}")))
     sb.subheader(t("filters"))
     sb.multiselect(t("filter_track"), allowed["track"], key="w_track", placeholder=t("choose"),
@@ -49,7 +58,8 @@ def render() -> None:
     sb.multiselect(t("filter_zone"), allowed["zone"], key="w_zone", placeholder=t("choose"),
                    format_func=bind(allowed["zone"], lambda k: t("no_zone") if k == NO_ZONE
                                     else pick(zones.at[k, "name_zh"], zones.at[k, "name_en"])))
-    sb.multiselect(t("filter_region"), allowed["region"], key="w_region", placeholder=t("choose"))
+    sb.multiselect(t("filter_region"), allowed["region"], key="w_region", placeholder=t("choose"),
+                   format_func=bind(allowed["region"], region_name))
     sb.text_input(t("search"), key="w_q", help=t("search_help"))
     sb.multiselect(t("context_layers"), allowed["ctx"], key="w_ctx", placeholder=t("choose"),
                    format_func=bind(allowed["ctx"], lambda k: t(f"layer_{k}")))

@@ -5,18 +5,22 @@ one pair of templates per check (:data:`TEMPLATES`), on whole arrays: each
 ``{field}`` of a template is replaced by an array of strings (one per finding)
 with vectorised string concatenation, never a Python loop over findings, so
 100k findings cost milliseconds. A field is either the same in both languages
-(feature numbers, GEOS's reason text, a field name) or a :class:`Both` pair,
+(feature numbers, a field name) or a :class:`Both` pair,
 as numbers are written the way each language's readers expect: the English
 text keeps the figures it has always shown (``700.0 mu``), the Chinese one is
 written the way a planning office writes it (``700 亩``; small areas to three
-decimals, ``0.120 亩``).
+decimals, ``0.120 亩``). GEOS's reasons for invalid geometry are translated
+(:data:`GEOS_REASONS`: 自相交, 环自相交, 点数不足, 洞在壳外 …) with their place in
+lon/lat; GEOS's own text is kept in the finding's ``detail``. No message carries
+an internal id: a zone is named by its name in each language.
 """
 
 from __future__ import annotations
 
+import re
 import string
-from collections.abc import Mapping
-from typing import Final, Generic, NamedTuple, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Generic, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -35,7 +39,8 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
         "the geometry is a {type}, not a polygon; its area cannot be checked",
         "几何类型为{type}，不是面要素，无法核查面积",
     ),
-    "invalid": ("{reason}; make-valid repairs it to {mu} mu", "几何无效：{reason}；修复后面积 {mu} 亩"),
+    "invalid": ("invalid geometry ({reason}{where}); make-valid repairs it to {mu} mu",
+                "几何无效（{reason}{where}）；修复后面积 {mu} 亩"),
     "duplicate": ("same geometry as feature {other}", "与要素 {other} 的几何完全相同"),
     "overlap": ("overlaps feature {other} by {mu} mu", "与要素 {other} 重叠 {mu} 亩"),
     "area_mismatch": (
@@ -50,7 +55,7 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
         "地块面积 {declared} matches its points ({ha} ha, {m2} m²) in none of ha, m², mu",
         "申报地块面积 {declared} 与界址点坐标计算面积（{ha} 公顷，{m2} 平方米）按公顷、平方米、亩均不相符",
     ),
-    "outside_zone": ("{mu} mu lies outside zone {zone}", "{mu} 亩位于片区“{zone}”之外"),
+    "outside_zone": ("{mu} mu lies outside {zone}", "{mu} 亩位于{zone}之外"),
     "outside_districts": (
         "{mu} mu lies outside the districts of the High-tech Zone",
         "{mu} 亩位于高新区所涉行政区之外",
@@ -73,13 +78,32 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
 
 #: Geometry types that are not polygons, by Shapely type id: ``(English, Chinese)``.
 TYPE_NAMES: Final[dict[int, tuple[str, str]]] = {
-    0: ("Point", "点（Point）"),
-    1: ("LineString", "线（LineString）"),
-    2: ("LinearRing", "线环（LinearRing）"),
-    4: ("MultiPoint", "多点（MultiPoint）"),
-    5: ("MultiLineString", "多线（MultiLineString）"),
-    7: ("GeometryCollection", "几何集合（GeometryCollection）"),
+    0: ("Point", "点"),
+    1: ("LineString", "线"),
+    2: ("LinearRing", "线环"),
+    4: ("MultiPoint", "多点"),
+    5: ("MultiLineString", "多线"),
+    7: ("GeometryCollection", "几何集合"),
 }
+
+#: GEOS's reasons for invalid geometry (``shapely.is_valid_reason``, without the place): ``(English, Chinese)``.
+GEOS_REASONS: Final[dict[str, tuple[str, str]]] = {
+    "Self-intersection": ("self-intersection", "自相交"),
+    "Ring Self-intersection": ("ring self-intersection", "环自相交"),
+    "Too few points in geometry component": ("too few points", "点数不足"),
+    "Hole lies outside shell": ("hole outside its shell", "洞在壳外"),
+    "Holes are nested": ("nested holes", "洞相互嵌套"),
+    "Interior is disconnected": ("interior disconnected", "内部不连通"),
+    "Nested shells": ("nested shells", "壳相互嵌套"),
+    "Duplicate Rings": ("duplicate rings", "环重复"),
+    "Invalid Coordinate": ("invalid coordinate", "坐标无效"),
+    "Ring is not closed": ("ring not closed", "环未闭合"),
+    "Repeated Point": ("repeated point", "重复点"),
+    "Topology Validation Error": ("topology error", "拓扑错误"),
+}
+#: A reason GEOS gives that :data:`GEOS_REASONS` does not know (its text is in ``detail``).
+OTHER_REASON: Final = ("another reason (see detail)", "其他原因（见详情）")
+_PLACE = re.compile(r"^(?P<reason>[^\[]*?)\s*(?:\[(?P<x>[-+0-9.eE]+|nan)\s+(?P<y>[-+0-9.eE]+|nan)[^\]]*\])?\s*$")
 
 
 class Both(NamedTuple, Generic[T_co]):
@@ -170,6 +194,39 @@ def type_names(type_ids: npt.ArrayLike) -> Both[pd.Series[str]]:
     """Names of non-polygon geometry types, from Shapely type ids."""
     ids = pd.Series(np.asarray(type_ids))
     return Both(ids.map({k: v[0] for k, v in TYPE_NAMES.items()}), ids.map({k: v[1] for k, v in TYPE_NAMES.items()}))
+
+
+def geos_reasons(reasons: object, to_lonlat: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+                 ) -> tuple[Both[Any], Both[Any]]:
+    """GEOS's reasons (``Self-intersection[x y]``) as translated words and their place in lon/lat.
+
+    Parameters
+    ----------
+    reasons
+        ``shapely.is_valid_reason`` strings, one per invalid geometry.
+    to_lonlat
+        Turns the reasons' x, y (in the CRS the geometry was tested in) into lon, lat.
+
+    Returns
+    -------
+    (reason, where)
+        ``reason``: ``self-intersection`` / ``自相交``; ``where``: `` at 106.30512, 29.60011`` /
+        ``，位置 106.30512, 29.60011`` (empty where GEOS gives no place).
+    """
+    raw = pd.Series(np.asarray(reasons, dtype=object)).astype(str)
+    parts = raw.str.extract(_PLACE)
+    known = parts["reason"].map(lambda r: GEOS_REASONS.get(str(r).strip(), OTHER_REASON))
+    x = pd.to_numeric(parts["x"], errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(parts["y"], errors="coerce").to_numpy(dtype=float)
+    has = np.isfinite(x) & np.isfinite(y)
+    lon, lat = np.full(len(x), np.nan), np.full(len(x), np.nan)
+    if has.any():
+        lon[has], lat[has] = to_lonlat(x[has], y[has])
+    at = pd.Series(np.char.mod("%.5f, ", lon), dtype=object) + pd.Series(np.char.mod("%.5f", lat), dtype=object)
+    where_en = np.where(has, " at " + at.to_numpy(dtype=object), "")
+    where_zh = np.where(has, "，位置 " + at.to_numpy(dtype=object), "")
+    return (Both(known.map(lambda t: t[0]).to_numpy(dtype=object), known.map(lambda t: t[1]).to_numpy(dtype=object)),
+            Both(where_en, where_zh))
 
 
 def messages_in(findings: pd.DataFrame, *, lang: str) -> pd.Series[str]:

@@ -12,7 +12,9 @@ an exact 2-D relate on those candidates.
 Findings are a DataFrame with the columns of :data:`FINDING_COLUMNS`; the
 meaning of ``value`` for each check is in :data:`CHECKS`. Each finding is
 described twice, ``message`` in English and ``message_zh`` in Chinese, both
-built on whole arrays from the templates of :mod:`geo.checks.messages`.
+built on whole arrays from the templates of :mod:`geo.checks.messages`;
+``detail`` keeps what a tool said in its own words (GEOS's reason for an
+invalid geometry), empty otherwise.
 """
 
 from __future__ import annotations
@@ -29,12 +31,12 @@ import shapely
 
 from geo.checks import messages as ft  # the module (texts), not messages_in
 from geo.area import M2_PER_MU
-from geo.crs import EQUAL_AREA
+from geo.crs import EQUAL_AREA, WGS84, transformer
 from geo.errors import UsageError
 from geo.checks.matching import match_parcels
 from geo.checks.topology import outside_area, overlaps, polygon_parts
 
-FINDING_COLUMNS: Final = ("feature", "project_id", "check", "severity", "message", "message_zh", "value")
+FINDING_COLUMNS: Final = ("feature", "project_id", "check", "severity", "message", "message_zh", "value", "detail")
 SEVERITIES: Final = ("error", "warning", "info")
 
 
@@ -76,7 +78,7 @@ class CheckResult:
     parcels: gpd.GeoDataFrame
 
 
-def _rows(check: str, feature, project, text: ft.Both, value) -> pd.DataFrame:
+def _rows(check: str, feature, project, text: ft.Both, value, detail=pd.NA) -> pd.DataFrame:
     """Findings of one check with their English and Chinese ``text``; scalars are broadcast."""
     n = len(text.en)
 
@@ -92,6 +94,7 @@ def _rows(check: str, feature, project, text: ft.Both, value) -> pd.DataFrame:
             "message": pd.array(np.asarray(text.en, dtype=object), dtype="string"),
             "message_zh": pd.array(np.asarray(text.zh, dtype=object), dtype="string"),
             "value": col(value, float),
+            "detail": pd.array(col(detail), dtype="string"),
         }
     )
 
@@ -224,13 +227,15 @@ def _geometry_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
     """Empty, not a polygon, invalid (with GEOS's reason; measured after repair)."""
     bad_type = ~p.missing & ~p.polygonal
     types = ft.type_names(shapely.get_type_id(p.geoms[bad_type]))
+    to_lonlat = transformer(EQUAL_AREA, WGS84)
+    reason, where = ft.geos_reasons(p.reasons, lambda x, y: to_lonlat.transform(x, y))
     return [
         _rows("empty", p.feature[p.missing], pd.NA, ft.texts("empty", int(p.missing.sum())), np.nan),
         _rows("not_polygon", p.feature[bad_type], pd.NA,
               ft.texts("not_polygon", int(bad_type.sum()), type=types), np.nan),
         _rows("invalid", p.feature[p.invalid], pd.NA,
-              ft.texts("invalid", int(p.invalid.sum()), reason=p.reasons, mu=ft.amount(p.area[p.invalid])),
-              p.area[p.invalid]),
+              ft.texts("invalid", int(p.invalid.sum()), reason=reason, where=where, mu=ft.amount(p.area[p.invalid])),
+              p.area[p.invalid], np.asarray(p.reasons, dtype=object)),
     ]
 
 
@@ -289,7 +294,8 @@ def _zone_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
     zgeo = c.zones.set_index("zone_id").geometry.to_crs(EQUAL_AREA)
     out = outside_area(p.geoms, zgeo.reindex(pd.Index(zone_of, dtype=object)).to_numpy(), p.ok) / M2_PER_MU
     hit = out >= c.limits.min_outside_mu
-    zone = ft.Both(zone_of[hit], _zone_names_zh(c.zones, zone_of[hit]))
+    zone = ft.Both(_zone_names(c.zones, zone_of[hit], "name_en", "its spatial unit, ", "its spatial unit"),
+                   _zone_names(c.zones, zone_of[hit], "name_zh", "所属空间单元", "所属空间单元", quote=True))
     return [_rows("outside_zone", p.feature[hit], p.project[hit],
                   ft.texts("outside_zone", int(hit.sum()), mu=ft.small_area(out[hit]), zone=zone), out[hit])]
 
@@ -312,14 +318,17 @@ STEPS: Final[tuple[Callable[[_Prepared, _Context], list[pd.DataFrame]], ...]] = 
 )
 
 
-def _zone_names_zh(zones: gpd.GeoDataFrame, zone_ids: np.ndarray) -> np.ndarray:
-    """The Chinese names of the zones ``zone_ids``; the id where ``zones`` has no ``name_zh`` for it."""
-    if "name_zh" not in zones.columns:
-        return zone_ids
-    names = zones["name_zh"].astype("string").str.strip().replace("", pd.NA)
-    by_id = pd.Series(names.to_numpy(dtype=object), index=zones["zone_id"].astype(object).to_numpy()).dropna()
-    found = by_id[~by_id.index.duplicated()].reindex(pd.Index(zone_ids, dtype=object)).to_numpy(dtype=object)
-    return np.where(pd.isna(found), zone_ids, found)
+def _zone_names(zones: gpd.GeoDataFrame, zone_ids: np.ndarray, column: str, prefix: str, unnamed: str,
+                *, quote: bool = False) -> np.ndarray:
+    """``prefix`` + the name (``column``) of each zone of ``zone_ids``, or ``unnamed`` where the zones give
+    none: a message never shows a zone's id."""
+    found = np.full(len(zone_ids), None, dtype=object)
+    if column in zones.columns:
+        names = zones[column].astype("string").str.strip().replace("", pd.NA)
+        by_id = pd.Series(names.to_numpy(dtype=object), index=zones["zone_id"].astype(object).to_numpy()).dropna()
+        found = by_id[~by_id.index.duplicated()].reindex(pd.Index(zone_ids, dtype=object)).to_numpy(dtype=object)
+    return np.array([prefix + (f"“{n}”" if quote else str(n)) if isinstance(n, str) else unnamed for n in found],
+                    dtype=object)
 
 
 def _area_findings(

@@ -46,7 +46,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "output": ("产值", "Output"),
     "mu": ("亩", "mu"),
     "yi": ("亿元", "100m CNY"),
-    "unknown": ("未列明", "not stated"),
+    "unknown": ("——（未知）", "—— (unknown)"),
     "status": ("状态", "Status"),
     "indicative": ("地块位置与形状为示意", "Parcel positions and shapes are indicative"),
 }

@@ -3,25 +3,35 @@
 For each scope and metric (``land_mu``, ``output_yi``) a row holds:
 
 - ``table_value``: the sum of the table rows (表2–表5) in scope; cells the
-  plan writes "——" are excluded and counted in ``unknown_count``;
-- ``stated_value``: the figure the text states for that scope, with its source;
-- ``mapped_value``: the area measured from the parcels' geometry (land only);
-- ``difference`` = table − stated; ``mapped_difference`` = mapped − declared
-  (the mu the plan allocates to the mapped projects, table or text);
+  plan prints "——" are excluded and counted in ``unknown_count``;
+- ``stated_value``: the figure the text states for that scope, and ``stated_measure`` what it measures
+  (a glossary key: ``land``, ``available_land``, ``revenue``, ``scale``, ``value_added``);
+- ``mapped_value``: the area measured from the parcels' polygons (land only;
+  empty where no parcel in scope has a polygon);
+- ``difference`` = table − stated, only where the two are the same measure
+  (``match`` / ``differs``); ``mapped_difference`` = mapped − declared (the
+  mu the plan allocates to the mapped projects, table or text);
+- ``stated_basis_mu`` / ``inferred_basis_mu`` (zone land rows): the declared
+  mu of the zone's projects put there because its text names them (stated)
+  or by their place (inferred), see ``data/README.md``;
 - ``status``: ``match``, ``differs``, ``not_stated`` (the text gives no
-  figure), ``not_comparable`` (the two figures measure different things) or
-  ``unknown`` (the tables give no figure for it);
-- ``note`` / ``note_zh``: why, in words, including which table rows a stated
-  figure adds up from when some subset of them does; ``source``.
+  figure), ``not_comparable`` (the two figures are different measures),
+  ``text_only`` (only the text gives a figure) or ``unknown`` (neither does);
+- ``note`` / ``note_zh``, ``source`` / ``source_zh``: why, in words a planner
+  can quote (:mod:`geo.plan.notes`): rows named by table and row, the text
+  cited by section and line (quoted verbatim in Chinese), a sum that some
+  rows match reported as a possible reading with every other that fits and
+  what speaks against it.
 
-Output targets are never comparable with table outputs: the footnote to 表2
-says table outputs are values at full build-out, while the text's figures are
-2025 revenue (营收) or value added (增加值).
+Output figures are never comparable: the tables give 产值 (output value), which
+the footnote to 表2 defines as the output once the platform is fully developed
+and occupied; the text gives 营收, 产业总规模 or 增加值.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any, Final
 
@@ -30,95 +40,66 @@ import numpy as np
 import pandas as pd
 
 from geo.area import measured_mu
+from geo.plan import notes as nt
+from geo.plan.notes import MU, YI, Terms, Words, say
 
 COLUMNS: Final = [
     "scope", "key", "metric", "name_zh", "name_en", "table_value", "unknown_count", "row_count",
-    "stated_value", "mapped_value", "difference", "mapped_difference", "status", "note", "note_zh", "source",
+    "stated_value", "stated_measure", "mapped_value", "difference", "mapped_difference", "stated_basis_mu",
+    "inferred_basis_mu", "status", "note", "note_zh", "source", "source_zh",
 ]
-STATUSES: Final = ("match", "differs", "not_stated", "not_comparable", "unknown")
+STATUSES: Final = ("match", "differs", "not_stated", "not_comparable", "text_only", "unknown")
 #: Differences at most this large (mu or 亿元) count as a match.
 TOLERANCE: Final = 0.5
-
-FOOTNOTE_ZH: Final = "表2中产值目标为到2025年该产业平台全部完成开发、入驻饱和后的预计产值指标，表3、表4、表5、表6同理"
-FOOTNOTE_NOTE: Final = (
-    "Not comparable: the footnote to 表2 says table outputs are values at full build-out and "
-    "occupancy, while the text states a 2025 figure of another kind ({kind}). (The footnote also "
-    "names a 表6 the plan does not contain.)"
-)
-FOOTNOTE_NOTE_ZH: Final = "不可比：表2脚注称表中产值为平台全部建成、入驻饱和后的预计产值，而文本给出的是2025年{kind}。（脚注提及的表6在规划中并不存在。）"
-#: Text metrics that count as a track's output figure, in order of preference.
-OUTPUT_METRICS: Final = {"revenue_yi": ("revenue 营收", "营收"), "scale_yi": ("industry scale 产业总规模", "产业总规模"),
-                         "value_added_yi": ("value added 增加值", "增加值")}
+#: Key of the zone row of projects the plan puts in no spatial unit.
+NO_ZONE: Final = "none"
+#: Text metrics that count as a scope's output figure, in order of preference, with their glossary term.
+OUTPUT_METRICS: Final = {"revenue_yi": "revenue", "scale_yi": "scale", "value_added_yi": "value_added"}
+#: Most rows a subset search tries (2^12 subsets).
+MAX_SUBSET_ROWS: Final = 12
+#: A subset within this fraction of the text's figure is named as the nearest reading.
+NEAREST_FRACTION: Final = 0.01
 
 
-def _fmt(x: float) -> str:
-    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
+def all_subsets(rows: pd.Series, target: float) -> list[list[str]]:
+    """Every subset of the known ``rows`` (ids) that adds up to ``target`` exactly, largest first.
 
-
-def find_subset(rows: pd.Series, target: float) -> list[str] | None:
-    """The table rows (ids) whose values add up to ``target`` exactly, or ``None``.
-
-    Tries up to 12 known rows (4,096 subsets), largest subsets first, so the
-    reading that leaves out the fewest rows wins. A subset that fits is a
+    Tries up to :data:`MAX_SUBSET_ROWS` known rows. A subset that fits is a
     possible reading of the plan, not a proof.
     """
     known = rows.dropna()
-    if 0 < len(known) <= 12:
+    found: list[list[str]] = []
+    if 0 < len(known) <= MAX_SUBSET_ROWS:
         for size in range(len(known), 0, -1):
             for combo in combinations(known.index, size):
-                if abs(known[list(combo)].sum() - target) <= 1e-9:
-                    return list(combo)
-    return None
+                if abs(float(known[list(combo)].sum()) - target) <= 1e-9:
+                    found.append([str(c) for c in combo])
+    return found
 
 
-def explain_subset(rows: pd.Series, target: float) -> tuple[str, str]:
-    """Say (English, Chinese) which table rows add up to ``target`` exactly, if any subset does."""
+def find_subset(rows: pd.Series, target: float) -> list[str] | None:
+    """The largest subset of ``rows`` that adds up to ``target`` exactly, or ``None``."""
+    found = all_subsets(rows, target)
+    return found[0] if found else None
+
+
+def nearest_subset(rows: pd.Series, target: float) -> list[str] | None:
+    """The subset whose sum is nearest ``target`` (fewest rows left out on ties), or ``None``."""
     known = rows.dropna()
-    combo = find_subset(known, target)
-    if combo is None:
-        return (f"No combination of the table rows adds up to {_fmt(target)}.",
-                f"表中任何行的组合之和均不等于{_fmt(target)}。")
-    inside = " + ".join(combo)
-    left = ", ".join(f"{i} ({_fmt(known[i])})" for i in known.index if i not in combo)
-    tail, tail_zh = (f"; it leaves out {left}", f"，未计入{left}") if left else ("", "")
-    return f"{_fmt(target)} = {inside} exactly{tail}.", f"{_fmt(target)}恰为{inside}之和{tail_zh}。"
-
-
-def explain_parts(rows: pd.Series, parts: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """Explain a figure the text states in parts (e.g. 研发孵化用地 2978 + 大科学装置 4702).
-
-    Parts that some rows add up to exactly are named with those rows; if one
-    part is left, it is compared with the rows left over, with the difference.
-    """
-    notes, notes_zh, used, open_parts = [], [], [], []
-    for r in parts.itertuples():
-        combo = find_subset(rows.drop(index=used), float(r.value))
-        if combo is None:
-            open_parts.append(r)
-            continue
-        used += combo
-        notes.append(f"Stated {r.component} {_fmt(r.value)} = {' + '.join(combo)} exactly.")
-        notes_zh.append(f"文本{r.component} {_fmt(r.value)}恰为{' + '.join(combo)}之和。")
-    rest = rows.drop(index=used).dropna()
-    if len(open_parts) == 1 and len(rest):
-        r = open_parts[0]
-        diff = rest.sum() - float(r.value)
-        notes.append(f"The other rows ({', '.join(rest.index)}) sum to {_fmt(rest.sum())} against the stated "
-                     f"{r.component} {_fmt(r.value)}: {'+' if diff > 0 else '−'}{_fmt(abs(diff))}.")
-        notes_zh.append(f"其余各行（{', '.join(rest.index)}）合计{_fmt(rest.sum())}，文本{r.component}为"
-                        f"{_fmt(r.value)}，相差{_fmt(diff)}。")
-    else:
-        for r in open_parts:
-            en, zh = explain_subset(rows, float(r.value))
-            notes.append(f"Stated {r.component}: {en}")
-            notes_zh.append(zh)
-    return notes, notes_zh
+    best: tuple[float, int, list[str]] | None = None
+    if 0 < len(known) <= MAX_SUBSET_ROWS:
+        for size in range(len(known), 0, -1):
+            for combo in combinations(known.index, size):
+                gap = abs(float(known[list(combo)].sum()) - target)
+                if best is None or gap < best[0] - 1e-9:
+                    best = (gap, size, [str(c) for c in combo])
+    return best[2] if best else None
 
 
 def _status(table: float, stated: float, *, comparable: bool) -> str:
-    if pd.isna(table):
-        return "unknown"
-    if pd.isna(stated):
+    if np.isnan(table):
+        return "unknown" if np.isnan(stated) else "text_only"
+    if np.isnan(stated):
         return "not_stated"
     if not comparable:
         return "not_comparable"
@@ -130,80 +111,6 @@ def _targets_for(targets: pd.DataFrame, scope: str, key: str, metric: str) -> pd
     return t[(t["scope"] == scope) & (t["key"] == key) & (t["metric"] == metric)]
 
 
-def _quote(rows: pd.DataFrame) -> str:
-    return "; ".join(f"{r.section}: “{r.quote}”" for r in rows.itertuples())
-
-
-def _status_notes(status: str, table: float, stated: float, kind: tuple[str, str] | None) -> tuple[str, str]:
-    """Why a row has its status, in English and in Chinese."""
-    if status == "unknown":
-        tail = (f"; the text states {_fmt(stated)}.", f"；文本为{_fmt(stated)}。") if not np.isnan(stated) else (".", "。")
-        return "No table gives this figure" + tail[0], "表中无此数" + tail[1]
-    if status == "not_stated":
-        return "The text states no figure for this; only the table rows are known.", "文本未给出此数，仅有表中数据。"
-    if status == "not_comparable":
-        return (FOOTNOTE_NOTE.format(kind=kind[0] if kind else "a target"),
-                FOOTNOTE_NOTE_ZH.format(kind=kind[1] if kind else "目标"))
-    if status == "match":
-        return f"Table rows sum to the stated {_fmt(stated)}.", f"表中各行之和与文本{_fmt(stated)}一致。"
-    diff = table - stated
-    return (f"Table rows sum to {_fmt(table)}, the text states {_fmt(stated)}: "
-            f"{'+' if diff > 0 else '−'}{_fmt(abs(diff))}.",
-            f"表中合计{_fmt(table)}，文本为{_fmt(stated)}，相差{_fmt(diff)}。")
-
-
-def _row(scope: str, key: str, metric: str, names: tuple[str, str], members: pd.DataFrame,
-         stated_rows: pd.DataFrame, mapped: float, *, comparable: bool, kind: tuple[str, str] | None = None
-         ) -> dict[str, object]:
-    """One reconciliation row: the table sum, the stated figure, the mapped area, status and notes."""
-    col = "declared_mu" if metric == "land_mu" else "output_yi"
-    table_rows = members[members["table"].notna()]
-    values = table_rows.set_index("project_id")[col].astype(float)
-    unknown = int(values.isna().sum())
-    table = float(values.sum()) if values.notna().any() else np.nan
-    stated = float(stated_rows["value"].astype(float).sum()) if len(stated_rows) else np.nan
-    declared = float(members[col].astype(float).sum()) if members[col].notna().any() else np.nan
-    status = _status(table, stated, comparable=comparable)
-    first = _status_notes(status, table, stated, kind)
-    notes, notes_zh = [first[0]], [first[1]]
-    if len(stated_rows) > 1 and status in ("match", "differs"):
-        more, more_zh = explain_parts(values, stated_rows)
-        notes += more
-        notes_zh += more_zh
-    elif status == "differs":
-        en, zh = explain_subset(values, stated)
-        notes.append(en)
-        notes_zh.append(zh)
-    if unknown:
-        notes.append(f"{unknown} table cell(s) are “——” (unknown) and excluded from the sum.")
-        notes_zh.append(f"{unknown}个表格单元为“——”（未知），未计入合计。")
-    table_src = f"{', '.join(table_rows['project_id'])}" if len(table_rows) else ""
-    source = "; ".join(s for s in (f"table rows {table_src}" if table_src else "", _quote(stated_rows)) if s)
-    return {
-        "scope": scope, "key": key, "metric": metric, "name_zh": names[0], "name_en": names[1],
-        "table_value": table, "unknown_count": unknown, "row_count": len(table_rows), "stated_value": stated,
-        "mapped_value": mapped if metric == "land_mu" else np.nan,
-        "difference": table - stated if not (np.isnan(table) or np.isnan(stated)) else np.nan,
-        "mapped_difference": mapped - declared if metric == "land_mu" and not np.isnan(declared) else np.nan,
-        "status": status, "note": " ".join(notes), "note_zh": "".join(notes_zh), "source": source,
-    }
-
-
-def _output_targets(targets: pd.DataFrame, scope: str, key: str) -> tuple[pd.DataFrame, tuple[str, str] | None]:
-    for metric, kind in OUTPUT_METRICS.items():
-        rows = _targets_for(targets, scope, key, metric)
-        if scope == "track":
-            rows = rows[~rows["section"].str.startswith("二")] if (~rows["section"].str.startswith("二")).any() else rows
-        if len(rows):
-            return rows, kind
-    return targets.iloc[0:0], None
-
-
-def _mapped_mu(parcels: gpd.GeoDataFrame) -> pd.Series:
-    """Measured mu by ``project_id``, always from the geometry given (never a stale column); NaN for points."""
-    return pd.Series(measured_mu(parcels, source="parcels").to_numpy(), index=parcels["project_id"].to_numpy())
-
-
 @dataclass(frozen=True)
 class PlanData:
     """The plan as :mod:`layers` loads it from ``data/plan/``: all the engine knows of it.
@@ -211,7 +118,9 @@ class PlanData:
     ``names`` is the plan's title (zh, en); ``tracks`` with an empty ``table``
     are the text-only tracks (科技金融); projects with an empty ``table`` are
     the text's own figures (科技金融街); ``zones.focus_tracks`` says which track
-    a zone is built around.
+    a zone is built around; ``zone_places`` says how each region of the tables
+    relates to the place a zone's text names; ``glossary`` holds the terms the
+    notes use, in both languages.
     """
 
     names: tuple[str, str]
@@ -219,108 +128,419 @@ class PlanData:
     targets: pd.DataFrame
     tracks: pd.DataFrame
     zones: pd.DataFrame
+    zone_places: pd.DataFrame = field(default_factory=pd.DataFrame)
+    glossary: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    plan: PlanData
+    terms: Terms
+    projects: pd.DataFrame  # with _mapped
+    place_of_region: dict[str, str]  # region_zh -> the place of a zone's text it is in, around or is
 
 
 def reconcile(plan: PlanData, *, parcels: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
-    """All reconciliation rows (columns :data:`COLUMNS`), plan first, then tracks, zones, projects.
+    """All reconciliation rows (columns :data:`COLUMNS`): plan, tracks, zones (and no zone), projects.
 
     Parameters
     ----------
     plan
-        The plan's tables, text targets, tracks and zones.
+        The plan's tables, text targets, tracks, zones, zone places and glossary.
     parcels
         Geometry to measure (indicative or a user's surveyed parcels), with a
         ``project_id`` column; ``None`` leaves ``mapped_value`` empty.
     """
     area = _mapped_mu(parcels) if parcels is not None else pd.Series(dtype=float)
-    projects = plan.projects.assign(_mapped=plan.projects["project_id"].map(area.groupby(level=0).sum()))
-    rows = [*_plan_rows(plan, projects), *_track_rows(plan, projects), *_zone_rows(plan, projects),
-            *_project_rows(plan, projects)]
+    per_project = area.groupby(level=0).sum(min_count=1)
+    projects = plan.projects.assign(_mapped=plan.projects["project_id"].map(per_project).astype(float))
+    places = plan.zone_places
+    place_of_region = ({str(a): str(b) for a, b in zip(places["place_zh"], places["zone_place_zh"], strict=True)
+                        if isinstance(b, str)} if len(places) else {})
+    ctx = _Ctx(plan, Terms(plan.glossary), projects, place_of_region)
+    rows = [*_plan_rows(ctx), *_track_rows(ctx), *_zone_rows(ctx), *_project_rows(ctx)]
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _mapped_mu(parcels: gpd.GeoDataFrame) -> pd.Series:
+    """Measured mu by ``project_id``, always from the geometry given (never a stale column); NaN for points."""
+    return pd.Series(measured_mu(parcels, source="parcels").to_numpy(), index=parcels["project_id"].to_numpy())
 
 
 def _mapped(members: pd.DataFrame) -> float:
     return float(members["_mapped"].sum()) if members["_mapped"].notna().any() else np.nan
 
 
-def _plan_rows(plan: PlanData, projects: pd.DataFrame) -> list[dict[str, object]]:
-    """Land and output of the whole plan, with how the tracks' text figures add up."""
-    targets = plan.targets
-    land = _row("plan", "plan", "land_mu", plan.names, projects, _targets_for(targets, "plan", "plan", "land_mu"),
-                _mapped(projects), comparable=True)
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def _by_id(ctx: _Ctx, ids: list[str]) -> list[dict[str, Any]]:
+    p = ctx.projects.set_index("project_id", drop=False)
+    return _records(p.loc[ids])
+
+
+def _stated_words(ctx: _Ctx, t: dict[str, Any], unit: Words) -> Words:
+    """A text figure by name and value: ``land for the digital creative industries, 754 mu`` / ``数字文创产业用地754亩``
+    (``over 70`` / ``超70`` where the text says 超)."""
+    value = nt.amount(float(t["value"]), unit)
+    over = t["comparator"] == ">"
+    return Words(f"{t['name_en']}, {'over ' if over else ''}{value.en}",
+                 f"{t['name_zh']}{'超' if over else ''}{value.zh}")
+
+
+def _cite(ctx: _Ctx, t: dict[str, Any], unit: Words, *, what: str = "named") -> Words:
+    """Where the text gives ``t``: quoted in Chinese; in English with the figure by name (``named``), by
+    value alone (``value``) or with no figure (``none``), for sentences that already give it."""
+    words = (_stated_words(ctx, t, unit) if what == "named"
+             else nt.amount(float(t["value"]), unit) if what == "value" else None)
+    return nt.cite(ctx.terms, str(t["section"]), t["line"], str(t["quote"]), what=words)
+
+
+def _cites(ctx: _Ctx, stated_rows: pd.DataFrame, unit: Words, *, what: str = "named") -> Words:
+    return nt.listing(_cite(ctx, t, unit, what=what) for t in _records(stated_rows))
+
+
+def _row(ctx: _Ctx, scope: str, key: str, metric: str, names: tuple[str, str], members: pd.DataFrame,
+         stated_rows: pd.DataFrame, *, comparable: bool, kind: str | None = None,
+         lead: list[Words] | None = None) -> dict[str, object]:
+    """One reconciliation row: the table sum, the stated figure, the mapped area, status, notes and sources.
+
+    ``lead`` replaces the sentence that explains the status (for rows whose own words say more).
+    """
+    col = "declared_mu" if metric == "land_mu" else "output_yi"
+    unit = MU if metric == "land_mu" else YI
+    table_rows = members[members["table"].notna()]
+    values = table_rows.set_index("project_id")[col].astype(float)
+    unknown = int(values.isna().sum())
+    table = float(values.sum()) if values.notna().any() else np.nan
+    stated = float(stated_rows["value"].astype(float).sum()) if len(stated_rows) else np.nan
+    declared = float(members[col].astype(float).sum()) if members[col].notna().any() else np.nan
+    mapped = _mapped(members) if metric == "land_mu" else np.nan
+    status = _status(table, stated, comparable=comparable)
+    measure = (None if not len(stated_rows) else kind if metric != "land_mu"
+               else "available_land" if stated_rows["quote"].str.contains("可用", regex=False).any() else "land")
+    notes = (list(lead) if lead is not None
+             else [_status_note(ctx, status, table, stated, stated_rows, unit, kind, has_rows=len(table_rows) > 0)])
+    if status in ("match", "differs"):
+        notes += (_parts(ctx, values, stated_rows, unit) if len(stated_rows) > 1
+                  else _reading(ctx, values, _records(stated_rows)[0], unit) if status == "differs" else [])
+        if status == "differs" and any("可用" in str(q) for q in stated_rows["quote"]):
+            notes.append(say("text_available"))
+    if unknown and len(table_rows) > 1:
+        cells = _by_id(ctx, list(values.index[values.isna()]))
+        listed = nt.listing(nt.project_name(p) for p in cells)
+        notes.append(say("unknown_cells_one", rows=listed) if unknown == 1
+                     else say("unknown_cells", n=unknown, rows=listed))
+    note = nt.join(notes)
+    source = nt.listing([w for w in (nt.table_rows(table_rows) if len(table_rows) else None,
+                                     _cites(ctx, stated_rows, unit) if len(stated_rows) else None) if w is not None])
+    return {
+        "scope": scope, "key": key, "metric": metric, "name_zh": names[0], "name_en": names[1],
+        "table_value": table, "unknown_count": unknown, "row_count": len(table_rows), "stated_value": stated,
+        "stated_measure": measure, "mapped_value": mapped,
+        "difference": table - stated if status in ("match", "differs") else np.nan,
+        "mapped_difference": mapped - declared if not (np.isnan(mapped) or np.isnan(declared)) else np.nan,
+        "stated_basis_mu": np.nan, "inferred_basis_mu": np.nan,
+        "status": status, "note": note.en, "note_zh": note.zh,
+        "source": source.en if len(table_rows) or len(stated_rows) else "",
+        "source_zh": source.zh if len(table_rows) or len(stated_rows) else "",
+    }
+
+
+def _status_note(ctx: _Ctx, status: str, table: float, stated: float, stated_rows: pd.DataFrame, unit: Words,
+                 kind: str | None, *, has_rows: bool) -> Words:
+    """Why a row has its status."""
+    if status == "unknown":
+        return say("unknown_cell" if has_rows else "unknown_none")
+    if status == "text_only":
+        return say("text_only", cite=_cites(ctx, stated_rows, unit))
+    if status == "not_stated":
+        return say("not_stated")
+    if status == "not_comparable":
+        return say("not_comparable", footnote_line=nt.FOOTNOTE_LINE, footnote=nt.FOOTNOTE_ZH,
+                   kind=ctx.terms.term(kind or "revenue"), cite=_cites(ctx, stated_rows, unit))
+    cites = _cites(ctx, stated_rows, unit, what="value" if len(stated_rows) > 1 else "none")
+    total = nt.amount(stated, unit)
+    if status == "match":
+        return say("match", stated=total, cite=cites)
+    size, more_less = nt.difference(table - stated, unit)
+    return say("differs", table=nt.amount(table, unit), stated=total, cite=cites, diff=size, more_less=more_less)
+
+
+def _listed(ctx: _Ctx, ids: list[str], values: pd.Series, unit: Words, *, with_region: bool = False) -> Words:
+    out = []
+    for p in _by_id(ctx, ids):
+        extra = None
+        if with_region:
+            region = ctx.terms.of_zh(str(p["region_zh"]))
+            place = _place_words(ctx, str(p["region_zh"]))
+            extra = region or place
+        out.append(nt.project_with(p, values.get(p["project_id"]), unit, extra))
+    return nt.listing(out)
+
+
+def _place_words(ctx: _Ctx, place_zh: str) -> Words:
+    places = ctx.plan.zone_places
+    hit = places[places["place_zh"] == place_zh] if len(places) else places
+    return Words(str(hit["place_en"].iloc[0]), place_zh) if len(hit) else Words(place_zh, place_zh)
+
+
+def _named_place(ctx: _Ctx, quote: str) -> str | None:
+    """The one place of the zones' texts that a sentence names (``大学城片区`` → ``大学城``), if exactly one."""
+    named = {p for p in set(ctx.place_of_region.values()) if p and p in quote}
+    return named.pop() if len(named) == 1 else None
+
+
+def _reading(ctx: _Ctx, values: pd.Series, target: dict[str, Any], unit: Words) -> list[Words]:
+    """Which rows a text figure can be read as the sum of, every other subset that fits, and what speaks against it."""
+    value = float(target["value"])
+    stated = _stated_words(ctx, target, unit)
+    found = all_subsets(values, value)
+    if not found:
+        out = [say("reading_none", stated=stated)]
+        near = nearest_subset(values, value)
+        if near is not None and len(near) < values.notna().sum():
+            total = float(values[near].sum())
+            if abs(total - value) <= NEAREST_FRACTION * value:
+                size, more_less = nt.difference(total - value, unit)
+                out.append(say("reading_nearest", rows=_listed(ctx, near, values, unit), total=nt.amount(total, unit),
+                               diff=size, more_less=more_less))
+        return out
+    chosen = found[0]
+    rows = _listed(ctx, chosen, values, unit)
+    if len(found) == 1:
+        out = [say("reading_only", stated=stated, rows=rows)]
+    else:
+        others = nt.listing(_listed(ctx, s, values, unit) for s in found[1:])
+        out = [say("reading_others", stated=stated, rows=rows, k=len(found) - 1, others=others)]
+    return out + list(_against(ctx, values, chosen, target, unit))
+
+
+def _against(ctx: _Ctx, values: pd.Series, chosen: list[str], target: dict[str, Any], unit: Words) -> Iterator[Words]:
+    """What speaks against a reading: rows it counts outside the place the sentence names, rows it leaves out
+    inside it, and cells printed "——" that would change the sum."""
+    place = _named_place(ctx, str(target["quote"]))
+    regions = ctx.projects.set_index("project_id")["region_zh"]
+    found = False
+    if place is not None:
+        outside = [i for i in chosen if ctx.place_of_region.get(str(regions[i])) != place]
+        if outside:
+            found = True
+            yield say("reading_counts_outside", rows=_listed(ctx, outside, values, unit, with_region=True),
+                      place=_place_words(ctx, place) if place in ctx.place_of_region else Words(place, place))
+        inside = [str(i) for i in values.dropna().index
+                  if i not in chosen and ctx.place_of_region.get(str(regions[i])) == place]
+        if inside:
+            found = True
+            yield say("reading_leaves_out", rows=_listed(ctx, inside, values, unit, with_region=True))
+    unknown = [str(i) for i in values.index[values.isna()]]
+    if unknown:
+        found = True
+        yield say("reading_unknown", rows=nt.listing(nt.project_name(p) for p in _by_id(ctx, unknown)),
+                  stated=nt.amount(float(target["value"]), unit))
+    if not found:
+        yield say("reading_no_conflict")
+
+
+def _parts(ctx: _Ctx, values: pd.Series, parts: pd.DataFrame, unit: Words) -> list[Words]:
+    """Explain a figure the text states in parts (研发孵化用地 2978 + 大科学装置研发用地 4702).
+
+    A part that some rows add up to exactly is a possible reading (with every
+    other subset and what speaks against it); if one part is left, it is
+    compared with the rows left over, with the difference.
+    """
+    out: list[Words] = []
+    used: list[str] = []
+    open_parts = []
+    for part in _records(parts):
+        rest = values.drop(index=used)
+        found = all_subsets(rest, float(part["value"]))
+        if not found:
+            open_parts.append(part)
+            continue
+        out += _reading(ctx, rest, part, unit)
+        used += found[0]
+    rest = values.drop(index=used).dropna()
+    if len(open_parts) == 1 and len(rest):
+        part = open_parts[0]
+        size, more_less = nt.difference(float(rest.sum()) - float(part["value"]), unit)
+        out.append(say("part_rest", rows=_listed(ctx, list(rest.index), values, unit),
+                       total=nt.amount(float(rest.sum()), unit), name=Words(str(part["name_en"]), str(part["name_zh"])),
+                       stated=nt.amount(float(part["value"]), unit), cite=_cite(ctx, part, unit, what="none"),
+                       diff=size, more_less=more_less))
+        available = [p for p in _by_id(ctx, list(rest.index)) if p.get("area_note") == "可用"]
+        if available:
+            out.append(say("part_available", rows=nt.listing(nt.project_name(p) for p in available)))
+    else:
+        for part in open_parts:
+            out += _reading(ctx, values, part, unit)
+    return out
+
+
+def _output_targets(targets: pd.DataFrame, scope: str, key: str) -> tuple[pd.DataFrame, str | None]:
+    """The text's output figure of a scope and its kind (glossary key); a track's own section wins over 二（三）."""
+    for metric, kind in OUTPUT_METRICS.items():
+        rows = _targets_for(targets, scope, key, metric)
+        if scope == "track":
+            own = ~rows["section"].str.startswith("二")
+            rows = rows[own] if own.any() else rows
+        if len(rows):
+            return rows, kind
+    return targets.iloc[0:0], None
+
+
+def _plan_rows(ctx: _Ctx) -> list[dict[str, object]]:
+    """Land and output of the whole plan, with the text's track figures compared like for like."""
+    plan, projects, targets = ctx.plan, ctx.projects, ctx.plan.targets
+    tabled = set(plan.tracks.loc[plan.tracks["table"].notna(), "track_id"])
     track_land = targets[(targets["scope"] == "track") & (targets["metric"] == "land_mu")]
-    text_only = float(projects.loc[projects["table"].isna(), "declared_mu"].astype(float).sum())
-    land["note"] = f"{land['note']} The track land figures in 三 add up to {_fmt(track_land['value'].sum())} mu" + (
-        f" ({' + '.join(_fmt(v) for v in track_land['value'])}); the tables to"
-        f" {_fmt(float(land['table_value']))}, plus {_fmt(text_only)} stated only in the text.")
-    land["note_zh"] = f"{land['note_zh']}三中各赛道用地合计{_fmt(track_land['value'].sum())}亩；表中合计" + (
-        f"{_fmt(float(land['table_value']))}亩，另有仅见于文本的{_fmt(text_only)}亩。")
+    covered = track_land[track_land["key"].isin(tabled)]
+    text_total = float(covered["value"].sum())
+    table_total = float(projects.loc[projects["table"].notna(), "declared_mu"].astype(float).sum())
+    size, more_less = nt.difference(table_total - text_total, MU)
+    parts = nt.listing(_stated_words(ctx, t, MU) for t in _records(covered))
+    lead = [say("plan_land", text=nt.amount(text_total, MU), parts=parts, table=nt.amount(table_total, MU),
+                diff=size, more_less=more_less)]
+    available = covered[covered["quote"].str.contains("可用", regex=False)]
+    if len(available):
+        lead.append(say("plan_land_available", value=nt.listing(nt.amount(float(v), MU) for v in available["value"])))
+    mapped = _mapped(projects)
+    for p in _records(projects[projects["table"].isna()]):
+        t = _text_figure(ctx, p)
+        if len(t):
+            lead.append(say("plan_land_text_only", project=nt.project_name(p),
+                            value=nt.amount(float(p["declared_mu"]), MU), cite=_cites(ctx, t, MU, what="none"),
+                            mapped=nt.amount(mapped, MU) if not np.isnan(mapped) else nt.NONE))
+    land = _row(ctx, "plan", "plan", "land_mu", plan.names, projects, _targets_for(targets, "plan", "plan", "land_mu"),
+                comparable=True, lead=lead)
     out_rows, kind = _output_targets(targets, "plan", "plan")
-    output = _row("plan", "plan", "output_yi", plan.names, projects, out_rows, np.nan, comparable=False, kind=kind)
-    # the plan's revenue target covers the tracks that have a table (表2–表5), not the text-only ones
-    parts = {t.name_zh: _output_targets(targets, "track", t.track_id)[0] for t in plan.tracks.itertuples()
-             if pd.notna(t.table)}
-    total = sum(float(p["value"].sum()) for p in parts.values())
-    listing, listing_zh = (
-        sep.join(f"{k} {_fmt(p['value'].sum())}{left}{OUTPUT_METRICS[p['metric'].iloc[0]][i]}{right}"
-                 for k, p in parts.items() if len(p))
-        for i, sep, left, right in ((0, ", ", " (", ")"), (1, "、", "（", "）")))
-    output["note"] = f"{output['note']} The four tracks' 2025 figures in 三 — {listing} — add up to {_fmt(total)}."
-    output["note_zh"] = f"{output['note_zh']}三中四大赛道2025年目标（{listing_zh}）合计{_fmt(total)}。"
+    output = _row(ctx, "plan", "plan", "output_yi", plan.names, projects, out_rows, comparable=False, kind=kind)
+    groups = []
+    kinds: dict[str, list[Words]] = {}
+    for track in _records(plan.tracks[plan.tracks["table"].notna()]):
+        track_rows, k = _output_targets(targets, "track", str(track["track_id"]))
+        for r in _records(track_rows):
+            v = nt.amount(float(r["value"]), YI)
+            over = r["comparator"] == ">"
+            kinds.setdefault(str(k), []).append(Words(f"{track['name_en']} {'over ' if over else ''}{v.en}",
+                                                      f"{track['name_zh']}{'超' if over else ''}{v.zh}"))
+    for k, items in kinds.items():
+        groups.append(say("kind_group", kind=ctx.terms.term(k), items=nt.listing(items)))
+    joined = Words("; ".join(g.en for g in groups), "；".join(g.zh for g in groups))
+    _append(output, [say("plan_output_kinds", groups=joined), say("footnote_table6")], before=False)
     return [land, output]
 
 
-def _track_rows(plan: PlanData, projects: pd.DataFrame) -> list[dict[str, object]]:
+def _append(row: dict[str, object], extra: list[Words], *, before: bool) -> None:
+    """Add sentences to a row's notes (after its status sentence when ``before`` is false)."""
+    more = nt.join(extra)
+    row["note"] = f"{more.en} {row['note']}" if before else f"{row['note']} {more.en}"
+    row["note_zh"] = f"{more.zh}{row['note_zh']}" if before else f"{row['note_zh']}{more.zh}"
+
+
+def _track_rows(ctx: _Ctx) -> list[dict[str, object]]:
     """Land and output per track: table rows against the track's section of 三."""
     rows = []
-    for t in plan.tracks.itertuples():
-        members = projects[projects["track_id"] == t.track_id]
-        names = (t.name_zh, t.name_en)
-        rows.append(_row("track", t.track_id, "land_mu", names, members,
-                         _targets_for(plan.targets, "track", t.track_id, "land_mu"), _mapped(members),
-                         comparable=True))
-        out_rows, kind = _output_targets(plan.targets, "track", t.track_id)
-        rows.append(_row("track", t.track_id, "output_yi", names, members, out_rows, np.nan, comparable=False,
+    for t in ctx.plan.tracks.itertuples():
+        members = ctx.projects[ctx.projects["track_id"] == t.track_id]
+        names = (str(t.name_zh), str(t.name_en))
+        rows.append(_row(ctx, "track", str(t.track_id), "land_mu", names, members,
+                         _targets_for(ctx.plan.targets, "track", str(t.track_id), "land_mu"), comparable=True))
+        out_rows, kind = _output_targets(ctx.plan.targets, "track", str(t.track_id))
+        rows.append(_row(ctx, "track", str(t.track_id), "output_yi", names, members, out_rows, comparable=False,
                          kind=kind))
     return rows
 
 
-def _zone_stated_land(plan: PlanData, zone: Any) -> pd.DataFrame:
-    """The land figure the text states for a zone; else, for a zone built around one text-only track
-    (一核 and 科技金融, 二（四）/三（五）), that track's land figure."""
-    stated = _targets_for(plan.targets, "zone", zone.zone_id, "land_mu")
+def _zone_stated_land(ctx: _Ctx, zone: Any) -> tuple[pd.DataFrame, bool]:
+    """The land figure the text states for a zone, and whether it is an inference.
+
+    The text states none for any zone. For a zone built around one text-only
+    track (一核 and 科技金融, 二（四）/三（五）) the track's land figure is taken,
+    and that is an inference: the zone rule puts 科技金融街 in 一核 by its place.
+    """
+    stated = _targets_for(ctx.plan.targets, "zone", zone.zone_id, "land_mu")
     focus = str(zone.focus_tracks or "").split(";")
-    text_only = set(plan.tracks.loc[plan.tracks["table"].isna(), "track_id"])
+    text_only = set(ctx.plan.tracks.loc[ctx.plan.tracks["table"].isna(), "track_id"])
     if stated.empty and len(focus) == 1 and focus[0] in text_only:
-        stated = _targets_for(plan.targets, "track", focus[0], "land_mu")
-    return stated
+        return _targets_for(ctx.plan.targets, "track", focus[0], "land_mu"), True
+    return stated, False
 
 
-def _zone_rows(plan: PlanData, projects: pd.DataFrame) -> list[dict[str, object]]:
-    """Land and output per zone of 一核双圈两片."""
+def _basis_split(ctx: _Ctx, members: pd.DataFrame) -> tuple[float, float, list[Words]]:
+    """Declared mu of a zone's members by zone basis (stated, inferred), and the sentence that says so."""
+    mu = members["declared_mu"].astype(float)
+    stated = members[members["zone_basis"] == "stated"]
+    inferred = members[members["zone_basis"] == "inferred"]
+    s, i = float(mu[stated.index].sum()), float(mu[inferred.index].sum())
+    total = float(mu.sum())
+
+    def rows(frame: pd.DataFrame, *, place: bool) -> Words:
+        return nt.listing(nt.project_with(p, p["declared_mu"], extra=_place_words(ctx, str(p["region_zh"])) if place
+                                          else None) for p in _records(frame))
+
+    return s, i, [say("zone_split", table=nt.amount(total, MU), stated=nt.amount(s, MU),
+                      stated_rows=rows(stated, place=False), inferred=nt.amount(i, MU),
+                      inferred_rows=rows(inferred, place=True))]
+
+
+def _zone_rows(ctx: _Ctx) -> list[dict[str, object]]:
+    """Land and output per zone of 一核双圈两片, and of the projects in none, with the stated/inferred split."""
     rows = []
-    for z in plan.zones.itertuples():
+    projects = ctx.projects
+    for z in ctx.plan.zones.itertuples():
         members = projects[projects["zone_id"] == z.zone_id]
-        stated = _zone_stated_land(plan, z)
+        stated, inferred_figure = _zone_stated_land(ctx, z)
+        names = (str(z.name_zh), str(z.name_en))
+        s, i, split = _basis_split(ctx, members)
+        lead = [say("zone_no_figure")]
+        if inferred_figure and len(stated):
+            zone = Words(names[1], names[0])
+            lead = [say("zone_inferred_figure", zone=zone, stated=nt.amount(float(p["declared_mu"]), MU),
+                        project=nt.project_name(p), cite=_cites(ctx, _text_figure(ctx, p), MU, what="none"),
+                        place=_place_words(ctx, str(p["region_zh"])))
+                    for p in _records(members[members["table"].isna() & (members["zone_basis"] == "inferred")])]
+        land = _row(ctx, "zone", str(z.zone_id), "land_mu", names, members, stated, comparable=True, lead=lead)
+        land["stated_basis_mu"], land["inferred_basis_mu"] = s, i
+        _append(land, split, before=False)
+        rows.append(land)
+        rows.append(_row(ctx, "zone", str(z.zone_id), "output_yi", names, members, stated.iloc[0:0], comparable=True))
+    none = projects[projects["zone_id"].isna()]
+    if len(none):
+        term = ctx.terms.term("no_unit")
+        names = (term.zh, term.en)
+        places = nt.listing(_place_words(ctx, r) for r in dict.fromkeys(none["region_zh"].astype(str)))
         for metric in ("land_mu", "output_yi"):
-            rows.append(_row("zone", z.zone_id, metric, (z.name_zh, z.name_en), members,
-                             stated if metric == "land_mu" else stated.iloc[0:0], _mapped(members), comparable=True))
+            row = _row(ctx, "zone", NO_ZONE, metric, names, none, ctx.plan.targets.iloc[0:0], comparable=True)
+            _append(row, [say("zone_none", places=places)], before=True)
+            rows.append(row)
     return rows
 
 
-def _project_rows(plan: PlanData, projects: pd.DataFrame) -> list[dict[str, object]]:
+def _text_figure(ctx: _Ctx, p: dict[str, Any]) -> pd.DataFrame:
+    """The sentence of the text that states a text-only project's land (科技金融街 2400亩)."""
+    t = ctx.plan.targets
+    hit = (t["metric"] == "land_mu") & (t["value"] == p["declared_mu"]) & t["quote"].str.contains(
+        str(p["name_zh"]), regex=False)
+    found: pd.DataFrame = t.loc[hit.fillna(False).astype(bool)]
+    return found
+
+
+def _project_rows(ctx: _Ctx) -> list[dict[str, object]]:
     """Land and output per project; a text-only project is compared with the sentence that states it."""
     rows = []
-    targets = plan.targets
-    for p in projects.itertuples():
-        members = projects[projects["project_id"] == p.project_id]
-        stated = targets.iloc[0:0]
-        if pd.isna(p.table):
-            stated = targets[(targets["metric"] == "land_mu") & (targets["value"] == p.declared_mu)
-                             & (targets["quote"].str.contains(p.name_zh, regex=False))]
+    targets = ctx.plan.targets
+    for p in _records(ctx.projects):
+        members = ctx.projects[ctx.projects["project_id"] == p["project_id"]]
+        stated = _text_figure(ctx, p) if pd.isna(p["table"]) else targets.iloc[0:0]
         for metric in ("land_mu", "output_yi"):
-            row = _row("project", p.project_id, metric, (p.name_zh, p.name_en), members,
-                       stated if metric == "land_mu" else stated.iloc[0:0], _mapped(members), comparable=True)
-            row["source"] = p.source
+            row = _row(ctx, "project", str(p["project_id"]), metric, (str(p["name_zh"]), str(p["name_en"])), members,
+                       stated if metric == "land_mu" else stated.iloc[0:0], comparable=True)
+            if pd.isna(p["table"]):
+                src = _cites(ctx, stated, MU) if len(stated) else Words("", "")
+                row["source"], row["source_zh"] = src.en, str(p["source"])
+            else:
+                row["source"], row["source_zh"] = f"Table {p['table']}, row {p['row']}", str(p["source"])
             rows.append(row)
     return rows

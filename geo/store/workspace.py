@@ -154,7 +154,7 @@ def save_upload(
         }
         row["name_field"] = row["name_field"] or ""
         _write(layer, tmp, f"parcels_{uid}")
-        texts = {c: "object" for c in ("project_id", "message", "message_zh") if c in findings.columns}
+        texts = {c: "object" for c in ("project_id", "message", "message_zh", "detail") if c in findings.columns}
         _write(pd.DataFrame(findings).astype(texts), tmp, f"findings_{uid}")
         new = pd.DataFrame([row]).fillna({"tolerance_pct": float("nan")})
         _write(
@@ -180,6 +180,8 @@ def load_upload(uid: str, *, root: str | Path | None = None) -> tuple[gpd.GeoDat
         at = cast(int, findings.columns.get_loc("message"))  # an int: column names are unique
         findings.insert(at + 1, "message_zh", findings["message"])
     findings["message_zh"] = findings["message_zh"].fillna(findings["message"])
+    if "detail" not in findings.columns:  # saved before findings kept GEOS's own words
+        findings["detail"] = pd.NA
     return parcels, findings
 
 

@@ -81,14 +81,14 @@ def test_upload_read_findings_and_download(browse, offline, survey_zip, check_wo
             strict=True,
         )
     )
-    assert metrics == {"地块数": "2", "已匹配": "2", "实测面积（亩）": "1,659.76", "问题数": "1", "有问题的地块": "1"}
+    assert metrics == {"地块数": "2", "已匹配": "2", "实测面积（亩）": "1,659.75", "问题数": "1", "有问题的地块": "1"}
     frame = browse.map_frame()  # the findings map: parcels in view coloured by their worst finding
     frame.wait_for_function(f"() => ({DRAWN_SEVERITIES_JS})().length === 2", timeout=30_000)
     assert frame.evaluate(DRAWN_SEVERITIES_JS) == [[1, "none"], [2, "warning"]]
     assert frame.evaluate("() => document.querySelector('img.findings-overview').naturalWidth") > 0
     x, y = frame.evaluate(CENTRE_OF_JS, 2)
     frame.locator(".leaflet-container").click(position={"x": x, "y": y})  # on the flagged parcel; found by the server
-    page.get_by_text("要素 2（项目 T2-4）").wait_for(timeout=30_000)
+    page.get_by_text("要素 2（项目：表2第4行金凤智能装备研发孵化片区）").wait_for(timeout=30_000)
     browse.wait()
     assert frame.evaluate(DRAWN_SEVERITIES_JS) == [[1, "none"], [2, "warning"]]
     frame.evaluate("() => { window.__same_map = true; window.map.setZoom(11); }")  # zoom out: overview only
