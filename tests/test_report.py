@@ -78,8 +78,8 @@ def raw_findings() -> pd.DataFrame:
         (6, "T4-1", "area_mismatch", "warning", "measures …", "实测 …", -12.3456789),
         (7, pd.NA, "unmatched", "warning", "matched to no plan project", "未匹配到规划项目", float("nan")),
     ]
-    frame = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
-    return frame.astype({"feature": "Int64", "project_id": "string"})
+    frame = pd.DataFrame(rows, columns=[c for c in FINDING_COLUMNS if c != "detail"]).assign(detail="")
+    return frame[list(FINDING_COLUMNS)].astype({"feature": "Int64", "project_id": "string"})
 
 
 def test_chinese_csv_for_officials_has_chinese_headers_units_and_rounded_values():

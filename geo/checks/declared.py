@@ -52,6 +52,7 @@ def _frame(feature: np.ndarray, project: np.ndarray, text: ft.Both[Any], value: 
             "message": pd.array(np.asarray(text.en, dtype=object), dtype="string"),
             "message_zh": pd.array(np.asarray(text.zh, dtype=object), dtype="string"),
             "value": np.asarray(value, dtype=float),
+            "detail": pd.array(np.full(len(text.en), "", dtype=object), dtype="string"),
         }
     )
     return out[list(FINDING_COLUMNS)]
