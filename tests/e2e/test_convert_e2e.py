@@ -34,7 +34,7 @@ def test_upload_a_zbtxt_and_download_it_converted(browse, offline, survey_txt, t
     page.get_by_text("已读取 测绘成果.txt：部标坐标txt，5 个要素，坐标系 EPSG:4523").wait_for(timeout=60_000)
     browse.wait()
     formats = page.locator("[data-testid='stRadio']").filter(has_text="目标格式")
-    formats.get_by_text("GeoPackage", exact=True).click()
+    formats.get_by_text("GeoPackage 1.2（含 QGIS 样式）", exact=True).click()
     page.get_by_text("已转换为 测绘成果.gpkg（EPSG:4523，5 个要素）").wait_for(timeout=60_000)
     browse.wait()
     with page.expect_download() as info:
