@@ -31,7 +31,7 @@ def test_benchmark_runs_at_1000_parcels(tmp_path):
     assert size["manifest"]["parcels"] == 1000
     assert set(size["manifest"]["bytes"]) == {"geojson", "gpkg", "shp"}
     for op in ("read_gpkg", "read_geojson", "read_shp", "check", "area_equal_area", "area_ellipsoidal", "reconcile",
-               "export_geojson", "export_gpkg", "export_shp", "export_csv", "export_txt", "plain_geopandas"):
+               "export_geojson", "export_gpkg", "export_shp", "export_csv", "plain_geopandas"):
         assert size["ops"][op]["median"] > 0 and size["ops"][op]["ratio"] > 0, op
     # the planted defects are found
     planted, found = size["manifest"]["planted"], size["findings"]
