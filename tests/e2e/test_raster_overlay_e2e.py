@@ -77,7 +77,8 @@ def test_uploaded_geotiff_is_drawn_on_the_map(browse, offline, tmp_path):
     path = tmp_path / info.value.suggested_filename
     info.value.save_as(path)
     with zipfile.ZipFile(path) as zf:
-        assert sorted(zf.namelist()) == ["allocation.qml", "allocation.tif", "allocation.tif.aux.xml", "allocation_output_per_mu.tif"]
+        assert sorted(zf.namelist()) == [
+            "allocation.qml", "allocation.tif", "allocation.tif.aux.xml", "allocation_output_per_mu.tif"]
         zf.extractall(tmp_path / "unzipped")
     with rasterio.open(tmp_path / "unzipped" / "allocation.tif") as src:
         assert src.crs.to_epsg() == 4544 and src.res == (10.0, 10.0)
