@@ -31,7 +31,7 @@ from typing import Final
 from fontTools import subset
 from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
-from fontTools.ttLib import TTFont, newTable
+from fontTools.ttLib import TTFont, TTLibError, newTable
 from matplotlib import font_manager
 
 from geo.atomic import write_bytes_atomic
@@ -62,7 +62,7 @@ def _has_chinese(face: FontFace) -> bool:
     try:
         with TTFont(face.path, fontNumber=face.index, lazy=True) as font:
             cmap = font.getBestCmap() or {}
-    except Exception:
+    except (OSError, TTLibError, KeyError, ValueError, AssertionError):  # not a font fontTools can read
         return False
     return all(ord(c) in cmap for c in PROBE)
 
