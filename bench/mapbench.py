@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import folium
 import geopandas as gpd
+import shapely
 
 import layers
 from geo.mapview import GeoLayer, build_map, largelayer
@@ -113,9 +114,15 @@ def index(gdf: gpd.GeoDataFrame) -> largelayer.LayerIndex:
 
 
 def detail_bounds(idx: largelayer.LayerIndex) -> dict[str, dict[str, float]]:
-    """``st_folium``-style bounds of the street-level view at the layer's centre."""
+    """``st_folium``-style bounds of the street-level view around the parcel nearest the layer's centre.
+
+    Centred on a parcel, not on the bare centre: the layer's parcels lie in the
+    plan's spatial units, and the centre of their extent may fall between them.
+    """
     v = largelayer.layer_view(idx)
-    cx, cy = (v.west + v.east) / 2, (v.south + v.north) / 2
+    centre = shapely.Point((v.west + v.east) / 2, (v.south + v.north) / 2)
+    nearest = idx.geoms[int(idx.tree.nearest(centre))]
+    cx, cy = shapely.get_coordinates(shapely.point_on_surface(nearest))[0]
     dx, dy = DETAIL_SPAN[0] / 2, DETAIL_SPAN[1] / 2
     return {"_southWest": {"lat": cy - dy, "lng": cx - dx}, "_northEast": {"lat": cy + dy, "lng": cx + dx}}
 
