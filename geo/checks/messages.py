@@ -48,11 +48,11 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
         "{who}{measured} 亩，规划分配 {allocated} 亩（{pct}%，容差 {tolerance}%）",
     ),
     "declared_area": (
-        "地块面积 declares {declared} {unit}; its points measure {measured} {unit} ({pct} %, tolerance {tolerance} %)",
+        "the declared parcel area is {declared} {unit}; its points measure {measured} {unit} ({pct} %, tolerance {tolerance} %)",
         "申报地块面积 {declared} {unit}，按界址点坐标计算 {measured} {unit}（{pct}%，容差 {tolerance}%）",
     ),
     "declared_area_unit": (
-        "地块面积 {declared} matches its points ({ha} ha, {m2} m²) in none of ha, m², mu",
+        "the declared parcel area {declared} matches its points ({ha} ha, {m2} m²) in none of ha, m², mu",
         "申报地块面积 {declared} 与界址点坐标计算面积（{ha} 公顷，{m2} 平方米）按公顷、平方米、亩均不相符",
     ),
     "outside_zone": ("{mu} mu lies outside {zone}", "{mu} 亩位于{zone}之外"),
