@@ -11,6 +11,7 @@ link or the pipe the user gave us.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import tempfile
 from pathlib import Path
@@ -65,4 +66,33 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
         raise ExportError(f"cannot be written ({exc.strerror})", source=str(path), fix="Choose another path") from None
     finally:
         Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def place_file(staged: str | Path, path: str | Path) -> Path:
+    """Put a finished file ``staged`` (in the target's folder) at ``path``; return the path.
+
+    A regular target (or a new path) is replaced atomically with :func:`os.replace`;
+    a symlink, FIFO or device is written through and stays what it is. ``staged``
+    is gone afterwards either way.
+
+    Raises
+    ------
+    ExportError
+        ``path`` is a folder or cannot be written.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ExportError("is a folder", source=str(path), fix="Give a file name")
+    try:
+        if _is_special(path):
+            with open(staged, "rb") as src, open(path, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        else:
+            os.chmod(staged, 0o644)  # mkstemp makes 0600; outputs are meant to be shared
+            os.replace(staged, path)
+    except OSError as exc:
+        raise ExportError(f"cannot be written ({exc.strerror})", source=str(path), fix="Choose another path") from None
+    finally:
+        Path(staged).unlink(missing_ok=True)
     return path

@@ -10,7 +10,7 @@ from geo.plan.projects import NO_ZONE
 from geo.plan.summary import COMPARISON_SERIES, comparison, land_by_zone_and_track, output_by_track, table_bytes
 from ui import baselines, data
 from ui.detail import badge, fmt_value, status_text, with_status_terms
-from ui.i18n import lang, pair, pick, t
+from ui.i18n import lang, pick, t
 
 st.title(t("totals_title"))
 st.caption(t("totals_intro"))
@@ -22,12 +22,14 @@ note_col = "note_zh" if lang() == "zh" else "note"
 source_col = "source_zh" if lang() == "zh" else "source"
 
 plan = recon[recon["scope"] == "plan"].set_index("metric")
+stated = plan["table_value"].astype(float).to_dict()
+mapped = plan["mapped_value"].astype(float).to_dict()
 cols = st.columns(3)
-cols[0].metric(t("plan_land"), f"{plan.at['land_mu', 'table_value']:,.0f} {t('mu')}")
-cols[1].metric(t("mapped_land"), f"{plan.at['land_mu', 'mapped_value']:,.0f} {t('mu')}")
-cols[2].metric(t("plan_output"), f"{plan.at['output_yi', 'table_value']:,.0f} {t('yi')}")
+cols[0].metric(t("plan_land"), f"{stated['land_mu']:,.0f} {t('mu')}")
+cols[1].metric(t("mapped_land"), f"{mapped['land_mu']:,.0f} {t('mu')}")
+cols[2].metric(t("plan_output"), f"{stated['output_yi']:,.0f} {t('yi')}")
 for metric in ("land_mu", "output_yi"):
-    st.caption(f"{t('metric_' + metric)}: {plan.at[metric, note_col]}")
+    st.caption(f"{t('metric_' + metric)}: {plan.at[metric, note_col]!s}")
 
 baselines.render()
 
@@ -110,11 +112,12 @@ def section(scope: str, title: str) -> None:
     differs = rows[rows["status"] == "differs"]
     if len(differs):
         st.markdown(f"**{t('differs_count', n=len(differs))}**")
-    for r in differs.itertuples():
+    for r in differs.to_dict(orient="records"):
         c = st.columns([1, 5])
         with c[0]:
-            badge(r.status)
-        c[1].markdown(f"**{pick(r.name_zh, r.name_en)}** · {t('metric_' + r.metric)}: {getattr(r, note_col)}")
+            badge(str(r["status"]))
+        name = pick(str(r["name_zh"]), str(r["name_en"]))
+        c[1].markdown(f"**{name}** · {t('metric_' + str(r['metric']))}: {r[note_col]}")
 
 
 section("track", t("by_track"))
@@ -124,7 +127,7 @@ st.subheader(t("chart_land"))
 land = land_by_zone_and_track(data.projects())
 track_names = {r.track_id: pick(r.name_zh, r.name_en) for r in tracks.itertuples()}
 zone_names = {r.zone_id: pick(r.name_zh, r.name_en) for r in zones.itertuples()} | {NO_ZONE: t("no_zone")}
-colours = dict(zip(tracks["track_id"], tracks["color"]))
+colours = dict(zip(tracks["track_id"], tracks["color"], strict=True))
 order = [c for c in tracks["track_id"] if c in land.columns]
 chart = land[order].rename(index=zone_names, columns=track_names)
 st.bar_chart(chart, color=[colours[c] for c in order], y_label=t("mu"), stack=True)
@@ -134,7 +137,7 @@ output = output_by_track(data.projects()).dropna().rename(index=track_names).ren
 st.bar_chart(output, y_label=t("yi"), color=tracks["color"].iloc[0])
 
 dl = st.columns(2)
-for col, fmt in zip(dl, ("csv", "xlsx")):
+for col, fmt in zip(dl, ("csv", "xlsx"), strict=True):
     payload, suffix, mime = table_bytes(with_status_terms(recon), fmt=fmt)
     col.download_button(
         t(f"download_{fmt}"), payload, file_name=f"reconciliation{suffix}", mime=mime, key=f"dl_{fmt}",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 import sqlite3
 import struct
 import zipfile
@@ -285,3 +284,19 @@ def test_registry_labels_are_bilingual():
     assert {"geojson", "gpkg", "shp", "csv", "kml", "kmz", "dxf", "xlsx", "txt"} == set(FORMATS)
     assert all(f.label_zh and f.label_en for f in FORMATS.values())
     assert all(f.suffix.startswith(".") and f.mime for f in FORMATS.values())
+
+
+def test_export_writes_through_a_symlink_and_replaces_a_regular_file(parcels, tmp_path):
+    real = tmp_path / "shared" / "parcels.gpkg"
+    real.parent.mkdir()
+    real.write_bytes(b"old")
+    link = tmp_path / "parcels.gpkg"
+    link.symlink_to(real)
+    out = export_layers({"parcels": parcels}, fmt="gpkg", path=link)
+    assert out == link and link.is_symlink() and link.resolve() == real  # the link stays a link
+    assert pyogrio.read_info(real, layer="parcels")["features"] == 25
+    plain = tmp_path / "plain.gpkg"
+    plain.write_bytes(b"old")
+    export_layers({"parcels": parcels}, fmt="gpkg", path=plain)
+    assert plain.is_file() and not plain.is_symlink() and oct(plain.stat().st_mode & 0o777) == "0o644"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["parcels.gpkg", "plain.gpkg", "shared"]  # no temp left

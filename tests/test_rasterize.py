@@ -239,7 +239,7 @@ def test_cog_has_overviews_when_large_enough(tmp_path: Path) -> None:
 def test_failed_write_leaves_nothing(tmp_path: Path, parcels: gpd.GeoDataFrame) -> None:
     target = tmp_path / "taken.tif"
     target.mkdir()  # a folder where the file should go: the final rename fails
-    with pytest.raises(ExportError, match=r"taken\.tif: could not be written"):
+    with pytest.raises(ExportError, match=r"taken\.tif: is a folder"):
         write_allocation(rasterize_parcels(parcels, TRACKS), target)
     assert [p.name for p in tmp_path.iterdir()] == ["taken.tif"]
 
@@ -283,3 +283,14 @@ def test_plan_parcels_within_bound_at_10m() -> None:
     assert set(raster.skipped) == set(parcels.loc[parcels.geom_type == "Point", "project_id"])
     # 10 m cells on parcels of 15–3000 mu: the total differs by far less than the sum of bounds
     assert abs(check["raster_mu"].sum() - check["vector_mu"].sum()) < 0.05 * check["bound_mu"].sum()
+
+
+def test_write_keeps_a_symlinked_output_a_link(tmp_path: Path, parcels: gpd.GeoDataFrame) -> None:
+    real = tmp_path / "shared.tif"
+    real.write_bytes(b"old")
+    link = tmp_path / "allocation.tif"
+    link.symlink_to(real)
+    write_allocation(rasterize_parcels(parcels, TRACKS, cell=10), link)
+    assert link.is_symlink() and real.read_bytes()[:4] in (b"II*\x00", b"MM\x00*")  # GeoTIFF through the link
+    with rasterio.open(link) as ds:
+        assert ds.crs == "EPSG:4544" and ds.count == 1

@@ -10,6 +10,7 @@ import pyogrio
 import pytest
 import shapely
 
+from geo.atomic import write_bytes_atomic
 from geo.checks.registry import CHECKS, FINDING_COLUMNS, run_checks
 from geo.checks.report import (
     CSV_HEADERS_ZH,
@@ -25,7 +26,6 @@ from geo.checks.report import (
     round_to_unit,
     unit_from_meaning,
     unit_of,
-    write_text_atomic,
 )
 from geo.errors import UsageError
 from tests.fixtures import synthetic as syn
@@ -168,5 +168,5 @@ def test_html_report_is_self_contained(tmp_path):
         assert text in html
     assert "<th>message_zh</th>" not in html and "white-space:pre-line" in html
     assert "<script" not in html and "<link" not in html and "src=" not in html
-    out = write_text_atomic(tmp_path / "r.html", html)
+    out = write_bytes_atomic(tmp_path / "r.html", html.encode("utf-8"))
     assert out.read_text(encoding="utf-8") == html and [p.name for p in tmp_path.iterdir()] == ["r.html"]

@@ -22,11 +22,11 @@ from geo.checks.pipeline import (
     saved_result,
 )
 from geo.checks.registry import CHECKS, FINDING_COLUMNS, SEVERITIES, CheckResult, run_checks
-from geo.checks.report import findings_csv, flagged_geojson, html_report, write_text_atomic
+from geo.checks.report import findings_csv, flagged_geojson, html_report
 
 __all__ = [
     "CHECKS", "FINDING_COLUMNS", "SEVERITIES", "CheckOptions", "CheckResult", "CheckRun", "PlanLayers", "check_file",
     "check_read", "check_upload",
     "findings_csv", "flagged_geojson", "html_report", "messages_in", "run_checks", "save_run", "saved_result",
-    "suggest_name_field", "write_text_atomic",
+    "suggest_name_field",
 ]

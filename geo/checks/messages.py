@@ -48,7 +48,8 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
         "{who}{measured} 亩，规划分配 {allocated} 亩（{pct}%，容差 {tolerance}%）",
     ),
     "declared_area": (
-        "the declared parcel area is {declared} {unit}; its points measure {measured} {unit} ({pct} %, tolerance {tolerance} %)",
+        ("the declared parcel area is {declared} {unit}; its points measure {measured} {unit}"
+         " ({pct} %, tolerance {tolerance} %)"),
         "申报地块面积 {declared} {unit}，按界址点坐标计算 {measured} {unit}（{pct}%，容差 {tolerance}%）",
     ),
     "declared_area_unit": (

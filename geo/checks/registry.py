@@ -29,12 +29,12 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from geo.checks import messages as ft  # the module (texts), not messages_in
 from geo.area import M2_PER_MU
-from geo.crs import EQUAL_AREA, WGS84, transformer
-from geo.errors import UsageError
+from geo.checks import messages as ft  # the module (texts), not messages_in
 from geo.checks.matching import match_parcels
 from geo.checks.topology import outside_area, overlaps, polygon_parts
+from geo.crs import EQUAL_AREA, WGS84, transformer
+from geo.errors import UsageError
 
 FINDING_COLUMNS: Final = ("feature", "project_id", "check", "severity", "message", "message_zh", "value", "detail")
 SEVERITIES: Final = ("error", "warning", "info")
@@ -58,7 +58,9 @@ CHECKS: Final[dict[str, Check]] = {
     "duplicate": Check("error", "重复地块", "duplicate parcel", "feature number it duplicates"),
     "overlap": Check("error", "地块重叠", "overlapping parcels", "overlap in mu"),
     "area_mismatch": Check("warning", "面积与规划不符", "area differs from allocation", "measured − allocated, mu"),
-    "declared_area": Check("warning", "申报面积与界址点不符", "declared area differs from its points", "declared − measured, mu"),
+    "declared_area": Check(
+        "warning", "申报面积与界址点不符", "declared area differs from its points", "declared − measured, mu"
+    ),
     "outside_zone": Check("warning", "超出所属片区", "outside the assigned zone", "area outside, mu"),
     "outside_districts": Check("warning", "超出高新区范围", "outside the zone's districts", "area outside, mu"),
     "unmatched": Check("warning", "未匹配项目", "not matched to a plan project", "—"),
@@ -74,15 +76,16 @@ class CheckResult:
     """Findings, a summary and the layer with ``project_id``/``measured_mu``/``checks`` columns."""
 
     findings: pd.DataFrame
-    summary: dict
+    summary: dict[str, Any]
     parcels: gpd.GeoDataFrame
 
 
-def _rows(check: str, feature, project, text: ft.Both, value, detail=pd.NA) -> pd.DataFrame:
+def _rows(check: str, feature: npt.ArrayLike, project: object, text: ft.Both[ft.Strings],
+          value: npt.ArrayLike, detail: object = None) -> pd.DataFrame:
     """Findings of one check with their English and Chinese ``text``; scalars are broadcast."""
     n = len(text.en)
 
-    def col(v, dtype=object):
+    def col(v: Any, dtype: npt.DTypeLike = object) -> np.ndarray:
         return np.full(n, v, dtype=dtype) if np.ndim(v) == 0 else np.asarray(v, dtype=dtype)
 
     return pd.DataFrame(
@@ -292,7 +295,8 @@ def _zone_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
         return []
     zone_of = c.plan["zone_id"].reindex(pd.Index(p.project, dtype=object)).to_numpy(dtype=object)
     zgeo = c.zones.set_index("zone_id").geometry.to_crs(EQUAL_AREA)
-    out = outside_area(p.geoms, zgeo.reindex(pd.Index(zone_of, dtype=object)).to_numpy(), p.ok) / M2_PER_MU
+    targets = np.asarray(zgeo.reindex(pd.Index(zone_of, dtype=object)), dtype=object)
+    out = outside_area(p.geoms, targets, p.ok) / M2_PER_MU
     hit = out >= c.limits.min_outside_mu
     zone = ft.Both(_zone_names(c.zones, zone_of[hit], "name_en", "its spatial unit, ", "its spatial unit"),
                    _zone_names(c.zones, zone_of[hit], "name_zh", "所属空间单元", "所属空间单元", quote=True))
@@ -324,7 +328,8 @@ def _zone_names(zones: gpd.GeoDataFrame, zone_ids: np.ndarray, column: str, pref
     none: a message never shows a zone's id."""
     found = np.full(len(zone_ids), None, dtype=object)
     if column in zones.columns:
-        names = zones[column].astype("string").str.strip().replace("", pd.NA)
+        stripped = zones[column].astype("string").fillna("").str.strip()
+        names = stripped.where(stripped != "")
         by_id = pd.Series(names.to_numpy(dtype=object), index=zones["zone_id"].astype(object).to_numpy()).dropna()
         found = by_id[~by_id.index.duplicated()].reindex(pd.Index(zone_ids, dtype=object)).to_numpy(dtype=object)
     return np.array([prefix + (f"“{n}”" if quote else str(n)) if isinstance(n, str) else unnamed for n in found],
@@ -340,9 +345,8 @@ def _area_findings(
         return []
     g = frame.groupby("project_id", sort=True)
     per = pd.DataFrame({"measured": g["area"].sum(), "n": g["feature"].size(), "first": g["feature"].min()})
-    per["allocated"] = (
-        pd.to_numeric(plan["declared_mu"], errors="coerce").reindex(per.index) if "declared_mu" in plan.columns else np.nan
-    )
+    declared = pd.to_numeric(plan["declared_mu"], errors="coerce") if "declared_mu" in plan.columns else None
+    per["allocated"] = declared.reindex(per.index) if declared is not None else np.nan
     per["diff"] = per["measured"] - per["allocated"]
     per["pct"] = per["diff"] / per["allocated"] * 100
     who = ft.parcels_measure(per["n"].to_numpy())
@@ -386,19 +390,19 @@ def _area_findings(
     return out
 
 
-def summarise(findings: pd.DataFrame, parcels: gpd.GeoDataFrame, *, tolerance_pct: float) -> dict:
+def summarise(findings: pd.DataFrame, parcels: gpd.GeoDataFrame, *, tolerance_pct: float) -> dict[str, Any]:
     """A JSON-ready summary: counts of features, matches, findings by check and severity."""
     flagged = findings["feature"].dropna().nunique()
     by_check = {c: int(n) for c, n in findings["check"].value_counts().items()}
     return {
-        "features": int(len(parcels)),
+        "features": len(parcels),
         "matched": int(parcels["project_id"].notna().sum()),
         "unmatched": int(parcels["project_id"].isna().sum()),
         "projects": int(parcels["project_id"].nunique()),
         "measured_mu": round(float(np.nansum(parcels["measured_mu"])), 3),
         "area_method": "equal_area",
         "tolerance_pct": float(tolerance_pct),
-        "findings": int(len(findings)),
+        "findings": len(findings),
         "flagged_features": int(flagged),
         "by_severity": {s: int((findings["severity"] == s).sum()) for s in SEVERITIES},
         "by_check": {c: by_check.get(c, 0) for c in CHECKS},

@@ -13,9 +13,9 @@ SVG keeps it dependency-free and sharp when printed; parcels beyond
 from __future__ import annotations
 
 import html
-import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -29,7 +29,7 @@ import shapely
 from geo.checks.messages import messages_in
 from geo.checks.registry import CHECKS, CheckResult
 from geo.crs import EQUAL_AREA, WGS84
-from geo.errors import ExportError, UsageError
+from geo.errors import UsageError
 
 MAX_MAP_FEATURES: Final = 20_000
 _W, _H = 760, 520
@@ -143,13 +143,17 @@ def flagged_features(result: CheckResult) -> gpd.GeoDataFrame:
     )
     out = parcels[hit].copy()
     rank = {"error": 0, "warning": 1, "info": 2}
+
+    def worst(checks: str) -> str:
+        return min((CHECKS[k].severity for k in checks.split(",") if k), key=lambda s: rank[s])
+
     feat_checks = by_feature.groupby("feature")["check"].agg(lambda s: ",".join(dict.fromkeys(s))).to_dict()
     proj_checks = per_project.groupby("project_id")["check"].agg(lambda s: ",".join(dict.fromkeys(s))).to_dict()
     out["checks"] = [
         f"{feat_checks.get(i, '')},{proj_checks.get(p, '')}".strip(",")
-        for i, p in zip(out.index, out["project_id"].astype(object))
+        for i, p in zip(out.index, out["project_id"].astype(object), strict=True)
     ]
-    out["severity"] = out["checks"].map(lambda c: min((CHECKS[k].severity for k in c.split(",") if k), key=rank.get))
+    out["severity"] = out["checks"].map(worst)
     return out.reset_index().to_crs(WGS84)
 
 
@@ -167,7 +171,7 @@ def flagged_geojson(result: CheckResult) -> bytes:
         return path.read_bytes()
 
 
-def _svg_paths(geoms: np.ndarray, to_px) -> list[str]:
+def _svg_paths(geoms: np.ndarray, to_px: Callable[[np.ndarray], np.ndarray]) -> list[str]:
     """One SVG path ``d`` per geometry: rings of polygons, lines, points as tiny squares."""
     out = []
     for g in geoms:
@@ -192,13 +196,13 @@ def _svg_paths(geoms: np.ndarray, to_px) -> list[str]:
 
 def map_svg(result: CheckResult, *, plan_parcels: gpd.GeoDataFrame | None = None) -> str:
     """An SVG map of the checked parcels, flagged ones in red (equal-area projection, north up)."""
-    parcels = result.parcels.geometry.to_crs(EQUAL_AREA)
+    parcels: gpd.GeoSeries = result.parcels.geometry.to_crs(EQUAL_AREA)
     flagged = set(flagged_features(result)["feature"].astype(int)) if len(result.findings) else set()
     is_flag = parcels.index.isin(list(flagged))
     note = ""
     if len(parcels) > MAX_MAP_FEATURES:
         note = f"{len(parcels) - int(is_flag.sum())} unflagged parcels not drawn (over {MAX_MAP_FEATURES})"
-        parcels, is_flag = parcels[is_flag], is_flag[is_flag]
+        parcels, is_flag = gpd.GeoSeries(parcels[is_flag]), is_flag[is_flag]
     plan = plan_parcels.geometry.to_crs(EQUAL_AREA) if plan_parcels is not None else gpd.GeoSeries([], crs=EQUAL_AREA)
     bounds = np.array(parcels.total_bounds if len(parcels) else [0, 0, 1, 1], dtype=float)
     if not np.isfinite(bounds).all():
@@ -214,9 +218,9 @@ def map_svg(result: CheckResult, *, plan_parcels: gpd.GeoDataFrame | None = None
     tol = 0.5 / scale
     body = []
     near = plan[plan.intersects(shapely.box(cx - span, cy - span, cx + span, cy + span))] if len(plan) else plan
-    for d in _svg_paths(shapely.simplify(near.to_numpy(), tol), to_px):
+    for d in _svg_paths(shapely.simplify(np.asarray(near, dtype=object), tol), to_px):
         body.append(f'<path d="{d}" class="plan"/>')
-    for d, f in zip(_svg_paths(shapely.simplify(parcels.to_numpy(), tol), to_px), is_flag):
+    for d, f in zip(_svg_paths(shapely.simplify(np.asarray(parcels, dtype=object), tol), to_px), is_flag, strict=True):
         body.append(f'<path d="{d}" class="{"flag" if f else "ok"}"/>')
     bar_m = 10 ** np.floor(np.log10(span / 4))
     bar_px = bar_m * scale
@@ -240,6 +244,23 @@ def _table(frame: pd.DataFrame) -> str:
         for r in frame.itertuples(index=False)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+_CSS: Final = (
+    'body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#111}'
+    "table{border-collapse:collapse;margin:1em 0;font-size:12px}"
+    "td,th{border:1px solid #bbb;padding:2px 6px;text-align:left;white-space:pre-line}"
+    "th{background:#eef}"
+    "@media print{body{margin:0}svg{max-width:100%;height:auto}tr{page-break-inside:avoid}}"
+)
+_AREA_NOTE: Final = (
+    "面积按以高新区为中心的等积投影计算（与椭球面积相差 &lt; 0.001%）/ "
+    "Areas in mu (1 mu = 666.67 m²) from a zone-centred equal-area projection."
+)
+_MAP_LEGEND: Final = (
+    "红色：有问题的地块；灰色：无问题；蓝色虚线：规划示意地块 / "
+    "red: flagged; grey: no finding; dashed blue: indicative plan parcels."
+)
 
 
 def html_report(
@@ -273,7 +294,7 @@ def html_report(
     head = result.findings.head(max_rows)
     shown = head.drop(columns=["message", "message_zh"], errors="ignore").assign(value=head["value"].round(3))
     shown.insert(
-        shown.columns.get_loc("value"),
+        list(shown.columns).index("value"),
         "说明 / message",
         messages_in(head, lang="zh").astype(object) + "\n" + head["message"].astype(object),
     )
@@ -284,31 +305,13 @@ def html_report(
     )
     return f"""<!doctype html><html lang="zh"><head><meta charset="utf-8">
 <title>地块核查报告 / Parcel check report — {html.escape(source)}</title>
-<style>body{{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#111}}
-table{{border-collapse:collapse;margin:1em 0;font-size:12px}}td,th{{border:1px solid #bbb;padding:2px 6px;text-align:left;white-space:pre-line}}
-th{{background:#eef}}@media print{{body{{margin:0}}svg{{max-width:100%;height:auto}}tr{{page-break-inside:avoid}}}}</style></head><body>
+<style>{_CSS}</style></head><body>
 <h1>地块核查报告 / Parcel check report</h1>
-<p>面积按以高新区为中心的等积投影计算（与椭球面积相差 &lt; 0.001%）/ Areas in mu (1 mu = 666.67 m²) from a zone-centred equal-area projection.</p>
+<p>{_AREA_NOTE}</p>
 <h2>概要 / Summary</h2>{_table(facts)}
-<h2>地图 / Map</h2><p>红色：有问题的地块；灰色：无问题；蓝色虚线：规划示意地块 / red: flagged; grey: no finding; dashed blue: indicative plan parcels.</p>
+<h2>地图 / Map</h2><p>{_MAP_LEGEND}</p>
 {map_svg(result, plan_parcels=plan_parcels)}
 <h2>各项检查 / Checks</h2>{_table(counts)}
 <h2>问题清单 / Findings</h2>{more}{_table(shown)}
 </body></html>"""
 
-
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and :func:`os.replace`."""
-
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ExportError("the folder does not exist", source=str(path), fix="Create the folder or choose another path")
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.atomic import write_bytes_atomic
-from geo.checks import CHECKS, CheckOptions, PlanLayers, check_file, html_report, save_run, write_text_atomic
+from geo.checks import CHECKS, CheckOptions, PlanLayers, check_file, html_report, save_run
 from geo.checks.report import CSV_LANGS, findings_csv
 from geo.errors import UsageError
 from layers import load_districts, load_parcels, load_zones
@@ -54,7 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--save", action="store_true",
                         help="save the upload and its findings to the workspace ($GEO_WORKSPACE or ./workspace)")
     parser.add_argument("--use-surveyed", action="store_true",
-                        help="with --save: use this geometry in place of the indicative parcels (reconcile/export --surveyed, the app)")
+                        help="with --save: use this geometry in place of the indicative parcels"
+                             " (reconcile/export --surveyed, the app)")
 
 
 def _json_value(value: object) -> object:
@@ -78,9 +79,8 @@ def run(args: argparse.Namespace) -> int:
     if args.findings_csv:
         write_bytes_atomic(args.findings_csv, findings_csv(result.findings, lang=args.csv_lang))
     if args.output:
-        write_text_atomic(
-            args.output, html_report(result, source=read.source, plan_parcels=plan.parcels, crs_note=read.crs_note[1])
-        )
+        report = html_report(result, source=read.source, plan_parcels=plan.parcels, crs_note=read.crs_note[1])
+        write_bytes_atomic(args.output, report.encode("utf-8"))
     if args.format == "json":
         records = [{k: _json_value(v) for k, v in r.items()} for r in result.findings.to_dict(orient="records")]
         json.dump({"summary": summary, "findings": records}, sys.stdout, ensure_ascii=False, indent=1)

@@ -18,7 +18,6 @@ are cut at a character boundary first (地块名称, 12 bytes in UTF-8, becomes
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 import zipfile
@@ -28,6 +27,7 @@ from typing import Final
 
 import geopandas as gpd
 
+from geo.atomic import place_file
 from geo.crs import parse_crs
 from geo.errors import UsageError
 from geo.io import zbtxt
@@ -132,7 +132,7 @@ def _export_side_by_side(layer: gpd.GeoDataFrame, dst: Path, *, fmt: str, crs: s
             for member in members:
                 staged = Path(tmp) / f"member{Path(member).suffix}"
                 staged.write_bytes(zf.read(member))
-                os.replace(staged, dst.with_suffix(Path(member).suffix))
+                place_file(staged, dst.with_suffix(Path(member).suffix))
     return dst
 
 

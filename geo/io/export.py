@@ -29,7 +29,6 @@ Rules every format follows:
 
 from __future__ import annotations
 
-import os
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -43,6 +42,7 @@ import pyogrio.errors
 import shapely
 from pyproj import CRS
 
+from geo.atomic import place_file
 from geo.crs import CGCS2000_GK_CM105, EXPORT_CRS, WGS84, parse_crs
 from geo.errors import ExportError, UsageError
 from geo.io.styles import DEFAULT_OPTIONS, ExportOptions
@@ -280,13 +280,13 @@ def export_layers(
                     files += spec.write(part, part_name, folder)
             files = list(dict.fromkeys(files))
             if len(files) == 1 and files[0].suffix == target.suffix:
-                os.replace(files[0], target)
+                place_file(files[0], target)
             else:
                 staged = folder / f"bundle{target.suffix}"
                 with zipfile.ZipFile(staged, "w", zipfile.ZIP_DEFLATED) as zf:
                     for f in files:
                         zf.write(f, f.name)
-                os.replace(staged, target)
+                place_file(staged, target)
     except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
             pyogrio.errors.GeometryError, shapely.errors.GEOSException) as exc:
         raise ExportError(f"writing failed ({exc})", source=str(target),

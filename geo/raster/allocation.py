@@ -55,6 +55,7 @@ from rasterio.io import MemoryFile
 from rasterio.shutil import copy as gdal_copy
 
 from geo.area import M2_PER_MU
+from geo.atomic import place_file, write_bytes_atomic
 from geo.crs import CGCS2000_GK_CM105
 from geo.errors import ExportError, GeometryError, UsageError
 from geo.io.styles import raster_qml
@@ -250,8 +251,7 @@ def _write_cog(path: Path, array: np.ndarray, raster: AllocationRaster, *, nodat
                     ds.write_colormap(1, colormap)
             with mem.open() as ds:
                 gdal_copy(ds, tmp, driver="COG", **COG_OPTIONS)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; exports are meant to be shared
-        os.replace(tmp, path)
+        place_file(tmp, path)
     except (RasterioError, CPLE_BaseError, OSError) as exc:
         raise ExportError(f"could not be written ({exc})", source=str(path),
                           fix="Check the folder exists, is writable and has free space") from exc
@@ -295,14 +295,8 @@ def write_allocation(raster: AllocationRaster, path: str | os.PathLike[str]) -> 
     cmap = {0: (0, 0, 0, 0), **{c.code: _rgba(c.color) for c in raster.classes}}
     _write_cog(path, raster.codes, raster, nodata=0, description="track code (0 = no parcel)",
                tags={**common, **names, "TRACK_0": "no parcel"}, colormap=cmap)
-    aux = path.with_name(path.name + ".aux.xml")
-    tmp_aux = aux.with_name(f".{aux.name}.tmp")
-    tmp_aux.write_text(rat_xml(raster.classes), encoding="utf-8")
-    os.replace(tmp_aux, aux)
-    qml = path.with_suffix(".qml")
-    tmp_qml = qml.with_name(f".{qml.name}.tmp")
-    tmp_qml.write_text(allocation_qml(raster.classes), encoding="utf-8")
-    os.replace(tmp_qml, qml)
+    aux = write_bytes_atomic(path.with_name(path.name + ".aux.xml"), rat_xml(raster.classes).encode("utf-8"))
+    qml = write_bytes_atomic(path.with_suffix(".qml"), allocation_qml(raster.classes).encode("utf-8"))
     companion = output_path_for(path)
     _write_cog(companion, raster.output_per_mu, raster, nodata=float("nan"),
                description=f"output value per mu, {OUTPUT_UNITS}; NaN = no parcel or unknown",
