@@ -24,6 +24,7 @@ import pyogrio.errors
 from geo.io import archive
 from geo.crs import WGS84
 from geo.io.csvread import read_csv
+from geo.io.parquet import read_parquet
 from geo.errors import GeometryError, InputFileError
 
 _OGR_ERRORS = (
@@ -258,4 +259,5 @@ READERS: Final[dict[str, Reader]] = {
     "geojson": Reader("GeoJSON", _read_geojson),
     "kml": Reader("KML", _read_kml),
     "csv": Reader("CSV (WKT or lon/lat)", read_csv),
+    "parquet": Reader("GeoParquet", read_parquet),
 }
