@@ -132,9 +132,9 @@ def _flagged(layer: gpd.GeoDataFrame, findings: pd.DataFrame, project: npt.NDArr
     worst = rank.groupby(findings["feature"].to_numpy(dtype=float)).min()
     worst = worst[worst.index.notna()]
     ids = worst.index.to_numpy().astype(np.int64)
-    cols = [layer.geometry.name]
-    out = layer.loc[ids, cols].assign(project_id=pd.array(pd.Series(project, index=layer.index).loc[ids].to_numpy(),
-                                                          dtype="string"), _rank=worst.to_numpy())
+    pick = layer.index.get_indexer(pd.Index(ids))
+    out = layer.iloc[pick][[layer.geometry.name]].assign(
+        project_id=pd.Series(project[pick], index=layer.index[pick], dtype="string"), _rank=worst.to_numpy())
     return out.sort_values("_rank", kind="stable").head(FLAGGED_CAP)
 
 
@@ -182,8 +182,9 @@ def combine(pieces: Iterable[Piece], spec: CheckSpec, *, on_unmatched: Callable[
     findings = registry.order_findings(parts)
     summary = summary_of(findings, features=n, matched=matched, projects=len(projects), measured_mu=measured,
                          tolerance_pct=spec.tolerance_pct)
+    empty = gpd.GeoDataFrame({"project_id": pd.array([], dtype="string")}, geometry=[], crs="EPSG:4326")
     layer = (pd.concat(flagged).sort_values("_rank", kind="stable").head(FLAGGED_CAP).drop(columns="_rank")
-             if flagged else gpd.GeoDataFrame({"project_id": pd.array([], dtype="string")}, geometry=[], crs="EPSG:4326"))
+             if flagged else empty)
     if "measured_mu" not in layer.columns:
         layer = layer.assign(measured_mu=np.nan)
     return CheckResult(findings=findings, summary=summary, parcels=layer.sort_index()), seconds, halo
@@ -201,7 +202,7 @@ def summary_of(findings: pd.DataFrame, *, features: int, matched: int, projects:
         "measured_mu": round(float(measured_mu), 3),
         "area_method": "equal_area",
         "tolerance_pct": float(tolerance_pct),
-        "findings": int(len(findings)),
+        "findings": len(findings),
         "flagged_features": int(findings["feature"].dropna().nunique()),
         "by_severity": {s: int((findings["severity"] == s).sum()) for s in registry.SEVERITIES},
         "by_check": {c: by_check.get(c, 0) for c in registry.CHECKS},

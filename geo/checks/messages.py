@@ -44,9 +44,14 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
         "按名称/编号或与规划示意地块的重叠均未匹配到规划项目",
     ),
     "unmatched_summary": (
-        "{count} parcels match no plan project by overlap with an indicative parcel "
-        "(name the project id/name field to check each; --list-unmatched writes them as a layer)",
-        "{count} 个地块与规划示意地块均不重叠，未匹配到规划项目（指定项目名称/编号字段可逐一核查；--list-unmatched 输出这些地块）",
+        (
+            "{count} parcels match no plan project by overlap with an indicative parcel "
+            "(name the project id/name field to check each; --list-unmatched writes them as a layer)"
+        ),
+        (
+            "{count} 个地块与规划示意地块均不重叠，未匹配到规划项目"
+            "（指定项目名称/编号字段可逐一核查；--list-unmatched 输出这些地块）"
+        ),
     ),
     "missing_attribute": ("the field {field} is empty", "字段“{field}”为空"),
     "multipart": ("the parcel has {parts} separate parts", "地块由 {parts} 个互不相连的部分组成"),

@@ -150,7 +150,7 @@ def partition(bounds: npt.NDArray[np.float64], *, size: int = DEFAULT_CHUNK, at_
     by_x = valid[np.argsort(cx, kind="stable")]
     cy_of = np.full(n, np.nan)
     cy_of[valid] = cy
-    for strip, cells in zip(np.array_split(by_x, strips), per_strip):
+    for strip, cells in zip(np.array_split(by_x, strips), per_strip, strict=True):
         by_y = strip[np.argsort(cy_of[strip], kind="stable")]
         owned += [np.sort(c) for c in np.array_split(by_y, cells)]
     if len(np.flatnonzero(empty)):
@@ -173,7 +173,7 @@ def partition(bounds: npt.NDArray[np.float64], *, size: int = DEFAULT_CHUNK, at_
     return chunks
 
 
-def _geometry_pass(geoms: npt.NDArray[Any]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64],
+def _geometry_pass(geoms: npt.NDArray[Any]) -> tuple[npt.NDArray[np.float64], npt.NDArray[Any],
                                                      npt.NDArray[np.bool_], bool]:
     """Bounds, type ids, finite coordinates and whether any has Z, for one batch."""
     bounds = shapely.bounds(geoms)
@@ -203,12 +203,12 @@ def _resolve(layer: ChunkedLayer, declared: Any, override: str | None, types: np
             source=source,
             fix="Repair or delete those features in your GIS and export again",
         )
-    total = (np.nanmin(layer.bounds[:, 0]), np.nanmin(layer.bounds[:, 1]),
-             np.nanmax(layer.bounds[:, 2]), np.nanmax(layer.bounds[:, 3]))
+    total = (float(np.nanmin(layer.bounds[:, 0])), float(np.nanmin(layer.bounds[:, 1])),
+             float(np.nanmax(layer.bounds[:, 2])), float(np.nanmax(layer.bounds[:, 3])))
     probe = gpd.GeoDataFrame(geometry=[shapely.box(*total)], crs=declared)
     placed, label, basis, note = files._resolve_crs(probe, source, override)
     layer._crs_obj = placed.crs
-    layer._swap = basis == "inferred" and bool(getattr(guess_crs(tuple(float(v) for v in total)), "swap", False))
+    layer._swap = basis == "inferred" and bool(getattr(guess_crs(total), "swap", False))
     layer._force_2d = has_z
     layer.crs, layer.crs_basis, layer.crs_note = label, basis, note
     names = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
@@ -285,7 +285,9 @@ def _open_gpkg(path: Path, source: str, crs: str | None, layer: str | None) -> C
             source=source,
             fix="Export the layer again from your GIS and upload the complete file",
         ) from None
-    cat = (lambda parts, dt, w: np.concatenate(parts) if parts else np.zeros((0, w) if w else 0, dtype=dt))
+    def cat(parts: list[Any], dt: Any, w: int) -> Any:
+        return np.concatenate(parts) if parts else np.zeros((0, w) if w else 0, dtype=dt)
+
     out = ChunkedLayer(path, source, "geopackage", name, int(sum(len(f) for f in fids)),
                        cat(bounds, float, 4), "", "", ("", ""), None, list(notes), _fids=cat(fids, np.int64, 0))
     declared = info.get("crs")
