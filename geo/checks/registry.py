@@ -245,14 +245,35 @@ def _prepare(layer: gpd.GeoDataFrame, plan_parcels: gpd.GeoDataFrame, *, name_fi
     geoms[invalid] = polygon_parts(shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False))
     area = np.where(polygonal, shapely.area(geoms), np.nan) / M2_PER_MU
     ok = polygonal & ~shapely.is_empty(geoms)
-    matches = match_parcels(layer, plan_parcels, name_field=name_field)
-    key = pd.Series(
-        shapely.to_wkb(shapely.normalize(shapely.transform(geoms, lambda c: np.round(c, 2)))), index=feature
-    )
-    dup = key.duplicated(keep="first").to_numpy() & ok
-    first = key.map(pd.Series(feature, index=key.to_numpy()).groupby(level=0).first()).to_numpy()
+    matches = match_parcels(layer, plan_parcels, name_field=name_field, equal_area=np.where(ok, geoms, None))
+    dup, first = _duplicates(geoms, feature, ok)
     return _Prepared(feature, geoms, area, missing, polygonal, invalid, reasons, ok,
                      matches["project_id"].to_numpy(dtype=object), matches["match_by"].to_numpy(), dup, first)
+
+
+def _duplicates(geoms: npt.NDArray[Any], feature: npt.NDArray[Any], ok: npt.NDArray[np.bool_]
+                ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[Any]]:
+    """Features whose geometry, rounded to 1 cm and normalised, equals an earlier feature's; and that feature.
+
+    Equal rounded geometries have equal rounded bounds (rounding is monotonic), so only features
+    sharing their rounded bounds with another are compared by WKB: a few, not the whole layer.
+    """
+    dup = np.zeros(len(geoms), dtype=bool)
+    first = feature.copy()
+    box = np.round(shapely.bounds(geoms), 2)
+    cand = np.flatnonzero(ok)
+    if len(cand) < 2:
+        return dup, first
+    frame = pd.DataFrame(box[cand], columns=["a", "b", "c", "d"])
+    cand = cand[frame.duplicated(keep=False).to_numpy()]
+    if len(cand) < 2:
+        return dup, first
+    key = pd.Series(
+        shapely.to_wkb(shapely.normalize(shapely.transform(geoms[cand], lambda c: np.round(c, 2)))), index=cand
+    )
+    dup[cand] = key.duplicated(keep="first").to_numpy()
+    first[cand] = key.map(pd.Series(feature[cand], index=key.to_numpy()).groupby(level=0).first()).to_numpy()
+    return dup, first
 
 
 def _geometry_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
