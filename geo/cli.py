@@ -22,11 +22,18 @@ EXIT_OK = 0
 EXIT_USER_ERROR = 2
 
 
-def commands() -> dict[str, ModuleType]:
-    """The command modules by name, in alphabetical order."""
+def commands(only: str | None = None) -> dict[str, ModuleType]:
+    """The command modules by name, in alphabetical order; ``only``: just that one, if a module has its name.
+
+    (A command imports what it needs, rasterio or the check engine: ``python -m geo check`` need not
+    import the other commands' libraries.)
+    """
+    names = sorted(m.name for m in pkgutil.iter_modules(geo.commands.__path__) if not m.name.startswith("_"))
+    if only is not None and only in names:
+        names = [only]
     found = {}
-    for info in sorted(pkgutil.iter_modules(geo.commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"geo.commands.{info.name}")
+    for name in names:
+        module = importlib.import_module(f"geo.commands.{name}")
         found[module.NAME] = module
     return found
 
@@ -38,22 +45,25 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message}. See `{self.prog} --help`.\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with one subparser per command."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The top-level parser with one subparser per command (or only for the command ``only``)."""
     parser = _Parser(prog="python -m geo", description="重庆高新区高技术服务业空间布局 — plan data, reconciliation, checks and export.")
     parser.add_argument("--version", action="version", version=f"geo {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
-    for name, module in commands().items():
+    for name, module in commands(only).items():
         module.add_arguments(sub.add_parser(name, help=module.HELP, description=module.HELP))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(only=first if first and not {"-h", "--help", "--version"} & set(argv[:argv.index(first)])
+                          else None)
     args = parser.parse_args(argv)
     try:
-        return commands()[args.command].run(args)
+        return commands(args.command)[args.command].run(args)
     except GeoError as exc:
         print(f"python -m geo {args.command}: {exc.message}", file=sys.stderr)
         return EXIT_USER_ERROR
