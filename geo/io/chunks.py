@@ -84,8 +84,12 @@ class ChunkedLayer:
     _whole: gpd.GeoDataFrame | None = field(default=None, repr=False)
     _row_groups: npt.NDArray[np.int64] | None = None  # GeoParquet: first row of each row group
 
-    def read(self, positions: npt.NDArray[np.int64]) -> gpd.GeoDataFrame:
-        """The features at ``positions`` (sorted), as :func:`geo.io.files.read_file` returns them."""
+    def read(self, positions: npt.NDArray[np.int64], *, fids: npt.NDArray[np.int64] | None = None
+             ) -> gpd.GeoDataFrame:
+        """The features at ``positions`` (sorted), as :func:`geo.io.files.read_file` returns them.
+
+        ``fids``: their GeoPackage feature ids, for a :meth:`light` copy that does not hold them all.
+        """
         positions = np.asarray(positions, dtype=np.int64)
         if self._whole is not None:
             return self._whole.iloc[positions]
@@ -94,8 +98,10 @@ class ChunkedLayer:
         else:
             import pyogrio
 
-            assert self._fids is not None
-            frame = pyogrio.read_dataframe(self.path, layer=self.layer, fids=self._fids[positions], use_arrow=True,
+            if fids is None:
+                assert self._fids is not None
+                fids = self._fids[positions]
+            frame = pyogrio.read_dataframe(self.path, layer=self.layer, fids=fids, use_arrow=True,
                                            on_invalid="ignore")
         gdf = self._place(frame, positions)
         files._check_in_china(gdf, self.source, self.crs)
@@ -128,6 +134,16 @@ class ChunkedLayer:
         gdf = gdf.set_geometry(geoms, crs=self._crs_obj) if self._swap or self._force_2d else gdf.set_crs(
             self._crs_obj, allow_override=True)
         return gdf.to_crs(WGS84)
+
+    def fids(self, positions: npt.NDArray[np.int64]) -> npt.NDArray[np.int64] | None:
+        """GeoPackage feature ids of ``positions`` (None for other formats)."""
+        return None if self._fids is None else self._fids[positions]
+
+    def light(self) -> ChunkedLayer:
+        """A copy without the per-feature arrays, to send to other processes (pass ``fids`` to :meth:`read`)."""
+        from dataclasses import replace
+
+        return replace(self, bounds=np.zeros((0, 4)), _fids=None)
 
     def iter_chunks(self, size: int = DEFAULT_CHUNK, *, at_least: int = 1) -> Iterator[Chunk]:
         """The layer's chunks (see :func:`partition`)."""
