@@ -56,12 +56,15 @@ def whole(files, plan):
             for nf in ("XMBH", None)}
 
 
-@pytest.mark.parametrize("fmt", ["gpkg", "parquet"])
+@pytest.mark.parametrize(("fmt", "whole_below"), [("gpkg", 0), ("parquet", 0), ("gpkg", 2**40)],
+                         ids=["gpkg-chunk-reads", "parquet-row-groups", "gpkg-read-whole"])
 @pytest.mark.parametrize("name_field", ["XMBH", None])
 @pytest.mark.parametrize("workers", [1, 2])
-def test_chunked_findings_equal_the_whole_layer_check(files, plan, whole, fmt, name_field, workers):
+def test_chunked_findings_equal_the_whole_layer_check(files, plan, whole, fmt, whole_below, name_field, workers):
     parcels, zones, districts = plan
-    run = run_chunked(open_layer(files[fmt]), CheckSpec(parcels, zones, districts, name_field=name_field),
+    layer = open_layer(files[fmt], whole_below=whole_below)
+    assert (layer._whole is None) == (whole_below == 0)
+    run = run_chunked(layer, CheckSpec(parcels, zones, districts, name_field=name_field),
                       chunk_size=300, workers=workers)
     assert run.chunks >= 6 and run.halo > 0
     expected = whole[name_field]

@@ -38,7 +38,7 @@ def test_dask_findings_equal_the_local_engine_at_10k(gpkg, monkeypatch):
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                       silence_logs=40) as cluster:
         monkeypatch.setenv(SCHEDULER_ENV, cluster.scheduler_address)  # as a bureau points it at its cluster
-        result = run_dask(open_layer(gpkg), spec, chunk_size=2500, stats=stats)
+        result = run_dask(open_layer(gpkg, whole_below=0), spec, chunk_size=2500, stats=stats)
     assert stats["partitions"] >= 4 and stats["workers"] == 2 and stats["halo_features"] > 0
     pd.testing.assert_frame_equal(result.findings, local.findings)
     pd.testing.assert_frame_equal(result.findings, whole.findings)
