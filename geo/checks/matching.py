@@ -87,6 +87,12 @@ def _by_overlap(
         if len(left) == 0:
             return target, share
         a, b = equal_area[left], pea[right]
+        shapely.prepare(pea)
+        inside = shapely.covers(b, a)  # most parcels lie wholly in their plan parcel: share 1
+        own = shapely.area(a)
+        shared = np.where(inside, own, 0.0)
+        shared[~inside] = shapely.area(shapely.intersection(a[~inside], b[~inside]))
+        return _pick(left, right, shared, own, target, share)
     else:
         tree = shapely.STRtree(pgeoms)
         left, right = tree.query(np.where(valid, geoms, None), predicate="intersects")
@@ -97,8 +103,12 @@ def _by_overlap(
         for arr in (a, b):  # an invalid ring must not stop the match
             bad = ~shapely.is_valid(arr)
             arr[bad] = shapely.make_valid(arr[bad])
-    shared = shapely.area(shapely.intersection(a, b))
-    own = shapely.area(a)
+    return _pick(left, right, shapely.area(shapely.intersection(a, b)), shapely.area(a), target, share)
+
+
+def _pick(left: np.ndarray, right: np.ndarray, shared: np.ndarray, own: np.ndarray, target: np.ndarray,
+          share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each queried geometry, the candidate with the largest share of its area."""
     frac = np.where(own > 0, shared / np.where(own > 0, own, 1), 0.0) + 1e-9  # points: tiny but positive
     order = np.lexsort((-frac, left))
     first = np.ones(len(order), dtype=bool)
