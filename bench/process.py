@@ -9,6 +9,7 @@ machine must hold, wherever the work runs; each process's own high-water mark
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
@@ -29,14 +30,13 @@ def _tree_rss(pid: int) -> int:
         return 0
     total = 0
     for p in procs:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             total += p.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total
 
 
-def run(cmd: list[str], *, stdout: Path | None = None, timeout_s: float = 3600, env: dict | None = None) -> dict:
+def run(cmd: list[str], *, stdout: Path | None = None, timeout_s: float = 3600, env: dict[str, str] | None = None
+        ) -> dict[str, object]:
     """Run ``cmd`` from the checkout; wall seconds, peak tree RSS (MiB), exit code and stderr's tail."""
     out = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115 - closed below
     start = time.perf_counter()

@@ -24,7 +24,8 @@ def main(path: str) -> int:
     area = p.geometry.area / (10000 / 15)
     pairs = gpd.sjoin(p, p[["geometry"]], predicate="overlaps")
     pairs = pairs[pairs.index < pairs["index_right"]]
-    shared = p.geometry.loc[pairs.index].intersection(p.geometry.loc[pairs["index_right"]], align=False).area
+    left, right = p.geometry.loc[pairs.index], p.geometry.loc[pairs["index_right"]]
+    shared = left.intersection(right, align=False).area  # type: ignore[operator]
     print(json.dumps({"features": len(gdf), "invalid": int((~valid).sum()), "overlaps": len(pairs),
                       "overlap_mu": float(shared.sum() / (10000 / 15)), "area_mu": float(area.sum())}))
     return 0

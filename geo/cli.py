@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                           else None)
     args = parser.parse_args(argv)
     try:
-        return commands(args.command)[args.command].run(args)
+        return int(commands(args.command)[args.command].run(args))
     except GeoError as exc:
         print(f"python -m geo {args.command}: {exc.message}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -118,7 +118,8 @@ def test_streamed_json_and_csv_carry_every_finding(whole, tmp_path):
     doc = json.loads(path.read_text(encoding="utf-8"))
     assert doc["summary"] == result.summary
     back = pd.DataFrame(doc["findings"])
-    assert [f["feature"] for f in doc["findings"]] == [None if pd.isna(v) else int(v) for v in result.findings["feature"]]
+    expected = [None if pd.isna(v) else int(v) for v in result.findings["feature"]]
+    assert [f["feature"] for f in doc["findings"]] == expected
     assert back["message_zh"].tolist() == result.findings["message_zh"].tolist()
     assert np.allclose(back["value"].astype(float), result.findings["value"], equal_nan=True)
     csv = tmp_path / "f.csv"

@@ -49,5 +49,5 @@ def test_dask_findings_equal_the_local_engine_at_10k(gpkg, monkeypatch):
 def test_unreachable_scheduler_is_one_clear_error(gpkg, monkeypatch):
     monkeypatch.setenv(SCHEDULER_ENV, "tcp://127.0.0.1:9")
     parcels = layers.load_parcels()
-    with pytest.raises(UsageError, match="no Dask scheduler answers at tcp://127.0.0.1:9"):
+    with pytest.raises(UsageError, match=r"no Dask scheduler answers at tcp://127\.0\.0\.1:9"):
         run_dask(open_layer(gpkg), CheckSpec(parcels), chunk_size=5000)

@@ -37,7 +37,7 @@ from geo.io.chunks import DEFAULT_CHUNK, Chunk, ChunkedLayer
 __all__ = ["FLAGGED_CAP", "CheckSpec", "Piece", "check_piece", "combine", "run_chunked"]
 
 #: Flagged parcels kept (worst first) for the report's map; the rest are counted.
-FLAGGED_CAP: Final = 20_000
+FLAGGED_CAP: Final = 5_000
 _RANK: Final = {"error": 0, "warning": 1, "info": 2}
 
 

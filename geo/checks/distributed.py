@@ -43,8 +43,10 @@ _FEATURE: Final = "_feature"
 @contextmanager
 def client(address: str | None = None) -> Any:
     """A ``distributed.Client``: to ``address``/``$GEO_DASK_SCHEDULER``, else to a new local cluster."""
-    from distributed import Client, LocalCluster
+    import distributed
 
+    Client: Any = distributed.Client
+    LocalCluster: Any = distributed.LocalCluster
     address = address or os.environ.get(SCHEDULER_ENV) or None
     if address:
         try:
@@ -116,10 +118,13 @@ def run_dask(
     """Check ``layer`` on a Dask cluster (see the module); ``stats`` receives partitions, halo and timings."""
     import time
 
-    import dask
-    import dask.dataframe as dd
+    import dask.dataframe
     import dask_geopandas
-    from distributed import as_completed
+    import distributed
+
+    delayed: Any = dask.delayed  # type: ignore[attr-defined]
+    from_map: Any = dask.dataframe.from_map
+    as_completed: Any = distributed.as_completed
 
     n = layer.n
     k = max(1, -(-n // chunk_size))
@@ -135,28 +140,28 @@ def run_dask(
         else:
             reader = layer.light()
             meta = _read_range(layer, 0, min(n, 1), layer.fids(np.arange(min(n, 1)))).iloc[:0]
-            ddf = dd.from_map(_read_range, [reader] * k, [r[0] for r in ranges], [r[1] for r in ranges],
+            ddf = from_map(_read_range, [reader] * k, [r[0] for r in ranges], [r[1] for r in ranges],
                               [layer.fids(np.arange(a, b)) for a, b in ranges], meta=meta, enforce_metadata=False)
         ddf = dask_geopandas.from_dask_dataframe(ddf) if not isinstance(ddf, dask_geopandas.GeoDataFrame) else ddf
         empty = ddf.geometry.is_empty | ddf.geometry.isna()
         shuffled = ddf[~empty].spatial_shuffle(by="hilbert", npartitions=k, calculate_partitions=False)
         parts = [*shuffled.to_delayed(), ddf[empty].repartition(npartitions=1).to_delayed()[0]]
         parts = c.persist(parts)
-        extents = np.array(c.gather(c.compute([dask.delayed(_extent)(p) for p in parts])), dtype=float).reshape(-1, 4)
+        extents = np.asarray(c.gather(c.compute([delayed(_extent)(p) for p in parts])), dtype=np.float64).reshape(-1, 4)
         margin = _margin(extents)
         spec_f = c.scatter(spec, broadcast=True)
         tasks, halo_pieces = [], 0
         for i, part in enumerate(parts):
             e = extents[i]
             if np.isnan(e).any():
-                tasks.append(dask.delayed(_check_partition)(part, [], spec_f))
+                tasks.append(delayed(_check_partition)(part, [], spec_f))
                 continue
             grown = [e[0] - margin, e[1] - margin, e[2] + margin, e[3] + margin]
             near = [j for j in range(len(parts)) if j != i and not np.isnan(extents[j]).any()
                     and extents[j][0] <= grown[2] and extents[j][2] >= grown[0]
                     and extents[j][1] <= grown[3] and extents[j][3] >= grown[1]]
             halo_pieces += len(near)
-            tasks.append(dask.delayed(_check_partition)(part, [dask.delayed(_halo)(parts[j], grown) for j in near],
+            tasks.append(delayed(_check_partition)(part, [delayed(_halo)(parts[j], grown) for j in near],
                                                         spec_f))
         futures = c.compute(tasks)
         pieces = [f.result() for f in as_completed(futures)]

@@ -83,7 +83,9 @@ def _by_overlap(
         return target, share
     if equal_area is not None:
         pea = _plan_equal_area(plan)
-        left, right = shapely.STRtree(pea).query(np.where(valid, equal_area, None), predicate="intersects")
+        query = equal_area.copy()
+        query[~valid] = None
+        left, right = shapely.STRtree(pea).query(query, predicate="intersects")
         if len(left) == 0:
             return target, share
         a, b = equal_area[left], pea[right]

@@ -198,7 +198,7 @@ class _UnmatchedSink:
         self.path = path
         self.parquet = path.suffix.lower() == ".parquet"
         self.parts: list[gpd.GeoDataFrame] = []
-        self.tmp = path.with_name(f".{path.name}.part")
+        self.tmp = path.with_name(f".part-{path.name}")
         self.tmp.unlink(missing_ok=True)
         self.count = 0
 

@@ -35,6 +35,7 @@ import shapely
 
 from geo.crs import EXPORT_CRS, WGS84, parse_crs
 from geo.errors import ExportError, UsageError
+from geo.io.parquet import write_parquet_layer
 
 #: Shapefile field names (≤ 10 characters) for our longer column names.
 SHAPEFILE_FIELDS: Final = {
@@ -114,6 +115,7 @@ FORMATS: Final[dict[str, Format]] = {
     "gpkg": Format("GeoPackage", "GeoPackage", ".gpkg", "application/geopackage+sqlite3", _write_gpkg, True),
     "shp": Format("Shapefile（zip）", "Shapefile (zip)", ".zip", "application/zip", _write_shapefile),
     "csv": Format("CSV（WKT）", "CSV (WKT)", ".csv", "text/csv", _write_csv),
+    "parquet": Format("GeoParquet", "GeoParquet", ".parquet", "application/vnd.apache.parquet", write_parquet_layer),
 }
 
 

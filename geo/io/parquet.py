@@ -19,7 +19,8 @@ import pandas as pd
 
 from geo.errors import InputFileError
 
-__all__ = ["ROW_GROUP", "geo_metadata", "read_parquet", "table_to_frame", "write_parquet"]
+__all__ = ["ROW_GROUP", "ParquetStream", "geo_metadata", "read_parquet", "table_to_frame", "write_parquet",
+           "write_parquet_layer"]
 
 #: Features per row group when writing.
 ROW_GROUP: Final = 50_000
@@ -78,3 +79,43 @@ def write_parquet(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
     path = Path(path)
     gdf.to_parquet(path, index=False, compression="zstd", write_covering_bbox=True, row_group_size=ROW_GROUP)
     return path
+
+
+def write_parquet_layer(gdf: gpd.GeoDataFrame, name: str, folder: Path) -> list[Path]:
+    """Writer of :data:`geo.io.export.FORMATS`: one layer as ``name.parquet``."""
+    return [write_parquet(gdf, folder / f"{name}.parquet")]
+
+
+class ParquetStream:
+    """GeoParquet written batch by batch (:meth:`write`), for layers that do not fit in memory at once."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.tmp = self.path.with_name(f".part-{self.path.name}")
+        self._writer: Any = None
+        self.count = 0
+
+    def write(self, gdf: gpd.GeoDataFrame) -> None:
+        import pyarrow.parquet as pq
+        from geopandas.io.arrow import _geopandas_to_arrow  # type: ignore[attr-defined]
+
+        table = _geopandas_to_arrow(gdf, index=False, write_covering_bbox=True)
+        if self._writer is None:
+            meta = json.loads(table.schema.metadata[b"geo"])
+            for col in meta["columns"].values():
+                col.pop("bbox", None)  # the first batch's extent is not the file's
+            schema = table.schema.with_metadata({**table.schema.metadata, b"geo": json.dumps(meta).encode()})
+            self._schema = schema
+            self._writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+        self._writer.write_table(table.cast(self._schema), row_group_size=ROW_GROUP)
+        self.count += len(gdf)
+
+    def close(self) -> Path:
+        import os
+
+        if self._writer is None:
+            write_parquet(gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"), self.tmp)
+        else:
+            self._writer.close()
+        os.replace(self.tmp, self.path)
+        return self.path
