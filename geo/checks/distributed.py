@@ -45,12 +45,12 @@ def client(address: str | None = None) -> Any:
     """A ``distributed.Client``: to ``address``/``$GEO_DASK_SCHEDULER``, else to a new local cluster."""
     import distributed
 
-    Client: Any = distributed.Client
-    LocalCluster: Any = distributed.LocalCluster
+    client_cls: Any = distributed.Client
+    cluster_cls: Any = distributed.LocalCluster
     address = address or os.environ.get(SCHEDULER_ENV) or None
     if address:
         try:
-            c = Client(address, timeout="10s")
+            c = client_cls(address, timeout="10s")
         except OSError as exc:
             raise UsageError(f"no Dask scheduler answers at {address} ({exc})", source=SCHEDULER_ENV,
                              fix="Start one (`dask scheduler`, `dask worker tcp://…:8786`) or unset the variable "
@@ -61,8 +61,9 @@ def client(address: str | None = None) -> Any:
             c.close()
         return
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    with LocalCluster(n_workers=max(1, min(cores, 4)), threads_per_worker=1, processes=True,
-                      dashboard_address=None, memory_limit="6GiB", silence_logs=40) as cluster, Client(cluster) as c:
+    cluster = cluster_cls(n_workers=max(1, min(cores, 4)), threads_per_worker=1, processes=True,
+                          dashboard_address=None, memory_limit="6GiB", silence_logs=40)
+    with cluster, client_cls(cluster) as c:
         yield c
 
 
