@@ -174,15 +174,24 @@ def check_layer_file(
     if engine == "dask":
         from geo.checks.distributed import run_dask
 
+        stats: dict[str, Any] = {}
         result = run_dask(chunked, spec, chunk_size=chunk_size or DEFAULT_CHUNK,
-                          on_unmatched=sink.add if sink else None)
+                          on_unmatched=sink.add if sink else None, stats=stats)
+        seconds = stats.pop("piece_seconds")
+        info = {"engine": "dask", "partitions": stats["partitions"], "workers": stats["workers"],
+                "halo_features": stats["halo_features"]}
     elif engine == "local":
-        result = run_chunked(chunked, spec, chunk_size=chunk_size or DEFAULT_CHUNK,
-                             workers=workers or default_workers(), on_unmatched=sink.add if sink else None).result
+        used = workers or default_workers()
+        run = run_chunked(chunked, spec, chunk_size=chunk_size or DEFAULT_CHUNK, workers=used,
+                          on_unmatched=sink.add if sink else None)
+        result, seconds = run.result, run.seconds
+        info = {"engine": "local", "chunks": run.chunks, "workers": used, "halo_features": run.halo}
     else:
         raise UsageError(f"unknown engine {engine!r}", source="--engine", fix="Use --engine local or --engine dask")
     if sink is not None:
         sink.close()
+    info["chunk_seconds"] = [round(s, 3) for s in seconds]
+    result.summary["engine"] = info
     read = ReadResult(layer=result.parcels, source=chunked.source, fmt=chunked.fmt, crs=chunked.crs,
                       crs_basis=chunked.crs_basis, crs_note=chunked.crs_note, encoding=chunked.encoding,
                       warnings=chunked.warnings)
