@@ -111,5 +111,5 @@ def test_export_bytes_and_failure_leaves_nothing(parcels, tmp_path):
 
 
 def test_registry_labels_are_bilingual():
-    assert set(FORMATS) == {"geojson", "gpkg", "shp", "csv"}
+    assert set(FORMATS) == {"geojson", "gpkg", "shp", "csv", "parquet"}
     assert all(f.label_zh and f.label_en for f in FORMATS.values())
