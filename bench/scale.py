@@ -85,11 +85,15 @@ def measure(n: int, folder: Path, *, repeats: int, dask: bool = True, report: bo
             r["load_average"] = round(os.getloadavg()[0], 2)
             runs[name].append(r)
     for name in names:
-        out[name] = {"wall_s": _median(runs[name], "wall_s"), "peak_rss_mib": _median(runs[name], "peak_rss_mib"),
-                     "runs": [{k: r[k] for k in ("wall_s", "peak_rss_mib", "load_average")} for r in runs[name]]}
+        out[name] = {"wall_s": _median(runs[name], "wall_s"), "cpu_s": _median(runs[name], "cpu_s"),
+                     "peak_rss_mib": _median(runs[name], "peak_rss_mib"),
+                     "runs": [{k: r[k] for k in ("wall_s", "cpu_s", "peak_rss_mib", "load_average")}
+                              for r in runs[name]]}
     ratios = [o["wall_s"] / p["wall_s"] for o, p in zip(runs["ours"], runs["plain"], strict=True)]
     out["ratio"] = statistics.median(ratios)
     out["ratios"] = [round(r, 3) for r in ratios]
+    out["cpu_ratio"] = statistics.median(o["cpu_s"] / p["cpu_s"] for o, p in zip(runs["ours"], runs["plain"],
+                                                                                  strict=True))
     out["plain_counts"] = json.loads(outputs["plain"].read_text(encoding="utf-8").strip().splitlines()[-1])
     local = _counts(outputs["ours"])
     out["findings"] = local["by_check"]
@@ -110,26 +114,39 @@ def measure(n: int, folder: Path, *, repeats: int, dask: bool = True, report: bo
     return out
 
 
+def _t(stat: dict[str, Any]) -> str:
+    cpu = stat.get("cpu_s")
+    return f"{stat['wall_s']:.2f} s" + (f" ({cpu:.1f} s)" if cpu else "")
+
+
+def _cpu_ratio(r: dict[str, Any]) -> str:
+    return f"{r['cpu_ratio']:.2f}" if r.get("cpu_ratio") else "—"
+
+
 def markdown(scale: dict[str, Any]) -> list[str]:
     """The whole-process table of the README."""
     lines = ["## Whole process: `python -m geo check` against the plain GeoPandas recipe", "",
-             "| parcels | GeoPackage | ours (local engine) | plain recipe | ours ÷ plain | ours peak RSS | "
-             "plain peak RSS | GeoParquet input | dask engine (LocalCluster) | findings: dask = local |",
+             "Wall time (CPU time, user + system) of the whole process, median of the repeats.", "",
+             ("| parcels | GeoPackage | ours (local engine) | plain recipe | ours ÷ plain, wall (CPU) | ours peak RSS "
+              "| "
+              "plain peak RSS | GeoParquet input | dask engine (LocalCluster) | findings: dask = local |"),
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for n, r in scale.items():
         mb = r["manifest"]["bytes"]
         dk = r.get("dask")
         lines.append(
-            f"| {int(n):,} | {mb['gpkg'] / 1e6:.0f} MB | {r['ours']['wall_s']:.2f} s | {r['plain']['wall_s']:.2f} s | "
-            f"**{r['ratio']:.2f}** | {r['ours']['peak_rss_mib']:.0f} MiB | {r['plain']['peak_rss_mib']:.0f} MiB | "
-            f"{r['parquet']['wall_s']:.2f} s ({mb['parquet'] / 1e6:.0f} MB) | "
-            + (f"{dk['wall_s']:.2f} s, {dk['peak_rss_mib']:.0f} MiB | {'yes' if r['dask_same_counts'] else 'NO'} |"
+            f"| {int(n):,} | {mb['gpkg'] / 1e6:.0f} MB | {_t(r['ours'])} | {_t(r['plain'])} | "
+            f"**{r['ratio']:.2f}** ({_cpu_ratio(r)}) | {r['ours']['peak_rss_mib']:.0f} MiB | "
+            f"{r['plain']['peak_rss_mib']:.0f} MiB | "
+            f"{_t(r['parquet'])}, file {mb['parquet'] / 1e6:.0f} MB | "
+            + (f"{_t(dk)}, {dk['peak_rss_mib']:.0f} MiB | {'yes' if r['dask_same_counts'] else 'NO'} |"
                if dk else "— | — |"))
     lines.append("")
     for n, r in scale.items():
         e = r["engine"]
+        load = ", ".join(map(str, r["load_average_at_start"]))
         lines.append(f"- {int(n):,}: local engine {e.get('chunks')} chunks on {e.get('workers')} workers, "
-                     f"{e.get('halo_features'):,} halo features; load average {', '.join(map(str, r['load_average_at_start']))} "
+                     f"{e.get('halo_features'):,} halo features; load average {load} "
                      f"at start; repeats {len(r['ours']['runs'])}, ratios {r['ratios']}"
                      + (f"; HTML report {r['report_bytes'] / 1e6:.2f} MB" if r.get("report_bytes") else "") + ".")
     lines.append("")
