@@ -36,7 +36,8 @@ def machine_lines(results: dict) -> str:
     """The machine, the versions and the load average at the start of the run."""
     m = results["machine"]
     return "\n".join([
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM; {m['os']}; Python {m['python']}; {m['chromium']}.",
+        (f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM; {m['os']}; Python {m['python']}; "
+         f"{m['chromium']}."),
         "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v) + ".",
         f"Load average at start: {', '.join(map(str, m['load_average_at_start']))}."])
 

@@ -95,16 +95,15 @@ def _by_overlap(
         shared = np.where(inside, own, 0.0)
         shared[~inside] = shapely.area(shapely.intersection(a[~inside], b[~inside]))
         return _pick(left, right, shared, own, target, share)
-    else:
-        tree = shapely.STRtree(pgeoms)
-        left, right = tree.query(np.where(valid, geoms, None), predicate="intersects")
-        if len(left) == 0:
-            return target, share
-        a = gpd.GeoSeries(geoms[left], crs=plan.crs).to_crs(EQUAL_AREA).to_numpy()
-        b = gpd.GeoSeries(pgeoms[right], crs=plan.crs).to_crs(EQUAL_AREA).to_numpy()
-        for arr in (a, b):  # an invalid ring must not stop the match
-            bad = ~shapely.is_valid(arr)
-            arr[bad] = shapely.make_valid(arr[bad])
+    tree = shapely.STRtree(pgeoms)
+    left, right = tree.query(np.where(valid, geoms, None), predicate="intersects")
+    if len(left) == 0:
+        return target, share
+    a = gpd.GeoSeries(geoms[left], crs=plan.crs).to_crs(EQUAL_AREA).to_numpy()
+    b = gpd.GeoSeries(pgeoms[right], crs=plan.crs).to_crs(EQUAL_AREA).to_numpy()
+    for arr in (a, b):  # an invalid ring must not stop the match
+        bad = ~shapely.is_valid(arr)
+        arr[bad] = shapely.make_valid(arr[bad])
     return _pick(left, right, shapely.area(shapely.intersection(a, b)), shapely.area(a), target, share)
 
 
