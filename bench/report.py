@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 #: Operation → label, in table order.
 OPS: Final[dict[str, str]] = {
@@ -32,7 +32,7 @@ def _mb(b: int) -> str:
     return f"{b / 1e6:.2f} MB"
 
 
-def machine_lines(results: dict) -> str:
+def machine_lines(results: dict[str, Any]) -> str:
     """The machine, the versions and the load average at the start of the run."""
     m = results["machine"]
     return "\n".join([
