@@ -64,7 +64,9 @@ def test_parcels_table_has_declared_and_measured_mu():
 def test_export_page_offers_the_cli_formats_and_crs():
     at = page("pages/export_page.py", w_lang="en")
     assert not at.exception
-    assert at.radio(key="export_format").options == ["GeoJSON (RFC 7946)", "GeoPackage", "Shapefile (zip)", "CSV (WKT)"]
+    assert at.radio(key="export_format").options == [
+        "GeoJSON (RFC 7946)", "GeoPackage", "Shapefile (zip)", "CSV (WKT)", "GeoParquet"
+    ]
     assert at.selectbox(key="export_crs_True").options == ["WGS84 lon/lat (EPSG:4326)"]  # GeoJSON is WGS84 only
     (button,) = at.get("download_button")
     assert button.proto.label == "Download gaoxin_parcels.geojson"
