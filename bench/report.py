@@ -36,6 +36,16 @@ def _mb(b: int) -> str:
     return f"{b / 1e6:.2f} MB"
 
 
+def machine_lines(results: dict[str, Any]) -> str:
+    """The machine, the versions and the load average at the start of the run."""
+    m = results["machine"]
+    return "\n".join([
+        (f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM; {m['os']}; Python {m['python']}; "
+         f"{m['chromium']}."),
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v) + ".",
+        f"Load average at start: {', '.join(map(str, m['load_average_at_start']))}."])
+
+
 def markdown(results: dict[str, Any]) -> str:
     """Markdown tables: timings per size, map payloads and draw times, memory, targets."""
     m = results["machine"]
@@ -114,5 +124,9 @@ def markdown(results: dict[str, Any]) -> str:
     lines.append(f"- parcels drawn ≤ {DRAWN_TARGET_S:g} s: "
                  + (f"{worst:.2f} s — {'met' if worst <= DRAWN_TARGET_S else 'NOT met'}"
                     if worst is not None else "not drawn — NOT met"))
+    if results.get("scale"):
+        from bench.scale import markdown as scale_markdown
+
+        lines += ["", *scale_markdown(results["scale"])]
     lines += ["", f"Whole run: {results['total_s']} s.", ""]
     return "\n".join(lines)

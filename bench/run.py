@@ -34,7 +34,7 @@ import pandas as pd
 import pyogrio
 
 import layers
-from bench import mapbench, report, synth
+from bench import mapbench, report, scale, synth
 from bench.timing import check_memory, machine, summary, timed
 from geo.area import M2_PER_MU, area_mu
 from geo.checks.registry import run_checks
@@ -184,23 +184,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=None,
                         help="folder for generated layers (default bench/results/tmp)")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocess")
+    parser.add_argument("--scale-sizes", type=int, nargs="*", default=None,
+                        help="sizes for the whole-process comparison with the plain recipe (default: --sizes)")
+    parser.add_argument("--scale-only", action="store_true",
+                        help="only the whole-process comparison (for 10^6 and more: no maps, no exports)")
+    parser.add_argument("--no-dask", action="store_true", help="skip the dask engine in the whole-process comparison")
+    parser.add_argument("--report-size", action="store_true", help="also write an HTML report and record its size")
     args = parser.parse_args(argv)
     if args.repeats < 1 or any(n < 100 for n in args.sizes):
         parser.error("--repeats must be ≥ 1 and every size ≥ 100")
     work = args.work or ROOT / "results" / "tmp"
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    results: dict[str, Any] = {"machine": machine(), "repeats": args.repeats, "sizes": {}}
-    with mapbench.Browser() as browser:
-        results["plan_map"] = bench_plan(repeats=args.repeats, folder=work, browser=browser)
-        for n in sorted(args.sizes):
-            print(f"bench: {n} parcels …", file=sys.stderr, flush=True)
-            results["sizes"][str(n)] = bench_size(n, repeats=args.repeats, work=work, browser=browser,
-                                                  memory=not args.no_memory and n == max(args.sizes))
+    results: dict[str, Any] = {"machine": machine(), "repeats": args.repeats, "sizes": {}, "scale": {}}
+    if not args.scale_only:
+        with mapbench.Browser() as browser:
+            results["plan_map"] = bench_plan(repeats=args.repeats, folder=work, browser=browser)
+            for n in sorted(args.sizes):
+                print(f"bench: {n} parcels …", file=sys.stderr, flush=True)
+                results["sizes"][str(n)] = bench_size(n, repeats=args.repeats, work=work, browser=browser,
+                                                      memory=not args.no_memory and n == max(args.sizes))
+    for n in sorted(args.sizes if args.scale_sizes is None else args.scale_sizes):
+        print(f"bench: whole process, {n} parcels …", file=sys.stderr, flush=True)
+        results["scale"][str(n)] = scale.measure(n, work / f"n{n}", repeats=args.repeats, dask=not args.no_dask,
+                                                 report=args.report_size)
     results["total_s"] = round(time.perf_counter() - started, 1)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, text in (("results.json", json.dumps(results, ensure_ascii=False, indent=1)),
-                       ("results.md", report.markdown(results))):
+                       ("results.md", report.markdown(results) if results["sizes"] else
+                        "\n".join(["# Benchmark results", "", report.machine_lines(results), "",
+                                    *scale.markdown(results["scale"])]))):
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=args.out, delete=False, suffix=".part") as fh:
             fh.write(text)
         Path(fh.name).replace(args.out / name)

@@ -14,8 +14,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Final
 
-PACKAGES: Final = ("geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "rasterio", "folium",
-                   "streamlit-folium", "playwright")
+PACKAGES: Final = ("geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "pyarrow", "rasterio", "folium",
+                   "streamlit-folium", "playwright", "dask", "distributed", "dask-geopandas", "orjson")
 
 
 def timed(fn: Callable[[], object], *, repeats: int) -> dict[str, Any]:

@@ -35,11 +35,18 @@ class Command(Protocol):
     def run(self, args: argparse.Namespace) -> int: ...
 
 
-def commands() -> dict[str, Command]:
-    """The command modules by name, in alphabetical order."""
+def commands(only: str | None = None) -> dict[str, Command]:
+    """The command modules by name, in alphabetical order; ``only``: just that one, if a module has its name.
+
+    (A command imports what it needs, rasterio or the check engine: ``python -m geo check`` need not
+    import the other commands' libraries.)
+    """
+    names = sorted(m.name for m in pkgutil.iter_modules(geo.commands.__path__) if not m.name.startswith("_"))
+    if only is not None and only in names:
+        names = [only]
     found: dict[str, Command] = {}
-    for info in sorted(pkgutil.iter_modules(geo.commands.__path__), key=lambda m: m.name):
-        module = cast(Command, importlib.import_module(f"geo.commands.{info.name}"))
+    for name in names:
+        module = cast(Command, importlib.import_module(f"geo.commands.{name}"))
         found[module.NAME] = module
     return found
 
@@ -51,15 +58,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message}. See `{self.prog} --help`.\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with one subparser per command."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The top-level parser with one subparser per command (or only for the command ``only``)."""
     parser = _Parser(prog="python -m geo",
                      description="重庆高新区高技术服务业空间布局 — plan data, reconciliation, checks and export.")
     parser.add_argument("--version", action="version", version=f"geo {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="on an error, also print what caused it (e.g. GDAL's own message), one line each")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
-    for name, module in commands().items():
+    for name, module in commands(only).items():
         module.add_arguments(sub.add_parser(name, help=module.HELP, description=module.HELP))
     return parser
 
@@ -80,10 +87,13 @@ def _cause(exc: BaseException) -> BaseException | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(only=first if first and not {"-h", "--help", "--version"} & set(argv[:argv.index(first)])
+                          else None)
     args = parser.parse_args(argv)
     try:
-        return commands()[args.command].run(args)
+        return int(commands(args.command)[args.command].run(args))
     except GeoError as exc:
         print(f"python -m geo {args.command}: {exc.message}", file=sys.stderr)
         if args.verbose:

@@ -90,7 +90,7 @@ def test_export_page_offers_the_cli_formats_and_crs():
     assert at.radio(key="export_format").options == [
         "GeoJSON (RFC 7946)", "GeoPackage 1.2 (with QGIS styles)", "Shapefile (zip, with .qml styles)",
         "CSV (WKT, zip with .prj/.csvt)", "KML (Google Earth, Ovital)", "KMZ (Google Earth, Ovital)",
-        "DXF (AutoCAD, projected)", "Excel (xlsx)", "部标 coordinate txt (GBK)"]
+        "DXF (AutoCAD, projected)", "Excel (xlsx)", "部标 coordinate txt (GBK)", "GeoParquet (large layers)"]
     assert at.selectbox(key="export_crs_wgs84").options == ["WGS84 lon/lat (EPSG:4326)"]  # GeoJSON is WGS84 only
     (button,) = at.get("download_button")
     # parcels mix polygons and a point: two GeoJSON files, zipped; the name says CRS and 示意

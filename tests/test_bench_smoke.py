@@ -49,3 +49,10 @@ def test_benchmark_runs_at_1000_parcels(tmp_path):
     md = (out / "results.md").read_text(encoding="utf-8")
     assert "| **full check** (geo.checks.registry) |" in md and "## Targets at 1,000 parcels" in md
     assert results["machine"]["cores"] >= 1 and results["machine"]["versions"]["shapely"]
+    # whole processes: python -m geo check (local and dask engines, GeoParquet input) against the plain recipe
+    scale = results["scale"]["1000"]
+    assert scale["ours"]["wall_s"] > 0 and scale["plain"]["wall_s"] > 0 and scale["ratio"] > 0
+    assert scale["ours"]["peak_rss_mib"] > 50 and scale["plain_counts"]["features"] == 1000
+    assert scale["dask_same_counts"] and scale["parquet_same_counts"]
+    assert scale["findings"]["unmatched"] == 1  # one summary line, not one warning per parcel
+    assert "## Whole process: `python -m geo check` against the plain GeoPandas recipe" in md

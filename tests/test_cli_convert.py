@@ -41,6 +41,9 @@ def read_back(path: Path, tmp: Path):
         sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
         header, *rows = list(sheet.iter_rows(values_only=True))
         return gpd.GeoDataFrame([dict(zip(header, r, strict=True)) for r in rows]), None
+    if path.suffix == ".parquet":  # the GDAL of pyogrio's wheel has no Parquet driver: read with pyarrow
+        frame = gpd.read_parquet(path)
+        return frame, frame.crs.to_string()
     return pyogrio.read_dataframe(path), pyogrio.read_info(path)["crs"]
 
 

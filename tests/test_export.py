@@ -281,7 +281,7 @@ def test_export_bytes_and_failure_leaves_nothing(parcels, tmp_path):
 
 
 def test_registry_labels_are_bilingual():
-    assert {"geojson", "gpkg", "shp", "csv", "kml", "kmz", "dxf", "xlsx", "txt"} == set(FORMATS)
+    assert {"geojson", "gpkg", "shp", "csv", "kml", "kmz", "dxf", "xlsx", "txt", "parquet"} == set(FORMATS)
     assert all(f.label_zh and f.label_en for f in FORMATS.values())
     assert all(f.suffix.startswith(".") and f.mime for f in FORMATS.values())
 

@@ -74,14 +74,34 @@ def _none_where_not(mask: npt.NDArray[np.bool_], geoms: npt.NDArray[np.object_])
     return np.where(mask, geoms, np.array(None, dtype=object))
 
 
-def _by_overlap(geoms: np.ndarray, plan: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Index into ``plan`` of the parcel sharing most area with each geometry (-1 if none), and the share."""
+def _by_overlap(
+    geoms: np.ndarray, plan: gpd.GeoDataFrame, *, equal_area: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Index into ``plan`` of the parcel sharing most area with each geometry (-1 if none), and the share.
+
+    ``equal_area``: the same geometries already in :data:`EQUAL_AREA` and valid (the check's
+    prepared layer); then the plan is projected instead, once, and nothing is repaired again.
+    """
     target = np.full(len(geoms), -1)
     share = np.zeros(len(geoms))
     pgeoms = plan.geometry.to_numpy()
     valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if not valid.any() or len(pgeoms) == 0:
         return target, share
+    if equal_area is not None:
+        pea = _plan_equal_area(plan)
+        query = equal_area.copy()
+        query[~valid] = None
+        left, right = shapely.STRtree(pea).query(query, predicate="intersects")
+        if len(left) == 0:
+            return target, share
+        a, b = equal_area[left], pea[right]
+        shapely.prepare(pea)
+        inside = shapely.covers(b, a)  # most parcels lie wholly in their plan parcel: share 1
+        own = shapely.area(a)
+        shared = np.where(inside, own, 0.0)
+        shared[~inside] = shapely.area(shapely.intersection(a[~inside], b[~inside]))
+        return _pick(left, right, shared, own, target, share)
     tree = shapely.STRtree(pgeoms)
     left, right = tree.query(_none_where_not(valid, geoms), predicate="intersects")
     if len(left) == 0:
@@ -91,8 +111,12 @@ def _by_overlap(geoms: np.ndarray, plan: gpd.GeoDataFrame) -> tuple[np.ndarray, 
     for arr in (a, b):  # an invalid ring must not stop the match
         bad = ~shapely.is_valid(arr)
         arr[bad] = shapely.make_valid(arr[bad])
-    shared = shapely.area(shapely.intersection(a, b))
-    own = shapely.area(a)
+    return _pick(left, right, shapely.area(shapely.intersection(a, b)), shapely.area(a), target, share)
+
+
+def _pick(left: np.ndarray, right: np.ndarray, shared: np.ndarray, own: np.ndarray, target: np.ndarray,
+          share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each queried geometry, the candidate with the largest share of its area."""
     frac = np.where(own > 0, shared / np.where(own > 0, own, 1), 0.0) + 1e-9  # points: tiny but positive
     order = np.lexsort((-frac, left))
     first = np.ones(len(order), dtype=bool)
@@ -103,12 +127,29 @@ def _by_overlap(geoms: np.ndarray, plan: gpd.GeoDataFrame) -> tuple[np.ndarray, 
     return target, share
 
 
+_PLAN_EA: dict[int, tuple[gpd.GeoDataFrame, np.ndarray]] = {}
+
+
+def _plan_equal_area(plan: gpd.GeoDataFrame) -> np.ndarray:
+    """The plan parcels in :data:`EQUAL_AREA`, valid; computed once per plan layer object."""
+    hit = _PLAN_EA.get(id(plan))
+    if hit is not None and hit[0] is plan:
+        return hit[1]
+    arr = plan.geometry.to_crs(EQUAL_AREA).to_numpy()
+    bad = ~shapely.is_valid(arr)
+    arr[bad] = shapely.make_valid(arr[bad])
+    _PLAN_EA.clear()
+    _PLAN_EA[id(plan)] = (plan, arr)
+    return arr
+
+
 def match_parcels(
     surveyed: gpd.GeoDataFrame,
     plan_parcels: gpd.GeoDataFrame,
     *,
     name_field: str | None = None,
     use_overlap: bool = True,
+    equal_area: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Assign a plan ``project_id`` to every surveyed feature.
 
@@ -122,6 +163,9 @@ def match_parcels(
         Column of ``surveyed`` holding a project id or name, or None.
     use_overlap
         Match features left unmatched by spatial overlap with ``plan_parcels``.
+    equal_area
+        The features' geometry already in :data:`geo.crs.EQUAL_AREA` and repaired (the check has it):
+        overlaps are measured on it without projecting or repairing again.
 
     Returns
     -------
@@ -154,7 +198,8 @@ def match_parcels(
             if surveyed.crs != plan_parcels.crs
             else surveyed.geometry.to_numpy()
         )
-        target, share = _by_overlap(_none_where_not(todo, geoms), plan_parcels)
+        target, share = _by_overlap(_none_where_not(todo, geoms), plan_parcels,
+                                    equal_area=None if equal_area is None else _none_where_not(todo, equal_area))
         overlaps = target >= 0
         ids = plan_parcels["project_id"].astype("string").to_numpy()
         project = project.where(

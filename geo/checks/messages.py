@@ -65,6 +65,16 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
         "matched to no plan project by name/id or by overlap with an indicative parcel",
         "按名称/编号或与规划示意地块的重叠均未匹配到规划项目",
     ),
+    "unmatched_summary": (
+        (
+            "{count} parcels match no plan project by overlap with an indicative parcel "
+            "(name the project id/name field to check each, or write them as a layer)"
+        ),
+        (
+            "{count} 个地块与规划示意地块均不重叠，未匹配到规划项目"
+            "（指定项目名称/编号字段可逐一核查，或将这些地块输出为图层）"
+        ),
+    ),
     "missing_attribute": ("the field {field} is empty", "字段“{field}”为空"),
     "multipart": ("the parcel has {parts} separate parts", "地块由 {parts} 个互不相连的部分组成"),
     "sliver": (

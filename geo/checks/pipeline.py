@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 
 from geo.checks.declared import add_findings, declared_area_findings
 from geo.checks.registry import CheckResult, run_checks, summarise
@@ -136,3 +138,106 @@ def saved_result(uid: str, *, tolerance_pct: float, root: str | Path | None = No
     return CheckResult(
         findings=findings, summary=summarise(findings, parcels, tolerance_pct=tolerance_pct), parcels=parcels
     )
+
+
+def check_layer_file(
+    path: str | Path,
+    plan: PlanLayers,
+    options: CheckOptions,
+    *,
+    crs: str | None = None,
+    layer: str | None = None,
+    engine: str = "local",
+    chunk_size: int | None = None,
+    workers: int | None = None,
+    max_bytes: int | None = None,
+    each_unmatched: bool | None = None,
+    list_unmatched: str | Path | None = None,
+    keep_flagged: bool = False,
+) -> CheckRun:
+    """Check a file of any size in bounded memory: chunk by chunk here (``engine="local"``) or on Dask.
+
+    The findings and summary are those of :func:`check_file` (tests/test_chunked.py); the result's
+    ``parcels`` are only the flagged ones (worst first, capped), for the report's map. ``list_unmatched``
+    writes the parcels that match no project to a GeoPackage or GeoParquet file.
+    """
+    from geo.checks.chunked import CheckSpec, default_workers, run_chunked
+    from geo.io.chunks import DEFAULT_CHUNK, open_layer
+
+    chunked = open_layer(path, crs=crs, layer=layer, max_bytes=max_bytes)
+    spec = CheckSpec(plan.parcels, plan.zones, plan.districts, name_field=options.name_field,
+                     tolerance_pct=options.tolerance_pct, make_valid=options.make_valid,
+                     each_unmatched=each_unmatched, keep_unmatched=list_unmatched is not None,
+                     keep_flagged=keep_flagged)
+    if options.name_field is not None:  # a missing column is refused here, not in a worker
+        from geo.checks.matching import match_parcels
+
+        match_parcels(chunked.read(np.array([0])), plan.parcels, name_field=options.name_field)
+    sink = _UnmatchedSink(Path(list_unmatched)) if list_unmatched is not None else None
+    if engine == "dask":
+        from geo.checks.distributed import run_dask
+
+        stats: dict[str, Any] = {}
+        result = run_dask(chunked, spec, chunk_size=chunk_size or DEFAULT_CHUNK,
+                          on_unmatched=sink.add if sink else None, stats=stats)
+        seconds = stats.pop("piece_seconds")
+        info = {"engine": "dask", "partitions": stats["partitions"], "workers": stats["workers"],
+                "halo_features": stats["halo_features"]}
+    elif engine == "local":
+        used = workers or default_workers()
+        run = run_chunked(chunked, spec, chunk_size=chunk_size or DEFAULT_CHUNK, workers=used,
+                          on_unmatched=sink.add if sink else None)
+        result, seconds = run.result, run.seconds
+        info = {"engine": "local", "chunks": run.chunks, "workers": used, "halo_features": run.halo}
+    else:
+        raise UsageError(f"unknown engine {engine!r}", source="--engine", fix="Use --engine local or --engine dask")
+    if sink is not None:
+        sink.close()
+    info["chunk_seconds"] = [round(s, 3) for s in seconds]
+    result.summary["engine"] = info
+    read = ReadResult(layer=result.parcels, source=chunked.source, fmt=chunked.fmt, crs=chunked.crs,
+                      crs_basis=chunked.crs_basis, crs_note=chunked.crs_note, encoding=chunked.encoding,
+                      warnings=chunked.warnings)
+    return CheckRun(read=read, options=options, result=result)
+
+
+class _UnmatchedSink:
+    """Unmatched parcels appended chunk by chunk to a GeoPackage (or collected and written as GeoParquet)."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.parent.is_dir():
+            raise UsageError("the folder does not exist", source=str(path), fix="Create it or choose another path")
+        self.path = path
+        self.parquet = path.suffix.lower() == ".parquet"
+        self.parts: list[gpd.GeoDataFrame] = []
+        self.tmp = path.with_name(f".part-{path.name}")
+        self.tmp.unlink(missing_ok=True)
+        self.count = 0
+
+    def add(self, layer: gpd.GeoDataFrame) -> None:
+        import pyogrio
+
+        layer = layer.reset_index()
+        self.count += len(layer)
+        if self.parquet:
+            self.parts.append(layer)
+            return
+        pyogrio.write_dataframe(layer, self.tmp, layer="unmatched", driver="GPKG", append=self.tmp.exists(),
+                                geometry_type="Unknown")
+
+    def close(self) -> None:
+        import os
+
+        if self.parquet:
+            from geo.io.parquet import write_parquet
+
+            frame = (pd.concat(self.parts).sort_values("feature") if self.parts
+                     else gpd.GeoDataFrame({"feature": []}, geometry=[], crs="EPSG:4326"))
+            write_parquet(gpd.GeoDataFrame(frame, crs="EPSG:4326"), self.tmp)
+        elif not self.tmp.exists():
+            import pyogrio
+
+            pyogrio.write_dataframe(gpd.GeoDataFrame({"feature": pd.array([], dtype="Int64")}, geometry=[],
+                                                     crs="EPSG:4326"), self.tmp, layer="unmatched", driver="GPKG",
+                                    geometry_type="Unknown")
+        os.replace(self.tmp, self.path)

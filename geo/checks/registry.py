@@ -63,7 +63,8 @@ CHECKS: Final[dict[str, Check]] = {
     ),
     "outside_zone": Check("warning", "超出所属片区", "outside the assigned zone", "area outside, mu"),
     "outside_districts": Check("warning", "超出高新区范围", "outside the zone's districts", "area outside, mu"),
-    "unmatched": Check("warning", "未匹配项目", "not matched to a plan project", "—"),
+    "unmatched": Check("warning", "未匹配项目", "not matched to a plan project",
+                       "— (without a name field: one summary line, value = number of parcels)"),
     "missing_attribute": Check("warning", "属性缺失", "missing attribute", "—"),
     "multipart": Check("warning", "多部件地块", "multipart parcel", "number of parts"),
     "sliver": Check("warning", "细碎图斑", "sliver", "area in mu"),
@@ -113,6 +114,7 @@ def run_checks(
     sliver_mu: float = 0.1,
     min_compactness: float = 0.05,
     min_outside_mu: float = 0.01,
+    each_unmatched: bool | None = None,
 ) -> CheckResult:
     """Run every check on a surveyed layer and collect all findings.
 
@@ -133,6 +135,12 @@ def run_checks(
         (4πA/P²) below ``min_compactness`` are slivers.
     min_outside_mu
         Area outside a zone/the districts below which nothing is reported.
+    each_unmatched
+        One ``unmatched`` warning per parcel (True) or one summary finding with
+        their count (False). Default: one each when ``name_field`` is given
+        (the user said which column names the project, so a miss is a problem
+        of that parcel), else the summary (a district's cadastre is mostly
+        parcels of no plan project).
 
     Returns
     -------
@@ -146,25 +154,52 @@ def run_checks(
         )
     limits = _Limits(tolerance_pct, sliver_mu, min_compactness, min_outside_mu)
     prepared = _prepare(layer, plan_parcels, name_field=name_field)
-    context = _Context(layer, plan_parcels.drop_duplicates("project_id").set_index("project_id"), zones, districts,
-                       name_field, limits)
+    context = make_context(layer, plan_parcels, zones, districts, name_field, limits, each_unmatched)
     parts = [frame for step in STEPS for frame in step(prepared, context)]
-    findings = pd.concat(
-        [p for p in parts if len(p)] or [_rows("empty", [], [], ft.texts("empty", 0), [])], ignore_index=True
-    )
-    order = {c: i for i, c in enumerate(CHECKS)}
-    findings = (
-        findings.assign(_o=findings["check"].map(order))
-        .sort_values(["_o", "feature"], kind="stable")
-        .drop(columns="_o")
-        .reset_index(drop=True)
-    )
+    if not context.each_unmatched:
+        parts.append(unmatched_summary(int((prepared.ok & pd.isna(prepared.project)).sum())))
+    findings = order_findings(parts)
     parcels = layer.assign(
         project_id=pd.array(prepared.project, dtype="string"), match_by=prepared.match_by, measured_mu=prepared.area
     )
     return CheckResult(
         findings=findings, summary=summarise(findings, parcels, tolerance_pct=tolerance_pct), parcels=parcels
     )
+
+
+def order_findings(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Findings of all checks in report order: by check (:data:`CHECKS`), then feature (stable)."""
+    findings = pd.concat(
+        [p for p in parts if len(p)] or [_rows("empty", [], [], ft.texts("empty", 0), [])], ignore_index=True
+    )
+    order = {c: i for i, c in enumerate(CHECKS)}
+    return (
+        findings.assign(_o=findings["check"].map(order))
+        .sort_values(["_o", "feature"], kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+
+
+def unmatched_summary(count: int) -> pd.DataFrame:
+    """The one ``unmatched`` finding that stands for ``count`` parcels matching no project (none when 0)."""
+    if count == 0:
+        return _rows("unmatched", [], [], ft.texts("unmatched_summary", 0, count=[]), [])
+    return _rows("unmatched", np.nan, pd.NA, ft.texts("unmatched_summary", 1, count=f"{count:,}"), float(count))
+
+
+def make_context(
+    layer: gpd.GeoDataFrame,
+    plan_parcels: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | None,
+    districts: gpd.GeoDataFrame | None,
+    name_field: str | None,
+    limits: _Limits,
+    each_unmatched: bool | None = None,
+) -> _Context:
+    """What the checks compare ``layer`` with; ``each_unmatched`` None: one finding each when a name field is given."""
+    return _Context(layer, plan_parcels.drop_duplicates("project_id").set_index("project_id"), zones, districts,
+                    name_field, limits, name_field is not None if each_unmatched is None else each_unmatched)
 
 
 @dataclass(frozen=True)
@@ -185,6 +220,7 @@ class _Context:
     districts: gpd.GeoDataFrame | None
     name_field: str | None
     limits: _Limits
+    each_unmatched: bool = True
 
 
 @dataclass(frozen=True)
@@ -216,14 +252,36 @@ def _prepare(layer: gpd.GeoDataFrame, plan_parcels: gpd.GeoDataFrame, *, name_fi
     geoms[invalid] = polygon_parts(shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False))
     area = np.where(polygonal, shapely.area(geoms), np.nan) / M2_PER_MU
     ok = polygonal & ~shapely.is_empty(geoms)
-    matches = match_parcels(layer, plan_parcels, name_field=name_field)
-    key = pd.Series(
-        shapely.to_wkb(shapely.normalize(shapely.transform(geoms, lambda c: np.round(c, 2)))), index=feature
-    )
-    dup = key.duplicated(keep="first").to_numpy() & ok
-    first = key.map(pd.Series(feature, index=key.to_numpy()).groupby(level=0).first()).to_numpy()
+    prepared = np.where(ok, geoms, np.array(None, dtype=object))
+    matches = match_parcels(layer, plan_parcels, name_field=name_field, equal_area=prepared)
+    dup, first = _duplicates(geoms, feature, ok)
     return _Prepared(feature, geoms, area, missing, polygonal, invalid, reasons, ok,
                      matches["project_id"].to_numpy(dtype=object), matches["match_by"].to_numpy(), dup, first)
+
+
+def _duplicates(geoms: npt.NDArray[Any], feature: npt.NDArray[Any], ok: npt.NDArray[np.bool_]
+                ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[Any]]:
+    """Features whose geometry, rounded to 1 cm and normalised, equals an earlier feature's; and that feature.
+
+    Equal rounded geometries have equal rounded bounds (rounding is monotonic), so only features
+    sharing their rounded bounds with another are compared by WKB: a few, not the whole layer.
+    """
+    dup = np.zeros(len(geoms), dtype=bool)
+    first = feature.copy()
+    box = np.round(shapely.bounds(geoms), 2)
+    cand = np.flatnonzero(ok)
+    if len(cand) < 2:
+        return dup, first
+    frame = pd.DataFrame(box[cand], columns=["a", "b", "c", "d"])
+    cand = cand[frame.duplicated(keep=False).to_numpy()]
+    if len(cand) < 2:
+        return dup, first
+    key = pd.Series(
+        shapely.to_wkb(shapely.normalize(shapely.transform(geoms[cand], lambda c: np.round(c, 2)))), index=cand
+    )
+    dup[cand] = key.duplicated(keep="first").to_numpy()
+    first[cand] = key.map(pd.Series(feature[cand], index=key.to_numpy()).groupby(level=0).first()).to_numpy()
+    return dup, first
 
 
 def _geometry_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
@@ -243,9 +301,11 @@ def _geometry_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
 
 
 def _matching_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
-    """Parcels that match no project; blank values in the user's name/id field."""
-    unmatched = p.ok & pd.isna(p.project)
-    out = [_rows("unmatched", p.feature[unmatched], pd.NA, ft.texts("unmatched", int(unmatched.sum())), np.nan)]
+    """Parcels that match no project (one each, else a summary added by the caller); blank name/id values."""
+    out = []
+    if c.each_unmatched:
+        unmatched = p.ok & pd.isna(p.project)
+        out.append(_rows("unmatched", p.feature[unmatched], pd.NA, ft.texts("unmatched", int(unmatched.sum())), np.nan))
     if c.name_field is not None:
         blank = c.layer[c.name_field].astype("string").str.strip().fillna("").eq("").to_numpy()
         field = ft.Both(repr(c.name_field), c.name_field)

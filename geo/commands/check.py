@@ -11,7 +11,6 @@ stderr with exit code 2.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -19,13 +18,16 @@ import pandas as pd
 
 from geo.atomic import write_bytes_atomic
 from geo.checks import CHECKS, CheckOptions, PlanLayers, check_file, html_report, save_run
+from geo.checks.findings_out import write_csv, write_json
+from geo.checks.pipeline import check_layer_file
 from geo.checks.report import CSV_LANGS, findings_csv
 from geo.errors import UsageError
 from layers import load_districts, load_parcels, load_zones
 
 NAME = "check"
 HELP = "Check surveyed parcels (zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, CSV) against the plan."
-FORMATS = ("table", "json")
+FORMATS = ("table", "json", "csv")
+ENGINES = ("local", "dask")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,6 +58,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--use-surveyed", action="store_true",
                         help="with --save: use this geometry in place of the indicative parcels"
                              " (reconcile/export --surveyed, the app)")
+    scale = parser.add_argument_group("large layers")
+    scale.add_argument("--engine", choices=ENGINES, default="local",
+                       help="local: chunk by chunk on this machine (default); dask: on a Dask cluster "
+                            "($GEO_DASK_SCHEDULER=tcp://host:8786, else a local one)")
+    scale.add_argument("--chunk-size", type=int, metavar="N", help="features per chunk (default: 50000)")
+    scale.add_argument("--workers", type=int, metavar="N", help="worker processes of the local engine (default: 2)")
+    scale.add_argument("--max-size", type=float, metavar="MB", default=MAX_SIZE_MB,
+                       help=f"refuse files larger than this many MB (default: {MAX_SIZE_MB:g})")
+    scale.add_argument("--list-unmatched", metavar="FILE.gpkg|.parquet",
+                       help="write the parcels that match no plan project to this layer")
+
+
+#: ``--max-size`` default (MB): the CLI takes any layer a disk holds; browser uploads keep geo.io.MAX_FILE_BYTES.
+MAX_SIZE_MB = 100_000.0
 
 
 def _json_value(value: object) -> object:
@@ -70,7 +86,17 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--use-surveyed needs --save", source="--use-surveyed", fix="Add --save")
     options = CheckOptions(name_field=args.name_field, tolerance_pct=args.tolerance, make_valid=args.make_valid)
     plan = PlanLayers(parcels=load_parcels(), zones=load_zones(), districts=load_districts())
-    checked = check_file(args.file, plan, options, crs=args.crs, layer=args.layer)
+    if min(args.chunk_size or 1, args.workers or 1) < 1:
+        raise UsageError("--chunk-size and --workers must be at least 1", source="--chunk-size",
+                         fix="Give a positive number")
+    if args.save:  # the workspace keeps the whole layer
+        checked = check_file(args.file, plan, options, crs=args.crs, layer=args.layer)
+    else:
+        checked = check_layer_file(
+            args.file, plan, options, crs=args.crs, layer=args.layer, engine=args.engine, chunk_size=args.chunk_size,
+            workers=args.workers, max_bytes=int(args.max_size * 2**20), list_unmatched=args.list_unmatched,
+            keep_flagged=bool(args.output),
+        )
     read, result, summary = checked.read, checked.result, checked.summary
     if args.save:
         uid = save_run(checked, Path(args.file).read_bytes(), use_surveyed=args.use_surveyed)
@@ -82,9 +108,14 @@ def run(args: argparse.Namespace) -> int:
         report = html_report(result, source=read.source, plan_parcels=plan.parcels, crs_note=read.crs_note[1])
         write_bytes_atomic(args.output, report.encode("utf-8"))
     if args.format == "json":
-        records = [{k: _json_value(v) for k, v in r.items()} for r in result.findings.to_dict(orient="records")]
-        json.dump({"summary": summary, "findings": records}, sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        sys.stdout.flush()
+        write_json(sys.stdout.buffer, summary, result.findings)
+        sys.stdout.buffer.flush()
+        return 0
+    if args.format == "csv":
+        sys.stdout.flush()
+        write_csv(sys.stdout.buffer, result.findings)
+        sys.stdout.buffer.flush()
         return 0
     print(f"{read.source}: {read.fmt}, {summary['features']} features; CRS {read.crs_note[1]}")
     for w in read.warnings:

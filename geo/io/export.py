@@ -45,6 +45,7 @@ from pyproj import CRS
 from geo.atomic import place_file
 from geo.crs import CGCS2000_GK_CM105, EXPORT_CRS, WGS84, parse_crs
 from geo.errors import ExportError, UsageError
+from geo.io.parquet import write_parquet_layer
 from geo.io.styles import DEFAULT_OPTIONS, ExportOptions
 from geo.io.writers_desktop import write_dxf, write_kml, write_kmz, write_xlsx
 from geo.io.writers_gis import SHAPEFILE_ENCODINGS, write_csv, write_geojson, write_gpkg, write_shapefile
@@ -100,6 +101,8 @@ FORMATS: Final[dict[str, Format]] = {
                    one_geometry_type=False),
     "txt": Format("部标坐标txt（GBK）", "部标 coordinate txt (GBK)", ".txt", "text/plain; charset=GBK", write_zbtxt,
                   crs_kind="gauss_kruger", one_geometry_type=False),
+    "parquet": Format("GeoParquet（大图层）", "GeoParquet (large layers)", ".parquet", "application/vnd.apache.parquet",
+                      write_parquet_layer, one_geometry_type=False),
 }
 
 #: Geometry families in the order that decides which keeps the layer's name.

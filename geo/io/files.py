@@ -60,6 +60,7 @@ _EXTENSIONS: Final[dict[str, set[str]]] = {
     ".zip": {"zip"},
     ".kmz": {"zip"},
     ".gpkg": {"geopackage"},
+    ".parquet": {"parquet"},
     ".geojson": {"geojson"},
     ".json": {"geojson"},
     ".kml": {"kml"},
@@ -117,6 +118,8 @@ def detect_format(path: Path, *, source: str) -> str:
         return "zip"
     if head.startswith(b"SQLite format 3\x00"):
         return "geopackage"
+    if head.startswith(b"PAR1"):
+        return "parquet"
     for magic, what in _REFUSED_MAGIC.items():
         if head.startswith(magic):
             raise UnsupportedFormatError(

@@ -25,6 +25,7 @@ from geo.crs import WGS84
 from geo.errors import GeometryError, InputFileError
 from geo.io import archive
 from geo.io.csvread import read_csv
+from geo.io.parquet import read_parquet
 from geo.io.zbtxt import FORMAT_KEY as ZBTXT
 from geo.io.zbtxt import LABEL as ZBTXT_LABEL
 from geo.io.zbtxt import read_zbtxt
@@ -262,4 +263,5 @@ READERS: Final[dict[str, Reader]] = {
     "kml": Reader("KML", _read_kml),
     "csv": Reader("CSV (WKT or lon/lat)", read_csv),
     ZBTXT: Reader(ZBTXT_LABEL, read_zbtxt),
+    "parquet": Reader("GeoParquet", read_parquet),
 }

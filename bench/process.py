@@ -1,0 +1,69 @@
+"""Whole processes timed from outside: wall time and peak memory of the process and all its children.
+
+:func:`run` starts a command and samples, every :data:`INTERVAL` seconds, the
+resident memory (RSS) of the process tree — the sum over the process and its
+worker processes at that moment — keeping the largest sum. It is what the
+machine must hold, wherever the work runs (an upper bound: pages a forked worker
+shares with its parent count twice); each process's own high-water mark
+(``VmHWM``) would miss workers that exit first. CPU time (user + system, the
+process and the workers it waited for) is recorded too: on a machine shared with
+others it varies much less than wall time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Final
+
+INTERVAL: Final = 0.05
+ROOT: Final = Path(__file__).resolve().parents[1]
+
+
+def _tree_rss(pid: int) -> int:
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for p in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += p.memory_info().rss
+    return total
+
+
+def run(cmd: list[str], *, stdout: Path | None = None, timeout_s: float = 3600, env: dict[str, str] | None = None
+        ) -> dict[str, object]:
+    """Run ``cmd`` from the checkout; wall seconds, peak tree RSS (MiB), exit code and stderr's tail."""
+    out = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+    peak, cpu = 0, 0.0
+    assert proc.stderr is not None
+    err = b""
+    try:
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)  # usage includes the workers it waited for
+            if pid:
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                cpu = usage.ru_utime + usage.ru_stime
+                break
+            peak = max(peak, _tree_rss(proc.pid))
+            if time.perf_counter() - start > timeout_s:
+                proc.kill()
+            time.sleep(INTERVAL)
+        wall = time.perf_counter() - start
+        err = proc.stderr.read()
+    finally:
+        proc.stderr.close()
+        if stdout:
+            out.close()  # type: ignore[union-attr]
+    return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "peak_rss_mib": round(peak / 2**20, 1),
+            "returncode": proc.returncode, "stderr": err.decode("utf-8", "replace")[-500:]}
