@@ -2,7 +2,9 @@
 
 Commands are discovered from :mod:`geo.commands`. Every error a user can cause
 is a :class:`geo.errors.GeoError`: it is printed as one line on stderr and the
-exit code is 2 (argparse's own usage errors exit 2 too); ``--verbose`` adds one
+exit code is 2 (argparse's own usage errors exit 2 too); with ``-o -`` the
+command's output goes to stdout and its messages to stderr
+(:mod:`geo.io.outpath`); ``--verbose`` adds one
 line per underlying cause (wrapped errors are chained with ``raise … from``, so
 GDAL's reason is kept). Success exits 0.
 """
@@ -14,11 +16,13 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from types import ModuleType
 
 import geo.commands
 from geo import __version__
 from geo.errors import GeoError
+from geo.io import outpath
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
@@ -71,7 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return commands()[args.command].run(args)
+        with outpath.stdout_reserved() if str(getattr(args, "output", "")) == outpath.STDOUT else nullcontext():
+            code: int = commands()[args.command].run(args)
+            return code
     except GeoError as exc:
         print(f"python -m geo {args.command}: {exc.message}", file=sys.stderr)
         if args.verbose:

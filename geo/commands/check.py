@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.checks import CHECKS, CheckOptions, PlanLayers, check_file, html_report, save_run, write_text_atomic
+from geo.checks import CHECKS, CheckOptions, PlanLayers, check_file, html_report, save_run
 from geo.errors import UsageError
+from geo.io.outpath import write_output
 from layers import load_districts, load_parcels, load_zones
 
 NAME = "check"
@@ -47,6 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="repair invalid geometry (GEOS make-valid) before checking; the repair is reported")
     parser.add_argument("--save", action="store_true",
                         help="save the upload and its findings to the workspace ($GEO_WORKSPACE or ./workspace)")
+    parser.add_argument("--user", metavar="NAME",
+                        help="with --save: who saves (needed once the workspace has accounts; see `users`)")
     parser.add_argument("--use-surveyed", action="store_true",
                         help="with --save: use this geometry in place of the indicative parcels (reconcile/export --surveyed, the app)")
 
@@ -66,11 +69,12 @@ def run(args: argparse.Namespace) -> int:
     checked = check_file(args.file, plan, options, crs=args.crs, layer=args.layer)
     read, result, summary = checked.read, checked.result, checked.summary
     if args.save:
-        uid = save_run(checked, Path(args.file).read_bytes(), use_surveyed=args.use_surveyed)
+        uid = save_run(checked, Path(args.file).read_bytes(), user=args.user,
+                       use_surveyed=True if args.use_surveyed else None)
         summary["upload_id"] = uid
         print(f"saved to the workspace as {uid}" + (" (in use)" if args.use_surveyed else ""), file=sys.stderr)
     if args.output:
-        write_text_atomic(
+        write_output(
             args.output, html_report(result, source=read.source, plan_parcels=plan.parcels, crs_note=read.crs_note[1])
         )
     if args.format == "json":

@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from pathlib import Path
 from typing import Final
 
 from geo.errors import AreaError
+from geo.io import outpath
 from geo.raster import DEFAULT_CELL_M, check_output_path, rasterize_parcels, write_allocation
+from geo.raster.allocation import AllocationRaster, output_path_for
 from geo.store import parcels_in_use
 from layers import load_parcels, load_tracks
 
@@ -29,9 +33,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options: ``--cell`` (metres), ``-o/--output`` (.tif), ``--surveyed``."""
     parser.add_argument("--cell", type=float, default=DEFAULT_CELL_M,
                         help=f"cell size in metres (default {DEFAULT_CELL_M:g})")
-    parser.add_argument("-o", "--output", required=True, help="output GeoTIFF, e.g. allocation.tif")
+    parser.add_argument("-o", "--output", required=True,
+                        help="output GeoTIFF, e.g. allocation.tif (- for stdout; a FIFO or device is written to)")
     parser.add_argument("--surveyed", action="store_true",
-                        help="rasterise surveyed geometry switched on in the workspace (see `check`) in place of indicative parcels")
+                        help="rasterise surveyed geometry switched on in the workspace (see `check`) "
+                             "in place of indicative parcels")
+
+
+def _write(raster: AllocationRaster, target: str, *, special: bool) -> list[str]:
+    """The COGs and the attribute table, built in a temporary folder, written through to what ``-o`` names.
+
+    Each file follows its own symbolic link; stdout, a FIFO or a device gets
+    the track-code COG only (its companions need file names of their own).
+    """
+    with tempfile.TemporaryDirectory(prefix="geo-rasterize-") as tmp:
+        built = write_allocation(raster, Path(tmp) / "allocation.tif")
+        if special:
+            print("note: the attribute table and the output-per-mu raster are written only to a file -o",
+                  file=sys.stderr)
+            return [outpath.copy_to_output(target, built[0])]
+        names = [Path(target), Path(target + ".aux.xml"), output_path_for(target)]
+        return [outpath.copy_to_output(name, file) for name, file in zip(names, built, strict=True)]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,10 +64,13 @@ def run(args: argparse.Namespace) -> int:
     :class:`geo.errors.GeoError` (the CLI prints it, exit 2) on a bad cell
     size or output path.
     """
-    check_output_path(args.output)
+    special = outpath.is_special(args.output)
+    if not special:
+        check_output_path(args.output)
+        outpath.check_target(args.output)
     parcels = parcels_in_use(load_parcels()) if args.surveyed else load_parcels()
     raster = rasterize_parcels(parcels, load_tracks(), cell=args.cell)
-    files = write_allocation(raster, args.output)
+    files = _write(raster, args.output, special=special)
     summary = raster.summary()
     rows, cols = raster.shape
     out = sys.stdout

@@ -15,8 +15,17 @@ from geo.store.base import ROLES, AuditEvent, Store, StoreError, Upload, User
 from geo.store.in_use import parcels_in_use
 from geo.store.office import Actor, Office, single_user
 from geo.store.workspace import (
-    close_stores, file_hash, list_uploads, load_upload, office, open_store, remove_upload, save_upload,
-    set_use_surveyed, upload_id, workspace_path,
+    close_stores,
+    file_hash,
+    list_uploads,
+    load_upload,
+    office,
+    open_store,
+    remove_upload,
+    save_upload,
+    set_use_surveyed,
+    upload_id,
+    workspace_path,
 )
 
 __all__ = [

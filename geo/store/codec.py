@@ -107,7 +107,8 @@ def attribute_columns(
         out.append(Column(str(name), stored, kind_of(column)))
     if len(out) > MAX_ATTRIBUTES:
         raise StoreError(f"the layer has {len(out):,} attribute columns, more than the {MAX_ATTRIBUTES:,} "
-                         "a workspace keeps", source="workspace", fix="Drop the columns you do not need and upload again")
+                         "a workspace keeps", source="workspace",
+                         fix="Drop the columns you do not need and upload again")
     return out
 
 
@@ -177,6 +178,26 @@ def frame_from_columns(columns: dict[str, pd.Series], index: pd.Series | None = 
     if index is not None:
         frame.index = pd.Index(index.to_numpy(), name=index.name)
     return frame
+
+
+def compatible(parcels: gpd.GeoDataFrame, findings: pd.DataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """A loaded upload as checks make it today, also when an earlier version saved it."""
+    parcels = parcels.rename(columns={"area_mu": "measured_mu"})  # saved before the column was renamed
+    if "feature" in findings.columns:
+        findings["feature"] = findings["feature"].astype("Int64")
+    if "message" in findings.columns:
+        if "message_zh" not in findings.columns:  # saved before the findings had Chinese messages
+            findings.insert(list(findings.columns).index("message") + 1, "message_zh", findings["message"])
+        findings["message_zh"] = findings["message_zh"].fillna(findings["message"])
+    return parcels, findings
+
+
+def feature_numbers(index: pd.Index) -> list[int]:
+    """Feature numbers of a layer's index (1… when the index is not integer)."""
+    try:
+        return [int(v) for v in index]
+    except (TypeError, ValueError):
+        return list(range(1, len(index) + 1))
 
 
 # -- GeoPackage geometry blobs ------------------------------------------------------------------

@@ -15,7 +15,8 @@ Layout (QGIS opens the file and sees every upload as a layer):
 Every change is one ``BEGIN IMMEDIATE … COMMIT`` transaction: writers queue
 for SQLite's write lock (60 s), readers never block and see the last commit;
 a crash or a killed process mid-write rolls back to the previous state. No
-copy of the file is ever made. Workspaces written by earlier versions (the
+copy of the file is ever made. A new workspace file is created readable and
+writable by its owner only (mode 0600; SQLite gives its ``-wal`` the same). Workspaces written by earlier versions (the
 ``uploads`` index without owners, layers written by GDAL) are migrated in
 place the first time they are opened.
 """
@@ -23,6 +24,7 @@ place the first time they are opened.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,7 +53,8 @@ CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
 INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES
   ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system'),
   ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system'),
-  ('WGS 84 geodetic', 4326, 'EPSG', 4326, '{WGS84_WKT}', 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid');
+  ('WGS 84 geodetic', 4326, 'EPSG', 4326, '{WGS84_WKT}',
+   'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid');
 CREATE TABLE IF NOT EXISTS gpkg_contents (
   table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE, description TEXT DEFAULT '',
   last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
@@ -233,6 +236,8 @@ class GeoPackageStore:
     def init(self) -> tuple[int, int]:
         """Create the GeoPackage, or migrate an older workspace in place; idempotent."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():  # accounts and surveyed boundaries: readable by the server's user only
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         con = self._open()
         try:
             if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
@@ -336,11 +341,11 @@ class GeoPackageStore:
     ) -> None:
         uid = _check_id(record.upload_id)
         layer = parcels.to_crs(WGS84) if parcels.crs is not None else parcels.set_crs(WGS84)
-        columns = codec.attribute_columns(layer, skip=[layer.geometry.name])
+        columns = codec.attribute_columns(layer, skip=[str(layer.geometry.name)])
         finding_columns = codec.attribute_columns(findings, reserved=("fid",))
         geoms = layer.geometry.to_numpy()
         blobs = codec.gpkg_blobs(geoms, SRS_ID)
-        features = _feature_numbers(layer.index)
+        features = codec.feature_numbers(layer.index)
         values = [codec.encode(layer[c.name], c.kind) for c in columns]
         rows = [(f, b, *vals) for f, b, *vals in zip(features, blobs, *values, strict=True)]
         bounds = shapely.bounds(geoms)
@@ -373,7 +378,8 @@ class GeoPackageStore:
                         "VALUES (?, 'attributes', ?, ?)", (findings_table, findings_table, record.name))
             con.execute("DELETE FROM uploads WHERE upload_id = ?", (uid,))
             fields = record.as_dict()
-            con.execute(f"INSERT INTO uploads ({', '.join(UPLOAD_FIELDS)}) VALUES ({', '.join('?' * len(UPLOAD_FIELDS))})",
+            marks = ", ".join("?" * len(UPLOAD_FIELDS))
+            con.execute(f"INSERT INTO uploads ({', '.join(UPLOAD_FIELDS)}) VALUES ({marks})",
                         [_sql_value(fields[f]) for f in UPLOAD_FIELDS])
             self._bump(con)
             self._append(con, event)
@@ -447,7 +453,8 @@ class GeoPackageStore:
             f"SELECT {', '.join(_q(n) for n, _ in declared)} FROM {_q(table)} ORDER BY fid").fetchall()
         cols = list(zip(*rows, strict=True)) if rows else [()] * len(declared)
         return codec.frame_from_columns(
-            {name: codec.decode(list(cols[i]), codec.kind_from_sqlite(t), name) for i, (name, t) in enumerate(declared)})
+            {name: codec.decode(list(cols[i]), codec.kind_from_sqlite(t), name)
+             for i, (name, t) in enumerate(declared)})
 
     def _update_upload(self, upload_id: str, sets: dict[str, Any], event: AuditEvent | None) -> None:
         with self._write() as con:
@@ -523,13 +530,6 @@ def _statements(script: str) -> list[str]:
             out.append(current.strip())
             current = ""
     return out
-
-
-def _feature_numbers(index: pd.Index) -> list[int]:
-    try:
-        return [int(v) for v in index]
-    except (TypeError, ValueError):
-        return list(range(1, len(index) + 1))
 
 
 def _envelope(bounds: Any) -> tuple[float | None, ...]:

@@ -8,8 +8,10 @@ and ``rasterize --surveyed`` alike, so the app and the CLI cannot disagree.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -20,7 +22,7 @@ from geo.store.workspace import load_upload, open_store
 SURVEYED = "surveyed"
 
 
-def _surveyed_geometry(crs: object, *, store: Store) -> gpd.GeoSeries:
+def _surveyed_geometry(crs: Any, *, store: Store) -> gpd.GeoSeries:
     """Per project, the union of its surveyed parcels in switched-on uploads (newest upload wins; not deleted)."""
     parts: list[gpd.GeoSeries] = []
     done: set[str] = set()
@@ -53,7 +55,7 @@ def parcels_in_use(
     surveyed = _surveyed_geometry(out.crs, store=store or open_store(root))
     if len(surveyed):
         hit = out["project_id"].isin(surveyed.index)
-        geoms = surveyed.reindex(out.loc[hit, "project_id"]).to_numpy()
+        geoms = np.asarray(surveyed.reindex(out.loc[hit, "project_id"]))
         out.loc[hit, out.geometry.name] = shapely.make_valid(geoms)
         out.loc[hit, "geometry_basis"] = SURVEYED
     out["measured_mu"] = measured_mu(out, source="parcels").round(3).astype("Float64")

@@ -29,7 +29,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.errors import AccessError, LoginError, UsageError
-from geo.store import passwords
+from geo.store import codec, passwords
 from geo.store.base import ROLES, AuditEvent, Store, StoreError, Upload, User, now_iso
 
 NAME_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
@@ -297,7 +297,7 @@ class Office:
         upload = self._upload(uid)
         if upload.deleted and not self.may_change(actor, upload):
             raise self._refuse(actor, "open", uid, "it is deleted", "Ask its owner or an administrator to restore it")
-        return self.store.load_upload(uid)
+        return codec.compatible(*self.store.load_upload(uid))
 
     # -- audit -----------------------------------------------------------------------------
 

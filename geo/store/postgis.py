@@ -257,11 +257,10 @@ class PostGISStore:
             raise StoreError(f"upload id {uid!r} is not alphanumeric", source="workspace",
                              fix="Use upload_id() to make one")
         layer = parcels.to_crs(WGS84) if parcels.crs is not None else parcels.set_crs(WGS84)
-        columns = codec.attribute_columns(layer, skip=[layer.geometry.name])
+        columns = codec.attribute_columns(layer, skip=[str(layer.geometry.name)])
         geoms = shapely.set_srid(layer.geometry.to_numpy(), SRID)
         ewkb = shapely.to_wkb(geoms, hex=True, include_srid=True, flavor="extended")
-        features = [int(v) for v in layer.index] if pd.api.types.is_integer_dtype(layer.index) else list(
-            range(1, len(layer) + 1))
+        features = codec.feature_numbers(layer.index)
         values = [[_clean(v) if isinstance(v, str) else v for v in codec.encode(layer[c.name], c.kind)]
                   for c in columns]
         table = self._table(f"parcels_{uid}")

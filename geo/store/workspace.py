@@ -31,6 +31,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.store.base import Store, uploads_frame
+from geo.store.codec import compatible
 from geo.store.gpkg import GeoPackageStore
 from geo.store.office import Actor, Office
 
@@ -44,7 +45,7 @@ INDEX_COLUMNS: Final = (
     "name_field", "use_surveyed",
 )
 
-_STORES: dict[tuple[str, ...], Store] = {}
+_STORES: dict[tuple[str, str, str], Store] = {}
 _LOCK = threading.Lock()
 
 
@@ -70,14 +71,10 @@ def file_hash(data: bytes) -> str:
 
 
 def open_store(root: str | Path | None = None) -> Store:
-    """The workspace's store (one per process and location): PostGIS if ``GEO_DATABASE_URL`` is set, else the GeoPackage."""
+    """The workspace's store, one per process and location: PostGIS if ``GEO_DATABASE_URL`` is set, else GeoPackage."""
     url = os.environ.get(URL_VAR, "").strip() if root is None else ""
-    key: tuple[str, ...]
-    if url:
-        schema = os.environ.get(SCHEMA_VAR, "").strip() or "geo"
-        key = ("postgis", url, schema)
-    else:
-        key = ("gpkg", str(workspace_path(root).resolve()))
+    schema = os.environ.get(SCHEMA_VAR, "").strip() or "geo"
+    key = ("postgis", url, schema) if url else ("gpkg", str(workspace_path(root).resolve()), "")
     with _LOCK:
         store = _STORES.get(key)
         if store is None:
@@ -117,24 +114,11 @@ def list_uploads(*, root: str | Path | None = None, store: Store | None = None, 
     return uploads_frame((store or open_store(root)).list_uploads(deleted=deleted))
 
 
-def _compatible_findings(findings: pd.DataFrame) -> pd.DataFrame:
-    """Findings as they are checked today, also for uploads saved by earlier versions."""
-    if "feature" in findings.columns:
-        findings["feature"] = findings["feature"].astype("Int64")
-    if "message" in findings.columns:
-        if "message_zh" not in findings.columns:  # saved before the findings had Chinese messages
-            findings.insert(findings.columns.get_loc("message") + 1, "message_zh", findings["message"])
-        findings["message_zh"] = findings["message_zh"].fillna(findings["message"])
-    return findings
-
-
 def load_upload(
     uid: str, *, root: str | Path | None = None, store: Store | None = None
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """The saved parcels (index = feature) and findings of an upload."""
-    parcels, findings = (store or open_store(root)).load_upload(uid)
-    parcels = parcels.rename(columns={"area_mu": "measured_mu"})  # saved before the column was renamed
-    return parcels, _compatible_findings(findings)
+    return compatible(*(store or open_store(root)).load_upload(uid))
 
 
 def save_upload(

@@ -1,0 +1,131 @@
+"""Writing a command's output to what the user named with ``-o``.
+
+- ``-o -`` writes to standard output (the command's own messages then go to
+  stderr: :func:`stdout_reserved`, used by :mod:`geo.cli`);
+- a symbolic link is followed: the file it points to is written, the link stays;
+- a FIFO or a device (``/dev/null``, ``/dev/stdout``) is opened and written,
+  never replaced by a regular file;
+- only a regular file (or a new one) is written atomically: to a temporary
+  file in the same folder, then renamed over the target, keeping an existing
+  file's permissions; a failure leaves the previous file as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
+from pathlib import Path
+from typing import IO, Final
+
+from geo.errors import ExportError
+
+STDOUT: Final = "-"
+_reserved: list[IO[str]] = []
+
+
+@contextmanager
+def stdout_reserved() -> Iterator[None]:
+    """While a command writes its output to stdout (``-o -``), its messages go to stderr."""
+    _reserved.append(sys.stdout)
+    try:
+        with redirect_stdout(sys.stderr):
+            yield
+    finally:
+        _reserved.pop()
+
+
+def _stdout() -> IO[bytes]:
+    stream = _reserved[-1] if _reserved else sys.stdout
+    return stream.buffer if hasattr(stream, "buffer") else stream  # type: ignore[return-value]
+
+
+def is_special(target: str | os.PathLike[str]) -> bool:
+    """Whether ``target`` is stdout or (after following links) an existing FIFO, device or other non-regular file."""
+    if str(target) == STDOUT:
+        return True
+    real = Path(os.path.realpath(target))
+    try:
+        mode = real.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def target_for(target: str | os.PathLike[str], suffix: str) -> str | Path:
+    """The path to write: ``target`` with ``suffix`` set, unless it is stdout, a FIFO or a device."""
+    if is_special(target):
+        return STDOUT if str(target) == STDOUT else Path(target)
+    return Path(target).with_suffix(suffix)
+
+
+def check_target(target: str | os.PathLike[str]) -> None:
+    """Refuse, before any work, a target whose folder does not exist or that is a folder."""
+    if str(target) == STDOUT or is_special(target):
+        return
+    real = Path(os.path.realpath(target))
+    if real.is_dir():
+        raise ExportError("the output is a folder", source=str(target), fix="Name a file, e.g. -o report.html")
+    if not real.parent.is_dir():
+        raise ExportError("the output folder does not exist", source=str(real.parent),
+                          fix="Create it or choose another -o PATH")
+
+
+@contextmanager
+def open_output(target: str | os.PathLike[str], *, private: bool = False) -> Iterator[IO[bytes]]:
+    """A binary stream to the output named ``target`` (see the module's docstring).
+
+    A new file gets the usual permissions (``0666 & ~umask``), or ``0600`` if ``private``.
+    """
+    if str(target) == STDOUT:
+        out = _stdout()
+        yield out
+        out.flush()
+        return
+    check_target(target)
+    real = Path(os.path.realpath(target))
+    try:
+        if is_special(real):
+            if stat.S_ISSOCK(real.stat().st_mode):
+                raise ExportError("the output is a socket", source=str(target), fix="Name a file, FIFO or device")
+            with open(real, "wb") as fh:
+                yield fh
+            return
+        mode = stat.S_IMODE(real.stat().st_mode) if real.exists() else (0o600 if private else 0o666 & ~_umask())
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                yield fh
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, mode)
+            os.replace(tmp, real)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    except OSError as exc:
+        raise ExportError(f"could not be written ({exc.strerror or exc})", source=str(target),
+                          fix="Check the folder is writable and has free space") from exc
+
+
+def write_output(target: str | os.PathLike[str], data: bytes | str) -> str:
+    """Write ``data`` (text is UTF-8) to ``target``; returns where it went (``stdout`` or the path)."""
+    with open_output(target) as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+    return "stdout" if str(target) == STDOUT else str(target)
+
+
+def copy_to_output(target: str | os.PathLike[str], source: str | os.PathLike[str], *, private: bool = False) -> str:
+    """Stream the file ``source`` to ``target`` (for large outputs written to a temporary file first)."""
+    with open_output(target, private=private) as fh, open(source, "rb") as src:
+        while chunk := src.read(1 << 20):
+            fh.write(chunk)
+    return "stdout" if str(target) == STDOUT else str(target)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
