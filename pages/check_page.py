@@ -4,12 +4,17 @@ Composes widgets only: the check pipeline (geo.checks: read, match, check,
 save — the same path as ``python -m geo check``), the findings map
 (geo.mapview.findings) and the workspace (geo.store) do the work. Results, the map's overview image and its spatial
 index are kept once per upload with ``st.cache_resource`` (no copy of a large
-layer per rerun); results are saved to the workspace, so they survive reloads
-and restarts. The map is a fragment: a pan, zoom or click reruns only the map.
+layer per rerun). Saving is an explicit button (checkers and admins); the
+workspace panel shows each upload's owner and time, and only its owner or an
+admin switches, removes or restores it — by a click, checked and recorded by
+:class:`geo.store.Office`. User text (file, layer, field and CRS names, error
+messages quoting them) is shown as text (``ui.safe.md``, ``st.text``). The
+map is a fragment: a pan, zoom or click reruns only the map.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import pandas as pd
@@ -17,17 +22,30 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.checks import (
-    CHECKS, CheckOptions, CheckResult, CheckRun, PlanLayers, check_read, findings_csv, flagged_geojson, html_report,
-    messages_in, save_run, saved_result, suggest_name_field,
+    CHECKS,
+    CheckOptions,
+    CheckResult,
+    CheckRun,
+    PlanLayers,
+    check_read,
+    findings_csv,
+    flagged_geojson,
+    html_report,
+    messages_in,
+    save_run,
+    saved_result,
+    suggest_name_field,
 )
 from geo.crs import CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35, EXPORT_CRS, WGS84
 from geo.errors import GeoError
 from geo.io import ReadResult, read_bytes
 from geo.mapview import findings as fmap
 from geo.mapview.basemaps import get_basemap
+from geo.store import Actor, Upload
 from geo.store import workspace as ws
-from ui import data, state
+from ui import auth, data, state
 from ui.i18n import bind, lang, pick, t
+from ui.safe import md
 
 CRS_CHOICES = ["", WGS84, CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35]
 CRS_NAMES = {**EXPORT_CRS, CGCS2000_GK_ZONE35: ("CGCS2000 高斯-克吕格 3度带 第35带", "CGCS2000 Gauss–Krüger zone 35")}
@@ -129,7 +147,7 @@ def findings_map(result: CheckResult, *, map_key: str) -> None:
                 st.markdown(f"**{name}**")
                 st.dataframe(_findings_frame(own), hide_index=True, key="chk_map_findings")
     except GeoError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
 
 
 def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str) -> None:
@@ -145,6 +163,7 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
         cols,
         ("chk_features", "chk_matched", "chk_area", "chk_findings", "chk_flagged"),
         (s["features"], s["matched"], f"{s['measured_mu']:,.2f}", s["findings"], s["flagged_features"]),
+        strict=True,
     ):
         col.metric(t(key), value)
     counts = pd.DataFrame(
@@ -163,7 +182,8 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
         st.success(t("chk_none"))
     else:
         only = st.multiselect(
-            t("chk_filter"), fired, key="chk_filter", format_func=bind(fired, lambda k: pick(CHECKS[k].zh, CHECKS[k].en))
+            t("chk_filter"), fired, key="chk_filter",
+            format_func=bind(fired, lambda k: pick(CHECKS[k].zh, CHECKS[k].en)),
         )
         f = result.findings if not only else result.findings[result.findings["check"].isin(only)]
         st.dataframe(_findings_frame(f), hide_index=True, key="chk_findings")
@@ -173,13 +193,13 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
 
     st.subheader(t("chk_downloads"))  # files are built only when a button is clicked
     stem = source.rsplit(".", 1)[0]
-    downloads = (  # (label key, builder, file name, MIME type)
+    downloads: tuple[tuple[str, Callable[[], str | bytes], str, str], ...] = (  # (label, builder, file name, MIME)
         ("chk_dl_html", partial(html_report, result, source=source, plan_parcels=data.indicative_parcels(),
                                 crs_note=crs_note), f"{stem}_check.html", "text/html"),
         ("chk_dl_csv", partial(findings_csv, result.findings), f"{stem}_findings.csv", "text/csv"),
         ("chk_dl_geojson", partial(flagged_geojson, result), f"{stem}_flagged.geojson", "application/geo+json"),
     )
-    for col, (key, build, file_name, mime) in zip(st.columns(len(downloads)), downloads):
+    for col, (key, build, file_name, mime) in zip(st.columns(len(downloads)), downloads, strict=True):
         col.download_button(t(key), build, file_name=file_name, mime=mime, key=key, on_click="ignore")
 
 
@@ -187,45 +207,105 @@ def _open(uid: str) -> None:
     st.session_state["chk_opened"] = uid
 
 
-def _remove(uid: str) -> None:
-    ws.remove_upload(uid)
-    if st.session_state.get("chk_opened") == uid:
-        del st.session_state["chk_opened"]
+def _act(action: str, uid: str, *args: object) -> None:
+    """A button's explicit action on an upload, as the signed-in user (checked and audited by geo.store.Office).
+
+    Runs as a button callback: a rerun of this or any other session never
+    repeats it (buttons hold no state), so nothing changes the workspace but
+    a click.
+    """
+    actor = auth.current()
+    if actor is None:
+        return
+    off = auth.office()
+    try:
+        if action == "switch":
+            off.switch(actor, uid, bool(args[0]))
+        elif action == "delete":
+            off.delete(actor, uid)
+            if st.session_state.get("chk_opened") == uid:
+                del st.session_state["chk_opened"]
+        elif action == "restore":
+            off.restore(actor, uid)
+    except GeoError as exc:
+        st.session_state["chk_action_error"] = str(exc)
 
 
-def _switch(uid: str, key: str) -> None:
-    """The user flipped an upload's "use surveyed" switch: the one way it changes."""
-    ws.set_use_surveyed(uid, bool(st.session_state[key]))
+def _owner(upload: Upload) -> str:
+    return t("off_owner", owner=upload.owner or t("off_nobody"), when=auth.when(upload.saved_at))
 
 
-def workspace_panel() -> None:
-    """Saved uploads: open, remove, and the switch to use their geometry."""
+def workspace_panel(actor: Actor) -> None:
+    """Saved uploads with owner and time: open (everyone signed in), switch and remove (owner or admin)."""
+    off = auth.office()
     st.subheader(t("chk_workspace"))
-    st.caption(t("chk_workspace_kept"))
-    saved = ws.list_uploads()
-    if saved.empty:
+    st.caption(t("chk_workspace_kept") + " " + t("off_time_zone") + ".")
+    error = st.session_state.pop("chk_action_error", None)
+    if error:
+        st.error(md(error))
+    saved = off.uploads(actor)
+    if not saved:
         st.info(t("chk_workspace_empty"))
-    for row in saved.itertuples():
-        c = st.columns([4, 3, 1, 1])
-        c[0].text(f"{row.name} · {row.features} {t('chk_features')} · {row.findings} {t('chk_findings')}")
-        key = f"chk_use_{row.upload_id}"
-        st.session_state[key] = bool(row.use_surveyed)  # the server's state, whatever this session last saw
-        c[1].toggle(
-            t("chk_use_surveyed"), key=key, help=t("chk_use_surveyed_help"), on_change=_switch, args=(row.upload_id, key)
-        )
-        c[2].button(t("chk_open"), key=f"chk_open_{row.upload_id}", on_click=_open, args=(row.upload_id,))
-        c[3].button(t("chk_remove"), key=f"chk_rm_{row.upload_id}", on_click=_remove, args=(row.upload_id,))
+    for u in saved:
+        mine = off.may_change(actor, u)
+        c = st.columns([4, 3, 3, 1, 1])
+        c[0].text(f"{u.name} · {u.features} {t('chk_features')} · {u.findings} {t('chk_findings')}")
+        c[1].text(_owner(u))
+        if mine:
+            c[2].button(t("off_use_off") if u.use_surveyed else t("off_use_on"), key=f"chk_use_{u.upload_id}",
+                        help=t("chk_use_surveyed_help"), on_click=_act,
+                        args=("switch", u.upload_id, not u.use_surveyed),
+                        type="primary" if u.use_surveyed else "secondary")
+        else:
+            c[2].text(t("off_in_use") if u.use_surveyed else t("off_not_in_use"))
+        c[3].button(t("chk_open"), key=f"chk_open_{u.upload_id}", on_click=_open, args=(u.upload_id,))
+        if mine:
+            c[4].button(t("chk_remove"), key=f"chk_rm_{u.upload_id}", on_click=_act, args=("delete", u.upload_id))
+    deleted = off.uploads(actor, deleted=True)
+    if deleted:
+        with st.expander(t("off_deleted", n=len(deleted))):
+            for u in deleted:
+                c = st.columns([4, 3, 3, 2])
+                c[0].text(u.name)
+                c[1].text(_owner(u))
+                c[2].text(t("off_deleted_by", by=u.deleted_by or t("off_nobody"), when=auth.when(u.deleted_at)))
+                if off.may_change(actor, u):
+                    c[3].button(t("off_restore"), key=f"chk_restore_{u.upload_id}", on_click=_act,
+                                args=("restore", u.upload_id))
     in_use = int((data.parcels()["geometry_basis"] == "surveyed").sum())
     if in_use:
         st.caption(t("chk_surveyed_in_use", n=in_use))
 
 
+def save_button(run: CheckRun, payload: bytes, actor: Actor, saved_key: tuple[object, ...]) -> None:
+    """Saving is explicit: a button; once saved (for these options) a note with the upload's id."""
+    done = st.session_state.get("chk_saved")
+    if done and done[0] == saved_key:
+        st.success(t("off_saved", uid=done[1]))
+        return
+    if st.button(t("off_save"), key="chk_save", type="primary", help=t("off_save_help")):
+        try:
+            uid = save_run(run, payload, user=actor)
+        except GeoError as exc:
+            st.error(md(exc))
+            return
+        st.session_state["chk_saved"] = (saved_key, uid)
+        st.rerun()
+
+
+actor = auth.gate()
+may_write = auth.office().may_write(actor)
 st.title(t("chk_title"))
 st.caption(t("chk_intro"))
-upload = st.file_uploader(t("chk_upload"), type=FORMATS, key="chk_upload", help=t("chk_upload_help"))
+if may_write:
+    upload = st.file_uploader(t("chk_upload"), type=FORMATS, key="chk_upload", help=t("chk_upload_help"))
+else:
+    upload = None
+    st.info(t("off_viewer"))
 opts = st.columns([3, 3, 1])
 crs = opts[0].selectbox(
-    t("chk_crs"), CRS_CHOICES, key="chk_crs", format_func=bind(CRS_CHOICES, _crs_label), accept_new_options=True, help=t("chk_crs_help")
+    t("chk_crs"), CRS_CHOICES, key="chk_crs", format_func=bind(CRS_CHOICES, _crs_label), accept_new_options=True,
+    help=t("chk_crs_help"), disabled=not may_write,
 )
 tolerance = opts[2].number_input(
     t("chk_tolerance"), min_value=0.0, max_value=100.0, value=1.0, step=0.5, key="chk_tolerance"
@@ -234,14 +314,14 @@ tolerance = opts[2].number_input(
 try:
     if upload is not None:
         payload = upload.getvalue()
-        uid = ws.upload_id(payload, upload.name)
+        uid = ws.upload_id(payload, upload.name, owner=actor.name)
         read = _read(uid, upload.name, crs, payload)
-        st.info(t("chk_crs_found", note=read.crs_note[0 if lang() == "zh" else 1]))
+        st.info(t("chk_crs_found", note=md(read.crs_note[0 if lang() == "zh" else 1])))
         if read.encoding:
-            st.caption(t("chk_encoding", enc=read.encoding))
+            st.caption(t("chk_encoding", enc=md(read.encoding)))
         for w in read.warnings:
-            st.warning(w)
-        fields = [""] + read.fields
+            st.warning(md(w))
+        fields = ["", *read.fields]
         suggested = suggest_name_field(read.layer, data.indicative_parcels()) or ""
         name_field = opts[1].selectbox(
             t("chk_name_field"),
@@ -256,20 +336,18 @@ try:
         run = _check(uid, crs, options, read)
         result = run.result
         saved_key = (uid, crs, name_field, float(tolerance), repair)
-        if st.session_state.get("chk_saved_key") != saved_key:
-            save_run(run, payload)
-            st.session_state["chk_saved_key"] = saved_key
-        st.caption(t("chk_saved"))
+        save_button(run, payload, actor, saved_key)
         show_result(result, source=upload.name, crs_note=read.crs_note[1], map_key="|".join(map(str, saved_key)))
-    elif st.session_state.get("chk_opened") in set(ws.list_uploads()["upload_id"]):
-        row = ws.list_uploads().set_index("upload_id").loc[st.session_state["chk_opened"]]
-        st.info(t("chk_showing_saved", name=row["name"]))
-        saved_key = (st.session_state["chk_opened"], row["saved_at"], float(row["tolerance_pct"]))
-        result = _saved(*saved_key)
-        show_result(result, source=row["name"], crs_note=row["crs"], map_key="|".join(map(str, saved_key)))
+    elif (opened := st.session_state.get("chk_opened")) and (
+        row := next((u for u in auth.office().uploads(actor) if u.upload_id == opened), None)
+    ):
+        st.info(t("chk_showing_saved", name=md(row.name)))
+        result = _saved(row.upload_id, row.saved_at, float(row.tolerance_pct))
+        show_result(result, source=row.name, crs_note=row.crs or "",
+                    map_key="|".join(map(str, (row.upload_id, row.saved_at, row.tolerance_pct))))
 except GeoError as exc:
-    st.error(str(exc))
+    st.error(md(exc))
 try:
-    workspace_panel()
+    workspace_panel(actor)
 except GeoError as exc:
-    st.error(str(exc))
+    st.error(md(exc))

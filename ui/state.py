@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import streamlit as st
 
@@ -84,7 +84,7 @@ def restore_from_url(choices: Mapping[str, Sequence[str]]) -> list[str]:
         values = [v for v in raw.split(",") if v] if p.is_list else [raw]
         allowed = choices.get(p.name)
         good = [v for v in values if allowed is None or v in allowed]
-        ignored += [f"{p.name}={v}" for v in values if v not in good]
+        ignored += [f"{p.name}={v[:80]}" for v in values if v not in good]  # shown escaped (ui.safe.md)
         if p.is_list:
             st.session_state[p.key] = good
         elif good:
@@ -107,7 +107,7 @@ def write_to_url() -> None:
 
 def view() -> View:
     """The current :class:`View` from session state."""
-    values = {}
+    values: dict[str, Any] = {}
     for p in PARAMS:
         value = st.session_state.get(p.key, p.default)
         values[p.name] = tuple(value) if p.is_list else str(value or "")

@@ -1,0 +1,149 @@
+"""Who is using the app: sign-in, sessions, and the account box in the sidebar.
+
+While the workspace has no account the app is single-user, as it always
+was: :func:`gate` returns the single user (who may do everything). Once an
+account exists, :func:`gate` draws a sign-in form instead of any page and
+stops the run until the visitor signs in, so an anonymous visitor sees no
+page, no upload and no surveyed geometry. Sign-ins are checked and
+rate-limited by :meth:`geo.store.Office.login` (every attempt is audited).
+
+A session lives in ``st.session_state`` (on the server; a browser cannot set
+it) and expires after ``GEO_SESSION_IDLE_MINUTES`` (30) without activity or
+``GEO_SESSION_MAX_HOURS`` (12) after sign-in; every run reads the account
+again, so a role change or a disabled account takes effect at the next click.
+A reload starts a new Streamlit session, so it asks to sign in again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Final
+
+import streamlit as st
+
+from geo.errors import GeoError
+from geo.store import Actor, Office, open_store, single_user
+from ui.i18n import t
+from ui.safe import md
+
+SESSION_KEY: Final = "_geo_session"
+EXPIRED_KEY: Final = "_geo_session_expired"
+CHINA_TIME: Final = timezone(timedelta(hours=8))
+
+
+def _minutes(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def idle_seconds() -> float:
+    return _minutes("GEO_SESSION_IDLE_MINUTES", 30) * 60
+
+
+def max_age_seconds() -> float:
+    return _minutes("GEO_SESSION_MAX_HOURS", 12) * 3600
+
+
+def office() -> Office:
+    """The workspace's :class:`Office` (the store is opened once per process)."""
+    return Office(open_store())
+
+
+def client() -> str:
+    """Where the request comes from, for the audit trail and the per-client sign-in limit."""
+    try:
+        ip = st.context.ip_address
+    except (AttributeError, RuntimeError):
+        ip = None
+    return f"web:{ip or 'unknown'}"
+
+
+def _sign_out(actor: Actor, reason: str) -> None:
+    st.session_state.pop(SESSION_KEY, None)
+    with contextlib.suppress(GeoError):
+        office().logout(actor, reason=reason)
+
+
+def current() -> Actor | None:
+    """The signed-in user; the single user while no account exists; None when a sign-in is needed."""
+    off = office()
+    if not off.accounts_exist():
+        st.session_state.pop(SESSION_KEY, None)
+        return single_user(client())
+    session: dict[str, Any] | None = st.session_state.get(SESSION_KEY)
+    if not session:
+        return None
+    now = time.time()
+    actor = Actor(session["name"], session["role"], client())
+    if now - session["since"] > max_age_seconds() or now - session["seen"] > idle_seconds():
+        _sign_out(actor, "session expired")
+        st.session_state[EXPIRED_KEY] = True
+        return None
+    fresh = off.current(actor)
+    if fresh is None:  # disabled or removed since
+        st.session_state.pop(SESSION_KEY, None)
+        return None
+    session["seen"], session["role"] = now, fresh.role
+    return fresh
+
+
+def sign_in_form() -> None:
+    """The sign-in form (the only thing an anonymous visitor sees once accounts exist)."""
+    st.title(t("auth_title"))
+    st.caption(t("auth_intro"))
+    if st.session_state.get(EXPIRED_KEY):
+        st.info(t("auth_expired"))
+    with st.form("auth_form", clear_on_submit=True):
+        name = st.text_input(t("auth_name"), key="auth_name", max_chars=64)
+        password = st.text_input(t("auth_password"), type="password", key="auth_password", max_chars=1024)
+        submitted = st.form_submit_button(t("auth_sign_in"), type="primary")
+    if submitted:
+        try:
+            actor = office().login(name, password, client=client())
+        except GeoError as exc:
+            st.error(md(exc))
+            return
+        now = time.time()
+        st.session_state[SESSION_KEY] = {"name": actor.name, "role": actor.role, "since": now, "seen": now}
+        st.session_state.pop(EXPIRED_KEY, None)
+        st.rerun()
+
+
+def gate() -> Actor:
+    """The acting user, or (once accounts exist and nobody is signed in) the sign-in form and a stopped run."""
+    actor = current()
+    if actor is None:
+        sign_in_form()
+        st.stop()
+    assert actor is not None
+    return actor
+
+
+def account_box(actor: Actor) -> None:
+    """The sidebar's account line: who is signed in and a sign-out button (single-user mode: a note)."""
+    sb = st.sidebar
+    if actor.name is None:
+        sb.caption(t("auth_single_user"))
+        return
+    sb.caption(t("auth_signed_in", name=md(actor.name), role=t(f"role_{actor.role}")))
+    if sb.button(t("auth_sign_out"), key="auth_sign_out"):
+        _sign_out(actor, "signed out")
+        st.rerun()
+
+
+def when(stamp: str | None) -> str:
+    """An ISO UTC time as China time, ``2026-05-20 16:30``."""
+    if not stamp:
+        return "—"
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
