@@ -7,8 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from layers import load_parcels, load_plan, load_places, load_projects, load_targets, load_tracks, load_zone_table, load_zones
-
+from layers import (
+    load_parcels,
+    load_places,
+    load_plan,
+    load_projects,
+    load_targets,
+    load_tracks,
+    load_zone_table,
+    load_zones,
+)
 from tests.fixtures.stores import backend, postgis_url  # noqa: F401  (workspace backends: gpkg, postgis)
 
 ROOT = Path(__file__).resolve().parents[1]

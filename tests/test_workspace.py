@@ -158,7 +158,7 @@ def test_empty_and_missing_geometry_and_no_findings(backend):
 def test_too_many_attributes_is_one_clear_error(backend):
     r = checked()
     wide = pd.concat([r.parcels, pd.DataFrame({f"c{i}": [i, i] for i in range(1001)}, index=r.parcels.index)], axis=1)
-    with pytest.raises(StoreError, match="1,00[0-9] attribute columns"):
+    with pytest.raises(StoreError, match=r"1,00[0-9] attribute columns"):
         ws.save_upload("wide1", wide, r.findings, info=INFO)
     assert ws.list_uploads().empty
 
