@@ -239,13 +239,13 @@ def workspace_panel(actor: Actor) -> None:
     """Saved uploads with owner and time: open (everyone signed in), switch and remove (owner or admin)."""
     off = auth.office()
     st.subheader(t("chk_workspace"))
-    st.caption(t("chk_workspace_kept") + " " + t("off_time_zone") + ".")
+    st.caption(t("off_workspace_kept"))
     error = st.session_state.pop("chk_action_error", None)
     if error:
         st.error(md(error))
     saved = off.uploads(actor)
     if not saved:
-        st.info(t("chk_workspace_empty"))
+        st.info(t("off_workspace_empty"))
     for u in saved:
         mine = off.may_change(actor, u)
         c = st.columns([4, 3, 3, 1, 1])

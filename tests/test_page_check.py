@@ -54,8 +54,9 @@ def save(at: AppTest) -> str:
 
 
 def texts(at: AppTest) -> str:
+    """Every message's text as displayed (user text in them is escaped Markdown: resolved here)."""
     return "\n".join(
-        e.value
+        safe.shown(e.value)
         for kind in ("info", "caption", "markdown", "error", "warning", "success")
         for e in getattr(at, kind)
         if isinstance(e.value, str)
@@ -201,7 +202,7 @@ def test_hostile_upload_shows_one_clear_error(workspace, name, content, words):
     at = run(AppTest.from_file(PAGE))
     at.file_uploader[0].upload(name, content, "application/octet-stream")
     run(at)
-    assert len(at.error) == 1 and at.error[0].value.startswith(words)
+    assert len(at.error) == 1 and safe.shown(at.error[0].value).startswith(words)
     assert hashlib.sha256(ws.workspace_path().read_bytes()).hexdigest() == before
     assert ws.list_uploads()["upload_id"].tolist() == ["kept1"]
 

@@ -40,7 +40,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "off_deleted": ("已删除的上传（{n}，可恢复）", "Deleted uploads ({n}, can be restored)"),
     "off_restore": ("恢复", "Restore"),
     "off_deleted_by": ("{by} 于 {when} 删除", "deleted by {by} on {when}"),
-    "off_time_zone": ("北京时间", "China time"),
+    "off_workspace_kept": (
+        "团队共享，保存在服务器的工作区中（刷新或重启后仍在）；时间为北京时间。",
+        "Shared by the team, kept in the server's workspace (across reloads and restarts); times are China time.",
+    ),
+    "off_workspace_empty": (
+        "工作区为空：核查文件后点击「保存到工作区」，结果会保存在这里。",
+        "The workspace is empty: check a file, then click “Save to the workspace” to keep it here.",
+    ),
     "adm_title": ("管理", "Administration"),
     "adm_not_allowed": ("只有管理员可以打开此页。", "Only administrators can open this page."),
     "adm_users": ("账户", "Accounts"),

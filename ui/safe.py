@@ -30,6 +30,9 @@ def md(value: object) -> str:
     return _PUNCTUATION.sub(r"\\\1", text)
 
 
-def plain(value: object) -> str:
-    """What :func:`md`'s output shows (for tests and comparisons): the text, on one line."""
-    return " ".join(str(value).split())
+_ESCAPED: Final = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def shown(source: str) -> str:
+    """The text Markdown ``source`` made by :func:`md` displays (escapes resolved, joiners dropped; for tests)."""
+    return _ESCAPED.sub(r"\1", source).replace(JOINER, "")
