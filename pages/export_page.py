@@ -10,6 +10,7 @@ from geo.io.export import FORMATS, export_bytes
 from geo.plan.projects import filter_projects
 from ui import allocation, data, state
 from ui.i18n import bind, pick, t
+from ui.safe import md
 
 LOADERS = {
     "parcels": data.parcels,
@@ -53,7 +54,7 @@ else:
     try:
         payload, file_name = export_bytes(layers, fmt=fmt, crs=crs, name="gaoxin_" + "_".join(layers))
     except GeoError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
     else:
         st.download_button(
             t("export_download", name=file_name), payload, file_name=file_name, mime=FORMATS[fmt].mime,
