@@ -38,8 +38,9 @@ st.set_page_config(page_title="重庆高新区 · High-tech Zone", page_icon=str
                    layout="wide")
 
 try:
-    ignored = state.restore_from_url(sidebar.choices())
+    st.session_state.setdefault("_url_ignored", []).extend(state.restore_from_url(sidebar.choices()))
     actor = auth.gate()  # once the workspace has accounts: the sign-in form, and nothing else, until signed in
+    ignored = st.session_state.pop("_url_ignored")  # named once, after the sign-in if there is one
     pages = [
         st.Page(path, title=t(label), url_path=url, icon=icon, default=(url == "map"))
         for path, label, url, icon in PAGES
