@@ -39,13 +39,18 @@ st.set_page_config(page_title="重庆高新区 · High-tech Zone", page_icon=str
 
 try:
     st.session_state.setdefault("_url_ignored", []).extend(state.restore_from_url(sidebar.choices()))
-    actor = auth.gate()  # once the workspace has accounts: the sign-in form, and nothing else, until signed in
-    ignored = st.session_state.pop("_url_ignored")  # named once, after the sign-in if there is one
+    actor = auth.current()
     pages = [
         st.Page(path, title=t(label), url_path=url, icon=icon, default=(url == "map"))
         for path, label, url, icon in PAGES
         if (HERE / path).is_file()
     ]
+    if actor is None:  # the workspace has accounts: the sign-in form, and nothing else, until signed in
+        st.navigation(pages, position="hidden")  # (registered, not run: a deep link such as /check survives)
+        auth.sign_in_form()
+        st.stop()
+    assert actor is not None
+    ignored = st.session_state.pop("_url_ignored")  # named once, after the sign-in if there is one
     if actor.role == "admin":
         pages.append(st.Page(ADMIN_PAGE, title=t("nav_admin"), url_path="admin", icon=":material/shield_person:"))
     sidebar.render()
