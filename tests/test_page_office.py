@@ -195,3 +195,21 @@ def test_url_parameters_are_shown_as_text(accounts):
     (warning,) = [w.value for w in at.warning]
     assert "](" not in warning and "http:" not in warning
     assert "basemap=[重新登录](http://evil.example/login)" in safe.shown(warning)
+
+
+def test_single_sign_on_maps_the_identity_to_a_local_account(accounts, monkeypatch):
+    """GEO_AUTH=oidc: st.login's identity (mocked here: no identity provider in tests) must name an enabled account."""
+    monkeypatch.setenv("GEO_AUTH", "oidc")
+    identity: list[str | None] = [None]
+    monkeypatch.setattr(auth, "oidc_identity", lambda: identity[0])
+    at = run(AppTest.from_file(APP, default_timeout=120))
+    assert at.title[0].value == "登录" and not at.text_input
+    assert [b.label for b in at.button] == ["使用单点登录"]
+    identity[0] = "mallory@bureau.example"
+    run(at)
+    assert "mallory@bureau.example 在本工作区没有启用的账户" in texts(at)
+    identity[0] = "Alice"
+    fresh = run(AppTest.from_file(APP, default_timeout=120))
+    assert "已登录：alice（核查员）" in texts(fresh)
+    last = accounts.store.audit()[-1]
+    assert (last.user, last.action, last.detail["via"]) == ("alice", "login_ok", "oidc")

@@ -12,6 +12,12 @@ it) and expires after ``GEO_SESSION_IDLE_MINUTES`` (30) without activity or
 ``GEO_SESSION_MAX_HOURS`` (12) after sign-in; every run reads the account
 again, so a role change or a disabled account takes effect at the next click.
 A reload starts a new Streamlit session, so it asks to sign in again.
+
+Single sign-on (optional): with ``GEO_AUTH=oidc`` and an ``[auth]`` section
+in ``.streamlit/secrets.toml``, the form is replaced by Streamlit's OIDC
+sign-in (``st.login``); the identity provider's ``email`` (or
+``preferred_username``) must name an enabled local account, whose role
+applies. Local accounts with passwords stay the default.
 """
 
 from __future__ import annotations
@@ -25,11 +31,14 @@ from typing import Any, Final
 import streamlit as st
 
 from geo.errors import GeoError
-from geo.store import Actor, Office, open_store, single_user
+from geo.store import Actor, AuditEvent, Office, open_store, single_user
+from geo.store.office import normalise_name
 from ui.i18n import t
 from ui.safe import md
 
+AUTH_VAR: Final = "GEO_AUTH"
 SESSION_KEY: Final = "_geo_session"
+UNKNOWN_KEY: Final = "_geo_oidc_unknown"
 EXPIRED_KEY: Final = "_geo_session_expired"
 CHINA_TIME: Final = timezone(timedelta(hours=8))
 
@@ -67,6 +76,42 @@ def _sign_out(actor: Actor, reason: str) -> None:
     st.session_state.pop(SESSION_KEY, None)
     with contextlib.suppress(GeoError):
         office().logout(actor, reason=reason)
+    if oidc():
+        st.logout()
+
+
+def oidc() -> bool:
+    """Whether sign-in is delegated to an OIDC identity provider (``GEO_AUTH=oidc``)."""
+    return os.environ.get(AUTH_VAR, "").strip().lower() == "oidc"
+
+
+def oidc_identity() -> str | None:
+    """The identity provider's name for the visitor (``email``, else ``preferred_username``), if signed in."""
+    try:
+        user = st.user
+        if not user.is_logged_in:
+            return None
+        return str(user.get("email") or user.get("preferred_username") or "") or None
+    except (AttributeError, KeyError, RuntimeError):
+        return None
+
+
+def _oidc_session(off: Office) -> None:
+    """Open a session for an OIDC identity that names an enabled local account."""
+    ident = oidc_identity()
+    if ident is None or st.session_state.get(SESSION_KEY):
+        return
+    try:
+        key = normalise_name(ident)
+    except GeoError:
+        key = ""
+    user = off.store.get_user(key) if key else None
+    if user is None or user.disabled:
+        st.session_state[UNKNOWN_KEY] = ident
+        return
+    now = time.time()
+    st.session_state[SESSION_KEY] = {"name": user.name, "role": user.role, "since": now, "seen": now}
+    off.store.append_audit(AuditEvent("login_ok", user.name, "", {"client": client(), "via": "oidc"}))
 
 
 def current() -> Actor | None:
@@ -75,6 +120,8 @@ def current() -> Actor | None:
     if not off.accounts_exist():
         st.session_state.pop(SESSION_KEY, None)
         return single_user(client())
+    if oidc():
+        _oidc_session(off)
     session: dict[str, Any] | None = st.session_state.get(SESSION_KEY)
     if not session:
         return None
@@ -98,6 +145,16 @@ def sign_in_form() -> None:
     st.caption(t("auth_intro"))
     if st.session_state.get(EXPIRED_KEY):
         st.info(t("auth_expired"))
+    if oidc():
+        unknown = st.session_state.get(UNKNOWN_KEY)
+        if unknown:
+            st.error(t("auth_oidc_unknown", name=md(unknown)))
+            if st.button(t("auth_sign_out"), key="auth_oidc_out"):
+                st.session_state.pop(UNKNOWN_KEY, None)
+                st.logout()
+        elif st.button(t("auth_oidc_sign_in"), key="auth_oidc_in", type="primary"):
+            st.login()
+        return
     with st.form("auth_form", clear_on_submit=True):
         name = st.text_input(t("auth_name"), key="auth_name", max_chars=64)
         password = st.text_input(t("auth_password"), type="password", key="auth_password", max_chars=1024)

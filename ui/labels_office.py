@@ -16,6 +16,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "Single-user mode: no accounts yet, everyone may save and change.",
     ),
     "auth_sign_out": ("退出登录", "Sign out"),
+    "auth_oidc_sign_in": ("使用单点登录", "Sign in with single sign-on"),
+    "auth_oidc_unknown": (
+        "单点登录身份 {name} 在本工作区没有启用的账户，请联系管理员。",
+        "The single sign-on identity {name} has no enabled account in this workspace: ask an administrator.",
+    ),
     "role_viewer": ("查看者", "viewer"),
     "role_checker": ("核查员", "checker"),
     "role_admin": ("管理员", "admin"),
