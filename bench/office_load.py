@@ -115,6 +115,7 @@ async def sign_in(page: Page, url: str, name: str) -> float:
 async def browse(browser: Browser, url: str, name: str, rounds: int, times: list[float], signins: list[float]) -> None:
     context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     await context.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+    context.set_default_timeout(TIMEOUT_MS)
     page = await context.new_page()
     signins.append(await sign_in(page, url, name))
     for _ in range(rounds):
@@ -129,6 +130,7 @@ async def browse(browser: Browser, url: str, name: str, rounds: int, times: list
 async def upload(browser: Browser, url: str, name: str, path: Path, out: dict[str, float]) -> None:
     context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     await context.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+    context.set_default_timeout(TIMEOUT_MS)
     page = await context.new_page()
     out["sign_in"] = await sign_in(page, url, name)
     await page.locator("[data-testid='stSidebarNav'] a").filter(has_text="核查测绘地块").first.click()
@@ -156,13 +158,16 @@ async def drive(url: str, *, browsers: int, uploaders: int, rounds: int, files: 
         browser = await pw.chromium.launch(executable_path=CHROMIUM,
                                            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
         start = time.perf_counter()
-        await asyncio.gather(
+        outcomes = await asyncio.gather(
             *(browse(browser, url, f"viewer{i:02d}", rounds, page_times, signins) for i in range(browsers)),
             *(upload(browser, url, f"checker{i}", files[i], uploads[i]) for i in range(uploaders)),
+            return_exceptions=True,
         )
         wall = time.perf_counter() - start
         await browser.close()
-    return {"page_times": page_times, "sign_ins": signins, "uploads": uploads, "wall_s": wall}
+    failed = [f"{type(o).__name__}: {str(o).splitlines()[0] if str(o) else ''}" for o in outcomes
+              if isinstance(o, BaseException)]
+    return {"page_times": page_times, "sign_ins": signins, "uploads": uploads, "wall_s": wall, "failed": failed}
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -271,14 +276,14 @@ def main(argv: list[str] | None = None) -> int:
         "upload_save_s": [round(u.get("save", float("nan")), 2) for u in run["uploads"]],
         "wall_s": run["wall_s"], "server_rss_idle_mb": idle_rss / 2**20,
         "server_rss_peak_mb": max(sampler.samples) / 2**20, "server_rss_after_mb": after_rss / 2**20,
-        "uploads": checks, "all_intact": all(c["intact"] for c in checks),
+        "uploads": checks, "all_intact": all(c["intact"] for c in checks), "failed_sessions": run["failed"],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     md = markdown(results)
     args.out.with_suffix(".md").write_text(md, encoding="utf-8")
     print(md)
-    return 0 if results["all_intact"] else 1
+    return 0 if results["all_intact"] and not run["failed"] else 1
 
 
 def markdown(r: dict[str, Any]) -> str:
@@ -300,6 +305,7 @@ def markdown(r: dict[str, Any]) -> str:
         (f"| server RSS idle / peak / after | {r['server_rss_idle_mb']:.0f} MB / {r['server_rss_peak_mb']:.0f} MB / "
         f"{r['server_rss_after_mb']:.0f} MB |"),
         f"| whole run | {r['wall_s']:.0f} s |",
+        f"| sessions that failed (timeout {TIMEOUT_MS // 1000} s per step) | {len(r['failed_sessions'])} |",
         (f"| uploads intact afterwards (owner, count, ids, every geometry) | "
         f"{sum(c['intact'] for c in r['uploads'])} of {r['uploaders']} |"),
         "",

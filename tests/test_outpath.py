@@ -114,3 +114,11 @@ def test_cli_rasterize_through_a_symlink(tmp_path):
     assert out.returncode == 0, out.stderr
     assert link.is_symlink() and real.stat().st_size > 0
     assert (tmp_path / "allocation.tif.aux.xml").exists() and (tmp_path / "allocation_output_per_mu.tif").exists()
+
+
+def test_cli_export_next_to_a_folder_of_the_same_name(tmp_path):
+    """``-o layers`` beside a folder ``layers/`` writes ``layers.gpkg`` (the suffix is the format's), as before."""
+    (tmp_path / "layers").mkdir()
+    out = geo("export", "--layer", "zones", "--format", "gpkg", "-o", str(tmp_path / "layers"))
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "layers.gpkg").is_file() and (tmp_path / "layers").is_dir()

@@ -9,6 +9,7 @@ import geopandas as gpd
 
 from geo.crs import EXPORT_CRS, WGS84
 from geo.io import FORMATS, export_bytes, outpath
+from geo.io.export import output_suffix
 from geo.store import parcels_in_use
 from layers import load_districts, load_metro, load_parcels, load_places, load_zones
 
@@ -44,10 +45,11 @@ def selected(layer: str, *, surveyed: bool = False) -> dict[str, gpd.GeoDataFram
 
 def run(args: argparse.Namespace) -> int:
     """Write the file (through :mod:`geo.io.outpath`) and say where."""
-    outpath.check_target(args.output)
     layers = selected(args.layer, surveyed=args.surveyed)
-    data, name = export_bytes(layers, fmt=args.format, crs=args.crs, name=Path(args.output).name or "export")
-    path = outpath.write_output(outpath.target_for(args.output, Path(name).suffix), data)
+    target = outpath.target_for(args.output, output_suffix(args.format, len(layers)))  # -o layers → layers.gpkg
+    outpath.check_target(target)
+    data, _ = export_bytes(layers, fmt=args.format, crs=args.crs, name=Path(args.output).name or "export")
+    path = outpath.write_output(target, data)
     counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in layers.items())
     print(f"wrote {path} ({args.format}, {args.crs}; features: {counts})")
     return 0
