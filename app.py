@@ -46,8 +46,9 @@ try:
         if (HERE / path).is_file()
     ]
     if actor is None:  # the workspace has accounts: the sign-in form, and nothing else, until signed in
+        actor = auth.sign_in_form()  # signed in by this run's submit: the form is cleared and the page follows
+    if actor is None:
         st.navigation(pages, position="hidden")  # (registered, not run: a deep link such as /check survives)
-        auth.sign_in_form()
         st.stop()
     assert actor is not None
     ignored = st.session_state.pop("_url_ignored")  # named once, after the sign-in if there is one

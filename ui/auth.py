@@ -139,8 +139,22 @@ def current() -> Actor | None:
     return fresh
 
 
-def sign_in_form() -> None:
-    """The sign-in form (the only thing an anonymous visitor sees once accounts exist)."""
+def sign_in_form() -> Actor | None:
+    """The sign-in form (the only thing an anonymous visitor sees once accounts exist).
+
+    Returns the actor when this run's submit signed them in: the form is then
+    cleared and the caller goes on to draw the page in the same run (no extra
+    rerun, so the page's widgets keep the same ids from the first run on).
+    """
+    box = st.empty()
+    with box.container():
+        actor = _sign_in_form()
+    if actor is not None:
+        box.empty()
+    return actor
+
+
+def _sign_in_form() -> Actor | None:
     st.title(t("auth_title"))
     st.caption(t("auth_intro"))
     if st.session_state.get(EXPIRED_KEY):
@@ -154,28 +168,28 @@ def sign_in_form() -> None:
                 st.logout()
         elif st.button(t("auth_oidc_sign_in"), key="auth_oidc_in", type="primary"):
             st.login()
-        return
+        return None
     with st.form("auth_form", clear_on_submit=True):
         name = st.text_input(t("auth_name"), key="auth_name", max_chars=64)
         password = st.text_input(t("auth_password"), type="password", key="auth_password", max_chars=1024)
         submitted = st.form_submit_button(t("auth_sign_in"), type="primary")
-    if submitted:
-        try:
-            actor = office().login(name, password, client=client())
-        except GeoError as exc:
-            st.error(md(exc))
-            return
-        now = time.time()
-        st.session_state[SESSION_KEY] = {"name": actor.name, "role": actor.role, "since": now, "seen": now}
-        st.session_state.pop(EXPIRED_KEY, None)
-        st.rerun()
+    if not submitted:
+        return None
+    try:
+        actor = office().login(name, password, client=client())
+    except GeoError as exc:
+        st.error(md(exc))
+        return None
+    now = time.time()
+    st.session_state[SESSION_KEY] = {"name": actor.name, "role": actor.role, "since": now, "seen": now}
+    st.session_state.pop(EXPIRED_KEY, None)
+    return actor
 
 
 def gate() -> Actor:
     """The acting user, or (once accounts exist and nobody is signed in) the sign-in form and a stopped run."""
-    actor = current()
+    actor = current() or sign_in_form()
     if actor is None:
-        sign_in_form()
         st.stop()
     assert actor is not None
     return actor
