@@ -101,6 +101,9 @@ def test_bob_cannot_change_alices_switch(browser, office_url, office_workspace, 
     bob.get_by_text("English", exact=True).click()
     bob_browse.wait()
     assert use_surveyed(store, "alice00a")
+    bob.get_by_text("中文", exact=True).click()  # (so the reload's sign-in form is in Chinese again)
+    bob_browse.wait()
+    bob.wait_for_function("() => !location.search.includes('lang=en')", timeout=30_000)
     bob.reload()
     bob_browse.wait()
     assert bob.locator("h1").first.inner_text() == "登录"  # a reload is a new session
