@@ -212,7 +212,8 @@ CHECK_SAVE = [sys.executable, "-m", "geo", "check", "{file}", "--format", "json"
 
 def test_eight_concurrent_check_saves_all_land_intact(backend, tmp_path, capsys, monkeypatch):
     """Eight ``check --save`` processes started at once: every upload saved whole, each save audited."""
-    assert geo(capsys, monkeypatch, "users", "add", "alice", "--role", "checker", stdin=PASSWORDS["alice"] + "\n")[0] == 0
+    added = geo(capsys, monkeypatch, "users", "add", "alice", "--role", "checker", stdin=PASSWORDS["alice"] + "\n")
+    assert added[0] == 0
     base = syn.plan_survey()
     files = []
     for i in range(8):

@@ -1,4 +1,4 @@
-"""geo.store.Office on both backends: roles, ownership, soft deletion, sign-in limits, the audit trail, no clear passwords.
+"""geo.store.Office on both backends: roles, ownership, soft deletion, sign-in limits, audit, no clear passwords.
 
 The issue's "Done when", at the level every shell (app, CLI) goes through:
 alice (checker) saves; carol (viewer) cannot; bob (checker) cannot delete
@@ -42,10 +42,10 @@ def test_roles_and_ownership_done_when(office):
     alice, bob, carol, dave = (sign_in(office, n) for n in ("alice", "bob", "carol", "dave"))
     record = save(office, alice)
     assert (record.owner, record.file_hash, record.features) == ("alice", "f" * 64, 2)
-    with pytest.raises(AccessError, match="carol may not save 测绘.zip: a viewer may not save"):
+    with pytest.raises(AccessError, match=r"carol may not save 测绘\.zip: a viewer may not save"):
         save(office, carol, "up2")
     for attempt in (office.delete, office.restore):
-        with pytest.raises(AccessError, match="bob may not .* up1: it belongs to alice"):
+        with pytest.raises(AccessError, match=r"bob may not .* up1: it belongs to alice"):
             attempt(bob, "up1")
     with pytest.raises(AccessError, match="bob may not switch up1"):
         office.switch(bob, "up1", True)

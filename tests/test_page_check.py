@@ -10,8 +10,8 @@ import pyogrio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.store import workspace as ws
 from geo.checks.registry import run_checks
+from geo.store import workspace as ws
 from layers import load_parcels
 from tests.fixtures import synthetic as syn
 from ui import data, safe
