@@ -1,6 +1,7 @@
 """Entry point of the explorer: ``streamlit run app.py``.
 
-Draws the shared sidebar once (language, basemap, filters; see ``ui/``),
+Once the workspace has accounts, shows only the sign-in form until the visitor
+signs in (``ui.auth``). Draws the shared sidebar once (language, basemap, filters; see ``ui/``),
 restores a shared link's view from the URL, runs the chosen page and writes
 the view back to the URL so the address bar always holds a shareable link.
 """
@@ -12,8 +13,9 @@ from pathlib import Path
 import streamlit as st
 
 from geo.errors import GeoError
-from ui import sidebar, state
+from ui import auth, sidebar, state
 from ui.i18n import t
+from ui.safe import md
 
 HERE = Path(__file__).resolve().parent
 
@@ -29,25 +31,38 @@ PAGES = (
     ("pages/about_page.py", "nav_about", "about", ":material/info:"),
 )
 
-st.set_page_config(
-    page_title="重庆高新区 · High-tech Zone", page_icon=str(HERE / "static" / "favicon.png"), layout="wide"
-)
+#: Listed for administrators (and the single user of a workspace without accounts) only.
+ADMIN_PAGE = "pages/admin_page.py"
+
+st.set_page_config(page_title="重庆高新区 · High-tech Zone", page_icon=str(HERE / "static" / "favicon.png"),
+                   layout="wide")
 
 try:
-    ignored = state.restore_from_url(sidebar.choices())
+    st.session_state.setdefault("_url_ignored", []).extend(state.restore_from_url(sidebar.choices()))
+    actor = auth.current()
     pages = [
         st.Page(path, title=t(label), url_path=url, icon=icon, default=(url == "map"))
         for path, label, url, icon in PAGES
         if (HERE / path).is_file()
     ]
+    if actor is None:  # the workspace has accounts: the sign-in form, and nothing else, until signed in
+        actor = auth.sign_in_form()  # signed in by this run's submit: the form is cleared and the page follows
+    if actor is None:
+        st.navigation(pages, position="hidden")  # (registered, not run: a deep link such as /check survives)
+        st.stop()
+    assert actor is not None
+    ignored = st.session_state.pop("_url_ignored")  # named once, after the sign-in if there is one
+    if actor.role == "admin":
+        pages.append(st.Page(ADMIN_PAGE, title=t("nav_admin"), url_path="admin", icon=":material/shield_person:"))
     sidebar.render()
+    auth.account_box(actor)
     nav = st.navigation(pages)
 except GeoError as exc:
-    st.error(f"{t('data_error')}: {exc}")
+    st.error(f"{t('data_error')}: {md(exc)}")
     st.stop()
 
-if ignored:
-    st.warning(t("url_ignored", items=", ".join(ignored)))
+if ignored:  # values from the URL: shown as text, never as Markdown
+    st.warning(t("url_ignored", items=md(", ".join(ignored))))
 state.write_to_url()
 nav.run()
 state.write_to_url()

@@ -8,7 +8,8 @@ Packages, each a room with its public names in ``__all__``:
 - :mod:`geo.plan`: reconciliation of tables, text and map; indicative placement;
   what pages show (filters, per-mu figures, summaries);
 - :mod:`geo.raster`: the allocation raster and GeoTIFF overlays;
-- :mod:`geo.store`: the workspace (uploads, findings) and the parcels in use;
+- :mod:`geo.store`: the workspace (accounts, uploads, findings, audit; GeoPackage or PostGIS),
+  who may change what, and the parcels in use;
 - :mod:`geo.mapview`: everything Folium (maps, basemaps, large layers).
 
 Modules at the top: :mod:`geo.crs` (CRSs, GCJ-02), :mod:`geo.area` (mu,

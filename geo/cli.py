@@ -2,7 +2,9 @@
 
 Commands are discovered from :mod:`geo.commands`. Every error a user can cause
 is a :class:`geo.errors.GeoError`: it is printed as one line on stderr and the
-exit code is 2 (argparse's own usage errors exit 2 too); ``--verbose`` adds one
+exit code is 2 (argparse's own usage errors exit 2 too); with ``-o -`` the
+command's output goes to stdout and its messages to stderr
+(:mod:`geo.atomic`); ``--verbose`` adds one
 line per underlying cause (wrapped errors are chained with ``raise … from``, so
 GDAL's reason is kept). Success exits 0.
 """
@@ -14,10 +16,11 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import NoReturn, Protocol, cast
 
 import geo.commands
-from geo import __version__
+from geo import __version__, atomic
 from geo.errors import GeoError
 
 EXIT_OK = 0
@@ -93,7 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                           else None)
     args = parser.parse_args(argv)
     try:
-        return int(commands(args.command)[args.command].run(args))
+        with atomic.stdout_reserved() if str(getattr(args, "output", "")) == atomic.STDOUT else nullcontext():
+            return int(commands(args.command)[args.command].run(args))
     except GeoError as exc:
         print(f"python -m geo {args.command}: {exc.message}", file=sys.stderr)
         if args.verbose:

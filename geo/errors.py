@@ -80,3 +80,11 @@ class UnsafeArchiveError(InputFileError):
 
 class GeometryError(InputFileError):
     """The file's geometry cannot be used (none, non-finite, far outside China)."""
+
+
+class AccessError(GeoError):
+    """The user's role, or the upload's owner, does not allow the action (or nobody is signed in)."""
+
+
+class LoginError(AccessError):
+    """A sign-in failed: wrong name or password, a disabled account, or too many attempts."""

@@ -4,8 +4,12 @@ Composes widgets only: the check pipeline (geo.checks: read, match, check,
 save — the same path as ``python -m geo check``), the findings map
 (geo.mapview.findings) and the workspace (geo.store) do the work. Results, the map's overview image and its spatial
 index are kept once per upload with ``st.cache_resource`` (no copy of a large
-layer per rerun); results are saved to the workspace, so they survive reloads
-and restarts. The map is a fragment: a pan, zoom or click reruns only the map.
+layer per rerun). Saving is an explicit button (checkers and admins); the
+workspace panel shows each upload's owner and time, and only its owner or an
+admin switches, removes or restores it — by a click, checked and recorded by
+:class:`geo.store.Office`. User text (file, layer, field and CRS names, error
+messages quoting them) is shown as text (``ui.safe.md``, ``st.text``). The
+map is a fragment: a pan, zoom or click reruns only the map.
 """
 
 from __future__ import annotations
@@ -37,10 +41,12 @@ from geo.errors import GeoError
 from geo.io import ReadResult, read_bytes
 from geo.mapview import findings as fmap
 from geo.mapview.basemaps import get_basemap
+from geo.store import Actor, Upload
 from geo.store import workspace as ws
-from ui import data, state
+from ui import auth, data, state
 from ui.detail import project_words
 from ui.i18n import bind, lang, pick, relabel, t
+from ui.safe import md
 
 CRS_CHOICES = ["", WGS84, CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35]
 CRS_NAMES = {**EXPORT_CRS, CGCS2000_GK_ZONE35: ("CGCS2000 高斯-克吕格 3度带 第35带", "CGCS2000 Gauss–Krüger zone 35")}
@@ -142,7 +148,7 @@ def findings_map(result: CheckResult, *, map_key: str) -> None:
                 st.markdown(f"**{name}**")
                 st.dataframe(_findings_frame(own), hide_index=True, key="chk_map_findings")
     except GeoError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
 
 
 def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str) -> None:
@@ -202,48 +208,106 @@ def _open(uid: str) -> None:
     st.session_state["chk_opened"] = uid
 
 
-def _remove(uid: str) -> None:
-    ws.remove_upload(uid)
-    if st.session_state.get("chk_opened") == uid:
-        del st.session_state["chk_opened"]
+def _act(action: str, uid: str, *args: object) -> None:
+    """A button's explicit action on an upload, as the signed-in user (checked and audited by geo.store.Office).
+
+    Runs as a button callback: a rerun of this or any other session never
+    repeats it (buttons hold no state), so nothing changes the workspace but
+    a click.
+    """
+    actor = auth.current()
+    if actor is None:
+        return
+    off = auth.office()
+    try:
+        if action == "switch":
+            off.switch(actor, uid, bool(args[0]))
+        elif action == "delete":
+            off.delete(actor, uid)
+            if st.session_state.get("chk_opened") == uid:
+                del st.session_state["chk_opened"]
+        elif action == "restore":
+            off.restore(actor, uid)
+    except GeoError as exc:
+        st.session_state["chk_action_error"] = str(exc)
 
 
-def _switch(uid: str, key: str) -> None:
-    """The user flipped an upload's "use surveyed" switch: the one way it changes."""
-    ws.set_use_surveyed(uid, bool(st.session_state[key]))
+def _owner(upload: Upload) -> str:
+    return t("off_owner", owner=upload.owner or t("off_nobody"), when=auth.when(upload.saved_at))
 
 
-def workspace_panel() -> None:
-    """Saved uploads: open, remove, and the switch to use their geometry."""
+def workspace_panel(actor: Actor) -> None:
+    """Saved uploads with owner and time: open (everyone signed in), switch and remove (owner or admin)."""
+    off = auth.office()
     st.subheader(t("chk_workspace"))
-    st.caption(t("chk_workspace_kept"))
-    saved = ws.list_uploads()
-    if saved.empty:
-        st.info(t("chk_workspace_empty"))
-    for row in saved.itertuples():
-        c = st.columns([4, 3, 1, 1])
-        c[0].text(f"{row.name} · {row.features} {t('chk_features')} · {row.findings} {t('chk_findings')}")
-        key = f"chk_use_{row.upload_id}"
-        st.session_state[key] = bool(row.use_surveyed)  # the server's state, whatever this session last saw
-        c[1].toggle(
-            t("chk_use_surveyed"), key=key, help=t("chk_use_surveyed_help"), on_change=_switch,
-            args=(row.upload_id, key),
-        )
-        c[2].button(t("chk_open"), key=f"chk_open_{row.upload_id}", on_click=_open, args=(row.upload_id,))
-        c[3].button(t("chk_remove"), key=f"chk_rm_{row.upload_id}", on_click=_remove, args=(row.upload_id,))
+    st.caption(t("off_workspace_kept"))
+    error = st.session_state.pop("chk_action_error", None)
+    if error:
+        st.error(md(error))
+    saved = off.uploads(actor)
+    if not saved:
+        st.info(t("off_workspace_empty"))
+    for u in saved:
+        mine = off.may_change(actor, u)
+        c = st.columns([4, 3, 3, 1, 1])
+        c[0].text(f"{u.name} · {u.features} {t('chk_features')} · {u.findings} {t('chk_findings')}")
+        c[1].text(_owner(u))
+        if mine:
+            c[2].button(t("off_use_off") if u.use_surveyed else t("off_use_on"), key=f"chk_use_{u.upload_id}",
+                        help=t("chk_use_surveyed_help"), on_click=_act,
+                        args=("switch", u.upload_id, not u.use_surveyed),
+                        type="primary" if u.use_surveyed else "secondary")
+        else:
+            c[2].text(t("off_in_use") if u.use_surveyed else t("off_not_in_use"))
+        c[3].button(t("chk_open"), key=f"chk_open_{u.upload_id}", on_click=_open, args=(u.upload_id,))
+        if mine:
+            c[4].button(t("chk_remove"), key=f"chk_rm_{u.upload_id}", on_click=_act, args=("delete", u.upload_id))
+    deleted = off.uploads(actor, deleted=True)
+    if deleted:
+        with st.expander(t("off_deleted", n=len(deleted))):
+            for u in deleted:
+                c = st.columns([4, 3, 3, 2])
+                c[0].text(u.name)
+                c[1].text(_owner(u))
+                c[2].text(t("off_deleted_by", by=u.deleted_by or t("off_nobody"), when=auth.when(u.deleted_at)))
+                if off.may_change(actor, u):
+                    c[3].button(t("off_restore"), key=f"chk_restore_{u.upload_id}", on_click=_act,
+                                args=("restore", u.upload_id))
     in_use = int((data.parcels()["geometry_basis"] == "surveyed").sum())
     if in_use:
         st.caption(t("chk_surveyed_in_use", n=in_use))
 
 
+def save_button(run: CheckRun, payload: bytes, actor: Actor, saved_key: tuple[object, ...]) -> None:
+    """Saving is explicit: a button; once saved (for these options) a note with the upload's id."""
+    done = st.session_state.get("chk_saved")
+    if done and done[0] == saved_key:
+        st.success(t("off_saved", uid=done[1]))
+        return
+    if st.button(t("off_save"), key="chk_save", type="primary", help=t("off_save_help")):
+        try:
+            uid = save_run(run, payload, user=actor)
+        except GeoError as exc:
+            st.error(md(exc))
+            return
+        st.session_state["chk_saved"] = (saved_key, uid)
+        st.rerun()
+
+
+actor = auth.gate()
+may_write = auth.office().may_write(actor)
 st.title(t("chk_title"))
 st.caption(t("chk_intro"))
-upload = st.file_uploader(t("chk_upload"), type=FORMATS, key="chk_upload", help=t("chk_upload_help"))
+if may_write:
+    upload = st.file_uploader(t("chk_upload"), type=FORMATS, key="chk_upload", help=t("chk_upload_help"))
+else:
+    upload = None
+    st.info(t("off_viewer"))
 opts = st.columns([3, 3, 1])
 relabel(("chk_crs", "chk_filter"))  # their options in the chosen language after a switch
 crs = opts[0].selectbox(
     t("chk_crs"), CRS_CHOICES, key="chk_crs", format_func=bind(CRS_CHOICES, _crs_label), accept_new_options=True,
-    help=t("chk_crs_help"),
+    help=t("chk_crs_help"), disabled=not may_write,
 )
 tolerance = opts[2].number_input(
     t("chk_tolerance"), min_value=0.0, max_value=100.0, value=1.0, step=0.5, key="chk_tolerance"
@@ -252,13 +316,13 @@ tolerance = opts[2].number_input(
 try:
     if upload is not None:
         payload = upload.getvalue()
-        uid = ws.upload_id(payload, upload.name)
+        uid = ws.upload_id(payload, upload.name, owner=actor.name)
         read = _read(uid, upload.name, crs, payload)
-        st.info(t("chk_crs_found", note=read.crs_note[0 if lang() == "zh" else 1]))
+        st.info(t("chk_crs_found", note=md(read.crs_note[0 if lang() == "zh" else 1])))
         if read.encoding:
-            st.caption(t("chk_encoding", enc=read.encoding))
+            st.caption(t("chk_encoding", enc=md(read.encoding)))
         for w in read.warnings:
-            st.warning(w)
+            st.warning(md(w))
         fields = ["", *read.fields]
         suggested = suggest_name_field(read.layer, data.indicative_parcels()) or ""
         name_field = opts[1].selectbox(
@@ -274,20 +338,18 @@ try:
         run = _check(uid, crs, options, read)
         result = run.result
         saved_key = (uid, crs, name_field, float(tolerance), repair)
-        if st.session_state.get("chk_saved_key") != saved_key:
-            save_run(run, payload)
-            st.session_state["chk_saved_key"] = saved_key
-        st.caption(t("chk_saved"))
+        save_button(run, payload, actor, saved_key)
         show_result(result, source=upload.name, crs_note=read.crs_note[1], map_key="|".join(map(str, saved_key)))
-    elif st.session_state.get("chk_opened") in set(ws.list_uploads()["upload_id"]):
-        row = ws.list_uploads().set_index("upload_id").loc[st.session_state["chk_opened"]]
-        st.info(t("chk_showing_saved", name=row["name"]))
-        opened_key = (st.session_state["chk_opened"], row["saved_at"], float(row["tolerance_pct"]))
-        result = _saved(*opened_key)
-        show_result(result, source=row["name"], crs_note=row["crs"], map_key="|".join(map(str, opened_key)))
+    elif (opened := st.session_state.get("chk_opened")) and (
+        row := next((u for u in auth.office().uploads(actor) if u.upload_id == opened), None)
+    ):
+        st.info(t("chk_showing_saved", name=md(row.name)))
+        result = _saved(row.upload_id, row.saved_at, float(row.tolerance_pct))
+        show_result(result, source=row.name, crs_note=row.crs or "",
+                    map_key="|".join(map(str, (row.upload_id, row.saved_at, row.tolerance_pct))))
 except GeoError as exc:
-    st.error(str(exc))
+    st.error(md(exc))
 try:
-    workspace_panel()
+    workspace_panel(actor)
 except GeoError as exc:
-    st.error(str(exc))
+    st.error(md(exc))

@@ -15,6 +15,7 @@ from geo.io.export import FORMATS, crs_options, export_bytes
 from geo.plan.projects import filter_projects
 from ui import allocation, convert, data, state
 from ui.i18n import bind, pick, t
+from ui.safe import md
 
 LOADERS: dict[str, Callable[[], gpd.GeoDataFrame]] = {
     "parcels": data.parcels,
@@ -74,7 +75,7 @@ else:
         payload, file_name = export_bytes(layers, fmt=fmt, crs=crs, options=plan_layers.export_options(),
                                           encoding=encoding)
     except GeoError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
     else:
         st.download_button(
             t("export_download", name=file_name), payload, file_name=file_name, mime=spec.mime,

@@ -7,6 +7,8 @@ reprojecting and colouring it is :mod:`geo.raster.overlay`; drawing it is
 
 from __future__ import annotations
 
+import html
+
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 from streamlit_folium import st_folium
@@ -19,6 +21,7 @@ from geo.plan.projects import filter_projects
 from geo.raster.overlay import RasterOverlay, overlay_from_upload
 from ui import allocation, data, legend, state
 from ui.i18n import t
+from ui.safe import md
 
 #: Session key: the overlay of the current upload (by file id).
 OVERLAY_KEY = "raster_overlay"
@@ -37,15 +40,15 @@ def _overlay(upload: UploadedFile) -> RasterOverlay | None:
             result = exc.message
         st.session_state[OVERLAY_KEY] = (upload.file_id, result)
     if isinstance(result, str):
-        st.error(result)
+        st.error(md(result))
         return None
     return result
 
 
 def _describe(overlay: RasterOverlay) -> None:
     width, height = overlay.source_size
-    st.caption(t("raster_info", name=overlay.source, width=f"{width:,}", height=f"{height:,}",
-                 bands=overlay.band_count, crs=overlay.source_crs, factor=overlay.overview_factor,
+    st.caption(t("raster_info", name=md(overlay.source), width=f"{width:,}", height=f"{height:,}",
+                 bands=overlay.band_count, crs=md(overlay.source_crs), factor=overlay.overview_factor,
                  out_w=overlay.width, out_h=overlay.height))
     lg = overlay.legend
     if lg.kind == "ramp":
@@ -72,10 +75,11 @@ try:
                      colour_by=view.colour, lang=view.lang, tile_keys=data.tile_keys(),
                      places=context["places"], districts=context["districts"], metro=context["metro"])
     if overlay is not None:
-        add_raster_overlay(fmap, overlay, name=t("raster_layer", name=overlay.source), opacity=opacity,
+        # Leaflet's layer control shows layer names as HTML: the file name is escaped
+        add_raster_overlay(fmap, overlay, name=html.escape(t("raster_layer", name=overlay.source)), opacity=opacity,
                            position=position, shift=get_basemap(view.basemap).shift, legend_title=overlay.source)
 except GeoError as exc:
-    st.error(exc.message)
+    st.error(md(exc.message))
 else:
     st_folium(fmap, key="raster_map", returned_objects=[], height=560, use_container_width=True)
 legend.render(view.colour)

@@ -14,7 +14,7 @@ from geo.checks.registry import run_checks
 from geo.store import workspace as ws
 from layers import load_parcels
 from tests.fixtures import synthetic as syn
-from ui import data
+from ui import data, safe
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "check_page.py")
 
@@ -46,9 +46,17 @@ def uploaded(survey_bytes: bytes) -> AppTest:
     return run(at)
 
 
+def save(at: AppTest) -> str:
+    """Click "save to the workspace" (saving is explicit); the saved upload's id."""
+    at.button(key="chk_save").click()
+    run(at)
+    return ws.list_uploads()["upload_id"].iloc[0]
+
+
 def texts(at: AppTest) -> str:
+    """Every message's text as displayed (user text in them is escaped Markdown: resolved here)."""
     return "\n".join(
-        e.value
+        safe.shown(e.value)
         for kind in ("info", "caption", "markdown", "error", "warning", "success")
         for e in getattr(at, kind)
         if isinstance(e.value, str)
@@ -76,12 +84,17 @@ def test_upload_check_save_and_use_surveyed(workspace, survey_bytes):
     assert table["检查"].tolist() == ["面积与规划不符"]
     assert table["说明"].tolist() == ["实测 771.75 亩，规划分配 700 亩（+10.25%，容差 1%）"]
     assert len(at.get("download_button")) == 3
+    assert ws.list_uploads().empty, "nothing is saved until the user asks"
+    uid = save(at)
     saved = ws.list_uploads()
     assert saved["name"].tolist() == ["测绘.geojson"] and saved["findings"].tolist() == [1]
-    uid = saved["upload_id"].iloc[0]
-    at.toggle(key=f"chk_use_{uid}").set_value(True)
+    assert f"已保存到工作区（编号 {uid}）。" in texts(at)
+    assert [t.value for t in at.text if "测绘.geojson" in t.value] == ["测绘.geojson · 2 地块数 · 1 问题数"]
+    assert not bool(saved["use_surveyed"].iloc[0])
+    at.button(key=f"chk_use_{uid}").click()
     run(at)
     assert bool(ws.list_uploads()["use_surveyed"].iloc[0])
+    assert [(e.action, e.object) for e in ws.open_store().audit()] == [("save", uid), ("switch", uid)]
     in_use = data.parcels()
     surveyed = in_use[in_use["geometry_basis"] == "surveyed"]
     assert surveyed["project_id"].tolist() == ["T2-3", "T2-4"]
@@ -108,8 +121,7 @@ def test_tolerance_widget_changes_findings(workspace, survey_bytes):
 
 
 def test_saved_upload_reopens_in_a_new_session_and_is_removed(workspace, survey_bytes):
-    uploaded(survey_bytes)  # saves to the workspace
-    uid = ws.list_uploads()["upload_id"].iloc[0]
+    uid = save(uploaded(survey_bytes))
     fresh = run(AppTest.from_file(PAGE))  # a reload: a new session, nothing uploaded
     fresh.button(key=f"chk_open_{uid}").click()
     run(fresh)
@@ -119,6 +131,40 @@ def test_saved_upload_reopens_in_a_new_session_and_is_removed(workspace, survey_
     fresh.button(key=f"chk_rm_{uid}").click()
     run(fresh)
     assert ws.list_uploads().empty and "工作区为空" in texts(fresh)
+    assert ws.list_uploads(deleted=True)["upload_id"].tolist() == [uid]  # deletion is soft
+    fresh.button(key=f"chk_restore_{uid}").click()
+    run(fresh)
+    assert ws.list_uploads()["upload_id"].tolist() == [uid]
+
+
+def test_another_sessions_rerun_never_changes_the_switch(workspace, survey_bytes):
+    """The switch is server state changed only by a click: a second session's reruns (tolerance, language) keep it."""
+    uid = save(uploaded(survey_bytes))
+    other = run(AppTest.from_file(PAGE))  # session B draws the panel while the upload is off …
+    first = run(AppTest.from_file(PAGE))
+    first.button(key=f"chk_use_{uid}").click()  # … session A switches it on
+    run(first)
+    assert bool(ws.list_uploads()["use_surveyed"].iloc[0])
+    other.number_input(key="chk_tolerance").set_value(5.0)  # B's stale page reruns
+    run(other)
+    other.session_state["w_lang"] = "en"
+    run(other)
+    assert bool(ws.list_uploads()["use_surveyed"].iloc[0])
+    assert [e.action for e in ws.open_store().audit()] == ["save", "switch"]
+
+
+def test_markdown_in_a_file_name_is_shown_as_text(workspace, survey_bytes):
+    name = "[登录](http://evil.example) ![x](http://evil.example/p.png).geojson"
+    at = run(AppTest.from_file(PAGE))
+    at.file_uploader[0].upload(name, survey_bytes, "application/geo+json")
+    run(at)
+    uid = save(at)
+    fresh = run(AppTest.from_file(PAGE))
+    fresh.button(key=f"chk_open_{uid}").click()
+    run(fresh)
+    (info,) = [i.value for i in fresh.info if "显示已保存的上传" in i.value]
+    assert "](" not in info and "\\[" in info and safe.shown(info) == f"显示已保存的上传：{name}"
+    assert any(t.value.startswith(name) for t in fresh.text)  # the workspace panel: plain text
 
 
 @pytest.mark.parametrize(
@@ -156,7 +202,7 @@ def test_hostile_upload_shows_one_clear_error(workspace, name, content, words):
     at = run(AppTest.from_file(PAGE))
     at.file_uploader[0].upload(name, content, "application/octet-stream")
     run(at)
-    assert len(at.error) == 1 and at.error[0].value.startswith(words)
+    assert len(at.error) == 1 and safe.shown(at.error[0].value).startswith(words)
     assert hashlib.sha256(ws.workspace_path().read_bytes()).hexdigest() == before
     assert ws.list_uploads()["upload_id"].tolist() == ["kept1"]
 

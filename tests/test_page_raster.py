@@ -16,6 +16,7 @@ from rasterio.transform import from_origin
 from streamlit.testing.v1 import AppTest
 
 from geo.raster.overlay import build_overlay
+from ui import safe
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "raster_page.py")
 
@@ -72,7 +73,7 @@ def test_upload_draws_overlay_with_bounds_and_legend(tmp_path: Path) -> None:
     assert '"opacity": 0.7' in script and "raster-below" in script
     assert json.dumps("栅格：规划扫描.tif") in script  # the layer's name in the layer control (JSON-escaped)
     assert all(not link.startswith("http") for link in args["js_links"] + args["css_links"])
-    assert "80 × 60 像元，1 个波段，坐标系 EPSG:4544" in at.caption[1].value
+    assert "80 × 60 像元，1 个波段，坐标系 EPSG:4544" in safe.shown(at.caption[1].value)  # user text: escaped
     ramp = [m.value for m in at.markdown if m.value.startswith("色带")]
     assert ramp == [(f"色带（viridis）：{expected.legend.vmin:.6g} – {expected.legend.vmax:.6g}（第 2–98 百分位拉伸）；"
                      "数据范围 0 – 4799。")]
@@ -98,15 +99,16 @@ def test_opacity_and_position_reach_the_map(tmp_path: Path) -> None:
 def test_hostile_upload_is_one_clear_error(name: str, content: bytes, message: str) -> None:
     before = geo_raster_dirs()
     at = run((name, content))
-    assert len(at.error) == 1 and at.error[0].value.startswith(message)
+    assert len(at.error) == 1 and safe.shown(at.error[0].value).startswith(message)
     assert "L.imageOverlay" not in map_args(at)["script"]  # the map is still there, without an overlay
     assert geo_raster_dirs() == before
 
 
 def test_no_crs_upload(tmp_path: Path) -> None:
     at = run(("nocrs.tif", geotiff(tmp_path / "nocrs.tif", crs=None).read_bytes()))
-    assert at.error[0].value == ("nocrs.tif: has no coordinate reference system, so it cannot be placed on the map. "
-                                 "Assign the CRS it was drawn in, e.g. gdal_edit.py -a_srs EPSG:4544 file.tif")
+    assert safe.shown(at.error[0].value) == (
+        "nocrs.tif: has no coordinate reference system, so it cannot be placed on the map. "
+        "Assign the CRS it was drawn in, e.g. gdal_edit.py -a_srs EPSG:4544 file.tif")
 
 
 def test_english(tmp_path: Path) -> None:

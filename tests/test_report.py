@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pandas as pd
 import pyogrio
 import pytest
 import shapely
 
-from geo.atomic import write_bytes_atomic
+from geo.atomic import write_output
 from geo.checks.registry import CHECKS, FINDING_COLUMNS, run_checks
 from geo.checks.report import (
     CSV_HEADERS_ZH,
@@ -168,5 +169,5 @@ def test_html_report_is_self_contained(tmp_path):
         assert text in html
     assert "<th>message_zh</th>" not in html and "white-space:pre-line" in html
     assert "<script" not in html and "<link" not in html and "src=" not in html
-    out = write_bytes_atomic(tmp_path / "r.html", html.encode("utf-8"))
+    out = Path(write_output(tmp_path / "r.html", html))
     assert out.read_text(encoding="utf-8") == html and [p.name for p in tmp_path.iterdir()] == ["r.html"]

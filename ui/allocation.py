@@ -8,6 +8,7 @@ from geo.errors import GeoError
 from geo.raster.allocation import CELL_RANGE_M, DEFAULT_CELL_M, allocation_zip, rasterize_parcels
 from ui import data
 from ui.i18n import t
+from ui.safe import md
 
 #: Session key of the last allocation raster made: (raster, zip bytes).
 EXPORT_KEY = "raster_export"
@@ -24,7 +25,7 @@ def render() -> None:
             raster = rasterize_parcels(data.parcels(), data.tracks(), cell=cell)
             st.session_state[EXPORT_KEY] = (raster, allocation_zip(raster))
         except GeoError as exc:
-            st.error(exc.message)
+            st.error(md(exc.message))
     made = st.session_state.get(EXPORT_KEY)
     if made is None:
         return

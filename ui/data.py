@@ -3,7 +3,7 @@
 Pages call these instead of the loaders, so a rerun (every click) reads
 nothing from disk. :func:`parcels` is :func:`geo.store.parcels_in_use` (the
 same function the CLI's ``--surveyed`` calls), cached per version of the
-workspace file.
+workspace.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import streamlit as st
 
 import layers
 from geo.plan import PlanData, reconcile
-from geo.store import parcels_in_use, workspace_path
+from geo.store import open_store, parcels_in_use
 
 #: Tile keys looked up in the environment and in Streamlit secrets.
 TILE_KEY_NAMES: Final = ("TIANDITU_KEY",)
@@ -97,19 +97,21 @@ def metro() -> gpd.GeoDataFrame:
     return layers.load_metro()
 
 
-@st.cache_data(show_spinner=False)
-def _parcels_in_use(mtime: float) -> gpd.GeoDataFrame:
-    return parcels_in_use(indicative_parcels())
+@st.cache_data(show_spinner=False, max_entries=8)
+def _parcels_in_use(where: str, version: int) -> gpd.GeoDataFrame:
+    return parcels_in_use(indicative_parcels(), store=open_store())
 
 
 def parcels() -> gpd.GeoDataFrame:
     """The parcels shown everywhere: surveyed geometry switched on in the workspace replaces indicative.
 
-    Cached per modification time of the workspace file, so a switch made in
-    any session (or by the CLI) is seen by every session on its next rerun.
+    Cached per workspace and its change counter (:meth:`geo.store.Store.version`,
+    bumped in the same transaction as every save, switch, delete and restore),
+    so a switch made in any session (or by the CLI) is seen by every session on
+    its next rerun.
     """
-    path = workspace_path()
-    return _parcels_in_use(path.stat().st_mtime if path.exists() else 0.0)
+    store = open_store()
+    return _parcels_in_use(store.describe(), store.version())
 
 
 def fingerprint(frame: gpd.GeoDataFrame) -> str:

@@ -84,7 +84,7 @@ def restore_from_url(choices: Mapping[str, Sequence[str]]) -> list[str]:
         values = [v for v in raw.split(",") if v] if p.is_list else [raw]
         allowed = choices.get(p.name)
         good = [v for v in values if allowed is None or v in allowed]
-        ignored += [f"{p.name}={v}" for v in values if v not in good]
+        ignored += [f"{p.name}={v[:80]}" for v in values if v not in good]  # shown escaped (ui.safe.md)
         if p.is_list:
             st.session_state[p.key] = good
         elif good:

@@ -22,6 +22,7 @@ from geo.checks.topology import make_valid_layer
 from geo.errors import UsageError
 from geo.io.files import ReadResult, read_bytes, read_file
 from geo.store import workspace
+from geo.store.office import Actor
 
 
 @dataclass(frozen=True)
@@ -104,16 +105,30 @@ def check_upload(
 
 
 def save_run(
-    run: CheckRun, payload: bytes, *, use_surveyed: bool | None = None, root: str | Path | None = None
+    run: CheckRun,
+    payload: bytes,
+    *,
+    user: Actor | str | None = None,
+    use_surveyed: bool | None = None,
+    root: str | Path | None = None,
 ) -> str:
-    """Save a checked file's parcels and findings to the workspace; returns its upload id.
+    """Save a checked file's parcels and findings to the workspace as ``user``'s; returns its upload id.
 
-    ``use_surveyed`` True/False switches its geometry in for (or out of) the
-    plan's parcels (see :func:`geo.store.parcels_in_use`); None keeps the switch
-    as it was for a file saved before.
+    ``user`` is who saves: an :class:`geo.store.Actor` (the app's signed-in
+    user), an account name (the CLI's ``--user``), or None — the single user
+    of a workspace without accounts (refused once accounts exist). The upload
+    records its owner, time and the file's SHA-256; the same file saved again
+    by the same user replaces their earlier save. ``use_surveyed`` True/False
+    then switches its geometry in for (or out of) the plan's parcels (see
+    :func:`geo.store.parcels_in_use`), as a separate recorded action; None
+    keeps the switch as it was. Raises :class:`geo.errors.AccessError` when
+    the role does not allow saving.
     """
-    uid = workspace.upload_id(payload, run.read.source)
-    workspace.save_upload(
+    office = workspace.office(root)
+    actor = user if isinstance(user, Actor) else office.actor(user, client="cli")
+    uid = workspace.upload_id(payload, run.read.source, owner=actor.name)
+    office.save(
+        actor,
         uid,
         run.result.parcels,
         run.result.findings,
@@ -125,16 +140,24 @@ def save_run(
             "tolerance_pct": run.options.tolerance_pct,
             "name_field": run.options.name_field,
         },
-        root=root,
+        file_hash=workspace.file_hash(payload),
     )
     if use_surveyed is not None:
-        workspace.set_use_surveyed(uid, use_surveyed, root=root)
+        office.switch(actor, uid, use_surveyed)
     return uid
 
 
-def saved_result(uid: str, *, tolerance_pct: float, root: str | Path | None = None) -> CheckResult:
-    """A saved check, as the page shows it again: its parcels, findings and their summary."""
-    parcels, findings = workspace.load_upload(uid, root=root)
+def saved_result(
+    uid: str, *, tolerance_pct: float, root: str | Path | None = None, user: Actor | None = None
+) -> CheckResult:
+    """A saved check, as the page shows it again: its parcels, findings and their summary.
+
+    With ``user``, opened as that user (a deleted upload only for whoever may restore it).
+    """
+    if user is None:
+        parcels, findings = workspace.load_upload(uid, root=root)
+    else:
+        parcels, findings = workspace.office(root).open(user, uid)
     return CheckResult(
         findings=findings, summary=summarise(findings, parcels, tolerance_pct=tolerance_pct), parcels=parcels
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.atomic import write_bytes_atomic
+from geo.atomic import STDOUT, write_output
 from geo.checks import CHECKS, CheckOptions, PlanLayers, check_file, html_report, save_run
 from geo.checks.findings_out import write_csv, write_json
 from geo.checks.pipeline import check_layer_file
@@ -55,6 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="repair invalid geometry (GEOS make-valid) before checking; the repair is reported")
     parser.add_argument("--save", action="store_true",
                         help="save the upload and its findings to the workspace ($GEO_WORKSPACE or ./workspace)")
+    parser.add_argument("--user", metavar="NAME",
+                        help="with --save: who saves (needed once the workspace has accounts; see `users`)")
     parser.add_argument("--use-surveyed", action="store_true",
                         help="with --save: use this geometry in place of the indicative parcels"
                              " (reconcile/export --surveyed, the app)")
@@ -86,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--use-surveyed needs --save", source="--use-surveyed", fix="Add --save")
     options = CheckOptions(name_field=args.name_field, tolerance_pct=args.tolerance, make_valid=args.make_valid)
     plan = PlanLayers(parcels=load_parcels(), zones=load_zones(), districts=load_districts())
+    if str(args.output) == STDOUT and args.format != "table":
+        raise UsageError(f"-o - and --format {args.format} would both write to stdout", source="-o",
+                         fix="Write the report to a file, or use --format table")
     if min(args.chunk_size or 1, args.workers or 1) < 1:
         raise UsageError("--chunk-size and --workers must be at least 1", source="--chunk-size",
                          fix="Give a positive number")
@@ -99,14 +104,15 @@ def run(args: argparse.Namespace) -> int:
         )
     read, result, summary = checked.read, checked.result, checked.summary
     if args.save:
-        uid = save_run(checked, Path(args.file).read_bytes(), use_surveyed=args.use_surveyed)
+        uid = save_run(checked, Path(args.file).read_bytes(), user=args.user,
+                       use_surveyed=True if args.use_surveyed else None)
         summary["upload_id"] = uid
         print(f"saved to the workspace as {uid}" + (" (in use)" if args.use_surveyed else ""), file=sys.stderr)
     if args.findings_csv:
-        write_bytes_atomic(args.findings_csv, findings_csv(result.findings, lang=args.csv_lang))
+        write_output(args.findings_csv, findings_csv(result.findings, lang=args.csv_lang))
     if args.output:
         report = html_report(result, source=read.source, plan_parcels=plan.parcels, crs_note=read.crs_note[1])
-        write_bytes_atomic(args.output, report.encode("utf-8"))
+        write_output(args.output, report)
     if args.format == "json":
         sys.stdout.flush()
         write_json(sys.stdout.buffer, summary, result.findings)

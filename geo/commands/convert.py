@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     """Convert, print the file written; warnings and left-out features on stderr."""
     if args.output.suffix.lower() == FORMATS["parquet"].suffix:
         streamed = convert_streamed(args.input, args.output, to_crs=args.to_crs, layer=args.layer, crs=args.crs)
-        print(f"wrote {streamed.path} ({FORMATS['parquet'].label_en}, {streamed.crs}; {streamed.features} of {streamed.features} features "
+        n = streamed.features
+        print(f"wrote {streamed.path} ({FORMATS['parquet'].label_en}, {streamed.crs}; {n} of {n} features "
               f"from {streamed.source}, read as {READERS[streamed.read_as].label} in {streamed.read_crs})")
         return 0
     result = convert_file(args.input, args.output, to_crs=args.to_crs, layer=args.layer, crs=args.crs)

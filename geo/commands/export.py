@@ -8,8 +8,9 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from geo import atomic
 from geo.crs import EXPORT_CRS
-from geo.io import FORMATS, export_layers, zbtxt
+from geo.io import FORMATS, export_bytes, export_layers, zbtxt
 from geo.io.export import crs_options, split_geometry_types
 from geo.store import parcels_in_use
 from layers import export_options, load_districts, load_metro, load_parcels, load_places, load_zones
@@ -32,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "refuses degrees; EPSG:4523, zone 35 with prefix, for txt)")
     parser.add_argument("-o", "--output", required=True, type=Path,
                         help="output path (suffix is set by the format), or a folder: the file is then named by "
-                             "layers, CRS and 示意, e.g. parcels_EPSG4544_示意.gpkg")
+                             "layers, CRS and 示意, e.g. parcels_EPSG4544_示意.gpkg; - for stdout; "
+                             "a FIFO or device is written to, a symlink followed")
     parser.add_argument("--encoding", choices=["utf-8", "gbk"], default="utf-8",
                         help="text encoding of Shapefile .dbf (gbk for old ArcMap; default utf-8)")
     parser.add_argument("--surveyed", action="store_true",
@@ -66,8 +68,12 @@ def run(args: argparse.Namespace) -> int:
             if left[name]:
                 print(f"left out of {name} ({len(left[name])}, not polygons): {'; '.join(left[name])}",
                       file=sys.stderr)
-    path = export_layers(layers, fmt=args.format, crs=crs, path=args.output, options=export_options(),
-                         encoding=args.encoding)
+    if str(args.output) == atomic.STDOUT:
+        data, _ = export_bytes(layers, fmt=args.format, crs=crs, options=export_options(), encoding=args.encoding)
+        path: object = atomic.write_output(atomic.STDOUT, data)
+    else:
+        path = export_layers(layers, fmt=args.format, crs=crs, path=args.output, options=export_options(),
+                             encoding=args.encoding)
     counts = ", ".join(f"{name} {len(gdf) - len(left[name])}" for name, gdf in layers.items())
     print(f"wrote {path} ({args.format}, {crs}; features: {counts})")
     if FORMATS[args.format].one_geometry_type:

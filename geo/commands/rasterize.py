@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from pathlib import Path
 from typing import Final
 
+from geo import atomic
 from geo.errors import AreaError
 from geo.raster import DEFAULT_CELL_M, check_output_path, rasterize_parcels, write_allocation
+from geo.raster.allocation import AllocationRaster
 from geo.store import parcels_in_use
 from layers import load_parcels, load_tracks
 
@@ -29,10 +33,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options: ``--cell`` (metres), ``-o/--output`` (.tif), ``--surveyed``."""
     parser.add_argument("--cell", type=float, default=DEFAULT_CELL_M,
                         help=f"cell size in metres (default {DEFAULT_CELL_M:g})")
-    parser.add_argument("-o", "--output", required=True, help="output GeoTIFF, e.g. allocation.tif")
+    parser.add_argument("-o", "--output", required=True,
+                        help="output GeoTIFF, e.g. allocation.tif (- for stdout; a FIFO or device is written to)")
     parser.add_argument("--surveyed", action="store_true",
                         help="rasterise surveyed geometry switched on in the workspace (see `check`) "
                              "in place of indicative parcels")
+
+
+def _write(raster: AllocationRaster, target: str, *, special: bool) -> list[str]:
+    """The COGs, the attribute table and the QGIS style, written through to what ``-o`` names.
+
+    Each file follows its own symbolic link (:func:`geo.raster.write_allocation`);
+    stdout, a FIFO or a device gets the track-code COG only (its companions need
+    file names of their own).
+    """
+    if not special:
+        return [str(p) for p in write_allocation(raster, target)]
+    with tempfile.TemporaryDirectory(prefix="geo-rasterize-") as tmp:
+        built = write_allocation(raster, Path(tmp) / "allocation.tif")
+        print("note: the attribute table, the output-per-mu raster and the style are written only to a file -o",
+              file=sys.stderr)
+        return [atomic.copy_to_output(target, built[0])]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,10 +64,13 @@ def run(args: argparse.Namespace) -> int:
     :class:`geo.errors.GeoError` (the CLI prints it, exit 2) on a bad cell
     size or output path.
     """
-    check_output_path(args.output)
+    special = atomic.is_special(args.output)
+    if not special:
+        check_output_path(args.output)
+        atomic.check_target(args.output)
     parcels = parcels_in_use(load_parcels()) if args.surveyed else load_parcels()
     raster = rasterize_parcels(parcels, load_tracks(), cell=args.cell)
-    files = write_allocation(raster, args.output)
+    files = _write(raster, args.output, special=special)
     summary = raster.summary()
     rows, cols = raster.shape
     out = sys.stdout

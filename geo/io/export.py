@@ -42,7 +42,7 @@ import pyogrio.errors
 import shapely
 from pyproj import CRS
 
-from geo.atomic import place_file
+from geo.atomic import place_file, target_for
 from geo.crs import CGCS2000_GK_CM105, EXPORT_CRS, WGS84, parse_crs
 from geo.errors import ExportError, UsageError
 from geo.io.parquet import write_parquet_layer
@@ -268,7 +268,7 @@ def export_layers(
         parts += split_geometry_types(name, projected) if spec.one_geometry_type else [(name, projected)]
     suffix = output_suffix(fmt, len(parts))
     target = Path(path)
-    target = target / f"{default_name(layers, code)}{suffix}" if target.is_dir() else target.with_suffix(suffix)
+    target = target / f"{default_name(layers, code)}{suffix}" if target.is_dir() else Path(target_for(target, suffix))
     if not target.parent.is_dir():
         raise ExportError("the output folder does not exist", source=str(target.parent),
                           fix="Create it or choose another -o PATH")

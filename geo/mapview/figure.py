@@ -63,7 +63,7 @@ from pyproj.database import query_utm_crs_info
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
-from geo.atomic import write_bytes_atomic
+from geo.atomic import write_output
 from geo.crs import CGCS2000_GK_CM105, WGS84, parse_crs, transformer
 from geo.errors import CRSError, FontError, UsageError
 from geo.mapview.fonts import find_cjk_font, font_file
@@ -1001,4 +1001,5 @@ def plan_figure(
 
 def write_figure(path: str | Path, data: bytes) -> Path:
     """Write figure bytes to ``path`` atomically (through it when it is a symlink, FIFO or device)."""
-    return write_bytes_atomic(path, data)
+    write_output(path, data)
+    return Path(path)

@@ -34,7 +34,7 @@ from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont, TTLibError, newTable
 from matplotlib import font_manager
 
-from geo.atomic import write_bytes_atomic
+from geo.atomic import write_output
 from geo.errors import FontError
 
 #: Families tried in order: Simplified Chinese sans-serif faces first.
@@ -219,5 +219,5 @@ def font_file(face: FontFace, characters: str, *, folder: Path | None = None) ->
     where.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = where / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}.ttf"
     if not path.is_file():
-        write_bytes_atomic(path, truetype_subset(face, chars))
+        write_output(path, truetype_subset(face, chars))
     return path

@@ -55,7 +55,7 @@ from rasterio.io import MemoryFile
 from rasterio.shutil import copy as gdal_copy
 
 from geo.area import M2_PER_MU
-from geo.atomic import place_file, write_bytes_atomic
+from geo.atomic import place_file, write_output
 from geo.crs import CGCS2000_GK_CM105
 from geo.errors import ExportError, GeometryError, UsageError
 from geo.io.styles import raster_qml
@@ -295,8 +295,9 @@ def write_allocation(raster: AllocationRaster, path: str | os.PathLike[str]) -> 
     cmap = {0: (0, 0, 0, 0), **{c.code: _rgba(c.color) for c in raster.classes}}
     _write_cog(path, raster.codes, raster, nodata=0, description="track code (0 = no parcel)",
                tags={**common, **names, "TRACK_0": "no parcel"}, colormap=cmap)
-    aux = write_bytes_atomic(path.with_name(path.name + ".aux.xml"), rat_xml(raster.classes).encode("utf-8"))
-    qml = write_bytes_atomic(path.with_suffix(".qml"), allocation_qml(raster.classes).encode("utf-8"))
+    aux, qml = path.with_name(path.name + ".aux.xml"), path.with_suffix(".qml")
+    write_output(aux, rat_xml(raster.classes))
+    write_output(qml, allocation_qml(raster.classes))
     companion = output_path_for(path)
     _write_cog(companion, raster.output_per_mu, raster, nodata=float("nan"),
                description=f"output value per mu, {OUTPUT_UNITS}; NaN = no parcel or unknown",

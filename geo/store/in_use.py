@@ -17,18 +17,18 @@ import shapely
 from pyproj import CRS
 
 from geo.area import measured_mu
-from geo.store.workspace import list_uploads, load_upload
+from geo.store.base import Store
+from geo.store.workspace import load_upload, open_store
 
 SURVEYED = "surveyed"
 
 
-def _surveyed_geometry(crs: CRS | None, *, root: str | Path | None) -> gpd.GeoSeries:
-    """Per project, the union of its surveyed parcels in switched-on uploads (newest upload wins)."""
-    index = list_uploads(root=root)
+def _surveyed_geometry(crs: CRS | None, *, store: Store) -> gpd.GeoSeries:
+    """Per project, the union of its surveyed parcels in switched-on uploads (newest upload wins; not deleted)."""
     parts: list[gpd.GeoSeries] = []
     done: set[str] = set()
-    for uid in index.loc[index["use_surveyed"].astype(bool), "upload_id"]:
-        parcels, _ = load_upload(uid, root=root)
+    for uid in [u.upload_id for u in store.list_uploads() if u.use_surveyed]:
+        parcels, _ = load_upload(uid, store=store)
         parcels = parcels[parcels["project_id"].notna() & ~parcels["project_id"].isin(done)]
         if parcels.empty:
             continue
@@ -42,7 +42,9 @@ def _surveyed_geometry(crs: CRS | None, *, root: str | Path | None) -> gpd.GeoSe
     return gpd.GeoSeries(pd.concat(parts), crs=crs)
 
 
-def parcels_in_use(plan_parcels: gpd.GeoDataFrame, *, root: str | Path | None = None) -> gpd.GeoDataFrame:
+def parcels_in_use(
+    plan_parcels: gpd.GeoDataFrame, *, root: str | Path | None = None, store: Store | None = None
+) -> gpd.GeoDataFrame:
     """Plan parcels with surveyed geometry where an upload in the workspace is switched on.
 
     Each project matched by a switched-on upload gets the union of its
@@ -52,7 +54,7 @@ def parcels_in_use(plan_parcels: gpd.GeoDataFrame, *, root: str | Path | None = 
     so it is never the indicative area of a surveyed project.
     """
     out = plan_parcels.copy()
-    surveyed = _surveyed_geometry(out.crs, root=root)
+    surveyed = _surveyed_geometry(out.crs, store=store or open_store(root))
     if len(surveyed):
         hit = out["project_id"].isin(surveyed.index)
         geoms = np.asarray(surveyed.reindex(out.loc[hit, "project_id"]))  # object array, as to_numpy()

@@ -70,6 +70,8 @@ def test_upload_read_findings_and_download(browse, offline, survey_zip, check_wo
     page.get_by_text("坐标系：文件自带：EPSG:4544").wait_for(timeout=60_000)
     browse.wait()
     page.get_by_text("属性编码：GBK").wait_for()
+    assert ws.list_uploads(root=check_workspace).empty  # saving is an explicit click
+    page.get_by_role("button", name="保存到工作区").click()
     page.get_by_text("测绘成果.zip** · 2 地块数", exact=False).or_(
         page.get_by_text("测绘成果.zip · 2 地块数")
     ).first.wait_for(timeout=60_000)

@@ -1,0 +1,90 @@
+"""``python -m geo users add|list|set-role|disable|enable|password``: the workspace's accounts.
+
+Passwords are read from stdin (one line; asked twice, unseen, at a terminal),
+never from the command line, and stored as Argon2id hashes. The CLI is the
+server operator's tool: without ``--user`` it acts as the operator (recorded
+in the audit trail with no user name, ``client: cli``); with ``--user NAME``
+it acts as that account, which must be an administrator. Adding an existing
+user, an unknown role or a short password exit 2 with one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+
+from geo.errors import UsageError
+from geo.store import ROLES, Actor, Office, office
+
+NAME = "users"
+HELP = "Manage accounts: add NAME --role ROLE (password on stdin), list, set-role, disable, enable, password."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Subcommands and their options."""
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(parser))
+    add = sub.add_parser("add", help="add an account (password read from stdin)")
+    add.add_argument("name")
+    add.add_argument("--role", choices=ROLES, required=True)
+    listing = sub.add_parser("list", help="list the accounts (names, roles, disabled; never hashes)")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    role = sub.add_parser("set-role", help="change an account's role")
+    role.add_argument("name")
+    role.add_argument("role", choices=ROLES)
+    for action, text in (("disable", "disable an account (it can no longer sign in)"),
+                         ("enable", "enable a disabled account"),
+                         ("password", "set a new password (read from stdin)")):
+        sub.add_parser(action, help=text).add_argument("name")
+    for p in sub.choices.values():
+        p.add_argument("--user", metavar="ADMIN", help="act as this administrator (default: the server operator)")
+
+
+def read_password(*, confirm: bool = True) -> str:
+    """A password from a terminal (asked twice, unseen) or the first line of stdin."""
+    if sys.stdin.isatty():
+        first = getpass.getpass("password: ")
+        if confirm and getpass.getpass("again: ") != first:
+            raise UsageError("the two passwords differ", source="password", fix="Type the same password twice")
+        return first
+    line = sys.stdin.readline()
+    if not line:
+        raise UsageError("no password on stdin", source="password", fix="Pipe the password in, e.g. from a file")
+    return line.rstrip("\r\n")
+
+
+def operator(off: Office, user: str | None) -> Actor:
+    """The server operator, or the administrator named by ``--user``."""
+    return Actor(None, "admin", "cli") if user is None else off.actor(user, client="cli")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Do the action; one line on stdout says what changed."""
+    off = office()
+    actor = operator(off, args.user)
+    if args.action == "add":
+        user = off.add_user(actor, args.name, args.role, read_password())
+        print(f"added {user.name} ({user.role})")
+    elif args.action == "list":
+        users = off.users(actor)
+        rows = [{"name": u.name, "role": u.role, "disabled": u.disabled, "created_at": u.created_at} for u in users]
+        if args.format == "json":
+            json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+            sys.stdout.write("\n")
+        else:
+            for r in rows:
+                state = "disabled" if r["disabled"] else "enabled"
+                print(f"{r['name']:<24} {r['role']:<8} {state:<9} {r['created_at']}")
+            if not rows:
+                print("no accounts: the app runs single-user (add one with `users add NAME --role admin`)")
+    elif args.action == "set-role":
+        off.set_role(actor, args.name, args.role)
+        print(f"{args.name}: role {args.role}")
+    elif args.action in ("disable", "enable"):
+        off.set_disabled(actor, args.name, args.action == "disable")
+        print(f"{args.name}: {args.action}d")
+    else:
+        off.set_password(actor, args.name, read_password())
+        print(f"{args.name}: password changed")
+    return 0

@@ -1,0 +1,99 @@
+"""``python -m geo workspace list|delete|restore|use|dump|load``: the saved uploads, and backups.
+
+``--user NAME`` says who acts; it is needed once the workspace has accounts
+(see ``users``) and is checked: a viewer only lists, a checker deletes,
+restores and switches only their own uploads, an admin everyone's. A
+refusal exits 2 with one line and is recorded in the audit trail. Deletion
+is soft: ``restore ID`` brings the upload back (its switch stays off).
+
+``list --format json`` prints ``[{upload_id, name, owner, saved_at, features,
+findings, in_use, file_hash, deleted_at}]``. ``dump -o FILE`` writes the
+whole workspace (accounts, uploads with their parcels and findings, deleted
+ones too, the audit trail) as one GeoPackage, from either backend; ``load
+FILE`` restores it into an empty workspace of either backend. Both are the
+server operator's (like ``users``), or an administrator's with ``--user``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from geo import atomic
+from geo.commands.users import operator
+from geo.errors import AccessError
+from geo.store import AuditEvent, Office, Upload, office, open_store
+from geo.store.dump import dump_file, load_dump
+
+NAME = "workspace"
+HELP = "Saved uploads: list, delete/restore/use ID --user NAME; dump -o FILE and load FILE to back up and restore."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Subcommands and their options."""
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(parser))
+    listing = sub.add_parser("list", help="list the saved uploads")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    listing.add_argument("--deleted", action="store_true", help="list the deleted uploads (yours; an admin's: all)")
+    for action, text in (("delete", "delete an upload (soft: it can be restored)"),
+                         ("restore", "restore a deleted upload")):
+        sub.add_parser(action, help=text).add_argument("upload_id", metavar="ID")
+    use = sub.add_parser("use", help="switch an upload's surveyed geometry on or off for the map, totals, exports")
+    use.add_argument("upload_id", metavar="ID")
+    use.add_argument("state", choices=("on", "off"))
+    dump = sub.add_parser("dump", help="back up the whole workspace to one GeoPackage")
+    dump.add_argument("-o", "--output", required=True, metavar="FILE", help="the dump (- for stdout)")
+    load = sub.add_parser("load", help="restore a dump into an empty workspace")
+    load.add_argument("file", metavar="FILE")
+    for p in sub.choices.values():
+        p.add_argument("--user", metavar="NAME", help="who acts (needed once the workspace has accounts)")
+
+
+def _row(u: Upload) -> dict[str, object]:
+    return {"upload_id": u.upload_id, "name": u.name, "owner": u.owner, "saved_at": u.saved_at,
+            "features": u.features, "findings": u.findings, "in_use": u.use_surveyed, "file_hash": u.file_hash,
+            "deleted_at": u.deleted_at}
+
+
+def _list(off: Office, args: argparse.Namespace) -> None:
+    rows = [_row(u) for u in off.uploads(off.actor(args.user), deleted=args.deleted)]
+    if args.format == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return
+    for r in rows:
+        flag = "in use" if r["in_use"] else ("deleted" if r["deleted_at"] else "")
+        print(f"{r['upload_id']}  {r['saved_at']}  {r['owner'] or '-':<16} {r['features']:>7} features  "
+              f"{r['findings']:>6} findings  {flag:<7} {r['name']}")
+    if not rows:
+        print("no deleted uploads" if args.deleted else "no saved uploads")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Do the action; one line on stdout says what changed."""
+    off = office()
+    if args.action == "list":
+        _list(off, args)
+    elif args.action in ("delete", "restore"):
+        actor = off.actor(args.user)
+        (off.delete if args.action == "delete" else off.restore)(actor, args.upload_id)
+        print(f"{args.upload_id}: {args.action}d")
+    elif args.action == "use":
+        off.switch(off.actor(args.user), args.upload_id, args.state == "on")
+        print(f"{args.upload_id}: in use {args.state}")
+    elif args.action == "dump":
+        actor = operator(off, args.user)
+        if actor.role != "admin":
+            raise AccessError(f"{actor.label} may not dump the workspace: only an administrator may",
+                              source="workspace dump", fix="Ask an administrator")
+        atomic.check_target(args.output)
+        with dump_file(off.store) as (path, copied):
+            where = atomic.copy_to_output(args.output, path, private=True)
+        off.store.append_audit(AuditEvent("dump", actor.name, "", {"users": copied.users, "uploads": copied.uploads,
+                                                                   "events": copied.events, "client": "cli"}))
+        print(f"dumped {copied.uploads} uploads, {copied.users} users, {copied.events} audit events to {where}")
+    else:
+        copied = load_dump(args.file, open_store(), user=args.user)
+        print(f"loaded {copied.uploads} uploads, {copied.users} users, {copied.events} audit events")
+    return 0

@@ -1,0 +1,550 @@
+"""The embedded workspace: one GeoPackage (SQLite, WAL mode), written in real transactions.
+
+Layout (QGIS opens the file and sees every upload as a layer):
+
+- ``parcels_<id>``: a feature layer per upload (WGS84, ``geom``, ``feature`` =
+  feature number, the file's attributes typed), with an R-tree spatial index;
+- ``findings_<id>``: an attribute table per upload (the findings);
+- ``uploads``: the index (attribute table): owner, time, file hash, the "in
+  use" switch, soft deletion;
+- ``users``, ``audit``, ``geo_meta``: accounts (password hashes only), the
+  append-only audit trail (triggers refuse UPDATE and DELETE), the schema
+  version and a change counter. These three are plain tables, not registered
+  as GeoPackage contents.
+
+Every change is one ``BEGIN IMMEDIATE … COMMIT`` transaction: writers queue
+for SQLite's write lock (60 s), readers never block and see the last commit;
+a crash or a killed process mid-write rolls back to the previous state. No
+copy of the file is ever made. A new workspace file is created readable and
+writable by its owner only (mode 0600; SQLite gives its ``-wal`` the same). Workspaces written by earlier versions (the
+``uploads`` index without owners, layers written by GDAL) are migrated in
+place the first time they are opened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo.crs import WGS84
+from geo.store import codec
+from geo.store.base import SCHEMA_VERSION, AuditEvent, StoreError, Upload, User, now_iso
+
+BUSY_TIMEOUT_S: Final = 60.0
+SRS_ID: Final = 4326
+WGS84_WKT: Final = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
+    'AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,'
+    'AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
+)
+GPKG_CORE: Final = f"""
+CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
+  srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY, organization TEXT NOT NULL,
+  organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
+INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES
+  ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system'),
+  ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system'),
+  ('WGS 84 geodetic', 4326, 'EPSG', 4326, '{WGS84_WKT}',
+   'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid');
+CREATE TABLE IF NOT EXISTS gpkg_contents (
+  table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE, description TEXT DEFAULT '',
+  last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
+  table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL,
+  z TINYINT NOT NULL, m TINYINT NOT NULL,
+  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name), CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+  CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+CREATE TABLE IF NOT EXISTS gpkg_extensions (
+  table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL,
+  CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
+"""
+OFFICE_TABLES: Final = """
+CREATE TABLE IF NOT EXISTS users (
+  name TEXT NOT NULL PRIMARY KEY, role TEXT NOT NULL CHECK (role IN ('viewer', 'checker', 'admin')),
+  password_hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, "user" TEXT, action TEXT NOT NULL,
+  object TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '{}');
+CREATE INDEX IF NOT EXISTS audit_action_at ON audit (action, at);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TABLE IF NOT EXISTS geo_meta (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL);
+"""
+UPLOADS_DDL: Final = """
+CREATE TABLE uploads (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT, upload_id TEXT NOT NULL UNIQUE, name TEXT, saved_at TEXT, fmt TEXT,
+  crs TEXT, crs_basis TEXT, features INTEGER, findings INTEGER, tolerance_pct REAL, name_field TEXT,
+  use_surveyed BOOLEAN NOT NULL DEFAULT 0, owner TEXT, file_hash TEXT, deleted_at TEXT, deleted_by TEXT)
+"""
+#: Columns the uploads index gained in schema 2 (older workspaces get them on migration).
+NEW_UPLOAD_COLUMNS: Final = {"owner": "TEXT", "file_hash": "TEXT", "deleted_at": "TEXT", "deleted_by": "TEXT"}
+UPLOAD_FIELDS: Final = ("upload_id", "name", "owner", "saved_at", "file_hash", "fmt", "crs", "crs_basis", "features",
+                        "findings", "tolerance_pct", "name_field", "use_surveyed", "deleted_at", "deleted_by")
+RTREE_TRIGGERS: Final = """
+CREATE TRIGGER "rtree_{t}_geom_insert" AFTER INSERT ON "{t}" WHEN (new."geom" NOT NULL AND NOT ST_IsEmpty(NEW."geom"))
+BEGIN INSERT OR REPLACE INTO "rtree_{t}_geom" VALUES (NEW."fid", ST_MinX(NEW."geom"), ST_MaxX(NEW."geom"),
+  ST_MinY(NEW."geom"), ST_MaxY(NEW."geom")); END;
+CREATE TRIGGER "rtree_{t}_geom_update1" AFTER UPDATE OF "geom" ON "{t}" WHEN OLD."fid" = NEW."fid" AND
+  (NEW."geom" NOTNULL AND NOT ST_IsEmpty(NEW."geom"))
+BEGIN INSERT OR REPLACE INTO "rtree_{t}_geom" VALUES (NEW."fid", ST_MinX(NEW."geom"), ST_MaxX(NEW."geom"),
+  ST_MinY(NEW."geom"), ST_MaxY(NEW."geom")); END;
+CREATE TRIGGER "rtree_{t}_geom_update2" AFTER UPDATE OF "geom" ON "{t}" WHEN OLD."fid" = NEW."fid" AND
+  (NEW."geom" ISNULL OR ST_IsEmpty(NEW."geom"))
+BEGIN DELETE FROM "rtree_{t}_geom" WHERE id = OLD."fid"; END;
+CREATE TRIGGER "rtree_{t}_geom_update3" AFTER UPDATE ON "{t}" WHEN OLD."fid" != NEW."fid" AND
+  (NEW."geom" NOTNULL AND NOT ST_IsEmpty(NEW."geom"))
+BEGIN DELETE FROM "rtree_{t}_geom" WHERE id = OLD."fid"; INSERT OR REPLACE INTO "rtree_{t}_geom" VALUES
+  (NEW."fid", ST_MinX(NEW."geom"), ST_MaxX(NEW."geom"), ST_MinY(NEW."geom"), ST_MaxY(NEW."geom")); END;
+CREATE TRIGGER "rtree_{t}_geom_update4" AFTER UPDATE ON "{t}" WHEN OLD."fid" != NEW."fid" AND
+  (NEW."geom" ISNULL OR ST_IsEmpty(NEW."geom"))
+BEGIN DELETE FROM "rtree_{t}_geom" WHERE id IN (OLD."fid", NEW."fid"); END;
+CREATE TRIGGER "rtree_{t}_geom_delete" AFTER DELETE ON "{t}" WHEN old."geom" NOT NULL
+BEGIN DELETE FROM "rtree_{t}_geom" WHERE id = OLD."fid"; END;
+"""
+
+
+def _q(name: str) -> str:
+    """A quoted SQLite identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _check_id(upload_id: str) -> str:
+    if not upload_id.isascii() or not upload_id.isalnum():
+        raise StoreError(f"upload id {upload_id!r} is not alphanumeric", source="workspace",
+                         fix="Use upload_id() to make one")
+    return upload_id
+
+
+def _has_table(con: sqlite3.Connection, name: str) -> bool:
+    return con.execute("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?",
+                       (name,)).fetchone() is not None
+
+
+def _upload_of(row: sqlite3.Row) -> Upload:
+    tol = row["tolerance_pct"]
+    return Upload(
+        upload_id=row["upload_id"], name=row["name"] or "", owner=row["owner"], saved_at=row["saved_at"] or "",
+        file_hash=row["file_hash"] or "", fmt=row["fmt"], crs=row["crs"], crs_basis=row["crs_basis"],
+        features=int(row["features"] or 0), findings=int(row["findings"] or 0),
+        tolerance_pct=float("nan") if tol is None else float(tol), name_field=row["name_field"] or "",
+        use_surveyed=bool(row["use_surveyed"]), deleted_at=row["deleted_at"], deleted_by=row["deleted_by"],
+    )
+
+
+def _user_of(row: sqlite3.Row) -> User:
+    return User(name=row["name"], role=row["role"], password_hash=row["password_hash"],
+                disabled=bool(row["disabled"]), created_at=row["created_at"])
+
+
+def _event_of(row: sqlite3.Row) -> AuditEvent:
+    try:
+        detail = json.loads(row["detail"] or "{}")
+    except ValueError:
+        detail = {"raw": row["detail"]}
+    return AuditEvent(action=row["action"], user=row["user"], object=row["object"], detail=detail, at=row["at"])
+
+
+class GeoPackageStore:
+    """The workspace in one GeoPackage file (see the module's docstring)."""
+
+    kind = "gpkg"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._ready = False
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def close(self) -> None:
+        """Nothing to release: a connection is opened per operation."""
+
+    # -- connections and schema ------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"the workspace cannot be opened ({exc})", source="workspace",
+                             fix="Check the workspace folder exists and is writable") from exc
+        con.row_factory = sqlite3.Row
+        con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        return con
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back on any error."""
+        self._ensure()
+        con = self._open()
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"the workspace could not be written ({exc})", source="workspace",
+                             fix="Try again; if it persists, check the disk has space") from exc
+        finally:
+            con.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection | None]:
+        """A read snapshot, or None while the workspace file does not exist (nothing is created by reading)."""
+        if not self.path.exists():
+            yield None
+            return
+        self._ensure()
+        con = self._open()
+        try:
+            con.execute("BEGIN")
+            yield con
+            con.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"the workspace could not be read ({exc})", source="workspace",
+                             fix="Try again; restore it from a dump if it is damaged") from exc
+        finally:
+            con.close()
+
+    def _ensure(self) -> None:
+        if not self._ready or not self.path.exists():
+            self.init()
+
+    def _schema_version(self, con: sqlite3.Connection) -> int:
+        if _has_table(con, "geo_meta"):
+            row = con.execute("SELECT value FROM geo_meta WHERE key = 'schema_version'").fetchone()
+            if row:
+                return int(row[0])
+        return 1 if _has_table(con, "uploads") else 0
+
+    def init(self) -> tuple[int, int]:
+        """Create the GeoPackage, or migrate an older workspace in place; idempotent."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():  # accounts and surveyed boundaries: readable by the server's user only
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        con = self._open()
+        try:
+            if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                con.execute("PRAGMA journal_mode = WAL")
+            con.execute("BEGIN IMMEDIATE")
+            before = self._schema_version(con)
+            if before < SCHEMA_VERSION:
+                self._migrate(con)
+            con.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise StoreError(f"the workspace cannot be opened ({exc})", source="workspace",
+                             fix="Check it is a workspace GeoPackage and its folder is writable") from exc
+        finally:
+            con.close()
+        self._ready = True
+        return before, SCHEMA_VERSION
+
+    def _migrate(self, con: sqlite3.Connection) -> None:
+        if con.execute("PRAGMA application_id").fetchone()[0] == 0:
+            con.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
+            con.execute("PRAGMA user_version = 10400")
+        for statement in _statements(GPKG_CORE + OFFICE_TABLES):
+            con.execute(statement)
+        if not _has_table(con, "uploads"):
+            con.execute(UPLOADS_DDL)
+        else:
+            have = {r["name"] for r in con.execute("PRAGMA table_info(uploads)")}
+            for column, declared in NEW_UPLOAD_COLUMNS.items():
+                if column not in have:
+                    con.execute(f"ALTER TABLE uploads ADD COLUMN {column} {declared}")
+        con.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
+                    "VALUES ('uploads', 'attributes', 'uploads', 'saved uploads (geo workspace index)')")
+        con.execute("INSERT OR REPLACE INTO geo_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        con.execute("INSERT OR IGNORE INTO geo_meta VALUES ('version', '0')")
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _append(con: sqlite3.Connection, event: AuditEvent | None) -> None:
+        if event is not None:
+            con.execute('INSERT INTO audit (at, "user", action, object, detail) VALUES (?, ?, ?, ?, ?)',
+                        (event.at, event.user, event.action, event.object,
+                         json.dumps(event.detail, ensure_ascii=False, sort_keys=True)))
+
+    @staticmethod
+    def _bump(con: sqlite3.Connection) -> None:
+        con.execute("UPDATE geo_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'")
+
+    @staticmethod
+    def _drop_table(con: sqlite3.Connection, table: str) -> None:
+        """Drop a layer or table and everything GeoPackage (or GDAL) registered about it."""
+        con.execute(f"DROP TABLE IF EXISTS {_q(f'rtree_{table}_geom')}")
+        con.execute(f"DROP TABLE IF EXISTS {_q(table)}")
+        for meta in ("gpkg_extensions", "gpkg_geometry_columns", "gpkg_ogr_contents", "gpkg_contents"):
+            if _has_table(con, meta):
+                con.execute(f"DELETE FROM {meta} WHERE lower(table_name) = lower(?)", (table,))
+
+    # -- users -----------------------------------------------------------------------------
+
+    def has_users(self) -> bool:
+        with self._read() as con:
+            return con is not None and con.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
+
+    def add_user(self, user: User, *, event: AuditEvent | None = None) -> None:
+        with self._write() as con:
+            if con.execute("SELECT 1 FROM users WHERE name = ?", (user.name,)).fetchone():
+                raise StoreError(f"the user {user.name!r} already exists", source="users",
+                                 fix="Choose another name, or change this user with set-role")
+            con.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?)",
+                        (user.name, user.role, user.password_hash, int(user.disabled), user.created_at))
+            self._append(con, event)
+
+    def get_user(self, name: str) -> User | None:
+        with self._read() as con:
+            row = None if con is None else con.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+            return None if row is None else _user_of(row)
+
+    def list_users(self) -> list[User]:
+        with self._read() as con:
+            return [] if con is None else [_user_of(r) for r in con.execute("SELECT * FROM users ORDER BY name")]
+
+    def update_user(
+        self, name: str, *, role: str | None = None, disabled: bool | None = None,
+        password_hash: str | None = None, event: AuditEvent | None = None,
+    ) -> None:
+        with self._write() as con:
+            if not con.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+                raise StoreError(f"there is no user {name!r}", source="users", fix="See `python -m geo users list`")
+            for column, value in (("role", role), ("disabled", None if disabled is None else int(disabled)),
+                                  ("password_hash", password_hash)):
+                if value is not None:
+                    con.execute(f"UPDATE users SET {column} = ? WHERE name = ?", (value, name))
+            self._append(con, event)
+
+    # -- uploads ---------------------------------------------------------------------------
+
+    def save_upload(
+        self, record: Upload, parcels: gpd.GeoDataFrame, findings: pd.DataFrame, *, event: AuditEvent | None = None
+    ) -> None:
+        uid = _check_id(record.upload_id)
+        layer = parcels.to_crs(WGS84) if parcels.crs is not None else parcels.set_crs(WGS84)
+        columns = codec.attribute_columns(layer, skip=[str(layer.geometry.name)])
+        finding_columns = codec.attribute_columns(findings, reserved=("fid",))
+        geoms = layer.geometry.to_numpy()
+        blobs = codec.gpkg_blobs(geoms, SRS_ID)
+        features = codec.feature_numbers(layer.index)
+        values = [codec.encode(layer[c.name], c.kind) for c in columns]
+        rows = [(f, b, *vals) for f, b, *vals in zip(features, blobs, *values, strict=True)]
+        bounds = shapely.bounds(geoms)
+        with self._write() as con:
+            parcels_table, findings_table = f"parcels_{uid}", f"findings_{uid}"
+            self._drop_table(con, parcels_table)
+            self._drop_table(con, findings_table)
+            defs = ", ".join(f"{_q(c.stored)} {codec.SQLITE_TYPES[c.kind]}" for c in columns)
+            con.execute(f"CREATE TABLE {_q(parcels_table)} (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom GEOMETRY, "
+                        f"feature INTEGER{', ' + defs if defs else ''})")
+            names = ", ".join(["feature", "geom", *(_q(c.stored) for c in columns)])
+            marks = ", ".join("?" * (2 + len(columns)))
+            con.executemany(f"INSERT INTO {_q(parcels_table)} ({names}) VALUES ({marks})", rows)
+            self._index(con, parcels_table, bounds)
+            envelope = _envelope(bounds)
+            con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, "
+                        "max_x, max_y, srs_id) VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?)",
+                        (parcels_table, parcels_table, record.name, *envelope, SRS_ID))
+            con.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'GEOMETRY', ?, 0, 0)",
+                        (parcels_table, SRS_ID))
+            defs = ", ".join(f"{_q(c.stored)} {codec.SQLITE_TYPES[c.kind]}" for c in finding_columns)
+            con.execute(f"CREATE TABLE {_q(findings_table)} (fid INTEGER PRIMARY KEY AUTOINCREMENT"
+                        f"{', ' + defs if defs else ''})")
+            if finding_columns and len(findings):
+                values = [codec.encode(findings[c.name], c.kind) for c in finding_columns]
+                con.executemany(
+                    f"INSERT INTO {_q(findings_table)} ({', '.join(_q(c.stored) for c in finding_columns)}) "
+                    f"VALUES ({', '.join('?' * len(finding_columns))})", list(zip(*values, strict=True)))
+            con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
+                        "VALUES (?, 'attributes', ?, ?)", (findings_table, findings_table, record.name))
+            con.execute("DELETE FROM uploads WHERE upload_id = ?", (uid,))
+            fields = record.as_dict()
+            marks = ", ".join("?" * len(UPLOAD_FIELDS))
+            con.execute(f"INSERT INTO uploads ({', '.join(UPLOAD_FIELDS)}) VALUES ({marks})",
+                        [_sql_value(fields[f]) for f in UPLOAD_FIELDS])
+            self._bump(con)
+            self._append(con, event)
+
+    @staticmethod
+    def _index(con: sqlite3.Connection, table: str, bounds: Any) -> None:
+        """The GeoPackage R-tree index of a layer (filled here; its triggers keep it current for QGIS edits)."""
+        rtree = f"rtree_{table}_geom"
+        try:
+            con.execute(f"CREATE VIRTUAL TABLE {_q(rtree)} USING rtree(id, minx, maxx, miny, maxy)")
+        except sqlite3.OperationalError:  # SQLite built without R-tree: the layer works, unindexed
+            return
+        fids = [r[0] for r in con.execute(f"SELECT fid FROM {_q(table)} ORDER BY fid")]
+        con.executemany(
+            f"INSERT INTO {_q(rtree)} VALUES (?, ?, ?, ?, ?)",
+            [(fid, b[0], b[2], b[1], b[3]) for fid, b in zip(fids, bounds, strict=True) if b[0] == b[0]],
+        )
+        for statement in _statements(RTREE_TRIGGERS.replace("{t}", table.replace('"', '""'))):
+            con.execute(statement)
+        con.execute("INSERT INTO gpkg_extensions VALUES (?, 'geom', 'gpkg_rtree_index', "
+                    "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')", (table,))
+
+    def get_upload(self, upload_id: str) -> Upload | None:
+        with self._read() as con:
+            row = None if con is None else con.execute(
+                "SELECT * FROM uploads WHERE upload_id = ?", (upload_id,)).fetchone()
+            return None if row is None else _upload_of(row)
+
+    def list_uploads(self, *, deleted: bool = False) -> list[Upload]:
+        with self._read() as con:
+            if con is None:
+                return []
+            where = "deleted_at IS NOT NULL" if deleted else "deleted_at IS NULL"
+            rows = con.execute(f"SELECT * FROM uploads WHERE {where} ORDER BY saved_at DESC, fid DESC")
+            return [_upload_of(r) for r in rows]
+
+    def load_upload(self, upload_id: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+        uid = _check_id(upload_id)
+        with self._read() as con:
+            if con is None or not con.execute("SELECT 1 FROM uploads WHERE upload_id = ?", (uid,)).fetchone():
+                raise StoreError(f"no saved upload {uid!r}", source="workspace",
+                                 fix="Pick one of the uploads listed in the workspace")
+            parcels = self._read_layer(con, f"parcels_{uid}")
+            findings = self._read_table(con, f"findings_{uid}")
+        return parcels, findings
+
+    @staticmethod
+    def _columns(con: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
+        if not _has_table(con, table):
+            raise StoreError(f"the tables of upload {table.split('_', 1)[1]!r} are missing", source="workspace",
+                             fix="Remove the upload and save it again, or restore the workspace from a dump")
+        return [(r["name"], r["type"] or "") for r in con.execute(f"PRAGMA table_info({_q(table)})")]
+
+    def _read_layer(self, con: sqlite3.Connection, table: str) -> gpd.GeoDataFrame:
+        declared = self._columns(con, table)
+        row = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (table,)).fetchone()
+        geom = row[0] if row else "geom"
+        attrs = [(n, t) for n, t in declared if n not in ("fid", geom, "feature")]
+        select = ", ".join(_q(n) for n in ["feature", geom, *(n for n, _ in attrs)])
+        rows = con.execute(f"SELECT {select} FROM {_q(table)} ORDER BY fid").fetchall()
+        cols = list(zip(*rows, strict=True)) if rows else [()] * (2 + len(attrs))
+        columns = {name: codec.decode(list(cols[2 + i]), codec.kind_from_sqlite(t), name)
+                   for i, (name, t) in enumerate(attrs)}
+        index = pd.Series(list(cols[0]), name="feature", dtype="int64")
+        frame = codec.frame_from_columns(columns, index)
+        return codec.geodataframe(frame, codec.geoms_from_gpkg(list(cols[1])), WGS84)
+
+    def _read_table(self, con: sqlite3.Connection, table: str) -> pd.DataFrame:
+        declared = [(n, t) for n, t in self._columns(con, table) if n != "fid"]
+        rows = con.execute(
+            f"SELECT {', '.join(_q(n) for n, _ in declared)} FROM {_q(table)} ORDER BY fid").fetchall()
+        cols = list(zip(*rows, strict=True)) if rows else [()] * len(declared)
+        return codec.frame_from_columns(
+            {name: codec.decode(list(cols[i]), codec.kind_from_sqlite(t), name)
+             for i, (name, t) in enumerate(declared)})
+
+    def _update_upload(self, upload_id: str, sets: dict[str, Any], event: AuditEvent | None) -> None:
+        with self._write() as con:
+            if not con.execute("SELECT 1 FROM uploads WHERE upload_id = ?", (upload_id,)).fetchone():
+                raise StoreError(f"no saved upload {upload_id!r}", source="workspace",
+                                 fix="Pick one of the uploads listed in the workspace")
+            assignments = ", ".join(f"{k} = ?" for k in sets)
+            con.execute(f"UPDATE uploads SET {assignments} WHERE upload_id = ?",
+                        [_sql_value(v) for v in sets.values()] + [upload_id])
+            self._bump(con)
+            self._append(con, event)
+
+    def set_use_surveyed(self, upload_id: str, use: bool, *, event: AuditEvent | None = None) -> None:
+        self._update_upload(upload_id, {"use_surveyed": bool(use)}, event)
+
+    def set_deleted(
+        self, upload_id: str, *, at: str | None, by: str | None, event: AuditEvent | None = None
+    ) -> None:
+        sets: dict[str, Any] = {"deleted_at": at, "deleted_by": by}
+        if at is not None:
+            sets["use_surveyed"] = False
+        self._update_upload(upload_id, sets, event)
+
+    # -- audit and version -----------------------------------------------------------------
+
+    def append_audit(self, *events: AuditEvent) -> None:
+        with self._write() as con:
+            for event in events:
+                self._append(con, event)
+
+    def audit(self, *, limit: int | None = None) -> list[AuditEvent]:
+        with self._read() as con:
+            if con is None:
+                return []
+            if limit is None:
+                rows = con.execute("SELECT * FROM audit ORDER BY id").fetchall()
+            else:
+                rows = con.execute("SELECT * FROM (SELECT * FROM audit ORDER BY id DESC LIMIT ?) ORDER BY id",
+                                   (int(limit),)).fetchall()
+            return [_event_of(r) for r in rows]
+
+    def count_events(
+        self, action: str, *, since: str, user: str | None = None, client: str | None = None
+    ) -> int:
+        sql, args = "SELECT count(*) FROM audit WHERE action = ? AND at >= ?", [action, since]
+        if user is not None:
+            sql, args = sql + ' AND "user" = ?', [*args, user]
+        if client is not None:
+            sql, args = sql + " AND json_extract(detail, '$.client') = ?", [*args, client]
+        with self._read() as con:
+            return 0 if con is None else int(con.execute(sql, args).fetchone()[0])
+
+    def last_event_at(self, action: str, *, user: str) -> str | None:
+        with self._read() as con:
+            row = None if con is None else con.execute(
+                'SELECT max(at) FROM audit WHERE action = ? AND "user" = ?', (action, user)).fetchone()
+            return None if row is None else row[0]
+
+    def version(self) -> int:
+        with self._read() as con:
+            if con is None:
+                return 0
+            row = con.execute("SELECT value FROM geo_meta WHERE key = 'version'").fetchone()
+            return int(row[0]) if row else 0
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script of our own DDL into statements (triggers keep their ``BEGIN … END;`` bodies)."""
+    out, current = [], ""
+    for line in script.strip().splitlines():
+        current += line + "\n"
+        if sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    return out
+
+
+def _envelope(bounds: Any) -> tuple[float | None, ...]:
+    finite = bounds[~pd.isna(bounds).any(axis=1)] if len(bounds) else bounds
+    if not len(finite):
+        return (None, None, None, None)
+    return (float(finite[:, 0].min()), float(finite[:, 1].min()), float(finite[:, 2].max()), float(finite[:, 3].max()))
+
+
+def _sql_value(value: object) -> object:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+__all__ = ["GeoPackageStore", "now_iso"]

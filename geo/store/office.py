@@ -1,0 +1,308 @@
+"""Who may do what in a shared workspace, and the audit trail of everything they did.
+
+Roles (:data:`geo.store.base.ROLES`):
+
+- ``viewer``: reads — the plan pages and the team's saved checks;
+- ``checker``: also uploads, checks and saves, and deletes, restores and
+  switches "in use" *their own* uploads;
+- ``admin``: everything, including other people's uploads, accounts and the
+  audit trail.
+
+While no account exists the workspace is single-user, as before: the one
+user may do everything and is recorded as nobody (``user`` null). Once an
+account exists every action needs a named, enabled account: the app signs
+users in with a password (:meth:`Office.login`, rate-limited), the CLI names
+them with ``--user``. Every change, every sign-in (ok or failed) and every
+refusal is appended to the audit trail with who, when, what and — for
+uploads — the file's SHA-256; a change and its audit event are written in one
+transaction. :class:`Office` is the only writer the app and the CLI use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.errors import AccessError, LoginError, UsageError
+from geo.store import codec, passwords
+from geo.store.base import ROLES, AuditEvent, Store, StoreError, Upload, User, now_iso
+
+NAME_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
+#: Sign-in attempts: at most this many failures per account (since its last success) and per client in the window.
+MAX_FAILURES_PER_NAME: Final = 5
+MAX_FAILURES_PER_CLIENT: Final = 20
+FAILURE_WINDOW: Final = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: an account (name, role) or, while no account exists, the single user (name None)."""
+
+    name: str | None
+    role: str
+    client: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or "(single user)"
+
+
+def single_user(client: str = "") -> Actor:
+    """The one user of a workspace that has no accounts (may do everything)."""
+    return Actor(None, "admin", client)
+
+
+def normalise_name(name: str) -> str:
+    """An account name as stored: trimmed, lower case; :class:`UsageError` unless ``[a-z0-9][a-z0-9._@-]*``."""
+    key = name.strip().lower()
+    if not NAME_PATTERN.match(key):
+        raise UsageError(f"{name[:64]!r} is not a valid user name", source="users",
+                         fix="Use 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit")
+    return key
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise UsageError(f"unknown role {role!r}", source="--role", fix=f"Use one of {', '.join(ROLES)}")
+    return role
+
+
+class Office:
+    """Accounts, uploads and the audit trail of one workspace, with permissions checked and recorded."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- recording ------------------------------------------------------------------------
+
+    @staticmethod
+    def _event(actor: Actor | None, action: str, obj: str = "", **detail: Any) -> AuditEvent:
+        if actor is not None and actor.client:
+            detail.setdefault("client", actor.client)
+        return AuditEvent(action=action, user=None if actor is None else actor.name, object=obj,
+                          detail={k: v for k, v in detail.items() if v is not None})
+
+    def _refuse(self, actor: Actor | None, attempted: str, obj: str, reason: str, fix: str,
+                source: str = "workspace", message: str | None = None) -> AccessError:
+        """Record a refusal in the audit trail and return the error to raise."""
+        self.store.append_audit(self._event(actor, "refused", obj, attempted=attempted, reason=reason))
+        who = "nobody signed in" if actor is None else (actor.name or "the single user")
+        text = message or f"{who} may not {attempted} {obj}".rstrip() + f": {reason}"
+        return AccessError(text, source=source, fix=fix)
+
+    # -- who is acting ----------------------------------------------------------------------
+
+    def accounts_exist(self) -> bool:
+        return self.store.has_users()
+
+    def actor(self, name: str | None, *, client: str = "cli") -> Actor:
+        """The actor named ``name`` (``--user``); None is the single user while no account exists."""
+        if name is None:
+            if self.accounts_exist():
+                raise self._refuse(None, "act", "", "this workspace has accounts",
+                                   "Say who you are with --user NAME", source="--user",
+                                   message="this workspace has accounts: an action needs a user")
+            return single_user(client)
+        try:
+            key = normalise_name(name)
+        except UsageError:
+            key = ""
+        user = self.store.get_user(key) if key else None
+        if user is None or user.disabled:
+            reason = "no such account" if user is None else "the account is disabled"
+            raise self._refuse(None, "act as", "" if user is None else user.name, reason,
+                               "Name an enabled account (python -m geo users list)", source="--user",
+                               message=f"{name[:64]!r}: {reason}")
+        return Actor(user.name, user.role, client)
+
+    def current(self, actor: Actor) -> Actor | None:
+        """``actor`` as the workspace knows them now (role changes apply at once); None if gone or disabled."""
+        if actor.name is None:
+            return None if self.accounts_exist() else actor
+        user = self.store.get_user(actor.name)
+        if user is None or user.disabled:
+            return None
+        return replace(actor, role=user.role)
+
+    def login(self, name: str, password: str, *, client: str) -> Actor:
+        """Check a name and password; rate-limited per account and per client; every attempt recorded."""
+        try:
+            key = normalise_name(name)
+        except UsageError:
+            key = ""
+        user = self.store.get_user(key) if key else None
+        account = user.name if user is not None else None  # an unknown name is not recorded: it may be a password
+        window = (datetime.now(UTC) - FAILURE_WINDOW).isoformat(timespec="seconds")
+        since = window
+        if account is not None:
+            last_ok = self.store.last_event_at("login_ok", user=account)
+            since = max(window, last_ok) if last_ok else window
+        too_many = (account is not None and self.store.count_events(
+            "login_failed", since=since, user=account) >= MAX_FAILURES_PER_NAME) or self.store.count_events(
+            "login_failed", since=window, client=client) >= MAX_FAILURES_PER_CLIENT
+        if too_many:
+            self.store.append_audit(AuditEvent("login_refused", account, "", {"client": client,
+                                                                             "reason": "too many failed sign-ins"}))
+            minutes = int(FAILURE_WINDOW.total_seconds() // 60)
+            raise LoginError("too many failed sign-ins", source="sign-in",
+                             fix=f"Wait {minutes} minutes and try again, or ask an administrator")
+        ok = passwords.verify_password(password, user.password_hash if user else passwords.dummy_record())
+        if user is None or not ok or user.disabled:
+            reason = "unknown account" if user is None else ("disabled" if ok else "wrong password")
+            self.store.append_audit(AuditEvent("login_failed", account, "", {"client": client, "reason": reason}))
+            raise LoginError("wrong name or password", source="sign-in", fix="Check both and try again")
+        if passwords.needs_rehash(user.password_hash):
+            self.store.update_user(user.name, password_hash=passwords.hash_password(password))
+        self.store.append_audit(AuditEvent("login_ok", user.name, "", {"client": client}))
+        return Actor(user.name, user.role, client)
+
+    def logout(self, actor: Actor, *, reason: str = "signed out") -> None:
+        if actor.name is not None:
+            self.store.append_audit(self._event(actor, "logout", "", reason=reason))
+
+    # -- accounts --------------------------------------------------------------------------
+
+    def _admin(self, actor: Actor, attempted: str, obj: str) -> None:
+        if actor.role != "admin":
+            raise self._refuse(actor, attempted, obj, "only an administrator may",
+                               "Ask an administrator", source="users")
+
+    def add_user(self, actor: Actor, name: str, role: str, password: str) -> User:
+        """Add an account (admin; the first account may be added by the single user)."""
+        key, role = normalise_name(name), check_role(role)
+        self._admin(actor, "add user", key)
+        passwords.check_strength(password)
+        user = User(name=key, role=role, password_hash=passwords.hash_password(password))
+        if self.store.get_user(key) is not None:
+            self.store.append_audit(self._event(actor, "refused", key, attempted="add user",
+                                                reason="the user already exists"))
+            raise StoreError(f"the user {key!r} already exists", source="users",
+                             fix="Choose another name, or change this user with set-role")
+        self.store.add_user(user, event=self._event(actor, "user_add", key, role=role))
+        return user
+
+    def _change_user(self, actor: Actor, name: str, attempted: str, action: str, **change: Any) -> None:
+        key = normalise_name(name)
+        self._admin(actor, attempted, key)
+        if self.store.get_user(key) is None:
+            raise StoreError(f"there is no user {key!r}", source="users", fix="See `python -m geo users list`")
+        detail = {k: v for k, v in change.items() if k != "password_hash"}
+        self.store.update_user(key, **change, event=self._event(actor, action, key, **detail))
+
+    def set_role(self, actor: Actor, name: str, role: str) -> None:
+        self._change_user(actor, name, "change the role of", "user_role", role=check_role(role))
+
+    def set_disabled(self, actor: Actor, name: str, disabled: bool) -> None:
+        self._change_user(actor, name, "disable" if disabled else "enable",
+                          "user_disable" if disabled else "user_enable", disabled=disabled)
+
+    def set_password(self, actor: Actor, name: str, password: str) -> None:
+        passwords.check_strength(password)
+        self._change_user(actor, name, "set the password of", "user_password",
+                          password_hash=passwords.hash_password(password))
+
+    def users(self, actor: Actor) -> list[User]:
+        self._admin(actor, "list", "users")
+        return self.store.list_users()
+
+    # -- uploads ---------------------------------------------------------------------------
+
+    @staticmethod
+    def may_write(actor: Actor) -> bool:
+        """Whether the actor may upload, check and save (checker, admin, the single user)."""
+        return actor.role in ("checker", "admin")
+
+    @staticmethod
+    def may_change(actor: Actor, upload: Upload) -> bool:
+        """Whether the actor may delete, restore or switch this upload (its owner if checker, or an admin)."""
+        return actor.role == "admin" or (actor.role == "checker" and upload.owner == actor.name)
+
+    def _upload(self, uid: str) -> Upload:
+        found = self.store.get_upload(uid)
+        if found is None:
+            raise StoreError(f"no saved upload {uid!r}", source="workspace",
+                             fix="Pick one of the uploads listed in the workspace")
+        return found
+
+    def _owned(self, actor: Actor, uid: str, attempted: str) -> Upload:
+        upload = self._upload(uid)
+        if not self.may_change(actor, upload):
+            reason = ("a viewer may not change uploads" if actor.role == "viewer"
+                      else f"it belongs to {upload.owner or 'nobody (saved before accounts existed)'}")
+            raise self._refuse(actor, attempted, uid, reason, "Ask its owner or an administrator")
+        return upload
+
+    def save(
+        self, actor: Actor, uid: str, parcels: gpd.GeoDataFrame, findings: pd.DataFrame, *,
+        info: dict[str, Any], file_hash: str,
+    ) -> Upload:
+        """Save a checked upload owned by ``actor`` (replacing their earlier save of the same file)."""
+        if not self.may_write(actor):
+            raise self._refuse(actor, "save", str(info.get("name") or uid), "a viewer may not save",
+                               "Ask an administrator for the checker role")
+        before = self.store.get_upload(uid)
+        if before is not None and not self.may_change(actor, before):
+            raise self._refuse(actor, "replace", uid, f"it belongs to {before.owner or 'nobody'}",
+                               "Save it under your own name")
+        tolerance = info.get("tolerance_pct")
+        record = Upload(
+            upload_id=uid, name=str(info.get("name") or ""), owner=actor.name, saved_at=now_iso(),
+            file_hash=file_hash, fmt=info.get("fmt"), crs=info.get("crs"), crs_basis=info.get("crs_basis"),
+            features=len(parcels), findings=len(findings),
+            tolerance_pct=float("nan") if tolerance is None else float(tolerance),
+            name_field=str(info.get("name_field") or ""),
+            use_surveyed=bool(before is not None and before.use_surveyed and not before.deleted),
+        )
+        event = self._event(actor, "save", uid, name=record.name, file_hash=file_hash, features=record.features,
+                            findings=record.findings, replaced=before is not None or None)
+        self.store.save_upload(record, parcels, findings, event=event)
+        return record
+
+    def switch(self, actor: Actor, uid: str, use: bool) -> None:
+        """Switch the upload's surveyed geometry in (or out of) the parcels in use — an explicit, recorded act."""
+        upload = self._owned(actor, uid, "switch")
+        if upload.deleted:
+            raise StoreError(f"upload {uid!r} is deleted", source="workspace", fix="Restore it first")
+        self.store.set_use_surveyed(uid, use, event=self._event(
+            actor, "switch", uid, in_use=bool(use), was=upload.use_surveyed, file_hash=upload.file_hash))
+
+    def delete(self, actor: Actor, uid: str) -> None:
+        """Soft-delete: hidden and switched off, kept for :meth:`restore`."""
+        upload = self._owned(actor, uid, "delete")
+        if upload.deleted:
+            return
+        self.store.set_deleted(uid, at=now_iso(), by=actor.name, event=self._event(
+            actor, "delete", uid, name=upload.name, file_hash=upload.file_hash, was_in_use=upload.use_surveyed))
+
+    def restore(self, actor: Actor, uid: str) -> None:
+        """Undo a deletion (the switch stays off)."""
+        upload = self._owned(actor, uid, "restore")
+        if not upload.deleted:
+            return
+        self.store.set_deleted(uid, at=None, by=None, event=self._event(
+            actor, "restore", uid, name=upload.name, file_hash=upload.file_hash))
+
+    def uploads(self, actor: Actor, *, deleted: bool = False) -> list[Upload]:
+        """Saved uploads (everyone signed in reads the team's); deleted ones: an admin's all, others their own."""
+        found = self.store.list_uploads(deleted=deleted)
+        return found if not deleted or actor.role == "admin" else [u for u in found if u.owner == actor.name]
+
+    def open(self, actor: Actor, uid: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+        """A saved upload's parcels and findings (a deleted one only for who may restore it)."""
+        upload = self._upload(uid)
+        if upload.deleted and not self.may_change(actor, upload):
+            raise self._refuse(actor, "open", uid, "it is deleted", "Ask its owner or an administrator to restore it")
+        return codec.compatible(*self.store.load_upload(uid))
+
+    # -- audit -----------------------------------------------------------------------------
+
+    def audit(self, actor: Actor, *, limit: int | None = None) -> list[AuditEvent]:
+        if actor.role != "admin":
+            raise self._refuse(actor, "read", "the audit trail", "only an administrator may",
+                               "Ask an administrator", source="audit")
+        return self.store.audit(limit=limit)

@@ -1,0 +1,420 @@
+"""The workspace in PostgreSQL + PostGIS, selected by ``GEO_DATABASE_URL=postgresql://…``.
+
+The same records as the GeoPackage backend, in one schema (``geo`` by
+default; ``GEO_DATABASE_SCHEMA`` names another):
+
+- ``uploads``: the index (owner, time, file hash, switch, soft deletion);
+- ``parcels_<id>``: a table per upload, the file's attributes typed and
+  ``geom geometry(Geometry, 4326)`` with a GiST index (QGIS opens it as a layer);
+- ``findings``: every upload's findings (``upload_id``, ``seq`` …);
+- ``users``, ``audit`` (append-only: a trigger refuses UPDATE, DELETE and
+  TRUNCATE), ``meta`` (schema version, change counter).
+
+Every change is one transaction; a save holds an advisory lock on its upload
+id, so concurrent saves of different uploads run side by side and two saves of
+the same upload queue. Connections are kept in a small pool (one per
+operation at a time, so Streamlit's threads never share a transaction).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Final, LiteralString
+from urllib.parse import urlsplit, urlunsplit
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import WGS84
+from geo.store import codec
+from geo.store.base import SCHEMA_VERSION, AuditEvent, StoreError, Upload, User, iso
+
+SRID: Final = 4326
+POOL_SIZE: Final = 4
+TABLES: Final = ("uploads", "users", "audit", "findings", "meta")
+FINDING_FIELDS: Final = ("feature", "project_id", "check", "severity", "message", "message_zh", "value")
+FINDING_KINDS: Final = {"feature": "int", "value": "float"}
+UPLOAD_FIELDS: Final = ("upload_id", "name", "owner", "saved_at", "file_hash", "fmt", "crs", "crs_basis", "features",
+                        "findings", "tolerance_pct", "name_field", "use_surveyed", "deleted_at", "deleted_by")
+SCHEMA_DDL: Final[LiteralString] = """
+CREATE SCHEMA IF NOT EXISTS {schema};
+CREATE TABLE IF NOT EXISTS {meta} (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE IF NOT EXISTS {users} (
+  name text PRIMARY KEY, role text NOT NULL CHECK (role IN ('viewer', 'checker', 'admin')),
+  password_hash text NOT NULL, disabled boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL);
+CREATE TABLE IF NOT EXISTS {uploads} (
+  upload_id text PRIMARY KEY, name text, owner text, saved_at timestamptz, file_hash text, fmt text, crs text,
+  crs_basis text, features integer, findings integer, tolerance_pct double precision, name_field text,
+  use_surveyed boolean NOT NULL DEFAULT false, deleted_at timestamptz, deleted_by text);
+CREATE TABLE IF NOT EXISTS {findings} (
+  upload_id text NOT NULL REFERENCES {uploads} (upload_id) ON DELETE CASCADE, seq integer NOT NULL,
+  feature bigint, project_id text, "check" text, severity text, message text, message_zh text,
+  value double precision, PRIMARY KEY (upload_id, seq));
+CREATE TABLE IF NOT EXISTS {audit} (
+  id bigserial PRIMARY KEY, at timestamptz NOT NULL, "user" text, action text NOT NULL,
+  object text NOT NULL DEFAULT '', detail jsonb NOT NULL DEFAULT '{{}}');
+CREATE INDEX IF NOT EXISTS audit_action_at ON {audit} (action, at);
+CREATE OR REPLACE FUNCTION {append_only}() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$;
+CREATE OR REPLACE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON {audit}
+  FOR EACH ROW EXECUTE FUNCTION {append_only}();
+CREATE OR REPLACE TRIGGER audit_no_truncate BEFORE TRUNCATE ON {audit}
+  FOR EACH STATEMENT EXECUTE FUNCTION {append_only}();
+INSERT INTO {meta} VALUES ('version', '0') ON CONFLICT DO NOTHING;
+"""
+
+
+def redact(url: str) -> str:
+    """The URL without its password (for messages and ``db init``'s report)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}" if user else netloc))
+
+
+def _clean(text: str | None) -> str | None:
+    """PostgreSQL text cannot hold NUL characters."""
+    return None if text is None else text.replace("\x00", "")
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+class PostGISStore:
+    """The workspace in a PostgreSQL + PostGIS database (see the module's docstring)."""
+
+    kind = "postgis"
+
+    def __init__(self, url: str, *, schema: str = "geo") -> None:
+        import psycopg  # imported here: the embedded backend never needs it
+
+        self._psycopg = psycopg
+        self.url = url
+        self.schema = schema
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
+        self._ready = False
+
+    def describe(self) -> str:
+        return f"{redact(self.url)} (schema {self.schema})"
+
+    # -- connections -----------------------------------------------------------------------
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None or conn.closed:
+            try:
+                conn = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+            except self._psycopg.Error as exc:
+                raise StoreError(f"the database cannot be reached ({_first_line(exc)})", source="GEO_DATABASE_URL",
+                                 fix="Check the server is running and the URL, user and password are right") from exc
+        ok = False
+        try:
+            yield conn
+            ok = True
+        finally:
+            idle = ok and not conn.closed and conn.info.transaction_status == self._psycopg.pq.TransactionStatus.IDLE
+            with self._lock:
+                if idle and len(self._idle) < POOL_SIZE:
+                    self._idle.append(conn)
+                    conn = None
+            if conn is not None:
+                conn.close()
+
+    @contextmanager
+    def _tx(self, *, ensure: bool = True) -> Iterator[Any]:
+        """A cursor in one transaction: committed on success, rolled back on any error."""
+        if ensure and not self._ready:
+            self.init()
+        with self._connection() as conn:
+            try:
+                with conn.transaction(), conn.cursor() as cur:
+                    yield cur
+            except self._psycopg.Error as exc:
+                raise StoreError(f"the database refused the operation ({_first_line(exc)})", source="workspace",
+                                 fix="Try again; run `python -m geo db init` if the schema is missing") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+    def _sql(self, text: LiteralString, **extra: Any) -> Any:
+        from psycopg import sql
+
+        names = {t: sql.Identifier(self.schema, t) for t in TABLES}
+        names |= {"schema": sql.Identifier(self.schema),
+                  "append_only": sql.Identifier(self.schema, "audit_append_only")}
+        return sql.SQL(text).format(**names, **extra)
+
+    def _table(self, name: str) -> Any:
+        from psycopg import sql
+
+        return sql.Identifier(self.schema, name)
+
+    # -- schema ----------------------------------------------------------------------------
+
+    def _schema_version(self, cur: Any) -> int:
+        cur.execute("SELECT to_regclass(%s)", (f'"{self.schema}".meta',))
+        if cur.fetchone()[0] is None:
+            return 0
+        cur.execute(self._sql("SELECT value FROM {meta} WHERE key = 'schema_version'"))
+        row = cur.fetchone()
+        return int(row[0]) if row else 0
+
+    def init(self) -> tuple[int, int]:
+        """Create the PostGIS extension (if allowed) and the schema, or migrate it; idempotent."""
+        with self._tx(ensure=False) as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"geo-init:{self.schema}",))
+            before = self._schema_version(cur)
+            if before < SCHEMA_VERSION:
+                cur.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")
+                if cur.fetchone() is None:
+                    cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+                cur.execute(self._sql(SCHEMA_DDL))
+                cur.execute(self._sql("INSERT INTO {meta} VALUES ('schema_version', %s) ON CONFLICT (key) "
+                                      "DO UPDATE SET value = EXCLUDED.value"), (str(SCHEMA_VERSION),))
+        self._ready = True
+        return before, SCHEMA_VERSION
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _append(self, cur: Any, event: AuditEvent | None) -> None:
+        if event is not None:
+            detail = json.dumps(event.detail, ensure_ascii=False, sort_keys=True).replace("\\u0000", "")
+            cur.execute(self._sql('INSERT INTO {audit} (at, "user", action, object, detail) '
+                                  "VALUES (%s, %s, %s, %s, %s::jsonb)"),
+                        (event.at, _clean(event.user), event.action, _clean(event.object), detail))
+
+    def _bump(self, cur: Any) -> None:
+        cur.execute(self._sql("UPDATE {meta} SET value = (value::bigint + 1)::text WHERE key = 'version'"))
+
+    # -- users -----------------------------------------------------------------------------
+
+    def has_users(self) -> bool:
+        with self._tx() as cur:
+            cur.execute(self._sql("SELECT 1 FROM {users} LIMIT 1"))
+            return cur.fetchone() is not None
+
+    def add_user(self, user: User, *, event: AuditEvent | None = None) -> None:
+        with self._tx() as cur:
+            cur.execute(self._sql("INSERT INTO {users} VALUES (%s, %s, %s, %s, %s) ON CONFLICT (name) DO NOTHING"),
+                        (user.name, user.role, user.password_hash, user.disabled, user.created_at))
+            if cur.rowcount == 0:
+                raise StoreError(f"the user {user.name!r} already exists", source="users",
+                                 fix="Choose another name, or change this user with set-role")
+            self._append(cur, event)
+
+    @staticmethod
+    def _user(row: tuple[Any, ...]) -> User:
+        return User(name=row[0], role=row[1], password_hash=row[2], disabled=bool(row[3]),
+                    created_at=iso(row[4]) or "")
+
+    def get_user(self, name: str) -> User | None:
+        with self._tx() as cur:
+            cur.execute(self._sql("SELECT name, role, password_hash, disabled, created_at FROM {users} "
+                                  "WHERE name = %s"), (_clean(name),))
+            row = cur.fetchone()
+            return None if row is None else self._user(row)
+
+    def list_users(self) -> list[User]:
+        with self._tx() as cur:
+            cur.execute(self._sql("SELECT name, role, password_hash, disabled, created_at FROM {users} ORDER BY name"))
+            return [self._user(r) for r in cur.fetchall()]
+
+    def update_user(
+        self, name: str, *, role: str | None = None, disabled: bool | None = None,
+        password_hash: str | None = None, event: AuditEvent | None = None,
+    ) -> None:
+        with self._tx() as cur:
+            cur.execute(self._sql("UPDATE {users} SET role = coalesce(%s, role), disabled = coalesce(%s, disabled), "
+                                  "password_hash = coalesce(%s, password_hash) WHERE name = %s"),
+                        (role, disabled, password_hash, name))
+            if cur.rowcount == 0:
+                raise StoreError(f"there is no user {name!r}", source="users", fix="See `python -m geo users list`")
+            self._append(cur, event)
+
+    # -- uploads ---------------------------------------------------------------------------
+
+    def save_upload(
+        self, record: Upload, parcels: gpd.GeoDataFrame, findings: pd.DataFrame, *, event: AuditEvent | None = None
+    ) -> None:
+        from psycopg import sql
+
+        uid = record.upload_id
+        if not uid.isascii() or not uid.isalnum():
+            raise StoreError(f"upload id {uid!r} is not alphanumeric", source="workspace",
+                             fix="Use upload_id() to make one")
+        layer = parcels.to_crs(WGS84) if parcels.crs is not None else parcels.set_crs(WGS84)
+        columns = codec.attribute_columns(layer, skip=[str(layer.geometry.name)])
+        geoms = shapely.set_srid(layer.geometry.to_numpy(), SRID)
+        ewkb = shapely.to_wkb(geoms, hex=True, include_srid=True, flavor="extended")
+        features = codec.feature_numbers(layer.index)
+        values = [[_clean(v) if isinstance(v, str) else v for v in codec.encode(layer[c.name], c.kind)]
+                  for c in columns]
+        table = self._table(f"parcels_{uid}")
+        defs = sql.SQL("").join(sql.SQL(", {} {}").format(sql.Identifier(c.stored), sql.SQL(codec.PG_TYPES[c.kind]))
+                                for c in columns)
+        names = sql.SQL(", ").join([sql.Identifier("feature"), sql.Identifier("geom"),
+                                    *(sql.Identifier(c.stored) for c in columns)])
+        fields = record.as_dict()
+        with self._tx() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{self.schema}:{uid}",))
+            cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
+            cur.execute(sql.SQL("CREATE TABLE {} (fid bigserial PRIMARY KEY, feature bigint{}, "
+                                "geom geometry(Geometry, 4326))").format(table, defs))
+            with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(table, names)) as copy:
+                for row in zip(features, ewkb, *values, strict=True):
+                    copy.write_row(row)
+            cur.execute(sql.SQL("CREATE INDEX ON {} USING gist (geom)").format(table))
+            upsert = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (upload_id) DO UPDATE SET {}").format(
+                self._table("uploads"), sql.SQL(", ").join(map(sql.Identifier, UPLOAD_FIELDS)),
+                sql.SQL(", ").join(sql.Placeholder() * len(UPLOAD_FIELDS)),
+                sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(f)) for f in UPLOAD_FIELDS[1:]),
+            )
+            cur.execute(upsert, [_value(fields[f]) for f in UPLOAD_FIELDS])
+            cur.execute(self._sql("DELETE FROM {findings} WHERE upload_id = %s"), (uid,))
+            present = [f for f in FINDING_FIELDS if f in findings.columns]
+            if len(findings) and present:
+                encoded = [codec.encode(findings[f], FINDING_KINDS.get(f, "text")) for f in present]
+                target = sql.SQL("COPY {} (upload_id, seq, {}) FROM STDIN").format(
+                    self._table("findings"), sql.SQL(", ").join(map(sql.Identifier, present)))
+                with cur.copy(target) as copy:
+                    for seq, row in enumerate(zip(*encoded, strict=True)):
+                        copy.write_row((uid, seq, *(_clean(v) if isinstance(v, str) else v for v in row)))
+            self._bump(cur)
+            self._append(cur, event)
+
+    @staticmethod
+    def _upload(row: dict[str, Any]) -> Upload:
+        tol = row["tolerance_pct"]
+        return Upload(
+            upload_id=row["upload_id"], name=row["name"] or "", owner=row["owner"], saved_at=iso(row["saved_at"]) or "",
+            file_hash=row["file_hash"] or "", fmt=row["fmt"], crs=row["crs"], crs_basis=row["crs_basis"],
+            features=int(row["features"] or 0), findings=int(row["findings"] or 0),
+            tolerance_pct=float("nan") if tol is None else float(tol), name_field=row["name_field"] or "",
+            use_surveyed=bool(row["use_surveyed"]), deleted_at=iso(row["deleted_at"]), deleted_by=row["deleted_by"],
+        )
+
+    def _uploads(self, cur: Any, where: LiteralString, args: tuple[Any, ...] = ()) -> list[Upload]:
+        cur.execute(self._sql("SELECT upload_id, name, owner, saved_at, file_hash, fmt, crs, crs_basis, features, "
+                              "findings, tolerance_pct, name_field, use_surveyed, deleted_at, deleted_by "
+                              "FROM {uploads} WHERE " + where), args)
+        return [self._upload(dict(zip(UPLOAD_FIELDS, r, strict=True))) for r in cur.fetchall()]
+
+    def get_upload(self, upload_id: str) -> Upload | None:
+        with self._tx() as cur:
+            found = self._uploads(cur, "upload_id = %s", (upload_id,))
+            return found[0] if found else None
+
+    def list_uploads(self, *, deleted: bool = False) -> list[Upload]:
+        with self._tx() as cur:
+            where: LiteralString = "deleted_at IS NOT NULL" if deleted else "deleted_at IS NULL"
+            return self._uploads(cur, where + " ORDER BY saved_at DESC, upload_id DESC")
+
+    def load_upload(self, upload_id: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+        from psycopg import sql
+
+        with self._tx() as cur:
+            if not self._uploads(cur, "upload_id = %s", (upload_id,)):
+                raise StoreError(f"no saved upload {upload_id!r}", source="workspace",
+                                 fix="Pick one of the uploads listed in the workspace")
+            table = f"parcels_{upload_id}"
+            cur.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = %s "
+                        "AND table_name = %s ORDER BY ordinal_position", (self.schema, table))
+            attrs = [(n, t) for n, t in cur.fetchall() if n not in ("fid", "feature", "geom")]
+            select = sql.SQL(", ").join([sql.SQL("feature"), sql.SQL("ST_AsBinary(geom)"),
+                                         *(sql.Identifier(n) for n, _ in attrs)])
+            cur.execute(sql.SQL("SELECT {} FROM {} ORDER BY fid").format(select, self._table(table)))
+            rows = cur.fetchall()
+            cur.execute(self._sql('SELECT feature, project_id, "check", severity, message, message_zh, value '
+                                  "FROM {findings} WHERE upload_id = %s ORDER BY seq"), (upload_id,))
+            found = cur.fetchall()
+        cols = list(zip(*rows, strict=True)) if rows else [()] * (2 + len(attrs))
+        frame = codec.frame_from_columns(
+            {n: codec.decode(list(cols[2 + i]), codec.kind_from_pg(t), n) for i, (n, t) in enumerate(attrs)},
+            pd.Series(list(cols[0]), name="feature", dtype="int64"),
+        )
+        geoms = np.asarray(shapely.from_wkb([None if b is None else bytes(b) for b in cols[1]]))
+        parcels = codec.geodataframe(frame, geoms, WGS84)
+        fcols = list(zip(*found, strict=True)) if found else [()] * len(FINDING_FIELDS)
+        findings = codec.frame_from_columns({f: codec.decode(list(fcols[i]), FINDING_KINDS.get(f, "text"), f)
+                                             for i, f in enumerate(FINDING_FIELDS)})
+        return parcels, findings
+
+    def _update_upload(self, upload_id: str, sets: LiteralString, args: tuple[Any, ...],
+                       event: AuditEvent | None) -> None:
+        with self._tx() as cur:
+            cur.execute(self._sql("UPDATE {uploads} SET " + sets + " WHERE upload_id = %s"), (*args, upload_id))
+            if cur.rowcount == 0:
+                raise StoreError(f"no saved upload {upload_id!r}", source="workspace",
+                                 fix="Pick one of the uploads listed in the workspace")
+            self._bump(cur)
+            self._append(cur, event)
+
+    def set_use_surveyed(self, upload_id: str, use: bool, *, event: AuditEvent | None = None) -> None:
+        self._update_upload(upload_id, "use_surveyed = %s", (bool(use),), event)
+
+    def set_deleted(
+        self, upload_id: str, *, at: str | None, by: str | None, event: AuditEvent | None = None
+    ) -> None:
+        if at is None:
+            self._update_upload(upload_id, "deleted_at = NULL, deleted_by = NULL", (), event)
+        else:
+            self._update_upload(upload_id, "deleted_at = %s, deleted_by = %s, use_surveyed = false", (at, by), event)
+
+    # -- audit and version -----------------------------------------------------------------
+
+    def append_audit(self, *events: AuditEvent) -> None:
+        with self._tx() as cur:
+            for event in events:
+                self._append(cur, event)
+
+    def audit(self, *, limit: int | None = None) -> list[AuditEvent]:
+        with self._tx() as cur:
+            if limit is None:
+                cur.execute(self._sql('SELECT at, "user", action, object, detail FROM {audit} ORDER BY id'))
+            else:
+                cur.execute(self._sql('SELECT * FROM (SELECT id, at, "user", action, object, detail FROM {audit} '
+                                      "ORDER BY id DESC LIMIT %s) last ORDER BY id"), (int(limit),))
+            rows = [r[-5:] for r in cur.fetchall()]
+        return [AuditEvent(at=iso(at) or "", user=user, action=action, object=obj, detail=detail or {})
+                for at, user, action, obj, detail in rows]
+
+    def count_events(
+        self, action: str, *, since: str, user: str | None = None, client: str | None = None
+    ) -> int:
+        with self._tx() as cur:
+            cur.execute(self._sql('SELECT count(*) FROM {audit} WHERE action = %s AND at >= %s '
+                                  'AND (%s::text IS NULL OR "user" = %s) '
+                                  "AND (%s::text IS NULL OR detail->>'client' = %s)"),
+                        (action, since, user, user, client, client))
+            return int(cur.fetchone()[0])
+
+    def last_event_at(self, action: str, *, user: str) -> str | None:
+        with self._tx() as cur:
+            cur.execute(self._sql('SELECT max(at) FROM {audit} WHERE action = %s AND "user" = %s'), (action, user))
+            return iso(cur.fetchone()[0])
+
+    def version(self) -> int:
+        with self._tx() as cur:
+            cur.execute(self._sql("SELECT value FROM {meta} WHERE key = 'version'"))
+            row = cur.fetchone()
+            return int(row[0]) if row else 0
+
+
+def _value(value: object) -> object:
+    if isinstance(value, float) and value != value:
+        return None
+    return _clean(value) if isinstance(value, str) else value

@@ -1,0 +1,159 @@
+"""Admin page: accounts (add, role, disable, password), deleted uploads (restore), the audit trail.
+
+Listed in the navigation for administrators only (and for the single user of
+a workspace without accounts, who adds the first administrator here); anyone
+else who opens ``/admin`` gets a refusal, recorded in the audit trail. Every
+change goes through :class:`geo.store.Office`, which checks it and writes
+it with its audit event. User text is shown in tables and ``st.text`` only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import pandas as pd
+import streamlit as st
+
+from geo.errors import GeoError
+from geo.store import ROLES, Actor
+from ui import auth
+from ui.i18n import bind, t
+from ui.safe import md
+
+AUDIT_ROWS = 1000
+
+
+def _role_label(role: str) -> str:
+    return t(f"role_{role}")
+
+
+def add_user_form(actor: Actor) -> None:
+    """A form adding one account (the first one ends single-user mode)."""
+    with st.form("adm_add_form", clear_on_submit=True):
+        st.markdown(f"**{t('adm_add')}**")
+        cols = st.columns(4)
+        name = cols[0].text_input(t("auth_name"), key="adm_add_name", max_chars=64)
+        role = cols[1].selectbox(t("adm_role"), ROLES, index=2 if actor.name is None else 0, key="adm_add_role",
+                                 format_func=bind(ROLES, _role_label))
+        password = cols[2].text_input(t("auth_password"), type="password", key="adm_add_pw", max_chars=1024)
+        again = cols[3].text_input(t("adm_password_again"), type="password", key="adm_add_pw2", max_chars=1024)
+        submitted = st.form_submit_button(t("adm_add"))
+    if submitted:
+        if password != again:
+            st.error(t("adm_passwords_differ"))
+            return
+        try:
+            user = auth.office().add_user(actor, name, role, password)
+        except GeoError as exc:
+            st.error(md(exc))
+            return
+        st.success(t("adm_added", name=md(user.name)))
+
+
+def change_user_form(actor: Actor, names: list[str]) -> None:
+    """Role, disable/enable and password of one account."""
+    with st.form("adm_change_form", clear_on_submit=True):
+        st.markdown(f"**{t('adm_change')}**")
+        cols = st.columns(4)
+        name = cols[0].selectbox(t("adm_user"), names, key="adm_change_user")
+        role = cols[1].selectbox(t("adm_role"), ROLES, key="adm_change_role", format_func=bind(ROLES, _role_label))
+        password = cols[2].text_input(t("adm_new_password"), type="password", key="adm_change_pw", max_chars=1024)
+        buttons = st.columns(4)
+        set_role = buttons[0].form_submit_button(t("adm_set_role"))
+        disable = buttons[1].form_submit_button(t("adm_disable"))
+        enable = buttons[2].form_submit_button(t("adm_enable"))
+        set_password = buttons[3].form_submit_button(t("adm_set_password"))
+    off = auth.office()
+    try:
+        if set_role:
+            off.set_role(actor, name, role)
+        elif disable or enable:
+            off.set_disabled(actor, name, bool(disable))
+        elif set_password:
+            off.set_password(actor, name, password)
+        else:
+            return
+    except GeoError as exc:
+        st.error(md(exc))
+        return
+    st.success(t("adm_done"))
+
+
+def users_section(actor: Actor) -> None:
+    st.subheader(t("adm_users"))
+    users = auth.office().users(actor)
+    if not users:
+        st.info(t("adm_no_users"))
+    else:
+        st.dataframe(
+            pd.DataFrame({
+                t("adm_col_name"): [u.name for u in users],
+                t("adm_role"): [_role_label(u.role) for u in users],
+                t("adm_col_disabled"): [u.disabled for u in users],
+                t("adm_col_created"): [u.created_at for u in users],
+            }),
+            hide_index=True, key="adm_users_table",
+        )
+    add_user_form(actor)
+    if users:
+        change_user_form(actor, [u.name for u in users])
+
+
+def _restore(uid: str) -> None:
+    actor = auth.current()
+    if actor is not None:
+        try:
+            auth.office().restore(actor, uid)
+        except GeoError as exc:
+            st.session_state["adm_error"] = str(exc)
+
+
+def deleted_section(actor: Actor) -> None:
+    deleted = auth.office().uploads(actor, deleted=True)
+    if not deleted:
+        return
+    st.subheader(t("off_deleted", n=len(deleted)))
+    for u in deleted:
+        c = st.columns([4, 3, 3, 2])
+        c[0].text(u.name)
+        c[1].text(t("off_owner", owner=u.owner or t("off_nobody"), when=auth.when(u.saved_at)))
+        c[2].text(t("off_deleted_by", by=u.deleted_by or t("off_nobody"), when=auth.when(u.deleted_at)))
+        c[3].button(t("off_restore"), key=f"adm_restore_{u.upload_id}", on_click=_restore, args=(u.upload_id,))
+
+
+def audit_section(actor: Actor) -> None:
+    st.subheader(t("adm_audit"))
+    st.caption(t("adm_audit_help"))
+    events = list(reversed(auth.office().audit(actor, limit=AUDIT_ROWS)))
+    actions = sorted({e.action for e in events})
+    only = st.multiselect(t("adm_actions"), actions, key="adm_actions")
+    shown = [e for e in events if not only or e.action in only]
+    st.dataframe(
+        pd.DataFrame({
+            t("adm_col_at"): [e.at for e in shown],
+            t("adm_col_user"): [e.user or "—" for e in shown],
+            t("adm_col_action"): [e.action for e in shown],
+            t("adm_col_object"): [e.object for e in shown],
+            t("adm_col_detail"): [json.dumps(e.detail, ensure_ascii=False, sort_keys=True) for e in shown],
+        }),
+        hide_index=True, key="adm_audit_table",
+    )
+
+
+actor = auth.gate()
+st.title(t("adm_title"))
+if actor.role != "admin":
+    with contextlib.suppress(GeoError):
+        auth.office().users(actor)  # refused, and the refusal recorded
+    st.error(t("adm_not_allowed"))
+    st.stop()
+error = st.session_state.pop("adm_error", None)
+if error:
+    st.error(md(error))
+try:
+    users_section(actor)
+    deleted_section(actor)
+    audit_section(actor)
+except GeoError as exc:
+    st.error(md(exc))

@@ -1,0 +1,215 @@
+"""The app once the workspace has accounts (AppTest, both backends): sign-in gate, roles on the Check page, admin page.
+
+Anonymous visitors see a sign-in form and nothing else; a viewer reads the
+team's saved checks but cannot upload or change them; a checker changes only
+their own; sessions expire; the admin page manages accounts and shows the
+audit trail; values from the URL are shown as text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyogrio
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.store import single_user
+from geo.store import workspace as ws
+from tests.fixtures import synthetic as syn
+from tests.test_workspace import INFO, checked
+from ui import auth, safe
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+CHECK = "pages/check_page.py"
+PASSWORDS = {"alice": "alice-Secret-1", "bob": "bob-Secret-22", "carol": "carol-Secret-333", "dave": "dave-Secret-4444"}
+ROLES = {"alice": "checker", "bob": "checker", "carol": "viewer", "dave": "admin"}
+
+
+def run(at: AppTest) -> AppTest:
+    at.run(timeout=120)
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(safe.shown(e.value) for kind in ("title", "info", "caption", "markdown", "error", "warning",
+                                                     "success", "text") for e in getattr(at, kind)
+                     if isinstance(e.value, str))
+
+
+@pytest.fixture
+def accounts(backend):
+    off = ws.office()
+    for name, role in ROLES.items():
+        off.add_user(single_user(), name, role, PASSWORDS[name])
+    r = checked(203)
+    off.save(off.actor("alice"), "alice1", r.parcels, r.findings, info=INFO, file_hash="a" * 64)
+    return off
+
+
+def signed_in(name: str, page: str | None = None, **query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    run(at)
+    assert at.title[0].value == "登录"
+    at.text_input(key="auth_name").input(name)
+    at.text_input(key="auth_password").input(PASSWORDS[name])
+    at.button[0].click()  # the form's submit button
+    run(at)
+    if page:
+        at.switch_page(page)
+        run(at)
+    return at
+
+
+def test_single_user_app_needs_no_sign_in(backend):
+    at = run(AppTest.from_file(APP, default_timeout=120))
+    assert at.title[0].value != "登录"
+    assert "单用户模式" in texts(at)
+
+
+def test_anonymous_visitors_see_only_the_sign_in_form(accounts):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page(CHECK)
+    run(at)
+    assert [t.value for t in at.title] == ["登录"]
+    assert not at.dataframe and not at.get("file_uploader") and not at.text
+    assert "测绘.zip" not in texts(at) and "alice1" not in str(at.session_state)
+    assert len(at.text_input) == 2 and at.text_input[1].proto.type == at.text_input[1].proto.PASSWORD
+
+
+def test_wrong_password_is_refused_and_recorded(accounts):
+    at = run(AppTest.from_file(APP, default_timeout=120))
+    at.text_input(key="auth_name").input("alice")
+    at.text_input(key="auth_password").input("not-the-password")
+    at.button[0].click()
+    run(at)
+    assert "wrong name or password" in at.error[0].value.replace("\\", "")
+    assert at.title[0].value == "登录"
+    last = accounts.store.audit()[-1]
+    assert (last.user, last.action, last.detail["reason"]) == ("alice", "login_failed", "wrong password")
+    assert last.detail["client"].startswith("web:")
+
+
+def test_viewer_reads_the_teams_checks_but_changes_nothing(accounts):
+    at = signed_in("carol", CHECK)
+    assert not at.get("file_uploader")
+    assert "您是查看者" in texts(at)
+    assert any(t.value == "测绘.zip · 2 地块数 · 1 问题数" for t in at.text)
+    keys = {b.key for b in at.button}
+    assert "chk_open_alice1" in keys and "chk_use_alice1" not in keys and "chk_rm_alice1" not in keys
+    at.button(key="chk_open_alice1").click()
+    run(at)
+    assert "显示已保存的上传：测绘.zip" in texts(at)
+
+
+def test_a_checker_changes_only_their_own(accounts):
+    bob = signed_in("bob", CHECK)
+    keys = {b.key for b in bob.button}
+    assert "chk_use_alice1" not in keys and "chk_rm_alice1" not in keys
+    assert "alice · " in texts(bob) and "未使用" in texts(bob)  # owner, time and state shown as text
+    alice = signed_in("alice", CHECK)
+    alice.button(key="chk_use_alice1").click()
+    run(alice)
+    assert accounts.store.get_upload("alice1").use_surveyed
+    bob.number_input(key="chk_tolerance").set_value(3.0)  # bob's reruns leave alice's switch alone
+    run(bob)
+    assert accounts.store.get_upload("alice1").use_surveyed
+    assert "正在使用实测几何" in texts(bob)
+    alice.button(key="chk_rm_alice1").click()
+    run(alice)
+    assert accounts.store.get_upload("alice1").deleted
+    assert "chk_restore_alice1" in {b.key for b in alice.button}
+
+
+def test_saving_is_explicit_and_owned(accounts, tmp_path):
+    path = tmp_path / "s.geojson"
+    pyogrio.write_dataframe(syn.plan_survey(), path, driver="GeoJSON")
+    at = signed_in("bob", CHECK)
+    at.file_uploader[0].upload("bob.geojson", path.read_bytes(), "application/geo+json")
+    run(at)
+    assert [u.upload_id for u in accounts.store.list_uploads()] == ["alice1"]
+    at.button(key="chk_save").click()
+    run(at)
+    mine = [u for u in accounts.store.list_uploads() if u.owner == "bob"]
+    assert len(mine) == 1 and mine[0].name == "bob.geojson"
+    assert mine[0].file_hash == ws.file_hash(path.read_bytes())
+    assert f"已保存到工作区（编号 {mine[0].upload_id}）。" in texts(at)
+
+
+def test_sessions_expire(accounts, monkeypatch):
+    at = signed_in("alice")
+    monkeypatch.setenv("GEO_SESSION_IDLE_MINUTES", "0")
+    run(at)
+    assert at.title[0].value == "登录" and "会话已过期" in texts(at)
+    last = accounts.store.audit()[-1]
+    assert (last.user, last.action, last.detail["reason"]) == ("alice", "logout", "session expired")
+
+
+def test_sign_out(accounts):
+    at = signed_in("alice")
+    at.button(key="auth_sign_out").click()
+    run(at)
+    assert at.title[0].value == "登录"
+    assert accounts.store.audit()[-1].action == "logout"
+
+
+def test_disabled_account_is_signed_out_at_the_next_click(accounts):
+    at = signed_in("bob", CHECK)
+    accounts.set_disabled(single_user(), "bob", True)
+    run(at)
+    assert at.title[0].value == "登录"
+
+
+def test_admin_page_for_admins_only(accounts):
+    carol = signed_in("carol")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        carol.switch_page("pages/admin_page.py")  # not in a viewer's navigation
+    page = AppTest.from_file(str(ROOT / "pages" / "admin_page.py"), default_timeout=120)
+    page.session_state[auth.SESSION_KEY] = dict(carol.session_state[auth.SESSION_KEY])  # carol opens it anyway
+    run(page)
+    assert "只有管理员可以打开此页" in texts(page) and not page.dataframe
+    assert accounts.store.audit()[-1].detail["attempted"] == "list"
+
+    dave = signed_in("dave", "pages/admin_page.py")
+    users = next(d.value for d in dave.dataframe if "名称" in d.value.columns)
+    assert users["名称"].tolist() == ["alice", "bob", "carol", "dave"]
+    audit = next(d.value for d in dave.dataframe if "操作" in d.value.columns)
+    assert {"login_ok", "save", "user_add", "refused"} <= set(audit["操作"])
+    assert not any("argon2" in str(v) for v in audit.to_numpy().ravel())
+    dave.text_input(key="adm_add_name").input("erin")
+    dave.selectbox(key="adm_add_role").set_value("checker")
+    dave.text_input(key="adm_add_pw").input("erin-Secret-55")
+    dave.text_input(key="adm_add_pw2").input("erin-Secret-55")
+    next(b for b in dave.button if b.proto.label == "添加账户").click()
+    run(dave)
+    assert accounts.store.get_user("erin").role == "checker"
+    assert "已添加 erin。" in texts(dave)
+
+
+def test_url_parameters_are_shown_as_text(accounts):
+    at = signed_in("alice", basemap="[重新登录](http://evil.example/login)", q="![x](http://evil.example/x.png)")
+    (warning,) = [w.value for w in at.warning]
+    assert "](" not in warning and "http:" not in warning
+    assert "basemap=[重新登录](http://evil.example/login)" in safe.shown(warning)
+
+
+def test_single_sign_on_maps_the_identity_to_a_local_account(accounts, monkeypatch):
+    """GEO_AUTH=oidc: st.login's identity (mocked here: no identity provider in tests) must name an enabled account."""
+    monkeypatch.setenv("GEO_AUTH", "oidc")
+    identity: list[str | None] = [None]
+    monkeypatch.setattr(auth, "oidc_identity", lambda: identity[0])
+    at = run(AppTest.from_file(APP, default_timeout=120))
+    assert at.title[0].value == "登录" and not at.text_input
+    assert [b.label for b in at.button] == ["使用单点登录"]
+    identity[0] = "mallory@bureau.example"
+    run(at)
+    assert "mallory@bureau.example 在本工作区没有启用的账户" in texts(at)
+    identity[0] = "Alice"
+    fresh = run(AppTest.from_file(APP, default_timeout=120))
+    assert "已登录：alice（核查员）" in texts(fresh)
+    last = accounts.store.audit()[-1]
+    assert (last.user, last.action, last.detail["via"]) == ("alice", "login_ok", "oidc")
