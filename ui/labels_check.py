@@ -80,18 +80,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "chk_dl_csv": ("问题清单 CSV", "Findings CSV"),
     "chk_dl_geojson": ("问题地块 GeoJSON", "Flagged parcels GeoJSON"),
     "chk_workspace": ("工作区（已保存的上传）", "Workspace (saved uploads)"),
-    "chk_workspace_kept": (
-        "保存在服务器的工作区中；刷新页面或重启应用后仍在。",
-        "Kept in the server's workspace across reloads and restarts.",
-    ),
-    "chk_workspace_empty": (
-        "工作区为空：上传文件后，结果会自动保存在这里。",
-        "The workspace is empty: results of an upload are saved here.",
-    ),
-    "chk_saved": ("已保存到工作区。", "Saved to the workspace."),
     "chk_open": ("查看", "Open"),
     "chk_remove": ("删除", "Remove"),
-    "chk_use_surveyed": ("用实测几何替换示意地块", "Use surveyed geometry instead of indicative"),
     "chk_use_surveyed_help": (
         "开启后，地图、总量与导出使用该上传中已匹配项目的实测边界。",
         "When on, the map, totals and exports use this upload's surveyed boundaries for the projects it matches.",

@@ -14,8 +14,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from geo.atomic import STDOUT, write_output
 from geo.checks import CHECKS, CheckOptions, PlanLayers, check_file, html_report, save_run
 from geo.checks.findings_out import write_csv, write_json
@@ -74,12 +72,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 #: ``--max-size`` default (MB): the CLI takes any layer a disk holds; browser uploads keep geo.io.MAX_FILE_BYTES.
 MAX_SIZE_MB = 100_000.0
-
-
-def _json_value(value: object) -> object:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return None
-    return value.item() if hasattr(value, "item") else value
 
 
 def run(args: argparse.Namespace) -> int:
