@@ -118,7 +118,7 @@ def test_findings_csv_in_chinese_and_english(survey, tmp_path):
     assert english.columns.tolist()[-3:] == ["value", "detail", "unit"] and "message_zh" in english.columns
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([zh.name, en.name])  # no temporary files left
     run = geo(str(survey), "--findings-csv", str(tmp_path / "missing" / "f.csv"))
-    assert run.returncode == 2 and "the folder does not exist" in run.stderr and "Traceback" not in run.stderr
+    assert run.returncode == 2 and "the output folder does not exist" in run.stderr and "Traceback" not in run.stderr
 
 
 @pytest.mark.parametrize(

@@ -239,7 +239,7 @@ def test_cog_has_overviews_when_large_enough(tmp_path: Path) -> None:
 def test_failed_write_leaves_nothing(tmp_path: Path, parcels: gpd.GeoDataFrame) -> None:
     target = tmp_path / "taken.tif"
     target.mkdir()  # a folder where the file should go: the final rename fails
-    with pytest.raises(ExportError, match=r"taken\.tif: is a folder"):
+    with pytest.raises(ExportError, match=r"taken\.tif: the output is a folder"):
         write_allocation(rasterize_parcels(parcels, TRACKS), target)
     assert [p.name for p in tmp_path.iterdir()] == ["taken.tif"]
 
