@@ -56,3 +56,16 @@ def test_benchmark_runs_at_1000_parcels(tmp_path):
     assert scale["dask_same_counts"] and scale["parquet_same_counts"]
     assert scale["findings"]["unmatched"] == 1  # one summary line, not one warning per parcel
     assert "## Whole process: `python -m geo check` against the plain GeoPandas recipe" in md
+
+
+def test_app_open_benchmark_draws_the_plan_map_and_a_bare_page(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.app_open", "--repeats", "1", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads((tmp_path / "app_open.json").read_text(encoding="utf-8"))
+    assert result["painted"] > 1000  # the plan's parcels, not an empty map
+    assert result["map_median_s"] > 0 and result["bare_median_s"] > 0
+    assert result["ratio"] == round(result["map_median_s"] / result["bare_median_s"], 2)
+    assert "Map drawn ÷ bare page:" in (tmp_path / "app_open.md").read_text(encoding="utf-8")
