@@ -67,5 +67,5 @@ def test_app_open_benchmark_draws_the_plan_map_and_a_bare_page(tmp_path):
     result = json.loads((tmp_path / "app_open.json").read_text(encoding="utf-8"))
     assert result["painted"] > 1000  # the plan's parcels, not an empty map
     assert result["map_median_s"] > 0 and result["bare_median_s"] > 0
-    assert result["ratio"] == round(result["map_median_s"] / result["bare_median_s"], 2)
+    assert result["ratio"] == pytest.approx(result["map_median_s"] / result["bare_median_s"], abs=0.011)
     assert "Map drawn ÷ bare page:" in (tmp_path / "app_open.md").read_text(encoding="utf-8")
