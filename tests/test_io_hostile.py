@@ -18,8 +18,11 @@ import pytest
 import rasterio
 import shapely
 from affine import Affine
+from pyproj import CRS
 
+from geo.crs import parse_crs
 from geo.errors import (
+    CRSError,
     FileTooLargeError,
     GeometryError,
     InputFileError,
@@ -264,3 +267,34 @@ def test_bad_wkt_rows_are_named(sandbox):
     with pytest.raises(InputFileError) as exc:
         read_file(path)
     assert_clear(exc, "wkt.csv", "not WKT in rows 3")
+
+
+# --- a CRS that names a file ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "+proj=longlat +nadgrids=/etc/passwd",
+        "+proj=longlat +ellps=GRS80 +nadgrids=@foo.gsb",
+        "+proj=longlat +ellps=GRS80 +nadgrids=@null,@foo.gsb",
+        "+proj=tmerc +lon_0=105 +geoidgrids=egm96_15.gtx",
+        "+init=epsg:4544",
+        "/etc/passwd",
+        "../grids/site.gsb",
+    ],
+)
+def test_crs_naming_a_file_is_refused(sandbox, value):
+    """PROJ would open the grid or init file: refused before pyproj sees the string."""
+    path = write_layer(clean_survey(), sandbox, "geojson")
+    with pytest.raises(CRSError) as exc:
+        read_file(path, crs=value)
+    assert_clear(exc, "p.geojson (chosen CRS)", "names a file", "CRSs that read files are refused")
+    assert "EPSG:4544" in exc.value.fix
+
+
+def test_plain_crs_strings_are_still_accepted():
+    assert parse_crs("EPSG:4544").to_epsg() == 4544
+    assert parse_crs("+proj=longlat +ellps=GRS80 +no_defs").is_geographic
+    assert parse_crs(CRS("EPSG:3857").to_wkt("WKT1_GDAL")).to_epsg() == 3857
+    assert parse_crs("+proj=merc +a=6378137 +b=6378137 +nadgrids=@null +wktext +no_defs").is_projected
