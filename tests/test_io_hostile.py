@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -298,3 +299,41 @@ def test_plain_crs_strings_are_still_accepted():
     assert parse_crs("+proj=longlat +ellps=GRS80 +no_defs").is_geographic
     assert parse_crs(CRS("EPSG:3857").to_wkt("WKT1_GDAL")).to_epsg() == 3857
     assert parse_crs("+proj=merc +a=6378137 +b=6378137 +nadgrids=@null +wktext +no_defs").is_projected
+
+
+# --- local (engineering) CRSs ----------------------------------------------------------
+
+_LOCAL_CS = 'LOCAL_CS["Site grid",UNIT["metre",1]]'
+
+
+def test_shapefile_with_a_local_cs_prj(sandbox):
+    """A .prj with LOCAL_CS[...] (a site grid) has no way to WGS84: the user must choose the CRS."""
+    shp = sandbox / "p.shp"
+    pyogrio.write_dataframe(clean_survey().to_crs("EPSG:4544"), shp, driver="ESRI Shapefile", encoding="UTF-8")
+    shp.with_suffix(".prj").write_text(_LOCAL_CS)
+    path = sandbox / "local.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+            zf.write(shp.with_suffix(ext), f"p{ext}")
+    with pytest.raises(CRSError) as exc:
+        read_file(path)
+    assert_clear(exc, "local.zip", "local (engineering) one, 'Site grid'", "--crs EPSG:4544")
+    assert read_file(path, crs="EPSG:4544").crs == "EPSG:4544"  # the way out the message names
+
+
+@pytest.mark.parametrize("srs_id", [None, -1, 0])
+def test_geopackage_with_a_local_or_undefined_srs(sandbox, srs_id):
+    """A layer in a LOCAL_CS, or GeoPackage's 'undefined' SRS ids -1 / 0 with site-grid coordinates."""
+    layer = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.box(10, 10, 60, 50)], crs=_LOCAL_CS)
+    path = sandbox / "local.gpkg"
+    pyogrio.write_dataframe(layer, path, driver="GPKG")
+    if srs_id is not None:
+        with sqlite3.connect(path) as con:
+            con.execute("UPDATE gpkg_geometry_columns SET srs_id = ?", (srs_id,))
+            con.execute("UPDATE gpkg_contents SET srs_id = ?", (srs_id,))
+        con.close()
+    with pytest.raises(CRSError) as exc:
+        read_file(path)
+    assert_clear(exc, "local.gpkg", "--crs EPSG:4544")
+    assert "local (engineering)" in str(exc.value) or "match no CRS we can infer" in str(exc.value)
+    assert "Traceback" not in str(exc.value) and "Transformer" not in str(exc.value)

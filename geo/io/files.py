@@ -23,6 +23,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError as _PyprojCRSError
+from pyproj.exceptions import ProjError
 
 from geo.crs import WGS84, parse_crs
 from geo.errors import (
@@ -176,6 +179,29 @@ def _check_finite(gdf: gpd.GeoDataFrame, source: str) -> None:
         )
 
 
+def _is_undefined(crs: CRS) -> bool:
+    """GeoPackage's SRS ids 0 and -1 ("Undefined geographic/Cartesian SRS"): no CRS, as without a .prj."""
+    return crs.name.lower().startswith("undefined")
+
+
+def _is_local(crs: CRS) -> bool:
+    """An engineering CRS (``LOCAL_CS[...]``, a site grid, GeoPackage's undefined Cartesian SRS):
+    its coordinates are tied to no datum, so no transformation to WGS84 exists."""
+    return bool(crs.is_engineering) or crs.type_name.startswith("Engineering")
+
+
+def _to_wgs84(gdf: gpd.GeoDataFrame, source: str, crs_label: str) -> gpd.GeoDataFrame:
+    """``gdf`` in WGS84, or a :class:`CRSError` when PROJ has no transformation from its CRS."""
+    try:
+        return gdf.to_crs(WGS84)
+    except (ProjError, _PyprojCRSError) as exc:
+        raise CRSError(
+            f"the coordinates cannot be transformed from {crs_label} to WGS84 ({str(exc).splitlines()[0][:120]})",
+            source=source,
+            fix="Choose the CRS the coordinates are really in (CLI: --crs EPSG:4544; page: CRS box)",
+        ) from None
+
+
 def _resolve_crs(
     gdf: gpd.GeoDataFrame, source: str, override: str | None
 ) -> tuple[gpd.GeoDataFrame, str, str, tuple[str, str]]:
@@ -190,7 +216,13 @@ def _resolve_crs(
             "override",
             (f"按用户指定：{label}", f"as chosen by the user: {label}"),
         )
-    declared = gdf.crs
+    declared = None if gdf.crs is None or _is_undefined(gdf.crs) else gdf.crs
+    if declared is not None and _is_local(declared):
+        raise CRSError(
+            f"the file's CRS is a local (engineering) one, {declared.name!r}, which cannot be placed on the map",
+            source=source,
+            fix="Choose the CRS the coordinates are really in (CLI: --crs EPSG:4544; page: CRS box)",
+        )
     if declared is not None and (not declared.is_geographic or looks_geographic(bounds)):
         label = declared.to_string() if declared.to_epsg() is None else f"EPSG:{declared.to_epsg()}"
         return gdf, label, "file", (f"文件自带：{label}", f"from the file: {label}")
@@ -307,7 +339,7 @@ def read_file(
     gdf = _as_geodataframe(frame, source)
     _check_finite(gdf, source)
     gdf, crs_label, basis, note = _resolve_crs(gdf, source, crs)
-    gdf = gdf.to_crs(WGS84)
+    gdf = _to_wgs84(gdf, source, crs_label)
     _check_in_china(gdf, source, crs_label)
     warnings += _geometry_warnings(gdf, source)
     return ReadResult(
