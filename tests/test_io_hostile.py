@@ -337,3 +337,37 @@ def test_geopackage_with_a_local_or_undefined_srs(sandbox, srs_id):
     assert_clear(exc, "local.gpkg", "--crs EPSG:4544")
     assert "local (engineering)" in str(exc.value) or "match no CRS we can infer" in str(exc.value)
     assert "Traceback" not in str(exc.value) and "Transformer" not in str(exc.value)
+
+
+# --- zip members we cannot unpack ------------------------------------------------------
+
+
+def _patch_zip(path: Path, *, flag: int = 0, method: int | None = None) -> None:
+    """Set general-purpose flag bits and/or the compression method of every member, in both headers."""
+    data = bytearray(path.read_bytes())
+    for sig, flag_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        at = data.find(sig)
+        while at >= 0:
+            data[at + flag_at] |= flag
+            if method is not None:
+                data[at + method_at : at + method_at + 2] = method.to_bytes(2, "little")
+            at = data.find(sig, at + 4)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("patch", "words"),
+    [
+        ({"flag": 1}, ["member 'survey/p.shp' is encrypted", "nothing was extracted"]),
+        ({"method": 9}, ["compression method Deflate64, which is not supported"]),
+        ({"method": 98}, ["compression method PPMd, which is not supported"]),
+    ],
+)
+def test_zip_encrypted_or_unsupported_method(sandbox, patch, words):
+    path = write_layer(clean_survey(), sandbox, "shp")
+    _patch_zip(path, **patch)
+    with pytest.raises(UnsafeArchiveError) as exc:
+        read_file(path)
+    assert_clear(exc, "p.zip", *words)
+    assert "password" in exc.value.fix or "re-zip" in exc.value.fix.lower()
+    assert "standard Deflate" in exc.value.fix or patch == {"flag": 1}
