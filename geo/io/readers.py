@@ -25,6 +25,7 @@ from geo.crs import WGS84
 from geo.errors import GeometryError, InputFileError
 from geo.io import archive
 from geo.io.csvread import read_csv
+from geo.io.jsondepth import check_json_depth
 from geo.io.parquet import read_parquet
 from geo.io.zbtxt import FORMAT_KEY as ZBTXT
 from geo.io.zbtxt import LABEL as ZBTXT_LABEL
@@ -111,6 +112,7 @@ def _read_geojson(path: Path, source: str, layer: str | None, tmp: Path) -> tupl
         raise InputFileError(
             "the GeoJSON is not UTF-8 text", source=source, fix="Save it as UTF-8 (RFC 7946 requires it)"
         ) from None
+    check_json_depth(path, source)  # before any parser recurses into 10,000 brackets
     try:
         return _ogr(path, source, None, arrow=True), "UTF-8", []
     except InputFileError:
