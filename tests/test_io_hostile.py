@@ -371,3 +371,19 @@ def test_zip_encrypted_or_unsupported_method(sandbox, patch, words):
     assert_clear(exc, "p.zip", *words)
     assert "password" in exc.value.fix or "re-zip" in exc.value.fix.lower()
     assert "standard Deflate" in exc.value.fix or patch == {"flag": 1}
+
+
+# --- a parcel with thousands of vertices in a CSV field ---------------------------------
+
+
+def test_csv_with_a_6000_vertex_wkt_field(sandbox):
+    """The WKT field (~190 kB) is over Python csv's default field limit of 131,072 characters."""
+    poly = shapely.Point(106.33, 29.55).buffer(0.001, quad_segs=1500)
+    assert len(poly.exterior.coords) > 6000
+    path = sandbox / "big-parcel.csv"
+    pd.DataFrame({"名称": ["大地块"], "wkt": [shapely.to_wkt(poly, rounding_precision=9)]}).to_csv(path, index=False)
+    assert path.stat().st_size > 131_072
+    result = read_file(path)
+    assert result.fmt == "csv" and result.layer["名称"].tolist() == ["大地块"]
+    assert shapely.get_num_coordinates(result.layer.geometry.iloc[0]) == len(poly.exterior.coords)
+    assert abs(result.layer.geometry.iloc[0].area - poly.area) < 1e-12
