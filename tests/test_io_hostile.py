@@ -387,3 +387,48 @@ def test_csv_with_a_6000_vertex_wkt_field(sandbox):
     assert result.fmt == "csv" and result.layer["名称"].tolist() == ["大地块"]
     assert shapely.get_num_coordinates(result.layer.geometry.iloc[0]) == len(poly.exterior.coords)
     assert abs(result.layer.geometry.iloc[0].area - poly.area) < 1e-12
+
+
+# --- XML entities in KML -----------------------------------------------------------------
+
+_PLACEMARK = (
+    '<kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><name>{name}</name>'
+    "<Polygon><outerBoundaryIs><LinearRing><coordinates>106.3,29.5 106.31,29.5 106.31,29.51 106.3,29.5"
+    "</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>"
+)
+_LAUGHS = '<!ENTITY lol "lol">' + "".join(
+    f'<!ENTITY lol{i} "{("&lol" + ("" if i == 1 else str(i - 1)) + ";") * 10}">' for i in range(1, 10)
+)
+
+
+@pytest.mark.parametrize(
+    ("doctype", "name", "words"),
+    [
+        ('<!DOCTYPE kml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', "&xxe;", "uses XML entities, which are refused"),
+        (f"<!DOCTYPE kml [{_LAUGHS}]>", "&lol9;", "uses XML entities, which are refused"),
+        ('<!DOCTYPE kml SYSTEM "http://example.com/evil.dtd">', "a", "declares a DTD"),
+    ],
+)
+@pytest.mark.parametrize("packed", ["kml", "kmz"])
+def test_kml_with_xml_entities(sandbox, doctype, name, words, packed):
+    """XXE and billion laughs are named as such, not 'damaged or truncated'; no server path in the message."""
+    text = f'<?xml version="1.0" encoding="UTF-8"?>{doctype}{_PLACEMARK.format(name=name)}'
+    path = sandbox / f"evil.{packed}"
+    if packed == "kml":
+        path.write_text(text, encoding="utf-8")
+    else:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("doc.kml", text)
+    with pytest.raises(InputFileError) as exc:
+        read_file(path)
+    assert_clear(exc, f"evil.{packed}", words)
+    assert "damaged" not in str(exc.value) and "/tmp" not in str(exc.value) and "geo-upload" not in str(exc.value)
+
+
+def test_no_server_temp_path_in_gdal_messages(sandbox):
+    """A KML GDAL cannot parse, uploaded as bytes: GDAL names the temporary copy, the message must not."""
+    bad = b'<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><name>x</name>'
+    with pytest.raises(InputFileError) as exc:
+        read_bytes(bad + b"<Point><coordinates>106.3,29.5</coord", name="cut.kml")
+    assert_clear(exc, "cut.kml", "damaged or truncated")
+    assert "/tmp" not in str(exc.value) and "geo-upload" not in str(exc.value) and "upload.kml" not in str(exc.value)

@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Final
 
-from geo.errors import FileTooLargeError, InputFileError, UnsafeArchiveError
+from geo.errors import FileTooLargeError, InputFileError, UnsafeArchiveError, tool_said
 
 #: Largest total unpacked size of the members we extract.
 MAX_UNPACKED_BYTES: Final = 1024 * 1024 * 1024
@@ -50,7 +50,7 @@ def open_zip(path: Path, *, source: str) -> zipfile.ZipFile:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
         raise InputFileError(
-            f"the zip archive is damaged or truncated ({exc})",
+            f"the zip archive is damaged or truncated ({tool_said(exc)})",
             source=source,
             fix="Create the zip again (e.g. in QGIS or Explorer: Send to › Compressed folder) and upload it whole",
         ) from None
@@ -183,7 +183,7 @@ def extract_members(
                     dst.write(chunk)
         except (zipfile.BadZipFile, EOFError, OSError) as exc:
             raise InputFileError(
-                f"member {info.filename!r} cannot be unpacked; the archive is damaged or truncated ({exc})",
+                f"member {info.filename!r} cannot be unpacked; the archive is damaged or truncated ({tool_said(exc)})",
                 source=source,
                 fix="Create the zip again and upload it whole",
             ) from None

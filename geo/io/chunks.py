@@ -37,7 +37,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import WGS84, parse_crs
-from geo.errors import FileTooLargeError, GeometryError, InputFileError
+from geo.errors import FileTooLargeError, GeometryError, InputFileError, tool_said
 from geo.io import files
 from geo.io.crsguess import guess_crs
 
@@ -304,7 +304,7 @@ def _open_gpkg(path: Path, source: str, crs: str | None, layer: str | None) -> C
                 has_z = has_z or z
     except _OGR_ERRORS as exc:
         raise InputFileError(
-            f"the GeoPackage cannot be read; it is damaged or truncated ({str(exc).splitlines()[0][:160]})",
+            f"the GeoPackage cannot be read; it is damaged or truncated ({tool_said(exc)})",
             source=source,
             fix="Export the layer again from your GIS and upload the complete file",
         ) from None
@@ -326,7 +326,7 @@ def _open_parquet(path: Path, source: str, crs: str | None) -> ChunkedLayer:
         pf = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError …
         raise InputFileError(
-            f"the Parquet file cannot be read; it is damaged or truncated ({str(exc).splitlines()[0][:160]})",
+            f"the Parquet file cannot be read; it is damaged or truncated ({tool_said(exc)})",
             source=source,
             fix="Write the GeoParquet file again and upload the complete file",
         ) from None

@@ -31,9 +31,12 @@ from geo.crs import WGS84, parse_crs
 from geo.errors import (
     CRSError,
     FileTooLargeError,
+    GeoError,
     GeometryError,
     InputFileError,
     UnsupportedFormatError,
+    tool_said,
+    without_paths,
 )
 from geo.io import zbtxt
 from geo.io.crsguess import CHINA_BOUNDS, guess_crs, looks_geographic
@@ -196,7 +199,7 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, source: str, crs_label: str) -> gpd.GeoData
         return gdf.to_crs(WGS84)
     except (ProjError, _PyprojCRSError) as exc:
         raise CRSError(
-            f"the coordinates cannot be transformed from {crs_label} to WGS84 ({str(exc).splitlines()[0][:120]})",
+            f"the coordinates cannot be transformed from {crs_label} to WGS84 ({tool_said(exc, 120)})",
             source=source,
             fix="Choose the CRS the coordinates are really in (CLI: --crs EPSG:4544; page: CRS box)",
         ) from None
@@ -316,6 +319,28 @@ def read_file(
     """
     path = Path(path)
     source = name or path.name
+    try:
+        return _read_file(path, source, crs=crs, layer=layer, max_bytes=max_bytes)
+    except GeoError as exc:
+        raise _without_server_paths(exc, path, source) from None
+
+
+def _without_server_paths(exc: GeoError, path: Path, source: str) -> GeoError:
+    """``exc`` with the server's paths taken out of its problem and fix (the file's own path named as the user
+    named it): a library's message may name the temporary folder a file was unpacked in."""
+    for attr in ("problem", "fix"):
+        text = getattr(exc, attr)
+        if text:
+            text = without_paths(text.replace(str(path), source))
+            if path.name != source:  # read_bytes' copy, named upload.<ext>
+                text = re.sub(rf"(?<![\w.-]){re.escape(path.name)}(?![\w.-])", source, text)
+            setattr(exc, attr, text)
+    exc.args = (exc.message,)
+    return exc
+
+
+def _read_file(path: Path, source: str, *, crs: str | None, layer: str | None, max_bytes: int) -> ReadResult:
+    """:func:`read_file`, its errors still holding what libraries said."""
     if not path.is_file():
         raise InputFileError("the file does not exist", source=source, fix="Check the path")
     size = path.stat().st_size

@@ -22,7 +22,7 @@ import pyogrio
 import pyogrio.errors
 
 from geo.crs import WGS84
-from geo.errors import GeometryError, InputFileError
+from geo.errors import GeometryError, InputFileError, tool_said
 from geo.io import archive
 from geo.io.csvread import read_csv
 from geo.io.jsondepth import check_json_depth
@@ -63,7 +63,7 @@ def _ogr(
             return pyogrio.read_dataframe(path, layer=layer, encoding=encoding, on_invalid="ignore", use_arrow=arrow)
     except _OGR_ERRORS as exc:
         raise InputFileError(
-            f"the {what} cannot be read; it is damaged or truncated ({str(exc).splitlines()[0][:160]})",
+            f"the {what} cannot be read; it is damaged or truncated ({tool_said(exc)})",
             source=source,
             fix="Export the layer again from your GIS and upload the complete file",
         ) from None
@@ -74,7 +74,7 @@ def _pick_layer(path: Path, source: str, layer: str | None) -> tuple[str | None,
         layers = pyogrio.list_layers(path)
     except _OGR_ERRORS as exc:
         raise InputFileError(
-            f"the file cannot be opened; it is damaged or truncated ({str(exc).splitlines()[0][:160]})",
+            f"the file cannot be opened; it is damaged or truncated ({tool_said(exc)})",
             source=source,
             fix="Export the layer again from your GIS and upload the complete file",
         ) from None
@@ -136,12 +136,34 @@ def _read_geopackage(
     return _ogr(path, source, name, what="GeoPackage", arrow=True), None, notes
 
 
+#: XML declarations a KML never needs, each with what it would let the file do; in every encoding GDAL reads.
+_XML_REFUSED: Final = (
+    (b"<!ENTITY", ("uses XML entities, which are refused (an <!ENTITY> can read the server's files, XXE, "
+                   "or expand a few kilobytes into gigabytes, billion laughs)")),
+    (b"<!DOCTYPE", "declares a DTD (<!DOCTYPE>), which is refused: a KML needs none"),
+)
+
+
+def _refuse_xml_declarations(path: Path, source: str) -> None:
+    """Refuse a KML with entity or DTD declarations before expat (in GDAL) expands them."""
+    data = path.read_bytes()
+    for token, what in _XML_REFUSED:
+        forms = (token, token.lower(), token.decode().encode("utf-16-le"), token.decode().encode("utf-16-be"))
+        if any(f in data for f in forms):
+            raise InputFileError(
+                f"the KML {what}",
+                source=source,
+                fix="Export the KML again from your GIS or Google Earth; they write plain KML without entities",
+            )
+
+
 def _read_kml(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.DataFrame, str | None, list[str]]:
+    _refuse_xml_declarations(path, source)
     try:
         names = [str(n) for n, _ in pyogrio.list_layers(path)]
     except _OGR_ERRORS as exc:
         raise InputFileError(
-            f"the KML cannot be read; it is damaged or truncated ({str(exc).splitlines()[0][:160]})",
+            f"the KML cannot be read; it is damaged or truncated ({tool_said(exc)})",
             source=source,
             fix="Export the KML again and upload the complete file",
         ) from None
