@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -18,9 +20,11 @@ import pyogrio
 import pytest
 import rasterio
 import shapely
+import shapely.geometry
 from affine import Affine
 from pyproj import CRS
 
+from geo.checks import CheckOptions, PlanLayers, check_read
 from geo.crs import parse_crs
 from geo.errors import (
     CRSError,
@@ -32,8 +36,11 @@ from geo.errors import (
 )
 from geo.io import archive
 from geo.io.files import read_bytes, read_file
+from layers import load_parcels
 from tests.fixtures.io_sandbox import assert_clear, sandbox_fixture, write_layer  # noqa: F401 (autouse fixture)
-from tests.fixtures.synthetic import clean_survey
+from tests.fixtures.synthetic import clean_survey, plan_survey
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # --- hostile files -----------------------------------------------------------------
 
@@ -432,3 +439,62 @@ def test_no_server_temp_path_in_gdal_messages(sandbox):
         read_bytes(bad + b"<Point><coordinates>106.3,29.5</coord", name="cut.kml")
     assert_clear(exc, "cut.kml", "damaged or truncated")
     assert "/tmp" not in str(exc.value) and "geo-upload" not in str(exc.value) and "upload.kml" not in str(exc.value)
+
+
+# --- attribute names that collide with ours ---------------------------------------------------
+
+_OURS = {"fid": 7, "geom": "g", "geometry": "not a geometry", "feature": 99, "measured_mu": 1.5, "match_by": "m",
+         "checks": "c", "severity": "s", "upload_id": "u"}
+
+
+def _colliding_geojson(folder: Path) -> Path:
+    """The real T2-3 and a scaled T2-4, with attributes named as the check's and the store's columns."""
+    layer = plan_survey()
+    features = [
+        {
+            "type": "Feature",
+            "properties": {**_OURS, "project_id": pid, "Name": f"n{i}", "NAME": f"N{i}", "名称": name},
+            "geometry": shapely.geometry.mapping(geom),
+        }
+        for i, (pid, name, geom) in enumerate(zip(["T2-3", "T2-4"], layer["名称"], layer.geometry, strict=True))
+    ]
+    path = folder / "collide.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False))
+    return path
+
+
+def test_colliding_attribute_names_are_renamed_with_a_warning(sandbox):
+    result = read_file(_colliding_geojson(sandbox))
+    cols = list(result.layer.columns)
+    assert [c for c in cols if c.endswith("_src")] == [f"{c}_src" for c in [*_OURS, "project_id"]]
+    assert "NAME_2" in cols and "Name" in cols and cols[-1] == "geometry" == result.layer.geometry.name
+    assert result.layer["geometry_src"].tolist() == ["not a geometry"] * 2  # not overwritten by the geometry
+    assert result.layer["fid_src"].tolist() == [7, 7] and result.layer.index.name == "feature"
+    assert result.warnings == [
+        (
+            "collide.geojson: attribute columns renamed, as their names are used by the check or differ from "
+            "another only in case: fid → fid_src, geom → geom_src, geometry → geometry_src, feature → feature_src, "
+            "measured_mu → measured_mu_src, match_by → match_by_src, checks → checks_src, severity → severity_src, "
+            "upload_id → upload_id_src, project_id → project_id_src, NAME → NAME_2"
+        )
+    ]
+    assert result.renamed["project_id"] == "project_id_src"
+
+
+def test_colliding_attribute_names_check_and_save(sandbox, tmp_path):
+    """A full check (API and CLI, by the user's own name for the field) and --save still work."""
+    path = _colliding_geojson(sandbox)
+    run = check_read(read_file(path), PlanLayers(parcels=load_parcels()), CheckOptions(name_field="project_id"))
+    parcels = run.result.parcels
+    assert parcels["project_id"].tolist() == parcels["project_id_src"].tolist() == ["T2-3", "T2-4"]
+    assert parcels["measured_mu"].gt(0).all() and parcels["measured_mu_src"].tolist() == [1.5, 1.5]
+    env = os.environ | {"GEO_WORKSPACE": str(tmp_path / "ws")}
+    cli = [sys.executable, "-m", "geo", "check", str(path), "--name-field", "project_id", "--format", "json"]
+    out = subprocess.run(cli, capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)["summary"]
+    assert summary["features"] == 2 and summary["matched"] == 2
+    assert "attribute columns renamed" in " ".join(summary["warnings"]) and "Traceback" not in out.stderr
+    saved = subprocess.run([*cli, "--save"], capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
+    assert saved.returncode == 0, saved.stderr
+    assert (tmp_path / "ws" / "workspace.gpkg").exists()

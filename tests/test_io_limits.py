@@ -12,6 +12,7 @@ import time
 import pytest
 
 from geo.errors import InputFileError
+from geo.io.columns import MAX_COLUMNS
 from geo.io.files import read_file
 from geo.io.jsondepth import MAX_JSON_DEPTH, json_depth
 from tests.fixtures.io_sandbox import assert_clear, sandbox_fixture, write_layer  # noqa: F401 (autouse fixture)
@@ -44,3 +45,29 @@ def test_a_normal_geojson_is_not_too_deep(sandbox):
     path = write_layer(clean_survey(), sandbox, "geojson")
     assert json_depth(path) < 10
     assert len(read_file(path).layer) == 2
+
+
+# --- columns ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "csv"])
+def test_more_than_max_columns_is_refused(sandbox, fmt):
+    ring = [[106.3, 29.5], [106.31, 29.5], [106.31, 29.51], [106.3, 29.5]]
+    props = {f"c{i}": i for i in range(MAX_COLUMNS + 1)}
+    path = sandbox / f"wide.{fmt}"
+    if fmt == "geojson":
+        feature = {"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    else:
+        values = [*map(str, props.values()), "106.3", "29.5"]
+        path.write_text(",".join([*props, "lon", "lat"]) + "\n" + ",".join(values))
+    with pytest.raises(InputFileError) as exc:
+        read_file(path)
+    assert_clear(exc, f"wide.{fmt}", f"the layer has {MAX_COLUMNS + 1:,} attribute columns, more than the 2,000")
+
+
+def test_max_columns_is_accepted(sandbox):
+    path = sandbox / "wide.csv"
+    names = [f"c{i}" for i in range(MAX_COLUMNS)]
+    path.write_text(",".join([*names, "lon", "lat"]) + "\n" + ",".join(["1"] * MAX_COLUMNS + ["106.3", "29.5"]))
+    assert len(read_file(path).fields) == MAX_COLUMNS

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -38,7 +39,7 @@ from geo.errors import (
     tool_said,
     without_paths,
 )
-from geo.io import zbtxt
+from geo.io import columns, zbtxt
 from geo.io.crsguess import CHINA_BOUNDS, guess_crs, looks_geographic
 from geo.io.readers import READERS
 
@@ -87,6 +88,7 @@ class ReadResult:
     crs_note: tuple[str, str]  # (zh, en)
     encoding: str | None = None
     warnings: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)  # attributes renamed on read (geo.io.columns)
 
     @property
     def fields(self) -> list[str]:
@@ -290,6 +292,7 @@ def read_file(
     crs: str | None = None,
     layer: str | None = None,
     max_bytes: int = MAX_FILE_BYTES,
+    reserved: Iterable[str] = columns.RESERVED,
 ) -> ReadResult:
     """Read a user's parcel file safely and return it in WGS84.
 
@@ -305,6 +308,8 @@ def read_file(
         Layer to read from a GeoPackage/KML, or Shapefile stem in a zip.
     max_bytes
         Files larger than this are refused before being opened.
+    reserved
+        Attribute names renamed on read (with a warning; see :mod:`geo.io.columns`).
 
     Returns
     -------
@@ -320,7 +325,7 @@ def read_file(
     path = Path(path)
     source = name or path.name
     try:
-        return _read_file(path, source, crs=crs, layer=layer, max_bytes=max_bytes)
+        return _read_file(path, source, crs=crs, layer=layer, max_bytes=max_bytes, reserved=tuple(reserved))
     except GeoError as exc:
         raise _without_server_paths(exc, path, source) from None
 
@@ -339,7 +344,9 @@ def _without_server_paths(exc: GeoError, path: Path, source: str) -> GeoError:
     return exc
 
 
-def _read_file(path: Path, source: str, *, crs: str | None, layer: str | None, max_bytes: int) -> ReadResult:
+def _read_file(
+    path: Path, source: str, *, crs: str | None, layer: str | None, max_bytes: int, reserved: tuple[str, ...]
+) -> ReadResult:
     """:func:`read_file`, its errors still holding what libraries said."""
     if not path.is_file():
         raise InputFileError("the file does not exist", source=source, fix="Check the path")
@@ -361,6 +368,8 @@ def _read_file(path: Path, source: str, *, crs: str | None, layer: str | None, m
     with tempfile.TemporaryDirectory(prefix="geo-upload-") as tmp:
         frame, encoding, notes = READERS[fmt].read(path, source, layer, Path(tmp))
     warnings += notes
+    frame, renamed, said = columns.safe_frame(frame, source, reserved=reserved)
+    warnings += said
     gdf = _as_geodataframe(frame, source)
     _check_finite(gdf, source)
     gdf, crs_label, basis, note = _resolve_crs(gdf, source, crs)
@@ -376,11 +385,18 @@ def _read_file(path: Path, source: str, *, crs: str | None, layer: str | None, m
         crs_note=note,
         encoding=encoding,
         warnings=warnings,
+        renamed=renamed,
     )
 
 
 def read_bytes(
-    data: bytes, *, name: str, crs: str | None = None, layer: str | None = None, max_bytes: int = MAX_FILE_BYTES
+    data: bytes,
+    *,
+    name: str,
+    crs: str | None = None,
+    layer: str | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    reserved: Iterable[str] = columns.RESERVED,
 ) -> ReadResult:
     """Read an uploaded file's bytes (see :func:`read_file`); the copy lives in a temporary folder."""
     if len(data) > max_bytes:
@@ -393,4 +409,4 @@ def read_bytes(
     with tempfile.TemporaryDirectory(prefix="geo-upload-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(data)
-        return read_file(path, name=name, crs=crs, layer=layer, max_bytes=max_bytes)
+        return read_file(path, name=name, crs=crs, layer=layer, max_bytes=max_bytes, reserved=reserved)

@@ -14,16 +14,19 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
+import numpy.typing as npt
 import pandas as pd
 import pyogrio
 import pyogrio.errors
+import pyogrio.raw
+import shapely
 
 from geo.crs import WGS84
 from geo.errors import GeometryError, InputFileError, tool_said
-from geo.io import archive
+from geo.io import archive, columns
 from geo.io.csvread import read_csv
 from geo.io.jsondepth import check_json_depth
 from geo.io.parquet import read_parquet
@@ -56,17 +59,63 @@ def _ogr(
     arrow: bool = False,
 ) -> pd.DataFrame:
     """Read with GDAL. ``arrow`` (4x faster on a 100k GeoPackage) is not used for Shapefiles:
-    through Arrow a truncated .dbf reads without an error (tests/test_io_hostile.py)."""
+    through Arrow a truncated .dbf reads without an error (tests/test_io_hostile.py).
+
+    The frame is built here from pyogrio's raw read, not by ``read_dataframe``, so that
+    attributes are renamed (:func:`geo.io.columns.safe_names`) before they become columns:
+    ``read_dataframe`` would overwrite an attribute called ``geometry`` with the geometry.
+    """
     try:
         with warnings.catch_warnings():  # NaN coordinates are reported by _check_finite, by feature
             warnings.simplefilter("ignore", RuntimeWarning)
-            return pyogrio.read_dataframe(path, layer=layer, encoding=encoding, on_invalid="ignore", use_arrow=arrow)
+            return (_ogr_arrow if arrow else _ogr_rows)(path, source, layer, encoding)
     except _OGR_ERRORS as exc:
         raise InputFileError(
             f"the {what} cannot be read; it is damaged or truncated ({tool_said(exc)})",
             source=source,
             fix="Export the layer again from your GIS and upload the complete file",
         ) from None
+
+
+def _frame(
+    fields: list[str], values: Callable[[list[str]], pd.DataFrame], wkb: npt.NDArray[Any] | None, crs: Any,
+    source: str,
+) -> pd.DataFrame:
+    """A GeoDataFrame of GDAL's fields (renamed where they collide) and WKB geometry; renames in ``attrs``."""
+    columns.check_count(len(fields), source)
+    names, renamed = columns.safe_names(fields, reserved=["geometry"])  # the rest: geo.io.files, as the caller says
+    frame = values(names)
+    if wkb is None:
+        return frame
+    gdf = gpd.GeoDataFrame(frame, geometry=shapely.from_wkb(wkb, on_invalid="ignore"), crs=crs)
+    gdf.attrs[columns.RENAMED_ATTR] = renamed
+    return gdf
+
+
+def _ogr_arrow(path: Path, source: str, layer: str | None, encoding: str | None) -> pd.DataFrame:
+    meta, table = pyogrio.raw.read_arrow(path, layer=layer, encoding=encoding)
+    fields = [str(f) for f in meta["fields"]]
+    geometry = meta["geometry_name"] or "wkb_geometry"
+    has_geometry = len(table.column_names) > len(fields) and table.column_names[-1] == geometry
+    wkb = table.column(len(fields)).to_numpy(zero_copy_only=False) if has_geometry else None
+
+    def values(names: list[str]) -> pd.DataFrame:
+        try:
+            frame: pd.DataFrame = table.select(list(range(len(fields)))).rename_columns(names).to_pandas()
+            return frame
+        except UnicodeDecodeError:
+            raise InputFileError(
+                "the attributes are not UTF-8 text", source=source, fix="Export the layer again with UTF-8 attributes"
+            ) from None
+
+    return _frame(fields, values, wkb, meta["crs"], source)
+
+
+def _ogr_rows(path: Path, source: str, layer: str | None, encoding: str | None) -> pd.DataFrame:
+    meta, _, wkb, data = pyogrio.raw.read(path, layer=layer, encoding=encoding)
+    fields = [str(f) for f in meta["fields"]]
+    return _frame(fields, lambda names: pd.DataFrame(dict(zip(names, data, strict=True)), columns=names), wkb,
+                  meta["crs"], source)
 
 
 def _pick_layer(path: Path, source: str, layer: str | None) -> tuple[str | None, list[str]]:
