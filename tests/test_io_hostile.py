@@ -498,3 +498,24 @@ def test_colliding_attribute_names_check_and_save(sandbox, tmp_path):
     saved = subprocess.run([*cli, "--save"], capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
     assert saved.returncode == 0, saved.stderr
     assert (tmp_path / "ws" / "workspace.gpkg").exists()
+
+
+# --- a .cpg that lies ---------------------------------------------------------------------
+
+
+def test_shapefile_cpg_says_utf8_but_dbf_is_gbk(sandbox):
+    """ArcGIS/QGIS exports with a .cpg 'UTF-8' over GBK strings: read as GBK, with a warning naming it."""
+    shp = sandbox / "p.shp"
+    pyogrio.write_dataframe(clean_survey().to_crs("EPSG:4490"), shp, driver="ESRI Shapefile", encoding="GBK")
+    assert "科学谷".encode("gbk") in shp.with_suffix(".dbf").read_bytes()
+    shp.with_suffix(".cpg").write_text("UTF-8")
+    path = sandbox / "lying-cpg.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+            zf.write(shp.with_suffix(ext), f"p{ext}")
+    result = read_file(path)
+    assert result.layer["名称"].tolist() == ["科学谷(第一期)", "金凤实验室"]
+    assert result.encoding == "GBK"
+    assert result.warnings == [
+        "lying-cpg.zip: the .cpg says UTF-8 but the attribute text is not UTF-8; read as GBK (check the names)"
+    ]

@@ -289,9 +289,31 @@ def _read_shapefile(root: Path, shp: str, names: list[str], source: str) -> tupl
         else [f"{source}: the Shapefile has no .prj; its CRS was inferred from the coordinates"]
     )
     _check_shp_length(root / shp, source)
-    encoding = None if ".cpg" in siblings else _dbf_encoding(root / siblings[".dbf"])
+    cpg = root / siblings[".cpg"] if ".cpg" in siblings else None
+    encoding, note = _shapefile_encoding(root / siblings[".dbf"], cpg, source)
     frame = _ogr(root / shp, source, None, encoding=encoding, what="Shapefile")
-    return frame, encoding or "from .cpg", notes
+    return frame, encoding or "from .cpg", notes + note
+
+
+#: What a .cpg says when it says UTF-8.
+_CPG_UTF8: Final = {"utf-8", "utf8", "65001", "cp65001"}
+
+
+def _shapefile_encoding(dbf: Path, cpg: Path | None, source: str) -> tuple[str | None, list[str]]:
+    """The .dbf's encoding (None: as its .cpg says) and a note when the .cpg is wrong.
+
+    Without a .cpg the records are tested (UTF-8, else GBK). A .cpg saying UTF-8
+    over GBK records (ArcGIS and QGIS write one whatever the data) would make GDAL
+    return garbage or fail, so such records are read as GBK, with a warning.
+    """
+    if cpg is None:
+        return _dbf_encoding(dbf), []
+    said = cpg.read_bytes()[:64].decode("ascii", errors="replace").strip().lower()
+    if said in _CPG_UTF8 and _dbf_encoding(dbf) == "GBK":
+        return "GBK", [
+            f"{source}: the .cpg says UTF-8 but the attribute text is not UTF-8; read as GBK (check the names)"
+        ]
+    return None, []
 
 
 def _read_zip(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.DataFrame, str | None, list[str]]:
