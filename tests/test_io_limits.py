@@ -7,14 +7,19 @@ hang or runaway memory.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
+import zipfile
+from pathlib import Path
 
+import pyogrio
 import pytest
 
 from geo.errors import InputFileError
 from geo.io.columns import MAX_COLUMNS
 from geo.io.files import read_file
 from geo.io.jsondepth import MAX_JSON_DEPTH, json_depth
+from geo.io.limits import READ_MEMORY_MB, READ_SECONDS, run_limited
 from tests.fixtures.io_sandbox import assert_clear, sandbox_fixture, write_layer  # noqa: F401 (autouse fixture)
 from tests.fixtures.synthetic import clean_survey
 
@@ -71,3 +76,89 @@ def test_max_columns_is_accepted(sandbox):
     names = [f"c{i}" for i in range(MAX_COLUMNS)]
     path.write_text(",".join([*names, "lon", "lat"]) + "\n" + ",".join(["1"] * MAX_COLUMNS + ["106.3", "29.5"]))
     assert len(read_file(path).fields) == MAX_COLUMNS
+
+
+# --- GeoPackage views; the worker's time and memory limits -------------------------------
+
+_ENDLESS = (
+    "CREATE VIEW endless AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+    "SELECT i AS fid, (SELECT geom FROM p LIMIT 1) AS geom FROM n"
+)
+_SLOW = (
+    "CREATE VIEW slow AS SELECT a.fid AS fid, a.geom AS geom FROM p a, p b, p c, p d, p e, p f, p g, p h "
+    "WHERE length(randomblob(1000000)) > 0"
+)
+
+
+def _gpkg_with_view(folder: Path, sql: str, name: str) -> Path:
+    """A GeoPackage whose layer ``name`` is the SQL view ``sql``, registered as a feature layer as GDAL does."""
+    path = folder / f"{name}.gpkg"
+    pyogrio.write_dataframe(clean_survey().to_crs("EPSG:4544"), path, layer="p", driver="GPKG")
+    with sqlite3.connect(path) as con:
+        con.execute(sql)
+        con.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES (?, 'features', ?, 4544)",
+            (name, name),
+        )
+        con.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POLYGON', 4544, 0, 0)", (name,))
+        con.execute("DELETE FROM gpkg_contents WHERE table_name = 'p'")  # the view is the only layer
+    con.close()
+    return path
+
+
+@pytest.mark.parametrize(("sql", "name"), [(_ENDLESS, "endless"), (_SLOW, "slow")])
+def test_geopackage_view_is_refused_before_gdal(sandbox, sql, name):
+    path = _gpkg_with_view(sandbox, sql, name)
+    start = time.perf_counter()
+    with pytest.raises(InputFileError) as exc:
+        read_file(path)
+    assert time.perf_counter() - start < 10
+    assert_clear(exc, f"{name}.gpkg", f"holds a SQL view ('{name}'); views are refused")
+
+
+def test_geopackage_view_in_a_zip_is_refused(sandbox):
+    gpkg = _gpkg_with_view(sandbox, _ENDLESS, "endless")
+    path = sandbox / "view.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.write(gpkg, "endless.gpkg")
+    with pytest.raises(InputFileError) as exc:
+        read_file(path)
+    assert_clear(exc, "view.zip", "holds a SQL view ('endless')")
+
+
+def read_view_with_gdal(path: Path) -> int:
+    """GDAL reading the view directly, as it would without :func:`geo.io.readers.refuse_views` (run in the worker)."""
+    return len(pyogrio.read_dataframe(path, layer="endless"))
+
+
+def test_worker_stops_gdal_reading_an_endless_view(sandbox):
+    """The backstop: GDAL on a recursive view is stopped in seconds, the caller gets one clear line."""
+    path = _gpkg_with_view(sandbox, _ENDLESS, "endless")
+    start = time.perf_counter()
+    with pytest.raises(InputFileError) as exc:
+        run_limited(read_view_with_gdal, path, source="endless.gpkg", seconds=3, memory_mb=768)
+    assert time.perf_counter() - start < 30
+    assert_clear(exc, "endless.gpkg", "and was stopped; the file may contain a view")
+    assert "took longer than 3 s" in str(exc.value) or "used more than 768 MB" in str(exc.value)
+
+
+def test_read_time_limit_from_the_environment(sandbox, monkeypatch):
+    path = write_layer(clean_survey(), sandbox, "gpkg")
+    monkeypatch.setenv("GEO_READ_SECONDS", "0.001")
+    with pytest.raises(InputFileError) as exc:
+        read_file(path)
+    assert_clear(exc, "p.gpkg", "reading the file took longer than 0.001 s and was stopped")
+
+
+def test_read_memory_limit_from_the_environment(sandbox, monkeypatch):
+    path = write_layer(clean_survey(), sandbox, "geojson")
+    monkeypatch.setenv("GEO_READ_MEMORY_MB", "1")
+    with pytest.raises(InputFileError) as exc:
+        read_file(path)
+    assert_clear(exc, "p.geojson", "reading the file used more than 1 MB and was stopped")
+
+
+def test_limits_are_named_constants_and_a_normal_read_passes(sandbox):
+    assert (READ_SECONDS, READ_MEMORY_MB) == (45.0, 1536)
+    assert READ_SECONDS < 60 and READ_MEMORY_MB < 2048
+    assert len(read_file(write_layer(clean_survey(), sandbox, "gpkg")).layer) == 2

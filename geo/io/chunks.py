@@ -294,8 +294,9 @@ def _open_gpkg(path: Path, source: str, crs: str | None, layer: str | None, rese
                ) -> ChunkedLayer:
     import pyogrio
 
-    from geo.io.readers import _OGR_ERRORS, _pick_layer
+    from geo.io.readers import _OGR_ERRORS, _pick_layer, refuse_views
 
+    refuse_views(path, source)
     name, notes = _pick_layer(path, source, layer)
     fids, bounds, types, bad, has_z = [], [], [], [], False
     try:

@@ -41,7 +41,8 @@ from geo.errors import (
 )
 from geo.io import columns, zbtxt
 from geo.io.crsguess import CHINA_BOUNDS, guess_crs, looks_geographic
-from geo.io.readers import READERS
+from geo.io.limits import run_limited
+from geo.io.readers import READERS, read_format
 
 #: Largest file accepted (bytes).
 MAX_FILE_BYTES: Final = 200 * 1024 * 1024
@@ -366,7 +367,7 @@ def _read_file(
             f"read as {READERS[fmt].label}"
         )
     with tempfile.TemporaryDirectory(prefix="geo-upload-") as tmp:
-        frame, encoding, notes = READERS[fmt].read(path, source, layer, Path(tmp))
+        frame, encoding, notes = run_limited(read_format, fmt, path, source, layer, Path(tmp), source=source)
     warnings += notes
     frame, renamed, said = columns.safe_frame(frame, source, reserved=reserved)
     warnings += said

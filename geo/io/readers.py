@@ -10,6 +10,7 @@ Zip and KMZ archives are opened through :mod:`geo.io.archive` only.
 from __future__ import annotations
 
 import json
+import sqlite3
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -178,9 +179,43 @@ def _read_geojson(path: Path, source: str, layer: str | None, tmp: Path) -> tupl
         raise
 
 
+def refuse_views(path: Path, source: str) -> None:
+    """Refuse a GeoPackage holding SQL views (or virtual tables other than GDAL's R-trees), before GDAL opens it.
+
+    A view is a query GDAL would run on every read: ``WITH RECURSIVE`` can yield
+    rows without end, a join can take hours. Parcels are exported as tables; a
+    view is refused by name. Read with SQLite itself, read-only (``mode=ro``).
+    """
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = con.execute(
+                "SELECT type, name FROM sqlite_master WHERE type = 'view' OR "
+                "(type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%' AND sql NOT LIKE '%USING rtree%')"
+            ).fetchall()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise InputFileError(
+            f"the GeoPackage cannot be opened; it is damaged or truncated ({tool_said(exc)})",
+            source=source,
+            fix="Export the layer again from your GIS and upload the complete file",
+        ) from None
+    if rows:
+        kind = "SQL view" if rows[0][0] == "view" else "virtual table"
+        shown = ", ".join(repr(str(n)) for _, n in rows[:3]) + (f" and {len(rows) - 3} more" if len(rows) > 3 else "")
+        raise InputFileError(
+            f"the GeoPackage holds a {kind} ({shown}); views are refused, as reading one runs a query "
+            "that may never end",
+            source=source,
+            fix="Export the parcels as a plain table (in QGIS: Export › Save Features As… GeoPackage)",
+        )
+
+
 def _read_geopackage(
     path: Path, source: str, layer: str | None, tmp: Path
 ) -> tuple[pd.DataFrame, str | None, list[str]]:
+    refuse_views(path, source)
     name, notes = _pick_layer(path, source, layer)
     return _ogr(path, source, name, what="GeoPackage", arrow=True), None, notes
 
@@ -348,6 +383,13 @@ def _read_zip(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd
         return _read_geopackage(tmp / by_ext[".gpkg"][0], source, layer, tmp)
     member = (by_ext.get(".geojson") or by_ext[".json"])[0]
     return _read_geojson(tmp / member, source, layer, tmp)
+
+
+def read_format(
+    fmt: str, path: Path, source: str, layer: str | None, tmp: Path
+) -> tuple[pd.DataFrame, str | None, list[str]]:
+    """``READERS[fmt].read(...)``: a module-level function, so that :mod:`geo.io.limits` can run it in a worker."""
+    return READERS[fmt].read(path, source, layer, tmp)
 
 
 #: The table of readers; detection gives a key, a key gives a reader.
