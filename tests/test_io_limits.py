@@ -131,8 +131,10 @@ def read_view_with_gdal(path: Path) -> int:
     return len(pyogrio.read_dataframe(path, layer="endless"))
 
 
-def test_worker_stops_gdal_reading_an_endless_view(sandbox):
+@pytest.mark.parametrize("start", ["fork", "forkserver"])
+def test_worker_stops_gdal_reading_an_endless_view(sandbox, monkeypatch, start):
     """The backstop: GDAL on a recursive view is stopped in seconds, the caller gets one clear line."""
+    monkeypatch.setenv("GEO_READ_START", start)
     path = _gpkg_with_view(sandbox, _ENDLESS, "endless")
     start = time.perf_counter()
     with pytest.raises(InputFileError) as exc:
@@ -158,7 +160,21 @@ def test_read_memory_limit_from_the_environment(sandbox, monkeypatch):
     assert_clear(exc, "p.geojson", "reading the file used more than 1 MB and was stopped")
 
 
-def test_limits_are_named_constants_and_a_normal_read_passes(sandbox):
+@pytest.mark.parametrize("start", ["fork", "forkserver"])
+@pytest.mark.parametrize("fmt", ["gpkg", "shp", "csv-wkt"])
+def test_limits_are_named_constants_and_a_normal_read_passes(sandbox, monkeypatch, start, fmt):
     assert (READ_SECONDS, READ_MEMORY_MB) == (45.0, 1536)
     assert READ_SECONDS < 60 and READ_MEMORY_MB < 2048
-    assert len(read_file(write_layer(clean_survey(), sandbox, "gpkg")).layer) == 2
+    monkeypatch.setenv("GEO_READ_START", start)
+    result = read_file(write_layer(clean_survey(), sandbox, fmt))
+    assert result.layer["名称"].tolist() == ["科学谷(第一期)", "金凤实验室"]
+
+
+def test_a_geo_error_in_the_worker_is_raised_as_itself(sandbox, monkeypatch):
+    monkeypatch.setenv("GEO_READ_START", "forkserver")
+    path = sandbox / "bad.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature",', encoding="utf-8")
+    with pytest.raises(InputFileError) as exc:
+        read_file(path)
+    assert type(exc.value) is InputFileError
+    assert_clear(exc, "bad.geojson", "not valid JSON", "line 1")

@@ -349,6 +349,8 @@ def _read_file(
     path: Path, source: str, *, crs: str | None, layer: str | None, max_bytes: int, reserved: tuple[str, ...]
 ) -> ReadResult:
     """:func:`read_file`, its errors still holding what libraries said."""
+    if crs is not None:  # a CRS that is refused (names a file, unknown) costs no read
+        parse_crs(crs, source=f"{source} (chosen CRS)")
     if not path.is_file():
         raise InputFileError("the file does not exist", source=source, fix="Check the path")
     size = path.stat().st_size

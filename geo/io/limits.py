@@ -7,7 +7,8 @@ readers of :mod:`geo.io.readers` refuse the known cases first (views, deep
 JSON, XML entities); this module is the backstop. :func:`run_limited` runs a
 reader in a child process forked from a *forkserver* (started once, with GDAL,
 pandas and the readers already imported, so a read costs a fork, not an
-interpreter start) and
+interpreter start) — or, from a process with a single thread such as the CLI,
+forked from the caller itself — and
 
 - kills it when it runs longer than :data:`READ_SECONDS`;
 - refuses the read when the worker's resident memory passes
@@ -107,11 +108,26 @@ def _child(conn: multiprocessing.connection.Connection, func: Callable[..., Any]
 # --- the caller's side -----------------------------------------------------------------
 
 
+def _start_method() -> str | None:
+    """How to start the worker: ``GEO_READ_START`` (fork, forkserver), else ``fork`` from a process with one
+    thread (the CLI: no server to start, the child shares what is imported) and ``forkserver`` from a threaded
+    one (Streamlit: forking a threaded process can copy a lock held by another thread); None where neither exists."""
+    methods = multiprocessing.get_all_start_methods()
+    wanted = os.environ.get("GEO_READ_START") or ("fork" if threading.active_count() == 1 else "forkserver")
+    return wanted if wanted in methods and wanted in ("fork", "forkserver") else None
+
+
+def _context() -> multiprocessing.context.BaseContext | None:
+    """The context to start the worker with (see :func:`_start_method`)."""
+    method = _start_method()
+    if method == "fork":
+        return multiprocessing.get_context("fork")
+    return _forkserver() if method == "forkserver" else None
+
+
 @lru_cache(maxsize=1)
-def _context() -> multiprocessing.context.ForkServerContext | None:
-    """The forkserver context, its server started with the readers imported (once); None where there is none."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return None
+def _forkserver() -> multiprocessing.context.ForkServerContext:
+    """The forkserver context, its server started with the readers imported and GDAL warm (once)."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(_PRELOAD)
     root = str(Path(__file__).resolve().parents[2])  # the forkserver imports geo even when started elsewhere
@@ -130,7 +146,8 @@ def _context() -> multiprocessing.context.ForkServerContext | None:
 
 def warm_up() -> None:
     """Start the worker's forkserver now (app start, test session), not on the first upload."""
-    _context()
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        _forkserver()
 
 
 def _time_error(source: str, seconds: float) -> InputFileError:
@@ -197,6 +214,7 @@ def run_limited(
     ctx = None if multiprocessing.current_process().daemon else _context()
     if ctx is None:
         return func(*args)
+    assert isinstance(ctx, multiprocessing.context.ForkContext | multiprocessing.context.ForkServerContext)
     receiver, sender = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(sender, func, args, memory_mb), name="geo-read")
     proc.start()
