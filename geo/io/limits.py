@@ -112,9 +112,11 @@ def _start_method() -> str | None:
     """How to start the worker: ``GEO_READ_START`` (fork, forkserver), else ``fork`` from a process with one
     thread (the CLI: no server to start, the child shares what is imported) and ``forkserver`` from a threaded
     one (Streamlit: forking a threaded process can copy a lock held by another thread); None where neither exists."""
-    methods = multiprocessing.get_all_start_methods()
-    wanted = os.environ.get("GEO_READ_START") or ("fork" if threading.active_count() == 1 else "forkserver")
-    return wanted if wanted in methods and wanted in ("fork", "forkserver") else None
+    methods = [m for m in multiprocessing.get_all_start_methods() if m in ("fork", "forkserver")]
+    wanted = os.environ.get("GEO_READ_START", "")
+    if wanted not in methods:  # unset or not one we use: never a reason to read without limits
+        wanted = "fork" if threading.active_count() == 1 else "forkserver"
+    return wanted if wanted in methods else None
 
 
 def _context() -> multiprocessing.context.BaseContext | None:
