@@ -9,11 +9,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
+import geopandas as gpd
+import pandas as pd
 import pyogrio
 import pytest
+import shapely
 
 from geo.errors import InputFileError
 from geo.io.columns import MAX_COLUMNS
@@ -55,12 +59,23 @@ def test_a_normal_geojson_is_not_too_deep(sandbox):
 # --- columns ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", ["geojson", "csv"])
+@pytest.mark.parametrize("fmt", ["geojson", "csv", "zip"])
 def test_more_than_max_columns_is_refused(sandbox, fmt):
+    """GeoJSON and CSV after reading; a Shapefile from its .dbf header, before its records are read."""
     ring = [[106.3, 29.5], [106.31, 29.5], [106.31, 29.51], [106.3, 29.5]]
     props = {f"c{i}": i for i in range(MAX_COLUMNS + 1)}
     path = sandbox / f"wide.{fmt}"
-    if fmt == "geojson":
+    if fmt == "zip":
+        shp = sandbox / "p.shp"
+        wide = gpd.GeoDataFrame(pd.DataFrame({k: [v] for k, v in props.items()}),
+                                geometry=[shapely.Polygon(ring)], crs="EPSG:4326")
+        with warnings.catch_warnings():  # "some DBF readers might only support 255 fields"
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pyogrio.write_dataframe(wide, shp, driver="ESRI Shapefile")
+        with zipfile.ZipFile(path, "w") as zf:
+            for ext in (".shp", ".shx", ".dbf", ".prj"):
+                zf.write(shp.with_suffix(ext), f"p{ext}")
+    elif fmt == "geojson":
         feature = {"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": [ring]}}
         path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
     else:

@@ -9,6 +9,7 @@ Zip and KMZ archives are opened through :mod:`geo.io.archive` only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import warnings
@@ -217,6 +218,9 @@ def _read_geopackage(
 ) -> tuple[pd.DataFrame, str | None, list[str]]:
     refuse_views(path, source)
     name, notes = _pick_layer(path, source, layer)
+    with contextlib.suppress(*_OGR_ERRORS):  # a damaged schema: the read below says what is wrong
+        # the schema alone (cheap in a GeoPackage): refuse 100,000 columns before reading their rows
+        columns.check_count(len(pyogrio.read_info(path, layer=name)["fields"]), source)
     return _ogr(path, source, name, what="GeoPackage", arrow=True), None, notes
 
 
@@ -324,6 +328,9 @@ def _read_shapefile(root: Path, shp: str, names: list[str], source: str) -> tupl
         else [f"{source}: the Shapefile has no .prj; its CRS was inferred from the coordinates"]
     )
     _check_shp_length(root / shp, source)
+    with open(root / siblings[".dbf"], "rb") as fh:  # fields from the .dbf header: 32 bytes each after 32
+        head = fh.read(10)
+    columns.check_count(max(int.from_bytes(head[8:10], "little") - 33, 0) // 32 if len(head) == 10 else 0, source)
     cpg = root / siblings[".cpg"] if ".cpg" in siblings else None
     encoding, note = _shapefile_encoding(root / siblings[".dbf"], cpg, source)
     frame = _ogr(root / shp, source, None, encoding=encoding, what="Shapefile")
