@@ -9,6 +9,10 @@ Archives are unpacked by :mod:`geo.io.archive` into a
 back in WGS84 (EPSG:4326) with its features numbered from 1 as in the file, and
 with the CRS the coordinates were in — read from the file, inferred by
 :mod:`geo.io.crsguess` or set by the user — stated in :class:`ReadResult`.
+The reader runs in a worker process limited in time and memory
+(:mod:`geo.io.limits`); attributes named like the check's or the store's
+columns are renamed (:mod:`geo.io.columns`); no message names the server's
+temporary folders.
 """
 
 from __future__ import annotations
