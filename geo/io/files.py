@@ -332,11 +332,12 @@ def read_file(
     try:
         return _read_file(path, source, crs=crs, layer=layer, max_bytes=max_bytes, reserved=tuple(reserved))
     except GeoError as exc:
-        raise _without_server_paths(exc, path, source) from None
+        _without_server_paths(exc, path, source)
+        raise  # as it was, its cause (shown by --verbose) kept
 
 
-def _without_server_paths(exc: GeoError, path: Path, source: str) -> GeoError:
-    """``exc`` with the server's paths taken out of its problem and fix (the file's own path named as the user
+def _without_server_paths(exc: GeoError, path: Path, source: str) -> None:
+    """Take the server's paths out of ``exc``'s problem and fix (the file's own path named as the user
     named it): a library's message may name the temporary folder a file was unpacked in."""
     for attr in ("problem", "fix"):
         text = getattr(exc, attr)
@@ -346,7 +347,6 @@ def _without_server_paths(exc: GeoError, path: Path, source: str) -> GeoError:
                 text = re.sub(rf"(?<![\w.-]){re.escape(path.name)}(?![\w.-])", source, text)
             setattr(exc, attr, text)
     exc.args = (exc.message,)
-    return exc
 
 
 def _read_file(
