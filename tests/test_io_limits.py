@@ -193,3 +193,21 @@ def test_a_geo_error_in_the_worker_is_raised_as_itself(sandbox, monkeypatch):
         read_file(path)
     assert type(exc.value) is InputFileError
     assert_clear(exc, "bad.geojson", "not valid JSON", "line 1")
+
+
+def allocate_mb(mb: int) -> int:
+    """Hold ``mb`` megabytes, written to (run in the worker)."""
+    blocks = [bytearray(b"x" * 2**20) for _ in range(mb)]
+    return len(blocks)
+
+
+@pytest.mark.parametrize("start", ["fork", "forkserver"])
+def test_worker_memory_cap_stops_a_runaway_read(sandbox, monkeypatch, start):
+    """4 GB asked for under a 256 MB cap: stopped, one clear line, the caller's memory untouched."""
+    monkeypatch.setenv("GEO_READ_START", start)
+    assert run_limited(allocate_mb, 16, source="small.gpkg", memory_mb=512) == 16
+    start_time = time.perf_counter()
+    with pytest.raises(InputFileError) as exc:
+        run_limited(allocate_mb, 4096, source="huge.gpkg", memory_mb=256)
+    assert time.perf_counter() - start_time < 30
+    assert_clear(exc, "huge.gpkg", "reading the file used more than 256 MB and was stopped")

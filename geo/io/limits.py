@@ -11,10 +11,11 @@ interpreter start) — or, from a process with a single thread such as the CLI,
 forked from the caller itself — and
 
 - kills it when it runs longer than :data:`READ_SECONDS`;
-- refuses the read when the worker's resident memory passes
-  :data:`READ_MEMORY_MB` (watched every 0.1 s, and its peak checked at the end),
-  and caps its address space (``RLIMIT_AS``) at what it had when forked plus
-  that much, so that a sudden allocation fails rather than swaps;
+- refuses the read when the worker's resident memory grows by more than
+  :data:`READ_MEMORY_MB` over what it was forked with (watched every 0.1 s, and
+  its peak checked at the end), and caps its address space (``RLIMIT_AS``) at
+  what it had when forked plus that much, so that a sudden allocation fails
+  rather than swaps;
 
 so that the server thread or the CLI ends with one clear error in bounded time
 and memory. The limits are read at each call from ``GEO_READ_SECONDS`` and
@@ -90,11 +91,12 @@ def _child(conn: multiprocessing.connection.Connection, func: Callable[..., Any]
     import resource
 
     limit_kb = _status_kb("self", "VmSize") + int(memory_mb * 1024)
+    start_kb = max(_status_kb("self", "VmRSS"), _status_kb("self", "VmHWM"))  # what it was forked with
     resource.setrlimit(resource.RLIMIT_AS, (limit_kb * 1024, limit_kb * 1024))
     try:
         result = func(*args)
-        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # resident, at its highest
-        conn.send(("memory",) if peak_kb > memory_mb * 1024 else ("ok", result))
+        added_kb = _status_kb("self", "VmHWM") - start_kb  # resident memory at its highest, beyond the start
+        conn.send(("memory",) if added_kb > memory_mb * 1024 else ("ok", result))
     except MemoryError:
         conn.send(("memory",))
     except GeoError as exc:  # a GDAL allocation that failed shows as "damaged": say what really happened
@@ -222,6 +224,7 @@ def run_limited(
     proc.start()
     sender.close()
     deadline = time.monotonic() + seconds
+    start_kb = _status_kb(proc.pid or 0, "VmRSS")  # what it shares with its parent, not the read's
     try:
         while True:
             ready = multiprocessing.connection.wait([receiver, proc.sentinel],
@@ -239,7 +242,7 @@ def run_limited(
                 raise _crash_error(source, memory_mb, proc.exitcode)
             if time.monotonic() >= deadline:
                 raise _time_error(source, seconds)
-            if _status_kb(proc.pid or 0, "VmRSS") > memory_mb * 1024:
+            if _status_kb(proc.pid or 0, "VmRSS") - start_kb > memory_mb * 1024:
                 raise _memory_error(source, memory_mb)
     finally:
         if proc.is_alive():
