@@ -10,6 +10,8 @@ must be shifted with :func:`wgs84_to_gcj02`.
 
 from __future__ import annotations
 
+import json
+import re
 from functools import lru_cache
 from typing import Final
 
@@ -50,20 +52,53 @@ EXPORT_CRS: Final[dict[str, tuple[str, str]]] = {
 }
 
 
+#: PROJ parameters, WKT keywords and PROJJSON keys that make PROJ open a file (a grid,
+#: an init file, a catalogue): a CRS given by a user must not read the server's files.
+_FILE_REFERENCES: Final = re.compile(
+    r"\b(nadgrids|geoidgrids|grids|xy_grids|z_grids|init|file|catalog)\s*=|PARAMETERFILE\s*[\[(]|PROJ4_GRIDS"
+    r'|"parameter_file"|\bfile:',
+    re.IGNORECASE,
+)
+#: ``+nadgrids=@null`` (no shift; GDAL writes it into EPSG:3857's WKT) opens no file of the server's.
+_NULL_GRID: Final = re.compile(r"\+?nadgrids\s*=\s*@null(?=[\s\"\]]|$)", re.IGNORECASE)
+#: A value that is a path rather than a CRS: absolute, home, relative or Windows.
+_PATH_LIKE: Final = re.compile(r"^\s*(/|~|\.{1,2}[/\\]|\\|[A-Za-z]:[/\\])")
+_FIX_CRS: Final = "Give an EPSG code such as EPSG:4326, EPSG:4490 or EPSG:4544"
+
+
+def _refuse_file_references(value: object, source: str) -> None:
+    """Refuse a CRS that names a file (``+nadgrids=/etc/passwd``, ``@foo.gsb``, ``+init=``, a path).
+
+    PROJ would open such files when the CRS is used; a user's ``--crs`` or CRS box
+    accepts only EPSG codes, WKT and plain PROJ strings without file references.
+    """
+    text = json.dumps(value) if isinstance(value, dict) else str(value)
+    checked = _NULL_GRID.sub("", text)
+    if _PATH_LIKE.match(checked) or _FILE_REFERENCES.search(checked) or re.search(r"[=,]\s*@", checked):
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        raise CRSError(
+            f"{shown!r} names a file (a grid, an init file or a path); CRSs that read files are refused",
+            source=source,
+            fix=f"{_FIX_CRS}, or WKT / a PROJ string without +nadgrids, +geoidgrids, +init or file paths",
+        )
+
+
 def parse_crs(value: str | int | CRS, *, source: str = "CRS") -> CRS:
     """Return a :class:`pyproj.CRS` for ``value`` or raise :class:`CRSError`.
 
-    Accepts ``"EPSG:4544"``, ``4544``, WKT or a proj string.
+    Accepts ``"EPSG:4544"``, ``4544``, WKT or a proj string; refuses (before PROJ
+    sees it) any that names a file: see :func:`_refuse_file_references`.
     """
     if isinstance(value, CRS):
         return value
+    _refuse_file_references(value, source)
     try:
         return CRS.from_user_input(value)
     except (_PyprojCRSError, TypeError, ValueError) as exc:
         raise CRSError(
             f"{value!r} is not a coordinate reference system pyproj knows ({exc})",
             source=source,
-            fix="Give an EPSG code such as EPSG:4326, EPSG:4490 or EPSG:4544",
+            fix=_FIX_CRS,
         ) from exc
 
 

@@ -8,6 +8,12 @@ traceback: *what* file or input, *what* is wrong, and *how* to fix it.
 
 from __future__ import annotations
 
+import re
+from typing import Final
+
+#: An absolute path's folders (``/tmp/geo-upload-x1/``, ``C:\\Temp\\``): what :func:`without_paths` removes.
+_FOLDERS: Final = re.compile(r"(?<![\w.])(?:[A-Za-z]:[\\/]|/)(?:[^\s/\\'\"()<>:,;]+[/\\])+")
+
 
 class GeoError(ValueError):
     """Base class of all errors raised by ``geo`` for user-caused problems.
@@ -88,3 +94,19 @@ class AccessError(GeoError):
 
 class LoginError(AccessError):
     """A sign-in failed: wrong name or password, a disabled account, or too many attempts."""
+
+
+def without_paths(text: str) -> str:
+    """``text`` with the folders of absolute paths removed, keeping the file names.
+
+    Messages of GDAL, zipfile and the OS name the file they failed on, which is
+    often in the server's temporary folder (``/tmp/geo-upload-…/upload.kml``);
+    a user must never see such paths.
+    """
+    return _FOLDERS.sub("", text)
+
+
+def tool_said(exc: BaseException, limit: int = 160) -> str:
+    """The first line of a library's error message, without folders, at most ``limit`` characters."""
+    lines = str(exc).splitlines()
+    return without_paths(lines[0] if lines else type(exc).__name__)[:limit]

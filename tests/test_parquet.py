@@ -30,7 +30,7 @@ def test_export_parquet_round_trip(tmp_path):
     read = read_file(path)
     assert (read.fmt, read.crs, read.crs_basis) == ("parquet", "EPSG:4544", "file")
     assert len(read.layer) == len(parcels) and list(read.layer.index[:2]) == [1, 2]
-    assert read.layer["project_id"].tolist() == parcels["project_id"].tolist()
+    assert read.layer["project_id_src"].tolist() == parcels["project_id"].tolist()  # renamed: the check adds its own
     back = read.layer.geometry.to_numpy()
     assert shapely.equals_exact(back, parcels.geometry.to_numpy(), tolerance=1e-7).all()
 

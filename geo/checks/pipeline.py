@@ -8,7 +8,7 @@ in (:class:`PlanLayers`): the engine does not load them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from geo.checks.declared import add_findings, declared_area_findings
 from geo.checks.registry import CheckResult, run_checks, summarise
 from geo.checks.topology import make_valid_layer
 from geo.errors import UsageError
+from geo.io.columns import field_named
 from geo.io.files import ReadResult, read_bytes, read_file
 from geo.store import workspace
 from geo.store.office import Actor
@@ -76,6 +77,7 @@ class CheckRun:
 
 def check_read(read: ReadResult, plan: PlanLayers, options: CheckOptions) -> CheckRun:
     """Check a layer already read (the page reads first, to offer the name fields)."""
+    options = replace(options, name_field=field_named(options.name_field, read.renamed))
     layer = make_valid_layer(read.layer) if options.make_valid else read.layer
     result = run_checks(
         layer,
@@ -188,6 +190,7 @@ def check_layer_file(
     from geo.io.chunks import DEFAULT_CHUNK, open_layer
 
     chunked = open_layer(path, crs=crs, layer=layer, max_bytes=max_bytes)
+    options = replace(options, name_field=field_named(options.name_field, chunked.renamed))
     spec = CheckSpec(plan.parcels, plan.zones, plan.districts, name_field=options.name_field,
                      tolerance_pct=options.tolerance_pct, make_valid=options.make_valid,
                      each_unmatched=each_unmatched, keep_unmatched=list_unmatched is not None,

@@ -8,6 +8,9 @@ are unpacked only into a temporary folder, and every failure is a
 - :mod:`geo.io.readers`: one reader per format; :mod:`geo.io.archive` (zip, KMZ),
   :mod:`geo.io.csvread` (CSV with WKT or lon/lat), :mod:`geo.io.crsguess`
   (CRS inferred from coordinate ranges);
+- the limits on what a file may make us do: :mod:`geo.io.limits` (the read's
+  worker process: wall time, memory), :mod:`geo.io.jsondepth` (JSON nesting),
+  :mod:`geo.io.columns` (attribute names and count);
 - :mod:`geo.io.export`: the registry of export formats (:data:`FORMATS`) and
   :func:`export_layers`; the writers in :mod:`geo.io.writers_gis` (GeoJSON,
   GeoPackage, Shapefile, CSV) and :mod:`geo.io.writers_desktop` (KML/KMZ, DXF,

@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Final
 
-from geo.errors import FileTooLargeError, InputFileError, UnsafeArchiveError
+from geo.errors import FileTooLargeError, InputFileError, UnsafeArchiveError, tool_said
 
 #: Largest total unpacked size of the members we extract.
 MAX_UNPACKED_BYTES: Final = 1024 * 1024 * 1024
@@ -50,7 +50,7 @@ def open_zip(path: Path, *, source: str) -> zipfile.ZipFile:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
         raise InputFileError(
-            f"the zip archive is damaged or truncated ({exc})",
+            f"the zip archive is damaged or truncated ({tool_said(exc)})",
             source=source,
             fix="Create the zip again (e.g. in QGIS or Explorer: Send to › Compressed folder) and upload it whole",
         ) from None
@@ -74,6 +74,38 @@ def member_names(zf: zipfile.ZipFile, *, source: str) -> list[str]:
             fix="Zip the files again from inside their folder, with plain relative names",
         )
     return [i.filename for i in zf.infolist() if not i.is_dir()]
+
+
+#: Compression methods Python's zipfile unpacks; Deflate64 (9), PPMd (98), AES (99)… are not among them.
+_METHODS: Final = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "Deflate", zipfile.ZIP_BZIP2: "BZIP2",
+                   zipfile.ZIP_LZMA: "LZMA"}
+#: Names of the methods users meet, for the message.
+_METHOD_NAMES: Final = {9: "Deflate64", 98: "PPMd", 99: "AES encryption", 93: "Zstandard", 95: "XZ"}
+
+
+def _check_methods(infos: list[zipfile.ZipInfo], *, source: str) -> None:
+    """Refuse encrypted members and compression methods we cannot unpack, in one clear line.
+
+    Without this, zipfile raises ``RuntimeError`` ("password required") or
+    ``NotImplementedError`` ("compression type 9") halfway through extracting.
+    """
+    encrypted = [i.filename for i in infos if i.flag_bits & 0x1 or i.compress_type == 99]
+    if encrypted:
+        raise UnsafeArchiveError(
+            f"member {encrypted[0]!r} is encrypted (password-protected); nothing was extracted",
+            source=source,
+            fix="Zip the files again without a password",
+        )
+    odd = [i for i in infos if i.compress_type not in _METHODS]
+    if odd:
+        method = _METHOD_NAMES.get(odd[0].compress_type, f"method {odd[0].compress_type}")
+        raise UnsafeArchiveError(
+            f"member {odd[0].filename!r} uses the compression method {method}, which is not supported; "
+            "nothing was extracted",
+            source=source,
+            fix="Re-zip the files with standard Deflate (e.g. Explorer's Send to › Compressed folder, or 7-Zip's "
+            "'Deflate' method)",
+        )
 
 
 def _check_sizes(infos: list[zipfile.ZipInfo], *, source: str, max_unpacked: int) -> None:
@@ -124,6 +156,7 @@ def extract_members(
         Paths of the extracted files, in the order of ``names``.
     """
     infos = [zf.getinfo(n) for n in names]
+    _check_methods(infos, source=source)
     _check_sizes(infos, source=source, max_unpacked=max_unpacked)
     root = dest.resolve()
     written = 0
@@ -150,7 +183,7 @@ def extract_members(
                     dst.write(chunk)
         except (zipfile.BadZipFile, EOFError, OSError) as exc:
             raise InputFileError(
-                f"member {info.filename!r} cannot be unpacked; the archive is damaged or truncated ({exc})",
+                f"member {info.filename!r} cannot be unpacked; the archive is damaged or truncated ({tool_said(exc)})",
                 source=source,
                 fix="Create the zip again and upload it whole",
             ) from None

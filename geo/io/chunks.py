@@ -37,8 +37,8 @@ import pandas as pd
 import shapely
 
 from geo.crs import WGS84, parse_crs
-from geo.errors import FileTooLargeError, GeometryError, InputFileError
-from geo.io import files
+from geo.errors import FileTooLargeError, GeometryError, InputFileError, tool_said
+from geo.io import columns, files
 from geo.io.crsguess import guess_crs
 
 __all__ = ["DEFAULT_CHUNK", "Chunk", "ChunkedLayer", "open_layer", "partition"]
@@ -85,6 +85,8 @@ class ChunkedLayer:
     _fids: npt.NDArray[np.int64] | None = None
     _whole: gpd.GeoDataFrame | None = field(default=None, repr=False)
     _row_groups: npt.NDArray[np.int64] | None = None  # GeoParquet: first row of each row group
+    renamed: dict[str, str] = field(default_factory=dict)  # attributes renamed on read (geo.io.columns)
+    reserved: tuple[str, ...] = columns.RESERVED  # the names renamed
 
     def read(self, positions: npt.NDArray[np.int64], *, fids: npt.NDArray[np.int64] | None = None
              ) -> gpd.GeoDataFrame:
@@ -125,6 +127,7 @@ class ChunkedLayer:
         return table_to_frame(pa.concat_tables(tables), pf.schema_arrow.metadata)
 
     def _place(self, frame: pd.DataFrame, positions: npt.NDArray[np.int64]) -> gpd.GeoDataFrame:
+        frame, _, _ = columns.safe_frame(frame, self.source, reserved=self.reserved)  # as read_file renames them
         gdf = frame.reset_index(drop=True)
         assert isinstance(gdf, gpd.GeoDataFrame)
         gdf.index = pd.Index(positions + 1, name="feature")
@@ -259,11 +262,13 @@ def open_layer(
     layer: str | None = None,
     max_bytes: int | None = None,
     whole_below: int = WHOLE_BELOW,
+    reserved: tuple[str, ...] = columns.RESERVED,
 ) -> ChunkedLayer:
     """Describe a layer for chunked reading (see the module); errors as :func:`geo.io.files.read_file` raises them.
 
     Files under ``whole_below`` bytes (a third of it for GeoParquet, which is denser) are read whole
     once — one sequential read is faster than chunk reads, and the chunks are then cut in memory.
+    ``reserved``: attribute names renamed on read (:mod:`geo.io.columns`).
     """
     path = Path(path)
     source = name or path.name
@@ -272,21 +277,26 @@ def open_layer(
     _check_size(path, source, max_bytes)
     fmt = files.detect_format(path, source=source)
     if fmt == "geopackage" and path.stat().st_size > whole_below:
-        return _open_gpkg(path, source, crs, layer)
+        return _open_gpkg(path, source, crs, layer, reserved)
     if fmt == "parquet" and path.stat().st_size > whole_below // 3:
-        return _open_parquet(path, source, crs)
-    read = files.read_file(path, name=source, crs=crs, layer=layer, max_bytes=max_bytes or 2**62)
+        out = _open_parquet(path, source, crs)
+        out.reserved = reserved
+        return out
+    read = files.read_file(path, name=source, crs=crs, layer=layer, max_bytes=max_bytes or 2**62, reserved=reserved)
     whole = read.layer
     bounds = shapely.bounds(whole.geometry.to_numpy())
     return ChunkedLayer(path, source, read.fmt, layer, len(whole), bounds, read.crs, read.crs_basis, read.crs_note,
-                        read.encoding, list(read.warnings), _whole=whole)
+                        read.encoding, list(read.warnings), _whole=whole, renamed=dict(read.renamed),
+                        reserved=reserved)
 
 
-def _open_gpkg(path: Path, source: str, crs: str | None, layer: str | None) -> ChunkedLayer:
+def _open_gpkg(path: Path, source: str, crs: str | None, layer: str | None, reserved: tuple[str, ...]
+               ) -> ChunkedLayer:
     import pyogrio
 
-    from geo.io.readers import _OGR_ERRORS, _pick_layer
+    from geo.io.readers import _OGR_ERRORS, _pick_layer, refuse_views
 
+    refuse_views(path, source)
     name, notes = _pick_layer(path, source, layer)
     fids, bounds, types, bad, has_z = [], [], [], [], False
     try:
@@ -304,7 +314,7 @@ def _open_gpkg(path: Path, source: str, crs: str | None, layer: str | None) -> C
                 has_z = has_z or z
     except _OGR_ERRORS as exc:
         raise InputFileError(
-            f"the GeoPackage cannot be read; it is damaged or truncated ({str(exc).splitlines()[0][:160]})",
+            f"the GeoPackage cannot be read; it is damaged or truncated ({tool_said(exc)})",
             source=source,
             fix="Export the layer again from your GIS and upload the complete file",
         ) from None
@@ -313,6 +323,9 @@ def _open_gpkg(path: Path, source: str, crs: str | None, layer: str | None) -> C
 
     out = ChunkedLayer(path, source, "geopackage", name, int(sum(len(f) for f in fids)),
                        cat(bounds, float, 4), "", "", ("", ""), None, list(notes), _fids=cat(fids, np.int64, 0))
+    _, out.renamed = columns.safe_names([str(f) for f in info["fields"]], reserved=reserved)
+    out.reserved = reserved
+    out.warnings += columns.renamed_warning(source, out.renamed)
     declared = info.get("crs")
     return _resolve(out, declared, crs, cat(types, np.int64, 0), cat(bad, bool, 0), has_z)
 
@@ -326,7 +339,7 @@ def _open_parquet(path: Path, source: str, crs: str | None) -> ChunkedLayer:
         pf = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError …
         raise InputFileError(
-            f"the Parquet file cannot be read; it is damaged or truncated ({str(exc).splitlines()[0][:160]})",
+            f"the Parquet file cannot be read; it is damaged or truncated ({tool_said(exc)})",
             source=source,
             fix="Write the GeoParquet file again and upload the complete file",
         ) from None

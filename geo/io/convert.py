@@ -35,6 +35,7 @@ from geo.atomic import place_file
 from geo.crs import parse_crs
 from geo.errors import UsageError
 from geo.io import zbtxt
+from geo.io.columns import FILE_RESERVED
 from geo.io.export import FORMATS, crs_options, export_layers
 from geo.io.files import ReadResult, read_bytes, read_file
 
@@ -198,7 +199,7 @@ def convert_file(
     format_for(dst)  # an unknown suffix is refused before the input is read
     if dst.resolve() == src.resolve():
         raise UsageError("the output is the input file", source=str(dst), fix="Write to another name (-o OUTPUT)")
-    return convert_read(read_file(src, crs=crs, layer=layer), dst, to_crs=to_crs)
+    return convert_read(read_file(src, crs=crs, layer=layer, reserved=FILE_RESERVED), dst, to_crs=to_crs)
 
 
 def convert_bytes(
@@ -217,7 +218,7 @@ def convert_bytes(
     """
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}", source="format", fix=f"Use one of {', '.join(FORMATS)}")
-    read = read_bytes(data, name=name, crs=crs, layer=layer)
+    read = read_bytes(data, name=name, crs=crs, layer=layer, reserved=FILE_RESERVED)
     with tempfile.TemporaryDirectory(prefix="geo-convert-") as tmp:
         out = Path(tmp) / (_layer_name(Path(name)) + FORMATS[fmt].suffix)
         result = convert_read(read, out, fmt=fmt, to_crs=to_crs)
@@ -254,7 +255,7 @@ def convert_streamed(src: str | Path, dst: str | Path, *, to_crs: str | None = N
         raise UsageError("the output is the input file", source=str(dst), fix="Write to another name (-o OUTPUT)")
     if not dst.parent.is_dir():
         raise UsageError("the output folder does not exist", source=str(dst.parent), fix="Create it first")
-    opened = open_layer(src, crs=crs, layer=layer, whole_below=0)
+    opened = open_layer(src, crs=crs, layer=layer, whole_below=0, reserved=FILE_RESERVED)
     target = parse_crs(to_crs or opened.crs, source="--to-crs" if to_crs else str(src))
     stream = ParquetStream(dst)
     for start in range(0, opened.n, BATCH):

@@ -31,6 +31,19 @@ def _rows(bad: np.ndarray) -> str:
     return ", ".join(str(i + 2) for i in bad[:5])
 
 
+def _allow_fields_of(size: int) -> None:
+    """Let one field be as long as the whole text (``size`` characters).
+
+    pandas' separator-sniffing engine parses with Python's :mod:`csv`, whose
+    default limit of 131,072 characters a field refuses a WKT parcel of ~6,000
+    vertices. The limit is process-wide and only ever raised here, to at most
+    the size of a file we accept (already read into memory), so it bounds nothing
+    the file size does not.
+    """
+    if size >= csv.field_size_limit():
+        csv.field_size_limit(size + 1)
+
+
 def read_csv(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.DataFrame, str | None, list[str]]:
     """Read ``path`` as CSV: a geometry from a WKT column, else points from lon/lat columns.
 
@@ -46,6 +59,7 @@ def read_csv(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.
             continue
     else:  # pragma: no cover - gb18030 decodes nearly everything
         raise InputFileError("the CSV is neither UTF-8 nor GBK text", source=source, fix="Save the CSV as UTF-8")
+    _allow_fields_of(len(text))
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, sep=None, engine="python", keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:

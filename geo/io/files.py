@@ -9,12 +9,17 @@ Archives are unpacked by :mod:`geo.io.archive` into a
 back in WGS84 (EPSG:4326) with its features numbered from 1 as in the file, and
 with the CRS the coordinates were in — read from the file, inferred by
 :mod:`geo.io.crsguess` or set by the user — stated in :class:`ReadResult`.
+The reader runs in a worker process limited in time and memory
+(:mod:`geo.io.limits`); attributes named like the check's or the store's
+columns are renamed (:mod:`geo.io.columns`); no message names the server's
+temporary folders.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -23,18 +28,25 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError as _PyprojCRSError
+from pyproj.exceptions import ProjError
 
 from geo.crs import WGS84, parse_crs
 from geo.errors import (
     CRSError,
     FileTooLargeError,
+    GeoError,
     GeometryError,
     InputFileError,
     UnsupportedFormatError,
+    tool_said,
+    without_paths,
 )
-from geo.io import zbtxt
+from geo.io import columns, zbtxt
 from geo.io.crsguess import CHINA_BOUNDS, guess_crs, looks_geographic
-from geo.io.readers import READERS
+from geo.io.limits import run_limited
+from geo.io.readers import READERS, read_format
 
 #: Largest file accepted (bytes).
 MAX_FILE_BYTES: Final = 200 * 1024 * 1024
@@ -81,6 +93,7 @@ class ReadResult:
     crs_note: tuple[str, str]  # (zh, en)
     encoding: str | None = None
     warnings: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)  # attributes renamed on read (geo.io.columns)
 
     @property
     def fields(self) -> list[str]:
@@ -176,6 +189,29 @@ def _check_finite(gdf: gpd.GeoDataFrame, source: str) -> None:
         )
 
 
+def _is_undefined(crs: CRS) -> bool:
+    """GeoPackage's SRS ids 0 and -1 ("Undefined geographic/Cartesian SRS"): no CRS, as without a .prj."""
+    return crs.name.lower().startswith("undefined")
+
+
+def _is_local(crs: CRS) -> bool:
+    """An engineering CRS (``LOCAL_CS[...]``, a site grid, GeoPackage's undefined Cartesian SRS):
+    its coordinates are tied to no datum, so no transformation to WGS84 exists."""
+    return bool(crs.is_engineering) or crs.type_name.startswith("Engineering")
+
+
+def _to_wgs84(gdf: gpd.GeoDataFrame, source: str, crs_label: str) -> gpd.GeoDataFrame:
+    """``gdf`` in WGS84, or a :class:`CRSError` when PROJ has no transformation from its CRS."""
+    try:
+        return gdf.to_crs(WGS84)
+    except (ProjError, _PyprojCRSError) as exc:
+        raise CRSError(
+            f"the coordinates cannot be transformed from {crs_label} to WGS84 ({tool_said(exc, 120)})",
+            source=source,
+            fix="Choose the CRS the coordinates are really in (CLI: --crs EPSG:4544; page: CRS box)",
+        ) from None
+
+
 def _resolve_crs(
     gdf: gpd.GeoDataFrame, source: str, override: str | None
 ) -> tuple[gpd.GeoDataFrame, str, str, tuple[str, str]]:
@@ -190,7 +226,13 @@ def _resolve_crs(
             "override",
             (f"按用户指定：{label}", f"as chosen by the user: {label}"),
         )
-    declared = gdf.crs
+    declared = None if gdf.crs is None or _is_undefined(gdf.crs) else gdf.crs
+    if declared is not None and _is_local(declared):
+        raise CRSError(
+            f"the file's CRS is a local (engineering) one, {declared.name!r}, which cannot be placed on the map",
+            source=source,
+            fix="Choose the CRS the coordinates are really in (CLI: --crs EPSG:4544; page: CRS box)",
+        )
     if declared is not None and (not declared.is_geographic or looks_geographic(bounds)):
         label = declared.to_string() if declared.to_epsg() is None else f"EPSG:{declared.to_epsg()}"
         return gdf, label, "file", (f"文件自带：{label}", f"from the file: {label}")
@@ -255,6 +297,7 @@ def read_file(
     crs: str | None = None,
     layer: str | None = None,
     max_bytes: int = MAX_FILE_BYTES,
+    reserved: Iterable[str] = columns.RESERVED,
 ) -> ReadResult:
     """Read a user's parcel file safely and return it in WGS84.
 
@@ -270,6 +313,8 @@ def read_file(
         Layer to read from a GeoPackage/KML, or Shapefile stem in a zip.
     max_bytes
         Files larger than this are refused before being opened.
+    reserved
+        Attribute names renamed on read (with a warning; see :mod:`geo.io.columns`).
 
     Returns
     -------
@@ -284,6 +329,32 @@ def read_file(
     """
     path = Path(path)
     source = name or path.name
+    try:
+        return _read_file(path, source, crs=crs, layer=layer, max_bytes=max_bytes, reserved=tuple(reserved))
+    except GeoError as exc:
+        _without_server_paths(exc, path, source)
+        raise  # as it was, its cause (shown by --verbose) kept
+
+
+def _without_server_paths(exc: GeoError, path: Path, source: str) -> None:
+    """Take the server's paths out of ``exc``'s problem and fix (the file's own path named as the user
+    named it): a library's message may name the temporary folder a file was unpacked in."""
+    for attr in ("problem", "fix"):
+        text = getattr(exc, attr)
+        if text:
+            text = without_paths(text.replace(str(path), source))
+            if path.name != source:  # read_bytes' copy, named upload.<ext>
+                text = re.sub(rf"(?<![\w.-]){re.escape(path.name)}(?![\w.-])", source, text)
+            setattr(exc, attr, text)
+    exc.args = (exc.message,)
+
+
+def _read_file(
+    path: Path, source: str, *, crs: str | None, layer: str | None, max_bytes: int, reserved: tuple[str, ...]
+) -> ReadResult:
+    """:func:`read_file`, its errors still holding what libraries said."""
+    if crs is not None:  # a CRS that is refused (names a file, unknown) costs no read
+        parse_crs(crs, source=f"{source} (chosen CRS)")
     if not path.is_file():
         raise InputFileError("the file does not exist", source=source, fix="Check the path")
     size = path.stat().st_size
@@ -302,12 +373,14 @@ def read_file(
             f"read as {READERS[fmt].label}"
         )
     with tempfile.TemporaryDirectory(prefix="geo-upload-") as tmp:
-        frame, encoding, notes = READERS[fmt].read(path, source, layer, Path(tmp))
+        frame, encoding, notes = run_limited(read_format, fmt, path, source, layer, Path(tmp), source=source)
     warnings += notes
+    frame, renamed, said = columns.safe_frame(frame, source, reserved=reserved)
+    warnings += said
     gdf = _as_geodataframe(frame, source)
     _check_finite(gdf, source)
     gdf, crs_label, basis, note = _resolve_crs(gdf, source, crs)
-    gdf = gdf.to_crs(WGS84)
+    gdf = _to_wgs84(gdf, source, crs_label)
     _check_in_china(gdf, source, crs_label)
     warnings += _geometry_warnings(gdf, source)
     return ReadResult(
@@ -319,11 +392,18 @@ def read_file(
         crs_note=note,
         encoding=encoding,
         warnings=warnings,
+        renamed=renamed,
     )
 
 
 def read_bytes(
-    data: bytes, *, name: str, crs: str | None = None, layer: str | None = None, max_bytes: int = MAX_FILE_BYTES
+    data: bytes,
+    *,
+    name: str,
+    crs: str | None = None,
+    layer: str | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    reserved: Iterable[str] = columns.RESERVED,
 ) -> ReadResult:
     """Read an uploaded file's bytes (see :func:`read_file`); the copy lives in a temporary folder."""
     if len(data) > max_bytes:
@@ -336,4 +416,4 @@ def read_bytes(
     with tempfile.TemporaryDirectory(prefix="geo-upload-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(data)
-        return read_file(path, name=name, crs=crs, layer=layer, max_bytes=max_bytes)
+        return read_file(path, name=name, crs=crs, layer=layer, max_bytes=max_bytes, reserved=reserved)

@@ -17,7 +17,7 @@ from typing import Any, Final
 import geopandas as gpd
 import pandas as pd
 
-from geo.errors import InputFileError
+from geo.errors import InputFileError, tool_said
 
 __all__ = ["ROW_GROUP", "ParquetStream", "geo_metadata", "read_parquet", "table_to_frame", "write_parquet",
            "write_parquet_layer"]
@@ -67,7 +67,7 @@ def read_parquet(path: Path, source: str, layer: str | None, tmp: Path) -> tuple
         table = pf.read()
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError …
         raise InputFileError(
-            f"the Parquet file cannot be read; it is damaged or truncated ({str(exc).splitlines()[0][:160]})",
+            f"the Parquet file cannot be read; it is damaged or truncated ({tool_said(exc)})",
             source=source,
             fix="Write the GeoParquet file again and upload the complete file",
         ) from None

@@ -9,22 +9,28 @@ Zip and KMZ archives are opened through :mod:`geo.io.archive` only.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
+import numpy.typing as npt
 import pandas as pd
 import pyogrio
 import pyogrio.errors
+import pyogrio.raw
+import shapely
 
 from geo.crs import WGS84
-from geo.errors import GeometryError, InputFileError
-from geo.io import archive
+from geo.errors import GeometryError, InputFileError, tool_said
+from geo.io import archive, columns
 from geo.io.csvread import read_csv
+from geo.io.jsondepth import check_json_depth
 from geo.io.parquet import read_parquet
 from geo.io.zbtxt import FORMAT_KEY as ZBTXT
 from geo.io.zbtxt import LABEL as ZBTXT_LABEL
@@ -55,17 +61,63 @@ def _ogr(
     arrow: bool = False,
 ) -> pd.DataFrame:
     """Read with GDAL. ``arrow`` (4x faster on a 100k GeoPackage) is not used for Shapefiles:
-    through Arrow a truncated .dbf reads without an error (tests/test_io_hostile.py)."""
+    through Arrow a truncated .dbf reads without an error (tests/test_io_hostile.py).
+
+    The frame is built here from pyogrio's raw read, not by ``read_dataframe``, so that
+    attributes are renamed (:func:`geo.io.columns.safe_names`) before they become columns:
+    ``read_dataframe`` would overwrite an attribute called ``geometry`` with the geometry.
+    """
     try:
         with warnings.catch_warnings():  # NaN coordinates are reported by _check_finite, by feature
             warnings.simplefilter("ignore", RuntimeWarning)
-            return pyogrio.read_dataframe(path, layer=layer, encoding=encoding, on_invalid="ignore", use_arrow=arrow)
+            return (_ogr_arrow if arrow else _ogr_rows)(path, source, layer, encoding)
     except _OGR_ERRORS as exc:
         raise InputFileError(
-            f"the {what} cannot be read; it is damaged or truncated ({str(exc).splitlines()[0][:160]})",
+            f"the {what} cannot be read; it is damaged or truncated ({tool_said(exc)})",
             source=source,
             fix="Export the layer again from your GIS and upload the complete file",
         ) from None
+
+
+def _frame(
+    fields: list[str], values: Callable[[list[str]], pd.DataFrame], wkb: npt.NDArray[Any] | None, crs: Any,
+    source: str,
+) -> pd.DataFrame:
+    """A GeoDataFrame of GDAL's fields (renamed where they collide) and WKB geometry; renames in ``attrs``."""
+    columns.check_count(len(fields), source)
+    names, renamed = columns.safe_names(fields, reserved=["geometry"])  # the rest: geo.io.files, as the caller says
+    frame = values(names)
+    if wkb is None:
+        return frame
+    gdf = gpd.GeoDataFrame(frame, geometry=shapely.from_wkb(wkb, on_invalid="ignore"), crs=crs)
+    gdf.attrs[columns.RENAMED_ATTR] = renamed
+    return gdf
+
+
+def _ogr_arrow(path: Path, source: str, layer: str | None, encoding: str | None) -> pd.DataFrame:
+    meta, table = pyogrio.raw.read_arrow(path, layer=layer, encoding=encoding)
+    fields = [str(f) for f in meta["fields"]]
+    geometry = meta["geometry_name"] or "wkb_geometry"
+    has_geometry = len(table.column_names) > len(fields) and table.column_names[-1] == geometry
+    wkb = table.column(len(fields)).to_numpy(zero_copy_only=False) if has_geometry else None
+
+    def values(names: list[str]) -> pd.DataFrame:
+        try:
+            frame: pd.DataFrame = table.select(list(range(len(fields)))).rename_columns(names).to_pandas()
+            return frame
+        except UnicodeDecodeError:
+            raise InputFileError(
+                "the attributes are not UTF-8 text", source=source, fix="Export the layer again with UTF-8 attributes"
+            ) from None
+
+    return _frame(fields, values, wkb, meta["crs"], source)
+
+
+def _ogr_rows(path: Path, source: str, layer: str | None, encoding: str | None) -> pd.DataFrame:
+    meta, _, wkb, data = pyogrio.raw.read(path, layer=layer, encoding=encoding)
+    fields = [str(f) for f in meta["fields"]]
+    return _frame(fields, lambda names: pd.DataFrame(dict(zip(names, data, strict=True)), columns=names), wkb,
+                  meta["crs"], source)
 
 
 def _pick_layer(path: Path, source: str, layer: str | None) -> tuple[str | None, list[str]]:
@@ -73,7 +125,7 @@ def _pick_layer(path: Path, source: str, layer: str | None) -> tuple[str | None,
         layers = pyogrio.list_layers(path)
     except _OGR_ERRORS as exc:
         raise InputFileError(
-            f"the file cannot be opened; it is damaged or truncated ({str(exc).splitlines()[0][:160]})",
+            f"the file cannot be opened; it is damaged or truncated ({tool_said(exc)})",
             source=source,
             fix="Export the layer again from your GIS and upload the complete file",
         ) from None
@@ -111,6 +163,7 @@ def _read_geojson(path: Path, source: str, layer: str | None, tmp: Path) -> tupl
         raise InputFileError(
             "the GeoJSON is not UTF-8 text", source=source, fix="Save it as UTF-8 (RFC 7946 requires it)"
         ) from None
+    check_json_depth(path, source)  # before any parser recurses into 10,000 brackets
     try:
         return _ogr(path, source, None, arrow=True), "UTF-8", []
     except InputFileError:
@@ -127,19 +180,78 @@ def _read_geojson(path: Path, source: str, layer: str | None, tmp: Path) -> tupl
         raise
 
 
+def refuse_views(path: Path, source: str) -> None:
+    """Refuse a GeoPackage holding SQL views (or virtual tables other than GDAL's R-trees), before GDAL opens it.
+
+    A view is a query GDAL would run on every read: ``WITH RECURSIVE`` can yield
+    rows without end, a join can take hours. Parcels are exported as tables; a
+    view is refused by name. Read with SQLite itself, read-only (``mode=ro``).
+    """
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = con.execute(
+                "SELECT type, name FROM sqlite_master WHERE type = 'view' OR "
+                "(type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%' AND sql NOT LIKE '%USING rtree%')"
+            ).fetchall()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise InputFileError(
+            f"the GeoPackage cannot be opened; it is damaged or truncated ({tool_said(exc)})",
+            source=source,
+            fix="Export the layer again from your GIS and upload the complete file",
+        ) from None
+    if rows:
+        kind = "SQL view" if rows[0][0] == "view" else "virtual table"
+        shown = ", ".join(repr(str(n)) for _, n in rows[:3]) + (f" and {len(rows) - 3} more" if len(rows) > 3 else "")
+        raise InputFileError(
+            f"the GeoPackage holds a {kind} ({shown}); views are refused, as reading one runs a query "
+            "that may never end",
+            source=source,
+            fix="Export the parcels as a plain table (in QGIS: Export › Save Features As… GeoPackage)",
+        )
+
+
 def _read_geopackage(
     path: Path, source: str, layer: str | None, tmp: Path
 ) -> tuple[pd.DataFrame, str | None, list[str]]:
+    refuse_views(path, source)
     name, notes = _pick_layer(path, source, layer)
+    with contextlib.suppress(*_OGR_ERRORS):  # a damaged schema: the read below says what is wrong
+        # the schema alone (cheap in a GeoPackage): refuse 100,000 columns before reading their rows
+        columns.check_count(len(pyogrio.read_info(path, layer=name)["fields"]), source)
     return _ogr(path, source, name, what="GeoPackage", arrow=True), None, notes
 
 
+#: XML declarations a KML never needs, each with what it would let the file do; in every encoding GDAL reads.
+_XML_REFUSED: Final = (
+    (b"<!ENTITY", ("uses XML entities, which are refused (an <!ENTITY> can read the server's files, XXE, "
+                   "or expand a few kilobytes into gigabytes, billion laughs)")),
+    (b"<!DOCTYPE", "declares a DTD (<!DOCTYPE>), which is refused: a KML needs none"),
+)
+
+
+def _refuse_xml_declarations(path: Path, source: str) -> None:
+    """Refuse a KML with entity or DTD declarations before expat (in GDAL) expands them."""
+    data = path.read_bytes()
+    for token, what in _XML_REFUSED:
+        forms = (token, token.lower(), token.decode().encode("utf-16-le"), token.decode().encode("utf-16-be"))
+        if any(f in data for f in forms):
+            raise InputFileError(
+                f"the KML {what}",
+                source=source,
+                fix="Export the KML again from your GIS or Google Earth; they write plain KML without entities",
+            )
+
+
 def _read_kml(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.DataFrame, str | None, list[str]]:
+    _refuse_xml_declarations(path, source)
     try:
         names = [str(n) for n, _ in pyogrio.list_layers(path)]
     except _OGR_ERRORS as exc:
         raise InputFileError(
-            f"the KML cannot be read; it is damaged or truncated ({str(exc).splitlines()[0][:160]})",
+            f"the KML cannot be read; it is damaged or truncated ({tool_said(exc)})",
             source=source,
             fix="Export the KML again and upload the complete file",
         ) from None
@@ -216,9 +328,34 @@ def _read_shapefile(root: Path, shp: str, names: list[str], source: str) -> tupl
         else [f"{source}: the Shapefile has no .prj; its CRS was inferred from the coordinates"]
     )
     _check_shp_length(root / shp, source)
-    encoding = None if ".cpg" in siblings else _dbf_encoding(root / siblings[".dbf"])
+    with open(root / siblings[".dbf"], "rb") as fh:  # fields from the .dbf header: 32 bytes each after 32
+        head = fh.read(10)
+    columns.check_count(max(int.from_bytes(head[8:10], "little") - 33, 0) // 32 if len(head) == 10 else 0, source)
+    cpg = root / siblings[".cpg"] if ".cpg" in siblings else None
+    encoding, note = _shapefile_encoding(root / siblings[".dbf"], cpg, source)
     frame = _ogr(root / shp, source, None, encoding=encoding, what="Shapefile")
-    return frame, encoding or "from .cpg", notes
+    return frame, encoding or "from .cpg", notes + note
+
+
+#: What a .cpg says when it says UTF-8.
+_CPG_UTF8: Final = {"utf-8", "utf8", "65001", "cp65001"}
+
+
+def _shapefile_encoding(dbf: Path, cpg: Path | None, source: str) -> tuple[str | None, list[str]]:
+    """The .dbf's encoding (None: as its .cpg says) and a note when the .cpg is wrong.
+
+    Without a .cpg the records are tested (UTF-8, else GBK). A .cpg saying UTF-8
+    over GBK records (ArcGIS and QGIS write one whatever the data) would make GDAL
+    return garbage or fail, so such records are read as GBK, with a warning.
+    """
+    if cpg is None:
+        return _dbf_encoding(dbf), []
+    said = cpg.read_bytes()[:64].decode("ascii", errors="replace").strip().lower()
+    if said in _CPG_UTF8 and _dbf_encoding(dbf) == "GBK":
+        return "GBK", [
+            f"{source}: the .cpg says UTF-8 but the attribute text is not UTF-8; read as GBK (check the names)"
+        ]
+    return None, []
 
 
 def _read_zip(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.DataFrame, str | None, list[str]]:
@@ -253,6 +390,13 @@ def _read_zip(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd
         return _read_geopackage(tmp / by_ext[".gpkg"][0], source, layer, tmp)
     member = (by_ext.get(".geojson") or by_ext[".json"])[0]
     return _read_geojson(tmp / member, source, layer, tmp)
+
+
+def read_format(
+    fmt: str, path: Path, source: str, layer: str | None, tmp: Path
+) -> tuple[pd.DataFrame, str | None, list[str]]:
+    """``READERS[fmt].read(...)``: a module-level function, so that :mod:`geo.io.limits` can run it in a worker."""
+    return READERS[fmt].read(path, source, layer, tmp)
 
 
 #: The table of readers; detection gives a key, a key gives a reader.

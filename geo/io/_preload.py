@@ -1,0 +1,36 @@
+"""Imported once by the read worker's forkserver (:mod:`geo.io.limits`): warm GDAL, PROJ and pandas there.
+
+GDAL registers its drivers and PROJ opens its database on first use, and the
+first read of each format sets up more (SQLite, Arrow, the GeoJSON parser):
+~40 ms a read. Done here, once, every worker forked from the forkserver starts
+with all of it ready.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pyogrio
+import pyogrio.raw
+import shapely
+
+import geo.io.readers  # noqa: F401  (the readers and what they import)
+from geo.crs import parse_crs
+
+
+def _warm() -> None:
+    """Write and read a one-feature layer in memory, in each format GDAL reads for us."""
+    layer = gpd.GeoDataFrame({"n": [1], "名称": ["a"]}, geometry=[shapely.box(0, 0, 1, 1)], crs="EPSG:4544")
+    parse_crs("EPSG:4544")
+    for driver, name in (("GPKG", "warm.gpkg"), ("GeoJSON", "warm.geojson"), ("ESRI Shapefile", "warm.shp")):
+        path = f"/vsimem/geo-warm/{name}"
+        try:
+            pyogrio.write_dataframe(layer, path, driver=driver)
+            pyogrio.raw.read_arrow(path)
+            pyogrio.raw.read(path)
+            pyogrio.list_layers(path)
+        except Exception:  # warming is best effort; a real read reports real errors
+            pass
+    layer.to_crs("EPSG:4326")
+
+
+_warm()

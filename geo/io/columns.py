@@ -1,0 +1,102 @@
+"""Attribute names of a user's layer, made safe for the check and the workspace.
+
+The check adds columns of its own to the user's layer (``project_id``,
+``match_by``, ``measured_mu``; ``checks`` and ``severity`` on the findings map),
+the layer's index is ``feature``, its geometry ``geometry``, and a saved layer
+has ``fid``, ``geom``, ``feature`` and ``upload_id`` (:mod:`geo.store`). A user's
+attribute with one of these names would be overwritten or collide, and names
+equal but for case (``Name``, ``NAME``) collide in SQLite and in case-blind
+tools. Such attributes are renamed on read — ``fid`` → ``fid_src``, the second
+``NAME`` → ``NAME_2`` — and a read warning says so. A layer with more than
+:data:`MAX_COLUMNS` attributes is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+import pandas as pd
+
+from geo.errors import InputFileError
+
+#: Names no layer we read may use as attributes: GDAL's and the store's id and geometry, our index.
+FILE_RESERVED: Final = ("fid", "geom", "geometry", "feature")
+#: And those the check, the findings map and the workspace add (compared case-insensitively): what a read
+#: for checking renames. A conversion (``convert``) renames only :data:`FILE_RESERVED`.
+RESERVED: Final = (*FILE_RESERVED, "upload_id", "project_id", "match_by", "measured_mu", "checks", "severity")
+#: Most attribute columns a layer may have (a parcel layer has tens).
+MAX_COLUMNS: Final = 2000
+#: Where :func:`safe_names` leaves the renames it made, on the frame a reader returns.
+RENAMED_ATTR: Final = "geo_renamed_columns"
+
+
+def check_count(count: int, source: str, *, limit: int = MAX_COLUMNS) -> None:
+    """Refuse a layer with more than ``limit`` attribute columns."""
+    if count > limit:
+        raise InputFileError(
+            f"the layer has {count:,} attribute columns, more than the {limit:,} we read",
+            source=source,
+            fix="Export only the attribute columns you need (a parcel layer has tens)",
+        )
+
+
+def safe_names(names: Sequence[str], *, reserved: Iterable[str] = RESERVED) -> tuple[list[str], dict[str, str]]:
+    """``names`` with those in ``reserved`` or repeated but for case renamed; and the renames (old → new).
+
+    A reserved name gets ``_src`` (``fid_src``; ``fid_src2``… if taken), a name
+    equal but for case to an earlier one gets ``_2``, ``_3``…
+    """
+    taken = {r.lower() for r in reserved}
+    reserved_lower = set(taken)
+    out: list[str] = []
+    renamed: dict[str, str] = {}
+    for name in map(str, names):
+        new, n = name, 1
+        while new.lower() in taken:
+            n += 1
+            if name.lower() in reserved_lower:
+                new = f"{name}_src" if n == 2 else f"{name}_src{n - 1}"
+            else:
+                new = f"{name}_{n}"
+        taken.add(new.lower())
+        out.append(new)
+        if new != name:
+            renamed[name] = new
+    return out, renamed
+
+
+def field_named(name: str | None, renamed: dict[str, str]) -> str | None:
+    """The column a user means by ``name`` (``--name-field project_id``) once the layer's attributes are renamed."""
+    return renamed.get(name, name) if name is not None else None
+
+
+def safe_frame(
+    frame: pd.DataFrame, source: str, *, reserved: Iterable[str] = RESERVED
+) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """``frame`` with its attributes renamed as :func:`safe_names` says, the renames, and a warning naming them.
+
+    Renames a reader already made (in ``frame.attrs[RENAMED_ATTR]``, e.g. an
+    attribute called ``geometry`` that GDAL's reader would overwrite) are named too.
+    """
+    geometry = frame.geometry.name if hasattr(frame, "geometry") and "geometry" in frame.columns else None
+    attributes = [c for c in frame.columns if c != geometry]
+    check_count(len(attributes), source)
+    new, renamed = safe_names([str(c) for c in attributes], reserved=reserved)
+    earlier: dict[str, str] = dict(frame.attrs.get(RENAMED_ATTR, {}))
+    if renamed:
+        frame = frame.rename(columns=dict(zip(attributes, new, strict=True)))
+    order = {str(c): i for i, c in enumerate(frame.columns)}
+    everything = dict(sorted({**earlier, **renamed}.items(), key=lambda kv: order.get(kv[1], len(order))))
+    return frame, everything, renamed_warning(source, everything)
+
+
+def renamed_warning(source: str, renamed: dict[str, str]) -> list[str]:
+    """The read warning naming the attributes renamed (none when nothing was)."""
+    if not renamed:
+        return []
+    shown = ", ".join(f"{old} → {to}" for old, to in renamed.items())
+    return [
+        (f"{source}: attribute columns renamed, as their names are used by the check or differ from another "
+         f"only in case: {shown}")
+    ]

@@ -1,0 +1,251 @@
+"""GDAL reads in a worker process with a wall-time limit and a memory cap.
+
+A user's file can make GDAL work without end: a GeoPackage layer that is a
+SQL view (``WITH RECURSIVE`` producing endless rows, a join of a table with
+itself a million times), a file whose parser allocates without bound. The
+readers of :mod:`geo.io.readers` refuse the known cases first (views, deep
+JSON, XML entities); this module is the backstop. :func:`run_limited` runs a
+reader in a child process forked from a *forkserver* (started once, with GDAL,
+pandas and the readers already imported, so a read costs a fork, not an
+interpreter start) — or, from a process with a single thread such as the CLI,
+forked from the caller itself — and
+
+- kills it when it runs longer than :data:`READ_SECONDS`;
+- refuses the read when the worker's resident memory grows by more than
+  :data:`READ_MEMORY_MB` over what it was forked with (watched every 0.1 s, and
+  its peak checked at the end), and caps its address space (``RLIMIT_AS``) at
+  what it had when forked plus that much, so that a sudden allocation fails
+  rather than swaps;
+
+so that the server thread or the CLI ends with one clear error in bounded time
+and memory. The limits are read at each call from ``GEO_READ_SECONDS`` and
+``GEO_READ_MEMORY_MB`` (tests lower them) or given as keywords. The result
+travels back pickled (shapely pickles geometry as WKB). A read costs ~50 ms
+more than in the calling process (fork, first use of GDAL's caches, the
+transfer); ~120 ms for 5,000 parcels.
+Inside a daemonic process (a worker of the chunked check), where a child
+cannot be started, and where ``forkserver`` does not exist, the read runs in
+the calling process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import multiprocessing.forkserver
+import os
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Final
+
+from geo.errors import GeoError, InputFileError
+
+#: Longest a read may take (wall time, seconds); 100k parcels read in ~10 s.
+READ_SECONDS: Final = 45.0
+#: Most memory a read may add to the worker (MB); 100k parcels need ~600 MB.
+READ_MEMORY_MB: Final = 1536
+#: How often the worker's resident memory is looked at (seconds).
+_WATCH_EVERY: Final = 0.1
+#: Imported once by the forkserver; "__main__" (a script such as streamlit's) so that each worker need not re-run it.
+_PRELOAD: Final = ["__main__", "geo.io.limits", "geo.io._preload"]
+_START_LOCK = threading.Lock()
+
+
+def read_seconds() -> float:
+    """The wall-time limit now: ``GEO_READ_SECONDS`` or :data:`READ_SECONDS`."""
+    return float(os.environ.get("GEO_READ_SECONDS") or READ_SECONDS)
+
+
+def read_memory_mb() -> float:
+    """The memory cap now: ``GEO_READ_MEMORY_MB`` or :data:`READ_MEMORY_MB`."""
+    return float(os.environ.get("GEO_READ_MEMORY_MB") or READ_MEMORY_MB)
+
+
+# --- the worker's side -----------------------------------------------------------------
+
+
+def _status_kb(pid: int | str, key: str) -> int:
+    """A ``kB`` line (``VmRSS``, ``VmSize``, ``VmPeak``) of ``/proc/<pid>/status``; 0 when unknown."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _near_cap(limit_kb: int) -> bool:
+    """Whether this process's address space came within 10 % (at most 64 MB) of ``limit_kb``."""
+    margin = min(64 * 1024, limit_kb // 10)
+    return limit_kb > 0 and _status_kb("self", "VmPeak") >= limit_kb - margin
+
+
+def _child(conn: multiprocessing.connection.Connection, func: Callable[..., Any], args: tuple[Any, ...],
+           memory_mb: float) -> None:
+    """In the worker: cap the address space, run ``func(*args)``, send back what happened."""
+    import resource
+
+    limit_kb = _status_kb("self", "VmSize") + int(memory_mb * 1024)
+    start_kb = max(_status_kb("self", "VmRSS"), _status_kb("self", "VmHWM"))  # what it was forked with
+    resource.setrlimit(resource.RLIMIT_AS, (limit_kb * 1024, limit_kb * 1024))
+    try:
+        result = func(*args)
+        added_kb = _status_kb("self", "VmHWM") - start_kb  # resident memory at its highest, beyond the start
+        conn.send(("memory",) if added_kb > memory_mb * 1024 else ("ok", result))
+    except MemoryError:
+        conn.send(("memory",))
+    except GeoError as exc:  # a GDAL allocation that failed shows as "damaged": say what really happened
+        conn.send(("memory",) if _near_cap(limit_kb) else ("geo", type(exc), exc.problem, exc.source, exc.fix))
+    except Exception as exc:
+        conn.send(("memory",) if _near_cap(limit_kb) else ("error", type(exc).__name__, str(exc)))
+    finally:
+        conn.close()
+
+
+# --- the caller's side -----------------------------------------------------------------
+
+
+def _start_method() -> str | None:
+    """How to start the worker: ``GEO_READ_START`` (fork, forkserver), else ``fork`` from a process with one
+    thread (the CLI: no server to start, the child shares what is imported) and ``forkserver`` from a threaded
+    one (Streamlit: forking a threaded process can copy a lock held by another thread); None where neither exists."""
+    methods = [m for m in multiprocessing.get_all_start_methods() if m in ("fork", "forkserver")]
+    wanted = os.environ.get("GEO_READ_START", "")
+    if wanted not in methods:  # unset or not one we use: never a reason to read without limits
+        wanted = "fork" if threading.active_count() == 1 else "forkserver"
+    return wanted if wanted in methods else None
+
+
+def _context() -> multiprocessing.context.BaseContext | None:
+    """The context to start the worker with (see :func:`_start_method`)."""
+    method = _start_method()
+    if method == "fork":
+        return multiprocessing.get_context("fork")
+    return _forkserver() if method == "forkserver" else None
+
+
+@lru_cache(maxsize=1)
+def _forkserver() -> multiprocessing.context.ForkServerContext:
+    """The forkserver context, its server started with the readers imported and GDAL warm (once)."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(_PRELOAD)
+    root = str(Path(__file__).resolve().parents[2])  # the forkserver imports geo even when started elsewhere
+    with _START_LOCK:
+        saved = os.environ.get("PYTHONPATH")
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, saved) if p)
+        try:
+            multiprocessing.forkserver.ensure_running()
+        finally:
+            if saved is None:
+                os.environ.pop("PYTHONPATH", None)
+            else:
+                os.environ["PYTHONPATH"] = saved
+    return ctx
+
+
+def warm_up() -> None:
+    """Start the worker's forkserver now (app start, test session), not on the first upload."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        _forkserver()
+
+
+def _time_error(source: str, seconds: float) -> InputFileError:
+    return InputFileError(
+        f"reading the file took longer than {seconds:g} s and was stopped; the file may contain a view "
+        "or a query that never ends",
+        source=source,
+        fix="Export the parcels as a plain layer (a table, not a view) and upload again",
+    )
+
+
+def _memory_error(source: str, memory_mb: float) -> InputFileError:
+    return InputFileError(
+        f"reading the file used more than {memory_mb:g} MB and was stopped; the file may contain a view "
+        "or data built to expand",
+        source=source,
+        fix="Export only the parcels as a plain layer (a table, not a view), or split it into several files",
+    )
+
+
+def _crash_error(source: str, memory_mb: float, exitcode: int | None) -> InputFileError:
+    """The worker ended without a word: killed (the memory cap, the OOM killer) or crashed in GDAL."""
+    if exitcode == -9:
+        return _memory_error(source, memory_mb)
+    return InputFileError(
+        f"the file made the reader crash (exit code {exitcode}); it is damaged or built to harm readers",
+        source=source,
+        fix="Export the layer again from your GIS and upload the complete file",
+    )
+
+
+def _outcome(message: tuple[Any, ...], source: str, memory_mb: float) -> Any:
+    """The worker's result, or the error it reported raised here."""
+    kind = message[0]
+    if kind == "ok":
+        return message[1]
+    if kind == "memory":
+        raise _memory_error(source, memory_mb)
+    if kind == "geo":
+        _, cls, problem, src, fix = message
+        raise cls(problem, source=src, fix=fix)
+    raise RuntimeError(f"reading {source} failed in the worker: {message[1]}: {message[2]}")
+
+
+def run_limited(
+    func: Callable[..., Any],
+    *args: Any,
+    source: str,
+    seconds: float | None = None,
+    memory_mb: float | None = None,
+) -> Any:
+    """``func(*args)`` in a worker process limited to ``seconds`` and ``memory_mb`` (defaults: the env, constants).
+
+    ``func`` must be a module-level function and its arguments picklable. Its
+    :class:`GeoError` is raised here as it was raised there.
+
+    Raises
+    ------
+    InputFileError
+        "took longer than N s" or "used more than N MB", naming ``source``.
+    """
+    seconds = read_seconds() if seconds is None else seconds
+    memory_mb = read_memory_mb() if memory_mb is None else memory_mb
+    ctx = None if multiprocessing.current_process().daemon else _context()
+    if ctx is None:
+        return func(*args)
+    assert isinstance(ctx, multiprocessing.context.ForkContext | multiprocessing.context.ForkServerContext)
+    receiver, sender = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(sender, func, args, memory_mb), name="geo-read")
+    proc.start()
+    sender.close()
+    deadline = time.monotonic() + seconds
+    start_kb = _status_kb(proc.pid or 0, "VmRSS")  # what it shares with its parent, not the read's
+    try:
+        while True:
+            ready = multiprocessing.connection.wait([receiver, proc.sentinel],
+                                                    timeout=min(_WATCH_EVERY, max(deadline - time.monotonic(), 0)))
+            if receiver in ready:
+                try:
+                    with warnings.catch_warnings():  # NaN coordinates: reported by geo.io.files, by feature
+                        warnings.simplefilter("ignore", RuntimeWarning)
+                        message = receiver.recv()
+                    return _outcome(message, source, memory_mb)
+                except EOFError:  # the worker died without a word: killed by the memory cap
+                    raise _memory_error(source, memory_mb) from None
+            if proc.sentinel in ready:
+                proc.join()
+                raise _crash_error(source, memory_mb, proc.exitcode)
+            if time.monotonic() >= deadline:
+                raise _time_error(source, seconds)
+            if _status_kb(proc.pid or 0, "VmRSS") - start_kb > memory_mb * 1024:
+                raise _memory_error(source, memory_mb)
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        receiver.close()
