@@ -73,7 +73,8 @@ def check_target(target: str | os.PathLike[str]) -> None:
         return
     real = Path(os.path.realpath(target))
     if real.is_dir():
-        raise ExportError("the output is a folder", source=str(target), fix="Name a file inside it, not the folder itself")
+        raise ExportError("the output is a folder", source=str(target),
+                          fix="Name a file inside it, not the folder itself")
     if not real.parent.is_dir():
         raise ExportError("the output folder does not exist", source=str(real.parent),
                           fix="Create it or choose another -o PATH")
