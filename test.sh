@@ -23,4 +23,6 @@ echo "== ruff check ." >&2
 echo "== mypy" >&2
 .venv/bin/mypy
 echo "== pytest $*" >&2
-exec .venv/bin/python -m pytest "$@"
+# Both cores: test files are spread over two worker processes (pytest-xdist; a file's tests stay together,
+# so its module fixtures are built once). GEO_TEST_WORKERS=0 runs them in this process.
+exec .venv/bin/python -m pytest -n "${GEO_TEST_WORKERS:-2}" --dist loadfile "$@"

@@ -31,14 +31,12 @@ from tests.fixtures.synthetic import clean_survey
 
 
 @pytest.mark.parametrize("opener", ["[", '{"a":'])
-def test_json_nested_10000_deep_is_refused_quickly(sandbox, opener):
+def test_json_nested_10000_deep_is_refused_before_parsing(sandbox, opener):
     closer = "]" if opener == "[" else "}"
     path = sandbox / "deep.geojson"
     path.write_text('{"type": "FeatureCollection", "features": [' + opener * 10_000 + "1" + closer * 10_000 + "]}")
-    start = time.perf_counter()
     with pytest.raises(InputFileError) as exc:
         read_file(path)
-    assert time.perf_counter() - start < 2
     assert_clear(exc, "deep.geojson", f"too deeply nested (more than {MAX_JSON_DEPTH} levels")
     assert "RecursionError" not in str(exc.value)
 
