@@ -209,3 +209,23 @@ def test_worker_memory_cap_stops_a_runaway_read(sandbox, monkeypatch, start):
         run_limited(allocate_mb, 4096, source="huge.gpkg", memory_mb=256)
     assert time.perf_counter() - start_time < 30
     assert_clear(exc, "huge.gpkg", "reading the file used more than 256 MB and was stopped")
+
+
+def test_the_cli_reads_a_geopackage_in_its_own_process_and_still_refuses_views(sandbox, monkeypatch):
+    """``limited=False`` (the CLI's check of a GeoPackage it was named) skips the worker, not the view check."""
+    import geo.io.files as files
+
+    path = sandbox / "survey.gpkg"
+    pyogrio.write_dataframe(clean_survey().to_crs("EPSG:4544"), path, driver="GPKG")
+
+    def no_worker(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the read went to the worker")
+
+    monkeypatch.setattr(files, "run_limited", no_worker)
+    assert len(read_file(path, limited=False).layer) == len(clean_survey())
+    with pytest.raises(AssertionError, match="went to the worker"):
+        read_file(path)
+    view = _gpkg_with_view(sandbox, _ENDLESS, "endless")
+    with pytest.raises(InputFileError) as exc:
+        read_file(view, limited=False)
+    assert_clear(exc, "endless.gpkg", "holds a SQL view ('endless'); views are refused")

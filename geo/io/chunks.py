@@ -282,7 +282,8 @@ def open_layer(
         out = _open_parquet(path, source, crs)
         out.reserved = reserved
         return out
-    read = files.read_file(path, name=source, crs=crs, layer=layer, max_bytes=max_bytes or 2**62, reserved=reserved)
+    read = files.read_file(path, name=source, crs=crs, layer=layer, max_bytes=max_bytes or 2**62, reserved=reserved,
+                           limited=fmt not in ("geopackage", "parquet"))  # read in this process, as chunks are
     whole = read.layer
     bounds = shapely.bounds(whole.geometry.to_numpy())
     return ChunkedLayer(path, source, read.fmt, layer, len(whole), bounds, read.crs, read.crs_basis, read.crs_note,

@@ -298,6 +298,7 @@ def read_file(
     layer: str | None = None,
     max_bytes: int = MAX_FILE_BYTES,
     reserved: Iterable[str] = columns.RESERVED,
+    limited: bool = True,
 ) -> ReadResult:
     """Read a user's parcel file safely and return it in WGS84.
 
@@ -315,6 +316,10 @@ def read_file(
         Files larger than this are refused before being opened.
     reserved
         Attribute names renamed on read (with a warning; see :mod:`geo.io.columns`).
+    limited
+        Read in the time- and memory-limited worker (:mod:`geo.io.limits`). Only the CLI's check of a
+        GeoPackage or GeoParquet file the user named turns it off (views are refused before GDAL opens
+        the file either way): the worker's transfer of 10^5 parcels costs more than the check saves.
 
     Returns
     -------
@@ -330,7 +335,8 @@ def read_file(
     path = Path(path)
     source = name or path.name
     try:
-        return _read_file(path, source, crs=crs, layer=layer, max_bytes=max_bytes, reserved=tuple(reserved))
+        return _read_file(path, source, crs=crs, layer=layer, max_bytes=max_bytes, reserved=tuple(reserved),
+                          limited=limited)
     except GeoError as exc:
         _without_server_paths(exc, path, source)
         raise  # as it was, its cause (shown by --verbose) kept
@@ -350,7 +356,8 @@ def _without_server_paths(exc: GeoError, path: Path, source: str) -> None:
 
 
 def _read_file(
-    path: Path, source: str, *, crs: str | None, layer: str | None, max_bytes: int, reserved: tuple[str, ...]
+    path: Path, source: str, *, crs: str | None, layer: str | None, max_bytes: int, reserved: tuple[str, ...],
+    limited: bool = True,
 ) -> ReadResult:
     """:func:`read_file`, its errors still holding what libraries said."""
     if crs is not None:  # a CRS that is refused (names a file, unknown) costs no read
@@ -373,7 +380,10 @@ def _read_file(
             f"read as {READERS[fmt].label}"
         )
     with tempfile.TemporaryDirectory(prefix="geo-upload-") as tmp:
-        frame, encoding, notes = run_limited(read_format, fmt, path, source, layer, Path(tmp), source=source)
+        if limited:
+            frame, encoding, notes = run_limited(read_format, fmt, path, source, layer, Path(tmp), source=source)
+        else:
+            frame, encoding, notes = read_format(fmt, path, source, layer, Path(tmp))
     warnings += notes
     frame, renamed, said = columns.safe_frame(frame, source, reserved=reserved)
     warnings += said
