@@ -60,7 +60,8 @@ _PAINTED_JS: Final = """() => {
 }"""
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on localhost (for a server the benchmark starts)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -69,7 +70,7 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def serve(launcher: list[str], workspace: Path) -> Iterator[str]:
     """A Streamlit server started by ``python -m <launcher…>`` on a free port; yields its URL."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", *launcher, "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",

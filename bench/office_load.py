@@ -29,7 +29,6 @@ import contextlib
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,6 +45,7 @@ import pyogrio
 import shapely
 from playwright.async_api import Browser, Page
 
+from bench.app_open import free_port
 from bench.synth import make_parcels
 from geo.store import Office, open_store
 from geo.store.office import single_user
@@ -57,12 +57,6 @@ PAGES = (("地图", "一核双圈两片 · 平台项目地图"), ("总量核对"
          ("项目地块", "平台项目与地块"), ("核查测绘地块", "核查测绘地块"))
 TIMEOUT_MS = 600_000
 PASSWORD = "load-test-Secret-1"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Sampler(threading.Thread):
@@ -228,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         off.add_user(root, f"checker{i}", "checker", PASSWORD)
     for i in range(args.browsers):
         off.add_user(root, f"viewer{i:02d}", "viewer", PASSWORD)
-    port = _free_port()
+    port = free_port()
     log = open(work / "server.log", "w")  # noqa: SIM115  (open for the server's whole life)
     server = subprocess.Popen(
         [sys.executable, "-m", "ui.launch", "--server.headless", "true", "--server.port", str(port),

@@ -15,6 +15,7 @@ import shapely
 
 import geo.io.readers  # noqa: F401  (the readers and what they import)
 from geo.crs import parse_crs
+from geo.io.readers import _OGR_ERRORS
 
 
 def _warm() -> None:
@@ -28,7 +29,7 @@ def _warm() -> None:
             pyogrio.raw.read_arrow(path)
             pyogrio.raw.read(path)
             pyogrio.list_layers(path)
-        except Exception:  # warming is best effort; a real read reports real errors
+        except (OSError, *_OGR_ERRORS):  # warming is best effort; a real read reports real errors
             pass
     layer.to_crs("EPSG:4326")
 

@@ -194,7 +194,7 @@ class GeoPackageStore:
             con.execute("BEGIN IMMEDIATE")
             try:
                 yield con
-            except BaseException:
+            except BaseException:  # nothing is swallowed: whatever stops the block (even Ctrl-C) rolls back
                 con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")
