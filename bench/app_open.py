@@ -9,7 +9,7 @@ chromium opens each page ``--repeats`` times in a fresh browser context (no
 cache, no cookies) and records, from the navigation's start:
 
 - bare page: when its title text is in the page;
-- app: when the map's Leaflet frame has painted the plan's parcels (a
+- app: when the map (drawn in the page by ``ui/map_element.py``) has painted the plan's parcels (a
   non-transparent pixel on the overlay pane's canvas, or an SVG path).
 
 Both are measured the same way in the same run, so the ratio
@@ -43,7 +43,6 @@ TARGET_RATIO: Final = 1.5
 APP: Final = ["ui.launch"]
 BARE: Final = ["streamlit", "run", str(ROOT / "bench" / "bare_page.py")]
 BARE_TITLE: Final = "bare page"
-MAP_FRAME: Final = "iframe[title='streamlit_folium.st_folium']"
 #: What the map has painted: SVG paths, else non-transparent canvas pixels, in Leaflet's overlay pane.
 _PAINTED_JS: Final = """() => {
   const pane = document.querySelector('.leaflet-overlay-pane');
@@ -114,10 +113,8 @@ def _open_map(browser: Any, url: str) -> tuple[float, int]:
     page = context.new_page()
     try:
         page.goto(url, wait_until="commit")
-        frame = page.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame()
-        assert frame is not None
-        frame.wait_for_function(f"() => ({_PAINTED_JS})() > 0", polling=50, timeout=60_000)
-        return float(page.evaluate("() => performance.now()")) / 1000, int(frame.evaluate(_PAINTED_JS))
+        page.wait_for_function(f"() => ({_PAINTED_JS})() > 0", polling=50, timeout=60_000)
+        return float(page.evaluate("() => performance.now()")) / 1000, int(page.evaluate(_PAINTED_JS))
     finally:
         context.close()
 

@@ -19,7 +19,6 @@ from functools import partial
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.checks import (
     CHECKS,
@@ -43,7 +42,7 @@ from geo.mapview import findings as fmap
 from geo.mapview.basemaps import get_basemap
 from geo.store import Actor, Upload
 from geo.store import workspace as ws
-from ui import auth, data, state
+from ui import auth, data, map_element, state
 from ui.detail import project_words
 from ui.i18n import bind, lang, pick, relabel, t
 from ui.safe import md
@@ -97,46 +96,41 @@ def _findings_frame(f: pd.DataFrame) -> pd.DataFrame:
 def findings_map(result: CheckResult, *, map_key: str) -> None:
     """Parcels coloured by their worst finding; a click lists that parcel's findings.
 
-    A fragment: ``st_folium`` reports bounds, zoom and clicks, which rerun only
-    this function; the parcels in view are swapped into the map without
-    reloading it. Before the map has reported anything (and after the upload or
-    basemap changed) the layer's extent is used.
+    A fragment: the map reports its view (after each pan or zoom) and clicks,
+    which rerun only this function; the parcels in view are swapped into the
+    map without reloading it. Before the map has reported anything the
+    layer's extent is used. Another upload, basemap or language is another
+    map element (its own key), so no view or click carries over to it.
     """
     try:
         view = state.view()
         shift = get_basemap(view.basemap).shift
         layer = _map_layer(map_key, shift, result)
-        signature = (map_key, view.basemap, lang())
-        if st.session_state.get(f"{MAP_KEY}_for") != signature:
-            st.session_state.pop(MAP_KEY, None)  # bounds and clicks of another map
-            st.session_state[f"{MAP_KEY}_for"] = signature
-        reported = st.session_state.get(MAP_KEY) or {}
-        selected = fmap.clicked_feature(layer, reported.get("last_clicked"))
+        key = map_element.instance_key(MAP_KEY, map_key, view.basemap, lang())
+        reported = map_element.reported(key)
+        if reported.clicked:  # a click selects the parcel under it until the next click
+            st.session_state[f"{key}_click"] = (reported.clicked, fmap.clicked_feature(layer, reported.clicked))
+        clicked, selected = st.session_state.get(f"{key}_click", (None, None))
+        shown = reported.view or {}
         built = fmap.build_findings_map(
             layer,
             zones=data.zones(),
             plan_parcels=data.indicative_parcels(),
             basemap=view.basemap,
             lang=lang(),
-            bounds=reported.get("bounds"),
-            zoom=reported.get("zoom"),
+            bounds=shown.get("bounds"),
+            zoom=shown.get("zoom"),
             selected=selected,
             tile_keys=data.tile_keys(),
+            asset_base=map_element.asset_base(),
         )
-        st_folium(
-            built.map,
-            key=MAP_KEY,
-            height=520,
-            use_container_width=True,
-            feature_group_to_add=built.parcels,
-            returned_objects=["bounds", "zoom", "last_clicked"],
-        )
+        map_element.show_map(built.map, key=key, height=520, overlay=built.parcels, report_view=True)
         st.caption(t("chk_map_legend"))
         if built.detail:
             st.caption(t("chk_map_in_view", n=f"{built.shown:,}"))
         else:
             st.caption(t("chk_map_zoom_in", n=f"{built.in_view:,}"))
-        if reported.get("last_clicked") and selected is None:
+        if clicked and selected is None:
             st.info(t("chk_map_no_parcel"))
         elif selected is not None:
             own = fmap.findings_of(result.findings, result.parcels, selected)
@@ -145,7 +139,7 @@ def findings_map(result: CheckResult, *, map_key: str) -> None:
             if own.empty:
                 st.success(t("chk_map_feature_ok", name=name))
             else:
-                st.markdown(f"**{name}**")
+                st.markdown(f"**{md(name)}**")
                 st.dataframe(_findings_frame(own), hide_index=True, key="chk_map_findings")
     except GeoError as exc:
         st.error(md(exc))

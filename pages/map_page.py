@@ -7,13 +7,12 @@ from functools import partial
 
 import geopandas as gpd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.mapview import build_map
 from geo.mapview.basemaps import get_basemap
 from geo.mapview.paper import FORMATS, ORIENTATIONS, PAPER_MM, Paper
 from geo.plan.projects import NO_ZONE, filter_projects, resolve_click
-from ui import data, detail, legend, state
+from ui import data, detail, legend, map_element, state
 from ui.i18n import bind, lang, pick, t
 
 FIGURE_DPI = 200
@@ -87,17 +86,16 @@ m = build_map(
     lang=lang(),
     selected=view.sel or None,
     tile_keys=data.tile_keys(),
+    asset_base=map_element.asset_base(),
 )
 
 left, right = st.columns([3, 2], gap="medium")
 with left:
-    result = st_folium(m, key="map", height=600, use_container_width=True, returned_objects=["last_clicked"])
+    click = map_element.show_map(m, key="map", height=600).clicked
     legend.render(view.colour)
     print_panel(view, shown)
 
-click = (result or {}).get("last_clicked")
-if click and click != st.session_state.get("_last_click"):
-    st.session_state["_last_click"] = click
+if click:
     hit = resolve_click(shown, lon=click["lng"], lat=click["lat"], shift=get_basemap(view.basemap).shift)
     if hit != (view.sel or None):
         state.select(hit)

@@ -11,7 +11,6 @@ import html
 
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
-from streamlit_folium import st_folium
 
 from geo.errors import GeoError
 from geo.mapview import build_map
@@ -19,7 +18,7 @@ from geo.mapview.basemaps import get_basemap
 from geo.mapview.raster import PANES, add_raster_overlay
 from geo.plan.projects import filter_projects
 from geo.raster.overlay import RasterOverlay, overlay_from_upload
-from ui import allocation, data, legend, state
+from ui import allocation, data, legend, map_element, state
 from ui.i18n import t
 from ui.safe import md
 
@@ -73,7 +72,8 @@ context = {key: getattr(data, key)() if key in view.ctx else None for key in ("p
 try:
     fmap = build_map(parcels=parcels, zones=data.zones(), tracks=data.tracks(), basemap=view.basemap,
                      colour_by=view.colour, lang=view.lang, tile_keys=data.tile_keys(),
-                     places=context["places"], districts=context["districts"], metro=context["metro"])
+                     places=context["places"], districts=context["districts"], metro=context["metro"],
+                     asset_base=map_element.asset_base())
     if overlay is not None:
         # Leaflet's layer control shows layer names as HTML: the file name is escaped
         add_raster_overlay(fmap, overlay, name=html.escape(t("raster_layer", name=overlay.source)), opacity=opacity,
@@ -81,7 +81,7 @@ try:
 except GeoError as exc:
     st.error(md(exc.message))
 else:
-    st_folium(fmap, key="raster_map", returned_objects=[], height=560, use_container_width=True)
+    map_element.show_map(fmap, key="raster_map", height=560)
 legend.render(view.colour)
 if overlay is None:
     st.info(t("raster_none"))

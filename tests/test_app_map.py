@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.fixtures.map_element import map_args
 from ui import safe
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -19,20 +19,16 @@ def run(**params: str) -> AppTest:
     return at.run()
 
 
-def map_args(at: AppTest) -> dict:
-    (component,) = [e for e in at.get("component_instance") if "st_folium" in e.proto.component_name]
-    return json.loads(component.proto.json_args)
-
-
 def test_map_page_draws_all_parcels_from_the_app():
     at = run(basemap="none")
     assert not at.exception
     assert at.title[0].value == "一核双圈两片 · 平台项目地图"
     assert "显示 26 / 26 个项目" in at.caption[0].value
     args = map_args(at)
-    assert args["returned_objects"] == ["last_clicked"]
-    assert all(link.startswith("../../app/static/vendor/") for link in args["js_links"] + args["css_links"])
-    assert "http" not in " ".join(args["js_links"] + args["css_links"])
+    assert args["js"][0] == "/app/static/vendor/leaflet/leaflet.js"  # Leaflet first, then its plugins
+    assert all(link.startswith("/app/static/vendor/") for link in args["js"] + args["css"])
+    assert not args["report_view"] and args["overlay"] is None and args["height"] == 600
+    assert f'L.map(\n                "{args["div_id"]}"' in args["script"]
     for pid in ("T2-3", "T4-1", "X-1", "T5-2"):
         assert f'"project_id":"{pid}"' in args["script"]
     assert "tile.openstreetmap.org" not in args["script"]

@@ -33,9 +33,9 @@ def _layers(m):
 def test_every_asset_is_vendored_and_no_cdn_is_linked():
     m = _map(basemap="osm", districts=layers.load_districts(), metro=layers.load_metro(), places=layers.load_places())
     js, css = asset_links(m)
-    assert js[0] == "../../app/static/vendor/leaflet/leaflet.js"
+    assert js[0] == "/app/static/vendor/leaflet/leaflet.js"
     for link in js + css:
-        assert (VENDOR_DIR / link.removeprefix("../../app/static/vendor/")).is_file(), link
+        assert (VENDOR_DIR / link.removeprefix("/app/static/vendor/")).is_file(), link
     html = m.get_root().render()
     assert not CDN.search(html)
     assert "jquery" not in " ".join(js).lower() and "bootstrap" not in " ".join(css).lower()

@@ -24,7 +24,7 @@ from geo.mapview import findings as fm
 from geo.mapview.largelayer import MAX_FEATURES, View
 
 X0, Y0, STEP = 106.30, 29.55, 0.01  # 3 × 3 squares of ~1 km near the zone, features 1…9
-ASSETS = "../../app/static/vendor/"
+ASSETS = "/app/static/vendor/"
 
 
 @pytest.fixture()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from pathlib import Path
 
@@ -14,8 +15,10 @@ from geo.checks.registry import run_checks
 from geo.store import workspace as ws
 from layers import load_parcels
 from tests.fixtures import synthetic as syn
+from tests.fixtures.map_element import map_args, map_element
 from ui import data, safe
 
+CLICK_STAMPS = itertools.count(1)
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "check_page.py")
 
 
@@ -207,9 +210,10 @@ def test_hostile_upload_shows_one_clear_error(workspace, name, content, words):
     assert ws.list_uploads()["upload_id"].tolist() == ["kept1"]
 
 
-def map_args(at: AppTest) -> dict:
-    (component,) = [e for e in at.get("component_instance") if "st_folium" in e.proto.component_name]
-    return json.loads(component.proto.json_args)
+def report(at: AppTest, *, clicked: dict | None = None, zoom: int = 14) -> None:
+    """What the browser reports after a click (stamped, as each click is) or a zoom (bounds: the layer's extent)."""
+    stamped = None if clicked is None else clicked | {"at": next(CLICK_STAMPS)}
+    at.session_state[map_element(at)[0]] = {"clicked": stamped, "view": {"bounds": None, "zoom": zoom}}
 
 
 def centre_of(project_id: str) -> dict:
@@ -221,38 +225,39 @@ def centre_of(project_id: str) -> dict:
 def test_map_draws_parcels_by_severity_from_the_app_and_a_click_lists_findings(workspace, survey_bytes):
     at = uploaded(survey_bytes)
     args = map_args(at)
-    assert args["returned_objects"] == ["bounds", "zoom", "last_clicked"]
-    links = args["js_links"] + args["css_links"]
-    assert links and all(link.startswith("../../app/static/vendor/") for link in links)
+    assert args["report_view"] is True
+    links = args["js"] + args["css"]
+    assert links and all(link.startswith("/app/static/vendor/") for link in links)
     assert "data:image/png;base64," in args["script"] and "findings-overview" in args["script"]  # overview image
     assert '"project_id":"T2-3"' in args["script"] and '"_name":"科创中央商务核"' in args["script"]  # plan outlines
-    group = args["feature_group"]  # the parcels in view, swapped in without reloading the map
+    group = args["overlay"]  # the parcels in view, swapped in without reloading the map
     assert '"id":1,"properties":{"_c":"none","project_id":"T2-3"}' in group
     assert '"id":2,"properties":{"_c":"warning","project_id":"T2-4"}' in group
     assert "style_function" not in group and '"warning":"#f08c00"' in group
     assert "视野内 2 个地块；点击地块查看其问题。" in texts(at)
 
-    at.session_state["chk_map"] = {"last_clicked": centre_of("T2-4"), "bounds": args["default"]["bounds"], "zoom": 14}
+    report(at, clicked=centre_of("T2-4"))
     run(at)
     assert any(m.value == "**要素 2（项目：表2第4行金凤智能装备研发孵化片区）**" for m in at.markdown)
     clicked = next(d.value for d in at.dataframe if d.value.shape[0] == 1 and "说明" in d.value.columns)
     assert clicked["检查"].tolist() == ["面积与规划不符"] and clicked["要素"].tolist() == [2]
     assert clicked["说明"].tolist() == ["实测 771.75 亩，规划分配 700 亩（+10.25%，容差 1%）"]
-    assert "selected = 2;" in map_args(at)["feature_group"]
+    assert "selected = 2;" in map_args(at)["overlay"]
+    assert map_args(at)["signature"] == args["signature"]  # the same map: only the overlay changed
 
-    at.session_state["chk_map"] = {"last_clicked": centre_of("T2-3"), "bounds": args["default"]["bounds"], "zoom": 14}
+    report(at, clicked=centre_of("T2-3"))
     run(at)
     assert any(s.value == "要素 1（项目：表2第3行科学谷前沿科技孵化片区）：无问题。" for s in at.success)
 
-    at.session_state["chk_map"] = {"last_clicked": {"lat": 29.40, "lng": 106.20}, "bounds": None, "zoom": 14}
+    report(at, clicked={"lat": 29.40, "lng": 106.20})
     run(at)
     assert "点击处没有地块。" in texts(at)
 
 
 def test_map_zoomed_out_shows_only_the_overview(workspace, survey_bytes):
     at = uploaded(survey_bytes)
-    at.session_state["chk_map"] = {"bounds": map_args(at)["default"]["bounds"], "zoom": 11, "last_clicked": None}
+    report(at, zoom=11)
     run(at)
     args = map_args(at)
-    assert args["feature_group"] is None and "data:image/png;base64," in args["script"]
+    assert args["overlay"] is None and "data:image/png;base64," in args["script"]
     assert "放大查看地块：视野内 2 个地块，当前显示概览图像。" in texts(at)

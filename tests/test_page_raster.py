@@ -16,6 +16,7 @@ from rasterio.transform import from_origin
 from streamlit.testing.v1 import AppTest
 
 from geo.raster.overlay import build_overlay
+from tests.fixtures.map_element import map_args
 from ui import safe
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "raster_page.py")
@@ -37,12 +38,6 @@ def run(upload: tuple[str, bytes] | None = None, *, lang: str = "zh") -> AppTest
         at.file_uploader(key="raster_file").upload(upload[0], upload[1], "image/tiff").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def map_args(at: AppTest) -> dict:
-    maps = [e for e in at.main if getattr(e, "type", "") == "component_instance"]
-    assert len(maps) == 1
-    return json.loads(maps[0].proto.json_args)
 
 
 def geo_raster_dirs() -> set[str]:
@@ -72,7 +67,7 @@ def test_upload_draws_overlay_with_bounds_and_legend(tmp_path: Path) -> None:
     assert np.array(json.loads(bounds.group(1))) == pytest.approx(np.array([[s, w], [n, e]]))
     assert '"opacity": 0.7' in script and "raster-below" in script
     assert json.dumps("栅格：规划扫描.tif") in script  # the layer's name in the layer control (JSON-escaped)
-    assert all(not link.startswith("http") for link in args["js_links"] + args["css_links"])
+    assert all(not link.startswith("http") for link in args["js"] + args["css"])
     assert "80 × 60 像元，1 个波段，坐标系 EPSG:4544" in safe.shown(at.caption[1].value)  # user text: escaped
     ramp = [m.value for m in at.markdown if m.value.startswith("色带")]
     assert ramp == [(f"色带（viridis）：{expected.legend.vmin:.6g} – {expected.legend.vmax:.6g}（第 2–98 百分位拉伸）；"

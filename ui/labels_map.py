@@ -4,6 +4,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "map_title": ("一核双圈两片 · 平台项目地图", "Core, circles and zones · platform projects map"),
     "map_help": ("点击地块查看详情；右上角切换图层；左上角测量（亩）、全屏。",
                  "Click a parcel for its details; layers at top right; measure (mu) and fullscreen at top left."),
+    "map_failed": ("地图脚本未能加载，请刷新页面；若仍失败，请检查服务器的 static/vendor 目录",
+                   "The map's scripts did not load: reload; if it persists, check static/vendor on the server"),
     "detail_title": ("项目详情", "Project details"),
     "detail_none": ("在地图上点击一个地块，或在“项目地块”页选择一个项目。",
                     "Click a parcel on the map, or pick a project on the Parcels page."),

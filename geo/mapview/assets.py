@@ -28,10 +28,9 @@ from geo.errors import UsageError
 #: Where the vendored files live on disk (``static/vendor`` next to ``app.py``).
 VENDOR_DIR: Final = Path(__file__).resolve().parents[2] / "static" / "vendor"
 
-#: URL of ``static/vendor`` as seen from streamlit-folium's component iframe,
-#: which Streamlit serves at ``<base>/component/streamlit_folium.st_folium/index.html``.
-#: A relative URL keeps working when the app runs under ``server.baseUrlPath``.
-ASSET_BASE: Final = "../../app/static/vendor"
+#: URL of ``static/vendor`` on the app's server. The app draws maps in the page
+#: itself (``ui/map_element.py``), which passes the path under ``server.baseUrlPath``.
+ASSET_BASE: Final = "/app/static/vendor"
 
 #: Files (relative to ``static/vendor``) each Folium element needs, as
 #: ``(js, css)``. Elements not listed here need nothing beyond Leaflet.

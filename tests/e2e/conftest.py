@@ -32,7 +32,23 @@ SHOTS = ARTIFACTS / "screenshots"
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
-MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+#: True once the page's map element (ui/map_element.js) has drawn its Leaflet map and neither the map's box
+#: nor its view changed for half a second (Streamlit settles its layout after the map is drawn); then
+#: ``window.map`` is the map.
+MAP_READY_JS = """() => {
+    const host = document.querySelector('.geo-map');
+    if (!host || !host.geoMap || !host.geoMap._loaded) return false;
+    const r = host.getBoundingClientRect(), c = host.geoMap.getCenter();
+    const now = [r.left, r.top, r.width, r.height, c.lat, c.lng, host.geoMap.getZoom()].join();
+    const probe = window.__mapProbe;
+    if (!probe || probe.state !== now || probe.map !== host.geoMap) {
+        window.__mapProbe = {state: now, map: host.geoMap, since: performance.now()};
+        return false;
+    }
+    if (performance.now() - probe.since < 500) return false;
+    window.map = host.geoMap;
+    return true;
+}"""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -163,11 +179,12 @@ class Browse:
         return path
 
     def map_frame(self) -> Frame:
-        """The st_folium iframe, once its Leaflet map has loaded."""
-        handle = self.page.wait_for_selector(MAP_FRAME, timeout=30_000)
-        frame = handle.content_frame()
-        assert frame is not None
-        frame.wait_for_function("() => window.map && window.map._loaded", timeout=30_000)
+        """The page's frame once its map has loaded, with ``window.map`` set to the Leaflet map.
+
+        The map is drawn in the page itself (no iframe); tests evaluate map code in this frame.
+        """
+        frame = self.page.main_frame
+        frame.wait_for_function(MAP_READY_JS, timeout=30_000)
         return frame
 
     def drawn_projects(self, frame: Frame) -> list[str]:

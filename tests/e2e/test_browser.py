@@ -46,8 +46,7 @@ def test_click_on_parcel_shows_its_details(browse):
         const r = window.map.getContainer().getBoundingClientRect();
         return {x: p.x + r.left, y: p.y + r.top};
     }""")
-    box = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
-    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    page.mouse.click(point["x"], point["y"])  # the map is in the page: container coordinates are the page's
     heading = "Science Valley Frontier Technology Incubation Area (科学谷前沿科技孵化片区)"
     page.get_by_role("heading", name=heading).wait_for()
     page.get_by_text(re.compile(r"^Land \(mu\): Table 888 · Text not stated · Map 888")).wait_for()

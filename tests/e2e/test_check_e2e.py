@@ -89,15 +89,17 @@ def test_upload_read_findings_and_download(browse, offline, survey_zip, check_wo
     assert frame.evaluate(DRAWN_SEVERITIES_JS) == [[1, "none"], [2, "warning"]]
     assert frame.evaluate("() => document.querySelector('img.findings-overview').naturalWidth") > 0
     x, y = frame.evaluate(CENTRE_OF_JS, 2)
-    frame.locator(".leaflet-container").click(position={"x": x, "y": y})  # on the flagged parcel; found by the server
+    # on the flagged parcel; found by the server
+    frame.locator(".geo-map > .leaflet-container").click(position={"x": x, "y": y})
     page.get_by_text("要素 2（项目：表2第4行金凤智能装备研发孵化片区）").wait_for(timeout=30_000)
     browse.wait()
     assert frame.evaluate(DRAWN_SEVERITIES_JS) == [[1, "none"], [2, "warning"]]
-    frame.evaluate("() => { window.__same_map = true; window.map.setZoom(11); }")  # zoom out: overview only
+    frame.evaluate("() => { window.__first_map = window.map; window.map.setZoom(11); }")  # zoom out: overview only
     page.get_by_text("放大查看地块：视野内 2 个地块").wait_for(timeout=30_000)
     frame.wait_for_function(f"() => ({DRAWN_SEVERITIES_JS})().length === 1", timeout=30_000)
     assert frame.evaluate(DRAWN_SEVERITIES_JS) == [[2, "warning"]]  # only the clicked parcel, highlighted
-    assert frame.evaluate("() => window.__same_map === true")  # parcels swapped in the same map, not reloaded
+    # parcels swapped in the same map, not reloaded
+    assert frame.evaluate("() => document.querySelector('.geo-map').geoMap === window.__first_map")
     assert frame.evaluate("() => document.querySelector('img.findings-overview').style.opacity") == "0.9"
     frame.evaluate("() => window.map.setZoom(14)")  # and back in: the parcels in view again
     frame.wait_for_function(f"() => ({DRAWN_SEVERITIES_JS})().length === 2", timeout=30_000)

@@ -1,0 +1,108 @@
+// The app's map element (ui/map_element.py): draws a Folium map in the page itself, without
+// streamlit-folium's iframe and bundle, and reports clicks and (on request) the view.
+//
+// data: {div_id, script, signature, overlay, js, css, height, report_view, failed}
+//   script    Folium's JavaScript for the map; `div_id` is both the div it draws into and
+//             the script's variable for the map.
+//   signature The script without Folium's random names: an equal signature keeps the map
+//             (and the user's pan and zoom) as it is.
+//   overlay   JavaScript of one feature group, run with the map bound to its variable; it
+//             returns the layer, which replaces the previous overlay (null: none).
+//   js, css   Vendored Leaflet files (/app/static/vendor/...), loaded once per page, in order.
+// State: clicked {lat, lng, at} after each click; view {bounds: {_southWest, _northEast}, zoom}
+// after each pan or zoom, when report_view is set.
+
+const loads = (window.__geoMapLoads = window.__geoMapLoads || new Map());
+
+function load(url) {
+  if (!loads.has(url)) {
+    loads.set(url, new Promise((resolve, reject) => {
+      const css = url.endsWith(".css");
+      const el = document.createElement(css ? "link" : "script");
+      if (css) {
+        el.rel = "stylesheet";
+        el.href = url;
+      } else {
+        el.src = url;
+        el.async = false; // scripts run in the order they were added: Leaflet before its plugins
+      }
+      el.onload = () => resolve();
+      el.onerror = () => {
+        loads.delete(url);
+        reject(new Error(url));
+      };
+      document.head.appendChild(el);
+    }));
+  }
+  return loads.get(url);
+}
+
+function viewOf(map) {
+  const b = map.getBounds();
+  return {
+    bounds: {
+      _southWest: { lat: b.getSouth(), lng: b.getWest() },
+      _northEast: { lat: b.getNorth(), lng: b.getEast() },
+    },
+    zoom: map.getZoom(),
+  };
+}
+
+function draw(host, st, data) {
+  if (st.map) st.map.remove();
+  host.replaceChildren();
+  const div = document.createElement("div");
+  div.id = data.div_id;
+  div.style.width = "100%";
+  div.style.height = "100%";
+  host.appendChild(div);
+  const map = new Function(`${data.script}\nreturn ${data.div_id};`)();
+  // A click is state, not a trigger value: Streamlit 1.67's setTriggerValue returned without
+  // sending anything in our browser tests. The stamp tells the server a new click from the last.
+  map.on("click", (e) => st.send("clicked", { lat: e.latlng.lat, lng: e.latlng.lng, at: Date.now() }));
+  if (data.report_view) map.on("moveend", () => st.send("view", viewOf(map)));
+  st.map = map;
+  st.signature = data.signature;
+  st.overlay = null;
+  st.overlayScript = null;
+  host.geoMap = map; // for the browser tests and the benchmark
+}
+
+function swapOverlay(st, data) {
+  if (st.overlayScript === data.overlay) return;
+  if (st.overlay) st.map.removeLayer(st.overlay);
+  st.overlay = data.overlay ? new Function(st.map_var, data.overlay)(st.map) : null;
+  st.overlayScript = data.overlay;
+}
+
+export default function ({ parentElement, data, setStateValue }) {
+  let host = parentElement.querySelector(":scope > .geo-map");
+  if (!host) {
+    host = document.createElement("div");
+    host.className = "geo-map";
+    host.style.width = "100%";
+    host.style.position = "relative";
+    parentElement.appendChild(host);
+    // Streamlit settles its columns after the map is drawn: Leaflet must learn its new size
+    // (keeping its centre), or clicks and tiles land off by the difference.
+    new ResizeObserver(() => host.geoMap && host.geoMap.invalidateSize({ pan: true, animate: false })).observe(host);
+  }
+  host.style.height = `${data.height}px`;
+  const st = host.__geo || (host.__geo = { token: 0 });
+  const token = ++st.token;
+  st.send = setStateValue; // each render gets its own setter: the map's handlers call the latest
+  Promise.all([...data.css, ...data.js].map(load))
+    .then(() => {
+      if (token !== st.token) return; // a newer render arrived while the files loaded
+      if (st.signature !== data.signature) draw(host, st, data);
+      st.map_var = data.div_id;
+      swapOverlay(st, data);
+      host.dataset.drawn = data.signature;
+    })
+    .catch((err) => {
+      host.textContent = `${data.failed} (${err.message})`;
+    });
+  return () => {
+    if (st.map) st.map.remove();
+  };
+}

@@ -1,0 +1,99 @@
+"""The app's map element: a Folium map drawn in the page, reporting clicks and the view.
+
+One element for every map page (plan map, findings map, raster overlay),
+built on Streamlit's v2 components: the map's script runs in the page itself,
+not in streamlit-folium's iframe, whose frame and 225 KB bundle made the plan
+map appear 2.4× as late as a bare page (``bench/app_open.py``). What the
+browser receives is :class:`geo.mapview.embed.MapParts`; the JavaScript is
+``ui/map_element.js``.
+
+The map is kept, with the user's pan and zoom, while its signature (the script
+without Folium's random names) stays the same; only the overlay is swapped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import folium
+import streamlit as st
+
+from geo.mapview.embed import map_parts
+from ui.i18n import t
+
+_JS: Final = (Path(__file__).with_name("map_element.js")).read_text(encoding="utf-8")
+_COMPONENT: Final = st.components.v2.component("geo_map", js=_JS, isolate_styles=False)
+
+
+@dataclass(frozen=True)
+class MapEvents:
+    """What the map reported in this run.
+
+    ``clicked`` is ``{"lat", "lng", "at"}`` of a click made since the last run
+    (else ``None``: a click is reported once); ``view`` is ``{"bounds": {"_southWest", "_northEast"}, "zoom"}``
+    after the last pan or zoom (``None`` before the first, or when not asked for).
+    """
+
+    clicked: dict[str, float] | None
+    view: dict[str, Any] | None
+
+
+def asset_base() -> str:
+    """URL of ``static/vendor`` as the app's pages see it (honours ``server.baseUrlPath``)."""
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/app/static/vendor" if base else "/app/static/vendor"
+
+
+def instance_key(prefix: str, *identity: str) -> str:
+    """A widget key for the map that ``identity`` (upload, basemap, language…) names.
+
+    A new identity is a new element: the previous map's view and clicks do not carry over.
+    """
+    digest = hashlib.sha256("\x1f".join(identity).encode("utf-8")).hexdigest()[:16]
+    return f"{prefix}_{digest}"
+
+
+def reported(key: str) -> MapEvents:
+    """What the map under ``key`` reported for this run, before it is drawn again.
+
+    A page that must build the map from the user's view or click (the
+    findings map draws only the parcels in view) reads them here first.
+    """
+    value = st.session_state.get(key) or {}
+    return MapEvents(clicked=_new_click(key, value.get("clicked")), view=value.get("view"))
+
+
+def _new_click(key: str, clicked: dict[str, float] | None) -> dict[str, float] | None:
+    """``clicked`` if its stamp differs from the last one seen under ``key`` (the element keeps it as state)."""
+    seen = f"_{key}_click_seen"
+    if not clicked or clicked.get("at") == st.session_state.get(seen):
+        return None
+    st.session_state[seen] = clicked.get("at")
+    return clicked
+
+
+def _ignore() -> None:
+    """Callback for the element's events (Streamlit keeps only state keys that have one)."""
+
+
+def show_map(m: folium.Map, *, key: str, height: int, overlay: folium.FeatureGroup | None = None,
+             report_view: bool = False) -> MapEvents:
+    """Draw ``m`` (built with ``asset_base=asset_base()``) and return what the user did with it.
+
+    ``overlay`` is drawn on the map and swapped in place on the next run
+    without reloading the map; ``report_view`` reruns after each pan or zoom
+    with the new view.
+    """
+    parts = map_parts(m, overlay=overlay)
+    events = reported(key)
+    _COMPONENT(
+        key=key, height=height,
+        data={"div_id": parts.div_id, "script": parts.script, "signature": parts.signature,
+              "overlay": parts.overlay, "js": list(parts.js), "css": list(parts.css), "height": height,
+              "report_view": report_view, "failed": t("map_failed")},
+        on_clicked_change=_ignore, on_view_change=_ignore if report_view else None,
+    )
+    return events
