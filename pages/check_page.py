@@ -40,6 +40,7 @@ from geo.errors import GeoError
 from geo.io import ReadResult, read_bytes
 from geo.mapview import findings as fmap
 from geo.mapview.basemaps import get_basemap
+from geo.mapview.embed import map_parts
 from geo.store import Actor, Upload
 from geo.store import workspace as ws
 from ui import auth, data, map_element, state
@@ -124,7 +125,7 @@ def findings_map(result: CheckResult, *, map_key: str) -> None:
             tile_keys=data.tile_keys(),
             asset_base=map_element.asset_base(),
         )
-        map_element.show_map(built.map, key=key, height=520, overlay=built.parcels, report_view=True)
+        map_element.show_map(map_parts(built.map, overlay=built.parcels), key=key, height=520, report_view=True)
         st.caption(t("chk_map_legend"))
         if built.detail:
             st.caption(t("chk_map_in_view", n=f"{built.shown:,}"))

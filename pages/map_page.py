@@ -10,6 +10,7 @@ import streamlit as st
 
 from geo.mapview import build_map
 from geo.mapview.basemaps import get_basemap
+from geo.mapview.embed import MapParts, map_parts
 from geo.mapview.paper import FORMATS, ORIENTATIONS, PAPER_MM, Paper
 from geo.plan.projects import NO_ZONE, filter_projects, resolve_click
 from ui import data, detail, legend, map_element, state
@@ -34,6 +35,29 @@ def _figure(key: str, fmt: str, size: str, orientation: str, language: str, filt
         metro=data.metro() if "metro" in ctx else None, total=len(data.parcels()), filters=filters,
         lang=language, paper=Paper(size, orientation, FIGURE_DPI), fmt=fmt, printed=dt.date.fromisoformat(day),
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _plan_map(key: str, view: state.View, base: str, _shown: gpd.GeoDataFrame) -> MapParts:
+    """The plan map of the shown parcels, as the browser receives it (cached per parcels and view).
+
+    Building and rendering the Folium map is most of the page's server time;
+    a new session opening the usual view gets it from here.
+    """
+    return map_parts(build_map(
+        parcels=_shown,
+        zones=data.zones(),
+        tracks=data.tracks(),
+        places=data.places() if "places" in view.ctx else None,
+        districts=data.districts() if "districts" in view.ctx else None,
+        metro=data.metro() if "metro" in view.ctx else None,
+        basemap=view.basemap,
+        colour_by=view.colour,
+        lang=view.lang,
+        selected=view.sel or None,
+        tile_keys=data.tile_keys(),
+        asset_base=base,
+    ))
 
 
 def _filters_text(view: state.View) -> str:
@@ -74,24 +98,11 @@ shown = filter_projects(parcels, tracks=view.track, zones=view.zone, regions=vie
 st.title(t("map_title"))
 st.caption(f"{t('map_help')} {t('shown_of', shown=len(shown), total=len(parcels))}")
 
-m = build_map(
-    parcels=shown,
-    zones=data.zones(),
-    tracks=data.tracks(),
-    places=data.places() if "places" in view.ctx else None,
-    districts=data.districts() if "districts" in view.ctx else None,
-    metro=data.metro() if "metro" in view.ctx else None,
-    basemap=view.basemap,
-    colour_by=view.colour,
-    lang=lang(),
-    selected=view.sel or None,
-    tile_keys=data.tile_keys(),
-    asset_base=map_element.asset_base(),
-)
+parts = _plan_map(data.fingerprint(shown), view, map_element.asset_base(), shown)
 
 left, right = st.columns([3, 2], gap="medium")
 with left:
-    click = map_element.show_map(m, key="map", height=600).clicked
+    click = map_element.show_map(parts, key="map", height=600).clicked
     legend.render(view.colour)
     print_panel(view, shown)
 

@@ -15,6 +15,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from geo.errors import GeoError
 from geo.mapview import build_map
 from geo.mapview.basemaps import get_basemap
+from geo.mapview.embed import map_parts
 from geo.mapview.raster import PANES, add_raster_overlay
 from geo.plan.projects import filter_projects
 from geo.raster.overlay import RasterOverlay, overlay_from_upload
@@ -81,7 +82,7 @@ try:
 except GeoError as exc:
     st.error(md(exc.message))
 else:
-    map_element.show_map(fmap, key="raster_map", height=560)
+    map_element.show_map(map_parts(fmap), key="raster_map", height=560)
 legend.render(view.colour)
 if overlay is None:
     st.info(t("raster_none"))

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-import folium
 import streamlit as st
 
-from geo.mapview.embed import map_parts
+from geo.mapview.embed import MapParts
 from ui.i18n import t
 
 _JS: Final = (Path(__file__).with_name("map_element.js")).read_text(encoding="utf-8")
@@ -79,15 +78,14 @@ def _ignore() -> None:
     """Callback for the element's events (Streamlit keeps only state keys that have one)."""
 
 
-def show_map(m: folium.Map, *, key: str, height: int, overlay: folium.FeatureGroup | None = None,
-             report_view: bool = False) -> MapEvents:
-    """Draw ``m`` (built with ``asset_base=asset_base()``) and return what the user did with it.
+def show_map(parts: MapParts, *, key: str, height: int, report_view: bool = False) -> MapEvents:
+    """Draw a map (:func:`geo.mapview.embed.map_parts` of a map built with
+    ``asset_base=asset_base()``) and return what the user did with it.
 
-    ``overlay`` is drawn on the map and swapped in place on the next run
-    without reloading the map; ``report_view`` reruns after each pan or zoom
-    with the new view.
+    The parts' overlay is drawn on the map and swapped in place on the next
+    run without reloading the map; ``report_view`` reruns after each pan or
+    zoom with the new view.
     """
-    parts = map_parts(m, overlay=overlay)
     events = reported(key)
     _COMPONENT(
         key=key, height=height,
