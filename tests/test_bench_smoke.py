@@ -68,4 +68,5 @@ def test_app_open_benchmark_draws_the_plan_map_and_a_bare_page(tmp_path):
     assert result["painted"] > 1000  # the plan's parcels, not an empty map
     assert result["map_median_s"] > 0 and result["bare_median_s"] > 0
     assert result["ratio"] == pytest.approx(result["map_median_s"] / result["bare_median_s"], abs=0.011)
+    assert result["map_only_median_s"] > 0  # the map element on a page of its own drew the map too
     assert "Map drawn ÷ bare page:" in (tmp_path / "app_open.md").read_text(encoding="utf-8")
