@@ -114,7 +114,7 @@ def index(gdf: gpd.GeoDataFrame) -> largelayer.LayerIndex:
 
 
 def detail_bounds(idx: largelayer.LayerIndex) -> dict[str, dict[str, float]]:
-    """``st_folium``-style bounds of the street-level view around the parcel nearest the layer's centre.
+    """Map-element-style bounds of the street-level view around the parcel nearest the layer's centre.
 
     Centred on a parcel, not on the bare centre: the layer's parcels lie in the
     plan's spatial units, and the centre of their extent may fall between them.

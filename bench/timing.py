@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Final
 
 PACKAGES: Final = ("geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "pyarrow", "rasterio", "folium",
-                   "streamlit-folium", "playwright", "dask", "distributed", "dask-geopandas", "orjson")
+                   "streamlit", "playwright", "dask", "distributed", "dask-geopandas", "orjson")
 
 
 def timed(fn: Callable[[], object], *, repeats: int) -> dict[str, Any]:

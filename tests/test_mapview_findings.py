@@ -65,7 +65,7 @@ def bounds(west: float, south: float, east: float, north: float) -> dict:
 
 
 def group_features(built: fm.FindingsMap) -> dict[int, str]:
-    """Feature id → severity key of every parcel in the feature group st_folium swaps in."""
+    """Feature id → severity key of every parcel in the feature group the map element swaps in."""
     assert built.parcels is not None
     text = "".join(child.geojson for child in built.parcels._children.values())
     found = re.findall(r'"id":\s?(\d+),\s?"properties":\s?\{"_c":\s?"(\w+)"', text)
@@ -133,7 +133,7 @@ def test_low_zoom_or_too_many_in_view_shows_only_the_overview(parcels, findings)
     assert not low.detail and low.parcels is None and low.in_view == 9
     capped = fm.build_findings_map(layer, basemap="none", zoom=16, max_features=8)
     assert not capped.detail and capped.parcels is None and capped.in_view == 9
-    start = fm.build_findings_map(layer, basemap="none")  # before st_folium reports: extent, fitted zoom
+    start = fm.build_findings_map(layer, basemap="none")  # before the map reports: extent, fitted zoom
     assert start.zoom == fm.fit_zoom(layer.extent) == 14 and start.detail and len(group_features(start)) == 9
 
 
@@ -204,7 +204,7 @@ def test_payload_for_100k_parcels_stays_under_5_mb(checked_100k):
     assert not start.detail and start.parcels is None
     assert start.in_view == 100_000 - manifest["planted"]["empty"]  # every parcel with a geometry
     start_mb = len(start.html().encode()) / 1e6
-    # street-level views, as st_folium reports them, where the layer is unbroken (the middle of the largest
+    # street-level views, as the map reports them, where the layer is unbroken (the middle of the largest
     # circle inside the zones; the layer's extent centre can fall between zones): the first sized to hold
     # about 92 % of the cap of parcels (the most the page ever draws), the second twice its area (over the
     # cap: overview only). Sizes follow the layer's density, so a change of the zones' outlines keeps them true.

@@ -7,7 +7,7 @@
 - :mod:`geo.mapview.findings`: the Check page's map of findings for 10^5 parcels;
 - :mod:`geo.mapview.raster`: a GeoTIFF overlay with opacity and legend.
 
-None of them imports Streamlit: pages hand the map to ``st_folium``.
+None of them imports Streamlit: pages hand the map to the map element (``ui/map_element.py``).
 """
 
 from geo.mapview.plan import COORD_GRID, GeoLayer, add_basemap, build_map, feature_collection

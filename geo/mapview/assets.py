@@ -2,11 +2,12 @@
 
 Folium links Leaflet, jQuery, Bootstrap, awesome-markers, Font Awesome and
 its plugins (measure, fullscreen, minimap) from jsDelivr, cdnjs and others.
-Government intranets and mainland networks often block those hosts, and
-``streamlit-folium`` loads the links one after another and gives up on the
-first that fails: one blocked CDN means no map at all. The few files the map
-really needs are vendored in ``static/vendor/`` (origins and licences in its
-README) and Streamlit serves them at ``/app/static/vendor/``.
+Government intranets and mainland networks often block those hosts, and the
+map's script needs every one of them loaded first: one blocked CDN means no
+map at all. The few files the map really needs are vendored in
+``static/vendor/`` (origins and licences in its README) and Streamlit serves
+them at ``/app/static/vendor/``, where the app's map element
+(``ui/map_element.js``) loads them once per page.
 
 :func:`localise_assets` rewrites every element of a map to use them and
 drops what the map does not use (jQuery, Bootstrap, awesome-markers, Font

@@ -8,7 +8,7 @@ about a kilobyte per parcel; instead (engine: :mod:`geo.mapview.largelayer`):
   overview image of the whole layer coloured by severity, and the plan's zones
   and indicative parcels as thin outlines for reference;
 - the **parcels in view** go in a separate ``folium.FeatureGroup`` that
-  ``st_folium`` swaps in place (``feature_group_to_add``) after each pan or
+  the map element swaps in place (its overlay) after each pan or
   zoom, without reloading the map; only at zoom ≥ :data:`MIN_DETAIL_ZOOM` and
   when at most :data:`geo.mapview.largelayer.MAX_FEATURES` parcels are in view.
   Features carry a severity key ``_c``; one JS function colours them (no
@@ -151,7 +151,7 @@ def fit_zoom(view: largelayer.View, *, width: int = MAP_SIZE[0], height: int = M
 
 
 def clicked_feature(layer: FindingsLayer, click: Mapping[str, Any] | None) -> object | None:
-    """The feature under ``st_folium``'s ``last_clicked`` (``{"lat", "lng"}``), or ``None``."""
+    """The feature under the map's click (``{"lat", "lng"}``), or ``None``."""
     if not click or click.get("lat") is None or click.get("lng") is None:
         return None
     return largelayer.feature_at(layer.index, lon=float(click["lng"]), lat=float(click["lat"]), shift=layer.shift)
@@ -242,7 +242,7 @@ def _json(value: object) -> str:
 
 @dataclass
 class FindingsMap:
-    """The map for ``st_folium`` and the feature group to swap in (``None``: overview only)."""
+    """The map for the map element and the feature group it swaps in (``None``: overview only)."""
 
     map: folium.Map
     parcels: folium.FeatureGroup | None
@@ -314,7 +314,7 @@ def build_findings_map(
     basemap
         A key of :data:`geo.mapview.basemaps.BASEMAPS`.
     bounds, zoom
-        ``st_folium``'s ``bounds`` and ``zoom`` (``None`` before the map has reported them:
+        The view's ``bounds`` and ``zoom`` as the map element reports them (``None`` before the map has reported them:
         the layer's extent and the zoom that fits it).
     selected
         Feature id drawn highlighted (the last click).
@@ -324,7 +324,7 @@ def build_findings_map(
     Returns
     -------
     FindingsMap
-        ``map`` is the same for every view of one layer (so ``st_folium`` does not reload it);
+        ``map`` is the same for every view of one layer (so the page does not reload it);
         ``parcels`` holds the parcels in view and the selected one.
     """
     if get_basemap(basemap).shift != layer.shift:
@@ -368,7 +368,7 @@ def build_findings_map(
 
 
 def _shifted(view: largelayer.View, shift: str) -> largelayer.View:
-    """``view`` in the tiles' datum (bounds ``st_folium`` would report for it)."""
+    """``view`` in the tiles' datum (bounds the map would report for it)."""
     corners = shift_geometries(np.array([shapely.Point(view.west, view.south), shapely.Point(view.east, view.north)]),
                                to=shift)
     minx, miny, maxx, maxy = shapely.total_bounds(corners)

@@ -11,7 +11,7 @@ browser's share small whatever the layer's size:
   projection, because Leaflet stretches an image overlay linearly between its
   corners there. Shown with ``folium.raster_layers.ImageOverlay``.
 - **Detail** (high zoom): :func:`features_in_view` answers the map's current
-  bounds (as ``st_folium`` returns them) from an STRtree built once per layer
+  bounds (as the map element reports them) from an STRtree built once per layer
   (:func:`build_index`; the caller caches it), simplified to half a screen
   pixel, coordinates rounded to 6 decimals (~0.1 m) and capped in number, as
   compact GeoJSON text.
@@ -280,9 +280,9 @@ def build_index(layer: gpd.GeoDataFrame, *, columns: Sequence[str] = (), source:
 
 
 def parse_bounds(bounds: Mapping[str, Any] | None, *, default: View | None = None, source: str = "map bounds") -> View:
-    """A :class:`View` from ``st_folium``'s ``bounds`` (``{"_southWest": {"lat", "lng"}, "_northEast": ...}``).
+    """A :class:`View` from the map's reported ``bounds`` (``{"_southWest": {"lat", "lng"}, "_northEast": ...}``).
 
-    ``st_folium`` returns ``None`` values before the map has reported its
+    The bounds hold ``None`` values before the map has reported its
     bounds; ``default`` (e.g. the layer's extent) is used then.
     """
     try:
@@ -293,11 +293,11 @@ def parse_bounds(bounds: Mapping[str, Any] | None, *, default: View | None = Non
             return default
         raise UsageError(
             f"bounds {bounds!r} are not map bounds", source=source,
-            fix='Pass st_folium(...)["bounds"]: {"_southWest": {"lat", "lng"}, "_northEast": {...}}',
+            fix='Pass the reported bounds: {"_southWest": {"lat", "lng"}, "_northEast": {...}}',
         ) from exc
     if not all(map(math.isfinite, (west, south, east, north))) or south > north or west > east:
         raise UsageError(f"bounds {west}, {south}, {east}, {north} are not a map view", source=source,
-                         fix="Pass the bounds st_folium returns (south-west corner first)")
+                         fix="Pass the bounds the map reports (south-west corner first)")
     return View(max(west, -180.0), max(south, -90.0), min(east, 180.0), min(north, 90.0))
 
 
@@ -323,7 +323,7 @@ def features_in_view(
     index
         From :func:`build_index`.
     bounds
-        ``st_folium``'s ``bounds`` (or a :class:`View`), in the datum of the tiles on screen.
+        The map's reported ``bounds`` (or a :class:`View`), in the datum of the tiles on screen.
     max_features
         Cap; when more parcels are in view the largest are sent and ``truncated`` is set
         (the page should then say "zoom in" and rely on the overview image).
@@ -334,7 +334,7 @@ def features_in_view(
     shift
         ``"gcj02"`` when the map shows GCJ-02 tiles: bounds are shifted back, features forward.
     default
-        View used while ``st_folium`` has not reported bounds yet.
+        View used while the map has not reported bounds yet.
     """
     if shift not in _SHIFTS:
         raise UsageError(f"unknown shift {shift!r}", source="features_in_view", fix="Use 'gcj02' or None")
@@ -378,7 +378,7 @@ def _collection(geometries: np.ndarray, ids: np.ndarray, props: pd.DataFrame) ->
 def feature_at(index: LayerIndex, *, lon: float, lat: float, shift: str | None = None) -> object | None:
     """The index label of the parcel under a click (the smallest containing it), or ``None``.
 
-    ``st_folium`` returns only the clicked point (``last_clicked``), never the
+    The map reports only the clicked point, never the
     feature, so the parcel is found here with the same STRtree.
     """
     if shift == "gcj02":

@@ -142,7 +142,7 @@ def resolve_click(
 ) -> str | None:
     """The ``project_id`` of the parcel under a map click, or ``None``.
 
-    ``st_folium`` returns only the clicked point, not the feature, so the
+    The map element reports only the clicked point, not the feature, so the
     parcel is found here: the smallest polygon containing the point, else the
     nearest point-project (area unknown) within ``tolerance_m`` metres.
 
