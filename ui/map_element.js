@@ -57,8 +57,9 @@ function draw(host, st, data) {
   div.style.height = "100%";
   host.appendChild(div);
   const map = new Function(`${data.script}\nreturn ${data.div_id};`)();
-  // A click is state, not a trigger value: Streamlit 1.67's setTriggerValue returned without
-  // sending anything in our browser tests. The stamp tells the server a new click from the last.
+  // A click is sent as state with a stamp (the server remembers the last stamp it acted on):
+  // a page reads it before drawing the map (ui/map_element.reported), and the findings map
+  // keeps its selection while the user pans.
   map.on("click", (e) => st.send("clicked", { lat: e.latlng.lat, lng: e.latlng.lng, at: Date.now() }));
   if (data.report_view) map.on("moveend", () => st.send("view", viewOf(map)));
   st.map = map;
