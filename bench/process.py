@@ -23,29 +23,47 @@ INTERVAL: Final = 0.05
 ROOT: Final = Path(__file__).resolve().parents[1]
 
 
-def _tree_rss(pid: int) -> int:
+def _pss(pid: int) -> int:
+    """Proportional set size of ``pid`` in bytes (pages shared with forked workers counted once in all)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_memory(pid: int) -> tuple[int, int]:
+    """RSS and PSS of ``pid`` and all its children, summed (bytes).
+
+    Summed RSS counts the pages a forked worker shares with its parent once per
+    process; summed PSS splits them, so it is what the tree really holds.
+    """
     import psutil
 
     try:
         proc = psutil.Process(pid)
         procs = [proc, *proc.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0
-    total = 0
+        return 0, 0
+    rss = pss = 0
     for p in procs:
         with contextlib.suppress(psutil.NoSuchProcess):
-            total += p.memory_info().rss
-    return total
+            rss += p.memory_info().rss
+            pss += _pss(p.pid)
+    return rss, pss
 
 
 def run(cmd: list[str], *, stdout: Path | None = None, timeout_s: float = 3600, env: dict[str, str] | None = None
         ) -> dict[str, object]:
-    """Run ``cmd`` from the checkout; wall seconds, peak tree RSS (MiB), exit code and stderr's tail."""
+    """Run ``cmd`` from the checkout; wall seconds, peak tree RSS and PSS (MiB), exit code and stderr's tail."""
     out = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115 - closed below
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.PIPE,
                             env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
-    peak, cpu = 0, 0.0
+    peak, peak_pss, cpu = 0, 0, 0.0
     assert proc.stderr is not None
     err = b""
     try:
@@ -55,7 +73,8 @@ def run(cmd: list[str], *, stdout: Path | None = None, timeout_s: float = 3600, 
                 proc.returncode = os.waitstatus_to_exitcode(status)
                 cpu = usage.ru_utime + usage.ru_stime
                 break
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, pss = _tree_memory(proc.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             if time.perf_counter() - start > timeout_s:
                 proc.kill()
             time.sleep(INTERVAL)
@@ -66,4 +85,5 @@ def run(cmd: list[str], *, stdout: Path | None = None, timeout_s: float = 3600, 
         if stdout:
             out.close()  # type: ignore[union-attr]
     return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "peak_rss_mib": round(peak / 2**20, 1),
-            "returncode": proc.returncode, "stderr": err.decode("utf-8", "replace")[-500:]}
+            "peak_pss_mib": round(peak_pss / 2**20, 1), "returncode": proc.returncode,
+            "stderr": err.decode("utf-8", "replace")[-500:]}

@@ -87,7 +87,8 @@ def measure(n: int, folder: Path, *, repeats: int, dask: bool = True, report: bo
     for name in names:
         out[name] = {"wall_s": _median(runs[name], "wall_s"), "cpu_s": _median(runs[name], "cpu_s"),
                      "peak_rss_mib": _median(runs[name], "peak_rss_mib"),
-                     "runs": [{k: r[k] for k in ("wall_s", "cpu_s", "peak_rss_mib", "load_average")}
+                     "peak_pss_mib": _median(runs[name], "peak_pss_mib"),
+                     "runs": [{k: r[k] for k in ("wall_s", "cpu_s", "peak_rss_mib", "peak_pss_mib", "load_average")}
                               for r in runs[name]]}
     ratios = [o["wall_s"] / p["wall_s"] for o, p in zip(runs["ours"], runs["plain"], strict=True)]
     out["ratio"] = statistics.median(ratios)
@@ -126,9 +127,11 @@ def _cpu_ratio(r: dict[str, Any]) -> str:
 def markdown(scale: dict[str, Any]) -> list[str]:
     """The whole-process table of the README."""
     lines = ["## Whole process: `python -m geo check` against the plain GeoPandas recipe", "",
-             "Wall time (CPU time, user + system) of the whole process, median of the repeats.", "",
+             ("Wall time (CPU time, user + system) of the whole process, median of the repeats. Peak memory of the "
+              "process and its workers: summed RSS (summed PSS, which counts the pages forked workers share with "
+              "the parent once)."), "",
              ("| parcels | GeoPackage | ours (local engine) | plain recipe | ours ÷ plain, wall (CPU) | ours peak RSS "
-              "| "
+              "(PSS) | "
               "plain peak RSS | GeoParquet input | dask engine (LocalCluster) | findings: dask = local |"),
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for n, r in scale.items():
@@ -136,7 +139,8 @@ def markdown(scale: dict[str, Any]) -> list[str]:
         dk = r.get("dask")
         lines.append(
             f"| {int(n):,} | {mb['gpkg'] / 1e6:.0f} MB | {_t(r['ours'])} | {_t(r['plain'])} | "
-            f"**{r['ratio']:.2f}** ({_cpu_ratio(r)}) | {r['ours']['peak_rss_mib']:.0f} MiB | "
+            f"**{r['ratio']:.2f}** ({_cpu_ratio(r)}) | {r['ours']['peak_rss_mib']:.0f} MiB "
+            f"({r['ours']['peak_pss_mib']:.0f} MiB) | "
             f"{r['plain']['peak_rss_mib']:.0f} MiB | "
             f"{_t(r['parquet'])}, file {mb['parquet'] / 1e6:.0f} MB | "
             + (f"{_t(dk)}, {dk['peak_rss_mib']:.0f} MiB | {'yes' if r['dask_same_counts'] else 'NO'} |"

@@ -53,6 +53,7 @@ def test_benchmark_runs_at_1000_parcels(tmp_path):
     scale = results["scale"]["1000"]
     assert scale["ours"]["wall_s"] > 0 and scale["plain"]["wall_s"] > 0 and scale["ratio"] > 0
     assert scale["ours"]["peak_rss_mib"] > 50 and scale["plain_counts"]["features"] == 1000
+    assert 0 < scale["ours"]["peak_pss_mib"] <= scale["ours"]["peak_rss_mib"]  # shared pages counted once
     assert scale["dask_same_counts"] and scale["parquet_same_counts"]
     assert scale["findings"]["unmatched"] == 1  # one summary line, not one warning per parcel
     assert "## Whole process: `python -m geo check` against the plain GeoPandas recipe" in md
