@@ -26,15 +26,12 @@ import contextlib
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
+
+from bench import server
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 RESULTS: Final = ROOT / "bench" / "results"
@@ -62,41 +59,11 @@ _PAINTED_JS: Final = """() => {
 }"""
 
 
-def free_port() -> int:
-    """A free TCP port on localhost (for a server the benchmark starts)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def serve(launcher: list[str], workspace: Path) -> Iterator[str]:
     """A Streamlit server started by ``python -m <launcher…>`` on a free port; yields its URL."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", *launcher, "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env=os.environ | {"GEO_WORKSPACE": str(workspace)},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start: {' '.join(launcher)}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with server.serve(launcher, env=os.environ | {"GEO_WORKSPACE": str(workspace)}) as started:
+        yield started.url
 
 
 def _open_bare(browser: Any, url: str) -> float:

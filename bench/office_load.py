@@ -30,12 +30,10 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +43,7 @@ import pyogrio
 import shapely
 from playwright.async_api import Browser, Page
 
-from bench.app_open import free_port
+from bench.server import serve
 from bench.synth import make_parcels
 from geo.store import Office, open_store
 from geo.store.office import single_user
@@ -222,40 +220,17 @@ def main(argv: list[str] | None = None) -> int:
         off.add_user(root, f"checker{i}", "checker", PASSWORD)
     for i in range(args.browsers):
         off.add_user(root, f"viewer{i:02d}", "viewer", PASSWORD)
-    port = free_port()
-    log = open(work / "server.log", "w")  # noqa: SIM115  (open for the server's whole life)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ui.launch", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError(f"the app did not start; see {work / 'server.log'}") from None
-                time.sleep(0.5)
-        sampler = Sampler(server.pid)
+    with serve(["ui.launch"], env=env, log=work / "server.log", start_timeout=120) as app:
+        sampler = Sampler(app.process.pid)
         idle_rss = sampler.rss()
         sampler.start()
         load_before = os.getloadavg()
         print(f"driving {args.browsers} browsing + {args.uploaders} uploading sessions …", file=sys.stderr)
-        run = asyncio.run(drive(url, browsers=args.browsers, uploaders=args.uploaders, rounds=args.rounds,
+        run = asyncio.run(drive(app.url, browsers=args.browsers, uploaders=args.uploaders, rounds=args.rounds,
                                 files=files))
         sampler.stop.set()
         sampler.join()
         after_rss = sampler.rss()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
     checks = verify(args.uploaders, sources)
     times = run["page_times"]
     results = {

@@ -72,7 +72,8 @@ function draw(host, st, data) {
 function swapOverlay(st, data) {
   if (st.overlayScript === data.overlay) return;
   if (st.overlay) st.map.removeLayer(st.overlay);
-  st.overlay = data.overlay ? new Function(st.map_var, data.overlay)(st.map) : null;
+  // The overlay's script names the map by this run's div id: bind that name to the live map.
+  st.overlay = data.overlay ? new Function(data.div_id, data.overlay)(st.map) : null;
   st.overlayScript = data.overlay;
 }
 
@@ -96,7 +97,6 @@ export default function ({ parentElement, data, setStateValue }) {
     .then(() => {
       if (token !== st.token) return; // a newer render arrived while the files loaded
       if (st.signature !== data.signature) draw(host, st, data);
-      st.map_var = data.div_id;
       swapOverlay(st, data);
       host.dataset.drawn = data.signature;
     })

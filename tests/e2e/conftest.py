@@ -12,12 +12,7 @@ temporary folder), never into the checkout. Every test here carries the
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +21,8 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Browser, Frame, Page, sync_playwright
 
-ROOT = Path(__file__).resolve().parents[2]
+from bench.server import serve
+
 ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", Path(tempfile.gettempdir()) / "geo-e2e"))
 SHOTS = ARTIFACTS / "screenshots"
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
@@ -59,48 +55,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def serve_app(workspace: Path, *, log_name: str) -> Iterator[str]:
     """The app as ``./run.sh`` starts it (``python -m ui.launch``) on a free localhost port.
 
-    ``GEO_WORKSPACE`` is ``workspace``; yields the app's URL.
+    ``GEO_WORKSPACE`` is ``workspace``; the server's output goes to ``$E2E_ARTIFACTS/<log_name>``; yields the URL.
     """
-    port = _free_port()
     log = ARTIFACTS / log_name
     log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ui.launch", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=os.environ | {"GEO_WORKSPACE": str(workspace)},
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start; see {log}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with serve(["ui.launch"], env=os.environ | {"GEO_WORKSPACE": str(workspace)}, log=log, start_timeout=60) as app:
+        yield app.url
 
 
 @pytest.fixture(scope="session")
