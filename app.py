@@ -1,7 +1,8 @@
 """Entry point of the explorer: ``streamlit run app.py``.
 
 Once the workspace has accounts, shows only the sign-in form until the visitor
-signs in (``ui.auth``). Draws the shared sidebar once (language, basemap, filters; see ``ui/``),
+signs in (``ui.auth``). Draws the shared sidebar once (language, basemap, filters; see ``ui/``;
+on the session's first map the map comes first and the sidebar in the next run),
 restores a shared link's view from the URL, runs the chosen page and writes
 the view back to the URL so the address bar always holds a shareable link.
 """
@@ -11,15 +12,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geo.errors import GeoError
-from ui import auth, sidebar, state
+from ui import auth, map_element, sidebar, state
 from ui.i18n import t
 from ui.safe import md
 
 HERE = Path(__file__).resolve().parent
 
-#: Pages in menu order: (file, label key, url path, icon). Pages written by
+#: Pages in menu order (the map first, the default): (file, label key, url path, icon). Pages written by
 #: other parts of the project (check, raster) are listed once they exist.
 PAGES = (
     ("pages/map_page.py", "nav_map", "map", ":material/map:"),
@@ -34,35 +36,45 @@ PAGES = (
 #: Listed for administrators (and the single user of a workspace without accounts) only.
 ADMIN_PAGE = "pages/admin_page.py"
 
-st.set_page_config(page_title="重庆高新区 · High-tech Zone", page_icon=str(HERE / "static" / "favicon.png"),
-                   layout="wide")
+def main() -> None:
+    """One run of the app: sign-in, sidebar, the chosen page, the view written to the URL."""
+    st.set_page_config(page_title="重庆高新区 · High-tech Zone", page_icon=str(HERE / "static" / "favicon.png"),
+                       layout="wide")
+    try:
+        st.session_state.setdefault("_url_ignored", []).extend(state.restore_from_url(sidebar.choices()))
+        actor = auth.current()
+        pages = [
+            st.Page(path, title=t(label), url_path=url, icon=icon, default=(url == "map"))
+            for path, label, url, icon in PAGES
+            if (HERE / path).is_file()
+        ]
+        if actor is None:  # the workspace has accounts: the sign-in form, and nothing else, until signed in
+            actor = auth.sign_in_form()  # signed in by this run's submit: the form is cleared, the page follows
+        if actor is None:
+            st.navigation(pages, position="hidden")  # (registered, not run: a deep link such as /check survives)
+            return
+        if actor.role == "admin":
+            pages.append(st.Page(ADMIN_PAGE, title=t("nav_admin"), url_path="admin",
+                                 icon=":material/shield_person:"))
+        nav = st.navigation(pages)
+        # The session's first visit to the map page draws the map before the sidebar's widgets
+        # (ui.map_element.map_first); the map's report reruns this script with everything.
+        whole = nav is not pages[0] or not map_element.map_first(map_element.PLAN_MAP)
+        if whole:
+            sidebar.render()
+            auth.account_box(actor)
+    except GeoError as exc:
+        st.error(f"{t('data_error')}: {md(exc)}")
+        return
+    notice = st.empty()  # in every run, so that the map stays where it is when a notice fills it
+    if whole and (ignored := st.session_state.pop("_url_ignored")):  # named once, after the sign-in if any
+        notice.warning(t("url_ignored", items=md(", ".join(ignored))))  # URL values: text, never Markdown
+    state.write_to_url()
+    nav.run()
+    state.write_to_url()
 
-try:
-    st.session_state.setdefault("_url_ignored", []).extend(state.restore_from_url(sidebar.choices()))
-    actor = auth.current()
-    pages = [
-        st.Page(path, title=t(label), url_path=url, icon=icon, default=(url == "map"))
-        for path, label, url, icon in PAGES
-        if (HERE / path).is_file()
-    ]
-    if actor is None:  # the workspace has accounts: the sign-in form, and nothing else, until signed in
-        actor = auth.sign_in_form()  # signed in by this run's submit: the form is cleared and the page follows
-    if actor is None:
-        st.navigation(pages, position="hidden")  # (registered, not run: a deep link such as /check survives)
-        st.stop()
-    assert actor is not None
-    ignored = st.session_state.pop("_url_ignored")  # named once, after the sign-in if there is one
-    if actor.role == "admin":
-        pages.append(st.Page(ADMIN_PAGE, title=t("nav_admin"), url_path="admin", icon=":material/shield_person:"))
-    sidebar.render()
-    auth.account_box(actor)
-    nav = st.navigation(pages)
-except GeoError as exc:
-    st.error(f"{t('data_error')}: {md(exc)}")
-    st.stop()
 
-if ignored:  # values from the URL: shown as text, never as Markdown
-    st.warning(t("url_ignored", items=md(", ".join(ignored))))
-state.write_to_url()
-nav.run()
-state.write_to_url()
+# Only in a Streamlit run: the file reader's worker processes (geo.io.limits) import this
+# script as their main module, with no session and nothing to draw.
+if get_script_run_ctx(suppress_warning=True) is not None:
+    main()

@@ -91,28 +91,8 @@ def print_panel(view: state.View, shown: gpd.GeoDataFrame) -> None:
                 on_click="ignore",
             )
 
-view = state.view()
-parcels = data.parcels()
-shown = filter_projects(parcels, tracks=view.track, zones=view.zone, regions=view.region, search=view.q)
-
-st.title(t("map_title"))
-st.caption(f"{t('map_help')} {t('shown_of', shown=len(shown), total=len(parcels))}")
-
-parts = _plan_map(data.fingerprint(shown), view, map_element.asset_base(), shown)
-
-left, right = st.columns([3, 2], gap="medium")
-with left:
-    click = map_element.show_map(parts, key="map", height=600).clicked
-    legend.render(view.colour)
-    print_panel(view, shown)
-
-if click:
-    hit = resolve_click(shown, lon=click["lng"], lat=click["lat"], shift=get_basemap(view.basemap).shift)
-    if hit != (view.sel or None):
-        state.select(hit)
-        st.rerun()
-
-with right:
+def detail_panel(view: state.View, shown: gpd.GeoDataFrame) -> None:
+    """The selected parcel's details (or how to select one), beside the map."""
     st.header(t("detail_title"))
     if view.sel:
         if view.sel not in set(shown["project_id"]):
@@ -123,3 +103,31 @@ with right:
             st.rerun()
     else:
         st.info(t("detail_none"))
+
+
+view = state.view()
+parcels = data.parcels()
+shown = filter_projects(parcels, tracks=view.track, zones=view.zone, regions=view.region, search=view.q)
+
+st.title(t("map_title"))
+st.caption(f"{t('map_help')} {t('shown_of', shown=len(shown), total=len(parcels))}")
+
+parts = _plan_map(data.fingerprint(shown), view, map_element.asset_base(), shown)
+
+first = map_element.map_first(map_element.PLAN_MAP)  # the session's first map: drawn alone, the rest next run
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    click = map_element.show_map(parts, key=map_element.PLAN_MAP, height=600, report_drawn=first).clicked
+    if not first:
+        legend.render(view.colour)
+        print_panel(view, shown)
+
+if click:
+    hit = resolve_click(shown, lon=click["lng"], lat=click["lat"], shift=get_basemap(view.basemap).shift)
+    if hit != (view.sel or None):
+        state.select(hit)
+        st.rerun()
+
+if not first:
+    with right:
+        detail_panel(view, shown)

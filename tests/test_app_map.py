@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.fixtures.map_element import map_args
+from tests.fixtures.map_element import map_args, painted
 from ui import safe
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -16,7 +16,7 @@ def run(**params: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in params.items():
         at.query_params[key] = value
-    return at.run()
+    return painted(at.run())
 
 
 def test_map_page_draws_all_parcels_from_the_app():
@@ -104,3 +104,25 @@ def test_sidebar_widgets_change_the_map_and_the_link():
     assert at.title[0].value == "Core, circles and zones · platform projects map"
     assert "Showing 3 of 26 projects" in at.caption[0].value
     assert dict(at.query_params) == {"basemap": "none", "colour": "zone", "track": "testing", "lang": "en"}
+
+
+def test_a_sessions_first_map_is_drawn_alone_and_the_rest_once_it_has_painted():
+    """The first run sends only the title, caption and map; the map's ``drawn`` report brings everything else."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["basemap"] = "none"
+    at.query_params["zone"] = "nowhere"  # an ignored value: named once the whole page is drawn
+    at.run()
+    first = map_args(at)
+    assert first["report_drawn"] is True
+    assert at.title[0].value == "一核双圈两片 · 平台项目地图" and "显示 26 / 26 个项目" in at.caption[0].value
+    assert not at.sidebar.radio and not at.sidebar.multiselect and not at.warning  # no sidebar widgets yet
+    assert not at.header and not at.get("expander")  # no detail panel, no print panel
+    painted(at)
+    whole = map_args(at)
+    assert whole["report_drawn"] is False and whole["signature"] == first["signature"]  # the same map, kept
+    assert at.radio(key="w_lang").value == "zh" and at.header[0].value == "项目详情"
+    assert [safe.shown(w.value) for w in at.warning] == ["链接中的参数无效，已忽略：zone=nowhere"]
+    at.switch_page("pages/totals_page.py").run()
+    at.switch_page("pages/map_page.py").run()  # later visits draw the whole page at once
+    assert map_args(at)["report_drawn"] is False and at.header[0].value == "项目详情"
+

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from tests.fixtures.map_element import painted
 from tests.test_words import CJK, english_problems, latin_identifiers
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -23,7 +24,7 @@ def app(**params: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=90)
     for key, value in {"basemap": "none", **params}.items():
         at.query_params[key] = value
-    return at.run()
+    return painted(at.run())
 
 
 def page(path: str, **state: object) -> AppTest:

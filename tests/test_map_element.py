@@ -12,7 +12,7 @@ import layers
 from geo.errors import UsageError
 from geo.mapview import build_map
 from geo.mapview.embed import map_parts, signature
-from tests.fixtures.map_element import map_args
+from tests.fixtures.map_element import map_args, painted
 from tests.test_app_map import APP
 
 PARCELS = layers.load_parcels()
@@ -64,7 +64,7 @@ def test_a_click_on_the_plan_map_selects_the_parcel_under_it():
     """The browser's click trigger, given as the element's value, selects T2-3 and updates the link."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["basemap"] = "none"
-    at.run()
+    painted(at.run())
     point = PARCELS.set_index("project_id").geometry["T2-3"].representative_point()
     at.session_state["map"] = {"clicked": {"lat": point.y, "lng": point.x, "at": 1}}
     at.run()

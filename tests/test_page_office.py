@@ -8,6 +8,8 @@ audit trail; values from the URL are shown as text.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pyogrio
@@ -17,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from geo.store import single_user
 from geo.store import workspace as ws
 from tests.fixtures import synthetic as syn
+from tests.fixtures.map_element import painted
 from tests.test_workspace import INFO, checked
 from ui import auth, safe
 
@@ -28,7 +31,7 @@ ROLES = {"alice": "checker", "bob": "checker", "carol": "viewer", "dave": "admin
 
 
 def run(at: AppTest) -> AppTest:
-    at.run(timeout=120)
+    painted(at.run(timeout=120))
     assert not at.exception, at.exception
     return at
 
@@ -123,6 +126,18 @@ def test_a_checker_changes_only_their_own(accounts):
     run(alice)
     assert accounts.store.get_upload("alice1").deleted
     assert "chk_restore_alice1" in {b.key for b in alice.button}
+
+
+def test_the_app_script_does_nothing_when_a_read_worker_imports_it(accounts):
+    """The file reader's worker processes import ``app.py`` as their main module, outside any Streamlit run.
+
+    It once ran the sign-in there and failed, so every signed-in upload was
+    refused as "used more than 1536 MB" whenever the worker started from the app.
+    """
+    imported = subprocess.run([sys.executable, "-c", f"import runpy; runpy.run_path({APP!r}, run_name='__mp_main__')"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert imported.returncode == 0, imported.stderr
+    assert "Traceback" not in imported.stderr
 
 
 def test_saving_is_explicit_and_owned(accounts, tmp_path):

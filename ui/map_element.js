@@ -1,7 +1,7 @@
 // The app's map element (ui/map_element.py): draws a Folium map in the page itself, without
 // streamlit-folium's iframe and bundle, and reports clicks and (on request) the view.
 //
-// data: {div_id, script, signature, overlay, js, css, height, report_view, failed}
+// data: {div_id, script, signature, overlay, js, css, height, report_view, report_drawn, failed}
 //   script    Folium's JavaScript for the map; `div_id` is both the div it draws into and
 //             the script's variable for the map.
 //   signature The script without Folium's random names: an equal signature keeps the map
@@ -10,7 +10,8 @@
 //             returns the layer, which replaces the previous overlay (null: none).
 //   js, css   Vendored Leaflet files (/app/static/vendor/...), loaded once per page, in order.
 // State: clicked {lat, lng, at} after each click; view {bounds: {_southWest, _northEast}, zoom}
-// after each pan or zoom, when report_view is set.
+// after each pan or zoom, when report_view is set; drawn (true) once the map has painted (or
+// failed to load), when report_drawn is set: the page then draws what it held back.
 
 const loads = (window.__geoMapLoads = window.__geoMapLoads || new Map());
 
@@ -77,6 +78,13 @@ function swapOverlay(st, data) {
   st.overlayScript = data.overlay;
 }
 
+// After the next frame has been painted: the report's rerun must not hold up the map's own paint.
+function reportDrawn(st, data) {
+  if (!data.report_drawn || st.drawnSent) return;
+  st.drawnSent = true;
+  requestAnimationFrame(() => setTimeout(() => st.send("drawn", true), 0));
+}
+
 export default function ({ parentElement, data, setStateValue }) {
   let host = parentElement.querySelector(":scope > .geo-map");
   if (!host) {
@@ -90,6 +98,7 @@ export default function ({ parentElement, data, setStateValue }) {
     new ResizeObserver(() => host.geoMap && host.geoMap.invalidateSize({ pan: true, animate: false })).observe(host);
   }
   host.style.height = `${data.height}px`;
+  host.dataset.mapFirst = data.report_drawn ? "1" : ""; // the page's rest is still to come (browser tests wait)
   const st = host.__geo || (host.__geo = { token: 0 });
   const token = ++st.token;
   st.send = setStateValue; // each render gets its own setter: the map's handlers call the latest
@@ -99,9 +108,11 @@ export default function ({ parentElement, data, setStateValue }) {
       if (st.signature !== data.signature) draw(host, st, data);
       swapOverlay(st, data);
       host.dataset.drawn = data.signature;
+      reportDrawn(st, data);
     })
     .catch((err) => {
       host.textContent = `${data.failed} (${err.message})`;
+      reportDrawn(st, data);
     });
   return () => {
     if (st.map) st.map.remove();

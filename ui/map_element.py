@@ -9,6 +9,12 @@ browser receives is :class:`geo.mapview.embed.MapParts`; the JavaScript is
 
 The map is kept, with the user's pan and zoom, while its signature (the script
 without Folium's random names) stays the same; only the overlay is swapped.
+
+**Map first.** On a slow office PC the browser spends ~1 s building the
+sidebar's widgets and the page's panels, and a map sent in the same run was
+painted only after them. So a page may draw its map alone on the session's
+first visit (:func:`map_first`), ask it to report once it has painted
+(``report_drawn``), and draw the rest in the run that report starts.
 """
 
 from __future__ import annotations
@@ -74,24 +80,45 @@ def _new_click(key: str, clicked: dict[str, float] | None) -> dict[str, float] |
     return clicked
 
 
+#: Key of the map page's plan map (``app.py`` asks :func:`map_first` of it before the page runs).
+PLAN_MAP: Final = "map"
+_DRAWN: Final = "_map_drawn"  # session: the first map has painted, every later run draws the whole page
+
+
+def map_first(key: str) -> bool:
+    """True until the map under ``key`` has reported that it painted, once per session.
+
+    While it is true the page draws only its map (and what stays above it);
+    the report reruns the script, which then draws the whole page. A map that
+    fails to load reports too (with its bilingual message), so the page never
+    stays half drawn.
+    """
+    if not st.session_state.get(_DRAWN) and (st.session_state.get(key) or {}).get("drawn"):
+        st.session_state[_DRAWN] = True
+    return not st.session_state.get(_DRAWN)
+
+
 def _ignore() -> None:
     """Callback for the element's events (Streamlit keeps only state keys that have one)."""
 
 
-def show_map(parts: MapParts, *, key: str, height: int, report_view: bool = False) -> MapEvents:
+def show_map(parts: MapParts, *, key: str, height: int, report_view: bool = False,
+             report_drawn: bool = False) -> MapEvents:
     """Draw a map (:func:`geo.mapview.embed.map_parts` of a map built with
     ``asset_base=asset_base()``) and return what the user did with it.
 
     The parts' overlay is drawn on the map and swapped in place on the next
     run without reloading the map; ``report_view`` reruns after each pan or
-    zoom with the new view.
+    zoom with the new view; ``report_drawn`` reruns once, when the map has
+    painted (see :func:`map_first`).
     """
     events = reported(key)
     _COMPONENT(
         key=key, height=height,
         data={"div_id": parts.div_id, "script": parts.script, "signature": parts.signature,
               "overlay": parts.overlay, "js": list(parts.js), "css": list(parts.css), "height": height,
-              "report_view": report_view, "failed": t("map_failed")},
+              "report_view": report_view, "report_drawn": report_drawn, "failed": t("map_failed")},
         on_clicked_change=_ignore, on_view_change=_ignore if report_view else None,
+        on_drawn_change=_ignore if report_drawn else None,
     )
     return events

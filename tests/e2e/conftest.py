@@ -127,11 +127,17 @@ class Browse:
         return self.page
 
     def wait(self) -> None:
-        """Wait until Streamlit has drawn a page title and finished running."""
+        """Wait until Streamlit has drawn a page title and finished running.
+
+        A session's first map is drawn before the rest of its page (``ui.map_element.map_first``):
+        the page is done once the run that the map's report starts has arrived.
+        """
         self.page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=30_000)
         self.page.wait_for_function(
             "() => !document.querySelector('[data-testid=\"stStatusWidget\"] button')"
-            " && !document.querySelector('[data-testid=\"stSkeleton\"]')",
+            " && !document.querySelector('[data-testid=\"stSkeleton\"]')"
+            " && (!document.querySelector('.st-key-map')"  # the plan map: mounted, and its page whole
+            "     || !!document.querySelector('.st-key-map .geo-map:not([data-map-first=\"1\"])'))",
             timeout=30_000,
         )
 

@@ -26,6 +26,34 @@ def test_map_draws_every_parcel_with_no_internet(browse, offline):
     browse.shot("map_none")
 
 
+
+#: When the map first painted its parcels (and which Leaflet map it was), and when the sidebar's language
+#: switch appeared (ms after navigation).
+FIRST_PAINT_JS = """() => {
+  window.__seen = {};
+  new MutationObserver(() => {
+    const seen = window.__seen, now = performance.now();
+    if (!seen.map && document.querySelector('.leaflet-overlay-pane path, .leaflet-overlay-pane canvas')) {
+      seen.map = now;
+      window.__firstMap = document.querySelector('.geo-map').geoMap;
+    }
+    const radio = document.querySelector("[data-testid='stSidebar'] [data-testid='stRadio']");
+    if (!seen.sidebar && radio) seen.sidebar = now;
+  }).observe(document, {subtree: true, childList: true});
+}"""
+
+
+def test_the_first_map_is_painted_before_the_sidebar_and_kept_when_the_rest_arrives(browse, page):
+    page.add_init_script(f"({FIRST_PAINT_JS})()")
+    browse.go("/?basemap=none")
+    frame = browse.map_frame()
+    page.locator("[data-testid='stSidebar']").get_by_text("底图", exact=True).wait_for()  # the rest arrives …
+    page.get_by_role("heading", name="项目详情").wait_for()  # … with the detail panel
+    seen = page.evaluate("window.__seen")
+    assert seen["map"] < seen["sidebar"], seen  # the map first, then the widgets (ui.map_element.map_first)
+    assert Counter(browse.drawn_projects(frame)) == Counter(ALL_IDS)
+    assert frame.evaluate("() => document.querySelector('.geo-map').geoMap === window.__firstMap")  # not redrawn
+
 def test_map_draws_when_tiles_cannot_load(browse, offline):
     browse.go("/")  # default basemap: OpenStreetMap, unreachable here
     frame = browse.map_frame()
