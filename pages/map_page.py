@@ -91,6 +91,7 @@ def print_panel(view: state.View, shown: gpd.GeoDataFrame) -> None:
                 on_click="ignore",
             )
 
+
 def detail_panel(view: state.View, shown: gpd.GeoDataFrame) -> None:
     """The selected parcel's details (or how to select one), beside the map."""
     st.header(t("detail_title"))
