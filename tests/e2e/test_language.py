@@ -55,8 +55,11 @@ def wait_for_legend(page, word: str) -> None:
         arg=word, timeout=60_000)
 
 
-def wait_for_totals(page, label: str) -> None:
-    page.get_by_role("button", name=label).wait_for(timeout=60_000)  # the page's last element: all drawn
+def wait_for_totals(page, label: str, stale: str | None = None) -> None:
+    """Wait for the page's last element (all drawn) and, after a switch, for the other language's to be gone."""
+    page.get_by_role("button", name=label).wait_for(timeout=60_000)
+    if stale:  # Streamlit keeps the previous run's elements, faded, until the new run replaces them
+        page.get_by_role("button", name=stale).wait_for(state="detached", timeout=60_000)
 
 
 def test_language_switch_leaves_no_other_language(browse):
@@ -85,7 +88,7 @@ def test_language_switch_leaves_no_other_language(browse):
 
     page.get_by_text("中文", exact=True).click()
     page.get_by_role("heading", name="总量核对：表、文本与地图").wait_for()
-    wait_for_totals(page, "下载核对表 CSV")
+    wait_for_totals(page, "下载核对表 CSV", stale="Download reconciliation CSV")
     browse.wait()
     assert english_words(texts(page, MAIN)) == []
     sidebar = texts(page, SIDEBAR)
