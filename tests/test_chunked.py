@@ -20,7 +20,7 @@ import pytest
 
 import layers
 from bench import synth
-from geo.checks.chunked import CheckSpec, run_chunked
+from geo.checks.chunked import CheckSpec, Workers, run_chunked
 from geo.checks.findings_out import write_csv, write_json
 from geo.checks.registry import run_checks
 from geo.io.chunks import open_layer, partition
@@ -59,17 +59,24 @@ def whole(files, plan):
 @pytest.mark.parametrize(("fmt", "whole_below"), [("gpkg", 0), ("parquet", 0), ("gpkg", 2**40)],
                          ids=["gpkg-chunk-reads", "parquet-row-groups", "gpkg-read-whole"])
 @pytest.mark.parametrize("name_field", ["XMBH", None])
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("workers", [1, 2, "forked-first"])
 def test_chunked_findings_equal_the_whole_layer_check(files, plan, whole, fmt, whole_below, name_field, workers):
+    """``forked-first``: the workers are forked before the light pass (as ``python -m geo check`` does) and
+    the chunks are sent to them; a layer read whole gets workers forked after its read."""
     parcels, zones, districts = plan
-    layer = open_layer(files[fmt], whole_below=whole_below)
-    assert (layer._whole is None) == (whole_below == 0)
-    run = run_chunked(layer, CheckSpec(parcels, zones, districts, name_field=name_field),
-                      chunk_size=300, workers=workers)
+    pool = Workers(2) if workers == "forked-first" else None
+    with pool or Workers(1):
+        layer = open_layer(files[fmt], whole_below=whole_below, before_pass=pool.start if pool else None)
+        assert (layer._whole is None) == (whole_below == 0)
+        if pool is not None:
+            assert (pool.pool is not None) == (whole_below == 0)  # forked by the light pass, not by a whole read
+        run = run_chunked(layer, CheckSpec(parcels, zones, districts, name_field=name_field),
+                          chunk_size=300, workers=pool or int(workers))
     assert run.chunks >= 6 and run.halo > 0
     expected = whole[name_field]
     pd.testing.assert_frame_equal(run.result.findings, expected.findings)
     assert run.result.summary == expected.summary
+    assert pool is None or pool.pool is None  # the workers exit once every piece is back
 
 
 def test_pairs_straddle_chunk_borders(files, whole):

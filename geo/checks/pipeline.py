@@ -186,37 +186,38 @@ def check_layer_file(
     ``parcels`` are only the flagged ones (worst first, capped), for the report's map. ``list_unmatched``
     writes the parcels that match no project to a GeoPackage or GeoParquet file.
     """
-    from geo.checks.chunked import CheckSpec, default_workers, run_chunked
+    from geo.checks.chunked import CheckSpec, Workers, default_workers, run_chunked
     from geo.io.chunks import DEFAULT_CHUNK, open_layer
 
-    chunked = open_layer(path, crs=crs, layer=layer, max_bytes=max_bytes)
-    options = replace(options, name_field=field_named(options.name_field, chunked.renamed))
-    spec = CheckSpec(plan.parcels, plan.zones, plan.districts, name_field=options.name_field,
-                     tolerance_pct=options.tolerance_pct, make_valid=options.make_valid,
-                     each_unmatched=each_unmatched, keep_unmatched=list_unmatched is not None,
-                     keep_flagged=keep_flagged)
-    if options.name_field is not None:  # a missing column is refused here, not in a worker
-        from geo.checks.matching import match_parcels
-
-        match_parcels(chunked.read(np.array([0])), plan.parcels, name_field=options.name_field)
-    sink = _UnmatchedSink(Path(list_unmatched)) if list_unmatched is not None else None
-    if engine == "dask":
-        from geo.checks.distributed import run_dask
-
-        stats: dict[str, Any] = {}
-        result = run_dask(chunked, spec, chunk_size=chunk_size or DEFAULT_CHUNK,
-                          on_unmatched=sink.add if sink else None, stats=stats)
-        seconds = stats.pop("piece_seconds")
-        info = {"engine": "dask", "partitions": stats["partitions"], "workers": stats["workers"],
-                "halo_features": stats["halo_features"]}
-    elif engine == "local":
-        used = workers or default_workers()
-        run = run_chunked(chunked, spec, chunk_size=chunk_size or DEFAULT_CHUNK, workers=used,
-                          on_unmatched=sink.add if sink else None)
-        result, seconds = run.result, run.seconds
-        info = {"engine": "local", "chunks": run.chunks, "workers": used, "halo_features": run.halo}
-    else:
+    if engine not in ("local", "dask"):
         raise UsageError(f"unknown engine {engine!r}", source="--engine", fix="Use --engine local or --engine dask")
+    pool = Workers((workers or default_workers()) if engine == "local" else 1)
+    with pool:  # forked before the light pass fills this process (see Workers)
+        chunked = open_layer(path, crs=crs, layer=layer, max_bytes=max_bytes, before_pass=pool.start)
+        options = replace(options, name_field=field_named(options.name_field, chunked.renamed))
+        spec = CheckSpec(plan.parcels, plan.zones, plan.districts, name_field=options.name_field,
+                         tolerance_pct=options.tolerance_pct, make_valid=options.make_valid,
+                         each_unmatched=each_unmatched, keep_unmatched=list_unmatched is not None,
+                         keep_flagged=keep_flagged)
+        if options.name_field is not None:  # a missing column is refused here, not in a worker
+            from geo.checks.matching import match_parcels
+
+            match_parcels(chunked.read(np.array([0])), plan.parcels, name_field=options.name_field)
+        sink = _UnmatchedSink(Path(list_unmatched)) if list_unmatched is not None else None
+        if engine == "dask":
+            from geo.checks.distributed import run_dask
+
+            stats: dict[str, Any] = {}
+            result = run_dask(chunked, spec, chunk_size=chunk_size or DEFAULT_CHUNK,
+                              on_unmatched=sink.add if sink else None, stats=stats)
+            seconds = stats.pop("piece_seconds")
+            info = {"engine": "dask", "partitions": stats["partitions"], "workers": stats["workers"],
+                    "halo_features": stats["halo_features"]}
+        else:
+            run = run_chunked(chunked, spec, chunk_size=chunk_size or DEFAULT_CHUNK, workers=pool,
+                              on_unmatched=sink.add if sink else None)
+            result, seconds = run.result, run.seconds
+            info = {"engine": "local", "chunks": run.chunks, "workers": pool.n, "halo_features": run.halo}
     if sink is not None:
         sink.close()
     info["chunk_seconds"] = [round(s, 3) for s in seconds]

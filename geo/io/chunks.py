@@ -25,7 +25,7 @@ still bounded by the chunk size; the read is not).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -263,12 +263,15 @@ def open_layer(
     max_bytes: int | None = None,
     whole_below: int = WHOLE_BELOW,
     reserved: tuple[str, ...] = columns.RESERVED,
+    before_pass: Callable[[], None] | None = None,
 ) -> ChunkedLayer:
     """Describe a layer for chunked reading (see the module); errors as :func:`geo.io.files.read_file` raises them.
 
     Files under ``whole_below`` bytes (a third of it for GeoParquet, which is denser) are read whole
     once — one sequential read is faster than chunk reads, and the chunks are then cut in memory.
-    ``reserved``: attribute names renamed on read (:mod:`geo.io.columns`).
+    ``reserved``: attribute names renamed on read (:mod:`geo.io.columns`). ``before_pass`` is called
+    just before the light pass over a layer read in chunks (the local engine forks its workers then,
+    :class:`geo.checks.chunked.Workers`), never for a layer read whole.
     """
     path = Path(path)
     source = name or path.name
@@ -276,9 +279,13 @@ def open_layer(
         raise InputFileError("the file does not exist", source=source, fix="Check the path")
     _check_size(path, source, max_bytes)
     fmt = files.detect_format(path, source=source)
-    if fmt == "geopackage" and path.stat().st_size > whole_below:
+    size = path.stat().st_size
+    streamed = (fmt == "geopackage" and size > whole_below) or (fmt == "parquet" and size > whole_below // 3)
+    if streamed and before_pass is not None:
+        before_pass()
+    if fmt == "geopackage" and streamed:
         return _open_gpkg(path, source, crs, layer, reserved)
-    if fmt == "parquet" and path.stat().st_size > whole_below // 3:
+    if streamed:
         out = _open_parquet(path, source, crs)
         out.reserved = reserved
         return out
