@@ -21,7 +21,7 @@ import pytest
 import layers
 from bench import synth
 from geo.checks.chunked import CheckSpec, Workers, run_chunked
-from geo.checks.findings_out import write_csv, write_json
+from geo.checks.findings_out import json_rows, write_csv, write_json
 from geo.checks.registry import run_checks
 from geo.io.chunks import open_layer, partition
 from geo.io.files import read_file
@@ -134,6 +134,33 @@ def test_streamed_json_and_csv_carry_every_finding(whole, tmp_path):
         write_csv(fh, result.findings)
     again = pd.read_csv(csv)
     assert len(again) == len(result.findings) and again["message"].tolist() == result.findings["message"].tolist()
+
+
+def test_json_rows_escape_what_json_must_escape_and_keep_every_value():
+    """Arrow builds the JSON text: quotes, backslashes and control characters escaped, NA and NaN null,
+    integers exact, floats as floats; the text parses back to the same values."""
+    nasty = ['a"b\\c', "line\nbreak\x01", "中文 “引号”", "</script>\u2028", None]
+    findings = pd.DataFrame({
+        "feature": pd.array([1, None, 3, 2**60, 5], dtype="Int64"),
+        "project_id": pd.array(nasty, dtype="string"),
+        "check": ["empty", "sliver", "overlap", "invalid", "duplicate"],
+        "severity": pd.array(["error", "warning", "error", "error", None], dtype=object),
+        "message": pd.array(["m", "面积 0.05 亩", "tab\there", "x", "y"], dtype="string"),
+        "message_zh": ["一", "二", "三", "四", "五"],
+        "value": [5.0, np.nan, 1e-5, np.inf, 123456789012.5],
+        "detail": [None, np.nan, "d", "e", "f"],
+    })
+    text = json_rows(findings)
+    rows = json.loads(b"[" + text + b"]")
+    assert text.count(b"\n") == len(findings) - 1  # one finding a line: the newline in a value is escaped
+    assert [r["project_id"] for r in rows] == nasty
+    assert [r["feature"] for r in rows] == [1, None, 3, 2**60, 5]
+    assert [r["value"] for r in rows] == [5.0, None, 1e-5, None, 123456789012.5]
+    assert isinstance(rows[0]["value"], float) and b'"value":5.0,' in text
+    assert [r["severity"] for r in rows] == ["error", "warning", "error", "error", None]
+    assert [r["detail"] for r in rows] == [None, None, "d", "e", "f"]
+    assert rows[2]["message"] == "tab\there" and rows[1]["message"] == "面积 0.05 亩"
+    assert json_rows(findings.iloc[:0]) == b""
 
 
 def geo(*args: str) -> subprocess.CompletedProcess:
