@@ -50,7 +50,7 @@ ROOT: Final = Path(__file__).resolve().parent
 PLAIN_MAP_SINGLE: Final = 10_000
 
 #: Export formats timed (the GIS ones of the README table; KML/DXF/XLSX are for small layers).
-BENCH_FORMATS: Final = ("geojson", "gpkg", "shp", "csv")
+BENCH_FORMATS: Final = ("geojson", "gpkg", "shp", "csv", "txt")
 
 
 def _rows(geoms: gpd.GeoSeries, labels: pd.Index | pd.Series) -> gpd.GeoSeries:

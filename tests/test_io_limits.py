@@ -229,3 +229,38 @@ def test_the_cli_reads_a_geopackage_in_its_own_process_and_still_refuses_views(s
     with pytest.raises(InputFileError) as exc:
         read_file(view, limited=False)
     assert_clear(exc, "endless.gpkg", "holds a SQL view ('endless'); views are refused")
+
+
+def test_a_main_module_run_with_dash_m_is_imported_once_by_the_forkserver_not_by_every_read(sandbox):
+    """``python -m bench.run`` once paid ~250 ms of imports in every read: each forkserver worker re-runs a
+    ``-m`` main module. Preloaded by the forkserver, its imports run in two processes (the caller and the
+    server), not once more in each of the three read workers."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    log = sandbox / "imports.log"
+    path = write_layer(clean_survey(), sandbox, "gpkg")
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(root), "MAIN_PROBE_LOG": str(log),
+           "GEO_READ_START": "forkserver"}
+    run = subprocess.run([sys.executable, "-m", "tests.fixtures.main_probe", str(path)], cwd=root, env=env,
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    pids = log.read_text(encoding="ascii").split()
+    assert run.stdout.strip() in pids and len(set(pids)) == len(pids) == 2
+
+
+def exit_at_once(code: int) -> None:
+    """End the worker without a word (run in the worker)."""
+    import os
+
+    os._exit(code)
+
+
+@pytest.mark.parametrize("start", ["fork", "forkserver"])
+def test_a_worker_that_dies_without_a_word_is_a_crash_not_a_memory_error(sandbox, monkeypatch, start):
+    monkeypatch.setenv("GEO_READ_START", start)
+    with pytest.raises(InputFileError) as exc:
+        run_limited(exit_at_once, 1, source="odd.gpkg")
+    assert_clear(exc, "odd.gpkg", "the file made the reader crash (exit code 1)")

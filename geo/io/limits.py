@@ -34,6 +34,7 @@ import multiprocessing
 import multiprocessing.connection
 import multiprocessing.forkserver
 import os
+import sys
 import threading
 import time
 import warnings
@@ -129,11 +130,23 @@ def _context() -> multiprocessing.context.BaseContext | None:
     return _forkserver() if method == "forkserver" else None
 
 
+def _main_module() -> list[str]:
+    """The main module's name when it was started with ``python -m name``, to import once in the forkserver.
+
+    Each worker re-runs such a module as ``__mp_main__`` (a script's path is imported by the server, a
+    name is not): preloaded, its imports are already there and the re-run costs nothing; not preloaded,
+    ``python -m bench.run`` cost every read ~250 ms of imports. A package's ``__main__`` is never re-run.
+    """
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    name = getattr(spec, "name", None) or ""
+    return [name] if name and name != "__main__" and not name.endswith(".__main__") else []
+
+
 @lru_cache(maxsize=1)
 def _forkserver() -> multiprocessing.context.ForkServerContext:
     """The forkserver context, its server started with the readers imported and GDAL warm (once)."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(_PRELOAD)
+    ctx.set_forkserver_preload(_PRELOAD + _main_module())
     root = str(Path(__file__).resolve().parents[2])  # the forkserver imports geo even when started elsewhere
     with _START_LOCK:
         saved = os.environ.get("PYTHONPATH")
@@ -173,8 +186,9 @@ def _memory_error(source: str, memory_mb: float) -> InputFileError:
 
 
 def _crash_error(source: str, memory_mb: float, exitcode: int | None) -> InputFileError:
-    """The worker ended without a word: killed (the memory cap, the OOM killer) or crashed in GDAL."""
-    if exitcode == -9:
+    """The worker ended without a word: killed (the OOM killer: SIGKILL), aborted (an allocation refused
+    under the memory cap ends C++ code in SIGABRT), or crashed in GDAL or before it could start."""
+    if exitcode in (-9, -6):
         return _memory_error(source, memory_mb)
     return InputFileError(
         f"the file made the reader crash (exit code {exitcode}); it is damaged or built to harm readers",
@@ -235,8 +249,9 @@ def run_limited(
                         warnings.simplefilter("ignore", RuntimeWarning)
                         message = receiver.recv()
                     return _outcome(message, source, memory_mb)
-                except EOFError:  # the worker died without a word: killed by the memory cap
-                    raise _memory_error(source, memory_mb) from None
+                except EOFError:  # the worker died without a word: killed (the memory cap) or crashed
+                    proc.join(5)
+                    raise _crash_error(source, memory_mb, proc.exitcode) from None
             if proc.sentinel in ready:
                 proc.join()
                 raise _crash_error(source, memory_mb, proc.exitcode)
