@@ -3,10 +3,17 @@
 GDAL registers its drivers and PROJ opens its database on first use, and the
 first read of each format sets up more (SQLite, Arrow, the GeoJSON parser):
 ~40 ms a read. Done here, once, every worker forked from the forkserver starts
-with all of it ready.
+with all of it ready. The caller's main module, when it was started with
+``python -m`` (``$GEO_PRELOAD_MAIN``), is imported here too and then dropped
+from ``sys.modules``: each worker re-runs it as ``__mp_main__`` and finds its
+imports done (dropped, so that runpy does not warn that it is already loaded).
 """
 
 from __future__ import annotations
+
+import importlib
+import os
+import sys
 
 import geopandas as gpd
 import pyogrio
@@ -34,4 +41,17 @@ def _warm() -> None:
     layer.to_crs("EPSG:4326")
 
 
+def _main_imports() -> None:
+    """Import the caller's ``-m`` main module (best effort: a failure here must not stop the server)."""
+    name = os.environ.get("GEO_PRELOAD_MAIN", "")
+    if not name:
+        return
+    try:
+        importlib.import_module(name)
+    except Exception:  # the worker re-runs the module anyway and reports what fails there
+        return
+    sys.modules.pop(name, None)
+
+
 _warm()
+_main_imports()

@@ -130,34 +130,41 @@ def _context() -> multiprocessing.context.BaseContext | None:
     return _forkserver() if method == "forkserver" else None
 
 
-def _main_module() -> list[str]:
-    """The main module's name when it was started with ``python -m name``, to import once in the forkserver.
+#: Names the main module started with ``python -m`` for :mod:`geo.io._preload` to import in the forkserver.
+PRELOAD_MAIN_ENV: Final = "GEO_PRELOAD_MAIN"
+
+
+def _main_module() -> str:
+    """The main module's name when it was started with ``python -m name`` ("" otherwise).
 
     Each worker re-runs such a module as ``__mp_main__`` (a script's path is imported by the server, a
-    name is not): preloaded, its imports are already there and the re-run costs nothing; not preloaded,
-    ``python -m bench.run`` cost every read ~250 ms of imports. A package's ``__main__`` is never re-run.
+    name is not), so ``python -m bench.run`` once paid ~250 ms of imports in every read. The forkserver
+    imports it once (:mod:`geo.io._preload`): the re-run finds its imports done. A package's
+    ``__main__`` is never re-run.
     """
     spec = getattr(sys.modules.get("__main__"), "__spec__", None)
     name = getattr(spec, "name", None) or ""
-    return [name] if name and name != "__main__" and not name.endswith(".__main__") else []
+    return name if name != "__main__" and not name.endswith(".__main__") else ""
 
 
 @lru_cache(maxsize=1)
 def _forkserver() -> multiprocessing.context.ForkServerContext:
     """The forkserver context, its server started with the readers imported and GDAL warm (once)."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(_PRELOAD + _main_module())
+    ctx.set_forkserver_preload(_PRELOAD)
     root = str(Path(__file__).resolve().parents[2])  # the forkserver imports geo even when started elsewhere
     with _START_LOCK:
-        saved = os.environ.get("PYTHONPATH")
-        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, saved) if p)
+        saved = {k: os.environ.get(k) for k in ("PYTHONPATH", PRELOAD_MAIN_ENV)}
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, saved["PYTHONPATH"]) if p)
+        os.environ[PRELOAD_MAIN_ENV] = _main_module()
         try:
             multiprocessing.forkserver.ensure_running()
         finally:
-            if saved is None:
-                os.environ.pop("PYTHONPATH", None)
-            else:
-                os.environ["PYTHONPATH"] = saved
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
     return ctx
 
 
