@@ -190,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="only the whole-process comparison (for 10^6 and more: no maps, no exports)")
     parser.add_argument("--no-dask", action="store_true", help="skip the dask engine in the whole-process comparison")
     parser.add_argument("--report-size", action="store_true", help="also write an HTML report and record its size")
+    parser.add_argument("--scale-mu", type=float, default=None, metavar="MU",
+                        help="whole-process layers spread over a district around the zones, parcels of about MU mu "
+                             "(default: inside the zones, which makes 10^6 parcels ~0.05 mu each)")
     args = parser.parse_args(argv)
     if args.repeats < 1 or any(n < 100 for n in args.sizes):
         parser.error("--repeats must be ≥ 1 and every size ≥ 100")
@@ -206,8 +209,9 @@ def main(argv: list[str] | None = None) -> int:
                                                       memory=not args.no_memory and n == max(args.sizes))
     for n in sorted(args.sizes if args.scale_sizes is None else args.scale_sizes):
         print(f"bench: whole process, {n} parcels …", file=sys.stderr, flush=True)
-        results["scale"][str(n)] = scale.measure(n, work / f"n{n}", repeats=args.repeats, dask=not args.no_dask,
-                                                 report=args.report_size)
+        folder = work / (f"n{n}" if args.scale_mu is None else f"n{n}_mu{args.scale_mu:g}")
+        results["scale"][str(n)] = scale.measure(n, folder, repeats=args.repeats, dask=not args.no_dask,
+                                                 report=args.report_size, mu_per_parcel=args.scale_mu)
     results["total_s"] = round(time.perf_counter() - started, 1)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, text in (("results.json", json.dumps(results, ensure_ascii=False, indent=1)),

@@ -27,8 +27,12 @@ from bench import process
 PY = sys.executable
 
 
-def ensure_layer(n: int, folder: Path) -> tuple[dict[str, Path], dict[str, Any]]:
-    """``parcels.gpkg`` and ``parcels.parquet`` of ``n`` parcels in ``folder``, generated once."""
+def ensure_layer(n: int, folder: Path, *, mu_per_parcel: float | None = None
+                 ) -> tuple[dict[str, Path], dict[str, Any]]:
+    """``parcels.gpkg`` and ``parcels.parquet`` of ``n`` parcels in ``folder``, generated once.
+
+    ``mu_per_parcel``: a district around the zones at about that parcel size (:func:`bench.synth.make_parcels`).
+    """
     import pyogrio
 
     from bench import synth
@@ -39,9 +43,9 @@ def ensure_layer(n: int, folder: Path) -> tuple[dict[str, Path], dict[str, Any]]
     manifest_path = folder / "scale_manifest.json"
     if manifest_path.exists() and all(p.exists() for p in paths.values()):
         manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("parcels") == n:
+        if manifest.get("parcels") == n and manifest.get("mu_per_parcel") == mu_per_parcel:
             return paths, manifest
-    gdf, manifest = synth.make_parcels(n)
+    gdf, manifest = synth.make_parcels(n, mu_per_parcel=mu_per_parcel)
     paths["gpkg"].unlink(missing_ok=True)
     pyogrio.write_dataframe(gdf, paths["gpkg"], driver="GPKG", layer="parcels")
     write_parquet(gdf, paths["parquet"])
@@ -61,11 +65,12 @@ def _median(runs: list[dict[str, Any]], key: str) -> float:
     return float(statistics.median(r[key] for r in runs))
 
 
-def measure(n: int, folder: Path, *, repeats: int, dask: bool = True, report: bool = False) -> dict[str, Any]:
+def measure(n: int, folder: Path, *, repeats: int, dask: bool = True, report: bool = False,
+            mu_per_parcel: float | None = None) -> dict[str, Any]:
     """Every whole-process measurement for one size (see the module)."""
     import os
 
-    paths, manifest = ensure_layer(n, folder)
+    paths, manifest = ensure_layer(n, folder, mu_per_parcel=mu_per_parcel)
     runs: dict[str, list[dict[str, Any]]] = {"ours": [], "plain": [], "parquet": [], "dask": []}
     outputs = {k: folder / f"scale_{k}.json" for k in runs}
     commands = {
@@ -149,7 +154,10 @@ def markdown(scale: dict[str, Any]) -> list[str]:
     for n, r in scale.items():
         e = r["engine"]
         load = ", ".join(map(str, r["load_average_at_start"]))
-        lines.append(f"- {int(n):,}: local engine {e.get('chunks')} chunks on {e.get('workers')} workers, "
+        m = r["manifest"]
+        lines.append(f"- {int(n):,}: median parcel {m.get('mean_parcel_mu')} mu"
+                     + (f" over {m['region_km2']} km²" if m.get("region_km2") else "")
+                     + f"; local engine {e.get('chunks')} chunks on {e.get('workers')} workers, "
                      f"{e.get('halo_features'):,} halo features; load average {load} "
                      f"at start; repeats {len(r['ours']['runs'])}, ratios {r['ratios']}"
                      + (f"; HTML report {r['report_bytes'] / 1e6:.2f} MB" if r.get("report_bytes") else "") + ".")

@@ -136,15 +136,37 @@ def _sliver(geoms: np.ndarray) -> np.ndarray:
     return cast(np.ndarray, shapely.box(c[:, 0] - 20, c[:, 1] - 0.2, c[:, 0] + 20, c[:, 1] + 0.2))  # arrays in
 
 
-def make_parcels(n: int, *, seed: int = 20210101) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
-    """A synthetic surveyed layer of ``n`` parcels (EPSG:4326) and its manifest of planted defects."""
+def _district(zones: BaseGeometry, n: int, mu_per_parcel: float | None) -> BaseGeometry:
+    """The zones, grown by a buffer until ``n`` parcels of ``mu_per_parcel`` fit (the zones alone if None).
+
+    The zones hold ~50,000 mu: 10^6 parcels in them are 0.05 mu each, every one a sliver. A district's
+    cadastre of 10^6 parcels covers hundreds of km² around them.
+    """
+    need = n * (mu_per_parcel or 0) * 10000 / 15
+    if zones.area >= need:
+        return zones
+    lo, hi = 0.0, float(np.sqrt(need))
+    for _ in range(24):  # bisection on the buffer distance, to 1e-7 of the first guess
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if zones.buffer(mid, quad_segs=4).area < need else (lo, mid)
+    return zones.buffer(hi, quad_segs=4)
+
+
+def make_parcels(n: int, *, seed: int = 20210101, mu_per_parcel: float | None = None
+                 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """A synthetic surveyed layer of ``n`` parcels (EPSG:4326) and its manifest of planted defects.
+
+    ``mu_per_parcel``: spread the parcels over a district around the zones at about that size (see
+    :func:`_district`); parcels outside the zones then belong to no plan project (项目编号 empty).
+    """
     rng = np.random.default_rng(seed)
     plan = layers.load_parcels()
     plan = plan[plan.geom_type != "Point"].to_crs(EQUAL_AREA).reset_index(drop=True)
     zones = layers.load_zones().to_crs(EQUAL_AREA)
     counts = {k: max(1, round(n * r)) if n >= 1000 else round(n * r) for k, r in DEFECT_RATES.items()}
     base = n - counts["duplicate"]
-    region = shapely.union_all(zones.geometry.to_numpy())
+    in_zones = shapely.union_all(zones.geometry.to_numpy())
+    region = _district(in_zones, base, mu_per_parcel)
     geoms = _wiggle(_cells(base, region, rng))
     unplanned_invalid = int((~shapely.is_valid(geoms)).sum())
     order = rng.permutation(base)
@@ -155,15 +177,20 @@ def make_parcels(n: int, *, seed: int = 20210101) -> tuple[gpd.GeoDataFrame, dic
     geoms[slots["invalid"]] = _bowtie(geoms[slots["invalid"]])
     geoms[slots["overlap"]] = _scale(geoms[slots["overlap"]], 1.15)
     geoms[slots["sliver"]] = _sliver(geoms[slots["sliver"]])
-    nearest = _nearest_in_zone(shapely.centroid(geoms), plan, zones)
+    centres = shapely.centroid(geoms)
+    nearest = _nearest_in_zone(centres, plan, zones)
+    inside = shapely.contains_xy(in_zones, shapely.get_x(centres), shapely.get_y(centres))
     geoms[slots["empty"]] = shapely.Polygon()
     clean = np.setdiff1d(np.arange(base), np.concatenate(list(slots.values())))
     dup_of = np.sort(rng.choice(clean, counts["duplicate"], replace=False))
     geoms = np.concatenate([geoms, geoms[dup_of]])
     nearest = np.concatenate([nearest, nearest[dup_of]])
+    inside = np.concatenate([inside, inside[dup_of]])
     proj = plan.iloc[nearest].reset_index(drop=True)
     xmbh = proj["project_id"].astype(object).to_numpy().copy()
     xmbh[slots["blank_id"]] = ""
+    if region is not in_zones:  # a district's parcels outside the zones are not plan projects
+        xmbh[~inside] = ""
     use = proj["track_id"].map(LAND_USE)
     owner = rng.integers(0, len(_OWNERS), n), rng.integers(0, len(_KINDS), n)
     area = shapely.area(geoms) / (10000 / 15)
@@ -177,7 +204,8 @@ def make_parcels(n: int, *, seed: int = 20210101) -> tuple[gpd.GeoDataFrame, dic
         "SCMJ": np.round(area, 2), "DCRQ": days.strftime("%Y-%m-%d"),
         "track_id": proj["track_id"].astype("string").to_numpy(),
     }, geometry=geoms, crs=EQUAL_AREA).to_crs(WGS84)
-    manifest = {"parcels": n, "seed": seed, "planted": {k: int(v) for k, v in counts.items()},
+    manifest = {"parcels": n, "seed": seed, "mu_per_parcel": mu_per_parcel,
+                "region_km2": round(region.area / 1e6, 1), "planted": {k: int(v) for k, v in counts.items()},
                 "unplanned_invalid": unplanned_invalid,
                 "vertices_per_parcel": _vertex_stats(geoms),
                 "mean_parcel_mu": round(float(np.median(area)), 2),
