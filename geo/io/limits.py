@@ -20,9 +20,9 @@ forked from the caller itself — and
 so that the server thread or the CLI ends with one clear error in bounded time
 and memory. The limits are read at each call from ``GEO_READ_SECONDS`` and
 ``GEO_READ_MEMORY_MB`` (tests lower them) or given as keywords. The result
-travels back pickled (shapely pickles geometry as WKB). A read costs ~50 ms
-more than in the calling process (fork, first use of GDAL's caches, the
-transfer); ~120 ms for 5,000 parcels.
+travels back pickled (shapely pickles geometry as WKB). For 1,000 parcels a
+read costs ~30 ms more than in the calling process when forked from it, ~90 ms
+from the forkserver (the worker's start, the transfer; bench/results/results.md).
 Inside a daemonic process (a worker of the chunked check), where a child
 cannot be started, and where ``forkserver`` does not exist, the read runs in
 the calling process.

@@ -6,7 +6,9 @@ import io
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import layers
 
@@ -19,10 +21,17 @@ def test_map_page_downloads_the_print_map_of_the_filtered_view(browse, offline, 
     page.get_by_text("打印地图（PNG / PDF）").click()
     button = page.get_by_role("button", name="下载 PNG（200 dpi）")
     button.wait_for()
-    # The PNG is drawn when clicked (matplotlib, 200 dpi). In a full CI run, with the other test worker busy on
-    # the same two cores, it once took over 120 s (cause not found; 23 s alone, 3 min for all e2e tests).
-    with page.expect_download(timeout=240_000) as info:
-        button.click()
+    # The PNG is drawn when clicked (matplotlib, 200 dpi: 0.9 s in a cold process). In a full CI run, with the
+    # other test worker busy on the same two cores, it once took over 120 s (cause not found; 6.6 s alone).
+    # Should it happen again, the screenshot and the page's state say what the browser was showing.
+    browse.wait()
+    try:
+        with page.expect_download(timeout=240_000) as info:
+            button.click()
+    except PlaywrightTimeout:
+        browse.shot("map_print_download_timeout")
+        state = page.evaluate("() => document.querySelector('[data-testid=\"stStatusWidget\"]')?.innerText ?? ''")
+        pytest.fail(f"no download in 240 s; Streamlit status: {state!r}; see map_print_download_timeout.png")
     assert info.value.suggested_filename == "gaoxin_map_A4_landscape.png"
     path = tmp_path / info.value.suggested_filename
     info.value.save_as(path)
