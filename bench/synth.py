@@ -27,6 +27,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 import layers
+from geo.area import M2_PER_MU
 from geo.crs import EQUAL_AREA, WGS84
 
 #: Share of parcels carrying each planted defect (at least one each from 1,000 parcels).
@@ -142,7 +143,7 @@ def _district(zones: BaseGeometry, n: int, mu_per_parcel: float | None) -> BaseG
     The zones hold ~50,000 mu: 10^6 parcels in them are 0.05 mu each, every one a sliver. A district's
     cadastre of 10^6 parcels covers hundreds of km² around them.
     """
-    need = n * (mu_per_parcel or 0) * 10000 / 15
+    need = n * (mu_per_parcel or 0) * M2_PER_MU
     if zones.area >= need:
         return zones
     lo, hi = 0.0, float(np.sqrt(need))

@@ -22,6 +22,7 @@ import shapely
 
 import geo.io.readers  # noqa: F401  (the readers and what they import)
 from geo.crs import parse_crs
+from geo.io.limits import PRELOAD_MAIN_ENV
 from geo.io.readers import _OGR_ERRORS
 
 
@@ -43,7 +44,7 @@ def _warm() -> None:
 
 def _main_imports() -> None:
     """Import the caller's ``-m`` main module (best effort: a failure here must not stop the server)."""
-    name = os.environ.get("GEO_PRELOAD_MAIN", "")
+    name = os.environ.get(PRELOAD_MAIN_ENV, "")
     if not name:
         return
     try:
