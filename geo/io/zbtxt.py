@@ -821,6 +821,19 @@ def _ring_area(xy: np.ndarray) -> float:
     return float(abs(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1])) / 2)
 
 
+def _fields(polys: gpd.GeoDataFrame) -> dict[str, list[str]]:
+    """Each attribute of a parcel line (:data:`FIELD_SOURCES`) for every feature: the first of its source
+    columns that is not blank there, as :func:`_text` writes it ("" when none is)."""
+    out = {}
+    for key, cols in FIELD_SOURCES.items():
+        found = [""] * len(polys)
+        for c in cols:
+            if c in polys.columns:
+                found = [f or _text(v) for f, v in zip(found, polys[c].tolist(), strict=True)]
+        out[key] = found
+    return out
+
+
 def zbtxt_text(gdf: gpd.GeoDataFrame, *, name: str = "layer", today: dt.date | None = None) -> tuple[str, int, int]:
     """The 坐标txt of the polygon features of ``gdf``, which is already in the CRS to write.
 
@@ -875,9 +888,9 @@ def zbtxt_text(gdf: gpd.GeoDataFrame, *, name: str = "layer", today: dt.date | N
         COORDINATES,
     ]
     parcels = points = 0
-    for pos in range(len(polys)):
-        row = polys.iloc[pos]
-        rings = _rings(row.geometry)
+    fields = _fields(polys)
+    for pos, geom in enumerate(polys.geometry.to_numpy()):
+        rings = _rings(geom)
         if not rings:
             continue
         body: list[str] = []
@@ -889,13 +902,9 @@ def zbtxt_text(gdf: gpd.GeoDataFrame, *, name: str = "layer", today: dt.date | N
                 body.append(f"J{k},{number},{n:.3f},{e:.3f}")
                 k += 1
             body.append(f"J{first},{number},{xy[0][1]:.3f},{xy[0][0]:.3f}")
-        fields = {
-            key: next((_text(row[c]) for c in cols if c in polys.columns and _text(row[c])), "")
-            for key, cols in FIELD_SOURCES.items()
-        }
         lines.append(
-            f"{len(body)},{area / 10000:.4f},{fields['地块编号']},{fields['地块名称']},面,"
-            f"{fields['图幅号']},{fields['地块用途']},{fields['地类编码']},@"
+            f"{len(body)},{area / 10000:.4f},{fields['地块编号'][pos]},{fields['地块名称'][pos]},面,"
+            f"{fields['图幅号'][pos]},{fields['地块用途'][pos]},{fields['地类编码'][pos]},@"
         )
         lines += body
         parcels += 1
