@@ -295,7 +295,6 @@ def run_chunked(
     ``workers``: a number of processes to fork now, or :class:`Workers` (started before the layer was
     opened, for a layer read in chunks; see there).
     """
-    own = not isinstance(workers, Workers)
     pool = Workers(workers) if isinstance(workers, int) else workers
     at_least = pool.n if layer.n >= 10_000 * pool.n else 1
     chunk_list = list(layer.iter_chunks(chunk_size, at_least=at_least))
@@ -307,13 +306,11 @@ def run_chunked(
             light = layer.light()
             pieces = pool.pool.map(_work_sent, [(light, spec, c, layer.fids(c.positions)) for c in chunk_list])
         else:
-            if pool.pool is not None:  # forked before a whole read: these workers do not hold the layer
-                pool.close()
+            pool.close()  # workers forked before a whole read would not hold the layer
             pool.start()
             pieces = pool.pool.map(_work, chunk_list)
         result, seconds, halo = combine(_then_close(pieces, pool), spec, on_unmatched=on_unmatched)
     finally:
         _STATE.clear()
-        if own:
-            pool.close()
+        pool.close()  # on an error too; closing twice is a no-op
     return ChunkedRun(result=result, chunks=len(chunk_list), halo=halo, seconds=seconds)

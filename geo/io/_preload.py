@@ -43,13 +43,14 @@ def _warm() -> None:
 
 
 def _main_imports() -> None:
-    """Import the caller's ``-m`` main module (best effort: a failure here must not stop the server)."""
+    """Import the caller's ``-m`` main module; one that cannot be imported is skipped, as the forkserver
+    skips its own preload modules (each worker re-runs the module anyway and reports what fails there)."""
     name = os.environ.get(PRELOAD_MAIN_ENV, "")
     if not name:
         return
     try:
         importlib.import_module(name)
-    except Exception:  # the worker re-runs the module anyway and reports what fails there
+    except ImportError:
         return
     sys.modules.pop(name, None)
 
