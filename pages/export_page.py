@@ -10,8 +10,7 @@ import streamlit as st
 import layers as plan_layers
 from geo.crs import EXPORT_CRS
 from geo.errors import GeoError
-from geo.io import zbtxt
-from geo.io.export import FORMATS, crs_options, export_bytes
+from geo.io.export import FORMATS, crs_options, export_bytes, left_out
 from geo.plan.projects import filter_projects
 from ui import allocation, convert, data, state
 from ui.i18n import bind, pick, t
@@ -67,10 +66,9 @@ if not layers:
     st.info(t("export_none"))
 else:
     st.write(t("export_counts", items=", ".join(f"{t('layer_' + k)} {len(v)}" for k, v in layers.items())))
-    if FORMATS[fmt].write is zbtxt.write_zbtxt:
-        left = [item for gdf in layers.values() for item in zbtxt.left_out(gdf)]
-        if left:
-            st.caption(convert.plain(t("export_left_out", items="; ".join(left))))
+    left = [item for gdf in layers.values() for item in left_out(fmt, gdf)]
+    if left:
+        st.caption(convert.plain(t("export_left_out", items="; ".join(left))))
     try:
         payload, file_name = export_bytes(layers, fmt=fmt, crs=crs, options=plan_layers.export_options(),
                                           encoding=encoding)

@@ -16,7 +16,8 @@ from geo.checks import CheckOptions, PlanLayers, check_file
 from geo.crs import CGCS2000_GK_CM105
 from geo.errors import ExportError, UsageError
 from geo.io import export_layers, read_file
-from geo.io.zbtxt import parse_zbtxt, write_file
+from geo.io.zbtxt import parse_zbtxt
+from geo.io.zbtxt_write import write_file
 from layers import load_districts, load_zones
 from tests.fixtures import zbtxt_build as zb
 

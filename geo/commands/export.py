@@ -10,8 +10,8 @@ import geopandas as gpd
 
 from geo import atomic
 from geo.crs import EXPORT_CRS
-from geo.io import FORMATS, export_bytes, export_layers, zbtxt
-from geo.io.export import crs_options, split_geometry_types
+from geo.io import FORMATS, export_bytes, export_layers
+from geo.io.export import crs_options, left_out, split_geometry_types
 from geo.store import parcels_in_use
 from layers import export_options, load_districts, load_metro, load_parcels, load_places, load_zones
 
@@ -58,9 +58,8 @@ def run(args: argparse.Namespace) -> int:
     """
     layers = selected(args.layer, surveyed=args.surveyed)
     crs = args.crs or crs_options(args.format)[0]
-    left: dict[str, list[str]] = {name: [] for name in layers}
-    if FORMATS[args.format].write is zbtxt.write_zbtxt:
-        left = {name: zbtxt.left_out(gdf) for name, gdf in layers.items()}
+    left = {name: left_out(args.format, gdf) for name, gdf in layers.items()}
+    if FORMATS[args.format].left_out is not None:
         for name in [n for n, gdf in layers.items() if len(left[n]) == len(gdf) and len(layers) > 1]:
             del layers[name]
             print(f"left out layer {name}: it has no polygon", file=sys.stderr)

@@ -15,7 +15,7 @@ are unpacked only into a temporary folder, and every failure is a
   :func:`export_layers`; the writers in :mod:`geo.io.writers_gis` (GeoJSON,
   GeoPackage, Shapefile, CSV) and :mod:`geo.io.writers_desktop` (KML/KMZ, DXF,
   XLSX); the styles they carry (QML, track colours) in :mod:`geo.io.styles`;
-- :mod:`geo.io.zbtxt`: the land bureau's 部标坐标txt, read and written;
+- :mod:`geo.io.zbtxt` and :mod:`geo.io.zbtxt_write`: the land bureau's 部标坐标txt, read and written;
 - :mod:`geo.io.convert`: any format read to any format written (``python -m geo convert``).
 """
 

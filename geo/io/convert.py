@@ -34,9 +34,8 @@ import numpy as np
 from geo.atomic import place_file
 from geo.crs import parse_crs
 from geo.errors import UsageError
-from geo.io import zbtxt
 from geo.io.columns import FILE_RESERVED
-from geo.io.export import FORMATS, crs_options, export_layers
+from geo.io.export import FORMATS, crs_options, export_layers, left_out
 from geo.io.files import ReadResult, read_bytes, read_file
 
 #: When several formats end in the same suffix, the one meant (``.zip`` is the Shapefile, not a bundle).
@@ -151,7 +150,7 @@ def convert_read(
     layer: gpd.GeoDataFrame = read.layer
     if fmt == PREFERRED[".zip"]:
         layer = layer.rename(columns=_dbf_safe([str(c) for c in layer.columns]))
-    left = zbtxt.left_out(layer) if FORMATS[fmt].write is zbtxt.write_zbtxt else []
+    left = left_out(fmt, layer)
     if SIDE_BY_SIDE.get(dst.suffix.lower()) == fmt and FORMATS[fmt].suffix.lower() != dst.suffix.lower():
         path = _export_side_by_side(layer, dst, fmt=fmt, crs=target)
     else:

@@ -49,7 +49,9 @@ from geo.io.parquet import write_parquet_layer
 from geo.io.styles import DEFAULT_OPTIONS, ExportOptions
 from geo.io.writers_desktop import write_dxf, write_kml, write_kmz, write_xlsx
 from geo.io.writers_gis import SHAPEFILE_ENCODINGS, write_csv, write_geojson, write_gpkg, write_shapefile
-from geo.io.zbtxt import ZBTXT_CRS, write_zbtxt
+from geo.io.zbtxt import ZBTXT_CRS
+from geo.io.zbtxt_write import left_out as zbtxt_left_out
+from geo.io.zbtxt_write import write_zbtxt
 
 #: A writer: one layer (already in the target CRS) into a folder → the files it wrote.
 Writer = Callable[[gpd.GeoDataFrame, str, Path], list[Path]]
@@ -65,8 +67,9 @@ class Format:
     ``write`` is called with default options; when ``write_styled`` is set it
     is called instead, with the export's :class:`ExportOptions` (track
     colours, field labels, encoding). ``crs_kind`` says which CRSs the format
-    accepts, ``one_geometry_type`` whether mixed layers are split first, and
-    ``encodings`` which text encodings it can write.
+    accepts, ``one_geometry_type`` whether mixed layers are split first,
+    ``encodings`` which text encodings it can write, and ``left_out`` labels the
+    features it cannot hold (None: it holds every kind; see :func:`left_out`).
     """
 
     label_zh: str
@@ -79,6 +82,7 @@ class Format:
     crs_kind: CrsKind = "any"
     one_geometry_type: bool = True
     encodings: tuple[str, ...] = ("UTF-8",)
+    left_out: Callable[[gpd.GeoDataFrame], list[str]] | None = None
 
 
 FORMATS: Final[dict[str, Format]] = {
@@ -100,7 +104,7 @@ FORMATS: Final[dict[str, Format]] = {
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", write_xlsx, True, write_xlsx,
                    one_geometry_type=False),
     "txt": Format("部标坐标txt（GBK）", "部标 coordinate txt (GBK)", ".txt", "text/plain; charset=GBK", write_zbtxt,
-                  crs_kind="gauss_kruger", one_geometry_type=False),
+                  crs_kind="gauss_kruger", one_geometry_type=False, left_out=zbtxt_left_out),
     "parquet": Format("GeoParquet（大图层）", "GeoParquet (large layers)", ".parquet", "application/vnd.apache.parquet",
                       write_parquet_layer, one_geometry_type=False),
 }
@@ -110,6 +114,12 @@ FAMILIES: Final = (
     ("polygons", ("Polygon", "MultiPolygon")), ("lines", ("LineString", "MultiLineString", "LinearRing")),
     ("points", ("Point", "MultiPoint")), ("collections", ("GeometryCollection",)),
 )
+
+
+def left_out(fmt: str, gdf: gpd.GeoDataFrame) -> list[str]:
+    """The features of ``gdf`` that ``fmt`` cannot hold and leaves out, labelled (none for most formats)."""
+    spec = _format(fmt)
+    return spec.left_out(gdf) if spec.left_out is not None else []
 
 
 def output_suffix(fmt: str, n_layers: int) -> str:

@@ -1,4 +1,4 @@
-"""部标坐标txt: the land bureau's boundary-point exchange text, read and written.
+"""部标坐标txt: the land bureau's boundary-point exchange text, its layout and its reader.
 
 Land bureaus (国土/自然资源局) exchange parcel boundaries as plain text in the
 layout of the ministry's *勘测定界界址点坐标交换格式* ("部标"):
@@ -39,16 +39,11 @@ Reading (:func:`read_zbtxt`, a reader of :data:`geo.io.readers.READERS`):
   :class:`geo.errors.InputFileError` naming the file, the line and the fix:
   nothing half-read is returned.
 
-Writing (:func:`write_zbtxt`, the ``txt`` format of :data:`geo.io.export.FORMATS`):
-GBK, CRLF, CGCS2000 3° Gauss–Krüger (zone 35 with prefix, EPSG:4523, or CM 105E
-without, EPSG:4544), one block per polygon feature, closed rings, 地块面积 in
-公顷 computed from the written points. Features that are not polygons are left
-out and listed (:func:`left_out`).
+Writing is :mod:`geo.io.zbtxt_write`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -60,12 +55,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
 from pyproj.database import query_crs_info
 from pyproj.enums import PJType
 
-from geo.crs import CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35
-from geo.errors import CRSError, ExportError, GeoError, InputFileError
+from geo.crs import CGCS2000_GK_CM105, CGCS2000_GK_ZONE35
+from geo.errors import CRSError, GeoError, InputFileError
 
 #: Section headers of the layout.
 ATTRIBUTES: Final = "[属性描述]"
@@ -152,6 +146,8 @@ class _Datum:
 
 
 _CGCS2000 = _Datum("CGCS2000", "2000国家大地坐标系")
+#: How the layout names CGCS2000 (``坐标系=``), as the writer writes it.
+CGCS2000_ZH: Final = _CGCS2000.zh
 _XIAN80 = _Datum("Xian 1980", "1980西安坐标系")
 _BEIJING54 = _Datum("Beijing 1954", "1954北京坐标系")
 _NEW_BEIJING = _Datum("New Beijing", "新1954北京坐标系")
@@ -710,237 +706,3 @@ def _area_notes(layer: gpd.GeoDataFrame, source: str) -> list[str]:
 def read_zbtxt(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.DataFrame, str | None, list[str]]:
     """Read a 部标坐标txt file (the signature of :class:`geo.io.readers.Reader`); see :func:`parse_zbtxt`."""
     return parse_zbtxt(path.read_bytes(), source)
-
-
-# --- writing -------------------------------------------------------------------------
-
-
-#: Columns a block's fields are filled from, first found wins: our plan layers' names, then the layout's own.
-FIELD_SOURCES: Final[dict[str, tuple[str, ...]]] = {
-    "地块编号": ("地块编号", "project_id"),
-    "地块名称": ("地块名称", "name_zh"),
-    "图幅号": ("图幅号",),
-    "地块用途": ("地块用途", "function_zh"),
-    "地类编码": ("地类编码",),
-}
-#: The tool named as data producer; the geometry basis is added when indicative.
-PRODUCER: Final = "重庆高新区高技术服务业空间布局浏览器"
-
-
-@dataclass(frozen=True)
-class Written:
-    """What :func:`write_file` wrote: the file, counts, and the features left out (not polygons)."""
-
-    path: Path
-    parcels: int
-    points: int
-    left_out: list[str]
-
-
-def _polygonal(gdf: gpd.GeoDataFrame) -> np.ndarray:
-    """Which features are non-empty polygons or multipolygons."""
-    geoms = gdf.geometry.to_numpy()
-    return np.asarray(
-        np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)
-    )
-
-
-def _text(value: object) -> str:
-    """A field value fit for a comma-separated line: no commas, line breaks or lone '@'."""
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    return str(value).replace(",", "，").replace("\r", " ").replace("\n", " ").replace("@", "＠").strip()
-
-
-def _label(gdf: gpd.GeoDataFrame, pos: int) -> str:
-    row = gdf.iloc[pos]
-    ident = next((_text(row[c]) for c in ("project_id", "地块编号") if c in gdf.columns and _text(row[c])), "")
-    name = next((_text(row[c]) for c in ("name_zh", "地块名称") if c in gdf.columns and _text(row[c])), "")
-    geom = row.geometry
-    kind = "no geometry" if geom is None or geom.is_empty else geom.geom_type
-    who = " ".join(s for s in (ident, name) if s) or f"feature {gdf.index[pos]}"
-    return f"{who} ({kind})"
-
-
-def left_out(gdf: gpd.GeoDataFrame) -> list[str]:
-    """The features a 坐标txt cannot hold (points, lines, no geometry), labelled by id and name."""
-    return [_label(gdf, int(i)) for i in np.flatnonzero(~_polygonal(gdf))]
-
-
-def _zone_of(crs: CRS | None) -> tuple[int, int, bool]:
-    """(zone, zone width, prefixed) of a CGCS2000 Gauss–Krüger CRS, else an ExportError."""
-    name = crs.name if crs is not None else ""
-    match = re.fullmatch(r"CGCS2000 / (3-degree )?Gauss-Kruger (zone (\d+)|CM (\d+)E)", name)
-    if match is None:
-        raise ExportError(
-            f"a 坐标txt is written in CGCS2000 Gauss–Krüger metres, not in {name or 'no CRS'}",
-            source="--crs",
-            fix=f"Use --crs {' or '.join(ZBTXT_CRS)}",
-        )
-    width = 3 if match.group(1) else 6
-    if match.group(3):
-        return int(match.group(3)), width, True
-    cm = int(match.group(4))
-    return (cm // 3 if width == 3 else (cm + 3) // 6), width, False
-
-
-def _check_band(gdf: gpd.GeoDataFrame, zone: int, width: int, name: str) -> None:
-    """Refuse parcels beyond the zone's band of longitude and its customary 0.5° overlap: GK would distort them."""
-    cm = zone * 3 if width == 3 else zone * 6 - 3
-    lon = gdf.geometry.to_crs(CGCS2000).bounds
-    west, east = float(lon["minx"].min()), float(lon["maxx"].max())
-    half = width / 2 + ZONE_OVERLAP
-    if west < cm - half or east > cm + half:
-        raise ExportError(
-            f"the parcels lie at {west:.2f}°–{east:.2f}°E, outside zone {zone} "
-            f"({cm - width / 2:g}°–{cm + width / 2:g}°E)",
-            source=name,
-            fix="Write them to GeoPackage or Shapefile instead, which keep any CRS",
-        )
-
-
-def _rings(geom: shapely.Polygon | shapely.MultiPolygon) -> list[tuple[np.ndarray, bool]]:
-    """Rings to write, ``(xy, is_hole)``: the outer ring of each part, then its holes.
-
-    Coordinates are rounded to 1 mm (精度=0.001) and consecutive repeats that
-    rounding makes are dropped; a ring left with fewer than 3 points is skipped.
-    """
-    out = []
-    for part in getattr(geom, "geoms", [geom]):
-        for k, ring in enumerate((part.exterior, *part.interiors)):
-            xy = np.round(np.asarray(ring.coords)[:, :2], 3)
-            xy = xy[np.r_[True, (np.diff(xy, axis=0) != 0).any(axis=1)]]
-            if len(xy) >= 4:
-                out.append((xy, k > 0))
-    return out
-
-
-def _ring_area(xy: np.ndarray) -> float:
-    """Planar area of a closed ring (shoelace), m²."""
-    x, y = xy[:, 0], xy[:, 1]
-    return float(abs(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1])) / 2)
-
-
-def _fields(polys: gpd.GeoDataFrame) -> dict[str, list[str]]:
-    """Each attribute of a parcel line (:data:`FIELD_SOURCES`) for every feature: the first of its source
-    columns that is not blank there, as :func:`_text` writes it ("" when none is)."""
-    out = {}
-    for key, cols in FIELD_SOURCES.items():
-        found = [""] * len(polys)
-        for c in cols:
-            if c in polys.columns:
-                found = [f or _text(v) for f, v in zip(found, polys[c].tolist(), strict=True)]
-        out[key] = found
-    return out
-
-
-def zbtxt_text(gdf: gpd.GeoDataFrame, *, name: str = "layer", today: dt.date | None = None) -> tuple[str, int, int]:
-    """The 坐标txt of the polygon features of ``gdf``, which is already in the CRS to write.
-
-    One block per polygon feature: 界址点数 counts every point line (closing
-    points included), 圈号 1 is the outer ring and 2, 3 … the holes and further
-    parts, point names J1, J2 … run on across the parcel's rings and a ring's
-    closing line repeats its first point. 地块面积 is the planar area of the
-    written (rounded) points in 公顷 to 4 decimals, outer rings minus holes, as
-    desktop GIS computes it from the file. Lines end in CRLF.
-
-    Parameters
-    ----------
-    gdf
-        The layer, in a CGCS2000 Gauss–Krüger CRS (see :data:`ZBTXT_CRS`).
-    name
-        The layer's name, for messages.
-    today
-        数据产生日期 (default: today).
-
-    Returns
-    -------
-    tuple
-        The text, the number of parcels and the number of point lines written.
-
-    Raises
-    ------
-    ExportError
-        The CRS is not CGCS2000 Gauss–Krüger, the layer has no polygon, or
-        the parcels lie outside the zone's band of longitude.
-    """
-    zone, width, _prefixed = _zone_of(gdf.crs)
-    keep = _polygonal(gdf)
-    if not keep.any():
-        raise ExportError(
-            "the layer has no polygon to write as 坐标txt", source=name, fix="Export a layer of parcels (polygons)"
-        )
-    polys = gdf[keep]
-    _check_band(polys, zone, width, name)
-    indicative = "geometry_basis" in polys.columns and bool((polys["geometry_basis"] == "indicative").any())
-    lines = [
-        ATTRIBUTES,
-        "格式版本号=1.01版本",
-        f"数据产生单位={PRODUCER}" + ("（示意几何，非测绘成果）" if indicative else ""),
-        f"数据产生日期={(today or dt.date.today()).isoformat()}",
-        f"坐标系={_CGCS2000.zh}",
-        f"几度分带={width}",
-        "投影类型=高斯克吕格",
-        "计量单位=米",
-        f"带号={zone}",
-        "精度=0.001",
-        "转换参数=,,,,,,",
-        COORDINATES,
-    ]
-    parcels = points = 0
-    fields = _fields(polys)
-    for pos, geom in enumerate(polys.geometry.to_numpy()):
-        rings = _rings(geom)
-        if not rings:
-            continue
-        body: list[str] = []
-        area, k = 0.0, 1
-        for number, (xy, hole) in enumerate(rings, 1):
-            area += -_ring_area(xy) if hole else _ring_area(xy)
-            first = k
-            for e, n in xy[:-1]:
-                body.append(f"J{k},{number},{n:.3f},{e:.3f}")
-                k += 1
-            body.append(f"J{first},{number},{xy[0][1]:.3f},{xy[0][0]:.3f}")
-        lines.append(
-            f"{len(body)},{area / 10000:.4f},{fields['地块编号'][pos]},{fields['地块名称'][pos]},面,"
-            f"{fields['图幅号'][pos]},{fields['地块用途'][pos]},{fields['地类编码'][pos]},@"
-        )
-        lines += body
-        parcels += 1
-        points += len(body)
-    return "\r\n".join(lines) + "\r\n", parcels, points
-
-
-def _encode(text: str, name: str) -> bytes:
-    """The text in GBK, or an ExportError naming the line and the character GBK cannot hold."""
-    try:
-        return text.encode("gbk")
-    except UnicodeEncodeError as exc:
-        line = text[: exc.start].count("\n") + 1
-        raise ExportError(
-            f"line {line} of the 坐标txt holds {text[exc.start]!r}, which GBK cannot encode",
-            source=name,
-            fix="Replace that character in the layer's names, or export to GeoPackage (UTF-8)",
-        ) from None
-
-
-def write_file(gdf: gpd.GeoDataFrame, path: str | Path, *, name: str | None = None) -> Written:
-    """Write the polygon features of ``gdf`` (in the CRS to write) to ``path`` as 坐标txt, GBK, CRLF.
-
-    Returns
-    -------
-    Written
-        The path, the numbers of parcels and point lines, and the features left
-        out because they are not polygons (:func:`left_out`).
-    """
-    path = Path(path)
-    label = name or path.stem
-    text, parcels, points = zbtxt_text(gdf, name=label)
-    path.write_bytes(_encode(text, label))
-    return Written(path=path, parcels=parcels, points=points, left_out=left_out(gdf))
-
-
-def write_zbtxt(gdf: gpd.GeoDataFrame, name: str, folder: Path) -> list[Path]:
-    """The ``txt`` format's writer (:class:`geo.io.export.Format`): ``folder/name.txt``."""
-    return [write_file(gdf, folder / f"{name}.txt", name=name).path]
