@@ -56,10 +56,14 @@ def wait_for_legend(page, word: str) -> None:
 
 
 def wait_for_totals(page, label: str, stale: str | None = None) -> None:
-    """Wait for the page's last element (all drawn) and, after a switch, for the other language's to be gone."""
+    """Wait for the page's last element, the Excel download (all drawn), and, after a switch, until no
+    button holds the other language's ``stale`` text: Streamlit keeps the previous run's elements, faded,
+    until the new run replaces them, the CSV button before the Excel one."""
     page.get_by_role("button", name=label).wait_for(timeout=60_000)
-    if stale:  # Streamlit keeps the previous run's elements, faded, until the new run replaces them
-        page.get_by_role("button", name=stale).wait_for(state="detached", timeout=60_000)
+    if stale:
+        page.wait_for_function(
+            "(s) => ![...document.querySelectorAll('button')].some(b => b.innerText.includes(s))",
+            arg=stale, timeout=60_000)
 
 
 def test_language_switch_leaves_no_other_language(browse):
@@ -80,7 +84,7 @@ def test_language_switch_leaves_no_other_language(browse):
 
     page.locator(f"{SIDEBAR} a", has_text="Totals").click()
     page.get_by_role("heading", name="Totals: tables, text and map reconciled").wait_for()
-    wait_for_totals(page, "Download reconciliation CSV")
+    wait_for_totals(page, "Download reconciliation Excel")
     browse.wait()
     assert chinese(texts(page, MAIN)) == []
     assert chinese(texts(page, SIDEBAR)) == []
@@ -88,7 +92,7 @@ def test_language_switch_leaves_no_other_language(browse):
 
     page.get_by_text("中文", exact=True).click()
     page.get_by_role("heading", name="总量核对：表、文本与地图").wait_for()
-    wait_for_totals(page, "下载核对表 CSV", stale="Download reconciliation CSV")
+    wait_for_totals(page, "下载核对表 Excel", stale="Download reconciliation")
     browse.wait()
     assert english_words(texts(page, MAIN)) == []
     sidebar = texts(page, SIDEBAR)
