@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from bench import server
+from geo.store.gpkg import GeoPackageStore
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 RESULTS: Final = ROOT / "bench" / "results"
@@ -62,6 +63,7 @@ _PAINTED_JS: Final = """() => {
 @contextlib.contextmanager
 def serve(launcher: list[str], workspace: Path) -> Iterator[str]:
     """A Streamlit server started by ``python -m <launcher…>`` on a free port; yields its URL."""
+    GeoPackageStore(workspace / "workspace.gpkg").init()  # a configured workspace must exist (`db init`)
     with server.serve(launcher, env=os.environ | {"GEO_WORKSPACE": str(workspace)}) as started:
         yield started.url
 

@@ -213,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
         pyogrio.write_dataframe(gdf, path, driver="GPKG", layer="parcels")
         sources.append(pyogrio.read_dataframe(path))
         files.append(path)
-    off = Office(open_store())
+    store = open_store()
+    store.init()  # a configured workspace must exist (what `python -m geo db init` does)
+    off = Office(store)
     root = single_user("bench")
     off.add_user(root, "admin", "admin", PASSWORD)
     for i in range(args.uploaders):

@@ -39,9 +39,10 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve(launcher: list[str], *, env: Mapping[str, str], log: Path | None = None,
-          start_timeout: float = 90) -> Iterator[Server]:
+          start_timeout: float = 90, address: str = "127.0.0.1") -> Iterator[Server]:
     """``python -m <launcher…>`` (``ui.launch``, or ``streamlit run page.py``) from the checkout; stopped after.
 
+    Bound to ``address`` (``0.0.0.0``: served to other computers), reached at 127.0.0.1.
     Output goes to ``log`` (else nowhere). Raises RuntimeError naming the log
     if the server exits or does not answer within ``start_timeout`` seconds.
     """
@@ -49,7 +50,7 @@ def serve(launcher: list[str], *, env: Mapping[str, str], log: Path | None = Non
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - open for the server's whole life
     proc = subprocess.Popen(
         [sys.executable, "-m", *launcher, "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+         "--server.address", address, "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=dict(env),
     )
     url = f"http://127.0.0.1:{port}"

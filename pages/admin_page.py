@@ -5,6 +5,11 @@ a workspace without accounts, who adds the first administrator here); anyone
 else who opens ``/admin`` gets a refusal, recorded in the audit trail. Every
 change goes through :class:`geo.store.Office`, which checks it and writes
 it with its audit event. User text is shown in tables and ``st.text`` only.
+
+Account changes start with nothing chosen (no account, no role) and are
+carried out only after a second, explicit confirmation that names the account
+and the change; the store refuses to demote, disable or otherwise remove the
+last enabled administrator.
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ from ui.i18n import bind, t
 from ui.safe import md
 
 AUDIT_ROWS = 1000
+PENDING = "adm_pending"
+#: The change form's buttons: (label key, action).
+CHANGES = (("adm_set_role", "role"), ("adm_disable", "disable"), ("adm_enable", "enable"),
+           ("adm_set_password", "password"))
 
 
 def _role_label(role: str) -> str:
@@ -34,12 +43,15 @@ def add_user_form(actor: Actor) -> None:
         st.markdown(f"**{t('adm_add')}**")
         cols = st.columns(4)
         name = cols[0].text_input(t("auth_name"), key="adm_add_name", max_chars=64)
-        role = cols[1].selectbox(t("adm_role"), ROLES, index=2 if actor.name is None else 0, key="adm_add_role",
-                                 format_func=bind(ROLES, _role_label))
+        role = cols[1].selectbox(t("adm_role"), ROLES, index=2 if actor.name is None else None, key="adm_add_role",
+                                 format_func=bind(ROLES, _role_label), placeholder=t("adm_choose_role"))
         password = cols[2].text_input(t("auth_password"), type="password", key="adm_add_pw", max_chars=1024)
         again = cols[3].text_input(t("adm_password_again"), type="password", key="adm_add_pw2", max_chars=1024)
         submitted = st.form_submit_button(t("adm_add"))
     if submitted:
+        if role is None:
+            st.error(t("adm_choose_role"))
+            return
         if password != again:
             st.error(t("adm_passwords_differ"))
             return
@@ -52,28 +64,49 @@ def add_user_form(actor: Actor) -> None:
 
 
 def change_user_form(actor: Actor, names: list[str]) -> None:
-    """Role, disable/enable and password of one account."""
+    """Role, disable/enable and password of one account: chosen, then confirmed (see the module)."""
     with st.form("adm_change_form", clear_on_submit=True):
         st.markdown(f"**{t('adm_change')}**")
         cols = st.columns(4)
-        name = cols[0].selectbox(t("adm_user"), names, key="adm_change_user")
-        role = cols[1].selectbox(t("adm_role"), ROLES, key="adm_change_role", format_func=bind(ROLES, _role_label))
+        name = cols[0].selectbox(t("adm_user"), names, index=None, key="adm_change_user",
+                                 placeholder=t("adm_choose_user"))
+        role = cols[1].selectbox(t("adm_role"), ROLES, index=None, key="adm_change_role",
+                                 format_func=bind(ROLES, _role_label), placeholder=t("adm_choose_role"))
         password = cols[2].text_input(t("adm_new_password"), type="password", key="adm_change_pw", max_chars=1024)
-        buttons = st.columns(4)
-        set_role = buttons[0].form_submit_button(t("adm_set_role"))
-        disable = buttons[1].form_submit_button(t("adm_disable"))
-        enable = buttons[2].form_submit_button(t("adm_enable"))
-        set_password = buttons[3].form_submit_button(t("adm_set_password"))
+        buttons = st.columns(len(CHANGES))
+        clicked = [action for (label, action), col in zip(CHANGES, buttons, strict=True)
+                   if col.form_submit_button(t(label), key=f"adm_{action}")]
+    if clicked:
+        st.session_state.pop(PENDING, None)
+        if name is None or (clicked[0] == "role" and role is None):
+            st.error(t("adm_choose_first"))
+        else:
+            st.session_state[PENDING] = {"action": clicked[0], "name": name, "role": role, "password": password}
+    confirm_change(actor)
+
+
+def confirm_change(actor: Actor) -> None:
+    """The chosen change, spelled out, with Confirm and Cancel; carried out only on Confirm."""
+    pending = st.session_state.get(PENDING)
+    if not pending:
+        return
+    action, name, role = pending["action"], pending["name"], pending["role"]
+    st.warning(t(f"adm_confirm_{action}", name=md(name), role=_role_label(role) if role else ""))
+    cols = st.columns([1, 1, 4])
+    if cols[1].button(t("adm_cancel"), key="adm_cancel"):
+        st.session_state.pop(PENDING, None)
+        st.rerun()
+    if not cols[0].button(t("adm_confirm"), key="adm_confirm", type="primary"):
+        return
+    st.session_state.pop(PENDING, None)
     off = auth.office()
     try:
-        if set_role:
+        if action == "role":
             off.set_role(actor, name, role)
-        elif disable or enable:
-            off.set_disabled(actor, name, bool(disable))
-        elif set_password:
-            off.set_password(actor, name, password)
+        elif action in ("disable", "enable"):
+            off.set_disabled(actor, name, action == "disable")
         else:
-            return
+            off.set_password(actor, name, pending["password"])
     except GeoError as exc:
         st.error(md(exc))
         return

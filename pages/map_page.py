@@ -13,7 +13,7 @@ from geo.mapview.basemaps import get_basemap
 from geo.mapview.embed import MapParts, map_parts
 from geo.mapview.paper import FORMATS, ORIENTATIONS, PAPER_MM, Paper
 from geo.plan.projects import NO_ZONE, filter_projects, resolve_click
-from ui import data, detail, legend, map_element, state
+from ui import auth, data, detail, legend, map_element, state
 from ui.i18n import bind, lang, pick, t
 
 FIGURE_DPI = 200
@@ -106,6 +106,7 @@ def detail_panel(view: state.View, shown: gpd.GeoDataFrame) -> None:
         st.info(t("detail_none"))
 
 
+auth.gate()  # here too, not only in app.py: a page run on its own must not skip the sign-in
 view = state.view()
 parcels = data.parcels()
 shown = filter_projects(parcels, tracks=view.track, zones=view.zone, regions=view.region, search=view.q)

@@ -6,10 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from geo.plan.projects import NO_ZONE, filter_projects, project_table
-from ui import data, state
+from ui import auth, data, state
 from ui.detail import region_name
 from ui.i18n import lang, pair, pick, t
 
+auth.gate()  # here too, not only in app.py: a page run on its own must not skip the sign-in
 view = state.view()
 st.title(t("parcels_title"))
 st.caption(t("parcels_intro"))

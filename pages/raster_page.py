@@ -19,7 +19,7 @@ from geo.mapview.embed import map_parts
 from geo.mapview.raster import PANES, add_raster_overlay
 from geo.plan.projects import filter_projects
 from geo.raster.overlay import RasterOverlay, overlay_from_upload
-from ui import allocation, data, legend, map_element, state
+from ui import allocation, auth, data, legend, map_element, state
 from ui.i18n import t
 from ui.safe import md
 
@@ -57,6 +57,7 @@ def _describe(overlay: RasterOverlay) -> None:
         st.caption(t(f"raster_{lg.kind}"))
 
 
+auth.gate()  # here too, not only in app.py: a page run on its own must not skip the sign-in
 st.title(t("raster_title"))
 st.caption(t("raster_intro"))
 view = state.view()

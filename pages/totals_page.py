@@ -8,10 +8,11 @@ import streamlit as st
 
 from geo.plan.projects import NO_ZONE
 from geo.plan.summary import COMPARISON_SERIES, comparison, land_by_zone_and_track, output_by_track, table_bytes
-from ui import baselines, data
+from ui import auth, baselines, data
 from ui.detail import badge, fmt_value, status_text, with_status_terms
 from ui.i18n import lang, pick, t
 
+auth.gate()  # here too, not only in app.py: a page run on its own must not skip the sign-in
 st.title(t("totals_title"))
 st.caption(t("totals_intro"))
 

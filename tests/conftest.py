@@ -17,7 +17,7 @@ from layers import (
     load_zone_table,
     load_zones,
 )
-from tests.fixtures.stores import backend, postgis_url  # noqa: F401  (workspace backends: gpkg, postgis)
+from tests.fixtures.stores import backend, postgis_url, uncreated  # noqa: F401  (workspace backends: gpkg, postgis)
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -18,6 +18,7 @@ import shapely
 
 from geo.area import M2_PER_MU, area_mu
 from geo.store import parcels_in_use
+from tests.fixtures.stores import created
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,7 +75,8 @@ def test_export_writes_a_file_gdal_reads(tmp_path):
     out = geo("export", "--layer", "parcels", "--format", "gpkg", "--crs", "EPSG:4544", "-o", str(tmp_path / "p"))
     assert out.returncode == 0, out.stderr
     assert "wrote" in out.stdout and "parcels 26" in out.stdout
-    assert "parcels: one geometry type per layer: parcels 25, parcels_points 1" in out.stdout
+    assert out.stderr == ("note: parcels: a GeoPackage 1.2 holds one geometry type per layer, so it is written as "
+                          "2 layers: parcels (25 polygons), parcels_points (1 point)\n")
     info = pyogrio.read_info(tmp_path / "p.gpkg", layer="parcels")
     assert info["crs"] == "EPSG:4544" and info["features"] == 25 and info["geometry_type"] == "Polygon"
     assert pyogrio.read_info(tmp_path / "p.gpkg", layer="parcels_points")["features"] == 1
@@ -111,7 +113,7 @@ def test_surveyed_geometry_flows_from_check_to_reconcile_and_export(tmp_path, pa
     survey["geometry"] = [shapely.affinity.scale(g, 1.1, 1.1) for g in survey.geometry]  # 21 % larger
     path = tmp_path / "survey.gpkg"
     pyogrio.write_dataframe(survey.to_crs("EPSG:4544"), path, driver="GPKG")
-    env_dir = tmp_path / "ws"
+    env_dir = created(tmp_path / "ws")
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return geo(*args, workspace=env_dir)
@@ -150,7 +152,7 @@ def test_one_measured_mu_for_surveyed_projects_in_cli_and_app(tmp_path, parcels,
     path = tmp_path / "survey.geojson"
     pyogrio.write_dataframe(survey, path, driver="GeoJSON")
     expected = area_mu(survey.dissolve(by="project_id"), method="ellipsoidal")
-    ws_dir = tmp_path / "ws"
+    ws_dir = created(tmp_path / "ws")
     assert geo("check", str(path), "--name-field", "project_id", "--save", "--use-surveyed",
                workspace=ws_dir).returncode == 0
     out = geo("export", "--layer", "parcels", "--format", "gpkg", "--surveyed", "-o", str(tmp_path / "p"),

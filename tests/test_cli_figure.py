@@ -15,6 +15,8 @@ import pytest
 import shapely
 from PIL import Image
 
+from tests.fixtures.stores import created
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -60,7 +62,7 @@ def test_surveyed_geometry_is_drawn_and_noted(tmp_path, parcels):
     path = tmp_path / "survey.gpkg"
     pyogrio.write_dataframe(survey.set_geometry([shapely.affinity.scale(g, 1.1, 1.1) for g in survey.geometry])
                             .to_crs("EPSG:4544"), path, driver="GPKG")
-    ws = tmp_path / "ws"
+    ws = created(tmp_path / "ws")
     assert geo("check", str(path), "--name-field", "project_id", "--save", "--use-surveyed",
                workspace=ws).returncode == 0
     out = tmp_path / "surveyed.pdf"

@@ -20,6 +20,7 @@ import shapely
 from geo import cli
 from geo.store import close_stores
 from geo.store import workspace as ws
+from geo.store.base import SCHEMA_VERSION
 from tests.fixtures import synthetic as syn
 from tests.fixtures.stores import drop_backend, make_backend
 
@@ -64,7 +65,7 @@ def test_users_commands(accounts, capsys, monkeypatch):
     one_line(err, "the user 'alice' already exists")
     code, _, err = geo(capsys, monkeypatch, "users", "add", "dave", "--role", "admin", stdin="short\n")
     assert code == 2
-    one_line(err, "shorter than 8 characters")
+    one_line(err, "shorter than 10 characters")
     assert "short" not in err.replace("shorter", "")  # the password itself is never echoed
     code, _, err = geo(capsys, monkeypatch, "users", "add", "dave", "--role", "root", stdin="long-enough-1\n")
     assert code == 2 and "invalid choice: 'root'" in err
@@ -79,6 +80,12 @@ def test_users_commands(accounts, capsys, monkeypatch):
     one_line(err, "alice may not list users: only an administrator may")
     assert geo(capsys, monkeypatch, "users", "password", "alice", "--user", "bob", stdin="alice-New-Secret\n")[0] == 0
     assert ws.office().login("alice", "alice-New-Secret", client="t").name == "alice"
+    for action in (("set-role", "bob", "viewer"), ("disable", "bob")):  # bob is the only admin
+        code, _, err = geo(capsys, monkeypatch, "users", *action)
+        assert code == 2
+        one_line(err, "'bob' is the last enabled administrator")
+    assert ws.open_store().get_user("bob").role == "admin"
+    assert ws.open_store().audit()[-1].detail["attempted"] == "disable"
 
 
 def test_check_save_delete_restore_and_audit_done_when(accounts, survey, capsys, monkeypatch):
@@ -147,13 +154,15 @@ def test_without_accounts_the_cli_is_single_user(backend, survey, capsys, monkey
     assert geo(capsys, monkeypatch, "workspace", "delete", uid)[0] == 0
 
 
-def test_db_init_is_idempotent(backend, capsys, monkeypatch):
+def test_db_init_is_idempotent(uncreated, capsys, monkeypatch):
+    code, out, err = geo(capsys, monkeypatch, "users", "list")  # only `db init` creates a configured workspace
+    assert code == 2 and "does not exist" in err and "python -m geo db init" in err and "Traceback" not in err
     code, out, _ = geo(capsys, monkeypatch, "db", "init")
-    assert code == 0 and "schema created to version 2" in out
+    assert code == 0 and f"schema created to version {SCHEMA_VERSION}" in out
     code, out, _ = geo(capsys, monkeypatch, "db", "init")
-    assert code == 0 and "schema up to date (version 2)" in out
-    if backend.kind == "postgis":
-        assert "postgresql://" in out and backend.env["GEO_DATABASE_SCHEMA"] in out
+    assert code == 0 and f"schema up to date (version {SCHEMA_VERSION})" in out
+    if uncreated.kind == "postgis":
+        assert "postgresql://" in out and uncreated.env["GEO_DATABASE_SCHEMA"] in out
     assert [e.action for e in ws.open_store().audit()] == ["db_init"]
 
 
@@ -180,6 +189,7 @@ def test_dump_and_load_restore_either_backend(accounts, backend, survey, tmp_pat
 
     for kind in ("gpkg", "postgis"):  # into a fresh, empty workspace of each kind
         target = make_backend(kind, tmp_path / f"to-{kind}", request)
+        target.store.init()  # the new server's `db init`
         with monkeypatch.context() as env:
             env.delenv("GEO_DATABASE_URL", raising=False)
             for key, value in target.env.items():

@@ -8,12 +8,14 @@ and each refusal with its user; no plaintext password anywhere in the database.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from geo.errors import AccessError, LoginError, UsageError
 from geo.store import StoreError, single_user
 from geo.store import workspace as ws
-from geo.store.office import MAX_FAILURES_PER_NAME, Office
+from geo.store.office import MAX_FAILURES_PER_CLIENT, MAX_FAILURES_PER_NAME, Office
 from tests.test_workspace import INFO, checked
 
 PASSWORDS = {"alice": "alice-Secret-1", "bob": "bob-Secret-22", "carol": "carol-Secret-333", "dave": "dave-Secret-4444"}
@@ -127,31 +129,109 @@ def test_sign_in_is_rate_limited_and_recorded(office):
         with pytest.raises(LoginError, match="wrong name or password"):
             office.login("alice", "not-her-password", client="web:10.0.0.9")
     with pytest.raises(LoginError, match="too many failed sign-ins"):
-        office.login("alice", PASSWORDS["alice"], client="web:10.0.0.8")  # even the right password, for a while
-    sign_in(office, "bob")  # others are not locked out
+        office.login("alice", PASSWORDS["alice"], client="web:10.0.0.9")  # even the right password, for a while
+    assert sign_in(office, "alice").name == "alice"  # the owner, from another client, is not locked out
+    sign_in(office, "bob")  # nor are others
     actions = [(e.user, e.action, e.detail.get("reason")) for e in office.store.audit()][4:]
     assert actions == [("alice", "login_failed", "wrong password")] * MAX_FAILURES_PER_NAME + [
-        ("alice", "login_refused", "too many failed sign-ins"), ("bob", "login_ok", None)]
+        (None, "login_refused", "too many failed sign-ins"), ("alice", "login_ok", None), ("bob", "login_ok", None)]
     with pytest.raises(LoginError, match="wrong name or password"):
         office.login("nobody", "whatever-pass", client="web:10.0.0.9")
     assert office.store.audit()[-1].user is None  # an unknown name is not recorded (it may be a password)
 
 
-def test_disabled_accounts_and_role_changes_take_effect_at_once(office):
+def test_unknown_and_known_names_get_the_same_answers_and_the_same_limit(office):
+    answers: dict[str, list[str]] = {}
+    for name in ("alice", "nobody-here"):
+        answers[name] = []
+        for _ in range(MAX_FAILURES_PER_NAME + 2):
+            with pytest.raises(LoginError) as caught:
+                office.login(name, "not-the-password", client=f"web:{name}")
+            answers[name].append(str(caught.value))
+    assert answers["alice"] == answers["nobody-here"]
+    assert answers["alice"][-1] == ("sign-in: too many failed sign-ins. "
+                                    "Wait 15 minutes and try again, or ask an administrator")
+
+
+def test_parallel_guesses_cannot_pass_the_limit(office):
+    """16 guesses at once, from one client, for one account: at most the limit are checked and recorded."""
+    def guess(i: int) -> str:
+        try:
+            office.login("alice", f"guess-number-{i}", client="web:10.9.9.9")
+        except LoginError as exc:
+            return exc.problem
+        return "signed in"
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(guess, range(16)))
+    failed = [e for e in office.store.audit() if e.action == "login_failed"]
+    assert len(failed) == MAX_FAILURES_PER_NAME
+    assert answers.count("wrong name or password") == MAX_FAILURES_PER_NAME
+    assert answers.count("too many failed sign-ins") == 16 - MAX_FAILURES_PER_NAME
+    refused = [e for e in office.store.audit() if e.action == "login_refused"]
+    assert len(refused) <= 2 and sum(e.detail["refused"] for e in refused) <= 16 - MAX_FAILURES_PER_NAME
+    assert sign_in(office, "alice").name == "alice"  # from another client
+
+
+def test_refused_attempts_are_summarised_per_client_and_minute(office):
+    for i in range(MAX_FAILURES_PER_CLIENT):  # a different name each time: the client's own limit
+        with pytest.raises(LoginError, match="wrong name or password"):
+            office.login(f"nobody{i}", "not-a-password", client="web:10.1.1.1")
+    for i in range(30):
+        with pytest.raises(LoginError, match="too many"):
+            office.login(f"else{i}", "not-a-password", client="web:10.1.1.1")
+    refused = [e for e in office.store.audit() if e.action == "login_refused"]
+    assert 1 <= len(refused) <= 2  # one row per minute (two if the minute turned during the loop)
+    assert refused[0].detail["client"] == "web:10.1.1.1" and refused[0].detail["refused"] == 1
+
+
+def test_a_change_to_the_account_ends_its_open_sessions(office):
     alice = sign_in(office, "alice")
     office.set_role(single_user(), "alice", "viewer")
+    assert office.current(alice) is None  # the session opened before the change ends
+    alice = sign_in(office, "alice")
     assert office.current(alice).role == "viewer"
     with pytest.raises(AccessError, match="a viewer may not save"):
         save(office, office.current(alice))
-    office.set_disabled(single_user(), "alice", True)
+    office.set_password(single_user(), "alice", "alice-Reset-Secret-9")  # an administrator's reset
     assert office.current(alice) is None
+    alice = office.login("alice", "alice-Reset-Secret-9", client="web:1")
+    other = office.login("alice", "alice-Reset-Secret-9", client="web:2")
+    changed = office.change_own_password(alice, "alice-Reset-Secret-9", "alice-Own-Secret-10")
+    assert office.current(changed) is not None and office.current(other) is None  # her other session ends
+    with pytest.raises(AccessError, match="the current password is wrong"):
+        office.change_own_password(changed, "not-it-at-all", "alice-Own-Secret-11")
+    assert office.store.audit()[-1].detail["reason"] == "the current password is wrong"
+    office.set_disabled(single_user(), "alice", True)
+    assert office.current(changed) is None
     with pytest.raises(LoginError, match="wrong name or password"):
-        sign_in(office, "alice")
+        office.login("alice", "alice-Own-Secret-10", client="web:1")
     assert office.store.audit()[-1].detail["reason"] == "disabled"
     with pytest.raises(AccessError, match="disabled"):
         office.actor("alice")
     office.set_disabled(single_user(), "alice", False)
     assert office.actor("ALICE").name == "alice"  # names are case-insensitive
+
+
+def test_the_last_enabled_admin_cannot_be_demoted_or_disabled(office):
+    dave = sign_in(office, "dave")
+    for change in (lambda: office.set_role(dave, "dave", "viewer"), lambda: office.set_disabled(dave, "dave", True)):
+        with pytest.raises(AccessError, match="'dave' is the last enabled administrator"):
+            change()
+    assert office.store.get_user("dave").role == "admin" and not office.store.get_user("dave").disabled
+    assert office.store.audit()[-1].detail["reason"] == "it would leave the workspace without an enabled administrator"
+    office.set_role(dave, "bob", "admin")
+    office.set_role(dave, "dave", "checker")  # another admin exists now
+    assert office.store.get_user("dave").role == "checker"
+
+
+def test_the_password_policy(office):
+    for password, problem in (("short-one", "shorter than 10"), ("Carol", "shorter than 10"),
+                              ("qwertyuiop", "most common"), ("Password123", "most common"),
+                              ("erin.zhang", "own name")):
+        with pytest.raises(UsageError, match=problem):
+            office.add_user(single_user(), "erin.zhang", "viewer", password)
+    office.add_user(single_user(), "erin.zhang", "viewer", "glacier-teapot-mu")
 
 
 def test_accounts_admin_only_and_duplicates_refused(office):
@@ -162,7 +242,7 @@ def test_accounts_admin_only_and_duplicates_refused(office):
         office.audit(bob)
     with pytest.raises(StoreError, match="the user 'alice' already exists"):
         office.add_user(sign_in(office, "dave"), "Alice", "viewer", "another-Secret")
-    with pytest.raises(UsageError, match="shorter than 8"):
+    with pytest.raises(UsageError, match="shorter than 10"):
         office.add_user(single_user(), "eve", "viewer", "short")
     with pytest.raises(UsageError, match="not a valid user name"):
         office.add_user(single_user(), "<img src=x>", "viewer", "long-enough-1")

@@ -16,6 +16,7 @@ from geo.store import workspace as ws
 from layers import load_parcels
 from tests.fixtures import synthetic as syn
 from tests.fixtures.map_element import map_args, map_element
+from tests.fixtures.stores import created
 from ui import data, safe
 
 CLICK_STAMPS = itertools.count(1)
@@ -24,7 +25,7 @@ PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "check_page.py")
 
 @pytest.fixture
 def workspace(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("GEO_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.setenv("GEO_WORKSPACE", str(created(tmp_path / "ws")))
     return tmp_path / "ws"
 
 

@@ -212,19 +212,126 @@ def test_url_parameters_are_shown_as_text(accounts):
     assert "basemap=[重新登录](http://evil.example/login)" in safe.shown(warning)
 
 
-def test_single_sign_on_maps_the_identity_to_a_local_account(accounts, monkeypatch):
-    """GEO_AUTH=oidc: st.login's identity (mocked here: no identity provider in tests) must name an enabled account."""
+def test_single_sign_on_maps_a_verified_identity_to_a_local_account(accounts, monkeypatch):
+    """GEO_AUTH=oidc: st.login's identity (mocked here: no identity provider in tests) must name an enabled
+    account and be verified; a refused identity is recorded once per session."""
     monkeypatch.setenv("GEO_AUTH", "oidc")
-    identity: list[str | None] = [None]
+    identity: list[tuple[str, bool] | None] = [None]
     monkeypatch.setattr(auth, "oidc_identity", lambda: identity[0])
     at = run(AppTest.from_file(APP, default_timeout=120))
     assert at.title[0].value == "登录" and not at.text_input
     assert [b.label for b in at.button] == ["使用单点登录"]
-    identity[0] = "mallory@bureau.example"
+    identity[0] = ("mallory@bureau.example", True)
+    run(at)
     run(at)
     assert "mallory@bureau.example 在本工作区没有启用的账户" in texts(at)
-    identity[0] = "Alice"
+    refused = [e for e in accounts.store.audit() if e.detail.get("via") == "oidc"]
+    assert [(e.action, e.detail["identity"], e.detail["reason"]) for e in refused] == [
+        ("login_failed", "mallory@bureau.example", "no enabled account")]  # once, not per rerun
+    identity[0] = ("Alice", False)  # the provider did not verify it: refused although the account exists
+    unverified = run(AppTest.from_file(APP, default_timeout=120))
+    assert "已登录" not in texts(unverified) and unverified.title[0].value == "登录"
+    assert accounts.store.audit()[-1].detail["reason"] == "not verified"
+    identity[0] = ("Alice", True)
     fresh = run(AppTest.from_file(APP, default_timeout=120))
     assert "已登录：alice（核查员）" in texts(fresh)
     last = accounts.store.audit()[-1]
     assert (last.user, last.action, last.detail["via"]) == ("alice", "login_ok", "oidc")
+
+
+def test_the_verified_claim_must_be_true(monkeypatch):
+    assert auth.identity_of({"email": "a@b.cn", "email_verified": True}) == ("a@b.cn", True)
+    for claims in ({"email": "a@b.cn"}, {"email": "a@b.cn", "email_verified": "true"},
+                   {"email": "a@b.cn", "email_verified": 1}):
+        assert auth.identity_of(claims) == ("a@b.cn", False)
+    assert auth.identity_of({"preferred_username": "wang"}) == ("wang", False)
+    assert auth.identity_of({"sub": "x"}) is None
+    monkeypatch.setenv("GEO_OIDC_VERIFIED_CLAIM", "staff")
+    assert auth.identity_of({"preferred_username": "wang", "staff": True}) == ("wang", True)
+
+
+def test_clients_behind_a_trusted_proxy_are_told_apart_and_a_proxy_without_the_header_is_refused():
+    assert auth.client_of("10.0.0.7", None, None) == "web:10.0.0.7"
+    assert auth.client_of("10.0.0.7", "1.2.3.4", None) == "web:10.0.0.7"  # an untrusted peer's header is ignored
+    proxy = "10.0.0.1"
+    assert auth.client_of(proxy, "10.8.0.5", proxy) == "web:10.8.0.5"
+    assert auth.client_of(proxy, "6.6.6.6, 10.8.0.5", proxy) == "web:10.8.0.5"  # what the proxy saw, not the client
+    assert auth.client_of(proxy, "10.8.0.5, 10.0.0.2", "10.0.0.1, 10.0.0.2") == "web:10.8.0.5"
+    assert auth.client_of(proxy, None, proxy) == f"web:{proxy}:{auth.NO_FORWARDED}"
+
+
+@pytest.fixture
+def open_to_others():
+    """The server bound to every address, as a deployment passes ``--server.address 0.0.0.0``."""
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    yield
+    config.set_option("server.address", before)
+
+
+def test_a_server_open_to_others_with_no_account_refuses_everyone(backend, open_to_others, monkeypatch):
+    for page in (None, CHECK, "pages/export_page.py"):
+        at = AppTest.from_file(APP, default_timeout=120)
+        if page:
+            at.switch_page(page)
+        run(at)
+        assert [t.value for t in at.title] == ["首次设置：尚无账户"]
+        assert "python -m geo users add 管理员名 --role admin" in at.code[0].value
+        assert not at.get("file_uploader") and not at.text_input and not at.button
+    assert not ws.office().accounts_exist()
+    monkeypatch.setenv("GEO_SINGLE_USER", "1")  # the operator says so
+    at = run(AppTest.from_file(APP, default_timeout=120))
+    assert "单用户模式" in texts(at)
+
+
+def test_a_reset_password_ends_the_old_session(accounts):
+    at = signed_in("bob", CHECK)
+    accounts.set_password(single_user(), "bob", "bob-Reset-Secret-77")
+    run(at)
+    assert at.title[0].value == "登录" and "会话已结束" in texts(at)
+
+
+def test_users_change_their_own_password(accounts):
+    at = signed_in("alice")
+    at.text_input(key="auth_pw_old").input(PASSWORDS["alice"])
+    at.text_input(key="auth_pw_new").input("alice-Own-Secret-99")
+    at.text_input(key="auth_pw_again").input("alice-Own-Secret-99")
+    next(b for b in at.button if b.proto.label == "修改密码").click()
+    run(at)
+    assert "密码已修改" in texts(at) and "已登录：alice" in texts(at)  # this session goes on
+    run(at)
+    assert "已登录：alice" in texts(at)
+    accounts.login("alice", "alice-Own-Secret-99", client="web:test")
+
+
+def test_account_changes_start_with_nothing_chosen_and_need_a_confirmation(accounts):
+    dave = signed_in("dave", "pages/admin_page.py")
+    assert dave.selectbox(key="adm_change_user").value is None
+    assert dave.selectbox(key="adm_change_role").value is None
+    dave.button(key="adm_role").click()  # one click with nothing chosen changes nothing
+    run(dave)
+    assert "请先选择账户" in texts(dave)
+    dave.selectbox(key="adm_change_user").set_value("dave")
+    dave.selectbox(key="adm_change_role").set_value("viewer")
+    dave.button(key="adm_role").click()
+    run(dave)
+    assert "确认将 dave 的角色设为「查看者」？" in texts(dave)
+    assert accounts.store.get_user("dave").role == "admin"  # not yet
+    dave.button(key="adm_confirm").click()
+    run(dave)
+    assert "dave 是" not in texts(dave) and "'dave' is the last enabled administrator" in texts(dave)
+    assert accounts.store.get_user("dave").role == "admin"  # the last admin stays one
+    dave.selectbox(key="adm_change_user").set_value("carol")
+    dave.button(key="adm_disable").click()
+    run(dave)
+    dave.button(key="adm_cancel").click()
+    run(dave)
+    assert not accounts.store.get_user("carol").disabled
+    dave.selectbox(key="adm_change_user").set_value("carol")
+    dave.button(key="adm_disable").click()
+    run(dave)
+    dave.button(key="adm_confirm").click()
+    run(dave)
+    assert accounts.store.get_user("carol").disabled and "已更改。" in texts(dave)

@@ -23,9 +23,9 @@ import shapely
 
 from geo.checks.registry import run_checks
 from geo.errors import AccessError
-from geo.store import StoreError, parcels_in_use
+from geo.store import StoreError, parcels_in_use, single_user
 from geo.store import workspace as ws
-from geo.store.base import AuditEvent
+from geo.store.base import SCHEMA_VERSION, AuditEvent
 from geo.store.gpkg import GeoPackageStore
 from tests.fixtures import synthetic as syn
 
@@ -51,7 +51,8 @@ def test_folder_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("GEO_WORKSPACE", str(tmp_path / "data"))
     assert ws.workspace_path() == tmp_path / "data" / "workspace.gpkg"
     monkeypatch.delenv("GEO_WORKSPACE")
-    assert ws.workspace_path() == Path("workspace") / "workspace.gpkg"
+    assert ws.workspace_path() == ws.DEFAULT_DIR / "workspace.gpkg"
+    assert Path(__file__).resolve().parents[1] / "workspace" == ws.DEFAULT_DIR  # not the working directory
 
 
 def test_backend_from_environment(tmp_path, monkeypatch):
@@ -277,11 +278,25 @@ def test_audit_trail_is_append_only_in_the_database(backend):
     assert [(e.user, e.action) for e in store.audit()] == [("alice", "save")]
 
 
-def test_init_is_idempotent(backend):
-    store = backend.store
-    assert store.init() == (0, 2)
-    assert store.init() == (2, 2)
+def test_init_is_idempotent(uncreated):
+    store = uncreated.store
+    assert store.init() == (0, SCHEMA_VERSION)
+    assert store.init() == (SCHEMA_VERSION, SCHEMA_VERSION)
     assert store.version() == 0 and store.list_uploads() == [] and not store.has_users()
+
+
+def test_a_configured_workspace_that_is_missing_is_an_error_never_an_empty_one(uncreated):
+    """Fail closed: a moved file or an unmounted volume must not look like a new workspace without accounts."""
+    store = ws.open_store()
+    for read in (store.has_users, store.list_uploads, store.audit, lambda: ws.office().accounts_exist()):
+        with pytest.raises(StoreError, match=r"does not exist.*python -m geo db init"):
+            read()
+    with pytest.raises(StoreError, match="does not exist"):
+        ws.office().add_user(single_user(), "eve", "admin", "eve-Long-Secret-1")
+    if uncreated.kind == "gpkg":
+        assert not uncreated.folder.exists()  # nothing was created by trying
+    store.init()  # what `db init` does
+    assert not store.has_users() and store.list_uploads() == []
 
 
 def test_unknown_upload(backend):
@@ -342,7 +357,7 @@ def test_workspace_of_an_earlier_version_is_migrated_in_place(tmp_path):
                            "tolerance_pct": 1.0, "name_field": "名称", "use_surveyed": 1}])
     pyogrio.write_dataframe(index, path, layer="uploads", driver="GPKG")
     store = GeoPackageStore(path)
-    assert store.init() == (1, 2)
+    assert store.init() == (1, SCHEMA_VERSION)
     (row,) = store.list_uploads()
     assert (row.upload_id, row.owner, row.use_surveyed, row.file_hash) == ("old000000001", None, True, "")
     parcels, findings = ws.load_upload("old000000001", store=store)
@@ -351,4 +366,4 @@ def test_workspace_of_an_earlier_version_is_migrated_in_place(tmp_path):
     ws.save_upload("old000000001", r.parcels.iloc[:1], r.findings, info=INFO, store=store)  # replaces GDAL's layer
     assert len(ws.load_upload("old000000001", store=store)[0]) == 1
     assert pyogrio.read_info(path, layer="parcels_old000000001")["features"] == 1
-    assert store.init() == (2, 2)
+    assert store.init() == (SCHEMA_VERSION, SCHEMA_VERSION)

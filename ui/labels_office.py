@@ -16,6 +16,42 @@ LABELS: dict[str, tuple[str, str]] = {
         "Single-user mode: no accounts yet, everyone may save and change.",
     ),
     "auth_sign_out": ("退出登录", "Sign out"),
+    "auth_ended": (
+        "您的账户已更改（密码、角色或停用），会话已结束，请重新登录。",
+        "Your account was changed (password, role or disabled): the session has ended, please sign in again.",
+    ),
+    "auth_setup_title": ("首次设置：尚无账户", "First run: no accounts yet"),
+    "auth_setup_intro": (
+        ("本服务器对其他计算机开放，但工作区还没有账户，因此暂不能查看或更改任何数据。"
+        "请服务器管理员在服务器上用命令行创建第一个管理员账户，然后刷新本页并登录。"),
+        ("This server is open to other computers but its workspace has no account yet, so nothing can be viewed "
+        "or changed. The server's operator creates the first administrator with the command line on the "
+        "server; then reload this page and sign in."),
+    ),
+    "auth_setup_commands": (
+        ("python -m geo db init                       # 新工作区（已有工作区则不必）\n"
+        "python -m geo users add 管理员名 --role admin   # 输入两次密码（至少 10 个字符）"),
+        ("python -m geo db init                       # a new workspace (not needed for an existing one)\n"
+        "python -m geo users add ADMIN_NAME --role admin   # type the password twice (10+ characters)"),
+    ),
+    "auth_setup_single": (
+        ("只在本机使用时，以 --server.address localhost 启动（./run.sh 的默认设置），"
+         "或设置 GEO_SINGLE_USER=1，即为单用户模式。"),
+        ("For use on this machine only, start with --server.address localhost (./run.sh's default) or set "
+        "GEO_SINGLE_USER=1: single-user mode."),
+    ),
+    "auth_no_forwarded": (
+        ("无法登录：请求来自受信任的反向代理，但其未发送 X-Forwarded-For 请求头。"
+         "请管理员配置代理发送该请求头（见 {var}）。"),
+        ("Sign-in refused: the request comes through a trusted reverse proxy that sends no X-Forwarded-For "
+        "header. Ask the operator to configure the proxy to send it (see {var})."),
+    ),
+    "auth_change_password": ("修改密码", "Change password"),
+    "auth_current_password": ("当前密码", "Current password"),
+    "auth_password_changed": (
+        "密码已修改；此账户的其他会话已结束。",
+        "Password changed; the account's other sessions have ended.",
+    ),
     "auth_oidc_sign_in": ("使用单点登录", "Sign in with single sign-on"),
     "auth_oidc_unknown": (
         "单点登录身份 {name} 在本工作区没有启用的账户，请联系管理员。",
@@ -73,6 +109,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "adm_new_password": ("新密码", "New password"),
     "adm_set_password": ("设置密码", "Set password"),
     "adm_done": ("已更改。", "Done."),
+    "adm_choose_user": ("选择账户", "Choose an account"),
+    "adm_choose_role": ("选择角色", "Choose a role"),
+    "adm_choose_first": ("请先选择账户（设置角色时还需选择角色）。",
+                         "Choose an account first (and a role, to set one)."),
+    "adm_confirm_role": ("确认将 {name} 的角色设为「{role}」？其已登录的会话将结束。",
+                         "Set the role of {name} to “{role}”? Their open sessions will end."),
+    "adm_confirm_disable": ("确认停用 {name}？其将无法登录，已登录的会话将结束。",
+                            "Disable {name}? They can no longer sign in and their open sessions end."),
+    "adm_confirm_enable": ("确认启用 {name}？", "Enable {name}?"),
+    "adm_confirm_password": ("确认为 {name} 设置新密码？其已登录的会话将结束。",
+                             "Set a new password for {name}? Their open sessions will end."),
+    "adm_confirm": ("确认", "Confirm"),
+    "adm_cancel": ("取消", "Cancel"),
     "adm_audit": ("审计记录", "Audit trail"),
     "adm_audit_help": (
         "每次登录（成功或失败）、保存、启用/停用、删除、恢复、拒绝与账户更改，按时间倒序；记录只能追加。",

@@ -4,8 +4,15 @@ Each event is ``{at, user, action, object, detail}``: sign-ins (``login_ok``,
 ``login_failed``, ``login_refused``, ``logout``), ``save``, ``switch``,
 ``delete``, ``restore``, ``refused`` (what was attempted and why), account
 changes (``user_add``, ``user_role``, ``user_disable``, ``user_enable``,
-``user_password``), ``dump``, ``load``, ``db_init``. ``user`` is null for
-the single user of a workspace without accounts and for the server operator.
+``user_password``), ``dump``, ``load``, ``db_init``, ``db_repair``,
+``db_owner``, ``audit_chain``, ``audit_verify``. ``user`` is null for the
+single user of a workspace without accounts and for the server operator;
+command-line events also name the operating-system user (``os_user``).
+
+``python -m geo audit verify`` checks the trail's hash chain
+(:mod:`geo.store.chain`): it prints ``intact, N events (head #N HASH)`` and
+exits 0, or names the first event that was deleted, altered, inserted or
+reordered in one line and exits 2. Each verification is itself recorded.
 """
 
 from __future__ import annotations
@@ -15,22 +22,30 @@ import json
 import sys
 
 from geo.commands.users import operator
-from geo.store import office
+from geo.store import AuditEvent, office
+from geo.store.base import Store, StoreError
+from geo.store.dump import refusal
+from geo.store.office import Actor
 
 NAME = "audit"
-HELP = "Print the audit trail (who did what, when): every sign-in, save, switch, delete, restore and refusal."
+HELP = ("Print the audit trail (who did what, when): every sign-in, save, switch, delete, restore and refusal; "
+        "`audit verify` checks its hash chain.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the command."""
+    parser.add_argument("action", nargs="?", choices=("list", "verify"), default="list",
+                        help="list the events (default), or verify the hash chain (exit 2 if it was changed)")
     parser.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     parser.add_argument("--limit", type=int, metavar="N", help="only the last N events")
     parser.add_argument("--user", metavar="ADMIN", help="act as this administrator (default: the server operator)")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the events."""
+    """Print the events, or verify them."""
     off = office()
+    if args.action == "verify":
+        return _verify(off.store, operator(off, args.user))
     events = off.audit(operator(off, args.user), limit=args.limit)
     if args.format == "json":
         json.dump([e.as_dict() for e in events], sys.stdout, ensure_ascii=False, indent=1)
@@ -39,4 +54,28 @@ def run(args: argparse.Namespace) -> int:
     for e in events:
         detail = ", ".join(f"{k}={v}" for k, v in sorted(e.detail.items()))
         print(f"{e.at}  {e.user or '-':<16} {e.action:<14} {e.object:<14} {detail}")
+    return 0
+
+
+def _verify(store: Store, actor: Actor) -> int:
+    """Check the chain; record the check; exit 0 (intact) or raise the first problem (exit 2)."""
+    if actor.role != "admin":
+        raise refusal(store, actor.name, "verify", "the audit trail", "only an administrator may",
+                      fix="Ask an administrator", source="audit verify")
+    verdict = store.verify_audit()
+    unguarded = store.guard_audit()
+    detail: dict[str, object] = {"result": verdict.line(), "events": verdict.events, "client": "cli"}
+    if unguarded:
+        detail["triggers_missing"] = unguarded
+    try:
+        store.append_audit(AuditEvent("audit_verify", actor.name, "audit", detail))
+    except StoreError as exc:  # a damaged table may refuse it: the verdict comes first
+        if verdict.intact:
+            print(f"warning: this check could not be recorded ({exc.problem})", file=sys.stderr)
+    if not verdict.intact:
+        raise verdict.error()  # one line, exit 2
+    if unguarded:
+        print(f"warning: the audit trail's triggers are missing or changed ({', '.join(unguarded)}): the database no "
+              "longer refuses changes to it; run `python -m geo db init` to restore them", file=sys.stderr)
+    print(verdict.line())
     return 0

@@ -5,14 +5,25 @@ migrates a workspace written by an earlier version in place (WAL mode,
 owners, soft deletion, accounts, audit trail). With ``GEO_DATABASE_URL`` it
 creates the PostGIS extension (when the database role may), the schema
 (``geo`` or ``GEO_DATABASE_SCHEMA``) and its tables. Running it again changes
-nothing.
+nothing — except that it checks the triggers that keep the audit trail
+append-only and restores any that was dropped or changed (and says so, and
+records ``db_repair``).
+
+On PostgreSQL, ``db init --owner geo_owner --app geo_app`` (run as a
+superuser) gives the schema and the office's tables to ``geo_owner``, a role
+the application does not log in as; ``geo_app``, the role it logs in as, may
+then only SELECT and INSERT on the audit trail (it can neither drop its
+triggers nor delete from it), and SELECT, INSERT, UPDATE and DELETE on the
+other tables (recorded as ``db_owner``).
 """
 
 from __future__ import annotations
 
 import argparse
 
+from geo.errors import UsageError
 from geo.store import AuditEvent, open_store
+from geo.store.postgis import PostGISStore
 
 NAME = "db"
 HELP = "Database: `db init` creates or migrates the workspace schema (GeoPackage, or PostGIS with GEO_DATABASE_URL)."
@@ -21,17 +32,37 @@ HELP = "Database: `db init` creates or migrates the workspace schema (GeoPackage
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The one action, ``init``."""
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(parser))
-    sub.add_parser("init", help="create or migrate the schema (idempotent)")
+    init = sub.add_parser("init", help="create or migrate the schema (idempotent); restore the audit triggers")
+    init.add_argument("--owner", metavar="ROLE", help="PostgreSQL: give the tables to this role (not the app's)")
+    init.add_argument("--app", metavar="ROLE", help="PostgreSQL, with --owner: the role the application logs in as")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Create or migrate; say which."""
+    """Create or migrate; restore the audit triggers; set the owner; say which."""
     store = open_store()
+    if (args.owner is None) != (args.app is None):
+        raise UsageError("--owner and --app go together", source="db init",
+                         fix="Name both: --owner geo_owner --app geo_app")
+    if args.owner is not None and not isinstance(store, PostGISStore):
+        raise UsageError("--owner applies to a PostgreSQL workspace only", source="db init",
+                         fix="Set GEO_DATABASE_URL; a GeoPackage is protected by its file's owner and mode (0600)")
+    where = f"{store.kind} workspace {store.describe()}"
     before, now = store.init()
     if before == now:
-        print(f"{store.kind} workspace {store.describe()}: schema up to date (version {now})")
-        return 0
-    what = "created" if before == 0 else f"migrated from version {before}"
-    store.append_audit(AuditEvent("db_init", None, store.kind, {"from": before, "to": now, "client": "cli"}))
-    print(f"{store.kind} workspace {store.describe()}: schema {what} to version {now}")
+        print(f"{where}: schema up to date (version {now})")
+    else:
+        what = "created" if before == 0 else f"migrated from version {before}"
+        store.append_audit(AuditEvent("db_init", None, store.kind, {"from": before, "to": now, "client": "cli"}))
+        print(f"{where}: schema {what} to version {now}")
+    restored = store.guard_audit(repair=True)
+    if restored:
+        store.append_audit(AuditEvent("db_repair", None, "audit", {"restored": restored, "client": "cli"}))
+        print(f"{where}: audit trail triggers restored ({', '.join(restored)}): they had been dropped or changed; "
+              "check the trail with `python -m geo audit verify`")
+    if isinstance(store, PostGISStore) and args.owner is not None:
+        tables = store.set_owner(args.owner, args.app)
+        store.append_audit(AuditEvent("db_owner", None, store.kind, {"owner": args.owner, "app": args.app,
+                                                                     "tables": tables, "client": "cli"}))
+        print(f"{where}: {len(tables)} tables owned by {args.owner}; {args.app} may only read and append to the "
+              "audit trail")
     return 0

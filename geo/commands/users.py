@@ -77,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
                 state = "disabled" if r["disabled"] else "enabled"
                 print(f"{r['name']:<24} {r['role']:<8} {state:<9} {r['created_at']}")
             if not rows:
-                print("no accounts: the app runs single-user (add one with `users add NAME --role admin`)")
+                print("no accounts: the app runs single-user on this machine only (localhost); served to other "
+                      "computers it waits for the first administrator: `users add NAME --role admin`")
     elif args.action == "set-role":
         off.set_role(actor, args.name, args.role)
         print(f"{args.name}: role {args.role}")

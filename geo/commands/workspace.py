@@ -10,8 +10,12 @@ is soft: ``restore ID`` brings the upload back (its switch stays off).
 findings, in_use, file_hash, deleted_at}]``. ``dump -o FILE`` writes the
 whole workspace (accounts, uploads with their parcels and findings, deleted
 ones too, the audit trail) as one GeoPackage, from either backend; ``load
-FILE`` restores it into an empty workspace of either backend. Both are the
-server operator's (like ``users``), or an administrator's with ``--user``.
+FILE`` restores it into an empty workspace of either backend, in one
+transaction (all or nothing), after checking the dump's audit hash chain
+(``--force`` loads a changed one, recorded). Both are the server operator's
+(like ``users``), or an administrator's with ``--user`` (for ``load``: an
+administrator of the dump or of the workspace). Refusals are recorded, and
+command-line events carry the operating-system user (``os_user``).
 """
 
 from __future__ import annotations
@@ -22,9 +26,8 @@ import sys
 
 from geo import atomic
 from geo.commands.users import operator
-from geo.errors import AccessError
 from geo.store import AuditEvent, Office, Upload, office, open_store
-from geo.store.dump import dump_file, load_dump
+from geo.store.dump import dump_file, load_dump, refusal
 
 NAME = "workspace"
 HELP = "Saved uploads: list, delete/restore/use ID --user NAME; dump -o FILE and load FILE to back up and restore."
@@ -46,6 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     dump.add_argument("-o", "--output", required=True, metavar="FILE", help="the dump (- for stdout)")
     load = sub.add_parser("load", help="restore a dump into an empty workspace")
     load.add_argument("file", metavar="FILE")
+    load.add_argument("--force", action="store_true",
+                      help="load even if the dump's audit trail was changed (the load event records what was wrong)")
     for p in sub.choices.values():
         p.add_argument("--user", metavar="NAME", help="who acts (needed once the workspace has accounts)")
 
@@ -85,15 +90,20 @@ def run(args: argparse.Namespace) -> int:
     elif args.action == "dump":
         actor = operator(off, args.user)
         if actor.role != "admin":
-            raise AccessError(f"{actor.label} may not dump the workspace: only an administrator may",
-                              source="workspace dump", fix="Ask an administrator")
+            raise refusal(off.store, actor.name, "dump", "the workspace", "only an administrator may",
+                          fix="Ask an administrator", source="workspace dump",
+                          message=f"{actor.label} may not dump the workspace: only an administrator may")
         atomic.check_target(args.output)
         with dump_file(off.store) as (path, copied):
             where = atomic.copy_to_output(args.output, path, private=True)
         off.store.append_audit(AuditEvent("dump", actor.name, "", {"users": copied.users, "uploads": copied.uploads,
-                                                                   "events": copied.events, "client": "cli"}))
+                                                                   "events": copied.events, "chain": copied.chain,
+                                                                   "client": "cli"}))
+        if not copied.chain.startswith("intact"):
+            print(f"warning: the audit trail was changed ({copied.chain}); the dump keeps it as it is",
+                  file=sys.stderr)
         print(f"dumped {copied.uploads} uploads, {copied.users} users, {copied.events} audit events to {where}")
     else:
-        copied = load_dump(args.file, open_store(), user=args.user)
+        copied = load_dump(args.file, open_store(), user=args.user, force=args.force)
         print(f"loaded {copied.uploads} uploads, {copied.users} users, {copied.events} audit events")
     return 0

@@ -8,6 +8,7 @@
   the app and the CLI use); :mod:`geo.store.passwords`: Argon2id hashes;
 - :mod:`geo.store.workspace`: which backend, and the original functions;
 - :mod:`geo.store.dump`: back up and restore either backend;
+- :mod:`geo.store.chain`: the audit trail's hash chain (verify it);
 - :func:`parcels_in_use`: the one answer to "which geometry does each project have now".
 """
 

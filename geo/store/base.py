@@ -16,25 +16,43 @@ of the writing methods is appended in the same transaction as the change).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import geopandas as gpd
 import pandas as pd
 
 from geo.errors import GeoError
 
+if TYPE_CHECKING:
+    from geo.store.chain import Head, Record, Verdict
+
 #: Roles, least to most: read only; upload and own checks; everything.
 ROLES: Final = ("viewer", "checker", "admin")
 #: Version of the schema this code writes (``python -m geo db init`` migrates older ones).
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 #: Parcel attributes beyond this are refused on save (SQLite allows 2,000 columns, PostgreSQL 1,600).
 MAX_ATTRIBUTES: Final = 1000
 
 
 class StoreError(GeoError):
     """The workspace cannot be opened, read or written (or a record is missing or already there)."""
+
+
+class LastAdminError(StoreError):
+    """A change would leave the workspace without an enabled administrator (the store refused it)."""
+
+
+LAST_ADMIN_MESSAGE: Final = "it would leave the workspace without an enabled administrator"
+
+
+def last_admin_error(name: str) -> LastAdminError:
+    """The error both backends raise (and roll back) when ``name`` is the last enabled administrator."""
+    return LastAdminError(f"{name!r} is the last enabled administrator: {LAST_ADMIN_MESSAGE}", source="users",
+                          fix="Make another account an administrator first")
 
 
 def now_iso() -> str:
@@ -61,6 +79,8 @@ class User:
     password_hash: str
     disabled: bool = False
     created_at: str = field(default_factory=now_iso)
+    #: Bumped whenever the password, role or disabled flag changes: sessions opened before end then.
+    generation: int = 0
 
 
 @dataclass(frozen=True)
@@ -164,9 +184,29 @@ class Store(Protocol):
 
     def update_user(
         self, name: str, *, role: str | None = None, disabled: bool | None = None,
-        password_hash: str | None = None, event: AuditEvent | None = None,
+        password_hash: str | None = None, event: AuditEvent | None = None, end_sessions: bool = True,
     ) -> None:
-        """Change an account's role, disabled flag or password hash; :class:`StoreError` if unknown."""
+        """Change an account's role, disabled flag or password hash; :class:`StoreError` if unknown.
+
+        With ``end_sessions`` (the default) the account's ``generation`` goes up by one, so every
+        session opened before the change ends at its next request.
+        """
+        ...
+
+    # sign-in limits
+    def signin_attempt(self, buckets: Sequence[tuple[str, int]], *, since: str, minute: str) -> int | None:
+        """Count one sign-in attempt in every ``(bucket, limit)``, in one transaction, unless one is full.
+
+        A bucket whose count began before ``since`` starts again at zero. Returns None when the
+        attempt was counted everywhere (the password may now be checked); otherwise nothing is
+        counted and the attempt is refused: the result is the number of refusals the audit trail
+        should summarise now (tallied on the last bucket, the client's: the first refusal of each
+        ``minute`` returns the refusals since the previous summary, the others 0).
+        """
+        ...
+
+    def signin_succeeded(self, bucket: str, client_bucket: str) -> None:
+        """A sign-in succeeded: forget ``bucket``'s failures and take the attempt back from the client's."""
         ...
 
     # uploads
@@ -199,8 +239,29 @@ class Store(Protocol):
         ...
 
     # audit
-    def append_audit(self, *events: AuditEvent) -> None:
-        """Append events in one transaction (the trail cannot be changed or shortened: the database refuses)."""
+    def append_audit(self, *events: AuditEvent, as_recorded: bool = False) -> None:
+        """Append events in one transaction, extending the hash chain (:mod:`geo.store.chain`).
+
+        The database refuses to change or shorten the trail. A new command-line event
+        (``detail.client == "cli"``) gets ``os_user``, the operating-system account that ran it;
+        ``as_recorded`` events (a dump's) are appended as they are, chained anew.
+        """
+        ...
+
+    def audit_snapshot(self) -> AbstractContextManager[tuple[Head | None, Iterator[Record]]]:
+        """The recorded chain head and every stored event in chain order, read in one snapshot."""
+        ...
+
+    def verify_audit(self) -> Verdict:
+        """Check the hash chain: intact, or the first event deleted, altered, inserted or reordered."""
+        ...
+
+    def guard_audit(self, *, repair: bool = False) -> list[str]:
+        """The triggers keeping the trail append-only that are missing or changed (recreated with ``repair``)."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Everything this thread writes (and reads) inside the block is one transaction: all or nothing."""
         ...
 
     def audit(self, *, limit: int | None = None) -> list[AuditEvent]:

@@ -3,21 +3,30 @@
 A dump is itself a workspace GeoPackage (:class:`geo.store.gpkg.GeoPackageStore`):
 every account (password hashes only), every upload — deleted ones too, with
 owner, time, file hash and switch — with its parcels and findings, and the
-whole audit trail with its original times. QGIS opens it; ``load`` puts it
-into an empty workspace of either backend, so a dump also moves an embedded
-workspace into PostGIS and back.
+whole audit trail with its original times and hash chain, as it is (a trail
+that was tampered with stays so in the dump; the dump event says which). QGIS
+opens it; ``load`` puts it into an empty workspace of either backend, so a dump
+also moves an embedded workspace into PostGIS and back.
+
+A load is one transaction: all of the dump, or nothing (a dump damaged half-way
+leaves the workspace as empty as it was, and a retry works). It checks the
+dump's hash chain first and refuses a changed one unless forced; the loaded
+events are chained anew in the target, and the ``load`` event records the
+dump's verdict and chain head. Every refusal is recorded in the audit trail.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo.errors import AccessError, GeoError, UsageError
 from geo.store.base import AuditEvent, Store, StoreError
 from geo.store.gpkg import GeoPackageStore
+from geo.store.office import normalise_name
 
 
 @dataclass(frozen=True)
@@ -27,21 +36,45 @@ class Copied:
     users: int
     uploads: int
     events: int
+    #: The copied trail's hash chain: ``intact, N events (head …)``, or its first problem.
+    chain: str = ""
 
 
-def copy_workspace(source: Store, target: Store) -> Copied:
-    """Copy accounts, uploads (with parcels and findings) and the audit trail from ``source`` into ``target``."""
+class DamagedDumpError(StoreError):
+    """Part of a dump cannot be read."""
+
+
+def refusal(store: Store, user: str | None, attempted: str, obj: str, reason: str, *, fix: str, source: str,
+            message: str | None = None, error: type[StoreError | AccessError] = AccessError,
+            **detail: object) -> StoreError | AccessError:
+    """Record a command-line refusal in ``store``'s audit trail; the error to raise (one line, exit 2)."""
+    store.append_audit(AuditEvent("refused", user, obj, {"attempted": attempted, "reason": reason, "client": "cli",
+                                                         **{k: v for k, v in detail.items() if v is not None}}))
+    who = user or "the operator"
+    return error(message or f"{who} may not {attempted} {obj}".rstrip() + f": {reason}", source=source, fix=fix)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def copy_records(source: Store, target: Store) -> tuple[int, int]:
+    """Copy accounts and uploads (with parcels and findings, deleted ones too); (users, uploads) copied.
+
+    :class:`DamagedDumpError` names an upload ``source`` cannot read.
+    """
     users = source.list_users()
     for user in users:
         target.add_user(user)
     uploads = source.list_uploads() + source.list_uploads(deleted=True)
     for record in reversed(uploads):  # oldest first, so the copy lists them in the same order
-        parcels, findings = source.load_upload(record.upload_id)
+        try:
+            parcels, findings = source.load_upload(record.upload_id)
+        except Exception as exc:  # whatever a damaged file raises: named, one line
+            raise DamagedDumpError(f"upload {record.upload_id} ({record.name}) cannot be read ({_first_line(exc)})",
+                                   source="workspace dump", fix="Make a new dump, or load an older one") from exc
         target.save_upload(record, parcels, findings)
-    events = source.audit()
-    if events:
-        target.append_audit(*events)
-    return Copied(len(users), len(uploads), len(events))
+    return len(users), len(uploads)
 
 
 def is_empty(store: Store) -> bool:
@@ -56,9 +89,12 @@ def dump_file(source: Store) -> Iterator[tuple[Path, Copied]]:
         path = Path(tmp) / "workspace-dump.gpkg"
         target = GeoPackageStore(path)
         target.init()
-        copied = copy_workspace(source, target)
+        users, uploads = copy_records(source, target)
+        with source.audit_snapshot() as (head, records):  # the chain as it is, tampered with or not
+            events = target.copy_chain(head, records)
+        verdict = target.verify_audit()
         _checkpoint(path)
-        yield path, copied
+        yield path, Copied(users, uploads, events, verdict.line())
 
 
 def _checkpoint(path: Path) -> None:
@@ -73,25 +109,82 @@ def _checkpoint(path: Path) -> None:
         con.close()
 
 
-def load_dump(path: str | Path, target: Store, *, user: str | None = None) -> Copied:
-    """Restore a dump into ``target``, which must be empty; the load itself is recorded in the audit trail."""
+def load_dump(path: str | Path, target: Store, *, user: str | None = None, force: bool = False) -> Copied:
+    """Restore a dump into ``target``, which must be empty, in one transaction; the load is recorded.
+
+    ``user`` (``--user``) must name an enabled administrator of the dump or of ``target``; None is the
+    server operator. A dump whose hash chain was changed is refused unless ``force`` (the ``load``
+    event then records what was wrong). Every refusal is recorded in ``target``'s audit trail.
+    """
     path = Path(path)
+    claimed = None if user is None else user[:64]
+
+    def refuse(reason: str, fix: str, *, who: str | None = None, error: type[StoreError | AccessError] = StoreError,
+               message: str | None = None) -> StoreError | AccessError:
+        return refusal(target, who, "load", path.name, reason, fix=fix, source="workspace load", error=error,
+                       message=message or reason, **{"as": claimed if who is None else None})
+
     if not path.is_file():
-        raise StoreError("the dump does not exist", source=path.name, fix="Name a file made by `workspace dump`")
+        raise refuse("the dump does not exist", "Name a file made by `python -m geo workspace dump`")
     if not is_empty(target):
-        raise StoreError("the workspace is not empty", source="workspace load",
-                         fix="Load a dump into a new, empty workspace (another GEO_WORKSPACE or database schema)")
+        raise refuse("the workspace is not empty",
+                     "Load a dump into a new, empty workspace (another GEO_WORKSPACE or database schema)")
     with tempfile.TemporaryDirectory(prefix="geo-load-") as tmp:  # read a copy: the dump itself is never changed
         copy = Path(tmp) / "dump.gpkg"
         with open(path, "rb") as src, open(copy, "wb") as dst:
             while chunk := src.read(1 << 20):
                 dst.write(chunk)
         source = GeoPackageStore(copy)
-        before, _ = source.init()
+        try:
+            before, _ = source.init()
+        except StoreError:
+            before = 0
         if before == 0:
-            raise StoreError("the file is not a workspace dump", source=path.name,
-                             fix="Name a file made by `python -m geo workspace dump`")
-        copied = copy_workspace(source, target)
-    target.append_audit(AuditEvent("load", user, path.name, {"users": copied.users, "uploads": copied.uploads,
-                                                             "events": copied.events, "client": "cli"}))
-    return copied
+            raise refuse("the file is not a workspace dump", "Name a file made by `python -m geo workspace dump`")
+        actor = _load_admin(source, target, user, refuse)
+        verdict = source.verify_audit()
+        if not verdict.intact and not force:
+            raise refuse(f"its audit trail was changed: {verdict.problem}",
+                         "Load an older dump; or, knowingly, this one with --force (the load event records this)",
+                         who=actor)
+        try:
+            with target.transaction():  # all of it or nothing
+                if not is_empty(target):
+                    raise StoreError("the workspace is not empty", source="workspace load",
+                                     fix="Load a dump into a new, empty workspace")
+                users, uploads = copy_records(source, target)
+                events = source.audit()
+                target.append_audit(*events, as_recorded=True)  # chained anew, after what the target has
+                detail: dict[str, object] = {"users": users, "uploads": uploads, "events": len(events),
+                                             "client": "cli", "dump_chain": verdict.line()}
+                if verdict.head is not None:
+                    detail["dump_head"] = verdict.head.hash
+                target.append_audit(AuditEvent("load", actor, path.name, detail))
+        except GeoError as exc:
+            reason = f"nothing was loaded: {exc.problem}"
+            damaged = isinstance(exc, DamagedDumpError)
+            raise refuse(f"nothing was loaded: the dump is damaged: {exc.problem}" if damaged else reason,
+                         "Make a new dump from the original workspace, or load an older one" if damaged
+                         else exc.fix or "Try again", who=actor) from exc
+    return Copied(users, uploads, len(events), verdict.line())
+
+
+def _load_admin(
+    source: Store, target: Store, user: str | None, refuse: Callable[..., StoreError | AccessError]
+) -> str | None:
+    """The administrator ``--user`` names (in the dump or the workspace), or None for the operator."""
+    if user is None:
+        return None
+    try:
+        key = normalise_name(user)
+    except UsageError:
+        key = ""
+    found = (target.get_user(key) or source.get_user(key)) if key else None
+    if found is None or found.disabled:
+        reason = "no such account" if found is None else "the account is disabled"
+        raise refuse(reason, "Name an enabled administrator of the dump or of this workspace", error=AccessError,
+                     message=f"{user[:64]!r}: {reason}")
+    if found.role != "admin":
+        raise refuse("only an administrator may", "Ask an administrator", who=found.name, error=AccessError,
+                     message=f"{found.name} may not load a dump: only an administrator may")
+    return found.name

@@ -8,7 +8,8 @@ Layout (QGIS opens the file and sees every upload as a layer):
 - ``uploads``: the index (attribute table): owner, time, file hash, the "in
   use" switch, soft deletion;
 - ``users``, ``audit``, ``geo_meta``: accounts (password hashes only), the
-  append-only audit trail (triggers refuse UPDATE and DELETE), the schema
+  append-only audit trail (triggers refuse UPDATE and DELETE; each event is
+  hash-chained to the one before, :mod:`geo.store.chain`), the schema
   version and a change counter. These three are plain tables, not registered
   as GeoPackage contents.
 
@@ -26,7 +27,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
@@ -36,8 +38,8 @@ import pandas as pd
 import shapely
 
 from geo.crs import WGS84
-from geo.store import codec
-from geo.store.base import SCHEMA_VERSION, AuditEvent, StoreError, Upload, User, now_iso
+from geo.store import chain, codec
+from geo.store.base import SCHEMA_VERSION, AuditEvent, StoreError, Upload, User, last_admin_error, now_iso
 
 BUSY_TIMEOUT_S: Final = 60.0
 SRS_ID: Final = 4326
@@ -73,7 +75,11 @@ CREATE TABLE IF NOT EXISTS gpkg_extensions (
 OFFICE_TABLES: Final = """
 CREATE TABLE IF NOT EXISTS users (
   name TEXT NOT NULL PRIMARY KEY, role TEXT NOT NULL CHECK (role IN ('viewer', 'checker', 'admin')),
-  password_hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);
+  password_hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,
+  generation INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS signin (
+  bucket TEXT NOT NULL PRIMARY KEY, window_start TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+  refused INTEGER NOT NULL DEFAULT 0, refused_minute TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, "user" TEXT, action TEXT NOT NULL,
   object TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '{}');
@@ -147,7 +153,39 @@ def _upload_of(row: sqlite3.Row) -> Upload:
 
 def _user_of(row: sqlite3.Row) -> User:
     return User(name=row["name"], role=row["role"], password_hash=row["password_hash"],
-                disabled=bool(row["disabled"]), created_at=row["created_at"])
+                disabled=bool(row["disabled"]), created_at=row["created_at"], generation=int(row["generation"]))
+
+
+def _migrate_sessions(con: sqlite3.Connection) -> None:
+    """Schema 3, accounts: the session generation of each user (the ``signin`` table is in the DDL)."""
+    if "generation" not in {r["name"] for r in con.execute("PRAGMA table_info(users)")}:
+        con.execute("ALTER TABLE users ADD COLUMN generation INTEGER NOT NULL DEFAULT 0")
+
+
+def _signin_attempt(
+    con: sqlite3.Connection, buckets: Sequence[tuple[str, int]], *, since: str, minute: str
+) -> int | None:
+    """:meth:`GeoPackageStore.signin_attempt` inside its write transaction."""
+    full = False
+    for bucket, limit in buckets:
+        row = con.execute("SELECT window_start, attempts FROM signin WHERE bucket = ?", (bucket,)).fetchone()
+        full = full or (row is not None and row["window_start"] >= since and row["attempts"] >= limit)
+    if full:
+        tally = buckets[-1][0]
+        con.execute("INSERT OR IGNORE INTO signin (bucket, window_start) VALUES (?, ?)", (tally, since))
+        row = con.execute("SELECT refused, refused_minute FROM signin WHERE bucket = ?", (tally,)).fetchone()
+        pending = int(row["refused"]) + 1
+        if row["refused_minute"] == minute:
+            con.execute("UPDATE signin SET refused = ? WHERE bucket = ?", (pending, tally))
+            return 0
+        con.execute("UPDATE signin SET refused = 0, refused_minute = ? WHERE bucket = ?", (minute, tally))
+        return pending
+    for bucket, _ in buckets:
+        con.execute("INSERT INTO signin (bucket, window_start, attempts) VALUES (?, ?, 1) ON CONFLICT (bucket) DO "
+                    "UPDATE SET attempts = CASE WHEN window_start < ? THEN 1 ELSE attempts + 1 END, "
+                    "window_start = CASE WHEN window_start < ? THEN excluded.window_start ELSE window_start END",
+                    (bucket, now_iso(), since, since))
+    return None
 
 
 def _event_of(row: sqlite3.Row) -> AuditEvent:
@@ -158,14 +196,107 @@ def _event_of(row: sqlite3.Row) -> AuditEvent:
     return AuditEvent(action=row["action"], user=row["user"], object=row["object"], detail=detail, at=row["at"])
 
 
+# -- the audit trail's hash chain (geo.store.chain) and the triggers that keep it append-only ----------------
+
+#: Columns the audit table gained in schema 3: its place in the hash chain.
+AUDIT_CHAIN_COLUMNS: Final = {"seq": "INTEGER", "prev_hash": "TEXT", "hash": "TEXT"}
+#: The triggers that refuse UPDATE and DELETE on the audit trail, as SQLite keeps them (``sqlite_master.sql``).
+AUDIT_TRIGGERS: Final = {
+    name: f"CREATE TRIGGER {name} BEFORE {verb} ON audit\n"
+          "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
+    for name, verb in (("audit_no_update", "UPDATE"), ("audit_no_delete", "DELETE"))
+}
+AUDIT_COLUMNS: Final = 'id, seq, prev_hash, hash, at, "user", action, object, detail'
+
+
+def _audit_triggers(con: sqlite3.Connection, *, repair: bool) -> list[str]:
+    """The audit triggers that are missing or not as written here (recreated with ``repair``)."""
+    found = {r["name"]: r["sql"] for r in con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                                      "AND tbl_name = 'audit'")}
+    wrong = sorted(name for name, sql in AUDIT_TRIGGERS.items() if " ".join((found.get(name) or "").split())
+                   != " ".join(sql.split()))
+    if repair:
+        for name in wrong:
+            con.execute(f"DROP TRIGGER IF EXISTS {name}")
+            con.execute(AUDIT_TRIGGERS[name])
+    return wrong
+
+
+def _audit_head(con: sqlite3.Connection) -> tuple[chain.Head | None, chain.Head | None]:
+    """The head recorded in ``geo_meta``, and the last chained event stored."""
+    row = con.execute("SELECT value FROM geo_meta WHERE key = ?", (chain.HEAD_KEY,)).fetchone()
+    last = con.execute("SELECT seq, hash FROM audit WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1").fetchone()
+    return chain.parse_head(row[0] if row else None), None if last is None else chain.Head(int(last[0]), last[1])
+
+
+def _insert_linked(con: sqlite3.Connection, linked: list[chain.Linked]) -> None:
+    con.executemany('INSERT INTO audit (seq, prev_hash, hash, at, "user", action, object, detail) '
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(x.seq, x.prev_hash, x.hash, x.event.at, x.event.user, x.event.action, x.event.object,
+                      chain.detail_text(x.event.detail)) for x in linked])
+    if linked:
+        con.execute("INSERT OR REPLACE INTO geo_meta VALUES (?, ?)",
+                    (chain.HEAD_KEY, chain.head_text(chain.Head(linked[-1].seq, linked[-1].hash))))
+
+
+def _append_events(con: sqlite3.Connection, events: Sequence[AuditEvent], *, as_recorded: bool = False) -> None:
+    """Append events to the chain inside the caller's write transaction (``BEGIN IMMEDIATE``: one writer at a time).
+
+    New command-line events get the operating-system user (:func:`chain.stamped`); ``as_recorded``
+    events (copied from a dump) are appended as they are.
+    """
+    if events:
+        head = chain.later(*_audit_head(con))
+        _insert_linked(con, chain.link(head, events if as_recorded else [chain.stamped(e) for e in events]))
+
+
+def _migrate_audit_chain(con: sqlite3.Connection) -> None:
+    """Schema 3, audit: the hash chain. The events of an older workspace are chained once, and that is recorded.
+
+    (Changes made to them before this migration cannot be seen: the ``audit_chain`` event says from where on
+    the trail is tamper-evident.)
+    """
+    have = {r["name"] for r in con.execute("PRAGMA table_info(audit)")}
+    if "hash" in have:
+        return
+    for column, declared in AUDIT_CHAIN_COLUMNS.items():
+        if column not in have:
+            con.execute(f"ALTER TABLE audit ADD COLUMN {column} {declared}")
+    con.execute("CREATE UNIQUE INDEX IF NOT EXISTS audit_seq ON audit (seq)")
+    rows = con.execute("SELECT * FROM audit ORDER BY id").fetchall()
+    if not rows:
+        return
+    linked = chain.link(None, [_event_of(r) for r in rows])
+    for name in AUDIT_TRIGGERS:  # the one time events are rewritten: stored normalised, with their place in the chain
+        con.execute(f"DROP TRIGGER IF EXISTS {name}")
+    con.executemany('UPDATE audit SET seq = ?, prev_hash = ?, hash = ?, at = ?, "user" = ?, action = ?, object = ?, '
+                    "detail = ? WHERE id = ?",
+                    [(x.seq, x.prev_hash, x.hash, x.event.at, x.event.user, x.event.action, x.event.object,
+                      chain.detail_text(x.event.detail), r["id"]) for x, r in zip(linked, rows, strict=True)])
+    _audit_triggers(con, repair=True)
+    con.execute("INSERT OR REPLACE INTO geo_meta VALUES (?, ?)",
+                (chain.HEAD_KEY, chain.head_text(chain.Head(linked[-1].seq, linked[-1].hash))))
+    _append_events(con, [AuditEvent("audit_chain", None, "audit", {"events": len(rows), "chained": "migration"})])
+
+
+def _records(con: sqlite3.Connection) -> Iterator[chain.Record]:
+    """The stored events in chain order (sequence number, then id; events without one last)."""
+    for row in con.execute(f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq IS NULL, seq, id"):
+        yield chain.Record(int(row["id"]), None if row["seq"] is None else int(row["seq"]), row["prev_hash"],
+                           row["hash"], _event_of(row))
+
+
 class GeoPackageStore:
     """The workspace in one GeoPackage file (see the module's docstring)."""
 
     kind = "gpkg"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        """``create=False``: a configured workspace, which must exist (only :meth:`init` creates it)."""
         self.path = Path(path)
+        self.create = create
         self._ready = False
+        self._outer = threading.local()  # the connection of this thread's transaction(), if one is open
 
     def describe(self) -> str:
         return str(self.path)
@@ -188,6 +319,10 @@ class GeoPackageStore:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back on any error."""
+        outer = getattr(self._outer, "con", None)
+        if outer is not None:  # inside transaction(): part of it
+            yield outer
+            return
         self._ensure()
         con = self._open()
         try:
@@ -206,8 +341,13 @@ class GeoPackageStore:
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection | None]:
-        """A read snapshot, or None while the workspace file does not exist (nothing is created by reading)."""
+        """A read snapshot, or None while a new workspace has no file yet (nothing is created by reading)."""
+        outer = getattr(self._outer, "con", None)
+        if outer is not None:  # inside transaction(): read what it wrote
+            yield outer
+            return
         if not self.path.exists():
+            self._missing()
             yield None
             return
         self._ensure()
@@ -222,7 +362,16 @@ class GeoPackageStore:
         finally:
             con.close()
 
+    def _missing(self) -> None:
+        """Fail closed: a configured workspace that is not there is an error, never an empty workspace."""
+        if not self.create:
+            raise StoreError(f"the workspace {self.path} does not exist", source="workspace",
+                             fix="Check GEO_WORKSPACE names the folder that holds workspace.gpkg (a mounted volume, "
+                                 "a moved file?); to start a new one, run `python -m geo db init`")
+
     def _ensure(self) -> None:
+        if not self.path.exists():
+            self._missing()
         if not self._ready or not self.path.exists():
             self.init()
 
@@ -272,6 +421,8 @@ class GeoPackageStore:
                     con.execute(f"ALTER TABLE uploads ADD COLUMN {column} {declared}")
         con.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
                     "VALUES ('uploads', 'attributes', 'uploads', 'saved uploads (geo workspace index)')")
+        _migrate_sessions(con)
+        _migrate_audit_chain(con)
         con.execute("INSERT OR REPLACE INTO geo_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         con.execute("INSERT OR IGNORE INTO geo_meta VALUES ('version', '0')")
 
@@ -280,9 +431,7 @@ class GeoPackageStore:
     @staticmethod
     def _append(con: sqlite3.Connection, event: AuditEvent | None) -> None:
         if event is not None:
-            con.execute('INSERT INTO audit (at, "user", action, object, detail) VALUES (?, ?, ?, ?, ?)',
-                        (event.at, event.user, event.action, event.object,
-                         json.dumps(event.detail, ensure_ascii=False, sort_keys=True)))
+            _append_events(con, [event])
 
     @staticmethod
     def _bump(con: sqlite3.Connection) -> None:
@@ -308,8 +457,9 @@ class GeoPackageStore:
             if con.execute("SELECT 1 FROM users WHERE name = ?", (user.name,)).fetchone():
                 raise StoreError(f"the user {user.name!r} already exists", source="users",
                                  fix="Choose another name, or change this user with set-role")
-            con.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?)",
-                        (user.name, user.role, user.password_hash, int(user.disabled), user.created_at))
+            con.execute("INSERT INTO users (name, role, password_hash, disabled, created_at, generation) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", (user.name, user.role, user.password_hash, int(user.disabled),
+                                                      user.created_at, user.generation))
             self._append(con, event)
 
     def get_user(self, name: str) -> User | None:
@@ -323,16 +473,34 @@ class GeoPackageStore:
 
     def update_user(
         self, name: str, *, role: str | None = None, disabled: bool | None = None,
-        password_hash: str | None = None, event: AuditEvent | None = None,
+        password_hash: str | None = None, event: AuditEvent | None = None, end_sessions: bool = True,
     ) -> None:
         with self._write() as con:
-            if not con.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+            before = con.execute("SELECT role, disabled FROM users WHERE name = ?", (name,)).fetchone()
+            if before is None:
                 raise StoreError(f"there is no user {name!r}", source="users", fix="See `python -m geo users list`")
+            was_admin = before["role"] == "admin" and not before["disabled"]
             for column, value in (("role", role), ("disabled", None if disabled is None else int(disabled)),
                                   ("password_hash", password_hash)):
                 if value is not None:
                     con.execute(f"UPDATE users SET {column} = ? WHERE name = ?", (value, name))
+            if end_sessions:
+                con.execute("UPDATE users SET generation = generation + 1 WHERE name = ?", (name,))
+            if was_admin and not con.execute(
+                    "SELECT 1 FROM users WHERE role = 'admin' AND disabled = 0 LIMIT 1").fetchone():
+                raise last_admin_error(name)  # rolls back
             self._append(con, event)
+
+    # -- sign-in limits ----------------------------------------------------------------------
+
+    def signin_attempt(self, buckets: Sequence[tuple[str, int]], *, since: str, minute: str) -> int | None:
+        with self._write() as con:  # BEGIN IMMEDIATE: attempts from every thread and process queue here
+            return _signin_attempt(con, buckets, since=since, minute=minute)
+
+    def signin_succeeded(self, bucket: str, client_bucket: str) -> None:
+        with self._write() as con:
+            con.execute("DELETE FROM signin WHERE bucket = ?", (bucket,))
+            con.execute("UPDATE signin SET attempts = max(attempts - 1, 0) WHERE bucket = ?", (client_bucket,))
 
     # -- uploads ---------------------------------------------------------------------------
 
@@ -480,10 +648,70 @@ class GeoPackageStore:
 
     # -- audit and version -----------------------------------------------------------------
 
-    def append_audit(self, *events: AuditEvent) -> None:
+    def append_audit(self, *events: AuditEvent, as_recorded: bool = False) -> None:
         with self._write() as con:
-            for event in events:
-                self._append(con, event)
+            _append_events(con, events, as_recorded=as_recorded)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything this thread writes (and reads) in the block is one transaction: all of it or nothing."""
+        if getattr(self._outer, "con", None) is not None:
+            yield
+            return
+        self._ensure()
+        with self._write() as con:
+            self._outer.con = con
+            try:
+                yield
+            finally:
+                self._outer.con = None
+
+    @contextmanager
+    def audit_snapshot(self) -> Iterator[tuple[chain.Head | None, Iterator[chain.Record]]]:
+        """The recorded head and the events in chain order, from one read snapshot."""
+        with self._read() as con:
+            if con is None:
+                yield None, iter(())
+                return
+            yield _audit_head(con)[0], _records(con)
+
+    def verify_audit(self) -> chain.Verdict:
+        with self.audit_snapshot() as (head, records):
+            return chain.verify(records, head)
+
+    def guard_audit(self, *, repair: bool = False) -> list[str]:
+        if not repair:
+            with self._read() as con:
+                return [] if con is None else _audit_triggers(con, repair=False)
+        with self._write() as con:
+            return _audit_triggers(con, repair=True)
+
+    def copy_chain(self, head: chain.Head | None, records: Iterator[chain.Record]) -> int:
+        """Store another workspace's events exactly as they are (ids, chain, head): a dump's copy. Returns the count."""
+        count = 0
+        with self._write() as con:
+            con.execute("DROP INDEX IF EXISTS audit_seq")  # a tampered trail may hold two events at one position
+            batch: list[tuple[Any, ...]] = []
+            for r in records:
+                e = r.event
+                batch.append((r.id, r.seq, r.prev_hash, r.hash, e.at, e.user, e.action, e.object,
+                              json.dumps(e.detail, ensure_ascii=False, sort_keys=True)))
+                if len(batch) >= 10_000:
+                    count += self._insert_records(con, batch)
+            count += self._insert_records(con, batch)
+            twice = con.execute("SELECT 1 FROM audit WHERE seq IS NOT NULL GROUP BY seq HAVING count(*) > 1").fetchone()
+            con.execute(f"CREATE {'' if twice else 'UNIQUE '}INDEX audit_seq ON audit (seq)")
+            con.execute("DELETE FROM geo_meta WHERE key = ?", (chain.HEAD_KEY,))
+            if head is not None:
+                con.execute("INSERT INTO geo_meta VALUES (?, ?)", (chain.HEAD_KEY, chain.head_text(head)))
+        return count
+
+    @staticmethod
+    def _insert_records(con: sqlite3.Connection, batch: list[tuple[Any, ...]]) -> int:
+        con.executemany(f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+        count = len(batch)
+        batch.clear()
+        return count
 
     def audit(self, *, limit: int | None = None) -> list[AuditEvent]:
         with self._read() as con:

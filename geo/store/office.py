@@ -8,11 +8,23 @@ Roles (:data:`geo.store.base.ROLES`):
 - ``admin``: everything, including other people's uploads, accounts and the
   audit trail.
 
-While no account exists the workspace is single-user, as before: the one
-user may do everything and is recorded as nobody (``user`` null). Once an
-account exists every action needs a named, enabled account: the app signs
-users in with a password (:meth:`Office.login`, rate-limited), the CLI names
-them with ``--user``. Every change, every sign-in (ok or failed) and every
+While no account exists the workspace is single-user: the one user may do
+everything and is recorded as nobody (``user`` null). Who may be that user is
+decided by the shells, failing closed: the CLI's operator (who has the
+machine), and the app only when it serves this machine alone (``ui.auth``).
+Once an account exists every action needs a named, enabled account: the app
+signs users in with a password (:meth:`Office.login`), the CLI names them with
+``--user``.
+
+Sign-in limits: each attempt is first counted, in one transaction, against
+the (name, client) pair and the client (:meth:`Store.signin_attempt`), and the
+password is checked only when neither is full, so parallel guesses cannot
+pass a limit. A name that does not exist takes the same path (counted under a
+hash of the name, checked against a dummy hash, the same answer), and the
+owner signing in from another client is never locked out by someone else's
+guesses. Refusals for a full limit are summarised in the audit trail (one row
+per client and minute). A password change, reset, role change or disabling
+raises the account's ``generation``, which ends its open sessions. Every change, every sign-in (ok or failed) and every
 refusal is appended to the audit trail with who, when, what and — for
 uploads — the file's SHA-256; a change and its audit event are written in one
 transaction. :class:`Office` is the only writer the app and the CLI use.
@@ -20,6 +32,7 @@ transaction. :class:`Office` is the only writer the app and the CLI use.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -30,10 +43,21 @@ import pandas as pd
 
 from geo.errors import AccessError, LoginError, UsageError
 from geo.store import codec, passwords
-from geo.store.base import ROLES, AuditEvent, Store, StoreError, Upload, User, now_iso
+from geo.store.base import (
+    LAST_ADMIN_MESSAGE,
+    ROLES,
+    AuditEvent,
+    LastAdminError,
+    Store,
+    StoreError,
+    Upload,
+    User,
+    now_iso,
+)
 
 NAME_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
-#: Sign-in attempts: at most this many failures per account (since its last success) and per client in the window.
+#: Sign-in attempts: at most this many failures per (name, client) pair (since its last success) and per
+#: client, within the window.
 MAX_FAILURES_PER_NAME: Final = 5
 MAX_FAILURES_PER_CLIENT: Final = 20
 FAILURE_WINDOW: Final = timedelta(minutes=15)
@@ -46,6 +70,8 @@ class Actor:
     name: str | None
     role: str
     client: str = ""
+    #: The account's :attr:`User.generation` when the session began (a later change ends the session).
+    generation: int = 0
 
     @property
     def label(self) -> str:
@@ -121,45 +147,78 @@ class Office:
         return Actor(user.name, user.role, client)
 
     def current(self, actor: Actor) -> Actor | None:
-        """``actor`` as the workspace knows them now (role changes apply at once); None if gone or disabled."""
+        """``actor`` as the workspace knows them now (role changes apply at once).
+
+        None if the account is gone or disabled, or changed since the session began (its generation).
+        """
         if actor.name is None:
             return None if self.accounts_exist() else actor
         user = self.store.get_user(actor.name)
-        if user is None or user.disabled:
+        if user is None or user.disabled or user.generation != actor.generation:
             return None
         return replace(actor, role=user.role)
 
+    @staticmethod
+    def _buckets(name: str, client: str) -> tuple[tuple[str, int], tuple[str, int]]:
+        """The sign-in counters of a (name, client) pair and of the client (a name may be a password: hashed)."""
+        digest = hashlib.sha256(name.strip().lower().encode("utf-8", "replace")).hexdigest()[:32]
+        return (f"name:{digest}|{client}", MAX_FAILURES_PER_NAME), (f"client:{client}", MAX_FAILURES_PER_CLIENT)
+
+    def _count_attempt(self, name: str, client: str) -> tuple[str, str]:
+        """Count a sign-in attempt (:class:`LoginError` when a limit is full); the two counters' keys."""
+        pair, per_client = self._buckets(name, client)
+        now = datetime.now(UTC)
+        refused = self.store.signin_attempt([pair, per_client], since=(now - FAILURE_WINDOW).isoformat(
+            timespec="seconds"), minute=now.strftime("%Y-%m-%dT%H:%M"))
+        if refused is not None:
+            if refused:  # the first refusal of this minute from this client: one row for all since the last
+                self.store.append_audit(AuditEvent("login_refused", None, "", {
+                    "client": client, "reason": "too many failed sign-ins", "refused": refused}))
+            minutes = int(FAILURE_WINDOW.total_seconds() // 60)
+            raise LoginError("too many failed sign-ins", source="sign-in",
+                             fix=f"Wait {minutes} minutes and try again, or ask an administrator")
+        return pair[0], per_client[0]
+
     def login(self, name: str, password: str, *, client: str) -> Actor:
-        """Check a name and password; rate-limited per account and per client; every attempt recorded."""
+        """Check a name and password (see the module: limits, same path for unknown names); every attempt recorded."""
+        pair, per_client = self._count_attempt(name, client)
         try:
             key = normalise_name(name)
         except UsageError:
             key = ""
         user = self.store.get_user(key) if key else None
-        account = user.name if user is not None else None  # an unknown name is not recorded: it may be a password
-        window = (datetime.now(UTC) - FAILURE_WINDOW).isoformat(timespec="seconds")
-        since = window
-        if account is not None:
-            last_ok = self.store.last_event_at("login_ok", user=account)
-            since = max(window, last_ok) if last_ok else window
-        too_many = (account is not None and self.store.count_events(
-            "login_failed", since=since, user=account) >= MAX_FAILURES_PER_NAME) or self.store.count_events(
-            "login_failed", since=window, client=client) >= MAX_FAILURES_PER_CLIENT
-        if too_many:
-            self.store.append_audit(AuditEvent("login_refused", account, "", {"client": client,
-                                                                             "reason": "too many failed sign-ins"}))
-            minutes = int(FAILURE_WINDOW.total_seconds() // 60)
-            raise LoginError("too many failed sign-ins", source="sign-in",
-                             fix=f"Wait {minutes} minutes and try again, or ask an administrator")
         ok = passwords.verify_password(password, user.password_hash if user else passwords.dummy_record())
         if user is None or not ok or user.disabled:
             reason = "unknown account" if user is None else ("disabled" if ok else "wrong password")
+            account = user.name if user is not None else None  # an unknown name is not recorded: it may be a password
             self.store.append_audit(AuditEvent("login_failed", account, "", {"client": client, "reason": reason}))
             raise LoginError("wrong name or password", source="sign-in", fix="Check both and try again")
+        self.store.signin_succeeded(pair, per_client)
         if passwords.needs_rehash(user.password_hash):
-            self.store.update_user(user.name, password_hash=passwords.hash_password(password))
+            self.store.update_user(user.name, password_hash=passwords.hash_password(password), end_sessions=False)
         self.store.append_audit(AuditEvent("login_ok", user.name, "", {"client": client}))
-        return Actor(user.name, user.role, client)
+        return Actor(user.name, user.role, client, user.generation)
+
+    def change_own_password(self, actor: Actor, old: str, new: str) -> Actor:
+        """A signed-in user's new password (the current one required, counted like a sign-in).
+
+        Ends the account's other sessions; returns the actor for the session that made the change.
+        """
+        if actor.name is None:
+            raise UsageError("the single user has no password", source="password",
+                             fix="Add an administrator account first (python -m geo users add NAME --role admin)")
+        pair, per_client = self._count_attempt(actor.name, actor.client)
+        user = self.store.get_user(actor.name)
+        if user is None or not passwords.verify_password(old, user.password_hash):
+            raise self._refuse(actor, "change the password of", actor.name, "the current password is wrong",
+                               "Type your current password", source="password",
+                               message="the current password is wrong")
+        self.store.signin_succeeded(pair, per_client)
+        passwords.check_strength(new, name=actor.name)
+        self.store.update_user(actor.name, password_hash=passwords.hash_password(new),
+                               event=self._event(actor, "user_password", actor.name, own=True))
+        fresh = self.store.get_user(actor.name)
+        return replace(actor, generation=fresh.generation if fresh else actor.generation + 1)
 
     def logout(self, actor: Actor, *, reason: str = "signed out") -> None:
         if actor.name is not None:
@@ -176,7 +235,7 @@ class Office:
         """Add an account (admin; the first account may be added by the single user)."""
         key, role = normalise_name(name), check_role(role)
         self._admin(actor, "add user", key)
-        passwords.check_strength(password)
+        passwords.check_strength(password, name=key)
         user = User(name=key, role=role, password_hash=passwords.hash_password(password))
         if self.store.get_user(key) is not None:
             self.store.append_audit(self._event(actor, "refused", key, attempted="add user",
@@ -192,7 +251,11 @@ class Office:
         if self.store.get_user(key) is None:
             raise StoreError(f"there is no user {key!r}", source="users", fix="See `python -m geo users list`")
         detail = {k: v for k, v in change.items() if k != "password_hash"}
-        self.store.update_user(key, **change, event=self._event(actor, action, key, **detail))
+        try:
+            self.store.update_user(key, **change, event=self._event(actor, action, key, **detail))
+        except LastAdminError as exc:
+            raise self._refuse(actor, attempted, key, LAST_ADMIN_MESSAGE, exc.fix or "", source="users",
+                               message=exc.problem) from exc
 
     def set_role(self, actor: Actor, name: str, role: str) -> None:
         self._change_user(actor, name, "change the role of", "user_role", role=check_role(role))
@@ -202,7 +265,7 @@ class Office:
                           "user_disable" if disabled else "user_enable", disabled=disabled)
 
     def set_password(self, actor: Actor, name: str, password: str) -> None:
-        passwords.check_strength(password)
+        passwords.check_strength(password, name=normalise_name(name))
         self._change_user(actor, name, "set the password of", "user_password",
                           password_hash=passwords.hash_password(password))
 

@@ -5,12 +5,17 @@ so the cost can be raised later without invalidating existing accounts:
 :func:`needs_rehash` says when a record was made with weaker parameters. The
 parameters are OWASP's recommended minimum for Argon2id (19 MiB, 2 passes, 1
 lane). A password is never stored, logged or put in an error message.
+
+The policy (:func:`check_strength`): at least :data:`MIN_LENGTH` characters,
+not the account's own name, and not one of the common passwords shipped in
+``common_passwords.txt`` (its header names its source).
 """
 
 from __future__ import annotations
 
 import secrets
 from functools import cache
+from pathlib import Path
 from typing import Final
 
 from argon2 import PasswordHasher
@@ -21,19 +26,34 @@ from geo.errors import UsageError
 MEMORY_KIB: Final = 19 * 1024
 TIME_COST: Final = 2
 PARALLELISM: Final = 1
-MIN_LENGTH: Final = 8
+MIN_LENGTH: Final = 10
 MAX_LENGTH: Final = 1024
+COMMON_FILE: Final = Path(__file__).with_name("common_passwords.txt")
 _HASHER: Final = PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_KIB, parallelism=PARALLELISM)
 
 
-def check_strength(password: str) -> None:
-    """Refuse passwords that are too short or too long, or only whitespace (the message never shows it)."""
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords (lower case)."""
+    lines = COMMON_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def check_strength(password: str, *, name: str | None = None) -> None:
+    """Refuse a password that breaks the policy (see the module); the message never shows the password."""
     if len(password) < MIN_LENGTH or not password.strip():
         raise UsageError(f"the password is shorter than {MIN_LENGTH} characters", source="password",
                          fix=f"Choose a password of at least {MIN_LENGTH} characters")
     if len(password) > MAX_LENGTH:
         raise UsageError(f"the password is longer than {MAX_LENGTH} characters", source="password",
                          fix="Choose a shorter password")
+    folded = password.strip().lower()
+    if name is not None and name.strip().lower() in (folded, folded[::-1]):
+        raise UsageError("the password is the account's own name", source="password",
+                         fix="Choose a password that is not the user name")
+    if folded in common_passwords():
+        raise UsageError("the password is one of the most common passwords", source="password",
+                         fix="Choose a password nobody would guess (a few unrelated words, say)")
 
 
 def hash_password(password: str) -> str:

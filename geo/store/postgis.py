@@ -8,7 +8,9 @@ default; ``GEO_DATABASE_SCHEMA`` names another):
   ``geom geometry(Geometry, 4326)`` with a GiST index (QGIS opens it as a layer);
 - ``findings``: every upload's findings (``upload_id``, ``seq`` …);
 - ``users``, ``audit`` (append-only: a trigger refuses UPDATE, DELETE and
-  TRUNCATE), ``meta`` (schema version, change counter).
+  TRUNCATE; hash-chained, :mod:`geo.store.chain`; ``db init --owner`` leaves the
+  application's role only SELECT and INSERT on it), ``meta`` (schema version,
+  change counter, the chain's head).
 
 Every change is one transaction; a save holds an advisory lock on its upload
 id, so concurrent saves of different uploads run side by side and two saves of
@@ -18,9 +20,8 @@ operation at a time, so Streamlit's threads never share a transaction).
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Final, LiteralString
 from urllib.parse import urlsplit, urlunsplit
@@ -31,12 +32,12 @@ import pandas as pd
 import shapely
 
 from geo.crs import WGS84
-from geo.store import codec
-from geo.store.base import SCHEMA_VERSION, AuditEvent, StoreError, Upload, User, iso
+from geo.store import chain, codec
+from geo.store.base import SCHEMA_VERSION, AuditEvent, StoreError, Upload, User, iso, last_admin_error
 
 SRID: Final = 4326
 POOL_SIZE: Final = 4
-TABLES: Final = ("uploads", "users", "audit", "findings", "meta")
+TABLES: Final = ("uploads", "users", "audit", "findings", "meta", "signin")
 FINDING_FIELDS: Final = ("feature", "project_id", "check", "severity", "message", "message_zh", "value")
 FINDING_KINDS: Final = {"feature": "int", "value": "float"}
 UPLOAD_FIELDS: Final = ("upload_id", "name", "owner", "saved_at", "file_hash", "fmt", "crs", "crs_basis", "features",
@@ -67,6 +68,35 @@ CREATE OR REPLACE TRIGGER audit_no_truncate BEFORE TRUNCATE ON {audit}
   FOR EACH STATEMENT EXECUTE FUNCTION {append_only}();
 INSERT INTO {meta} VALUES ('version', '0') ON CONFLICT DO NOTHING;
 """
+
+#: Schema 3, accounts: the session generation of each user, and the sign-in counters.
+SESSIONS_DDL: Final[LiteralString] = """
+ALTER TABLE {users} ADD COLUMN IF NOT EXISTS generation integer NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS {signin} (
+  bucket text PRIMARY KEY, window_start timestamptz NOT NULL, attempts integer NOT NULL DEFAULT 0,
+  refused integer NOT NULL DEFAULT 0, refused_minute text NOT NULL DEFAULT '');
+"""
+
+#: Schema 3, audit: each event's place in the hash chain (geo.store.chain).
+AUDIT_CHAIN_DDL: Final[LiteralString] = """
+ALTER TABLE {audit} ADD COLUMN IF NOT EXISTS seq bigint, ADD COLUMN IF NOT EXISTS prev_hash text,
+  ADD COLUMN IF NOT EXISTS hash text;
+CREATE UNIQUE INDEX IF NOT EXISTS audit_seq ON {audit} (seq);
+"""
+#: The function and triggers that refuse UPDATE, DELETE and TRUNCATE on the audit trail (recreated by ``db init``).
+AUDIT_GUARD_DDL: Final[LiteralString] = """
+CREATE OR REPLACE FUNCTION {append_only}() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$;
+DROP TRIGGER IF EXISTS audit_append_only ON {audit};
+CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON {audit} FOR EACH ROW EXECUTE FUNCTION {append_only}();
+DROP TRIGGER IF EXISTS audit_no_truncate ON {audit};
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON {audit} FOR EACH STATEMENT EXECUTE FUNCTION {append_only}();
+"""
+#: The function's body, whitespace folded, as AUDIT_GUARD_DDL writes it.
+AUDIT_GUARD_BODY: Final = "BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END"
+#: pg_trigger.tgtype of each trigger: ROW 1 | BEFORE 2 | DELETE 8 | UPDATE 16; BEFORE 2 | TRUNCATE 32 (per statement).
+AUDIT_TRIGGER_TYPES: Final = {"audit_append_only": 27, "audit_no_truncate": 34}
+AUDIT_SELECT: Final[LiteralString] = 'SELECT id, seq, prev_hash, hash, at, "user", action, object, detail FROM {audit}'
 
 
 def redact(url: str) -> str:
@@ -102,6 +132,7 @@ class PostGISStore:
         self._idle: list[Any] = []
         self._lock = threading.Lock()
         self._ready = False
+        self._outer = threading.local()  # the cursor of this thread's transaction(), if one is open
 
     def describe(self) -> str:
         return f"{redact(self.url)} (schema {self.schema})"
@@ -134,8 +165,12 @@ class PostGISStore:
     @contextmanager
     def _tx(self, *, ensure: bool = True) -> Iterator[Any]:
         """A cursor in one transaction: committed on success, rolled back on any error."""
+        outer = getattr(self._outer, "cur", None)
+        if outer is not None:  # inside transaction(): part of it
+            yield outer
+            return
         if ensure and not self._ready:
-            self.init()
+            self._ensure()
         with self._connection() as conn:
             try:
                 with conn.transaction(), conn.cursor() as cur:
@@ -173,6 +208,19 @@ class PostGISStore:
         row = cur.fetchone()
         return int(row[0]) if row else 0
 
+    def _ensure(self) -> None:
+        """Migrate an older schema; fail closed on a missing one (only ``db init`` creates it)."""
+        with self._tx(ensure=False) as cur:
+            version = self._schema_version(cur)
+        if version == 0:
+            raise StoreError(f"the workspace schema {self.schema!r} does not exist in {redact(self.url)}",
+                             source="GEO_DATABASE_URL",
+                             fix="Check GEO_DATABASE_URL and GEO_DATABASE_SCHEMA name the office's workspace; "
+                                 "to start a new one, run `python -m geo db init`")
+        if version < SCHEMA_VERSION:
+            self.init()
+        self._ready = True
+
     def init(self) -> tuple[int, int]:
         """Create the PostGIS extension (if allowed) and the schema, or migrate it; idempotent."""
         with self._tx(ensure=False) as cur:
@@ -183,19 +231,71 @@ class PostGISStore:
                 if cur.fetchone() is None:
                     cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
                 cur.execute(self._sql(SCHEMA_DDL))
+                cur.execute(self._sql(SESSIONS_DDL))
+                self._migrate_audit_chain(cur)
                 cur.execute(self._sql("INSERT INTO {meta} VALUES ('schema_version', %s) ON CONFLICT (key) "
                                       "DO UPDATE SET value = EXCLUDED.value"), (str(SCHEMA_VERSION),))
         self._ready = True
         return before, SCHEMA_VERSION
 
+    def _migrate_audit_chain(self, cur: Any) -> None:
+        """Schema 3, audit: the hash chain. The events of an older schema are chained once, and that is recorded.
+
+        (Changes made to them before this migration cannot be seen: the ``audit_chain`` event says from where
+        on the trail is tamper-evident.)
+        """
+        cur.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = 'audit' "
+                    "AND column_name = 'hash'", (self.schema,))
+        if cur.fetchone() is not None:
+            return
+        cur.execute(self._sql(AUDIT_CHAIN_DDL))
+        cur.execute(self._sql(AUDIT_SELECT + " ORDER BY id"))
+        rows = cur.fetchall()
+        if not rows:
+            return
+        linked = chain.link(None, [_event(r[4:]) for r in rows])
+        # the one time events are rewritten: stored normalised, with their place in the chain
+        cur.execute(self._sql("ALTER TABLE {audit} DISABLE TRIGGER audit_append_only"))
+        cur.executemany(self._sql('UPDATE {audit} SET seq = %s, prev_hash = %s, hash = %s, at = %s, "user" = %s, '
+                                  "action = %s, object = %s, detail = %s::jsonb WHERE id = %s"),
+                        [(x.seq, x.prev_hash, x.hash, x.event.at, x.event.user, x.event.action, x.event.object,
+                          chain.detail_text(x.event.detail), r[0]) for x, r in zip(linked, rows, strict=True)])
+        cur.execute(self._sql("ALTER TABLE {audit} ENABLE TRIGGER audit_append_only"))
+        self._set_head(cur, chain.Head(linked[-1].seq, linked[-1].hash))
+        self._append_events(cur, [AuditEvent("audit_chain", None, "audit", {"events": len(rows),
+                                                                             "chained": "migration"})])
+
     # -- helpers ---------------------------------------------------------------------------
 
     def _append(self, cur: Any, event: AuditEvent | None) -> None:
         if event is not None:
-            detail = json.dumps(event.detail, ensure_ascii=False, sort_keys=True).replace("\\u0000", "")
-            cur.execute(self._sql('INSERT INTO {audit} (at, "user", action, object, detail) '
-                                  "VALUES (%s, %s, %s, %s, %s::jsonb)"),
-                        (event.at, _clean(event.user), event.action, _clean(event.object), detail))
+            self._append_events(cur, [event])
+
+    def _append_events(self, cur: Any, events: Sequence[AuditEvent], *, as_recorded: bool = False) -> None:
+        """Append events to the chain inside the caller's transaction, holding the audit lock until it ends.
+
+        The lock (an advisory one: the application's role may only INSERT into the audit table) makes
+        concurrent appends queue, so the chain never forks. New command-line events get the
+        operating-system user (:func:`chain.stamped`); ``as_recorded`` events are appended as they are.
+        """
+        if not events:
+            return
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"geo-audit:{self.schema}",))
+        cur.execute(self._sql("SELECT (SELECT value FROM {meta} WHERE key = %s), last.seq, last.hash FROM (SELECT 1) "
+                              "one LEFT JOIN LATERAL (SELECT seq, hash FROM {audit} WHERE seq IS NOT NULL "
+                              "ORDER BY seq DESC LIMIT 1) last ON true"), (chain.HEAD_KEY,))
+        recorded, seq, digest = cur.fetchone()
+        head = chain.later(chain.parse_head(recorded), None if seq is None else chain.Head(int(seq), digest))
+        linked = chain.link(head, events if as_recorded else [chain.stamped(e) for e in events])
+        cur.executemany(self._sql('INSERT INTO {audit} (seq, prev_hash, hash, at, "user", action, object, detail) '
+                                  "VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb)"),
+                        [(x.seq, x.prev_hash, x.hash, x.event.at, x.event.user, x.event.action, x.event.object,
+                          chain.detail_text(x.event.detail)) for x in linked])
+        self._set_head(cur, chain.Head(linked[-1].seq, linked[-1].hash))
+
+    def _set_head(self, cur: Any, head: chain.Head) -> None:
+        cur.execute(self._sql("INSERT INTO {meta} VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = "
+                              "EXCLUDED.value"), (chain.HEAD_KEY, chain.head_text(head)))
 
     def _bump(self, cur: Any) -> None:
         cur.execute(self._sql("UPDATE {meta} SET value = (value::bigint + 1)::text WHERE key = 'version'"))
@@ -209,8 +309,9 @@ class PostGISStore:
 
     def add_user(self, user: User, *, event: AuditEvent | None = None) -> None:
         with self._tx() as cur:
-            cur.execute(self._sql("INSERT INTO {users} VALUES (%s, %s, %s, %s, %s) ON CONFLICT (name) DO NOTHING"),
-                        (user.name, user.role, user.password_hash, user.disabled, user.created_at))
+            cur.execute(self._sql("INSERT INTO {users} (name, role, password_hash, disabled, created_at, generation) "
+                                  "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO NOTHING"),
+                        (user.name, user.role, user.password_hash, user.disabled, user.created_at, user.generation))
             if cur.rowcount == 0:
                 raise StoreError(f"the user {user.name!r} already exists", source="users",
                                  fix="Choose another name, or change this user with set-role")
@@ -219,31 +320,74 @@ class PostGISStore:
     @staticmethod
     def _user(row: tuple[Any, ...]) -> User:
         return User(name=row[0], role=row[1], password_hash=row[2], disabled=bool(row[3]),
-                    created_at=iso(row[4]) or "")
+                    created_at=iso(row[4]) or "", generation=int(row[5]))
 
     def get_user(self, name: str) -> User | None:
         with self._tx() as cur:
-            cur.execute(self._sql("SELECT name, role, password_hash, disabled, created_at FROM {users} "
+            cur.execute(self._sql("SELECT name, role, password_hash, disabled, created_at, generation FROM {users} "
                                   "WHERE name = %s"), (_clean(name),))
             row = cur.fetchone()
             return None if row is None else self._user(row)
 
     def list_users(self) -> list[User]:
         with self._tx() as cur:
-            cur.execute(self._sql("SELECT name, role, password_hash, disabled, created_at FROM {users} ORDER BY name"))
+            cur.execute(self._sql("SELECT name, role, password_hash, disabled, created_at, generation FROM {users} "
+                                  "ORDER BY name"))
             return [self._user(r) for r in cur.fetchall()]
 
     def update_user(
         self, name: str, *, role: str | None = None, disabled: bool | None = None,
-        password_hash: str | None = None, event: AuditEvent | None = None,
+        password_hash: str | None = None, event: AuditEvent | None = None, end_sessions: bool = True,
     ) -> None:
         with self._tx() as cur:
+            cur.execute(self._sql("SELECT pg_advisory_xact_lock(hashtext({users_key}))", users_key=self._users_key()))
+            cur.execute(self._sql("SELECT role = 'admin' AND NOT disabled FROM {users} WHERE name = %s"), (name,))
+            was_admin = bool((cur.fetchone() or (False,))[0])
             cur.execute(self._sql("UPDATE {users} SET role = coalesce(%s, role), disabled = coalesce(%s, disabled), "
-                                  "password_hash = coalesce(%s, password_hash) WHERE name = %s"),
-                        (role, disabled, password_hash, name))
+                                  "password_hash = coalesce(%s, password_hash), "
+                                  "generation = generation + %s WHERE name = %s"),
+                        (role, disabled, password_hash, int(end_sessions), name))
             if cur.rowcount == 0:
                 raise StoreError(f"there is no user {name!r}", source="users", fix="See `python -m geo users list`")
+            cur.execute(self._sql("SELECT 1 FROM {users} WHERE role = 'admin' AND NOT disabled LIMIT 1"))
+            if was_admin and cur.fetchone() is None:
+                raise last_admin_error(name)  # rolls back
             self._append(cur, event)
+
+    def _users_key(self) -> Any:
+        """The advisory lock that serialises account changes (two admins demoting each other at once)."""
+        from psycopg import sql
+
+        return sql.Literal(f"geo-users:{self.schema}")
+
+    # -- sign-in limits ----------------------------------------------------------------------
+
+    def signin_attempt(self, buckets: Sequence[tuple[str, int]], *, since: str, minute: str) -> int | None:
+        keys = [b for b, _ in buckets]
+        with self._tx() as cur:
+            cur.executemany(self._sql("INSERT INTO {signin} (bucket, window_start) VALUES (%s, now()) "
+                                      "ON CONFLICT DO NOTHING"), [(k,) for k in keys])
+            # Row locks, taken in one order: parallel attempts on a bucket queue here until this one commits.
+            cur.execute(self._sql("SELECT bucket, window_start >= %s AS current, attempts, refused, refused_minute "
+                                  "FROM {signin} WHERE bucket = ANY(%s) ORDER BY bucket FOR UPDATE"), (since, keys))
+            rows = {r[0]: r[1:] for r in cur.fetchall()}
+            if any(rows[b][0] and rows[b][1] >= limit for b, limit in buckets):
+                tally = keys[-1]
+                pending, last_minute = rows[tally][2] + 1, rows[tally][3]
+                first = last_minute != minute
+                cur.execute(self._sql("UPDATE {signin} SET refused = %s, refused_minute = %s WHERE bucket = %s"),
+                            (0 if first else pending, minute, tally))
+                return pending if first else 0
+            cur.execute(self._sql("UPDATE {signin} SET attempts = CASE WHEN window_start < %s THEN 1 "
+                                  "ELSE attempts + 1 END, window_start = CASE WHEN window_start < %s THEN now() "
+                                  "ELSE window_start END WHERE bucket = ANY(%s)"), (since, since, keys))
+            return None
+
+    def signin_succeeded(self, bucket: str, client_bucket: str) -> None:
+        with self._tx() as cur:
+            cur.execute(self._sql("DELETE FROM {signin} WHERE bucket = %s"), (bucket,))
+            cur.execute(self._sql("UPDATE {signin} SET attempts = greatest(attempts - 1, 0) WHERE bucket = %s"),
+                        (client_bucket,))
 
     # -- uploads ---------------------------------------------------------------------------
 
@@ -376,10 +520,109 @@ class PostGISStore:
 
     # -- audit and version -----------------------------------------------------------------
 
-    def append_audit(self, *events: AuditEvent) -> None:
+    def append_audit(self, *events: AuditEvent, as_recorded: bool = False) -> None:
         with self._tx() as cur:
-            for event in events:
-                self._append(cur, event)
+            self._append_events(cur, events, as_recorded=as_recorded)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything this thread writes (and reads) in the block is one transaction: all of it or nothing."""
+        if getattr(self._outer, "cur", None) is not None:
+            yield
+            return
+        with self._tx() as cur:
+            self._outer.cur = cur
+            try:
+                yield
+            finally:
+                self._outer.cur = None
+
+    @contextmanager
+    def audit_snapshot(self) -> Iterator[tuple[chain.Head | None, Iterator[chain.Record]]]:
+        """The recorded head and the events in chain order, from one snapshot (streamed by a server-side cursor)."""
+        nested = getattr(self._outer, "cur", None) is not None
+        with self._tx() as cur:
+            if not nested:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cur.execute(self._sql("SELECT value FROM {meta} WHERE key = %s"), (chain.HEAD_KEY,))
+            row = cur.fetchone()
+            with cur.connection.cursor(name="geo_audit_snapshot") as rows:
+                rows.itersize = 5000
+                rows.execute(self._sql(AUDIT_SELECT + " ORDER BY seq IS NULL, seq, id"))
+                yield chain.parse_head(row[0] if row else None), (
+                    chain.Record(int(r[0]), None if r[1] is None else int(r[1]), r[2], r[3], _event(r[4:]))
+                    for r in rows)
+
+    def verify_audit(self) -> chain.Verdict:
+        with self.audit_snapshot() as (head, records):
+            return chain.verify(records, head)
+
+    def guard_audit(self, *, repair: bool = False) -> list[str]:
+        """The audit triggers (and their function) that are missing, disabled or changed; recreated with ``repair``."""
+        audit, function = f'"{self.schema}".audit', f'"{self.schema}".audit_append_only()'
+        with self._tx() as cur:
+            cur.execute("SELECT t.tgname FROM pg_trigger t WHERE t.tgrelid = to_regclass(%s) AND NOT t.tgisinternal "
+                        "AND t.tgenabled IN ('O', 'A') AND t.tgfoid = to_regprocedure(%s) AND t.tgqual IS NULL "
+                        "AND t.tgnargs = 0 AND t.tgattr = ''::int2vector AND t.tgtype = CASE t.tgname "
+                        + " ".join(f"WHEN '{n}' THEN {v}" for n, v in AUDIT_TRIGGER_TYPES.items()) + " END",
+                        (audit, function))
+            intact = {r[0] for r in cur.fetchall()}
+            wrong = sorted(set(AUDIT_TRIGGER_TYPES) - intact)
+            cur.execute("SELECT regexp_replace(btrim(prosrc), '\\s+', ' ', 'g') FROM pg_proc "
+                        "WHERE oid = to_regprocedure(%s)", (function,))
+            body = cur.fetchone()
+            if body is None or body[0] != AUDIT_GUARD_BODY:
+                wrong.insert(0, "audit_append_only()")
+            if repair and wrong:
+                cur.execute(self._sql(AUDIT_GUARD_DDL))
+        return wrong
+
+    def set_owner(self, owner: str, app: str) -> list[str]:
+        """Give the schema and the office's tables to ``owner``; ``app`` (the application's login role) keeps
+
+        SELECT and INSERT on the audit trail, SELECT, INSERT, UPDATE and DELETE on the other tables, USAGE on
+        their sequences, and USAGE and CREATE on the schema (it creates and replaces its own ``parcels_<id>``
+        tables, which it owns). Needs a superuser (or a member of both roles). Returns the tables given away.
+        """
+        from psycopg import sql
+
+        if owner == app:
+            raise StoreError("the owner and the application role are the same", source="--owner",
+                             fix="Name a role the application does not log in as, e.g. --owner geo_owner")
+        with self._tx() as cur:
+            cur.execute("SELECT rolname, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = ANY(%s)",
+                        ([owner, app],))
+            roles = dict(cur.fetchall())
+            for role in (owner, app):
+                if role not in roles:
+                    raise StoreError(f"there is no database role {role!r}", source="--owner" if role == owner
+                                     else "--app", fix=f"Create it first: CREATE ROLE {role}"
+                                     + (" NOLOGIN" if role == owner else " LOGIN PASSWORD '…'"))
+            if roles[app]:
+                raise StoreError(f"the application role {app!r} is a superuser: no permission binds it",
+                                 source="--app", fix=f"Connect the application as a plain role (ALTER ROLE {app} "
+                                                     "NOSUPERUSER NOBYPASSRLS)")
+            schema, to_owner, to_app = sql.Identifier(self.schema), sql.Identifier(owner), sql.Identifier(app)
+            cur.execute(sql.SQL("ALTER SCHEMA {} OWNER TO {}").format(schema, to_owner))
+            cur.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(schema))
+            cur.execute(sql.SQL("GRANT USAGE, CREATE ON SCHEMA {} TO {}").format(schema, to_app))
+            cur.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname", (self.schema,))
+            given = []
+            for (name,) in cur.fetchall():
+                table = sql.Identifier(self.schema, name)
+                if name.startswith("parcels_"):  # an upload's layer: the application replaces it on the next save
+                    cur.execute(sql.SQL("ALTER TABLE {} OWNER TO {}").format(table, to_app))
+                    continue
+                cur.execute(sql.SQL("ALTER TABLE {} OWNER TO {}").format(table, to_owner))
+                cur.execute(sql.SQL("REVOKE ALL ON TABLE {} FROM PUBLIC, {}").format(table, to_app))
+                rights = sql.SQL("SELECT, INSERT" if name == "audit" else "SELECT, INSERT, UPDATE, DELETE")
+                cur.execute(sql.SQL("GRANT {} ON TABLE {} TO {}").format(rights, table, to_app))
+                given.append(name)
+            cur.execute(sql.SQL("ALTER FUNCTION {}() OWNER TO {}").format(
+                sql.Identifier(self.schema, "audit_append_only"), to_owner))
+            cur.execute(sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {} TO {}").format(schema, to_app))
+        return given
 
     def audit(self, *, limit: int | None = None) -> list[AuditEvent]:
         with self._tx() as cur:
@@ -418,3 +661,9 @@ def _value(value: object) -> object:
     if isinstance(value, float) and value != value:
         return None
     return _clean(value) if isinstance(value, str) else value
+
+
+def _event(row: tuple[Any, ...]) -> AuditEvent:
+    """An event from ``(at, "user", action, object, detail)``."""
+    at, user, action, obj, detail = row
+    return AuditEvent(at=iso(at) or "", user=user, action=action, object=obj, detail=detail or {})

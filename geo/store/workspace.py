@@ -5,11 +5,18 @@ The backend is chosen by the environment:
 - ``GEO_DATABASE_URL=postgresql://user:password@host/db`` — PostgreSQL +
   PostGIS (:class:`geo.store.postgis.PostGISStore`; schema ``geo`` or
   ``GEO_DATABASE_SCHEMA``); nothing is then written to any GeoPackage;
-- otherwise one GeoPackage, ``workspace.gpkg``, in ``./workspace/`` or the
-  folder named by ``GEO_WORKSPACE`` (:class:`geo.store.gpkg.GeoPackageStore`).
+- otherwise one GeoPackage, ``workspace.gpkg``, in the folder named by
+  ``GEO_WORKSPACE``, else in ``workspace/`` of the project folder (not of the
+  working directory: the app and a CLI started elsewhere share it)
+  (:class:`geo.store.gpkg.GeoPackageStore`).
 
 An explicit ``root`` (a folder) always means the GeoPackage in it. Stores are
 opened once per process and location (:func:`open_store`).
+
+Fail closed: a *configured* workspace (``GEO_WORKSPACE``, ``root``,
+``GEO_DATABASE_URL``) that is missing is an error on every read and write,
+never an empty workspace; only ``python -m geo db init`` creates it. Only the
+default folder of a new installation is created on its first save.
 
 The functions below keep the workspace's original interface
 (:func:`list_uploads`, :func:`load_upload`, :func:`save_upload`,
@@ -49,9 +56,18 @@ _STORES: dict[tuple[str, str, str], Store] = {}
 _LOCK = threading.Lock()
 
 
+#: The default workspace folder: ``workspace/`` beside ``geo/`` (``.gitignore`` keeps it out of git).
+DEFAULT_DIR: Final = Path(__file__).resolve().parents[2] / "workspace"
+
+
 def workspace_dir(root: str | Path | None = None) -> Path:
-    """The workspace folder: ``root``, else ``$GEO_WORKSPACE``, else ``./workspace``."""
-    return Path(root or os.environ.get(ENV_VAR) or "workspace")
+    """The workspace folder: ``root``, else ``$GEO_WORKSPACE``, else :data:`DEFAULT_DIR`."""
+    return Path(root or os.environ.get(ENV_VAR) or DEFAULT_DIR)
+
+
+def configured(root: str | Path | None = None) -> bool:
+    """Whether the workspace's location was named (it must then exist) rather than the default."""
+    return bool(root or os.environ.get(ENV_VAR, "").strip() or os.environ.get(URL_VAR, "").strip())
 
 
 def workspace_path(root: str | Path | None = None) -> Path:
@@ -83,7 +99,7 @@ def open_store(root: str | Path | None = None) -> Store:
 
                 store = PostGISStore(key[1], schema=key[2])
             else:
-                store = GeoPackageStore(key[1])
+                store = GeoPackageStore(key[1], create=not configured(root))
             _STORES[key] = store
     return store
 

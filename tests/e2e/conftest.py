@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Frame, Page, sync_playwright
 
 from bench.server import serve
+from geo.store.gpkg import GeoPackageStore
 
 ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", Path(tempfile.gettempdir()) / "geo-e2e"))
 SHOTS = ARTIFACTS / "screenshots"
@@ -56,14 +57,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @contextmanager
-def serve_app(workspace: Path, *, log_name: str) -> Iterator[str]:
-    """The app as ``./run.sh`` starts it (``python -m ui.launch``) on a free localhost port.
+def serve_app(workspace: Path, *, log_name: str, address: str = "127.0.0.1") -> Iterator[str]:
+    """The app as ``./run.sh`` starts it (``python -m ui.launch``) on a free port, bound to ``address``.
 
-    ``GEO_WORKSPACE`` is ``workspace``; the server's output goes to ``$E2E_ARTIFACTS/<log_name>``; yields the URL.
+    ``GEO_WORKSPACE`` is ``workspace`` (created first, as ``python -m geo db init`` does: a configured workspace
+    must exist); the server's output goes to ``$E2E_ARTIFACTS/<log_name>``; yields the URL.
     """
+    GeoPackageStore(workspace / "workspace.gpkg").init()
     log = ARTIFACTS / log_name
     log.parent.mkdir(parents=True, exist_ok=True)
-    with serve(["ui.launch"], env=os.environ | {"GEO_WORKSPACE": str(workspace)}, log=log, start_timeout=60) as app:
+    with serve(["ui.launch"], env=os.environ | {"GEO_WORKSPACE": str(workspace)}, log=log, start_timeout=60,
+               address=address) as app:
         yield app.url
 
 
