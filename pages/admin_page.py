@@ -158,6 +158,13 @@ def deleted_section(actor: Actor) -> None:
 def audit_section(actor: Actor) -> None:
     st.subheader(t("adm_audit"))
     st.caption(t("adm_audit_help"))
+    if st.button(t("adm_verify"), key="adm_verify", help=t("adm_verify_help")):
+        verdict, unguarded = auth.office().verify_audit(actor)
+        (st.success if verdict.intact else st.error)(t("adm_verified" if verdict.intact else "adm_tampered"))
+        st.text(verdict.line())
+        if unguarded:
+            st.warning(t("adm_unguarded"))
+            st.text(", ".join(unguarded))
     events = list(reversed(auth.office().audit(actor, limit=AUDIT_ROWS)))
     actions = sorted({e.action for e in events})
     only = st.multiselect(t("adm_actions"), actions, key="adm_actions")

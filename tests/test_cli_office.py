@@ -101,6 +101,9 @@ def test_check_save_delete_restore_and_audit_done_when(accounts, survey, capsys,
     code, _, err = geo(capsys, monkeypatch, "check", str(survey), "--save", "--user", "mallory")
     assert code == 2
     one_line(err, "'mallory': no such account")
+    refused = ws.open_store().audit()[-1]
+    assert (refused.action, refused.detail["client"], refused.detail["reason"]) == ("refused", "cli", "no such account")
+    assert refused.detail["os_user"]  # who ran the command on the server
 
     code, out, _ = geo(capsys, monkeypatch, "workspace", "list", "--format", "json", "--user", "carol")
     (row,) = json.loads(out)

@@ -120,6 +120,22 @@ LABELS: dict[str, tuple[str, str]] = {
     "adm_confirm_enable": ("确认启用 {name}？", "Enable {name}?"),
     "adm_confirm_password": ("确认为 {name} 设置新密码？其已登录的会话将结束。",
                              "Set a new password for {name}? Their open sessions will end."),
+    "adm_verify": ("验证审计记录", "Verify the audit trail"),
+    "adm_verify_help": (
+        "按哈希链逐条检查：任何被删除、修改、插入或调换顺序的记录都会被指出（本次验证也会被记录）。",
+        ("Checks the hash chain event by event: any deleted, altered, inserted or reordered event is named "
+        "(the check itself is recorded)."),
+    ),
+    "adm_verified": ("审计记录完整。", "The audit trail is intact."),
+    "adm_tampered": (
+        "审计记录在应用之外被更改：请查明谁能写入数据库，并与更早的备份比对。",
+        ("The audit trail was changed outside the application: find out who could write to the database and "
+        "compare with an earlier dump."),
+    ),
+    "adm_unguarded": (
+        "审计表的保护触发器缺失或被改动：请在服务器上运行 python -m geo db init 恢复。",
+        "The audit table's protecting triggers are missing or changed: run python -m geo db init on the server.",
+    ),
     "adm_confirm": ("确认", "Confirm"),
     "adm_cancel": ("取消", "Cancel"),
     "adm_audit": ("审计记录", "Audit trail"),

@@ -268,16 +268,6 @@ class Store(Protocol):
         """Events oldest first (the last ``limit`` if given)."""
         ...
 
-    def count_events(
-        self, action: str, *, since: str, user: str | None = None, client: str | None = None
-    ) -> int:
-        """Events of ``action`` at or after ``since``, by ``user`` and/or with ``detail.client`` (rate limits)."""
-        ...
-
-    def last_event_at(self, action: str, *, user: str) -> str | None:
-        """When ``user`` last had an event of ``action``, or None."""
-        ...
-
     def close(self) -> None:
         """Release connections."""
         ...

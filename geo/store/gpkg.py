@@ -724,23 +724,6 @@ class GeoPackageStore:
                                    (int(limit),)).fetchall()
             return [_event_of(r) for r in rows]
 
-    def count_events(
-        self, action: str, *, since: str, user: str | None = None, client: str | None = None
-    ) -> int:
-        sql, args = "SELECT count(*) FROM audit WHERE action = ? AND at >= ?", [action, since]
-        if user is not None:
-            sql, args = sql + ' AND "user" = ?', [*args, user]
-        if client is not None:
-            sql, args = sql + " AND json_extract(detail, '$.client') = ?", [*args, client]
-        with self._read() as con:
-            return 0 if con is None else int(con.execute(sql, args).fetchone()[0])
-
-    def last_event_at(self, action: str, *, user: str) -> str | None:
-        with self._read() as con:
-            row = None if con is None else con.execute(
-                'SELECT max(at) FROM audit WHERE action = ? AND "user" = ?', (action, user)).fetchone()
-            return None if row is None else row[0]
-
     def version(self) -> int:
         with self._read() as con:
             if con is None:

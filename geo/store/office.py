@@ -32,6 +32,7 @@ transaction. :class:`Office` is the only writer the app and the CLI use.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from dataclasses import dataclass, replace
@@ -54,6 +55,7 @@ from geo.store.base import (
     User,
     now_iso,
 )
+from geo.store.chain import Verdict
 
 NAME_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 #: Sign-in attempts: at most this many failures per (name, client) pair (since its last success) and per
@@ -114,9 +116,10 @@ class Office:
                           detail={k: v for k, v in detail.items() if v is not None})
 
     def _refuse(self, actor: Actor | None, attempted: str, obj: str, reason: str, fix: str,
-                source: str = "workspace", message: str | None = None) -> AccessError:
-        """Record a refusal in the audit trail and return the error to raise."""
-        self.store.append_audit(self._event(actor, "refused", obj, attempted=attempted, reason=reason))
+                source: str = "workspace", message: str | None = None, client: str = "") -> AccessError:
+        """Record a refusal in the audit trail and return the error to raise (``client``: when nobody acts)."""
+        where = {"client": client} if client else {}
+        self.store.append_audit(self._event(actor, "refused", obj, attempted=attempted, reason=reason, **where))
         who = "nobody signed in" if actor is None else (actor.name or "the single user")
         text = message or f"{who} may not {attempted} {obj}".rstrip() + f": {reason}"
         return AccessError(text, source=source, fix=fix)
@@ -132,7 +135,7 @@ class Office:
             if self.accounts_exist():
                 raise self._refuse(None, "act", "", "this workspace has accounts",
                                    "Say who you are with --user NAME", source="--user",
-                                   message="this workspace has accounts: an action needs a user")
+                                   message="this workspace has accounts: an action needs a user", client=client)
             return single_user(client)
         try:
             key = normalise_name(name)
@@ -143,7 +146,7 @@ class Office:
             reason = "no such account" if user is None else "the account is disabled"
             raise self._refuse(None, "act as", "" if user is None else user.name, reason,
                                "Name an enabled account (python -m geo users list)", source="--user",
-                               message=f"{name[:64]!r}: {reason}")
+                               message=f"{name[:64]!r}: {reason}", client=client)
         return Actor(user.name, user.role, client)
 
     def current(self, actor: Actor) -> Actor | None:
@@ -363,6 +366,23 @@ class Office:
         return codec.compatible(*self.store.load_upload(uid))
 
     # -- audit -----------------------------------------------------------------------------
+
+    def verify_audit(self, actor: Actor) -> tuple[Verdict, list[str]]:
+        """Check the audit trail's hash chain (admins), record the check; the verdict and the missing triggers.
+
+        The verdict comes first: if a damaged table refuses the record, the verdict is still returned.
+        """
+        if actor.role != "admin":
+            raise self._refuse(actor, "verify", "the audit trail", "only an administrator may",
+                               "Ask an administrator", source="audit verify")
+        verdict = self.store.verify_audit()
+        unguarded = self.store.guard_audit()
+        detail: dict[str, Any] = {"result": verdict.line(), "events": verdict.events}
+        if unguarded:
+            detail["triggers_missing"] = unguarded
+        with contextlib.suppress(StoreError):
+            self.store.append_audit(self._event(actor, "audit_verify", "audit", **detail))
+        return verdict, unguarded
 
     def audit(self, actor: Actor, *, limit: int | None = None) -> list[AuditEvent]:
         if actor.role != "admin":

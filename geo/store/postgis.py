@@ -635,21 +635,6 @@ class PostGISStore:
         return [AuditEvent(at=iso(at) or "", user=user, action=action, object=obj, detail=detail or {})
                 for at, user, action, obj, detail in rows]
 
-    def count_events(
-        self, action: str, *, since: str, user: str | None = None, client: str | None = None
-    ) -> int:
-        with self._tx() as cur:
-            cur.execute(self._sql('SELECT count(*) FROM {audit} WHERE action = %s AND at >= %s '
-                                  'AND (%s::text IS NULL OR "user" = %s) '
-                                  "AND (%s::text IS NULL OR detail->>'client' = %s)"),
-                        (action, since, user, user, client, client))
-            return int(cur.fetchone()[0])
-
-    def last_event_at(self, action: str, *, user: str) -> str | None:
-        with self._tx() as cur:
-            cur.execute(self._sql('SELECT max(at) FROM {audit} WHERE action = %s AND "user" = %s'), (action, user))
-            return iso(cur.fetchone()[0])
-
     def version(self) -> int:
         with self._tx() as cur:
             cur.execute(self._sql("SELECT value FROM {meta} WHERE key = 'version'"))
