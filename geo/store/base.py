@@ -26,6 +26,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.errors import GeoError
+from geo.monitor.model import Actual
 
 if TYPE_CHECKING:
     from geo.store.chain import Head, Record, Verdict
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 #: Roles, least to most: read only; upload and own checks; everything.
 ROLES: Final = ("viewer", "checker", "admin")
 #: Version of the schema this code writes (``python -m geo db init`` migrates older ones).
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 #: Parcel attributes beyond this are refused on save (SQLite allows 2,000 columns, PostgreSQL 1,600).
 MAX_ATTRIBUTES: Final = 1000
 
@@ -266,6 +267,21 @@ class Store(Protocol):
 
     def audit(self, *, limit: int | None = None) -> list[AuditEvent]:
         """Events oldest first (the last ``limit`` if given)."""
+        ...
+
+    # actuals (监测评估)
+    def record_actuals(self, records: Sequence[Actual], *, event: AuditEvent | None = None) -> list[Actual]:
+        """Store ``records`` as the next versions of their ``(kind, subject_id, year)``, in one transaction.
+
+        Returns them as stored (``version`` set). Nothing is ever overwritten: a correction is a new version.
+        """
+        ...
+
+    def list_actuals(
+        self, *, kind: str | None = None, year: int | None = None, subject_id: str | None = None,
+        history: bool = False,
+    ) -> list[Actual]:
+        """Records by kind, subject and year: the latest version of each, or (``history``) every version."""
         ...
 
     def close(self) -> None:

@@ -59,7 +59,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def copy_records(source: Store, target: Store) -> tuple[int, int]:
-    """Copy accounts and uploads (with parcels and findings, deleted ones too); (users, uploads) copied.
+    """Copy accounts, uploads (with parcels and findings, deleted ones too) and actuals; (users, uploads) copied.
 
     :class:`DamagedDumpError` names an upload ``source`` cannot read.
     """
@@ -74,12 +74,15 @@ def copy_records(source: Store, target: Store) -> tuple[int, int]:
             raise DamagedDumpError(f"upload {record.upload_id} ({record.name}) cannot be read ({_first_line(exc)})",
                                    source="workspace dump", fix="Make a new dump, or load an older one") from exc
         target.save_upload(record, parcels, findings)
+    if kept := source.list_actuals(history=True):  # 监测评估: every version, with who recorded it and when
+        target.record_actuals(kept)
     return len(users), len(uploads)
 
 
 def is_empty(store: Store) -> bool:
-    """No account and no upload (deleted or not)."""
-    return not store.has_users() and not store.list_uploads() and not store.list_uploads(deleted=True)
+    """No account, no upload (deleted or not) and no actual."""
+    return (not store.has_users() and not store.list_uploads() and not store.list_uploads(deleted=True)
+            and not store.list_actuals(history=True))
 
 
 @contextmanager

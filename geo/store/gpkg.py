@@ -38,7 +38,8 @@ import pandas as pd
 import shapely
 
 from geo.crs import WGS84
-from geo.store import chain, codec
+from geo.monitor.model import ACTUAL_FIELDS, Actual
+from geo.store import actuals, chain, codec
 from geo.store.base import SCHEMA_VERSION, AuditEvent, StoreError, Upload, User, last_admin_error, now_iso
 
 BUSY_TIMEOUT_S: Final = 60.0
@@ -423,6 +424,8 @@ class GeoPackageStore:
                     "VALUES ('uploads', 'attributes', 'uploads', 'saved uploads (geo workspace index)')")
         _migrate_sessions(con)
         _migrate_audit_chain(con)
+        for statement in _statements(actuals.SQLITE_DDL):  # schema 4: 监测评估
+            con.execute(statement)
         con.execute("INSERT OR REPLACE INTO geo_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         con.execute("INSERT OR IGNORE INTO geo_meta VALUES ('version', '0')")
 
@@ -645,6 +648,36 @@ class GeoPackageStore:
         if at is not None:
             sets["use_surveyed"] = False
         self._update_upload(upload_id, sets, event)
+
+    # -- actuals (监测评估) -------------------------------------------------------------------
+
+    def record_actuals(self, records: Sequence[Actual], *, event: AuditEvent | None = None) -> list[Actual]:
+        with self._write() as con:
+            latest = {key: int(con.execute("SELECT coalesce(max(version), 0) FROM actuals WHERE kind = ? AND "
+                                           "subject_id = ? AND year = ?", key).fetchone()[0])
+                      for key in {r.key for r in records}}
+            stored = actuals.versioned(records, latest)
+            con.executemany(f"INSERT INTO actuals ({', '.join(ACTUAL_FIELDS)}) "
+                            f"VALUES ({', '.join('?' * len(ACTUAL_FIELDS))})", [actuals.row(r) for r in stored])
+            self._append(con, event)
+        return stored
+
+    def list_actuals(
+        self, *, kind: str | None = None, year: int | None = None, subject_id: str | None = None,
+        history: bool = False,
+    ) -> list[Actual]:
+        columns, args = actuals.where(kind, year, subject_id)
+        conditions = [f"{c} = ?" for c in columns]
+        if not history:
+            conditions.append("version = (SELECT max(version) FROM actuals b WHERE b.kind = a.kind AND "
+                              "b.subject_id = a.subject_id AND b.year = a.year)")
+        sql = (f"SELECT {', '.join(ACTUAL_FIELDS)} FROM actuals a"
+               + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
+               + " ORDER BY kind, subject_id, year, version")
+        with self._read() as con:
+            rows = [] if con is None else con.execute(sql, args).fetchall()
+        at = ACTUAL_FIELDS.index("recorded_at")
+        return [actuals.actual_of(tuple(r), r[at]) for r in rows]
 
     # -- audit and version -----------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -43,6 +44,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.errors import AccessError, LoginError, UsageError
+from geo.monitor.model import Actual
 from geo.store import codec, passwords
 from geo.store.base import (
     LAST_ADMIN_MESSAGE,
@@ -364,6 +366,35 @@ class Office:
         if upload.deleted and not self.may_change(actor, upload):
             raise self._refuse(actor, "open", uid, "it is deleted", "Ask its owner or an administrator to restore it")
         return codec.compatible(*self.store.load_upload(uid))
+
+    # -- actuals (监测评估) -------------------------------------------------------------------
+
+    def record_actuals(
+        self, actor: Actor, records: Sequence[Actual], *, origin: str, file_hash: str = ""
+    ) -> list[Actual]:
+        """Record facts (checkers and admins) as new versions, in one transaction with their audit event.
+
+        ``origin`` says where they came from (the template's file name, or ``page``); each record keeps
+        its own ``source``. Returns the records as stored (``recorded_by``, ``recorded_at``, ``version``).
+        """
+        if not self.may_write(actor):
+            raise self._refuse(actor, "record", origin, "a viewer may not record actuals",
+                               "Ask an administrator for the checker role", source="monitor")
+        if not records:
+            raise UsageError("nothing to record", source=origin, fix="Fill in at least one value with its source")
+        at = now_iso()
+        stamped = [replace(r, recorded_by=actor.name, recorded_at=at, version=0) for r in records]
+        years = sorted({r.year for r in records})
+        event = self._event(actor, "monitor_record", origin, records=len(records), years=years,
+                            kinds=sorted({r.kind for r in records}), file_hash=file_hash or None)
+        return self.store.record_actuals(stamped, event=event)
+
+    def actuals(
+        self, actor: Actor, *, kind: str | None = None, year: int | None = None, subject_id: str | None = None,
+        history: bool = False,
+    ) -> list[Actual]:
+        """Recorded facts (everyone signed in reads them): the version in force, or every version."""
+        return self.store.list_actuals(kind=kind, year=year, subject_id=subject_id, history=history)
 
     # -- audit -----------------------------------------------------------------------------
 

@@ -32,12 +32,13 @@ import pandas as pd
 import shapely
 
 from geo.crs import WGS84
-from geo.store import chain, codec
+from geo.monitor.model import ACTUAL_FIELDS, Actual
+from geo.store import actuals, chain, codec
 from geo.store.base import SCHEMA_VERSION, AuditEvent, StoreError, Upload, User, iso, last_admin_error
 
 SRID: Final = 4326
 POOL_SIZE: Final = 4
-TABLES: Final = ("uploads", "users", "audit", "findings", "meta", "signin")
+TABLES: Final = ("uploads", "users", "audit", "findings", "meta", "signin", "actuals")
 FINDING_FIELDS: Final = ("feature", "project_id", "check", "severity", "message", "message_zh", "value")
 FINDING_KINDS: Final = {"feature": "int", "value": "float"}
 UPLOAD_FIELDS: Final = ("upload_id", "name", "owner", "saved_at", "file_hash", "fmt", "crs", "crs_basis", "features",
@@ -190,7 +191,8 @@ class PostGISStore:
 
         names = {t: sql.Identifier(self.schema, t) for t in TABLES}
         names |= {"schema": sql.Identifier(self.schema),
-                  "append_only": sql.Identifier(self.schema, "audit_append_only")}
+                  "append_only": sql.Identifier(self.schema, "audit_append_only"),
+                  "actuals_kept": sql.Identifier(self.schema, "actuals_kept")}
         return sql.SQL(text).format(**names, **extra)
 
     def _table(self, name: str) -> Any:
@@ -233,6 +235,7 @@ class PostGISStore:
                 cur.execute(self._sql(SCHEMA_DDL))
                 cur.execute(self._sql(SESSIONS_DDL))
                 self._migrate_audit_chain(cur)
+                cur.execute(self._sql(actuals.POSTGRES_DDL))  # schema 4: 监测评估
                 cur.execute(self._sql("INSERT INTO {meta} VALUES ('schema_version', %s) ON CONFLICT (key) "
                                       "DO UPDATE SET value = EXCLUDED.value"), (str(SCHEMA_VERSION),))
         self._ready = True
@@ -518,6 +521,43 @@ class PostGISStore:
         else:
             self._update_upload(upload_id, "deleted_at = %s, deleted_by = %s, use_surveyed = false", (at, by), event)
 
+    # -- actuals (监测评估) -------------------------------------------------------------------
+
+    def record_actuals(self, records: Sequence[Actual], *, event: AuditEvent | None = None) -> list[Actual]:
+        from psycopg import sql
+
+        with self._tx() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"geo-actuals:{self.schema}",))
+            cur.execute(self._sql("SELECT kind, subject_id, year, max(version) FROM {actuals} GROUP BY 1, 2, 3"))
+            latest = {(k, s, int(y)): int(v) for k, s, y, v in cur.fetchall()}
+            stored = actuals.versioned(records, latest)
+            cur.executemany(self._sql("INSERT INTO {actuals} ({columns}) VALUES ({marks})", columns=_fields(),
+                                      marks=sql.SQL(", ").join([sql.Placeholder()] * len(ACTUAL_FIELDS))),
+                            [tuple(_value(v) for v in actuals.row(r)) for r in stored])
+            self._append(cur, event)
+        return stored
+
+    def list_actuals(
+        self, *, kind: str | None = None, year: int | None = None, subject_id: str | None = None,
+        history: bool = False,
+    ) -> list[Actual]:
+        from psycopg import sql
+
+        columns, args = actuals.where(kind, year, subject_id)
+        parts = [sql.Composed([sql.Identifier(c), sql.SQL(" = %s")]) for c in columns]
+        if not history:
+            parts.append(self._sql("version = (SELECT max(version) FROM {actuals} b WHERE b.kind = a.kind AND "
+                                   "b.subject_id = a.subject_id AND b.year = a.year)"))
+        query = self._sql("SELECT {columns} FROM {actuals} a", columns=_fields())
+        if parts:
+            query = sql.Composed([query, sql.SQL(" WHERE "), sql.SQL(" AND ").join(parts)])
+        query = sql.Composed([query, sql.SQL(" ORDER BY kind, subject_id, year, version")])
+        with self._tx() as cur:
+            cur.execute(query, args)
+            rows = cur.fetchall()
+        at = ACTUAL_FIELDS.index("recorded_at")
+        return [actuals.actual_of(r, iso(r[at]) or "") for r in rows]
+
     # -- audit and version -----------------------------------------------------------------
 
     def append_audit(self, *events: AuditEvent, as_recorded: bool = False) -> None:
@@ -616,7 +656,8 @@ class PostGISStore:
                     continue
                 cur.execute(sql.SQL("ALTER TABLE {} OWNER TO {}").format(table, to_owner))
                 cur.execute(sql.SQL("REVOKE ALL ON TABLE {} FROM PUBLIC, {}").format(table, to_app))
-                rights = sql.SQL("SELECT, INSERT" if name == "audit" else "SELECT, INSERT, UPDATE, DELETE")
+                kept = name in ("audit", "actuals")  # append-only: what happened is never rewritten
+                rights = sql.SQL("SELECT, INSERT" if kept else "SELECT, INSERT, UPDATE, DELETE")
                 cur.execute(sql.SQL("GRANT {} ON TABLE {} TO {}").format(rights, table, to_app))
                 given.append(name)
             cur.execute(sql.SQL("ALTER FUNCTION {}() OWNER TO {}").format(
@@ -640,6 +681,13 @@ class PostGISStore:
             cur.execute(self._sql("SELECT value FROM {meta} WHERE key = 'version'"))
             row = cur.fetchone()
             return int(row[0]) if row else 0
+
+
+def _fields() -> Any:
+    """The ``actuals`` columns, quoted, in :data:`ACTUAL_FIELDS` order."""
+    from psycopg import sql
+
+    return sql.SQL(", ").join(sql.Identifier(f) for f in ACTUAL_FIELDS)
 
 
 def _value(value: object) -> object:
