@@ -10,9 +10,9 @@ import streamlit as st
 import layers as plan_layers
 from geo.crs import EXPORT_CRS
 from geo.errors import GeoError
-from geo.io.export import FORMATS, crs_options, export_bytes, left_out
+from geo.io.export import FORMATS, crs_options, export_bytes, notes
 from geo.plan.projects import filter_projects
-from ui import allocation, convert, data, state
+from ui import allocation, auth, convert, data, state
 from ui.i18n import bind, pick, t
 from ui.safe import md
 
@@ -25,6 +25,7 @@ LOADERS: dict[str, Callable[[], gpd.GeoDataFrame]] = {
 }
 ENCODINGS = {"UTF-8": ("UTF-8", "UTF-8"), "GBK": ("GBK（旧版 ArcMap）", "GBK (old ArcMap)")}
 
+auth.gate()  # here too, not only in app.py: a page run on its own must not skip the sign-in
 view = state.view()
 st.title(t("export_title"))
 st.caption(t("export_intro"))
@@ -66,19 +67,28 @@ if not layers:
     st.info(t("export_none"))
 else:
     st.write(t("export_counts", items=", ".join(f"{t('layer_' + k)} {len(v)}" for k, v in layers.items())))
-    left = [item for gdf in layers.values() for item in left_out(fmt, gdf)]
-    if left:
-        st.caption(convert.plain(t("export_left_out", items="; ".join(left))))
+    for note in notes(fmt, layers):  # what the format splits or leaves out
+        st.caption(convert.plain(pick(note.zh, note.en)))
     try:
         payload, file_name = export_bytes(layers, fmt=fmt, crs=crs, options=plan_layers.export_options(),
                                           encoding=encoding)
+        bundled = None
+        if spec.sidecars and file_name.endswith(spec.suffix):  # the .csv alone; its .prj/.csvt in a zip beside
+            bundled = export_bytes(layers, fmt=fmt, crs=crs, options=plan_layers.export_options(),
+                                   encoding=encoding, sidecars=True)
     except GeoError as exc:
         st.error(md(exc))
     else:
         st.download_button(
-            t("export_download", name=file_name), payload, file_name=file_name, mime=spec.mime,
+            t("export_download", name=file_name), payload, file_name=file_name,
+            mime=spec.mime if file_name.endswith(spec.suffix) else "application/zip",
             key="export_download", type="primary", on_click="ignore",
         )
+        if bundled is not None:
+            st.download_button(
+                t("export_download_sidecars", name=bundled[1], sidecars="/".join(spec.sidecars)), bundled[0],
+                file_name=bundled[1], mime="application/zip", key="export_download_sidecars", on_click="ignore",
+            )
 
 allocation.render()
 convert.render()

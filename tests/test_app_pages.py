@@ -89,12 +89,12 @@ def test_export_page_offers_the_cli_formats_and_crs():
     assert not at.exception
     assert at.radio(key="export_format").options == [
         "GeoJSON (RFC 7946)", "GeoPackage 1.2 (with QGIS styles)", "Shapefile (zip, with .qml styles)",
-        "CSV (WKT, zip with .prj/.csvt)", "KML (Google Earth, Ovital)", "KMZ (Google Earth, Ovital)",
+        "CSV (WKT, with .prj/.csvt)", "KML (Google Earth, Ovital)", "KMZ (Google Earth, Ovital)",
         "DXF (AutoCAD, projected)", "Excel (xlsx)", "部标 coordinate txt (GBK)", "GeoParquet (large layers)"]
     assert at.selectbox(key="export_crs_wgs84").options == ["WGS84 lon/lat (EPSG:4326)"]  # GeoJSON is WGS84 only
     (button,) = at.get("download_button")
-    # parcels mix polygons and a point: two GeoJSON files, zipped; the name says CRS and 示意
-    assert button.proto.label == "Download parcels_EPSG4326_示意.zip"
+    # parcels mix polygons and a point: one GeoJSON file (RFC 7946 allows it); the name says CRS and 示意
+    assert button.proto.label == "Download parcels_EPSG4326_示意.geojson"
 
 
 def test_export_gpkg_in_cgcs2000_gk():
@@ -165,7 +165,7 @@ def test_export_txt_defaults_to_zone_35_and_lists_what_it_leaves_out():
     assert crs.options == ["CGCS2000 Gauss–Krüger 3° zone 35 (easting with prefix 35) (EPSG:4523)",
                            "CGCS2000 Gauss–Krüger 3° CM 105E (EPSG:4544)"]
     assert crs.value == "EPSG:4523"
-    left = "A 坐标txt holds polygons only; left out\\: T5\\-2 川美工业设计中心 \\(Point\\)"
+    left = "parcels\\: a 部标 coordinate txt holds polygons only; left out 1\\: T5\\-2 川美工业设计中心 \\(Point\\)"
     assert left in [c.value for c in at.caption]
     (button,) = at.get("download_button")
     assert button.proto.label == "Download parcels_EPSG4523_示意.txt"

@@ -71,7 +71,7 @@ def test_convert_round_trip_for_each_format(plan_gpkg, parcels, tmp_path, suffix
         assert sorted(names) == sorted(polygons["name_zh"])
     if suffix == ".xlsx":
         return
-    expected = "EPSG:4326" if suffix in (".geojson", ".kml", ".kmz") else "EPSG:4544"  # kept where it can be
+    expected = "EPSG:4326" if suffix in (".geojson", ".json", ".kml", ".kmz") else "EPSG:4544"  # kept if it can be
     assert crs in (expected, None)
     area = frame.set_crs(crs or expected, allow_override=True).to_crs("EPSG:4544").area.sum()
     assert area == pytest.approx(parcels.to_crs("EPSG:4544").area.sum(), rel=1e-5)
@@ -108,7 +108,8 @@ def test_export_txt_defaults_to_zone_35_and_lists_what_it_leaves_out(tmp_path):
     out = geo("export", "--layer", "parcels", "--format", "txt", "-o", str(tmp_path / "p"))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == f"wrote {tmp_path / 'p.txt'} (txt, EPSG:4523; features: parcels 25)"
-    assert out.stderr.strip() == "left out of parcels (1, not polygons): T5-2 川美工业设计中心 (Point)"
+    assert out.stderr.strip() == ("warning: parcels: a 部标 coordinate txt holds polygons only; left out 1: "
+                                  "T5-2 川美工业设计中心 (Point)")
     text = (tmp_path / "p.txt").read_bytes().decode("gbk")
     assert "\r\n带号=35\r\n" in text and ",35" in text
     out = geo("export", "--layer", "parcels", "--format", "txt", "--crs", "EPSG:4544", "-o", str(tmp_path / "q"))

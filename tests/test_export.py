@@ -102,21 +102,23 @@ def test_split_geometry_types_keeps_every_feature(parcels, places):
     assert only[0] == "places" and len(only[1]) == len(places) and only[1].geometry.isna().sum() == unlocated
 
 
-def test_geojson_is_rfc7946_one_type_per_file(parcels, tmp_path):
+def test_geojson_is_rfc7946_one_file_with_both_geometry_types(parcels, tmp_path):
     path = export_layers({"parcels": parcels}, fmt="geojson", path=tmp_path / "p")
-    assert path.suffix == ".zip"  # parcels mix polygons and a point: two files
-    folder = _unzip(path, tmp_path)
-    assert sorted(p.name for p in folder.iterdir()) == ["parcels.geojson", "parcels_points.geojson"]
-    data = json.loads((folder / "parcels.geojson").read_text(encoding="utf-8"))
-    assert "crs" not in data and len(data["features"]) == 25
-    assert {f["geometry"]["type"] for f in data["features"]} == {"Polygon"}
+    assert path == tmp_path / "p.geojson" and [p.name for p in tmp_path.iterdir()] == ["p.geojson"]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert set(data) == {"type", "features"} and data["type"] == "FeatureCollection"  # no crs, no name member
+    kinds = [f["geometry"]["type"] for f in data["features"]]
+    assert len(kinds) == 26 and kinds.count("Polygon") == 25 and kinds.count("Point") == 1
+    point = next(f for f in data["features"] if f["geometry"]["type"] == "Point")
+    assert point["properties"]["name_zh"] == "川美工业设计中心" and point["properties"]["declared_mu"] is None
     for f in data["features"]:
         coords = f["geometry"]["coordinates"]
-        assert shapely.LinearRing(coords[0]).is_ccw
-        assert all(len(repr(c).split(".")[-1]) <= 7 for xy in coords[0] for c in xy)
-    points = json.loads((folder / "parcels_points.geojson").read_text(encoding="utf-8"))
-    assert [f["properties"]["name_zh"] for f in points["features"]] == ["川美工业设计中心"]
-    assert pyogrio.read_info(folder / "parcels.geojson")["crs"] == "EPSG:4326"
+        ring = coords[0] if f["geometry"]["type"] == "Polygon" else [coords]
+        if f["geometry"]["type"] == "Polygon":
+            assert shapely.LinearRing(ring).is_ccw  # right-hand rule: exterior counter-clockwise
+        assert all(len(repr(c).split(".")[-1]) <= 7 for xy in ring for c in xy)
+    info = pyogrio.read_info(path)
+    assert info["crs"] == "EPSG:4326" and info["features"] == 26 and info["geometry_type"] == "Unknown"
 
 
 def test_geojson_refuses_other_crs(parcels, tmp_path):
@@ -237,19 +239,18 @@ def test_gpkg_layer_styles_colour_by_track(layers, options, tracks, tmp_path):
     assert aliases["output_yi"] == "产值（亿元）"
 
 
-def test_csv_zip_has_prj_and_csvt_and_states_geometry_type(parcels, tmp_path):
+def test_csv_has_prj_and_csvt_beside_it_and_states_geometry_type(parcels, tmp_path):
     path = export_layers({"parcels": parcels}, fmt="csv", crs="EPSG:4490", path=tmp_path / "p")
-    assert path.suffix == ".zip"
-    folder = _unzip(path, tmp_path)
-    assert sorted(p.name for p in folder.iterdir()) == ["parcels.csv", "parcels.csvt", "parcels.prj"]
-    assert CRS.from_wkt((folder / "parcels.prj").read_text()).to_epsg() == 4490
-    assert (folder / "parcels.prj").read_text().startswith('GEOGCS["GCS_China_Geodetic_Coordinate_System_2000"')
-    csvt = (folder / "parcels.csvt").read_text().strip().split(",")
+    assert path == tmp_path / "p.csv"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.csv", "p.csvt", "p.prj"]  # sidecars, not a zip
+    assert CRS.from_wkt((tmp_path / "p.prj").read_text()).to_epsg() == 4490
+    assert (tmp_path / "p.prj").read_text().startswith('GEOGCS["GCS_China_Geodetic_Coordinate_System_2000"')
+    csvt = (tmp_path / "p.csvt").read_text().strip().split(",")
     assert csvt[-1] == '"WKT"' and csvt[-2] == '"String"'
-    info = pyogrio.read_info(folder / "parcels.csv")  # GDAL reads the .csvt (types, WKT) and the .prj
+    info = pyogrio.read_info(path)  # GDAL reads the .csvt (types, WKT) and the .prj
     types = dict(zip(info["fields"], info["ogr_types"], strict=True))
     assert types["declared_mu"] == "OFTReal" and types["table"] == "OFTInteger64" and types["name_zh"] == "OFTString"
-    frame = pyogrio.read_dataframe(folder / "parcels.csv")
+    frame = pyogrio.read_dataframe(path)
     assert len(frame) == 26 and frame.geom_type.value_counts().to_dict() == {"Polygon": 25, "Point": 1}
     assert frame.set_index("project_id").at["T5-2", "geometry_type"] == "Point"
 
@@ -266,9 +267,12 @@ def test_default_names_say_layers_crs_and_indicative(parcels, places, tmp_path):
 
 def test_export_bytes_and_failure_leaves_nothing(parcels, tmp_path):
     data, name = export_bytes({"parcels": parcels}, fmt="csv", name="export")
+    assert name == "export.csv" and "科学谷前沿科技孵化片区" in data.decode("utf-8-sig")  # the .csv alone
+    data, name = export_bytes({"parcels": parcels}, fmt="csv", name="export", sidecars=True)
     assert name == "export.zip"
     (tmp_path / name).write_bytes(data)
-    assert "科学谷前沿科技孵化片区" in zipfile.ZipFile(tmp_path / name).read("parcels.csv").decode("utf-8-sig")
+    assert sorted(zipfile.ZipFile(tmp_path / name).namelist()) == [
+        "parcels_EPSG4326_示意.csv", "parcels_EPSG4326_示意.csvt", "parcels_EPSG4326_示意.prj"]
     (tmp_path / name).unlink()
     with pytest.raises(ExportError, match="does not exist"):
         export_layers({"parcels": parcels}, fmt="gpkg", path=tmp_path / "missing" / "x")

@@ -38,6 +38,7 @@ from geo.io import archive
 from geo.io.files import read_bytes, read_file
 from layers import load_parcels
 from tests.fixtures.io_sandbox import assert_clear, sandbox_fixture, write_layer  # noqa: F401 (autouse fixture)
+from tests.fixtures.stores import created
 from tests.fixtures.synthetic import clean_survey, plan_survey
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -488,7 +489,7 @@ def test_colliding_attribute_names_check_and_save(sandbox, tmp_path):
     parcels = run.result.parcels
     assert parcels["project_id"].tolist() == parcels["project_id_src"].tolist() == ["T2-3", "T2-4"]
     assert parcels["measured_mu"].gt(0).all() and parcels["measured_mu_src"].tolist() == [1.5, 1.5]
-    env = os.environ | {"GEO_WORKSPACE": str(tmp_path / "ws")}
+    env = os.environ | {"GEO_WORKSPACE": str(created(tmp_path / "ws"))}
     cli = [sys.executable, "-m", "geo", "check", str(path), "--name-field", "project_id", "--format", "json"]
     out = subprocess.run(cli, capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
     assert out.returncode == 0, out.stderr

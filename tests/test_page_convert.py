@@ -68,7 +68,7 @@ def test_points_left_out_of_a_txt_are_listed(parcels, tmp_path):
     pyogrio.write_dataframe(parcels, path, driver="GeoJSON")
     at = upload(export_page("en"), "plan.geojson", path.read_bytes(), "txt")
     assert [w.value for w in at.warning] == [
-        "The format holds polygons only; 1 left out\\: T5\\-2 川美工业设计中心 \\(Point\\)"]  # shown as text: escaped
+        "plan\\: a 部标 coordinate txt holds polygons only; left out 1\\: T5\\-2 川美工业设计中心 \\(Point\\)"]
     assert "Converted to plan.txt (EPSG:4523, 25 features)" in [t.value for t in at.text]
     assert downloads(at)[-1] == "Download plan.txt"
 
@@ -79,4 +79,4 @@ def test_a_bad_file_shows_one_error_and_no_download():
     at = upload(export_page("en"), "坏_*1*.txt", "\r\n".join(lines).encode("gbk"), "geojson")
     (error,) = at.error
     assert error.value.startswith("坏\\_\\*1\\*\\.txt\\: line 19\\: 界址点数 is 12 but the parcel has 10 point lines")
-    assert downloads(at) == ["Download parcels_EPSG4326_示意.zip"]  # the layer export above, nothing converted
+    assert downloads(at) == ["Download parcels_EPSG4326_示意.geojson"]  # the layer export above, nothing converted

@@ -65,4 +65,4 @@ def test_convert_gpkg_to_parquet_and_back_keeps_the_findings(tmp_path):
         assert out.returncode == 0, out.stderr
         docs.append(json.loads(out.stdout))
     assert docs[0]["findings"] == docs[1]["findings"] == docs[2]["findings"] and docs[0]["findings"]
-    assert geo("convert", str(src), "-o", str(tmp_path / "x.shp")).returncode == 2
+    assert geo("convert", str(src), "-o", str(tmp_path / "x.shx")).returncode == 2  # no format's suffix

@@ -33,8 +33,8 @@ def plain(text: str) -> str:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _convert(payload: bytes, name: str, fmt: str, crs: str) -> tuple[bytes, str, ConvertResult]:
-    return convert_bytes(payload, name, fmt=fmt, to_crs=crs or None)
+def _convert(payload: bytes, name: str, fmt: str, crs: str, sidecars: bool = False) -> tuple[bytes, str, ConvertResult]:
+    return convert_bytes(payload, name, fmt=fmt, to_crs=crs or None, sidecars=sidecars)
 
 
 def render() -> None:
@@ -65,10 +65,16 @@ def render() -> None:
     st.text(t("conv_read", name=read.source, fmt=READERS[read.fmt].label, crs=read.crs, n=result.features))
     for warning in read.warnings:
         st.text(warning)
-    if result.left_out:
-        st.warning(plain(t("conv_left_out", n=len(result.left_out), items="; ".join(result.left_out))))
+    for note in result.notes:  # what the format splits or leaves out
+        (st.warning if note.warning else st.caption)(plain(pick(note.zh, note.en)))
     st.text(t("conv_written", name=file_name, crs=result.crs, n=result.written))
     st.download_button(
         t("conv_download", name=file_name), payload, file_name=file_name, mime=FORMATS[fmt].mime,
         key="conv_download", type="primary", on_click="ignore",
     )
+    if len(result.files) > 1:  # a CSV: the .csv above; with its .prj/.csvt in a zip here
+        bundled, bundle_name, _ = _convert(upload.getvalue(), upload.name, fmt, crs, True)
+        st.download_button(
+            t("export_download_sidecars", name=bundle_name, sidecars="/".join(FORMATS[fmt].sidecars)), bundled,
+            file_name=bundle_name, mime="application/zip", key="conv_download_sidecars", on_click="ignore",
+        )

@@ -17,6 +17,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "export_crs": ("坐标系", "Coordinate system"),
     "export_filtered": ("仅导出侧栏筛选后的项目地块", "Apply the sidebar's filters to the parcels"),
     "export_download": ("下载 {name}", "Download {name}"),
+    "export_download_sidecars": ("下载 {name}（含 {sidecars}，供 QGIS 读取坐标系和字段类型）",
+                                 "Download {name} (with its {sidecars}, for QGIS: CRS and field types)"),
     "export_counts": ("将导出：{items}", "Will export: {items}"),
     "export_geojson_wgs84": ("GeoJSON（RFC 7946）只能是 WGS84，已改用 WGS84。",
                              "GeoJSON (RFC 7946) is WGS84 only; WGS84 is used."),
@@ -31,15 +33,17 @@ LABELS: dict[str, tuple[str, str]] = {
         "Choose GBK (.cpg 936) for old ArcMap versions that cannot read UTF-8.",
     ),
     "export_styles_note": (
-        ("GeoPackage、Shapefile 带 QGIS 样式（按赛道着色、中文字段别名）；KML/KMZ、DXF 按赛道着色；"
-        "同一图层只含一种几何类型（T5-2 为点，单独成 parcels_points）。"),
+        ("GeoPackage、Shapefile 带 QGIS 样式（按赛道着色、中文字段别名）；KML/KMZ、DXF 按赛道着色。"
+        "GeoJSON、KML/KMZ、CSV、Excel、GeoParquet 把面和点（T5-2）放在同一文件；GeoPackage 每个图层只含一种"
+        "几何类型（T5-2 在 parcels_points 图层），Shapefile 每种类型一组文件。"),
         ("GeoPackage and Shapefile carry QGIS styles (coloured by track, Chinese field aliases); KML/KMZ and DXF "
-        "are coloured by track; each layer holds one geometry type (T5-2 is a point: parcels_points)."),
+        "are coloured by track. GeoJSON, KML/KMZ, CSV, Excel and GeoParquet keep polygons and the point (T5-2) in "
+        "one file; a GeoPackage layer holds one geometry type (T5-2 is in the layer parcels_points), a Shapefile "
+        "one file set per type."),
     ),
     "export_none": ("请至少选择一个图层。", "Choose at least one layer."),
     "layer_parcels": ("项目地块", "Parcels"),
     "layer_zones": ("一核双圈两片", "Spatial units (core, circles, zones)"),
-    "export_left_out": ("坐标txt 只含面要素，未导出：{items}", "A 坐标txt holds polygons only; left out: {items}"),
     "conv_title": ("格式转换", "Convert a file"),
     "conv_intro": (
         (
@@ -68,10 +72,6 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "conv_none": ("请上传一个文件。", "Upload a file to convert."),
     "conv_read": ("已读取 {name}：{fmt}，{n} 个要素，坐标系 {crs}", "Read {name}: {fmt}, {n} features, CRS {crs}"),
-    "conv_left_out": (
-        "目标格式只含面要素，未转换 {n} 个：{items}",
-        "The format holds polygons only; {n} left out: {items}",
-    ),
     "conv_written": ("已转换为 {name}（{crs}，{n} 个要素）", "Converted to {name} ({crs}, {n} features)"),
     "conv_download": ("下载 {name}", "Download {name}"),
 }

@@ -89,6 +89,7 @@ def check_read(read: ReadResult, plan: PlanLayers, options: CheckOptions) -> Che
     )
     declared = declared_area_findings(read, result.parcels, tolerance_pct=options.tolerance_pct)  # 部标坐标txt only
     result = add_findings(result, declared, tolerance_pct=options.tolerance_pct)
+    result.summary["renamed"] = dict(read.renamed)  # the user's attributes renamed on read: original → new
     return CheckRun(read=read, options=options, result=result)
 
 
@@ -222,9 +223,10 @@ def check_layer_file(
         sink.close()
     info["chunk_seconds"] = [round(s, 3) for s in seconds]
     result.summary["engine"] = info
+    result.summary["renamed"] = dict(chunked.renamed)
     read = ReadResult(layer=result.parcels, source=chunked.source, fmt=chunked.fmt, crs=chunked.crs,
                       crs_basis=chunked.crs_basis, crs_note=chunked.crs_note, encoding=chunked.encoding,
-                      warnings=chunked.warnings)
+                      warnings=chunked.warnings, renamed=dict(chunked.renamed))
     return CheckRun(read=read, options=options, result=result)
 
 

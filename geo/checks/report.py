@@ -1,7 +1,8 @@
 """Reports of a check: printable HTML, CSV of findings, GeoJSON of flagged features.
 
 The HTML report is one self-contained file (no scripts, no links to fetch):
-a summary, an inline SVG map drawn here from the geometry (flagged parcels in
+a summary (with the user's attributes renamed on read, ``feature`` →
+``feature_src``: see :mod:`geo.io.columns`), an inline SVG map drawn here from the geometry (flagged parcels in
 red, others grey, the plan's indicative parcels dashed) and the findings table,
 each finding's message in Chinese with the English on a second line. The CSV
 has both message columns (``message``, ``message_zh``) and each value's unit,
@@ -288,6 +289,8 @@ def html_report(
             ("容差 / tolerance (%)", s["tolerance_pct"]),
             ("问题 / findings", s["findings"]),
             ("有问题的要素 / flagged features", s["flagged_features"]),
+            *([("改名的字段 / renamed columns", ", ".join(f"{old} → {new}" for old, new in s["renamed"].items()))]
+              if s.get("renamed") else []),
         ],
         columns=["项目 / item", "值 / value"],
     )

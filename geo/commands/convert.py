@@ -1,8 +1,10 @@
 """``python -m geo convert INPUT -o OUTPUT``: any format ``check`` reads to any format ``export`` writes.
 
-The output format is named by the suffix of OUTPUT (``.geojson``, ``.gpkg``,
-``.zip`` for a zipped Shapefile, ``.csv``, ``.txt`` for a 部标坐标txt, and any
-format added to :data:`geo.io.export.FORMATS`). Example::
+The output format is named by the suffix of OUTPUT (``.geojson``/``.json``,
+``.gpkg``, ``.zip`` for a zipped Shapefile or ``.shp`` for its files unzipped,
+``.csv`` (its ``.prj``/``.csvt`` written beside it), ``.txt`` for a 部标坐标txt,
+and any format added to :data:`geo.io.export.FORMATS`), and OUTPUT is the file
+written: mixed geometry types stay in it where the format allows. Example::
 
     python -m geo convert 测绘成果.zip -o parcels.txt --to-crs EPSG:4544
 
@@ -10,8 +12,9 @@ A ``.parquet`` OUTPUT (GeoParquet) is written batch by batch, so a layer of
 any size converts — the way to bring a district layer to the format ``check``
 reads fastest.
 
-Exit 0 printing what was written (read warnings and the features a format
-cannot hold go to stderr); 2 with one line for any error a user can cause.
+Exit 0 printing what was written (read warnings, and what a format splits or
+leaves out, go to stderr as ``warning:`` lines); 2 with one line for any error
+a user can cause.
 """
 
 from __future__ import annotations
@@ -53,8 +56,11 @@ def run(args: argparse.Namespace) -> int:
     read = result.read
     for warning in read.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if result.left_out:
-        print(f"left out ({len(result.left_out)}, not polygons): {'; '.join(result.left_out)}", file=sys.stderr)
+    for note in result.notes:
+        print(f"{'warning' if note.warning else 'note'}: {note.en}", file=sys.stderr)
     print(f"wrote {result.path} ({FORMATS[result.fmt].label_en}, {result.crs}; {result.written} of {result.features} "
           f"features from {read.source}, read as {READERS[read.fmt].label} in {read.crs})")
+    beside = [f.name for f in result.files if f != result.path]
+    if beside:
+        print(f"  beside it: {', '.join(beside)}")
     return 0

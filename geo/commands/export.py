@@ -10,8 +10,8 @@ import geopandas as gpd
 
 from geo import atomic
 from geo.crs import EXPORT_CRS
-from geo.io import FORMATS, export_bytes, export_layers
-from geo.io.export import crs_options, left_out, split_geometry_types
+from geo.io import FORMATS, export_bytes, export_files
+from geo.io.export import crs_options, left_out, notes, short_label
 from geo.store import parcels_in_use
 from layers import export_options, load_districts, load_metro, load_parcels, load_places, load_zones
 
@@ -32,9 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="coordinate system (default: the format's own: EPSG:4326; EPSG:4544 for dxf, which "
                              "refuses degrees; EPSG:4523, zone 35 with prefix, for txt)")
     parser.add_argument("-o", "--output", required=True, type=Path,
-                        help="output path (suffix is set by the format), or a folder: the file is then named by "
-                             "layers, CRS and 示意, e.g. parcels_EPSG4544_示意.gpkg; - for stdout; "
-                             "a FIFO or device is written to, a symlink followed")
+                        help="the file to write, exactly (parcels.geojson; no suffix: the format's is added; a CSV's "
+                             ".prj/.csvt go beside it; .zip: the files zipped; shp is a zip, or .shp unzipped), "
+                             "or a folder: files are then named by layers, CRS and 示意, e.g. "
+                             "parcels_EPSG4544_示意.gpkg (one file per layer for geojson/csv/parquet/txt); "
+                             "- for stdout; a FIFO or device is written to, a symlink followed")
     parser.add_argument("--encoding", choices=["utf-8", "gbk"], default="utf-8",
                         help="text encoding of Shapefile .dbf (gbk for old ArcMap; default utf-8)")
     parser.add_argument("--surveyed", action="store_true",
@@ -52,9 +54,12 @@ def selected(layer: str, *, surveyed: bool = False) -> dict[str, gpd.GeoDataFram
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the file and say where, in which CRS, and how mixed layers were split.
+    """Write the file named, and say where, in which CRS, and what the format split or left out.
 
-    A 部标坐标txt holds polygons only: what it cannot hold is listed on stderr.
+    ``-o NAME.EXT`` is written exactly (a CSV's ``.prj``/``.csvt`` beside it);
+    a folder gets files named by layers, CRS and 示意. What a format splits
+    (Shapefile, GeoPackage) or leaves out (部标坐标txt, DXF) is said on stderr,
+    one ``warning:`` (or ``note:``) line each.
     """
     layers = selected(args.layer, surveyed=args.surveyed)
     crs = args.crs or crs_options(args.format)[0]
@@ -62,22 +67,27 @@ def run(args: argparse.Namespace) -> int:
     if FORMATS[args.format].left_out is not None:
         for name in [n for n, gdf in layers.items() if len(left[n]) == len(gdf) and len(layers) > 1]:
             del layers[name]
-            print(f"left out layer {name}: it has no polygon", file=sys.stderr)
-        for name in layers:
-            if left[name]:
-                print(f"left out of {name} ({len(left[name])}, not polygons): {'; '.join(left[name])}",
-                      file=sys.stderr)
+            print(f"warning: left out layer {name}: a {short_label(args.format)[1]} {FORMATS[args.format].holds[1]}, "
+                  f"and none of its {len(left[name])} features is one", file=sys.stderr)
     if str(args.output) == atomic.STDOUT:
-        data, _ = export_bytes(layers, fmt=args.format, crs=crs, options=export_options(), encoding=args.encoding)
-        path: object = atomic.write_output(atomic.STDOUT, data)
+        data, _ = export_bytes(layers, fmt=args.format, crs=crs, options=export_options(), encoding=args.encoding,
+                               bundle=False)
+        written: list[Path | str] = [atomic.write_output(atomic.STDOUT, data)]
+        said = notes(args.format, layers)
+        main = ""
+        if FORMATS[args.format].sidecars:
+            print(f"note: only the {FORMATS[args.format].suffix} goes to stdout, without its "
+                  f"{'/'.join(FORMATS[args.format].sidecars)} (write to a file for them)", file=sys.stderr)
     else:
-        path = export_layers(layers, fmt=args.format, crs=crs, path=args.output, options=export_options(),
-                             encoding=args.encoding)
+        out = export_files(layers, fmt=args.format, crs=crs, path=args.output, options=export_options(),
+                           encoding=args.encoding)
+        written, said, main = list(out.files), list(out.notes), out.path.suffix
+    for note in said:
+        print(f"{'warning' if note.warning else 'note'}: {note.en}", file=sys.stderr)
     counts = ", ".join(f"{name} {len(gdf) - len(left[name])}" for name, gdf in layers.items())
-    print(f"wrote {path} ({args.format}, {crs}; features: {counts})")
-    if FORMATS[args.format].one_geometry_type:
-        for name, gdf in layers.items():
-            parts = split_geometry_types(name, gdf)
-            if len(parts) > 1:
-                print(f"  {name}: one geometry type per layer: " + ", ".join(f"{n} {len(p)}" for n, p in parts))
+    mains = [w for w in written if not isinstance(w, Path) or w.suffix == main]  # the files, not their companions
+    print(f"wrote {', '.join(map(str, mains))} ({args.format}, {crs}; features: {counts})")
+    beside = [w.name for w in written if isinstance(w, Path) and w not in mains]
+    if beside:
+        print(f"  beside it: {', '.join(beside)}")
     return 0

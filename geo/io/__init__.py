@@ -12,14 +12,15 @@ are unpacked only into a temporary folder, and every failure is a
   worker process: wall time, memory), :mod:`geo.io.jsondepth` (JSON nesting),
   :mod:`geo.io.columns` (attribute names and count);
 - :mod:`geo.io.export`: the registry of export formats (:data:`FORMATS`) and
-  :func:`export_layers`; the writers in :mod:`geo.io.writers_gis` (GeoJSON,
+  :func:`export_files` (what was written, split or left out); the writers in :mod:`geo.io.writers_gis` (GeoJSON,
   GeoPackage, Shapefile, CSV) and :mod:`geo.io.writers_desktop` (KML/KMZ, DXF,
   XLSX); the styles they carry (QML, track colours) in :mod:`geo.io.styles`;
 - :mod:`geo.io.zbtxt` and :mod:`geo.io.zbtxt_write`: the land bureau's 部标坐标txt, read and written;
 - :mod:`geo.io.convert`: any format read to any format written (``python -m geo convert``).
 """
 
-from geo.io.export import FORMATS, export_bytes, export_layers
+from geo.io.export import FORMATS, export_bytes, export_files, export_layers
 from geo.io.files import MAX_FILE_BYTES, ReadResult, read_bytes, read_file
 
-__all__ = ["FORMATS", "MAX_FILE_BYTES", "ReadResult", "export_bytes", "export_layers", "read_bytes", "read_file"]
+__all__ = ["FORMATS", "MAX_FILE_BYTES", "ReadResult", "export_bytes", "export_files", "export_layers", "read_bytes",
+           "read_file"]

@@ -5,12 +5,16 @@ of the target folder (``../../etc/x``), be absolute (``/tmp/x``, ``C:\\x``) or b
 symbolic links; a few kilobytes may unpack to gigabytes (a zip bomb). This
 module checks every member *before* writing anything, then streams only the
 members we read into a folder the caller owns (a
-:class:`tempfile.TemporaryDirectory`), counting the bytes actually written, so
-that a lying header cannot get past the limits either.
+:class:`tempfile.TemporaryDirectory`), counting the bytes actually written and
+the packed bytes read for them, so that a lying header cannot get past the
+limits either: a member stops when its output passes its declared size, the
+total limit, or :data:`MAX_RATIO` times the packed bytes read so far — a
+header claiming a plausible 999 MB stops a bomb after ~13 MB, not at 1 GB.
 """
 
 from __future__ import annotations
 
+import io
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -25,7 +29,9 @@ MAX_RATIO: Final = 200
 #: Members smaller than this are never called bombs, whatever their ratio.
 RATIO_FLOOR_BYTES: Final = 1024 * 1024
 
-_CHUNK: Final = 1024 * 1024
+#: Bytes inflated per step; the packed bytes read for a step are at most as many (zipfile reads ahead no more),
+#: so a bomb stops within :data:`MAX_RATIO` × this (~13 MB) beyond :data:`RATIO_FLOOR_BYTES`.
+_CHUNK: Final = 64 * 1024
 
 
 def _unsafe_name(name: str) -> bool:
@@ -44,10 +50,39 @@ def _is_symlink(info: zipfile.ZipInfo) -> bool:
     return stat.S_ISLNK(info.external_attr >> 16)
 
 
+class _CountingFile(io.FileIO):
+    """The archive file, counting the bytes read from it: what inflating a member has consumed of its packed data."""
+
+    consumed = 0
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        data = super().read(size) or b""
+        self.consumed += len(data)
+        return data
+
+
+class _Archive(zipfile.ZipFile):
+    """A :class:`zipfile.ZipFile` reading through a :class:`_CountingFile`, which it closes with itself."""
+
+    def __init__(self, path: Path) -> None:
+        self.counting = _CountingFile(path, "rb")
+        try:
+            super().__init__(self.counting)
+        except BaseException:
+            self.counting.close()
+            raise
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.counting.close()
+
+
 def open_zip(path: Path, *, source: str) -> zipfile.ZipFile:
     """Open ``path`` as a zip archive or raise :class:`InputFileError`."""
     try:
-        return zipfile.ZipFile(path)
+        return _Archive(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
         raise InputFileError(
             f"the zip archive is damaged or truncated ({tool_said(exc)})",
@@ -170,13 +205,25 @@ def extract_members(
                 fix="Zip the files again with plain relative names",
             )
         target.parent.mkdir(parents=True, exist_ok=True)
+        counting = zf.counting if isinstance(zf, _Archive) else None
         try:
             with zf.open(info) as src, open(target, "wb") as dst:
+                packed_start = counting.consumed if counting is not None else 0
+                member = 0
                 while chunk := src.read(_CHUNK):
+                    member += len(chunk)
                     written += len(chunk)
+                    packed = counting.consumed - packed_start if counting is not None else info.compress_size
                     if written > max_unpacked:
                         raise UnsafeArchiveError(
                             "the archive unpacks to more than its headers declare (a zip bomb?)",
+                            source=source,
+                            fix="Upload the original GIS files, not an archive built to expand",
+                        )
+                    if member > RATIO_FLOOR_BYTES and member > MAX_RATIO * packed:  # zipfile stops at file_size
+                        raise UnsafeArchiveError(
+                            f"member {info.filename!r} unpacks more than {MAX_RATIO} times larger than the bytes "
+                            "it packs, whatever its header says (a zip bomb?); unpacking was stopped",
                             source=source,
                             fix="Upload the original GIS files, not an archive built to expand",
                         )

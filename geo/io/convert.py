@@ -4,10 +4,14 @@ One function does it for the command line (``python -m geo convert``) and
 one for the Export page's uploads, so both give the same file: the input is
 read by :func:`geo.io.files.read_file` (content-sniffed, CRS from the file,
 inferred or chosen), reprojected and written by
-:func:`geo.io.export.export_layers`. The output format is the one whose
-suffix in :data:`geo.io.export.FORMATS` the output name ends with, so a format
-added to the registry is found here without a change (``.zip`` is the
-Shapefile). A GeoParquet output is written batch by batch
+:func:`geo.io.export.export_files`, so the output is the file named, as for
+``export``: ``parcels.geojson`` is one GeoJSON file whatever geometry types
+it mixes, ``parcels.csv`` a CSV with its ``parcels.prj`` and ``parcels.csvt``
+beside it. The output format is the one whose suffix (or alias: ``.json``,
+``.shp`` for a Shapefile unzipped) in :data:`geo.io.export.FORMATS` the output
+name ends with, so a format added to the registry is found here without a
+change (``.zip`` is the zipped Shapefile). What a format splits or leaves out
+is in :attr:`ConvertResult.notes`. A GeoParquet output is written batch by batch
 (:func:`convert_streamed`), so a layer of any size converts without being held
 in memory whole — the way a 10^6-parcel GeoPackage becomes the GeoParquet that
 ``check`` reads fastest.
@@ -23,7 +27,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -31,25 +34,22 @@ from typing import Final
 import geopandas as gpd
 import numpy as np
 
-from geo.atomic import place_file
 from geo.crs import parse_crs
 from geo.errors import UsageError
 from geo.io.columns import FILE_RESERVED
-from geo.io.export import FORMATS, crs_options, export_layers, left_out
+from geo.io.export import FORMATS, Note, bundle_bytes, crs_options, export_files, left_out
 from geo.io.files import ReadResult, read_bytes, read_file
 
 #: When several formats end in the same suffix, the one meant (``.zip`` is the Shapefile, not a bundle).
 PREFERRED: Final = {".zip": "shp"}
-#: Output suffixes a format answers to besides its own: a ``.csv`` is written as the CSV
-#: format's files (``.csv`` with its ``.prj`` and ``.csvt``) side by side, not zipped.
-SIDE_BY_SIDE: Final = {".csv": "csv"}
 #: DBF field names hold at most this many bytes.
 DBF_NAME_BYTES: Final = 10
 
 
 @dataclass(frozen=True)
 class ConvertResult:
-    """A conversion: what was written, in which format and CRS, and how the input was read."""
+    """A conversion: what was written (the file named, and ``files``: it and its sidecars), in which format
+    and CRS, how the input was read, and what the format split or left out (``notes``)."""
 
     path: Path
     fmt: str
@@ -57,6 +57,8 @@ class ConvertResult:
     features: int
     read: ReadResult
     left_out: list[str] = field(default_factory=list)
+    files: tuple[Path, ...] = ()
+    notes: tuple[Note, ...] = ()
 
     @property
     def written(self) -> int:
@@ -65,16 +67,17 @@ class ConvertResult:
 
 
 def suffixes() -> dict[str, str]:
-    """Output suffix → format key: :data:`geo.io.export.FORMATS`, first format per suffix, or :data:`PREFERRED`."""
+    """Output suffix → format key: :data:`geo.io.export.FORMATS` (suffixes, then aliases), first format per
+    suffix, or :data:`PREFERRED`."""
     out: dict[str, str] = {}
     for key, spec in FORMATS.items():
         out.setdefault(spec.suffix.lower(), key)
     for suffix, key in PREFERRED.items():
         if key in FORMATS and FORMATS[key].suffix.lower() == suffix:
             out[suffix] = key
-    for suffix, key in SIDE_BY_SIDE.items():
-        if key in FORMATS:
-            out.setdefault(suffix, key)
+    for key, spec in FORMATS.items():
+        for alias in spec.aliases:
+            out.setdefault(alias.lower(), key)
     return out
 
 
@@ -127,19 +130,6 @@ def _layer_name(path: Path) -> str:
     return stem or "layer"
 
 
-def _export_side_by_side(layer: gpd.GeoDataFrame, dst: Path, *, fmt: str, crs: str) -> Path:
-    """Export ``fmt`` (a bundle of files) and place its files beside ``dst`` as ``dst``'s stem + their suffix."""
-    with tempfile.TemporaryDirectory(dir=dst.parent, prefix=".convert-") as tmp:
-        bundle = export_layers({_layer_name(dst): layer}, fmt=fmt, crs=crs, path=Path(tmp) / dst.name)
-        with zipfile.ZipFile(bundle) as zf:
-            members = [m for m in zf.namelist() if not m.endswith("/")]
-            for member in members:
-                staged = Path(tmp) / f"member{Path(member).suffix}"
-                staged.write_bytes(zf.read(member))
-                place_file(staged, dst.with_suffix(Path(member).suffix))
-    return dst
-
-
 def convert_read(
     read: ReadResult, dst: str | Path, *, fmt: str | None = None, to_crs: str | None = None
 ) -> ConvertResult:
@@ -151,11 +141,9 @@ def convert_read(
     if fmt == PREFERRED[".zip"]:
         layer = layer.rename(columns=_dbf_safe([str(c) for c in layer.columns]))
     left = left_out(fmt, layer)
-    if SIDE_BY_SIDE.get(dst.suffix.lower()) == fmt and FORMATS[fmt].suffix.lower() != dst.suffix.lower():
-        path = _export_side_by_side(layer, dst, fmt=fmt, crs=target)
-    else:
-        path = export_layers({_layer_name(dst): layer}, fmt=fmt, crs=target, path=dst)
-    return ConvertResult(path=path, fmt=fmt, crs=target, features=len(layer), read=read, left_out=left)
+    out = export_files({_layer_name(dst): layer}, fmt=fmt, crs=target, path=dst)
+    return ConvertResult(path=out.path, fmt=fmt, crs=target, features=len(layer), read=read, left_out=left,
+                         files=out.files, notes=out.notes)
 
 
 def convert_file(
@@ -209,11 +197,14 @@ def convert_bytes(
     to_crs: str | None = None,
     layer: str | None = None,
     crs: str | None = None,
+    sidecars: bool = False,
 ) -> tuple[bytes, str, ConvertResult]:
     """Convert an upload's bytes to format ``fmt`` in memory (the Export page): bytes, file name, result.
 
-    The file name is the upload's stem with the format's suffix. The copy of
-    the upload and the output live in temporary folders that are removed.
+    The file name is the upload's stem with the format's suffix: the one file
+    written — a CSV's ``.csv`` alone, or with ``sidecars`` a zip (the stem's)
+    of it and its ``.csvt`` and ``.prj``. The copy of the upload and the
+    output live in temporary folders that are removed.
     """
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}", source="format", fix=f"Use one of {', '.join(FORMATS)}")
@@ -221,6 +212,8 @@ def convert_bytes(
     with tempfile.TemporaryDirectory(prefix="geo-convert-") as tmp:
         out = Path(tmp) / (_layer_name(Path(name)) + FORMATS[fmt].suffix)
         result = convert_read(read, out, fmt=fmt, to_crs=to_crs)
+        if sidecars and len(result.files) > 1:
+            return bundle_bytes(list(result.files)), f"{out.stem}.zip", result
         return result.path.read_bytes(), result.path.name, result
 
 

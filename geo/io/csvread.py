@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 from pathlib import Path
 from typing import Final
 
@@ -73,7 +74,9 @@ def read_csv(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.
     encoding = "UTF-8" if enc == "utf-8-sig" else "GBK"
     if wkt_col is not None:
         values = frame[wkt_col].str.replace(r"^\s*SRID=\d+;\s*", "", regex=True).replace("", None)
-        geoms = shapely.from_wkt(values.to_numpy(dtype=object), on_invalid="ignore")
+        with warnings.catch_warnings():  # a NaN or a 5,000-digit (infinite) number: reported by geo.io.files, by row
+            warnings.simplefilter("ignore", RuntimeWarning)
+            geoms = shapely.from_wkt(values.to_numpy(dtype=object), on_invalid="ignore")
         bad = np.flatnonzero(pd.isna(geoms) & values.notna().to_numpy())
         if len(bad):
             raise InputFileError(

@@ -10,21 +10,31 @@ a failure leaves no half-written file. The writers live in
 
 Rules every format follows:
 
-- **One geometry type per layer.** A layer mixing types (``parcels``: 25
-  polygons and one point, T5-2, whose area is unknown) is written as
-  ``parcels`` (the polygons) and ``parcels_points``; lines would be
-  ``<name>_lines``. The highest dimension keeps the name; features without
-  geometry stay in it. CSV and XLSX keep all rows in one table with a
-  ``geometry_type`` column; DXF layers are CAD layers, which hold any entity.
+- **The file asked for.** ``-o NAME.EXT`` writes exactly ``NAME.EXT`` (a name
+  without a suffix gets the format's): one GeoJSON file, one GeoPackage, one
+  CSV with its ``.prj`` and ``.csvt`` beside it as ``NAME.prj``/``NAME.csvt``
+  (sidecars, as a Shapefile's ``.dbf`` is). A zip is written only when the
+  name ends in ``.zip`` (any format: the files zipped) or the format is the
+  Shapefile (``NAME.zip``; ``NAME.shp`` writes the Shapefile's files
+  unzipped). A suffix naming another format is refused, as are several layers
+  for one file of a one-layer format (GeoJSON, CSV, GeoParquet, 部标坐标txt):
+  name a folder or a ``.zip`` for them (:func:`export_files`).
+- **Mixed geometry types.** GeoJSON (RFC 7946 allows any mix in a
+  FeatureCollection), KML/KMZ, CSV, XLSX, GeoParquet and DXF keep a layer
+  whole: ``parcels`` is 25 polygons and one point (T5-2, whose area is
+  unknown) in one file; CSV and XLSX state each row's ``geometry_type``. Only
+  the formats that hold one geometry type per layer split it (GeoPackage: two
+  layers ``parcels`` and ``parcels_points`` in one file; Shapefile: two file
+  sets); lines would be ``<name>_lines``. The highest dimension keeps the
+  name; features without geometry stay in it. What a format splits or leaves
+  out is said in :func:`notes` (the CLI's warnings, the page's notes).
 - **CRS.** Each format says which CRSs it accepts (:attr:`Format.crs_kind`):
   GeoJSON, KML and KMZ are WGS84 only; DXF, which has no CRS field, only a
   projected CRS (default EPSG:4544), never degrees.
 - **Names.** When the target is a folder (or for a download), the file is
   named by its layers, the CRS and 示意 when any geometry is indicative:
-  ``parcels_EPSG4544_示意.gpkg`` (:func:`default_name`).
-- Several layers in a single-layer format (GeoJSON, Shapefile, CSV) come as a
-  zip of one file set per layer; Shapefile and CSV are zips even for one
-  layer, since they are several files.
+  ``parcels_EPSG4544_示意.gpkg`` (:func:`default_name`); a one-layer format
+  writes one such file per layer there.
 """
 
 from __future__ import annotations
@@ -42,12 +52,12 @@ import pyogrio.errors
 import shapely
 from pyproj import CRS
 
-from geo.atomic import place_file, target_for
+from geo.atomic import is_special, place_file
 from geo.crs import CGCS2000_GK_CM105, EXPORT_CRS, WGS84, parse_crs
 from geo.errors import ExportError, UsageError
 from geo.io.parquet import write_parquet_layer
 from geo.io.styles import DEFAULT_OPTIONS, ExportOptions
-from geo.io.writers_desktop import write_dxf, write_kml, write_kmz, write_xlsx
+from geo.io.writers_desktop import dxf_left_out, dxf_note, write_dxf, write_kml, write_kmz, write_xlsx
 from geo.io.writers_gis import SHAPEFILE_ENCODINGS, write_csv, write_geojson, write_gpkg, write_shapefile
 from geo.io.zbtxt import ZBTXT_CRS
 from geo.io.zbtxt_write import left_out as zbtxt_left_out
@@ -69,7 +79,12 @@ class Format:
     colours, field labels, encoding). ``crs_kind`` says which CRSs the format
     accepts, ``one_geometry_type`` whether mixed layers are split first,
     ``encodings`` which text encodings it can write, and ``left_out`` labels the
-    features it cannot hold (None: it holds every kind; see :func:`left_out`).
+    features it cannot hold (None: it holds every kind; see :func:`left_out`),
+    ``holds`` saying what it holds instead (zh, en); ``note`` says what else it
+    leaves out of a layer (zh, en; DXF: the attribute table; see :func:`notes`).
+    ``aliases`` are other suffixes an output name may end in for this format
+    (``.json``; ``.shp``: a Shapefile's files unzipped), ``sidecars`` the
+    suffixes of the files written beside the main one (CSV's ``.csvt``, ``.prj``).
     """
 
     label_zh: str
@@ -83,28 +98,37 @@ class Format:
     one_geometry_type: bool = True
     encodings: tuple[str, ...] = ("UTF-8",)
     left_out: Callable[[gpd.GeoDataFrame], list[str]] | None = None
+    aliases: tuple[str, ...] = ()
+    sidecars: tuple[str, ...] = ()
+    holds: tuple[str, str] = ("", "")
+    note: Callable[[str, gpd.GeoDataFrame], tuple[str, str] | None] | None = None
 
 
 FORMATS: Final[dict[str, Format]] = {
     "geojson": Format("GeoJSON（RFC 7946）", "GeoJSON (RFC 7946)", ".geojson", "application/geo+json", write_geojson,
-                      crs_kind="wgs84"),
+                      crs_kind="wgs84", one_geometry_type=False, aliases=(".json",)),
     "gpkg": Format("GeoPackage 1.2（含 QGIS 样式）", "GeoPackage 1.2 (with QGIS styles)", ".gpkg",
                    "application/geopackage+sqlite3", write_gpkg, True, write_gpkg),
     "shp": Format("Shapefile（zip，含 .qml 样式）", "Shapefile (zip, with .qml styles)", ".zip", "application/zip",
-                  write_shapefile, write_styled=write_shapefile, encodings=tuple(SHAPEFILE_ENCODINGS)),
-    "csv": Format("CSV（WKT，zip 含 .prj/.csvt）", "CSV (WKT, zip with .prj/.csvt)", ".zip", "application/zip",
-                  write_csv, one_geometry_type=False),
+                  write_shapefile, write_styled=write_shapefile, encodings=tuple(SHAPEFILE_ENCODINGS),
+                  aliases=(".shp",)),
+    "csv": Format("CSV（WKT，附 .prj/.csvt）", "CSV (WKT, with .prj/.csvt)", ".csv", "text/csv",
+                  write_csv, one_geometry_type=False, sidecars=(".csvt", ".prj")),
     "kml": Format("KML（奥维/Google Earth）", "KML (Google Earth, Ovital)", ".kml",
-                  "application/vnd.google-earth.kml+xml", write_kml, True, write_kml, crs_kind="wgs84"),
+                  "application/vnd.google-earth.kml+xml", write_kml, True, write_kml, crs_kind="wgs84",
+                  one_geometry_type=False),
     "kmz": Format("KMZ（奥维/Google Earth）", "KMZ (Google Earth, Ovital)", ".kmz",
-                  "application/vnd.google-earth.kmz", write_kmz, True, write_kmz, crs_kind="wgs84"),
+                  "application/vnd.google-earth.kmz", write_kmz, True, write_kmz, crs_kind="wgs84",
+                  one_geometry_type=False),
     "dxf": Format("DXF（AutoCAD，投影坐标）", "DXF (AutoCAD, projected)", ".dxf", "image/vnd.dxf", write_dxf, True,
-                  write_dxf, crs_kind="projected", one_geometry_type=False),
+                  write_dxf, crs_kind="projected", one_geometry_type=False, left_out=dxf_left_out,
+                  holds=("只画有几何的要素", "draws only features with a geometry"), note=dxf_note),
     "xlsx": Format("Excel（xlsx）", "Excel (xlsx)", ".xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", write_xlsx, True, write_xlsx,
                    one_geometry_type=False),
     "txt": Format("部标坐标txt（GBK）", "部标 coordinate txt (GBK)", ".txt", "text/plain; charset=GBK", write_zbtxt,
-                  crs_kind="gauss_kruger", one_geometry_type=False, left_out=zbtxt_left_out),
+                  crs_kind="gauss_kruger", one_geometry_type=False, left_out=zbtxt_left_out,
+                  holds=("只含面要素", "holds polygons only")),
     "parquet": Format("GeoParquet（大图层）", "GeoParquet (large layers)", ".parquet", "application/vnd.apache.parquet",
                       write_parquet_layer, one_geometry_type=False),
 }
@@ -120,16 +144,6 @@ def left_out(fmt: str, gdf: gpd.GeoDataFrame) -> list[str]:
     """The features of ``gdf`` that ``fmt`` cannot hold and leaves out, labelled (none for most formats)."""
     spec = _format(fmt)
     return spec.left_out(gdf) if spec.left_out is not None else []
-
-
-def output_suffix(fmt: str, n_layers: int) -> str:
-    """The file suffix an export of ``n_layers`` layers in ``fmt`` gets.
-
-    ``n_layers`` counts the layers as written, after mixed layers are split
-    (:func:`split_geometry_types`): one ``parcels`` layer is two GeoJSON files.
-    """
-    spec = _format(fmt)
-    return spec.suffix if spec.multi_layer or n_layers == 1 else ".zip"
 
 
 def _format(fmt: str) -> Format:
@@ -229,7 +243,190 @@ def default_name(layers: dict[str, gpd.GeoDataFrame], crs: str) -> str:
     return "_".join(parts)
 
 
-def export_layers(
+# --- what a format splits or leaves out ----------------------------------------------
+
+#: A geometry family in notes: (Chinese, English singular, English plural).
+_FAMILY_WORDS: Final = {
+    "polygons": ("面", "polygon", "polygons"), "lines": ("线", "line", "lines"),
+    "points": ("点", "point", "points"), "collections": ("几何集合", "geometry collection", "geometry collections"),
+}
+
+
+@dataclass(frozen=True)
+class Note:
+    """What an export did that the user did not ask for, in Chinese and English.
+
+    ``warning``: something the user would look for is not where or not as they
+    asked (a Shapefile split into two file sets, features or attributes left
+    out); a GeoPackage's second layer is said without a warning.
+    """
+
+    zh: str
+    en: str
+    warning: bool = True
+
+
+def short_label(fmt: str) -> tuple[str, str]:
+    """The format's name without its parenthesis: ``("部标坐标txt", "部标 coordinate txt")``, ``("DXF", "DXF")``."""
+    spec = _format(fmt)
+    return spec.label_zh.split("（")[0], spec.label_en.split(" (")[0]
+
+
+def _part_words(name: str, part: gpd.GeoDataFrame) -> tuple[str, str]:
+    """``parcels（25 个面）`` / ``parcels (25 polygons)``: a split part and what it holds."""
+    kinds = part.geom_type
+    zh, en = [], []
+    for family, types in FAMILIES:
+        n = int(kinds.isin(types).sum())
+        if n:
+            word_zh, one, many = _FAMILY_WORDS[family]
+            zh.append(f"{n} 个{word_zh}")
+            en.append(f"{n} {one if n == 1 else many}")
+    missing = int(kinds.isna().sum())
+    if missing:
+        zh.append(f"{missing} 个无几何")
+        en.append(f"{missing} without geometry")
+    return f"{name}（{'，'.join(zh)}）", f"{name} ({', '.join(en)})"
+
+
+def notes(fmt: str, layers: dict[str, gpd.GeoDataFrame]) -> list[Note]:
+    """What writing ``layers`` in ``fmt`` splits or leaves out, layer by layer (none for most formats).
+
+    A format holding one geometry type per layer splits a mixed layer
+    (:func:`split_geometry_types`); a format whose ``left_out`` is set lists
+    the features it cannot hold; a format with a ``note`` (DXF: no attribute
+    table) says what else it leaves out. The CLI prints them on stderr, the
+    Export page shows them.
+    """
+    spec = _format(fmt)
+    label_zh, label_en = short_label(fmt)
+    out: list[Note] = []
+    for name, gdf in layers.items():
+        if spec.one_geometry_type:
+            parts = split_geometry_types(name, gdf)
+            if len(parts) > 1:
+                words = [_part_words(n, p) for n, p in parts]
+                what_zh, what_en = ("图层", "layers") if spec.multi_layer else ("文件", "file sets")
+                out.append(Note(
+                    f"{name}：{label_zh} 每个图层只含一种几何类型，分为 {len(parts)} 个{what_zh}："
+                    + "、".join(zh for zh, _ in words),
+                    f"{name}: a {label_en} holds one geometry type per layer, so it is written as {len(parts)} "
+                    f"{what_en}: " + ", ".join(en for _, en in words),
+                    warning=not spec.multi_layer,
+                ))
+        left = left_out(fmt, gdf)
+        if left:
+            holds_zh, holds_en = spec.holds
+            out.append(Note(f"{name}：{label_zh}{holds_zh}，未导出 {len(left)} 个：{'；'.join(left)}",
+                            f"{name}: a {label_en} {holds_en}; left out {len(left)}: {'; '.join(left)}"))
+        said = spec.note(name, gdf) if spec.note is not None else None
+        if said is not None:
+            out.append(Note(*said))
+    return out
+
+
+# --- where the files go ----------------------------------------------------------------
+
+Mode = Literal["file", "zip", "folder", "stream"]
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What an export wrote.
+
+    ``path`` is the file asked for (``-o NAME.EXT``), the zip, or in a folder
+    the first file; ``files`` every file written, in order (a CSV's ``.csvt``
+    and ``.prj``, a Shapefile's companions, one file per layer in a folder);
+    ``notes`` what the format split or left out (:func:`notes`).
+    """
+
+    path: Path
+    files: tuple[Path, ...]
+    notes: tuple[Note, ...] = ()
+
+
+def _zip_only(spec: Format) -> bool:
+    """A format that is always a zip (the Shapefile), unless its files are asked for unzipped (``.shp``)."""
+    return spec.suffix == ".zip"
+
+
+def _target(fmt: str, path: Path, names: list[str]) -> tuple[Mode, Path]:
+    """How and where to write: a FIFO/device, a folder, a zip, or the file named (its suffix added if none)."""
+    spec = FORMATS[fmt]
+    several = not spec.multi_layer and len(names) > 1  # for one file of a one-layer format
+    chosen = f"a {short_label(fmt)[1]} file holds one layer and {len(names)} were chosen ({', '.join(names)})"
+    if is_special(path):
+        if several and not _zip_only(spec):
+            raise UsageError(chosen, source=str(path), fix="Choose one layer (--layer), or write to a folder or a .zip")
+        return "stream", path
+    if path.is_dir():
+        return "folder", path
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        return "zip", path
+    if suffix not in (spec.suffix, *spec.aliases):
+        other = next((k for k, f in FORMATS.items() if suffix in (f.suffix, *f.aliases)), None)
+        if other is not None:
+            raise UsageError(
+                f"the name ends in {path.suffix}, a {short_label(other)[1]} file, but the format is "
+                f"{short_label(fmt)[1]}",
+                source=str(path), fix=f"Name it {path.name[: -len(path.suffix)]}{spec.suffix}, or use --format {other}",
+            )
+        path = path.with_name(path.name + spec.suffix)  # no suffix, or one no format uses (parcels.v2)
+        if _zip_only(spec):
+            return "zip", path
+    if several:
+        raise UsageError(chosen, source=str(path),
+                         fix=f"Choose one layer (--layer), or name a folder (a file per layer) or {path.stem}.zip")
+    return "file", path
+
+
+def _renamed(layer: str, written: Path, stem: str, suffix: str, spec: Format) -> str:
+    """The name of a file written for ``layer`` (``parcels_points.shp``, ``parcels.csvt``) under a new stem;
+    the main file takes ``suffix``, the one the user typed (``.json``, ``.GeoJSON``)."""
+    rest = written.name[len(layer):] if written.name.startswith(layer) else f"_{written.name}"
+    return stem + (suffix if rest == spec.suffix else rest)
+
+
+def _zip(files: list[Path], staged: Path, names: list[str] | None = None) -> Path:
+    with zipfile.ZipFile(staged, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f, arcname in zip(files, names or [f.name for f in files], strict=True):
+            zf.write(f, arcname)
+    return staged
+
+
+def bundle_bytes(files: list[Path]) -> bytes:
+    """``files`` zipped under their own names, in memory (a download of a file and its sidecars)."""
+    with tempfile.TemporaryDirectory(prefix="geo-bundle-") as tmp:
+        return _zip(files, Path(tmp) / "bundle.zip").read_bytes()
+
+
+def _place(mode: Mode, target: Path, spec: Format, written: list[tuple[str, list[Path]]], work: Path,
+           folder_name: str, layer_names: dict[str, str]) -> list[Path]:
+    """Move the files built in ``work`` to their names (see the module docstring); return them in order."""
+    every = list(dict.fromkeys(f for _, files in written for f in files))
+    if mode == "zip" or (_zip_only(spec) and mode != "file"):
+        dest = target / f"{folder_name}.zip" if mode == "folder" else target
+        arcnames = [f"{dest.stem}{f.suffix}" if spec.multi_layer else f.name for f in every]
+        return [place_file(_zip(every, work / "bundle.zip", arcnames), dest)]
+    if spec.multi_layer:  # one file holds every layer
+        (only,) = every
+        dest = target / f"{folder_name}{spec.suffix}" if mode == "folder" else target
+        return [place_file(only, dest)]
+    if mode == "stream":  # one layer's main file (sidecars cannot follow it into a FIFO)
+        (main,) = [f for f in every if f.suffix == spec.suffix]
+        return [place_file(main, target)]
+    out = []
+    for layer, files in written:
+        if mode == "folder":
+            stem, suffix, parent = layer_names[layer], spec.suffix, target
+        else:
+            stem, suffix, parent = target.name[: -len(target.suffix)], target.suffix, target.parent
+        out += [place_file(f, parent / _renamed(layer, f, stem, suffix, spec)) for f in files]
+    return out
+
+
+def export_files(
     layers: dict[str, gpd.GeoDataFrame],
     *,
     fmt: str,
@@ -237,8 +434,8 @@ def export_layers(
     path: str | Path,
     options: ExportOptions | None = None,
     encoding: str = "UTF-8",
-) -> Path:
-    """Write ``layers`` (name → GeoDataFrame) to ``path`` in ``fmt`` and ``crs``; return the path.
+) -> Exported:
+    """Write ``layers`` (name → GeoDataFrame) to ``path`` in ``fmt`` and ``crs``; say what was written.
 
     Parameters
     ----------
@@ -250,18 +447,26 @@ def export_layers(
         Target CRS (a key of :data:`geo.crs.EXPORT_CRS`); ``None``: the
         format's default (WGS84; EPSG:4544 for DXF).
     path
-        Output file (its suffix is set by :func:`output_suffix`) or an
-        existing folder, in which the file gets :func:`default_name`.
+        The file to write, exactly (``parcels.geojson``; without a suffix the
+        format's is added; ``.zip``: the files zipped; ``.shp``: a Shapefile
+        unzipped), a FIFO or device (one file only), or an existing folder, in
+        which files get :func:`default_name` (one per layer for a one-layer format).
     options
         Track colours, field labels and title for styled formats
         (:func:`layers.export_options` builds them from the plan's data).
     encoding
         Text encoding: ``UTF-8``, or ``GBK`` for Shapefiles read by old ArcMap.
 
+    Returns
+    -------
+    Exported
+        The file asked for, every file written, and what the format split or left out.
+
     Raises
     ------
     UsageError
-        Unknown format, CRS not offered or not accepted by the format, encoding not offered.
+        Unknown format; CRS not offered or not accepted by the format; encoding not offered; a suffix naming
+        another format; several layers for one file of a one-layer format.
     ExportError
         GDAL failed to write, or the target folder is not writable.
     """
@@ -270,41 +475,54 @@ def export_layers(
     opts = replace(options or DEFAULT_OPTIONS, encoding=_check_encoding(fmt, encoding))
     if not layers:
         raise UsageError("no layer to export", source="--layer", fix="Choose at least one layer")
-    parts: list[tuple[str, gpd.GeoDataFrame]] = []
     for name, gdf in layers.items():
         if gdf.crs is None:
             raise ExportError("layer has no CRS", source=name, fix="Set its CRS before exporting")
-        projected = gdf.to_crs(code)
-        parts += split_geometry_types(name, projected) if spec.one_geometry_type else [(name, projected)]
-    suffix = output_suffix(fmt, len(parts))
-    target = Path(path)
-    target = target / f"{default_name(layers, code)}{suffix}" if target.is_dir() else Path(target_for(target, suffix))
-    if not target.parent.is_dir():
-        raise ExportError("the output folder does not exist", source=str(target.parent),
+    mode, target = _target(fmt, Path(path), list(layers))
+    parent = target if mode == "folder" else target.parent
+    if not parent.is_dir():
+        raise ExportError("the output folder does not exist", source=str(parent),
                           fix="Create it or choose another -o PATH")
     try:
-        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".export-") as tmp:
-            folder = Path(tmp)
-            files: list[Path] = []
-            for part_name, part in parts:
-                if spec.write_styled is not None:
-                    files += spec.write_styled(part, part_name, folder, opts)
-                else:
-                    files += spec.write(part, part_name, folder)
-            files = list(dict.fromkeys(files))
-            if len(files) == 1 and files[0].suffix == target.suffix:
-                place_file(files[0], target)
-            else:
-                staged = folder / f"bundle{target.suffix}"
-                with zipfile.ZipFile(staged, "w", zipfile.ZIP_DEFLATED) as zf:
-                    for f in files:
-                        zf.write(f, f.name)
-                place_file(staged, target)
+        with tempfile.TemporaryDirectory(dir=None if mode == "stream" else parent, prefix=".export-") as tmp:
+            work = Path(tmp)
+            written: list[tuple[str, list[Path]]] = []
+            for name, gdf in layers.items():
+                projected = gdf.to_crs(code)
+                files: list[Path] = []
+                for part_name, part in split_geometry_types(name, projected) if spec.one_geometry_type \
+                        else [(name, projected)]:
+                    if spec.write_styled is not None:
+                        files += spec.write_styled(part, part_name, work, opts)
+                    else:
+                        files += spec.write(part, part_name, work)
+                written.append((name, list(dict.fromkeys(files))))
+            names = {name: default_name({name: gdf}, code) for name, gdf in layers.items()}
+            placed = _place(mode, target, spec, written, work, default_name(layers, code), names)
     except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
             pyogrio.errors.GeometryError, shapely.errors.GEOSException) as exc:
         raise ExportError(f"writing failed ({exc})", source=str(target),
                           fix="Check the folder is writable and has space") from None
-    return target
+    first = target if mode in ("file", "stream", "zip") else placed[0]
+    said = notes(fmt, layers)
+    if mode == "stream" and spec.sidecars and not _zip_only(spec):
+        said.append(Note(f"只写入 {spec.suffix}，没有 {'/'.join(spec.sidecars)}（管道或设备只能接收一个文件）",
+                         f"only the {spec.suffix} is written, without its {'/'.join(spec.sidecars)} "
+                         "(a FIFO or device takes one file)", warning=False))
+    return Exported(path=first, files=tuple(placed), notes=tuple(said))
+
+
+def export_layers(
+    layers: dict[str, gpd.GeoDataFrame],
+    *,
+    fmt: str,
+    crs: str | None = None,
+    path: str | Path,
+    options: ExportOptions | None = None,
+    encoding: str = "UTF-8",
+) -> Path:
+    """:func:`export_files`, returning only the file asked for (in a folder: the first file written)."""
+    return export_files(layers, fmt=fmt, crs=crs, path=path, options=options, encoding=encoding).path
 
 
 def export_bytes(
@@ -315,9 +533,31 @@ def export_bytes(
     name: str | None = None,
     options: ExportOptions | None = None,
     encoding: str = "UTF-8",
+    sidecars: bool = False,
+    bundle: bool = True,
 ) -> tuple[bytes, str]:
-    """Export to memory (for downloads): the file's bytes and its file name (:func:`default_name` unless ``name``)."""
+    """Export to one file in memory (a download, stdout): its bytes and its name.
+
+    The name is :func:`default_name` (or ``name``) with the format's suffix:
+    the one file a GeoJSON, GeoPackage, KML … export is. A CSV is the ``.csv``
+    alone, or with ``sidecars`` a zip of it and its ``.csvt`` and ``.prj``;
+    a Shapefile is its zip. Several layers of a one-layer format (GeoJSON, CSV,
+    GeoParquet, 部标坐标txt) are a zip of one file per layer — or, with
+    ``bundle=False`` (stdout), a :class:`UsageError` before anything is written.
+    """
+    spec = _format(fmt)
+    if not bundle and not spec.multi_layer and not _zip_only(spec) and len(layers) > 1:
+        raise UsageError(f"a {short_label(fmt)[1]} file holds one layer and {len(layers)} were chosen "
+                         f"({', '.join(layers)})",
+                         source="-o -", fix="Choose one layer (--layer), or write to a folder or a .zip")
+    code = _check_crs(fmt, crs)
     with tempfile.TemporaryDirectory(prefix="geo-export-") as tmp:
-        target: Path = Path(tmp) if name is None else Path(tmp) / name
-        path = export_layers(layers, fmt=fmt, crs=crs, path=target, options=options, encoding=encoding)
-        return path.read_bytes(), path.name
+        folder = Path(tmp) / "out"
+        folder.mkdir()
+        files = list(export_files(layers, fmt=fmt, crs=code, path=folder, options=options,
+                                  encoding=encoding).files)
+        mains = [f for f in files if f.suffix == spec.suffix]
+        if len(files) == 1 or (len(mains) == 1 and not sidecars):
+            (main,) = mains
+            return main.read_bytes(), f"{name}{spec.suffix}" if name else main.name
+        return bundle_bytes(files), f"{name or default_name(layers, code)}.zip"

@@ -43,7 +43,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
-from geo.errors import GeoError, InputFileError
+from geo.errors import GeoError, InputFileError, without_paths
 
 #: Longest a read may take (wall time, seconds); 100k parcels read in ~10 s.
 READ_SECONDS: Final = 45.0
@@ -175,11 +175,12 @@ def warm_up() -> None:
 
 
 def _time_error(source: str, seconds: float) -> InputFileError:
+    """Not only views: a file of any format can be too large or too intricate to read in the time."""
     return InputFileError(
         f"reading the file took longer than {seconds:g} s and was stopped; the file may contain a view "
-        "or a query that never ends",
+        "or a query that never ends, or be too large or intricate to read in that time",
         source=source,
-        fix="Export the parcels as a plain layer (a table, not a view) and upload again",
+        fix="Export the parcels as a plain layer (a table, not a view), or split them into several smaller files",
     )
 
 
@@ -214,7 +215,19 @@ def _outcome(message: tuple[Any, ...], source: str, memory_mb: float) -> Any:
     if kind == "geo":
         _, cls, problem, src, fix = message
         raise cls(problem, source=src, fix=fix)
-    raise RuntimeError(f"reading {source} failed in the worker: {message[1]}: {message[2]}")
+    raise _reader_error(source, str(message[1]), str(message[2]))
+
+
+def _reader_error(source: str, kind: str, said: str) -> InputFileError:
+    """A reader failed in a way no check foresaw (a library's ValueError on a hostile file): one clear line, not a
+    traceback; what it said is kept, its first line, without the server's folders."""
+    first = without_paths(said.splitlines()[0] if said else "")[:160]
+    return InputFileError(
+        f"the reader failed on the file ({kind}: {first}); it may be damaged or built to harm readers",
+        source=source,
+        fix="Export the layer again from your GIS and upload the complete file; if it keeps failing, report it "
+        "with the file",
+    )
 
 
 def run_limited(

@@ -5,8 +5,9 @@ writer once per layer with the same folder, and the writer adds the layer to
 the file it finds there.
 
 KML / KMZ
-    WGS84 always (KML has no other CRS). One ``Folder`` per layer (so GDAL
-    reads each as a layer: layers are split to one geometry type first), one
+    WGS84 always (KML has no other CRS). One ``Folder`` per layer (GDAL
+    reads each as a layer), its features of any geometry type (a mixed layer
+    stays whole, as Google Earth and 奥维 show it), one
     ``Placemark`` per feature named ``name_zh（project_id）``, with a
     ``description`` holding an HTML table of the attributes under their
     Chinese labels (values HTML-escaped, the HTML then XML-escaped) and the
@@ -30,7 +31,9 @@ DXF
     TEXT at its representative point (always inside the polygon). DXF has no
     CRS: coordinates are in the projected CRS chosen (geographic CRSs are
     refused by the registry), units metres (``$INSUNITS`` 6); the CRS is named
-    in the drawing's custom properties (``DWGPROPS``). Why R2004 and GBK, not
+    in the drawing's custom properties (``DWGPROPS``). A drawing has no
+    attribute table: what it leaves out (the other columns, features without
+    geometry) is said by :func:`dxf_note` and :func:`dxf_left_out`. Why R2004 and GBK, not
     R2007+ (always UTF-8): GDAL (and so QGIS) decodes DXF text by
     ``$DWGCODEPAGE`` and shows a UTF-8 R2010 file's Chinese as mojibake unless
     the user sets ``DXF_ENCODING``; an ANSI_936 file reads correctly in GDAL,
@@ -198,13 +201,12 @@ def _description(row: pd.Series, columns: list[str], options: ExportOptions) -> 
     return f'<table border="1" cellpadding="3" cellspacing="0">{cells}</table>'
 
 
-def _style_id(gdf: gpd.GeoDataFrame, row: pd.Series, options: ExportOptions) -> tuple[str, str, bool]:
-    """(style id, colour, filled) for one feature."""
-    family = family_of(gdf)
+def _style_id(geom: shapely.Geometry | None, row: pd.Series, options: ExportOptions) -> tuple[str, str, bool]:
+    """(style id, colour, filled) for one feature: its track's colour, else an outline for a polygon."""
     track = options.track(row["track_id"]) if "track_id" in row else None
     if track is not None:
         return f"track-{re.sub(r'[^A-Za-z0-9_-]', '_', track.track_id)}", track.color, True
-    if family == "polygons":
+    if geom is not None and shapely.get_type_id(geom) in (3, 6):  # Polygon, MultiPolygon
         return "outline", OUTLINE_COLOUR, False
     return "default", "#666666", True
 
@@ -229,7 +231,7 @@ def add_kml_layer(path: Path, gdf: gpd.GeoDataFrame, name: str, options: ExportO
     _sub(folder, "name", name)
     columns = _attributes(gdf)
     for (_, row), geom in zip(gdf.iterrows(), gdf.geometry.values, strict=True):
-        style_id, colour, fill = _style_id(gdf, row, options)
+        style_id, colour, fill = _style_id(geom, row, options)
         _kml_style(document, style_id, colour, fill=fill)
         placemark = _sub(folder, "Placemark")
         _sub(placemark, "name", feature_name(row))
@@ -341,11 +343,45 @@ def _dxf_geometry(msp: Modelspace, geom: shapely.Geometry, layer: str) -> None:
             _dxf_geometry(msp, part, layer)
 
 
+#: Columns whose value labels a feature in a DXF (the first present).
+DXF_LABELS: Final = ("project_id", "name_zh", "name")
+
+
 def _label(row: pd.Series) -> str:
-    for column in ("project_id", "name_zh", "name"):
+    for column in DXF_LABELS:
         if column in row and _present(row[column]):
             return str(row[column])
     return ""
+
+
+def dxf_left_out(gdf: gpd.GeoDataFrame) -> list[str]:
+    """The features a DXF cannot draw (those without geometry), labelled ``T5-8 名称 (no geometry)``."""
+    geoms = np.asarray(gdf.geometry.values)
+    out = []
+    for pos in np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms)):
+        row = gdf.iloc[int(pos)]
+        who = " ".join(dict.fromkeys(_text(row[c]) for c in ("project_id", "name_zh") if c in row
+                                     and _present(row[c])))
+        out.append(f"{who or f'feature {gdf.index[int(pos)]}'} (no geometry)")
+    return out
+
+
+def dxf_note(name: str, gdf: gpd.GeoDataFrame) -> tuple[str, str] | None:
+    """What a DXF leaves out of layer ``name``: every attribute but the label (zh, en); None if it has none."""
+    columns = _attributes(gdf)
+    label = next((c for c in DXF_LABELS if c in columns), None)
+    other = [c for c in columns if c != label]
+    if not other:
+        return None
+    layers_zh = "，按赛道分 CAD 图层" if "track_id" in columns else ""
+    layers_en = ", on one CAD layer per track" if "track_id" in columns else ""
+    shown_zh = f"图形和标注（{label}，TEXT）" if label else "图形"
+    shown_en = f"its geometry and label ({label}, as TEXT)" if label else "its geometry"
+    zh = (f"{name}：DXF 图形没有属性表，每个要素只画出{shown_zh}{layers_zh}；其余 {len(other)} 个字段未导出"
+          "（GeoPackage 保留全部字段）")
+    en = (f"{name}: a DXF drawing has no attribute table: each feature is drawn with {shown_en}{layers_en}; "
+          f"its other {len(other)} columns are left out (GeoPackage keeps them)")
+    return zh, en
 
 
 def write_dxf(gdf: gpd.GeoDataFrame, name: str, folder: Path, options: ExportOptions = DEFAULT_OPTIONS) -> list[Path]:
@@ -473,8 +509,8 @@ def write_xlsx(gdf: gpd.GeoDataFrame, name: str, folder: Path, options: ExportOp
     bold = Font(bold=True)
     for i, cell in enumerate(sheet[1]):
         cell.font = bold
-        if i < len(columns):
-            cell.comment = Comment(columns[i], "geo export")
+        if i <= len(columns):  # each attribute's column name, and the geometry type's (as a CSV names it)
+            cell.comment = Comment(columns[i] if i < len(columns) else "geometry_type", "geo export")
     for row in _rows(gdf, columns):
         sheet.append(row)
     formats = [_number_format(c) for c in columns] + [None, xy_format, xy_format]

@@ -53,7 +53,8 @@ from geo.io.styles import DEFAULT_OPTIONS, ExportOptions, Family, vector_qml
 SHAPEFILE_FIELDS: Final = {
     "declared_mu": "decl_mu", "function_zh": "func_zh", "geometry_basis": "geom_basis", "measured_mu": "meas_mu",
     "description_zh": "desc_zh", "structure_zh": "struct_zh", "focus_tracks": "focus_trk",
-    "anchors_zh": "anchors", "lon_wgs84": "lon84", "lat_wgs84": "lat84",
+    "anchors_zh": "anchors", "lon_wgs84": "lon84", "lat_wgs84": "lat84", "zone_carrier_zh": "zone_carr",
+    "carriers_zh": "carrier_zh", "carriers_en": "carrier_en",
     "table": "plan_table", "row": "plan_row",
 }
 #: Shapefile text encodings offered → (GDAL's encoding name, ``.cpg`` content).
@@ -61,6 +62,18 @@ SHAPEFILE_ENCODINGS: Final = {"UTF-8": ("UTF-8", "UTF-8"), "GBK": ("CP936", "936
 #: GeoPackage version written (ArcGIS before Pro 3.2 does not read 1.3/1.4).
 GPKG_VERSION: Final = "1.2"
 STYLE_TABLE: Final = "layer_styles"
+
+
+def shapefile_names(columns: list[str]) -> dict[str, str]:
+    """:data:`SHAPEFILE_FIELDS` for ``columns``, but never onto a name a column already has (any case)."""
+    taken = {c.lower() for c in columns}
+    out: dict[str, str] = {}
+    for c in columns:
+        short = SHAPEFILE_FIELDS.get(c)
+        if short is not None and short.lower() not in taken:
+            out[c] = short
+            taken.add(short.lower())
+    return out
 
 
 def family_of(gdf: gpd.GeoDataFrame) -> Family:
@@ -170,7 +183,8 @@ def write_shapefile(gdf: gpd.GeoDataFrame, name: str, folder: Path,
                     options: ExportOptions = DEFAULT_OPTIONS) -> list[Path]:
     """``name.shp`` and companions (one geometry type), a ``.qml`` style and the full attributes as CSV."""
     gdal_encoding, cpg = SHAPEFILE_ENCODINGS[options.encoding]
-    part = gdf.rename(columns=SHAPEFILE_FIELDS)
+    short = shapefile_names([str(c) for c in gdf.columns])
+    part = gdf.rename(columns=short)
     text_encoding = "gbk" if options.encoding == "GBK" else "utf-8"
     geometry_name = str(part.geometry.name)
     for col in part.columns.drop(geometry_name):
@@ -195,7 +209,7 @@ def write_shapefile(gdf: gpd.GeoDataFrame, name: str, folder: Path,
                         crs=part.crs.to_wkt() if part.crs else None, encoding=gdal_encoding)
     (folder / f"{name}.cpg").write_text(cpg, encoding="ascii")
     columns = [str(c) for c in gdf.columns if c != gdf.geometry.name]
-    qml = vector_qml(columns, family_of(gdf), options, field_names=SHAPEFILE_FIELDS)
+    qml = vector_qml(columns, family_of(gdf), options, field_names=short)
     (folder / f"{name}.qml").write_text(qml, encoding="utf-8")
     out = sorted(p for p in folder.glob(f"{name}.*") if p.suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qml"))
     attributes = folder / f"{name}_attributes.csv"

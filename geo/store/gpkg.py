@@ -40,6 +40,7 @@ import shapely
 from geo.crs import WGS84
 from geo.monitor.model import ACTUAL_FIELDS, Actual
 from geo.store import actuals, chain, codec
+from geo.store import gpkg_sql as sql
 from geo.store.base import SCHEMA_VERSION, AuditEvent, StoreError, Upload, User, last_admin_error, now_iso
 
 BUSY_TIMEOUT_S: Final = 60.0
@@ -155,136 +156,6 @@ def _upload_of(row: sqlite3.Row) -> Upload:
 def _user_of(row: sqlite3.Row) -> User:
     return User(name=row["name"], role=row["role"], password_hash=row["password_hash"],
                 disabled=bool(row["disabled"]), created_at=row["created_at"], generation=int(row["generation"]))
-
-
-def _migrate_sessions(con: sqlite3.Connection) -> None:
-    """Schema 3, accounts: the session generation of each user (the ``signin`` table is in the DDL)."""
-    if "generation" not in {r["name"] for r in con.execute("PRAGMA table_info(users)")}:
-        con.execute("ALTER TABLE users ADD COLUMN generation INTEGER NOT NULL DEFAULT 0")
-
-
-def _signin_attempt(
-    con: sqlite3.Connection, buckets: Sequence[tuple[str, int]], *, since: str, minute: str
-) -> int | None:
-    """:meth:`GeoPackageStore.signin_attempt` inside its write transaction."""
-    full = False
-    for bucket, limit in buckets:
-        row = con.execute("SELECT window_start, attempts FROM signin WHERE bucket = ?", (bucket,)).fetchone()
-        full = full or (row is not None and row["window_start"] >= since and row["attempts"] >= limit)
-    if full:
-        tally = buckets[-1][0]
-        con.execute("INSERT OR IGNORE INTO signin (bucket, window_start) VALUES (?, ?)", (tally, since))
-        row = con.execute("SELECT refused, refused_minute FROM signin WHERE bucket = ?", (tally,)).fetchone()
-        pending = int(row["refused"]) + 1
-        if row["refused_minute"] == minute:
-            con.execute("UPDATE signin SET refused = ? WHERE bucket = ?", (pending, tally))
-            return 0
-        con.execute("UPDATE signin SET refused = 0, refused_minute = ? WHERE bucket = ?", (minute, tally))
-        return pending
-    for bucket, _ in buckets:
-        con.execute("INSERT INTO signin (bucket, window_start, attempts) VALUES (?, ?, 1) ON CONFLICT (bucket) DO "
-                    "UPDATE SET attempts = CASE WHEN window_start < ? THEN 1 ELSE attempts + 1 END, "
-                    "window_start = CASE WHEN window_start < ? THEN excluded.window_start ELSE window_start END",
-                    (bucket, now_iso(), since, since))
-    return None
-
-
-def _event_of(row: sqlite3.Row) -> AuditEvent:
-    try:
-        detail = json.loads(row["detail"] or "{}")
-    except ValueError:
-        detail = {"raw": row["detail"]}
-    return AuditEvent(action=row["action"], user=row["user"], object=row["object"], detail=detail, at=row["at"])
-
-
-# -- the audit trail's hash chain (geo.store.chain) and the triggers that keep it append-only ----------------
-
-#: Columns the audit table gained in schema 3: its place in the hash chain.
-AUDIT_CHAIN_COLUMNS: Final = {"seq": "INTEGER", "prev_hash": "TEXT", "hash": "TEXT"}
-#: The triggers that refuse UPDATE and DELETE on the audit trail, as SQLite keeps them (``sqlite_master.sql``).
-AUDIT_TRIGGERS: Final = {
-    name: f"CREATE TRIGGER {name} BEFORE {verb} ON audit\n"
-          "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
-    for name, verb in (("audit_no_update", "UPDATE"), ("audit_no_delete", "DELETE"))
-}
-AUDIT_COLUMNS: Final = 'id, seq, prev_hash, hash, at, "user", action, object, detail'
-
-
-def _audit_triggers(con: sqlite3.Connection, *, repair: bool) -> list[str]:
-    """The audit triggers that are missing or not as written here (recreated with ``repair``)."""
-    found = {r["name"]: r["sql"] for r in con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                                                      "AND tbl_name = 'audit'")}
-    wrong = sorted(name for name, sql in AUDIT_TRIGGERS.items() if " ".join((found.get(name) or "").split())
-                   != " ".join(sql.split()))
-    if repair:
-        for name in wrong:
-            con.execute(f"DROP TRIGGER IF EXISTS {name}")
-            con.execute(AUDIT_TRIGGERS[name])
-    return wrong
-
-
-def _audit_head(con: sqlite3.Connection) -> tuple[chain.Head | None, chain.Head | None]:
-    """The head recorded in ``geo_meta``, and the last chained event stored."""
-    row = con.execute("SELECT value FROM geo_meta WHERE key = ?", (chain.HEAD_KEY,)).fetchone()
-    last = con.execute("SELECT seq, hash FROM audit WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1").fetchone()
-    return chain.parse_head(row[0] if row else None), None if last is None else chain.Head(int(last[0]), last[1])
-
-
-def _insert_linked(con: sqlite3.Connection, linked: list[chain.Linked]) -> None:
-    con.executemany('INSERT INTO audit (seq, prev_hash, hash, at, "user", action, object, detail) '
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(x.seq, x.prev_hash, x.hash, x.event.at, x.event.user, x.event.action, x.event.object,
-                      chain.detail_text(x.event.detail)) for x in linked])
-    if linked:
-        con.execute("INSERT OR REPLACE INTO geo_meta VALUES (?, ?)",
-                    (chain.HEAD_KEY, chain.head_text(chain.Head(linked[-1].seq, linked[-1].hash))))
-
-
-def _append_events(con: sqlite3.Connection, events: Sequence[AuditEvent], *, as_recorded: bool = False) -> None:
-    """Append events to the chain inside the caller's write transaction (``BEGIN IMMEDIATE``: one writer at a time).
-
-    New command-line events get the operating-system user (:func:`chain.stamped`); ``as_recorded``
-    events (copied from a dump) are appended as they are.
-    """
-    if events:
-        head = chain.later(*_audit_head(con))
-        _insert_linked(con, chain.link(head, events if as_recorded else [chain.stamped(e) for e in events]))
-
-
-def _migrate_audit_chain(con: sqlite3.Connection) -> None:
-    """Schema 3, audit: the hash chain. The events of an older workspace are chained once, and that is recorded.
-
-    (Changes made to them before this migration cannot be seen: the ``audit_chain`` event says from where on
-    the trail is tamper-evident.)
-    """
-    have = {r["name"] for r in con.execute("PRAGMA table_info(audit)")}
-    if "hash" in have:
-        return
-    for column, declared in AUDIT_CHAIN_COLUMNS.items():
-        if column not in have:
-            con.execute(f"ALTER TABLE audit ADD COLUMN {column} {declared}")
-    con.execute("CREATE UNIQUE INDEX IF NOT EXISTS audit_seq ON audit (seq)")
-    rows = con.execute("SELECT * FROM audit ORDER BY id").fetchall()
-    if not rows:
-        return
-    linked = chain.link(None, [_event_of(r) for r in rows])
-    for name in AUDIT_TRIGGERS:  # the one time events are rewritten: stored normalised, with their place in the chain
-        con.execute(f"DROP TRIGGER IF EXISTS {name}")
-    con.executemany('UPDATE audit SET seq = ?, prev_hash = ?, hash = ?, at = ?, "user" = ?, action = ?, object = ?, '
-                    "detail = ? WHERE id = ?",
-                    [(x.seq, x.prev_hash, x.hash, x.event.at, x.event.user, x.event.action, x.event.object,
-                      chain.detail_text(x.event.detail), r["id"]) for x, r in zip(linked, rows, strict=True)])
-    _audit_triggers(con, repair=True)
-    con.execute("INSERT OR REPLACE INTO geo_meta VALUES (?, ?)",
-                (chain.HEAD_KEY, chain.head_text(chain.Head(linked[-1].seq, linked[-1].hash))))
-    _append_events(con, [AuditEvent("audit_chain", None, "audit", {"events": len(rows), "chained": "migration"})])
-
-
-def _records(con: sqlite3.Connection) -> Iterator[chain.Record]:
-    """The stored events in chain order (sequence number, then id; events without one last)."""
-    for row in con.execute(f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq IS NULL, seq, id"):
-        yield chain.Record(int(row["id"]), None if row["seq"] is None else int(row["seq"]), row["prev_hash"],
-                           row["hash"], _event_of(row))
 
 
 class GeoPackageStore:
@@ -422,8 +293,8 @@ class GeoPackageStore:
                     con.execute(f"ALTER TABLE uploads ADD COLUMN {column} {declared}")
         con.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
                     "VALUES ('uploads', 'attributes', 'uploads', 'saved uploads (geo workspace index)')")
-        _migrate_sessions(con)
-        _migrate_audit_chain(con)
+        sql.migrate_sessions(con)
+        sql.migrate_audit_chain(con)
         for statement in _statements(actuals.SQLITE_DDL):  # schema 4: 监测评估
             con.execute(statement)
         con.execute("INSERT OR REPLACE INTO geo_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
@@ -434,7 +305,7 @@ class GeoPackageStore:
     @staticmethod
     def _append(con: sqlite3.Connection, event: AuditEvent | None) -> None:
         if event is not None:
-            _append_events(con, [event])
+            sql.append_events(con, [event])
 
     @staticmethod
     def _bump(con: sqlite3.Connection) -> None:
@@ -498,7 +369,7 @@ class GeoPackageStore:
 
     def signin_attempt(self, buckets: Sequence[tuple[str, int]], *, since: str, minute: str) -> int | None:
         with self._write() as con:  # BEGIN IMMEDIATE: attempts from every thread and process queue here
-            return _signin_attempt(con, buckets, since=since, minute=minute)
+            return sql.signin_attempt(con, buckets, since=since, minute=minute)
 
     def signin_succeeded(self, bucket: str, client_bucket: str) -> None:
         with self._write() as con:
@@ -683,7 +554,7 @@ class GeoPackageStore:
 
     def append_audit(self, *events: AuditEvent, as_recorded: bool = False) -> None:
         with self._write() as con:
-            _append_events(con, events, as_recorded=as_recorded)
+            sql.append_events(con, events, as_recorded=as_recorded)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -706,7 +577,7 @@ class GeoPackageStore:
             if con is None:
                 yield None, iter(())
                 return
-            yield _audit_head(con)[0], _records(con)
+            yield sql.audit_head(con)[0], sql.records(con)
 
     def verify_audit(self) -> chain.Verdict:
         with self.audit_snapshot() as (head, records):
@@ -715,9 +586,9 @@ class GeoPackageStore:
     def guard_audit(self, *, repair: bool = False) -> list[str]:
         if not repair:
             with self._read() as con:
-                return [] if con is None else _audit_triggers(con, repair=False)
+                return [] if con is None else sql.audit_triggers(con, repair=False)
         with self._write() as con:
-            return _audit_triggers(con, repair=True)
+            return sql.audit_triggers(con, repair=True)
 
     def copy_chain(self, head: chain.Head | None, records: Iterator[chain.Record]) -> int:
         """Store another workspace's events exactly as they are (ids, chain, head): a dump's copy. Returns the count."""
@@ -741,7 +612,7 @@ class GeoPackageStore:
 
     @staticmethod
     def _insert_records(con: sqlite3.Connection, batch: list[tuple[Any, ...]]) -> int:
-        con.executemany(f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+        con.executemany(f"INSERT INTO audit ({sql.AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
         count = len(batch)
         batch.clear()
         return count
@@ -755,7 +626,7 @@ class GeoPackageStore:
             else:
                 rows = con.execute("SELECT * FROM (SELECT * FROM audit ORDER BY id DESC LIMIT ?) ORDER BY id",
                                    (int(limit),)).fetchall()
-            return [_event_of(r) for r in rows]
+            return [sql.event_of(r) for r in rows]
 
     def version(self) -> int:
         with self._read() as con:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import zipfile
 from collections import Counter
 from urllib.parse import parse_qs, urlparse
 
@@ -107,18 +106,18 @@ def test_shared_link_restores_the_view(browse):
 
 def test_export_downloads_geojson_that_parses(browse, tmp_path):
     page = browse.go("/export?lang=en&track=digital")
-    # 表5 has a point (T5-2, area unknown): polygons and points come as two GeoJSON files in one zip
-    button = page.get_by_role("button", name=re.compile(r"^Download parcels_EPSG4326_示意\.zip"))
+    # 表5 has a point (T5-2, area unknown): one GeoJSON file holds the polygons and the point (RFC 7946)
+    button = page.get_by_role("button", name=re.compile(r"^Download parcels_EPSG4326_示意\.geojson"))
     with page.expect_download() as info:
         button.click()
+    assert info.value.suggested_filename == "parcels_EPSG4326_示意.geojson"
     path = tmp_path / info.value.suggested_filename
     info.value.save_as(path)
-    with zipfile.ZipFile(path) as zf:
-        collections = {n: json.loads(zf.read(n).decode("utf-8")) for n in zf.namelist()}
-    assert set(collections) == {"parcels.geojson", "parcels_points.geojson"}
-    ids = sorted(f["properties"]["project_id"] for c in collections.values() for f in c["features"])
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    ids = sorted(f["properties"]["project_id"] for f in collection["features"])
     assert ids == [f"T5-{i}" for i in range(1, 9)]  # the sidebar's filter applied
-    assert all("crs" not in c for c in collections.values())  # RFC 7946
+    assert [f["geometry"]["type"] for f in collection["features"]].count("Point") == 1
+    assert "crs" not in collection  # RFC 7946
     browse.shot("export")
 
 
