@@ -46,7 +46,7 @@ def test_viewers_read_and_cannot_record(backend):
     off.add_user(single_user(), "carol", "viewer", "carol-Secret-333")
     off.record_actuals(off.actor("dave"), [c1(60)], origin="page")
     carol = off.actor("carol")
-    with pytest.raises(AccessError, match="carol may not record 填报表.xlsx: a viewer may not record actuals"):
+    with pytest.raises(AccessError, match=r"carol may not record 填报表\.xlsx: a viewer may not record actuals"):
         off.record_actuals(carol, [c1(61)], origin="填报表.xlsx")
     assert [(r.value, r.recorded_by) for r in off.actuals(carol)] == [(60.0, "dave")]
     assert backend.store.audit()[-1].detail["attempted"] == "record"
@@ -79,6 +79,5 @@ def test_dump_and_load_keep_every_version(backend, tmp_path, request):
     copied = target.store.list_actuals(history=True)
     assert [(r.version, r.value, r.source) for r in copied] == [(1, 60.0, SOURCE), (2, 62.0, SOURCE)]
     assert copied == backend.store.list_actuals(history=True)
-    with pytest.raises(StoreError, match="not empty"):
-        with dump_file(backend.store) as (path, _):
-            load_dump(path, target.store)
+    with pytest.raises(StoreError, match="not empty"), dump_file(backend.store) as (path, _):
+        load_dump(path, target.store)
