@@ -9,8 +9,10 @@ from layers.context import load_districts, load_metro, load_places
 from layers.export import export_options
 from layers.parcels import load_parcels, load_zones
 from layers.plan import (
+    load_actions,
     load_baselines,
     load_glossary,
+    load_monitor_plan,
     load_plan,
     load_plan_info,
     load_projects,
@@ -22,10 +24,12 @@ from layers.plan import (
 
 __all__ = [
     "export_options",
+    "load_actions",
     "load_baselines",
     "load_districts",
     "load_glossary",
     "load_metro",
+    "load_monitor_plan",
     "load_parcels",
     "load_places",
     "load_plan",

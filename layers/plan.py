@@ -15,18 +15,23 @@ Files (UTF-8 CSV with a header, in ``data/plan/``; see ``data/README.md``):
   spatial unit's text names (the zone rule's "inferred by place").
 - ``baselines.csv``: the figures of the plan's review section (一) at the time of writing.
 - ``glossary.csv``: the terms the app, the CLI and the reports use, in both languages.
+- ``actions.csv``: the eight 重点行动 of section 四, each heading verbatim with its section and line
+  (what 监测评估 records a state for, year by year).
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Final
 
 import pandas as pd
 
 from geo.errors import DataError
+from geo.monitor.model import MonitorPlan
 from geo.plan import PlanData
 from layers.schema import (
+    ACTIONS,
     BASELINES,
     DATA_DIR,
     GLOSSARY,
@@ -57,6 +62,7 @@ TABLES: Final[dict[str, tuple[Schema, dict[str, tuple[str, ...]]]]] = {
     "zone_places.csv": (ZONE_PLACES, {"zone_id": ZONE_IDS, "relation": PLACE_RELATIONS}),
     "baselines.csv": (BASELINES, {}),
     "glossary.csv": (GLOSSARY, {}),
+    "actions.csv": (ACTIONS, {}),
 }
 
 
@@ -124,3 +130,30 @@ def load_plan() -> PlanData:
     return PlanData(names=(str(info["title_zh"]), str(info["title_en"])), projects=load_projects(),
                     targets=load_targets(), tracks=load_tracks(), zones=load_zone_table(),
                     zone_places=load_zone_places(), glossary=load_glossary())
+
+
+def load_actions() -> pd.DataFrame:
+    """The eight 重点行动 of section 四 (schema :data:`layers.schema.ACTIONS`), in the plan's order."""
+    return _table("actions.csv").copy()
+
+
+def plan_period() -> tuple[int, int]:
+    """The plan period's first and last year, from plan.csv's ``period`` (``2021–2025``)."""
+    text = str(load_plan_info()["period"])
+    years = re.fullmatch(r"\s*(\d{4})\s*[–—-]\s*(\d{4})\s*", text)
+    if years is None or int(years[1]) > int(years[2]):
+        raise DataError(f"period {text!r} is not two years", source=str(PLAN_DIR / "plan.csv"),
+                        fix="Write the period as FIRST–LAST, e.g. 2021–2025")
+    return int(years[1]), int(years[2])
+
+
+def load_monitor_plan() -> MonitorPlan:
+    """What 监测评估 needs of the plan: title, period, targets, projects, actions and baselines.
+
+    The evaluation (:mod:`geo.monitor.evaluate`), the template and the report receive this object and
+    read no file themselves, so a test can hand them another plan.
+    """
+    info = load_plan_info()
+    return MonitorPlan(title_zh=str(info["title_zh"]), title_en=str(info["title_en"]), period=plan_period(),
+                       targets=load_targets(), projects=load_projects(), actions=load_actions(),
+                       baselines=load_baselines())

@@ -49,6 +49,11 @@ BASELINES: Final[Schema] = {
     "as_of_en": "string", "area_zh": "string", "area_en": "string", "target_id": "string", "section": "string",
     "line": "Int64", "quote": "string",
 }
+#: The eight 重点行动 of section 四 (``actions.csv``): heading as printed, its section and line.
+ACTIONS: Final[Schema] = {
+    "action_id": "string", "name_zh": "string", "name_en": "string", "section": "string", "line": "Int64",
+    "quote": "string",
+}
 ZONE_PLACES: Final[Schema] = {
     "place_zh": "string", "place_en": "string", "zone_id": "string", "zone_place_zh": "string",
     "relation": "string", "reason_zh": "string", "reason_en": "string", "source_zh": "string", "source_en": "string",

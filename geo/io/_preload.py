@@ -16,6 +16,7 @@ import os
 import sys
 
 import geopandas as gpd
+import openpyxl  # noqa: F401  (the 监测评估 template's reader, geo.monitor.template)
 import pyogrio
 import pyogrio.raw
 import shapely

@@ -138,7 +138,7 @@ class MonitorPlan:
 
     ``targets``: ``targets.csv`` (``target_id, name_zh, name_en, value, value_max, unit, comparator, year,
     section, line, quote`` …); ``projects``: ``projects.csv`` (``project_id, name_zh, name_en, track_id,
-    zone_id, area_mu, output_yi, source`` …); ``actions``: ``actions.csv`` (``action_id, name_zh, name_en,
+    zone_id, declared_mu, output_yi, source`` …); ``actions``: ``actions.csv`` (``action_id, name_zh, name_en,
     section, line``); ``baselines``: ``baselines.csv`` (``baseline_id, value, unit, target_id`` …);
     ``period``: first and last year (2021, 2025).
     """

@@ -1,0 +1,236 @@
+"""``python -m geo monitor status|history|template|import``: 监测评估 on the command line.
+
+- ``status --year Y [--format json|csv|table] [--lang zh|en]``: what the evaluation rules
+  (``data/README.md``, :mod:`geo.monitor.evaluate`) make of every target and project in year Y,
+  one object per row, the keys :data:`STATUS_KEYS` first;
+- ``history ID [--year Y]``: every recorded version of one target, project or action (a
+  correction is a new version, never an overwrite);
+- ``template --year Y -o FILE.xlsx``: the workbook the office fills in, pre-filled with the
+  plan and the latest values recorded up to Y (:func:`geo.monitor.template.write_template`);
+- ``import FILE --year Y``: read a filled workbook (or CSV) back and record its values as
+  new versions (:func:`geo.monitor.template.read_filled`, then
+  :meth:`geo.store.Office.record_actuals`, in one transaction with its audit event). Its
+  warnings go to stderr, one line each; a bad file exits 2 with one line and stores nothing.
+
+``--user NAME`` says who acts; it is needed once the workspace has accounts: everyone signed
+in reads, checkers and administrators record (a viewer's import is refused and audited).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from geo import atomic
+from geo.errors import UsageError
+from geo.monitor.evaluate import action_rows, status_rows
+from geo.monitor.model import KINDS, MIN_YEAR, STAGES, STATUSES, Actual, MonitorPlan, StatusRow
+from geo.store import Office, file_hash, office
+from layers import load_monitor_plan
+
+NAME = "monitor"
+HELP = ("监测评估: status --year Y of targets and projects by the evaluation rules, history ID, "
+        "template --year Y -o FILE.xlsx, import FILE --year Y.")
+FORMATS: Final = ("table", "json", "csv")
+LANGS: Final = ("en", "zh")
+#: The keys every row of ``status`` starts with, in this order (json and csv).
+STATUS_KEYS: Final = ("id", "kind", "name_zh", "name_en", "unit", "baseline", "baseline_year", "target",
+                      "target_year", "actual", "actual_year", "evaluated", "progress", "status", "source")
+#: The keys that follow them.
+MORE_KEYS: Final = ("status_zh", "status_en", "stage", "track_id", "zone_id", "note_zh", "note_en")
+#: The recorded fields of each kind of record (``history`` shows them as ``values``).
+VALUE_FIELDS: Final[dict[str, tuple[str, ...]]] = {
+    "target": ("value", "unit"),
+    "project": ("stage", "land_mu", "floor_wan_m2", "firms", "revenue_yi"),
+    "action": ("state",),
+}
+#: The command's own sentences: ``(English, Chinese)``.
+TEXT: Final[dict[str, tuple[str, str]]] = {
+    "none": (("No actuals recorded up to {year}: every row is no_data. Fill in the template "
+             "(python -m geo monitor template --year {year} -o 填报表.xlsx) and import it "
+             "(python -m geo monitor import 填报表.xlsx --year {year} --user NAME)."),
+             ("截至{year}年没有任何实际值记录，各行均为无数据。请生成填报表（python -m geo monitor template "
+             "--year {year} -o 填报表.xlsx），填好后导入（python -m geo monitor import 填报表.xlsx --year {year} "
+             "--user 用户名）。")),
+    "actions": ("Key actions (section 4):", "重点行动（四）："),
+    "notes": ("Notes:", "备注："),
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Subcommands and their options."""
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(parser))
+    status = sub.add_parser("status", help="the status of every target and project in a year, by the rules")
+    status.add_argument("--year", type=int, required=True, help="the year evaluated")
+    status.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    status.add_argument("--lang", choices=LANGS, default="en",
+                        help="language of names, statuses and notes in the table format (default: en)")
+    history = sub.add_parser("history", help="every recorded version of one target, project or action")
+    history.add_argument("subject_id", metavar="ID", help="a target (P-1), project (T2-3) or action (K-1) id")
+    history.add_argument("--year", type=int, help="only this year")
+    history.add_argument("--format", choices=("table", "json"), default="table")
+    template = sub.add_parser("template", help="write the Excel workbook to fill in for a year")
+    template.add_argument("--year", type=int, required=True, help="the year the workbook is for")
+    template.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help="the workbook to write")
+    imported = sub.add_parser("import", help="record the values of a filled workbook (or CSV)")
+    imported.add_argument("file", metavar="FILE", help="the filled workbook (.xlsx) or CSV")
+    imported.add_argument("--year", type=int, required=True, help="the year its values are for")
+    for p in sub.choices.values():
+        p.add_argument("--user", metavar="NAME", help="who acts (needed once the workspace has accounts)")
+
+
+def checked_year(year: int, *, source: str = "--year") -> int:
+    """``year``, unless it is before :data:`~geo.monitor.model.MIN_YEAR` (refused: no plan looks back so far)."""
+    if year < MIN_YEAR:
+        raise UsageError(f"{year} is before {MIN_YEAR}", source=source,
+                         fix="Give the year the figures are for, e.g. 2023")
+    return year
+
+
+def status_records(rows: Sequence[StatusRow]) -> list[dict[str, Any]]:
+    """The rows as plain objects: :data:`STATUS_KEYS`, then :data:`MORE_KEYS` (what json and csv print)."""
+    out = []
+    for row in rows:
+        data = row.as_dict()
+        zh, en = STATUSES[row.status]
+        record = {key: data[key] for key in STATUS_KEYS}
+        record.update(status_zh=zh, status_en=en, stage=row.stage, track_id=row.track_id, zone_id=row.zone_id,
+                      note_zh=row.note_zh, note_en=row.note_en)
+        out.append(record)
+    return out
+
+
+def _figure(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.6g}"
+
+
+def _print_table(plan: MonitorPlan, rows: Sequence[StatusRow], actuals: Sequence[Actual], year: int,
+                 *, zh: bool) -> None:
+    """The rows for a reader: names, statuses and notes in one language; then the key actions."""
+    lang = 1 if zh else 0  # TEXT is (English, Chinese)
+    term = 0 if zh else 1  # STAGES and STATUSES are (Chinese, English)
+    if not actuals:
+        print(TEXT["none"][lang].format(year=year))
+    view = pd.DataFrame([{
+        "id": r.id, "name": r.name_zh if zh else r.name_en, "unit": r.unit, "baseline": _figure(r.baseline),
+        "target": _figure(r.target), "year": r.target_year,
+        "actual": "—" if r.actual is None else f"{_figure(r.actual)} ({r.actual_year})",
+        "evaluated": _figure(r.evaluated),
+        "progress": "—" if r.progress is None else f"{r.progress:.1%}",
+        "stage": "" if r.stage is None else STAGES.get(r.stage, (r.stage, r.stage))[term],
+        "status": STATUSES[r.status][term],
+    } for r in rows])
+    print(view.to_string(index=False))
+    noted = [r for r in rows if (r.note_zh if zh else r.note_en)]
+    if noted:
+        print("\n" + TEXT["notes"][lang])
+        for r in noted:
+            print(f"- {r.id}: {r.note_zh if zh else r.note_en}")
+    print("\n" + TEXT["actions"][lang])
+    for a in action_rows(plan, actuals, year):
+        when = "" if a["actual_year"] is None else f" ({a['actual_year']}; {a['source']})"
+        print(f"  {a['id']}  {a['name_zh'] if zh else a['name_en']}: {a['state_zh'] if zh else a['state_en']}{when}")
+
+
+def _status(off: Office, args: argparse.Namespace) -> None:
+    year = checked_year(args.year)
+    plan = load_monitor_plan()
+    actuals = [a for a in off.actuals(off.actor(args.user)) if a.year <= year]
+    rows = status_rows(plan, actuals, year)
+    if args.format == "json":
+        json.dump(status_records(rows), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    elif args.format == "csv":
+        pd.DataFrame(status_records(rows), columns=[*STATUS_KEYS, *MORE_KEYS]).to_csv(sys.stdout, index=False)
+    else:
+        _print_table(plan, rows, actuals, year, zh=args.lang == "zh")
+
+
+def subject_ids(plan: MonitorPlan) -> dict[str, str]:
+    """Every id a record may name → its kind (targets, projects, actions)."""
+    frames = {"target": (plan.targets, "target_id"), "project": (plan.projects, "project_id"),
+              "action": (plan.actions, "action_id")}
+    return {str(i): kind for kind, (frame, column) in frames.items() for i in frame[column].dropna()}
+
+
+def history_records(records: Sequence[Actual]) -> list[dict[str, Any]]:
+    """Each version as ``year, version, kind, values, source, note, recorded_by, recorded_at`` (by year, version)."""
+    ordered = sorted(records, key=lambda r: (r.year, r.version))
+    return [{"year": r.year, "version": r.version, "kind": r.kind,
+             "values": {f: getattr(r, f) for f in VALUE_FIELDS[r.kind] if getattr(r, f) is not None},
+             "source": r.source, "note": r.note, "recorded_by": r.recorded_by, "recorded_at": r.recorded_at}
+            for r in ordered]
+
+
+def _history(off: Office, args: argparse.Namespace) -> None:
+    plan = load_monitor_plan()
+    kinds = subject_ids(plan)
+    if args.subject_id not in kinds:
+        raise UsageError(f"unknown id {args.subject_id!r}", source="monitor history",
+                         fix="Name a target (P-1), project (T2-3) or action (K-1) of the plan, as "
+                             "`python -m geo monitor status` lists them")
+    year = None if args.year is None else checked_year(args.year)
+    found = off.actuals(off.actor(args.user), kind=kinds[args.subject_id], subject_id=args.subject_id, year=year,
+                        history=True)
+    rows = history_records(found)
+    if args.format == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return
+    for r in rows:
+        values = ", ".join(f"{k}={v}" for k, v in r["values"].items()) or "-"
+        print(f"{r['year']}  v{r['version']}  {values}  source: {r['source'] or '-'}  "
+              f"by {r['recorded_by'] or '(single user)'} at {r['recorded_at']}")
+    if not rows:
+        print(f"no records for {args.subject_id}" + ("" if year is None else f" in {year}"))
+
+
+def _template(off: Office, args: argparse.Namespace) -> None:
+    year = checked_year(args.year)
+    atomic.check_target(args.output)
+    from geo.monitor.template import write_template  # openpyxl: only for this action
+
+    plan = load_monitor_plan()
+    actuals = off.actuals(off.actor(args.user))
+    if args.output != atomic.STDOUT:
+        write_template(plan, actuals, year, Path(args.output))
+        print(f"wrote the template for {year} to {args.output}")
+        return
+    with tempfile.TemporaryDirectory(prefix="geo-template-") as folder:
+        staged = Path(folder) / f"monitor_{year}.xlsx"
+        write_template(plan, actuals, year, staged)
+        atomic.copy_to_output(atomic.STDOUT, staged)
+
+
+def _import(off: Office, args: argparse.Namespace) -> None:
+    year = checked_year(args.year)
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError("no such file", source=args.file, fix="Name the filled workbook (.xlsx) or CSV")
+    actor = off.actor(args.user)
+    from geo.monitor.template import read_filled  # openpyxl: only for this action
+
+    plan = load_monitor_plan()
+    # the records stored so far: a stage going back is warned about, last year's pre-fill left as it was skipped
+    filled = read_filled(path, plan, year, previous=off.actuals(actor))
+    for warning in filled.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    stored = off.record_actuals(actor, filled.records, origin=path.name, file_hash=file_hash(path.read_bytes()))
+    counts = Counter(r.kind for r in stored)
+    parts = ", ".join(f"{k}s: {counts[k]}" for k in KINDS if counts[k])
+    print(f"imported {len(stored)} records for {year} ({parts}; from {path.name})")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Do the action (see the module)."""
+    off = office()
+    {"status": _status, "history": _history, "template": _template, "import": _import}[args.action](off, args)
+    return 0
