@@ -25,6 +25,9 @@ What a page holds, and why:
   which the note states), **CRS, source and date notes**.
 - **Chinese fonts embedded** (:mod:`geo.mapview.fonts`; PDF Type 42). No
   tiles and no network.
+- **By stage** (``plan_figure(stages=…)``, the 监测评估 report's map of a
+  year): parcels filled by each project's stage instead of its track, the
+  legend of stages given by the caller (:mod:`geo.monitor.report`).
 
 Output is bytes (:func:`render_figure`) or a file written atomically
 (:func:`write_figure`). Paper, orientation and format are
@@ -962,6 +965,10 @@ def plan_figure(
     crs: str = CGCS2000_GK_CM105,
     fmt: str = "png",
     printed: dt.date | None = None,
+    stages: Mapping[str, str] | None = None,
+    stage_legend: Sequence[LegendEntry] = (),
+    stage_label: str = "",
+    notes: Sequence[str] = (),
 ) -> bytes:
     """The plan's print map: parcels by track (colours of tracks.csv), legend of tracks in Chinese, source note.
 
@@ -978,6 +985,15 @@ def plan_figure(
         How many projects the plan has and a description of the filters, for
         the subtitle (``… 平台项目 8 / 26 · 筛选：…``).
 
+    stages, stage_legend, stage_label
+        Stage mode (the 监测评估 report's map of a year): each parcel is filled
+        by the colour of ``stages[project_id]`` (a key of ``stage_legend``; a
+        project missing from ``stages`` is drawn grey, as an unknown key), the
+        legend lists ``stage_legend`` instead of the tracks and ``stage_label``
+        (``2023年项目阶段``) joins the subtitle. None: parcels by track.
+    notes
+        Further notes printed after the source note (e.g. where the stages come from).
+
     The source note names the tables the tracks come from and whether the
     geometry is indicative or surveyed. In English the legend adds each
     track's English name under the Chinese one.
@@ -986,15 +1002,21 @@ def plan_figure(
         LegendEntry(str(r.track_id), str(r.name_zh), str(r.color), "" if lang == "zh" else str(r.name_en))
         for r in tracks.itertuples()
     ]
+    key = "track_id"
+    if stages is not None:
+        key = "_stage"
+        ids = parcels["project_id"].astype(object)
+        parcels = parcels.assign(_stage=[stages.get(str(i), "") if isinstance(i, str) else "" for i in ids])
+        legend = list(stage_legend)
     names = "name_zh" if lang == "zh" else "name_en"
     note = source_note(title=title, period=period, tables=tables_label(tracks["table"], lang), parcels=parcels,
                        lang=lang)
     count = _t("count", lang, shown=len(parcels), total=total if total is not None else len(parcels))
-    subtitle = " · ".join(part for part in (structure_label(zones), count, filters) if part)
+    subtitle = " · ".join(part for part in (structure_label(zones), count, stage_label, filters) if part)
     shown_title = f"《{title}》" if lang == "zh" else title
     return render_figure(
-        parcels, legend=legend, text=FigureText(shown_title, subtitle, (note,), lang), zones=zones,
-        districts=districts, metro=metro, paper=paper, crs=crs, fmt=fmt, zone_label=names,
+        parcels, legend=legend, text=FigureText(shown_title, subtitle, (note, *notes), lang), zones=zones,
+        districts=districts, metro=metro, paper=paper, crs=crs, fmt=fmt, key=key, zone_label=names,
         district_label=names, printed=printed,
     )
 

@@ -1,0 +1,74 @@
+"""``python -m geo report --year Y [--final] -o 报告.docx|.pdf``: the 监测评估 report, for an office to hand in.
+
+Example::
+
+    python -m geo report --year 2023 -o 2023年度发展报告.docx
+    python -m geo report --year 2025 --final --user li.wei -o 终期评估报告.pdf
+
+writes the 高新区高技术服务业年度发展报告 of year Y (``--final``: the 终期评估 of the
+plan period up to Y, every year side by side) from the actuals recorded in the
+workspace (:mod:`geo.monitor.report`): a Word document (``.docx``, Chinese fonts
+set, a table of contents Word fills, editable) or a PDF (``.pdf``, the Chinese font
+embedded) — the format follows the suffix of ``-o`` unless ``--format`` is given
+(e.g. for ``-o -``). The file named is the file written, atomically; a symlink,
+FIFO or device is written through, never replaced. ``--user NAME`` says who reads the
+records once the workspace has accounts (everyone signed in may). With no actuals
+recorded the report says so and how to fill the template.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Final
+
+from geo import atomic
+from geo.errors import UsageError
+from geo.monitor.model import MIN_YEAR
+from geo.monitor.report import FORMATS, build_report, check_year, report_format, write_docx, write_pdf
+from geo.store import office
+from layers import load_monitor_plan
+
+NAME: Final = "report"
+HELP: Final = ("Write the 监测评估 report of a year (年度发展报告) or of the plan period (--final: 终期评估) "
+               "as Word (.docx) or PDF, from the recorded actuals.")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the command."""
+    parser.add_argument("--year", type=int, required=True, metavar="Y",
+                        help="the year reported on (within the plan period, e.g. 2023)")
+    parser.add_argument("--final", action="store_true",
+                        help="the 终期评估: every year of the plan period up to Y side by side")
+    parser.add_argument("-o", "--output", required=True, metavar="报告.docx|报告.pdf",
+                        help="file to write; its suffix gives the format (- for stdout with --format)")
+    parser.add_argument("--format", choices=list(FORMATS), help="docx or pdf (default: from the suffix of -o)")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the report (default: zh)")
+    parser.add_argument("--no-map", action="store_true", help="leave out the map of section 4 (空间布局)")
+    parser.add_argument("--user", metavar="NAME", help="who reads the records (needed once the workspace has accounts)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the options, read the records, write the report, say what was written."""
+    started = time.perf_counter()
+    if args.year < MIN_YEAR:
+        raise UsageError(f"{args.year} is before {MIN_YEAR}", source="--year", fix="Give a year of the plan period")
+    fmt = report_format(args.output, args.format)
+    if str(args.output) != atomic.STDOUT:
+        atomic.check_target(args.output)  # before any work: a missing folder, or a folder named
+    plan = load_monitor_plan()
+    check_year(plan, args.year)
+    off = office()
+    actuals = off.actuals(off.actor(args.user))
+    content = build_report(plan, actuals, year=args.year, final=args.final, lang=args.lang, with_map=not args.no_map)
+    path = (write_docx if fmt == "docx" else write_pdf)(content, args.output)
+    used = next((len(t.rows) for t in content.tables() if t.key == "sources"), 0)
+    where = "stdout" if str(args.output) == atomic.STDOUT else str(path)
+    kind = "终期评估" if args.final else "年度发展报告"
+    # with -o - the CLI sends this line to stderr (geo.atomic.stdout_reserved)
+    print(f"wrote {where} ({fmt}, {kind} {args.year}; {used} actuals used; {time.perf_counter() - started:.1f} s)")
+    if used == 0:
+        print(f"note: no actuals recorded up to {args.year}: every status is no data. Fill in the template: "
+              f"python -m geo monitor template --year {args.year} -o 填报表.xlsx", file=sys.stderr)
+    return 0
