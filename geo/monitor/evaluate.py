@@ -160,13 +160,19 @@ class _Index:
         return records[-1] if records else None
 
 
-def _baseline(plan: MonitorPlan, target_id: str, unit: str) -> tuple[float, int] | None:
+def _baselines_by_target(plan: MonitorPlan) -> dict[str, list[dict[str, Any]]]:
+    """The baseline rows by the ``target_id`` they measure the same as (read once per evaluation)."""
+    by: dict[str, list[dict[str, Any]]] = {}
+    if "target_id" in plan.baselines.columns:
+        for row in _records(plan.baselines):
+            by.setdefault(_text(row.get("target_id")), []).append(row)
+    return by
+
+
+def _baseline(plan: MonitorPlan, baselines: Mapping[str, list[dict[str, Any]]], target_id: str,
+              unit: str) -> tuple[float, int] | None:
     """Rule 6: the baseline naming ``target_id`` in its unit, and its year (``截至目前`` → period start − 1)."""
-    frame = plan.baselines
-    if "target_id" not in frame.columns:
-        return None
-    rows = frame[frame["target_id"].astype("string").fillna("") == target_id]
-    for row in rows.to_dict("records"):
+    for row in baselines.get(target_id, []):
         value = _num(row.get("value"))
         if value is None or _text(row.get("unit")).strip() != unit:
             continue
@@ -180,7 +186,8 @@ def _unit_ok(record: Actual, unit: str) -> bool:
     return record.unit is None or not record.unit.strip() or record.unit.strip() == unit
 
 
-def _target_row(plan: MonitorPlan, target: Mapping[str, Any], index: _Index, year: int) -> StatusRow | None:
+def _target_row(plan: MonitorPlan, target: Mapping[str, Any], index: _Index, year: int,
+                baselines: Mapping[str, list[dict[str, Any]]]) -> StatusRow | None:
     """One target's row for ``year`` (rules 1–8); None for rows without a target year (rule 2)."""
     target_id = _text(target["target_id"])
     span = target_years(_text(target.get("year")))
@@ -191,7 +198,7 @@ def _target_row(plan: MonitorPlan, target: Mapping[str, Any], index: _Index, yea
     unit = _text(target.get("unit")).strip()
     comparator = _text(target.get("comparator")).strip() or "="
     value_max = _num(target.get("value_max"))
-    base = _baseline(plan, target_id, unit)
+    base = _baseline(plan, baselines, target_id, unit)
     growth = is_growth(target)
     notes: list[tuple[str, str]] = []
     if value_max is not None:
@@ -321,8 +328,9 @@ def status_rows(plan: MonitorPlan, actuals: Sequence[Actual], year: int) -> list
     ``(kind, subject_id, year)`` is used); records of later years than ``year`` are ignored. Targets
     without a target year (the plan period's rows) are left out (rule 2).
     """
-    index = _Index(actuals)
-    rows = [row for t in _records(plan.targets) if (row := _target_row(plan, t, index, year)) is not None]
+    index, baselines = _Index(actuals), _baselines_by_target(plan)
+    rows = [row for t in _records(plan.targets)
+            if (row := _target_row(plan, t, index, year, baselines)) is not None]
     rows += [_project_row(plan, p, index, year) for p in _records(plan.projects)]
     return rows
 
