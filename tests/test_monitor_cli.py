@@ -243,7 +243,6 @@ def fill(path: Path, rows: dict[str, dict[str, dict[str, object]]]) -> None:
 
 
 def test_a_filled_template_round_trip(backend, capsys, monkeypatch, tmp_path):
-    pytest.importorskip("openpyxl")
     for year, rows in (
         (2023, {"目标": {"C-1": {"实际值": 60, "来源": "示例：2023年统计公报"},
                          "P-1": {"实际值": 12, "来源": "示例：2023年统计公报"}},
@@ -276,3 +275,23 @@ def test_a_filled_template_round_trip(backend, capsys, monkeypatch, tmp_path):
     assert [(r["version"], r["values"]["value"], r["source"]) for r in json.loads(out)] == [
         (1, 90, "示例：2024年统计公报"), (2, 70, "示例：更正")]
     assert status(capsys, monkeypatch, 2024)["C-1"]["status"] == "behind"  # 45/75 = 0.6 < 0.8
+
+
+@pytest.mark.parametrize(("cells", "fragment"), [
+    ({"项目": {"T2-3": {"已供地（亩）": "约300", "来源": "示例：供地台账"}}}, "项目!D"),
+    ({"目标": {"P-5": {"单位": "万元", "实际值": 1200, "来源": "示例：统计公报"}}}, "目标!C"),
+    ({"项目": {"T2-3": {"已供地（亩）": -5, "来源": "示例：供地台账"}}}, "below 0"),
+    ({"目标": {"C-1": {"实际值": 60}}}, "no 来源"),
+])
+def test_a_bad_cell_exits_2_in_one_line_and_stores_nothing(backend, capsys, monkeypatch, tmp_path, cells, fragment):
+    book = tmp_path / "填报表.xlsx"
+    assert geo(capsys, monkeypatch, "monitor", "template", "--year", "2024", "-o", str(book))[0] == 0
+    good = {"行动": {"K-1": {"进展": "推进中", "来源": "示例：管委会年报"}}}  # a good row beside the bad one
+    fill(book, good | cells)
+    code, out, err = geo(capsys, monkeypatch, "monitor", "import", str(book), "--year", "2024")
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and fragment in lines[0] and "填报表.xlsx" in lines[0], err
+    assert "Traceback" not in err and out == ""
+    assert backend.store.list_actuals(history=True) == []  # not even the good row
+    assert not [e for e in backend.store.audit() if e.action == "monitor_record"]
+
