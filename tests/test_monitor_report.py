@@ -182,8 +182,8 @@ def test_docx_names_east_asian_fonts_on_its_styles(monitor_plan: MonitorPlan, tm
 
 # --- PDF ---------------------------------------------------------------------------------------------------------
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (./test.sh installs it)")
 def test_pdf_holds_the_same_values_with_fonts_embedded(monitor_plan: MonitorPlan, tmp_path: Path) -> None:
+    assert shutil.which("pdftotext") and shutil.which("pdffonts"), "poppler-utils is missing: ./test.sh installs it"
     out = tmp_path / "2023年度发展报告.pdf"
 
     def make() -> None:
