@@ -6,7 +6,6 @@ stderr checked); the concurrency test runs eight real processes at once.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -17,32 +16,15 @@ import pyogrio
 import pytest
 import shapely
 
-from geo import cli
 from geo.store import close_stores
 from geo.store import workspace as ws
 from geo.store.base import SCHEMA_VERSION
 from tests.fixtures import synthetic as syn
+from tests.fixtures.cli import geo, one_line
 from tests.fixtures.stores import drop_backend, make_backend
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORDS = {"alice": "alice-Secret-1", "bob": "bob-Secret-22", "carol": "carol-Secret-333"}
-
-
-def geo(capsys, monkeypatch, *args: str, stdin: str = "") -> tuple[int, str, str]:
-    """Run ``python -m geo ARGS`` in-process: exit code, stdout, stderr."""
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    capsys.readouterr()
-    try:
-        code = cli.main(list(args))
-    except SystemExit as exc:  # argparse
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line(err: str, fragment: str) -> None:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in err, err
 
 
 @pytest.fixture

@@ -18,32 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from geo import cli
 from geo.monitor.model import Actual, MonitorPlan
 from geo.store import single_user
 from geo.store import workspace as ws
+from tests.fixtures.cli import geo, one_line
 
 SRC = "示例：2024年高新区统计公报，第3页"
 KEYS = ["id", "kind", "name_zh", "name_en", "unit", "baseline", "baseline_year", "target", "target_year", "actual",
         "actual_year", "evaluated", "progress", "status", "source"]
 PASSWORDS = {"ann": "ann-Secret-1111", "vic": "vic-Secret-2222", "kim": "kim-Secret-3333"}
-
-
-def geo(capsys, monkeypatch, *args: str, stdin: str = "") -> tuple[int, str, str]:
-    """Run ``python -m geo ARGS`` in-process: exit code, stdout, stderr."""
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    capsys.readouterr()
-    try:
-        code = cli.main(list(args))
-    except SystemExit as exc:  # argparse
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line(err: str, fragment: str) -> None:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in err, err
 
 
 def t(tid: str, year: int, value: float, unit: str) -> Actual:
