@@ -103,7 +103,8 @@ def test_sidebar_widgets_change_the_map_and_the_link():
     assert not at.exception
     assert at.title[0].value == "Core, circles and zones · platform projects map"
     assert "Showing 3 of 26 projects" in at.caption[0].value
-    assert dict(at.query_params) == {"basemap": "none", "colour": "zone", "track": "testing", "lang": "en"}
+    # no basemap is the default (no GEO_TILES): left out of the link
+    assert dict(at.query_params) == {"colour": "zone", "track": "testing", "lang": "en"}
 
 
 def test_a_sessions_first_map_is_drawn_alone_and_the_rest_once_it_has_painted():

@@ -85,7 +85,7 @@ def test_switching_language_relabels_every_sidebar_option():
     assert "Zengjia Town" in at.multiselect(key="w_region").options
     assert at.selectbox(key="w_colour").options == ["Track", "Spatial unit (core, circles, zones)",
                                                     "Output per mu (10k CNY/mu)"]
-    assert at.multiselect(key="w_ctx").value == ["districts", "metro"]  # the choice survives the switch
+    assert at.multiselect(key="w_ctx").value == ["places", "districts", "metro"]  # the choice survives the switch
     assert [t for t in sidebar_texts(at) if CJK.search(t)] == []
 
 

@@ -127,3 +127,59 @@ def test_unvendored_plugin_is_refused():
 
     with pytest.raises(UsageError, match="Draw"):
         localise_assets(m)
+
+
+def _tile_urls(m):
+    import folium
+
+    return [c.tiles for c in m._children.values() if isinstance(c, folium.TileLayer)]
+
+
+def test_with_no_tile_source_the_map_has_no_tiles_and_draws_districts_and_metro(monkeypatch):
+    from geo.mapview.basemaps import default_basemap
+
+    monkeypatch.delenv("GEO_TILES", raising=False)
+    m = _map(basemap=default_basemap(), districts=layers.load_districts(), metro=layers.load_metro())
+    assert _tile_urls(m) == []
+    html = m.get_root().render()
+    assert "L.tileLayer" not in html and "openstreetmap" not in html and "MiniMap" not in html
+    shown = {layer.layer_name: layer for layer in _layers(m)}
+    for key in ("districts", "metro"):  # on when the map opens (not only in the layer control)
+        layer = shown["行政区" if key == "districts" else "轨道交通（示意）"]
+        assert layer.show and layer.feature_count() > 0
+        assert f'"_c":"{key}"' in html
+    assert sum(layer.feature_count() for layer in _layers(m) if "地块" in layer.layer_name) > 0
+    assert _tile_urls(_map()) == []  # build_map's own default is offline too
+
+    def places_shown(basemap: str) -> bool:
+        (places,) = [g for g in _layers(_map(basemap=basemap, places=layers.load_places())) if g.layer_name == "地名"]
+        assert places.feature_count() > 30
+        return bool(places.show)
+
+    assert places_shown("none") and not places_shown("osm")  # towns on where no tiles name them
+
+
+def test_geo_tiles_draws_the_configured_server_and_gcj02_shifts_overlays(monkeypatch):
+    from geo.mapview.basemaps import CUSTOM, default_basemap
+
+    url = "http://10.0.0.9/tiles/{z}/{x}/{y}.png"
+    monkeypatch.setenv("GEO_TILES", url)
+    monkeypatch.setenv("GEO_TILES_ATTRIBUTION", "区规划院")
+    monkeypatch.delenv("GEO_TILES_GCJ02", raising=False)
+    assert default_basemap() == CUSTOM
+    m = _map(basemap=CUSTOM, districts=layers.load_districts())
+    assert url in _tile_urls(m)  # the map and its minimap
+    html = m.get_root().render()
+    assert 'tiles.on("tileerror"' in html  # the minimap hides itself when its tiles cannot load
+    assert "http://10.0.0.9/tiles/{z}/{x}/{y}.png" in html and "openstreetmap" not in html
+    assert '"attribution": "\\u533a\\u89c4\\u5212\\u9662"' in html  # 区规划院, JSON-escaped
+    first = next(f for layer in _layers(m) for f in layer.data["features"]
+                 if f["properties"].get("project_id") == "T2-3")["geometry"]["coordinates"][0][0]
+    monkeypatch.setenv("GEO_TILES_GCJ02", "1")
+    shifted = next(f for layer in _layers(_map(basemap=CUSTOM)) for f in layer.data["features"]
+                   if f["properties"].get("project_id") == "T2-3")["geometry"]["coordinates"][0][0]
+    ex, ey = wgs84_to_gcj02(np.array([first[0]]), np.array([first[1]]))
+    assert tuple(shifted) == pytest.approx((ex[0], ey[0]), abs=2e-6)
+    monkeypatch.setenv("GEO_TILES", "http://10.0.0.9/tiles/{z}/{x}.png")  # bad: a clear error, no tiles
+    with pytest.raises(UsageError, match=r"^GEO_TILES: the tile URL has no \{y\}"):
+        _map(basemap=CUSTOM)

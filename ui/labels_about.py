@@ -46,13 +46,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "about_caveats": (
         ("- 地块位置和形状不是测绘成果，不能用于用地审批；可在“核查测绘地块”页载入实测边界替换。\n"
          "- 高德底图为 GCJ-02 坐标，叠加层已整体偏移（约 470–500 米）；其他底图为 WGS84，不偏移。\n"
-         "- 地图的 JS/CSS 由本应用提供，不依赖公共 CDN；无网络时选择“无底图”，所有片区和地块照常显示。\n"
+         "- 地图的 JS/CSS 由本应用提供，不依赖公共 CDN；默认不加载底图（或加载 GEO_TILES 配置的本单位底图），"
+         "区县、轨道、镇街、片区和地块照常显示；联网时可在侧栏选择公共底图。\n"
          "- 测量工具的面积为球面近似，仅供参考；准确面积见“项目地块”页。"),
         ("- Parcel positions and shapes are not a survey and must not be used for land approval; load surveyed "
          "boundaries on the Check page to replace them.\n"
          "- Gaode tiles are in GCJ-02: overlays are shifted (~470–500 m) to match; the other basemaps are WGS84.\n"
-         "- The map's JS/CSS are served by this app, not public CDNs; with no internet choose “No basemap” and every "
-         "zone and parcel still draws.\n"
+         "- The map's JS/CSS are served by this app, not public CDNs; by default no basemap is loaded (or the "
+         "office's own, set by GEO_TILES), and districts, metro, towns, zones and parcels still draw; with internet "
+         "access a public basemap can be chosen in the sidebar.\n"
          "- The measure tool's areas are a spherical approximation; exact areas are on the Parcels page."),
     ),
     "about_licences_h": ("许可", "Licences"),

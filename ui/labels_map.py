@@ -35,4 +35,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "difference": ("差（表−文）", "Difference (table−text)"),
     "mapped_difference": ("差（图−规划）", "Difference (map−declared)"),
     "no_match_click": ("点击处没有地块。", "No parcel where you clicked."),
+    "tiles_bad": ("服务器配置的底图无效，地图暂不显示底图（请管理员修改）：{problem}",
+                  ("The server's configured basemap is not valid; the map shows no basemap until an "
+                   "administrator fixes it: {problem}")),
 }

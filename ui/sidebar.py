@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.mapview.basemaps import BASEMAPS, available_basemaps
+from geo.mapview.basemaps import BASEMAPS, CUSTOM, available_basemaps, get_basemap, tiles_problem
 from geo.plan.projects import COLOUR_BY, NO_ZONE, distinct
 from ui import data
 from ui.detail import region_name
 from ui.i18n import LANGS, bind, pick, relabel, t
+from ui.safe import md
 
 CONTEXT_LAYERS = ("places", "districts", "metro")
 #: The sidebar's widgets whose options are labelled in the chosen language.
@@ -40,6 +41,12 @@ def choices() -> dict[str, list[str]]:
     }
 
 
+def basemap_name(key: str) -> str:
+    """A basemap's name in the chosen language (``custom``: the tiles ``GEO_TILES`` configures)."""
+    basemap = get_basemap(key) if key == CUSTOM else BASEMAPS[key]
+    return pick(basemap.name_zh, basemap.name_en)
+
+
 def render() -> None:
     """Draw the sidebar (after :func:`ui.state.restore_from_url`)."""
     allowed = choices()
@@ -49,7 +56,9 @@ def render() -> None:
     sb.radio(t("language"), list(LANGS), format_func=LANGS.__getitem__, key="w_lang", horizontal=True)
     relabel(WIDGETS)
     sb.selectbox(t("basemap"), allowed["basemap"], key="w_basemap", placeholder=t("choose_one"),
-                 format_func=bind(allowed["basemap"], lambda k: pick(BASEMAPS[k].name_zh, BASEMAPS[k].name_en)))
+                 format_func=bind(allowed["basemap"], basemap_name))
+    if problem := tiles_problem():  # GEO_TILES set but unusable: say so, draw no tiles
+        sb.warning(t("tiles_bad", problem=md(problem)))  # the URL is the administrator's text: never Markdown
     sb.selectbox(t("colour_by"), allowed["colour"], key="w_colour", placeholder=t("choose_one"),
                  format_func=bind(allowed["colour"], lambda k: t(f"colour_{k}")))
     sb.subheader(t("filters"))

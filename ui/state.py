@@ -9,11 +9,13 @@ before the sidebar's widgets are drawn; invalid values are dropped and named.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 import streamlit as st
+
+from geo.mapview.basemaps import default_basemap
 
 
 @dataclass(frozen=True)
@@ -23,21 +25,27 @@ class Param:
     name: str
     key: str
     default: str | tuple[str, ...]
+    #: The default when it depends on the server's configuration (the basemap: ``GEO_TILES`` or none).
+    compute: Callable[[], str] | None = None
 
     @property
     def is_list(self) -> bool:
         return isinstance(self.default, tuple)
 
+    def initial(self) -> str | tuple[str, ...]:
+        """The default value now."""
+        return self.compute() if self.compute is not None else self.default
+
 
 PARAMS: Final[tuple[Param, ...]] = (
     Param("lang", "w_lang", "zh"),
-    Param("basemap", "w_basemap", "osm"),
+    Param("basemap", "w_basemap", "none", compute=default_basemap),
     Param("colour", "w_colour", "track"),
     Param("track", "w_track", ()),
     Param("zone", "w_zone", ()),
     Param("region", "w_region", ()),
     Param("q", "w_q", ""),
-    Param("ctx", "w_ctx", ("districts", "metro")),
+    Param("ctx", "w_ctx", ("places", "districts", "metro")),  # towns too: a parcel is placed with no basemap
     Param("sel", "sel", ""),
 )
 _RESTORED: Final = "_url_restored"
@@ -72,7 +80,7 @@ def restore_from_url(choices: Mapping[str, Sequence[str]]) -> list[str]:
         ``name=value`` of every value that was not allowed (and was dropped).
     """
     for p in PARAMS:
-        st.session_state.setdefault(p.key, list(p.default) if p.is_list else p.default)
+        st.session_state.setdefault(p.key, list(p.initial()) if p.is_list else p.initial())
     if st.session_state.get(_RESTORED):
         return []
     st.session_state[_RESTORED] = True
@@ -95,9 +103,10 @@ def restore_from_url(choices: Mapping[str, Sequence[str]]) -> list[str]:
 def write_to_url() -> None:
     """Mirror the current state to the URL (defaults are left out to keep links short)."""
     for p in PARAMS:
-        value = st.session_state.get(p.key, p.default)
+        initial = p.initial()
+        value = st.session_state.get(p.key, initial)
         text = ",".join(value) if p.is_list else str(value or "")
-        default = ",".join(p.default) if p.is_list else p.default
+        default = ",".join(initial) if p.is_list else initial
         if text == default:
             if p.name in st.query_params:
                 del st.query_params[p.name]
@@ -109,7 +118,7 @@ def view() -> View:
     """The current :class:`View` from session state."""
     values: dict[str, Any] = {}  # tuples for list parameters, strings for the others
     for p in PARAMS:
-        value = st.session_state.get(p.key, p.default)
+        value = st.session_state.get(p.key, p.initial())
         values[p.name] = tuple(value) if p.is_list else str(value or "")
     return View(**values)
 

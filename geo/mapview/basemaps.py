@@ -8,12 +8,27 @@ GCJ-02, offset ~470–500 m here: every overlay drawn on them is shifted with
 :func:`geo.crs.shift_geometries` (``shift="gcj02"``), and clicks are shifted
 back before they are matched to parcels. ``none`` draws no tiles at all: the
 map still shows every zone and parcel when no tile server can be reached.
+
+A server on an intranet configures its own tiles with ``GEO_TILES`` (an XYZ
+template such as ``http://10.0.0.9/tiles/{z}/{x}/{y}.png``, or Tianditu with
+``tk=`` in it), ``GEO_TILES_ATTRIBUTION`` and, for tiles drawn in GCJ-02,
+``GEO_TILES_GCJ02=1`` (Gaode/AutoNavi hosts are known to be GCJ-02). Those
+tiles are the ``custom`` basemap and the default; without them the default is
+``none`` (an intranet cannot reach OpenStreetMap, which stays selectable). A
+bad value is never fatal: :func:`tiles_problem` says what is wrong in one line
+and the map falls back to ``none``. A configured server that cannot be reached
+just draws no tiles; the zones, parcels and context layers stay on the map.
 """
 
 from __future__ import annotations
 
+import html
+import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
+from urllib.parse import urlsplit
 
 from geo.errors import UsageError
 
@@ -80,27 +95,125 @@ BASEMAPS: Final[dict[str, Basemap]] = {
     "none": Basemap("none", "无底图（离线）", "No basemap (offline)", None),
 }
 
-DEFAULT_BASEMAP: Final = "osm"
+#: The basemap of ``GEO_TILES``, and the one drawn when no tile source is configured.
+CUSTOM: Final = "custom"
+OFFLINE: Final = "none"
+TILES_VAR: Final = "GEO_TILES"
+ATTRIBUTION_VAR: Final = "GEO_TILES_ATTRIBUTION"
+GCJ02_VAR: Final = "GEO_TILES_GCJ02"
+#: Placeholders Leaflet fills in a tile URL; any other ``{name}`` would break the map in the browser.
+_PLACEHOLDERS: Final = frozenset({"z", "x", "y", "-y", "s", "r"})
+#: Hosts whose tiles are known to be drawn in GCJ-02.
+_GCJ02_HOSTS: Final = ("autonavi.com", "amap.com")
+_EXAMPLE: Final = "e.g. http://10.0.0.9/tiles/{z}/{x}/{y}.png"
 
 
-def available_basemaps(*, keys: dict[str, str] | None = None) -> list[str]:
-    """Keys of the basemaps that can be shown, given the tile keys that are set.
+def parse_tiles(url: str, *, attribution: str = "", gcj02: str = "") -> Basemap:
+    """The ``custom`` basemap of a tile URL template, or :class:`UsageError` naming the variable and the fix.
+
+    Parameters
+    ----------
+    url
+        An XYZ template (``GEO_TILES``): http(s), with ``{z}``, ``{x}`` and ``{y}`` (or ``{-y}``).
+    attribution
+        Text shown in the map's corner (``GEO_TILES_ATTRIBUTION``); default the tile server's host.
+    gcj02
+        ``1``/``0`` (``GEO_TILES_GCJ02``): whether the tiles are drawn in GCJ-02; empty guesses from the host.
+    """
+    url = url.strip()
+    parts = urlsplit(url)
+
+    def bad(problem: str, fix: str) -> UsageError:
+        return UsageError(problem, source=TILES_VAR, fix=fix)
+
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise bad(f"{url[:80]!r} is not an http(s) address", f"Set {TILES_VAR} to an XYZ tile URL, {_EXAMPLE}")
+    if re.search(r"\s", url):
+        raise bad("the tile URL contains a space", f"Remove it or write it as %20 in {TILES_VAR}")
+    names = set(re.findall(r"\{([^{}]*)\}", url))
+    missing = [f"{{{n}}}" for n in ("z", "x", "y") if n not in names and not (n == "y" and "-y" in names)]
+    if missing:
+        raise bad(f"the tile URL has no {' '.join(missing)}", f"Write {{z}}, {{x}} and {{y}} where the tile's zoom, "
+                  f"column and row go, {_EXAMPLE}")
+    if unknown := sorted(names - _PLACEHOLDERS):
+        raise bad(f"the tile URL has {{{unknown[0]}}}, which the map cannot fill in",
+                  "Use only {z}, {x}, {y}, {-y}, {s} and {r}; write a key such as tk=… as text")
+    flag = gcj02.strip().lower()
+    if flag not in ("", "0", "1", "true", "false", "yes", "no"):
+        raise UsageError(f"{gcj02[:20]!r} is neither 1 nor 0", source=GCJ02_VAR,
+                         fix=f"Set {GCJ02_VAR}=1 if the tiles are drawn in GCJ-02 (Gaode, Tencent), else unset it")
+    host = parts.hostname
+    shifted = flag in ("1", "true", "yes") or (flag == "" and host.endswith(_GCJ02_HOSTS))
+    return Basemap(
+        CUSTOM, f"本单位底图（{host}）", f"Configured basemap ({host})", url,
+        html.escape(attribution.strip() or host), subdomains="abc", max_zoom=18,
+        shift="gcj02" if shifted else None,
+    )
+
+
+def tile_source(env: Mapping[str, str] | None = None) -> Basemap | None:
+    """The basemap ``GEO_TILES`` configures (None when it is unset); :class:`UsageError` when it is bad."""
+    env = os.environ if env is None else env
+    url = env.get(TILES_VAR, "").strip()
+    if not url:
+        return None
+    return parse_tiles(url, attribution=env.get(ATTRIBUTION_VAR, ""), gcj02=env.get(GCJ02_VAR, ""))
+
+
+def tiles_problem(env: Mapping[str, str] | None = None) -> str | None:
+    """One line saying what is wrong with ``GEO_TILES`` and how to fix it, or None when it is fine or unset."""
+    try:
+        tile_source(env)
+    except UsageError as exc:
+        return exc.message
+    return None
+
+
+def _valid_tile_source(env: Mapping[str, str] | None) -> Basemap | None:
+    try:
+        return tile_source(env)
+    except UsageError:
+        return None
+
+
+def default_basemap(env: Mapping[str, str] | None = None) -> str:
+    """``custom`` when ``GEO_TILES`` is set and valid, else ``none`` (an intranet reaches no public tiles)."""
+    return CUSTOM if _valid_tile_source(env) is not None else OFFLINE
+
+
+#: The default when nothing is configured; :func:`default_basemap` is the one to ask.
+DEFAULT_BASEMAP: Final = OFFLINE
+
+
+def available_basemaps(*, keys: dict[str, str] | None = None, env: Mapping[str, str] | None = None) -> list[str]:
+    """Keys of the basemaps that can be shown, given the tile keys and ``GEO_TILES`` that are set.
 
     Parameters
     ----------
     keys
         Tile keys by name (e.g. ``{"TIANDITU_KEY": "..."}``); a basemap that
         needs a key absent here is not offered.
+    env
+        Where ``GEO_TILES`` is read (default the environment); the configured
+        tiles come first, then no basemap, then the public ones.
     """
     keys = keys or {}
-    return [k for k, b in BASEMAPS.items() if b.key_name is None or keys.get(b.key_name)]
+    public = [k for k, b in BASEMAPS.items() if k != OFFLINE and (b.key_name is None or keys.get(b.key_name))]
+    custom = [CUSTOM] if _valid_tile_source(env) is not None else []
+    return [*custom, OFFLINE, *public]
 
 
-def get_basemap(key: str) -> Basemap:
-    """The basemap called ``key``, or :class:`UsageError` naming the choices."""
+def get_basemap(key: str, *, env: Mapping[str, str] | None = None) -> Basemap:
+    """The basemap called ``key`` (``custom``: the one of ``GEO_TILES``), or :class:`UsageError` naming the choices."""
+    if key == CUSTOM:
+        custom = tile_source(env)
+        if custom is None:
+            raise UsageError("no tile server is configured", source=TILES_VAR,
+                             fix=f"Set {TILES_VAR} to an XYZ tile URL ({_EXAMPLE}) or choose another basemap")
+        return custom
     try:
         return BASEMAPS[key]
     except KeyError as exc:
         raise UsageError(
-            f"unknown basemap {key!r}", source="basemap", fix=f"Use one of {', '.join(BASEMAPS)}"
+            f"unknown basemap {key!r}", source="basemap", fix=f"Use one of {', '.join([*BASEMAPS, CUSTOM])}"
         ) from exc

@@ -9,7 +9,9 @@ Design choices, each measured or forced by the environment:
 - ``prefer_canvas`` and coordinates rounded to 6 decimals (~0.1 m) keep large
   layers fast to ship and draw.
 - JS/CSS come from ``static/vendor`` (:mod:`geo.mapview.assets`), never a CDN, and
-  the ``none`` basemap draws no tiles: the map works with no internet.
+  the ``none`` basemap (the default unless ``GEO_TILES`` names a tile server)
+  draws no tiles: the map works with no internet, zones, parcels and context
+  layers drawn on the plain background.
 - On Gaode tiles (GCJ-02) every overlay is shifted (:mod:`geo.mapview.basemaps`).
 """
 
@@ -31,7 +33,7 @@ from geo.area import M2_PER_MU
 from geo.crs import shift_geometries
 from geo.errors import UsageError
 from geo.mapview.assets import ASSET_BASE, localise_assets
-from geo.mapview.basemaps import get_basemap
+from geo.mapview.basemaps import CUSTOM, get_basemap
 from geo.plan.projects import colour_keys, palette
 
 #: Map labels (layer names, tooltip fields) as ``key: (zh, en)``.
@@ -225,7 +227,7 @@ def build_map(
     places: gpd.GeoDataFrame | None = None,
     districts: gpd.GeoDataFrame | None = None,
     metro: gpd.GeoDataFrame | None = None,
-    basemap: str = "osm",
+    basemap: str = "none",
     colour_by: str = "track",
     lang: str = "zh",
     selected: str | None = None,
@@ -240,7 +242,8 @@ def build_map(
     parcels, zones, tracks, places, districts, metro
         Layers as :mod:`layers` loads them (WGS84); context layers optional.
     basemap
-        A key of :data:`geo.mapview.basemaps.BASEMAPS`; Gaode shifts every overlay to GCJ-02.
+        A key of :data:`geo.mapview.basemaps.BASEMAPS` or ``custom`` (``GEO_TILES``); default no tiles,
+        so the map draws offline. Gaode (or ``GEO_TILES_GCJ02=1``) shifts every overlay to GCJ-02.
     colour_by
         ``track``, ``zone`` or ``output_per_mu`` (see :func:`geo.plan.projects.colour_keys`).
     lang
@@ -260,7 +263,8 @@ def build_map(
     _add_zones(m, zones, lang=lang, shift=shift)
     _add_parcels(m, parcels, tracks=tracks, zones=zones, colour_by=colour_by, lang=lang, selected=selected,
                  shift=shift)
-    _add_context(m, places=places, districts=districts, metro=metro, lang=lang, shift=shift)
+    _add_context(m, places=places, districts=districts, metro=metro, lang=lang, shift=shift,
+                 places_on=get_basemap(basemap).tiles is None or basemap == CUSTOM)
     _fit_view(m, parcels, zones, selected=selected, shift=shift)
     if controls:
         _add_controls(m, basemap=basemap, lang=lang)
@@ -311,11 +315,15 @@ def _add_parcels(
 
 def _add_context(
     m: folium.Map, *, places: gpd.GeoDataFrame | None, districts: gpd.GeoDataFrame | None,
-    metro: gpd.GeoDataFrame | None, lang: str, shift: str | None,
+    metro: gpd.GeoDataFrame | None, lang: str, shift: str | None, places_on: bool = False,
 ) -> None:
-    """Places, districts and metro lines, each a layer the user can switch (places off at first)."""
+    """Places, districts and metro lines, each a layer the user can switch.
+
+    Places (towns, subdistricts) are off at first on public tiles, which name them; on at first with no
+    basemap or the server's own tiles, where they are what places a parcel.
+    """
     context = (
-        (places, "places", {"color": "#333333", "radius": 3, "weight": 1, "fillOpacity": 0.9}, False),
+        (places, "places", {"color": "#333333", "radius": 3, "weight": 1, "fillOpacity": 0.9}, places_on),
         (districts, "districts", {"color": "#666666", "weight": 1, "fillOpacity": 0.0, "dashArray": "2 4"}, True),
         (metro, "metro", {"color": "#444444", "weight": 3, "dashArray": "8 6"}, True),
     )
@@ -354,9 +362,33 @@ def _add_controls(m: folium.Map, *, basemap: str, lang: str) -> None:
     folium.plugins.Fullscreen(position="topleft").add_to(m)
     tiles = get_basemap(basemap)
     if tiles.tiles is not None and tiles.key_name is None:
-        folium.plugins.MiniMap(
+        minimap = folium.plugins.MiniMap(
             tile_layer=folium.TileLayer(
                 tiles=tiles.tiles, attr=tiles.attribution, subdomains=tiles.subdomains or "abc"
             ),
             toggle_display=True, zoom_level_offset=-5,
-        ).add_to(m)
+        )
+        minimap.add_to(m)
+        _HideUnreachableMinimap(minimap).add_to(m)
+
+
+class _HideUnreachableMinimap(folium.MacroElement):
+    """Hide the minimap while its tiles fail and none has loaded (a tile server out of reach): no blank square."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (tiles, minimap) {
+            var loaded = false;
+            function show(on) { if (minimap._container) { minimap._container.style.display = on ? "" : "none"; } }
+            tiles.on("tileload", function () { loaded = true; show(true); });
+            tiles.on("tileerror", function () { if (!loaded) { show(false); } });
+        })({{ this.minimap.tile_layer.get_name() }}, {{ this.minimap.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, minimap: folium.plugins.MiniMap) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "HideUnreachableMinimap"
+        self.minimap = minimap

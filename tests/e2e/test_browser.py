@@ -54,7 +54,7 @@ def test_the_first_map_is_painted_before_the_sidebar_and_kept_when_the_rest_arri
     assert frame.evaluate("() => document.querySelector('.geo-map').geoMap === window.__firstMap")  # not redrawn
 
 def test_map_draws_when_tiles_cannot_load(browse, offline):
-    browse.go("/")  # default basemap: OpenStreetMap, unreachable here
+    browse.go("/?basemap=osm")  # OpenStreetMap chosen, unreachable here (the default is no basemap)
     frame = browse.map_frame()
     assert Counter(browse.drawn_projects(frame)) == Counter(ALL_IDS)
     frame.wait_for_function("() => document.querySelectorAll('img.leaflet-tile').length > 0")
