@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geo.errors import GeoError
-from ui import auth, map_element, sidebar, state
+from ui import auth, map_element, monitor, sidebar, state
 from ui.i18n import t
 from ui.safe import md
 
@@ -29,9 +29,13 @@ PAGES = (
     ("pages/parcels_page.py", "nav_parcels", "parcels", ":material/table:"),
     ("pages/check_page.py", "nav_check", "check", ":material/rule:"),
     ("pages/raster_page.py", "nav_raster", "raster", ":material/layers:"),
+    ("pages/monitor_page.py", "nav_monitor", "monitor", ":material/monitoring:"),
     ("pages/export_page.py", "nav_export", "export", ":material/download:"),
     ("pages/about_page.py", "nav_about", "about", ":material/info:"),
 )
+
+#: Other pages whose session's first visit draws their map before the sidebar: url path → the map's key.
+FIRST_MAPS = {"monitor": monitor.MAP_KEY}
 
 #: Listed for administrators (and the single user of a workspace without accounts) only.
 ADMIN_PAGE = "pages/admin_page.py"
@@ -59,7 +63,8 @@ def main() -> None:
         nav = st.navigation(pages)
         # The session's first visit to the map page draws the map before the sidebar's widgets
         # (ui.map_element.map_first); the map's report reruns this script with everything.
-        whole = nav is not pages[0] or not map_element.map_first(map_element.PLAN_MAP)
+        first_map = map_element.PLAN_MAP if nav is pages[0] else FIRST_MAPS.get(nav.url_path)
+        whole = first_map is None or not map_element.map_first(first_map)
         if whole:
             sidebar.render()
             auth.account_box(actor)

@@ -39,8 +39,9 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve(launcher: list[str], *, env: Mapping[str, str], log: Path | None = None,
-          start_timeout: float = 90, address: str = "127.0.0.1") -> Iterator[Server]:
-    """``python -m <launcher…>`` (``ui.launch``, or ``streamlit run page.py``) from the checkout; stopped after.
+          start_timeout: float = 90, address: str = "127.0.0.1", cwd: Path = ROOT) -> Iterator[Server]:
+    """``python -m <launcher…>`` (``ui.launch``, or ``streamlit run page.py``) from the checkout (or ``cwd``, another
+    copy of it); stopped after.
 
     Bound to ``address`` (``0.0.0.0``: served to other computers), reached at 127.0.0.1.
     Output goes to ``log`` (else nowhere). Raises RuntimeError naming the log
@@ -51,7 +52,7 @@ def serve(launcher: list[str], *, env: Mapping[str, str], log: Path | None = Non
     proc = subprocess.Popen(
         [sys.executable, "-m", *launcher, "--server.headless", "true", "--server.port", str(port),
          "--server.address", address, "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=dict(env),
+        cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=dict(env),
     )
     url = f"http://127.0.0.1:{port}"
     try:

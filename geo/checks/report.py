@@ -17,9 +17,9 @@ import html
 import re
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import geopandas as gpd
 import numpy as np
@@ -31,6 +31,9 @@ from geo.checks.messages import messages_in
 from geo.checks.registry import CHECKS, CheckResult
 from geo.crs import EQUAL_AREA, WGS84
 from geo.errors import UsageError
+
+if TYPE_CHECKING:
+    from geo.reports.model import ReportContent
 
 MAX_MAP_FEATURES: Final = 20_000
 _W, _H = 760, 520
@@ -271,8 +274,15 @@ def html_report(
     plan_parcels: gpd.GeoDataFrame | None = None,
     crs_note: str = "",
     max_rows: int = 5000,
+    formal: ReportContent | None = None,
 ) -> str:
-    """A self-contained, printable HTML report (bilingual headings, Chinese first)."""
+    """A self-contained, printable HTML report (bilingual headings, Chinese first).
+
+    With ``formal`` (the 核查报告 of the same check, :func:`geo.checks.formal.build_formal`) it carries the
+    report's title, its table of the file (name, SHA-256, date, 核查人), the checks and tolerances used and the
+    lines to fill (核查意见, 核查人, 审核人). ``python -m geo check --report 核查报告.html`` writes the whole
+    核查报告 in one language instead.
+    """
     s = result.summary
     counts = pd.DataFrame(
         [(k, f"{c.zh} / {c.en}", c.severity, s["by_check"].get(k, 0), c.value) for k, c in CHECKS.items()],
@@ -306,15 +316,34 @@ def html_report(
         if len(result.findings) > max_rows
         else ""
     )
+    title, intro, tail = _formal_parts(formal)
     return f"""<!doctype html><html lang="zh"><head><meta charset="utf-8">
 <title>地块核查报告 / Parcel check report — {html.escape(source)}</title>
 <style>{_CSS}</style></head><body>
-<h1>地块核查报告 / Parcel check report</h1>
+<h1>地块核查报告 / Parcel check report</h1>{title}{intro}
 <p>{_AREA_NOTE}</p>
 <h2>概要 / Summary</h2>{_table(facts)}
 <h2>地图 / Map</h2><p>{_MAP_LEGEND}</p>
 {map_svg(result, plan_parcels=plan_parcels)}
 <h2>各项检查 / Checks</h2>{_table(counts)}
-<h2>问题清单 / Findings</h2>{more}{_table(shown)}
+<h2>问题清单 / Findings</h2>{more}{_table(shown)}{tail}
 </body></html>"""
+
+
+def _formal_parts(formal: ReportContent | None) -> tuple[str, str, str]:
+    """The 核查报告's title line, its file table with the checks used, and its lines to fill, as HTML."""
+    if formal is None:
+        return "", "", ""
+    from geo.reports.html import build_html
+    from geo.reports.model import Fill, Text
+
+    title = f'<p class="formal-title">{html.escape(formal.title.replace(chr(10), " "))}</p>'
+    first, checks = formal.sections[0], formal.sections[1]
+    page = build_html(replace(formal, title="", subtitle="", cover=(), sections=(first, checks)))
+    head = page[page.index("<body>") + len("<body>"):page.index("</body>")].replace("<h1></h1>", "", 1)
+    fills = [b for sec in formal.sections for b in sec.blocks if isinstance(b, Fill)]
+    tail = "".join(f"<p>{html.escape(line)}</p>" for b in fills for line in b.texts())
+    notes = [b.text for sec in formal.sections[-1:] for b in sec.blocks if isinstance(b, Text)]
+    tail += "".join(f"<p>{html.escape(n)}</p>" for n in notes)
+    return title, head, f"<h2>{html.escape(formal.sections[-1].title)}</h2>{tail}" if tail else ""
 

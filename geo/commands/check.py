@@ -14,12 +14,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from geo.atomic import STDOUT, write_output
+from geo.atomic import STDOUT, check_target, write_output
 from geo.checks import CHECKS, CheckOptions, PlanLayers, check_file, html_report, save_run
 from geo.checks.findings_out import write_csv, write_json
+from geo.checks.formal import build_formal
 from geo.checks.pipeline import check_layer_file
 from geo.checks.report import CSV_LANGS, findings_csv
 from geo.errors import UsageError
+from geo.reports import report_format, write_report
 from layers import load_districts, load_parcels, load_zones
 
 NAME = "check"
@@ -45,6 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", help="layer of a GeoPackage/KML, or Shapefile name in a zip")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("-o", "--output", metavar="REPORT.html", help="also write a printable HTML report")
+    parser.add_argument("--report", metavar="核查报告.docx|pdf|html",
+                        help="also write the formal 核查报告 (Word, PDF or HTML by the suffix): file, SHA-256, date, "
+                             "核查人 (--user), checks and tolerances, findings by parcel name, a labelled map")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
+                        help="language of the --report (default: zh)")
     parser.add_argument("--findings-csv", metavar="PATH",
                         help="also write the findings as CSV (UTF-8 with BOM, for Excel)")
     parser.add_argument("--csv-lang", choices=CSV_LANGS, default="zh",
@@ -54,7 +61,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--save", action="store_true",
                         help="save the upload and its findings to the workspace ($GEO_WORKSPACE or ./workspace)")
     parser.add_argument("--user", metavar="NAME",
-                        help="with --save: who saves (needed once the workspace has accounts; see `users`)")
+                        help="with --save: who saves (needed once the workspace has accounts; see `users`); "
+                             "with --report: the 核查人 (an account of the workspace)")
     parser.add_argument("--use-surveyed", action="store_true",
                         help="with --save: use this geometry in place of the indicative parcels"
                              " (reconcile/export --surveyed, the app)")
@@ -70,6 +78,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="write the parcels that match no plan project to this layer")
 
 
+def _checker(name: str) -> str:
+    """The 核查人 named by ``--user``: an enabled account of the workspace (refused and audited otherwise)."""
+    from geo.store import workspace
+
+    actor = workspace.office().actor(name, client="cli")
+    return actor.name or ""
+
+
 #: ``--max-size`` default (MB): the CLI takes any layer a disk holds; browser uploads keep geo.io.MAX_FILE_BYTES.
 MAX_SIZE_MB = 100_000.0
 
@@ -83,10 +99,14 @@ def run(args: argparse.Namespace) -> int:
     if str(args.output) == STDOUT and args.format != "table":
         raise UsageError(f"-o - and --format {args.format} would both write to stdout", source="-o",
                          fix="Write the report to a file, or use --format table")
+    report_fmt = report_format(args.report) if args.report else None  # before any work: a wrong suffix
+    if args.report:
+        check_target(args.report)
+    checker = _checker(args.user) if args.user and (args.report or args.output) else ""
     if min(args.chunk_size or 1, args.workers or 1) < 1:
         raise UsageError("--chunk-size and --workers must be at least 1", source="--chunk-size",
                          fix="Give a positive number")
-    if args.save:  # the workspace keeps the whole layer
+    if args.save or args.report:  # the workspace keeps the whole layer; the 核查报告 names and maps every parcel
         checked = check_file(args.file, plan, options, crs=args.crs, layer=args.layer)
     else:
         checked = check_layer_file(
@@ -102,8 +122,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"saved to the workspace as {uid}" + (" (in use)" if args.use_surveyed else ""), file=sys.stderr)
     if args.findings_csv:
         write_output(args.findings_csv, findings_csv(result.findings, lang=args.csv_lang))
+    formal = None
+    if args.report or args.output:  # the -o HTML report gets the 核查报告's file, SHA-256, date and 核查人 too
+        formal = build_formal(checked, args.file, checker=checker, lang=args.lang, plan_parcels=plan.parcels,
+                              with_map=bool(args.report), zones=plan.zones, districts=plan.districts)
+    if args.report and formal is not None:
+        write_report(formal, args.report, report_fmt)
     if args.output:
-        report = html_report(result, source=read.source, plan_parcels=plan.parcels, crs_note=read.crs_note[1])
+        report = html_report(result, source=read.source, plan_parcels=plan.parcels, crs_note=read.crs_note[1],
+                             formal=formal)
         write_output(args.output, report)
     if args.format == "json":
         sys.stdout.flush()
@@ -139,6 +166,8 @@ def run(args: argparse.Namespace) -> int:
         print(view.to_string(index=False, na_rep="—"))
     if args.output:
         print(f"\nreport written to {args.output}")
+    if args.report:
+        print(f"核查报告 written to {args.report}")
     if args.findings_csv:
         print(f"findings CSV written to {args.findings_csv}")
     return 0

@@ -6,13 +6,13 @@ actuals recorded in the workspace. :func:`build_report` makes one content model
 (:class:`ReportContent`: a title, then numbered sections of paragraphs, tables
 and the map), and two writers put the same content on paper:
 
-- :func:`write_docx` (:mod:`geo.monitor.report_docx`, python-docx): a Word file
+- :func:`write_docx` (:mod:`geo.reports.docx`, python-docx): a Word file
   the office edits and hands in — East Asian fonts set on every style (宋体 for
   the text, 黑体 for headings: fonts every Chinese Windows/Office has; Word
   substitutes its own CJK font where they are missing), a real table of contents
   (a ``TOC`` field Word fills when the file is opened or on *更新域*), tables
   with repeated header rows, the map as a picture;
-- :func:`write_pdf` (:mod:`geo.monitor.report_pdf`, reportlab): a PDF with the
+- :func:`write_pdf` (:mod:`geo.reports.pdf`, reportlab): a PDF with the
   Chinese font embedded (the Noto Sans CJK subset :mod:`geo.mapview.fonts` makes
   for the print map, as TrueType), text that stays text (search, copy), a
   table of contents with page numbers and bookmarks.
@@ -42,7 +42,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
@@ -50,6 +50,7 @@ from geo.errors import UsageError
 from geo.monitor import evaluate
 from geo.monitor.model import ACTION_STATES, STAGES, STATUSES, Actual, MonitorPlan, StatusRow
 from geo.plan.notes import FOOTNOTE_FULL_ZH
+from geo.reports.model import Block, Fill, Image, ReportContent, Section, Table, Text
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -297,101 +298,7 @@ def _pair(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "zh" else pair[1]
 
 
-# --- the content model ------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Text:
-    """A paragraph: ``body`` text, a ``note`` (smaller, under a table), or an ``item`` of a list."""
-
-    text: str
-    style: Literal["body", "note", "item"] = "body"
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table: caption (``表N …``, above it), header, rows of text cells, notes under it.
-
-    ``widths`` are relative column widths; ``numeric`` marks right-aligned columns; ``key`` names the table
-    for programs (``targets``, ``projects:rd``, ``sources`` …), it is not printed.
-    """
-
-    key: str
-    caption: str
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    widths: tuple[float, ...]
-    numeric: tuple[bool, ...] = ()
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Image:
-    """A PNG with its caption (``图N …``, below it), printed ``width_mm`` wide (less if the page is narrower)."""
-
-    png: bytes
-    caption: str
-    width_mm: float
-
-
-Block = Text | Table | Image
-
-
-@dataclass(frozen=True)
-class Section:
-    """A heading (``level`` 1 or 2) and what follows it; ``landscape``: on landscape pages (wide tables, the map)."""
-
-    title: str
-    level: int
-    blocks: tuple[Block, ...]
-    landscape: bool = False
-
-
-@dataclass(frozen=True)
-class ReportContent:
-    """Everything both formats print, in order: title, subtitle, cover lines, contents, sections."""
-
-    title: str
-    subtitle: str
-    cover: tuple[str, ...]
-    toc_title: str
-    toc_note: str
-    sections: tuple[Section, ...]
-    lang: str
-    year: int
-    final: bool
-    #: The running footer of the pages, ``{n}`` the page number (``第 {n} 页``).
-    page_label: str = ""
-    #: What the Word file's contents field shows until Word updates it.
-    toc_placeholder: str = ""
-
-    def tables(self) -> list[Table]:
-        return [b for s in self.sections for b in s.blocks if isinstance(b, Table)]
-
-    def table(self, key: str) -> Table:
-        """The table named ``key`` (KeyError if there is none)."""
-        for t in self.tables():
-            if t.key == key:
-                return t
-        raise KeyError(key)
-
-    def strings(self) -> Iterable[str]:
-        """Every text the report prints (for the PDF's font subset)."""
-        yield from (self.title, self.subtitle, *self.cover, self.toc_title, self.toc_note, self.page_label,
-                    self.toc_placeholder)
-        for s in self.sections:
-            yield s.title
-            for b in s.blocks:
-                if isinstance(b, Text):
-                    yield b.text
-                elif isinstance(b, Table):
-                    yield b.caption
-                    yield from b.header
-                    yield from b.notes
-                    for row in b.rows:
-                        yield from row
-                else:
-                    yield b.caption
-
+# --- the content model: geo.reports.model (shared with the 核查报告) ----------------------------------------------
 
 # --- formatting -------------------------------------------------------------------------------------------------
 
@@ -990,14 +897,14 @@ def build_report(
 
 def write_docx(content: ReportContent, out: str | Path) -> Path:
     """Write ``content`` as a Word document to ``out`` (atomically; through a symlink, FIFO or device)."""
-    from geo.monitor.report_docx import write_docx as write
+    from geo.reports.docx import write_docx as write
 
     return write(content, out)
 
 
 def write_pdf(content: ReportContent, out: str | Path) -> Path:
     """Write ``content`` as a PDF (Chinese font embedded) to ``out`` (atomically; through a symlink, FIFO or device)."""
-    from geo.monitor.report_pdf import write_pdf as write
+    from geo.reports.pdf import write_pdf as write
 
     return write(content, out)
 
@@ -1005,11 +912,11 @@ def write_pdf(content: ReportContent, out: str | Path) -> Path:
 def report_bytes(content: ReportContent, fmt: str) -> bytes:
     """The file of ``content`` as bytes, ``docx`` or ``pdf`` (for a download button: nothing is written)."""
     if fmt == "docx":
-        from geo.monitor.report_docx import build_docx
+        from geo.reports.docx import build_docx
 
         return build_docx(content)
     if fmt == "pdf":
-        from geo.monitor.report_pdf import build_pdf
+        from geo.reports.pdf import build_pdf
 
         return build_pdf(content)
     raise UsageError(f"unknown format {fmt!r}", source="format", fix="Use docx or pdf")
@@ -1034,7 +941,8 @@ def write_report(content: ReportContent, out: str | Path, fmt: str | None = None
 
 
 __all__ = [
-    "FORMATS", "NONE", "STAGE_COLOURS", "Block", "Evaluation", "Image", "ReportContent", "Section", "Table", "Text",
+    "FORMATS", "NONE", "STAGE_COLOURS", "Block", "Evaluation", "Fill", "Image", "ReportContent", "Section", "Table",
+    "Text",
     "build_report", "check_year", "compose_report", "evaluate_years", "fmt_number", "fmt_ratio", "fmt_time",
     "in_force", "report_bytes", "report_format", "stage_legend", "stage_map", "write_docx", "write_pdf", "write_report",
 ]

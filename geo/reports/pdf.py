@@ -1,4 +1,7 @@
-"""The 监测评估 report as PDF (reportlab): :func:`write_pdf`, the same content as the Word file.
+"""A report (:class:`geo.reports.model.ReportContent`) as PDF (reportlab): :func:`write_pdf`.
+
+The one PDF writer of the formal reports (the 监测评估 report, the 地块核查报告): the same content as the
+Word file (:mod:`geo.reports.docx`).
 
 The Chinese font is embedded: the characters the report uses are subset from
 Noto Sans CJK SC (or ``GEO_CJK_FONT``) and converted to a standalone TrueType
@@ -53,7 +56,7 @@ from reportlab.platypus.tableofcontents import TableOfContents
 from geo.atomic import write_output
 from geo.errors import FontError
 from geo.mapview.fonts import FONT_ENV, FontFace, find_cjk_font, font_file
-from geo.monitor.report import Image, ReportContent, Table, Text
+from geo.reports.model import Fill, Image, ReportContent, Table, Text
 
 _BUILD: Final = threading.Lock()
 #: Margins (mm): top/bottom, left/right of a portrait page (landscape pages swap them).
@@ -88,7 +91,12 @@ def _register(characters: str) -> _Fonts:
         name = f"GeoCJK-{path.stem[:12]}"
         if name not in pdfmetrics.getRegisteredFontNames():
             try:
-                pdfmetrics.registerFont(TTFont(name, str(path)))
+                font = TTFont(name, str(path))
+                # reportlab registers a subsetting font by its face name and hands any later font of the same face
+                # name the first one: every subset is its own face, or a second report in this process (another
+                # report, other characters) would be drawn with the first report's glyphs and lose the rest
+                font.face.name = font.face.name + b"-" + path.stem[:12].encode("ascii")
+                pdfmetrics.registerFont(font)
             except Exception as exc:  # reportlab refuses the file: name it, as the print map does
                 raise FontError(f"reportlab cannot embed the font ({exc})", source=f"{face.path}#{face.index}",
                                 fix="Set GEO_CJK_FONT=/path/to/a TrueType or OpenType Chinese font") from None
@@ -107,6 +115,11 @@ def _styles(fonts: _Fonts) -> dict[str, ParagraphStyle]:
                                 alignment=TA_CENTER, spaceBefore=60 * mm, spaceAfter=10 * mm),
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=15, leading=22, alignment=TA_CENTER,
                                    spaceAfter=25 * mm),
+        "title_top": ParagraphStyle("title_top", parent=base, fontName=fonts.bold, fontSize=18, leading=26,
+                                    alignment=TA_CENTER, spaceBefore=0, spaceAfter=4 * mm),
+        "subtitle_top": ParagraphStyle("subtitle_top", parent=base, fontSize=12.5, leading=18, alignment=TA_CENTER,
+                                       spaceAfter=6 * mm),
+        "fill": ParagraphStyle("fill", parent=base, spaceBefore=6),
         "cover": ParagraphStyle("cover", parent=base, fontSize=10.5, leading=16, alignment=TA_CENTER),
         "h0": ParagraphStyle("toc_title", parent=base, fontSize=16, leading=24, alignment=TA_CENTER,
                              spaceAfter=8 * mm, **head),
@@ -143,7 +156,7 @@ class _Doc(BaseDocTemplate):  # type: ignore[misc]
     def __init__(self, out: io.BytesIO, content: ReportContent, fonts: _Fonts) -> None:
         tb, lr = MARGINS_MM
         super().__init__(out, pagesize=A4, title=content.title.replace("\n", ""), subject=content.subtitle,
-                         author="python -m geo report", creator="python -m geo report",
+                         author=content.author, creator=content.author,
                          lang="zh-CN" if content.lang == "zh" else "en", leftMargin=lr * mm, rightMargin=lr * mm,
                          topMargin=tb * mm, bottomMargin=tb * mm, displayDocTitle=True,
                          initialFontName=fonts.regular)
@@ -242,21 +255,23 @@ def build_pdf(content: ReportContent) -> bytes:
     sizes = {False: (A4[0] - 2 * lr * mm, A4[1] - 2 * tb * mm),
              True: (landscape(A4)[0] - 2 * tb * mm, landscape(A4)[1] - 2 * lr * mm)}
 
-    story: list[Flowable] = [Paragraph(escape(content.title).replace("\n", "<br/>"), styles["title"])]
+    title = styles["title"] if content.has_toc else styles["title_top"]
+    story: list[Flowable] = [Paragraph(escape(content.title).replace("\n", "<br/>"), title)]
     if content.subtitle:
-        story.append(Paragraph(escape(content.subtitle), styles["subtitle"]))
+        story.append(Paragraph(escape(content.subtitle), styles["subtitle" if content.has_toc else "subtitle_top"]))
     story += [Paragraph(escape(line), styles["cover"]) for line in content.cover]
-    story += [PageBreak(), Paragraph(escape(content.toc_title), styles["h0"])]
-    toc = TableOfContents(dotsMinLevel=0, tableStyle=TableStyle([  # reportlab's own, plus a font: not Helvetica
-        ("FONT", (0, 0), (-1, -1), fonts.regular, 10.5), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-    ]))
-    toc.levelStyles = [styles["toc1"], styles["toc2"]]
-    story.append(toc)
+    if content.has_toc:
+        story += [PageBreak(), Paragraph(escape(content.toc_title), styles["h0"])]
+        toc = TableOfContents(dotsMinLevel=0, tableStyle=TableStyle([  # reportlab's own, plus a font: not Helvetica
+            ("FONT", (0, 0), (-1, -1), fonts.regular, 10.5), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ]))
+        toc.levelStyles = [styles["toc1"], styles["toc2"]]
+        story.append(toc)
+        story.append(PageBreak())
 
     landscape_now = False
-    story.append(PageBreak())
     for section in content.sections:
         if section.landscape != landscape_now:
             story += [NextPageTemplate("landscape" if section.landscape else "portrait"), PageBreak()]
@@ -273,6 +288,8 @@ def build_pdf(content: ReportContent) -> bytes:
                     story.append(Paragraph(escape(block.text), styles[block.style]))
             elif isinstance(block, Table):
                 story += _table(block, styles, width)
+            elif isinstance(block, Fill):
+                story += [Paragraph(escape(line), styles["fill"]) for line in block.texts()]
             else:
                 story += _image(block, styles, width, height - 30 * mm)
     # binary (Flate) streams, not ASCII85: reportlab's pure-Python ASCII85 of the map took 1.5 s a pass. The

@@ -1,5 +1,6 @@
-"""The 监测评估 report as a Word document (python-docx): :func:`write_docx`.
+"""A report (:class:`geo.reports.model.ReportContent`) as a Word document (python-docx): :func:`write_docx`.
 
+The one Word writer of the formal reports (the 监测评估 report, the 地块核查报告).
 Made for an office to edit and hand in:
 
 - **Fonts**: every style names its East Asian font (``w:eastAsia`` on ``w:rFonts``):
@@ -14,6 +15,8 @@ Made for an office to edit and hand in:
 - **Tables** in 表N captions, with the header row repeated on every page,
   numbers right-aligned, fixed column widths; wide tables and the map on
   landscape pages (a section of their own); page numbers in the footer.
+- **Fill-in lines** (:class:`~geo.reports.model.Fill`): ``审核人：____`` to sign by hand.
+- A report without contents (``toc_title`` empty) starts its sections on the title page.
 
 The file is written through :func:`geo.atomic.write_output` (atomic; a symlink,
 FIFO or device is written through, never replaced).
@@ -38,7 +41,7 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from geo.atomic import write_output
-from geo.monitor.report import Image, ReportContent, Section, Table, Text
+from geo.reports.model import Fill, Image, ReportContent, Section, Table, Text
 
 #: (Latin, East Asian) font of the text and of the headings.
 BODY_FONT: Final = ("Times New Roman", "宋体")
@@ -141,7 +144,7 @@ def _setup(doc: DocumentObject, content: ReportContent) -> None:
     props = doc.core_properties
     props.title = content.title.replace("\n", "")
     props.subject = content.subtitle
-    props.author = "python -m geo report"
+    props.author = content.author
     props.language = "zh-CN" if content.lang == "zh" else "en-US"
 
 
@@ -248,19 +251,22 @@ def build_docx(content: ReportContent) -> bytes:
     _page(first, False)
     _footer(first, content.page_label or "{n}")
 
-    doc.add_paragraph(content.title, style="Title")
+    title = doc.add_paragraph(content.title, style="Title")
+    if not content.has_toc:  # a short report: no cover page, the title at the top of the first page
+        title.paragraph_format.space_before = Pt(0)
     if content.subtitle:
         doc.add_paragraph(content.subtitle, style="Subtitle")
     for line in content.cover:
         doc.add_paragraph(line, style="Report Cover")
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-
-    doc.add_paragraph(content.toc_title, style="TOC Heading")
-    _field(doc.add_paragraph(), 'TOC \\o "1-2" \\h \\z \\u', content.toc_placeholder or content.toc_title, dirty=True)
-    doc.add_paragraph(content.toc_note, style="Report Note")
+    if content.has_toc:
+        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        doc.add_paragraph(content.toc_title, style="TOC Heading")
+        _field(doc.add_paragraph(), 'TOC \\o "1-2" \\h \\z \\u', content.toc_placeholder or content.toc_title,
+               dirty=True)
+        doc.add_paragraph(content.toc_note, style="Report Note")
 
     landscape = False
-    start = True  # the first chapter starts on a new page after the contents
+    start = content.has_toc  # the first chapter starts on a new page after the contents
     for section in content.sections:
         if section.landscape != landscape:
             new = doc.add_section(WD_SECTION.NEW_PAGE)
@@ -284,6 +290,9 @@ def _section(doc: DocumentObject, section: Section, width_mm: float) -> None:
             doc.add_paragraph(block.text, style=style)
         elif isinstance(block, Table):
             _table(doc, block, width_mm)
+        elif isinstance(block, Fill):
+            for line in block.texts():
+                doc.add_paragraph(line, style="Normal").paragraph_format.space_before = Pt(6)
         elif isinstance(block, Image):
             doc.add_picture(io.BytesIO(block.png), width=Mm(min(block.width_mm, width_mm)))
             doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER

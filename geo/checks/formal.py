@@ -1,0 +1,471 @@
+"""The formal 地块核查报告 of a check: Word, PDF or HTML, in one language, to file and sign.
+
+:func:`formal_content` turns a :class:`geo.checks.pipeline.CheckRun` into the
+shared report model (:class:`geo.reports.model.ReportContent`), and the writers
+of :mod:`geo.reports` — the same ones as the 监测评估 report's — put it on paper.
+The report holds, in Chinese (``lang="zh"``, default) or English throughout:
+
+- the title (the plan's title and 地块核查报告), the file's name and SHA-256, the
+  date and time in China time, the 核查人 (the signed-in user or ``--user``; a
+  line to fill for the single user);
+- 一 核查对象: the file (format, CRS and how it was found, parcels);
+- 二 核查内容与容差: every check with its severity and the limits used
+  (the area tolerance of the check's options, the sliver and outside limits);
+- 三 核查结果: a summary table (parcels checked, matched, flagged, findings by
+  severity) and the count of each kind of finding;
+- 四 问题清单: each finding by the parcel's own name (the file's name field,
+  ``--name-field``; else its row number), the kind, severity and the message
+  in words (GEOS's reasons translated, with their place);
+- 五 地块分布图: the print map (:func:`geo.mapview.figure.render_figure`) of
+  the checked parcels labelled with their names, coloured by their worst
+  finding, with scale bar, north arrow and CRS; the spatial units drawn for
+  orientation are 示意 (indicative);
+- 六 核查意见: lines for the 核查意见, 核查人, 审核人 and date, to sign.
+
+No internal key (``area_mismatch``, ``project_id``) is printed: checks and
+severities are named by their words, plan projects by their names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import inspect
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from geo.checks.messages import messages_in
+from geo.checks.registry import CHECKS, SEVERITIES, run_checks
+from geo.errors import UsageError
+from geo.reports.model import Fill, Image, ReportContent, Section, Table, Text
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from geo.checks.pipeline import CheckRun
+
+#: The time zone of the report's date (the office's).
+CHINA: Final = ZoneInfo("Asia/Shanghai")
+LANGS: Final = ("zh", "en")
+#: At most this many findings are listed (the findings CSV has them all).
+MAX_ROWS: Final = 2000
+
+TEXT: Final[dict[str, tuple[str, str]]] = {
+    "report": ("地块核查报告", "Parcel check report"),
+    "subtitle": ("核查对象：{name}", "File checked: {name}"),
+    "page": ("第 {n} 页", "Page {n}"),
+    "s_object": ("一、核查对象", "1 The file checked"),
+    "s_checks": ("二、核查内容与容差", "2 Checks and tolerances"),
+    "s_result": ("三、核查结果", "3 Results"),
+    "s_findings": ("四、问题清单", "4 Findings"),
+    "s_map": ("五、地块分布图", "5 Map of the parcels"),
+    "s_sign": ("六、核查意见", "6 Opinion and signatures"),
+    "t_object": ("表1 核查对象", "Table 1 The file checked"),
+    "t_summary": ("表2 核查结果汇总", "Table 2 Summary"),
+    "t_kinds": ("表3 各类问题数量", "Table 3 Findings by kind"),
+    "t_findings": ("表4 问题清单（按地块）", "Table 4 Findings by parcel"),
+    "f_map": ("图1 核查地块分布图", "Figure 1 The checked parcels"),
+    "map_title": ("核查地块分布图", "The checked parcels"),
+    "item": ("项目", "Item"),
+    "value": ("内容", "Value"),
+    "file": ("文件名", "File name"),
+    "sha": ("SHA-256 校验值", "SHA-256"),
+    "format": ("文件格式", "Format"),
+    "crs": ("坐标系", "Coordinate reference system"),
+    "name_field": ("地块名称字段", "Parcel name field"),
+    "no_name_field": ("未指定（地块以要素序号表示，按与规划地块的重叠匹配项目）",
+                      "none (parcels are named by their row; matched to projects by overlap)"),
+    "date": ("核查日期", "Date of the check"),
+    "checker": ("核查人", "Checked by"),
+    "reviewer": ("审核人", "Reviewed by"),
+    "opinion": ("核查意见", "Opinion"),
+    "sign_date": ("日期", "Date"),
+    "features": ("核查地块数", "Parcels checked"),
+    "matched": ("匹配到规划项目的地块", "Parcels matched to a plan project"),
+    "unmatched": ("未匹配的地块", "Parcels not matched"),
+    "projects": ("涉及规划项目数", "Plan projects concerned"),
+    "measured": ("实测面积合计（亩）", "Measured area in total (mu)"),
+    "flagged": ("有问题的地块", "Parcels with findings"),
+    "findings": ("问题合计", "Findings in total"),
+    "by_severity": ("其中{severity}", "of which {severity}"),
+    "check": ("检查项", "Check"),
+    "severity": ("严重程度", "Severity"),
+    "count": ("数量", "Count"),
+    "no": ("序号", "No."),
+    "parcel": ("地块", "Parcel"),
+    "message": ("说明", "Description"),
+    "row": ("第 {n} 个要素", "feature {n}"),
+    "project": ("项目：{name}", "project: {name}"),
+    "whole_file": ("整个文件", "the whole file"),
+    "no_findings": ("未发现问题。", "No findings."),
+    "more": ("仅列出前 {n} 条（共 {total} 条）；完整清单见问题清单 CSV（--findings-csv）。",
+             "The first {n} of {total} findings are listed; the findings CSV (--findings-csv) has them all."),
+    "make_valid": ("核查前已按 GEOS make-valid 修复无效几何，修复情况见问题清单。",
+                   "Invalid geometry was repaired (GEOS make-valid) before the check; see the findings."),
+    "area_note": ("面积按以高新区为中心的等积投影计算（1 亩 = 666.67 平方米）。",
+                  "Areas from a zone-centred equal-area projection (1 mu = 666.67 m²)."),
+    "checks_intro": ("本次核查对每个地块执行以下各项检查（括号内为问题的严重程度）：",
+                     "Each parcel was put through these checks (the severity of a finding in brackets):"),
+    "map_note": ("地块按其最严重的问题着色并标注文件中的地块名称；片区与行政区范围为示意，仅供定位。",
+                 ("Parcels are coloured by their worst finding and labelled with their names in the file; the "
+                 "spatial units and districts are indicative, for orientation only.")),
+    "map_legend_error": ("有错误的地块", "parcel with an error"),
+    "map_legend_warning": ("有警告的地块", "parcel with a warning"),
+    "map_legend_info": ("有提示的地块", "parcel with a note"),
+    "map_legend_ok": ("未发现问题的地块", "parcel without findings"),
+    "map_geometry": ("地块几何为报送的测绘成果；片区、行政区为示意。",
+                     "Parcel geometry as submitted (surveyed); spatial units and districts indicative."),
+    "map_failed": ("（地图未能生成：{reason}）", "(The map could not be drawn: {reason})"),
+    "blank_checker": ("（未署名：请在文末手写签名）", "(not named: sign at the end by hand)"),
+}
+
+#: How a file format is named (``ReadResult.fmt``); others are printed as read.
+FORMAT_NAMES: Final[dict[str, tuple[str, str]]] = {
+    "geopackage": ("GeoPackage", "GeoPackage"), "gpkg": ("GeoPackage", "GeoPackage"),
+    "zip": ("Shapefile 或 KMZ（压缩包）", "zipped Shapefile or KMZ"),
+    "geojson": ("GeoJSON", "GeoJSON"), "kml": ("KML", "KML"),
+    "csv": ("CSV 表格（WKT 或经纬度）", "CSV (WKT or lon/lat)"), "parquet": ("GeoParquet", "GeoParquet"),
+    "zbtxt": ("部标坐标txt", "部标 coordinate txt"),
+}
+
+SEVERITY_WORDS: Final[dict[str, tuple[str, str]]] = {
+    "error": ("错误", "error"), "warning": ("警告", "warning"), "info": ("提示", "note"),
+}
+
+#: What each check tests, in words, ``{tolerance}`` … filled from the limits used.
+DESCRIBE: Final[dict[str, tuple[str, str]]] = {
+    "empty": ("几何为空或缺失", "the geometry is empty or missing"),
+    "not_polygon": ("几何不是面要素（点、线无法核查面积）", "the geometry is not a polygon (no area to check)"),
+    "invalid": ("几何无效（自相交、环自相交、点数不足、洞在壳外等），给出位置及修复后面积",
+                ("invalid geometry (self-intersection, ring self-intersection, too few points, hole outside "
+                "shell …), with its place and the area after repair")),
+    "duplicate": ("与另一地块几何完全相同", "the same geometry as another parcel"),
+    "overlap": ("与其他地块重叠（重叠面积，亩）", "overlaps another parcel (overlap in mu)"),
+    "area_mismatch": ("实测面积与规划分配面积相差超过 {tolerance}%", ("measured area differs from the plan's "
+                      "allocation by more than {tolerance} %")),
+    "declared_area": ("部标坐标文件申报的地块面积与界址点计算面积相差超过 {tolerance}%",
+                      ("the declared area of a 部标 coordinate file differs from its points by more than "
+                      "{tolerance} %")),
+    "outside_zone": ("超出所属片区的面积不小于 {outside} 亩", "at least {outside} mu outside its spatial unit"),
+    "outside_districts": ("超出高新区所涉行政区的面积不小于 {outside} 亩",
+                          "at least {outside} mu outside the zone's districts"),
+    "unmatched": ("未能匹配到规划项目", "not matched to a plan project"),
+    "missing_attribute": ("缺少必要属性", "a required attribute is missing"),
+    "multipart": ("地块由多个互不相连的部分组成", "the parcel has separate parts"),
+    "sliver": ("面积小于 {sliver} 亩或紧凑度小于 {compact}（细碎图斑）",
+               "smaller than {sliver} mu or compactness below {compact} (a sliver)"),
+    "area_unknown": ("规划未给出该项目的面积（仅提示）", "the plan gives no area for the project (a note)"),
+}
+
+
+def _t(key: str, lang: str, **fmt: object) -> str:
+    zh, en = TEXT[key]
+    text = zh if lang == "zh" else en
+    return text.format(**fmt) if fmt else text
+
+
+def _pair(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def china_now() -> dt.datetime:
+    """Now, in China time."""
+    return dt.datetime.now(CHINA)
+
+
+def fmt_date(when: dt.datetime, lang: str) -> str:
+    """``2026年12月7日 06:59（北京时间）`` / ``2026-12-07 06:59 (China time, UTC+8)``."""
+    local = when.astimezone(CHINA)
+    if lang == "zh":
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（北京时间）"
+    return f"{local:%Y-%m-%d %H:%M} (China time, UTC+8)"
+
+
+def _number(value: float, digits: int = 2) -> str:
+    text = f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _limits() -> dict[str, float]:
+    """The fixed limits of :func:`geo.checks.registry.run_checks` (its defaults: what the pipeline uses)."""
+    params = inspect.signature(run_checks).parameters
+    return {name: float(params[name].default) for name in ("sliver_mu", "min_compactness", "min_outside_mu")}
+
+
+def parcel_names(parcels: pd.DataFrame, name_field: str | None, lang: str) -> dict[int, str]:
+    """Each feature's name: the file's own (``name_field``), else ``第 N 个要素`` / ``feature N``."""
+    names: dict[int, str] = {}
+    column = parcels[name_field] if name_field and name_field in parcels.columns else None
+    for i, feature in enumerate(parcels.index):
+        value = None if column is None else column.iloc[i]
+        text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value).strip()
+        names[int(feature)] = text or _t("row", lang, n=int(feature))
+    return names
+
+
+def _finding_parcel(feature: object, project: object, names: Mapping[int, str], plan_names: Mapping[str, str],
+                    lang: str) -> str:
+    if feature is not None and not pd.isna(feature):  # type: ignore[call-overload]
+        n = int(feature)  # type: ignore[call-overload]
+        return names.get(n) or _t("row", lang, n=n)
+    if isinstance(project, str) and project:
+        return _t("project", lang, name=plan_names.get(project, project))
+    return _t("whole_file", lang)
+
+
+_FEATURE_REF: Final = re.compile(r"(要素 ?|feature )(\d+)( ?)")
+
+
+def _named_refs(message: str, names: Mapping[int, str], lang: str) -> str:
+    """``与要素 1 的几何完全相同`` → ``与要素 1（科学谷……）的几何完全相同``: another parcel by its name too."""
+    def named(m: re.Match[str]) -> str:
+        n = int(m.group(2))
+        name = names.get(n, "")
+        ref = m.group(1) + m.group(2)
+        if not name or name == _t("row", lang, n=n):
+            return m.group(0)
+        return f"{ref}（{name}）" if lang == "zh" else f"{ref} ({name}){m.group(3)}"
+
+    return _FEATURE_REF.sub(named, message)
+
+
+def _worst(result_findings: pd.DataFrame) -> dict[int, str]:
+    """Each flagged feature's worst severity."""
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    out: dict[int, str] = {}
+    for feature, severity in zip(result_findings["feature"], result_findings["severity"], strict=True):
+        if feature is None or pd.isna(feature):
+            continue
+        key = int(feature)
+        if key not in out or rank[str(severity)] < rank[out[key]]:
+            out[key] = str(severity)
+    return out
+
+
+def check_map(run: CheckRun, *, lang: str = "zh", dpi: int = 150,
+              zones: gpd.GeoDataFrame | None = None, districts: gpd.GeoDataFrame | None = None) -> bytes:
+    """The print map (A4 landscape PNG) of the checked parcels, named as in the file, coloured by worst finding."""
+    from pyproj import CRS
+
+    from geo.mapview.figure import FigureText, LegendEntry, render_figure
+    from geo.mapview.paper import Paper
+
+    parcels = run.result.parcels
+    names = parcel_names(parcels, run.options.name_field, lang)
+    worst = _worst(run.result.findings)
+    drawn = parcels[[parcels.geometry.name]].copy()
+    drawn["_status"] = [worst.get(int(i), "ok") for i in parcels.index]
+    drawn["_label"] = [names[int(i)] for i in parcels.index]
+    colours = {"error": "#d62728", "warning": "#ff9f1c", "info": "#4c78a8", "ok": "#9aa5b1"}
+    legend = [LegendEntry(k, _t(f"map_legend_{k}", lang), colours[k]) for k in ("error", "warning", "info", "ok")]
+    crs_kw: dict[str, str] = {}
+    try:
+        if run.read.crs and CRS.from_user_input(run.read.crs).is_projected:
+            crs_kw["crs"] = str(run.read.crs)  # drawn in the file's own CRS
+    except Exception:
+        crs_kw = {}
+    text = FigureText(_t("map_title", lang), _t("subtitle", lang, name=run.read.source),
+                      (_t("map_geometry", lang),), lang)
+    return bytes(render_figure(drawn, legend=legend, text=text, zones=zones, districts=districts,
+                               paper=Paper("A4", "landscape", dpi), fmt="png", key="_status", label="_label",
+                               zone_label="name_zh" if lang == "zh" else "name_en",
+                               district_label="name_zh" if lang == "zh" else "name_en", **crs_kw))  # type: ignore[arg-type]
+
+
+def formal_content(
+    run: CheckRun,
+    *,
+    sha256: str,
+    plan_title: str,
+    checker: str = "",
+    lang: str = "zh",
+    made: dt.datetime | None = None,
+    plan_names: Mapping[str, str] | None = None,
+    map_png: bytes | None = None,
+    map_error: str = "",
+    max_rows: int = MAX_ROWS,
+) -> ReportContent:
+    """The 核查报告 of ``run`` as the shared report model (see the module's docstring for what it holds).
+
+    ``checker`` is who checked (empty: a line to fill); ``plan_names`` maps plan project ids to their names
+    in ``lang`` (findings about a whole project name it); ``map_png`` is :func:`check_map`'s picture.
+    """
+    if lang not in LANGS:
+        raise UsageError(f"unknown language {lang!r}", source="--lang", fix="Use zh or en")
+    made = made or china_now()
+    plan_names = plan_names or {}
+    result, read, options = run.result, run.read, run.options
+    summary = result.summary
+    findings = result.findings
+    zh = lang == "zh"
+    crs_note = read.crs_note[0] if zh else read.crs_note[1]
+    names = parcel_names(result.parcels, options.name_field, lang)
+
+    facts = [
+        (_t("file", lang), read.source),
+        (_t("sha", lang), sha256),
+        (_t("format", lang), _pair(FORMAT_NAMES.get(str(read.fmt).lower(), (str(read.fmt),) * 2), lang)),
+        (_t("crs", lang), crs_note),
+        (_t("name_field", lang), options.name_field or _t("no_name_field", lang)),
+        (_t("features", lang), f"{int(summary['features']):,}"),
+        (_t("date", lang), fmt_date(made, lang)),
+        (_t("checker", lang), checker or _t("blank_checker", lang)),
+    ]
+    object_blocks: list[Text | Table | Image | Fill] = [
+        Table("object", _t("t_object", lang), (_t("item", lang), _t("value", lang)), tuple(facts), (1.0, 3.0))]
+    if options.make_valid:
+        object_blocks.append(Text(_t("make_valid", lang)))
+
+    limits = _limits()
+    fill = {"tolerance": _number(options.tolerance_pct), "outside": _number(limits["min_outside_mu"], 3),
+            "sliver": _number(limits["sliver_mu"], 3), "compact": _number(limits["min_compactness"], 3)}
+    check_blocks: list[Text | Table | Image | Fill] = [Text(_t("checks_intro", lang))]
+    for key, check in CHECKS.items():
+        described = _pair(DESCRIBE.get(key, (check.zh, check.en)), lang).format(**fill)
+        name = check.zh if zh else check.en
+        severity = _pair(SEVERITY_WORDS[check.severity], lang)
+        check_blocks.append(Text(f"{name}（{severity}）：{described}" if zh else f"{name} ({severity}): {described}",
+                                 "item"))
+    check_blocks.append(Text(_t("area_note", lang), "note"))
+
+    by_severity = summary.get("by_severity", {})
+    rows = [
+        (_t("features", lang), f"{int(summary['features']):,}"),
+        (_t("matched", lang), f"{int(summary['matched']):,}"),
+        (_t("unmatched", lang), f"{int(summary['unmatched']):,}"),
+        (_t("projects", lang), f"{int(summary.get('projects', 0)):,}"),
+        (_t("measured", lang), _number(float(summary.get("measured_mu", 0.0)))),
+        (_t("flagged", lang), f"{int(summary['flagged_features']):,}"),
+        (_t("findings", lang), f"{int(summary['findings']):,}"),
+        *((_t("by_severity", lang, severity=_pair(SEVERITY_WORDS[s], lang)), f"{int(by_severity.get(s, 0)):,}")
+          for s in SEVERITIES),
+    ]
+    kinds = tuple(
+        (check.zh if zh else check.en, _pair(SEVERITY_WORDS[check.severity], lang), f"{int(n):,}")
+        for key, check in CHECKS.items() for n in [summary.get("by_check", {}).get(key, 0)] if n
+    )
+    result_blocks: list[Text | Table | Image | Fill] = [
+        Table("summary", _t("t_summary", lang), (_t("item", lang), _t("count", lang)), tuple(rows), (3.0, 1.0),
+              (False, True)),
+    ]
+    if kinds:
+        result_blocks.append(Table("kinds", _t("t_kinds", lang),
+                                   (_t("check", lang), _t("severity", lang), _t("count", lang)), kinds,
+                                   (3.0, 1.0, 1.0), (False, False, True)))
+    else:
+        result_blocks.append(Text(_t("no_findings", lang)))
+
+    finding_blocks: list[Text | Table | Image | Fill] = []
+    if len(findings):
+        order = findings.assign(_f=findings["feature"].astype("Float64").fillna(-1.0)).sort_values(
+            "_f", kind="stable")
+        shown = order.head(max_rows)
+        messages = messages_in(shown, lang="zh" if zh else "en")
+        table_rows = tuple(
+            (str(i), _finding_parcel(feature, project, names, plan_names, lang),
+             (CHECKS[str(check)].zh if zh else CHECKS[str(check)].en) if str(check) in CHECKS else "",
+             _pair(SEVERITY_WORDS.get(str(severity), (str(severity), str(severity))), lang),
+             _named_refs(str(message), names, lang))
+            for i, (feature, project, check, severity, message) in enumerate(zip(
+                shown["feature"].astype(object), shown["project_id"].astype(object), shown["check"],
+                shown["severity"], messages.astype(object), strict=True), start=1)
+        )
+        notes = (_t("more", lang, n=max_rows, total=len(findings)),) if len(findings) > max_rows else ()
+        finding_blocks.append(Table(
+            "findings", _t("t_findings", lang),
+            (_t("no", lang), _t("parcel", lang), _t("check", lang), _t("severity", lang), _t("message", lang)),
+            table_rows, (0.6, 2.2, 1.6, 0.8, 4.8), notes=notes))
+    else:
+        finding_blocks.append(Text(_t("no_findings", lang)))
+
+    sections = [
+        Section(_t("s_object", lang), 1, tuple(object_blocks)),
+        Section(_t("s_checks", lang), 1, tuple(check_blocks)),
+        Section(_t("s_result", lang), 1, tuple(result_blocks)),
+        Section(_t("s_findings", lang), 1, tuple(finding_blocks)),
+    ]
+    if map_png is not None:
+        sections.append(Section(_t("s_map", lang), 1, (Image(map_png, _t("f_map", lang), 240.0),
+                                                       Text(_t("map_note", lang), "note")), landscape=True))
+    elif map_error:
+        sections.append(Section(_t("s_map", lang), 1, (Text(_t("map_failed", lang, reason=map_error), "note"),)))
+    sep = "：" if zh else ": "
+    sections.append(Section(_t("s_sign", lang), 1, (
+        Fill(_t("opinion", lang), lines=3, sep=sep),
+        Fill(_t("checker", lang), checker, sep=sep),
+        Fill(_t("reviewer", lang), sep=sep),
+        Fill(_t("sign_date", lang), sep=sep),
+    )))
+    title = f"《{plan_title}》\n{_t('report', lang)}" if zh else f"{plan_title}\n{_t('report', lang)}"
+    return ReportContent(title, _t("subtitle", lang, name=read.source), cover=(fmt_date(made, lang),),
+                         sections=tuple(sections), lang=lang, page_label=_t("page", lang, n="{n}"),
+                         author=checker or "python -m geo check")
+
+
+def header_rows(content: ReportContent) -> list[tuple[str, str]]:
+    """The first table's rows (file, SHA-256, format, CRS, name field, parcels, date, 核查人) of a 核查报告."""
+    return [(a, b) for a, b in (row[:2] for row in content.table("object").rows)]
+
+
+def build_formal(
+    run: CheckRun,
+    path: str | Path | None,
+    *,
+    checker: str = "",
+    lang: str = "zh",
+    plan_parcels: pd.DataFrame | None = None,
+    with_map: bool = True,
+    made: dt.datetime | None = None,
+    sha256: str | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+    districts: gpd.GeoDataFrame | None = None,
+) -> ReportContent:
+    """:func:`formal_content` with the plan's title (``layers``), the file's SHA-256 and the map drawn."""
+    import layers
+
+    if lang not in LANGS:
+        raise UsageError(f"unknown language {lang!r}", source="--lang", fix="Use zh or en")
+    info = layers.load_plan_info()
+    plan_title = str(info["title_zh" if lang == "zh" else "title_en"])
+    digest = sha256 or (file_sha256(path) if path is not None and Path(path).is_file() else "—")
+    plan_names: dict[str, str] = {}
+    if plan_parcels is not None and "project_id" in plan_parcels.columns:
+        column = "name_zh" if lang == "zh" else "name_en"
+        if column in plan_parcels.columns:
+            plan_names = {str(p): str(n) for p, n in zip(plan_parcels["project_id"], plan_parcels[column],
+                                                         strict=True)}
+    png, error = None, ""
+    if with_map and len(run.result.parcels):
+        from geo.errors import GeoError
+
+        try:
+            png = check_map(run, lang=lang, zones=zones, districts=districts)
+        except GeoError as exc:  # no Chinese font, nothing to draw: the report is still written, and says so
+            error = str(exc)
+    return formal_content(run, sha256=digest, plan_title=plan_title, checker=checker, lang=lang, made=made,
+                          plan_names=plan_names, map_png=png, map_error=error)
+
+
+def report_words(content: ReportContent) -> str:
+    """Every text of the report in one string (for tests and checks of its words)."""
+    return "\n".join(content.strings())
+
+
+__all__ = [
+    "CHINA", "DESCRIBE", "LANGS", "MAX_ROWS", "SEVERITY_WORDS", "TEXT", "build_formal", "check_map", "china_now",
+    "file_sha256", "fmt_date", "formal_content", "header_rows", "parcel_names", "report_words",
+]
