@@ -42,7 +42,7 @@ import pandas as pd
 from geo.checks.messages import messages_in
 from geo.checks.registry import CHECKS, SEVERITIES, run_checks
 from geo.errors import UsageError
-from geo.reports.model import Fill, Image, ReportContent, Section, Table, Text
+from geo.reports.model import Fill, Image, ReportContent, Section, Table, Text, pick, say
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -163,14 +163,11 @@ DESCRIBE: Final[dict[str, tuple[str, str]]] = {
 }
 
 
-def _t(key: str, lang: str, **fmt: object) -> str:
-    zh, en = TEXT[key]
-    text = zh if lang == "zh" else en
-    return text.format(**fmt) if fmt else text
+def _t(key: str, lang: str, **values: object) -> str:
+    return say(TEXT, key, lang, **values)
 
 
-def _pair(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh" else pair[1]
+_pair = pick
 
 
 def file_sha256(path: str | Path) -> str:
@@ -260,6 +257,7 @@ def check_map(run: CheckRun, *, lang: str = "zh", dpi: int = 150,
               zones: gpd.GeoDataFrame | None = None, districts: gpd.GeoDataFrame | None = None) -> bytes:
     """The print map (A4 landscape PNG) of the checked parcels, named as in the file, coloured by worst finding."""
     from pyproj import CRS
+    from pyproj.exceptions import CRSError
 
     from geo.mapview.figure import FigureText, LegendEntry, render_figure
     from geo.mapview.paper import Paper
@@ -276,7 +274,7 @@ def check_map(run: CheckRun, *, lang: str = "zh", dpi: int = 150,
     try:
         if run.read.crs and CRS.from_user_input(run.read.crs).is_projected:
             crs_kw["crs"] = str(run.read.crs)  # drawn in the file's own CRS
-    except Exception:
+    except CRSError:  # a CRS pyproj cannot parse: the map is drawn in the default projected CRS
         crs_kw = {}
     text = FigureText(_t("map_title", lang), _t("subtitle", lang, name=run.read.source),
                       (_t("map_geometry", lang),), lang)

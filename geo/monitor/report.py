@@ -50,7 +50,7 @@ from geo.errors import UsageError
 from geo.monitor import evaluate
 from geo.monitor.model import ACTION_STATES, STAGES, STATUSES, Actual, MonitorPlan, StatusRow
 from geo.plan.notes import FOOTNOTE_FULL_ZH
-from geo.reports.model import Block, Fill, Image, ReportContent, Section, Table, Text
+from geo.reports.model import Block, Fill, Image, ReportContent, Section, Table, Text, pick, say
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -288,14 +288,11 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
 }
 
 
-def _t(key: str, lang: str, **fmt: object) -> str:
-    zh, en = TEXT[key]
-    text = zh if lang == "zh" else en
-    return text.format(**fmt) if fmt else text
+def _t(key: str, lang: str, **values: object) -> str:
+    return say(TEXT, key, lang, **values)
 
 
-def _pair(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh" else pair[1]
+_pair = pick
 
 
 # --- the content model: geo.reports.model (shared with the 核查报告) ----------------------------------------------

@@ -11,7 +11,7 @@ and :class:`Fill` (a line to fill in by hand: ``审核人：________``, or fille
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -143,4 +143,15 @@ class ReportContent:
                     yield b.caption
 
 
-__all__ = ["BLANK", "Block", "Fill", "Image", "ReportContent", "Section", "Table", "Text"]
+def pick(pair: tuple[str, str], lang: str) -> str:
+    """The Chinese (``lang="zh"``) or the English of a ``(zh, en)`` pair."""
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def say(table: Mapping[str, tuple[str, str]], key: str, lang: str, **values: object) -> str:
+    """A report's sentence ``key`` of its ``(zh, en)`` ``table`` in ``lang``, with named values filled in."""
+    text = pick(table[key], lang)
+    return text.format(**values) if values else text
+
+
+__all__ = ["BLANK", "Block", "Fill", "Image", "ReportContent", "Section", "Table", "Text", "pick", "say"]
