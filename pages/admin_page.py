@@ -15,14 +15,13 @@ last enabled administrator.
 from __future__ import annotations
 
 import contextlib
-import json
 
 import pandas as pd
 import streamlit as st
 
 from geo.errors import GeoError
 from geo.store import ROLES, Actor
-from ui import auth
+from ui import audit_words, auth
 from ui.i18n import bind, t
 from ui.safe import md
 
@@ -43,8 +42,8 @@ def add_user_form(actor: Actor) -> None:
         st.markdown(f"**{t('adm_add')}**")
         cols = st.columns(4)
         name = cols[0].text_input(t("auth_name"), key="adm_add_name", max_chars=64)
-        role = cols[1].selectbox(t("adm_role"), ROLES, index=2 if actor.name is None else None, key="adm_add_role",
-                                 format_func=bind(ROLES, _role_label), placeholder=t("adm_choose_role"))
+        role = cols[1].selectbox(t("adm_role"), ROLES, placeholder=t("adm_choose_role"), key="adm_add_role",
+                                 index=2 if actor.name is None else None, format_func=bind(ROLES, _role_label))
         password = cols[2].text_input(t("auth_password"), type="password", key="adm_add_pw", max_chars=1024)
         again = cols[3].text_input(t("adm_password_again"), type="password", key="adm_add_pw2", max_chars=1024)
         submitted = st.form_submit_button(t("adm_add"))
@@ -68,10 +67,10 @@ def change_user_form(actor: Actor, names: list[str]) -> None:
     with st.form("adm_change_form", clear_on_submit=True):
         st.markdown(f"**{t('adm_change')}**")
         cols = st.columns(4)
-        name = cols[0].selectbox(t("adm_user"), names, index=None, key="adm_change_user",
-                                 placeholder=t("adm_choose_user"))
-        role = cols[1].selectbox(t("adm_role"), ROLES, index=None, key="adm_change_role",
-                                 format_func=bind(ROLES, _role_label), placeholder=t("adm_choose_role"))
+        name = cols[0].selectbox(t("adm_user"), names, placeholder=t("adm_choose_user"), index=None,
+                                 key="adm_change_user")
+        role = cols[1].selectbox(t("adm_role"), ROLES, placeholder=t("adm_choose_role"), index=None,
+                                 key="adm_change_role", format_func=bind(ROLES, _role_label))
         password = cols[2].text_input(t("adm_new_password"), type="password", key="adm_change_pw", max_chars=1024)
         buttons = st.columns(len(CHANGES))
         clicked = [action for (label, action), col in zip(CHANGES, buttons, strict=True)
@@ -124,7 +123,7 @@ def users_section(actor: Actor) -> None:
                 t("adm_col_name"): [u.name for u in users],
                 t("adm_role"): [_role_label(u.role) for u in users],
                 t("adm_col_disabled"): [u.disabled for u in users],
-                t("adm_col_created"): [u.created_at for u in users],
+                t("adm_col_created"): [auth.when(u.created_at) for u in users],
             }),
             hide_index=True, key="adm_users_table",
         )
@@ -166,16 +165,17 @@ def audit_section(actor: Actor) -> None:
             st.warning(t("adm_unguarded"))
             st.text(", ".join(unguarded))
     events = list(reversed(auth.office().audit(actor, limit=AUDIT_ROWS)))
-    actions = sorted({e.action for e in events})
-    only = st.multiselect(t("adm_actions"), actions, key="adm_actions")
+    actions = sorted({e.action for e in events}, key=audit_words.action)
+    only = st.multiselect(t("adm_actions"), actions, placeholder=t("aud_actions_placeholder"), key="adm_actions",
+                          format_func=bind(actions, audit_words.action))
     shown = [e for e in events if not only or e.action in only]
     st.dataframe(
         pd.DataFrame({
-            t("adm_col_at"): [e.at for e in shown],
+            t("adm_col_at"): [auth.when(e.at, seconds=True) for e in shown],
             t("adm_col_user"): [e.user or "—" for e in shown],
-            t("adm_col_action"): [e.action for e in shown],
-            t("adm_col_object"): [e.object for e in shown],
-            t("adm_col_detail"): [json.dumps(e.detail, ensure_ascii=False, sort_keys=True) for e in shown],
+            t("adm_col_action"): [audit_words.action(e.action) for e in shown],
+            t("adm_col_object"): [audit_words.subject(e.object, e.detail) for e in shown],
+            t("adm_col_detail"): [audit_words.detail(e.detail) for e in shown],
         }),
         hide_index=True, key="adm_audit_table",
     )

@@ -43,7 +43,8 @@ from geo.mapview.basemaps import get_basemap
 from geo.mapview.embed import map_parts
 from geo.store import Actor, Upload
 from geo.store import workspace as ws
-from ui import auth, data, map_element, state
+from ui import auth, data, map_element, readwords, state
+from ui.convert import MAX_MB
 from ui.detail import project_words
 from ui.i18n import bind, lang, pick, relabel, t
 from ui.safe import md
@@ -52,6 +53,8 @@ CRS_CHOICES = ["", WGS84, CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35]
 CRS_NAMES = {**EXPORT_CRS, CGCS2000_GK_ZONE35: ("CGCS2000 高斯-克吕格 3度带 第35带", "CGCS2000 Gauss–Krüger zone 35")}
 FORMATS = ["zip", "kmz", "gpkg", "geojson", "json", "kml", "csv", "txt"]
 MAP_KEY = "chk_map"
+#: Session key of the upload whose removal waits for its confirmation.
+REMOVING = "chk_removing"
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -177,10 +180,8 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
     if not fired:
         st.success(t("chk_none"))
     else:
-        only = st.multiselect(
-            t("chk_filter"), fired, key="chk_filter",
-            format_func=bind(fired, lambda k: pick(CHECKS[k].zh, CHECKS[k].en)),
-        )
+        only = st.multiselect(t("chk_filter"), fired, placeholder=t("choose"), key="chk_filter",
+                              format_func=bind(fired, lambda k: pick(CHECKS[k].zh, CHECKS[k].en)))
         f = result.findings if not only else result.findings[result.findings["check"].isin(only)]
         st.dataframe(_findings_frame(f), hide_index=True, key="chk_findings")
 
@@ -218,13 +219,25 @@ def _act(action: str, uid: str, *args: object) -> None:
         if action == "switch":
             off.switch(actor, uid, bool(args[0]))
         elif action == "delete":
+            st.session_state.pop(REMOVING, None)
             off.delete(actor, uid)
             if st.session_state.get("chk_opened") == uid:
                 del st.session_state["chk_opened"]
+            saved = st.session_state.get("chk_saved")
+            if saved and saved[1] == uid:  # its green "saved" message would now be untrue
+                del st.session_state["chk_saved"]
         elif action == "restore":
             off.restore(actor, uid)
     except GeoError as exc:
         st.session_state["chk_action_error"] = str(exc)
+
+
+def _ask_remove(uid: str | None) -> None:
+    """The first click on Remove (or Cancel, with None): the confirmation that names the upload is shown or hidden."""
+    if uid is None:
+        st.session_state.pop(REMOVING, None)
+    else:
+        st.session_state[REMOVING] = uid
 
 
 def _owner(upload: Upload) -> str:
@@ -256,7 +269,13 @@ def workspace_panel(actor: Actor) -> None:
             c[2].text(t("off_in_use") if u.use_surveyed else t("off_not_in_use"))
         c[3].button(t("chk_open"), key=f"chk_open_{u.upload_id}", on_click=_open, args=(u.upload_id,))
         if mine:
-            c[4].button(t("chk_remove"), key=f"chk_rm_{u.upload_id}", on_click=_act, args=("delete", u.upload_id))
+            c[4].button(t("chk_remove"), key=f"chk_rm_{u.upload_id}", on_click=_ask_remove, args=(u.upload_id,))
+            if st.session_state.get(REMOVING) == u.upload_id:
+                st.warning(t("chk_remove_confirm", name=md(u.name)))
+                b = st.columns([2, 1, 5])
+                b[0].button(t("chk_remove_yes", name=md(u.name)), key=f"chk_rm_yes_{u.upload_id}", type="primary",
+                            on_click=_act, args=("delete", u.upload_id))
+                b[1].button(t("adm_cancel"), key=f"chk_rm_no_{u.upload_id}", on_click=_ask_remove, args=(None,))
     deleted = off.uploads(actor, deleted=True)
     if deleted:
         with st.expander(t("off_deleted", n=len(deleted))):
@@ -294,16 +313,16 @@ may_write = auth.office().may_write(actor)
 st.title(t("chk_title"))
 st.caption(t("chk_intro"))
 if may_write:
-    upload = st.file_uploader(t("chk_upload"), type=FORMATS, key="chk_upload", help=t("chk_upload_help"))
+    upload = st.file_uploader(t("chk_upload", mb=MAX_MB), type=FORMATS, key="chk_upload", max_upload_size=MAX_MB,
+                              help=t("chk_upload_help", mb=MAX_MB, drop=t("upload_drop_note")))
 else:
     upload = None
     st.info(t("off_viewer"))
 opts = st.columns([3, 3, 1])
 relabel(("chk_crs", "chk_filter"))  # their options in the chosen language after a switch
-crs = opts[0].selectbox(
-    t("chk_crs"), CRS_CHOICES, key="chk_crs", format_func=bind(CRS_CHOICES, _crs_label), accept_new_options=True,
-    help=t("chk_crs_help"), disabled=not may_write,
-)
+crs = opts[0].selectbox(t("chk_crs"), CRS_CHOICES, placeholder=t("chk_crs_placeholder"), key="chk_crs",
+                        format_func=bind(CRS_CHOICES, _crs_label), accept_new_options=True,
+                        help=t("chk_crs_help"), disabled=not may_write)
 tolerance = opts[2].number_input(
     t("chk_tolerance"), min_value=0.0, max_value=100.0, value=1.0, step=0.5, key="chk_tolerance"
 )
@@ -317,12 +336,10 @@ try:
         if read.encoding:
             st.caption(t("chk_encoding", enc=md(read.encoding)))
         for w in read.warnings:
-            st.warning(md(w))
+            st.warning(md(readwords.warning(w)))
         fields = ["", *read.fields]
         suggested = suggest_name_field(read.layer, data.indicative_parcels()) or ""
-        name_field = opts[1].selectbox(
-            t("chk_name_field"),
-            fields,
+        name_field = opts[1].selectbox(t("chk_name_field"), fields, placeholder=t("choose_one"),
             index=fields.index(suggested),
             key=f"chk_name_{uid}",
             format_func=bind(fields, lambda f: f or t("chk_name_none")),

@@ -29,22 +29,20 @@ auth.gate()  # here too, not only in app.py: a page run on its own must not skip
 view = state.view()
 st.title(t("export_title"))
 st.caption(t("export_intro"))
+with st.expander(t("export_gis")):  # file fields and commands: for GIS staff, not on the page itself
+    st.markdown(t("export_gis_text"))
 st.caption(t("export_styles_note"))
 
-chosen = st.multiselect(
-    t("export_layers"), list(LOADERS), default=["parcels"], key="export_layers",
-    format_func=bind(LOADERS, lambda k: t(f"layer_{k}")), placeholder=t("choose"),
-)
+chosen = st.multiselect(t("export_layers"), list(LOADERS), placeholder=t("export_choose_layers"),
+                        default=["parcels"], key="export_layers", format_func=bind(LOADERS, lambda k: t(f"layer_{k}")))
 fmt = st.radio(
     t("export_format"), list(FORMATS), key="export_format", horizontal=True,
     format_func=bind(FORMATS, lambda k: pick(FORMATS[k].label_zh, FORMATS[k].label_en)),
 )
 spec = FORMATS[fmt]
 crs_choices = crs_options(fmt)
-crs = st.selectbox(
-    t("export_crs"), crs_choices, key=f"export_crs_{spec.crs_kind}",
-    format_func=bind(crs_choices, lambda k: f"{pick(*EXPORT_CRS[k])} ({k})"),
-)
+crs = st.selectbox(t("export_crs"), crs_choices, placeholder=t("choose_one"), key=f"export_crs_{spec.crs_kind}",
+                   format_func=bind(crs_choices, lambda k: f"{pick(*EXPORT_CRS[k])} ({k})"))
 if spec.crs_kind == "wgs84":
     st.caption(t("export_crs_wgs84", fmt=pick(spec.label_zh, spec.label_en)))
 elif spec.crs_kind == "projected":

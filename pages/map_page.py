@@ -78,9 +78,9 @@ def print_panel(view: state.View, shown: gpd.GeoDataFrame) -> None:
     with st.expander(t("fig_title")):
         st.caption(t("fig_help"))
         c = st.columns(2)
-        size = c[0].selectbox(t("fig_size"), list(PAPER_MM), key="fig_size")
-        orientation = c[1].selectbox(t("fig_orientation"), list(ORIENTATIONS), key="fig_orientation",
-                                     format_func=bind(ORIENTATIONS, lambda o: t(f"fig_{o}")))
+        size = c[0].selectbox(t("fig_size"), list(PAPER_MM), key="fig_size", placeholder=t("choose_one"))
+        orientation = c[1].selectbox(t("fig_orientation"), list(ORIENTATIONS), placeholder=t("choose_one"),
+                                     key="fig_orientation", format_func=bind(ORIENTATIONS, lambda o: t(f"fig_{o}")))
         key, filters, day = data.fingerprint(shown), _filters_text(view), dt.date.today().isoformat()
         buttons = st.columns(2)
         for col, fmt in zip(buttons, FORMATS, strict=True):

@@ -41,6 +41,7 @@ frame = pd.DataFrame({
 one = st.column_config.NumberColumn(format="%.1f")
 event = st.dataframe(
     frame, hide_index=True, width="stretch", key="parcels_table", on_select="rerun", selection_mode="single-row",
+    placeholder="——",  # an empty cell shows the plan's "unknown", not Streamlit's "None"
     column_config={t(k): one for k in ("col_declared", "col_measured", "col_output")}
     | {t("col_opm"): st.column_config.NumberColumn(format="%.0f")},
 )

@@ -57,11 +57,15 @@ def _describe(overlay: RasterOverlay) -> None:
         st.caption(t(f"raster_{lg.kind}"))
 
 
+#: The largest GeoTIFF taken, in MB (issue 6; the same as server.maxUploadSize in .streamlit/config.toml).
+RASTER_MB = 1024
+
 auth.gate()  # here too, not only in app.py: a page run on its own must not skip the sign-in
 st.title(t("raster_title"))
 st.caption(t("raster_intro"))
 view = state.view()
-upload = st.file_uploader(t("raster_upload"), type=["tif", "tiff"], key="raster_file")
+upload = st.file_uploader(t("raster_upload"), type=["tif", "tiff"], key="raster_file",
+                          max_upload_size=RASTER_MB, help=t("raster_upload_help", drop=t("upload_drop_note")))
 left, right = st.columns(2)
 opacity = left.slider(t("raster_opacity"), min_value=0.0, max_value=1.0, value=0.7, step=0.05, key="raster_opacity")
 positions = {key: t(f"raster_pos_{key}") for key in PANES}  # labels bound now, not at format time

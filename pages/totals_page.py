@@ -8,13 +8,18 @@ import streamlit as st
 
 from geo.plan.projects import NO_ZONE
 from geo.plan.summary import COMPARISON_SERIES, comparison, land_by_zone_and_track, output_by_track, table_bytes
-from ui import auth, baselines, data
+from ui import auth, baselines, data, state
 from ui.detail import badge, fmt_value, status_text, with_status_terms
 from ui.i18n import lang, pick, t
 
 auth.gate()  # here too, not only in app.py: a page run on its own must not skip the sign-in
 st.title(t("totals_title"))
 st.caption(t("totals_intro"))
+view = state.view()
+if view.track or view.zone or view.region or view.q:  # the sidebar filters the map and parcels, not the plan's totals
+    st.info(t("totals_whole_plan_filtered"))
+else:
+    st.caption(t("totals_whole_plan"))
 
 recon = data.reconciliation()
 tracks = data.tracks()
@@ -63,14 +68,20 @@ def comparison_chart(scope: str) -> None:
         "mu": rows["value"].round(3),
         "unknown_cells": rows["unknown_count"],
     })
-    order = list(dict.fromkeys(names))
+    if scope == "track":  # the plan's track order (tracks.csv), not the reconciliation's or the alphabet's
+        rank = {k: i for i, k in enumerate(tracks["track_id"])}
+        order = [pick(a, b) for _, a, b in sorted(zip(rows["key"], rows["name_zh"], rows["name_en"], strict=True),
+                                                  key=lambda r: rank.get(r[0], len(rank)))]
+        order = list(dict.fromkeys(order))
+    else:
+        order = list(dict.fromkeys(names))
     series = [labels[k] for k in COMPARISON_SERIES.values()]
     colours = [SERIES_COLOURS[k] for k in COMPARISON_SERIES.values()]
     chart = (
         alt.Chart(shown)
         .mark_bar()
         .encode(
-            y=alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+            y=alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=0)),  # whole labels, never cut
             yOffset=alt.YOffset("series:N", sort=series),
             x=alt.X("mu:Q", title=t("mu")),
             color=alt.Color("series:N", sort=series, title=None, legend=alt.Legend(orient="bottom"),
@@ -129,13 +140,39 @@ land = land_by_zone_and_track(data.projects())
 track_names = {r.track_id: pick(r.name_zh, r.name_en) for r in tracks.itertuples()}
 zone_names = {r.zone_id: pick(r.name_zh, r.name_en) for r in zones.itertuples()} | {NO_ZONE: t("no_zone")}
 colours = dict(zip(tracks["track_id"], tracks["color"], strict=True))
-order = [c for c in tracks["track_id"] if c in land.columns]
-chart = land[order].rename(index=zone_names, columns=track_names)
-st.bar_chart(chart, color=[colours[c] for c in order], y_label=t("mu"), stack=True)
+order = [c for c in tracks["track_id"] if c in land.columns]  # the plan's track order (tracks.csv)
+zone_order = [zone_names[z] for z in [*zones["zone_id"], NO_ZONE] if z in land.index]
+stacked = (land[order].rename(index=zone_names, columns=track_names).rename_axis(index="zone", columns=None)
+           .reset_index().melt(id_vars="zone", var_name="track", value_name="mu"))
+track_order = [track_names[c] for c in order]
+stacked = stacked[stacked["mu"] > 0].assign(rank=lambda f: f["track"].map(track_order.index))
+st.altair_chart(
+    alt.Chart(stacked).mark_bar().encode(
+        y=alt.Y("zone:N", sort=zone_order, title=None, axis=alt.Axis(labelLimit=0)),
+        x=alt.X("sum(mu):Q", title=t("mu")),
+        color=alt.Color("track:N", sort=track_order, title=t("track"), legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=track_order, range=[colours[c] for c in order])),
+        order=alt.Order("rank:Q"),
+        tooltip=[alt.Tooltip("zone:N", title=t("zone")), alt.Tooltip("track:N", title=t("track")),
+                 alt.Tooltip("mu:Q", title=t("mu"), format=",.0f")],
+    ),
+    width="stretch", key="chart_land",
+)
 
 st.subheader(t("chart_output"))
-output = output_by_track(data.projects()).dropna().rename(index=track_names).rename(t("yi"))
-st.bar_chart(output, y_label=t("yi"), color=tracks["color"].iloc[0])
+output = output_by_track(data.projects()).dropna()
+output_order = [track_names[c] for c in tracks["track_id"] if c in output.index]
+st.altair_chart(
+    alt.Chart(pd.DataFrame({"track": output.index.map(track_names), "yi": output.to_numpy()})).mark_bar().encode(
+        y=alt.Y("track:N", sort=output_order, title=None, axis=alt.Axis(labelLimit=0)),
+        x=alt.X("yi:Q", title=t("yi")),
+        color=alt.Color("track:N", sort=output_order, legend=None,
+                        scale=alt.Scale(domain=output_order,
+                                        range=[colours[c] for c in tracks["track_id"] if c in output.index])),
+        tooltip=[alt.Tooltip("track:N", title=t("track")), alt.Tooltip("yi:Q", title=t("yi"), format=",.1f")],
+    ),
+    width="stretch", key="chart_output",
+)
 
 dl = st.columns(2)
 for col, fmt in zip(dl, ("csv", "xlsx"), strict=True):

@@ -116,7 +116,8 @@ def test_docx_names_the_checker_the_date_and_the_parcels(backend, defects: Path,
     invalid = next(r for r in findings if r[2] == "几何无效")
     assert "自相交" in invalid[4] and "位置" in invalid[4] and invalid[3] == "错误"
     duplicate = next(r for r in findings if r[2] == "重复地块")
-    assert duplicate[4] == "与要素 1（科学谷前沿科技孵化片区）的几何完全相同"  # the other parcel by its name too
+    assert duplicate[4] == ("与要素 1（科学谷前沿科技孵化片区）的几何完全相同"  # the other parcel by its name too
+                            "。整改建议：删除重复的地块，每个地块只保留一条记录")  # and how to fix it
     summary = {row[0]: row[1] for row in table_starting(tables, ["项目", "数量"])[1:]}
     assert summary["核查地块数"] == "5" and summary["问题合计"] == str(len(findings))
     assert "面积与规划不符（警告）：实测面积与规划分配面积相差超过 1%" in text  # the checks and tolerance used

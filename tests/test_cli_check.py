@@ -55,8 +55,10 @@ def test_json(survey):
     )
     assert s["by_check"]["area_mismatch"] == 2 and s["by_check"]["duplicate"] == 1
     assert set(out["findings"][0]) == {"feature", "project_id", "check", "severity", "message", "message_zh", "value",
-                                       "detail"}
-    dup = [f for f in out["findings"] if f["check"] == "duplicate"]
+                                       "detail", "parcel_name", "parcel_name_en", "point", "ring", "x", "y",
+                                       "fix_zh", "fix_en"}  # fields added for officials (issue 22), none renamed
+    dup = [{k: f[k] for k in ("feature", "project_id", "check", "severity", "message", "message_zh", "value",
+                              "detail")} for f in out["findings"] if f["check"] == "duplicate"]
     assert dup == [
         {
             "feature": 3,
@@ -104,7 +106,9 @@ def test_findings_csv_in_chinese_and_english(survey, tmp_path):
     assert run.stdout.splitlines()[-1] == f"findings CSV written to {zh}"
     assert zh.read_bytes().startswith(b"\xef\xbb\xbf")
     back = pd.read_csv(zh, encoding="utf-8-sig")
-    assert back.columns.tolist() == ["序号/要素", "项目编号", "检查项", "严重程度", "说明", "数值", "单位"]
+    assert back.columns.tolist() == ["序号/要素", "项目编号", "检查项", "严重程度", "说明", "数值", "单位",
+                                     "地块", "界址点号", "圈号", "X", "Y", "整改建议"]  # parcels named as in the file
+    assert "科学谷前沿科技孵化片区" in back["地块"].tolist() and back["整改建议"].notna().all()
     rows = back.set_index("检查项")
     assert rows.at["重复地块", "单位"] == "要素序号" and rows.at["重复地块", "数值"] == 1
     mismatch = back[back["检查项"] == "面积与规划不符"]
@@ -115,7 +119,9 @@ def test_findings_csv_in_chinese_and_english(survey, tmp_path):
     assert run.returncode == 0, run.stderr
     json.loads(run.stdout)  # stdout stays pure JSON
     english = pd.read_csv(en, encoding="utf-8-sig")
-    assert english.columns.tolist()[-3:] == ["value", "detail", "unit"] and "message_zh" in english.columns
+    assert english.columns.tolist()[6:9] == ["value", "detail", "unit"] and "message_zh" in english.columns
+    assert english.columns.tolist()[9:] == ["parcel_name", "parcel_name_en", "point", "ring", "x", "y", "fix_zh",
+                                            "fix_en"]  # added after the columns the CSV always had
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([zh.name, en.name])  # no temporary files left
     run = geo(str(survey), "--findings-csv", str(tmp_path / "missing" / "f.csv"))
     assert run.returncode == 2 and "the output folder does not exist" in run.stderr and "Traceback" not in run.stderr

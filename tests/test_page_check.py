@@ -75,7 +75,7 @@ def test_empty_page(workspace):
     at = run(AppTest.from_file(PAGE))
     assert at.title[0].value == "核查测绘地块"
     assert "工作区为空" in texts(at)
-    assert at.file_uploader[0].label == "测绘成果文件"
+    assert at.file_uploader[0].label == "测绘成果文件（不超过 200 MB）"  # the readers' limit, in words
 
 
 def test_upload_check_save_and_use_surveyed(workspace, survey_bytes):
@@ -134,11 +134,36 @@ def test_saved_upload_reopens_in_a_new_session_and_is_removed(workspace, survey_
     assert findings_table(fresh)["说明"].tolist() == ["实测 771.75 亩，规划分配 700 亩（+10.25%，容差 1%）"]
     fresh.button(key=f"chk_rm_{uid}").click()
     run(fresh)
+    assert ws.list_uploads()["upload_id"].tolist() == [uid]  # the first click only asks
+    assert "确认删除「测绘.geojson」" in texts(fresh)
+    fresh.button(key=f"chk_rm_yes_{uid}").click()
+    run(fresh)
     assert ws.list_uploads().empty and "工作区为空" in texts(fresh)
     assert ws.list_uploads(deleted=True)["upload_id"].tolist() == [uid]  # deletion is soft
     fresh.button(key=f"chk_restore_{uid}").click()
     run(fresh)
     assert ws.list_uploads()["upload_id"].tolist() == [uid]
+
+
+def test_the_saved_message_goes_once_its_upload_is_removed(workspace, survey_bytes):
+    at = uploaded(survey_bytes)
+    at.button(key="chk_save").click()
+    run(at)
+    assert "已保存到工作区" in texts(at)
+    uid = ws.list_uploads()["upload_id"].iloc[0]
+    at.button(key=f"chk_rm_{uid}").click()
+    run(at)
+    assert "已保存到工作区" in texts(at) and "确认删除「测绘.geojson」" in texts(at)
+    at.button(key=f"chk_rm_no_{uid}").click()  # Cancel keeps it
+    run(at)
+    assert ws.list_uploads()["upload_id"].tolist() == [uid] and "确认删除" not in texts(at)
+    at.button(key=f"chk_rm_{uid}").click()
+    run(at)
+    at.button(key=f"chk_rm_yes_{uid}").click()
+    run(at)
+    assert ws.list_uploads().empty
+    assert "已保存到工作区" not in texts(at)
+    assert "chk_save" in {b.key for b in at.button}  # the file is still there: it may be saved again
 
 
 def test_another_sessions_rerun_never_changes_the_switch(workspace, survey_bytes):

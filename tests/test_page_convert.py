@@ -38,7 +38,7 @@ def downloads(at: AppTest) -> list[str]:
 def test_convert_section_offers_every_registry_format_and_its_crs():
     at = export_page("en")
     assert "Convert a file" in [s.value for s in at.subheader]
-    assert at.file_uploader(key="conv_upload").label == "File to convert"
+    assert at.file_uploader(key="conv_upload").label == "File to convert (up to 200 MB)"
     assert at.radio(key="conv_format").options == [f.label_en for f in FORMATS.values()]
     assert at.selectbox(key="conv_crs_geojson").options == [
         "Automatic (the file's own, or the format's default)", "WGS84 lon/lat (EPSG:4326)"]
@@ -55,7 +55,7 @@ def test_upload_a_zbtxt_and_download_it_as_geopackage(tmp_path):
     texts = [t.value for t in at.text]
     assert "已读取 测绘.txt：部标坐标txt，5 个要素，坐标系 EPSG:4523" in texts
     assert "已转换为 测绘.gpkg（EPSG:4523，5 个要素）" in texts  # the file's own CRS, which GeoPackage holds
-    assert any("地块面积 read as 平方米" in t for t in texts)
+    assert any("「地块面积」按平方米读取" in t for t in texts) and not any("read as" in t for t in texts)
     assert downloads(at)[-1] == "下载 测绘.gpkg"
     payload, name, _ = convert_bytes(zb.survey(), "测绘.txt", fmt="gpkg")  # what the button serves
     (tmp_path / name).write_bytes(payload)

@@ -8,6 +8,7 @@ audit trail; values from the URL are shown as text.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -124,6 +125,9 @@ def test_a_checker_changes_only_their_own(accounts):
     assert "正在使用实测几何" in texts(bob)
     alice.button(key="chk_rm_alice1").click()
     run(alice)
+    assert not accounts.store.get_upload("alice1").deleted  # asked first, naming the upload
+    alice.button(key="chk_rm_yes_alice1").click()
+    run(alice)
     assert accounts.store.get_upload("alice1").deleted
     assert "chk_restore_alice1" in {b.key for b in alice.button}
 
@@ -193,7 +197,11 @@ def test_admin_page_for_admins_only(accounts):
     users = next(d.value for d in dave.dataframe if "名称" in d.value.columns)
     assert users["名称"].tolist() == ["alice", "bob", "carol", "dave"]
     audit = next(d.value for d in dave.dataframe if "操作" in d.value.columns)
-    assert {"login_ok", "save", "user_add", "refused"} <= set(audit["操作"])
+    assert {"登录成功", "保存上传", "添加账户", "操作被拒绝"} <= set(audit["操作"])  # words, not action keys
+    assert not {"login_ok", "save", "user_add", "refused"} & set(audit["操作"])
+    assert not any(str(v).lstrip().startswith("{") for v in audit["详情"])  # not raw JSON
+    assert "尝试：查看账户" in " ".join(audit["详情"])  # carol's refused visit, in words
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", v) for v in audit["时间（北京时间）"])
     assert not any("argon2" in str(v) for v in audit.to_numpy().ravel())
     dave.text_input(key="adm_add_name").input("erin")
     dave.selectbox(key="adm_add_role").set_value("checker")

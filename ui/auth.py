@@ -313,8 +313,8 @@ def password_form(actor: Actor) -> None:
     st.success(t("auth_password_changed"))
 
 
-def when(stamp: str | None) -> str:
-    """An ISO UTC time as China time, ``2026-05-20 16:30``."""
+def when(stamp: str | None, *, seconds: bool = False) -> str:
+    """An ISO UTC time as China time (北京时间, Asia/Shanghai), ``2026-05-20 16:30`` (``16:30:05`` with seconds)."""
     if not stamp:
         return "—"
     try:
@@ -323,4 +323,4 @@ def when(stamp: str | None) -> str:
         return stamp
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")

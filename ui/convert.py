@@ -17,9 +17,13 @@ from geo.crs import EXPORT_CRS
 from geo.errors import GeoError
 from geo.io.convert import ConvertResult, convert_bytes, default_crs
 from geo.io.export import FORMATS, crs_options
+from geo.io.files import MAX_FILE_BYTES
 from geo.io.readers import READERS
+from ui import readwords
 from ui.i18n import bind, pick, t
 
+#: The largest file the readers take (geo.io), in MB: the uploader's own limit and its words.
+MAX_MB: Final = MAX_FILE_BYTES // (1024 * 1024)
 #: File types the uploader offers: what the Check page reads.
 UPLOAD_TYPES: Final = ["zip", "kmz", "gpkg", "geojson", "json", "kml", "csv", "txt"]
 #: The CRS choice meaning: the input's own CRS if the format holds it, else the format's default.
@@ -41,15 +45,16 @@ def render() -> None:
     """Uploader, target format and CRS, what was read and written, and the download button."""
     st.subheader(t("conv_title"))
     st.caption(t("conv_intro"))
-    upload = st.file_uploader(t("conv_upload"), type=UPLOAD_TYPES, key="conv_upload", help=t("conv_upload_help"))
+    upload = st.file_uploader(t("conv_upload", mb=MAX_MB), type=UPLOAD_TYPES, key="conv_upload",
+                              max_upload_size=MAX_MB,  # Streamlit's "Limit … per file" then says the real limit
+                              help=t("conv_upload_help", mb=MAX_MB, drop=t("upload_drop_note")))
     formats = list(FORMATS)
     fmt = st.radio(
         t("conv_format"), formats, key="conv_format", horizontal=True,
         format_func=bind(formats, lambda k: pick(FORMATS[k].label_zh, FORMATS[k].label_en)),
     )
     choices = [AUTO, *crs_options(fmt)]
-    crs = st.selectbox(
-        t("conv_crs"), choices, key=f"conv_crs_{fmt}",
+    crs = st.selectbox(t("conv_crs"), choices, placeholder=t("choose_one"), key=f"conv_crs_{fmt}",
         format_func=bind(choices, lambda k: f"{pick(*EXPORT_CRS[k])} ({k})" if k else t("conv_crs_auto")),
         help=t("conv_crs_help", default=default_crs(fmt)),
     )
@@ -64,7 +69,7 @@ def render() -> None:
     read = result.read
     st.text(t("conv_read", name=read.source, fmt=READERS[read.fmt].label, crs=read.crs, n=result.features))
     for warning in read.warnings:
-        st.text(warning)
+        st.text(readwords.warning(warning))
     for note in result.notes:  # what the format splits or leaves out
         (st.warning if note.warning else st.caption)(plain(pick(note.zh, note.en)))
     st.text(t("conv_written", name=file_name, crs=result.crs, n=result.written))

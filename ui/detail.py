@@ -63,7 +63,7 @@ def render(project_id: str) -> None:
         (t("track"), pair(track["name_zh"], track["name_en"]) if track is not None else t("unknown")),
         (t("zone"), pair(zone["name_zh"], zone["name_en"]) if zone is not None else t("no_zone")),
         (t("region"), region_name(row["region_zh"])),
-        (t("f_function"), row["function_zh"]),
+        (t("f_function"), function_words(row["function_zh"])),
         (t("f_area_declared"), fmt_value(row["declared_mu"], 0)),
         (t("f_area_note"), t("available") if str(row.get("area_note")) == "可用" else "—"),
         (t("f_area_measured"), fmt_value(row.get("measured_mu"), 1)),
@@ -81,8 +81,10 @@ def render(project_id: str) -> None:
     )
     st.dataframe(table, hide_index=True, width="stretch", key="detail_fields")
     source = data.projects()
-    st.caption(t("source_row"))
-    st.dataframe(source[source["project_id"] == project_id], hide_index=True, width="stretch", key="detail_source")
+    with st.expander(t("for_gis_staff")):  # the raw row, its file and column keys: for GIS staff, not planners
+        st.caption(t("source_row"))
+        st.dataframe(source[source["project_id"] == project_id], hide_index=True, width="stretch",
+                     key="detail_source", placeholder="——")
     st.markdown(f"**{t('reconciliation')}**")
     recon = data.reconciliation()
     rows = recon[(recon["scope"] == "project") & (recon["key"] == project_id)]
@@ -96,6 +98,39 @@ def render(project_id: str) -> None:
         with cols[1]:
             badge(cast(str, r.status))
         st.caption(r.note_zh if lang() == "zh" else r.note)
+
+
+#: The plan's function column (表2–表5 「功能」) in English; the plan's own Chinese beside it.
+FUNCTION_EN = {
+    "信息服务": "information services",
+    "工业设计": "industrial design",
+    "数字文创": "digital creative industries",
+    "文化创意": "cultural and creative industries",
+    "检验检测": "testing and inspection",
+    "电子信息产业基地": "electronic information industry base",
+    "电子信息技术": "electronic information technology",
+    "电子竞技": "e-sports",
+    "研发孵化（智能硬件）": "R&D and incubation (smart hardware)",
+    "研发孵化（智能装备）": "R&D and incubation (intelligent equipment)",
+    "研发孵化（生物技术研发中心）": "R&D and incubation (biotechnology R&D centre)",
+    "研发孵化（集成电路）": "R&D and incubation (integrated circuits)",
+    "研发机构集聚区（人工智能研发孵化）": "R&D institutions cluster (AI R&D and incubation)",
+    "软件产业基地": "software industry base",
+    "软件信息": "software and information services",
+    "重大科学基础设施": "major scientific infrastructure",
+    "金融、科创、商务、咨询、展览、文化": "finance, innovation, business, consulting, exhibitions, culture",
+}
+
+
+def function_words(function_zh: object) -> str:
+    """The plan's function of a project in the chosen language: Chinese as written, in English translated
+    with the plan's Chinese beside it (``testing and inspection (检验检测)``); unknown: ``—``."""
+    if not isinstance(function_zh, str) or not function_zh:
+        return "—"
+    if lang() == "zh":
+        return function_zh
+    en = FUNCTION_EN.get(function_zh)
+    return f"{en} ({function_zh})" if en else t("plan_text", text=function_zh)
 
 
 STATUS_MARK = {"match": "✔", "differs": "✘", "not_stated": "–", "not_comparable": "≠", "text_only": "¶", "unknown": "?"}

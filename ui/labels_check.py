@@ -10,10 +10,15 @@ LABELS: dict[str, tuple[str, str]] = {
         "overlaps, parcels outside their spatial unit or the High-tech Zone, invalid geometry, duplicates, "
         "missing attributes."),
     ),
-    "chk_upload": ("测绘成果文件", "Surveyed parcels file"),
+    "chk_upload": ("测绘成果文件（不超过 {mb} MB）", "Surveyed parcels file (up to {mb} MB)"),
+    "upload_drop_note": (
+        ("\n\n上传框里的英文（Drag and drop file here、Browse files、Limit … per file）由 Streamlit 显示，无法翻译："
+         "把文件拖入框中，或点击按钮选择文件。"),
+        "",
+    ),
     "chk_upload_help": (
-        "文件不超过 200 MB；坐标系从文件读取，缺失时按坐标范围推断。",
-        "Up to 200 MB; the CRS is read from the file or inferred from the coordinates.",
+        "文件不超过 {mb} MB；坐标系从文件读取，缺失时按坐标范围推断。{drop}",
+        "Up to {mb} MB; the CRS is read from the file or inferred from the coordinates.{drop}",
     ),
     "chk_crs": ("坐标系（可更改）", "Coordinate system (override)"),
     "chk_crs_auto": ("自动（文件自带或推断）", "Automatic (from the file or inferred)"),
@@ -82,6 +87,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "chk_workspace": ("工作区（已保存的上传）", "Workspace (saved uploads)"),
     "chk_open": ("查看", "Open"),
     "chk_remove": ("删除", "Remove"),
+    "chk_crs_placeholder": ("选择坐标系，或输入 EPSG 代码", "Choose a CRS, or type an EPSG code"),
+    "chk_remove_confirm": (
+        "确认删除「{name}」？删除后它不再显示在工作区，也不再用于地图与总量；管理员或您本人可以恢复。",
+        ("Remove “{name}”? It leaves the workspace and is no longer used by the map and totals; "
+         "you or an administrator can restore it."),
+    ),
+    "chk_remove_yes": ("删除「{name}」", "Remove “{name}”"),
     "chk_use_surveyed_help": (
         "开启后，地图、总量与导出使用该上传中已匹配项目的实测边界。",
         "When on, the map, totals and exports use this upload's surveyed boundaries for the projects it matches.",

@@ -3,16 +3,21 @@
 LABELS: dict[str, tuple[str, str]] = {
     "export_title": ("导出图层", "Export layers"),
     "export_intro": (
-        (
-            "与命令行 `python -m geo export` 使用同一写出程序。GeoJSON 按 RFC 7946 固定为 WGS84；"
-            "所有导出均带 geometry_basis 字段（indicative 为示意位置）。"
-        ),
-        (
-            "The same writer as the command line `python -m geo export`. GeoJSON is always WGS84 (RFC 7946); every "
-            "export carries geometry_basis (indicative = placed by us)."
-        ),
+        ("导出的每个要素都注明几何性质：示意位置（按规划文字放置，不是测绘边界）或实测边界。"
+         "GeoJSON 按其标准只能用 WGS84 经纬度。"),
+        ("Every exported feature says what its geometry is: indicative (placed from the plan's text, not a surveyed "
+         "boundary) or surveyed. GeoJSON is WGS84 lon/lat only, by its standard."),
+    ),
+    "export_gis": ("供 GIS 人员：字段与命令行", "For GIS staff: fields and the command line"),
+    "export_gis_text": (
+        ("- 几何性质的字段名为 `geometry_basis`，值 `indicative`（示意）或 `surveyed`（实测）。\n"
+         "- 本页与命令行 `python -m geo export`（导出）、`python -m geo convert`（格式转换）使用同一写出程序。"),
+        ("- The geometry's field is `geometry_basis`: `indicative` or `surveyed`.\n"
+         "- This page writes with the same code as the command line `python -m geo export` and "
+         "`python -m geo convert`."),
     ),
     "export_layers": ("图层", "Layers"),
+    "export_choose_layers": ("选择要导出的图层", "Choose the layers to export"),
     "export_format": ("格式", "Format"),
     "export_crs": ("坐标系", "Coordinate system"),
     "export_filtered": ("仅导出侧栏筛选后的项目地块", "Apply the sidebar's filters to the parcels"),
@@ -46,19 +51,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "layer_zones": ("一核双圈两片", "Spatial units (core, circles, zones)"),
     "conv_title": ("格式转换", "Convert a file"),
     "conv_intro": (
-        (
-            "上传任一可核查的文件（Shapefile 压缩包、GeoPackage、GeoJSON、KML/KMZ、CSV、部标坐标txt），"
-            "转换为下列任一导出格式；与命令行 `python -m geo convert` 使用同一程序。"
-        ),
-        (
-            "Upload any file the Check page reads (zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, CSV, 部标坐标txt) "
-            "and get it in any export format; the same function as the command line `python -m geo convert`."
-        ),
+        ("上传任一可核查的文件（Shapefile 压缩包、GeoPackage、GeoJSON、KML/KMZ、CSV、部标坐标txt），"
+         "转换为下列任一导出格式。"),
+        ("Upload any file the Check page reads (zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, CSV, 部标坐标txt) "
+         "and get it in any export format."),
     ),
-    "conv_upload": ("待转换的文件", "File to convert"),
+    "conv_upload": ("待转换的文件（不超过 {mb} MB）", "File to convert (up to {mb} MB)"),
     "conv_upload_help": (
-        "文件不超过 200 MB；按内容识别格式，坐标系从文件读取或按坐标范围推断。",
-        "Up to 200 MB; the format is recognised by content, the CRS read from the file or inferred.",
+        "文件不超过 {mb} MB；按内容识别格式，坐标系从文件读取或按坐标范围推断。{drop}",
+        "Up to {mb} MB; the format is recognised by content, the CRS read from the file or inferred.{drop}",
     ),
     "conv_format": ("目标格式", "Convert to"),
     "conv_crs": ("目标坐标系", "Target coordinate system"),

@@ -4,9 +4,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "parcels_title": ("平台项目与地块", "Platform projects and parcels"),
     "parcels_intro": (
         ("点击表头排序；用侧栏筛选；选中一行后可在地图上查看。规划用地为表中所列亩数，图上量算为地块椭球面积。"
-         "空白（None）即规划表中的“——”（未知），不是 0。"),
+         "“——”即规划表中的“——”（未知），不是 0。"),
         ("Click a header to sort; filter in the sidebar; select a row to show it on the map. Declared = the mu the "
-         "table lists; measured = ellipsoidal area of the parcel. Empty (None) is the plan's “——” (unknown), not 0."),
+         "table lists; measured = ellipsoidal area of the parcel. “——” is the plan's “——” (unknown), not 0."),
     ),
     "col_name": ("项目名称", "Project"),
     "col_other_name": ("另一语言名称", "Name (other language)"),

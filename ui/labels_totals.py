@@ -9,6 +9,13 @@ LABELS: dict[str, tuple[str, str]] = {
         "states, with what it measures in brackets; Map = ellipsoidal area of the parcels. Where the two measure "
         "different things (not comparable) no difference is given."),
     ),
+    "totals_whole_plan": ("本页显示整个规划的总量，不受侧栏筛选影响。",
+                          "This page shows the whole plan's totals; the sidebar's filters do not apply here."),
+    "totals_whole_plan_filtered": (
+        "侧栏的筛选只作用于地图、项目地块与导出；本页显示整个规划的总量（未筛选），以便与规划原文对照。",
+        ("The sidebar's filters apply to the map, the parcels and the export; this page shows the whole plan's "
+         "totals (unfiltered), to compare with the plan's text."),
+    ),
     "plan_land": ("规划用地合计（表）", "Plan land, tables"),
     "plan_output": ("表中产值合计", "Table output total"),
     "mapped_land": ("图上量算合计", "Mapped land total"),

@@ -59,6 +59,15 @@ def _fragments(values: pd.Series) -> Any:
     return pc.fill_null(text, "null")
 
 
+#: Columns written after :data:`FINDING_COLUMNS` when the findings carry them (:mod:`geo.checks.diagnose`).
+EXTRA_COLUMNS: Final = ("parcel_name", "parcel_name_en", "point", "ring", "x", "y", "fix_zh", "fix_en")
+
+
+def _columns(findings: pd.DataFrame) -> list[str]:
+    """The columns written: :data:`FINDING_COLUMNS`, then those of :data:`EXTRA_COLUMNS` present."""
+    return [*FINDING_COLUMNS, *(c for c in EXTRA_COLUMNS if c in findings.columns)]
+
+
 def json_rows(findings: pd.DataFrame) -> bytes:
     """The findings as JSON objects, one a line, comma-separated (no enclosing brackets)."""
     import pyarrow.compute as pc
@@ -66,7 +75,7 @@ def json_rows(findings: pd.DataFrame) -> bytes:
     if not len(findings):
         return b""
     parts: list[Any] = []
-    for i, col in enumerate(FINDING_COLUMNS):
+    for i, col in enumerate(_columns(findings)):
         parts += [("{" if i == 0 else ",") + f'"{col}":', _fragments(findings[col])]
     rows = pc.binary_join_element_wise(*parts, "},\n", "")
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset:rows.offset + len(rows) + 1]
@@ -93,10 +102,10 @@ def write_csv(out: IO[bytes], findings: pd.DataFrame, *, bom: bool = False) -> N
 
     if bom:
         out.write("\ufeff".encode())
-    frame = findings[list(FINDING_COLUMNS)]
-    schema = pa.schema([("feature", pa.int64()), ("project_id", pa.string()), ("check", pa.string()),
-                        ("severity", pa.string()), ("message", pa.string()), ("message_zh", pa.string()),
-                        ("value", pa.float64())])
+    frame = findings[[c for c in _columns(findings) if c != "detail"]]  # the CSV has never carried detail
+    kinds = {"feature": pa.int64(), "ring": pa.int64(), "value": pa.float64(), "x": pa.float64(),
+             "y": pa.float64()}
+    schema = pa.schema([(c, kinds.get(c, pa.string())) for c in frame.columns])
     with pacsv.CSVWriter(out, schema) as writer:
         for start in range(0, max(len(frame), 1), BATCH):
             part = frame.iloc[start:start + BATCH]

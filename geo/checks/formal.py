@@ -80,6 +80,9 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "name_field": ("地块名称字段", "Parcel name field"),
     "no_name_field": ("未指定（地块以要素序号表示，按与规划地块的重叠匹配项目）",
                       "none (parcels are named by their row; matched to projects by overlap)"),
+    "detected_field": ("{field}（自动识别，仅用于称呼地块；按与规划地块的重叠匹配项目）",
+                       "{field} (detected; names the parcels only; matched to projects by overlap)"),
+    "fix": ("整改建议：", "To fix: "),
     "date": ("核查日期", "Date of the check"),
     "checker": ("核查人", "Checked by"),
     "reviewer": ("审核人", "Reviewed by"),
@@ -263,7 +266,7 @@ def check_map(run: CheckRun, *, lang: str = "zh", dpi: int = 150,
     from geo.mapview.paper import Paper
 
     parcels = run.result.parcels
-    names = parcel_names(parcels, run.options.name_field, lang)
+    names = parcel_names(parcels, run.options.name_field or run.result.summary.get("label_field"), lang)
     worst = _worst(run.result.findings)
     drawn = parcels[[parcels.geometry.name]].copy()
     drawn["_status"] = [worst.get(int(i), "ok") for i in parcels.index]
@@ -311,14 +314,16 @@ def formal_content(
     findings = result.findings
     zh = lang == "zh"
     crs_note = read.crs_note[0] if zh else read.crs_note[1]
-    names = parcel_names(result.parcels, options.name_field, lang)
+    detected = None if options.name_field else summary.get("label_field")  # geo.checks.diagnose found one
+    names = parcel_names(result.parcels, options.name_field or detected, lang)
 
     facts = [
         (_t("file", lang), read.source),
         (_t("sha", lang), sha256),
         (_t("format", lang), _pair(FORMAT_NAMES.get(str(read.fmt).lower(), (str(read.fmt),) * 2), lang)),
         (_t("crs", lang), crs_note),
-        (_t("name_field", lang), options.name_field or _t("no_name_field", lang)),
+        (_t("name_field", lang), options.name_field or (_t("detected_field", lang, field=detected) if detected
+                                                       else _t("no_name_field", lang))),
         (_t("features", lang), f"{int(summary['features']):,}"),
         (_t("date", lang), fmt_date(made, lang)),
         (_t("checker", lang), checker or _t("blank_checker", lang)),
@@ -373,6 +378,11 @@ def formal_content(
             "_f", kind="stable")
         shown = order.head(max_rows)
         messages = messages_in(shown, lang="zh" if zh else "en")
+        fix_column = "fix_zh" if zh else "fix_en"
+        if fix_column in shown.columns:  # how to fix it, after what was found
+            fixes = shown[fix_column].fillna("").astype(str)
+            messages = messages.astype(str).where(fixes.eq(""), messages.astype(str) + (
+                "。" if zh else ". ") + _t("fix", lang) + fixes)
         table_rows = tuple(
             (str(i), _finding_parcel(feature, project, names, plan_names, lang),
              (CHECKS[str(check)].zh if zh else CHECKS[str(check)].en) if str(check) in CHECKS else "",

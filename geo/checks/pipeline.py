@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from geo.checks.declared import add_findings, declared_area_findings
-from geo.checks.registry import CheckResult, run_checks, summarise
+from geo.checks.diagnose import enrich
+from geo.checks.registry import CHECKS, SEVERITIES, CheckResult, run_checks, summarise
 from geo.checks.topology import make_valid_layer
 from geo.errors import UsageError
 from geo.io.columns import field_named
@@ -89,6 +90,11 @@ def check_read(read: ReadResult, plan: PlanLayers, options: CheckOptions) -> Che
     )
     declared = declared_area_findings(read, result.parcels, tolerance_pct=options.tolerance_pct)  # 部标坐标txt only
     result = add_findings(result, declared, tolerance_pct=options.tolerance_pct)
+    findings, named = enrich(result.findings, read.layer, file_crs=read.crs, name_field=options.name_field,
+                             plan_parcels=plan.parcels, districts=plan.districts)
+    result = CheckResult(findings=findings, summary=summarise(findings, result.parcels,
+                                                             tolerance_pct=options.tolerance_pct) | named,
+                         parcels=result.parcels)
     result.summary["renamed"] = dict(read.renamed)  # the user's attributes renamed on read: original → new
     return CheckRun(read=read, options=options, result=result)
 
@@ -222,12 +228,37 @@ def check_layer_file(
     if sink is not None:
         sink.close()
     info["chunk_seconds"] = [round(s, 3) for s in seconds]
+    findings, named = enrich(result.findings, _named_layer(chunked, result.findings), file_crs=chunked.crs,
+                             name_field=options.name_field, plan_parcels=plan.parcels, districts=plan.districts)
+    result = CheckResult(findings=findings, summary=result.summary | {
+        "findings": len(findings),
+        "by_severity": {s: int((findings["severity"] == s).sum()) for s in SEVERITIES},
+        "by_check": {c: int((findings["check"] == c).sum()) for c in CHECKS},
+    } | named, parcels=result.parcels)
     result.summary["engine"] = info
     result.summary["renamed"] = dict(chunked.renamed)
     read = ReadResult(layer=result.parcels, source=chunked.source, fmt=chunked.fmt, crs=chunked.crs,
                       crs_basis=chunked.crs_basis, crs_note=chunked.crs_note, encoding=chunked.encoding,
                       warnings=chunked.warnings, renamed=dict(chunked.renamed))
     return CheckRun(read=read, options=options, result=result)
+
+
+#: Features a file read in chunks is sampled by for the whole-file diagnoses (evenly spread).
+DIAGNOSIS_SAMPLE = 2000
+#: At most this many flagged features of a file read in chunks are read again to name them.
+NAMED_AT_MOST = 50_000
+
+
+def _named_layer(chunked: Any, findings: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The features :func:`geo.checks.diagnose.enrich` names and places: the whole layer when it was read
+    whole, else the flagged ones (up to :data:`NAMED_AT_MOST`) and an even sample for the whole-file checks."""
+    if chunked._whole is not None:
+        return chunked._whole  # type: ignore[no-any-return]
+    flagged = findings["feature"].dropna().astype("int64").unique()[:NAMED_AT_MOST] - 1
+    sample = np.linspace(0, chunked.n - 1, min(chunked.n, DIAGNOSIS_SAMPLE)).astype(np.int64)
+    positions = np.unique(np.concatenate([flagged.astype(np.int64), sample]))
+    positions = positions[(positions >= 0) & (positions < chunked.n)]
+    return chunked.read(positions)  # type: ignore[no-any-return]
 
 
 class _UnmatchedSink:

@@ -52,6 +52,11 @@ class Check:
 
 #: The checks, in report order.
 CHECKS: Final[dict[str, Check]] = {
+    # whole-file diagnoses (geo.checks.diagnose), before every parcel's findings
+    "file_location": Check("error", "文件位置或坐标系有误", "file far from the plan's area",
+                           "distance to the plan's area, km"),
+    "file_axes": Check("error", "纵横坐标颠倒", "X and Y swapped", "distance to the plan's area, km"),
+    "file_area_unit": Check("warning", "面积单位有误", "area unit of a declared-area field", "—"),
     "empty": Check("error", "空几何", "empty geometry", "—"),
     "not_polygon": Check("error", "非面要素", "not a polygon", "—"),
     "invalid": Check("error", "几何无效", "invalid geometry", "area in mu after make-valid"),

@@ -60,13 +60,17 @@ UNITS: Final[dict[str, Unit]] = {
     "empty": NO_UNIT, "not_polygon": NO_UNIT, "invalid": MU, "duplicate": FEATURE_NO, "overlap": MU,
     "area_mismatch": MU, "outside_zone": MU, "outside_districts": MU, "unmatched": NO_UNIT,
     "missing_attribute": NO_UNIT, "multipart": PARTS, "sliver": MU, "area_unknown": MU,
-    "declared_area": MU,
+    "declared_area": MU, "file_location": NO_UNIT, "file_axes": NO_UNIT, "file_area_unit": NO_UNIT,
 }
 
 #: Headers of the findings CSV for officials (Chinese), by column.
 CSV_HEADERS_ZH: Final[dict[str, str]] = {
     "feature": "序号/要素", "project_id": "项目编号", "check": "检查项", "severity": "严重程度",
     "message": "说明", "value": "数值", "unit": "单位",
+}
+#: Columns added to the officials' CSV when the findings carry them (:mod:`geo.checks.diagnose`).
+CSV_EXTRA_ZH: Final[dict[str, str]] = {
+    "parcel_name": "地块", "point": "界址点号", "ring": "圈号", "x": "X", "y": "Y", "fix_zh": "整改建议",
 }
 SEVERITY_ZH: Final[dict[str, str]] = {"error": "错误", "warning": "警告", "info": "提示"}
 CSV_LANGS: Final = ("en", "zh")
@@ -122,6 +126,8 @@ def findings_csv(findings: pd.DataFrame, *, lang: str = "en") -> bytes:
     if lang == "en":
         out = findings.assign(message_zh=messages_in(findings, lang="zh"), value=value,
                               unit=[unit_of(c).en for c in checks])
+        added = [c for c in out.columns if c in CSV_EXTRA_ZH or c in ("parcel_name_en", "fix_en")]
+        out = out[[*(c for c in out.columns if c not in added and c != "unit"), "unit", *added]]  # added last
         return out.to_csv(index=False).encode("utf-8-sig")
     out = pd.DataFrame({
         "feature": findings["feature"],
@@ -132,6 +138,9 @@ def findings_csv(findings: pd.DataFrame, *, lang: str = "en") -> bytes:
         "value": value,
         "unit": [unit_of(c).zh for c in checks],
     })
+    for column, header in CSV_EXTRA_ZH.items():  # the parcel's own name, its point and place, the fix
+        if column in findings.columns:
+            out[header] = findings[column].to_numpy()
     return out.rename(columns=CSV_HEADERS_ZH).to_csv(index=False).encode("utf-8-sig")
 
 

@@ -73,6 +73,9 @@ COORDINATES: Final = "[地块坐标]"
 PARCEL_FIELDS: Final = ("界址点数", "地块面积", "地块编号", "地块名称", "图形属性", "图幅号", "地块用途", "地类编码")
 #: The key of the format in :data:`geo.io.readers.READERS`.
 FORMAT_KEY: Final = "zbtxt"
+#: ``layer.attrs`` key of the parcels' boundary points as read: per parcel ``(names, rings, coords)`` — the
+#: 界址点号 (J1 …), the 圈号 and the (east, north) coordinates of each point line, for the check to name a point.
+POINTS_ATTR: Final = "zbtxt_points"
 LABEL: Final = "部标坐标txt"
 
 #: CRSs the writer offers: CGCS2000 3° GK zone 35 with the zone prefix, and CM 105E without.
@@ -769,6 +772,11 @@ def parse_zbtxt(data: bytes, source: str) -> tuple[gpd.GeoDataFrame, str, list[s
         else:
             columns[name] = pd.array([v or pd.NA for v in values], dtype="string")
     layer = gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries(geoms), crs=crs.code)
+    layer.attrs[POINTS_ATTR] = [
+        ([p.name for p in b.points], np.array([p.ring for p in b.points], dtype=np.int64),
+         np.array([(p.x, p.y) if crs.swap else (p.y, p.x) for p in b.points], dtype=float).reshape(-1, 2))
+        for b in doc.blocks
+    ]
     notes = [*crs.notes, *_area_notes(layer, source)]
     if width > len(PARCEL_FIELDS):
         notes.append(

@@ -1,0 +1,446 @@
+"""Findings an official can act on: parcels named as in the file, places in the file's CRS, a fix for each.
+
+:func:`enrich` runs after the checks (:func:`geo.checks.pipeline.check_read`) and
+
+- puts the **whole-file diagnoses** first: every parcel far from the plan's area (in another 3° zone:
+  "整个文件位于第 37 带，距规划范围约 520 公里：带号或坐标系是否有误？"), X and Y swapped (the file lands
+  on the plan's area once swapped), a declared-area column written in another unit than its name or the
+  部标 layout says (m² for 公顷);
+- names each finding's parcel by the file's own name/number field (``parcel_name``, ``parcel_name_en``):
+  the ``name_field`` the user gave, else one detected (:data:`NAME_CANDIDATES`, case-insensitive; the
+  summary's ``label_field`` says which), else the row (第 N 个要素 / feature N) — never ``None``;
+- gives each parcel finding a place in the **file's own CRS** (``x``, ``y``): the point GEOS names for an
+  invalid geometry, else a point inside the parcel. For a projected CRS ``x`` is the surveyors' X
+  (northing) and ``y`` their Y (easting), as a 部标坐标txt writes them (X=3270100.000, Y=35620100.000);
+  for a geographic CRS ``x`` is the longitude and ``y`` the latitude;
+- for a 部标坐标txt names the boundary point nearest to that place (``point``: 界址点号 J5, ``ring``: 圈号);
+- adds a sentence saying how to fix it (``fix_zh``, ``fix_en``).
+
+Columns are added, never renamed: :data:`geo.checks.registry.FINDING_COLUMNS` come first, unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final, cast
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError, ProjError
+from shapely.errors import GEOSException
+
+from geo.checks.registry import CHECKS
+from geo.crs import EQUAL_AREA, WGS84
+
+#: What a CRS or a reprojection of a user's layer can raise: the diagnosis is then left out, never the check.
+_PROJ_ERRORS: Final = (CRSError, ProjError, GEOSException, ValueError)
+
+#: Columns :func:`enrich` adds to the findings, after :data:`geo.checks.registry.FINDING_COLUMNS`.
+EXTRA_COLUMNS: Final = ("parcel_name", "parcel_name_en", "point", "ring", "x", "y", "fix_zh", "fix_en")
+#: Fields that name a parcel, most telling first (matched case-insensitively, spaces and ``_`` ignored).
+NAME_CANDIDATES: Final = (
+    "地块名称", "地块编号", "宗地号", "宗地编号", "宗地名称", "项目名称", "名称", "编号",
+    "name", "name_zh", "dkmc", "dkbh", "zdh", "zddm", "parcel", "parcel_id", "id",
+)
+#: A file whose every parcel lies farther than this from the plan's area is diagnosed as misplaced, km.
+FAR_KM: Final = 20.0
+#: The whole-file checks (they come before every parcel's findings).
+FILE_CHECKS: Final = ("file_location", "file_axes", "file_area_unit")
+
+#: How to fix each kind of finding: ``(Chinese, English)``; ``{points}`` is filled for a 部标坐标txt.
+FIXES: Final[dict[str, tuple[str, str]]] = {
+    "file_location": ("核对文件的带号（或坐标系）后重新导出，或在核查时指定正确的坐标系",
+                      "check the file's 带号 (zone) or CRS and export it again, or choose the right CRS for the check"),
+    "file_axes": ("文件中 X、Y 坐标疑似颠倒：按 X（北）、Y（东）的顺序重新导出，或指定正确的坐标轴顺序",
+                  "X and Y look swapped: export X (northing) before Y (easting) again, or choose the right axis order"),
+    "file_area_unit": ("按字段规定的单位重新填写申报面积（部标格式为公顷）",
+                       "write the declared areas in the unit the field states (公顷 / ha in the 部标 layout)"),
+    "empty": ("补充该地块的界址点坐标，或删除空记录", "add the parcel's boundary points or delete the empty record"),
+    "not_polygon": ("将该要素导出为面（闭合的界址点环）", "export the feature as a polygon (a closed ring of points)"),
+    "invalid": ("检查界址点{points}的顺序，环不得自相交；按顺时针或逆时针依次排列界址点后重新导出",
+                ("check the order of the boundary points{points}: a ring must not cross itself; "
+                 "list the points in order around the parcel and export again")),
+    "duplicate": ("删除重复的地块，每个地块只保留一条记录", "delete the duplicate; keep one record per parcel"),
+    "overlap": ("核对两地块的公共界址点，使相邻地块的边界一致、互不重叠",
+                "make the shared boundary points of the two parcels agree so that they do not overlap"),
+    "area_mismatch": ("核对测量成果与规划分配面积，确认地块范围或匹配的项目是否正确",
+                      "compare the survey with the plan's allocation; check the parcel's extent and its project"),
+    "declared_area": ("核对申报的地块面积与界址点坐标，二者应一致（注意单位：公顷）",
+                      "make the declared area agree with the boundary points (mind the unit: 公顷 / ha)"),
+    "outside_zone": ("核对地块范围是否超出所属空间单元，或项目匹配是否正确",
+                     "check whether the parcel really extends beyond its spatial unit, or its project is wrong"),
+    "outside_districts": ("核对地块坐标与坐标系，地块应位于高新区所涉行政区内",
+                          "check the parcel's coordinates and CRS; it should lie within the zone's districts"),
+    "unmatched": ("在文件中填写规划项目名称或编号并在核查时指定该字段",
+                  "fill in the plan project's name or id and choose that field for the check"),
+    "missing_attribute": ("补填该字段", "fill in the field"),
+    "multipart": ("确认地块是否确为多个部分，否则拆分为多个地块或删除多余的圈",
+                  "confirm the parcel really has several parts; otherwise split it or delete the stray ring"),
+    "sliver": ("核对是否为误差形成的细碎图斑，必要时合并或删除",
+               "check whether the sliver is a survey artefact; merge or delete it"),
+    "area_unknown": ("规划未列该项目面积，无需修改文件；请与规划编制单位核实",
+                     "the plan gives no allocation; nothing to fix in the file, ask the plan's authors"),
+}
+
+_NORM = re.compile(r"[\s_]+")
+
+
+def _key(name: str) -> str:
+    return _NORM.sub("", str(name)).lower()
+
+
+def detect_name_field(layer: pd.DataFrame) -> str | None:
+    """The column most likely to name the parcels (:data:`NAME_CANDIDATES`, with any value), else None."""
+    by_key: dict[str, str] = {}
+    for column in layer.columns:
+        if column != getattr(layer, "_geometry_column_name", "geometry"):
+            by_key.setdefault(_key(column), str(column))
+    for candidate in NAME_CANDIDATES:
+        found = by_key.get(_key(candidate))
+        if found is not None and _texts(layer[found]).ne("").any():
+            return found
+    return None
+
+
+def _texts(values: pd.Series[Any]) -> pd.Series[str]:
+    """Values as stripped strings, ``""`` where missing (never ``"None"``/``"nan"``)."""
+    out = values.astype(object).where(values.notna(), "")
+    return out.map(lambda v: "" if v is None else str(v).strip()).astype(object)
+
+
+def parcel_labels(layer: pd.DataFrame, field: str | None) -> tuple[pd.Series[str], pd.Series[str]]:
+    """Each feature's name (Chinese and English fallback), indexed by feature number."""
+    index = layer.index
+    rows = pd.Series([str(int(i)) for i in index], index=index, dtype=object)
+    own = _texts(layer[field]) if field is not None and field in layer.columns else pd.Series("", index=index)
+    own = own.set_axis(index)
+    has = own.ne("")
+    return own.where(has, "第 " + rows + " 个要素"), own.where(has, "feature " + rows)
+
+
+def _crs(code: str | None) -> CRS | None:
+    try:
+        return CRS.from_user_input(code) if code else None
+    except _PROJ_ERRORS:
+        return None
+
+
+def _place(crs: CRS | None, east: np.ndarray, north: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)`` as the findings carry them: surveyors' X (north), Y (east) in a projected CRS; lon, lat else."""
+    if crs is not None and crs.is_projected:
+        return np.round(north, 3), np.round(east, 3)
+    return np.round(east, 7), np.round(north, 7)
+
+
+def place_words(crs: CRS | None, x: float, y: float) -> tuple[str, str]:
+    """A place as the messages write it: ``X=3270100.000，Y=35620100.000`` (projected) or lon/lat."""
+    if crs is not None and crs.is_projected:
+        return f"X={x:.3f}，Y={y:.3f}", f"X={x:.3f}, Y={y:.3f}"
+    return f"经度 {x:.6f}，纬度 {y:.6f}", f"lon {x:.6f}, lat {y:.6f}"
+
+
+def _zone_of(crs: CRS | None) -> int | None:
+    """The 3° Gauss–Krüger zone of a CRS (``zone 37``, or ``CM 111E`` → 37), else None."""
+    if crs is None or not crs.is_projected:
+        return None
+    name = crs.name
+    m = re.search(r"3-degree Gauss-Kruger zone (\d+)", name)
+    if m:
+        return int(m.group(1))
+    m = re.search(r"3-degree Gauss-Kruger CM (\d+)E", name)
+    return int(m.group(1)) // 3 if m else None
+
+
+def _plan_area(plan_parcels: gpd.GeoDataFrame | None, districts: gpd.GeoDataFrame | None) -> Any:
+    """The plan's area in :data:`EQUAL_AREA`: the districts' union, else the plan parcels' hull; None if neither."""
+    for frame in (districts, plan_parcels):
+        if frame is not None and len(frame):
+            geoms = frame.geometry.to_crs(EQUAL_AREA).to_numpy()
+            geoms = geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
+            if len(geoms):
+                return shapely.convex_hull(shapely.union_all(geoms)) if frame is plan_parcels else \
+                    shapely.union_all(geoms)
+    return None
+
+
+def _distance_km(geoms_wgs84: np.ndarray, area: Any) -> float:
+    """The least distance of ``geoms_wgs84`` (lon/lat) to ``area`` (equal-area), km; inf when none can be placed."""
+    ok = ~shapely.is_missing(geoms_wgs84) & ~shapely.is_empty(geoms_wgs84)
+    if not ok.any():
+        return float("inf")
+    try:
+        geoms = gpd.GeoSeries(geoms_wgs84[ok], crs=WGS84).to_crs(EQUAL_AREA).to_numpy()
+    except _PROJ_ERRORS:
+        return float("inf")
+    d = shapely.distance(geoms, area)
+    d = d[np.isfinite(d)]
+    return float(d.min()) / 1000 if len(d) else float("inf")
+
+
+def _file_row(check: str, zh: str, en: str, value: float = np.nan) -> dict[str, Any]:
+    fix_zh, fix_en = FIXES[check]
+    return {"feature": pd.NA, "project_id": pd.NA, "check": check, "severity": CHECKS[check].severity,
+            "message": en, "message_zh": zh, "value": value, "detail": pd.NA,
+            "parcel_name": "整个文件", "parcel_name_en": "the whole file", "fix_zh": fix_zh, "fix_en": fix_en}
+
+
+def file_diagnoses(layer: gpd.GeoDataFrame, file_crs: str | None, *, plan_parcels: gpd.GeoDataFrame | None,
+                   districts: gpd.GeoDataFrame | None) -> list[dict[str, Any]]:
+    """Whole-file findings: the file far from the plan's area (another zone? X/Y swapped?), area units."""
+    rows: list[dict[str, Any]] = []
+    area = _plan_area(plan_parcels, districts)
+    geoms = layer.geometry.to_numpy()
+    crs = _crs(file_crs)
+    if area is not None and len(geoms):
+        km = _distance_km(geoms, area)
+        if km > FAR_KM:
+            rows.append(_misplaced(layer, crs, area, km))
+    rows.extend(_area_unit(layer, crs))
+    return rows
+
+
+def _swapped_km(layer: gpd.GeoDataFrame, crs: CRS | None, area: Any) -> float:
+    """Distance to the plan's area were X and Y swapped, km."""
+    if crs is None:
+        return float("inf")
+    try:
+        own = layer.geometry.to_crs(crs).to_numpy()
+        swapped = shapely.transform(own, lambda c: c[:, ::-1])
+        back = gpd.GeoSeries(swapped, crs=crs).to_crs(WGS84).to_numpy()
+    except _PROJ_ERRORS:
+        return float("inf")
+    with np.errstate(all="ignore"):
+        return _distance_km(back, area)
+
+
+def _misplaced(layer: gpd.GeoDataFrame, crs: CRS | None, area: Any, km: float) -> dict[str, Any]:
+    if np.isfinite(_swapped_km(layer, crs, area)) and _swapped_km(layer, crs, area) <= FAR_KM:
+        return _file_row(
+            "file_axes",
+            f"整个文件距规划范围约 {km:,.0f} 公里，而 X、Y 互换后位于规划范围内：X、Y 坐标是否颠倒？",
+            f"the whole file lies {km:,.0f} km from the plan's area but on it with X and Y swapped: "
+            "are X and Y swapped?", round(km, 1))
+    zone = _zone_of(crs)
+    plan_lon = float(gpd.GeoSeries([area], crs=EQUAL_AREA).to_crs(WGS84).iloc[0].centroid.x)
+    plan_zone = round(plan_lon / 3)
+    if zone is not None and zone != plan_zone:
+        return _file_row(
+            "file_location",
+            f"整个文件位于第 {zone} 带，距规划范围约 {km:,.0f} 公里（规划范围在第 {plan_zone} 带）："
+            "带号或坐标系是否有误？",
+            f"the whole file lies in zone {zone}, {km:,.0f} km from the plan's area (which is in zone "
+            f"{plan_zone}): wrong 带号 (zone) or CRS?", round(km, 1))
+    return _file_row(
+        "file_location",
+        f"整个文件距规划范围约 {km:,.0f} 公里：坐标系是否有误？",
+        f"the whole file lies {km:,.0f} km from the plan's area: wrong CRS?", round(km, 1))
+
+
+#: Units a declared-area column's name states: pattern → unit key of :data:`geo.io.zbtxt.AREA_UNITS`.
+_UNIT_IN_NAME: Final = ((re.compile(r"公顷|hm2|hm²|\bha\b|_ha$|\(ha\)", re.I), "ha"),
+                        (re.compile(r"平方米|m2|m²|㎡|sqm", re.I), "m2"), (re.compile(r"亩|\bmu\b|_mu$", re.I), "mu"))
+
+
+def _area_unit(layer: gpd.GeoDataFrame, crs: CRS | None) -> list[dict[str, Any]]:
+    """A declared-area column whose figures match the parcels in another unit than it states."""
+    from geo.io.zbtxt import AREA_UNITS, infer_area_unit
+
+    units = {u.key: u for u in AREA_UNITS}
+    out: list[dict[str, Any]] = []
+    measured: np.ndarray | None = None
+    for column in layer.columns:
+        if column == layer.geometry.name:
+            continue
+        name = str(column)
+        stated = "ha" if name == "地块面积" else next((k for p, k in _UNIT_IN_NAME if p.search(name)), None)
+        if stated is None or not ("面积" in name or "area" in name.lower()):
+            continue
+        declared = pd.to_numeric(layer[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if not np.isfinite(declared).any():
+            continue
+        if measured is None:  # planar in the file's own projected CRS, as the surveyor computed it
+            measured = shapely.area(layer.geometry.to_crs(crs if crs is not None and crs.is_projected
+                                                          else EQUAL_AREA).to_numpy())
+        unit, error = infer_area_unit(declared, measured)
+        if unit is None or unit.key == stated:
+            continue
+        want = units[stated]
+        out.append(_file_row(
+            "file_area_unit",
+            f"字段“{name}”的面积看来以{unit.zh}填写（与界址点面积中位数相差 {error:.2%}），而该字段应为{want.zh}",
+            f"the field {name!r} looks written in {unit.en} (a median {error:.2%} from the points' area), "
+            f"not in {want.en} as it should be"))
+    return out
+
+
+def _problem_points(layer_own: gpd.GeoSeries, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ``features`` of the layer (in its own CRS, x = east): GEOS's point where invalid, else one inside."""
+    geoms: np.ndarray = np.asarray(layer_own.reindex(pd.Index(features, dtype=object)).array, dtype=object)
+    east = np.full(len(geoms), np.nan)
+    north = np.full(len(geoms), np.nan)
+    ok = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    if not ok.any():
+        return east, north
+    g = geoms[ok]
+    invalid = ~shapely.is_valid(g)
+    pts = np.empty(len(g), dtype=object)
+    if invalid.any():
+        reasons = pd.Series(shapely.is_valid_reason(g[invalid])).str.extract(r"\[([-+0-9.eE]+)\s+([-+0-9.eE]+)")
+        pts[invalid] = shapely.points(pd.to_numeric(reasons[0], errors="coerce").to_numpy(dtype=float),
+                                      pd.to_numeric(reasons[1], errors="coerce").to_numpy(dtype=float))
+    if (~invalid).any():
+        pts[~invalid] = shapely.point_on_surface(g[~invalid])
+    bad = shapely.is_empty(pts) | ~np.isfinite(shapely.get_x(pts))
+    if bad.any():
+        pts[bad] = shapely.point_on_surface(g[bad])
+    east[ok], north[ok] = shapely.get_x(pts), shapely.get_y(pts)
+    return east, north
+
+
+def _nearest_points(layer: gpd.GeoDataFrame, features: np.ndarray, east: np.ndarray, north: np.ndarray
+                    ) -> tuple[list[str], list[Any], list[str]]:
+    """For a 部标坐标txt: the 界址点号 and 圈号 nearest each place, and ``J5–J6`` (it and the next point)."""
+    from geo.io.zbtxt import POINTS_ATTR
+
+    points = layer.attrs.get(POINTS_ATTR)
+    n = len(features)
+    names: list[str] = [""] * n
+    rings: list[Any] = [pd.NA] * n
+    spans: list[str] = [""] * n
+    if not points or len(points) != len(layer):
+        return names, rings, spans
+    position = {f: i for i, f in enumerate(layer.index)}
+    for k, (feature, e, nn) in enumerate(zip(features, east, north, strict=True)):
+        i = position.get(feature)
+        if i is None or not np.isfinite(e):
+            continue
+        labels, ring_no, coords = points[i]
+        if not len(labels):
+            continue
+        through = _segments_through(coords, ring_no, e, nn)
+        j = through[0] if through else int(np.argmin(np.hypot(coords[:, 0] - e, coords[:, 1] - nn)))
+        names[k], rings[k] = str(labels[j]), int(ring_no[j])
+        if through:  # the sides of the ring that meet there: 界址点 J1–J2 与 J3–J4
+            spans[k] = " 与 ".join(f"{labels[s]}–{labels[s + 1]}" for s in through[:3])
+        else:
+            following = j + 1 if j + 1 < len(labels) and ring_no[j + 1] == ring_no[j] else None
+            spans[k] = f"{labels[j]}–{labels[following]}" if following is not None else str(labels[j])
+    return names, rings, spans
+
+
+def _segments_through(coords: np.ndarray, ring_no: np.ndarray, e: float, n: float, tol: float = 0.005) -> list[int]:
+    """Indices of the point lines starting a side (to the next point of the same ring) that passes
+    within ``tol`` (m) of (e, n), without sharing that place as an end point with the next side."""
+    if len(coords) < 2:
+        return []
+    a, b = coords[:-1], coords[1:]
+    same = ring_no[:-1] == ring_no[1:]
+    d = b - a
+    length2 = (d**2).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.clip(((e - a[:, 0]) * d[:, 0] + (n - a[:, 1]) * d[:, 1]) / length2, 0.0, 1.0)
+    near = np.hypot(a[:, 0] + t * d[:, 0] - e, a[:, 1] + t * d[:, 1] - n)
+    hit = same & (length2 > 0) & (near <= tol)
+    return [int(i) for i in np.flatnonzero(hit)]
+
+
+def enrich(findings: pd.DataFrame, layer: gpd.GeoDataFrame, *, file_crs: str | None, name_field: str | None,
+           plan_parcels: gpd.GeoDataFrame | None = None, districts: gpd.GeoDataFrame | None = None
+           ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The findings named, placed and with their fix, whole-file diagnoses first; and what the summary adds.
+
+    Parameters
+    ----------
+    findings
+        The checks' findings (:data:`geo.checks.registry.FINDING_COLUMNS`).
+    layer
+        The layer as read (WGS84, index = feature number; a 部标坐标txt's points in ``attrs``).
+    file_crs
+        The file's own CRS (``ReadResult.crs``): the places are given in it.
+    name_field
+        The user's name/id field; None: one is detected (:func:`detect_name_field`).
+
+    Returns
+    -------
+    (findings, summary)
+        ``summary``: ``label_field`` (the field naming the parcels, or None) and ``label_field_detected``.
+    """
+    field = name_field if name_field in layer.columns else detect_name_field(layer)
+    crs = _crs(file_crs)
+    zh, en = parcel_labels(layer, field)
+    out = findings.copy()
+    feature = out["feature"].astype("Float64")
+    has = feature.notna().to_numpy()
+    feats = np.array([int(f) for f in feature[has]], dtype=object)
+    out["parcel_name"] = pd.array(np.where(has, "", "整个文件").astype(object), dtype="string")
+    out["parcel_name_en"] = pd.array(np.where(has, "", "the whole file").astype(object), dtype="string")
+    if has.any():
+        out.loc[has, "parcel_name"] = zh.reindex(pd.Index(feats, dtype=object)).fillna("").to_numpy(dtype=object)
+        out.loc[has, "parcel_name_en"] = en.reindex(pd.Index(feats, dtype=object)).fillna("").to_numpy(dtype=object)
+    project_only = ~has & out["project_id"].notna().to_numpy()
+    out.loc[project_only, "parcel_name"] = "项目 " + out.loc[project_only, "project_id"].astype(str)
+    out.loc[project_only, "parcel_name_en"] = "project " + out.loc[project_only, "project_id"].astype(str)
+    x = np.full(len(out), np.nan)
+    y = np.full(len(out), np.nan)
+    point: list[str] = [""] * len(out)
+    ring: list[Any] = [pd.NA] * len(out)
+    span: list[str] = [""] * len(out)
+    if has.any() and crs is not None:
+        try:
+            wanted = layer.index.isin(pd.unique(feats)) & ~layer.index.duplicated()  # parcels with findings, once
+            own = cast(gpd.GeoSeries, layer.geometry[wanted]).to_crs(crs)
+        except _PROJ_ERRORS:
+            own = None
+        if own is not None:
+            east, north = _problem_points(own, feats)
+            xs, ys = _place(crs, east, north)
+            x[has], y[has] = xs, ys
+            invalid = out["check"].to_numpy()[has] == "invalid"  # a point is named where the problem is one
+            if invalid.any():
+                names, rings, spans = _nearest_points(layer, feats[invalid], east[invalid], north[invalid])
+                for k, i in enumerate(np.flatnonzero(has)[invalid]):
+                    point[i], ring[i], span[i] = names[k], rings[k], spans[k]
+    out["point"] = pd.array(point, dtype="string")
+    out["ring"] = pd.array(ring, dtype="Int64")
+    out["x"], out["y"] = x, y
+    checks = out["check"].astype(str).to_numpy()
+    fixes = [FIXES.get(c, ("", "")) for c in checks]
+    fix_zh = [f[0].replace("{points}", f" {s} " if s else "") for f, s in zip(fixes, span, strict=True)]
+    fix_en = [f[1].replace("{points}", f" {s.replace(' 与 ', ' and ')}" if s else "")
+              for f, s in zip(fixes, span, strict=True)]
+    out["fix_zh"] = pd.array(fix_zh, dtype="string")
+    out["fix_en"] = pd.array(fix_en, dtype="string")
+    _place_invalid(out, crs, span, ring)
+    diag = file_diagnoses(layer, file_crs, plan_parcels=plan_parcels, districts=districts)
+    if diag:
+        front = pd.DataFrame(diag).reindex(columns=out.columns)
+        out = pd.concat([front.astype(out.dtypes.to_dict()), out], ignore_index=True)
+    for column in ("parcel_name", "parcel_name_en", "point", "fix_zh", "fix_en"):
+        out[column] = out[column].fillna("")
+    return out, {"label_field": field, "label_field_detected": field is not None and field != name_field}
+
+
+def _place_invalid(out: pd.DataFrame, crs: CRS | None, spans: list[str], rings: list[Any]) -> None:
+    """An invalid geometry's message: its place in the file's CRS and its 界址点号 (the name is ``parcel_name``)."""
+    xs, ys = out["x"].to_numpy(dtype=float), out["y"].to_numpy(dtype=float)
+    points = out["point"].fillna("").astype(str).to_numpy()
+    rows = np.flatnonzero(out["check"].eq("invalid").to_numpy() & np.isfinite(xs))
+    for i in rows:
+        wzh, wen = place_words(crs, float(xs[i]), float(ys[i]))
+        pt, rg = str(points[i]), rings[i]
+        if " 与 " in spans[i]:  # two sides cross: name them
+            wzh = f"第 {int(rg)} 圈界址点 {spans[i]} 相交处，{wzh}"
+            wen = f"where sides {spans[i].replace(' 与 ', ' and ')} of ring {int(rg)} cross, {wen}"
+        elif pt:
+            wzh = f"界址点 {pt}（第 {int(rg)} 圈）附近，{wzh}"
+            wen = f"near boundary point {pt} (ring {int(rg)}), {wen}"
+        wzh = wzh.replace("X=", "位置 X=", 1) if "X=" in wzh else f"位置 {wzh}"
+        zh = re.sub(r"，位置 [-0-9.]+, [-0-9.]+", "", str(out.at[i, "message_zh"]))
+        en = re.sub(r" at [-0-9.]+, [-0-9.]+", "", str(out.at[i, "message"]))
+        zh = zh.replace("）；", f"，{wzh}）；", 1) if "）；" in zh else f"{zh}（{wzh}）"
+        en = en.replace(");", f", {wen});", 1) if ");" in en else f"{en} ({wen})"
+        out.at[i, "message_zh"] = zh  # the parcel's name is in parcel_name (the reports' 地块 column)
+        out.at[i, "message"] = en
