@@ -108,7 +108,8 @@ def test_upload_read_findings_and_download(browse, offline, survey_zip, check_wo
         page.get_by_role("button", name="问题清单 CSV").click()
     findings = pd.read_csv(io.BytesIO(Path(info.value.path()).read_bytes()), encoding="utf-8-sig")
     # the UI is Chinese, so is the CSV for officials: Chinese headers, texts and units
-    assert findings.columns.tolist() == ["序号/要素", "项目编号", "检查项", "严重程度", "说明", "数值", "单位"]
+    assert findings.columns.tolist() == ["序号/要素", "项目编号", "检查项", "严重程度", "说明", "数值", "单位",
+                                         "地块", "界址点号", "圈号", "X", "Y", "整改建议"]
     shown = findings[["序号/要素", "项目编号", "检查项", "单位"]].values.tolist()
     assert shown == [[2, "T2-4", "面积与规划不符", "亩"]]
     assert "规划分配 700 亩（+10.25%，容差 1%）" in findings["说明"].iloc[0]
