@@ -31,12 +31,12 @@ from docx import Document
 from docx.oxml.ns import qn
 from PIL import Image
 
-from geo import cli
 from geo.monitor import report
 from geo.monitor.model import Actual, MonitorPlan
 from geo.store import single_user
 from geo.store import workspace as ws
 from layers import load_monitor_plan
+from tests.fixtures.cli import geo
 from tests.fixtures.stores import created
 
 YEAR = 2023
@@ -296,17 +296,8 @@ def test_print_map_colours_parcels_by_stage(monitor_plan: MonitorPlan) -> None:
 
 # --- the command -----------------------------------------------------------------------------------------------------
 
-def geo(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        code = cli.main(list(args))
-    except SystemExit as exc:  # argparse
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_cli_writes_exactly_the_file_named(backend, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_writes_exactly_the_file_named(backend, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     ws.office().record_actuals(single_user("test"), [
         Actual(a.kind, a.subject_id, a.year, a.source, note=a.note, value=a.value, unit=a.unit, stage=a.stage,
                land_mu=a.land_mu, revenue_yi=a.revenue_yi, state=a.state) for a in EXAMPLES
@@ -314,7 +305,7 @@ def test_cli_writes_exactly_the_file_named(backend, tmp_path: Path, capsys: pyte
     folder = tmp_path / "out"
     folder.mkdir()
     target = folder / "report.docx"
-    code, out, err = geo(capsys, "report", "--year", str(YEAR), "--no-map", "-o", str(target))
+    code, out, err = geo(capsys, monkeypatch, "report", "--year", str(YEAR), "--no-map", "-o", str(target))
     assert code == 0, err
     assert sorted(p.name for p in folder.iterdir()) == ["report.docx"]
     assert f"wrote {target}" in out and f"{len(USED_2023)} actuals used" in out
@@ -325,14 +316,14 @@ def test_cli_writes_exactly_the_file_named(backend, tmp_path: Path, capsys: pyte
     real = folder / "real.pdf"
     link = folder / "link.pdf"
     link.symlink_to(real)
-    code, _, err = geo(capsys, "report", "--year", str(YEAR), "--no-map", "-o", str(link))
+    code, _, err = geo(capsys, monkeypatch, "report", "--year", str(YEAR), "--no-map", "-o", str(link))
     assert code == 0, err
     assert link.is_symlink() and real.read_bytes().startswith(b"%PDF")
 
     for args, fragment in ((["--year", "2026", "-o", str(folder / "r.docx")], "outside the plan period"),
                            (["--year", str(YEAR), "-o", str(folder / "r.txt")], "cannot tell the format"),
                            (["--year", str(YEAR), "-o", str(tmp_path / "missing" / "r.docx")], "does not exist")):
-        code, _, err = geo(capsys, "report", *args)
+        code, _, err = geo(capsys, monkeypatch, "report", *args)
         assert code == 2 and fragment in err and "Traceback" not in err, err
     assert sorted(p.name for p in folder.iterdir()) == ["link.pdf", "real.pdf", "report.docx"]
 

@@ -26,8 +26,8 @@ from geo.monitor.template import SHEET_PROJECTS, SHEET_TARGETS, write_template
 from geo.store import single_user
 from geo.store import workspace as ws
 from layers import load_monitor_plan
+from tests.fixtures.apptest import texts
 from tests.fixtures.map_element import map_args, painted
-from ui import safe
 from ui.monitor import STATUS_COLOURS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,13 +54,6 @@ def run(at: AppTest) -> AppTest:
     painted(at.run(timeout=180))
     assert not at.exception, at.exception
     return at
-
-
-def texts(at: AppTest) -> str:
-    """Every message's text as displayed (user text in them is escaped Markdown: resolved here)."""
-    return "\n".join(safe.shown(e.value) for kind in ("title", "info", "caption", "markdown", "error", "warning",
-                                                     "success", "text") for e in getattr(at, kind)
-                     if isinstance(e.value, str))
 
 
 #: A column only each table of the page has.

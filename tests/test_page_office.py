@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from geo.store import single_user
 from geo.store import workspace as ws
 from tests.fixtures import synthetic as syn
+from tests.fixtures.apptest import texts
 from tests.fixtures.map_element import painted
 from tests.test_workspace import INFO, checked
 from ui import auth, safe
@@ -35,12 +36,6 @@ def run(at: AppTest) -> AppTest:
     painted(at.run(timeout=120))
     assert not at.exception, at.exception
     return at
-
-
-def texts(at: AppTest) -> str:
-    return "\n".join(safe.shown(e.value) for kind in ("title", "info", "caption", "markdown", "error", "warning",
-                                                     "success", "text") for e in getattr(at, kind)
-                     if isinstance(e.value, str))
 
 
 @pytest.fixture
