@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geo.errors import GeoError
@@ -40,6 +41,11 @@ FIRST_MAPS = {"monitor": monitor.MAP_KEY}
 #: Listed for administrators (and the single user of a workspace without accounts) only.
 ADMIN_PAGE = "pages/admin_page.py"
 
+def admin_page() -> StreamlitPage:
+    """The administration page (listed for administrators; registered for a deep link before sign-in)."""
+    return st.Page(ADMIN_PAGE, title=t("nav_admin"), url_path="admin", icon=":material/shield_person:")
+
+
 def main() -> None:
     """One run of the app: sign-in, sidebar, the chosen page, the view written to the URL."""
     st.set_page_config(page_title="重庆高新区 · High-tech Zone", page_icon=str(HERE / "static" / "favicon.png"),
@@ -54,12 +60,11 @@ def main() -> None:
         ]
         if actor is None:  # the workspace has accounts: the sign-in form, and nothing else, until signed in
             actor = auth.sign_in_form()  # signed in by this run's submit: the form is cleared, the page follows
-        if actor is None:
-            st.navigation(pages, position="hidden")  # (registered, not run: a deep link such as /check survives)
+        if actor is None:  # registered, not run: a deep link such as /check or /admin survives the sign-in
+            st.navigation([*pages, admin_page()], position="hidden")
             return
         if actor.role == "admin":
-            pages.append(st.Page(ADMIN_PAGE, title=t("nav_admin"), url_path="admin",
-                                 icon=":material/shield_person:"))
+            pages.append(admin_page())
         nav = st.navigation(pages)
         # The session's first visit to the map page draws the map before the sidebar's widgets
         # (ui.map_element.map_first); the map's report reruns this script with everything.

@@ -15,8 +15,10 @@ A session lives in ``st.session_state`` (on the server; a browser cannot set
 it) and expires after ``GEO_SESSION_IDLE_MINUTES`` (30) without activity or
 ``GEO_SESSION_MAX_HOURS`` (12) after sign-in; every run reads the account
 again, so a role change, a disabled account or a new password (the account's
-generation) ends or changes the session at the next click. A reload starts a
-new Streamlit session, so it asks to sign in again.
+generation) ends or changes the session at the next click. A reload, a new
+tab or a bookmark keeps the user signed in through a session cookie that
+names a session the server keeps (:mod:`ui.sessions`); a deep link such as
+``/admin`` shows the sign-in form and then its own page.
 
 Clients: the sign-in limits count per client address. Behind a reverse proxy,
 name it in ``GEO_TRUSTED_PROXIES`` (comma-separated addresses): requests from
@@ -48,6 +50,7 @@ import streamlit as st
 from geo.errors import GeoError
 from geo.store import Actor, AuditEvent, Office, open_store, single_user
 from geo.store.office import normalise_name
+from ui import sessions
 from ui.i18n import t
 from ui.safe import md
 
@@ -61,6 +64,8 @@ NO_FORWARDED: Final = "no-forwarded-header"
 SESSION_KEY: Final = "_geo_session"
 UNKNOWN_KEY: Final = "_geo_oidc_unknown"
 EXPIRED_KEY: Final = "_geo_session_expired"
+#: The cookie change the next drawn page must make: a token to set, or "" to drop the cookie.
+COOKIE_KEY: Final = "_geo_cookie_pending"
 CHINA_TIME: Final = timezone(timedelta(hours=8))
 
 
@@ -117,8 +122,16 @@ def client() -> str:
     return client_of(ip, forwarded, os.environ.get(PROXIES_VAR))
 
 
+def _end_session() -> None:
+    """Forget this Streamlit session's sign-in and its server-side token; the browser drops the cookie next."""
+    session = st.session_state.pop(SESSION_KEY, None) or {}
+    if session.get("token"):
+        sessions.SESSIONS.close(session["token"])
+        st.session_state[COOKIE_KEY] = ""
+
+
 def _sign_out(actor: Actor, reason: str) -> None:
-    st.session_state.pop(SESSION_KEY, None)
+    _end_session()
     with contextlib.suppress(GeoError):
         office().logout(actor, reason=reason)
     if oidc():
@@ -183,7 +196,7 @@ def current() -> Actor | None:
         return single_user(client()) if single_user_allowed() else None
     if oidc():
         _oidc_session(off)
-    session: dict[str, Any] | None = st.session_state.get(SESSION_KEY)
+    session: dict[str, Any] | None = st.session_state.get(SESSION_KEY) or _resumed()
     if not session:
         return None
     now = time.time()
@@ -193,18 +206,56 @@ def current() -> Actor | None:
         st.session_state[EXPIRED_KEY] = "auth_expired"
         return None
     fresh = off.current(actor)
-    if fresh is None:  # disabled, removed, or its password or role changed since the session began
-        st.session_state.pop(SESSION_KEY, None)
+    token = session.get("token")
+    if fresh is None or (token and not sessions.SESSIONS.touch(token, now=now)):
+        # disabled, removed, its password or role changed, or signed out in another tab of the same browser
+        _end_session()
         st.session_state[EXPIRED_KEY] = "auth_ended"
         return None
     session["seen"], session["role"] = now, fresh.role
     return fresh
 
 
+def _cookie() -> str | None:
+    """The session cookie this Streamlit session's browser sent (None outside a browser)."""
+    try:
+        value = st.context.cookies.get(sessions.COOKIE)
+    except (AttributeError, RuntimeError):
+        return None
+    return value if isinstance(value, str) else None  # (a test harness has no request: no cookie)
+
+
+def _resumed() -> dict[str, Any] | None:
+    """The session the browser's cookie names, if the server still keeps it (a reload, a new tab)."""
+    token = _cookie()
+    found = sessions.SESSIONS.resume(token, idle=idle_seconds(), max_age=max_age_seconds())
+    if found is None:
+        return None
+    session = {"name": found.name, "role": found.role, "since": found.since, "seen": found.seen,
+               "generation": found.generation, "token": token}
+    st.session_state[SESSION_KEY] = session
+    return session
+
+
 def _open_session(actor: Actor) -> None:
+    """A new session for ``actor``: kept here and on the server; the next drawn page sets the cookie."""
+    _end_session()
     now = time.time()
+    assert actor.name is not None
+    token = sessions.SESSIONS.open(sessions.Session(actor.name, actor.role, actor.generation, now, now))
     st.session_state[SESSION_KEY] = {"name": actor.name, "role": actor.role, "since": now, "seen": now,
-                                     "generation": actor.generation}
+                                     "generation": actor.generation, "token": token}
+    st.session_state[COOKIE_KEY] = token
+
+
+def write_cookie(where: Any) -> None:
+    """Make the pending cookie change (set after sign-in, dropped after sign-out) with a script in ``where``."""
+    pending = st.session_state.pop(COOKIE_KEY, None)
+    if pending is None:
+        return
+    path = sessions.root_path(st.get_option("server.baseUrlPath"))
+    where.html(sessions.cookie_script(pending or None, max_age=max_age_seconds(), path=path),
+               unsafe_allow_javascript=True)
 
 
 def sign_in_form() -> Actor | None:
@@ -236,6 +287,7 @@ def _sign_in_form() -> Actor | None:
         return None
     st.title(t("auth_title"))
     st.caption(t("auth_intro"))
+    write_cookie(st)
     if notice := st.session_state.get(EXPIRED_KEY):
         st.info(t(notice if notice in ("auth_expired", "auth_ended") else "auth_expired"))
     if oidc():
@@ -284,6 +336,7 @@ def account_box(actor: Actor) -> None:
         sb.caption(t("auth_single_user"))
         return
     sb.caption(t("auth_signed_in", name=md(actor.name), role=t(f"role_{actor.role}")))
+    write_cookie(sb)
     if sb.button(t("auth_sign_out"), key="auth_sign_out"):
         _sign_out(actor, "signed out")
         st.rerun()

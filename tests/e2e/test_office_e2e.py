@@ -1,9 +1,9 @@
-"""The office in a real browser: sign-in, one user cannot change another's switch, user text shown as text.
+"""The office in a real browser: sign-in kept across a reload, deep links, switches, user text shown as text.
 
 The app is started on a workspace (GeoPackage) that already has accounts:
-alice and bob (checkers), alice's saved check, and one of bob's whose file
-name is Markdown with a link and an external image. Three browser contexts
-are three people: an anonymous visitor, alice and bob.
+alice and bob (checkers), carol (admin), alice's saved check, and one of
+bob's whose file name is Markdown with a link and an external image. Browser
+contexts are people: an anonymous visitor, alice, bob, carol.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from layers import load_parcels, load_zones
 from tests.e2e.conftest import Browse, Offline, serve_app
 from tests.fixtures.synthetic import plan_survey
 
-PASSWORDS = {"alice": "alice-Secret-1", "bob": "bob-Secret-22"}
+PASSWORDS = {"alice": "alice-Secret-1", "bob": "bob-Secret-22", "carol": "carol-Secret-333"}
+ROLES = {"alice": "checker", "bob": "checker", "carol": "admin"}
 EVIL = "[点此登录](http://evil.example/login) ![x](http://evil.example/pixel.png).geojson"
 EVIL_LINK = "[重新登录](http://evil.example/again)"
 INFO = {"fmt": "geojson", "crs": "EPSG:4326", "crs_basis": "file", "tolerance_pct": 1.0, "name_field": "名称"}
@@ -34,7 +35,7 @@ def office_workspace(tmp_path_factory) -> Path:
     off = Office(store)
     root = off.actor(None)
     for name in PASSWORDS:
-        off.add_user(root, name, "checker", PASSWORDS[name])
+        off.add_user(root, name, ROLES[name], PASSWORDS[name])
     r = run_checks(plan_survey(), plan_parcels=load_parcels(), zones=load_zones(), name_field="名称")
     off.save(off.actor("bob"), "bob0evil", r.parcels, r.findings, info=INFO | {"name": EVIL}, file_hash="b" * 64)
     off.save(off.actor("alice"), "alice00a", r.parcels, r.findings, info=INFO | {"name": "测绘A.geojson"},
@@ -104,10 +105,9 @@ def test_bob_cannot_change_alices_switch(browser, office_url, office_workspace, 
     bob.get_by_text("中文", exact=True).click()  # (so the reload's sign-in form is in Chinese again)
     bob_browse.wait()
     bob.wait_for_function("() => !location.search.includes('lang=en')", timeout=30_000)
-    bob.reload()
+    bob.reload()  # a new Streamlit session, still signed in (the session cookie), alice's switch read anew
+    bob.get_by_text("已登录：bob").wait_for(timeout=60_000)
     bob_browse.wait()
-    assert bob.locator("h1").first.inner_text() == "登录"  # a reload is a new session
-    sign_in(bob, bob_browse, "bob")
     bob.get_by_text("正在使用实测几何").first.wait_for(timeout=30_000)  # alice's state, as text
     assert bob.get_by_role("button", name="停用实测几何").count() == 0  # nothing of alice's to click
     assert bob.get_by_role("button", name="删除").count() == 1  # only his own upload can be removed
@@ -136,4 +136,66 @@ def test_markdown_in_names_and_links_shows_as_text(browser, office_url, offline)
     assert page.locator("img[src*='evil.example']").count() == 0
     assert not [u for u in offline.blocked if "evil.example" in u], "no request ever went to the attacker's host"
     browse.shot("office_markdown_as_text")
+    page.context.close()
+
+
+def session_cookie(page: Page) -> str:
+    return next((c["value"] for c in page.context.cookies() if c["name"] == "geo_session"), "")
+
+
+def test_a_reload_keeps_the_user_signed_in_until_they_sign_out(browser, office_url, offline):
+    page, browse = person(browser, office_url, offline)
+    sign_in(page, browse, "alice")
+    cookie = session_cookie(page)
+    assert len(cookie) >= 40  # an opaque random token: no name, no role in it
+    assert "alice" not in cookie
+    page.reload()
+    page.get_by_text("已登录：alice").wait_for(timeout=60_000)
+    browse.wait()
+    assert page.locator("h1").first.inner_text() != "登录"
+    other = page.context.new_page()  # a second tab of the same browser: signed in too
+    Browse(other, office_url).go("/parcels")
+    other.get_by_text("已登录：alice").wait_for(timeout=60_000)
+    other.close()
+
+    page.get_by_role("button", name="退出登录").click()
+    page.locator("h1").filter(has_text="登录").wait_for(timeout=60_000)
+    browse.wait()
+    page.wait_for_function("() => !document.cookie.includes('geo_session')", timeout=30_000)  # dropped
+    page.reload()
+    browse.wait()
+    assert page.locator("h1").first.inner_text() == "登录"
+    assert page.locator("[data-testid='stFileUploader']").count() == 0
+    page.context.close()
+
+
+def test_a_stolen_cookie_names_nothing_once_its_owner_signed_out(browser, office_url, offline):
+    page, browse = person(browser, office_url, offline)
+    sign_in(page, browse, "bob", path="/parcels")
+    stolen = session_cookie(page)
+    page.get_by_role("button", name="退出登录").click()
+    page.locator("h1").filter(has_text="登录").wait_for(timeout=60_000)
+    thief, thief_browse = person(browser, office_url, offline)
+    host = office_url.split("://", 1)[1].split("/", 1)[0].split(":")[0]
+    thief.context.add_cookies([{"name": "geo_session", "value": stolen, "domain": host, "path": "/"}])
+    thief_browse.go("/check")
+    assert thief.locator("h1").first.inner_text() == "登录"
+    assert thief.get_by_text("已登录：bob").count() == 0
+    page.context.close()
+    thief.context.close()
+
+
+def test_a_deep_link_lands_on_its_page_after_sign_in(browser, office_url, offline):
+    page, browse = person(browser, office_url, offline)
+    browse.go("/admin")
+    assert page.locator("h1").first.inner_text() == "登录"
+    assert "Page not found" not in page.locator("body").inner_text()
+    page.get_by_label("用户名").fill("carol")
+    page.get_by_label("密码").fill(PASSWORDS["carol"])
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("已登录：carol").wait_for(timeout=60_000)
+    browse.wait()
+    assert page.locator("h1").first.inner_text() == "管理"
+    assert page.url.rstrip("/").endswith("/admin")
+    assert "Page not found" not in page.locator("body").inner_text()
     page.context.close()
