@@ -24,10 +24,10 @@ from geo.mapview.embed import MapParts, map_parts
 from geo.mapview.stages import build_stage_map
 from geo.monitor.evaluate import action_rows, changes, rollups
 from geo.monitor.model import Actual, MonitorPlan, StatusRow
-from geo.monitor.template import SHEET_PROJECTS, SHEET_TARGETS
+from geo.monitor.template import MAX_FILE_BYTES, SHEET_PROJECTS, SHEET_TARGETS
 from geo.plan.projects import filter_projects
 from geo.store import Actor
-from ui import auth, data, map_element, monitor, state
+from ui import auth, data, map_element, monitor, state, uploader
 from ui.i18n import lang, t
 from ui.safe import md
 
@@ -139,8 +139,9 @@ def record_section(actor: Actor, plan: MonitorPlan, actuals: Sequence[Actual], y
     if not office.may_write(actor):
         st.info(t("mon_viewer"))
         return
-    upload = st.file_uploader(t("mon_upload", year=year), type=["xlsx", "csv"],
-                              key=f"mon_upload_{st.session_state.get(UPLOADS, 0)}")
+    upload = uploader.file_uploader(t("mon_upload", year=year), types=["xlsx", "csv"],
+                                    key=f"mon_upload_{st.session_state.get(UPLOADS, 0)}",
+                                    max_mb=MAX_FILE_BYTES // 2**20)
     if upload is not None:
         payload = upload.getvalue()
         try:

@@ -19,7 +19,7 @@ from geo.mapview.embed import map_parts
 from geo.mapview.raster import PANES, add_raster_overlay
 from geo.plan.projects import filter_projects
 from geo.raster.overlay import RasterOverlay, overlay_from_upload
-from ui import allocation, auth, data, legend, map_element, state
+from ui import allocation, auth, data, legend, map_element, state, uploader
 from ui.i18n import t
 from ui.safe import md
 
@@ -64,8 +64,8 @@ auth.gate()  # here too, not only in app.py: a page run on its own must not skip
 st.title(t("raster_title"))
 st.caption(t("raster_intro"))
 view = state.view()
-upload = st.file_uploader(t("raster_upload"), type=["tif", "tiff"], key="raster_file",
-                          max_upload_size=RASTER_MB, help=t("raster_upload_help", drop=t("upload_drop_note")))
+upload = uploader.file_uploader(t("raster_upload"), types=["tif", "tiff"], key="raster_file", max_mb=RASTER_MB,
+                                help=t("raster_upload_help"))
 left, right = st.columns(2)
 opacity = left.slider(t("raster_opacity"), min_value=0.0, max_value=1.0, value=0.7, step=0.05, key="raster_opacity")
 positions = {key: t(f"raster_pos_{key}") for key in PANES}  # labels bound now, not at format time

@@ -104,9 +104,11 @@ def test_uploaders_state_the_readers_limit_in_both_languages(workspace):  # noqa
     uploader = at.get("file_uploader")[0]
     assert uploader.proto.max_upload_size_mb == MAX_FILE_BYTES // (1024 * 1024) == 200
     assert "200 MB" in uploader.proto.label and "200 MB" in uploader.proto.help
-    assert "Drag and drop" in uploader.proto.help  # Streamlit's own words, said to be untranslatable
+    styles = [h.proto.body for h in at.get("html")]  # Streamlit's own words replaced, scoped to this uploader
+    assert any(".st-key-chk_upload" in b and '"选择文件"' in b and "单个文件不超过 200 MB" in b for b in styles)
     at.session_state[LANG_KEY] = "en"
     assert "up to 200 MB" in run(at).get("file_uploader")[0].proto.label
+    assert not any("选择文件" in h.proto.body for h in at.get("html"))  # English: Streamlit's words stay
 
 
 def test_totals_say_they_show_the_whole_plan_and_keep_the_plans_track_order():

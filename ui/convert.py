@@ -19,7 +19,7 @@ from geo.io.convert import ConvertResult, convert_bytes, default_crs
 from geo.io.export import FORMATS, crs_options
 from geo.io.files import MAX_FILE_BYTES
 from geo.io.readers import READERS
-from ui import readwords
+from ui import readwords, uploader
 from ui.i18n import bind, pick, t
 
 #: The largest file the readers take (geo.io), in MB: the uploader's own limit and its words.
@@ -45,9 +45,8 @@ def render() -> None:
     """Uploader, target format and CRS, what was read and written, and the download button."""
     st.subheader(t("conv_title"))
     st.caption(t("conv_intro"))
-    upload = st.file_uploader(t("conv_upload", mb=MAX_MB), type=UPLOAD_TYPES, key="conv_upload",
-                              max_upload_size=MAX_MB,  # Streamlit's "Limit … per file" then says the real limit
-                              help=t("conv_upload_help", mb=MAX_MB, drop=t("upload_drop_note")))
+    upload = uploader.file_uploader(t("conv_upload", mb=MAX_MB), types=UPLOAD_TYPES, key="conv_upload",
+                                    max_mb=MAX_MB, help=t("conv_upload_help", mb=MAX_MB))
     formats = list(FORMATS)
     fmt = st.radio(
         t("conv_format"), formats, key="conv_format", horizontal=True,

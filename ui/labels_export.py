@@ -58,8 +58,8 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "conv_upload": ("待转换的文件（不超过 {mb} MB）", "File to convert (up to {mb} MB)"),
     "conv_upload_help": (
-        "文件不超过 {mb} MB；按内容识别格式，坐标系从文件读取或按坐标范围推断。{drop}",
-        "Up to {mb} MB; the format is recognised by content, the CRS read from the file or inferred.{drop}",
+        "文件不超过 {mb} MB；按内容识别格式，坐标系从文件读取或按坐标范围推断。",
+        "Up to {mb} MB; the format is recognised by content, the CRS read from the file or inferred.",
     ),
     "conv_format": ("目标格式", "Convert to"),
     "conv_crs": ("目标坐标系", "Target coordinate system"),

@@ -11,7 +11,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "raster_upload": ("GeoTIFF 文件（任意坐标系，1–4 个波段，不超过 1 GB）",
                       "GeoTIFF file (any CRS, 1–4 bands, up to 1 GB)"),
-    "raster_upload_help": ("文件不超过 1 GB（1024 MB）。{drop}", "Up to 1 GB (1024 MB).{drop}"),
+    "raster_upload_help": ("文件不超过 1 GB（1024 MB）。", "Up to 1 GB (1024 MB)."),
     "raster_opacity": ("不透明度", "Opacity"),
     "raster_position": ("叠加位置", "Draw the raster"),
     "raster_pos_below": ("在空间单元和地块之下", "below spatial units and parcels"),

@@ -101,3 +101,25 @@ def test_language_switch_leaves_no_other_language(browse):
     assert values[:2] == ["无底图（离线）", "空间单元（一核双圈两片）"]  # the choices, relabelled
     assert "行政区" in sidebar and "轨道交通" in sidebar  # the chosen context layers' chips
     browse.shot("totals_chinese")
+
+
+#: What the Check page itself names in Latin letters (formats, a unit); anything else is a Streamlit word left.
+CHECK_NAMES = {"GeoJSON", "GeoPackage", "Shapefile", "KML", "KMZ", "WKT", "MB"}
+UPLOADER_WORDS_JS = """(sel) => [...document.querySelectorAll(sel)].map(e => getComputedStyle(e, '::after').content)"""
+
+
+def test_the_check_page_has_no_streamlit_english_in_chinese_mode(browse):
+    page = browse.go("/check")
+    page.wait_for_selector(".st-key-chk_upload [data-testid='stFileUploaderDropzone']", timeout=60_000)
+    left = set(english_words(texts(page, MAIN))) - CHECK_NAMES
+    assert left == set(), f"English words on the Chinese Check page: {sorted(left)}"
+    button, limit = page.evaluate(
+        UPLOADER_WORDS_JS, ".st-key-chk_upload button [data-testid='stMarkdownContainer'], "
+                           ".st-key-chk_upload [data-testid='stFileUploaderDropzoneInstructions'] > div")
+    assert button == '"选择文件"'
+    assert "单个文件不超过 200 MB" in limit and "GPKG" in limit  # the limit Streamlit enforces, said in Chinese
+
+    page.get_by_text("English", exact=True).click()
+    page.get_by_text("200MB per file", exact=False).wait_for(timeout=60_000)  # English mode: Streamlit's own words
+    browse_button = page.locator(".st-key-chk_upload [data-testid='stFileUploaderDropzone'] button")
+    assert browse_button.inner_text().strip().endswith("Upload")
