@@ -55,7 +55,7 @@ def test_closing_a_token_ends_it_everywhere():
     table.close(first)
     assert not table.touch(first)
     assert table.resume(first, idle=1e9, max_age=1e9, now=1001.0) is None
-    assert table.resume(second, idle=1e9, max_age=1e9, now=1001.0) is not None  # another sign-in of the same account stays
+    assert table.resume(second, idle=1e9, max_age=1e9, now=1001.0) is not None  # another sign-in stays
 
 
 def test_the_cookie_script_sets_or_drops_the_cookie_with_its_attributes():
