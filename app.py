@@ -31,6 +31,7 @@ PAGES = (
     ("pages/check_page.py", "nav_check", "check", ":material/rule:"),
     ("pages/raster_page.py", "nav_raster", "raster", ":material/layers:"),
     ("pages/monitor_page.py", "nav_monitor", "monitor", ":material/monitoring:"),
+    ("pages/draft_page.py", "nav_draft", "draft", ":material/draw:"),
     ("pages/export_page.py", "nav_export", "export", ":material/download:"),
     ("pages/about_page.py", "nav_about", "about", ":material/info:"),
 )
@@ -58,8 +59,12 @@ def main() -> None:
             for path, label, url, icon in PAGES
             if (HERE / path).is_file()
         ]
+        # The sign-in form's place, in every run: after a sign-in the page's elements keep their positions in the
+        # page, so the next run does not remount them (a map would lose its drawing mode and the user's view).
+        slot = st.empty()
         if actor is None:  # the workspace has accounts: the sign-in form, and nothing else, until signed in
-            actor = auth.sign_in_form()  # signed in by this run's submit: the form is cleared, the page follows
+            with slot.container():
+                actor = auth.sign_in_form()  # signed in by this run's submit: the form is cleared, the page follows
         if actor is None:  # registered, not run: a deep link such as /check or /admin survives the sign-in
             st.navigation([*pages, admin_page()], position="hidden")
             return

@@ -22,6 +22,8 @@ FIELD_LABELS: Final[dict[str, str]] = {
     "declared_mu": "规划面积（亩）", "area_note": "面积说明", "output_yi": "产值（亿元）",
     "zone_id": "片区代码", "zone_basis": "片区归属依据", "anchor_zh": "落位地点", "source": "来源",
     "geometry_basis": "几何依据（indicative=示意）", "measured_mu": "图上量算面积（亩）",
+    # drawn geometry: the draft version in use (geo.drafts), and a draft's own parcels
+    "basis_version": "草稿版本", "basis_author": "绘制人", "parcel_id": "地块编号",
     # zones
     "kind": "类型", "structure_zh": "空间结构", "focus_tracks": "重点赛道", "anchors_zh": "锚点",
     "description_zh": "规划描述",

@@ -10,6 +10,13 @@ admin switches, removes or restores it — by a click, checked and recorded by
 :class:`geo.store.Office`. User text (file, layer, field and CRS names, error
 messages quoting them) is shown as text (``ui.safe.md``, ``st.text``). The
 map is a fragment: a pan, zoom or click reruns only the map.
+
+A corrected file is saved as a resubmission of an earlier upload (proposed when
+most of its parcel names are that upload's, :mod:`geo.checks.resubmit`): the
+page then shows what was fixed, is still open and is new, and the workspace
+lists an upload with its resubmissions as one case. The formal 核查报告 (Word,
+PDF) is the CLI's (:func:`geo.checks.formal.build_formal`), signed by the
+signed-in user.
 """
 
 from __future__ import annotations
@@ -31,19 +38,24 @@ from geo.checks import (
     flagged_geojson,
     html_report,
     messages_in,
+    resubmit,
     save_run,
     saved_result,
     suggest_name_field,
 )
+from geo.checks.diagnose import detect_name_field
+from geo.checks.formal import build_formal
+from geo.checks.resubmit import Resubmission
 from geo.crs import CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35, EXPORT_CRS, WGS84
 from geo.errors import GeoError
 from geo.io import ReadResult, read_bytes
 from geo.mapview import findings as fmap
 from geo.mapview.basemaps import get_basemap
 from geo.mapview.embed import map_parts
-from geo.store import Actor, Upload
+from geo.reports import report_bytes
+from geo.store import Actor, Office, Upload
 from geo.store import workspace as ws
-from ui import auth, data, map_element, readwords, state
+from ui import auth, data, map_element, readwords, state, uploader
 from ui.convert import MAX_MB
 from ui.detail import project_words
 from ui.i18n import bind, lang, pick, relabel, t
@@ -78,14 +90,79 @@ def _map_layer(map_key: str, shift: str | None, _result: CheckResult) -> fmap.Fi
     return fmap.prepare_layer(_result.parcels, _result.findings, shift=shift)
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _names_of(upload_id: str, saved_at: str, name_field: str, _actor: Actor) -> frozenset[str]:
+    """A saved upload's parcel names as compared (to propose the upload a new file resubmits); none if unreadable."""
+    try:
+        parcels, _ = auth.office().open(_actor, upload_id)
+    except GeoError:  # a damaged upload is not proposed (opening it says why)
+        return frozenset()
+    return frozenset(resubmit.name_set(parcels, name_field or None))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _against(check_key: str, earlier: str, saved_at: str, _actor: Actor, _run: CheckRun) -> Resubmission:
+    """This check compared with the earlier upload it resubmits (once per check and earlier save)."""
+    return resubmit.against(auth.office(), _actor, earlier, _run)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _saved_against(upload_id: str, saved_at: str, earlier_saved_at: str, _actor: Actor) -> Resubmission | None:
+    """A saved resubmission compared with the upload it resubmits (the workspace's case history)."""
+    off = auth.office()
+    upload = off.store.get_upload(upload_id)
+    if upload is None:
+        return None
+    parcels, findings = off.open(_actor, upload_id)
+    return resubmit.saved_against(off, _actor, upload, findings, parcels)
+
+
+def _formal(run: CheckRun, sha256: Callable[[], str], checker: str, resubmission: Resubmission | None,
+            fmt: str) -> bytes:
+    """The 核查报告 as the CLI writes it (``--report``), in the page's language, signed by the signed-in user.
+
+    ``sha256`` gives the file's SHA-256 (computed only when a report is asked for).
+    """
+    content = build_formal(run, None, checker=checker, lang=lang(), plan_parcels=data.indicative_parcels(),
+                           sha256=sha256() or "—", zones=data.zones(), districts=data.districts(),
+                           resubmission=resubmission)
+    return report_bytes(content, fmt)
+
+
+def _saved_run(row: Upload, result: CheckResult) -> CheckRun:
+    """A saved check as a :class:`CheckRun` for its 核查报告 (the file as the upload recorded it)."""
+    note = row.crs or ""
+    read = ReadResult(layer=result.parcels, source=row.name, fmt=row.fmt or "", crs=row.crs or "",
+                      crs_basis=row.crs_basis or "", crs_note=(note, note))
+    tolerance = row.tolerance_pct if row.tolerance_pct == row.tolerance_pct else 1.0
+    detected = None if row.name_field else detect_name_field(result.parcels)  # names the parcels, as the check did
+    named = CheckResult(findings=result.findings, summary=result.summary | {"label_field": detected},
+                        parcels=result.parcels)
+    return CheckRun(read=read, options=CheckOptions(name_field=row.name_field or None, tolerance_pct=tolerance),
+                    result=named)
+
+
 def _crs_label(code: str) -> str:
     return t("chk_crs_auto") if not code else (f"{pick(*CRS_NAMES[code])} ({code})" if code in CRS_NAMES else code)
 
 
+#: The label of each state of a resubmission's finding (geo.checks.resubmit.STATUSES).
+SINCE_LABELS = {"fixed": "chk_fixed", "open": "chk_still_open", "new": "chk_new"}
+
+
 def _findings_frame(f: pd.DataFrame) -> pd.DataFrame:
-    """Findings with the page's column names; checks' names and messages in the chosen language."""
+    """Findings with the page's column names; checks' names and messages in the chosen language.
+
+    A resubmission's findings (``since``) lead with their state: 已整改, 仍存在 or 新增.
+    """
+    since = {t("chk_col_since"): f["since"].map(lambda v: t(SINCE_LABELS.get(str(v), "chk_new")))} if (
+        "since" in f.columns) else {}
+    named = {t("chk_col_parcel"): f["parcel_name" if lang() == "zh" else "parcel_name_en"]} if (
+        "since" in f.columns and "parcel_name" in f.columns and "parcel_name_en" in f.columns) else {}
     return pd.DataFrame(
         {
+            **since,
+            **named,
             t("chk_col_feature"): f["feature"],
             t("project_id"): f["project_id"],
             t("chk_col_check"): f["check"].map({k: pick(c.zh, c.en) for k, c in CHECKS.items()}),
@@ -149,11 +226,29 @@ def findings_map(result: CheckResult, *, map_key: str) -> None:
         st.error(md(exc))
 
 
-def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str) -> None:
+def show_resubmission(resubmission: Resubmission) -> None:
+    """已整改 / 仍存在 / 新增: the counts, and the fixed findings listed (nothing disappears silently)."""
+    st.subheader(t("chk_resubmission"))
+    st.caption(t("chk_resubmission_of", name=md(resubmission.of_name or resubmission.of),
+                 when=auth.when(resubmission.of_saved_at)))
+    counts = resubmission.counts
+    for col, key, value in zip(st.columns(3), ("chk_fixed", "chk_still_open", "chk_new"),
+                               (counts["fixed"], counts["open"], counts["new"]), strict=True):
+        col.metric(t(key), value)
+    if len(resubmission.fixed):
+        with st.expander(t("chk_fixed_list")):
+            st.dataframe(_findings_frame(resubmission.fixed), hide_index=True, key="chk_fixed_findings")
+
+
+def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str,
+                resubmission: Resubmission | None = None,
+                formal: Callable[[str], bytes] | None = None) -> None:
     """Summary, findings table, map and downloads of one check.
 
     ``map_key`` identifies this check (upload and options): the map's overview
-    and index are cached under it.
+    and index are cached under it. ``resubmission``: the check compared with
+    the upload it resubmits (counts, and each finding's state); ``formal``
+    builds the 核查报告 in a format (``docx``, ``pdf``) when its button is clicked.
     """
     s = result.summary
     st.subheader(t("chk_summary"))
@@ -174,6 +269,8 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
     )
     with st.expander(t("chk_by_check")):
         st.dataframe(counts, hide_index=True, key="chk_counts")
+    if resubmission is not None:
+        show_resubmission(resubmission)
 
     st.subheader(t("chk_table"))
     fired = [k for k in CHECKS if s["by_check"].get(k)]
@@ -182,7 +279,8 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
     else:
         only = st.multiselect(t("chk_filter"), fired, placeholder=t("choose"), key="chk_filter",
                               format_func=bind(fired, lambda k: pick(CHECKS[k].zh, CHECKS[k].en)))
-        f = result.findings if not only else result.findings[result.findings["check"].isin(only)]
+        every = result.findings if resubmission is None else resubmission.findings  # with their state
+        f = every if not only else every[every["check"].isin(only)]
         st.dataframe(_findings_frame(f), hide_index=True, key="chk_findings")
 
     st.subheader(t("chk_map"))
@@ -196,6 +294,12 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
         ("chk_dl_csv", partial(findings_csv, result.findings, lang=lang()), f"{stem}_findings.csv", "text/csv"),
         ("chk_dl_geojson", partial(flagged_geojson, result), f"{stem}_flagged.geojson", "application/geo+json"),
     )
+    if formal is not None:  # the formal 核查报告, as `python -m geo check --report` writes it
+        downloads += (
+            ("chk_dl_docx", partial(formal, "docx"), f"{stem}_核查报告.docx",
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            ("chk_dl_pdf", partial(formal, "pdf"), f"{stem}_核查报告.pdf", "application/pdf"),
+        )
     for col, (key, build, file_name, mime) in zip(st.columns(len(downloads)), downloads, strict=True):
         col.download_button(t(key), build, file_name=file_name, mime=mime, key=key, on_click="ignore")
 
@@ -255,28 +359,48 @@ def workspace_panel(actor: Actor) -> None:
     saved = off.uploads(actor)
     if not saved:
         st.info(t("off_workspace_empty"))
-    for u in saved:
-        mine = off.may_change(actor, u)
-        c = st.columns([4, 3, 3, 1, 1])
-        c[0].text(f"{u.name} · {u.features} {t('chk_features')} · {u.findings} {t('chk_findings')}")
-        c[1].text(_owner(u))
-        if mine:
-            c[2].button(t("off_use_off") if u.use_surveyed else t("off_use_on"), key=f"chk_use_{u.upload_id}",
-                        help=t("chk_use_surveyed_help"), on_click=_act,
-                        args=("switch", u.upload_id, not u.use_surveyed),
-                        type="primary" if u.use_surveyed else "secondary")
-        else:
-            c[2].text(t("off_in_use") if u.use_surveyed else t("off_not_in_use"))
-        c[3].button(t("chk_open"), key=f"chk_open_{u.upload_id}", on_click=_open, args=(u.upload_id,))
-        if mine:
-            c[4].button(t("chk_remove"), key=f"chk_rm_{u.upload_id}", on_click=_ask_remove, args=(u.upload_id,))
-            if st.session_state.get(REMOVING) == u.upload_id:
-                st.warning(t("chk_remove_confirm", name=md(u.name)))
-                b = st.columns([2, 1, 5])
-                b[0].button(t("chk_remove_yes", name=md(u.name)), key=f"chk_rm_yes_{u.upload_id}", type="primary",
-                            on_click=_act, args=("delete", u.upload_id))
-                b[1].button(t("adm_cancel"), key=f"chk_rm_no_{u.upload_id}", on_click=_ask_remove, args=(None,))
-    deleted = off.uploads(actor, deleted=True)
+    by_id = {u.upload_id: u for u in saved}
+    for case in resubmit.cases(saved):  # an upload and its resubmissions: one case, oldest first
+        if len(case) > 1:
+            st.caption(t("chk_case", name=md(case[0].name), n=len(case)))
+        for u in case:
+            _upload_row(off, actor, u, by_id.get(u.resubmits or ""))
+    _deleted_and_in_use(off, actor, off.uploads(actor, deleted=True))
+
+
+def _upload_row(off: Office, actor: Actor, u: Upload, earlier: Upload | None) -> None:
+    """One saved upload: what it is (for a resubmission, what it fixed), its owner, and its buttons."""
+    mine = off.may_change(actor, u)
+    c = st.columns([4, 3, 3, 1, 1])
+    line = f"{u.name} · {u.features} {t('chk_features')} · {u.findings} {t('chk_findings')}"
+    try:
+        compared = None if earlier is None else _saved_against(u.upload_id, u.saved_at, earlier.saved_at, actor)
+    except GeoError:  # an upload that cannot be read: listed without its counts (opening it says why)
+        compared = None
+    if compared is not None:
+        line = t("chk_case_row", name=line, **compared.counts)
+    c[0].text(line)
+    c[1].text(_owner(u))
+    if mine:
+        c[2].button(t("off_use_off") if u.use_surveyed else t("off_use_on"), key=f"chk_use_{u.upload_id}",
+                    help=t("chk_use_surveyed_help"), on_click=_act,
+                    args=("switch", u.upload_id, not u.use_surveyed),
+                    type="primary" if u.use_surveyed else "secondary")
+    else:
+        c[2].text(t("off_in_use") if u.use_surveyed else t("off_not_in_use"))
+    c[3].button(t("chk_open"), key=f"chk_open_{u.upload_id}", on_click=_open, args=(u.upload_id,))
+    if mine:
+        c[4].button(t("chk_remove"), key=f"chk_rm_{u.upload_id}", on_click=_ask_remove, args=(u.upload_id,))
+        if st.session_state.get(REMOVING) == u.upload_id:
+            st.warning(t("chk_remove_confirm", name=md(u.name)))
+            b = st.columns([2, 1, 5])
+            b[0].button(t("chk_remove_yes", name=md(u.name)), key=f"chk_rm_yes_{u.upload_id}", type="primary",
+                        on_click=_act, args=("delete", u.upload_id))
+            b[1].button(t("adm_cancel"), key=f"chk_rm_no_{u.upload_id}", on_click=_ask_remove, args=(None,))
+
+
+def _deleted_and_in_use(off: Office, actor: Actor, deleted: list[Upload]) -> None:
+    """The deleted uploads (restore: owner or admin), and how many projects use surveyed geometry."""
     if deleted:
         with st.expander(t("off_deleted", n=len(deleted))):
             for u in deleted:
@@ -292,15 +416,53 @@ def workspace_panel(actor: Actor) -> None:
         st.caption(t("chk_surveyed_in_use", n=in_use))
 
 
-def save_button(run: CheckRun, payload: bytes, actor: Actor, saved_key: tuple[object, ...]) -> None:
-    """Saving is explicit: a button; once saved (for these options) a note with the upload's id."""
+def resubmission_choice(actor: Actor, uid: str, run: CheckRun) -> str | None:
+    """Which earlier upload this file resubmits: a choice, pre-selected with the proposed one (and why).
+
+    The proposal (:func:`geo.checks.resubmit.propose`): the upload holding most of this file's parcel names,
+    when that is more than half of them. None: not a resubmission (or nothing saved yet to resubmit).
+    """
+    off = auth.office()
+    earlier = [u for u in off.uploads(actor) if u.upload_id != uid]
+    if not earlier:
+        return None
+    names = resubmit.name_set(run.result.parcels, run.options.name_field or run.result.summary.get("label_field"))
+    proposal = resubmit.propose(names, [
+        (u, set(_names_of(u.upload_id, u.saved_at, u.name_field, actor)))
+        for u in earlier[:resubmit.PROPOSE_FROM]])
+    by_id = {u.upload_id: u for u in earlier}
+    choices = ["", *by_id]
+
+    def label(choice: str) -> str:
+        if not choice:
+            return t("chk_resubmits_none")
+        u = by_id[choice]
+        return t("chk_resubmits_option", name=u.name, owner=u.owner or t("off_nobody"), when=auth.when(u.saved_at))
+
+    chosen = st.selectbox(t("chk_resubmits"), choices, key=f"chk_resubmits_{uid}", placeholder=t("choose_one"),
+                          help=t("chk_resubmits_help"),
+                          index=choices.index(proposal.upload.upload_id) if proposal is not None else 0,
+                          format_func=bind(choices, label))
+    if proposal is not None:
+        st.caption(t("chk_resubmits_proposed", name=md(proposal.upload.name), matched=proposal.matched,
+                     names=proposal.names, share=round(100 * proposal.share)))
+    return chosen or None
+
+
+def save_button(run: CheckRun, payload: bytes, actor: Actor, saved_key: tuple[object, ...],
+                resubmits: str | None = None) -> None:
+    """Saving is explicit: a button; once saved (for these options) a note with the upload's id.
+
+    ``resubmits``: the earlier upload this file resubmits (saved with the link; checked again on save).
+    """
     done = st.session_state.get("chk_saved")
     if done and done[0] == saved_key:
         st.success(t("off_saved", uid=done[1]))
         return
     if st.button(t("off_save"), key="chk_save", type="primary", help=t("off_save_help")):
         try:
-            uid = save_run(run, payload, user=actor)
+            uid = (resubmit.save_resubmission(run, payload, resubmits=resubmits, user=actor) if resubmits
+                   else save_run(run, payload, user=actor))
         except GeoError as exc:
             st.error(md(exc))
             return
@@ -313,8 +475,8 @@ may_write = auth.office().may_write(actor)
 st.title(t("chk_title"))
 st.caption(t("chk_intro"))
 if may_write:
-    upload = st.file_uploader(t("chk_upload", mb=MAX_MB), type=FORMATS, key="chk_upload", max_upload_size=MAX_MB,
-                              help=t("chk_upload_help", mb=MAX_MB, drop=t("upload_drop_note")))
+    upload = uploader.file_uploader(t("chk_upload", mb=MAX_MB), types=FORMATS, key="chk_upload", max_mb=MAX_MB,
+                                    help=t("chk_upload_help", mb=MAX_MB))
 else:
     upload = None
     st.info(t("off_viewer"))
@@ -349,16 +511,25 @@ try:
         options = CheckOptions(name_field=name_field or None, tolerance_pct=float(tolerance), make_valid=repair)
         run = _check(uid, crs, options, read)
         result = run.result
-        saved_key = (uid, crs, name_field, float(tolerance), repair)
-        save_button(run, payload, actor, saved_key)
-        show_result(result, source=upload.name, crs_note=read.crs_note[1], map_key="|".join(map(str, saved_key)))
+        earlier = resubmission_choice(actor, uid, run)
+        map_key = "|".join(map(str, (uid, crs, name_field, float(tolerance), repair)))
+        against = None if earlier is None else _against(map_key, earlier, next(
+            (u.saved_at for u in auth.office().uploads(actor) if u.upload_id == earlier), ""), actor, run)
+        save_button(run, payload, actor, (uid, crs, name_field, float(tolerance), repair, earlier), earlier)
+        show_result(result, source=upload.name, crs_note=read.crs_note[1], map_key=map_key, resubmission=against,
+                    formal=partial(_formal, run, partial(ws.file_hash, payload), actor.name or "", against))
     elif (opened := st.session_state.get("chk_opened")) and (
         row := next((u for u in auth.office().uploads(actor) if u.upload_id == opened), None)
     ):
         st.info(t("chk_showing_saved", name=md(row.name)))
         result = _saved(row.upload_id, row.saved_at, float(row.tolerance_pct))
+        before = auth.office().store.get_upload(row.resubmits) if row.resubmits else None
+        against = (None if before is None or before.deleted
+                   else _saved_against(row.upload_id, row.saved_at, before.saved_at, actor))
         show_result(result, source=row.name, crs_note=row.crs or "",
-                    map_key="|".join(map(str, (row.upload_id, row.saved_at, row.tolerance_pct))))
+                    map_key="|".join(map(str, (row.upload_id, row.saved_at, row.tolerance_pct))), resubmission=against,
+                    formal=partial(_formal, _saved_run(row, result), partial(str, row.file_hash), actor.name or "",
+                                   against))
 except GeoError as exc:
     st.error(md(exc))
 try:

@@ -200,3 +200,33 @@ def test_a_second_pdf_in_the_process_keeps_its_own_characters(tmp_path: Path) ->
         path.write_bytes(build_pdf(ReportContent(words[:3], "", sections=(Section(words[3], 1, (Text(words[4:]),)),))))
         text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
         assert "".join(text.split()).startswith(words), text
+
+
+def test_a_resubmission_adds_the_section_on_corrections_and_renumbers_the_rest(defects: Path) -> None:
+    """整改情况 comes after 问题清单 (五), the map and the signatures move on (六, 七); without one nothing moves."""
+    from geo.checks.resubmit import compare
+
+    plan = PlanLayers(parcels=load_parcels(), zones=load_zones(), districts=load_districts())
+    run = check_file(defects, plan, CheckOptions(name_field="名称"))
+    earlier = run.result.findings.iloc[:2]  # the earlier upload: two findings, one of them since fixed
+    earlier = earlier.assign(check=["sliver", earlier["check"].iloc[1]])
+    resub = compare(earlier, run.result.findings, of="abc123", of_name="示例.gpkg",
+                    of_saved_at="2026-05-20T08:30:00+00:00")
+    assert resub.counts == {"fixed": 1, "open": 1, "new": len(run.result.findings) - 1}
+    plain = build_formal(run, defects, with_map=False)
+    assert [s.title for s in plain.sections][-2:] == ["四、问题清单", "六、核查意见"]  # (no map drawn: no 五)
+    assert "整改情况" not in report_words(plain)
+    zh = build_formal(run, defects, with_map=False, resubmission=resub)
+    titles = [s.title for s in zh.sections]
+    assert titles[-3:] == ["四、问题清单", "五、整改情况", "七、核查意见"]
+    words = report_words(zh)
+    assert ("本次报送为对上次报送「示例.gpkg」（保存于 2026年5月20日 16:30（北京时间），编号 abc123）的重新提交。"
+            in words)
+    assert f"与上次报送相比：已整改 1 项，仍存在 1 项，新增 {len(run.result.findings) - 1} 项。" in words
+    table = zh.table("resubmission")
+    assert table.header == ("序号", "地块", "检查项", "整改情况", "说明")
+    assert [r[3] for r in table.rows].count("已整改") == 1 and table.rows[0][2] == "细碎图斑"
+    assert not KEYS.search(words), KEYS.search(words)
+    en = build_formal(run, defects, with_map=False, lang="en", resubmission=resub)
+    assert "5 Corrections since the earlier submission" in [s.title for s in en.sections]
+    assert "Compared with it: 1 fixed, 1 still open" in report_words(en)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -97,6 +99,22 @@ def test_table_and_report(survey, tmp_path):
     assert html.count("<svg") == 1 and 'class="flag"' in html
     assert "<script" not in html and "<link" not in html and "src=" not in html
     assert "same geometry as feature 1" in html and "测绘成果.gpkg" in html
+
+
+def test_html_report_says_words_not_keys(survey, tmp_path):
+    """The -o report's Chinese (and English) text names checks, severities and columns in words: no internal key."""
+    report = tmp_path / "report.html"
+    run = geo(str(survey), "--name-field", "名称", "-o", str(report))
+    assert run.returncode == 0, run.stderr
+    page = report.read_text(encoding="utf-8")
+    text = re.sub(r"<style>.*?</style>|<svg.*?</svg>|<[^>]+>", " ", page, flags=re.S)
+    keys = re.compile(r"area_mismatch|project_id|parcel_name|message_zh|fix_zh|measured_mu|[a-z]+_[a-z]+|"
+                      r"Self-intersection|\bNone\b|\bnan\b|<NA>")
+    assert not keys.search(html.unescape(text)), keys.search(html.unescape(text))
+    for words in ("检查 / check", "级别 / severity", "地块 / parcel", "项目编号 / plan project",
+                  "整改建议 / how to fix", "面积与规划不符\narea differs from allocation", "警告\nwarning",
+                  "重复地块\nduplicate parcel"):
+        assert words in text, words
 
 
 def test_findings_csv_in_chinese_and_english(survey, tmp_path):

@@ -87,7 +87,8 @@ def test_upload_check_save_and_use_surveyed(workspace, survey_bytes):
     table = findings_table(at)
     assert table["检查"].tolist() == ["面积与规划不符"]
     assert table["说明"].tolist() == ["实测 771.75 亩，规划分配 700 亩（+10.25%，容差 1%）"]
-    assert len(at.get("download_button")) == 3
+    assert [b.label for b in at.get("download_button")] == [  # the formal 核查报告 too, as the CLI writes it
+        "核查报告（HTML，可打印）", "问题清单 CSV", "问题地块 GeoJSON", "核查报告（Word，可签署）", "核查报告（PDF）"]
     assert ws.list_uploads().empty, "nothing is saved until the user asks"
     uid = save(at)
     saved = ws.list_uploads()

@@ -11,14 +11,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "missing attributes."),
     ),
     "chk_upload": ("测绘成果文件（不超过 {mb} MB）", "Surveyed parcels file (up to {mb} MB)"),
-    "upload_drop_note": (
-        ("\n\n上传框里的英文（Drag and drop file here、Browse files、Limit … per file）由 Streamlit 显示，无法翻译："
-         "把文件拖入框中，或点击按钮选择文件。"),
-        "",
-    ),
     "chk_upload_help": (
-        "文件不超过 {mb} MB；坐标系从文件读取，缺失时按坐标范围推断。{drop}",
-        "Up to {mb} MB; the CRS is read from the file or inferred from the coordinates.{drop}",
+        "文件不超过 {mb} MB；坐标系从文件读取，缺失时按坐标范围推断。",
+        "Up to {mb} MB; the CRS is read from the file or inferred from the coordinates.",
     ),
     "chk_crs": ("坐标系（可更改）", "Coordinate system (override)"),
     "chk_crs_auto": ("自动（文件自带或推断）", "Automatic (from the file or inferred)"),
@@ -102,4 +97,34 @@ LABELS: dict[str, tuple[str, str]] = {
     "chk_showing_saved": ("显示已保存的上传：{name}", "Showing saved upload: {name}"),
     "chk_saved_at": ("保存时间", "Saved at"),
     "chk_file": ("文件", "File"),
+    "chk_dl_docx": ("核查报告（Word，可签署）", "核查报告 (Word, to sign)"),
+    "chk_dl_pdf": ("核查报告（PDF）", "核查报告 (PDF)"),
+    "chk_resubmits": ("这是对以下上传的重新提交", "This is a resubmission of"),
+    "chk_resubmits_none": ("（不是重新提交）", "(not a resubmission)"),
+    "chk_resubmits_help": (
+        ("修改后重新报送的文件：选择它所替换的上一次上传，问题将按地块名称与界址点号逐条对比（已整改、仍存在、新增），"
+         "保存时记录两次上传的关系。"),
+        ("A corrected file sent again: choose the upload it replaces. Its findings are compared parcel by parcel "
+         "(by name and boundary point: fixed, still open, new), and the link is saved with the upload."),
+    ),
+    "chk_resubmits_proposed": (
+        "建议选择「{name}」：本文件 {names} 个地块名称中有 {matched} 个（{share}%）与它相同。",
+        "Proposed: “{name}”: {matched} of this file's {names} parcel names ({share} %) are its names.",
+    ),
+    "chk_resubmits_option": ("{name} · {owner} · {when}", "{name} · {owner} · {when}"),
+    "chk_resubmission": ("整改情况", "Corrections"),
+    "chk_resubmission_of": ("与上一次上传「{name}」（{when}）相比：",
+                            "Compared with the earlier upload “{name}” ({when}):"),
+    "chk_fixed": ("已整改", "Fixed"),
+    "chk_still_open": ("仍存在", "Still open"),
+    "chk_new": ("新增", "New"),
+    "chk_fixed_list": ("已整改的问题（上一次上传中有，本次不再出现）",
+                       "Fixed (found in the earlier upload, no longer found)"),
+    "chk_col_since": ("整改情况", "State"),
+    "chk_col_parcel": ("地块", "Parcel"),
+    "chk_case": ("案卷「{name}」：共 {n} 次报送（自早至晚）", "Case “{name}”: {n} submissions, oldest first"),
+    "chk_case_row": (
+        "↳ 重新提交：{name} · 已整改 {fixed} · 仍存在 {open} · 新增 {new}",
+        "↳ resubmitted: {name} · {fixed} fixed · {open} still open · {new} new",
+    ),
 }

@@ -1,7 +1,7 @@
 // The app's map element (ui/map_element.py): draws a Folium map in the page itself, without
 // streamlit-folium's iframe and bundle, and reports clicks and (on request) the view.
 //
-// data: {div_id, script, signature, overlay, js, css, height, report_view, report_drawn, failed}
+// data: {div_id, script, signature, overlay, js, css, height, report_view, report_drawn, failed, edit}
 //   script    Folium's JavaScript for the map; `div_id` is both the div it draws into and
 //             the script's variable for the map.
 //   signature The script without Folium's random names: an equal signature keeps the map
@@ -12,6 +12,8 @@
 // State: clicked {lat, lng, at} after each click; view {bounds: {_southWest, _northEast}, zoom}
 // after each pan or zoom, when report_view is set; drawn (true) once the map has painted (or
 // failed to load), when report_drawn is set: the page then draws what it held back.
+// edit (optional): the draft's parcels drawn editable with Leaflet-Geoman (ui/map_draw.js, whose
+// functions are loaded before this file).
 
 const loads = (window.__geoMapLoads = window.__geoMapLoads || new Map());
 
@@ -51,6 +53,7 @@ function viewOf(map) {
 
 function draw(host, st, data) {
   if (st.map) st.map.remove();
+  st.edit = null; // a new map: its drawing tools are set up anew
   host.replaceChildren();
   const div = document.createElement("div");
   div.id = data.div_id;
@@ -107,6 +110,8 @@ export default function ({ parentElement, data, setStateValue }) {
       if (token !== st.token) return; // a newer render arrived while the files loaded
       if (st.signature !== data.signature) draw(host, st, data);
       swapOverlay(st, data);
+      if (data.edit) setupEdit(st, data);
+      else teardownEdit(st);
       host.dataset.drawn = data.signature;
       reportDrawn(st, data);
     })

@@ -15,6 +15,11 @@ sidebar's widgets and the page's panels, and a map sent in the same run was
 painted only after them. So a page may draw its map alone on the session's
 first visit (:func:`map_first`), ask it to report once it has painted
 (``report_drawn``), and draw the rest in the run that report starts.
+
+**Drawing.** Given a :class:`DraftEdit`, the element draws a draft's parcels
+with Leaflet-Geoman's tools (``ui/map_draw.js``; vendored, offline), shows the
+area in mu while drawing (ellipsoidal, CGCS2000, as :mod:`geo.area`) and
+reports the whole draft after each change (:attr:`MapEvents.draft`).
 """
 
 from __future__ import annotations
@@ -27,9 +32,14 @@ from typing import Any, Final
 import streamlit as st
 
 from geo.mapview.embed import MapParts
-from ui.i18n import t
+from ui.i18n import lang, t
 
-_JS: Final = (Path(__file__).with_name("map_element.js")).read_text(encoding="utf-8")
+_HERE: Final = Path(__file__).parent
+#: The drawing functions first, then the element (an ES module whose default export Streamlit calls).
+_JS: Final = "\n".join((_HERE / name).read_text(encoding="utf-8") for name in ("map_draw.js", "map_element.js"))
+#: Vendored files the drawing tools need (static/vendor/README.md), after Leaflet.
+DRAW_JS: Final = ("leaflet-geoman/leaflet-geoman.min.js", "geographiclib/geographiclib-geodesic.min.js")
+DRAW_CSS: Final = ("leaflet-geoman/leaflet-geoman.css",)
 _COMPONENT: Final = st.components.v2.component("geo_map", js=_JS, isolate_styles=False)
 
 
@@ -44,6 +54,25 @@ class MapEvents:
 
     clicked: dict[str, float] | None
     view: dict[str, Any] | None
+    #: The draft as drawn now, ``{"features": FeatureCollection, "stamp", "at"}``, if it changed since the last run.
+    draft: dict[str, Any] | None = None
+    #: ``parcel_id`` of a draft parcel clicked since the last run.
+    picked: str | None = None
+
+
+@dataclass(frozen=True)
+class DraftEdit:
+    """A draft's parcels to draw editable: a GeoJSON FeatureCollection (EPSG:4326) and how.
+
+    ``stamp`` names this content: the map rebuilds its drawn layer only when the stamp changes,
+    so the user's unsaved edits stay while the page reruns. ``flagged`` parcels (with findings)
+    are drawn red; ``can_edit`` False shows them read-only (a viewer).
+    """
+
+    features: dict[str, Any]
+    stamp: str
+    can_edit: bool
+    flagged: tuple[str, ...] = ()
 
 
 def asset_base() -> str:
@@ -68,16 +97,18 @@ def reported(key: str) -> MapEvents:
     findings map draws only the parcels in view) reads them here first.
     """
     value = st.session_state.get(key) or {}
-    return MapEvents(clicked=_new_click(key, value.get("clicked")), view=value.get("view"))
+    picked = _new(key, "picked", value.get("picked"))
+    return MapEvents(clicked=_new(key, "click", value.get("clicked")), view=value.get("view"),
+                     draft=_new(key, "draft", value.get("draft")), picked=picked.get("parcel_id") if picked else None)
 
 
-def _new_click(key: str, clicked: dict[str, float] | None) -> dict[str, float] | None:
-    """``clicked`` if its stamp differs from the last one seen under ``key`` (the element keeps it as state)."""
-    seen = f"_{key}_click_seen"
-    if not clicked or clicked.get("at") == st.session_state.get(seen):
+def _new(key: str, kind: str, sent: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``sent`` if its stamp ``at`` differs from the last one seen under ``key`` (the element keeps it as state)."""
+    seen = f"_{key}_{kind}_seen"
+    if not sent or sent.get("at") == st.session_state.get(seen):
         return None
-    st.session_state[seen] = clicked.get("at")
-    return clicked
+    st.session_state[seen] = sent.get("at")
+    return sent
 
 
 #: Key of the map page's plan map (``app.py`` asks :func:`map_first` of it before the page runs).
@@ -102,23 +133,35 @@ def _ignore() -> None:
     """Callback for the element's events (Streamlit keeps only state keys that have one)."""
 
 
+def _edit_data(edit: DraftEdit) -> dict[str, Any]:
+    words = {"area": t("draw_area"), "declared": t("draw_declared"), "diff": t("draw_diff"), "mu": t("draw_mu"),
+             "none": t("draw_none")}
+    return {"features": edit.features, "stamp": edit.stamp, "can_edit": edit.can_edit, "lang": lang(),
+            "words": words, "flagged": list(edit.flagged)}
+
+
 def show_map(parts: MapParts, *, key: str, height: int, report_view: bool = False,
-             report_drawn: bool = False) -> MapEvents:
+             report_drawn: bool = False, edit: DraftEdit | None = None) -> MapEvents:
     """Draw a map (:func:`geo.mapview.embed.map_parts` of a map built with
     ``asset_base=asset_base()``) and return what the user did with it.
 
     The parts' overlay is drawn on the map and swapped in place on the next
     run without reloading the map; ``report_view`` reruns after each pan or
     zoom with the new view; ``report_drawn`` reruns once, when the map has
-    painted (see :func:`map_first`).
+    painted (see :func:`map_first`); ``edit`` draws a draft's parcels with the drawing tools.
     """
     events = reported(key)
+    base = asset_base()
+    js = [*parts.js, *(f"{base}/{f}" for f in DRAW_JS)] if edit else list(parts.js)
+    css = [*parts.css, *(f"{base}/{f}" for f in DRAW_CSS)] if edit else list(parts.css)
     _COMPONENT(
         key=key, height=height,
         data={"div_id": parts.div_id, "script": parts.script, "signature": parts.signature,
-              "overlay": parts.overlay, "js": list(parts.js), "css": list(parts.css), "height": height,
-              "report_view": report_view, "report_drawn": report_drawn, "failed": t("map_failed")},
+              "overlay": parts.overlay, "js": js, "css": css, "height": height,
+              "report_view": report_view, "report_drawn": report_drawn, "failed": t("map_failed"),
+              "edit": _edit_data(edit) if edit else None},
         on_clicked_change=_ignore, on_view_change=_ignore if report_view else None,
         on_drawn_change=_ignore if report_drawn else None,
+        on_draft_change=_ignore if edit else None, on_picked_change=_ignore if edit else None,
     )
     return events

@@ -3,7 +3,8 @@
 Every setting lives in ``st.session_state`` under a widget key and is
 mirrored to ``st.query_params`` on every run, so the address bar always
 holds a link that restores the view: page (the URL path), filters, selected
-project, basemap and language. A link opened in a new session is read once,
+project, basemap, language, and on the drafting page the draft and its
+version. A link opened in a new session is read once,
 before the sidebar's widgets are drawn; invalid values are dropped and named.
 """
 
@@ -47,6 +48,8 @@ PARAMS: Final[tuple[Param, ...]] = (
     Param("q", "w_q", ""),
     Param("ctx", "w_ctx", ("places", "districts", "metro")),  # towns too: a parcel is placed with no basemap
     Param("sel", "sel", ""),
+    Param("draft", "w_draft", ""),  # the drafting page's draft id and version (checked by that page)
+    Param("version", "w_draft_version", ""),
 )
 _RESTORED: Final = "_url_restored"
 
@@ -64,6 +67,8 @@ class View:
     q: str
     ctx: tuple[str, ...]
     sel: str
+    draft: str
+    version: str
 
 
 def restore_from_url(choices: Mapping[str, Sequence[str]]) -> list[str]:

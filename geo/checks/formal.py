@@ -16,11 +16,13 @@ The report holds, in Chinese (``lang="zh"``, default) or English throughout:
 - 四 问题清单: each finding by the parcel's own name (the file's name field,
   ``--name-field``; else its row number), the kind, severity and the message
   in words (GEOS's reasons translated, with their place);
-- 五 地块分布图: the print map (:func:`geo.mapview.figure.render_figure`) of
+- 五 整改情况 (a resubmission only, :mod:`geo.checks.resubmit`): the earlier upload it resubmits, how many of
+  its findings were fixed, are still open and are new, and a table of them by the parcel's own name;
+- 五 (六) 地块分布图: the print map (:func:`geo.mapview.figure.render_figure`) of
   the checked parcels labelled with their names, coloured by their worst
   finding, with scale bar, north arrow and CRS; the spatial units drawn for
   orientation are 示意 (indicative);
-- 六 核查意见: lines for the 核查意见, 核查人, 审核人 and date, to sign.
+- 六 (七) 核查意见: lines for the 核查意见, 核查人, 审核人 and date, to sign.
 
 No internal key (``area_mismatch``, ``project_id``) is printed: checks and
 severities are named by their words, plan projects by their names.
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from geo.checks.pipeline import CheckRun
+    from geo.checks.resubmit import Resubmission
 
 #: The time zone of the report's date (the office's).
 CHINA: Final = ZoneInfo("Asia/Shanghai")
@@ -125,7 +128,21 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
                      "Parcel geometry as submitted (surveyed); spatial units and districts indicative."),
     "map_failed": ("（地图未能生成：{reason}）", "(The map could not be drawn: {reason})"),
     "blank_checker": ("（未署名：请在文末手写签名）", "(not named: sign at the end by hand)"),
+    "s_resubmit": ("五、整改情况", "5 Corrections since the earlier submission"),
+    "t_resubmit": ("表5 整改情况（按地块）", "Table 5 Corrections by parcel"),
+    "resubmit_of": ("本次报送为对上次报送「{name}」（保存于 {saved}，编号 {uid}）的重新提交。",
+                    "This file resubmits the earlier upload “{name}” (saved {saved}, id {uid})."),
+    "resubmit_counts": ("与上次报送相比：已整改 {fixed} 项，仍存在 {open} 项，新增 {new} 项。",
+                        "Compared with it: {fixed} fixed, {open} still open, {new} new."),
+    "resubmit_rule": (("问题按检查项、地块名称（文件中的名称字段；无名称时按规划项目，再按要素序号）及界址点号对应，"
+                       "不按行号对应：地块顺序变化不影响结果。"),
+                      ("Findings are matched by check, the parcel's own name (the file's name field; else its plan "
+                       "project, else its row) and boundary point, not by row: reordered parcels match.")),
+    "status": ("整改情况", "State"),
+    "no_changes": ("两次报送均未发现问题。", "Neither submission has findings."),
 }
+#: Section numbers, to renumber the sections that follow 整改情况.
+_NUMERALS: Final = "一二三四五六七八九十"
 
 #: How a file format is named (``ReadResult.fmt``); others are printed as read.
 FORMAT_NAMES: Final[dict[str, tuple[str, str]]] = {
@@ -227,6 +244,8 @@ def _finding_parcel(feature: object, project: object, names: Mapping[int, str], 
     return _t("whole_file", lang)
 
 
+#: A finding's ``parcel_name`` that is only its row or its project (geo.checks.diagnose's words), not a name.
+_ROW_OR_PROJECT: Final = re.compile(r"^(第 \d+ 个要素|feature \d+|项目 |project |整个文件$|the whole file$)")
 _FEATURE_REF: Final = re.compile(r"(要素 ?|feature )(\d+)( ?)")
 
 
@@ -299,11 +318,13 @@ def formal_content(
     map_png: bytes | None = None,
     map_error: str = "",
     max_rows: int = MAX_ROWS,
+    resubmission: Resubmission | None = None,
 ) -> ReportContent:
     """The 核查报告 of ``run`` as the shared report model (see the module's docstring for what it holds).
 
     ``checker`` is who checked (empty: a line to fill); ``plan_names`` maps plan project ids to their names
-    in ``lang`` (findings about a whole project name it); ``map_png`` is :func:`check_map`'s picture.
+    in ``lang`` (findings about a whole project name it); ``map_png`` is :func:`check_map`'s picture;
+    ``resubmission`` (:func:`geo.checks.resubmit.against`) adds the section 整改情况.
     """
     if lang not in LANGS:
         raise UsageError(f"unknown language {lang!r}", source="--lang", fix="Use zh or en")
@@ -406,13 +427,18 @@ def formal_content(
         Section(_t("s_result", lang), 1, tuple(result_blocks)),
         Section(_t("s_findings", lang), 1, tuple(finding_blocks)),
     ]
+    shift = 0
+    if resubmission is not None:
+        sections.append(resubmission_section(resubmission, names, plan_names, lang, max_rows=max_rows))
+        shift = 1
     if map_png is not None:
-        sections.append(Section(_t("s_map", lang), 1, (Image(map_png, _t("f_map", lang), 240.0),
-                                                       Text(_t("map_note", lang), "note")), landscape=True))
+        sections.append(Section(_renumber(_t("s_map", lang), shift, lang), 1, (
+            Image(map_png, _t("f_map", lang), 240.0), Text(_t("map_note", lang), "note")), landscape=True))
     elif map_error:
-        sections.append(Section(_t("s_map", lang), 1, (Text(_t("map_failed", lang, reason=map_error), "note"),)))
+        sections.append(Section(_renumber(_t("s_map", lang), shift, lang), 1, (
+            Text(_t("map_failed", lang, reason=map_error), "note"),)))
     sep = "：" if zh else ": "
-    sections.append(Section(_t("s_sign", lang), 1, (
+    sections.append(Section(_renumber(_t("s_sign", lang), shift, lang), 1, (
         Fill(_t("opinion", lang), lines=3, sep=sep),
         Fill(_t("checker", lang), checker, sep=sep),
         Fill(_t("reviewer", lang), sep=sep),
@@ -422,6 +448,69 @@ def formal_content(
     return ReportContent(title, _t("subtitle", lang, name=read.source), cover=(fmt_date(made, lang),),
                          sections=tuple(sections), lang=lang, page_label=_t("page", lang, n="{n}"),
                          author=checker or "python -m geo check")
+
+
+def _renumber(title: str, by: int, lang: str) -> str:
+    """A section title numbered ``by`` later (``五、地块分布图`` → ``六、地块分布图``; ``5 Map`` → ``6 Map``)."""
+    if not by:
+        return title
+    if lang == "zh" and title[:1] in _NUMERALS:
+        return _NUMERALS[_NUMERALS.index(title[0]) + by] + title[1:]
+    number, _, rest = title.partition(" ")
+    return f"{int(number) + by} {rest}" if number.isdigit() else title
+
+
+def _when(saved_at: str, lang: str) -> str:
+    """An upload's ISO time in China time, as the report writes dates; as given if it is not a time."""
+    try:
+        return fmt_date(dt.datetime.fromisoformat(saved_at), lang)
+    except ValueError:
+        return saved_at
+
+
+def resubmission_section(resubmission: Resubmission, names: Mapping[int, str], plan_names: Mapping[str, str],
+                         lang: str, *, max_rows: int = MAX_ROWS) -> Section:
+    """五、整改情况: the earlier upload, the counts fixed / still open / new, and the findings by parcel name.
+
+    Fixed findings are named as the earlier file named their parcel (its ``parcel_name``), the others as this
+    file does.
+    """
+    from geo.checks.resubmit import STATUS_WORDS
+
+    zh = lang == "zh"
+    counts = resubmission.counts
+    blocks: list[Text | Table | Image | Fill] = [
+        Text(_t("resubmit_of", lang, name=resubmission.of_name or resubmission.of,
+                saved=_when(resubmission.of_saved_at, lang), uid=resubmission.of)),
+        Text(_t("resubmit_counts", lang, **counts)),
+    ]
+    listed = resubmission.listed()
+    if not len(listed):
+        blocks.append(Text(_t("no_changes", lang)))
+    else:
+        shown = listed.head(max_rows)
+        messages = messages_in(shown, lang="zh" if zh else "en").astype(str)
+        label = "parcel_name" if zh else "parcel_name_en"
+        own = shown[label].fillna("").astype(str) if label in shown.columns else pd.Series("", index=shown.index)
+        rows = []
+        for i, (feature, project, check, since, message, old) in enumerate(zip(
+                shown["feature"].astype(object), shown["project_id"].astype(object), shown["check"].astype(str),
+                shown["since"].astype(str), messages, own, strict=True), start=1):
+            if since != "fixed":  # named as this file names the parcel
+                parcel = _finding_parcel(feature, project, names, plan_names, lang)
+            elif old and not _ROW_OR_PROJECT.match(old):  # as the earlier file named it
+                parcel = old
+            else:
+                parcel = _finding_parcel(feature, project, {}, plan_names, lang)
+            rows.append((str(i), parcel, (CHECKS[check].zh if zh else CHECKS[check].en) if check in CHECKS else "",
+                         _pair(STATUS_WORDS[since], lang), message))
+        notes: tuple[str, ...] = (_t("resubmit_rule", lang),)
+        if len(listed) > max_rows:
+            notes += (_t("more", lang, n=max_rows, total=len(listed)),)
+        blocks.append(Table("resubmission", _t("t_resubmit", lang),
+                            (_t("no", lang), _t("parcel", lang), _t("check", lang), _t("status", lang),
+                             _t("message", lang)), tuple(rows), (0.6, 2.2, 1.6, 0.9, 4.7), notes=notes))
+    return Section(_t("s_resubmit", lang), 1, tuple(blocks))
 
 
 def header_rows(content: ReportContent) -> list[tuple[str, str]]:
@@ -441,8 +530,12 @@ def build_formal(
     sha256: str | None = None,
     zones: gpd.GeoDataFrame | None = None,
     districts: gpd.GeoDataFrame | None = None,
+    resubmission: Resubmission | None = None,
 ) -> ReportContent:
-    """:func:`formal_content` with the plan's title (``layers``), the file's SHA-256 and the map drawn."""
+    """:func:`formal_content` with the plan's title (``layers``), the file's SHA-256 and the map drawn.
+
+    ``resubmission`` (a corrected file compared with the upload it resubmits) adds the section 整改情况.
+    """
     import layers
 
     if lang not in LANGS:
@@ -465,7 +558,7 @@ def build_formal(
         except GeoError as exc:  # no Chinese font, nothing to draw: the report is still written, and says so
             error = str(exc)
     return formal_content(run, sha256=digest, plan_title=plan_title, checker=checker, lang=lang, made=made,
-                          plan_names=plan_names, map_png=png, map_error=error)
+                          plan_names=plan_names, map_png=png, map_error=error, resubmission=resubmission)
 
 
 def report_words(content: ReportContent) -> str:

@@ -293,9 +293,10 @@ def html_report(
     核查报告 in one language instead.
     """
     s = result.summary
-    counts = pd.DataFrame(
-        [(k, f"{c.zh} / {c.en}", c.severity, s["by_check"].get(k, 0), c.value) for k, c in CHECKS.items()],
-        columns=["check", "检查 / check", "级别 / severity", "数量 / count", "value 含义 / meaning"],
+    counts = pd.DataFrame(  # checks and severities by their words: no internal key is printed
+        [(f"{c.zh} / {c.en}", f"{SEVERITY_ZH[c.severity]} / {c.severity}", s["by_check"].get(k, 0),
+          f"{unit_of(k).zh} / {c.value}" if unit_of(k).zh else c.value) for k, c in CHECKS.items()],
+        columns=["检查 / check", "级别 / severity", "数量 / count", "数值含义 / meaning of the value"],
     )
     facts = pd.DataFrame(
         [
@@ -314,12 +315,7 @@ def html_report(
         columns=["项目 / item", "值 / value"],
     )
     head = result.findings.head(max_rows)
-    shown = head.drop(columns=["message", "message_zh"], errors="ignore").assign(value=head["value"].round(3))
-    shown.insert(
-        list(shown.columns).index("value"),
-        "说明 / message",
-        messages_in(head, lang="zh").astype(object) + "\n" + head["message"].astype(object),
-    )
+    shown = findings_table(head)
     more = (
         f"<p>仅显示前 {max_rows} 条 / first {max_rows} of {len(result.findings)} findings shown; see the CSV.</p>"
         if len(result.findings) > max_rows
@@ -337,6 +333,46 @@ def html_report(
 <h2>各项检查 / Checks</h2>{_table(counts)}
 <h2>问题清单 / Findings</h2>{more}{_table(shown)}{tail}
 </body></html>"""
+
+
+#: Headers of the HTML report's findings table (Chinese / English words), by finding column.
+HTML_HEADERS: Final[dict[str, str]] = {
+    "feature": "序号/要素 / feature", "parcel_name": "地块 / parcel", "project_id": "项目编号 / plan project",
+    "check": "检查 / check", "severity": "级别 / severity", "message": "说明 / message", "value": "数值 / value",
+    "unit": "单位 / unit", "point": "界址点号 / boundary point", "ring": "圈号 / ring", "x": "X", "y": "Y",
+    "fix": "整改建议 / how to fix",
+}
+
+
+def _both(zh: pd.Series, en: pd.Series) -> pd.Series:
+    """``中文\nEnglish`` per cell, the English only where it differs (and is not empty)."""
+    zh, en = zh.fillna("").astype(str), en.fillna("").astype(str)
+    return zh.where(en.eq("") | en.eq(zh), zh + "\n" + en).astype(object)
+
+
+def findings_table(findings: pd.DataFrame) -> pd.DataFrame:
+    """The HTML report's findings: words for checks, severities and columns (Chinese, then English), no key.
+
+    GEOS's own words (``detail``) stay in the CSV and JSON; the message says them in words.
+    """
+    checks = findings["check"].astype(str)
+    out = pd.DataFrame({HTML_HEADERS["feature"]: findings["feature"]}, index=findings.index)
+    if "parcel_name" in findings.columns:
+        out[HTML_HEADERS["parcel_name"]] = _both(findings["parcel_name"], findings.get(
+            "parcel_name_en", findings["parcel_name"]))
+    out[HTML_HEADERS["project_id"]] = findings["project_id"]
+    out[HTML_HEADERS["check"]] = [f"{CHECKS[c].zh}\n{CHECKS[c].en}" if c in CHECKS else c for c in checks]
+    out[HTML_HEADERS["severity"]] = [f"{SEVERITY_ZH.get(str(v), v)}\n{v}" for v in findings["severity"]]
+    out[HTML_HEADERS["message"]] = messages_in(findings, lang="zh").astype(object) + "\n" + findings[
+        "message"].astype(object)
+    out[HTML_HEADERS["value"]] = _rounded(findings["value"], checks)
+    out[HTML_HEADERS["unit"]] = [unit_of(c).zh for c in checks]
+    for column in ("point", "ring", "x", "y"):
+        if column in findings.columns and findings[column].replace("", pd.NA).notna().any():
+            out[HTML_HEADERS[column]] = findings[column].round(3) if column in ("x", "y") else findings[column]
+    if "fix_zh" in findings.columns:
+        out[HTML_HEADERS["fix"]] = _both(findings["fix_zh"], findings.get("fix_en", findings["fix_zh"]))
+    return out
 
 
 def _formal_parts(formal: ReportContent | None) -> tuple[str, str, str]:

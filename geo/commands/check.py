@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from geo.atomic import STDOUT, check_target, write_output
-from geo.checks import CHECKS, CheckOptions, PlanLayers, check_file, html_report, save_run
+from geo.checks import CHECKS, CheckOptions, PlanLayers, check_file, html_report, resubmit, save_run
 from geo.checks.findings_out import write_csv, write_json
 from geo.checks.formal import build_formal
 from geo.checks.pipeline import check_layer_file
@@ -63,6 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--user", metavar="NAME",
                         help="with --save: who saves (needed once the workspace has accounts; see `users`); "
                              "with --report: the 核查人 (an account of the workspace)")
+    parser.add_argument("--resubmits", metavar="UPLOAD_ID",
+                        help="with --save: this corrected file resubmits that saved upload; its findings are "
+                             "compared (fixed, still open, new) and the link is kept (see `workspace list`)")
     parser.add_argument("--use-surveyed", action="store_true",
                         help="with --save: use this geometry in place of the indicative parcels"
                              " (reconcile/export --surveyed, the app)")
@@ -94,6 +97,9 @@ def run(args: argparse.Namespace) -> int:
     """Read the file, run every check, print the findings and optionally write a report and save."""
     if args.use_surveyed and not args.save:
         raise UsageError("--use-surveyed needs --save", source="--use-surveyed", fix="Add --save")
+    if args.resubmits and not args.save:
+        raise UsageError("--resubmits needs --save", source="--resubmits",
+                         fix="Add --save: the resubmission is saved with its link to the earlier upload")
     options = CheckOptions(name_field=args.name_field, tolerance_pct=args.tolerance, make_valid=args.make_valid)
     plan = PlanLayers(parcels=load_parcels(), zones=load_zones(), districts=load_districts())
     if str(args.output) == STDOUT and args.format != "table":
@@ -115,23 +121,40 @@ def run(args: argparse.Namespace) -> int:
             keep_flagged=bool(args.output),
         )
     read, result, summary = checked.read, checked.result, checked.summary
+    resubmission = None
+    if args.resubmits:  # compared (and the earlier upload checked) before anything is saved
+        from geo.store import workspace
+
+        office = workspace.office()
+        resubmission = resubmit.against(office, office.actor(args.user, client="cli"), args.resubmits, checked)
     if args.save:
-        uid = save_run(checked, Path(args.file).read_bytes(), user=args.user,
-                       use_surveyed=True if args.use_surveyed else None)
+        payload = Path(args.file).read_bytes()
+        use = True if args.use_surveyed else None
+        uid = (resubmit.save_resubmission(checked, payload, resubmits=args.resubmits, user=args.user, use_surveyed=use)
+               if args.resubmits else save_run(checked, payload, user=args.user, use_surveyed=use))
         summary["upload_id"] = uid
-        print(f"saved to the workspace as {uid}" + (" (in use)" if args.use_surveyed else ""), file=sys.stderr)
+        print(f"saved to the workspace as {uid}" + (" (in use)" if args.use_surveyed else "")
+              + (f", resubmitting {args.resubmits}" if args.resubmits else ""), file=sys.stderr)
+    if resubmission is not None:
+        summary["resubmission"] = resubmission.summary()
     if args.findings_csv:
         write_output(args.findings_csv, findings_csv(result.findings, lang=args.csv_lang))
     formal = None
     if args.report or args.output:  # the -o HTML report gets the 核查报告's file, SHA-256, date and 核查人 too
         formal = build_formal(checked, args.file, checker=checker, lang=args.lang, plan_parcels=plan.parcels,
-                              with_map=bool(args.report), zones=plan.zones, districts=plan.districts)
+                              with_map=bool(args.report), zones=plan.zones, districts=plan.districts,
+                              resubmission=resubmission)
     if args.report and formal is not None:
         write_report(formal, args.report, report_fmt)
     if args.output:
         report = html_report(result, source=read.source, plan_parcels=plan.parcels, crs_note=read.crs_note[1],
                              formal=formal)
         write_output(args.output, report)
+    if args.format == "json" and resubmission is not None:  # each finding's state; the fixed ones apart
+        sys.stdout.flush()
+        resubmit.write_json(sys.stdout.buffer, summary, resubmission)
+        sys.stdout.buffer.flush()
+        return 0
     if args.format == "json":
         sys.stdout.flush()
         write_json(sys.stdout.buffer, summary, result.findings)
@@ -156,14 +179,23 @@ def run(args: argparse.Namespace) -> int:
     for check, n in summary["by_check"].items():
         if n:
             print(f"  {check:<18} {n:>6}  {CHECKS[check].en}")
-    if len(result.findings):
+    shown = result.findings if resubmission is None else resubmission.findings[  # `since` first: new or open
+        ["since", *result.findings.columns]]
+    if resubmission is not None:
+        print(resubmission.sentence())
+    if len(shown):
         view = (  # the terminal table is English like the rest of it; JSON has message_zh too
-            result.findings.drop(columns="message_zh")
-            .assign(value=result.findings["value"].round(3))
+            shown.drop(columns="message_zh")
+            .assign(value=shown["value"].round(3))
             .fillna({"project_id": "", "value": float("nan")})
         )
         print()
         print(view.to_string(index=False, na_rep="—"))
+    if resubmission is not None and len(resubmission.fixed):
+        fixed = resubmission.fixed
+        print("\nfixed since the earlier upload (no longer found):")
+        print(fixed[[c for c in ("parcel_name_en", "check", "message") if c in fixed.columns]]
+              .to_string(index=False, na_rep="—"))
     if args.output:
         print(f"\nreport written to {args.output}")
     if args.report:

@@ -56,6 +56,7 @@ SHAPEFILE_FIELDS: Final = {
     "anchors_zh": "anchors", "lon_wgs84": "lon84", "lat_wgs84": "lat84", "zone_carrier_zh": "zone_carr",
     "carriers_zh": "carrier_zh", "carriers_en": "carrier_en",
     "table": "plan_table", "row": "plan_row",
+    "basis_version": "basis_ver", "basis_author": "basis_auth",  # a draft's version and its author (drawn)
 }
 #: Shapefile text encodings offered → (GDAL's encoding name, ``.cpg`` content).
 SHAPEFILE_ENCODINGS: Final = {"UTF-8": ("UTF-8", "UTF-8"), "GBK": ("CP936", "936")}

@@ -30,11 +30,12 @@ from geo.monitor.model import Actual
 
 if TYPE_CHECKING:
     from geo.store.chain import Head, Record, Verdict
+    from geo.store.drafts_sql import Draft, DraftInUse, DraftVersion
 
 #: Roles, least to most: read only; upload and own checks; everything.
 ROLES: Final = ("viewer", "checker", "admin")
 #: Version of the schema this code writes (``python -m geo db init`` migrates older ones).
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 6  # 6: drafts of the layout (geo.store.drafts_sql)
 #: Parcel attributes beyond this are refused on save (SQLite allows 2,000 columns, PostgreSQL 1,600).
 MAX_ATTRIBUTES: Final = 1000
 
@@ -103,6 +104,8 @@ class Upload:
     use_surveyed: bool = False
     deleted_at: str | None = None
     deleted_by: str | None = None
+    #: The earlier upload this one resubmits (a corrected file of the same case), or None (schema 5).
+    resubmits: str | None = None
 
     @property
     def deleted(self) -> bool:
@@ -115,7 +118,7 @@ class Upload:
 #: Columns of :func:`uploads_frame` (the compat index: the old columns first).
 UPLOAD_COLUMNS: Final = (
     "upload_id", "name", "saved_at", "fmt", "crs", "crs_basis", "features", "findings", "tolerance_pct",
-    "name_field", "use_surveyed", "owner", "file_hash", "deleted_at", "deleted_by",
+    "name_field", "use_surveyed", "owner", "file_hash", "deleted_at", "deleted_by", "resubmits",
 )
 
 
@@ -282,6 +285,57 @@ class Store(Protocol):
         history: bool = False,
     ) -> list[Actual]:
         """Records by kind, subject and year: the latest version of each, or (``history``) every version."""
+        ...
+
+    # drafts of the layout (geo.store.drafts_sql; the rules are geo.drafts.service's)
+    def create_draft(self, draft: Draft, *, event: AuditEvent | None = None) -> None:
+        """Add a draft (no version yet); :class:`StoreError` if its id is taken."""
+        ...
+
+    def list_drafts(self, *, plan_id: str | None = None, deleted: bool = False) -> list[Draft]:
+        """Drafts oldest first (of ``plan_id`` if given): those not deleted, or (``deleted``) only the deleted."""
+        ...
+
+    def get_draft(self, draft_id: str) -> Draft | None:
+        """A draft (deleted or not), or None."""
+        ...
+
+    def save_draft_version(
+        self, draft_id: str, base_version: int, record: DraftVersion, parcels: gpd.GeoDataFrame, *,
+        event: AuditEvent | None = None,
+    ) -> DraftVersion:
+        """Store ``parcels`` as version ``base_version + 1`` of the draft, in one transaction; return it as stored.
+
+        Inside the transaction (the draft row locked) the latest version must still be ``base_version``
+        (0: none yet), else :class:`~geo.store.drafts_sql.DraftConflictError` names the newer version, its
+        author and time; a deleted or unknown draft raises :class:`~geo.store.drafts_sql.DraftGoneError`.
+        ``record`` gives the author, time, comment, count and total mu (its ``version`` is ignored).
+        """
+        ...
+
+    def list_draft_versions(self, draft_id: str) -> list[DraftVersion]:
+        """Every version of a draft, oldest first (empty for an unknown draft)."""
+        ...
+
+    def load_draft_version(self, draft_id: str, version: int | None = None) -> tuple[DraftVersion, gpd.GeoDataFrame]:
+        """A version (None: the latest) and its parcels; :class:`StoreError` if there is none."""
+        ...
+
+    def set_draft_deleted(
+        self, draft_id: str, *, at: str | None, by: str | None, event: AuditEvent | None = None
+    ) -> None:
+        """Soft-delete (``at`` set; taken out of use) or restore (``at`` None) a draft."""
+        ...
+
+    def set_draft_in_use(
+        self, plan_id: str, draft_id: str | None, version: int | None, *, set_by: str | None, set_at: str,
+        event: AuditEvent | None = None,
+    ) -> None:
+        """Put a version of a live draft of ``plan_id`` in use for the plan (``draft_id`` None: none in use)."""
+        ...
+
+    def get_draft_in_use(self, plan_id: str) -> DraftInUse | None:
+        """The draft version in use for ``plan_id``, or None."""
         ...
 
     def close(self) -> None:

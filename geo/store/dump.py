@@ -20,7 +20,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from geo.errors import AccessError, GeoError, UsageError
@@ -76,13 +76,35 @@ def copy_records(source: Store, target: Store) -> tuple[int, int]:
         target.save_upload(record, parcels, findings)
     if kept := source.list_actuals(history=True):  # 监测评估: every version, with who recorded it and when
         target.record_actuals(kept)
+    copy_drafts(source, target)
     return len(users), len(uploads)
 
 
+def copy_drafts(source: Store, target: Store) -> int:
+    """Copy every draft (deleted ones too) with every version as saved (author, time, comment) and what is in use.
+
+    Returns the number of drafts copied.
+    """
+    drafts = source.list_drafts() + source.list_drafts(deleted=True)
+    for draft in drafts:
+        target.create_draft(replace(draft, deleted_at=None, deleted_by=None))
+        for version in source.list_draft_versions(draft.draft_id):
+            _, parcels = source.load_draft_version(draft.draft_id, version.version)
+            target.save_draft_version(draft.draft_id, version.version - 1, version, parcels)
+        if draft.deleted:
+            target.set_draft_deleted(draft.draft_id, at=draft.deleted_at, by=draft.deleted_by)
+    for plan_id in sorted({d.plan_id for d in drafts}):
+        use = source.get_draft_in_use(plan_id)
+        if use is not None:
+            target.set_draft_in_use(plan_id, use.draft_id, use.version, set_by=use.set_by, set_at=use.set_at)
+    return len(drafts)
+
+
 def is_empty(store: Store) -> bool:
-    """No account, no upload (deleted or not) and no actual."""
+    """No account, no upload (deleted or not), no actual and no draft."""
     return (not store.has_users() and not store.list_uploads() and not store.list_uploads(deleted=True)
-            and not store.list_actuals(history=True))
+            and not store.list_actuals(history=True) and not store.list_drafts()
+            and not store.list_drafts(deleted=True))
 
 
 @contextmanager

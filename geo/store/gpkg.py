@@ -30,6 +30,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -39,9 +40,10 @@ import shapely
 
 from geo.crs import WGS84
 from geo.monitor.model import ACTUAL_FIELDS, Actual
-from geo.store import actuals, chain, codec
+from geo.store import actuals, chain, codec, drafts_sql
 from geo.store import gpkg_sql as sql
 from geo.store.base import SCHEMA_VERSION, AuditEvent, StoreError, Upload, User, last_admin_error, now_iso
+from geo.store.drafts_sql import Draft, DraftInUse, DraftVersion
 
 BUSY_TIMEOUT_S: Final = 60.0
 SRS_ID: Final = 4326
@@ -96,12 +98,16 @@ UPLOADS_DDL: Final = """
 CREATE TABLE uploads (
   fid INTEGER PRIMARY KEY AUTOINCREMENT, upload_id TEXT NOT NULL UNIQUE, name TEXT, saved_at TEXT, fmt TEXT,
   crs TEXT, crs_basis TEXT, features INTEGER, findings INTEGER, tolerance_pct REAL, name_field TEXT,
-  use_surveyed BOOLEAN NOT NULL DEFAULT 0, owner TEXT, file_hash TEXT, deleted_at TEXT, deleted_by TEXT)
+  use_surveyed BOOLEAN NOT NULL DEFAULT 0, owner TEXT, file_hash TEXT, deleted_at TEXT, deleted_by TEXT,
+  resubmits TEXT)
 """
-#: Columns the uploads index gained in schema 2 (older workspaces get them on migration).
-NEW_UPLOAD_COLUMNS: Final = {"owner": "TEXT", "file_hash": "TEXT", "deleted_at": "TEXT", "deleted_by": "TEXT"}
+#: Columns the uploads index gained in schema 2, and ``resubmits`` in schema 5 (the earlier upload a corrected
+#: file resubmits); older workspaces get them on migration.
+NEW_UPLOAD_COLUMNS: Final = {"owner": "TEXT", "file_hash": "TEXT", "deleted_at": "TEXT", "deleted_by": "TEXT",
+                             "resubmits": "TEXT"}
 UPLOAD_FIELDS: Final = ("upload_id", "name", "owner", "saved_at", "file_hash", "fmt", "crs", "crs_basis", "features",
-                        "findings", "tolerance_pct", "name_field", "use_surveyed", "deleted_at", "deleted_by")
+                        "findings", "tolerance_pct", "name_field", "use_surveyed", "deleted_at", "deleted_by",
+                        "resubmits")
 RTREE_TRIGGERS: Final = """
 CREATE TRIGGER "rtree_{t}_geom_insert" AFTER INSERT ON "{t}" WHEN (new."geom" NOT NULL AND NOT ST_IsEmpty(NEW."geom"))
 BEGIN INSERT OR REPLACE INTO "rtree_{t}_geom" VALUES (NEW."fid", ST_MinX(NEW."geom"), ST_MaxX(NEW."geom"),
@@ -150,6 +156,7 @@ def _upload_of(row: sqlite3.Row) -> Upload:
         features=int(row["features"] or 0), findings=int(row["findings"] or 0),
         tolerance_pct=float("nan") if tol is None else float(tol), name_field=row["name_field"] or "",
         use_surveyed=bool(row["use_surveyed"]), deleted_at=row["deleted_at"], deleted_by=row["deleted_by"],
+        resubmits=row["resubmits"] or None,
     )
 
 
@@ -296,6 +303,8 @@ class GeoPackageStore:
         sql.migrate_sessions(con)
         sql.migrate_audit_chain(con)
         for statement in _statements(actuals.SQLITE_DDL):  # schema 4: 监测评估
+            con.execute(statement)
+        for statement in _statements(drafts_sql.SQLITE_DDL):  # schema 6: drafts of the layout
             con.execute(statement)
         con.execute("INSERT OR REPLACE INTO geo_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         con.execute("INSERT OR IGNORE INTO geo_meta VALUES ('version', '0')")
@@ -520,6 +529,118 @@ class GeoPackageStore:
             sets["use_surveyed"] = False
         self._update_upload(upload_id, sets, event)
 
+    # -- drafts (issue 23: drafting the layout; geo.store.drafts_sql) -----------------------------
+
+    @staticmethod
+    def _draft_of(row: sqlite3.Row) -> Draft:
+        return Draft(**{f: row[f] for f in drafts_sql.DRAFT_FIELDS})
+
+    @staticmethod
+    def _draft_version_of(row: sqlite3.Row) -> DraftVersion:
+        return DraftVersion(draft_id=row["draft_id"], version=int(row["version"]), author=row["author"],
+                            saved_at=row["saved_at"], comment=row["comment"] or "", n_parcels=int(row["n_parcels"]),
+                            total_mu=float(row["total_mu"] or 0.0))
+
+    def create_draft(self, draft: Draft, *, event: AuditEvent | None = None) -> None:
+        with self._write() as con:
+            if con.execute("SELECT 1 FROM drafts WHERE draft_id = ?", (draft.draft_id,)).fetchone():
+                raise StoreError(f"draft {draft.draft_id!r} already exists", source="drafts",
+                                 fix="Create it under a new id")
+            fields = draft.as_dict()
+            con.execute(f"INSERT INTO drafts ({', '.join(drafts_sql.DRAFT_FIELDS)}) VALUES "
+                        f"({', '.join('?' * len(drafts_sql.DRAFT_FIELDS))})",
+                        [fields[f] for f in drafts_sql.DRAFT_FIELDS])
+            self._append(con, event)
+
+    def list_drafts(self, *, plan_id: str | None = None, deleted: bool = False) -> list[Draft]:
+        where = "deleted_at IS NOT NULL" if deleted else "deleted_at IS NULL"
+        args: list[Any] = []
+        if plan_id is not None:
+            where += " AND plan_id = ?"
+            args.append(plan_id)
+        with self._read() as con:
+            if con is None:
+                return []
+            rows = con.execute(f"SELECT * FROM drafts WHERE {where} ORDER BY created_at, draft_id", args)
+            return [self._draft_of(r) for r in rows]
+
+    def get_draft(self, draft_id: str) -> Draft | None:
+        with self._read() as con:
+            row = None if con is None else con.execute(
+                "SELECT * FROM drafts WHERE draft_id = ?", (draft_id,)).fetchone()
+            return None if row is None else self._draft_of(row)
+
+    def save_draft_version(
+        self, draft_id: str, base_version: int, record: DraftVersion, parcels: gpd.GeoDataFrame, *,
+        event: AuditEvent | None = None,
+    ) -> DraftVersion:
+        text = drafts_sql.encode_parcels(parcels)
+        with self._write() as con:  # BEGIN IMMEDIATE: a concurrent save of any draft waits here
+            row = con.execute("SELECT * FROM drafts WHERE draft_id = ?", (draft_id,)).fetchone()
+            last = con.execute(_DRAFT_VERSION_SELECT + " ORDER BY version DESC LIMIT 1", (draft_id,)).fetchone()
+            number = drafts_sql.check_base(None if row is None else self._draft_of(row), draft_id, base_version,
+                                           None if last is None else self._draft_version_of(last))
+            stored = replace(record, draft_id=draft_id, version=number)
+            con.execute("INSERT INTO draft_versions (draft_id, version, author, saved_at, comment, parcels, "
+                        "n_parcels, total_mu) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (draft_id, number, stored.author, stored.saved_at, stored.comment, text, stored.n_parcels,
+                         _sql_value(stored.total_mu)))
+            self._append(con, event)
+        return stored
+
+    def list_draft_versions(self, draft_id: str) -> list[DraftVersion]:
+        with self._read() as con:
+            rows = [] if con is None else con.execute(_DRAFT_VERSION_SELECT + " ORDER BY version", (draft_id,))
+            return [self._draft_version_of(r) for r in rows]
+
+    def load_draft_version(self, draft_id: str, version: int | None = None) -> tuple[DraftVersion, gpd.GeoDataFrame]:
+        with self._read() as con:
+            found = None
+            if con is not None:
+                sql_text = _DRAFT_VERSION_SELECT.replace("SELECT ", "SELECT parcels, ", 1)
+                found = (con.execute(sql_text + " ORDER BY version DESC LIMIT 1", (draft_id,)) if version is None
+                         else con.execute(sql_text + " AND version = ?", (draft_id, int(version)))).fetchone()
+        if found is None:
+            raise drafts_sql.no_version(draft_id, version)
+        return self._draft_version_of(found), drafts_sql.decode_parcels(found["parcels"])
+
+    def set_draft_deleted(
+        self, draft_id: str, *, at: str | None, by: str | None, event: AuditEvent | None = None
+    ) -> None:
+        with self._write() as con:
+            if not con.execute("SELECT 1 FROM drafts WHERE draft_id = ?", (draft_id,)).fetchone():
+                raise drafts_sql.no_draft(draft_id)
+            con.execute("UPDATE drafts SET deleted_at = ?, deleted_by = ? WHERE draft_id = ?", (at, by, draft_id))
+            if at is not None:  # a deleted draft is taken out of use
+                con.execute("DELETE FROM draft_in_use WHERE draft_id = ?", (draft_id,))
+            self._bump(con)
+            self._append(con, event)
+
+    def set_draft_in_use(
+        self, plan_id: str, draft_id: str | None, version: int | None, *, set_by: str | None, set_at: str,
+        event: AuditEvent | None = None,
+    ) -> None:
+        with self._write() as con:
+            if draft_id is None:
+                con.execute("DELETE FROM draft_in_use WHERE plan_id = ?", (plan_id,))
+            else:
+                row = con.execute("SELECT * FROM drafts WHERE draft_id = ?", (draft_id,)).fetchone()
+                drafts_sql.check_usable(None if row is None else self._draft_of(row), draft_id, plan_id, version,
+                                        con.execute("SELECT 1 FROM draft_versions WHERE draft_id = ? AND version = ?",
+                                                    (draft_id, version)).fetchone() is not None)
+                con.execute("INSERT OR REPLACE INTO draft_in_use (plan_id, draft_id, version, set_by, set_at) "
+                            "VALUES (?, ?, ?, ?, ?)", (plan_id, draft_id, version, set_by, set_at))
+            self._bump(con)
+            self._append(con, event)
+
+    def get_draft_in_use(self, plan_id: str) -> DraftInUse | None:
+        with self._read() as con:
+            row = None if con is None else con.execute(
+                "SELECT * FROM draft_in_use WHERE plan_id = ?", (plan_id,)).fetchone()
+        return None if row is None else DraftInUse(
+            plan_id=row["plan_id"], draft_id=row["draft_id"], version=int(row["version"]), set_by=row["set_by"],
+            set_at=row["set_at"])
+
     # -- actuals (监测评估) -------------------------------------------------------------------
 
     def record_actuals(self, records: Sequence[Actual], *, event: AuditEvent | None = None) -> list[Actual]:
@@ -634,6 +755,9 @@ class GeoPackageStore:
                 return 0
             row = con.execute("SELECT value FROM geo_meta WHERE key = 'version'").fetchone()
             return int(row[0]) if row else 0
+
+
+_DRAFT_VERSION_SELECT: Final = f"SELECT {drafts_sql.VERSION_COLUMNS} FROM draft_versions WHERE draft_id = ?"
 
 
 def _statements(script: str) -> list[str]:

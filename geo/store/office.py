@@ -305,11 +305,41 @@ class Office:
             raise self._refuse(actor, attempted, uid, reason, "Ask its owner or an administrator")
         return upload
 
+    def earlier(self, uid: str, *, resubmitted_by: str | None = None) -> Upload:
+        """The upload a resubmission names: it must exist and not be deleted (:class:`StoreError` otherwise).
+
+        With ``resubmitted_by`` (the new upload's id) a link that would make a loop (the new upload resubmitting
+        itself, or one of its own resubmissions) is refused too.
+        """
+        found = self.store.get_upload(uid)
+        if found is None:
+            raise StoreError(f"there is no saved upload {uid!r} to resubmit", source="--resubmits",
+                             fix="Name an upload listed by `python -m geo workspace list` (its upload_id)")
+        if found.deleted:
+            raise StoreError(f"upload {uid!r} ({found.name}) is deleted: a resubmission cannot refer to it",
+                             source="--resubmits",
+                             fix=f"Restore it first (python -m geo workspace restore {uid}), or name another upload")
+        step: Upload | None = found
+        seen = {uid}
+        while resubmitted_by is not None and step is not None:
+            if step.upload_id == resubmitted_by:
+                raise StoreError(f"upload {uid!r} is this file's own save or one of its resubmissions",
+                                 source="--resubmits", fix="Name the earlier upload this corrected file replaces")
+            nxt = step.resubmits
+            step = None if nxt is None or nxt in seen else self.store.get_upload(nxt)
+            seen.add(nxt or "")
+        return found
+
     def save(
         self, actor: Actor, uid: str, parcels: gpd.GeoDataFrame, findings: pd.DataFrame, *,
-        info: dict[str, Any], file_hash: str,
+        info: dict[str, Any], file_hash: str, resubmits: str | None = None,
     ) -> Upload:
-        """Save a checked upload owned by ``actor`` (replacing their earlier save of the same file)."""
+        """Save a checked upload owned by ``actor`` (replacing their earlier save of the same file).
+
+        ``resubmits``: the earlier upload this corrected file resubmits (it must exist and not be deleted,
+        :meth:`earlier`); the link is kept with the upload and named in the ``save`` event. Saving the same file
+        again without it keeps the link it had.
+        """
         if not self.may_write(actor):
             raise self._refuse(actor, "save", str(info.get("name") or uid), "a viewer may not save",
                                "Ask an administrator for the checker role")
@@ -317,6 +347,10 @@ class Office:
         if before is not None and not self.may_change(actor, before):
             raise self._refuse(actor, "replace", uid, f"it belongs to {before.owner or 'nobody'}",
                                "Save it under your own name")
+        if resubmits is not None:
+            self.earlier(resubmits, resubmitted_by=uid)
+        elif before is not None and not before.deleted:
+            resubmits = before.resubmits
         tolerance = info.get("tolerance_pct")
         record = Upload(
             upload_id=uid, name=str(info.get("name") or ""), owner=actor.name, saved_at=now_iso(),
@@ -325,9 +359,10 @@ class Office:
             tolerance_pct=float("nan") if tolerance is None else float(tolerance),
             name_field=str(info.get("name_field") or ""),
             use_surveyed=bool(before is not None and before.use_surveyed and not before.deleted),
+            resubmits=resubmits,
         )
         event = self._event(actor, "save", uid, name=record.name, file_hash=file_hash, features=record.features,
-                            findings=record.findings, replaced=before is not None or None)
+                            findings=record.findings, replaced=before is not None or None, resubmits=resubmits)
         self.store.save_upload(record, parcels, findings, event=event)
         return record
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Final, LiteralString
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,16 +34,21 @@ import shapely
 
 from geo.crs import WGS84
 from geo.monitor.model import ACTUAL_FIELDS, Actual
-from geo.store import actuals, chain, codec
+from geo.store import actuals, chain, codec, drafts_sql
 from geo.store.base import SCHEMA_VERSION, AuditEvent, StoreError, Upload, User, iso, last_admin_error
+from geo.store.drafts_sql import Draft, DraftInUse, DraftVersion
 
 SRID: Final = 4326
 POOL_SIZE: Final = 4
 TABLES: Final = ("uploads", "users", "audit", "findings", "meta", "signin", "actuals")
 FINDING_FIELDS: Final = ("feature", "project_id", "check", "severity", "message", "message_zh", "value")
-FINDING_KINDS: Final = {"feature": "int", "value": "float"}
+#: Finding columns kept since schema 5 (GEOS's words, the parcel's own name, its point and place, the fix: what a
+#: resubmission is compared by); loaded back only when an upload's findings had them (some value not null).
+FINDING_EXTRA: Final = ("detail", "parcel_name", "parcel_name_en", "point", "ring", "x", "y", "fix_zh", "fix_en")
+FINDING_KINDS: Final = {"feature": "int", "value": "float", "ring": "int", "x": "float", "y": "float"}
 UPLOAD_FIELDS: Final = ("upload_id", "name", "owner", "saved_at", "file_hash", "fmt", "crs", "crs_basis", "features",
-                        "findings", "tolerance_pct", "name_field", "use_surveyed", "deleted_at", "deleted_by")
+                        "findings", "tolerance_pct", "name_field", "use_surveyed", "deleted_at", "deleted_by",
+                        "resubmits")
 SCHEMA_DDL: Final[LiteralString] = """
 CREATE SCHEMA IF NOT EXISTS {schema};
 CREATE TABLE IF NOT EXISTS {meta} (key text PRIMARY KEY, value text NOT NULL);
@@ -76,6 +82,17 @@ ALTER TABLE {users} ADD COLUMN IF NOT EXISTS generation integer NOT NULL DEFAULT
 CREATE TABLE IF NOT EXISTS {signin} (
   bucket text PRIMARY KEY, window_start timestamptz NOT NULL, attempts integer NOT NULL DEFAULT 0,
   refused integer NOT NULL DEFAULT 0, refused_minute text NOT NULL DEFAULT '');
+"""
+
+#: Schema 5, resubmissions: the earlier upload a corrected file resubmits, and the findings' names and points
+#: (what a resubmission is compared by, :mod:`geo.checks.resubmit`).
+RESUBMIT_DDL: Final[LiteralString] = """
+ALTER TABLE {uploads} ADD COLUMN IF NOT EXISTS resubmits text;
+ALTER TABLE {findings} ADD COLUMN IF NOT EXISTS detail text, ADD COLUMN IF NOT EXISTS parcel_name text,
+  ADD COLUMN IF NOT EXISTS parcel_name_en text, ADD COLUMN IF NOT EXISTS point text,
+  ADD COLUMN IF NOT EXISTS ring integer, ADD COLUMN IF NOT EXISTS x double precision,
+  ADD COLUMN IF NOT EXISTS y double precision, ADD COLUMN IF NOT EXISTS fix_zh text,
+  ADD COLUMN IF NOT EXISTS fix_en text;
 """
 
 #: Schema 3, audit: each event's place in the hash chain (geo.store.chain).
@@ -236,6 +253,8 @@ class PostGISStore:
                 cur.execute(self._sql(SESSIONS_DDL))
                 self._migrate_audit_chain(cur)
                 cur.execute(self._sql(actuals.POSTGRES_DDL))  # schema 4: 监测评估
+                cur.execute(self._sql(RESUBMIT_DDL))  # schema 5: resubmissions
+                cur.execute(self._drafts_sql(drafts_sql.POSTGRES_DDL))  # schema 6: drafts of the layout
                 cur.execute(self._sql("INSERT INTO {meta} VALUES ('schema_version', %s) ON CONFLICT (key) "
                                       "DO UPDATE SET value = EXCLUDED.value"), (str(SCHEMA_VERSION),))
         self._ready = True
@@ -432,7 +451,7 @@ class PostGISStore:
             )
             cur.execute(upsert, [_value(fields[f]) for f in UPLOAD_FIELDS])
             cur.execute(self._sql("DELETE FROM {findings} WHERE upload_id = %s"), (uid,))
-            present = [f for f in FINDING_FIELDS if f in findings.columns]
+            present = [f for f in (*FINDING_FIELDS, *FINDING_EXTRA) if f in findings.columns]
             if len(findings) and present:
                 encoded = [codec.encode(findings[f], FINDING_KINDS.get(f, "text")) for f in present]
                 target = sql.SQL("COPY {} (upload_id, seq, {}) FROM STDIN").format(
@@ -452,12 +471,13 @@ class PostGISStore:
             features=int(row["features"] or 0), findings=int(row["findings"] or 0),
             tolerance_pct=float("nan") if tol is None else float(tol), name_field=row["name_field"] or "",
             use_surveyed=bool(row["use_surveyed"]), deleted_at=iso(row["deleted_at"]), deleted_by=row["deleted_by"],
+            resubmits=row["resubmits"] or None,
         )
 
     def _uploads(self, cur: Any, where: LiteralString, args: tuple[Any, ...] = ()) -> list[Upload]:
         cur.execute(self._sql("SELECT upload_id, name, owner, saved_at, file_hash, fmt, crs, crs_basis, features, "
-                              "findings, tolerance_pct, name_field, use_surveyed, deleted_at, deleted_by "
-                              "FROM {uploads} WHERE " + where), args)
+                              "findings, tolerance_pct, name_field, use_surveyed, deleted_at, deleted_by, "
+                              "resubmits FROM {uploads} WHERE " + where), args)
         return [self._upload(dict(zip(UPLOAD_FIELDS, r, strict=True))) for r in cur.fetchall()]
 
     def get_upload(self, upload_id: str) -> Upload | None:
@@ -485,7 +505,8 @@ class PostGISStore:
                                          *(sql.Identifier(n) for n, _ in attrs)])
             cur.execute(sql.SQL("SELECT {} FROM {} ORDER BY fid").format(select, self._table(table)))
             rows = cur.fetchall()
-            cur.execute(self._sql('SELECT feature, project_id, "check", severity, message, message_zh, value '
+            cur.execute(self._sql('SELECT feature, project_id, "check", severity, message, message_zh, value, '
+                                  "detail, parcel_name, parcel_name_en, point, ring, x, y, fix_zh, fix_en "
                                   "FROM {findings} WHERE upload_id = %s ORDER BY seq"), (upload_id,))
             found = cur.fetchall()
         cols = list(zip(*rows, strict=True)) if rows else [()] * (2 + len(attrs))
@@ -495,9 +516,11 @@ class PostGISStore:
         )
         geoms = np.asarray(shapely.from_wkb([None if b is None else bytes(b) for b in cols[1]]))
         parcels = codec.geodataframe(frame, geoms, WGS84)
-        fcols = list(zip(*found, strict=True)) if found else [()] * len(FINDING_FIELDS)
+        every = (*FINDING_FIELDS, *FINDING_EXTRA)
+        fcols = list(zip(*found, strict=True)) if found else [()] * len(every)
         findings = codec.frame_from_columns({f: codec.decode(list(fcols[i]), FINDING_KINDS.get(f, "text"), f)
-                                             for i, f in enumerate(FINDING_FIELDS)})
+                                             for i, f in enumerate(every)
+                                             if f in FINDING_FIELDS or any(v is not None for v in fcols[i])})
         return parcels, findings
 
     def _update_upload(self, upload_id: str, sets: LiteralString, args: tuple[Any, ...],
@@ -520,6 +543,140 @@ class PostGISStore:
             self._update_upload(upload_id, "deleted_at = NULL, deleted_by = NULL", (), event)
         else:
             self._update_upload(upload_id, "deleted_at = %s, deleted_by = %s, use_surveyed = false", (at, by), event)
+
+    # -- drafts (issue 23: drafting the layout; geo.store.drafts_sql) -----------------------------
+
+    def _drafts_sql(self, text: LiteralString) -> Any:
+        """``text`` with the draft tables' names (and the other tables') formatted in."""
+        return self._sql(text, **{n: self._table(n) for n in drafts_sql.POSTGRES_NAMES})
+
+    _DRAFT_SELECT: Final[LiteralString] = ("SELECT draft_id, plan_id, name, created_by, created_at, deleted_at, "
+                                           "deleted_by FROM {drafts} WHERE ")
+
+    @staticmethod
+    def _draft_of(row: Sequence[Any]) -> Draft:
+        draft_id, plan_id, name, created_by, created_at, deleted_at, deleted_by = row
+        return Draft(draft_id=draft_id, plan_id=plan_id, name=name, created_by=created_by,
+                     created_at=iso(created_at) or "", deleted_at=iso(deleted_at), deleted_by=deleted_by)
+
+    @staticmethod
+    def _draft_version_of(row: Sequence[Any]) -> DraftVersion:
+        draft_id, version, author, saved_at, comment, n_parcels, total_mu = row[:7]
+        return DraftVersion(draft_id=draft_id, version=int(version), author=author, saved_at=iso(saved_at) or "",
+                            comment=comment or "", n_parcels=int(n_parcels), total_mu=float(total_mu or 0.0))
+
+    def create_draft(self, draft: Draft, *, event: AuditEvent | None = None) -> None:
+        with self._tx() as cur:
+            cur.execute(self._drafts_sql("INSERT INTO {drafts} (draft_id, plan_id, name, created_by, created_at, "
+                                         "deleted_at, deleted_by) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                                         "ON CONFLICT (draft_id) DO NOTHING"),
+                        tuple(_value(getattr(draft, f)) for f in drafts_sql.DRAFT_FIELDS))
+            if cur.rowcount == 0:
+                raise StoreError(f"draft {draft.draft_id!r} already exists", source="drafts",
+                                 fix="Create it under a new id")
+            self._append(cur, event)
+
+    def list_drafts(self, *, plan_id: str | None = None, deleted: bool = False) -> list[Draft]:
+        where: LiteralString = "deleted_at IS NOT NULL" if deleted else "deleted_at IS NULL"
+        with self._tx() as cur:
+            if plan_id is None:
+                cur.execute(self._drafts_sql(self._DRAFT_SELECT + where + " ORDER BY created_at, draft_id"))
+            else:
+                cur.execute(self._drafts_sql(self._DRAFT_SELECT + where + " AND plan_id = %s "
+                                             "ORDER BY created_at, draft_id"), (plan_id,))
+            return [self._draft_of(r) for r in cur.fetchall()]
+
+    def get_draft(self, draft_id: str) -> Draft | None:
+        with self._tx() as cur:
+            cur.execute(self._drafts_sql(self._DRAFT_SELECT + "draft_id = %s"), (draft_id,))
+            row = cur.fetchone()
+        return None if row is None else self._draft_of(row)
+
+    def save_draft_version(
+        self, draft_id: str, base_version: int, record: DraftVersion, parcels: gpd.GeoDataFrame, *,
+        event: AuditEvent | None = None,
+    ) -> DraftVersion:
+        text = drafts_sql.encode_parcels(parcels)
+        with self._tx() as cur:
+            # the draft's row locked: a concurrent save of the same draft waits here, then sees this version
+            cur.execute(self._drafts_sql(self._DRAFT_SELECT + "draft_id = %s FOR UPDATE"), (draft_id,))
+            row = cur.fetchone()
+            cur.execute(self._drafts_sql("SELECT " + drafts_sql.VERSION_COLUMNS + " FROM {draft_versions} "
+                                         "WHERE draft_id = %s ORDER BY version DESC LIMIT 1"), (draft_id,))
+            last = cur.fetchone()
+            number = drafts_sql.check_base(None if row is None else self._draft_of(row), draft_id, base_version,
+                                           None if last is None else self._draft_version_of(last))
+            stored = replace(record, draft_id=draft_id, version=number)
+            cur.execute(self._drafts_sql("INSERT INTO {draft_versions} (draft_id, version, author, saved_at, comment, "
+                                         "parcels, n_parcels, total_mu) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"),
+                        (draft_id, number, _value(stored.author), stored.saved_at, _value(stored.comment),
+                         _clean(text), stored.n_parcels, _value(stored.total_mu)))
+            self._append(cur, event)
+        return stored
+
+    def list_draft_versions(self, draft_id: str) -> list[DraftVersion]:
+        with self._tx() as cur:
+            cur.execute(self._drafts_sql("SELECT " + drafts_sql.VERSION_COLUMNS + " FROM {draft_versions} "
+                                         "WHERE draft_id = %s ORDER BY version"), (draft_id,))
+            return [self._draft_version_of(r) for r in cur.fetchall()]
+
+    def load_draft_version(self, draft_id: str, version: int | None = None) -> tuple[DraftVersion, gpd.GeoDataFrame]:
+        select: LiteralString = ("SELECT " + drafts_sql.VERSION_COLUMNS
+                                 + ", parcels FROM {draft_versions} WHERE draft_id = %s")
+        with self._tx() as cur:
+            if version is None:
+                cur.execute(self._drafts_sql(select + " ORDER BY version DESC LIMIT 1"), (draft_id,))
+            else:
+                cur.execute(self._drafts_sql(select + " AND version = %s"), (draft_id, int(version)))
+            row = cur.fetchone()
+        if row is None:
+            raise drafts_sql.no_version(draft_id, version)
+        return self._draft_version_of(row), drafts_sql.decode_parcels(row[7])
+
+    def set_draft_deleted(
+        self, draft_id: str, *, at: str | None, by: str | None, event: AuditEvent | None = None
+    ) -> None:
+        with self._tx() as cur:
+            cur.execute(self._drafts_sql("UPDATE {drafts} SET deleted_at = %s, deleted_by = %s WHERE draft_id = %s"),
+                        (at, _value(by), draft_id))
+            if cur.rowcount == 0:
+                raise drafts_sql.no_draft(draft_id)
+            if at is not None:  # a deleted draft is taken out of use
+                cur.execute(self._drafts_sql("DELETE FROM {draft_in_use} WHERE draft_id = %s"), (draft_id,))
+            self._bump(cur)
+            self._append(cur, event)
+
+    def set_draft_in_use(
+        self, plan_id: str, draft_id: str | None, version: int | None, *, set_by: str | None, set_at: str,
+        event: AuditEvent | None = None,
+    ) -> None:
+        with self._tx() as cur:
+            if draft_id is None:
+                cur.execute(self._drafts_sql("DELETE FROM {draft_in_use} WHERE plan_id = %s"), (plan_id,))
+            else:
+                cur.execute(self._drafts_sql(self._DRAFT_SELECT + "draft_id = %s FOR SHARE"), (draft_id,))
+                row = cur.fetchone()
+                cur.execute(self._drafts_sql("SELECT 1 FROM {draft_versions} WHERE draft_id = %s AND version = %s"),
+                            (draft_id, version))
+                exists = cur.fetchone() is not None
+                drafts_sql.check_usable(None if row is None else self._draft_of(row), draft_id, plan_id, version,
+                                        exists)
+                cur.execute(self._drafts_sql("INSERT INTO {draft_in_use} (plan_id, draft_id, version, set_by, set_at) "
+                                             "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (plan_id) DO UPDATE SET "
+                                             "draft_id = EXCLUDED.draft_id, version = EXCLUDED.version, "
+                                             "set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at"),
+                            (plan_id, draft_id, version, _value(set_by), set_at))
+            self._bump(cur)
+            self._append(cur, event)
+
+    def get_draft_in_use(self, plan_id: str) -> DraftInUse | None:
+        with self._tx() as cur:
+            cur.execute(self._drafts_sql("SELECT plan_id, draft_id, version, set_by, set_at FROM {draft_in_use} "
+                                         "WHERE plan_id = %s"), (plan_id,))
+            row = cur.fetchone()
+        if row is None:
+            return None
+        return DraftInUse(plan_id=row[0], draft_id=row[1], version=int(row[2]), set_by=row[3], set_at=iso(row[4]) or "")
 
     # -- actuals (监测评估) -------------------------------------------------------------------
 
@@ -656,7 +813,7 @@ class PostGISStore:
                     continue
                 cur.execute(sql.SQL("ALTER TABLE {} OWNER TO {}").format(table, to_owner))
                 cur.execute(sql.SQL("REVOKE ALL ON TABLE {} FROM PUBLIC, {}").format(table, to_app))
-                kept = name in ("audit", "actuals")  # append-only: what happened is never rewritten
+                kept = name in ("audit", "actuals", "draft_versions")  # append-only: never rewritten
                 rights = sql.SQL("SELECT, INSERT" if kept else "SELECT, INSERT, UPDATE, DELETE")
                 cur.execute(sql.SQL("GRANT {} ON TABLE {} TO {}").format(rights, table, to_app))
                 given.append(name)
