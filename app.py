@@ -16,7 +16,7 @@ from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geo.errors import GeoError
-from ui import auth, map_element, monitor, sidebar, state
+from ui import auth, drafting, map_element, monitor, sidebar, state
 from ui.i18n import t
 from ui.safe import md
 
@@ -37,7 +37,7 @@ PAGES = (
 )
 
 #: Other pages whose session's first visit draws their map before the sidebar: url path → the map's key.
-FIRST_MAPS = {"monitor": monitor.MAP_KEY}
+FIRST_MAPS = {"monitor": monitor.MAP_KEY, "draft": drafting.MAP_KEY}
 
 #: Listed for administrators (and the single user of a workspace without accounts) only.
 ADMIN_PAGE = "pages/admin_page.py"

@@ -15,7 +15,7 @@ from ui import auth, data, drafting, map_element, state
 from ui.i18n import bind, lang, pick, t
 from ui.safe import md
 
-MAP_KEY = "draft_map"
+MAP_KEY = drafting.MAP_KEY
 #: The draft to show on the next run (the draft picker's own key cannot be set once it is drawn).
 GOTO = "_draft_goto"
 
@@ -227,6 +227,9 @@ def versions_panel(svc: Drafts, actor: Actor, draft_id: str, chosen: int, work: 
 
 
 actor = auth.gate()
+# The session's first map is drawn before the rest of the page (ui.map_element.map_first): the title, the
+# pickers and the map first; once it has painted, its report reruns the page, which then draws everything.
+first = map_element.map_first(MAP_KEY)
 view = state.view()
 st.title(t("draft_title"))
 st.caption(t("draft_intro"))
@@ -271,23 +274,23 @@ if editable and events.draft and events.draft.get("stamp") == work.stamp:
     work.replace(drafting.parcels_of(events.draft.get("features") or {}, work.parcels), redraw=False)
 if events.picked:
     st.session_state["_draft_picked"] = events.picked
-found = drafting.findings(work.parcels, drafting.content_key(work.parcels))
+found = pd.DataFrame() if first else drafting.findings(work.parcels, drafting.content_key(work.parcels))
 flagged = tuple(sorted(set(found["parcel_id"].dropna()))) if not found.empty else ()
 
 left, right = st.columns([3, 2], gap="medium")
 with left:
     parts = drafting.base_map(view.basemap, lang(), view.ctx, map_element.asset_base(), view.basemap)
-    map_element.show_map(parts, key=MAP_KEY, height=560, edit=map_element.DraftEdit(
+    map_element.show_map(parts, key=MAP_KEY, height=560, report_drawn=first, edit=map_element.DraftEdit(
         drafting.features_of(work.parcels), work.stamp, editable, flagged))
-with right:
-    plan = svc.plan
-    if editable:
-        held_choice(work, plan)
-        picked = st.session_state.get("_draft_picked")
-        if picked:
-            attach_panel(work, plan, picked)
-        else:
-            st.info(t("draft_select_hint"))
-        save_panel(svc, actor, work, names[draft_id])
-parcels_table(work, found)
-versions_panel(svc, actor, draft_id, chosen, work)
+if not first:
+    with right:
+        if editable:
+            held_choice(work, svc.plan)
+            picked = st.session_state.get("_draft_picked")
+            if picked:
+                attach_panel(work, svc.plan, picked)
+            else:
+                st.info(t("draft_select_hint"))
+            save_panel(svc, actor, work, names[draft_id])
+    parcels_table(work, found)
+    versions_panel(svc, actor, draft_id, chosen, work)

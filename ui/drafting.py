@@ -34,6 +34,8 @@ from ui import auth, data
 from ui.i18n import lang, t
 
 WORKING_KEY = "_draft_working"
+#: Key of the drafting page's map (``app.py`` asks :func:`ui.map_element.map_first` of it before the page runs).
+MAP_KEY = "draft_map"
 
 
 @dataclass

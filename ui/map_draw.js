@@ -116,6 +116,7 @@ function fill(st, data) {
     watch(st, layer);
   });
   ed.stamp = data.edit.stamp;
+  ed.flaggedKey = JSON.stringify(data.edit.flagged || []);
 }
 
 // The plan's own shapes (spatial units, parcels) are never edited but are snapped to.
@@ -125,6 +126,15 @@ function snapToPlan(map, group) {
       l.options.snapIgnore = false;
     }
   });
+}
+
+// The same parcels with other findings (the page's checks arrive after the map on a session's first visit).
+function restyle(st, data) {
+  const key = JSON.stringify(data.edit.flagged || []);
+  if (st.edit.flaggedKey === key) return;
+  st.edit.flaggedKey = key;
+  const flagged = new Set(data.edit.flagged || []);
+  st.edit.group.eachLayer((l) => l.setStyle && l.setStyle(styleOf(l.feature ? l.feature.properties : {}, flagged)));
 }
 
 function setupEdit(st, data) {
@@ -175,6 +185,7 @@ function setupEdit(st, data) {
     }
   }
   if (st.edit.stamp !== data.edit.stamp) fill(st, data);
+  else restyle(st, data);
   snapToPlan(map, st.edit.group);
 }
 
