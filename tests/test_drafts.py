@@ -459,3 +459,32 @@ def test_attaching_a_drawn_shape_to_a_project_another_parcel_holds():
     assert joined["parcel_id"].tolist() == ["D-1"] and len(joined.geometry.iloc[0].geoms) == 2
     alone = attach_project(drawn, "D-2", "T2-2").parcels
     assert alone.set_index("parcel_id")["project_id"].to_dict() == {"D-1": "T2-1", "D-2": "T2-2"}
+
+
+def test_a_line_across_a_parcel_splits_it_and_keeps_its_project_on_the_larger_part():
+    from geo.drafts.model import DraftShapeError as ShapeError
+    from geo.drafts.shapes import split_parcels
+
+    project = str(load_projects().iloc[0]["project_id"])
+    whole = gpd.GeoDataFrame({
+        "parcel_id": ["D-0000000a", "D-0000000b"], "project_id": [project, pd.NA], "name_zh": ["示例甲", "示例乙"],
+        "name_en": ["", ""], "track_id": [pd.NA, pd.NA], "zone_id": [pd.NA, pd.NA], "declared_mu": [30.0, pd.NA],
+        "note": ["", ""],
+    }, geometry=[shapely.box(106.300, 29.600, 106.303, 29.602), shapely.box(106.31, 29.61, 106.311, 29.611)],
+        crs=4326)
+    line = [[106.302, 29.599], [106.302, 29.603]]  # across 示例甲 only, two thirds / one third
+    shaped = split_parcels(whole, line)
+    out = shaped.parcels
+    assert len(out) == 3 and shaped.notes == ["「示例甲」 split into 2 parts"]
+    kept = out[out["parcel_id"] == "D-0000000a"].iloc[0]
+    part = out[out["name_zh"] == "示例甲-2"].iloc[0]
+    assert kept["project_id"] == project and kept["declared_mu"] == 30.0
+    assert pd.isna(part["project_id"]) and pd.isna(part["declared_mu"]) and part["parcel_id"].startswith("D-")
+    geod = Geod(a=6378137.0, f=1 / 298.257222101)
+    areas = {n: abs(geod.geometry_area_perimeter(g)[0]) for n, g in zip(out["name_zh"], out.geometry, strict=True)}
+    whole_m2 = abs(geod.geometry_area_perimeter(whole.geometry.iloc[0])[0])
+    assert areas["示例甲"] + areas["示例甲-2"] == pytest.approx(whole_m2, rel=1e-9)
+    assert areas["示例甲"] == pytest.approx(2 * areas["示例甲-2"], rel=1e-3)
+    assert out[out["parcel_id"] == "D-0000000b"].geometry.iloc[0].equals(whole.geometry.iloc[1])  # untouched
+    with pytest.raises(ShapeError, match="crosses no parcel"):
+        split_parcels(whole, [[106.2, 29.5], [106.21, 29.5]])

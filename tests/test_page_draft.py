@@ -144,3 +144,20 @@ def test_a_version_in_use_is_named_on_the_page(desk, office):
     desk.use(office.actor("ada"), saved.draft.draft_id, 1)
     at = signed_in("alice")
     assert any("正在使用：示例草稿 v1" in i.value for i in at.info)
+
+
+def test_a_line_drawn_across_a_parcel_splits_it_on_the_page(desk, office):
+    desk.create(office.actor("alice"), "示例草稿", example_parcels())
+    at = signed_in("alice")
+    stamp = map_args(at)["edit"]["stamp"]
+    across = [[106.301, 29.599], [106.301, 29.603]]  # through the middle of the first square
+    at.session_state[drafting.MAP_KEY] = {"split": {"line": across, "stamp": stamp, "at": 3}}
+    run(at)
+    edit = map_args(at)["edit"]
+    assert len(edit["features"]["features"]) == 3 and edit["stamp"] != stamp  # redrawn with the two parts
+    assert "有未保存的修改（基于 v1）。" in texts(at)
+    nowhere = [[106.2, 29.5], [106.21, 29.5]]
+    at.session_state[drafting.MAP_KEY] = {"split": {"line": nowhere, "stamp": edit["stamp"], "at": 4}}
+    run(at)
+    assert any("crosses no parcel" in w.value for w in at.warning)
+    assert len(map_args(at)["edit"]["features"]["features"]) == 3

@@ -25,7 +25,8 @@ from geo.drafts.checks import check_draft
 from geo.drafts.export import draft_bytes
 from geo.drafts.model import PARCEL_COLUMNS, DraftPlan, as_parcels, empty_parcels, new_parcel_id
 from geo.drafts.service import Drafts, check_attributes
-from geo.drafts.shapes import OnDuplicate, attach_project
+from geo.drafts.shapes import OnDuplicate, attach_project, split_parcels
+from geo.errors import GeoError
 from geo.mapview import build_map
 from geo.mapview.basemaps import get_basemap
 from geo.mapview.embed import MapParts, map_parts
@@ -201,6 +202,19 @@ def attach(work: Working, plan: DraftPlan, picked: str, project: str | None, *, 
     for column, value in values.items():
         parcels.loc[hit, column] = value
     work.replace(check_attributes(parcels, plan), redraw=True)  # blanks filled from the project
+
+
+def split(work: Working, line: list[list[float]]) -> str | None:
+    """Cut the parcels a line drawn on the map crosses (:func:`geo.drafts.shapes.split_parcels`); the map redraws.
+
+    Returns why nothing was cut (the line crosses no parcel), as the page shows it; None when done.
+    """
+    try:
+        shaped = split_parcels(work.parcels, line)
+    except GeoError as exc:
+        return str(exc)
+    work.replace(shaped.parcels, redraw=True)
+    return None
 
 
 def findings_words(found: pd.DataFrame) -> pd.DataFrame:

@@ -10,7 +10,8 @@
 //   words     {area, declared, diff, mu, none}: the area box's words in the page's language.
 //   flagged   parcel_ids with findings (drawn red).
 // State sent: draft {features, stamp, at} after every change (draw, reshape, move, cut, delete);
-// picked {parcel_id, at} when a parcel is clicked.
+// picked {parcel_id, at} when a parcel is clicked; split {line: [[lng, lat], ...], stamp, at} when a
+// line is drawn across parcels (the page splits them: Geoman's free edition has no split).
 //
 // Areas are ellipsoidal on the CGCS2000 ellipsoid by Karney's algorithm (geographiclib, the
 // same as pyproj.Geod behind geo/area.py), so the mu shown here is the mu the engine computes.
@@ -163,7 +164,14 @@ function setupEdit(st, data) {
       map.on("pm:drawstart", ({ workingLayer }) => {
         workingLayer.on("pm:vertexadded", () => showArea(ed, null, workingLayer.getLatLngs()));
       });
-      map.on("pm:create", ({ layer }) => {
+      map.on("pm:create", ({ layer, shape }) => {
+        if (shape === "Line") { // a split line: sent to the page, never kept as a parcel
+          const line = layer.getLatLngs().map((p) => [p.lng, p.lat]);
+          ed.group.removeLayer(layer);
+          map.removeLayer(layer);
+          st.send("split", { line, stamp: ed.stamp, at: Date.now() });
+          return;
+        }
         layer.feature = { type: "Feature", properties: { parcel_id: newParcelId(), project_id: null, name: "",
                                                          declared_mu: null } };
         layer.setStyle(styleOf(layer.feature.properties, new Set()));

@@ -58,6 +58,8 @@ class MapEvents:
     draft: dict[str, Any] | None = None
     #: ``parcel_id`` of a draft parcel clicked since the last run.
     picked: str | None = None
+    #: A line drawn across draft parcels since the last run, ``{"line": [[lng, lat], …], "stamp", "at"}``.
+    split: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,8 @@ def reported(key: str) -> MapEvents:
     value = st.session_state.get(key) or {}
     picked = _new(key, "picked", value.get("picked"))
     return MapEvents(clicked=_new(key, "click", value.get("clicked")), view=value.get("view"),
-                     draft=_new(key, "draft", value.get("draft")), picked=picked.get("parcel_id") if picked else None)
+                     draft=_new(key, "draft", value.get("draft")), picked=picked.get("parcel_id") if picked else None,
+                     split=_new(key, "split", value.get("split")))
 
 
 def _new(key: str, kind: str, sent: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -163,5 +166,6 @@ def show_map(parts: MapParts, *, key: str, height: int, report_view: bool = Fals
         on_clicked_change=_ignore, on_view_change=_ignore if report_view else None,
         on_drawn_change=_ignore if report_drawn else None,
         on_draft_change=_ignore if edit else None, on_picked_change=_ignore if edit else None,
+        on_split_change=_ignore if edit else None,
     )
     return events

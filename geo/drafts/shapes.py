@@ -23,23 +23,28 @@ A project is held by at most one parcel of a draft: :func:`resolve_projects`
 refuses a second one unless the caller says ``replace`` (the old shape goes)
 or ``add_part`` (the shapes become one multipart parcel); :func:`attach_project`
 does the same for one parcel the user attaches to a project on the map.
+
+:func:`split_parcels` cuts the parcels a drawn line crosses from side to side
+(the map's split: Leaflet-Geoman's free edition has none).
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Final, Literal, cast
+from typing import Any, Final, Literal, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.ops
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geo.area import M2_PER_MU, geodesic_area_m2
 from geo.crs import WGS84
-from geo.drafts.model import DraftShapeError, parcel_label
+from geo.drafts.model import DraftShapeError, new_parcel_id, parcel_label
 from geo.geojson import normalize
 from geo.store.drafts_sql import as_parcels
 
@@ -218,7 +223,42 @@ def attach_project(
     return resolve_projects(frame.iloc[order].reset_index(drop=True), on_duplicate)
 
 
+def split_parcels(parcels: gpd.GeoDataFrame, line: list[list[float]]) -> Shaped:
+    """The parcels with every one that ``line`` (``[[lng, lat], …]``, WGS84) crosses cut into its parts.
+
+    The largest part keeps the parcel's id and attributes; each other part becomes a new parcel
+    (``D-`` id) with the same name suffixed 「-2」, 「-3」…, track and zone, but no project (a project is
+    held by one parcel: attach the part, or ``add_part``) and no declared mu. A line that crosses no
+    parcel from side to side is a :class:`~geo.drafts.model.DraftShapeError`.
+    """
+    frame = as_parcels(parcels)
+    if len(line) < 2:
+        raise DraftShapeError("a split line needs two points or more", source="draft",
+                              fix="Draw the line across the parcel, from outside to outside")
+    cutter = shapely.LineString(line)
+    rows: list[dict[Hashable, Any]] = []
+    notes: list[str] = []
+    for row in frame.to_dict("records"):
+        geom = row["geometry"]
+        pieces = shapely.get_parts(shapely.ops.split(geom, cutter)) if geom.intersects(cutter) else [geom]
+        pieces = [g for g in pieces if isinstance(g, Polygon) and not g.is_empty]
+        if len(pieces) < 2:
+            rows.append(row)
+            continue
+        pieces.sort(key=lambda g: -float(geodesic_area_m2(gpd.GeoSeries([g], crs=WGS84))[0]))
+        rows.append({**row, "geometry": pieces[0]})
+        base = str(row["name_zh"] or "").strip()
+        for n, piece in enumerate(pieces[1:], start=2):
+            rows.append({**row, "parcel_id": new_parcel_id(), "project_id": pd.NA, "declared_mu": pd.NA,
+                         "name_zh": f"{base}-{n}" if base else "", "geometry": piece})
+        notes.append(f"{parcel_label(row)} split into {len(pieces)} parts")
+    if not notes:
+        raise DraftShapeError("the line crosses no parcel from side to side", source="draft",
+                              fix="Draw the split line across the parcel, starting and ending outside it")
+    return Shaped(as_parcels(gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)), notes)
+
+
 __all__ = [
     "CHINA_LAT", "CHINA_LON", "MAX_REPAIR_PCT", "MAX_VERTICES", "MIN_MU", "ON_DUPLICATE", "OnDuplicate", "Shaped",
-    "attach_project", "check_shape", "resolve_projects", "validate_shapes",
+    "attach_project", "check_shape", "resolve_projects", "split_parcels", "validate_shapes",
 ]
