@@ -205,6 +205,9 @@ def versions_panel(svc: Drafts, actor: Actor, draft_id: str, chosen: int, work: 
                 st.markdown(t("draft_diff_counts", added=counts["added"], removed=counts["removed"],
                               reshaped=counts["reshaped"], changed=counts["attributes"]))
                 st.dataframe(drafting.diff_words(change.table), hide_index=True, width="stretch")
+                map_element.show_map(
+                    drafting.diff_parts(svc, actor, draft_id, a, b, change.table, map_element.asset_base()),
+                    key=map_element.instance_key("draft_diff", draft_id, str(a), str(b), lang()), height=380)
             else:
                 st.info(t("draft_diff_none"))
     in_use = svc.in_use()

@@ -6,6 +6,7 @@ The browser side (drawing, the mu while drawing, two people saving) is in tests/
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,7 +21,7 @@ from geo.store import single_user
 from geo.store import workspace as ws
 from layers import load_projects, load_tracks, load_zones
 from tests.fixtures.apptest import texts
-from tests.fixtures.map_element import map_args, painted
+from tests.fixtures.map_element import map_elements, painted
 from ui import drafting
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +56,12 @@ def office(backend):
 @pytest.fixture
 def desk(office) -> Drafts:
     return Drafts(office, DraftPlan.of(load_projects(), load_tracks(), load_zones()))
+
+
+def map_args(at: AppTest) -> dict:
+    """What the page's drafting map (not the diff's map) sends to the browser."""
+    (found,) = [data for key, data in map_elements(at) if key == drafting.MAP_KEY]
+    return found
 
 
 def run(at: AppTest) -> AppTest:
@@ -161,3 +168,18 @@ def test_a_line_drawn_across_a_parcel_splits_it_on_the_page(desk, office):
     run(at)
     assert any("crosses no parcel" in w.value for w in at.warning)
     assert len(map_args(at)["edit"]["features"]["features"]) == 3
+
+
+def test_the_diff_of_two_versions_is_a_table_and_a_map_of_the_changed_parcels(desk, office):
+    actor = office.actor("alice")
+    saved = desk.create(actor, "示例草稿", example_parcels())
+    later = desk.load(actor, saved.draft.draft_id, 1)[1]
+    later = later[later["name_zh"] == "示例新地块"].copy()  # the attached parcel removed …
+    later["geometry"] = [square(106.31, 29.61, 0.003)]  # … and the new row reshaped
+    desk.save(actor, saved.draft.draft_id, later, base_version=1, comment="示例")
+    at = signed_in("alice")
+    assert "新增 0，删除 1，改形 1，属性变更 0。" in texts(at)
+    (diff,) = [d for k, d in map_elements(at) if k.startswith("draft_diff")]
+    script = diff["script"] + (diff["overlay"] or "")
+    assert "示例新地块" in script or json.dumps("示例新地块")[1:-1] in script  # (GeoJSON in the script: \\u escapes)
+    assert "#c0392b" in diff["script"] and "#1f6f8b" in diff["script"]  # removed red, reshaped blue

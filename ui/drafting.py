@@ -22,6 +22,7 @@ import streamlit as st
 
 from geo.area import measured_mu
 from geo.drafts.checks import check_draft
+from geo.drafts.diff import change_kinds
 from geo.drafts.export import draft_bytes
 from geo.drafts.model import PARCEL_COLUMNS, DraftPlan, as_parcels, empty_parcels, new_parcel_id
 from geo.drafts.service import Drafts, check_attributes
@@ -29,6 +30,7 @@ from geo.drafts.shapes import OnDuplicate, attach_project, split_parcels
 from geo.errors import GeoError
 from geo.mapview import build_map
 from geo.mapview.basemaps import get_basemap
+from geo.mapview.draftdiff import diff_map
 from geo.mapview.embed import MapParts, map_parts
 from geo.store import Actor
 from ui import auth, data
@@ -230,10 +232,24 @@ def diff_words(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         t("draft_col_name"): table["name_zh"].where(table["name_zh"].fillna("").astype(str) != "",
                                                     table["parcel_id"]),
-        t("draft_col_change"): table["change"].map(lambda c: t(f"draft_change_{c}")),
+        t("draft_col_change"): change_kinds(table).map(lambda c: t(f"draft_change_{c}")),
         t("draft_col_project"): table["project_after"].fillna(table["project_before"]),
         t("draft_col_mu_before"): table["mu_before"].round(2), t("draft_col_mu_after"): table["mu_after"].round(2),
     })
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _diff_parts(draft_id: str, a: int, b: int, language: str, base: str, _svc: Drafts, _actor: Actor,
+                _table: pd.DataFrame) -> MapParts:
+    before, after = _svc.load(_actor, draft_id, a)[1], _svc.load(_actor, draft_id, b)[1]
+    words = {k: t(f"draft_change_{k}") for k in ("added", "removed", "reshaped", "attributes")}
+    words["before"] = t("draft_diff_before", version=a)
+    return map_parts(diff_map(before, after, _table, words=words, asset_base=base))
+
+
+def diff_parts(svc: Drafts, actor: Actor, draft_id: str, a: int, b: int, table: pd.DataFrame, base: str) -> MapParts:
+    """The map of what changed from version ``a`` to ``b`` (:func:`geo.mapview.draftdiff.diff_map`), cached."""
+    return _diff_parts(draft_id, a, b, lang(), base, svc, actor, table)
 
 
 def geojson_bytes(svc: Drafts, actor: Actor, draft_id: str, version: int) -> bytes:

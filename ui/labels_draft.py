@@ -88,6 +88,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "draft_diff_b": ("较新", "Newer"),
     "draft_diff_counts": ("新增 {added}，删除 {removed}，改形 {reshaped}，属性变更 {changed}。",
                           "{added} added, {removed} removed, {reshaped} reshaped, {changed} changed."),
+    "draft_diff_before": ("v{version} 中的形状", "shape in v{version}"),
     "draft_diff_none": ("两个版本没有差别。", "The two versions are the same."),
     "draft_use": ("将此版本用作规划几何", "Use this version as the plan's geometry"),
     "draft_in_use": ("正在使用：{draft} v{version}（{who}，{at}）。", "In use: {draft} v{version} ({who}, {at})."),

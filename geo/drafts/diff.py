@@ -88,6 +88,14 @@ def _reshaped(a: Any, b: Any) -> tuple[bool, float]:
     return (not same_vertices) or moved > RESHAPE_MU, moved
 
 
+def change_kinds(table: pd.DataFrame) -> pd.Series:
+    """Each row's kind of change, one of :data:`KINDS`: ``changed`` rows are ``reshaped`` (the shape moved,
+    attributes perhaps too) or ``attributes`` (only attributes)."""
+    change = table["change"].astype(str)
+    reshaped = table["reshaped"].fillna(False).astype(bool)
+    return change.where(change != "changed", reshaped.map({True: "reshaped", False: "attributes"}))
+
+
 def diff_parcels(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> DraftDiff:
     """The parcels added, removed, reshaped or with attributes changed from ``before`` to ``after``."""
     a, b = as_parcels(before), as_parcels(after)
@@ -127,4 +135,4 @@ def diff_parcels(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> DraftDiff
     return DraftDiff(table, counts)
 
 
-__all__ = ["COMPARED", "DIFF_COLUMNS", "KINDS", "RESHAPE_MU", "DraftDiff", "diff_parcels"]
+__all__ = ["COMPARED", "DIFF_COLUMNS", "KINDS", "RESHAPE_MU", "DraftDiff", "change_kinds", "diff_parcels"]
