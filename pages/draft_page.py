@@ -10,6 +10,7 @@ from geo.drafts.model import DraftConflictError, DraftGoneError, DraftPlan
 from geo.drafts.service import Drafts
 from geo.drafts.shapes import OnDuplicate
 from geo.errors import GeoError
+from geo.io.export import FORMATS
 from geo.store import Actor
 from ui import auth, data, drafting, map_element, state
 from ui.i18n import bind, lang, pick, t
@@ -224,9 +225,17 @@ def versions_panel(svc: Drafts, actor: Actor, draft_id: str, chosen: int, work: 
             st.cache_data.clear()  # the parcels in use changed for every page
             st.toast(t("draft_used", version=chosen))
             st.rerun()
-    st.download_button(t("draft_export"), drafting.geojson_bytes(svc, actor, draft_id, chosen),
-                       file_name=f"draft_{draft_id}_v{chosen}.geojson", mime="application/geo+json",
-                       key="draft_dl", on_click="ignore")
+    row = st.columns([2, 1], vertical_alignment="bottom")
+    formats = list(FORMATS)
+    fmt = row[0].selectbox(t("draft_export_format"), formats, placeholder=t("choose_one"), key="draft_dl_fmt",
+                         format_func=bind(formats, lambda k: pick(FORMATS[k].label_zh, FORMATS[k].label_en)))
+    try:
+        payload, file_name, mime = drafting.version_file(svc, actor, draft_id, chosen, fmt or "geojson")
+    except GeoError as exc:
+        st.error(md(exc))
+        return
+    row[1].download_button(t("draft_export", version=chosen), payload, file_name=file_name, mime=mime,
+                           key="draft_dl", on_click="ignore")
 
 
 actor = auth.gate()

@@ -183,3 +183,15 @@ def test_the_diff_of_two_versions_is_a_table_and_a_map_of_the_changed_parcels(de
     script = diff["script"] + (diff["overlay"] or "")
     assert "示例新地块" in script or json.dumps("示例新地块")[1:-1] in script  # (GeoJSON in the script: \\u escapes)
     assert "#c0392b" in diff["script"] and "#1f6f8b" in diff["script"]  # removed red, reshaped blue
+
+
+def test_a_version_downloads_in_every_export_format(desk, office):
+    from geo.io.export import FORMATS
+
+    desk.create(office.actor("alice"), "示例草稿", example_parcels())
+    at = signed_in("alice")
+    for fmt in FORMATS:
+        at.selectbox(key="draft_dl_fmt").set_value(fmt)
+        run(at)
+        assert not at.error, (fmt, [e.value for e in at.error])
+        assert at.get("download_button")[-1].proto.label == "下载 v1"

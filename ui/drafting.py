@@ -28,6 +28,7 @@ from geo.drafts.model import PARCEL_COLUMNS, DraftPlan, as_parcels, empty_parcel
 from geo.drafts.service import Drafts, check_attributes
 from geo.drafts.shapes import OnDuplicate, attach_project, split_parcels
 from geo.errors import GeoError
+from geo.io.export import FORMATS
 from geo.mapview import build_map
 from geo.mapview.basemaps import get_basemap
 from geo.mapview.draftdiff import diff_map
@@ -252,8 +253,9 @@ def diff_parts(svc: Drafts, actor: Actor, draft_id: str, a: int, b: int, table: 
     return _diff_parts(draft_id, a, b, lang(), base, svc, actor, table)
 
 
-def geojson_bytes(svc: Drafts, actor: Actor, draft_id: str, version: int) -> bytes:
-    """A version as GeoJSON (RFC 7946, WGS84) with measured mu, basis ``drawn``, version and author."""
+def version_file(svc: Drafts, actor: Actor, draft_id: str, version: int, fmt: str) -> tuple[bytes, str, str]:
+    """A version as one file of export format ``fmt`` (:data:`geo.io.export.FORMATS`, the format's default CRS):
+    bytes, file name and MIME type; measured mu, basis ``drawn``, version and author in every row."""
     record, parcels = svc.load(actor, draft_id, version)
-    draft = svc.get(actor, draft_id)
-    return draft_bytes(draft, record, parcels, fmt="geojson")[0]
+    data, name = draft_bytes(svc.get(actor, draft_id), record, parcels, fmt=fmt)
+    return data, name, FORMATS[fmt].mime

@@ -94,7 +94,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "draft_in_use": ("正在使用：{draft} v{version}（{who}，{at}）。", "In use: {draft} v{version} ({who}, {at})."),
     "draft_used": ("v{version} 已用作规划几何：地图、总量与导出中这些项目的几何依据为“绘制”。",
                    "v{version} is now the plan's geometry: map, totals and exports say geometry basis “drawn”."),
-    "draft_export": ("下载此版本（GeoJSON）", "Download this version (GeoJSON)"),
+    "draft_export": ("下载 v{version}", "Download v{version}"),
+    "draft_export_format": ("导出格式", "Export format"),
     "draft_gone": ("草稿“{name}”已被删除，你的修改未保存，但仍在页面上：可另存为新草稿。",
                    ("The draft “{name}” was deleted; your changes were not saved but are still here: save them as "
                    "a new draft.")),
