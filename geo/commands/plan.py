@@ -1,0 +1,95 @@
+"""``python -m geo plan validate|diff|template``: plan packages (a plan as a folder of data).
+
+- ``plan validate DIR``: every problem of the package in ``DIR`` (``data/`` is the default package), one line
+  each: file, row, field, what is wrong, how to fix it; exit 2 if there is any, 0 (and one line) if none.
+- ``plan diff A B [--format table|json]``: projects added, removed and changed (matched by id, then by name)
+  and the totals per spatial unit and per track side by side, with B − A.
+- ``plan template -o 规划模板.xlsx [--filled] [--package DIR]``: an Excel workbook to write a plan in (sheets
+  规划, 赛道, 空间单元, 项目, 目标, 地名; row 1 the field names, row 2 their Chinese labels), empty or filled
+  with the package's rows.
+
+The engine is :mod:`geo.plan.package` and :mod:`geo.plan.diff`; this module only reads arguments and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Final
+
+from geo import atomic
+from geo.errors import UsageError
+from geo.plan.diff import diff_plans, format_table
+from geo.plan.package import load_package, template_workbook, validate_package
+from layers.schema import DATA_DIR
+
+NAME: Final = "plan"
+HELP: Final = "Plan packages: validate a package folder, compare two plans, write the Excel template."
+FORMATS: Final = ("table", "json")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The three actions and their options."""
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    validate = actions.add_parser("validate", help="list every problem of a plan package (exit 2 if any)",
+                                  description="List every problem of a plan package: file, row, field, problem, fix.")
+    validate.add_argument("package", metavar="DIR", nargs="?", default=str(DATA_DIR),
+                          help="the package folder (default: the built-in plan, data/)")
+    validate.add_argument("--format", choices=FORMATS, default="table",
+                          help="table: one line per problem; json: a list of {file, row, field, message, fix}")
+    diff = actions.add_parser("diff", help="compare two plan packages: projects and totals per zone and track",
+                              description="Compare plan A with plan B: projects added, removed and changed "
+                                          "(matched by id, then by name), totals per spatial unit and per track.")
+    diff.add_argument("a", metavar="A", help="the first package folder")
+    diff.add_argument("b", metavar="B", help="the second package folder")
+    diff.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    template = actions.add_parser("template", help="write the Excel template to write a plan in",
+                                  description="Write an Excel workbook with a sheet per table (规划, 赛道, 空间单元, "
+                                              "项目, 目标, 地名): field names, then their Chinese labels.")
+    template.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help="the workbook to write")
+    template.add_argument("--filled", action="store_true",
+                          help="fill it with the package's rows (default: headers only)")
+    template.add_argument("--package", metavar="DIR", default=str(DATA_DIR),
+                          help="the package whose fields (and rows) to use (default: data/)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the chosen action."""
+    return int({"validate": _validate, "diff": _diff, "template": _template}[args.action](args))
+
+
+def _validate(args: argparse.Namespace) -> int:
+    problems = validate_package(args.package)
+    if args.format == "json":
+        json.dump([p.as_dict() for p in problems], sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    elif problems:
+        for p in problems:
+            print(p.line(args.package), file=sys.stderr)
+    else:
+        print(f"{args.package}: the plan package is valid.")
+    return 2 if problems else 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    result = diff_plans(load_package(args.a), load_package(args.b))
+    if args.format == "json":
+        data = {"a": str(args.a), "b": str(args.b), **result.to_dict()}
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(format_table(result, label_a=str(args.a), label_b=str(args.b)))
+    return 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    if str(args.output) != atomic.STDOUT and Path(args.output).suffix.lower() != ".xlsx":
+        raise UsageError(f"{args.output!r} does not end in .xlsx", source="-o",
+                         fix="Name the workbook FILE.xlsx (Excel opens it; WPS too)")
+    data = template_workbook(load_package(args.package), filled=args.filled)
+    where = atomic.write_output(args.output, data)
+    print(f"wrote {where}: sheets 规划, 赛道, 空间单元, 项目, 目标, 地名"
+          + (" with the plan's rows" if args.filled else " (headers only)"), file=sys.stderr)
+    return 0
