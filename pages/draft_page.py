@@ -253,6 +253,7 @@ else:
     new_draft_form(svc, actor)
 infos = svc.list(actor)
 if not infos:
+    map_element.no_map_this_time()  # (else the sidebar would wait for a map that never comes)
     st.info(t("draft_none_yet"))
     st.stop()
 ids = [i.draft.draft_id for i in infos]

@@ -195,3 +195,10 @@ def test_a_version_downloads_in_every_export_format(desk, office):
         run(at)
         assert not at.error, (fmt, [e.value for e in at.error])
         assert at.get("download_button")[-1].proto.label == "下载 v1"
+
+
+def test_with_no_draft_yet_the_page_and_its_sidebar_are_drawn_whole(office):
+    at = signed_in("alice")  # the drafting page holds its rest back for its first map; with no draft, no map
+    assert "还没有草稿。新建一个开始绘制。" in texts(at)
+    assert any("已登录：alice" in c.value for c in at.sidebar.caption)
+    assert at.get("form")  # the new-draft form

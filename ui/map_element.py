@@ -132,6 +132,14 @@ def map_first(key: str) -> bool:
     return not st.session_state.get(_DRAWN)
 
 
+def no_map_this_time() -> None:
+    """A page that held its rest back for its first map (:func:`map_first`) but has no map to draw (a drafting
+    page with no draft yet): the session counts as drawn and the script reruns whole, sidebar included."""
+    if not st.session_state.get(_DRAWN):
+        st.session_state[_DRAWN] = True
+        st.rerun()
+
+
 def _ignore() -> None:
     """Callback for the element's events (Streamlit keeps only state keys that have one)."""
 

@@ -26,6 +26,8 @@ from tests.e2e.conftest import Browse, Offline, serve_app
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORDS = {"alice": "alice-Draft-1", "bob": "bob-Draft-22"}
 MU_M2 = 10000 / 15
+#: The drafting map (the diff of two versions has a map of its own).
+MAP = ".st-key-draft_map .geo-map"
 #: The vertices the map's drawn layer holds (its first ring), as [lng, lat].
 RING_JS = """() => {
     let ring = null;
@@ -66,8 +68,8 @@ def person(browser: Browser, url: str, offline: Offline, name: str) -> tuple[Pag
 
 
 def ready_to_draw(page: Page) -> None:
-    page.wait_for_selector(".geo-map .leaflet-pm-toolbar .leaflet-pm-icon-polygon", timeout=60_000)
-    page.wait_for_function("() => { const h = document.querySelector('.geo-map');"
+    page.wait_for_selector(f"{MAP} .leaflet-pm-toolbar .leaflet-pm-icon-polygon", timeout=60_000)
+    page.wait_for_function("() => { const h = document.querySelector('.st-key-draft_map .geo-map');"
                            " if (h && h.geoMap) { window.map = h.geoMap; return true; } return false; }")
 
 
@@ -75,16 +77,17 @@ def draw_square(page: Page, left: float, top: float, side: float) -> tuple[str, 
     """Click the polygon tool and four vertices; the area box's text after the fourth (still drawing) and the
     square's centre on the page (the map draws on a canvas: a parcel is clicked where it is)."""
     page.locator(".leaflet-pm-icon-polygon").click()
-    page.wait_for_function("() => document.querySelector('.geo-map').geoMap.pm.globalDrawModeEnabled()",
+    page.wait_for_function("() => document.querySelector('.st-key-draft_map .geo-map')"
+                           ".geoMap.pm.globalDrawModeEnabled()",
                            timeout=30_000)
-    box = page.locator(".geo-map").bounding_box()
+    box = page.locator(MAP).bounding_box()
     assert box is not None
     x, y = box["x"] + left, box["y"] + top
     corners = [(x, y), (x + side, y), (x + side, y + side), (x, y + side)]
     for cx, cy in corners:
         page.mouse.click(cx, cy)
         page.wait_for_timeout(250)
-    shown = page.locator(".geo-draw-area").inner_text()
+    shown = page.locator(f"{MAP} .geo-draw-area").inner_text()
     # 完成 ends it (a snapped first vertex may lie a few pixels from where it was clicked: not clicked again)
     page.locator(".leaflet-pm-actions-container .action-finish").filter(visible=True).click()
     return shown, (x + side / 2, y + side / 2)
@@ -109,7 +112,7 @@ def test_draw_a_parcel_attach_it_and_save_it_with_the_mu_shown(browser, draft_ur
     assert while_drawing.startswith("面积 ") and while_drawing.endswith(" 亩")
     page.get_by_text("有未保存的修改（基于 v1）").wait_for(timeout=60_000)  # the map reported the new parcel
     browse.wait()
-    shown_mu = float(page.locator(".geo-draw-area").get_attribute("data-mu") or "nan")
+    shown_mu = float(page.locator(f"{MAP} .geo-draw-area").get_attribute("data-mu") or "nan")
     ring = page.evaluate(RING_JS)
     lons, lats = zip(*ring, strict=True)
     independent = abs(Geod(a=6378137.0, f=1 / 298.257222101).polygon_area_perimeter(lons, lats)[0]) / MU_M2
