@@ -2,8 +2,9 @@
 
 1 mu = 10000/15 m² (15 mu = 1 ha). The reference figure is the ellipsoidal
 (geodesic) area on the CGCS2000 ellipsoid. Two alternatives are offered for
-comparison and speed: planar area in CGCS2000 Gauss–Krüger CM 105E (EPSG:4544,
-what many desktop workflows use; it overstates by ~0.04 % here) and a
+comparison and speed: planar area in the plan's CGCS2000 Gauss–Krüger zone
+(:func:`geo.crs.local_crs`; CM 105E, EPSG:4544, for the built-in plan: what many
+desktop workflows use; it overstates by ~0.04 % here) and a
 zone-centred Lambert equal-area projection (vectorised; matches the ellipsoid
 to better than 0.001 %). Area in degrees or in Web Mercator is refused.
 """
@@ -18,7 +19,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod
 
-from geo.crs import CGCS2000, CGCS2000_GK_CM105, EQUAL_AREA, parse_crs
+from geo.crs import CGCS2000, EQUAL_AREA, local_crs, parse_crs
 from geo.errors import AreaError, CRSError
 
 M2_PER_MU: Final = 10000.0 / 15.0
@@ -82,7 +83,8 @@ def area_mu(
     method
         ``ellipsoidal`` (reference: geodesic area on CGCS2000), ``equal_area``
         (vectorised Lambert equal-area centred on the zone) or ``gk``
-        (planar area in EPSG:4544, for comparison with desktop GIS).
+        (planar area in the plan's own Gauss–Krüger zone, :func:`geo.crs.local_crs`: EPSG:4544 for the
+        built-in plan; for comparison with desktop GIS).
     source
         Name shown in error messages.
 
@@ -98,7 +100,7 @@ def area_mu(
     elif method == "equal_area":
         values = shapely.area(geoms.to_crs(EQUAL_AREA).values)
     elif method == "gk":
-        values = shapely.area(geoms.to_crs(CGCS2000_GK_CM105).values)
+        values = shapely.area(geoms.to_crs(local_crs()).values)
     else:
         raise AreaError(f"unknown area method {method!r}", source=source, fix=f"Use one of {', '.join(AREA_METHODS)}")
     return pd.Series(np.asarray(values, dtype=float) / M2_PER_MU, index=geoms.index, name="measured_mu")

@@ -7,21 +7,30 @@ command's output goes to stdout and its messages to stderr
 (:mod:`geo.atomic`); ``--verbose`` adds one
 line per underlying cause (wrapped errors are chained with ``raise … from``, so
 GDAL's reason is kept). Success exits 0.
+
+``--plan DIR`` (before or after the command) runs every command on the plan package in ``DIR``
+instead of ``data/``, exactly as ``GEO_PLAN=DIR`` does (:mod:`geo.plan.current`); the package is
+checked before the command starts, so a bad one gives one line and nothing of it is used.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
-from collections.abc import Sequence
-from contextlib import nullcontext
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from typing import NoReturn, Protocol, cast
 
 import geo.commands
 from geo import __version__, atomic
-from geo.errors import GeoError
+from geo.errors import GeoError, UsageError
+
+#: The environment variable naming the plan package (:data:`geo.plan.current.ENV`; not imported here, so that
+#: ``python -m geo check`` does not import the plan engine before it needs it).
+PLAN_ENV = "GEO_PLAN"
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
@@ -68,6 +77,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"geo {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="on an error, also print what caused it (e.g. GDAL's own message), one line each")
+    parser.add_argument("--plan", metavar="DIR", default=None,
+                        help=f"the plan package to use (a folder with datapackage.json; default: ${PLAN_ENV}, "
+                             "else the built-in plan, data/)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     for name, module in commands(only).items():
         module.add_arguments(sub.add_parser(name, help=module.HELP, description=module.HELP))
@@ -88,9 +100,76 @@ def _cause(exc: BaseException) -> BaseException | None:
     return exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
 
 
+def split_plan(argv: Sequence[str]) -> tuple[str | None, list[str]]:
+    """``--plan DIR`` / ``--plan=DIR`` taken out of ``argv`` (anywhere in it): (DIR or None, the rest).
+
+    It is read before the parser is built because the parser's choices (``--crs``: the plan's own
+    Gauss–Krüger zone) depend on the plan. Given twice, the last one counts, as argparse would.
+    """
+    rest: list[str] = []
+    plan: str | None = None
+    items = iter(argv)
+    for arg in items:
+        if arg == "--":
+            rest += [arg, *items]
+            break
+        if arg == "--plan":
+            value = next(items, None)
+            if value is None or value.startswith("-"):
+                raise UsageError("expected one argument: the plan package's folder", source="--plan",
+                                 fix="Write --plan DIR, e.g. --plan data")
+            plan = value
+        elif arg.startswith("--plan="):
+            plan = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+    return plan, rest
+
+
+@contextmanager
+def plan_selected(folder: str | None) -> Iterator[None]:
+    """``GEO_PLAN`` set to the checked ``folder`` for the block (unchanged when ``folder`` is None), then restored.
+
+    Raises :class:`geo.plan.current.PlanSelectionError` (one line) before anything runs if the folder is not a
+    loadable package.
+    """
+    if folder is None:
+        yield
+        return
+    if not folder.strip():
+        raise UsageError("is empty", source="--plan", fix="Name a plan package folder, e.g. --plan data")
+    from geo.plan.current import check_plan
+
+    resolved = check_plan(folder, source="--plan")
+    before = os.environ.get(PLAN_ENV)
+    os.environ[PLAN_ENV] = str(resolved)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(PLAN_ENV, None)
+        else:
+            os.environ[PLAN_ENV] = before
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        plan, argv = split_plan(argv)
+        with plan_selected(plan):
+            if plan is None and os.environ.get(PLAN_ENV, "").strip():
+                from geo.plan.current import check_plan
+
+                check_plan(os.environ[PLAN_ENV], source=PLAN_ENV)
+            return _run(argv)
+    except GeoError as exc:
+        print(f"python -m geo: {exc.message}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+def _run(argv: list[str]) -> int:
+    """Parse ``argv`` (without ``--plan``) and run its command on the plan package in use."""
     first = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(only=first if first and not {"-h", "--help", "--version"} & set(argv[:argv.index(first)])
                           else None)

@@ -2,8 +2,11 @@
 
 Storage is WGS84 lon/lat (EPSG:4326). Users also ask for CGCS2000 geographic
 (EPSG:4490, whose official axis order is lat/lon: we always use ``always_xy``)
-and CGCS2000 3-degree Gauss–Krüger CM 105E (EPSG:4544, easting without zone
-prefix). Gaode and Tencent web tiles are drawn in GCJ-02, an obfuscated datum
+and the plan's own CGCS2000 3-degree Gauss–Krüger zone: :func:`local_crs`
+(``geo:plan.crs.local_epsg`` of the plan package in use; EPSG:4544, CM 105E,
+easting without zone prefix, for the built-in plan) and :func:`local_zoned_crs`
+(the same zone with its number before the easting; EPSG:4523, zone 35).
+Gaode and Tencent web tiles are drawn in GCJ-02, an obfuscated datum
 offset by roughly 470–500 m around the High-tech Zone; overlays drawn on them
 must be shifted with :func:`wgs84_to_gcj02`.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Final
 
@@ -40,16 +44,71 @@ EQUAL_AREA: Final = (
     "+x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs +type=crs"
 )
 
-#: CRSs a user may export to, with bilingual labels.
-EXPORT_CRS: Final[dict[str, tuple[str, str]]] = {
-    WGS84: ("WGS84 经纬度", "WGS84 lon/lat"),
-    CGCS2000: ("CGCS2000 经纬度", "CGCS2000 lon/lat"),
-    CGCS2000_GK_CM105: ("CGCS2000 高斯-克吕格 3度带 中央经线105°E", "CGCS2000 Gauss–Krüger 3° CM 105E"),
-    CGCS2000_GK_ZONE35: (
-        "CGCS2000 高斯-克吕格 3度带 第35带（东坐标带号35）",
-        "CGCS2000 Gauss–Krüger 3° zone 35 (easting with prefix 35)",
-    ),
-}
+
+
+def local_crs() -> str:
+    """The plan's own Gauss–Krüger CRS without zone prefix (``geo:plan.crs.local_epsg``): ``EPSG:4544`` by default.
+
+    Planar areas (:func:`geo.area.area_mu` ``method="gk"``), the allocation raster and the figure's default
+    are in it, so that a plan elsewhere (CM 108E: EPSG:4543) gets its own zone.
+    """
+    from geo.plan.current import meta_value
+
+    return f"EPSG:{int(meta_value('crs', 'local_epsg'))}"
+
+
+def local_zoned_crs() -> str | None:
+    """The plan's Gauss–Krüger zone with the zone number before the easting (``local_zoned_epsg``), or None."""
+    from geo.plan.current import meta_value
+
+    code = meta_value("crs").get("local_zoned_epsg")
+    return f"EPSG:{int(code)}" if code is not None else None
+
+
+@lru_cache(maxsize=16)
+def _gk_labels(code: str) -> tuple[str, str]:
+    """Bilingual label of a CGCS2000 3° Gauss–Krüger CRS, from its central meridian and zone (pyproj)."""
+    crs = CRS.from_user_input(code)
+    params = {p.name: p.value for p in (crs.coordinate_operation.params if crs.coordinate_operation else [])}
+    meridian = params.get("Longitude of natural origin")
+    easting = float(params.get("False easting", 500000.0))
+    cm = f"{meridian:g}" if isinstance(meridian, int | float) else "?"
+    if easting > 1_000_000:
+        zone = int(easting // 1_000_000)
+        return (f"CGCS2000 高斯-克吕格 3度带 第{zone}带（东坐标带号{zone}）",
+                f"CGCS2000 Gauss–Krüger 3° zone {zone} (easting with prefix {zone})")
+    return (f"CGCS2000 高斯-克吕格 3度带 中央经线{cm}°E", f"CGCS2000 Gauss–Krüger 3° CM {cm}E")
+
+
+class _ExportCRSs(Mapping[str, tuple[str, str]]):
+    """CRSs a user may export to, with bilingual labels: WGS84, CGCS2000 and the plan's own GK zone.
+
+    A mapping read afresh on every use, so that ``--plan`` / ``GEO_PLAN`` offer that plan's zone
+    (EPSG:4544 and EPSG:4523 for the built-in plan; EPSG:4543 for a plan at CM 108E).
+    """
+
+    def _items(self) -> dict[str, tuple[str, str]]:
+        items = {WGS84: ("WGS84 经纬度", "WGS84 lon/lat"), CGCS2000: ("CGCS2000 经纬度", "CGCS2000 lon/lat")}
+        for code in (local_crs(), local_zoned_crs()):
+            if code is not None:
+                items[code] = _gk_labels(code)
+        return items
+
+    def __getitem__(self, key: str) -> tuple[str, str]:
+        return self._items()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items())
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __repr__(self) -> str:
+        return f"EXPORT_CRS({self._items()!r})"
+
+
+#: CRSs a user may export to, with bilingual labels (the plan's own zone: see :class:`_ExportCRSs`).
+EXPORT_CRS: Final[Mapping[str, tuple[str, str]]] = _ExportCRSs()
 
 
 #: PROJ parameters, WKT keywords and PROJJSON keys that make PROJ open a file (a grid,

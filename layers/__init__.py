@@ -1,4 +1,7 @@
-"""This plan's layers: each loader reads ``data/`` into a (Geo)DataFrame.
+"""The plan's layers: each loader reads the plan package in use into a (Geo)DataFrame.
+
+The package is :func:`geo.plan.current.plan_dir` (``GEO_PLAN``, ``--plan``; ``data/`` by default);
+caches are keyed by its folder.
 
 Loaders validate the files against the schemas in :mod:`layers.schema` and
 raise :class:`geo.errors.DataError` naming the file and column when they do

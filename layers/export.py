@@ -2,16 +2,17 @@
 
 The engine (:mod:`geo.io.export`) knows no plan; the CLI and the Export page
 pass :func:`export_options` to it, so KML, DXF, GeoPackage and Shapefile
-styles use the tracks and colours of ``data/plan/tracks.csv`` (the same as
+styles use the tracks and colours of the plan's ``tracks.csv`` (the same as
 the app's map) and the labels below.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from geo.io.styles import ExportOptions, TrackStyle
-from layers.plan import load_tracks
+from layers.plan import load_plan_info, load_tracks
 
 #: Chinese label (with unit) of every column of the exported layers: XLSX
 #: headers, KML description tables, QGIS field aliases.
@@ -34,13 +35,24 @@ FIELD_LABELS: Final[dict[str, str]] = {
     "adcode": "行政区划代码", "line": "线路", "status": "状态", "stations": "站点",
 }
 
-TITLE: Final = "重庆高新区“十四五”高技术服务业空间布局（示意）"
+#: The exported layers' title: the plan's Chinese title, its closing 发展规划 read as 空间布局, marked 示意.
+TITLE_PATTERN: Final = ("发展规划", "空间布局", "（示意）")
+
+
+def export_title() -> str:
+    """The title of the exported layers, from the plan in use (``plan.csv``'s ``title_zh``).
+
+    The built-in plan gives 重庆高新区“十四五”高技术服务业空间布局（示意）.
+    """
+    ending, layout, mark = TITLE_PATTERN
+    title = str(load_plan_info()["title_zh"])
+    return (re.sub(f"{ending}$", layout, title) if title.endswith(ending) else title) + mark
 
 
 def export_options(*, encoding: str = "UTF-8") -> ExportOptions:
-    """Export options from ``data/plan/tracks.csv`` and :data:`FIELD_LABELS`."""
+    """Export options from the plan's ``tracks.csv`` and title, and :data:`FIELD_LABELS`."""
     tracks = tuple(
         TrackStyle(str(r.track_id), str(r.name_zh), str(r.name_en), str(r.color))
         for r in load_tracks().itertuples(index=False)
     )
-    return ExportOptions(tracks=tracks, field_labels=FIELD_LABELS, encoding=encoding, title=TITLE)
+    return ExportOptions(tracks=tracks, field_labels=FIELD_LABELS, encoding=encoding, title=export_title())

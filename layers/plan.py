@@ -1,6 +1,7 @@
 """The plan's tables and text as data: tracks, projects, text targets, zones.
 
-Files (UTF-8 CSV with a header, in ``data/plan/``; see ``data/README.md``):
+Files (UTF-8 CSV with a header, in the ``plan/`` folder of the plan package in use,
+:func:`geo.plan.current.plan_dir`: ``data/plan/`` by default; see ``data/README.md``):
 
 - ``plan.csv``: the plan itself, one row: its title (Chinese as the text
   names it, and English) and period; maps and reports print it from here.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Final
 
 import pandas as pd
@@ -30,19 +32,17 @@ import pandas as pd
 from geo.errors import DataError
 from geo.monitor.model import MonitorPlan
 from geo.plan import PlanData
+from geo.plan.current import plan_dir
 from layers.schema import (
     ACTIONS,
     BASELINES,
-    DATA_DIR,
     GLOSSARY,
     PLACE_RELATIONS,
     PLAN,
     PROJECTS,
     TARGETS,
-    TRACK_IDS,
     TRACKS,
     ZONE_BASES,
-    ZONE_IDS,
     ZONE_PLACES,
     ZONES,
     Schema,
@@ -50,30 +50,47 @@ from layers.schema import (
     read_csv,
 )
 
-PLAN_DIR = DATA_DIR / "plan"
-
-#: Each table: file name → (schema, allowed values per column).
+#: Each table: file name → (schema, allowed values per column). Track and zone ids are the package's own
+#: (``tracks.csv``, ``zones.csv``): columns of :data:`KEYS` must hold one of them.
 TABLES: Final[dict[str, tuple[Schema, dict[str, tuple[str, ...]]]]] = {
     "plan.csv": (PLAN, {}),
-    "tracks.csv": (TRACKS, {"track_id": TRACK_IDS}),
-    "projects.csv": (PROJECTS, {"track_id": TRACK_IDS, "zone_id": ZONE_IDS, "zone_basis": ZONE_BASES}),
+    "tracks.csv": (TRACKS, {}),
+    "projects.csv": (PROJECTS, {"zone_basis": ZONE_BASES}),
     "targets.csv": (TARGETS, {}),
-    "zones.csv": (ZONES, {"zone_id": ZONE_IDS}),
-    "zone_places.csv": (ZONE_PLACES, {"zone_id": ZONE_IDS, "relation": PLACE_RELATIONS}),
+    "zones.csv": (ZONES, {}),
+    "zone_places.csv": (ZONE_PLACES, {"relation": PLACE_RELATIONS}),
     "baselines.csv": (BASELINES, {}),
     "glossary.csv": (GLOSSARY, {}),
     "actions.csv": (ACTIONS, {}),
 }
+#: Columns that name a track or a spatial unit of the plan: column → (table, its key column).
+KEYS: Final[dict[str, dict[str, tuple[str, str]]]] = {
+    "projects.csv": {"track_id": ("tracks.csv", "track_id"), "zone_id": ("zones.csv", "zone_id")},
+    "zone_places.csv": {"zone_id": ("zones.csv", "zone_id")},
+}
 
 
-@lru_cache(maxsize=len(TABLES))
-def _table(name: str) -> pd.DataFrame:
-    path = PLAN_DIR / name
+def plan_tables_dir() -> Path:
+    """The ``plan/`` folder of the package in use (:func:`geo.plan.current.plan_dir`)."""
+    return plan_dir() / "plan"
+
+
+@lru_cache(maxsize=4 * len(TABLES))
+def _read(folder: Path, name: str) -> pd.DataFrame:
+    """Table ``name`` of the package at ``folder`` (cached per folder, so two plans never mix)."""
+    path = folder / "plan" / name
     schema, allowed = TABLES[name]
     frame = read_csv(path, schema)
     for column, values in allowed.items():
         check_values(frame, column, values, source=str(path))
+    for column, (table, key) in KEYS.get(name, {}).items():
+        ids = tuple(str(v) for v in _read(folder, table)[key].dropna())
+        check_values(frame, column, ids, source=str(path))
     return frame
+
+
+def _table(name: str) -> pd.DataFrame:
+    return _read(plan_dir(), name)
 
 
 def load_plan_info() -> pd.Series:
@@ -83,9 +100,8 @@ def load_plan_info() -> pd.Series:
     """
     frame = _table("plan.csv")
     if len(frame) != 1:
-        raise DataError(
-            f"has {len(frame)} rows, not 1", source=str(PLAN_DIR / "plan.csv"), fix="Keep exactly one row (the plan)"
-        )
+        raise DataError(f"has {len(frame)} rows, not 1", source=str(plan_tables_dir() / "plan.csv"),
+                        fix="Keep exactly one row (the plan)")
     return frame.iloc[0].copy()
 
 
@@ -142,7 +158,7 @@ def plan_period() -> tuple[int, int]:
     text = str(load_plan_info()["period"])
     years = re.fullmatch(r"\s*(\d{4})\s*[–—-]\s*(\d{4})\s*", text)
     if years is None or int(years[1]) > int(years[2]):
-        raise DataError(f"period {text!r} is not two years", source=str(PLAN_DIR / "plan.csv"),
+        raise DataError(f"period {text!r} is not two years", source=str(plan_tables_dir() / "plan.csv"),
                         fix="Write the period as FIRST–LAST, e.g. 2021–2025")
     return int(years[1]), int(years[2])
 

@@ -15,15 +15,13 @@ import pandas as pd
 
 from geo.errors import DataError
 
+#: The built-in plan package (the default; :func:`geo.plan.current.plan_dir` says which one is in use).
 DATA_DIR: Final = Path(__file__).resolve().parents[1] / "data"
 
 #: The pandas dtypes a schema's column can have.
 ColumnType = Literal["string", "Int64", "Float64"]
 #: Column name → dtype.
 Schema = dict[str, ColumnType]
-
-TRACK_IDS: Final = ("rd", "software", "testing", "digital", "fintech")
-ZONE_IDS: Final = ("core", "rd-circle", "uc-circle", "jinfeng", "xiyong")
 
 PLAN: Final[Schema] = {"title_zh": "string", "title_en": "string", "period": "string", "source": "string"}
 TRACKS: Final[Schema] = {

@@ -2,8 +2,8 @@
 
 - the default package validates clean, and its tables load as the layers load them;
 - each kind of bad input gives exactly one problem, with its file, row and field (API and CLI, exit 2);
-- the descriptor's ``geo:plan`` metadata equals the constants the code uses today (so a later step can
-  replace them by reads of the package);
+- the descriptor's ``geo:plan`` metadata equals the constants the code used before it read them from the
+  package (step 2): what the engine now reads from the package is exactly those old values;
 - ``plan diff`` of a plan with itself is empty; with a copy where one project moved zone, one was removed
   and one's mu changed it reports exactly those three, and its totals equal pandas sums of the two CSVs;
 - ``plan template`` writes a workbook with the six sheets and the headers.
@@ -134,20 +134,32 @@ def test_metadata_equals_the_codes_constants(default_package):
     glossary = load_glossary().set_index("key")
     assert meta["structure"]["zh"] == glossary.at[meta["structure"]["glossary_key"], "zh"] == "一核双圈两片"
     assert meta["structure"]["en"] == glossary.at["structure", "en"]
-    # the local CRS: geo/crs.py
-    assert f"EPSG:{meta['crs']['local_epsg']}" == crs.CGCS2000_GK_CM105
-    assert f"EPSG:{meta['crs']['local_zoned_epsg']}" == crs.CGCS2000_GK_ZONE35
+    # the local CRS: geo/crs.py, now read from the package; the old constants' values
+    assert f"EPSG:{meta['crs']['local_epsg']}" == crs.local_crs() == crs.CGCS2000_GK_CM105 == "EPSG:4544"
+    assert f"EPSG:{meta['crs']['local_zoned_epsg']}" == crs.local_zoned_crs() == crs.CGCS2000_GK_ZONE35 == "EPSG:4523"
     assert f"EPSG:{meta['crs']['storage_epsg']}" == crs.WGS84
     assert f"EPSG:{meta['crs']['geographic_epsg']}" == crs.CGCS2000
     assert (meta["map"]["area_centre"]["lon"], meta["map"]["area_centre"]["lat"]) == crs.ZONE_CENTRE
-    # the map's centre and zoom: geo/mapview/plan.py (CENTRE is lat, lon; the zoom is build_map's zoom_start)
-    assert (meta["map"]["centre"]["lat"], meta["map"]["centre"]["lon"]) == mapview_plan.CENTRE
-    assert f"zoom_start={meta['map']['zoom']}," in inspect.getsource(mapview_plan.build_map)
-    # the footnote: geo/plan/notes.py
-    assert meta["footnote"]["zh"] == notes.FOOTNOTE_ZH
-    assert meta["footnote"]["full_zh"] == notes.FOOTNOTE_FULL_ZH
-    assert meta["footnote"]["line"] == notes.FOOTNOTE_LINE
+    assert dict(crs.EXPORT_CRS) == OLD_EXPORT_CRS
+    # the map's centre and zoom: geo/mapview/plan.py reads them (CENTRE is lat, lon)
+    assert (meta["map"]["centre"]["lat"], meta["map"]["centre"]["lon"]) == mapview_plan.CENTRE == (29.58, 106.33)
+    assert mapview_plan.map_view() == ((29.58, 106.33), 12) == ((29.58, 106.33), meta["map"]["zoom"])
+    # the footnote: geo/plan/notes.py reads it
+    assert meta["footnote"]["zh"] == notes.FOOTNOTE_ZH == "到2025年该产业平台全部完成开发、入驻饱和后的预计产值指标"
+    assert meta["footnote"]["full_zh"] == notes.FOOTNOTE_FULL_ZH == (
+        "表2中产值目标为到2025年该产业平台全部完成开发、入驻饱和后的预计产值指标，表3、表4、表5、表6同理。")
+    assert meta["footnote"]["line"] == notes.FOOTNOTE_LINE == notes.footnote().line == 142
     assert meta["footnote"]["full_zh"].startswith(f"表{meta['footnote']['table']}中")
+
+
+#: geo.crs.EXPORT_CRS before it was read from the package.
+OLD_EXPORT_CRS = {
+    "EPSG:4326": ("WGS84 经纬度", "WGS84 lon/lat"),
+    "EPSG:4490": ("CGCS2000 经纬度", "CGCS2000 lon/lat"),
+    "EPSG:4544": ("CGCS2000 高斯-克吕格 3度带 中央经线105°E", "CGCS2000 Gauss–Krüger 3° CM 105E"),
+    "EPSG:4523": ("CGCS2000 高斯-克吕格 3度带 第35带（东坐标带号35）",
+                  "CGCS2000 Gauss–Krüger 3° zone 35 (easting with prefix 35)"),
+}
 
 
 def test_table_numbering_equals_the_notes(default_package):
@@ -172,10 +184,13 @@ def test_table_numbering_equals_the_notes(default_package):
 
 def test_usable_land_rule_equals_the_reconciliation(default_package):
     rule = default_package.meta["usable_land"]
-    source = inspect.getsource(importlib.import_module("geo.plan.reconcile"))  # geo.plan.reconcile is also a function
+    reconcile = importlib.import_module("geo.plan.reconcile")  # geo.plan.reconcile is also a function
     marker = rule["marker_zh"]
-    assert f'str.contains("{marker}", regex=False)' in source  # targets.quote holds the marker
-    assert f'p.get("area_note") == "{marker}"' in source  # projects.area_note is the marker
+    assert reconcile.usable_marker() == marker == "可用"  # the marker the reconciliation used as a constant
+    source = inspect.getsource(reconcile)
+    assert 'str.contains(usable_marker(), regex=False)' in source  # targets.quote holds the marker
+    assert 'p.get("area_note") == usable_marker()' in source  # projects.area_note is the marker
+    assert '"可用"' not in source
     assert rule["fields"] == ["projects.area_note", "targets.quote"]
     projects = default_package.table("projects")
     assert set(projects["area_note"].dropna()) == {marker}

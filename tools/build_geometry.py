@@ -14,7 +14,8 @@ the anchor's district, 40 m apart from every other parcel; larger parcels are
 placed first. Projects of unknown area become points. A zone is the convex
 hull of its parcels and anchor places, buffered by 300 m.
 
-Run: ``.venv/bin/python -m tools.build_geometry``
+Run: ``.venv/bin/python -m tools.build_geometry`` (the plan package in use:
+``GEO_PLAN=DIR`` builds and writes that package's layers, in its own folders).
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from geo.errors import DataError
 from geo.geojson import normalize, to_geojson
 from geo.plan.placement import Request, place
 from layers import load_districts, load_places, load_projects, load_zone_table
-from layers.context import CONTEXT_DIR, metro_table
-from layers.parcels import PARCELS_PATH, ZONES_PATH
+from layers.context import context_dir, metro_table
+from layers.parcels import parcels_path, zones_path
 from layers.rules import anchor_by_rule
 
 ZONE_MARGIN_M = 300.0
@@ -95,6 +96,10 @@ def build_zones(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return zones
 
 
+#: The attributes of a metro line (:data:`layers.context.METRO`).
+METRO_COLUMNS = ("line", "status", "name_zh", "name_en", "stations", "source", "geometry_basis")
+
+
 def build_metro() -> gpd.GeoDataFrame:
     """Schematic metro lines through the gazetteer places each line's row names."""
     places = load_places()
@@ -111,14 +116,16 @@ def build_metro() -> gpd.GeoDataFrame:
                      "name_en": f"Metro Line {m['line']}", "stations": m["stations_in_order"],
                      "source": f"{m['source']}; drawn through gazetteer places {' → '.join(used)}",
                      "geometry_basis": "schematic", "geometry": LineString(points)})
+    if not rows:  # a plan without metro lines (metro_lines.csv holds only its header)
+        return gpd.GeoDataFrame({c: [] for c in METRO_COLUMNS}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
 
 
 def build() -> dict[str, gpd.GeoDataFrame]:
     """All generated layers by output path."""
     parcels = build_parcels()
-    return {str(PARCELS_PATH): parcels, str(ZONES_PATH): build_zones(parcels),
-            str(CONTEXT_DIR / "metro.geojson"): build_metro()}
+    return {str(parcels_path()): parcels, str(zones_path()): build_zones(parcels),
+            str(context_dir() / "metro.geojson"): build_metro()}
 
 
 def main() -> None:

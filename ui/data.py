@@ -1,7 +1,9 @@
 """The app's data, loaded once and cached (``st.cache_data``).
 
 Pages call these instead of the loaders, so a rerun (every click) reads
-nothing from disk. :func:`parcels` is :func:`geo.store.parcels_in_use` (the
+nothing from disk. Every cache is keyed by the folder of the plan package in
+use (:func:`geo.plan.current.plan_dir`: ``GEO_PLAN``, else ``data/``), so two
+plans never mix. :func:`parcels` is :func:`geo.store.parcels_in_use` (the
 same function the CLI's ``--surveyed`` calls), cached per version of the
 workspace.
 """
@@ -19,86 +21,140 @@ import streamlit as st
 
 import layers
 from geo.plan import PlanData, reconcile
+from geo.plan.current import plan_dir
 from geo.store import open_store, parcels_in_use
 
 #: Tile keys looked up in the environment and in Streamlit secrets.
 TILE_KEY_NAMES: Final = ("TIANDITU_KEY",)
 
 
+def plan_key() -> str:
+    """The cache key of the plan package in use: its folder."""
+    return str(plan_dir())
+
+
 @st.cache_resource(show_spinner=False)
-def plan() -> PlanData:
-    """The plan's title, tables, text targets, tracks and zones (read-only; shared by every session)."""
+def _plan(folder: str) -> PlanData:
     return layers.load_plan()
 
 
+def plan() -> PlanData:
+    """The plan's title, tables, text targets, tracks and zones (read-only; shared by every session)."""
+    return _plan(plan_key())
+
+
 @st.cache_data(show_spinner=False)
-def plan_info() -> pd.Series:
-    """The plan's title (Chinese, English) and period, from data/plan/plan.csv."""
+def _plan_info(folder: str) -> pd.Series:
     return layers.load_plan_info()
 
 
+def plan_info() -> pd.Series:
+    """The plan's title (Chinese, English) and period, from its plan.csv."""
+    return _plan_info(plan_key())
+
+
 @st.cache_data(show_spinner=False)
-def tracks() -> pd.DataFrame:
-    """Tracks (五大赛道) with their colours."""
+def _tracks(folder: str) -> pd.DataFrame:
     return layers.load_tracks()
 
 
+def tracks() -> pd.DataFrame:
+    """The plan's tracks with their colours."""
+    return _tracks(plan_key())
+
+
 @st.cache_data(show_spinner=False)
-def projects() -> pd.DataFrame:
-    """Rows of 表2–表5 and the text, as transcribed in data/plan/projects.csv."""
+def _projects(folder: str) -> pd.DataFrame:
     return layers.load_projects()
 
 
+def projects() -> pd.DataFrame:
+    """The rows of the plan's project tables and the text, as transcribed in its projects.csv."""
+    return _projects(plan_key())
+
+
 @st.cache_data(show_spinner=False)
-def targets() -> pd.DataFrame:
-    """Figures the plan's text states."""
+def _targets(folder: str) -> pd.DataFrame:
     return layers.load_targets()
 
 
+def targets() -> pd.DataFrame:
+    """Figures the plan's text states."""
+    return _targets(plan_key())
+
+
 @st.cache_data(show_spinner=False)
-def zone_places() -> pd.DataFrame:
-    """How each region of the tables relates to the places the spatial units' texts name."""
+def _zone_places(folder: str) -> pd.DataFrame:
     return layers.load_zone_places()
 
 
+def zone_places() -> pd.DataFrame:
+    """How each region of the tables relates to the places the spatial units' texts name."""
+    return _zone_places(plan_key())
+
+
 @st.cache_data(show_spinner=False)
-def baselines() -> pd.DataFrame:
-    """The review section's figures at the time of writing."""
+def _baselines(folder: str) -> pd.DataFrame:
     return layers.load_baselines()
 
 
+def baselines() -> pd.DataFrame:
+    """The review section's figures at the time of writing."""
+    return _baselines(plan_key())
+
+
 @st.cache_data(show_spinner=False)
-def zones() -> gpd.GeoDataFrame:
-    """The five parts of 一核双圈两片 (indicative polygons)."""
+def _zones(folder: str) -> gpd.GeoDataFrame:
     return layers.load_zones()
 
 
+def zones() -> gpd.GeoDataFrame:
+    """The plan's spatial units (indicative polygons)."""
+    return _zones(plan_key())
+
+
 @st.cache_data(show_spinner=False)
-def indicative_parcels() -> gpd.GeoDataFrame:
-    """One indicative parcel (or point, where the area is unknown) per project."""
+def _indicative_parcels(folder: str) -> gpd.GeoDataFrame:
     return layers.load_parcels()
 
 
+def indicative_parcels() -> gpd.GeoDataFrame:
+    """One indicative parcel (or point, where the area is unknown) per project."""
+    return _indicative_parcels(plan_key())
+
+
 @st.cache_data(show_spinner=False)
-def places() -> gpd.GeoDataFrame:
-    """Gazetteer points with sources."""
+def _places(folder: str) -> gpd.GeoDataFrame:
     return layers.load_places()
 
 
+def places() -> gpd.GeoDataFrame:
+    """Gazetteer points with sources."""
+    return _places(plan_key())
+
+
 @st.cache_data(show_spinner=False)
-def districts() -> gpd.GeoDataFrame:
-    """District boundaries."""
+def _districts(folder: str) -> gpd.GeoDataFrame:
     return layers.load_districts()
 
 
+def districts() -> gpd.GeoDataFrame:
+    """District boundaries."""
+    return _districts(plan_key())
+
+
 @st.cache_data(show_spinner=False)
-def metro() -> gpd.GeoDataFrame:
-    """Schematic metro lines."""
+def _metro(folder: str) -> gpd.GeoDataFrame:
     return layers.load_metro()
 
 
+def metro() -> gpd.GeoDataFrame:
+    """Schematic metro lines."""
+    return _metro(plan_key())
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
-def _parcels_in_use(where: str, version: int) -> gpd.GeoDataFrame:
+def _parcels_in_use(where: str, version: int, folder: str) -> gpd.GeoDataFrame:
     return parcels_in_use(indicative_parcels(), store=open_store())
 
 
@@ -111,7 +167,7 @@ def parcels() -> gpd.GeoDataFrame:
     its next rerun.
     """
     store = open_store()
-    return _parcels_in_use(store.describe(), store.version())
+    return _parcels_in_use(store.describe(), store.version(), plan_key())
 
 
 def fingerprint(frame: gpd.GeoDataFrame) -> str:
@@ -131,7 +187,7 @@ def _reconciliation(key: str, _parcels: gpd.GeoDataFrame) -> pd.DataFrame:
 def reconciliation() -> pd.DataFrame:
     """Reconciliation of tables, text and map for the parcels in use."""
     current = parcels()
-    return _reconciliation(fingerprint(current), current)
+    return _reconciliation(f"{plan_key()}\x1f{fingerprint(current)}", current)
 
 
 def tile_keys() -> dict[str, str]:

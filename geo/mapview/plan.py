@@ -56,7 +56,24 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
 #: Display precision of coordinates shipped to the browser (degrees, ~0.1 m).
 COORD_GRID: Final = 1e-6
 
-CENTRE: Final = (29.58, 106.33)
+
+
+def map_view() -> tuple[tuple[float, float], int]:
+    """Where the map opens: (lat, lon) of its centre and its zoom, from the plan's ``geo:plan.map``.
+
+    The built-in plan's: (29.58, 106.33), zoom 12.
+    """
+    from geo.plan.current import meta_value
+
+    centre = meta_value("map", "centre")
+    return (float(centre["lat"]), float(centre["lon"])), int(meta_value("map", "zoom"))
+
+
+def __getattr__(name: str) -> Any:
+    """``CENTRE``: the (lat, lon) the map opens on, from the plan in use (:func:`map_view`), not a constant."""
+    if name == "CENTRE":
+        return map_view()[0]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _LAYER_JS = Template(
     """
@@ -258,7 +275,8 @@ def build_map(
         Add measure (mu), fullscreen and minimap controls.
     """
     shift = get_basemap(basemap).shift
-    m = folium.Map(location=CENTRE, zoom_start=12, tiles=None, prefer_canvas=True, control_scale=True)
+    centre, zoom = map_view()
+    m = folium.Map(location=centre, zoom_start=zoom, tiles=None, prefer_canvas=True, control_scale=True)
     add_basemap(m, basemap, tile_keys=tile_keys or {})
     _add_zones(m, zones, lang=lang, shift=shift)
     _add_parcels(m, parcels, tracks=tracks, zones=zones, colour_by=colour_by, lang=lang, selected=selected,

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import pandas as pd
+
+from geo.plan.current import meta_value
 
 
 class Words(NamedTuple):
@@ -110,11 +112,43 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
     "basis_none": ("in no spatial unit: {reason} (source: {source})", "未归属：{reason}（依据：{source}）"),
 }
 
-#: The footnote to 表2, verbatim (line :data:`FOOTNOTE_LINE` of the plan's text).
-FOOTNOTE_ZH: Final = "到2025年该产业平台全部完成开发、入驻饱和后的预计产值指标"
-FOOTNOTE_FULL_ZH: Final = ("表2中产值目标为到2025年该产业平台全部完成开发、入驻饱和后的预计产值指标，"
-                           "表3、表4、表5、表6同理。")
-FOOTNOTE_LINE: Final = 142
+
+
+class Footnote(NamedTuple):
+    """The plan's footnote on outputs (``geo:plan.footnote``): its table, line, defining words and full text."""
+
+    table: int
+    line: int
+    zh: str
+    full_zh: str
+
+
+def footnote() -> Footnote:
+    """The footnote of the plan in use, from its package's ``geo:plan.footnote``.
+
+    The built-in plan's is the footnote to 表2 (line 142): “到2025年该产业平台全部完成开发、入驻饱和后的预计产值指标”.
+    """
+    note = meta_value("footnote")
+    return Footnote(int(note["table"]), int(note["line"]), str(note["zh"]), str(note["full_zh"]))
+
+
+#: Old names of the footnote's parts, read from the plan in use when asked for (PEP 562).
+_FOOTNOTE_NAMES: Final = {"FOOTNOTE_ZH": "zh", "FOOTNOTE_FULL_ZH": "full_zh", "FOOTNOTE_LINE": "line"}
+
+
+def __getattr__(name: str) -> Any:
+    """``FOOTNOTE_ZH``, ``FOOTNOTE_FULL_ZH``, ``FOOTNOTE_LINE``: the plan's footnote (:func:`footnote`)."""
+    if name in _FOOTNOTE_NAMES:
+        return getattr(footnote(), _FOOTNOTE_NAMES[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def numbering() -> dict[str, str]:
+    """How the plan in use names rows (``geo:plan.tables``): ``row_zh``, ``row_en``, ``rows_zh``, ``rows_en`` …
+
+    The built-in plan's: ``表{table}第{row}行`` / ``Table {table} row {row}``.
+    """
+    return {str(k): str(v) for k, v in meta_value("tables").items() if isinstance(v, str)}
 
 MU: Final = Words("mu", "亩")
 YI: Final = Words("× 100m CNY", "亿元")
@@ -241,7 +275,9 @@ def project_name(p: Mapping[str, object]) -> Words:
     """``Table 5 row 7, Creative Projects Expansion Area`` / ``表5第7行文创项目拓展区``; text-only rows by name."""
     if _missing(p["table"]):
         return Words(f"{p['name_en']} (text only)", f"{p['name_zh']}（仅见于正文）")
-    return Words(f"Table {p['table']} row {p['row']}, {p['name_en']}", f"表{p['table']}第{p['row']}行{p['name_zh']}")
+    words = numbering()
+    return Words(words["row_en"].format(table=p["table"], row=p["row"]) + f", {p['name_en']}",
+                 words["row_zh"].format(table=p["table"], row=p["row"]) + str(p["name_zh"]))
 
 
 def project_with(p: Mapping[str, object], value: object, unit: Words = MU, extra: Words | None = None) -> Words:
@@ -261,11 +297,13 @@ def project_with(p: Mapping[str, object], value: object, unit: Words = MU, extra
 def table_rows(projects: pd.DataFrame) -> Words:
     """Rows of one or more tables: ``Table 2 rows 1–7`` / ``表2第1–7行``; text-only rows by name."""
     parts = []
+    words = numbering()
     tabled = projects[projects["table"].notna()]
     for table, group in tabled.groupby("table", sort=True):
         nums = row_numbers(int(r) for r in group["row"])
-        plural = "rows" if len(group) > 1 else "row"
-        parts.append(Words(f"Table {table} {plural} {nums.en}", f"表{table}第{nums.zh}行"))
+        en = (words["rows_en"].format(table=table, rows=nums.en) if len(group) > 1
+              else words["row_en"].format(table=table, row=nums.en))
+        parts.append(Words(en, words["rows_zh"].format(table=table, rows=nums.zh)))
     for r in projects[projects["table"].isna()].to_dict("records"):
         parts.append(project_name({str(k): v for k, v in r.items()}))
     return listing(parts)

@@ -41,6 +41,7 @@ import pandas as pd
 
 from geo.area import measured_mu
 from geo.plan import notes as nt
+from geo.plan.current import meta_value
 from geo.plan.notes import MU, YI, Terms, Words, say
 
 COLUMNS: Final = [
@@ -60,6 +61,15 @@ MAX_SUBSET_ROWS: Final = 12
 #: A subset within this fraction of the text's figure is named as the nearest reading.
 NEAREST_FRACTION: Final = 0.01
 
+
+
+def usable_marker() -> str:
+    """The plan's usable-land marker (``geo:plan.usable_land.marker_zh``; the built-in plan's is 可用).
+
+    A project whose ``area_note`` is the marker, and a target whose ``quote`` contains it, give available
+    (usable) land: another measure than a project's land.
+    """
+    return str(meta_value("usable_land", "marker_zh"))
 
 def all_subsets(rows: pd.Series, target: float) -> list[list[str]]:
     """Every subset of the known ``rows`` (ids) that adds up to ``target`` exactly, largest first.
@@ -218,14 +228,15 @@ def _row(ctx: _Ctx, scope: str, key: str, metric: str, names: tuple[str, str], m
     declared = float(members[col].astype(float).sum()) if members[col].notna().any() else np.nan
     mapped = _mapped(members) if metric == "land_mu" else np.nan
     status = _status(table, stated, comparable=comparable)
+    usable = stated_rows["quote"].str.contains(usable_marker(), regex=False).any() if len(stated_rows) else False
     measure = (None if not len(stated_rows) else kind if metric != "land_mu"
-               else "available_land" if stated_rows["quote"].str.contains("可用", regex=False).any() else "land")
+               else "available_land" if usable else "land")
     notes = (list(lead) if lead is not None
              else [_status_note(ctx, status, table, stated, stated_rows, unit, kind, has_rows=len(table_rows) > 0)])
     if status in ("match", "differs"):
         notes += (_parts(ctx, values, stated_rows, unit) if len(stated_rows) > 1
                   else _reading(ctx, values, _records(stated_rows)[0], unit) if status == "differs" else [])
-        if status == "differs" and any("可用" in str(q) for q in stated_rows["quote"]):
+        if status == "differs" and any(usable_marker() in str(q) for q in stated_rows["quote"]):
             notes.append(say("text_available"))
     if unknown and len(table_rows) > 1:
         cells = _by_id(ctx, list(values.index[values.isna()]))
@@ -258,7 +269,7 @@ def _status_note(ctx: _Ctx, status: str, table: float, stated: float, stated_row
     if status == "not_stated":
         return say("not_stated")
     if status == "not_comparable":
-        return say("not_comparable", footnote_line=nt.FOOTNOTE_LINE, footnote=nt.FOOTNOTE_ZH,
+        return say("not_comparable", footnote_line=nt.footnote().line, footnote=nt.footnote().zh,
                    kind=ctx.terms.term(kind or "revenue"), cite=_cites(ctx, stated_rows, unit))
     cites = _cites(ctx, stated_rows, unit, what="value" if len(stated_rows) > 1 else "none")
     total = nt.amount(stated, unit)
@@ -369,7 +380,7 @@ def _parts(ctx: _Ctx, values: pd.Series, parts: pd.DataFrame, unit: Words) -> li
                        total=nt.amount(float(rest.sum()), unit), name=Words(str(part["name_en"]), str(part["name_zh"])),
                        stated=nt.amount(float(part["value"]), unit), cite=_cite(ctx, part, unit, what="none"),
                        diff=size, more_less=more_less))
-        available = [p for p in _by_id(ctx, list(rest.index)) if p.get("area_note") == "可用"]
+        available = [p for p in _by_id(ctx, list(rest.index)) if p.get("area_note") == usable_marker()]
         if available:
             out.append(say("part_available", rows=nt.listing(nt.project_name(p) for p in available)))
     else:
@@ -402,7 +413,7 @@ def _plan_rows(ctx: _Ctx) -> list[dict[str, object]]:
     parts = nt.listing(_stated_words(ctx, t, MU) for t in _records(covered))
     lead = [say("plan_land", text=nt.amount(text_total, MU), parts=parts, table=nt.amount(table_total, MU),
                 diff=size, more_less=more_less)]
-    available = covered[covered["quote"].str.contains("可用", regex=False)]
+    available = covered[covered["quote"].str.contains(usable_marker(), regex=False)]
     if len(available):
         lead.append(say("plan_land_available", value=nt.listing(nt.amount(float(v), MU) for v in available["value"])))
     mapped = _mapped(projects)

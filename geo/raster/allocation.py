@@ -1,7 +1,8 @@
 """The land allocation as a raster, for analyses that want grids.
 
-Parcels are burned into a north-up grid in CGCS2000 / 3-degree Gauss–Krüger
-CM 105E (EPSG:4544) whose origin is snapped to a multiple of the cell size (so
+Parcels are burned into a north-up grid in the plan's own CGCS2000 / 3-degree
+Gauss–Krüger zone (:func:`geo.crs.local_crs`: CM 105E, EPSG:4544, for the built-in
+plan) whose origin is snapped to a multiple of the cell size (so
 grids of the same cell size line up). GDAL's rule is kept: a cell belongs to a
 parcel when its **centre** lies inside the polygon.
 
@@ -26,7 +27,7 @@ covered by *N* cells::
 
     |N × cell² − A|  ≤  area(buffer(boundary, cell/√2))  ≈  √2 × perimeter × cell
 
-(*A* is the planar area in EPSG:4544, the grid's own plane.) The bound holds
+(*A* is the planar area in the plan's Gauss–Krüger zone, the grid's own plane.) The bound holds
 for any polygon shape; overlapping parcels break it, since a cell goes to one
 parcel only. :attr:`AllocationRaster.check` lists it per parcel.
 """
@@ -56,7 +57,7 @@ from rasterio.shutil import copy as gdal_copy
 
 from geo.area import M2_PER_MU
 from geo.atomic import place_file, write_output
-from geo.crs import CGCS2000_GK_CM105
+from geo.crs import CGCS2000_GK_CM105, local_crs
 from geo.errors import ExportError, GeometryError, UsageError
 from geo.io.styles import raster_qml
 from geo.plan.projects import output_per_mu
@@ -94,7 +95,7 @@ class AllocationSummary(TypedDict):
 
 @dataclass(frozen=True)
 class AllocationRaster:
-    """Rasterised parcels in EPSG:4544, kept in memory until written."""
+    """Rasterised parcels in the plan's Gauss–Krüger zone (:attr:`crs`), kept in memory until written."""
 
     codes: np.ndarray  # uint8 (rows, cols), 0 = no parcel
     output_per_mu: np.ndarray  # float32 (rows, cols), NaN = none/unknown
@@ -146,7 +147,7 @@ def rasterize_parcels(
     cell: float = DEFAULT_CELL_M,
     max_cells: int = MAX_CELLS,
 ) -> AllocationRaster:
-    """Burn parcels into track-code and output-per-mu grids in EPSG:4544.
+    """Burn parcels into track-code and output-per-mu grids in the plan's Gauss–Krüger zone (:func:`local_crs`).
 
     Parameters
     ----------
@@ -173,7 +174,8 @@ def rasterize_parcels(
     if unknown:
         raise UsageError(f"unknown track ids {unknown}", source="parcels.track_id",
                          fix=f"Use one of {', '.join(code_of)}")
-    geoms = parcels.geometry.to_crs(CGCS2000_GK_CM105).values
+    grid_crs = local_crs()
+    geoms = parcels.geometry.to_crs(grid_crs).values
     is_poly = shapely.get_type_id(geoms) == 3
     is_poly |= shapely.get_type_id(geoms) == 6
     polys = parcels.loc[is_poly]
@@ -207,7 +209,7 @@ def rasterize_parcels(
     return AllocationRaster(
         codes=codes_lut[index].astype(np.uint8), output_per_mu=value_lut[index].astype(np.float32),
         transform=transform, cell=cell, classes=classes, check=check,
-        skipped=tuple(parcels.loc[~is_poly, "project_id"].astype(str)),
+        skipped=tuple(parcels.loc[~is_poly, "project_id"].astype(str)), crs=grid_crs,
     )
 
 
