@@ -157,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         plan, argv = split_plan(argv)
+        if next((a for a in argv if not a.startswith("-")), None) == "plan":
+            return _run_plan_command(argv, plan)
         with plan_selected(plan):
             if plan is None and os.environ.get(PLAN_ENV, "").strip():
                 from geo.plan.current import check_plan
@@ -166,6 +168,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GeoError as exc:
         print(f"python -m geo: {exc.message}", file=sys.stderr)
         return EXIT_USER_ERROR
+
+
+def _run_plan_command(argv: list[str], plan: str | None) -> int:
+    """``python -m geo plan …``: the plan in use is named, not checked first (``plan validate`` lists a broken
+    package's problems instead of refusing it)."""
+    before = os.environ.get(PLAN_ENV)
+    if plan is not None:
+        os.environ[PLAN_ENV] = plan
+    try:
+        return _run(argv)
+    finally:
+        if before is None:
+            os.environ.pop(PLAN_ENV, None)
+        else:
+            os.environ[PLAN_ENV] = before
 
 
 def _run(argv: list[str]) -> int:

@@ -431,3 +431,13 @@ def test_diff_lists_changed_metadata(default_package, copy: Path):
     result = diff_plans(default_package, load_package(copy))
     assert result.metadata == {"map.zoom": (12, 13)}
     assert not (result.added or result.removed or result.changed) and not result.is_empty()
+
+
+def test_validate_without_a_folder_checks_the_plan_in_use_even_a_broken_one(capsys, monkeypatch, copy: Path):
+    _rename_column(copy)
+    monkeypatch.setenv("GEO_PLAN", str(copy))
+    code, _, err = geo(capsys, monkeypatch, "plan", "validate")
+    assert code == 2 and f"{copy}/plan/projects.csv" in err and "area_mu" in err  # its problems, not a refusal
+    monkeypatch.delenv("GEO_PLAN")
+    code, out, _ = geo(capsys, monkeypatch, "plan", "validate")
+    assert code == 0 and str(DATA) in out

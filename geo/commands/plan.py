@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Final
 
 from geo import atomic
 from geo.errors import UsageError
+from geo.plan.current import ENV
 from geo.plan.diff import diff_plans, format_table
 from geo.plan.package import load_package, template_workbook, validate_package
 from layers.schema import DATA_DIR
@@ -35,8 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     validate = actions.add_parser("validate", help="list every problem of a plan package (exit 2 if any)",
                                   description="List every problem of a plan package: file, row, field, problem, fix.")
-    validate.add_argument("package", metavar="DIR", nargs="?", default=str(DATA_DIR),
-                          help="the package folder (default: the built-in plan, data/)")
+    validate.add_argument("package", metavar="DIR", nargs="?", default=None,
+                          help="the package folder (default: the plan in use: --plan, GEO_PLAN, else data/)")
     validate.add_argument("--format", choices=FORMATS, default="table",
                           help="table: one line per problem; json: a list of {file, row, field, message, fix}")
     diff = actions.add_parser("diff", help="compare two plan packages: projects and totals per zone and track",
@@ -61,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    # the plan in use, named but not loaded (plan_dir() would refuse a broken one: here its problems are the answer)
+    args.package = args.package or os.environ.get(ENV, "").strip() or str(DATA_DIR)
     problems = validate_package(args.package)
     if args.format == "json":
         json.dump([p.as_dict() for p in problems], sys.stdout, ensure_ascii=False, indent=1)
