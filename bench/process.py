@@ -16,6 +16,7 @@ import contextlib
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -56,12 +57,29 @@ def _tree_memory(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def run(cmd: list[str], *, stdout: Path | None = None, timeout_s: float = 3600, env: dict[str, str] | None = None
-        ) -> dict[str, object]:
-    """Run ``cmd`` from the checkout; wall seconds, peak tree RSS and PSS (MiB), exit code and stderr's tail."""
+def _limit(address_space: int | None) -> Callable[[], None] | None:
+    """A ``preexec_fn`` capping each process's address space (``prlimit --as``), inherited by its children."""
+    if address_space is None:
+        return None
+
+    def cap() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
+    return cap
+
+
+def run(cmd: list[str], *, stdout: Path | None = None, timeout_s: float = 3600, env: dict[str, str] | None = None,
+        address_space: int | None = None) -> dict[str, object]:
+    """Run ``cmd`` from the checkout; wall seconds, peak tree RSS and PSS (MiB), exit code and stderr's tail.
+
+    ``address_space``: bytes of virtual memory each process may map (as ``prlimit --as``): a run that
+    needs more fails for memory (``MemoryError``, ``std::bad_alloc``) instead of driving the machine out of it.
+    """
     out = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115 - closed below
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.PIPE,
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.PIPE, preexec_fn=_limit(address_space),
                             env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
     peak, peak_pss, cpu = 0, 0, 0.0
     assert proc.stderr is not None

@@ -175,6 +175,9 @@ def _distance_km(geoms_wgs84: np.ndarray, area: Any) -> float:
         geoms = gpd.GeoSeries(geoms_wgs84[ok], crs=WGS84).to_crs(EQUAL_AREA).to_numpy()
     except _PROJ_ERRORS:
         return float("inf")
+    shapely.prepare(area)
+    if shapely.intersects(area, geoms).any():  # on the plan's area (nearly always): no distance to compute
+        return 0.0
     d = shapely.distance(geoms, area)
     d = d[np.isfinite(d)]
     return float(d.min()) / 1000 if len(d) else float("inf")
@@ -428,6 +431,10 @@ def _place_invalid(out: pd.DataFrame, crs: CRS | None, spans: list[str], rings: 
     xs, ys = out["x"].to_numpy(dtype=float), out["y"].to_numpy(dtype=float)
     points = out["point"].fillna("").astype(str).to_numpy()
     rows = np.flatnonzero(out["check"].eq("invalid").to_numpy() & np.isfinite(xs))
+    if not len(rows):
+        return
+    # edited as arrays and set once: setting one cell of an Arrow string column copies the whole column
+    zh_all, en_all = out["message_zh"].to_numpy(dtype=object).copy(), out["message"].to_numpy(dtype=object).copy()
     for i in rows:
         wzh, wen = place_words(crs, float(xs[i]), float(ys[i]))
         pt, rg = str(points[i]), rings[i]
@@ -438,9 +445,11 @@ def _place_invalid(out: pd.DataFrame, crs: CRS | None, spans: list[str], rings: 
             wzh = f"界址点 {pt}（第 {int(rg)} 圈）附近，{wzh}"
             wen = f"near boundary point {pt} (ring {int(rg)}), {wen}"
         wzh = wzh.replace("X=", "位置 X=", 1) if "X=" in wzh else f"位置 {wzh}"
-        zh = re.sub(r"，位置 [-0-9.]+, [-0-9.]+", "", str(out.at[i, "message_zh"]))
-        en = re.sub(r" at [-0-9.]+, [-0-9.]+", "", str(out.at[i, "message"]))
+        zh = re.sub(r"，位置 [-0-9.]+, [-0-9.]+", "", str(zh_all[i]))
+        en = re.sub(r" at [-0-9.]+, [-0-9.]+", "", str(en_all[i]))
         zh = zh.replace("）；", f"，{wzh}）；", 1) if "）；" in zh else f"{zh}（{wzh}）"
         en = en.replace(");", f", {wen});", 1) if ");" in en else f"{en} ({wen})"
-        out.at[i, "message_zh"] = zh  # the parcel's name is in parcel_name (the reports' 地块 column)
-        out.at[i, "message"] = en
+        zh_all[i] = zh  # the parcel's name is in parcel_name (the reports' 地块 column)
+        en_all[i] = en
+    out["message_zh"] = pd.Series(zh_all, index=out.index).astype(out["message_zh"].dtype)
+    out["message"] = pd.Series(en_all, index=out.index).astype(out["message"].dtype)

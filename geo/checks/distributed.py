@@ -1,47 +1,65 @@
 """The parcel check on a Dask cluster (``python -m geo check --engine dask``), for city-scale layers.
 
-The layer becomes a dask-geopandas GeoDataFrame, one partition per range of
-features read by the workers themselves (:meth:`geo.io.chunks.ChunkedLayer.read`:
-GeoPackage by feature id, GeoParquet by row group, so each worker reads only
-its part of the file), then is shuffled into spatially coherent partitions
-along a Hilbert curve (``spatial_shuffle``). Each partition is checked with its
-halo — the features of other partitions whose bounding boxes meet its extent —
-by the same :func:`geo.checks.chunked.check_piece` as the local engine, and
-the pieces are combined by :func:`geo.checks.chunked.combine`: the findings are
-those of the local engine, row for row (tests/test_distributed.py).
+No shuffle: the partitions are cut once, on the client, from the light pass's
+bounding boxes (:func:`geo.io.chunks.open_layer`), and each task reads its own
+features from the file and checks them with :func:`geo.checks.chunked.check_piece`
+— the local engine's chunk check — so a worker holds one partition and its halo,
+never the layer:
+
+- **Partitions**: the row groups of a spatially sorted GeoParquet (written so by
+  ``python -m geo convert`` and ``export`` and by :mod:`bench.citysynth`: compact
+  tiles, tight extents), each read whole by one task; otherwise (a GeoPackage, a
+  GeoParquet in no spatial order) the local engine's sort-tile-recursive tiles
+  (:func:`geo.io.chunks.partition`), read by feature id or from the row groups
+  they touch.
+- **Halo**: the features of other partitions whose boxes meet the partition's
+  extent (plus the local engine's margin); only partitions whose own extents meet
+  it are searched. A partition reports only what it owns, so pairs across
+  partitions are found once and the findings are the local engine's, row for row
+  (tests/test_distributed.py, tests/test_dask_cluster.py).
+- **Combined** by :func:`geo.checks.chunked.combine`, the pieces in partition order.
 
 The cluster: ``$GEO_DASK_SCHEDULER`` (``tcp://host:8786``) names an existing
 scheduler; otherwise a :class:`distributed.LocalCluster` of one single-threaded
-worker process per core is started and closed afterwards. On a cluster the
-file must be readable at the same path on every worker (a shared folder).
+worker process per core (at most 4) is started and closed afterwards. On a
+cluster the file must be readable at the same path on every worker, and the
+scheduler and every worker must import this project (checked first: a
+:class:`geo.errors.UsageError` naming what to install where). A task whose
+worker dies is run again by Dask on another worker (up to its
+``distributed.scheduler.allowed-failures``, 3 by default).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from geo.checks.chunked import CheckSpec, Piece, check_piece, combine
 from geo.checks.registry import CheckResult
 from geo.errors import UsageError
-from geo.io.chunks import DEFAULT_CHUNK, ChunkedLayer
+from geo.io.chunks import DEFAULT_CHUNK, Chunk, ChunkedLayer, partition
 
-__all__ = ["SCHEDULER_ENV", "client", "run_dask"]
+__all__ = ["SCHEDULER_ENV", "SORTED_HALO", "client", "partitions", "run_dask", "with_halos"]
 
 #: Environment variable naming an existing scheduler, e.g. ``tcp://10.0.0.5:8786``.
 SCHEDULER_ENV: Final = "GEO_DASK_SCHEDULER"
-_FEATURE: Final = "_feature"
+#: A GeoParquet's row groups are used as partitions when their halos together hold at most this share of the
+#: layer (a file in no spatial order: each row group's halo is nearly the whole layer).
+SORTED_HALO: Final = 1.0
+#: What each Dask process must import: the check's code (the task functions and the layer's description).
+_PROBE: Final = "__import__('geo.checks.chunked').__name__"
+_INSTALL: Final = ("Install this project on the scheduler and on every worker (the same checkout on PYTHONPATH, "
+                   "and pip install -r requirements.txt), then start them again")
 
 
 @contextmanager
-def client(address: str | None = None) -> Any:
+def client(address: str | None = None) -> Iterator[Any]:
     """A ``distributed.Client``: to ``address``/``$GEO_DASK_SCHEDULER``, else to a new local cluster."""
     import distributed
 
@@ -56,55 +74,142 @@ def client(address: str | None = None) -> Any:
                              fix="Start one (`dask scheduler`, `dask worker tcp://…:8786`) or unset the variable "
                                  "to use a local cluster") from None
         try:
+            _probe(c, address)
             yield c
         finally:
             c.close()
         return
+    import dask
+
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    cluster = cluster_cls(n_workers=max(1, min(cores, 4)), threads_per_worker=1, processes=True,
-                          dashboard_address=None, memory_limit="6GiB", silence_logs=40)
+    # the workers' statistical profiler samples every thread 100 times a second: ~10 % of a core, for a dashboard
+    # this cluster does not have
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        cluster = cluster_cls(n_workers=max(1, min(cores, 4)), threads_per_worker=1, processes=True,
+                              dashboard_address=None, memory_limit="6GiB", silence_logs=40)
     with cluster, client_cls(cluster) as c:
         yield c
 
 
-def _read_range(reader: ChunkedLayer, start: int, stop: int, fids: npt.NDArray[np.int64] | None) -> gpd.GeoDataFrame:
-    """One input partition: features ``start``..``stop`` (0-based), read on the worker."""
-    gdf = reader.read(np.arange(start, stop, dtype=np.int64), fids=fids)
-    return gdf.assign(**{_FEATURE: gdf.index.to_numpy()})
+def _probe(c: Any, address: str) -> None:
+    """Refuse a cluster whose scheduler or workers cannot import this project, or that has no worker.
+
+    Without it the first task graph fails on the scheduler with a traceback ("Error during
+    deserialization of the task graph"). ``eval`` travels by reference, so the probe itself
+    needs nothing installed.
+    """
+    try:
+        c.wait_for_workers(1, timeout=30)
+    except (TimeoutError, OSError):
+        raise UsageError(f"the Dask scheduler at {address} has no worker", source=SCHEDULER_ENV,
+                         fix="Start workers with `dask worker " + address + "`") from None
+    try:
+        c.run_on_scheduler(eval, _PROBE)
+    except Exception as exc:  # the scheduler's own ImportError, raised again here
+        raise UsageError(f"the Dask scheduler at {address} cannot import this project ({exc})", source=SCHEDULER_ENV,
+                         fix=_INSTALL) from None
+    failed = {w: r for w, r in c.run(eval, _PROBE, on_error="return").items() if isinstance(r, BaseException)}
+    if failed:
+        worker, error = next(iter(failed.items()))
+        raise UsageError(f"{len(failed)} Dask worker(s) cannot import this project ({worker}: {error})",
+                         source=SCHEDULER_ENV, fix=_INSTALL)
 
 
-def _extent(part: gpd.GeoDataFrame) -> list[float]:
-    """Extent of a partition's bounding boxes (NaN when it has no geometry)."""
-    b = part.geometry.bounds.to_numpy()
-    b = b[~np.isnan(b).any(axis=1)]
+def _margin(bounds: npt.NDArray[np.float64]) -> float:
+    """The local engine's halo margin (:func:`geo.io.chunks.partition`): 1e-6 of the largest coordinate."""
+    finite = bounds[~np.isnan(bounds).any(axis=1)]
+    return 1e-6 * max(float(np.abs(finite).max()) if len(finite) else 1.0, 1.0)
+
+
+def _extent(bounds: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    b = bounds[~np.isnan(bounds).any(axis=1)]
     if not len(b):
-        return [np.nan] * 4
-    return [float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())]
+        return np.full(4, np.nan)
+    return np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
 
 
-def _halo(part: gpd.GeoDataFrame, extent: list[float]) -> gpd.GeoDataFrame:
-    """The features of ``part`` whose bounding boxes meet ``extent``."""
-    b = part.geometry.bounds.to_numpy()
-    x0, y0, x1, y1 = extent
-    meets = (b[:, 0] <= x1) & (b[:, 2] >= x0) & (b[:, 1] <= y1) & (b[:, 3] >= y0)
-    return part[meets]
+def with_halos(bounds: npt.NDArray[np.float64], owned: list[npt.NDArray[np.int64]]) -> list[Chunk]:
+    """Chunks owning ``owned``, each with its halo: other features whose boxes meet its extent (+ margin).
+
+    Only partitions whose extents meet the grown extent are searched: with tight partitions a
+    few neighbours, not the layer.
+    """
+    margin = _margin(bounds)
+    ext = np.array([_extent(bounds[o]) for o in owned]).reshape(-1, 4)
+    chunks = []
+    for i, own in enumerate(owned):
+        e = ext[i]
+        if np.isnan(e).any():
+            chunks.append(Chunk(i, own, np.array([], dtype=np.int64)))
+            continue
+        x0, y0, x1, y1 = e[0] - margin, e[1] - margin, e[2] + margin, e[3] + margin
+        near = np.flatnonzero((ext[:, 0] <= x1) & (ext[:, 2] >= x0) & (ext[:, 1] <= y1) & (ext[:, 3] >= y0))
+        cand = np.concatenate([owned[j] for j in near if j != i] or [np.array([], dtype=np.int64)])
+        b = bounds[cand]
+        meets = (b[:, 0] <= x1) & (b[:, 2] >= x0) & (b[:, 1] <= y1) & (b[:, 3] >= y0)
+        chunks.append(Chunk(i, own, np.sort(cand[meets]).astype(np.int64)))
+    return chunks
 
 
-def _check_partition(part: gpd.GeoDataFrame, halos: list[gpd.GeoDataFrame], spec: CheckSpec) -> Piece:
-    """A shuffled partition with its halo, checked as one chunk; feature numbers restored as the index."""
-    owned_features = part[_FEATURE].to_numpy()
-    frames = [part, *[h for h in halos if len(h)]]
-    layer = pd.concat(frames) if len(frames) > 1 else part
-    layer = layer.set_index(_FEATURE).sort_index()
-    layer.index.name = "feature"
-    assert isinstance(layer, gpd.GeoDataFrame)
-    owned = np.isin(layer.index.to_numpy(), owned_features)
+def _row_group_chunks(layer: ChunkedLayer, size: int) -> list[Chunk] | None:
+    """The GeoParquet's row groups as partitions, if the file is spatially sorted; None if not.
+
+    A row group is a partition; row groups much smaller than ``size`` are taken a few consecutive ones
+    together (about ``size`` features). Sorted means compact: the partitions' extents cover the layer's
+    extent about once (in a file in no spatial order each spans the whole layer) and their halos
+    together hold at most :data:`SORTED_HALO` of the features.
+    """
+    if layer._whole is not None or layer.fmt != "parquet" or layer._row_groups is None or not layer.n:
+        return None
+    starts = np.r_[layer._row_groups, layer.n].astype(np.int64)
+    per = max(1, round(size / max(float(np.median(np.diff(starts))), 1.0)))
+    cuts = starts[::per] if (len(starts) - 1) % per == 0 else np.r_[starts[:-1:per], layer.n]
+    owned = []
+    for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        rows = np.arange(a, b, dtype=np.int64)
+        if b - a > 1.25 * size:  # a large row group: its own tiles, so no task is much longer than the others
+            owned += [rows[c.owned] for c in partition(layer.bounds[rows], size=size)]
+        elif b > a:
+            owned.append(rows)
+    ext = np.array([_extent(layer.bounds[o]) for o in owned]).reshape(-1, 4)
+    ext = ext[~np.isnan(ext).any(axis=1)]
+    whole = _extent(layer.bounds)
+    if not len(ext) or np.isnan(whole).any():
+        return None
+    area = float(((ext[:, 2] - ext[:, 0]) * (ext[:, 3] - ext[:, 1])).sum())
+    if area > 3 * max(float((whole[2] - whole[0]) * (whole[3] - whole[1])), 1e-300):
+        return None  # row groups overlapping each other: not spatially sorted
+    chunks = with_halos(layer.bounds, owned)
+    if sum(len(c.halo) for c in chunks) > SORTED_HALO * layer.n:
+        return None
+    return chunks
+
+
+def partitions(layer: ChunkedLayer, size: int = DEFAULT_CHUNK, *, at_least: int = 1) -> tuple[list[Chunk], str]:
+    """The partitions of ``layer`` and what they are: ``"row groups"`` or ``"tiles"`` (see the module)."""
+    chunks = _row_group_chunks(layer, size)
+    if chunks is not None and len(chunks) >= min(at_least, max(1, layer.n // 1000)):
+        return chunks, "row groups"
+    return partition(layer.bounds, size=size, at_least=at_least), "tiles"
+
+
+def _check_chunk(light: ChunkedLayer, spec: CheckSpec, chunk: Chunk, fids: npt.NDArray[np.int64] | None) -> Piece:
+    """One partition on a worker: read its features and its halo from the file, check them."""
+    positions = chunk.positions
+    return check_piece(light.read(positions, fids=fids), np.isin(positions, chunk.owned), spec)
+
+
+def _check_frame(layer: gpd.GeoDataFrame, owned: npt.NDArray[np.bool_], spec: CheckSpec) -> Piece:
+    """One partition of a layer read whole on the client, sent with its task."""
     return check_piece(layer, owned, spec)
 
 
-def _margin(extents: npt.NDArray[np.float64]) -> float:
-    finite = extents[~np.isnan(extents).any(axis=1)]
-    return 1e-6 * max(float(np.abs(finite).max()) if len(finite) else 1.0, 1.0)
+def _on_disk(layer: ChunkedLayer) -> ChunkedLayer:
+    """A layer read whole, described again for reading by partition from its file (one light pass)."""
+    from geo.io.chunks import open_layer
+
+    return open_layer(layer.path, name=layer.source, crs=layer.crs if layer.crs_basis == "override" else None,
+                      layer=layer.layer, whole_below=0, reserved=layer.reserved)
 
 
 def run_dask(
@@ -119,55 +224,46 @@ def run_dask(
     """Check ``layer`` on a Dask cluster (see the module); ``stats`` receives partitions, halo and timings."""
     import time
 
-    import dask.dataframe
-    import dask_geopandas
     import distributed
 
-    delayed: Any = dask.delayed  # type: ignore[attr-defined]
-    from_map: Any = dask.dataframe.from_map
     as_completed: Any = distributed.as_completed
-
-    n = layer.n
-    k = max(1, -(-n // chunk_size))
+    killed: Any = distributed.KilledWorker
+    if layer._whole is not None and layer.fmt in ("parquet", "geopackage"):
+        layer = _on_disk(layer)  # the workers read their partitions from the file, whatever its size
     with client(address) as c:
         start = time.perf_counter()
         workers = len(c.scheduler_info().get("workers", {})) or 1
-        k = max(k, min(workers, -(-n // 1000)))
-        bounds = np.linspace(0, n, k + 1).astype(np.int64)
-        ranges = list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+        warm = [c.submit(eval, _PROBE, workers=[w], pure=False, allow_other_workers=False)
+                for w in c.scheduler_info().get("workers", {})]  # imports start while the partitions are cut
+        at_least = workers if layer.n >= 1000 * workers else 1
+        chunks, kind = partitions(layer, chunk_size, at_least=at_least)
+        spec_f = c.scatter(spec, broadcast=True, hash=False)
+        futures = []
+        chunks = sorted(chunks, key=lambda ch: -len(ch.owned) - len(ch.halo))  # longest first: no long tail
         if layer._whole is not None:
             whole = layer._whole
-            ddf = dask_geopandas.from_geopandas(whole.assign(**{_FEATURE: whole.index.to_numpy()}), npartitions=k)
+            for ch in chunks:
+                positions = ch.positions
+                futures.append(c.submit(_check_frame, whole.iloc[positions], np.isin(positions, ch.owned), spec_f,
+                                        pure=False, key=f"geo-check-{ch.number}-{os.urandom(4).hex()}"))
         else:
-            reader = layer.light()
-            meta = _read_range(layer, 0, min(n, 1), layer.fids(np.arange(min(n, 1)))).iloc[:0]
-            ddf = from_map(_read_range, [reader] * k, [r[0] for r in ranges], [r[1] for r in ranges],
-                              [layer.fids(np.arange(a, b)) for a, b in ranges], meta=meta, enforce_metadata=False)
-        ddf = dask_geopandas.from_dask_dataframe(ddf) if not isinstance(ddf, dask_geopandas.GeoDataFrame) else ddf
-        empty = ddf.geometry.is_empty | ddf.geometry.isna()
-        shuffled = ddf[~empty].spatial_shuffle(by="hilbert", npartitions=k, calculate_partitions=False)
-        parts = [*shuffled.to_delayed(), ddf[empty].repartition(npartitions=1).to_delayed()[0]]
-        parts = c.persist(parts)
-        extents = np.asarray(c.gather(c.compute([delayed(_extent)(p) for p in parts])), dtype=np.float64).reshape(-1, 4)
-        margin = _margin(extents)
-        spec_f = c.scatter(spec, broadcast=True)
-        tasks, halo_pieces = [], 0
-        for i, part in enumerate(parts):
-            e = extents[i]
-            if np.isnan(e).any():
-                tasks.append(delayed(_check_partition)(part, [], spec_f))
-                continue
-            grown = [e[0] - margin, e[1] - margin, e[2] + margin, e[3] + margin]
-            near = [j for j in range(len(parts)) if j != i and not np.isnan(extents[j]).any()
-                    and extents[j][0] <= grown[2] and extents[j][2] >= grown[0]
-                    and extents[j][1] <= grown[3] and extents[j][3] >= grown[1]]
-            halo_pieces += len(near)
-            tasks.append(delayed(_check_partition)(part, [delayed(_halo)(parts[j], grown) for j in near],
-                                                        spec_f))
-        futures = c.compute(tasks)
-        pieces = [f.result() for f in as_completed(futures)]
-        result, seconds, halo = combine(pieces, spec, on_unmatched=on_unmatched)
+            light = layer.light()
+            for ch in chunks:
+                futures.append(c.submit(_check_chunk, light, spec_f, ch, layer.fids(ch.positions), pure=False,
+                                        key=f"geo-check-{ch.number}-{os.urandom(4).hex()}"))
+        number = {f.key: ch.number for f, ch in zip(futures, chunks, strict=True)}
+        pieces: list[Piece | None] = [None] * len(futures)
+        try:
+            for f in as_completed(futures):
+                pieces[number[f.key]] = f.result()
+                f.release()
+        except killed as exc:
+            raise UsageError(f"Dask workers died running a partition ({exc})", source=SCHEDULER_ENV,
+                             fix="Give each worker more memory (dask worker --memory-limit) or check in smaller "
+                                 "partitions (--chunk-size)") from None
+        del warm
+        result, seconds, halo = combine((p for p in pieces if p is not None), spec, on_unmatched=on_unmatched)
         if stats is not None:
-            stats.update(partitions=len(parts), workers=workers, halo_features=halo, halo_pieces=halo_pieces,
+            stats.update(partitions=len(chunks), partitioned_by=kind, workers=workers, halo_features=halo,
                          piece_seconds=seconds, wall_s=time.perf_counter() - start)
     return result

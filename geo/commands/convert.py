@@ -10,7 +10,8 @@ written: mixed geometry types stay in it where the format allows. Example::
 
 A ``.parquet`` OUTPUT (GeoParquet) is written batch by batch, so a layer of
 any size converts — the way to bring a district layer to the format ``check``
-reads fastest.
+reads fastest. ``--spatial-sort`` writes it tile by tile: row groups that
+``check --engine dask`` takes as its partitions (see geo.checks.distributed).
 
 Exit 0 printing what was written (read warnings, and what a format splits or
 leaves out, go to stderr as ``warning:`` lines); 2 with one line for any error
@@ -24,6 +25,7 @@ import sys
 from pathlib import Path
 from typing import Final
 
+from geo.errors import UsageError
 from geo.io.convert import convert_file, convert_streamed, known_suffixes
 from geo.io.export import FORMATS
 from geo.io.readers import READERS
@@ -42,12 +44,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "or EPSG:4523 for .txt)")
     parser.add_argument("--layer", help="layer of a GeoPackage/KML, or Shapefile name in a zip, to read")
     parser.add_argument("--crs", help="CRS of the input's coordinates, overriding the file's (e.g. EPSG:4544)")
+    parser.add_argument("--spatial-sort", action="store_true",
+                        help="with a .parquet OUTPUT: write the features tile by tile (spatially sorted row groups, "
+                             "which `check --engine dask` uses as its partitions); findings then number the "
+                             "features in the sorted order")
 
 
 def run(args: argparse.Namespace) -> int:
     """Convert, print the file written; warnings and left-out features on stderr."""
-    if args.output.suffix.lower() == FORMATS["parquet"].suffix:
-        streamed = convert_streamed(args.input, args.output, to_crs=args.to_crs, layer=args.layer, crs=args.crs)
+    is_parquet = args.output.suffix.lower() == FORMATS["parquet"].suffix
+    if args.spatial_sort and not is_parquet:
+        raise UsageError("--spatial-sort writes GeoParquet only", source="--spatial-sort",
+                         fix="Name a .parquet OUTPUT, or leave out --spatial-sort")
+    if is_parquet:
+        streamed = convert_streamed(args.input, args.output, to_crs=args.to_crs, layer=args.layer, crs=args.crs,
+                                    spatial_sort=args.spatial_sort)
         n = streamed.features
         print(f"wrote {streamed.path} ({FORMATS['parquet'].label_en}, {streamed.crs}; {n} of {n} features "
               f"from {streamed.source}, read as {READERS[streamed.read_as].label} in {streamed.read_crs})")

@@ -155,8 +155,12 @@ class ChunkedLayer:
         yield from partition(self.bounds, size=size, at_least=at_least)
 
 
-def partition(bounds: npt.NDArray[np.float64], *, size: int = DEFAULT_CHUNK, at_least: int = 1) -> list[Chunk]:
-    """Cut features with these bounding boxes into spatially coherent chunks of about ``size`` (see the module)."""
+def partition(bounds: npt.NDArray[np.float64], *, size: int = DEFAULT_CHUNK, at_least: int = 1,
+              halos: bool = True) -> list[Chunk]:
+    """Cut features with these bounding boxes into spatially coherent chunks of about ``size`` (see the module).
+
+    ``halos=False``: the tiles only (no halo searched), e.g. to write a layer in spatial order.
+    """
     n = len(bounds)
     k = max(1, math.ceil(n / max(size, 1)), min(at_least, n))
     if k == 1:
@@ -179,6 +183,8 @@ def partition(bounds: npt.NDArray[np.float64], *, size: int = DEFAULT_CHUNK, at_
     finite = bounds[valid]
     scale = float(np.nanmax(np.abs(finite))) if len(finite) else 1.0
     margin = 1e-6 * max(scale, 1.0)
+    if not halos:
+        return [Chunk(i, own.astype(np.int64), np.array([], dtype=np.int64)) for i, own in enumerate(owned)]
     chunks = []
     for i, own in enumerate(owned):
         b = bounds[own]

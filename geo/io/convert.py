@@ -234,10 +234,14 @@ class StreamedResult:
 
 
 def convert_streamed(src: str | Path, dst: str | Path, *, to_crs: str | None = None, layer: str | None = None,
-                     crs: str | None = None) -> StreamedResult:
+                     crs: str | None = None, spatial_sort: bool = False) -> StreamedResult:
     """Convert ``src`` (any size, anything ``check`` reads) to GeoParquet at ``dst`` in batches, feature order kept.
 
-    Feature order is kept so that findings number the features alike in both files.
+    Feature order is kept so that findings number the features alike in both files. With
+    ``spatial_sort`` the features are written tile by tile instead (the local engine's
+    sort-tile-recursive tiles of :func:`geo.io.chunks.partition`, one row group each): a spatially
+    sorted file whose row groups ``--engine dask`` checks as its partitions, each with a tight halo
+    (:mod:`geo.checks.distributed`); findings then number the features in the sorted file's order.
     """
     from geo.io.chunks import open_layer
     from geo.io.parquet import ParquetStream
@@ -250,8 +254,15 @@ def convert_streamed(src: str | Path, dst: str | Path, *, to_crs: str | None = N
     opened = open_layer(src, crs=crs, layer=layer, whole_below=0, reserved=FILE_RESERVED)
     target = parse_crs(to_crs or opened.crs, source="--to-crs" if to_crs else str(src))
     stream = ParquetStream(dst)
-    for start in range(0, opened.n, BATCH):
-        part = opened.read(np.arange(start, min(start + BATCH, opened.n)))
+    if spatial_sort:
+        from geo.io.chunks import partition
+        from geo.io.parquet import ROW_GROUP
+
+        batches = [c.owned for c in partition(opened.bounds, size=ROW_GROUP, halos=False)]
+    else:
+        batches = [np.arange(start, min(start + BATCH, opened.n)) for start in range(0, opened.n, BATCH)]
+    for positions in batches:
+        part = opened.read(positions)
         stream.write(part.reset_index(drop=True).to_crs(target))
     path = stream.close()
     return StreamedResult(path, target.to_string(), opened.n, opened.source, opened.fmt, opened.crs)
