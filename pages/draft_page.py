@@ -239,21 +239,22 @@ def versions_panel(svc: Drafts, actor: Actor, draft_id: str, chosen: int, work: 
 
 
 actor = auth.gate()
-# The session's first map is drawn before the rest of the page (ui.map_element.map_first): the title, the
-# pickers and the map first; once it has painted, its report reruns the page, which then draws everything.
+# The session's first map is drawn before the rest of the page (ui.map_element.map_first): the title and the
+# map first (the pickers and forms are in the right column, drawn on the next run, so the map keeps its place);
+# once it has painted, its report reruns the page, which then draws everything.
 first = map_element.map_first(MAP_KEY)
 view = state.view()
 st.title(t("draft_title"))
 st.caption(t("draft_intro"))
 svc = drafting.service()
 can_edit = Drafts.may_edit(actor)
-if not can_edit:
-    st.info(t("draft_read_only"))
-else:
-    new_draft_form(svc, actor)
 infos = svc.list(actor)
 if not infos:
     map_element.no_map_this_time()  # (else the sidebar would wait for a map that never comes)
+    if can_edit:
+        new_draft_form(svc, actor)
+    else:
+        st.info(t("draft_read_only"))
     st.info(t("draft_none_yet"))
     st.stop()
 ids = [i.draft.draft_id for i in infos]
@@ -262,21 +263,28 @@ if st.session_state.get(GOTO) in ids:
     st.session_state["w_draft"] = st.session_state.pop(GOTO)
 if st.session_state.get("w_draft") not in ids:
     st.session_state["w_draft"] = ids[-1]
-c = st.columns([3, 2])
-draft_id = c[0].selectbox(t("draft_choose"), ids, placeholder=t("choose_one"), key="w_draft",
-                          format_func=bind(ids, lambda d: names[d]))
+left, right = st.columns([3, 2], gap="medium")
+draft_id = str(st.session_state["w_draft"])
+if not first:
+    with right:
+        if can_edit:
+            new_draft_form(svc, actor)
+        else:
+            st.info(t("draft_read_only"))
+        draft_id = right.selectbox(t("draft_choose"), ids, placeholder=t("choose_one"), key="w_draft",
+                                   format_func=bind(ids, lambda d: names[d]))
 versions = svc.versions(actor, draft_id)
 numbers = [v.version for v in versions]
 latest = numbers[-1]
 wanted = str(st.session_state.get("w_draft_version") or "")
 chosen = int(wanted) if wanted.isdigit() and int(wanted) in numbers else latest
 by_number = {v.version: v for v in versions}
-picked_version = c[1].selectbox(t("draft_version"), numbers[::-1], placeholder=t("choose_one"),
-                                index=numbers[::-1].index(chosen),
-                                key=f"draft_version_{draft_id}_{latest}",  # a new version: a new list, latest shown
-                                format_func=lambda n: version_words(by_number[n]))
-st.session_state["w_draft_version"] = "" if picked_version == latest else str(picked_version)
-chosen = picked_version
+if not first:
+    chosen = right.selectbox(t("draft_version"), numbers[::-1], placeholder=t("choose_one"),
+                             index=numbers[::-1].index(chosen),
+                             key=f"draft_version_{draft_id}_{latest}",  # a new version: a new list, latest shown
+                             format_func=lambda n: version_words(by_number[n]))
+    st.session_state["w_draft_version"] = "" if chosen == latest else str(chosen)
 
 work = drafting.working()
 if work is None or work.draft_id != draft_id or (not work.dirty and work.base_version != chosen):
@@ -292,7 +300,6 @@ split_problem = drafting.split(work, events.split.get("line") or []) if (
 found = pd.DataFrame() if first else drafting.findings(work.parcels, drafting.content_key(work.parcels))
 flagged = tuple(sorted(set(found["parcel_id"].dropna()))) if not found.empty else ()
 
-left, right = st.columns([3, 2], gap="medium")
 with left:
     parts = drafting.base_map(view.basemap, lang(), view.ctx, map_element.asset_base(), view.basemap)
     map_element.show_map(parts, key=MAP_KEY, height=560, report_drawn=first, edit=map_element.DraftEdit(

@@ -149,6 +149,7 @@ def base_map(basemap: str, language: str, ctx: tuple[str, ...], base: str, _key:
         districts=data.districts() if "districts" in ctx else None,
         metro=data.metro() if "metro" in ctx else None,
         basemap=safe, lang=language, tile_keys=data.tile_keys(), asset_base=base,
+        controls=False,  # no measure, fullscreen or minimap: the drawing tools are the controls here
     ))
 
 
