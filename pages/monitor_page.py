@@ -122,9 +122,9 @@ def target_chart(plan: MonitorPlan, rows: Sequence[StatusRow], actuals: Sequence
         return
     st.markdown(f"**{t('mon_chart')}**")
     ids: list[str] = list(choices)
-    picked = st.selectbox(t("mon_chart_pick"), ids, index=ids.index(monitor.chart_default(rows, ids)),
-                          format_func=lambda i: choices.get(i, str(i)), key="mon_chart_target",
-                          placeholder=t("mon_chart_pick"))
+    picked = st.selectbox(t("mon_chart_pick"), ids, placeholder=t("mon_chart_pick"),
+                          index=ids.index(monitor.chart_default(rows, ids)),
+                          format_func=lambda i: choices.get(i, str(i)), key="mon_chart_target")
     row = monitor.row_of(rows, picked or ids[0])
     st.altair_chart(monitor.target_chart(row, monitor.target_series(row, actuals), plan.period), key="mon_chart")
     st.caption(t("mon_chart_caption"))
@@ -210,8 +210,8 @@ def the_rest(actor: Actor, plan: MonitorPlan, actuals: Sequence[Actual], years: 
     """Everything under the map: the year, how to fill in, downloads, targets and chart, projects, land,
     changes, actions, recording."""
     st.divider()
-    year = st.selectbox(t("mon_year"), years, key=YEAR, on_change=_follow_year, help=t("mon_year_help"),
-                        placeholder=t("mon_year"))
+    year = st.selectbox(t("mon_year"), years, placeholder=t("mon_year"), key=YEAR, on_change=_follow_year,
+                        help=t("mon_year_help"))
     rows = monitor.status_rows_of(plan, tuple(actuals), year)
     if actuals:
         st.caption(t("mon_records", n=len(actuals), years=monitor.years_text(actuals)))
