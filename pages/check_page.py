@@ -63,7 +63,7 @@ from ui.safe import md
 
 CRS_CHOICES = ["", WGS84, CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35]
 CRS_NAMES = {**EXPORT_CRS, CGCS2000_GK_ZONE35: ("CGCS2000 高斯-克吕格 3度带 第35带", "CGCS2000 Gauss–Krüger zone 35")}
-FORMATS = ["zip", "kmz", "gpkg", "geojson", "json", "kml", "csv", "txt"]
+FORMATS = ["zip", "kmz", "gpkg", "geojson", "json", "kml", "csv", "txt", "parquet"]
 MAP_KEY = "chk_map"
 #: Session key of the upload whose removal waits for its confirmation.
 REMOVING = "chk_removing"

@@ -288,3 +288,16 @@ def test_map_zoomed_out_shows_only_the_overview(workspace, survey_bytes):
     args = map_args(at)
     assert args["overlay"] is None and "data:image/png;base64," in args["script"]
     assert "放大查看地块：视野内 2 个地块，当前显示概览图像。" in texts(at)
+
+
+def test_a_geoparquet_upload_is_checked_like_any_other(workspace, survey_bytes, tmp_path):
+    """GeoParquet (what `convert --spatial-sort` writes for big layers) is accepted by the page, as by the CLI."""
+    path = tmp_path / "测绘.parquet"
+    syn.plan_survey().to_parquet(path)  # the same parcels the GeoJSON fixture holds
+    at = run(AppTest.from_file(PAGE))
+    assert "parquet" in [t.lstrip(".") for t in at.file_uploader[0].proto.type]
+    at.file_uploader[0].upload("测绘.parquet", path.read_bytes(), "application/vnd.apache.parquet")
+    run(at)
+    as_geojson = uploaded(survey_bytes)
+    assert not at.error
+    assert findings_table(at)["说明"].tolist() == findings_table(as_geojson)["说明"].tolist()
