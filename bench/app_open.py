@@ -139,6 +139,20 @@ def markdown(result: dict[str, Any], machine: str) -> str:
     ])
 
 
+def machine_words() -> str:
+    """The machine as the results name it: processor, cores, Python."""
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}")
+
+
+def write_results(out: Path, name: str, result: dict[str, Any], text: str) -> None:
+    """``<name>.json`` and ``<name>.md`` in ``out`` (created), and the text printed."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    (out / f"{name}.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.app_open", description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -148,13 +162,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-app-open-") as tmp:
         result = measure(args.repeats, Path(tmp))
-    machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-               f"Python {platform.python_version()}")
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "app_open.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    text = markdown(result, machine)
-    (args.out / "app_open.md").write_text(text, encoding="utf-8")
-    print(text)
+    write_results(args.out, "app_open", result, markdown(result, machine_words()))
     return 0
 
 

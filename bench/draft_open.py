@@ -20,9 +20,7 @@ Ratio ``draft drawn ÷ bare page``; the target (issue 23) is ≤ 1.5. Writes
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
 import tempfile
 from pathlib import Path
@@ -33,7 +31,18 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from bench.app_open import APP, BARE, CHROMIUM, CHROMIUM_ARGS, RESULTS, TARGET_RATIO, _open_bare, serve
+from bench.app_open import (
+    APP,
+    BARE,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    RESULTS,
+    TARGET_RATIO,
+    _open_bare,
+    machine_words,
+    serve,
+    write_results,
+)
 from geo.drafts.model import DraftPlan, new_parcel_id
 from geo.drafts.service import Drafts
 from geo.store import Office
@@ -133,13 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-draft-open-") as tmp:
         result = measure(args.repeats, args.parcels, Path(tmp))
-    machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-               f"Python {platform.python_version()}")
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "draft_open.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    text = markdown(result, machine)
-    (args.out / "draft_open.md").write_text(text, encoding="utf-8")
-    print(text)
+    write_results(args.out, "draft_open", result, markdown(result, machine_words()))
     return 0
 
 
