@@ -1,8 +1,8 @@
-"""The indicative geometry: regenerated == committed, areas, no overlaps, districts, zones."""
+"""The indicative geometry: regenerated == committed, areas, no overlaps, districts, zones; ``plan build``."""
 
 from __future__ import annotations
 
-import json
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,19 +13,44 @@ import shapely
 from geo.area import area_mu
 from geo.crs import EQUAL_AREA
 from geo.geojson import to_geojson
+from geo.plan.build import build_package
+from geo.plan.current import DEFAULT_DIR
 from layers import load_districts
+from tests.fixtures.cli import geo
 from tools.build_geometry import build
+
+OTHER = Path(__file__).resolve().parent / "fixtures" / "plans" / "other"
 
 
 @pytest.fixture(scope="module")
 def fresh():
-    return build()
+    return build_package(DEFAULT_DIR)
 
 
 def test_committed_files_match_a_fresh_build(fresh):
+    assert sorted(p.relative_to(DEFAULT_DIR).as_posix() for p in fresh) == [
+        "context/metro.geojson", "parcels/parcels.geojson", "parcels/zones.geojson"]
     for path, gdf in fresh.items():
-        committed = json.loads(Path(path).read_text(encoding="utf-8"))
-        assert committed == json.loads(to_geojson(gdf)), f"{path} is stale: run python -m tools.build_geometry"
+        committed = path.read_text(encoding="utf-8")
+        assert committed == to_geojson(gdf) + "\n", f"{path} is stale: run python -m geo plan build"
+
+
+def test_the_old_tool_builds_the_same(fresh):
+    old = build()
+    assert list(old) == [str(p) for p in fresh]
+    assert all(to_geojson(old[str(p)]) == to_geojson(gdf) for p, gdf in fresh.items())
+
+
+def test_plan_build_rewrites_a_package_identically(capsys, monkeypatch, tmp_path):
+    copy = tmp_path / "other"
+    shutil.copytree(OTHER, copy)
+    for rel in ("parcels/parcels.geojson", "parcels/zones.geojson", "context/metro.geojson"):
+        (copy / rel).write_text('{"type": "FeatureCollection", "features": []}\n', encoding="utf-8")
+    code, out, err = geo(capsys, monkeypatch, "plan", "build", str(copy))
+    assert code == 0, err
+    assert out.count("wrote ") == 3
+    for rel in ("parcels/parcels.geojson", "parcels/zones.geojson", "context/metro.geojson"):
+        assert (copy / rel).read_bytes() == (OTHER / rel).read_bytes(), rel
 
 
 def test_areas_equal_declared_mu(parcels):

@@ -37,6 +37,7 @@ from geo.plan.package import (
     load_package,
     validate_package,
 )
+from geo.plan.template import META_FIELDS
 from layers import load_glossary, load_plan_info, load_projects
 from layers.plan import plan_period
 from tests.fixtures.cli import geo, one_line
@@ -408,8 +409,9 @@ def test_template_workbook(filled: bool, tmp_path: Path, capsys, monkeypatch, de
     for sheet_name, res_name in TEMPLATE_SHEETS.items():
         fields = default_package.resource(res_name)["schema"]["fields"]
         rows = list(book[sheet_name].iter_rows(values_only=True))
-        assert list(rows[0]) == [f["name"] for f in fields]
-        assert list(rows[1]) == [f["title"] for f in fields]
+        meta = META_FIELDS if sheet_name == "规划" else ()  # 规划 also holds the plan's metadata (geo:plan)
+        assert list(rows[0]) == [f["name"] for f in fields] + [m.name for m in meta]
+        assert list(rows[1]) == [f["title"] for f in fields] + [m.title for m in meta]
         assert len(rows) - 2 == (len(default_package.table(res_name)) if filled else 0)
     if filled:
         projects = list(book["项目"].iter_rows(min_row=3, values_only=True))

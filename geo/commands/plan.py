@@ -1,4 +1,4 @@
-"""``python -m geo plan validate|diff|template``: plan packages (a plan as a folder of data).
+"""``python -m geo plan validate|diff|template|new|build``: plan packages (a plan as a folder of data).
 
 - ``plan validate DIR``: every problem of the package in ``DIR`` (``data/`` is the default package), one line
   each: file, row, field, what is wrong, how to fix it; exit 2 if there is any, 0 (and one line) if none.
@@ -6,9 +6,16 @@
   and the totals per spatial unit and per track side by side, with B − A.
 - ``plan template -o 规划模板.xlsx [--filled] [--package DIR]``: an Excel workbook to write a plan in (sheets
   规划, 赛道, 空间单元, 项目, 目标, 地名; row 1 the field names, row 2 their Chinese labels), empty or filled
-  with the package's rows.
+  with the package's rows; the 规划 sheet also has the plan's metadata columns (:data:`geo.plan.template.META_FIELDS`).
+- ``plan new DIR --from FILE.xlsx``: a complete package folder ``DIR`` from a filled template (tables,
+  ``datapackage.json``, gazetteer, indicative geometry), built beside it and renamed into place once it
+  validates; each problem of the workbook one line (sheet, row, field, what is wrong, the fix), exit 2, nothing
+  written.
+- ``plan build [DIR]``: rebuild a package's indicative geometry (parcels, spatial units, schematic metro) by
+  the written placement rule (``tools/build_geometry.py`` is its old name).
 
-The engine is :mod:`geo.plan.package` and :mod:`geo.plan.diff`; this module only reads arguments and prints.
+The engine is :mod:`geo.plan.package`, :mod:`geo.plan.diff`, :mod:`geo.plan.template` and
+:mod:`geo.plan.build`; this module only reads arguments and prints.
 """
 
 from __future__ import annotations
@@ -22,13 +29,16 @@ from typing import Final
 
 from geo import atomic
 from geo.errors import UsageError
+from geo.plan.build import build_package, write_layers
 from geo.plan.current import ENV
 from geo.plan.diff import diff_plans, format_table
-from geo.plan.package import load_package, template_workbook, validate_package
+from geo.plan.package import load_package, validate_package
+from geo.plan.template import PlanInputError, new_package, template_workbook
 from layers.schema import DATA_DIR
 
 NAME: Final = "plan"
-HELP: Final = "Plan packages: validate a package folder, compare two plans, write the Excel template."
+HELP: Final = ("Plan packages: validate a package folder, compare two plans, write the Excel template, make a "
+               "package from a filled one, build a package's geometry.")
 FORMATS: Final = ("table", "json")
 
 
@@ -55,11 +65,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           help="fill it with the package's rows (default: headers only)")
     template.add_argument("--package", metavar="DIR", default=str(DATA_DIR),
                           help="the package whose fields (and rows) to use (default: data/)")
+    new = actions.add_parser("new", help="make a plan package folder from a filled Excel template",
+                             description="Write the plan package folder DIR from a filled template (see `plan "
+                                         "template`): its tables, datapackage.json, gazetteer and indicative "
+                                         "geometry. Every problem of the workbook is one line; nothing is written "
+                                         "then.")
+    new.add_argument("folder", metavar="DIR", help="the package folder to write (new, or an empty folder)")
+    new.add_argument("--from", dest="workbook", required=True, metavar="FILE.xlsx",
+                     help="the filled plan workbook (sheets 规划, 赛道, 空间单元, 项目, 目标, 地名)")
+    build = actions.add_parser("build", help="rebuild a package's indicative geometry by the placement rule",
+                               description="Rebuild parcels/parcels.geojson, parcels/zones.geojson and "
+                                           "context/metro.geojson of a plan package from its tables and gazetteer.")
+    build.add_argument("package", metavar="DIR", nargs="?", default=None,
+                       help="the package folder (default: the plan in use: --plan, GEO_PLAN, else data/)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the chosen action."""
-    return int({"validate": _validate, "diff": _diff, "template": _template}[args.action](args))
+    actions = {"validate": _validate, "diff": _diff, "template": _template, "new": _new, "build": _build}
+    return int(actions[args.action](args))
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -96,4 +120,27 @@ def _template(args: argparse.Namespace) -> int:
     where = atomic.write_output(args.output, data)
     print(f"wrote {where}: sheets 规划, 赛道, 空间单元, 项目, 目标, 地名"
           + (" with the plan's rows" if args.filled else " (headers only)"), file=sys.stderr)
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    try:
+        made = new_package(args.folder, args.workbook)
+    except PlanInputError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return 2
+    print(f"wrote {made.path}: a plan package of {made.tracks} tracks, {made.zones} spatial units and "
+          f"{made.projects} projects ({made.parcels} indicative parcels, {made.points} points of unknown area), "
+          f"local CRS EPSG:{made.local_epsg}. Use it with `python -m geo --plan {made.path} …`")
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from geo.plan.current import check_plan
+
+    given = args.package or os.environ.get(ENV, "").strip() or str(DATA_DIR)
+    folder = check_plan(given, source="plan build")
+    for path, count in write_layers(build_package(folder)):
+        print(f"wrote {path}: {count} features")
     return 0

@@ -472,7 +472,7 @@ def _zone_stated_land(ctx: _Ctx, zone: Any) -> tuple[pd.DataFrame, bool]:
     and that is an inference: the zone rule puts 科技金融街 in 一核 by its place.
     """
     stated = _targets_for(ctx.plan.targets, "zone", zone.zone_id, "land_mu")
-    focus = str(zone.focus_tracks or "").split(";")
+    focus = zone.focus_tracks.split(";") if isinstance(zone.focus_tracks, str) else [""]  # empty cell: <NA>
     text_only = set(ctx.plan.tracks.loc[ctx.plan.tracks["table"].isna(), "track_id"])
     if stated.empty and len(focus) == 1 and focus[0] in text_only:
         return _targets_for(ctx.plan.targets, "track", focus[0], "land_mu"), True

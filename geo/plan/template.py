@@ -1,0 +1,733 @@
+"""The plan workbook: the Excel template a plan is written in, and a plan package made from a filled one.
+
+``python -m geo plan template`` writes the workbook (:func:`template_workbook`): one sheet per table of
+:data:`geo.plan.package.TEMPLATE_SHEETS` (规划, 赛道, 空间单元, 项目, 目标, 地名), row 1 the package's field
+names, row 2 their Chinese labels. The 规划 sheet carries, right of the plan's own fields, the plan's
+metadata (:data:`META_FIELDS`: its id, structure, local Gauss–Krüger EPSG code, map centre and zoom, the
+footnote on outputs, the usable-land marker) that ``datapackage.json`` keeps in ``geo:plan``.
+
+``python -m geo plan new DIR --from FILE.xlsx`` (:func:`new_package`) reads a filled workbook, from this
+program or any other that writes the same sheets and field names, and writes a complete package folder:
+
+1. the file is checked before openpyxl parses it (:func:`read_workbook`): an Excel workbook, at most
+   :data:`MAX_FILE_BYTES`, unpacking to at most :data:`MAX_UNPACKED_BYTES`, no sheet over :data:`MAX_ROWS`
+   rows; each refusal is one :class:`WorkbookError` line naming the file, the problem and the fix;
+2. every sheet and column must be there under the template's names (a renamed column is named);
+3. the rows are written as the package's CSVs (“——” and empty cells are unknown, never 0), the metadata as
+   ``geo:plan`` (what the sheet leaves empty is derived: the map centre from the located places, the
+   Gauss–Krüger zone from the centre's longitude), and the tables a workbook does not hold
+   (``zone_places``, ``baselines``, ``actions``, ``glossary``, ``metro_lines``) with their headers only;
+4. the package loader's own checks (:func:`geo.plan.package.validate_package`: types, required cells,
+   duplicate ids, foreign keys, places outside China, an EPSG code pyproj does not know …) run on it, and
+   each problem is told back in the workbook's terms: sheet, row, field, what is wrong, the fix;
+5. empty ``anchor_zh`` cells are filled by the written placement rule, and the indicative geometry is built
+   (:func:`geo.plan.build.build_package`), with an empty ``districts`` layer (the workbook draws none);
+6. all of it is built in a temporary folder beside ``DIR`` and renamed into place only when it validates:
+   a workbook with any problem leaves nothing behind (:class:`PlanInputError` holds every problem).
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from geo.errors import DataError, InputFileError, UsageError
+from geo.io.crsguess import CHINA_BOUNDS
+from geo.plan.package import (
+    DESCRIPTOR,
+    FORMAT_VERSION,
+    PLAN_KEY,
+    TEMPLATE_SHEETS,
+    PlanPackage,
+    Problem,
+    read_descriptor,
+    resources,
+    schema_fields,
+    validate_package,
+)
+from geo.plan.package import template_workbook as _plain_workbook
+
+# --- the limits --------------------------------------------------------------------------------------------------
+
+#: Largest workbook read (a plan of a few hundred rows is well under 1 MB).
+MAX_FILE_BYTES: Final = 20 * 1024 * 1024
+#: Most bytes the workbook's parts may unpack to, all together (as their headers declare).
+MAX_UNPACKED_BYTES: Final = 64 * 1024 * 1024
+#: Most rows on one sheet, the two header rows included (a plan has a few hundred projects).
+MAX_ROWS: Final = 10_000
+#: Most columns read of one sheet (the widest sheet has 17 fields; 规划 with its metadata 16).
+MAX_COLUMNS: Final = 64
+
+#: Cells that mean “unknown” (the plan prints “——”): written as an empty cell, never 0.
+UNKNOWN: Final = frozenset({"——", "—", "--", "-", "－", "——————"})
+
+_FIX_XLSX: Final = ("Save the plan as an Excel workbook (.xlsx): start from `python -m geo plan template -o "
+                    "规划模板.xlsx` and fill its sheets")
+
+
+@dataclass(frozen=True)
+class MetaField:
+    """One column of the 规划 sheet that holds the plan's metadata (``geo:plan``), not a field of ``plan.csv``."""
+
+    name: str
+    title: str
+    type: str
+    description: str
+
+
+#: The metadata columns of the 规划 sheet, right of ``plan.csv``'s fields (empty cells: see :func:`new_package`).
+META_FIELDS: Final = (
+    MetaField("plan_id", "规划编号", "string", "lowercase letters, digits, - _ . (default: the folder's name)"),
+    MetaField("structure_zh", "空间结构", "string", "e.g. 一核双圈两片"),
+    MetaField("structure_en", "空间结构（英文）", "string", "e.g. one core, two circles, two zones"),
+    MetaField("local_epsg", "本地坐标系（EPSG）", "integer",
+              "CGCS2000 3° Gauss–Krüger zone without prefix, e.g. 4544 (CM 105°E); default: the map centre's"),
+    MetaField("centre_lon", "地图中心经度", "number", "WGS84 degrees (default: the middle of the located places)"),
+    MetaField("centre_lat", "地图中心纬度", "number", "WGS84 degrees"),
+    MetaField("zoom", "地图缩放级别", "integer", "1–19 (default 12)"),
+    MetaField("footnote_table", "产值注释表号", "integer", "the table whose footnote defines 产值 (default: first)"),
+    MetaField("footnote_line", "产值注释行号", "integer", "its line in the plan's text (default 0: not known)"),
+    MetaField("footnote_zh", "产值注释", "string", "the footnote's words on outputs"),
+    MetaField("footnote_full_zh", "产值注释全文", "string", "the whole footnote (default: 产值注释)"),
+    MetaField("usable_marker_zh", "可用地标记", "string", "the area_note marking usable land (default 可用)"),
+)
+_META_TYPES: Final = {m.name: m.type for m in META_FIELDS}
+#: Tables of a package that the workbook does not hold: written with their headers only.
+_HEADER_ONLY: Final = ("zone_places", "baselines", "actions", "glossary", "metro_lines")
+#: A package name Frictionless accepts (and a safe ``geo:plan.id``).
+_ID_RE: Final = re.compile(r"^[a-z0-9._-]+$")
+#: ``geo:plan`` keys → the 规划 column that gives them (for problems of the descriptor).
+_META_COLUMN: Final = {"crs.local_epsg": "local_epsg", "crs.local_zoned_epsg": "local_epsg", "map.centre": "centre_lon",
+                       "map.area_centre": "centre_lon", "map.zoom": "zoom", "period": "period", "id": "plan_id",
+                       "title_zh": "title_zh", "title_en": "title_en"}
+
+
+class WorkbookError(InputFileError):
+    """The file given as a plan workbook cannot be read at all: not a workbook, too large, a sheet too long."""
+
+
+class PlanInputError(DataError):
+    """A plan workbook has problems; ``problems`` holds each (sheet, row, field, what is wrong, the fix)."""
+
+    def __init__(self, problems: Sequence[Problem], *, source: str) -> None:
+        self.problems = list(problems)
+        self.workbook = source
+        more = f" (and {len(self.problems) - 1} more problems)" if len(self.problems) > 1 else ""
+        super().__init__(self.problems[0].line() + more)
+
+    def lines(self) -> list[str]:
+        """One line per problem: ``FILE.xlsx, sheet 项目, row 5, field declared_mu: … . Fix``."""
+        return [p.line() for p in self.problems]
+
+
+# --- the template ------------------------------------------------------------------------------------------------
+
+
+def template_workbook(package: PlanPackage, *, filled: bool = False) -> bytes:
+    """The Excel workbook to write a plan in (see the module), with the 规划 sheet's metadata columns.
+
+    With ``filled`` the rows of ``package`` and its metadata follow the two header rows.
+    """
+    from openpyxl import load_workbook
+    from openpyxl.styles import Font, PatternFill
+
+    book = load_workbook(io.BytesIO(_plain_workbook(package, filled=filled)))
+    sheet = book["规划"]
+    first = sheet.max_column + 1
+    values = _meta_cells(package.meta) if filled else {}
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="FCE4D6")
+    for i, meta in enumerate(META_FIELDS, start=first):
+        sheet.cell(1, i, meta.name).font = bold
+        sheet.cell(2, i, meta.title).fill = fill
+        sheet.column_dimensions[sheet.cell(1, i).column_letter].width = max(12, 2 * len(meta.title) + 2)
+        if filled:
+            sheet.cell(3, i, values.get(meta.name))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _meta_cells(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The metadata columns' values from a package's ``geo:plan`` (None where it has none)."""
+    def get(*keys: str) -> Any:
+        value: Any = meta
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        return value
+
+    return {"plan_id": get("id"), "structure_zh": get("structure", "zh"), "structure_en": get("structure", "en"),
+            "local_epsg": get("crs", "local_epsg"), "centre_lon": get("map", "centre", "lon"),
+            "centre_lat": get("map", "centre", "lat"), "zoom": get("map", "zoom"),
+            "footnote_table": get("footnote", "table"), "footnote_line": get("footnote", "line"),
+            "footnote_zh": get("footnote", "zh"), "footnote_full_zh": get("footnote", "full_zh"),
+            "usable_marker_zh": get("usable_land", "marker_zh")}
+
+
+# --- reading a workbook ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sheet:
+    """One sheet as read: its header (row 1), whether row 2 holds the labels, and its data rows.
+
+    ``rows`` pairs each non-empty data row's number on the sheet with its cells (as openpyxl gives them).
+    """
+
+    name: str
+    header: list[str]
+    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+
+
+def read_workbook(path: Path, *, source: str | None = None) -> dict[str, Sheet]:
+    """The sheets of a plan workbook (any sheet name; only the template's are used), read with limits.
+
+    Raises
+    ------
+    WorkbookError
+        The file is missing, not an .xlsx, over :data:`MAX_FILE_BYTES`, unpacks to more than
+        :data:`MAX_UNPACKED_BYTES`, damaged, or one of the template's sheets has more than :data:`MAX_ROWS` rows.
+    """
+    src = source or str(path)
+    if not path.is_file():
+        raise WorkbookError("the file does not exist", source=src, fix="Check the path after --from")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise WorkbookError(f"the file is {size / 2**20:.1f} MB, over the limit of {MAX_FILE_BYTES / 2**20:.0f} MB "
+                            "for a plan workbook", source=src,
+                            fix="Keep the template's six sheets and their rows only (delete other sheets, images)")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if not head.startswith(b"PK\x03\x04"):
+        what = ("an Excel 97–2003 workbook (.xls) or a password-protected one" if head.startswith(b"\xd0\xcf\x11\xe0")
+                else "empty" if not head else "not an Excel workbook (.xlsx)")
+        raise WorkbookError(f"the file is {what}", source=src, fix=_FIX_XLSX)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            names = {i.filename.lower() for i in infos}
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
+        raise WorkbookError(f"the file is a damaged zip, not a readable workbook ({exc})", source=src,
+                            fix=_FIX_XLSX) from None
+    if "xl/workbook.xml" not in names:
+        raise WorkbookError("the file is a zip archive but not an Excel workbook (no xl/workbook.xml)", source=src,
+                            fix=_FIX_XLSX)
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise WorkbookError(f"the workbook would unpack to {unpacked / 2**20:.0f} MB, over the limit of "
+                            f"{MAX_UNPACKED_BYTES / 2**20:.0f} MB", source=src,
+                            fix="Save the plan again from Excel or WPS, keeping only the template's sheets")
+    return _parse(path, src)
+
+
+def _parse(path: Path, src: str) -> dict[str, Sheet]:
+    """openpyxl's read-only, values-only parse of the template's sheets, counting rows against the limit."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises what its parsers raise (KeyError, ValueError, XML errors …)
+        raise WorkbookError(f"the workbook cannot be read ({type(exc).__name__}: {str(exc)[:120]})", source=src,
+                            fix=_FIX_XLSX) from None
+    try:
+        sheets: dict[str, Sheet] = {}
+        for name in book.sheetnames:
+            if name.strip() not in TEMPLATE_SHEETS:
+                continue  # a sheet that is not the template's is never parsed
+            ws = book[name]
+            declared = ws.max_row or 0
+            if declared > MAX_ROWS:
+                raise _too_long(src, name.strip(), declared)
+            sheet = Sheet(name.strip(), [])
+            for n, row in enumerate(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+                if n > MAX_ROWS:
+                    raise _too_long(src, name.strip(), n)
+                cells = list(row)
+                if n == 1:
+                    sheet.header = [_header(c) for c in cells]
+                elif any(not _blank(c) for c in cells):
+                    sheet.rows.append((n, cells))
+            sheets[sheet.name] = sheet
+        return sheets
+    finally:
+        book.close()
+
+
+def _too_long(src: str, sheet: str, rows: int) -> WorkbookError:
+    return WorkbookError(f"sheet {sheet} has {rows:,} rows or more, over the limit of {MAX_ROWS:,}", source=src,
+                         fix="Keep one row per table row of the plan and delete the empty rows below them "
+                             "(their formatting too)")
+
+
+def _header(cell: Any) -> str:
+    return "" if cell is None else str(cell).strip()
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _text(cell: Any) -> str:
+    """A cell as the CSV's text: empty or “——” → "" (unknown, never 0); 120.0 → "120"; True → "true"."""
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, int):
+        return str(cell)
+    if isinstance(cell, float):
+        if not math.isfinite(cell):
+            return str(cell)
+        return str(int(cell)) if cell.is_integer() and abs(cell) < 2**53 else repr(cell)
+    if isinstance(cell, datetime):
+        return cell.date().isoformat() if cell.time() == datetime.min.time() else cell.isoformat()
+    if isinstance(cell, date):
+        return cell.isoformat()
+    text = str(cell).strip()
+    return "" if text in UNKNOWN else text
+
+
+# --- from the sheets to tables -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Table:
+    """A table to write: its resource, its sheet, its fields, rows of text, and each row's number on the sheet."""
+
+    resource: str
+    sheet: str
+    fields: list[str]
+    rows: list[dict[str, str]] = field(default_factory=list)
+    sheet_rows: list[int] = field(default_factory=list)
+
+
+def _schema_source() -> dict[str, Any]:
+    """The descriptor whose resources and schemas every new package copies: the built-in plan's (``data/``)."""
+    from geo.plan.current import DEFAULT_DIR
+
+    return read_descriptor(DEFAULT_DIR)
+
+
+def _tables(sheets: Mapping[str, Sheet], descriptor: Mapping[str, Any], src: str
+            ) -> tuple[dict[str, _Table], dict[str, str], list[Problem]]:
+    """Each template sheet as a table of text, the 规划 sheet's metadata cells, and every structural problem.
+
+    A missing sheet, a missing required column, a column the template does not name (a renamed one is said
+    so) or a name used twice is a problem; nothing else is looked at when there is one.
+    """
+    problems: list[Problem] = []
+    tables: dict[str, _Table] = {}
+    meta: dict[str, str] = {}
+    by_name = {str(r.get("name")): r for r in resources(descriptor)}
+    for sheet_name, res_name in TEMPLATE_SHEETS.items():
+        where = f"{src}, sheet {sheet_name}"
+        specs = schema_fields(by_name[res_name])
+        names = [str(f.get("name")) for f in specs]
+        extra_names = [m.name for m in META_FIELDS] if res_name == "plan" else []
+        known = names + extra_names
+        sheet = sheets.get(sheet_name)
+        if sheet is None:
+            problems.append(Problem(where, None, None, "the sheet is missing",
+                                    f"Add the sheet {sheet_name} with row 1 its field names "
+                                    f"({', '.join(names[:4])} …): `python -m geo plan template -o 规划模板.xlsx` "
+                                    "writes every sheet"))
+            continue
+        header = sheet.header
+        seen: dict[str, int] = {}
+        for i, name in enumerate(header):
+            if not name:
+                continue
+            if name in seen:
+                problems.append(Problem(where, 1, name, f"the column {name} is there twice (columns "
+                                        f"{_col(seen[name])} and {_col(i)})", "Keep one of them"))
+            seen.setdefault(name, i)
+        for i, name in enumerate(header):
+            if not name or name in known:
+                continue
+            at = known[i] if i < len(known) and known[i] not in seen else None
+            if at is not None:
+                problems.append(Problem(where, 1, at, f"column {_col(i)} is named {name!r}; the template names it "
+                                        f"{at!r}", f"Rename the column to {at} (row 1 holds the field names, row 2 "
+                                        "the Chinese labels)"))
+            else:
+                free = ", ".join(n for n in known if n not in seen)
+                problems.append(Problem(where, 1, name, f"the column {name!r} is not a field of the sheet",
+                                        f"Remove it, or name it one of: {free}"))
+        renamed = {p.field for p in problems if p.file == where and p.row == 1}
+        for spec in specs:
+            name = str(spec.get("name"))
+            if name not in seen and name not in renamed and (spec.get("constraints") or {}).get("required"):
+                problems.append(Problem(where, 1, name, "the column is missing",
+                                        f"Add the column {name} ({spec.get('title') or name}) in row 1"))
+        if problems:
+            continue
+        table = _Table(res_name, sheet_name, names)
+        labels = {str(f.get("title") or f.get("name")) for f in specs} | {m.title for m in META_FIELDS}
+        for number, cells in sheet.rows:
+            values = {name: _text(cells[i]) if i < len(cells) else "" for name, i in seen.items()}
+            if number == 2 and all(v in labels or v in known for v in values.values() if v):
+                continue  # row 2: the Chinese labels
+            table.rows.append({n: values.get(n, "") for n in names})
+            table.sheet_rows.append(number)
+            if res_name == "plan" and not meta:
+                meta = {m: values.get(m, "") for m in extra_names}
+        tables[res_name] = table
+    return tables, meta, problems
+
+
+def _col(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(index + 1))
+
+
+# --- the metadata ------------------------------------------------------------------------------------------------
+
+
+def _number(meta: Mapping[str, str], name: str, where: str, row: int | None,
+            problems: list[Problem]) -> float | None:
+    """A metadata cell as a number (None if empty); a problem if it is not one (or not whole, for integers)."""
+    text = meta.get(name, "")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    whole = _META_TYPES[name] == "integer"
+    if not math.isfinite(value) or (whole and not value.is_integer()):
+        want = "a whole number" if whole else "a number"
+        problems.append(Problem(where, row, name, f"{text!r} is not {want}", f"Write {want}, or leave the cell empty"))
+        return None
+    return value
+
+
+def gk_zone_epsg(lon: float) -> int | None:
+    """The EPSG code of the CGCS2000 3° Gauss–Krüger zone (no prefix) whose central meridian is nearest ``lon``.
+
+    CM 75°E … 135°E are EPSG:4534 … 4554 (CM 105°E is 4544); None outside them.
+    """
+    cm = 3 * round(lon / 3)
+    return 4534 + (cm - 75) // 3 if 75 <= cm <= 135 else None
+
+
+def _crs(epsg: int) -> dict[str, Any]:
+    """``geo:plan.crs`` for a local EPSG code: a CGCS2000 3° GK code also names its zone and prefixed twin."""
+    from pyproj import CRS
+
+    out: dict[str, Any] = {"storage_epsg": 4326, "geographic_epsg": 4490, "local_epsg": epsg}
+    if 4534 <= epsg <= 4554:
+        cm = 75 + 3 * (epsg - 4534)
+        zone = cm // 3
+        out |= {"local_zoned_epsg": 4513 + zone - 25, "gk_zone": zone, "central_meridian": cm,
+                "description": f"CGCS2000 3-degree Gauss–Krüger, CM {cm}E (local_epsg, no zone prefix; "
+                               f"local_zoned_epsg with prefix {zone})"}
+    else:
+        out["description"] = CRS.from_epsg(epsg).name
+    return out
+
+
+def _epsg_problem(epsg: int, where: str, row: int | None) -> Problem | None:
+    """The problem of an EPSG code pyproj does not know or that is not projected (a plan's local CRS is)."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError as PyprojCRSError
+
+    fix = ("Give the EPSG code of the plan's CGCS2000 3° Gauss–Krüger zone, e.g. 4544 (CM 105°E) or 4545 "
+           "(CM 108°E), or leave the cell empty to use the zone of the map centre")
+    try:
+        crs = CRS.from_epsg(epsg)
+    except PyprojCRSError:
+        return Problem(where, row, "local_epsg", f"EPSG:{epsg} is not a coordinate system pyproj knows", fix)
+    if not crs.is_projected:
+        return Problem(where, row, "local_epsg", f"EPSG:{epsg} ({crs.name}) is not a projected coordinate system", fix)
+    return None
+
+
+def _plan_meta(tables: Mapping[str, _Table], cells: Mapping[str, str], template: Mapping[str, Any], *,
+               folder_name: str, src: str) -> tuple[dict[str, Any], list[Problem]]:
+    """``geo:plan`` from the 规划 sheet's row and metadata columns (what they leave empty, derived; see module)."""
+    where = f"{src}, sheet 规划"
+    plan = tables["plan"]
+    row = plan.sheet_rows[0] if plan.sheet_rows else None
+    first = plan.rows[0] if plan.rows else {}
+    problems: list[Problem] = []
+    if not plan.rows:
+        problems.append(Problem(where, 3, "title_zh", "the sheet has no row for the plan",
+                                "Write the plan's title_zh, title_en and period in row 3 (below the labels)"))
+    values = {m.name: _number(cells, m.name, where, row, problems)
+              for m in META_FIELDS if m.type in ("integer", "number")}
+    years = [int(y) for y in re.findall(r"\d{4}", first.get("period", ""))]
+    if first and len(years) != 2:
+        problems.append(Problem(where, row, "period", f"{first.get('period', '')!r} is not a period of two years",
+                                "Write the first and last year, e.g. 2021–2025"))
+    plan_id = cells.get("plan_id") or re.sub(r"[^a-z0-9._-]+", "-", folder_name.lower()).strip("-._") or "plan"
+    if not _ID_RE.match(plan_id):
+        problems.append(Problem(where, row, "plan_id", f"{plan_id!r} is not an id",
+                                "Write lowercase letters, digits, - _ or . (e.g. example-county-2021-2025), or "
+                                "leave the cell empty to use the folder's name"))
+    lon, lat = values["centre_lon"], values["centre_lat"]
+    if (lon is None) != (lat is None):
+        problems.append(Problem(where, row, "centre_lat" if lat is None else "centre_lon",
+                                "only one coordinate of the map centre is given", "Give both, or leave both empty"))
+    elif lon is not None and lat is not None and not _inside_china(lon, lat):
+        problems.append(Problem(where, row, "centre_lon", f"lon {lon:g}, lat {lat:g} is outside China",
+                                "Give WGS84 longitude and latitude in degrees, longitude first"))
+    if lon is None or lat is None:
+        located = [(float(r["lon_wgs84"]), float(r["lat_wgs84"])) for r in tables["places"].rows
+                   if _is_float(r.get("lon_wgs84")) and _is_float(r.get("lat_wgs84"))]
+        inside = [p for p in located if _inside_china(*p)]
+        if inside:
+            xs, ys = [p[0] for p in inside], [p[1] for p in inside]
+            lon, lat = round((min(xs) + max(xs)) / 2, 4), round((min(ys) + max(ys)) / 2, 4)
+        elif not located:
+            problems.append(Problem(where, row, "centre_lon", "no map centre: the sheet gives none and sheet 地名 "
+                                    "locates no place", "Give centre_lon and centre_lat, or coordinates in sheet 地名"))
+        else:
+            problems.append(Problem(where, row, "centre_lon", "no map centre: the sheet gives none and no place of "
+                                    "sheet 地名 lies inside China", "Give WGS84 longitude and latitude (longitude "
+                                    "first) in sheet 地名, or centre_lon and centre_lat here"))
+    epsg_value = values["local_epsg"]
+    epsg = int(epsg_value) if epsg_value is not None else (gk_zone_epsg(lon) if lon is not None else None)
+    if epsg is not None:
+        problem = _epsg_problem(epsg, where, row)
+        if problem is not None:
+            problems.append(problem)
+    elif lon is not None and not problems:
+        problems.append(Problem(where, row, "local_epsg", f"no CGCS2000 3° Gauss–Krüger zone has its central "
+                                f"meridian near lon {lon:g}", "Give the plan's local_epsg"))
+    zoom = int(values["zoom"]) if values["zoom"] is not None else 12
+    if not 1 <= zoom <= 19:
+        problems.append(Problem(where, row, "zoom", f"{zoom} is not a zoom level 1–19",
+                                "Write a whole number, e.g. 12 for a city district"))
+    if problems or lon is None or lat is None or epsg is None or len(years) != 2:
+        return {}, problems
+    numbers = sorted({int(float(r["table"])) for r in tables["projects"].rows if _is_float(r.get("table"))})
+    footnote_zh = cells.get("footnote_zh", "")
+    base = dict(template.get(PLAN_KEY) or {})
+    meta = {
+        "format_version": FORMAT_VERSION, "id": plan_id, "title_zh": first.get("title_zh", ""),
+        "title_en": first.get("title_en", ""), "period": {"start": years[0], "end": years[1]},
+        "structure": {"zh": cells.get("structure_zh") or _structure(tables["zones"]),
+                      "en": cells.get("structure_en", ""), "glossary_key": "structure"},
+        "crs": _crs(epsg),
+        "map": {"centre": {"lon": lon, "lat": lat}, "zoom": zoom, "area_centre": {"lon": lon, "lat": lat}},
+        "footnote": {"table": int(values["footnote_table"] or (numbers[0] if numbers else 1)),
+                     "line": int(values["footnote_line"] or 0), "zh": footnote_zh,
+                     "full_zh": cells.get("footnote_full_zh") or footnote_zh},
+        "tables": {**dict(base.get("tables") or {}), "numbers": numbers},
+        "usable_land": {**dict(base.get("usable_land") or {}), "marker_zh": cells.get("usable_marker_zh") or "可用"},
+    }
+    return meta, []
+
+
+def _inside_china(lon: float, lat: float) -> bool:
+    """Whether a WGS84 point lies in China's bounds (:data:`geo.io.crsguess.CHINA_BOUNDS`, as the loader checks)."""
+    minx, miny, maxx, maxy = CHINA_BOUNDS
+    return minx <= lon <= maxx and miny <= lat <= maxy
+
+
+def _is_float(text: str | None) -> bool:
+    try:
+        return text is not None and math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def _structure(zones: _Table) -> str:
+    """The structure's name from the units' ``structure_zh`` in order (一核 + 双圈 + 两片 → 一核双圈两片)."""
+    return "".join(dict.fromkeys(r["structure_zh"] for r in zones.rows if r.get("structure_zh")))
+
+
+# --- writing the package -----------------------------------------------------------------------------------------
+
+
+def _write_csv(path: Path, fields: Sequence[str], rows: Iterable[Mapping[str, str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(fields)
+        for row in rows:
+            writer.writerow([row.get(f, "") for f in fields])
+
+
+_EMPTY_LAYER: Final = '{"type": "FeatureCollection", "features": []}\n'
+
+
+def _write_package(folder: Path, tables: Mapping[str, _Table], meta: Mapping[str, Any],
+                   template: Mapping[str, Any], src: str) -> None:
+    """The descriptor, every table, the context files and empty geometry layers (built afterwards)."""
+    descriptor = {
+        "name": meta["id"], "title": f"{meta['title_zh']} · plan package",
+        "description": f"A plan package written by `python -m geo plan new` from the workbook {Path(src).name}.",
+        "version": "1.0.0", "resources": copy.deepcopy(resources(template)), PLAN_KEY: dict(meta),
+    }
+    (folder / DESCRIPTOR).write_text(json.dumps(descriptor, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    for res in resources(template):
+        name, rel = str(res.get("name")), str(res.get("path"))
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if name in tables:
+            _write_csv(path, tables[name].fields, tables[name].rows)
+        elif name in _HEADER_ONLY:
+            _write_csv(path, [str(f.get("name")) for f in schema_fields(res)], [])
+        elif res.get("format") == "geojson":
+            path.write_text(_EMPTY_LAYER, encoding="utf-8")
+        elif name == "plan_source":
+            path.write_text(f"{meta['title_zh']}\n\n（规划原文未随规划工作簿 {Path(src).name} 提供：本规划包由 "
+                            "python -m geo plan new 生成。）\n", encoding="utf-8")
+
+
+def _in_workbook_terms(problem: Problem, tables: Mapping[str, _Table], template: Mapping[str, Any],
+                       src: str) -> Problem:
+    """A package problem told in the workbook's terms: the sheet for the file, the sheet's row for the CSV's."""
+    sheet_of = {str(r.get("path")): tables[str(r.get("name"))] for r in resources(template)
+                if str(r.get("name")) in tables}
+
+    def words(text: str) -> str:
+        for rel, table in sheet_of.items():
+            text = text.replace(rel, f"sheet {table.sheet}")
+        return text
+
+    if problem.file == DESCRIPTOR and problem.field and problem.field.startswith(f"{PLAN_KEY}."):
+        key = problem.field.removeprefix(f"{PLAN_KEY}.")
+        plan = tables["plan"]
+        return Problem(f"{src}, sheet 规划", plan.sheet_rows[0] if plan.sheet_rows else None,
+                       _META_COLUMN.get(key, key), words(problem.message), words(problem.fix))
+    table = sheet_of.get(problem.file)
+    if table is None:
+        return Problem(f"{src} (as {problem.file})", problem.row, problem.field, words(problem.message),
+                       words(problem.fix))
+    def sheet_row(csv_row: int) -> int:
+        return table.sheet_rows[csv_row - 2] if 2 <= csv_row < 2 + len(table.sheet_rows) else csv_row
+
+    row = None if problem.row is None else sheet_row(problem.row)
+    message = re.sub(r"\b(rows?) (\d+)", lambda m: f"{m[1]} {sheet_row(int(m[2]))}", words(problem.message))
+    return Problem(f"{src}, sheet {table.sheet}", row, problem.field, message, words(problem.fix))
+
+
+def _anchors(folder: Path, tables: Mapping[str, _Table], src: str) -> list[Problem]:
+    """Fill each empty ``anchor_zh`` by the placement rule; a problem where the rule finds none or disagrees."""
+    from geo.plan.build import read_places
+    from layers.rules import anchor_by_rule
+
+    places = read_places(folder)
+    projects = tables["projects"]
+    problems = []
+    for row, number in zip(projects.rows, projects.sheet_rows, strict=True):
+        ruled = anchor_by_rule({k: (v or None) for k, v in row.items()}, places)
+        where = f"{src}, sheet 项目"
+        if ruled is None:
+            problems.append(Problem(where, number, "anchor_zh", f"{row['project_id']} names no located place of "
+                                    "sheet 地名 (in name_zh or region_zh), so it cannot be placed",
+                                    "Add the place its region_zh names to sheet 地名 with coordinates, or write a "
+                                    "listed place's name in region_zh"))
+        elif not row["anchor_zh"]:
+            row["anchor_zh"] = ruled
+        elif row["anchor_zh"] != ruled:
+            problems.append(Problem(where, number, "anchor_zh", f"{row['anchor_zh']!r} is not the place the placement "
+                                    f"rule gives ({ruled!r}: the most specific located place the row names)",
+                                    f"Write {ruled}, or leave the cell empty and the rule fills it"))
+    return problems
+
+
+@dataclass(frozen=True)
+class NewPackage:
+    """What :func:`new_package` wrote: the folder, and counts to say so."""
+
+    path: Path
+    tracks: int
+    zones: int
+    projects: int
+    parcels: int
+    points: int
+    local_epsg: int
+
+
+def new_package(target: str | Path, workbook: str | Path) -> NewPackage:
+    """Write the plan package folder ``target`` from the filled plan workbook ``workbook`` (see the module).
+
+    Raises
+    ------
+    UsageError
+        ``target`` exists and is not an empty folder, or its parent folder does not exist.
+    WorkbookError
+        The workbook cannot be read at all (not an .xlsx, too large, a sheet too long).
+    PlanInputError
+        Every problem of the workbook's contents (sheet, row, field, what is wrong, the fix). Nothing is written.
+    """
+    out = Path(target)
+    src = str(workbook)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise UsageError("exists and is not an empty folder", source=str(out),
+                         fix="Name a new folder for the plan package (plan new never overwrites one)")
+    parent = out.absolute().parent
+    if not parent.is_dir():
+        raise UsageError("the folder to write it in does not exist", source=str(parent),
+                         fix="Create it first, or name a folder inside an existing one")
+    sheets = read_workbook(Path(workbook), source=src)
+    template = _schema_source()
+    tables, cells, problems = _tables(sheets, template, src)
+    if problems:
+        raise PlanInputError(problems, source=src)
+    meta, problems = _plan_meta(tables, cells, template, folder_name=out.absolute().name, src=src)
+    if problems:
+        raise PlanInputError(problems, source=src)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".new", dir=parent))
+    try:
+        _write_package(staging, tables, meta, template, src)
+        found = validate_package(staging)
+        if found:
+            raise PlanInputError([_in_workbook_terms(p, tables, template, src) for p in found], source=src)
+        problems = _anchors(staging, tables, src)
+        if problems:
+            raise PlanInputError(problems, source=src)
+        _write_csv(staging / "plan" / "projects.csv", tables["projects"].fields, tables["projects"].rows)
+        summary = _build(staging, src)
+        found = validate_package(staging)
+        if found:
+            raise PlanInputError([_in_workbook_terms(p, tables, template, src) for p in found], source=src)
+        staging.chmod(0o777 & ~_umask())
+        os.replace(staging, out)  # an empty folder at ``out`` is replaced; a non-empty one was refused above
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return NewPackage(out, len(tables["tracks"].rows), len(tables["zones"].rows), len(tables["projects"].rows),
+                      summary[0], summary[1], int(meta["crs"]["local_epsg"]))
+
+
+def _build(folder: Path, src: str) -> tuple[int, int]:
+    """Build and write the geometry of the staged package; (parcels, points). A build error names the workbook."""
+    from geo.plan.build import build_package, write_layers
+
+    try:
+        layers = build_package(folder)
+    except DataError as exc:
+        rel = Path(exc.source).name if exc.source else ""
+        raise PlanInputError([Problem(f"{src} (building {rel or 'the geometry'})", None, None, exc.problem,
+                                      exc.fix or "")], source=src) from None
+    write_layers(layers)
+    parcels = layers[folder / "parcels" / "parcels.geojson"]
+    points = int((parcels.geom_type == "Point").sum())
+    return len(parcels) - points, points
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+__all__ = ["MAX_FILE_BYTES", "MAX_ROWS", "MAX_UNPACKED_BYTES", "META_FIELDS", "NewPackage",
+           "PlanInputError", "WorkbookError", "gk_zone_epsg", "new_package", "read_workbook", "template_workbook"]
