@@ -22,10 +22,12 @@ signed-in user.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import partial
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from geo.checks import (
     CHECKS,
@@ -43,9 +45,11 @@ from geo.checks import (
     saved_result,
     suggest_name_field,
 )
+from geo.checks.chunked import FLAGGED_CAP
 from geo.checks.diagnose import detect_name_field
 from geo.checks.formal import build_formal
 from geo.checks.resubmit import Resubmission
+from geo.checks.upload import LARGE_BYTES, LISTED_AT_MOST, SAVE_AT_MOST, check_large, is_large, upload_names
 from geo.crs import CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35, EXPORT_CRS, WGS84
 from geo.errors import GeoError
 from geo.io import ReadResult, read_bytes
@@ -78,6 +82,25 @@ def _read(uid: str, name: str, crs: str | None, _payload: bytes) -> ReadResult:
 def _check(uid: str, crs: str | None, options: CheckOptions, _read_result: ReadResult) -> CheckRun:
     plan = PlanLayers(parcels=data.indicative_parcels(), zones=data.zones(), districts=data.districts())
     return check_read(_read_result, plan, options)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _suggested(uid: str, crs: str | None, _read_result: ReadResult) -> str:
+    """The field proposed to match names by (once per upload: it compares every column with the plan)."""
+    return suggest_name_field(_read_result.layer, data.indicative_parcels()) or ""
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _large(uid: str, name: str, crs: str | None, options: CheckOptions, suggest: bool, _payload: bytes) -> CheckRun:
+    """A big upload checked as the CLI checks it, in a worker (:mod:`geo.checks.upload`): findings, no layer."""
+    plan = PlanLayers(parcels=data.indicative_parcels(), zones=data.zones(), districts=data.districts())
+    return check_large(_payload, name=name, crs=crs, options=options, plan=plan, suggest=suggest)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _large_names(uid: str, name: str, crs: str | None, name_field: str | None, _payload: bytes) -> frozenset[str]:
+    """Every parcel name of a big upload (read again, in a worker), to propose the upload it resubmits."""
+    return frozenset(upload_names(_payload, name=name, crs=crs, name_field=name_field))
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -117,13 +140,14 @@ def _saved_against(upload_id: str, saved_at: str, earlier_saved_at: str, _actor:
     return resubmit.saved_against(off, _actor, upload, findings, parcels)
 
 
-def _formal(run: CheckRun, sha256: Callable[[], str], checker: str, resubmission: Resubmission | None,
-            fmt: str) -> bytes:
+def _formal(whole: Callable[[], CheckRun], sha256: Callable[[], str], checker: str,
+            resubmission: Resubmission | None, fmt: str) -> bytes:
     """The 核查报告 as the CLI writes it (``--report``), in the page's language, signed by the signed-in user.
 
-    ``sha256`` gives the file's SHA-256 (computed only when a report is asked for).
+    ``whole`` gives the check with every parcel (a big upload is read again for it), ``sha256`` the file's
+    SHA-256: both only when a report is asked for.
     """
-    content = build_formal(run, None, checker=checker, lang=lang(), plan_parcels=data.indicative_parcels(),
+    content = build_formal(whole(), None, checker=checker, lang=lang(), plan_parcels=data.indicative_parcels(),
                            sha256=sha256() or "—", zones=data.zones(), districts=data.districts(),
                            resubmission=resubmission)
     return report_bytes(content, fmt)
@@ -207,6 +231,9 @@ def findings_map(result: CheckResult, *, map_key: str) -> None:
         )
         map_element.show_map(map_parts(built.map, overlay=built.parcels), key=key, height=520, report_view=True)
         st.caption(t("chk_map_legend"))
+        flagged = int(result.summary.get("flagged_features", 0))
+        if len(result.parcels) < int(result.summary.get("features", 0)):  # a big upload: its worst parcels only
+            st.caption(t("chk_map_flagged_only", shown=f"{len(result.parcels):,}", flagged=f"{flagged:,}"))
         if built.detail:
             st.caption(t("chk_map_in_view", n=f"{built.shown:,}"))
         else:
@@ -281,7 +308,9 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
                               format_func=bind(fired, lambda k: pick(CHECKS[k].zh, CHECKS[k].en)))
         every = result.findings if resubmission is None else resubmission.findings  # with their state
         f = every if not only else every[every["check"].isin(only)]
-        st.dataframe(_findings_frame(f), hide_index=True, key="chk_findings")
+        st.dataframe(_findings_frame(f.head(LISTED_AT_MOST)), hide_index=True, key="chk_findings")
+        if len(f) > LISTED_AT_MOST:  # the downloads hold them all
+            st.caption(t("chk_table_first", shown=f"{LISTED_AT_MOST:,}", n=f"{len(f):,}"))
 
     st.subheader(t("chk_map"))
     findings_map(result, map_key=map_key)
@@ -416,17 +445,18 @@ def _deleted_and_in_use(off: Office, actor: Actor, deleted: list[Upload]) -> Non
         st.caption(t("chk_surveyed_in_use", n=in_use))
 
 
-def resubmission_choice(actor: Actor, uid: str, run: CheckRun) -> str | None:
+def resubmission_choice(actor: Actor, uid: str, names_of: Callable[[], set[str]]) -> str | None:
     """Which earlier upload this file resubmits: a choice, pre-selected with the proposed one (and why).
 
-    The proposal (:func:`geo.checks.resubmit.propose`): the upload holding most of this file's parcel names,
-    when that is more than half of them. None: not a resubmission (or nothing saved yet to resubmit).
+    The proposal (:func:`geo.checks.resubmit.propose`): the upload holding most of this file's parcel names
+    (``names_of``, asked only when there is an earlier upload), when that is more than half of them.
+    None: not a resubmission (or nothing saved yet to resubmit).
     """
     off = auth.office()
     earlier = [u for u in off.uploads(actor) if u.upload_id != uid]
     if not earlier:
         return None
-    names = resubmit.name_set(run.result.parcels, run.options.name_field or run.result.summary.get("label_field"))
+    names = names_of()
     proposal = resubmit.propose(names, [
         (u, set(_names_of(u.upload_id, u.saved_at, u.name_field, actor)))
         for u in earlier[:resubmit.PROPOSE_FROM]])
@@ -449,10 +479,11 @@ def resubmission_choice(actor: Actor, uid: str, run: CheckRun) -> str | None:
     return chosen or None
 
 
-def save_button(run: CheckRun, payload: bytes, actor: Actor, saved_key: tuple[object, ...],
+def save_button(whole: Callable[[], CheckRun], payload: bytes, actor: Actor, saved_key: tuple[object, ...],
                 resubmits: str | None = None) -> None:
     """Saving is explicit: a button; once saved (for these options) a note with the upload's id.
 
+    ``whole``: the check with every parcel, asked for on the click (the workspace keeps the whole layer).
     ``resubmits``: the earlier upload this file resubmits (saved with the link; checked again on save).
     """
     done = st.session_state.get("chk_saved")
@@ -461,6 +492,7 @@ def save_button(run: CheckRun, payload: bytes, actor: Actor, saved_key: tuple[ob
         return
     if st.button(t("off_save"), key="chk_save", type="primary", help=t("off_save_help")):
         try:
+            run = whole()
             uid = (resubmit.save_resubmission(run, payload, resubmits=resubmits, user=actor) if resubmits
                    else save_run(run, payload, user=actor))
         except GeoError as exc:
@@ -468,6 +500,69 @@ def save_button(run: CheckRun, payload: bytes, actor: Actor, saved_key: tuple[ob
             return
         st.session_state["chk_saved"] = (saved_key, uid)
         st.rerun()
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An upload's check as the page shows it.
+
+    ``whole``: the check with every parcel, for saving and the 核查报告 (None: too big for the page, use the
+    CLI); ``names``: every parcel's name, to propose the upload it resubmits (asked only if one may be).
+    """
+
+    run: CheckRun
+    whole: Callable[[], CheckRun] | None
+    names: Callable[[], set[str]]
+
+
+def _show_read(read: ReadResult) -> None:
+    """What the reader found: the CRS, the encoding, its warnings."""
+    st.info(t("chk_crs_found", note=md(read.crs_note[0 if lang() == "zh" else 1])))
+    if read.encoding:
+        st.caption(t("chk_encoding", enc=md(read.encoding)))
+    for w in read.warnings:
+        st.warning(md(readwords.warning(w)))
+
+
+def _name_field(where: DeltaGenerator, uid: str, fields: list[str], suggested: str) -> str:
+    """The field to match parcels to projects by, proposed first."""
+    choices = ["", *fields]
+    return str(where.selectbox(t("chk_name_field"), choices, placeholder=t("choose_one"),
+                               index=choices.index(suggested) if suggested in choices else 0, key=f"chk_name_{uid}",
+                               format_func=bind(choices, lambda f: f or t("chk_name_none")), help=t("chk_name_help")))
+
+
+def small_upload(name: str, payload: bytes, uid: str, crs: str | None, tolerance: float,
+                 where: DeltaGenerator) -> Checked:
+    """An upload read whole in the server (in the read worker) and checked here: every parcel on the map."""
+    read = _read(uid, name, crs, payload)
+    _show_read(read)
+    field = _name_field(where, uid, read.fields, _suggested(uid, crs, read))
+    repair = st.checkbox(t("chk_make_valid"), key="chk_repair")
+    run = _check(uid, crs, CheckOptions(name_field=field or None, tolerance_pct=tolerance, make_valid=repair), read)
+    label = run.options.name_field or run.result.summary.get("label_field")
+    return Checked(run, whole=lambda: run, names=lambda: resubmit.name_set(run.result.parcels, label))
+
+
+def large_upload(name: str, payload: bytes, uid: str, crs: str | None, tolerance: float,
+                 where: DeltaGenerator) -> Checked:
+    """An upload over :data:`geo.checks.upload.LARGE_BYTES`, checked as the CLI checks it (see there).
+
+    The first check matches by the proposed field; another choice is another check (both kept).
+    """
+    repair = st.checkbox(t("chk_make_valid"), key="chk_repair")
+    base = CheckOptions(tolerance_pct=tolerance, make_valid=repair)
+    first = _large(uid, name, crs, base, True, payload)
+    summary = first.result.summary
+    field = _name_field(where, uid, list(summary.get("fields", [])), str(summary.get("suggested_field") or ""))
+    run = first if (field or None) == first.options.name_field else _large(
+        uid, name, crs, replace(base, name_field=field or None), False, payload)
+    _show_read(run.read)
+    st.caption(t("chk_large", mb=LARGE_BYTES // 2**20, shown=f"{FLAGGED_CAP:,}"))
+    label = run.options.name_field or run.result.summary.get("label_field")
+    whole = None if int(run.result.summary["features"]) > SAVE_AT_MOST else (
+        lambda: _check(uid, crs, run.options, _read(uid, name, crs, payload)))
+    return Checked(run, whole=whole, names=lambda: set(_large_names(uid, name, crs, label, payload)))
 
 
 actor = auth.gate()
@@ -493,31 +588,24 @@ try:
     if upload is not None:
         payload = upload.getvalue()
         uid = ws.upload_id(payload, upload.name, owner=actor.name)
-        read = _read(uid, upload.name, crs, payload)
-        st.info(t("chk_crs_found", note=md(read.crs_note[0 if lang() == "zh" else 1])))
-        if read.encoding:
-            st.caption(t("chk_encoding", enc=md(read.encoding)))
-        for w in read.warnings:
-            st.warning(md(readwords.warning(w)))
-        fields = ["", *read.fields]
-        suggested = suggest_name_field(read.layer, data.indicative_parcels()) or ""
-        name_field = opts[1].selectbox(t("chk_name_field"), fields, placeholder=t("choose_one"),
-            index=fields.index(suggested),
-            key=f"chk_name_{uid}",
-            format_func=bind(fields, lambda f: f or t("chk_name_none")),
-            help=t("chk_name_help"),
-        )
-        repair = st.checkbox(t("chk_make_valid"), key="chk_repair")
-        options = CheckOptions(name_field=name_field or None, tolerance_pct=float(tolerance), make_valid=repair)
-        run = _check(uid, crs, options, read)
+        checked = (large_upload if is_large(len(payload)) else small_upload)(upload.name, payload, uid, crs or None,
+                                                                             float(tolerance), opts[1])
+        run = checked.run
         result = run.result
-        earlier = resubmission_choice(actor, uid, run)
-        map_key = "|".join(map(str, (uid, crs, name_field, float(tolerance), repair)))
+        earlier = resubmission_choice(actor, uid, checked.names)
+        field = run.options.name_field
+        map_key = "|".join(map(str, (uid, crs, field, float(tolerance), run.options.make_valid)))
         against = None if earlier is None else _against(map_key, earlier, next(
             (u.saved_at for u in auth.office().uploads(actor) if u.upload_id == earlier), ""), actor, run)
-        save_button(run, payload, actor, (uid, crs, name_field, float(tolerance), repair, earlier), earlier)
-        show_result(result, source=upload.name, crs_note=read.crs_note[1], map_key=map_key, resubmission=against,
-                    formal=partial(_formal, run, partial(ws.file_hash, payload), actor.name or "", against))
+        whole = checked.whole
+        if whole is None:
+            st.info(t("chk_save_cli", n=f"{SAVE_AT_MOST:,}", name=md(upload.name)))
+        else:
+            save_button(whole, payload, actor, (uid, crs, field, float(tolerance), run.options.make_valid, earlier),
+                        earlier)
+        show_result(result, source=upload.name, crs_note=run.read.crs_note[1], map_key=map_key, resubmission=against,
+                    formal=None if whole is None else partial(
+                        _formal, whole, partial(ws.file_hash, payload), actor.name or "", against))
     elif (opened := st.session_state.get("chk_opened")) and (
         row := next((u for u in auth.office().uploads(actor) if u.upload_id == opened), None)
     ):
@@ -528,8 +616,8 @@ try:
                    else _saved_against(row.upload_id, row.saved_at, before.saved_at, actor))
         show_result(result, source=row.name, crs_note=row.crs or "",
                     map_key="|".join(map(str, (row.upload_id, row.saved_at, row.tolerance_pct))), resubmission=against,
-                    formal=partial(_formal, _saved_run(row, result), partial(str, row.file_hash), actor.name or "",
-                                   against))
+                    formal=partial(_formal, partial(_saved_run, row, result), partial(str, row.file_hash),
+                                   actor.name or "", against))
 except GeoError as exc:
     st.error(md(exc))
 try:

@@ -72,6 +72,28 @@ LABELS: dict[str, tuple[str, str]] = {
         "视野内 {n} 个地块；点击地块查看其问题。",
         "{n} parcels in view; click one to see its findings.",
     ),
+    "chk_map_flagged_only": (
+        "大文件：地图只显示问题最严重的 {shown} 个地块（有问题的地块共 {flagged} 个）；全部问题见问题清单和下载。",
+        ("Large file: the map shows the {shown} parcels with the worst findings ({flagged} parcels have findings); "
+        "every finding is in the table's downloads."),
+    ),
+    "chk_large": (
+        ("大文件（超过 {mb} MB）：与命令行 `python -m geo check` 相同，分块在两个进程中检查；"
+         "地图只显示问题最严重的 {shown} 个地块；保存和正式核查报告会再完整读取一次文件。"),
+        ("Large file (over {mb} MB): checked in chunks on two processes, as `python -m geo check` does; the map shows "
+        "the {shown} parcels with the worst findings; saving and the formal report read the whole file again."),
+    ),
+    "chk_table_first": (
+        "表中列出前 {shown} 条问题（共 {n} 条）；全部问题见下方的 CSV 和报告下载，或按检查项筛选。",
+        ("The table lists the first {shown} of {n} findings; every finding is in the CSV and report downloads "
+        "below, or filter by check."),
+    ),
+    "chk_save_cli": (
+        ("超过 {n} 个地块的文件不在网页中保存或出具正式核查报告；请在服务器上运行 "
+        "`python -m geo check 文件 --save --user 用户名 --report 核查报告.docx`（文件：{name}）。"),
+        ("Files of more than {n} parcels are not saved or formally reported from the page; on the server run "
+        "`python -m geo check FILE --save --user NAME --report report.docx` (file: {name})."),
+    ),
     "chk_map_no_parcel": ("点击处没有地块。", "There is no parcel where you clicked."),
     "chk_map_feature": ("要素 {feature}（项目：{project}）", "Feature {feature} (project: {project})"),
     "chk_map_feature_ok": ("{name}：无问题。", "{name}: no findings."),

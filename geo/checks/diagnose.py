@@ -166,11 +166,28 @@ def _plan_area(plan_parcels: gpd.GeoDataFrame | None, districts: gpd.GeoDataFram
     return None
 
 
+def _touches_area(geoms_wgs84: np.ndarray, area: Any) -> bool:
+    """Whether any geometry (lon/lat) meets the plan's area, tested in lon/lat with the area carried over.
+
+    Nearly always true, and then no distance is needed: this spares projecting every parcel of a large file
+    (0.4 s for 10^5). An edge that differs between the two projections by metres cannot make a file
+    :data:`FAR_KM` away; a False here only means the distance is computed.
+    """
+    try:
+        lonlat = gpd.GeoSeries([area], crs=EQUAL_AREA).to_crs(WGS84).iloc[0]
+    except _PROJ_ERRORS:
+        return False
+    shapely.prepare(lonlat)
+    return bool(shapely.intersects(lonlat, geoms_wgs84).any())
+
+
 def _distance_km(geoms_wgs84: np.ndarray, area: Any) -> float:
     """The least distance of ``geoms_wgs84`` (lon/lat) to ``area`` (equal-area), km; inf when none can be placed."""
     ok = ~shapely.is_missing(geoms_wgs84) & ~shapely.is_empty(geoms_wgs84)
     if not ok.any():
         return float("inf")
+    if _touches_area(geoms_wgs84[ok], area):
+        return 0.0
     try:
         geoms = gpd.GeoSeries(geoms_wgs84[ok], crs=WGS84).to_crs(EQUAL_AREA).to_numpy()
     except _PROJ_ERRORS:

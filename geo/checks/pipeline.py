@@ -18,6 +18,7 @@ import pandas as pd
 
 from geo.checks.declared import add_findings, declared_area_findings
 from geo.checks.diagnose import enrich
+from geo.checks.matching import suggest_name_field
 from geo.checks.registry import CHECKS, SEVERITIES, CheckResult, run_checks, summarise
 from geo.checks.topology import make_valid_layer
 from geo.errors import UsageError
@@ -186,12 +187,18 @@ def check_layer_file(
     each_unmatched: bool | None = None,
     list_unmatched: str | Path | None = None,
     keep_flagged: bool = False,
+    name: str | None = None,
+    suggest_name: bool = False,
 ) -> CheckRun:
     """Check a file of any size in bounded memory: chunk by chunk here (``engine="local"``) or on Dask.
 
     The findings and summary are those of :func:`check_file` (tests/test_chunked.py); the result's
     ``parcels`` are only the flagged ones (worst first, capped), for the report's map. ``list_unmatched``
-    writes the parcels that match no project to a GeoPackage or GeoParquet file.
+    writes the parcels that match no project to a GeoPackage or GeoParquet file. ``name``: the file's
+    name as the user knows it (an upload's copy has another). ``suggest_name``: with no name field chosen,
+    match by the one :func:`~geo.checks.matching.suggest_name_field` proposes from an even sample of
+    :data:`SUGGEST_SAMPLE` features (the Check page's default choice); the summary's ``fields`` lists the
+    attribute fields and ``suggested_field`` that proposal.
     """
     from geo.checks.chunked import CheckSpec, Workers, default_workers, run_chunked
     from geo.io.chunks import DEFAULT_CHUNK, open_layer
@@ -200,8 +207,12 @@ def check_layer_file(
         raise UsageError(f"unknown engine {engine!r}", source="--engine", fix="Use --engine local or --engine dask")
     pool = Workers((workers or default_workers()) if engine == "local" else 1)
     with pool:  # forked before the light pass fills this process (see Workers)
-        chunked = open_layer(path, crs=crs, layer=layer, max_bytes=max_bytes, before_pass=pool.start)
+        chunked = open_layer(path, name=name, crs=crs, layer=layer, max_bytes=max_bytes, before_pass=pool.start)
         options = replace(options, name_field=field_named(options.name_field, chunked.renamed))
+        fields, suggested = _fields_and_suggestion(chunked, plan, options.name_field is None) if (
+            suggest_name) else ([], None)
+        if suggested is not None:
+            options = replace(options, name_field=suggested)
         spec = CheckSpec(plan.parcels, plan.zones, plan.districts, name_field=options.name_field,
                          tolerance_pct=options.tolerance_pct, make_valid=options.make_valid,
                          each_unmatched=each_unmatched, keep_unmatched=list_unmatched is not None,
@@ -237,6 +248,8 @@ def check_layer_file(
     } | named, parcels=result.parcels)
     result.summary["engine"] = info
     result.summary["renamed"] = dict(chunked.renamed)
+    if suggest_name:
+        result.summary |= {"fields": fields, "suggested_field": suggested}
     read = ReadResult(layer=result.parcels, source=chunked.source, fmt=chunked.fmt, crs=chunked.crs,
                       crs_basis=chunked.crs_basis, crs_note=chunked.crs_note, encoding=chunked.encoding,
                       warnings=chunked.warnings, renamed=dict(chunked.renamed))
@@ -245,6 +258,22 @@ def check_layer_file(
 
 #: Features a file read in chunks is sampled by for the whole-file diagnoses (evenly spread).
 DIAGNOSIS_SAMPLE = 2000
+#: Features the name field is proposed from (evenly spread over the file).
+SUGGEST_SAMPLE = 2000
+
+
+def _even_sample(n: int, at_most: int) -> Any:
+    """``at_most`` positions spread evenly over ``n`` features (all of them when fewer)."""
+    return np.unique(np.linspace(0, n - 1, min(n, at_most)).astype(np.int64)) if n else np.zeros(0, np.int64)
+
+
+def _fields_and_suggestion(chunked: Any, plan: PlanLayers, suggest: bool) -> tuple[list[str], str | None]:
+    """The layer's attribute fields (as renamed on read) and, if ``suggest``, the field proposed to match by."""
+    if not chunked.n:
+        return [], None
+    sample = chunked.read(_even_sample(chunked.n, SUGGEST_SAMPLE if suggest else 1))  # one feature names the fields
+    fields = [str(c) for c in sample.columns if c != sample.geometry.name]
+    return fields, (suggest_name_field(sample, plan.parcels) if suggest else None)
 #: At most this many flagged features of a file read in chunks are read again to name them.
 NAMED_AT_MOST = 50_000
 
@@ -255,8 +284,7 @@ def _named_layer(chunked: Any, findings: pd.DataFrame) -> gpd.GeoDataFrame:
     if chunked._whole is not None:
         return chunked._whole  # type: ignore[no-any-return]
     flagged = findings["feature"].dropna().astype("int64").unique()[:NAMED_AT_MOST] - 1
-    sample = np.linspace(0, chunked.n - 1, min(chunked.n, DIAGNOSIS_SAMPLE)).astype(np.int64)
-    positions = np.unique(np.concatenate([flagged.astype(np.int64), sample]))
+    positions = np.unique(np.concatenate([flagged.astype(np.int64), _even_sample(chunked.n, DIAGNOSIS_SAMPLE)]))
     positions = positions[(positions >= 0) & (positions < chunked.n)]
     return chunked.read(positions)  # type: ignore[no-any-return]
 

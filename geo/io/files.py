@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -406,16 +407,12 @@ def _read_file(
     )
 
 
-def read_bytes(
-    data: bytes,
-    *,
-    name: str,
-    crs: str | None = None,
-    layer: str | None = None,
-    max_bytes: int = MAX_FILE_BYTES,
-    reserved: Iterable[str] = columns.RESERVED,
-) -> ReadResult:
-    """Read an uploaded file's bytes (see :func:`read_file`); the copy lives in a temporary folder."""
+@contextmanager
+def upload_copy(data: bytes, *, name: str, max_bytes: int = MAX_FILE_BYTES) -> Iterator[Path]:
+    """An uploaded file's bytes as a file in a temporary folder (removed after), named by its suffix only.
+
+    Raises :class:`FileTooLargeError` over ``max_bytes``, before anything is written.
+    """
     if len(data) > max_bytes:
         raise FileTooLargeError(
             f"the file is {len(data) / 2**20:.1f} MB, over the limit of {max_bytes / 2**20:.0f} MB",
@@ -426,4 +423,18 @@ def read_bytes(
     with tempfile.TemporaryDirectory(prefix="geo-upload-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(data)
+        yield path
+
+
+def read_bytes(
+    data: bytes,
+    *,
+    name: str,
+    crs: str | None = None,
+    layer: str | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    reserved: Iterable[str] = columns.RESERVED,
+) -> ReadResult:
+    """Read an uploaded file's bytes (see :func:`read_file`); the copy lives in a temporary folder."""
+    with upload_copy(data, name=name, max_bytes=max_bytes) as path:
         return read_file(path, name=name, crs=crs, layer=layer, max_bytes=max_bytes, reserved=reserved)
