@@ -16,7 +16,6 @@ from geo.drafts.checks import check_draft
 from geo.drafts.diff import DraftDiff, diff_parcels
 from geo.drafts.model import (
     PARCEL_COLUMNS,
-    PLAN_ID,
     Draft,
     DraftConflictError,
     DraftDataError,
@@ -32,7 +31,7 @@ from geo.drafts.service import DraftInfo, Drafts, Saved, prepare
 from geo.drafts.shapes import attach_project, resolve_projects, validate_shapes
 
 __all__ = [
-    "PARCEL_COLUMNS", "PLAN_ID", "Draft", "DraftConflictError", "DraftDataError", "DraftDiff", "DraftGoneError",
+    "PARCEL_COLUMNS", "Draft", "DraftConflictError", "DraftDataError", "DraftDiff", "DraftGoneError",
     "DraftInUse", "DraftInfo", "DraftPlan", "DraftShapeError", "DraftVersion", "Drafts", "Saved", "attach_project",
     "check_draft", "diff_parcels", "empty_parcels", "new_parcel_id", "prepare", "resolve_projects",
     "validate_shapes",

@@ -24,9 +24,9 @@ import pandas as pd
 
 from geo.crs import WGS84
 from geo.errors import GeoError
+from geo.store.base import plan_in_use
 from geo.store.drafts_sql import (
     PARCEL_COLUMNS,
-    PLAN_ID,
     Draft,
     DraftConflictError,
     DraftGoneError,
@@ -59,8 +59,12 @@ class DraftPlan:
 
     @classmethod
     def of(cls, projects: pd.DataFrame, tracks: pd.DataFrame, zones: pd.DataFrame, *,
-           plan_id: str = PLAN_ID) -> DraftPlan:
-        """From the plan's tables (``layers.load_projects()``, ``load_tracks()``, ``load_zone_table()``)."""
+           plan_id: str | None = None) -> DraftPlan:
+        """From the plan's tables (``layers.load_projects()``, ``load_tracks()``, ``load_zone_table()``).
+
+        ``plan_id``: the plan's id, by default the plan in use's (its package's ``geo:plan.id``); drafts made
+        with it carry it, and only that plan's drafts are listed, opened and put in use through it.
+        """
         def text(value: object) -> str | None:
             return None if value is None or pd.isna(value) else str(value)  # type: ignore[call-overload]
 
@@ -70,7 +74,8 @@ class DraftPlan:
                 None if pd.isna(r.declared_mu) else float(r.declared_mu))  # type: ignore[arg-type]
             for r in projects.itertuples(index=False)
         }
-        return cls(plan_id, frozenset(map(str, tracks["track_id"])), frozenset(map(str, zones["zone_id"])), found)
+        return cls(plan_in_use() if plan_id is None else plan_id, frozenset(map(str, tracks["track_id"])),
+                   frozenset(map(str, zones["zone_id"])), found)
 
 
 def new_parcel_id() -> str:
@@ -94,7 +99,7 @@ def version_label(name: str, version: int) -> str:
 
 
 __all__ = [
-    "PARCEL_COLUMNS", "PLAN_ID", "Draft", "DraftConflictError", "DraftDataError", "DraftGoneError", "DraftInUse",
+    "PARCEL_COLUMNS", "Draft", "DraftConflictError", "DraftDataError", "DraftGoneError", "DraftInUse",
     "DraftPlan", "DraftShapeError", "DraftVersion", "PlanProject", "as_parcels", "empty_parcels", "new_draft_id",
     "new_parcel_id", "parcel_label", "version_label",
 ]

@@ -19,7 +19,12 @@ shapes), so what is stored is always a valid layout.
 
 Audit actions: ``draft_new``, ``draft_save``, ``draft_restore``, ``draft_use``,
 ``draft_delete`` (and ``draft_undelete``), with the draft, version, comment
-and how many parcels were added, removed, reshaped or changed.
+and how many parcels were added, removed, reshaped or changed (a save, and
+putting a version in use, also name the plan).
+
+A :class:`Drafts` serves one plan (:class:`~geo.drafts.model.DraftPlan`, by default the plan in use): it
+lists, opens, saves and puts in use that plan's drafts only; a draft of another plan is "no such draft"
+here, and is listed when that plan is chosen.
 """
 
 from __future__ import annotations
@@ -271,7 +276,7 @@ class Drafts:
         record = self._record(actor, ready, text)
         event = self.office._event(actor, action, draft.draft_id, draft=clean, version=1, comment=text or None,
                                    parcels=len(ready), added=len(ready), total_mu=round(record.total_mu, 2),
-                                   **detail)
+                                   plan=self.plan.plan_id, **detail)
         with self.store.transaction():
             self.store.create_draft(draft, event=event)
             stored = self.store.save_draft_version(draft.draft_id, 0, record, ready)
@@ -301,7 +306,7 @@ class Drafts:
         record = self._record(actor, ready, text)
         event = self.office._event(actor, action, draft.draft_id, draft=draft.name, version=base_version + 1,
                                    base_version=base_version, comment=text or None, parcels=len(ready),
-                                   total_mu=round(record.total_mu, 2), **changes, **detail)
+                                   total_mu=round(record.total_mu, 2), plan=self.plan.plan_id, **changes, **detail)
         stored = self.store.save_draft_version(draft.draft_id, base_version, record, ready, event=event)
         return Saved(draft, stored, notes, changes)
 

@@ -14,7 +14,9 @@ Every record has a ``source`` (document, page or URL a reader can find) and a
 ``note``; the store adds ``recorded_by``, ``recorded_at`` and ``version``. A
 correction is a new version of the same ``(kind, subject_id, year)``, never an
 overwrite: the latest version is the one in force, the earlier ones stay in the
-history. Nothing here is invented: the shipped data has no actuals.
+history. Each record belongs to one plan (``plan_id``, the package's
+``geo:plan.id``): the store lists a plan's records only while that plan is in
+use. Nothing here is invented: the shipped data has no actuals.
 
 A :class:`StatusRow` is what the evaluation rules (``data/README.md``,
 :mod:`geo.monitor.evaluate`) say about one target or project in one year; the
@@ -67,6 +69,12 @@ STATUSES: Final[dict[str, tuple[str, str]]] = {
 MIN_YEAR: Final = 2000
 
 
+def _plan_in_use() -> str:
+    from geo.plan.package import plan_id_in_use  # the plan's package, read when a record is made
+
+    return plan_id_in_use()
+
+
 @dataclass(frozen=True)
 class Actual:
     """One recorded fact (see the module). Unused fields are None; ``version`` 0 = not stored yet."""
@@ -87,6 +95,8 @@ class Actual:
     recorded_by: str | None = None
     recorded_at: str = ""
     version: int = 0
+    #: The plan the fact belongs to (``geo:plan.id``; by default the plan in use when the record is made).
+    plan_id: str = field(default_factory=_plan_in_use)
 
     @property
     def key(self) -> tuple[str, str, int]:

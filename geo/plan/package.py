@@ -31,6 +31,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -152,6 +153,37 @@ def read_descriptor(folder: Path) -> dict[str, Any]:
         raise PackageError("is not a data package descriptor (no list of resources)", source=str(path),
                            fix=f"Start from data/{DESCRIPTOR}")
     return descriptor
+
+
+def package_id(folder: str | Path) -> str:
+    """The plan's id (``geo:plan.id``) of the package in ``folder``: what the workspace files its records under.
+
+    Read once per folder; :class:`PackageError` if the descriptor has no id.
+    """
+    return _package_id(str(Path(folder).resolve()))
+
+
+@lru_cache(maxsize=16)
+def _package_id(folder: str) -> str:
+    value = (read_descriptor(package_dir(folder)).get(PLAN_KEY) or {}).get("id")
+    if not isinstance(value, str) or not value.strip():
+        raise PackageError(f"{PLAN_KEY} has no id", source=str(Path(folder) / DESCRIPTOR),
+                           fix=f"Give the plan an id: {PLAN_KEY}.id (see data/{DESCRIPTOR})")
+    return value.strip()
+
+
+def plan_id_in_use() -> str:
+    """The id of the plan in use (:func:`geo.plan.current.plan_dir`'s package)."""
+    from geo.plan.current import plan_dir
+
+    return package_id(plan_dir())
+
+
+def builtin_plan_id() -> str:
+    """The id of the built-in plan (``data/``): what records from before plans had ids belong to."""
+    from geo.plan.current import DEFAULT_DIR
+
+    return package_id(DEFAULT_DIR)
 
 
 def resources(descriptor: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -730,8 +762,11 @@ __all__ = [
     "PackageError",
     "PlanPackage",
     "Problem",
+    "builtin_plan_id",
     "load_package",
     "package_dir",
+    "package_id",
+    "plan_id_in_use",
     "read_descriptor",
     "template_workbook",
     "validate_package",

@@ -2,8 +2,13 @@
 
 A workspace holds four kinds of things: **users** (name, role, password hash),
 **uploads** (an index row per saved check: owner, time, file hash, the "in
-use" switch, soft deletion) with each upload's **parcels** (a GeoDataFrame in
-WGS84) and **findings**, and an append-only **audit** trail. Two backends
+use" switch, soft deletion, the plan it belongs to) with each upload's
+**parcels** (a GeoDataFrame in WGS84) and **findings**, and an append-only
+**audit** trail; and, per plan, the actuals of 监测评估 and drafts of the layout.
+Uploads, actuals and drafts carry their plan's id (``geo:plan.id``, schema 7):
+the store lists every plan's when asked for no plan (a dump's copy), and the
+readers (:class:`~geo.store.office.Office`, :func:`~geo.store.in_use.parcels_in_use`,
+:mod:`geo.drafts.service`) ask for the plan in use only. Two backends
 implement :class:`Store`: :class:`geo.store.gpkg.GeoPackageStore` (one
 GeoPackage, SQLite transactions in WAL mode) and
 :class:`geo.store.postgis.PostGISStore` (PostgreSQL + PostGIS).
@@ -35,7 +40,7 @@ if TYPE_CHECKING:
 #: Roles, least to most: read only; upload and own checks; everything.
 ROLES: Final = ("viewer", "checker", "admin")
 #: Version of the schema this code writes (``python -m geo db init`` migrates older ones).
-SCHEMA_VERSION: Final = 6  # 6: drafts of the layout (geo.store.drafts_sql)
+SCHEMA_VERSION: Final = 7  # 6: drafts of the layout (geo.store.drafts_sql); 7: uploads and actuals name their plan
 #: Parcel attributes beyond this are refused on save (SQLite allows 2,000 columns, PostgreSQL 1,600).
 MAX_ATTRIBUTES: Final = 1000
 
@@ -55,6 +60,20 @@ def last_admin_error(name: str) -> LastAdminError:
     """The error both backends raise (and roll back) when ``name`` is the last enabled administrator."""
     return LastAdminError(f"{name!r} is the last enabled administrator: {LAST_ADMIN_MESSAGE}", source="users",
                           fix="Make another account an administrator first")
+
+
+def plan_in_use() -> str:
+    """The id of the plan in use (``geo:plan.id`` of :func:`geo.plan.current.plan_dir`'s package)."""
+    from geo.plan.package import plan_id_in_use
+
+    return plan_id_in_use()
+
+
+def builtin_plan() -> str:
+    """The id of the built-in plan (``data/``): whose records from before schema 7 are."""
+    from geo.plan.package import builtin_plan_id
+
+    return builtin_plan_id()
 
 
 def now_iso() -> str:
@@ -106,6 +125,8 @@ class Upload:
     deleted_by: str | None = None
     #: The earlier upload this one resubmits (a corrected file of the same case), or None (schema 5).
     resubmits: str | None = None
+    #: The plan it was checked against and belongs to (schema 7; by default the plan in use when it is made).
+    plan_id: str = field(default_factory=plan_in_use)
 
     @property
     def deleted(self) -> bool:
@@ -118,7 +139,7 @@ class Upload:
 #: Columns of :func:`uploads_frame` (the compat index: the old columns first).
 UPLOAD_COLUMNS: Final = (
     "upload_id", "name", "saved_at", "fmt", "crs", "crs_basis", "features", "findings", "tolerance_pct",
-    "name_field", "use_surveyed", "owner", "file_hash", "deleted_at", "deleted_by", "resubmits",
+    "name_field", "use_surveyed", "owner", "file_hash", "deleted_at", "deleted_by", "resubmits", "plan_id",
 )
 
 
@@ -224,8 +245,11 @@ class Store(Protocol):
         """The index row of an upload (deleted or not), or None."""
         ...
 
-    def list_uploads(self, *, deleted: bool = False) -> list[Upload]:
-        """Uploads newest first: those not deleted, or (``deleted=True``) only the deleted ones."""
+    def list_uploads(self, *, deleted: bool = False, plan_id: str | None = None) -> list[Upload]:
+        """Uploads newest first: those not deleted, or (``deleted=True``) only the deleted ones.
+
+        Of ``plan_id`` if given, else of every plan (a dump's copy; readers pass the plan in use).
+        """
         ...
 
     def load_upload(self, upload_id: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
@@ -274,7 +298,7 @@ class Store(Protocol):
 
     # actuals (监测评估)
     def record_actuals(self, records: Sequence[Actual], *, event: AuditEvent | None = None) -> list[Actual]:
-        """Store ``records`` as the next versions of their ``(kind, subject_id, year)``, in one transaction.
+        """Store ``records`` as the next versions of their ``(plan_id, kind, subject_id, year)``, in one transaction.
 
         Returns them as stored (``version`` set). Nothing is ever overwritten: a correction is a new version.
         """
@@ -282,9 +306,12 @@ class Store(Protocol):
 
     def list_actuals(
         self, *, kind: str | None = None, year: int | None = None, subject_id: str | None = None,
-        history: bool = False,
+        history: bool = False, plan_id: str | None = None,
     ) -> list[Actual]:
-        """Records by kind, subject and year: the latest version of each, or (``history``) every version."""
+        """Records by kind, subject and year: the latest version of each, or (``history``) every version.
+
+        Of ``plan_id`` if given, else of every plan (versions are numbered per plan).
+        """
         ...
 
     # drafts of the layout (geo.store.drafts_sql; the rules are geo.drafts.service's)

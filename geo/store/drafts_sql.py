@@ -6,7 +6,8 @@ overwritten (triggers refuse UPDATE and DELETE on ``draft_versions``, as for
 the audit trail and the actuals). Tables (schema 6):
 
 - ``drafts``: ``draft_id, plan_id, name, created_by, created_at, deleted_at, deleted_by``
-  (deletion is soft);
+  (deletion is soft; ``plan_id`` is the plan in use when the draft was made, its
+  package's ``geo:plan.id``, and a draft is listed only while that plan is in use);
 - ``draft_versions``: ``draft_id, version, author, saved_at, comment, parcels``
   (a GeoJSON FeatureCollection, WGS84, RFC 7946), ``n_parcels, total_mu``;
 - ``draft_in_use``: ``plan_id`` → ``draft_id, version, set_by, set_at`` (at most
@@ -34,8 +35,9 @@ from geo.crs import WGS84
 from geo.geojson import to_geojson
 from geo.store.base import StoreError
 
-#: The plan drafts belong to, until plan packages name their own (the one place it is written).
-PLAN_ID: Final = "cq-hitech-2021-2025"
+#: The plan id schema 6 wrote on every draft (a constant then, before plan packages had ids): schema 7's
+#: migration files those drafts, and what was in use, under the built-in plan's id (``data/``'s ``geo:plan.id``).
+SCHEMA6_PLAN_ID: Final = "cq-hitech-2021-2025"
 #: The columns of a draft's parcels (besides ``geometry``), and their dtypes.
 PARCEL_COLUMNS: Final[dict[str, str]] = {
     "parcel_id": "string", "project_id": "string", "name_zh": "string", "name_en": "string",
@@ -246,8 +248,8 @@ def _missing(value: object) -> bool:
 
 
 __all__ = [
-    "DRAFT_FIELDS", "IN_USE_FIELDS", "PARCEL_COLUMNS", "PLAN_ID", "POSTGRES_DDL", "POSTGRES_NAMES", "SQLITE_DDL",
-    "VERSION_COLUMNS", "VERSION_FIELDS", "Draft", "DraftConflictError", "DraftGoneError", "DraftInUse",
+    "DRAFT_FIELDS", "IN_USE_FIELDS", "PARCEL_COLUMNS", "POSTGRES_DDL", "POSTGRES_NAMES", "SCHEMA6_PLAN_ID",
+    "SQLITE_DDL", "VERSION_COLUMNS", "VERSION_FIELDS", "Draft", "DraftConflictError", "DraftGoneError", "DraftInUse",
     "DraftVersion", "as_parcels", "check_base", "check_usable", "decode_parcels", "encode_parcels", "no_draft",
     "no_version",
 ]

@@ -2,7 +2,9 @@
 
 A dump is itself a workspace GeoPackage (:class:`geo.store.gpkg.GeoPackageStore`):
 every account (password hashes only), every upload — deleted ones too, with
-owner, time, file hash and switch — with its parcels and findings, and the
+owner, time, file hash, switch and plan — with its parcels and findings, every
+plan's actuals and drafts (each keeps its ``plan_id``; a dump of schema 6 or
+earlier loads as the built-in plan's, migrated as ``db init`` would), and the
 whole audit trail with its original times and hash chain, as it is (a trail
 that was tampered with stays so in the dump; the dump event says which). QGIS
 opens it; ``load`` puts it into an empty workspace of either backend, so a dump

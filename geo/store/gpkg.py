@@ -42,7 +42,16 @@ from geo.crs import WGS84
 from geo.monitor.model import ACTUAL_FIELDS, Actual
 from geo.store import actuals, chain, codec, drafts_sql
 from geo.store import gpkg_sql as sql
-from geo.store.base import SCHEMA_VERSION, AuditEvent, StoreError, Upload, User, last_admin_error, now_iso
+from geo.store.base import (
+    SCHEMA_VERSION,
+    AuditEvent,
+    StoreError,
+    Upload,
+    User,
+    builtin_plan,
+    last_admin_error,
+    now_iso,
+)
 from geo.store.drafts_sql import Draft, DraftInUse, DraftVersion
 
 BUSY_TIMEOUT_S: Final = 60.0
@@ -99,15 +108,15 @@ CREATE TABLE uploads (
   fid INTEGER PRIMARY KEY AUTOINCREMENT, upload_id TEXT NOT NULL UNIQUE, name TEXT, saved_at TEXT, fmt TEXT,
   crs TEXT, crs_basis TEXT, features INTEGER, findings INTEGER, tolerance_pct REAL, name_field TEXT,
   use_surveyed BOOLEAN NOT NULL DEFAULT 0, owner TEXT, file_hash TEXT, deleted_at TEXT, deleted_by TEXT,
-  resubmits TEXT)
+  resubmits TEXT, plan_id TEXT)
 """
-#: Columns the uploads index gained in schema 2, and ``resubmits`` in schema 5 (the earlier upload a corrected
-#: file resubmits); older workspaces get them on migration.
+#: Columns the uploads index gained in schema 2, ``resubmits`` in schema 5 (the earlier upload a corrected
+#: file resubmits) and ``plan_id`` in schema 7 (the plan it belongs to); older workspaces get them on migration.
 NEW_UPLOAD_COLUMNS: Final = {"owner": "TEXT", "file_hash": "TEXT", "deleted_at": "TEXT", "deleted_by": "TEXT",
-                             "resubmits": "TEXT"}
+                             "resubmits": "TEXT", "plan_id": "TEXT"}
 UPLOAD_FIELDS: Final = ("upload_id", "name", "owner", "saved_at", "file_hash", "fmt", "crs", "crs_basis", "features",
                         "findings", "tolerance_pct", "name_field", "use_surveyed", "deleted_at", "deleted_by",
-                        "resubmits")
+                        "resubmits", "plan_id")
 RTREE_TRIGGERS: Final = """
 CREATE TRIGGER "rtree_{t}_geom_insert" AFTER INSERT ON "{t}" WHEN (new."geom" NOT NULL AND NOT ST_IsEmpty(NEW."geom"))
 BEGIN INSERT OR REPLACE INTO "rtree_{t}_geom" VALUES (NEW."fid", ST_MinX(NEW."geom"), ST_MaxX(NEW."geom"),
@@ -156,7 +165,7 @@ def _upload_of(row: sqlite3.Row) -> Upload:
         features=int(row["features"] or 0), findings=int(row["findings"] or 0),
         tolerance_pct=float("nan") if tol is None else float(tol), name_field=row["name_field"] or "",
         use_surveyed=bool(row["use_surveyed"]), deleted_at=row["deleted_at"], deleted_by=row["deleted_by"],
-        resubmits=row["resubmits"] or None,
+        resubmits=row["resubmits"] or None, plan_id=row["plan_id"] or builtin_plan(),
     )
 
 
@@ -302,10 +311,25 @@ class GeoPackageStore:
                     "VALUES ('uploads', 'attributes', 'uploads', 'saved uploads (geo workspace index)')")
         sql.migrate_sessions(con)
         sql.migrate_audit_chain(con)
+        builtin = builtin_plan()
+        old_actuals = _has_table(con, "actuals") and "plan_id" not in {
+            r["name"] for r in con.execute("PRAGMA table_info(actuals)")}
+        if old_actuals:  # schema 7: the key gains plan_id, so the table is rebuilt (its rows copied as they are)
+            for statement in _statements(actuals.SQLITE_V6_RENAME):
+                con.execute(statement)
         for statement in _statements(actuals.SQLITE_DDL):  # schema 4: 监测评估
             con.execute(statement)
+        if old_actuals:
+            con.execute(*actuals.sqlite_copy_v6(builtin))
+            con.execute("DROP TABLE actuals_v6")
         for statement in _statements(drafts_sql.SQLITE_DDL):  # schema 6: drafts of the layout
             con.execute(statement)
+        # schema 7: every upload, actual and draft names its plan; those from before are the built-in plan's
+        con.execute("UPDATE uploads SET plan_id = ? WHERE plan_id IS NULL", (builtin,))
+        con.execute("CREATE INDEX IF NOT EXISTS uploads_plan ON uploads (plan_id)")
+        if builtin != drafts_sql.SCHEMA6_PLAN_ID:
+            for table in ("drafts", "draft_in_use"):
+                con.execute(f"UPDATE {table} SET plan_id = ? WHERE plan_id = ?", (builtin, drafts_sql.SCHEMA6_PLAN_ID))
         con.execute("INSERT OR REPLACE INTO geo_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         con.execute("INSERT OR IGNORE INTO geo_meta VALUES ('version', '0')")
 
@@ -459,12 +483,15 @@ class GeoPackageStore:
                 "SELECT * FROM uploads WHERE upload_id = ?", (upload_id,)).fetchone()
             return None if row is None else _upload_of(row)
 
-    def list_uploads(self, *, deleted: bool = False) -> list[Upload]:
+    def list_uploads(self, *, deleted: bool = False, plan_id: str | None = None) -> list[Upload]:
         with self._read() as con:
             if con is None:
                 return []
             where = "deleted_at IS NOT NULL" if deleted else "deleted_at IS NULL"
-            rows = con.execute(f"SELECT * FROM uploads WHERE {where} ORDER BY saved_at DESC, fid DESC")
+            args: tuple[str, ...] = ()
+            if plan_id is not None:
+                where, args = where + " AND plan_id = ?", (plan_id,)
+            rows = con.execute(f"SELECT * FROM uploads WHERE {where} ORDER BY saved_at DESC, fid DESC", args)
             return [_upload_of(r) for r in rows]
 
     def load_upload(self, upload_id: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
@@ -645,9 +672,9 @@ class GeoPackageStore:
 
     def record_actuals(self, records: Sequence[Actual], *, event: AuditEvent | None = None) -> list[Actual]:
         with self._write() as con:
-            latest = {key: int(con.execute("SELECT coalesce(max(version), 0) FROM actuals WHERE kind = ? AND "
-                                           "subject_id = ? AND year = ?", key).fetchone()[0])
-                      for key in {r.key for r in records}}
+            latest = {key: int(con.execute("SELECT coalesce(max(version), 0) FROM actuals WHERE plan_id = ? AND "
+                                           "kind = ? AND subject_id = ? AND year = ?", key).fetchone()[0])
+                      for key in {actuals.key(r) for r in records}}
             stored = actuals.versioned(records, latest)
             con.executemany(f"INSERT INTO actuals ({', '.join(ACTUAL_FIELDS)}) "
                             f"VALUES ({', '.join('?' * len(ACTUAL_FIELDS))})", [actuals.row(r) for r in stored])
@@ -656,16 +683,16 @@ class GeoPackageStore:
 
     def list_actuals(
         self, *, kind: str | None = None, year: int | None = None, subject_id: str | None = None,
-        history: bool = False,
+        history: bool = False, plan_id: str | None = None,
     ) -> list[Actual]:
-        columns, args = actuals.where(kind, year, subject_id)
+        columns, args = actuals.where(kind, year, subject_id, plan_id)
         conditions = [f"{c} = ?" for c in columns]
         if not history:
-            conditions.append("version = (SELECT max(version) FROM actuals b WHERE b.kind = a.kind AND "
-                              "b.subject_id = a.subject_id AND b.year = a.year)")
+            conditions.append("version = (SELECT max(version) FROM actuals b WHERE b.plan_id = a.plan_id AND "
+                              "b.kind = a.kind AND b.subject_id = a.subject_id AND b.year = a.year)")
         sql = (f"SELECT {', '.join(ACTUAL_FIELDS)} FROM actuals a"
                + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
-               + " ORDER BY kind, subject_id, year, version")
+               + " ORDER BY plan_id, kind, subject_id, year, version")
         with self._read() as con:
             rows = [] if con is None else con.execute(sql, args).fetchall()
         at = ACTUAL_FIELDS.index("recorded_at")

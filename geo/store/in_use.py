@@ -4,9 +4,10 @@ One function answers "which geometry, and how large, does each project have
 now" for the map, the totals, ``reconcile --surveyed``, ``export --surveyed``
 and ``rasterize --surveyed`` alike, so the app and the CLI cannot disagree.
 
-Per project, in order of precedence: **surveyed** (a switched-on upload), then
-**drawn** (the draft version an administrator put in use for the plan,
-:mod:`geo.drafts`), else **indicative**. When a draft is in use the parcels
+Per project, in order of precedence: **surveyed** (a switched-on upload of the
+plan in use), then **drawn** (the draft version an administrator put in use for
+the plan, :mod:`geo.drafts`), else **indicative**. Uploads and drafts of other
+plans are never applied. When a draft is in use the parcels
 gain ``basis_version`` (``草稿名 v3``) and ``basis_author`` (who saved that
 version), set on the drawn projects; a draft's new rows (no project) are not
 added to the plan's layers (only the draft's own export has them).
@@ -24,19 +25,18 @@ import shapely
 from pyproj import CRS
 
 from geo.area import measured_mu
-from geo.store.base import Store, StoreError
-from geo.store.drafts_sql import PLAN_ID
+from geo.store.base import Store, StoreError, plan_in_use
 from geo.store.workspace import load_upload, open_store
 
 SURVEYED = "surveyed"
 DRAWN = "drawn"
 
 
-def _surveyed_geometry(crs: CRS | None, *, store: Store) -> gpd.GeoSeries:
-    """Per project, the union of its surveyed parcels in switched-on uploads (newest upload wins; not deleted)."""
+def _surveyed_geometry(crs: CRS | None, *, store: Store, plan_id: str) -> gpd.GeoSeries:
+    """Per project, the union of its surveyed parcels in the plan's switched-on uploads (newest wins; not deleted)."""
     parts: list[gpd.GeoSeries] = []
     done: set[str] = set()
-    for uid in [u.upload_id for u in store.list_uploads() if u.use_surveyed]:
+    for uid in [u.upload_id for u in store.list_uploads(plan_id=plan_id) if u.use_surveyed]:
         parcels, _ = load_upload(uid, store=store)
         parcels = parcels[parcels["project_id"].notna() & ~parcels["project_id"].isin(done)]
         if parcels.empty:
@@ -72,10 +72,12 @@ def _drawn_geometry(crs: CRS | None, *, store: Store, plan_id: str) -> tuple[gpd
 
 def parcels_in_use(
     plan_parcels: gpd.GeoDataFrame, *, root: str | Path | None = None, store: Store | None = None,
-    plan_id: str = PLAN_ID,
+    plan_id: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Plan parcels with surveyed geometry where an upload is switched on, drawn where a draft is in use.
 
+    Only the records of ``plan_id`` (default: the plan in use, its package's
+    ``geo:plan.id``) count: another plan's uploads and drafts are never applied.
     Each project matched by a switched-on upload gets the union of its
     surveyed parcels (newest upload first wins) and ``geometry_basis`` =
     ``surveyed``; else, if the draft version in use for ``plan_id`` holds it,
@@ -86,6 +88,7 @@ def parcels_in_use(
     """
     out = plan_parcels.copy()
     store = store or open_store(root)
+    plan_id = plan_in_use() if plan_id is None else plan_id
     drawn = _drawn_geometry(out.crs, store=store, plan_id=plan_id)
     if drawn is not None:
         shapes, label, author = drawn
@@ -97,7 +100,7 @@ def parcels_in_use(
             out.loc[hit, "geometry_basis"] = DRAWN
             out.loc[hit, "basis_version"] = label
             out.loc[hit, "basis_author"] = author if author is not None else pd.NA
-    surveyed = _surveyed_geometry(out.crs, store=store)
+    surveyed = _surveyed_geometry(out.crs, store=store, plan_id=plan_id)
     if len(surveyed):
         hit = out["project_id"].isin(surveyed.index)
         geoms = np.asarray(surveyed.reindex(out.loc[hit, "project_id"]))  # object array, as to_numpy()

@@ -56,6 +56,7 @@ from geo.store.base import (
     Upload,
     User,
     now_iso,
+    plan_in_use,
 )
 from geo.store.chain import Verdict
 
@@ -103,10 +104,21 @@ def check_role(role: str) -> str:
 
 
 class Office:
-    """Accounts, uploads and the audit trail of one workspace, with permissions checked and recorded."""
+    """Accounts, uploads and the audit trail of one workspace, with permissions checked and recorded.
 
-    def __init__(self, store: Store) -> None:
+    Uploads and actuals are a plan's: the office reads and writes those of ``plan_id`` (default: the plan
+    in use at each call, :func:`geo.store.base.plan_in_use`); another plan's are not listed, opened or
+    changed through it (an upload of another plan is "no saved upload" here).
+    """
+
+    def __init__(self, store: Store, *, plan_id: str | None = None) -> None:
         self.store = store
+        self._plan_id = plan_id
+
+    @property
+    def plan_id(self) -> str:
+        """The plan whose uploads and actuals this office reads and writes."""
+        return plan_in_use() if self._plan_id is None else self._plan_id
 
     # -- recording ------------------------------------------------------------------------
 
@@ -291,7 +303,7 @@ class Office:
         return actor.role == "admin" or (actor.role == "checker" and upload.owner == actor.name)
 
     def _upload(self, uid: str) -> Upload:
-        found = self.store.get_upload(uid)
+        found = self._of_plan(self.store.get_upload(uid))
         if found is None:
             raise StoreError(f"no saved upload {uid!r}", source="workspace",
                              fix="Pick one of the uploads listed in the workspace")
@@ -305,13 +317,17 @@ class Office:
             raise self._refuse(actor, attempted, uid, reason, "Ask its owner or an administrator")
         return upload
 
+    def _of_plan(self, upload: Upload | None) -> Upload | None:
+        """``upload`` if it belongs to this office's plan, else None (another plan's is not seen here)."""
+        return upload if upload is not None and upload.plan_id == self.plan_id else None
+
     def earlier(self, uid: str, *, resubmitted_by: str | None = None) -> Upload:
         """The upload a resubmission names: it must exist and not be deleted (:class:`StoreError` otherwise).
 
         With ``resubmitted_by`` (the new upload's id) a link that would make a loop (the new upload resubmitting
         itself, or one of its own resubmissions) is refused too.
         """
-        found = self.store.get_upload(uid)
+        found = self._of_plan(self.store.get_upload(uid))
         if found is None:
             raise StoreError(f"there is no saved upload {uid!r} to resubmit", source="--resubmits",
                              fix="Name an upload listed by `python -m geo workspace list` (its upload_id)")
@@ -338,12 +354,18 @@ class Office:
 
         ``resubmits``: the earlier upload this corrected file resubmits (it must exist and not be deleted,
         :meth:`earlier`); the link is kept with the upload and named in the ``save`` event. Saving the same file
-        again without it keeps the link it had.
+        again without it keeps the link it had. The upload belongs to the plan in use (:attr:`plan_id`, named
+        in the event too).
         """
         if not self.may_write(actor):
             raise self._refuse(actor, "save", str(info.get("name") or uid), "a viewer may not save",
                                "Ask an administrator for the checker role")
+        plan = self.plan_id
         before = self.store.get_upload(uid)
+        if before is not None and before.plan_id != plan:
+            raise StoreError(f"upload {uid!r} is saved under plan {before.plan_id!r}, not {plan!r} (the plan in use)",
+                             source="workspace",
+                             fix="Choose that plan to replace it, or save the file under another name")
         if before is not None and not self.may_change(actor, before):
             raise self._refuse(actor, "replace", uid, f"it belongs to {before.owner or 'nobody'}",
                                "Save it under your own name")
@@ -359,10 +381,11 @@ class Office:
             tolerance_pct=float("nan") if tolerance is None else float(tolerance),
             name_field=str(info.get("name_field") or ""),
             use_surveyed=bool(before is not None and before.use_surveyed and not before.deleted),
-            resubmits=resubmits,
+            resubmits=resubmits, plan_id=plan,
         )
         event = self._event(actor, "save", uid, name=record.name, file_hash=file_hash, features=record.features,
-                            findings=record.findings, replaced=before is not None or None, resubmits=resubmits)
+                            findings=record.findings, replaced=before is not None or None, resubmits=resubmits,
+                            plan=plan)
         self.store.save_upload(record, parcels, findings, event=event)
         return record
 
@@ -391,8 +414,8 @@ class Office:
             actor, "restore", uid, name=upload.name, file_hash=upload.file_hash))
 
     def uploads(self, actor: Actor, *, deleted: bool = False) -> list[Upload]:
-        """Saved uploads (everyone signed in reads the team's); deleted ones: an admin's all, others their own."""
-        found = self.store.list_uploads(deleted=deleted)
+        """The plan's saved uploads (everyone signed in reads the team's); deleted: an admin's all, others their own."""
+        found = self.store.list_uploads(deleted=deleted, plan_id=self.plan_id)
         return found if not deleted or actor.role == "admin" else [u for u in found if u.owner == actor.name]
 
     def open(self, actor: Actor, uid: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
@@ -410,26 +433,28 @@ class Office:
         """Record facts (checkers and admins) as new versions, in one transaction with their audit event.
 
         ``origin`` says where they came from (the template's file name, or ``page``); each record keeps
-        its own ``source``. Returns the records as stored (``recorded_by``, ``recorded_at``, ``version``).
+        its own ``source``. Returns the records as stored (``recorded_by``, ``recorded_at``, ``version``,
+        ``plan_id``: the plan in use, named in the event too).
         """
         if not self.may_write(actor):
             raise self._refuse(actor, "record", origin, "a viewer may not record actuals",
                                "Ask an administrator for the checker role", source="monitor")
         if not records:
             raise UsageError("nothing to record", source=origin, fix="Fill in at least one value with its source")
-        at = now_iso()
-        stamped = [replace(r, recorded_by=actor.name, recorded_at=at, version=0) for r in records]
+        at, plan = now_iso(), self.plan_id
+        stamped = [replace(r, recorded_by=actor.name, recorded_at=at, version=0, plan_id=plan) for r in records]
         years = sorted({r.year for r in records})
         event = self._event(actor, "monitor_record", origin, records=len(records), years=years,
-                            kinds=sorted({r.kind for r in records}), file_hash=file_hash or None)
+                            kinds=sorted({r.kind for r in records}), file_hash=file_hash or None, plan=plan)
         return self.store.record_actuals(stamped, event=event)
 
     def actuals(
         self, actor: Actor, *, kind: str | None = None, year: int | None = None, subject_id: str | None = None,
         history: bool = False,
     ) -> list[Actual]:
-        """Recorded facts (everyone signed in reads them): the version in force, or every version."""
-        return self.store.list_actuals(kind=kind, year=year, subject_id=subject_id, history=history)
+        """The plan's recorded facts (everyone signed in reads them): the version in force, or every version."""
+        return self.store.list_actuals(kind=kind, year=year, subject_id=subject_id, history=history,
+                                       plan_id=self.plan_id)
 
     # -- audit -----------------------------------------------------------------------------
 

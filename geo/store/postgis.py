@@ -3,7 +3,7 @@
 The same records as the GeoPackage backend, in one schema (``geo`` by
 default; ``GEO_DATABASE_SCHEMA`` names another):
 
-- ``uploads``: the index (owner, time, file hash, switch, soft deletion);
+- ``uploads``: the index (owner, time, file hash, switch, soft deletion, plan);
 - ``parcels_<id>``: a table per upload, the file's attributes typed and
   ``geom geometry(Geometry, 4326)`` with a GiST index (QGIS opens it as a layer);
 - ``findings``: every upload's findings (``upload_id``, ``seq`` …);
@@ -35,7 +35,7 @@ import shapely
 from geo.crs import WGS84
 from geo.monitor.model import ACTUAL_FIELDS, Actual
 from geo.store import actuals, chain, codec, drafts_sql
-from geo.store.base import SCHEMA_VERSION, AuditEvent, StoreError, Upload, User, iso, last_admin_error
+from geo.store.base import SCHEMA_VERSION, AuditEvent, StoreError, Upload, User, builtin_plan, iso, last_admin_error
 from geo.store.drafts_sql import Draft, DraftInUse, DraftVersion
 
 SRID: Final = 4326
@@ -48,7 +48,7 @@ FINDING_EXTRA: Final = ("detail", "parcel_name", "parcel_name_en", "point", "rin
 FINDING_KINDS: Final = {"feature": "int", "value": "float", "ring": "int", "x": "float", "y": "float"}
 UPLOAD_FIELDS: Final = ("upload_id", "name", "owner", "saved_at", "file_hash", "fmt", "crs", "crs_basis", "features",
                         "findings", "tolerance_pct", "name_field", "use_surveyed", "deleted_at", "deleted_by",
-                        "resubmits")
+                        "resubmits", "plan_id")
 SCHEMA_DDL: Final[LiteralString] = """
 CREATE SCHEMA IF NOT EXISTS {schema};
 CREATE TABLE IF NOT EXISTS {meta} (key text PRIMARY KEY, value text NOT NULL);
@@ -93,6 +93,27 @@ ALTER TABLE {findings} ADD COLUMN IF NOT EXISTS detail text, ADD COLUMN IF NOT E
   ADD COLUMN IF NOT EXISTS ring integer, ADD COLUMN IF NOT EXISTS x double precision,
   ADD COLUMN IF NOT EXISTS y double precision, ADD COLUMN IF NOT EXISTS fix_zh text,
   ADD COLUMN IF NOT EXISTS fix_en text;
+"""
+
+#: Schema 7, plans: every upload names the plan it belongs to (those from before: the built-in plan, ``builtin``).
+UPLOADS_PLAN_DDL: Final[LiteralString] = """
+ALTER TABLE {uploads} ADD COLUMN IF NOT EXISTS plan_id text;
+UPDATE {uploads} SET plan_id = {builtin} WHERE plan_id IS NULL;
+ALTER TABLE {uploads} ALTER COLUMN plan_id SET NOT NULL;
+CREATE INDEX IF NOT EXISTS uploads_plan ON {uploads} (plan_id);
+"""
+#: Schema 7, plans: actuals name their plan and are versioned per plan. The column comes with the built-in plan
+#: as its default, which fills the rows already there without an UPDATE (the table refuses those), then goes.
+ACTUALS_PLAN_DDL: Final[LiteralString] = """
+ALTER TABLE {actuals} ADD COLUMN plan_id text NOT NULL DEFAULT {builtin};
+ALTER TABLE {actuals} ALTER COLUMN plan_id DROP DEFAULT;
+ALTER TABLE {actuals} DROP CONSTRAINT {actuals_pkey};
+ALTER TABLE {actuals} ADD PRIMARY KEY (plan_id, kind, subject_id, year, version);
+"""
+#: Schema 7, plans: drafts of schema 6 all carried one constant id; they are the built-in plan's.
+DRAFTS_PLAN_DDL: Final[LiteralString] = """
+UPDATE {drafts} SET plan_id = {builtin} WHERE plan_id = {old};
+UPDATE {draft_in_use} SET plan_id = {builtin} WHERE plan_id = {old};
 """
 
 #: Schema 3, audit: each event's place in the hash chain (geo.store.chain).
@@ -255,10 +276,27 @@ class PostGISStore:
                 cur.execute(self._sql(actuals.POSTGRES_DDL))  # schema 4: 监测评估
                 cur.execute(self._sql(RESUBMIT_DDL))  # schema 5: resubmissions
                 cur.execute(self._drafts_sql(drafts_sql.POSTGRES_DDL))  # schema 6: drafts of the layout
+                self._migrate_plans(cur)  # schema 7: uploads, actuals and drafts name their plan
                 cur.execute(self._sql("INSERT INTO {meta} VALUES ('schema_version', %s) ON CONFLICT (key) "
                                       "DO UPDATE SET value = EXCLUDED.value"), (str(SCHEMA_VERSION),))
         self._ready = True
         return before, SCHEMA_VERSION
+
+    def _migrate_plans(self, cur: Any) -> None:
+        """Schema 7: uploads and actuals gain ``plan_id``; rows from before are the built-in plan's (drafts too)."""
+        from psycopg import sql
+
+        builtin = sql.Literal(builtin_plan())
+        cur.execute(self._sql(UPLOADS_PLAN_DDL, builtin=builtin))
+        cur.execute("SELECT c.conname FROM pg_constraint c WHERE c.conrelid = to_regclass(%s) AND c.contype = 'p' "
+                    "AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.conrelid "
+                    "AND a.attname = 'plan_id' AND NOT a.attisdropped)", (f'"{self.schema}".actuals',))
+        row = cur.fetchone()
+        if row is not None:  # a table of schema 6 or earlier (a new one is created with the column)
+            cur.execute(self._sql(ACTUALS_PLAN_DDL, builtin=builtin, actuals_pkey=sql.Identifier(row[0])))
+        if builtin_plan() != drafts_sql.SCHEMA6_PLAN_ID:
+            cur.execute(self._drafts_sql_with(DRAFTS_PLAN_DDL, builtin=builtin,
+                                              old=sql.Literal(drafts_sql.SCHEMA6_PLAN_ID)))
 
     def _migrate_audit_chain(self, cur: Any) -> None:
         """Schema 3, audit: the hash chain. The events of an older schema are chained once, and that is recorded.
@@ -471,13 +509,13 @@ class PostGISStore:
             features=int(row["features"] or 0), findings=int(row["findings"] or 0),
             tolerance_pct=float("nan") if tol is None else float(tol), name_field=row["name_field"] or "",
             use_surveyed=bool(row["use_surveyed"]), deleted_at=iso(row["deleted_at"]), deleted_by=row["deleted_by"],
-            resubmits=row["resubmits"] or None,
+            resubmits=row["resubmits"] or None, plan_id=row["plan_id"],
         )
 
     def _uploads(self, cur: Any, where: LiteralString, args: tuple[Any, ...] = ()) -> list[Upload]:
         cur.execute(self._sql("SELECT upload_id, name, owner, saved_at, file_hash, fmt, crs, crs_basis, features, "
                               "findings, tolerance_pct, name_field, use_surveyed, deleted_at, deleted_by, "
-                              "resubmits FROM {uploads} WHERE " + where), args)
+                              "resubmits, plan_id FROM {uploads} WHERE " + where), args)
         return [self._upload(dict(zip(UPLOAD_FIELDS, r, strict=True))) for r in cur.fetchall()]
 
     def get_upload(self, upload_id: str) -> Upload | None:
@@ -485,10 +523,12 @@ class PostGISStore:
             found = self._uploads(cur, "upload_id = %s", (upload_id,))
             return found[0] if found else None
 
-    def list_uploads(self, *, deleted: bool = False) -> list[Upload]:
+    def list_uploads(self, *, deleted: bool = False, plan_id: str | None = None) -> list[Upload]:
         with self._tx() as cur:
             where: LiteralString = "deleted_at IS NOT NULL" if deleted else "deleted_at IS NULL"
-            return self._uploads(cur, where + " ORDER BY saved_at DESC, upload_id DESC")
+            if plan_id is None:
+                return self._uploads(cur, where + " ORDER BY saved_at DESC, upload_id DESC")
+            return self._uploads(cur, where + " AND plan_id = %s ORDER BY saved_at DESC, upload_id DESC", (plan_id,))
 
     def load_upload(self, upload_id: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         from psycopg import sql
@@ -548,7 +588,10 @@ class PostGISStore:
 
     def _drafts_sql(self, text: LiteralString) -> Any:
         """``text`` with the draft tables' names (and the other tables') formatted in."""
-        return self._sql(text, **{n: self._table(n) for n in drafts_sql.POSTGRES_NAMES})
+        return self._drafts_sql_with(text)
+
+    def _drafts_sql_with(self, text: LiteralString, **extra: Any) -> Any:
+        return self._sql(text, **{n: self._table(n) for n in drafts_sql.POSTGRES_NAMES}, **extra)
 
     _DRAFT_SELECT: Final[LiteralString] = ("SELECT draft_id, plan_id, name, created_by, created_at, deleted_at, "
                                            "deleted_by FROM {drafts} WHERE ")
@@ -685,8 +728,9 @@ class PostGISStore:
 
         with self._tx() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"geo-actuals:{self.schema}",))
-            cur.execute(self._sql("SELECT kind, subject_id, year, max(version) FROM {actuals} GROUP BY 1, 2, 3"))
-            latest = {(k, s, int(y)): int(v) for k, s, y, v in cur.fetchall()}
+            cur.execute(self._sql("SELECT plan_id, kind, subject_id, year, max(version) FROM {actuals} "
+                                  "GROUP BY 1, 2, 3, 4"))
+            latest = {(p, k, s, int(y)): int(v) for p, k, s, y, v in cur.fetchall()}
             stored = actuals.versioned(records, latest)
             cur.executemany(self._sql("INSERT INTO {actuals} ({columns}) VALUES ({marks})", columns=_fields(),
                                       marks=sql.SQL(", ").join([sql.Placeholder()] * len(ACTUAL_FIELDS))),
@@ -696,19 +740,19 @@ class PostGISStore:
 
     def list_actuals(
         self, *, kind: str | None = None, year: int | None = None, subject_id: str | None = None,
-        history: bool = False,
+        history: bool = False, plan_id: str | None = None,
     ) -> list[Actual]:
         from psycopg import sql
 
-        columns, args = actuals.where(kind, year, subject_id)
+        columns, args = actuals.where(kind, year, subject_id, plan_id)
         parts = [sql.Composed([sql.Identifier(c), sql.SQL(" = %s")]) for c in columns]
         if not history:
-            parts.append(self._sql("version = (SELECT max(version) FROM {actuals} b WHERE b.kind = a.kind AND "
-                                   "b.subject_id = a.subject_id AND b.year = a.year)"))
+            parts.append(self._sql("version = (SELECT max(version) FROM {actuals} b WHERE b.plan_id = a.plan_id "
+                                   "AND b.kind = a.kind AND b.subject_id = a.subject_id AND b.year = a.year)"))
         query = self._sql("SELECT {columns} FROM {actuals} a", columns=_fields())
         if parts:
             query = sql.Composed([query, sql.SQL(" WHERE "), sql.SQL(" AND ").join(parts)])
-        query = sql.Composed([query, sql.SQL(" ORDER BY kind, subject_id, year, version")])
+        query = sql.Composed([query, sql.SQL(" ORDER BY plan_id, kind, subject_id, year, version")])
         with self._tx() as cur:
             cur.execute(query, args)
             rows = cur.fetchall()

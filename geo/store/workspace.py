@@ -37,7 +37,7 @@ from typing import Any, Final
 import geopandas as gpd
 import pandas as pd
 
-from geo.store.base import Store, uploads_frame
+from geo.store.base import Store, builtin_plan, plan_in_use, uploads_frame
 from geo.store.codec import compatible
 from geo.store.gpkg import GeoPackageStore
 from geo.store.office import Actor, Office
@@ -75,9 +75,16 @@ def workspace_path(root: str | Path | None = None) -> Path:
     return workspace_dir(root) / FILE_NAME
 
 
-def upload_id(data: bytes, name: str, owner: str | None = None) -> str:
-    """A stable id for an upload: the same file saved twice by the same person replaces itself."""
+def upload_id(data: bytes, name: str, owner: str | None = None, *, plan_id: str | None = None) -> str:
+    """A stable id for an upload: the same file saved twice by the same person under one plan replaces itself.
+
+    ``plan_id`` (default: the plan in use) is part of the id for every plan but the built-in one, whose ids
+    are as they were before plans had ids: the same file checked against two plans is two uploads.
+    """
+    plan = plan_in_use() if plan_id is None else plan_id
     prefix = b"" if owner is None else owner.encode() + b"\0"
+    if plan != builtin_plan():
+        prefix = b"plan\0" + plan.encode() + b"\0" + prefix
     return hashlib.sha256(prefix + name.encode() + b"\0" + data).hexdigest()[:12]
 
 
@@ -123,11 +130,12 @@ def _single(office_: Office) -> Actor:
 
 
 def list_uploads(*, root: str | Path | None = None, store: Store | None = None, deleted: bool = False) -> pd.DataFrame:
-    """The saved uploads (not deleted; or only the deleted ones), newest first, as a DataFrame.
+    """The plan in use's saved uploads (not deleted; or only the deleted ones), newest first, as a DataFrame.
 
-    Columns: :data:`INDEX_COLUMNS`, then ``owner``, ``file_hash``, ``deleted_at``, ``deleted_by``.
+    Columns: :data:`INDEX_COLUMNS`, then ``owner``, ``file_hash``, ``deleted_at``, ``deleted_by``, ``resubmits``,
+    ``plan_id``.
     """
-    return uploads_frame((store or open_store(root)).list_uploads(deleted=deleted))
+    return uploads_frame((store or open_store(root)).list_uploads(deleted=deleted, plan_id=plan_in_use()))
 
 
 def load_upload(
