@@ -1,10 +1,13 @@
 """Entry point of the explorer: ``streamlit run app.py``.
 
-Once the workspace has accounts, shows only the sign-in form until the visitor
-signs in (``ui.auth``). Draws the shared sidebar once (language, basemap, filters; see ``ui/``;
-on the session's first map the map comes first and the sidebar in the next run),
-restores a shared link's view from the URL, runs the chosen page and writes
-the view back to the URL so the address bar always holds a shareable link.
+Chooses the session's plan first (the sidebar's plan picker, or ``plan=`` in
+the URL: :func:`ui.sidebar.choose_plan`; every loader reads it through
+:func:`geo.plan.current.plan_dir`). Once the workspace has accounts, shows only
+the sign-in form until the visitor signs in (``ui.auth``). Draws the shared
+sidebar once (language, basemap, filters; see ``ui/``; on the session's first
+map the map comes first and the sidebar in the next run), restores a shared
+link's view from the URL, runs the chosen page and writes the view back to the
+URL so the address bar always holds a shareable link.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geo.errors import GeoError
+from geo.plan.current import set_session_resolver
 from ui import auth, drafting, map_element, monitor, sidebar, state
 from ui.i18n import t
 from ui.safe import md
@@ -31,6 +35,7 @@ PAGES = (
     ("pages/check_page.py", "nav_check", "check", ":material/rule:"),
     ("pages/raster_page.py", "nav_raster", "raster", ":material/layers:"),
     ("pages/monitor_page.py", "nav_monitor", "monitor", ":material/monitoring:"),
+    ("pages/compare_page.py", "nav_compare", "compare", ":material/compare_arrows:"),
     ("pages/draft_page.py", "nav_draft", "draft", ":material/draw:"),
     ("pages/export_page.py", "nav_export", "export", ":material/download:"),
     ("pages/about_page.py", "nav_about", "about", ":material/info:"),
@@ -51,7 +56,9 @@ def main() -> None:
     """One run of the app: sign-in, sidebar, the chosen page, the view written to the URL."""
     st.set_page_config(page_title="重庆高新区 · High-tech Zone", page_icon=str(HERE / "static" / "favicon.png"),
                        layout="wide")
+    set_session_resolver(sidebar.session_plan)  # the session's plan, for every loader (once per process is enough)
     try:
+        sidebar.choose_plan()  # before anything reads the plan: the URL's filters are checked against this plan
         st.session_state.setdefault("_url_ignored", []).extend(state.restore_from_url(sidebar.choices()))
         actor = auth.current()
         pages = [
@@ -82,11 +89,16 @@ def main() -> None:
         st.error(f"{t('data_error')}: {md(exc)}")
         return
     notice = st.empty()  # in every run, so that the map stays where it is when a notice fills it
+    plan_notice = st.empty()
     if whole and (ignored := st.session_state.pop("_url_ignored")):  # named once, after the sign-in if any
         notice.warning(t("url_ignored", items=md(", ".join(ignored))))  # URL values: text, never Markdown
+    if whole and (unknown := sidebar.unknown_plan()):
+        plan_notice.error(unknown)
     state.write_to_url()
+    sidebar.plan_to_url()
     nav.run()
     state.write_to_url()
+    sidebar.plan_to_url()
 
 
 # Only in a Streamlit run: the file reader's worker processes (geo.io.limits) import this

@@ -81,12 +81,12 @@ def print_panel(view: state.View, shown: gpd.GeoDataFrame) -> None:
         size = c[0].selectbox(t("fig_size"), list(PAPER_MM), key="fig_size", placeholder=t("choose_one"))
         orientation = c[1].selectbox(t("fig_orientation"), list(ORIENTATIONS), placeholder=t("choose_one"),
                                      key="fig_orientation", format_func=bind(ORIENTATIONS, lambda o: t(f"fig_{o}")))
-        key, filters, day = data.fingerprint(shown), _filters_text(view), dt.date.today().isoformat()
+        key, filters, day = data.plan_key() + data.fingerprint(shown), _filters_text(view), dt.date.today().isoformat()
         buttons = st.columns(2)
         for col, fmt in zip(buttons, FORMATS, strict=True):
             col.download_button(
                 t("fig_png", dpi=FIGURE_DPI) if fmt == "png" else t("fig_pdf"),
-                partial(_figure, key, fmt, size, orientation, lang(), filters, view.ctx, day, shown),
+                data.in_plan(partial(_figure, key, fmt, size, orientation, lang(), filters, view.ctx, day, shown)),
                 file_name=f"gaoxin_map_{size}_{orientation}.{fmt}", mime=FORMATS[fmt], key=f"fig_dl_{fmt}",
                 on_click="ignore",
             )
@@ -114,7 +114,7 @@ shown = filter_projects(parcels, tracks=view.track, zones=view.zone, regions=vie
 st.title(t("map_title"))
 st.caption(f"{t('map_help')} {t('shown_of', shown=len(shown), total=len(parcels))}")
 
-parts = _plan_map(data.fingerprint(shown), view, map_element.asset_base(), shown)
+parts = _plan_map(data.plan_key() + data.fingerprint(shown), view, map_element.asset_base(), shown)
 
 first = map_element.map_first(map_element.PLAN_MAP)  # the session's first map: drawn alone, the rest next run
 left, right = st.columns([3, 2], gap="medium")

@@ -71,8 +71,8 @@ def stage_map(plan: MonitorPlan, actuals: Sequence[Actual], years: list[int], vi
     shown = filter_projects(parcels, tracks=view.track, zones=view.zone, regions=view.region, search=view.q)
     year = int(st.session_state[MAP_YEAR])
     rows = monitor.status_rows_of(plan, tuple(actuals), year)
-    parts = _stage_map(data.fingerprint(shown), monitor.stages_of(rows), monitor.supplied_of(rows), year, view,
-                       map_element.asset_base(), shown)
+    parts = _stage_map(data.plan_key() + data.fingerprint(shown), monitor.stages_of(rows), monitor.supplied_of(rows),
+                       year, view, map_element.asset_base(), shown)
     map_element.show_map(parts, key=MAP_KEY, height=520, report_drawn=first)
     if first:
         return
@@ -85,7 +85,7 @@ def downloads(plan: MonitorPlan, actuals: Sequence[Actual], rows: Sequence[Statu
     """The template of the year, the status table, the report (the Word files are written when clicked)."""
     cols = st.columns(4)
     cols[0].download_button(
-        t("mon_dl_template", year=year), partial(monitor.template_bytes, plan, list(actuals), year),
+        t("mon_dl_template", year=year), data.in_plan(partial(monitor.template_bytes, plan, list(actuals), year)),
         file_name=f"填报表_{year}.xlsx", key="mon_dl_template", on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
@@ -96,12 +96,14 @@ def downloads(plan: MonitorPlan, actuals: Sequence[Actual], rows: Sequence[Statu
     annual = monitor.report_year(plan, year)
     cols[2].download_button(
         t("mon_dl_report", year=annual or year),
-        partial(monitor.report_bytes, plan, list(actuals), annual or plan.period[1], False, lang(), shown),
+        data.in_plan(partial(monitor.report_bytes, plan, list(actuals), annual or plan.period[1], False, lang(),
+                             shown)),
         file_name=f"年度发展报告_{annual}.docx", mime=docx, key="mon_dl_report", on_click="ignore",
         disabled=annual is None, help=t("mon_dl_help"),
     )
     cols[3].download_button(
-        t("mon_dl_final"), partial(monitor.report_bytes, plan, list(actuals), plan.period[1], True, lang(), shown),
+        t("mon_dl_final"),
+        data.in_plan(partial(monitor.report_bytes, plan, list(actuals), plan.period[1], True, lang(), shown)),
         file_name=f"终期评估_{plan.period[0]}-{plan.period[1]}.docx", mime=docx, key="mon_dl_final",
         on_click="ignore", help=t("mon_dl_help"),
     )

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Final
+from collections.abc import Callable
+from typing import Final, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -21,9 +22,10 @@ import streamlit as st
 
 import layers
 from geo.plan import PlanData, reconcile
-from geo.plan.current import plan_dir
+from geo.plan.current import plan_dir, using_plan
 from geo.store import open_store, parcels_in_use
 
+T = TypeVar("T")
 #: Tile keys looked up in the environment and in Streamlit secrets.
 TILE_KEY_NAMES: Final = ("TIANDITU_KEY",)
 
@@ -31,6 +33,18 @@ TILE_KEY_NAMES: Final = ("TIANDITU_KEY",)
 def plan_key() -> str:
     """The cache key of the plan package in use: its folder."""
     return str(plan_dir())
+
+
+def in_plan(fn: Callable[[], T]) -> Callable[[], T]:
+    """``fn`` bound to the plan in use now: for callables Streamlit runs outside the session (deferred downloads),
+    where :func:`geo.plan.current.plan_dir` would answer the process-wide plan, not the session's."""
+    folder = plan_dir()
+
+    def run() -> T:
+        with using_plan(folder):
+            return fn()
+
+    return run
 
 
 @st.cache_resource(show_spinner=False)

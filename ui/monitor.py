@@ -55,16 +55,24 @@ FIELD_LABELS: Final[dict[str, str]] = {
 
 
 @st.cache_resource(show_spinner=False)
-def monitor_plan() -> MonitorPlan:
-    """What 监测评估 needs of the plan (read once per process, shared by every session)."""
+def _monitor_plan(folder: str) -> MonitorPlan:
     return layers.load_monitor_plan()
 
 
+def monitor_plan() -> MonitorPlan:
+    """What 监测评估 needs of the plan in use (read once per plan package, shared by every session on it)."""
+    return _monitor_plan(data.plan_key())
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def status_rows_of(_plan: MonitorPlan, actuals: tuple[Actual, ...], year: int) -> list[StatusRow]:
-    """:func:`geo.monitor.evaluate.status_rows` of the records, cached per records and year (the page and its
-    map ask for the same rows; every session opening the page with the same records gets them from here)."""
+def _status_rows(folder: str, _plan: MonitorPlan, actuals: tuple[Actual, ...], year: int) -> list[StatusRow]:
     return status_rows(_plan, actuals, year)
+
+
+def status_rows_of(plan: MonitorPlan, actuals: tuple[Actual, ...], year: int) -> list[StatusRow]:
+    """:func:`geo.monitor.evaluate.status_rows` of the records, cached per plan package, records and year (the page
+    and its map ask for the same rows; every session opening the page with the same records gets them from here)."""
+    return _status_rows(data.plan_key(), plan, actuals, year)
 
 
 # --- years ------------------------------------------------------------------------------------------------------
