@@ -78,23 +78,28 @@ def _read(uid: str, name: str, crs: str | None, _payload: bytes) -> ReadResult:
     return read_bytes(_payload, name=name, crs=crs or None)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _check(uid: str, crs: str | None, options: CheckOptions, _read_result: ReadResult) -> CheckRun:
-    plan = PlanLayers(parcels=data.indicative_parcels(), zones=data.zones(), districts=data.districts())
-    return check_read(_read_result, plan, options)
+def _plan_layers() -> PlanLayers:
+    """The plan in use's layers a check compares with."""
+    return PlanLayers(parcels=data.indicative_parcels(), zones=data.zones(), districts=data.districts())
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _suggested(uid: str, crs: str | None, _read_result: ReadResult) -> str:
+def _check(uid: str, crs: str | None, options: CheckOptions, _read_result: ReadResult, plan_key: str) -> CheckRun:
+    """A read layer checked against the plan in use (``plan_key``: its cache key, :func:`ui.data.plan_key`)."""
+    return check_read(_read_result, _plan_layers(), options)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _suggested(uid: str, crs: str | None, _read_result: ReadResult, plan_key: str) -> str:
     """The field proposed to match names by (once per upload: it compares every column with the plan)."""
     return suggest_name_field(_read_result.layer, data.indicative_parcels()) or ""
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _large(uid: str, name: str, crs: str | None, options: CheckOptions, suggest: bool, _payload: bytes) -> CheckRun:
+def _large(uid: str, name: str, crs: str | None, options: CheckOptions, suggest: bool, _payload: bytes,
+           plan_key: str) -> CheckRun:
     """A big upload checked as the CLI checks it, in a worker (:mod:`geo.checks.upload`): findings, no layer."""
-    plan = PlanLayers(parcels=data.indicative_parcels(), zones=data.zones(), districts=data.districts())
-    return check_large(_payload, name=name, crs=crs, options=options, plan=plan, suggest=suggest)
+    return check_large(_payload, name=name, crs=crs, options=options, plan=_plan_layers(), suggest=suggest)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -325,9 +330,9 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
     )
     if formal is not None:  # the formal 核查报告, as `python -m geo check --report` writes it
         downloads += (
-            ("chk_dl_docx", partial(formal, "docx"), f"{stem}_核查报告.docx",
+            ("chk_dl_docx", data.in_plan(partial(formal, "docx")), f"{stem}_核查报告.docx",
              "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-            ("chk_dl_pdf", partial(formal, "pdf"), f"{stem}_核查报告.pdf", "application/pdf"),
+            ("chk_dl_pdf", data.in_plan(partial(formal, "pdf")), f"{stem}_核查报告.pdf", "application/pdf"),
         )
     for col, (key, build, file_name, mime) in zip(st.columns(len(downloads)), downloads, strict=True):
         col.download_button(t(key), build, file_name=file_name, mime=mime, key=key, on_click="ignore")
@@ -537,9 +542,10 @@ def small_upload(name: str, payload: bytes, uid: str, crs: str | None, tolerance
     """An upload read whole in the server (in the read worker) and checked here: every parcel on the map."""
     read = _read(uid, name, crs, payload)
     _show_read(read)
-    field = _name_field(where, uid, read.fields, _suggested(uid, crs, read))
+    field = _name_field(where, uid, read.fields, _suggested(uid, crs, read, data.plan_key()))
     repair = st.checkbox(t("chk_make_valid"), key="chk_repair")
-    run = _check(uid, crs, CheckOptions(name_field=field or None, tolerance_pct=tolerance, make_valid=repair), read)
+    run = _check(uid, crs, CheckOptions(name_field=field or None, tolerance_pct=tolerance, make_valid=repair), read,
+                 data.plan_key())
     label = run.options.name_field or run.result.summary.get("label_field")
     return Checked(run, whole=lambda: run, names=lambda: resubmit.name_set(run.result.parcels, label))
 
@@ -552,16 +558,16 @@ def large_upload(name: str, payload: bytes, uid: str, crs: str | None, tolerance
     """
     repair = st.checkbox(t("chk_make_valid"), key="chk_repair")
     base = CheckOptions(tolerance_pct=tolerance, make_valid=repair)
-    first = _large(uid, name, crs, base, True, payload)
+    first = _large(uid, name, crs, base, True, payload, data.plan_key())
     summary = first.result.summary
     field = _name_field(where, uid, list(summary.get("fields", [])), str(summary.get("suggested_field") or ""))
     run = first if (field or None) == first.options.name_field else _large(
-        uid, name, crs, replace(base, name_field=field or None), False, payload)
+        uid, name, crs, replace(base, name_field=field or None), False, payload, data.plan_key())
     _show_read(run.read)
     st.caption(t("chk_large", mb=LARGE_BYTES // 2**20, shown=f"{FLAGGED_CAP:,}"))
     label = run.options.name_field or run.result.summary.get("label_field")
     whole = None if int(run.result.summary["features"]) > SAVE_AT_MOST else (
-        lambda: _check(uid, crs, run.options, _read(uid, name, crs, payload)))
+        lambda: _check(uid, crs, run.options, _read(uid, name, crs, payload), data.plan_key()))
     return Checked(run, whole=whole, names=lambda: set(_large_names(uid, name, crs, label, payload)))
 
 
