@@ -54,11 +54,11 @@ def admin_page() -> StreamlitPage:
 
 def main() -> None:
     """One run of the app: sign-in, sidebar, the chosen page, the view written to the URL."""
-    st.set_page_config(page_title="重庆高新区 · High-tech Zone", page_icon=str(HERE / "static" / "favicon.png"),
-                       layout="wide")
+    st.set_page_config(page_icon=str(HERE / "static" / "favicon.png"), layout="wide")
     set_session_resolver(sidebar.session_plan)  # the session's plan, for every loader (once per process is enough)
     try:
         sidebar.choose_plan()  # before anything reads the plan: the URL's filters are checked against this plan
+        st.set_page_config(page_title=t("app_title"))  # the browser tab names the session's plan
         st.session_state.setdefault("_url_ignored", []).extend(state.restore_from_url(sidebar.choices()))
         actor = auth.current()
         pages = [

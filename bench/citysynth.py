@@ -178,11 +178,11 @@ def _region() -> tuple[Any, Any, Any, Any]:
         import shapely
 
         import layers
-        from geo.crs import EQUAL_AREA
+        from geo.crs import equal_area
 
         plan = layers.load_parcels()
-        plan = plan[plan.geom_type != "Point"].to_crs(EQUAL_AREA).reset_index(drop=True)
-        zones = layers.load_zones().to_crs(EQUAL_AREA)
+        plan = plan[plan.geom_type != "Point"].to_crs(equal_area()).reset_index(drop=True)
+        zones = layers.load_zones().to_crs(equal_area())
         in_zones = shapely.union_all(zones.geometry.to_numpy())
         shapely.prepare(in_zones)
         _STATE.update(plan=plan, zones=zones, in_zones=in_zones)
@@ -210,7 +210,7 @@ def _block(b: int) -> Any:
     from geopandas.io.arrow import _geopandas_to_arrow  # type: ignore[attr-defined]
 
     from bench import synth
-    from geo.crs import EQUAL_AREA, WGS84
+    from geo.crs import WGS84, equal_area
 
     plan_: Plan = _STATE["plan_spec"]
     plan, zones, in_zones, region = _region()
@@ -274,7 +274,7 @@ def _block(b: int) -> Any:
                            np.asarray(synth._KINDS)[owner[1]]).astype(object),
         "SCMJ": np.round(area, 2), "DCRQ": days.strftime("%Y-%m-%d"),
         "track_id": proj["track_id"].astype("string").to_numpy(),
-    }, geometry=geoms, crs=EQUAL_AREA).to_crs(WGS84)
+    }, geometry=geoms, crs=equal_area()).to_crs(WGS84)
     table = _geopandas_to_arrow(gdf, index=False, write_covering_bbox=True)
     nv = shapely.get_num_coordinates(geoms) - 1
     stats = {"invalid_before": invalid_before, "vertices": np.bincount(nv[nv > 0], minlength=64)[:64],

@@ -38,7 +38,7 @@ from bench import mapbench, report, scale, synth
 from bench.timing import check_memory, machine, summary, timed
 from geo.area import M2_PER_MU, area_mu
 from geo.checks.registry import run_checks
-from geo.crs import CGCS2000_GK_CM105
+from geo.crs import local_crs
 from geo.io.convert import default_crs
 from geo.io.export import export_layers
 from geo.io.files import read_file
@@ -65,7 +65,7 @@ def plain_recipe(gdf: gpd.GeoDataFrame) -> tuple[int, float, float]:
     """
     g = gdf[~gdf.geometry.is_empty & ~gdf.geometry.isna()].copy()
     g["geometry"] = g.geometry.make_valid()
-    p = g.to_crs(CGCS2000_GK_CM105).reset_index(drop=True)
+    p = g.to_crs(local_crs()).reset_index(drop=True)
     pairs = gpd.sjoin(p, p[["geometry"]], predicate="overlaps")
     pairs = pairs[pairs.index < pairs["index_right"]]
     shared = _rows(p.geometry, pairs.index).intersection(_rows(p.geometry, pairs["index_right"]), align=False).area

@@ -28,7 +28,7 @@ from shapely.geometry.base import BaseGeometry
 
 import layers
 from geo.area import M2_PER_MU
-from geo.crs import EQUAL_AREA, WGS84
+from geo.crs import WGS84, equal_area
 
 #: Share of parcels carrying each planted defect (at least one each from 1,000 parcels).
 DEFECT_RATES: Final[dict[str, float]] = {
@@ -162,8 +162,8 @@ def make_parcels(n: int, *, seed: int = 20210101, mu_per_parcel: float | None = 
     """
     rng = np.random.default_rng(seed)
     plan = layers.load_parcels()
-    plan = plan[plan.geom_type != "Point"].to_crs(EQUAL_AREA).reset_index(drop=True)
-    zones = layers.load_zones().to_crs(EQUAL_AREA)
+    plan = plan[plan.geom_type != "Point"].to_crs(equal_area()).reset_index(drop=True)
+    zones = layers.load_zones().to_crs(equal_area())
     counts = {k: max(1, round(n * r)) if n >= 1000 else round(n * r) for k, r in DEFECT_RATES.items()}
     base = n - counts["duplicate"]
     in_zones = shapely.union_all(zones.geometry.to_numpy())
@@ -204,7 +204,7 @@ def make_parcels(n: int, *, seed: int = 20210101, mu_per_parcel: float | None = 
         "QLR": np.char.add(np.char.add("重庆", np.asarray(_OWNERS)[owner[0]]), np.asarray(_KINDS)[owner[1]]),
         "SCMJ": np.round(area, 2), "DCRQ": days.strftime("%Y-%m-%d"),
         "track_id": proj["track_id"].astype("string").to_numpy(),
-    }, geometry=geoms, crs=EQUAL_AREA).to_crs(WGS84)
+    }, geometry=geoms, crs=equal_area()).to_crs(WGS84)
     manifest = {"parcels": n, "seed": seed, "mu_per_parcel": mu_per_parcel,
                 "region_km2": round(region.area / 1e6, 1), "planted": {k: int(v) for k, v in counts.items()},
                 "unplanned_invalid": unplanned_invalid,

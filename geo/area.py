@@ -3,10 +3,10 @@
 1 mu = 10000/15 m² (15 mu = 1 ha). The reference figure is the ellipsoidal
 (geodesic) area on the CGCS2000 ellipsoid. Two alternatives are offered for
 comparison and speed: planar area in the plan's CGCS2000 Gauss–Krüger zone
-(:func:`geo.crs.local_crs`; CM 105E, EPSG:4544, for the built-in plan: what many
-desktop workflows use; it overstates by ~0.04 % here) and a
-zone-centred Lambert equal-area projection (vectorised; matches the ellipsoid
-to better than 0.001 %). Area in degrees or in Web Mercator is refused.
+(:func:`geo.crs.local_crs`: what many desktop workflows use; it overstates by
+~0.04 % at 1.3° from the central meridian) and a Lambert equal-area projection
+centred on the plan's area (:func:`geo.crs.equal_area`; (vectorised; matches the ellipsoid
+to better than 0.001 %)). Area in degrees or in Web Mercator is refused.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod
 
-from geo.crs import CGCS2000, EQUAL_AREA, local_crs, parse_crs
+from geo.crs import CGCS2000, equal_area, example_crs, local_crs, parse_crs
 from geo.errors import AreaError, CRSError
 
 M2_PER_MU: Final = 10000.0 / 15.0
@@ -48,7 +48,7 @@ def _require_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, source: str) -> CRS:
         raise CRSError(
             "the layer has no coordinate reference system, so its area cannot be measured",
             source=source,
-            fix="Set the CRS of the layer (e.g. EPSG:4490 or EPSG:4544) before measuring",
+            fix=f"Set the CRS of the layer (e.g. EPSG:4490 or {example_crs()}) before measuring",
         )
     return gdf.crs
 
@@ -82,9 +82,9 @@ def area_mu(
         Geometries in any CRS pyproj knows; it must have a CRS.
     method
         ``ellipsoidal`` (reference: geodesic area on CGCS2000), ``equal_area``
-        (vectorised Lambert equal-area centred on the zone) or ``gk``
-        (planar area in the plan's own Gauss–Krüger zone, :func:`geo.crs.local_crs`: EPSG:4544 for the
-        built-in plan; for comparison with desktop GIS).
+        (vectorised Lambert equal-area centred on the plan's area) or ``gk``
+        (planar area in the plan's own Gauss–Krüger zone, :func:`geo.crs.local_crs`; for comparison
+        with desktop GIS).
     source
         Name shown in error messages.
 
@@ -98,7 +98,7 @@ def area_mu(
     if method == "ellipsoidal":
         values = geodesic_area_m2(geoms.to_crs(CGCS2000))
     elif method == "equal_area":
-        values = shapely.area(geoms.to_crs(EQUAL_AREA).values)
+        values = shapely.area(geoms.to_crs(equal_area()).values)
     elif method == "gk":
         values = shapely.area(geoms.to_crs(local_crs()).values)
     else:
@@ -129,7 +129,7 @@ def planar_area_mu(layer: gpd.GeoDataFrame | gpd.GeoSeries, *, source: str = "la
     """Planar area in mu in the layer's own projected CRS, refusing degrees.
 
     Raises :class:`AreaError` for geographic CRSs (area in square degrees is
-    meaningless) and for Web Mercator (overstates area by ~32 % at 29.5°N).
+    meaningless) and for Web Mercator (overstates area by 1/cos²(latitude): ~32 % at 30°N).
     """
     geoms = layer.geometry if isinstance(layer, gpd.GeoDataFrame) else layer
     crs = parse_crs(_require_crs(geoms, source), source=source)
@@ -137,12 +137,12 @@ def planar_area_mu(layer: gpd.GeoDataFrame | gpd.GeoSeries, *, source: str = "la
         raise AreaError(
             f"the layer is in {crs.name} (degrees); planar area in square degrees is meaningless",
             source=source,
-            fix="Use area_mu(method='ellipsoidal') or reproject to EPSG:4544 first",
+            fix=f"Use area_mu(method='ellipsoidal') or reproject to {example_crs()} first",
         )
     if crs.to_epsg() in (3857, 900913):
         raise AreaError(
             "Web Mercator overstates area by about a third at this latitude",
             source=source,
-            fix="Use area_mu(method='ellipsoidal') or reproject to EPSG:4544 first",
+            fix=f"Use area_mu(method='ellipsoidal') or reproject to {example_crs()} first",
         )
     return pd.Series(shapely.area(geoms.values) / M2_PER_MU, index=geoms.index, name="measured_mu")

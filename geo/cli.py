@@ -73,7 +73,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The top-level parser with one subparser per command (or only for the command ``only``)."""
     parser = _Parser(prog="python -m geo",
-                     description="重庆高新区高技术服务业空间布局 — plan data, reconciliation, checks and export.")
+                     description="规划空间布局 — a plan package's data, reconciliation, checks and export.")
     parser.add_argument("--version", action="version", version=f"geo {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="on an error, also print what caused it (e.g. GDAL's own message), one line each")

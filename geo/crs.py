@@ -3,12 +3,13 @@
 Storage is WGS84 lon/lat (EPSG:4326). Users also ask for CGCS2000 geographic
 (EPSG:4490, whose official axis order is lat/lon: we always use ``always_xy``)
 and the plan's own CGCS2000 3-degree Gauss–Krüger zone: :func:`local_crs`
-(``geo:plan.crs.local_epsg`` of the plan package in use; EPSG:4544, CM 105E,
-easting without zone prefix, for the built-in plan) and :func:`local_zoned_crs`
-(the same zone with its number before the easting; EPSG:4523, zone 35).
-Gaode and Tencent web tiles are drawn in GCJ-02, an obfuscated datum
-offset by roughly 470–500 m around the High-tech Zone; overlays drawn on them
-must be shifted with :func:`wgs84_to_gcj02`.
+(``geo:plan.crs.local_epsg`` of the plan package in use, easting without zone
+prefix) and :func:`local_zoned_crs` (the same zone with its number before the
+easting). Any CGCS2000 3° zone is known by its number (:func:`gk_zone_of`,
+:func:`gk_epsg`). Areas and distances are computed in :func:`equal_area`, centred
+on the plan's area. Gaode and Tencent web tiles are drawn in GCJ-02, an
+obfuscated datum offset by a few hundred metres (varying by place); overlays drawn on them must be shifted with
+:func:`wgs84_to_gcj02`.
 """
 
 from __future__ import annotations
@@ -24,33 +25,77 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
-from geo.errors import CRSError
+from geo.errors import CRSError, DataError
 
 WGS84: Final = "EPSG:4326"
 CGCS2000: Final = "EPSG:4490"
-CGCS2000_GK_CM105: Final = "EPSG:4544"
-#: CGCS2000 / 3-degree Gauss–Krüger zone 35 (CM 105E, easting with prefix 35).
-CGCS2000_GK_ZONE35: Final = "EPSG:4523"
 WEB_MERCATOR: Final = "EPSG:3857"
 
-#: Centre of the High-tech Zone (lon, lat), used to centre the equal-area projection.
-ZONE_CENTRE: Final = (106.33, 29.55)
+#: CGCS2000 3-degree Gauss–Krüger zones (EPSG): zone ``z`` of 25…45 has central meridian ``3 z`` °E; EPSG
+#: ``4513 + (z − 25)`` writes the zone number before the easting, ``4534 + (z − 25)`` does not (checked with
+#: pyproj in the tests).
+GK_ZONES: Final = range(25, 46)
+_GK_PREFIXED_BASE: Final = 4513
+_GK_PLAIN_BASE: Final = 4534
 
-#: Lambert azimuthal equal-area on the CGCS2000 (GRS80) ellipsoid, centred on
-#: the zone: areas in it equal ellipsoidal areas (to < 0.001 % at this extent)
-#: and it can be computed vectorised, unlike per-polygon geodesic area.
-EQUAL_AREA: Final = (
-    f"+proj=laea +lat_0={ZONE_CENTRE[1]} +lon_0={ZONE_CENTRE[0]} "
-    "+x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs +type=crs"
-)
+
+def gk_zone_of(lon: float) -> int:
+    """The CGCS2000 3° Gauss–Krüger zone whose central meridian is nearest ``lon`` (``round(lon / 3)``)."""
+    return round(float(lon) / 3.0)
+
+
+def gk_epsg(zone: int, *, prefixed: bool = False) -> str:
+    """``EPSG:…`` of CGCS2000 3° Gauss–Krüger zone ``zone`` (25…45), with or without the zone prefix.
+
+    Raises :class:`CRSError` outside the zones EPSG defines for China (CM 75°E … 135°E).
+    """
+    if int(zone) not in GK_ZONES:
+        raise CRSError(f"there is no CGCS2000 3-degree Gauss–Krüger zone {zone} (EPSG has zones 25–45, "
+                       "CM 75°E–135°E)", source="CRS", fix="Give a longitude within China, or an EPSG code")
+    return f"EPSG:{(_GK_PREFIXED_BASE if prefixed else _GK_PLAIN_BASE) + int(zone) - GK_ZONES.start}"
+
+
+def gk_zone_of_crs(code: str | CRS) -> tuple[int, bool] | None:
+    """(zone, prefixed) of a CGCS2000 3° Gauss–Krüger CRS given by :func:`gk_epsg`'s codes, else None."""
+    epsg = parse_crs(code).to_epsg() if not isinstance(code, CRS) else code.to_epsg()
+    if epsg is None:
+        return None
+    for base, prefixed in ((_GK_PREFIXED_BASE, True), (_GK_PLAIN_BASE, False)):
+        if base <= epsg < base + len(GK_ZONES):
+            return GK_ZONES.start + epsg - base, prefixed
+    return None
+
+
+def plan_area_centre() -> tuple[float, float]:
+    """(lon, lat) of the plan in use's area (``geo:plan.map.area_centre``, else its map centre)."""
+    from geo.plan.current import plan_meta
+
+    view = plan_meta().get("map") or {}
+    centre = view.get("area_centre") or view.get("centre")
+    if not centre:
+        from geo.plan.current import meta_value
+
+        centre = meta_value("map", "area_centre")
+    return float(centre["lon"]), float(centre["lat"])
+
+
+def equal_area(centre: tuple[float, float] | None = None) -> str:
+    """Lambert azimuthal equal-area on the CGCS2000 (GRS80) ellipsoid, centred on ``centre`` (lon, lat).
+
+    ``centre`` defaults to the plan in use's area (:func:`plan_area_centre`), read at call time. Areas in it
+    equal ellipsoidal areas (to < 0.001 % within a plan's extent) and it can be computed vectorised, unlike
+    per-polygon geodesic area; lengths near the centre are true (buffers, distances).
+    """
+    lon, lat = plan_area_centre() if centre is None else centre
+    return f"+proj=laea +lat_0={lat:g} +lon_0={lon:g} +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs +type=crs"
 
 
 
 def local_crs() -> str:
-    """The plan's own Gauss–Krüger CRS without zone prefix (``geo:plan.crs.local_epsg``): ``EPSG:4544`` by default.
+    """The plan's own Gauss–Krüger CRS without zone prefix (``geo:plan.crs.local_epsg``), read at call time.
 
-    Planar areas (:func:`geo.area.area_mu` ``method="gk"``), the allocation raster and the figure's default
-    are in it, so that a plan elsewhere (CM 108E: EPSG:4543) gets its own zone.
+    Planar areas (:func:`geo.area.area_mu` ``method="gk"``), the allocation raster, the exports' projected
+    default and the figure's default are in it, so that every plan gets its own zone.
     """
     from geo.plan.current import meta_value
 
@@ -84,7 +129,7 @@ class _ExportCRSs(Mapping[str, tuple[str, str]]):
     """CRSs a user may export to, with bilingual labels: WGS84, CGCS2000 and the plan's own GK zone.
 
     A mapping read afresh on every use, so that ``--plan`` / ``GEO_PLAN`` offer that plan's zone
-    (EPSG:4544 and EPSG:4523 for the built-in plan; EPSG:4543 for a plan at CM 108E).
+    (:func:`local_crs` and :func:`local_zoned_crs`).
     """
 
     def _items(self) -> dict[str, tuple[str, str]]:
@@ -122,7 +167,18 @@ _FILE_REFERENCES: Final = re.compile(
 _NULL_GRID: Final = re.compile(r"\+?nadgrids\s*=\s*@null(?=[\s\"\]]|$)", re.IGNORECASE)
 #: A value that is a path rather than a CRS: absolute, home, relative or Windows.
 _PATH_LIKE: Final = re.compile(r"^\s*(/|~|\.{1,2}[/\\]|\\|[A-Za-z]:[/\\])")
-_FIX_CRS: Final = "Give an EPSG code such as EPSG:4326, EPSG:4490 or EPSG:4544"
+
+
+def example_crs() -> str:
+    """A projected CRS to name in a message's fix: the plan in use's zone (any CGCS2000 zone if none is usable)."""
+    try:
+        return local_crs()
+    except DataError:
+        return "a CGCS2000 Gauss–Krüger zone's (EPSG:4534–4554)"
+
+
+def _fix_crs() -> str:
+    return f"Give an EPSG code such as EPSG:4326, EPSG:4490 or {example_crs()}"
 
 
 def _refuse_file_references(value: object, source: str) -> None:
@@ -138,14 +194,14 @@ def _refuse_file_references(value: object, source: str) -> None:
         raise CRSError(
             f"{shown!r} names a file (a grid, an init file or a path); CRSs that read files are refused",
             source=source,
-            fix=f"{_FIX_CRS}, or WKT / a PROJ string without +nadgrids, +geoidgrids, +init or file paths",
+            fix=f"{_fix_crs()}, or WKT / a PROJ string without +nadgrids, +geoidgrids, +init or file paths",
         )
 
 
 def parse_crs(value: str | int | CRS, *, source: str = "CRS") -> CRS:
     """Return a :class:`pyproj.CRS` for ``value`` or raise :class:`CRSError`.
 
-    Accepts ``"EPSG:4544"``, ``4544``, WKT or a proj string; refuses (before PROJ
+    Accepts ``"EPSG:4490"``, ``4490``, WKT or a proj string; refuses (before PROJ
     sees it) any that names a file: see :func:`_refuse_file_references`.
     """
     if isinstance(value, CRS):
@@ -157,7 +213,7 @@ def parse_crs(value: str | int | CRS, *, source: str = "CRS") -> CRS:
         raise CRSError(
             f"{value!r} is not a coordinate reference system pyproj knows ({exc})",
             source=source,
-            fix=_FIX_CRS,
+            fix=_fix_crs(),
         ) from exc
 
 

@@ -42,7 +42,7 @@ TITLE_PATTERN: Final = ("发展规划", "空间布局", "（示意）")
 def export_title() -> str:
     """The title of the exported layers, from the plan in use (``plan.csv``'s ``title_zh``).
 
-    The built-in plan gives 重庆高新区“十四五”高技术服务业空间布局（示意）.
+    ``某某区“十四五”服务业发展规划`` gives ``某某区“十四五”服务业空间布局（示意）``.
     """
     ending, layout, mark = TITLE_PATTERN
     title = str(load_plan_info()["title_zh"])

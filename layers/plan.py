@@ -11,7 +11,7 @@ Files (UTF-8 CSV with a header, in the ``plan/`` folder of the plan package in u
   empty ``declared_mu``/``output_yi`` is the plan's "——": unknown, never zero.
 - ``targets.csv``: every quantitative target the text states, with the
   section and the phrase it comes from.
-- ``zones.csv``: the five parts of 一核双圈两片 and what the text says of each.
+- ``zones.csv``: the parts of the plan's spatial structure and what the text says of each.
 - ``zone_places.csv``: how each place of the tables relates to the place a
   spatial unit's text names (the zone rule's "inferred by place").
 - ``baselines.csv``: the figures of the plan's review section (一) at the time of writing.
@@ -121,7 +121,7 @@ def load_targets() -> pd.DataFrame:
 
 
 def load_zone_table() -> pd.DataFrame:
-    """The parts of 一核双圈两片 as a table (schema :data:`layers.schema.ZONES`)."""
+    """The parts of the plan's spatial structure as a table (schema :data:`layers.schema.ZONES`)."""
     return _table("zones.csv").copy()
 
 

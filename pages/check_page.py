@@ -50,7 +50,7 @@ from geo.checks.diagnose import detect_name_field
 from geo.checks.formal import build_formal
 from geo.checks.resubmit import Resubmission
 from geo.checks.upload import LARGE_BYTES, LISTED_AT_MOST, SAVE_AT_MOST, check_large, is_large, upload_names
-from geo.crs import CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35, EXPORT_CRS, WGS84
+from geo.crs import EXPORT_CRS
 from geo.errors import GeoError
 from geo.io import ReadResult, read_bytes
 from geo.mapview import findings as fmap
@@ -65,8 +65,6 @@ from ui.detail import project_words
 from ui.i18n import bind, lang, pick, relabel, t
 from ui.safe import md
 
-CRS_CHOICES = ["", WGS84, CGCS2000, CGCS2000_GK_CM105, CGCS2000_GK_ZONE35]
-CRS_NAMES = {**EXPORT_CRS, CGCS2000_GK_ZONE35: ("CGCS2000 高斯-克吕格 3度带 第35带", "CGCS2000 Gauss–Krüger zone 35")}
 FORMATS = ["zip", "kmz", "gpkg", "geojson", "json", "kml", "csv", "txt", "parquet"]
 MAP_KEY = "chk_map"
 #: Session key of the upload whose removal waits for its confirmation.
@@ -172,7 +170,7 @@ def _saved_run(row: Upload, result: CheckResult) -> CheckRun:
 
 
 def _crs_label(code: str) -> str:
-    return t("chk_crs_auto") if not code else (f"{pick(*CRS_NAMES[code])} ({code})" if code in CRS_NAMES else code)
+    return t("chk_crs_auto") if not code else (f"{pick(*EXPORT_CRS[code])} ({code})" if code in EXPORT_CRS else code)
 
 
 #: The label of each state of a resubmission's finding (geo.checks.resubmit.STATUSES).
@@ -583,8 +581,9 @@ else:
     st.info(t("off_viewer"))
 opts = st.columns([3, 3, 1])
 relabel(("chk_crs", "chk_filter"))  # their options in the chosen language after a switch
-crs = opts[0].selectbox(t("chk_crs"), CRS_CHOICES, placeholder=t("chk_crs_placeholder"), key="chk_crs",
-                        format_func=bind(CRS_CHOICES, _crs_label), accept_new_options=True,
+crs_choices = ["", *EXPORT_CRS]  # WGS84, CGCS2000 and the plan's own Gauss–Krüger zone (with and without prefix)
+crs = opts[0].selectbox(t("chk_crs"), crs_choices, placeholder=t("chk_crs_placeholder"), key="chk_crs",
+                        format_func=bind(crs_choices, _crs_label), accept_new_options=True,
                         help=t("chk_crs_help"), disabled=not may_write)
 tolerance = opts[2].number_input(
     t("chk_tolerance"), min_value=0.0, max_value=100.0, value=1.0, step=0.5, key="chk_tolerance"

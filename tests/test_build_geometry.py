@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from geo.area import area_mu
-from geo.crs import EQUAL_AREA
+from geo.crs import equal_area
 from geo.geojson import to_geojson
 from geo.plan.build import build_package
 from geo.plan.current import DEFAULT_DIR
@@ -67,7 +67,7 @@ def test_unknown_area_is_a_point(parcels):
 
 
 def test_no_two_parcels_overlap_or_touch(parcels):
-    local = parcels.to_crs(EQUAL_AREA).geometry.values
+    local = parcels.to_crs(equal_area()).geometry.values
     tree = shapely.STRtree(local)
     left, right = tree.query(local, predicate="dwithin", distance=30.0)
     assert [(i, j) for i, j in zip(left, right, strict=True) if i < j] == []
@@ -82,7 +82,7 @@ def test_each_parcel_is_inside_its_anchor_district(parcels, places):
 
 def test_parcels_lie_near_their_anchor(parcels, places):
     anchors = gpd.GeoSeries(list(places.set_index("name_zh").loc[parcels["anchor_zh"], "geometry"]), crs=4326)
-    dist = parcels.to_crs(EQUAL_AREA).distance(anchors.set_axis(parcels.index).to_crs(EQUAL_AREA))
+    dist = parcels.to_crs(equal_area()).distance(anchors.set_axis(parcels.index).to_crs(equal_area()))
     assert dist.max() < 2000  # metres from the anchor to the nearest point of the parcel
 
 

@@ -18,7 +18,7 @@ from geo.checks import CheckOptions, PlanLayers, check_file
 from geo.checks.diagnose import FIXES, detect_name_field, enrich, file_diagnoses
 from geo.checks.pipeline import check_layer_file
 from geo.checks.registry import CHECKS, run_checks
-from geo.crs import EQUAL_AREA
+from geo.crs import equal_area
 from tests.fixtures import synthetic as syn
 from tests.fixtures import zbtxt_build as zb
 
@@ -123,7 +123,7 @@ def test_name_field_detected_case_insensitive_else_row():
     layer["Name"] = ["科学谷一号", None]
     assert detect_name_field(layer) == "Name"
     result = run_checks(layer, plan_parcels=syn.plan_parcels(), zones=syn.zones(), districts=syn.districts())
-    slivers = run_checks(layer.set_geometry([shapely.box(0, 0, 1, 1), shapely.box(5, 5, 6, 6)], crs=EQUAL_AREA
+    slivers = run_checks(layer.set_geometry([shapely.box(0, 0, 1, 1), shapely.box(5, 5, 6, 6)], crs=equal_area()
                                             ).to_crs(layer.crs),
                          plan_parcels=syn.plan_parcels())
     findings = pd.concat([result.findings, slivers.findings], ignore_index=True)

@@ -136,11 +136,13 @@ def test_metadata_equals_the_codes_constants(default_package):
     assert meta["structure"]["zh"] == glossary.at[meta["structure"]["glossary_key"], "zh"] == "一核双圈两片"
     assert meta["structure"]["en"] == glossary.at["structure", "en"]
     # the local CRS: geo/crs.py, now read from the package; the old constants' values
-    assert f"EPSG:{meta['crs']['local_epsg']}" == crs.local_crs() == crs.CGCS2000_GK_CM105 == "EPSG:4544"
-    assert f"EPSG:{meta['crs']['local_zoned_epsg']}" == crs.local_zoned_crs() == crs.CGCS2000_GK_ZONE35 == "EPSG:4523"
+    assert f"EPSG:{meta['crs']['local_epsg']}" == crs.local_crs() == "EPSG:4544"
+    assert f"EPSG:{meta['crs']['local_zoned_epsg']}" == crs.local_zoned_crs() == "EPSG:4523"
     assert f"EPSG:{meta['crs']['storage_epsg']}" == crs.WGS84
     assert f"EPSG:{meta['crs']['geographic_epsg']}" == crs.CGCS2000
-    assert (meta["map"]["area_centre"]["lon"], meta["map"]["area_centre"]["lat"]) == crs.ZONE_CENTRE
+    assert (meta["map"]["area_centre"]["lon"], meta["map"]["area_centre"]["lat"]) == crs.plan_area_centre()
+    assert crs.equal_area() == ("+proj=laea +lat_0=29.55 +lon_0=106.33 +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs "
+                                "+type=crs")  # the old EQUAL_AREA, now centred on the plan's area
     assert dict(crs.EXPORT_CRS) == OLD_EXPORT_CRS
     # the map's centre and zoom: geo/mapview/plan.py reads them (CENTRE is lat, lon)
     assert (meta["map"]["centre"]["lat"], meta["map"]["centre"]["lon"]) == mapview_plan.CENTRE == (29.58, 106.33)

@@ -6,7 +6,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from geo.crs import EQUAL_AREA
+from geo.crs import equal_area
 from geo.plan.notes import zone_basis
 from layers import load_zone_places
 from layers.rules import anchor_by_rule, specificity, zone_by_rule
@@ -93,11 +93,11 @@ def test_anchor_is_the_most_specific_place_the_row_names(projects, places):
 
 def test_huxi_village_base_is_placed_off_the_campuses(parcels, places):
     """表5 row 8 (3,000 mu of 山村) stands west of every campus point, clear of each by at least 500 m."""
-    t58 = parcels.loc[parcels["project_id"] == "T5-8"].to_crs(EQUAL_AREA).geometry.iloc[0]
+    t58 = parcels.loc[parcels["project_id"] == "T5-8"].to_crs(equal_area()).geometry.iloc[0]
     campus = places[places["kind"].isin(["campus", "area/centre"])]
     assert len(campus) == 4
     points = gpd.GeoSeries(list(campus.geometry), crs=4326)
-    assert (points.to_crs(EQUAL_AREA).distance(t58) >= 500).all()
+    assert (points.to_crs(equal_area()).distance(t58) >= 500).all()
     west_edge_of_campuses = min(p.x for p in points)
     assert parcels.loc[parcels["project_id"] == "T5-8"].geometry.iloc[0].bounds[2] < west_edge_of_campuses
     anchor = places.set_index("name_zh").loc["虎溪街道村落（估计）"]

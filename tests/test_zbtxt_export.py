@@ -13,7 +13,7 @@ import shapely
 import shapely.affinity
 
 from geo.checks import CheckOptions, PlanLayers, check_file
-from geo.crs import CGCS2000_GK_CM105
+from geo.crs import local_crs
 from geo.errors import ExportError, UsageError
 from geo.io import export_layers, read_file
 from geo.io.zbtxt import parse_zbtxt
@@ -109,7 +109,7 @@ def test_holes_islands_and_parts_round_trip(tmp_path):
 
 def _planted(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The plan's polygon parcels with findings planted: larger, overlapping, holed, two-part, nameless parcels."""
-    gk = parcels[parcels.geom_type == "Polygon"].to_crs(CGCS2000_GK_CM105).copy()
+    gk = parcels[parcels.geom_type == "Polygon"].to_crs(local_crs()).copy()
     geom = gk.geometry.copy()
     by = dict(zip(gk["project_id"], gk.index, strict=True))
     geom[by["T2-4"]] = shapely.affinity.scale(geom[by["T2-4"]], 1.05, 1.05)  # area_mismatch
@@ -156,7 +156,7 @@ def test_txt_crs_and_zone_are_enforced(parcels, tmp_path):
         export_layers({"parcels": parcels}, fmt="txt", crs="EPSG:4326", path=tmp_path / "p")
     with pytest.raises(UsageError, match="always WGS84, not EPSG:4523"):  # GeoJSON still refuses zone 35
         export_layers({"parcels": parcels}, fmt="geojson", crs="EPSG:4523", path=tmp_path / "p")
-    far = parcels.to_crs(CGCS2000_GK_CM105)
+    far = parcels.to_crs(local_crs())
     far = far.set_geometry(far.translate(xoff=400_000)).to_crs("EPSG:4326")  # ~110°E, zone 37
     with pytest.raises(ExportError, match="outside zone 35"):
         export_layers({"parcels": far}, fmt="txt", crs="EPSG:4523", path=tmp_path / "p")

@@ -7,6 +7,7 @@ from typing import Literal, cast
 import pandas as pd
 import streamlit as st
 
+import layers
 from geo.plan import output_per_mu, project_by_id
 from geo.plan.notes import project_name, zone_basis
 from ui import data
@@ -100,36 +101,16 @@ def render(project_id: str) -> None:
         st.caption(r.note_zh if lang() == "zh" else r.note)
 
 
-#: The plan's function column (表2–表5 「功能」) in English; the plan's own Chinese beside it.
-FUNCTION_EN = {
-    "信息服务": "information services",
-    "工业设计": "industrial design",
-    "数字文创": "digital creative industries",
-    "文化创意": "cultural and creative industries",
-    "检验检测": "testing and inspection",
-    "电子信息产业基地": "electronic information industry base",
-    "电子信息技术": "electronic information technology",
-    "电子竞技": "e-sports",
-    "研发孵化（智能硬件）": "R&D and incubation (smart hardware)",
-    "研发孵化（智能装备）": "R&D and incubation (intelligent equipment)",
-    "研发孵化（生物技术研发中心）": "R&D and incubation (biotechnology R&D centre)",
-    "研发孵化（集成电路）": "R&D and incubation (integrated circuits)",
-    "研发机构集聚区（人工智能研发孵化）": "R&D institutions cluster (AI R&D and incubation)",
-    "软件产业基地": "software industry base",
-    "软件信息": "software and information services",
-    "重大科学基础设施": "major scientific infrastructure",
-    "金融、科创、商务、咨询、展览、文化": "finance, innovation, business, consulting, exhibitions, culture",
-}
-
-
 def function_words(function_zh: object) -> str:
     """The plan's function of a project in the chosen language: Chinese as written, in English translated
-    with the plan's Chinese beside it (``testing and inspection (检验检测)``); unknown: ``—``."""
+    with the plan's Chinese beside it (``english (中文)``, from the plan's glossary); unknown: ``—``."""
     if not isinstance(function_zh, str) or not function_zh:
         return "—"
     if lang() == "zh":
         return function_zh
-    en = FUNCTION_EN.get(function_zh)
+    glossary = layers.load_glossary()  # the plan in use's terms: its tables' functions in English
+    hit = glossary.loc[glossary["zh"] == function_zh, "en"]
+    en = str(hit.iloc[0]) if len(hit) and not is_missing(hit.iloc[0]) else None
     return f"{en} ({function_zh})" if en else t("plan_text", text=function_zh)
 
 
@@ -142,7 +123,7 @@ def status_text(status: str) -> str:
 
 
 def region_name(region_zh: object) -> str:
-    """A region as the tables write it (``曾家镇``), in the chosen language (``Zengjia Town``)."""
+    """A region as the tables write it, in the chosen language (the plan's ``zone_places.csv``)."""
     places = data.zone_places().set_index("place_zh")
     if not isinstance(region_zh, str):
         return "—"
@@ -173,7 +154,7 @@ def with_status_terms(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def project_words(project_id: object) -> str:
-    """A project as users name it (``表2第4行金凤智能装备研发孵化片区`` / ``Table 2 row 4, …``); "—" for none."""
+    """A project as users name it (``表2第4行<名称>`` / ``Table 2 row 4, <name>``); "—" for none."""
     projects = data.projects()
     hit = projects[projects["project_id"] == project_id] if isinstance(project_id, str) else projects.iloc[0:0]
     if hit.empty:

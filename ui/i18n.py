@@ -3,12 +3,17 @@
 Labels live in modules ``ui/labels_*.py``, each with
 ``LABELS: dict[str, tuple[zh, en]]``; they are merged here once, so a page
 (or another helper's page) adds its labels by adding a module. Chinese first.
+
+A label names the plan's own words by placeholder, filled from the plan in use when the caller does not
+give them (:data:`PLAN_FIELDS`, :func:`plan_values`): ``{structure}``, ``{title}``, ``{local_crs}`` … —
+no label holds one plan's names.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+import string
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -48,10 +53,81 @@ def lang() -> str:
     return value if value in LANGS else "zh"
 
 
+#: Placeholders a label may use for the plan in use's words, filled by :func:`t` (see :func:`plan_values`).
+PLAN_FIELDS: Final = frozenset({"title", "period", "structure", "Structure", "area", "local_crs", "local_cm",
+                                "tables", "footnote", "footnote_table"})
+
+
+def plan_values(language: str) -> dict[str, str]:
+    """The plan in use's words for :data:`PLAN_FIELDS`, in ``language``, from its ``geo:plan`` metadata.
+
+    ``structure``: its spatial structure (English: ``structure.short_en``, else ``structure.en``);
+    ``Structure``: the same as a heading (English: ``structure.heading_en``, else the former capitalised);
+    ``area``: how it names its area (``geo:plan.area``, else the plan's area); ``local_crs`` and ``local_cm``:
+    its Gauss–Krüger zone (``EPSG:…``) and central meridian (degrees E); ``tables``: its project tables
+    (``表2–表5`` / ``Tables 2–5``); ``footnote`` and ``footnote_table``: its footnote and the table it stands
+    under.
+    """
+    from geo.crs import local_crs
+    from geo.plan.current import plan_meta
+
+    meta = plan_meta()
+    zh = language == "zh"
+    structure = meta.get("structure") or {}
+    words = str(structure.get("zh", "")) if zh else str(structure.get("short_en") or structure.get("en", ""))
+    area = meta.get("area") or {}
+    period = meta.get("period") or {}
+    numbers = sorted(int(n) for n in (meta.get("tables") or {}).get("numbers") or [])
+    span = [numbers[0], numbers[-1]] if len(numbers) > 1 else numbers
+    tables = ("–".join(f"表{n}" for n in span) if zh
+              else ("Tables " if len(span) > 1 else "Table ") + "–".join(str(n) for n in span) if span else "")
+    note = meta.get("footnote") or {}
+    cm = (meta.get("crs") or {}).get("central_meridian")
+    return {
+        "title": str(meta.get("title_zh" if zh else "title_en", "")),
+        "period": f"{period.get('start', '')}–{period.get('end', '')}" if period else "",
+        "structure": words,
+        "Structure": words if zh else str(structure.get("heading_en") or words[:1].upper() + words[1:]),
+        "area": str(area.get("zh" if zh else "en") or ("规划范围" if zh else "the plan's area")),
+        "local_crs": local_crs(),
+        "local_cm": f"{float(cm):g}" if cm is not None else "",
+        "tables": tables,
+        "footnote": str(note.get("zh", "")),
+        "footnote_table": str(note.get("table", "")),
+    }
+
+
+def _fields(text: str) -> set[str]:
+    """The named ``{fields}`` of a label."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    except ValueError:  # a stray brace: no fields
+        return set()
+
+
+def _term(key: str) -> tuple[str, str] | None:
+    """A ``term_<key>`` label from the glossary of the plan in use (not the one :mod:`ui.labels_glossary` read)."""
+    if not key.startswith("term_"):
+        return None
+    import layers
+
+    glossary = layers.load_glossary()
+    hit = glossary[glossary["key"] == key.removeprefix("term_")]
+    return (str(hit.iloc[0]["zh"]), str(hit.iloc[0]["en"])) if len(hit) else None
+
+
 def t(key: str, **fmt: object) -> str:
-    """The label ``key`` in the chosen language (``str.format``-ed with ``fmt``)."""
-    zh, en = labels()[key]
-    text = zh if lang() == "zh" else en
+    """The label ``key`` in the chosen language (``str.format``-ed with ``fmt`` and the plan's words).
+
+    Placeholders of :data:`PLAN_FIELDS` the caller does not give are the plan in use's (:func:`plan_values`).
+    """
+    zh, en = _term(key) or labels()[key]
+    language = lang()
+    text = zh if language == "zh" else en
+    wanted = (_fields(text) & PLAN_FIELDS) - set(fmt) if "{" in text else set()
+    if wanted:
+        values = plan_values(language)
+        fmt = {**{k: values[k] for k in wanted}, **fmt}
     return text.format(**fmt) if fmt else text
 
 
@@ -62,7 +138,7 @@ def is_missing(value: object) -> bool:
 
 
 def pair(zh: object, en: object) -> str:
-    """A name in the chosen language with the other beside it: ``科学谷 (Science Valley)``."""
+    """A name in the chosen language with the other beside it: ``名称 (name)``."""
     zh_s = "" if is_missing(zh) else str(zh)
     en_s = "" if is_missing(en) else str(en)
     first, second = (zh_s, en_s) if lang() == "zh" else (en_s, zh_s)

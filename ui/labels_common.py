@@ -1,7 +1,7 @@
 """Labels of the navigation, the shared sidebar and the cells every page shows."""
 
 LABELS: dict[str, tuple[str, str]] = {
-    "app_title": ("重庆高新区高技术服务业空间布局", "Chongqing High-tech Zone: high-tech services layout"),
+    "app_title": ("{title}", "{title}"),
     "nav_map": ("地图", "Map"),
     "nav_totals": ("总量核对", "Totals"),
     "nav_parcels": ("项目地块", "Parcels"),
@@ -16,7 +16,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "basemap": ("底图", "Basemap"),
     "colour_by": ("着色依据", "Colour by"),
     "colour_track": ("赛道", "Track"),
-    "colour_zone": ("空间单元（一核双圈两片）", "Spatial unit (core, circles, zones)"),
+    "colour_zone": ("空间单元（{structure}）", "Spatial unit ({structure})"),
     "colour_output_per_mu": ("亩均产值（万元/亩）", "Output per mu (10k CNY/mu)"),
     "filters": ("筛选", "Filters"),
     "filter_track": ("赛道", "Tracks"),

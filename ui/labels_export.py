@@ -39,16 +39,17 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "export_styles_note": (
         ("GeoPackage、Shapefile 带 QGIS 样式（按赛道着色、中文字段别名）；KML/KMZ、DXF 按赛道着色。"
-        "GeoJSON、KML/KMZ、CSV、Excel、GeoParquet 把面和点（T5-2）放在同一文件；GeoPackage 每个图层只含一种"
-        "几何类型（T5-2 在 parcels_points 图层），Shapefile 每种类型一组文件。"),
+        "GeoJSON、KML/KMZ、CSV、Excel、GeoParquet 把面和点（面积未知的项目）放在同一文件；GeoPackage 每个图层只含一种"
+        "几何类型（点在 parcels_points 图层），Shapefile 每种类型一组文件。"),
         ("GeoPackage and Shapefile carry QGIS styles (coloured by track, Chinese field aliases); KML/KMZ and DXF "
-        "are coloured by track. GeoJSON, KML/KMZ, CSV, Excel and GeoParquet keep polygons and the point (T5-2) in "
-        "one file; a GeoPackage layer holds one geometry type (T5-2 is in the layer parcels_points), a Shapefile "
+        "are coloured by track. GeoJSON, KML/KMZ, CSV, Excel and GeoParquet keep polygons and points (projects of "
+        "unknown area) in "
+        "one file; a GeoPackage layer holds one geometry type (points are in the layer parcels_points), a Shapefile "
         "one file set per type."),
     ),
     "export_none": ("请至少选择一个图层。", "Choose at least one layer."),
     "layer_parcels": ("项目地块", "Parcels"),
-    "layer_zones": ("一核双圈两片", "Spatial units (core, circles, zones)"),
+    "layer_zones": ("{structure}", "Spatial units ({structure})"),
     "conv_title": ("格式转换", "Convert a file"),
     "conv_intro": (
         ("上传任一可核查的文件（Shapefile 压缩包、GeoPackage、GeoJSON、KML/KMZ、CSV、部标坐标txt），"

@@ -4,9 +4,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "fig_title": ("打印地图（PNG / PDF）", "Print map (PNG / PDF)"),
     "fig_help": (
         ("当前筛选的地块（按赛道着色）、片区、所选参考图层，含图例、比例尺、指北针、坐标系与数据来源；"
-         "CGCS2000 高斯-克吕格投影（EPSG:4544），中文字体已嵌入。"),
+         "CGCS2000 高斯-克吕格投影（{local_crs}），中文字体已嵌入。"),
         ("The parcels of the current filter (coloured by track), zones and the chosen context layers, with "
-         "legend, scale bar, north arrow, CRS and source; CGCS2000 Gauss–Krüger (EPSG:4544), Chinese fonts embedded."),
+         "legend, scale bar, north arrow, CRS and source; CGCS2000 Gauss–Krüger ({local_crs}), Chinese fonts "
+         "embedded."),
     ),
     "fig_size": ("纸张", "Paper"),
     "fig_orientation": ("方向", "Orientation"),

@@ -1,7 +1,7 @@
 """Labels of the map page and its detail panel."""
 
 LABELS: dict[str, tuple[str, str]] = {
-    "map_title": ("一核双圈两片 · 平台项目地图", "Core, circles and zones · platform projects map"),
+    "map_title": ("{structure} · 平台项目地图", "{Structure} · platform projects map"),
     "map_help": ("点击地块查看详情；右上角切换图层；左上角测量（亩）、全屏。",
                  "Click a parcel for its details; layers at top right; measure (mu) and fullscreen at top left."),
     "map_failed": ("地图脚本未能加载，请刷新页面；若仍失败，请检查服务器的 static/vendor 目录",

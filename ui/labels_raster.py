@@ -35,8 +35,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "raster_palette": ("按文件自带的调色板显示。", "Shown with the file's own colour table."),
     "raster_image": ("按文件的 RGB(A) 颜色显示。", "Shown in the file's RGB(A) colours."),
     "raster_export": (
-        "下载用地栅格（CGCS2000 高斯-克吕格 105°E，EPSG:4544）",
-        "Download the allocation raster (CGCS2000 GK 105E, EPSG:4544)",
+        "下载用地栅格（CGCS2000 高斯-克吕格 {local_cm}°E，{local_crs}）",
+        "Download the allocation raster (CGCS2000 GK {local_cm}E, {local_crs})",
     ),
     "raster_export_note": (
         ("云优化 GeoTIFF：allocation.tif 为赛道代码（带颜色表与属性表 .aux.xml），"
@@ -60,7 +60,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "raster_col_project": ("项目编号", "Project"),
     "raster_col_cells": ("像元数", "Cells"),
     "raster_col_raster": ("栅格面积（亩）", "Raster area (mu)"),
-    "raster_col_vector": ("矢量面积（亩，EPSG:4544）", "Vector area (mu, EPSG:4544)"),
+    "raster_col_vector": ("矢量面积（亩，{local_crs}）", "Vector area (mu, {local_crs})"),
     "raster_col_diff": ("差值（亩）", "Difference (mu)"),
     "raster_col_bound": ("误差界（亩）", "Bound (mu)"),
     "raster_col_within": ("在界内", "Within"),

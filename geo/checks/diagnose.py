@@ -33,7 +33,7 @@ from pyproj.exceptions import CRSError, ProjError
 from shapely.errors import GEOSException
 
 from geo.checks.registry import CHECKS
-from geo.crs import EQUAL_AREA, WGS84
+from geo.crs import WGS84, equal_area
 
 #: What a CRS or a reprojection of a user's layer can raise: the diagnosis is then left out, never the check.
 _PROJ_ERRORS: Final = (CRSError, ProjError, GEOSException, ValueError)
@@ -72,8 +72,8 @@ FIXES: Final[dict[str, tuple[str, str]]] = {
                       "make the declared area agree with the boundary points (mind the unit: 公顷 / ha)"),
     "outside_zone": ("核对地块范围是否超出所属空间单元，或项目匹配是否正确",
                      "check whether the parcel really extends beyond its spatial unit, or its project is wrong"),
-    "outside_districts": ("核对地块坐标与坐标系，地块应位于高新区所涉行政区内",
-                          "check the parcel's coordinates and CRS; it should lie within the zone's districts"),
+    "outside_districts": ("核对地块坐标与坐标系，地块应位于规划所涉行政区内",
+                          "check the parcel's coordinates and CRS; it should lie within the plan's districts"),
     "unmatched": ("在文件中填写规划项目名称或编号并在核查时指定该字段",
                   "fill in the plan project's name or id and choose that field for the check"),
     "missing_attribute": ("补填该字段", "fill in the field"),
@@ -155,10 +155,10 @@ def _zone_of(crs: CRS | None) -> int | None:
 
 
 def _plan_area(plan_parcels: gpd.GeoDataFrame | None, districts: gpd.GeoDataFrame | None) -> Any:
-    """The plan's area in :data:`EQUAL_AREA`: the districts' union, else the plan parcels' hull; None if neither."""
+    """The plan's area in :func:`equal_area`: the districts' union, else the plan parcels' hull; None if neither."""
     for frame in (districts, plan_parcels):
         if frame is not None and len(frame):
-            geoms = frame.geometry.to_crs(EQUAL_AREA).to_numpy()
+            geoms = frame.geometry.to_crs(equal_area()).to_numpy()
             geoms = geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
             if len(geoms):
                 return shapely.convex_hull(shapely.union_all(geoms)) if frame is plan_parcels else \
@@ -174,7 +174,7 @@ def _touches_area(geoms_wgs84: np.ndarray, area: Any) -> bool:
     :data:`FAR_KM` away; a False here only means the distance is computed.
     """
     try:
-        lonlat = gpd.GeoSeries([area], crs=EQUAL_AREA).to_crs(WGS84).iloc[0]
+        lonlat = gpd.GeoSeries([area], crs=equal_area()).to_crs(WGS84).iloc[0]
     except _PROJ_ERRORS:
         return False
     shapely.prepare(lonlat)
@@ -189,7 +189,7 @@ def _distance_km(geoms_wgs84: np.ndarray, area: Any) -> float:
     if _touches_area(geoms_wgs84[ok], area):
         return 0.0
     try:
-        geoms = gpd.GeoSeries(geoms_wgs84[ok], crs=WGS84).to_crs(EQUAL_AREA).to_numpy()
+        geoms = gpd.GeoSeries(geoms_wgs84[ok], crs=WGS84).to_crs(equal_area()).to_numpy()
     except _PROJ_ERRORS:
         return float("inf")
     shapely.prepare(area)
@@ -244,7 +244,7 @@ def _misplaced(layer: gpd.GeoDataFrame, crs: CRS | None, area: Any, km: float) -
             f"the whole file lies {km:,.0f} km from the plan's area but on it with X and Y swapped: "
             "are X and Y swapped?", round(km, 1))
     zone = _zone_of(crs)
-    plan_lon = float(gpd.GeoSeries([area], crs=EQUAL_AREA).to_crs(WGS84).iloc[0].centroid.x)
+    plan_lon = float(gpd.GeoSeries([area], crs=equal_area()).to_crs(WGS84).iloc[0].centroid.x)
     plan_zone = round(plan_lon / 3)
     if zone is not None and zone != plan_zone:
         return _file_row(
@@ -283,7 +283,7 @@ def _area_unit(layer: gpd.GeoDataFrame, crs: CRS | None) -> list[dict[str, Any]]
             continue
         if measured is None:  # planar in the file's own projected CRS, as the surveyor computed it
             measured = shapely.area(layer.geometry.to_crs(crs if crs is not None and crs.is_projected
-                                                          else EQUAL_AREA).to_numpy())
+                                                          else equal_area()).to_numpy())
         unit, error = infer_area_unit(declared, measured)
         if unit is None or unit.key == stated:
             continue

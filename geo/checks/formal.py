@@ -113,8 +113,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
              "The first {n} of {total} findings are listed; the findings CSV (--findings-csv) has them all."),
     "make_valid": ("核查前已按 GEOS make-valid 修复无效几何，修复情况见问题清单。",
                    "Invalid geometry was repaired (GEOS make-valid) before the check; see the findings."),
-    "area_note": ("面积按以高新区为中心的等积投影计算（1 亩 = 666.67 平方米）。",
-                  "Areas from a zone-centred equal-area projection (1 mu = 666.67 m²)."),
+    "area_note": ("面积按以规划范围为中心的等积投影计算（1 亩 = 666.67 平方米）。",
+                  "Areas from an equal-area projection centred on the plan's area (1 mu = 666.67 m²)."),
     "checks_intro": ("本次核查对每个地块执行以下各项检查（括号内为问题的严重程度）：",
                      "Each parcel was put through these checks (the severity of a finding in brackets):"),
     "map_note": ("地块按其最严重的问题着色并标注文件中的地块名称；片区与行政区范围为示意，仅供定位。",
@@ -172,8 +172,8 @@ DESCRIBE: Final[dict[str, tuple[str, str]]] = {
                       ("the declared area of a 部标 coordinate file differs from its points by more than "
                       "{tolerance} %")),
     "outside_zone": ("超出所属片区的面积不小于 {outside} 亩", "at least {outside} mu outside its spatial unit"),
-    "outside_districts": ("超出高新区所涉行政区的面积不小于 {outside} 亩",
-                          "at least {outside} mu outside the zone's districts"),
+    "outside_districts": ("超出规划所涉行政区的面积不小于 {outside} 亩",
+                          "at least {outside} mu outside the plan's districts"),
     "unmatched": ("未能匹配到规划项目", "not matched to a plan project"),
     "missing_attribute": ("缺少必要属性", "a required attribute is missing"),
     "multipart": ("地块由多个互不相连的部分组成", "the parcel has separate parts"),
@@ -250,7 +250,7 @@ _FEATURE_REF: Final = re.compile(r"(要素 ?|feature )(\d+)( ?)")
 
 
 def _named_refs(message: str, names: Mapping[int, str], lang: str) -> str:
-    """``与要素 1 的几何完全相同`` → ``与要素 1（科学谷……）的几何完全相同``: another parcel by its name too."""
+    """``与要素 1 的几何完全相同`` → ``与要素 1（<名称>）的几何完全相同``: another parcel by its name too."""
     def named(m: re.Match[str]) -> str:
         n = int(m.group(2))
         name = names.get(n, "")

@@ -1,6 +1,6 @@
 """Match surveyed parcels to the plan's projects.
 
-First by a column the user picks, holding a project id (``T2-3``) or a project
+First by a column the user picks, holding a project id (as the plan's tables number it) or a project
 name; names are compared after normalisation, since surveyors and the plan
 write the same name differently: full-/half-width brackets (``（）``/``()``),
 spaces, ``第二期``/``二期``/``2期``, separators. Parcels still unmatched are
@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geo.crs import EQUAL_AREA
+from geo.crs import equal_area as area_crs
 from geo.errors import UsageError
 
 #: Columns of :func:`match_parcels`' result.
@@ -39,8 +39,8 @@ def normalise_name(names: pd.Series) -> pd.Series:
 
     Examples
     --------
-    >>> normalise_name(pd.Series(["科学谷（第二期）", " 科学谷 (2期)"])).tolist()
-    ['科学谷(二期)', '科学谷(二期)']
+    >>> normalise_name(pd.Series(["示例园区（第二期）", " 示例园区 (2期)"])).tolist()
+    ['示例园区(二期)', '示例园区(二期)']
     """
     s = names.astype("string").fillna("").map(lambda v: unicodedata.normalize("NFKC", v), na_action="ignore")
     s = s.str.replace(r"[\s·・、_\-—–]+", "", regex=True)
@@ -79,7 +79,7 @@ def _by_overlap(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Index into ``plan`` of the parcel sharing most area with each geometry (-1 if none), and the share.
 
-    ``equal_area``: the same geometries already in :data:`EQUAL_AREA` and valid (the check's
+    ``equal_area``: the same geometries already in :func:`equal_area` and valid (the check's
     prepared layer); then the plan is projected instead, once, and nothing is repaired again.
     """
     target = np.full(len(geoms), -1)
@@ -106,8 +106,8 @@ def _by_overlap(
     left, right = tree.query(_none_where_not(valid, geoms), predicate="intersects")
     if len(left) == 0:
         return target, share
-    a = gpd.GeoSeries(geoms[left], crs=plan.crs).to_crs(EQUAL_AREA).to_numpy()
-    b = gpd.GeoSeries(pgeoms[right], crs=plan.crs).to_crs(EQUAL_AREA).to_numpy()
+    a = gpd.GeoSeries(geoms[left], crs=plan.crs).to_crs(area_crs()).to_numpy()
+    b = gpd.GeoSeries(pgeoms[right], crs=plan.crs).to_crs(area_crs()).to_numpy()
     for arr in (a, b):  # an invalid ring must not stop the match
         bad = ~shapely.is_valid(arr)
         arr[bad] = shapely.make_valid(arr[bad])
@@ -131,11 +131,11 @@ _PLAN_EA: dict[int, tuple[gpd.GeoDataFrame, np.ndarray]] = {}
 
 
 def _plan_equal_area(plan: gpd.GeoDataFrame) -> np.ndarray:
-    """The plan parcels in :data:`EQUAL_AREA`, valid; computed once per plan layer object."""
+    """The plan parcels in :func:`equal_area`, valid; computed once per plan layer object."""
     hit = _PLAN_EA.get(id(plan))
     if hit is not None and hit[0] is plan:
         return hit[1]
-    arr = plan.geometry.to_crs(EQUAL_AREA).to_numpy()
+    arr = plan.geometry.to_crs(area_crs()).to_numpy()
     bad = ~shapely.is_valid(arr)
     arr[bad] = shapely.make_valid(arr[bad])
     _PLAN_EA.clear()
@@ -164,7 +164,7 @@ def match_parcels(
     use_overlap
         Match features left unmatched by spatial overlap with ``plan_parcels``.
     equal_area
-        The features' geometry already in :data:`geo.crs.EQUAL_AREA` and repaired (the check has it):
+        The features' geometry already in :func:`geo.crs.equal_area` and repaired (the check has it):
         overlaps are measured on it without projecting or repairing again.
 
     Returns

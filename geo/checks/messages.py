@@ -58,8 +58,8 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
     ),
     "outside_zone": ("{mu} mu lies outside {zone}", "{mu} 亩位于{zone}之外"),
     "outside_districts": (
-        "{mu} mu lies outside the districts of the High-tech Zone",
-        "{mu} 亩位于高新区所涉行政区之外",
+        "{mu} mu lies outside the districts of {area}",
+        "{mu} 亩位于{area}所涉行政区之外",
     ),
     "unmatched": (
         "matched to no plan project by name/id or by overlap with an indicative parcel",
@@ -139,6 +139,14 @@ def _fill(template: str, n: int, fields: Mapping[str, npt.ArrayLike]) -> Strings
         if name is not None:
             out = out + _strings(fields[name], n)
     return out
+
+
+def plan_area() -> Both[str]:
+    """How the plan in use names its area (``geo:plan.area``), else ``the plan's area`` / ``规划范围``."""
+    from geo.plan.current import plan_meta
+
+    area = plan_meta().get("area") or {}
+    return Both(str(area.get("en") or "the plan's area"), str(area.get("zh") or "规划范围"))
 
 
 def texts(check: str, n: int, **fields: npt.ArrayLike | Both[npt.ArrayLike]) -> Both[Strings]:
@@ -221,8 +229,8 @@ def geos_reasons(reasons: object, to_lonlat: Callable[[np.ndarray, np.ndarray], 
     Returns
     -------
     (reason, where)
-        ``reason``: ``self-intersection`` / ``自相交``; ``where``: `` at 106.30512, 29.60011`` /
-        ``，位置 106.30512, 29.60011`` (empty where GEOS gives no place).
+        ``reason``: ``self-intersection`` / ``自相交``; ``where``: `` at <lon>, <lat>`` /
+        ``，位置 <lon>, <lat>`` (empty where GEOS gives no place).
     """
     raw = pd.Series(np.asarray(reasons, dtype=object)).astype(str)
     parts = raw.str.extract(_PLACE)

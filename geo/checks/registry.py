@@ -4,7 +4,7 @@ Every check runs on whole arrays with Shapely 2 (no Python loop over
 features), and every check runs: a parcel with an invalid ring is still
 measured (after :func:`shapely.make_valid`), matched and tested for overlaps.
 Areas are measured in the zone-centred equal-area projection
-(:data:`geo.crs.EQUAL_AREA`), which equals the ellipsoidal area to better than
+(:func:`geo.crs.equal_area`), which equals the ellipsoidal area to better than
 0.001 % here. Overlaps are found with GEOS coverage validation (only parcels
 whose edges do not match a neighbour's can overlap), then an STRtree query and
 an exact 2-D relate on those candidates.
@@ -33,7 +33,7 @@ from geo.area import M2_PER_MU
 from geo.checks import messages as ft  # the module (texts), not messages_in
 from geo.checks.matching import match_parcels
 from geo.checks.topology import outside_area, overlaps, polygon_parts
-from geo.crs import EQUAL_AREA, WGS84, transformer
+from geo.crs import WGS84, equal_area, transformer
 from geo.errors import UsageError
 
 FINDING_COLUMNS: Final = ("feature", "project_id", "check", "severity", "message", "message_zh", "value", "detail")
@@ -67,7 +67,8 @@ CHECKS: Final[dict[str, Check]] = {
         "warning", "申报面积与界址点不符", "declared area differs from its points", "declared − measured, mu"
     ),
     "outside_zone": Check("warning", "超出所属片区", "outside the assigned zone", "area outside, mu"),
-    "outside_districts": Check("warning", "超出高新区范围", "outside the zone's districts", "area outside, mu"),
+    "outside_districts": Check("warning", "超出规划所涉行政区", "outside the plan's districts",
+                                     "area outside, mu"),
     "unmatched": Check("warning", "未匹配项目", "not matched to a plan project",
                        "— (without a name field: one summary line, value = number of parcels)"),
     "missing_attribute": Check("warning", "属性缺失", "missing attribute", "—"),
@@ -249,7 +250,7 @@ class _Prepared:
 
 def _prepare(layer: gpd.GeoDataFrame, plan_parcels: gpd.GeoDataFrame, *, name_field: str | None) -> _Prepared:
     feature = layer.index.to_numpy()
-    geoms = layer.geometry.to_crs(EQUAL_AREA).to_numpy()
+    geoms = layer.geometry.to_crs(equal_area()).to_numpy()
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     polygonal = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~missing
     invalid = polygonal & ~shapely.is_valid(geoms)
@@ -293,7 +294,7 @@ def _geometry_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
     """Empty, not a polygon, invalid (with GEOS's reason; measured after repair)."""
     bad_type = ~p.missing & ~p.polygonal
     types = ft.type_names(shapely.get_type_id(p.geoms[bad_type]))
-    to_lonlat = transformer(EQUAL_AREA, WGS84)
+    to_lonlat = transformer(equal_area(), WGS84)
     reason, where = ft.geos_reasons(p.reasons, lambda x, y: to_lonlat.transform(x, y))
     return [
         _rows("empty", p.feature[p.missing], pd.NA, ft.texts("empty", int(p.missing.sum())), np.nan),
@@ -359,7 +360,7 @@ def _zone_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
     if c.zones is None or "zone_id" not in c.plan.columns:
         return []
     zone_of = c.plan["zone_id"].reindex(pd.Index(p.project, dtype=object)).to_numpy(dtype=object)
-    zgeo = c.zones.set_index("zone_id").geometry.to_crs(EQUAL_AREA)
+    zgeo = c.zones.set_index("zone_id").geometry.to_crs(equal_area())
     targets = np.asarray(zgeo.reindex(pd.Index(zone_of, dtype=object)), dtype=object)
     out = outside_area(p.geoms, targets, p.ok) / M2_PER_MU
     hit = out >= c.limits.min_outside_mu
@@ -373,11 +374,12 @@ def _district_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
     """Area of each parcel outside the union of the districts."""
     if c.districts is None or not len(c.districts):
         return []
-    union = shapely.union_all(c.districts.geometry.to_crs(EQUAL_AREA).to_numpy())
+    union = shapely.union_all(c.districts.geometry.to_crs(equal_area()).to_numpy())
     out = outside_area(p.geoms, np.full(len(p.geoms), union, dtype=object), p.ok) / M2_PER_MU
     hit = out >= c.limits.min_outside_mu
     return [_rows("outside_districts", p.feature[hit], p.project[hit],
-                  ft.texts("outside_districts", int(hit.sum()), mu=ft.small_area(out[hit])), out[hit])]
+                  ft.texts("outside_districts", int(hit.sum()), mu=ft.small_area(out[hit]), area=ft.plan_area()),
+                  out[hit])]
 
 
 #: The checks, in the order they run; each reads the prepared layer and returns its findings.

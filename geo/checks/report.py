@@ -29,7 +29,7 @@ import shapely
 
 from geo.checks.messages import messages_in
 from geo.checks.registry import CHECKS, CheckResult
-from geo.crs import EQUAL_AREA, WGS84
+from geo.crs import WGS84, equal_area
 from geo.errors import UsageError
 
 if TYPE_CHECKING:
@@ -209,14 +209,15 @@ def _svg_paths(geoms: np.ndarray, to_px: Callable[[np.ndarray], np.ndarray]) -> 
 
 def map_svg(result: CheckResult, *, plan_parcels: gpd.GeoDataFrame | None = None) -> str:
     """An SVG map of the checked parcels, flagged ones in red (equal-area projection, north up)."""
-    parcels: gpd.GeoSeries = result.parcels.geometry.to_crs(EQUAL_AREA)
+    parcels: gpd.GeoSeries = result.parcels.geometry.to_crs(equal_area())
     flagged = set(flagged_features(result)["feature"].astype(int)) if len(result.findings) else set()
     is_flag = parcels.index.isin(list(flagged))
     note = ""
     if len(parcels) > MAX_MAP_FEATURES:
         note = f"{len(parcels) - int(is_flag.sum())} unflagged parcels not drawn (over {MAX_MAP_FEATURES})"
         parcels, is_flag = gpd.GeoSeries(parcels[is_flag]), is_flag[is_flag]
-    plan = plan_parcels.geometry.to_crs(EQUAL_AREA) if plan_parcels is not None else gpd.GeoSeries([], crs=EQUAL_AREA)
+    area_crs = equal_area()
+    plan = plan_parcels.geometry.to_crs(area_crs) if plan_parcels is not None else gpd.GeoSeries([], crs=area_crs)
     bounds = np.array(parcels.total_bounds if len(parcels) else [0, 0, 1, 1], dtype=float)
     if not np.isfinite(bounds).all():
         bounds = np.array([0.0, 0.0, 1.0, 1.0])
@@ -267,8 +268,8 @@ _CSS: Final = (
     "@media print{body{margin:0}svg{max-width:100%;height:auto}tr{page-break-inside:avoid}}"
 )
 _AREA_NOTE: Final = (
-    "面积按以高新区为中心的等积投影计算（与椭球面积相差 &lt; 0.001%）/ "
-    "Areas in mu (1 mu = 666.67 m²) from a zone-centred equal-area projection."
+    "面积按以规划范围为中心的等积投影计算（与椭球面积相差 &lt; 0.001%）/ "
+    "Areas in mu (1 mu = 666.67 m²) from an equal-area projection centred on the plan's area."
 )
 _MAP_LEGEND: Final = (
     "红色：有问题的地块；灰色：无问题；蓝色虚线：规划示意地块 / "

@@ -33,9 +33,10 @@ ENGINES = ("local", "dask")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the command."""
     parser.add_argument("file", metavar="FILE", help="the surveyed parcels")
-    parser.add_argument("--crs", help="CRS of the coordinates, e.g. EPSG:4544 (default: from the file, else inferred)")
+    parser.add_argument("--crs", help="CRS of the coordinates, e.g. EPSG:4490 (default: from the file, else inferred)")
     parser.add_argument(
-        "--name-field", help="column holding the project id (T2-3) or name, to match parcels to projects"
+        "--name-field", help="column holding the project id (as the plan's tables number it) or name, to match parcels "
+                              "to projects"
     )
     parser.add_argument(
         "--tolerance",

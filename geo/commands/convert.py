@@ -6,7 +6,7 @@ The output format is named by the suffix of OUTPUT (``.geojson``/``.json``,
 and any format added to :data:`geo.io.export.FORMATS`), and OUTPUT is the file
 written: mixed geometry types stay in it where the format allows. Example::
 
-    python -m geo convert 测绘成果.zip -o parcels.txt --to-crs EPSG:4544
+    python -m geo convert 测绘成果.zip -o parcels.txt --to-crs EPSG:<code>
 
 A ``.parquet`` OUTPUT (GeoParquet) is written batch by batch, so a layer of
 any size converts — the way to bring a district layer to the format ``check``
@@ -41,9 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"the file to write; its extension names the format: {known_suffixes()}")
     parser.add_argument("--to-crs", metavar="EPSG:n",
                         help="CRS to write (default: the input's if the format holds it, else WGS84, "
-                             "or EPSG:4523 for .txt)")
+                             "or the plan's Gauss–Krüger zone with prefix for .txt)")
     parser.add_argument("--layer", help="layer of a GeoPackage/KML, or Shapefile name in a zip, to read")
-    parser.add_argument("--crs", help="CRS of the input's coordinates, overriding the file's (e.g. EPSG:4544)")
+    parser.add_argument("--crs", help="CRS of the input's coordinates, overriding the file's (e.g. EPSG:4490)")
     parser.add_argument("--spatial-sort", action="store_true",
                         help="with a .parquet OUTPUT: write the features tile by tile (spatially sorted row groups, "
                              "which `check --engine dask` uses as its partitions); findings then number the "

@@ -29,13 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", choices=[*LAYERS, "all"], default="all", help="layer to export (default: all)")
     parser.add_argument("--format", choices=list(FORMATS), required=True, help="file format")
     parser.add_argument("--crs", choices=list(EXPORT_CRS), default=None,
-                        help="coordinate system (default: the format's own: EPSG:4326; EPSG:4544 for dxf, which "
-                             "refuses degrees; EPSG:4523, zone 35 with prefix, for txt)")
+                        help="coordinate system (default: the format's own: EPSG:4326; the plan's Gauss–Krüger zone "
+                             "for dxf, which refuses degrees, and for txt with the zone prefix)")
     parser.add_argument("-o", "--output", required=True, type=Path,
                         help="the file to write, exactly (parcels.geojson; no suffix: the format's is added; a CSV's "
                              ".prj/.csvt go beside it; .zip: the files zipped; shp is a zip, or .shp unzipped), "
                              "or a folder: files are then named by layers, CRS and 示意, e.g. "
-                             "parcels_EPSG4544_示意.gpkg (one file per layer for geojson/csv/parquet/txt); "
+                             "parcels_EPSG4326_示意.gpkg (one file per layer for geojson/csv/parquet/txt); "
                              "- for stdout; a FIFO or device is written to, a symlink followed")
     parser.add_argument("--encoding", choices=["utf-8", "gbk"], default="utf-8",
                         help="text encoding of Shapefile .dbf (gbk for old ArcMap; default utf-8)")

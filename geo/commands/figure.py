@@ -22,7 +22,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Final
 
-from geo.crs import CGCS2000_GK_CM105
+from geo.crs import local_crs
 from geo.errors import ExportError, UsageError
 from geo.mapview.paper import FORMATS, ORIENTATIONS, PAPER_MM, Paper
 from geo.store import parcels_in_use
@@ -40,8 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--orientation", choices=list(ORIENTATIONS), default="landscape",
                         help="page orientation (default: landscape)")
     parser.add_argument("--dpi", type=int, default=200, help="PNG resolution in dots per inch (default: 200)")
-    parser.add_argument("--crs", default=CGCS2000_GK_CM105,
-                        help="CRS to draw in (default EPSG:4544; a geographic one is drawn projected)")
+    parser.add_argument("--crs", default=None,
+                        help="CRS to draw in (default: the plan's Gauss–Krüger zone; a geographic one is drawn "
+                             "projected)")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the page (default: zh)")
     parser.add_argument("--surveyed", action="store_true",
                         help="draw surveyed geometry switched on in the workspace (see `check`) in place of "
@@ -80,13 +81,14 @@ def run(args: argparse.Namespace) -> int:
     plan = load_plan_info()
     parcels = parcels_in_use(load_parcels()) if args.surveyed else load_parcels()
     lon, lat = parcels.to_crs("EPSG:4326").total_bounds.reshape(2, 2).mean(axis=0)
-    drawn = figure.drawing_crs(args.crs, centre_lonlat=(float(lon), float(lat)), lang="en")
+    crs = args.crs or local_crs()  # the plan in use's, read now (--plan)
+    drawn = figure.drawing_crs(crs, centre_lonlat=(float(lon), float(lat)), lang="en")
     if drawn.reason:
         print(f"note: {drawn.reason}", file=sys.stderr)
     data = figure.plan_figure(
         parcels, tracks=load_tracks(), title=str(plan[f"title_{args.lang}"]), period=str(plan["period"]),
         zones=load_zones(), districts=load_districts(), metro=load_metro(), total=len(parcels), lang=args.lang,
-        paper=paper, crs=args.crs, fmt=fmt,
+        paper=paper, crs=crs, fmt=fmt,
     )
     path = figure.write_figure(args.output, data)
     w, h = paper.mm

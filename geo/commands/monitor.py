@@ -74,7 +74,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     status.add_argument("--lang", choices=LANGS, default="en",
                         help="language of names, statuses and notes in the table format (default: en)")
     history = sub.add_parser("history", help="every recorded version of one target, project or action")
-    history.add_argument("subject_id", metavar="ID", help="a target (P-1), project (T2-3) or action (K-1) id")
+    history.add_argument("subject_id", metavar="ID",
+                         help="a target, project or action id of the plan (its targets.csv, projects.csv, actions.csv)")
     history.add_argument("--year", type=int, help="only this year")
     history.add_argument("--format", choices=("table", "json"), default="table")
     template = sub.add_parser("template", help="write the Excel workbook to fill in for a year")
@@ -175,7 +176,7 @@ def _history(off: Office, args: argparse.Namespace) -> None:
     kinds = subject_ids(plan)
     if args.subject_id not in kinds:
         raise UsageError(f"unknown id {args.subject_id!r}", source="monitor history",
-                         fix="Name a target (P-1), project (T2-3) or action (K-1) of the plan, as "
+                         fix="Name a target, project or action of the plan, as "
                              "`python -m geo monitor status` lists them")
     year = None if args.year is None else checked_year(args.year)
     found = off.actuals(off.actor(args.user), kind=kinds[args.subject_id], subject_id=args.subject_id, year=year,

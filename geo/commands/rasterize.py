@@ -6,7 +6,8 @@ Example::
 
 writes ``allocation.tif`` (track codes, colour table), its attribute table
 ``allocation.tif.aux.xml`` and ``allocation_output_per_mu.tif`` (万元/亩), all
-in EPSG:4544, and prints the area check (cells × cell² against each parcel's
+in the plan's Gauss–Krüger zone (``geo:plan.crs.local_epsg``), and prints the
+area check (cells × cell² against each parcel's
 vector area, with the bound the cell size allows).
 """
 
@@ -26,7 +27,7 @@ from geo.store import parcels_in_use
 from layers import load_parcels, load_tracks
 
 NAME: Final = "rasterize"
-HELP: Final = "Rasterise the parcels (track codes + output per mu) as COGs in EPSG:4544"
+HELP: Final = "Rasterise the parcels (track codes + output per mu) as COGs in the plan's Gauss–Krüger zone"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     summary = raster.summary()
     rows, cols = raster.shape
     out = sys.stdout
-    print(f"grid: {cols} x {rows} cells of {raster.cell:g} m, EPSG:4544", file=out)
+    print(f"grid: {cols} x {rows} cells of {raster.cell:g} m, {raster.crs}", file=out)
     for file in files:
         print(f"wrote {file}", file=out)
     print(f"parcels rasterised: {len(raster.check)}; skipped (no polygon, area unknown): "

@@ -5,7 +5,7 @@ Example::
     python -m geo report --year 2023 -o 2023年度发展报告.docx
     python -m geo report --year 2025 --final --user li.wei -o 终期评估报告.pdf
 
-writes the 高新区高技术服务业年度发展报告 of year Y (``--final``: the 终期评估 of the
+writes the plan's 年度发展报告 (annual development report) of year Y (``--final``: the 终期评估 of the
 plan period up to Y, every year side by side) from the actuals recorded in the
 workspace (:mod:`geo.monitor.report`): a Word document (``.docx``, Chinese fonts
 set, a table of contents Word fills, editable) or a PDF (``.pdf``, the Chinese font

@@ -134,7 +134,7 @@ def check_attributes(parcels: gpd.GeoDataFrame, plan: DraftPlan) -> gpd.GeoDataF
             problems.append(f"{label}: declared mu {float(mu)} is negative")
     if problems:
         raise DraftDataError("; ".join(problems), source="draft",
-                             fix="Correct the parcels named (project ids as in the plan's tables, e.g. T2-3) "
+                             fix="Correct the parcels named (project ids as the plan's tables number them) "
                                  "and save again")
     return frame
 

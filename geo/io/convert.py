@@ -17,7 +17,7 @@ in memory whole — the way a 10^6-parcel GeoPackage becomes the GeoParquet that
 ``check`` reads fastest.
 
 The CRS written is ``to_crs`` if given, else the input's own CRS when the
-format can hold it, else the format's default (WGS84, or CGCS2000 GK zone 35
+format can hold it, else the format's default (WGS84, or CGCS2000 GK, the plan's zone
 for a 部标坐标txt). Shapefile field names longer than a DBF holds (10 bytes)
 are cut at a character boundary first (地块名称, 12 bytes in UTF-8, becomes
 地块名): GDAL would cut them mid-character and the .dbf could not be read back.

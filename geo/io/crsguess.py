@@ -2,19 +2,22 @@
 
 Surveyed files often come without a CRS (a Shapefile without ``.prj``, a CSV),
 or with coordinates that contradict the one declared (a GeoJSON holding
-Gauss–Krüger metres, which RFC 7946 says must be lon/lat). Around Chongqing the
+Gauss–Krüger metres, which RFC 7946 says must be lon/lat). In China the
 candidates are few and their ranges do not overlap, so the guess is safe and is
 always stated to the user, who can override it:
 
-=====================================  ==========================  ===========
-coordinates                            meaning                     CRS
-=====================================  ==========================  ===========
-x 73…136, y 3…54                       lon/lat                     EPSG:4326
-x 3…54, y 73…136                       lat/lon swapped             EPSG:4326
-x 200 000…800 000, y 2.0e6…6.0e6        CGCS2000 GK CM105E           EPSG:4544
-x 35 200 000…35 800 000                GK with zone prefix 35       EPSG:4523
-either GK form with x and y swapped    surveyors' X = northing      as above
-=====================================  ==========================  ===========
+=====================================  ==============================  ==================
+coordinates                            meaning                         CRS
+=====================================  ==============================  ==================
+x 73…136, y 3…54                       lon/lat                         EPSG:4326
+x 3…54, y 73…136                       lat/lon swapped                 EPSG:4326
+x z·10⁶ + 200 000…800 000 (z 25…45)    CGCS2000 3° GK, zone prefix z   EPSG:4513 + z − 25
+x 200 000…800 000, y 2.0e6…6.0e6        CGCS2000 3° GK, no prefix        the plan's own zone
+either GK form with x and y swapped    surveyors' X = northing         as above
+=====================================  ==============================  ==================
+
+A zone-prefixed easting names its zone; one without a prefix does not, and is
+taken to be in the plan's own zone (:func:`geo.crs.local_crs`, read at call time).
 """
 
 from __future__ import annotations
@@ -24,10 +27,13 @@ from typing import Final
 
 import numpy as np
 
-from geo.crs import CGCS2000_GK_CM105, CGCS2000_GK_ZONE35, WGS84
+from geo.crs import GK_ZONES, WGS84, gk_epsg, gk_zone_of_crs, local_crs
 
 #: Rough extent of China (lon/lat) used to reject coordinates far outside it.
 CHINA_BOUNDS: Final = (73.0, 3.0, 136.0, 54.0)
+#: Eastings (without prefix) and northings of Gauss–Krüger coordinates in China, metres.
+GK_EASTING: Final = (2e5, 8e5)
+GK_NORTHING: Final = (2e6, 6e6)
 
 
 @dataclass(frozen=True)
@@ -42,43 +48,53 @@ class Guess:
     en: str
 
 
-#: The rules, tried in order; the first whose ranges hold all coordinates wins.
-GUESSES: Final[tuple[Guess, ...]] = (
+#: The lon/lat rules, tried first.
+LONLAT: Final[tuple[Guess, ...]] = (
     Guess(WGS84, (73, 136), (3, 54), False, "经纬度（经度在前）", "lon/lat"),
     Guess(WGS84, (3, 54), (73, 136), True, "纬经度（纬度在前，已交换）", "lat/lon, swapped to lon/lat"),
-    Guess(
-        CGCS2000_GK_CM105,
-        (2e5, 8e5),
-        (2e6, 6e6),
-        False,
-        "CGCS2000 高斯-克吕格 3度带 中央经线105°E（东坐标无带号）",
-        "CGCS2000 Gauss–Krüger CM 105E, easting without zone prefix",
-    ),
-    Guess(
-        CGCS2000_GK_ZONE35,
-        (35.2e6, 35.8e6),
-        (2e6, 6e6),
-        False,
-        "CGCS2000 高斯-克吕格 3度带 第35带（东坐标带号35）",
-        "CGCS2000 Gauss–Krüger zone 35, easting with zone prefix 35",
-    ),
-    Guess(
-        CGCS2000_GK_CM105,
-        (2e6, 6e6),
-        (2e5, 8e5),
-        True,
-        "CGCS2000 高斯-克吕格 CM105E（X为北坐标，已交换）",
-        "CGCS2000 Gauss–Krüger CM 105E with X = northing, swapped",
-    ),
-    Guess(
-        CGCS2000_GK_ZONE35,
-        (2e6, 6e6),
-        (35.2e6, 35.8e6),
-        True,
-        "CGCS2000 高斯-克吕格 第35带（X为北坐标，已交换）",
-        "CGCS2000 Gauss–Krüger zone 35 with X = northing, swapped",
-    ),
 )
+
+
+def _prefixed(zone: int, *, swap: bool) -> Guess:
+    x = (zone * 1e6 + GK_EASTING[0], zone * 1e6 + GK_EASTING[1])
+    if swap:
+        return Guess(gk_epsg(zone, prefixed=True), GK_NORTHING, x, True,
+                     f"CGCS2000 高斯-克吕格 第{zone}带（X为北坐标，已交换）",
+                     f"CGCS2000 Gauss–Krüger zone {zone} with X = northing, swapped")
+    return Guess(gk_epsg(zone, prefixed=True), x, GK_NORTHING, False,
+                 f"CGCS2000 高斯-克吕格 3度带 第{zone}带（东坐标带号{zone}）",
+                 f"CGCS2000 Gauss–Krüger zone {zone}, easting with zone prefix {zone}")
+
+
+def _plain(*, swap: bool) -> Guess:
+    """The plan's own zone, without prefix (an easting without prefix does not say its zone)."""
+    code = local_crs()
+    zone = gk_zone_of_crs(code)
+    cm = f"{zone[0] * 3}" if zone is not None else "?"
+    if swap:
+        return Guess(code, GK_NORTHING, GK_EASTING, True, f"CGCS2000 高斯-克吕格 CM{cm}E（X为北坐标，已交换）",
+                     f"CGCS2000 Gauss–Krüger CM {cm}E with X = northing, swapped")
+    return Guess(code, GK_EASTING, GK_NORTHING, False, f"CGCS2000 高斯-克吕格 3度带 中央经线{cm}°E（东坐标无带号）",
+                 f"CGCS2000 Gauss–Krüger CM {cm}E, easting without zone prefix")
+
+
+def guesses(bounds: tuple[float, float, float, float]) -> list[Guess]:
+    """The rules for ``bounds``, in the order tried: lon/lat, the zone a prefixed easting names, the plan's zone.
+
+    Each Gauss–Krüger form is tried as written, then with x and y swapped (surveyors' X = northing).
+    """
+    minx, miny = bounds[0], bounds[1]
+    out = list(LONLAT)
+    prefixed: list[Guess] = []
+    for value, swap in ((minx, False), (miny, True)):
+        zone = int(value // 1e6)
+        if zone in GK_ZONES:
+            prefixed.append(_prefixed(zone, swap=swap))
+    out += [g for g in prefixed if not g.swap]
+    out.append(_plain(swap=False))
+    out += [g for g in prefixed if g.swap]
+    out.append(_plain(swap=True))
+    return out
 
 
 def guess_crs(bounds: tuple[float, float, float, float]) -> Guess | None:
@@ -86,7 +102,7 @@ def guess_crs(bounds: tuple[float, float, float, float]) -> Guess | None:
     minx, miny, maxx, maxy = bounds
     if not np.all(np.isfinite(bounds)):
         return None
-    for g in GUESSES:
+    for g in guesses(bounds):
         if g.x[0] <= minx and maxx <= g.x[1] and g.y[0] <= miny and maxy <= g.y[1]:
             return g
     return None

@@ -82,7 +82,7 @@ def read_csv(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.
             raise InputFileError(
                 f"column {wkt_col!r} has text that is not WKT in rows {_rows(bad)}",
                 source=source,
-                fix="Correct those rows, e.g. POLYGON ((106.3 29.5, ...))",
+                fix="Correct those rows, e.g. POLYGON ((lon lat, ...)) in degrees",
             )
         return gpd.GeoDataFrame(frame.drop(columns=[wkt_col]), geometry=geoms, crs=None), encoding, []
     lon = next((lower[n] for n in _LON_NAMES if n in lower), None)

@@ -21,8 +21,8 @@ Rules every format follows:
   name a folder or a ``.zip`` for them (:func:`export_files`).
 - **Mixed geometry types.** GeoJSON (RFC 7946 allows any mix in a
   FeatureCollection), KML/KMZ, CSV, XLSX, GeoParquet and DXF keep a layer
-  whole: ``parcels`` is 25 polygons and one point (T5-2, whose area is
-  unknown) in one file; CSV and XLSX state each row's ``geometry_type``. Only
+  whole: a ``parcels`` layer of polygons and a point (a project whose area is
+  unknown) is one file; CSV and XLSX state each row's ``geometry_type``. Only
   the formats that hold one geometry type per layer split it (GeoPackage: two
   layers ``parcels`` and ``parcels_points`` in one file; Shapefile: two file
   sets); lines would be ``<name>_lines``. The highest dimension keeps the
@@ -30,10 +30,10 @@ Rules every format follows:
   out is said in :func:`notes` (the CLI's warnings, the page's notes).
 - **CRS.** Each format says which CRSs it accepts (:attr:`Format.crs_kind`):
   GeoJSON, KML and KMZ are WGS84 only; DXF, which has no CRS field, only a
-  projected CRS (default EPSG:4544), never degrees.
+  projected CRS (default: the plan's Gauss–Krüger zone, :func:`geo.crs.local_crs`), never degrees.
 - **Names.** When the target is a folder (or for a download), the file is
   named by its layers, the CRS and 示意 when any geometry is indicative:
-  ``parcels_EPSG4544_示意.gpkg`` (:func:`default_name`); a one-layer format
+  ``parcels_EPSG<code>_示意.gpkg`` (:func:`default_name`); a one-layer format
   writes one such file per layer there.
 """
 
@@ -53,13 +53,13 @@ import shapely
 from pyproj import CRS
 
 from geo.atomic import is_special, place_file
-from geo.crs import CGCS2000_GK_CM105, EXPORT_CRS, WGS84, parse_crs
+from geo.crs import EXPORT_CRS, WGS84, local_crs, parse_crs
 from geo.errors import ExportError, UsageError
 from geo.io.parquet import write_parquet_layer
 from geo.io.styles import DEFAULT_OPTIONS, ExportOptions
 from geo.io.writers_desktop import dxf_left_out, dxf_note, write_dxf, write_kml, write_kmz, write_xlsx
 from geo.io.writers_gis import SHAPEFILE_ENCODINGS, write_csv, write_geojson, write_gpkg, write_shapefile
-from geo.io.zbtxt import ZBTXT_CRS
+from geo.io.zbtxt import zbtxt_crs
 from geo.io.zbtxt_write import left_out as zbtxt_left_out
 from geo.io.zbtxt_write import write_zbtxt
 
@@ -157,11 +157,12 @@ def crs_options(fmt: str) -> list[str]:
     kind = _format(fmt).crs_kind
     if kind == "wgs84":
         return [WGS84]
-    if kind == "gauss_kruger":  # the 部标坐标txt: zone 35 with prefix (the default) or CM 105E
-        return list(ZBTXT_CRS)
+    if kind == "gauss_kruger":  # the 部标坐标txt: the plan's zone with prefix (the default) or without
+        return list(zbtxt_crs())
     if kind == "projected":
         projected = [c for c in EXPORT_CRS if CRS.from_user_input(c).is_projected]
-        return sorted(projected, key=lambda c: c != CGCS2000_GK_CM105)
+        local = local_crs()
+        return sorted(projected, key=lambda c: c != local)
     return list(EXPORT_CRS)
 
 
@@ -182,7 +183,7 @@ def _check_crs(fmt: str, crs: str | None) -> str:
     if code not in allowed and spec.crs_kind == "gauss_kruger":
         raise UsageError(
             f"a 部标坐标txt holds Gauss–Krüger metres, not {code}", source="--crs",
-            fix=f"Use --crs {ZBTXT_CRS[0]} (zone 35, with prefix) or --crs {ZBTXT_CRS[1]} (CM 105E, without)",
+            fix="Use --crs {} (with the zone prefix) or --crs {} (without)".format(*zbtxt_crs()),
         )
     if code not in allowed:
         raise UsageError(
@@ -236,7 +237,7 @@ def is_indicative(layers: dict[str, gpd.GeoDataFrame]) -> bool:
 
 
 def default_name(layers: dict[str, gpd.GeoDataFrame], crs: str) -> str:
-    """File stem that says what is inside: ``parcels_zones_EPSG4544_示意`` (示意 = indicative geometry)."""
+    """File stem that says what is inside: ``parcels_zones_EPSG<code>_示意`` (示意 = indicative geometry)."""
     parts = [*layers, crs.replace(":", "")]
     if is_indicative(layers):
         parts.append("示意")
@@ -445,7 +446,7 @@ def export_files(
         A key of :data:`FORMATS`.
     crs
         Target CRS (a key of :data:`geo.crs.EXPORT_CRS`); ``None``: the
-        format's default (WGS84; EPSG:4544 for DXF).
+        format's default (WGS84; the plan's Gauss–Krüger zone for DXF).
     path
         The file to write, exactly (``parcels.geojson``; without a suffix the
         format's is added; ``.zip``: the files zipped; ``.shp``: a Shapefile

@@ -33,7 +33,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as _PyprojCRSError
 from pyproj.exceptions import ProjError
 
-from geo.crs import WGS84, parse_crs
+from geo.crs import WGS84, example_crs, parse_crs
 from geo.errors import (
     CRSError,
     FileTooLargeError,
@@ -209,7 +209,7 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, source: str, crs_label: str) -> gpd.GeoData
         raise CRSError(
             f"the coordinates cannot be transformed from {crs_label} to WGS84 ({tool_said(exc, 120)})",
             source=source,
-            fix="Choose the CRS the coordinates are really in (CLI: --crs EPSG:4544; page: CRS box)",
+            fix=f"Choose the CRS the coordinates are really in (CLI: --crs {example_crs()}; page: CRS box)",
         ) from None
 
 
@@ -232,7 +232,7 @@ def _resolve_crs(
         raise CRSError(
             f"the file's CRS is a local (engineering) one, {declared.name!r}, which cannot be placed on the map",
             source=source,
-            fix="Choose the CRS the coordinates are really in (CLI: --crs EPSG:4544; page: CRS box)",
+            fix=f"Choose the CRS the coordinates are really in (CLI: --crs {example_crs()}; page: CRS box)",
         )
     if declared is not None and (not declared.is_geographic or looks_geographic(bounds)):
         label = declared.to_string() if declared.to_epsg() is None else f"EPSG:{declared.to_epsg()}"
@@ -244,7 +244,7 @@ def _resolve_crs(
             f"the file {said}its coordinates (x {bounds[0]:.6g}…{bounds[2]:.6g}, y {bounds[1]:.6g}…{bounds[3]:.6g}) "
             "match no CRS we can infer",
             source=source,
-            fix="Choose the CRS yourself (CLI: --crs EPSG:4544; page: CRS box)",
+            fix=f"Choose the CRS yourself (CLI: --crs {example_crs()}; page: CRS box)",
         )
     if guess.swap:
         gdf = gdf.set_geometry(shapely.transform(gdf.geometry.to_numpy(), lambda c: c[:, ::-1]), crs=None)

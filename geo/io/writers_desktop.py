@@ -22,7 +22,7 @@ DXF
     table entries with colours and linetypes, nor TEXT entities (GDAL makes
     them only from OGR style strings, which pyogrio does not write). ezdxf
     writes a DXF R2004 drawing in code page ANSI_936 (GBK) with one layer per
-    track (``parcels_rd_研发孵化``:
+    track (``parcels_<track_id>_<name_zh>``:
     AutoCAD's layer-name rules: ≤ 255 characters, none of ``<>/\\":;?*|=`',``,
     no leading/trailing space), coloured by the track (true colour plus the
     nearest ACI colour for old viewers); zones on a dashed layer. Polygons are
@@ -355,7 +355,7 @@ def _label(row: pd.Series) -> str:
 
 
 def dxf_left_out(gdf: gpd.GeoDataFrame) -> list[str]:
-    """The features a DXF cannot draw (those without geometry), labelled ``T5-8 名称 (no geometry)``."""
+    """The features a DXF cannot draw (those without geometry), labelled ``<project_id> 名称 (no geometry)``."""
     geoms = np.asarray(gdf.geometry.values)
     out = []
     for pos in np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms)):

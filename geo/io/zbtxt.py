@@ -63,7 +63,7 @@ import shapely
 from pyproj.database import query_crs_info
 from pyproj.enums import PJType
 
-from geo.crs import CGCS2000_GK_CM105, CGCS2000_GK_ZONE35
+from geo.crs import gk_epsg, gk_zone_of_crs, local_crs, local_zoned_crs
 from geo.errors import CRSError, GeoError, InputFileError
 
 #: Section headers of the layout.
@@ -78,10 +78,18 @@ FORMAT_KEY: Final = "zbtxt"
 POINTS_ATTR: Final = "zbtxt_points"
 LABEL: Final = "部标坐标txt"
 
-#: CRSs the writer offers: CGCS2000 3° GK zone 35 with the zone prefix, and CM 105E without.
-ZBTXT_CRS: Final = (CGCS2000_GK_ZONE35, CGCS2000_GK_CM105)
-#: The writer's default CRS (zone-prefixed, as most bureaus ask for it).
-DEFAULT_CRS: Final = CGCS2000_GK_ZONE35
+
+
+def zbtxt_crs() -> tuple[str, str]:
+    """CRSs the writer offers for the plan in use: its Gauss–Krüger zone with the zone prefix (the default, as
+    most bureaus ask for it), and without (:func:`geo.crs.local_zoned_crs`, :func:`geo.crs.local_crs`)."""
+    plain = local_crs()
+    zoned = local_zoned_crs()
+    if zoned is None:
+        zone = gk_zone_of_crs(plain)
+        zoned = gk_epsg(zone[0], prefixed=True) if zone is not None else plain
+    return zoned, plain
+
 #: Degrees of longitude beyond its zone a parcel may lie and still be written in it (the zones' customary overlap).
 ZONE_OVERLAP: Final = 0.5
 
@@ -175,7 +183,7 @@ def gk_codes() -> dict[str, str]:
 
 
 def gk_name(datum: str, width: int, zone: int, *, prefixed: bool) -> str:
-    """The EPSG name of a Gauss–Krüger CRS: ``CGCS2000 / 3-degree Gauss-Kruger zone 35`` or ``… CM 105E``."""
+    """The EPSG name of a Gauss–Krüger CRS: ``CGCS2000 / 3-degree Gauss-Kruger zone {z}`` or ``… CM {3z}E``."""
     kind = "3-degree Gauss-Kruger" if width == 3 else "Gauss-Kruger"
     where = f"zone {zone}" if prefixed else f"CM {zone * 3 if width == 3 else zone * 6 - 3}E"
     return f"{datum} / {kind} {where}"
@@ -672,7 +680,7 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
 
 
 def _zone_number(text: str, line: int, source: str) -> int | None:
-    """带号's zone: the first whole number in ``text`` ("35", "35带", "第35带"); None when there is none. A negative,
+    """带号's zone: the first whole number in ``text`` ("36", "36带", "第36带"); None when there is none. A negative,
     fractional or over-long number is refused in one line, never read as another zone."""
     match = re.search(r"(-?)(\d+)((?:\.\d*)?)", text)
     if match is None:

@@ -1,7 +1,8 @@
 """部标坐标txt written (the ``txt`` format of :data:`geo.io.export.FORMATS`); the layout is :mod:`geo.io.zbtxt`.
 
-GBK, CRLF, CGCS2000 3° Gauss–Krüger (zone 35 with prefix, EPSG:4523, or CM 105E
-without, EPSG:4544), one block per polygon feature, closed rings, 地块面积 in
+GBK, CRLF, CGCS2000 Gauss–Krüger (the plan's zone with its number before the
+easting, or without: :func:`geo.io.zbtxt.zbtxt_crs`; any other zone too), one
+block per polygon feature, closed rings, 地块面积 in
 公顷 computed from the written points. Features that are not polygons are left
 out and listed (:func:`left_out`).
 """
@@ -22,7 +23,7 @@ from pyproj import CRS
 
 from geo.crs import CGCS2000
 from geo.errors import ExportError
-from geo.io.zbtxt import ATTRIBUTES, CGCS2000_ZH, COORDINATES, ZBTXT_CRS, ZONE_OVERLAP
+from geo.io.zbtxt import ATTRIBUTES, CGCS2000_ZH, COORDINATES, ZONE_OVERLAP, zbtxt_crs
 
 #: Columns a block's fields are filled from, first found wins: our plan layers' names, then the layout's own.
 FIELD_SOURCES: Final[dict[str, tuple[str, ...]]] = {
@@ -33,7 +34,7 @@ FIELD_SOURCES: Final[dict[str, tuple[str, ...]]] = {
     "地类编码": ("地类编码",),
 }
 #: The tool named as data producer; the geometry basis is added when indicative.
-PRODUCER: Final = "重庆高新区高技术服务业空间布局浏览器"
+PRODUCER: Final = "规划空间布局浏览器"
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def _zone_of(crs: CRS | None) -> tuple[int, int, bool]:
         raise ExportError(
             f"a 坐标txt is written in CGCS2000 Gauss–Krüger metres, not in {name or 'no CRS'}",
             source="--crs",
-            fix=f"Use --crs {' or '.join(ZBTXT_CRS)}",
+            fix=f"Use --crs {' or '.join(zbtxt_crs())}",
         )
     width = 3 if match.group(1) else 6
     if match.group(3):
@@ -156,7 +157,7 @@ def zbtxt_text(gdf: gpd.GeoDataFrame, *, name: str = "layer", today: dt.date | N
     Parameters
     ----------
     gdf
-        The layer, in a CGCS2000 Gauss–Krüger CRS (see :data:`ZBTXT_CRS`).
+        The layer, in a CGCS2000 Gauss–Krüger CRS (any zone; the plan's are :func:`geo.io.zbtxt.zbtxt_crs`).
     name
         The layer's name, for messages.
     today

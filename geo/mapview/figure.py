@@ -9,8 +9,8 @@ of other data draws the same way.
 What a page holds, and why:
 
 - **Title** and subtitle in a band at the top.
-- **The map** in a projected CRS (default CGCS2000 / 3-degree Gauss–Krüger CM
-  105E, EPSG:4544): districts in light grey, metro lines, zones as dashed
+- **The map** in a projected CRS (default the plan's CGCS2000 3-degree
+  Gauss–Krüger zone, :func:`geo.crs.local_crs`): districts in light grey, metro lines, zones as dashed
   outlines with their names, parcels filled by track colour, projects of
   unknown area (points) as star markers, project ids beside the parcels.
   Labels are placed where they cover no parcel and no other label, else left
@@ -19,7 +19,7 @@ What a page holds, and why:
 - **Scale bar** true in metres on the ground: map units are converted with the
   CRS's unit and the projection's scale factor at the map's centre (pyproj);
   a geographic CRS (degrees) has no such scale, so it is drawn in a projected
-  one (its CGCS2000 Gauss–Krüger zone: EPSG:4544 here) and the note says
+  one (the CGCS2000 Gauss–Krüger zone of the map's centre) and the note says
   so. Also the representative fraction at 100 % print size.
 - **North arrow** pointing to true north (rotated by the meridian convergence,
   which the note states), **CRS, source and date notes**.
@@ -67,7 +67,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
 from geo.atomic import write_output
-from geo.crs import CGCS2000_GK_CM105, WGS84, parse_crs, transformer
+from geo.crs import WGS84, example_crs, local_crs, parse_crs, plan_area_centre, transformer
 from geo.errors import CRSError, FontError, UsageError
 from geo.mapview.fonts import find_cjk_font, font_file
 from geo.mapview.paper import FORMATS, MM_PER_INCH, ORIENTATIONS, PAPER_MM, Paper
@@ -159,7 +159,7 @@ def drawing_crs(requested: str, *, centre_lonlat: tuple[float, float], lang: str
 
     A projected CRS is used as it is. A geographic CRS (degrees: EPSG:4326,
     EPSG:4490) cannot carry a true scale bar, so it is replaced by the
-    CGCS2000 3-degree Gauss–Krüger zone of ``centre_lonlat`` (EPSG:4544 here;
+    CGCS2000 3-degree Gauss–Krüger zone of ``centre_lonlat`` (:func:`gk_zone`;
     WGS84 and CGCS2000 agree to centimetres), or outside China by the WGS 84
     UTM zone; ``reason`` says so for the note.
 
@@ -173,24 +173,24 @@ def drawing_crs(requested: str, *, centre_lonlat: tuple[float, float], lang: str
     if crs.is_projected:
         if crs.axis_info and crs.axis_info[0].unit_name not in ("metre", "meter", "US survey foot", "foot"):
             raise CRSError(f"{code} has units of {crs.axis_info[0].unit_name}", source="--crs",
-                           fix="Use a projected CRS in metres such as EPSG:4544")
+                           fix=f"Use a projected CRS in metres such as {example_crs()}")
         return Projection(crs, code, code)
     if not crs.is_geographic:
         raise CRSError(f"{code} is neither projected nor geographic", source="--crs",
-                       fix="Use a projected CRS such as EPSG:4544")
+                       fix=f"Use a projected CRS such as {example_crs()}")
     lon, lat = centre_lonlat
     target = gk_zone(lon)
     if target is None:
         infos = query_utm_crs_info(datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat))
-        target = f"{infos[0].auth_name}:{infos[0].code}" if infos else CGCS2000_GK_CM105
+        target = f"{infos[0].auth_name}:{infos[0].code}" if infos else local_crs()
     return Projection(parse_crs(target), target, code, _t("crs_projected", lang, requested=code, code=target))
 
 
 def gk_zone(lon: float) -> str | None:
     """The CGCS2000 3-degree Gauss–Krüger CRS (CM = nearest multiple of 3°) for a longitude in China, else None.
 
-    At the High-tech Zone (106.3°E) it is EPSG:4544, CM 105E, the CRS of the
-    land surveys the users compare with.
+    Zone ``round(lon / 3)``, the CRS of the land surveys the users compare with (EPSG:4534 for CM 75°E …
+    4554 for CM 135°E).
     """
     first_code, first_cm = GK_FIRST
     cm = 3 * round(lon / 3)
@@ -749,7 +749,7 @@ def render_figure(
     districts: gpd.GeoDataFrame | None = None,
     metro: gpd.GeoDataFrame | None = None,
     paper: Paper | None = None,
-    crs: str = CGCS2000_GK_CM105,
+    crs: str | None = None,
     fmt: str = "png",
     key: str = "track_id",
     label: str | None = "project_id",
@@ -773,7 +773,8 @@ def render_figure(
     paper
         Size, orientation and PNG resolution (default A4 landscape, 200 dpi).
     crs
-        CRS to draw in; a geographic one is replaced by a projected one (see :func:`drawing_crs`).
+        CRS to draw in (None: the plan's own Gauss–Krüger zone, :func:`geo.crs.local_crs`); a geographic one
+        is replaced by a projected one (see :func:`drawing_crs`).
     fmt
         ``png`` or ``pdf``.
     printed
@@ -792,12 +793,12 @@ def render_figure(
             raise CRSError("the layer has no CRS", source=name, fix="Set its CRS before drawing")
     lang = text.lang
     everything = parcels if len(parcels) else zones
-    lon, lat = (106.33, 29.55)
+    lon, lat = plan_area_centre()  # nothing to draw: the plan's area
     if everything is not None and len(everything):
         bx0, by0, bx1, by1 = everything.to_crs(WGS84).total_bounds
         if np.isfinite([bx0, by0, bx1, by1]).all():
             lon, lat = (bx0 + bx1) / 2, (by0 + by1) / 2
-    proj = drawing_crs(crs, centre_lonlat=(lon, lat), lang=lang)
+    proj = drawing_crs(crs or local_crs(), centre_lonlat=(lon, lat), lang=lang)
     target = proj.crs
 
     def to(layer: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -943,7 +944,7 @@ def source_note(*, title: str, period: str, tables: str, parcels: pd.DataFrame, 
 
 
 def structure_label(zones: pd.DataFrame | None) -> str:
-    """The plan's spatial structure from its zones' ``structure_zh`` in order: 一核 + 双圈 + 两片 → 一核双圈两片."""
+    """The plan's spatial structure from its zones' ``structure_zh``, in order and without repeats."""
     if zones is None or "structure_zh" not in zones.columns:
         return ""
     return "".join(dict.fromkeys(str(v) for v in zones["structure_zh"].dropna()))
@@ -962,7 +963,7 @@ def plan_figure(
     filters: str = "",
     lang: str = "zh",
     paper: Paper | None = None,
-    crs: str = CGCS2000_GK_CM105,
+    crs: str | None = None,
     fmt: str = "png",
     printed: dt.date | None = None,
     stages: Mapping[str, str] | None = None,

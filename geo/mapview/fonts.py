@@ -45,7 +45,7 @@ CJK_FAMILIES: Final[tuple[str, ...]] = (
 #: Environment variable naming a font file (``path`` or ``path#face-index``) to use instead.
 FONT_ENV: Final = "GEO_CJK_FONT"
 #: Characters a face must have to count as Chinese (from this project's labels).
-PROBE: Final = "重庆高新区规划亩"
+PROBE: Final = "规划地块面积亩"
 _FIX: Final = "Install a Chinese font (Debian: apt-get install fonts-noto-cjk) or set GEO_CJK_FONT=/path/to/font.ttf"
 
 

@@ -38,7 +38,7 @@ from geo.plan.projects import colour_keys, palette
 
 #: Map labels (layer names, tooltip fields) as ``key: (zh, en)``.
 TEXT: Final[dict[str, tuple[str, str]]] = {
-    "zones": ("一核双圈两片", "Core, circles and zones"),
+    "zones": ("空间单元", "Spatial units"),  # when the plan names no structure (see :func:`structure_name`)
     "parcels": ("地块", "parcels"),
     "points": ("项目点位（面积未知）", "Project points (area unknown)"),
     "places": ("地名", "Places"),
@@ -58,10 +58,23 @@ COORD_GRID: Final = 1e-6
 
 
 
+def structure_name(lang: str) -> str:
+    """The plan in use's spatial structure (``geo:plan.structure``: ``zh``; English ``heading_en``, else
+    ``short_en`` or ``en`` capitalised), the zones layer's name; :data:`TEXT`'s ``zones`` when it names none."""
+    from geo.plan.current import plan_meta
+
+    structure = plan_meta().get("structure") or {}
+    if lang != "zh" and structure.get("heading_en"):
+        return str(structure["heading_en"])
+    english = structure.get("short_en") or structure.get("en")
+    words = str(structure.get("zh") or "") if lang == "zh" else str(english or "")
+    return words[:1].upper() + words[1:] if words else _t("zones", lang)
+
+
 def map_view() -> tuple[tuple[float, float], int]:
     """Where the map opens: (lat, lon) of its centre and its zoom, from the plan's ``geo:plan.map``.
 
-    The built-in plan's: (29.58, 106.33), zoom 12.
+    Read at call time, so that each session and block gets its own plan's view.
     """
     from geo.plan.current import meta_value
 
@@ -291,12 +304,12 @@ def build_map(
 
 
 def _add_zones(m: folium.Map, zones: gpd.GeoDataFrame, *, lang: str, shift: str | None) -> None:
-    """The five parts of 一核双圈两片 as dashed outlines in their own colours."""
+    """The parts of the plan's spatial structure as dashed outlines in their own colours."""
     z = _name_columns(zones, lang)
     z["_c"] = z["zone_id"].astype(str)
     GeoLayer(
         feature_collection(z, columns=["zone_id", "_name", "_c"], shift=shift),
-        name=_t("zones", lang), palette=dict(zip(zones["zone_id"], zones["color"], strict=True)),
+        name=structure_name(lang), palette=dict(zip(zones["zone_id"], zones["color"], strict=True)),
         fields=[("_name", "", "", _t("unknown", lang))],
         style={"weight": 2, "fillOpacity": 0.08, "dashArray": "6 4"}, attribution=_t("indicative", lang),
     ).add_to(m)

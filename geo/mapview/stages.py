@@ -1,7 +1,7 @@
 """The plan map coloured by project stage in one year (监测评估), for the Monitor page.
 
-The map is the explorer's (:mod:`geo.mapview.plan`): basemap, the zones of
-一核双圈两片, context layers and controls, all the same in every year. The
+The map is the explorer's (:mod:`geo.mapview.plan`): basemap, the zones of the
+plan's spatial structure, context layers and controls, all the same in every year. The
 parcels, coloured by the stage each project is at in the chosen year, are a
 separate feature group (:attr:`StageMap.parcels`): the map element
 (``ui/map_element.py``) swaps it in place when the year changes, so a year
@@ -26,7 +26,6 @@ import pandas as pd
 from geo.mapview.assets import ASSET_BASE, localise_assets
 from geo.mapview.basemaps import get_basemap
 from geo.mapview.plan import (
-    CENTRE,
     GeoLayer,
     _add_context,
     _add_controls,
@@ -35,6 +34,7 @@ from geo.mapview.plan import (
     _name_columns,
     add_basemap,
     feature_collection,
+    map_view,
 )
 from geo.mapview.plan import _t as _plan_t
 from geo.monitor.model import STAGE_ORDER, STAGES
@@ -147,7 +147,8 @@ def build_stage_map(
         ``map`` does not depend on ``year`` or ``stages`` (the page keeps it); ``parcels`` does.
     """
     shift = get_basemap(basemap).shift
-    m = folium.Map(location=CENTRE, zoom_start=12, tiles=None, prefer_canvas=True, control_scale=True)
+    centre, zoom = map_view()  # the plan in use's, read now
+    m = folium.Map(location=centre, zoom_start=zoom, tiles=None, prefer_canvas=True, control_scale=True)
     add_basemap(m, basemap, tile_keys=tile_keys or {})
     _add_zones(m, zones, lang=lang, shift=shift)
     _add_context(m, places=None, districts=districts, metro=metro, lang=lang, shift=shift)

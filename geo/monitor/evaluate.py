@@ -22,7 +22,7 @@ from typing import Any, Final
 import pandas as pd
 
 from geo.monitor.model import ACTION_STATES, STAGES, STATUSES, Actual, MonitorPlan, StatusRow
-from geo.plan.notes import FOOTNOTE_ZH
+from geo.plan.notes import footnote
 
 #: Statuses that :func:`problems` lists (存在问题).
 PROBLEM_STATUSES: Final = ("behind", "missed")
@@ -30,7 +30,7 @@ PROBLEM_STATUSES: Final = ("behind", "missed")
 AT_LEAST: Final = ("=", ">=", ">")
 #: Project stages that take a project out of the plan's row (rule 9: ``not_comparable``).
 LEFT_PLAN: Final = ("cancelled", "adjusted")
-#: The stage at which a project's revenue becomes comparable with the table's output (the footnote to 表2).
+#: The stage at which a project's revenue becomes comparable with the table's output (the plan's footnote).
 FULL: Final = "saturated"
 #: The fields of a project record, in the order :func:`changes` lists them.
 PROJECT_FIELDS: Final = ("stage", "land_mu", "floor_wan_m2", "firms", "revenue_yi")
@@ -57,9 +57,9 @@ _NOTES: Final[dict[str, tuple[str, str]]] = {
                          "the table prints the declared area “——” (unknown): no land progress"),
     "left_plan": ("阶段为{stage}：表中的行已不再描述该项目，不评估",
                   "stage {stage}: the table's row no longer describes the project; not evaluated"),
-    "revenue": ("营收{revenue:g}亿元（{year}年）；表中产值{output}是表2脚注所说“{footnote}”，{comparable}",
+    "revenue": ("营收{revenue:g}亿元（{year}年）；表中产值{output}是表{table}脚注所说“{footnote}”，{comparable}",
                 ("revenue {revenue:g} × 100m CNY ({year}); the table's output, {output}, is by the footnote to "
-                 "Table 2 the output expected by 2025 once the platform is fully developed and occupied: "
+                 "Table {table} the output expected once the platform is fully developed and occupied: "
                  "{comparable}")),
     "output_known": ("{output:g}亿元", "{output:g} × 100m CNY"),
     "output_unknown": ("“——”（未知）", "“——” (unknown)"),
@@ -270,9 +270,10 @@ def _revenue_note(record: Actual, output: float | None) -> tuple[str, str]:
     shown = _note("output_known", output=output) if output is not None else _note("output_unknown")
     comparable = _note("now_full") if record.stage == FULL else _note("not_yet")
     revenue = float(record.revenue_yi or 0.0)
-    return (_NOTES["revenue"][0].format(revenue=revenue, year=record.year, output=shown[0], footnote=FOOTNOTE_ZH,
-                                        comparable=comparable[0]),
-            _NOTES["revenue"][1].format(revenue=revenue, year=record.year, output=shown[1],
+    note = footnote()  # the plan in use's, read now
+    return (_NOTES["revenue"][0].format(revenue=revenue, year=record.year, output=shown[0], footnote=note.zh,
+                                        table=note.table, comparable=comparable[0]),
+            _NOTES["revenue"][1].format(revenue=revenue, year=record.year, output=shown[1], table=note.table,
                                         comparable=comparable[1]))
 
 

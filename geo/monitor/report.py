@@ -1,6 +1,6 @@
 """The 监测评估 report: the 年度发展报告 of one year, or the 终期评估 of the plan period (Word and PDF).
 
-Section 五（四） of the plan asks for a 高新区高技术服务业年度发展报告 and an
+A plan typically asks for an annual development report (年度发展报告) and an
 evaluation of how the plan went; this module writes both from the plan and the
 actuals recorded in the workspace. :func:`build_report` makes one content model
 (:class:`ReportContent`: a title, then numbered sections of paragraphs, tables
@@ -49,7 +49,7 @@ import pandas as pd
 from geo.errors import UsageError
 from geo.monitor import evaluate
 from geo.monitor.model import ACTION_STATES, STAGES, STATUSES, Actual, MonitorPlan, StatusRow
-from geo.plan.notes import FOOTNOTE_FULL_ZH
+from geo.plan.notes import footnote
 from geo.reports.model import Block, Fill, Image, ReportContent, Section, Table, Text, pick, say
 
 if TYPE_CHECKING:
@@ -79,7 +79,8 @@ STAGE_COLOURS: Final[dict[str, str]] = {
 TEXT: Final[dict[str, tuple[str, str]]] = {
     "title_annual": ("《{plan}》\n{year}年度发展报告", "{plan}\nAnnual Development Report {year}"),
     "title_final": ("《{plan}》\n终期评估报告（{first}–{last}年）", "{plan}\nFinal Evaluation ({first}–{last})"),
-    "subtitle_annual": ("高新区高技术服务业年度发展报告", "Annual report on the zone's high-tech services"),
+    "subtitle_annual": ("年度发展报告（规划期{first}–{end}年）",
+                        "Annual development report (plan period {first}–{end})"),
     "subtitle_final": ("规划期{first}–{end}年发展状况评估", "Evaluation of the plan period {first}–{end}"),
     "made": ("编制日期：{date}", "Prepared {date}"),
     "scope_annual": ("评估年份：{year}年（规划期{first}–{end}年）",
@@ -158,9 +159,9 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "mean": ("（年均{value}）", " (mean {value})"),
     "projects_intro": (
-        ("重点项目为规划表2–表5所列平台项目及正文所列科技金融街。阶段、已供地和营收为工作区记录的当年实际值；进度为"
+        ("重点项目为规划{tables_zh}所列平台项目{text_zh}。阶段、已供地和营收为工作区记录的当年实际值；进度为"
          "已供地占规划面积的比例。"),
-        ("Key projects are the platform projects of tables 2–5 and the text's Technology Finance Street. Stage, "
+        ("Key projects are the platform projects of {tables_en}{text_en}. Stage, "
          "land supplied and revenue are the actuals recorded for the year; progress is land supplied over declared "
          "land."),
     ),
@@ -298,6 +299,21 @@ _pair = pick
 # --- the content model: geo.reports.model (shared with the 核查报告) ----------------------------------------------
 
 # --- formatting -------------------------------------------------------------------------------------------------
+
+def _projects_intro(plan: MonitorPlan, lang: str) -> str:
+    """Which projects the report follows: the rows of the plan's tables (``表2–表5``) and its text-only projects."""
+    projects = plan.projects
+    tables = sorted({int(float(t)) for t in projects.get("table", pd.Series(dtype=object)).dropna()})
+    span = [] if not tables else [tables[0]] if len(tables) == 1 else [tables[0], tables[-1]]
+    tables_zh = "–".join(f"表{t}" for t in span) or "各表"
+    tables_en = ("table " if len(span) == 1 else "tables ") + "–".join(str(t) for t in span) if span else "its tables"
+    text_only = projects[projects["table"].isna()] if "table" in projects.columns else projects.iloc[0:0]
+    names_zh = "、".join(_text(v) for v in text_only.get("name_zh", pd.Series(dtype=object)))
+    names_en = ", ".join(_text(v) for v in text_only.get("name_en", pd.Series(dtype=object)))
+    return _t("projects_intro", lang, tables_zh=tables_zh, tables_en=tables_en,
+              text_zh=f"及正文所列{names_zh}" if names_zh else "",
+              text_en=f" and the text's {names_en}" if names_en else "")
+
 
 def _missing(value: object) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
@@ -649,7 +665,7 @@ def compose_report(
     # cover
     title = (_t("title_final", lang, plan=plan_title, first=first, last=year) if final
              else _t("title_annual", lang, plan=plan_title, year=year))
-    subtitle = _t("subtitle_final", lang, first=first, end=end) if final else _t("subtitle_annual", lang)
+    subtitle = _t("subtitle_final" if final else "subtitle_annual", lang, first=first, end=end)
     latest = max((a.recorded_at for a in used if a.recorded_at), default="")
     cover = (
         _t("made", lang, date=(made or dt.date.today()).isoformat()),
@@ -721,7 +737,7 @@ def compose_report(
     sum_head = (_t("h_n_projects", lang), _t("h_stages", lang), _t("h_supplied", lang), _t("h_declared", lang),
                 _t("h_share", lang))
     blocks = [
-        Text(_t("projects_intro", lang)),
+        Text(_projects_intro(plan, lang)),
         Table("tracks", n.t(_t("t_tracks", lang, year=year), lang), (_t("h_track", lang), *sum_head),
               tuple(_track_summary(plan, rows, "track", {k: _pair(v[:2], lang) for k, v in track_names.items()},
                                    lang)),
@@ -736,7 +752,7 @@ def compose_report(
         by_track.setdefault(r.track_id or "", []).append(r)
     order = [t for t in track_names if t in by_track] + sorted(t for t in by_track if t not in track_names)
     per_year_p = {y: {r.id: r for r in evaluation.by_year[y] if r.kind == "project"} for y in years} if final else {}
-    output_note = _t("output_note", lang, quote=FOOTNOTE_FULL_ZH)
+    output_note = _t("output_note", lang, quote=footnote().full_zh)
     for i, track in enumerate(order, start=1):
         zh, en, table_name = track_names.get(track, (track, track, ""))
         shown = _pair((zh, en), lang)

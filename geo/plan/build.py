@@ -30,7 +30,7 @@ from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
 from geo.area import M2_PER_MU, area_mu
-from geo.crs import EQUAL_AREA, WGS84
+from geo.crs import WGS84, equal_area
 from geo.errors import DataError
 from geo.geojson import normalize, to_geojson
 from geo.plan.placement import Request, place
@@ -86,7 +86,7 @@ def _container(districts: gpd.GeoDataFrame, district: object, anchor: Point) -> 
     """The anchor's district; a disc of :data:`MAX_RADIUS_M` around the anchor when none is drawn."""
     if isinstance(district, str) and district in districts.index:
         return cast(BaseGeometry, districts.loc[district, "geometry"])
-    disc = gpd.GeoSeries([anchor], crs=WGS84).to_crs(EQUAL_AREA).buffer(MAX_RADIUS_M + 1000.0, quad_segs=16)
+    disc = gpd.GeoSeries([anchor], crs=WGS84).to_crs(equal_area()).buffer(MAX_RADIUS_M + 1000.0, quad_segs=16)
     return disc.to_crs(WGS84).iloc[0]
 
 
@@ -145,7 +145,7 @@ def build_zones(folder: Path, parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             raise DataError(f"spatial unit {z['zone_id']!r} has no project and no anchor place to draw it around",
                             source=str(source), fix="Name a place of the gazetteer in its anchors_zh")
         hull = gpd.GeoSeries([shapely.union_all(members + anchors).convex_hull], crs=WGS84)
-        geoms.append(hull.to_crs(EQUAL_AREA).buffer(ZONE_MARGIN_M, quad_segs=4).to_crs(WGS84).iloc[0])
+        geoms.append(hull.to_crs(equal_area()).buffer(ZONE_MARGIN_M, quad_segs=4).to_crs(WGS84).iloc[0])
     zones = gpd.GeoDataFrame(table, geometry=geoms, crs=WGS84)
     zones["geometry_basis"] = "indicative"
     zones["measured_mu"] = area_mu(zones).round(1).astype("Float64")

@@ -3,7 +3,7 @@
 Every note a user reads is built here from :data:`TEMPLATES` (one ``(English,
 Chinese)`` pair per sentence) and from the plan's own terms (its glossary,
 its project and place names), never from internal ids: a table row is
-"Table 5 row 7, Creative Projects Expansion Area" / "表5第7行文创项目拓展区",
+"Table 5 row 7, <name_en>" / "表5第7行<name_zh>" (the plan's own row numbering),
 a passage of the text is cited by its section and line, and the Chinese note
 quotes it verbatim. Numbers are written as each language's readers expect:
 ``7,620 mu`` in English, ``7620亩`` in Chinese (as the plan writes them).
@@ -40,6 +40,11 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
     "differs": (("The table rows add up to {table}; the text gives {stated} ({cite}): "
                  "the tables have {diff} {more_less}."),
                 "表中各行合计{table}，文本为{stated}（{cite}），表中{more_less}{diff}。"),
+    "within_range": ("The table rows add up to {table}, within the range the text gives, {stated} ({cite}).",
+                     "表中各行合计{table}，在文本所给范围{stated}之内（{cite}）。"),
+    "outside_range": (("The table rows add up to {table}, outside the range the text gives, {stated} ({cite}): "
+                       "the tables have {diff} {more_less} than its nearest bound."),
+                      "表中各行合计{table}，超出文本所给范围{stated}（{cite}），比最近的界限{more_less}{diff}。"),
     "not_comparable": (
         ("Not comparable, so no difference is given: the table figure is output value, which the footnote to "
         "Table 2 (line {footnote_line}) defines as the output expected once the platform is fully developed and "
@@ -103,8 +108,8 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
                           "measure: {groups}."),
                           "三中四个赛道各自的2025年目标口径不一，不相加：{groups}。"),
     "kind_group": ("{kind}: {items}", "{kind}——{items}"),
-    "footnote_table6": ("(The footnote also names a Table 6, which the plan does not contain.)",
-                        "（脚注提及的表6在规划中并不存在。）"),
+    "footnote_missing": ("(The footnote also names {tables_en}, which the plan does not contain.)",
+                         "（脚注提及的{tables_zh}在规划中并不存在。）"),
     "basis_stated": ("stated: the description of {zone} (section 2(4), line {line}) names {carrier}",
                      "明示：二（四）原文第{line}行对{zone}的描述点名了“{carrier}”"),
     "basis_inferred": ("inferred by place: its region, {place}, {reason}; so {zone} (source: {source})",
@@ -126,7 +131,8 @@ class Footnote(NamedTuple):
 def footnote() -> Footnote:
     """The footnote of the plan in use, from its package's ``geo:plan.footnote``.
 
-    The built-in plan's is the footnote to 表2 (line 142): “到2025年该产业平台全部完成开发、入驻饱和后的预计产值指标”.
+    Typically the note under the first project table saying that its output figures are values at full
+    build-out, not the plan year's revenue.
     """
     note = meta_value("footnote")
     return Footnote(int(note["table"]), int(note["line"]), str(note["zh"]), str(note["full_zh"]))
@@ -196,6 +202,12 @@ def amount(x: float, unit: Words = MU) -> Words:
     """``7,620 mu`` / ``7620亩``."""
     n = number(x)
     return Words(f"{n.en} {unit.en}", f"{n.zh}{unit.zh}")
+
+
+def amount_range(low: float, high: float, unit: Words = MU) -> Words:
+    """``240–260 mu`` / ``240–260亩``: a figure the text states as a range."""
+    a, b = number(low), number(high)
+    return Words(f"{a.en}–{b.en} {unit.en}", f"{a.zh}–{b.zh}{unit.zh}")
 
 
 def difference(diff: float, unit: Words = MU) -> tuple[Words, Words]:
@@ -272,7 +284,7 @@ def _missing(value: object) -> bool:
 
 
 def project_name(p: Mapping[str, object]) -> Words:
-    """``Table 5 row 7, Creative Projects Expansion Area`` / ``表5第7行文创项目拓展区``; text-only rows by name."""
+    """``Table 5 row 7, <name_en>`` / ``表5第7行<name_zh>`` (:func:`numbering`); text-only rows by name."""
     if _missing(p["table"]):
         return Words(f"{p['name_en']} (text only)", f"{p['name_zh']}（仅见于正文）")
     words = numbering()
@@ -281,7 +293,7 @@ def project_name(p: Mapping[str, object]) -> Words:
 
 
 def project_with(p: Mapping[str, object], value: object, unit: Words = MU, extra: Words | None = None) -> Words:
-    """A project with a figure: ``…, Creative Projects Expansion Area (300 mu)`` / ``…文创项目拓展区（300亩）``."""
+    """A project with a figure: ``…, <name_en> (300 mu)`` / ``…<name_zh>（300亩）``."""
     text_only = _missing(p["table"])
     name = Words(str(p["name_en"]), str(p["name_zh"])) if text_only else project_name(p)
     bits = [amount(float(str(value)), unit)] if not _missing(value) else []

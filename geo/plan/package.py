@@ -522,8 +522,8 @@ def _inside_china(lon: float, lat: float) -> bool:
     return minx <= lon <= maxx and miny <= lat <= maxy
 
 
-_FIX_COORDS: Final = ("Give WGS84 longitude and latitude in degrees (around Chongqing: about 106.3, 29.6), "
-                      "longitude first")
+_FIX_COORDS: Final = ("Give WGS84 longitude and latitude in degrees, longitude first (China spans about 73–135°E, "
+                      "18–54°N)")
 
 
 def _check_meta(descriptor: Mapping[str, Any]) -> list[Problem]:
@@ -549,7 +549,8 @@ def _check_meta(descriptor: Mapping[str, Any]) -> list[Problem]:
                     problems.append(problem)
     elif "crs" in meta:
         problems.append(Problem(DESCRIPTOR, None, f"{PLAN_KEY}.crs", "is not an object",
-                                'Write {"local_epsg": 4544, …}: the EPSG code of the plan\'s 3° Gauss–Krüger zone'))
+                                'Write {"local_epsg": <code>, …}: the EPSG code of the plan\'s CGCS2000 3° '
+                                'Gauss–Krüger zone (4534–4554 without the zone prefix)'))
     view = meta.get("map")
     if isinstance(view, dict):
         for key in ("centre", "area_centre"):
@@ -559,7 +560,7 @@ def _check_meta(descriptor: Mapping[str, Any]) -> list[Problem]:
             lon, lat = (point.get("lon"), point.get("lat")) if isinstance(point, dict) else (None, None)
             if not (isinstance(lon, int | float) and isinstance(lat, int | float)):
                 problems.append(Problem(DESCRIPTOR, None, f"{PLAN_KEY}.map.{key}", f"{point!r} is not a point",
-                                        'Write {"lon": 106.33, "lat": 29.58} (WGS84 degrees)'))
+                                        'Write {"lon": <longitude>, "lat": <latitude>} (WGS84 degrees)'))
             elif not _inside_china(float(lon), float(lat)):
                 problems.append(Problem(DESCRIPTOR, None, f"{PLAN_KEY}.map.{key}",
                                         f"lon {lon}, lat {lat} is outside China", _FIX_COORDS))
@@ -575,7 +576,8 @@ def _check_epsg(code: object, where: str) -> Problem | None:
     from pyproj import CRS
     from pyproj.exceptions import CRSError as PyprojCRSError
 
-    fix = "Give the EPSG code of the plan's CGCS2000 3° Gauss–Krüger zone, e.g. 4544 (CM 105E) or 4523 (zone 35)"
+    fix = ("Give the EPSG code of the plan's CGCS2000 3° Gauss–Krüger zone: 4534–4554 (CM 75°E–135°E), or "
+           "4513–4533 with the zone number before the easting")
     if not isinstance(code, int) or isinstance(code, bool):
         return Problem(DESCRIPTOR, None, where, f"{code!r} is not an EPSG code (a whole number)", fix)
     try:

@@ -23,7 +23,7 @@ from shapely.geometry import Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from geo.area import CGCS2000_GEOD
-from geo.crs import EQUAL_AREA, WGS84, transformer
+from geo.crs import WGS84, equal_area, transformer
 from geo.errors import DataError
 
 #: A geometry type, kept by the reprojections below.
@@ -56,12 +56,12 @@ class Request:
 
 
 def _to_local(geom: G) -> G:
-    fwd = transformer(WGS84, EQUAL_AREA)
+    fwd = transformer(WGS84, equal_area())
     return shapely.transform(geom, lambda c: _xy(fwd, c))
 
 
 def _to_wgs(geom: G) -> G:
-    inv = transformer(EQUAL_AREA, WGS84)
+    inv = transformer(equal_area(), WGS84)
     return shapely.transform(geom, lambda c: _xy(inv, c))
 
 

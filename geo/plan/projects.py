@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from geo.area import measured_mu
-from geo.crs import EQUAL_AREA, WGS84, gcj02_to_wgs84, transformer
+from geo.crs import WGS84, equal_area, gcj02_to_wgs84, transformer
 from geo.errors import UsageError
 
 #: Output per mu is shown in 万元/亩 (10^4 CNY per mu): 1 亿元 = 10^4 万元.
@@ -172,7 +172,7 @@ def resolve_click(
     points = np.flatnonzero(shapely.get_dimensions(geoms) == 0)
     if not points.size:
         return None
-    to_m = transformer(WGS84, EQUAL_AREA)
+    to_m = transformer(WGS84, equal_area())
     px, py = to_m.transform(shapely.get_x(geoms[points]), shapely.get_y(geoms[points]))
     cx, cy = to_m.transform(lon, lat)
     dist = np.hypot(np.asarray(px) - cx, np.asarray(py) - cy)

@@ -30,6 +30,7 @@ and occupied; the text gives 营收, 产业总规模 or 增加值.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -106,14 +107,31 @@ def nearest_subset(rows: pd.Series, target: float) -> list[str] | None:
     return best[2] if best else None
 
 
-def _status(table: float, stated: float, *, comparable: bool) -> str:
+def _status(table: float, stated: float, *, comparable: bool, stated_max: float = np.nan) -> str:
+    """The status of a row; a text figure given as a range (``stated``–``stated_max``) matches any value in it."""
     if np.isnan(table):
         return "unknown" if np.isnan(stated) else "text_only"
     if np.isnan(stated):
         return "not_stated"
     if not comparable:
         return "not_comparable"
-    return "match" if abs(table - stated) <= TOLERANCE else "differs"
+    return "match" if abs(_off_range(table, stated, stated_max)) <= TOLERANCE else "differs"
+
+
+def _off_range(table: float, low: float, high: float = np.nan) -> float:
+    """How far ``table`` lies from the text's figure: ``table − low``, or for a range its distance beyond a bound
+    (0 within ``low``–``high``, negative below, positive above)."""
+    if np.isnan(high):
+        return table - low
+    return table - low if table < low else table - high if table > high else 0.0
+
+
+def _range_of(stated_rows: pd.DataFrame) -> float:
+    """The upper bound of a text figure stated as a range (one target with ``value_max``), else NaN."""
+    if len(stated_rows) != 1 or "value_max" not in stated_rows.columns:
+        return np.nan
+    high = pd.to_numeric(stated_rows["value_max"], errors="coerce").iloc[0]
+    return float(high) if pd.notna(high) else np.nan
 
 
 def _targets_for(targets: pd.DataFrame, scope: str, key: str, metric: str) -> pd.DataFrame:
@@ -126,8 +144,8 @@ class PlanData:
     """The plan as :mod:`layers` loads it from ``data/plan/``: all the engine knows of it.
 
     ``names`` is the plan's title (zh, en); ``tracks`` with an empty ``table``
-    are the text-only tracks (科技金融); projects with an empty ``table`` are
-    the text's own figures (科技金融街); ``zones.focus_tracks`` says which track
+    are the text-only tracks; projects with an empty ``table`` are
+    the text's own figures (``geo:plan.tables.text_only_id``); ``zones.focus_tracks`` says which track
     a zone is built around; ``zone_places`` says how each region of the tables
     relates to the place a zone's text names; ``glossary`` holds the terms the
     notes use, in both languages.
@@ -191,7 +209,7 @@ def _by_id(ctx: _Ctx, ids: list[str]) -> list[dict[str, Any]]:
 
 
 def _stated_words(ctx: _Ctx, t: dict[str, Any], unit: Words) -> Words:
-    """A text figure by name and value: ``land for the digital creative industries, 754 mu`` / ``数字文创产业用地754亩``
+    """A text figure by name and value: ``<name_en>, 754 mu`` / ``<name_zh>754亩``
     (``over 70`` / ``超70`` where the text says 超)."""
     value = nt.amount(float(t["value"]), unit)
     over = t["comparator"] == ">"
@@ -227,15 +245,18 @@ def _row(ctx: _Ctx, scope: str, key: str, metric: str, names: tuple[str, str], m
     stated = float(stated_rows["value"].astype(float).sum()) if len(stated_rows) else np.nan
     declared = float(members[col].astype(float).sum()) if members[col].notna().any() else np.nan
     mapped = _mapped(members) if metric == "land_mu" else np.nan
-    status = _status(table, stated, comparable=comparable)
+    stated_max = _range_of(stated_rows)
+    status = _status(table, stated, comparable=comparable, stated_max=stated_max)
     usable = stated_rows["quote"].str.contains(usable_marker(), regex=False).any() if len(stated_rows) else False
     measure = (None if not len(stated_rows) else kind if metric != "land_mu"
                else "available_land" if usable else "land")
     notes = (list(lead) if lead is not None
-             else [_status_note(ctx, status, table, stated, stated_rows, unit, kind, has_rows=len(table_rows) > 0)])
+             else [_status_note(ctx, status, table, stated, stated_rows, unit, kind, has_rows=len(table_rows) > 0,
+                                stated_max=stated_max)])
     if status in ("match", "differs"):
         notes += (_parts(ctx, values, stated_rows, unit) if len(stated_rows) > 1
-                  else _reading(ctx, values, _records(stated_rows)[0], unit) if status == "differs" else [])
+                  else _reading(ctx, values, _records(stated_rows)[0], unit)
+                  if status == "differs" and np.isnan(stated_max) else [])
         if status == "differs" and any(usable_marker() in str(q) for q in stated_rows["quote"]):
             notes.append(say("text_available"))
     if unknown and len(table_rows) > 1:
@@ -250,7 +271,7 @@ def _row(ctx: _Ctx, scope: str, key: str, metric: str, names: tuple[str, str], m
         "scope": scope, "key": key, "metric": metric, "name_zh": names[0], "name_en": names[1],
         "table_value": table, "unknown_count": unknown, "row_count": len(table_rows), "stated_value": stated,
         "stated_measure": measure, "mapped_value": mapped,
-        "difference": table - stated if status in ("match", "differs") else np.nan,
+        "difference": _off_range(table, stated, stated_max) if status in ("match", "differs") else np.nan,
         "mapped_difference": mapped - declared if not (np.isnan(mapped) or np.isnan(declared)) else np.nan,
         "stated_basis_mu": np.nan, "inferred_basis_mu": np.nan,
         "status": status, "note": note.en, "note_zh": note.zh,
@@ -260,8 +281,8 @@ def _row(ctx: _Ctx, scope: str, key: str, metric: str, names: tuple[str, str], m
 
 
 def _status_note(ctx: _Ctx, status: str, table: float, stated: float, stated_rows: pd.DataFrame, unit: Words,
-                 kind: str | None, *, has_rows: bool) -> Words:
-    """Why a row has its status."""
+                 kind: str | None, *, has_rows: bool, stated_max: float = np.nan) -> Words:
+    """Why a row has its status (a text figure stated as a range: whether the table's sum is within it)."""
     if status == "unknown":
         return say("unknown_cell" if has_rows else "unknown_none")
     if status == "text_only":
@@ -273,6 +294,13 @@ def _status_note(ctx: _Ctx, status: str, table: float, stated: float, stated_row
                    kind=ctx.terms.term(kind or "revenue"), cite=_cites(ctx, stated_rows, unit))
     cites = _cites(ctx, stated_rows, unit, what="value" if len(stated_rows) > 1 else "none")
     total = nt.amount(stated, unit)
+    if not np.isnan(stated_max):
+        span = nt.amount_range(stated, stated_max, unit)
+        if status == "match":
+            return say("within_range", table=nt.amount(table, unit), stated=span, cite=cites)
+        size, more_less = nt.difference(_off_range(table, stated, stated_max), unit)
+        return say("outside_range", table=nt.amount(table, unit), stated=span, cite=cites, diff=size,
+                   more_less=more_less)
     if status == "match":
         return say("match", stated=total, cite=cites)
     size, more_less = nt.difference(table - stated, unit)
@@ -298,7 +326,7 @@ def _place_words(ctx: _Ctx, place_zh: str) -> Words:
 
 
 def _named_place(ctx: _Ctx, quote: str) -> str | None:
-    """The one place of the zones' texts that a sentence names (``大学城片区`` → ``大学城``), if exactly one."""
+    """The one place of the zones' texts that a sentence names (``<place>片区`` → ``<place>``), if exactly one."""
     named = {p for p in set(ctx.place_of_region.values()) if p and p in quote}
     return named.pop() if len(named) == 1 else None
 
@@ -355,7 +383,7 @@ def _against(ctx: _Ctx, values: pd.Series, chosen: list[str], target: dict[str, 
 
 
 def _parts(ctx: _Ctx, values: pd.Series, parts: pd.DataFrame, unit: Words) -> list[Words]:
-    """Explain a figure the text states in parts (研发孵化用地 2978 + 大科学装置研发用地 4702).
+    """Explain a figure the text states in parts (e.g. a track's land as 2978 mu of one kind + 4702 of another).
 
     A part that some rows add up to exactly is a possible reading (with every
     other subset and what speaks against it); if one part is left, it is
@@ -389,12 +417,17 @@ def _parts(ctx: _Ctx, values: pd.Series, parts: pd.DataFrame, unit: Words) -> li
     return out
 
 
-def _output_targets(targets: pd.DataFrame, scope: str, key: str) -> tuple[pd.DataFrame, str | None]:
-    """The text's output figure of a scope and its kind (glossary key); a track's own section wins over 二（三）."""
+def _output_targets(targets: pd.DataFrame, scope: str, key: str,
+                    section: object = None) -> tuple[pd.DataFrame, str | None]:
+    """The text's output figure of a scope and its kind (glossary key).
+
+    For a track, figures stated in the track's own section (``tracks.section``) win over those the plan's
+    general targets state for it.
+    """
     for metric, kind in OUTPUT_METRICS.items():
         rows = _targets_for(targets, scope, key, metric)
-        if scope == "track":
-            own = ~rows["section"].str.startswith("二")
+        if scope == "track" and isinstance(section, str) and section.strip():
+            own = rows["section"].fillna("").astype(str).str.startswith(section.strip())
             rows = rows[own] if own.any() else rows
         if len(rows):
             return rows, kind
@@ -430,7 +463,7 @@ def _plan_rows(ctx: _Ctx) -> list[dict[str, object]]:
     groups = []
     kinds: dict[str, list[Words]] = {}
     for track in _records(plan.tracks[plan.tracks["table"].notna()]):
-        track_rows, k = _output_targets(targets, "track", str(track["track_id"]))
+        track_rows, k = _output_targets(targets, "track", str(track["track_id"]), track.get("section"))
         for r in _records(track_rows):
             v = nt.amount(float(r["value"]), YI)
             over = r["comparator"] == ">"
@@ -439,8 +472,19 @@ def _plan_rows(ctx: _Ctx) -> list[dict[str, object]]:
     for k, items in kinds.items():
         groups.append(say("kind_group", kind=ctx.terms.term(k), items=nt.listing(items)))
     joined = Words("; ".join(g.en for g in groups), "；".join(g.zh for g in groups))
-    _append(output, [say("plan_output_kinds", groups=joined), say("footnote_table6")], before=False)
+    _append(output, [say("plan_output_kinds", groups=joined), *_footnote_missing()], before=False)
     return [land, output]
+
+
+def _footnote_missing() -> list[Words]:
+    """A sentence naming the tables the plan's footnote names but the plan does not have (none: no sentence)."""
+    named = sorted({int(n) for n in re.findall(r"表\s*(\d+)", nt.footnote().full_zh)})
+    have = {int(n) for n in (meta_value("tables").get("numbers") or [])}
+    missing = [n for n in named if n not in have]
+    if not missing or not have:
+        return []
+    return [say("footnote_missing", tables_en=" and ".join(f"a Table {n}" for n in missing),
+                tables_zh="、".join(f"表{n}" for n in missing))]
 
 
 def _append(row: dict[str, object], extra: list[Words], *, before: bool) -> None:
@@ -458,7 +502,7 @@ def _track_rows(ctx: _Ctx) -> list[dict[str, object]]:
         names = (str(t.name_zh), str(t.name_en))
         rows.append(_row(ctx, "track", str(t.track_id), "land_mu", names, members,
                          _targets_for(ctx.plan.targets, "track", str(t.track_id), "land_mu"), comparable=True))
-        out_rows, kind = _output_targets(ctx.plan.targets, "track", str(t.track_id))
+        out_rows, kind = _output_targets(ctx.plan.targets, "track", str(t.track_id), getattr(t, "section", None))
         rows.append(_row(ctx, "track", str(t.track_id), "output_yi", names, members, out_rows, comparable=False,
                          kind=kind))
     return rows
@@ -467,9 +511,9 @@ def _track_rows(ctx: _Ctx) -> list[dict[str, object]]:
 def _zone_stated_land(ctx: _Ctx, zone: Any) -> tuple[pd.DataFrame, bool]:
     """The land figure the text states for a zone, and whether it is an inference.
 
-    The text states none for any zone. For a zone built around one text-only
-    track (一核 and 科技金融, 二（四）/三（五）) the track's land figure is taken,
-    and that is an inference: the zone rule puts 科技金融街 in 一核 by its place.
+    Where the text states none for a zone, and the zone is built around one text-only
+    track (``zones.focus_tracks``), the track's land figure is taken, and that is an
+    inference: the zone rule puts the track's text-only project in the zone by its place.
     """
     stated = _targets_for(ctx.plan.targets, "zone", zone.zone_id, "land_mu")
     focus = zone.focus_tracks.split(";") if isinstance(zone.focus_tracks, str) else [""]  # empty cell: <NA>
@@ -497,7 +541,7 @@ def _basis_split(ctx: _Ctx, members: pd.DataFrame) -> tuple[float, float, list[W
 
 
 def _zone_rows(ctx: _Ctx) -> list[dict[str, object]]:
-    """Land and output per zone of 一核双圈两片, and of the projects in none, with the stated/inferred split."""
+    """Land and output per zone of the plan's structure, and of the projects in none, with the stated/inferred split."""
     rows = []
     projects = ctx.projects
     for z in ctx.plan.zones.itertuples():
@@ -530,7 +574,7 @@ def _zone_rows(ctx: _Ctx) -> list[dict[str, object]]:
 
 
 def _text_figure(ctx: _Ctx, p: dict[str, Any]) -> pd.DataFrame:
-    """The sentence of the text that states a text-only project's land (科技金融街 2400亩)."""
+    """The sentence of the text that states a text-only project's land (``<name_zh> 2400亩``)."""
     t = ctx.plan.targets
     hit = (t["metric"] == "land_mu") & (t["value"] == p["declared_mu"]) & t["quote"].str.contains(
         str(p["name_zh"]), regex=False)

@@ -91,10 +91,10 @@ class MetaField:
 #: The metadata columns of the 规划 sheet, right of ``plan.csv``'s fields (empty cells: see :func:`new_package`).
 META_FIELDS: Final = (
     MetaField("plan_id", "规划编号", "string", "lowercase letters, digits, - _ . (default: the folder's name)"),
-    MetaField("structure_zh", "空间结构", "string", "e.g. 一核双圈两片"),
-    MetaField("structure_en", "空间结构（英文）", "string", "e.g. one core, two circles, two zones"),
+    MetaField("structure_zh", "空间结构", "string", "e.g. 一心一轴一片"),
+    MetaField("structure_en", "空间结构（英文）", "string", "e.g. one centre, one axis, one area"),
     MetaField("local_epsg", "本地坐标系（EPSG）", "integer",
-              "CGCS2000 3° Gauss–Krüger zone without prefix, e.g. 4544 (CM 105°E); default: the map centre's"),
+              "CGCS2000 3° Gauss–Krüger zone without prefix, e.g. 4545 (CM 108°E); default: the map centre's"),
     MetaField("centre_lon", "地图中心经度", "number", "WGS84 degrees (default: the middle of the located places)"),
     MetaField("centre_lat", "地图中心纬度", "number", "WGS84 degrees"),
     MetaField("zoom", "地图缩放级别", "integer", "1–19 (default 12)"),
@@ -417,7 +417,7 @@ def _number(meta: Mapping[str, str], name: str, where: str, row: int | None,
 def gk_zone_epsg(lon: float) -> int | None:
     """The EPSG code of the CGCS2000 3° Gauss–Krüger zone (no prefix) whose central meridian is nearest ``lon``.
 
-    CM 75°E … 135°E are EPSG:4534 … 4554 (CM 105°E is 4544); None outside them.
+    CM 75°E … 135°E are EPSG:4534 … 4554 (CM 108°E is 4545); None outside them.
     """
     cm = 3 * round(lon / 3)
     return 4534 + (cm - 75) // 3 if 75 <= cm <= 135 else None
@@ -444,8 +444,8 @@ def _epsg_problem(epsg: int, where: str, row: int | None) -> Problem | None:
     from pyproj import CRS
     from pyproj.exceptions import CRSError as PyprojCRSError
 
-    fix = ("Give the EPSG code of the plan's CGCS2000 3° Gauss–Krüger zone, e.g. 4544 (CM 105°E) or 4545 "
-           "(CM 108°E), or leave the cell empty to use the zone of the map centre")
+    fix = ("Give the EPSG code of the plan's CGCS2000 3° Gauss–Krüger zone, e.g. 4545 (CM 108°E) or 4546 "
+           "(CM 111°E), or leave the cell empty to use the zone of the map centre")
     try:
         crs = CRS.from_epsg(epsg)
     except PyprojCRSError:
@@ -546,7 +546,7 @@ def _is_float(text: str | None) -> bool:
 
 
 def _structure(zones: _Table) -> str:
-    """The structure's name from the units' ``structure_zh`` in order (一核 + 双圈 + 两片 → 一核双圈两片)."""
+    """The structure's name from the units' ``structure_zh`` in order, without repeats."""
     return "".join(dict.fromkeys(r["structure_zh"] for r in zones.rows if r.get("structure_zh")))
 
 

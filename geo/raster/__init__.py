@@ -1,6 +1,6 @@
 """Rasters: the allocation raster we write, and users' GeoTIFFs we overlay.
 
-- :mod:`geo.raster.allocation`: parcels burned into COGs in EPSG:4544 (track
+- :mod:`geo.raster.allocation`: parcels burned into COGs in the plan's Gauss–Krüger zone (track
   codes, output per mu) with a stated, tested area bound;
 - :mod:`geo.raster.overlay`: a user's GeoTIFF of any size, read decimated and
   reprojected to an image for the map.

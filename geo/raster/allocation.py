@@ -1,8 +1,7 @@
 """The land allocation as a raster, for analyses that want grids.
 
 Parcels are burned into a north-up grid in the plan's own CGCS2000 / 3-degree
-Gauss–Krüger zone (:func:`geo.crs.local_crs`: CM 105E, EPSG:4544, for the built-in
-plan) whose origin is snapped to a multiple of the cell size (so
+Gauss–Krüger zone (:func:`geo.crs.local_crs`) whose origin is snapped to a multiple of the cell size (so
 grids of the same cell size line up). GDAL's rule is kept: a cell belongs to a
 parcel when its **centre** lies inside the polygon.
 
@@ -13,7 +12,7 @@ one data type and GDAL stores colour tables only for 8/16-bit bands:
   a raster attribute table (GDAL ``.aux.xml``, read by ArcGIS and QGIS ≥ 3.30)
   naming each code, the codes also in the file's own metadata
   (``TRACK_<code>``), and ``allocation.qml``, a QGIS paletted style whose
-  class labels are the tracks' Chinese names (研发孵化 …): QGIS loads a
+  class labels are the tracks' Chinese names (``tracks.name_zh``): QGIS loads a
   ``.qml`` of the same name by default, and QGIS 3.22 does not show the
   ``.aux.xml`` table's names;
 * ``allocation_output_per_mu.tif`` — output value per mu (万元/亩), Float32,
@@ -39,7 +38,7 @@ import math
 import os
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, TypedDict
 from xml.sax.saxutils import escape
@@ -57,9 +56,10 @@ from rasterio.shutil import copy as gdal_copy
 
 from geo.area import M2_PER_MU
 from geo.atomic import place_file, write_output
-from geo.crs import CGCS2000_GK_CM105, local_crs
+from geo.crs import local_crs
 from geo.errors import ExportError, GeometryError, UsageError
 from geo.io.styles import raster_qml
+from geo.plan.current import plan_meta
 from geo.plan.projects import output_per_mu
 
 DEFAULT_CELL_M: Final = 10.0
@@ -104,7 +104,7 @@ class AllocationRaster:
     classes: tuple[TrackClass, ...]
     check: pd.DataFrame  # project_id, track_id, code, cells, raster_mu, vector_mu, bound_mu, difference_mu, within
     skipped: tuple[str, ...]  # project ids without a polygon (unknown area)
-    crs: str = CGCS2000_GK_CM105
+    crs: str = field(default_factory=local_crs)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -283,6 +283,14 @@ def allocation_qml(classes: tuple[TrackClass, ...]) -> str:
     return raster_qml((c.code, c.name_zh, c.color) for c in classes)
 
 
+def _source() -> str:
+    """The plan in use and its project tables: ``<title_en>, 表2–表5``."""
+    meta = plan_meta()
+    numbers = [int(n) for n in (meta.get("tables") or {}).get("numbers") or []]
+    tables = (f"表{numbers[0]}" if len(numbers) == 1 else f"表{min(numbers)}–表{max(numbers)}") if numbers else ""
+    return ", ".join(s for s in (str(meta.get("title_en", "")), tables) if s)
+
+
 def write_allocation(raster: AllocationRaster, path: str | os.PathLike[str]) -> list[Path]:
     """Write the two COGs, the attribute table and the QGIS style; return the files written.
 
@@ -292,7 +300,7 @@ def write_allocation(raster: AllocationRaster, path: str | os.PathLike[str]) -> 
     path = check_output_path(path)
     common = {"AREA_OR_POINT": "Area", "CELL_SIZE_M": f"{raster.cell:g}",
               "GEOMETRY_BASIS": "indicative unless the parcels were surveyed",
-              "SOURCE": "Chongqing High-tech Zone 14th Five-Year high-tech service industry plan, 表2–表5"}
+              "SOURCE": _source()}
     names = {f"TRACK_{c.code}": f"{c.track_id}|{c.name_zh}|{c.name_en}" for c in raster.classes}
     cmap = {0: (0, 0, 0, 0), **{c.code: _rgba(c.color) for c in raster.classes}}
     _write_cog(path, raster.codes, raster, nodata=0, description="track code (0 = no parcel)",

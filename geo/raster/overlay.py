@@ -38,7 +38,7 @@ from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from rasterio.io import MemoryFile
 from rasterio.warp import calculate_default_transform, reproject, transform_bounds
 
-from geo.crs import WEB_MERCATOR, WGS84, transformer
+from geo.crs import WEB_MERCATOR, WGS84, example_crs, transformer
 from geo.errors import CRSError, FileTooLargeError, InputFileError, UnsupportedFormatError
 
 #: Web Mercator stops here (degrees of latitude).
@@ -155,14 +155,14 @@ def _validate(src: rasterio.DatasetReader, name: str, *, max_size: int, max_read
     """Refuse what cannot be shown; return the overview factor GDAL will read."""
     if src.transform.is_identity and src.gcps[0]:
         raise CRSError("is georeferenced only by ground control points, not a geotransform", source=name,
-                       fix="Warp it first: gdalwarp -t_srs EPSG:4544 in.tif out.tif")
+                       fix=f"Warp it first: gdalwarp -t_srs {example_crs()} in.tif out.tif")
     if src.crs is None:
         raise CRSError("has no coordinate reference system, so it cannot be placed on the map", source=name,
-                       fix="Assign the CRS it was drawn in, e.g. gdal_edit.py -a_srs EPSG:4544 file.tif")
+                       fix=f"Assign the CRS it was drawn in, e.g. gdal_edit.py -a_srs {example_crs()} file.tif")
     t = src.transform
     if t.b != 0 or t.d != 0:
         raise CRSError("has a rotated (or sheared) geotransform, which a web map cannot draw", source=name,
-                       fix="Warp it north-up first: gdalwarp -t_srs EPSG:4544 in.tif out.tif")
+                       fix=f"Warp it north-up first: gdalwarp -t_srs {example_crs()} in.tif out.tif")
     if t.is_identity or t.a == 0 or t.e == 0:
         raise CRSError("has a CRS but no geotransform (pixel coordinates only)", source=name,
                        fix="Georeference it in QGIS (Georeferencer) or with gdal_translate -a_ullr")
