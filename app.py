@@ -12,6 +12,7 @@ URL so the address bar always holds a shareable link.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -19,6 +20,7 @@ from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geo.errors import GeoError
+from geo.io.limits import warm_up
 from geo.plan.current import set_session_resolver
 from ui import auth, drafting, map_element, monitor, sidebar, state
 from ui.i18n import t
@@ -52,9 +54,22 @@ def admin_page() -> StreamlitPage:
     return st.Page(ADMIN_PAGE, title=t("nav_admin"), url_path="admin", icon=":material/shield_person:")
 
 
+@st.cache_resource(show_spinner=False)
+def start_workers() -> threading.Thread:
+    """Start the read worker's forkserver once per server, in the background (:func:`geo.io.limits.warm_up`).
+
+    Its start (imports, GDAL warmed, the check's modules) takes seconds: paid by the server's first run, not
+    by the first upload, whose findings are to show seconds after it arrives.
+    """
+    thread = threading.Thread(target=warm_up, name="geo-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def main() -> None:
     """One run of the app: sign-in, sidebar, the chosen page, the view written to the URL."""
     st.set_page_config(page_icon=str(HERE / "static" / "favicon.png"), layout="wide")
+    start_workers()
     set_session_resolver(sidebar.session_plan)  # the session's plan, for every loader (once per process is enough)
     try:
         sidebar.choose_plan()  # before anything reads the plan: the URL's filters are checked against this plan

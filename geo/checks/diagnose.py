@@ -390,11 +390,12 @@ def enrich(findings: pd.DataFrame, layer: gpd.GeoDataFrame, *, file_crs: str | N
     """
     field = name_field if name_field in layer.columns else detect_name_field(layer)
     crs = _crs(file_crs)
-    zh, en = parcel_labels(layer, field)
     out = findings.copy()
     feature = out["feature"].astype("Float64")
     has = feature.notna().to_numpy()
     feats = np.array([int(f) for f in feature[has]], dtype=object)
+    named = layer.index.isin(pd.unique(feats))  # only the parcels a finding names are labelled
+    zh, en = parcel_labels(layer[named], field)
     out["parcel_name"] = pd.array(np.where(has, "", "整个文件").astype(object), dtype="string")
     out["parcel_name_en"] = pd.array(np.where(has, "", "the whole file").astype(object), dtype="string")
     if has.any():

@@ -33,6 +33,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.forkserver
+import multiprocessing.spawn
 import os
 import sys
 import threading
@@ -230,6 +231,29 @@ def _reader_error(source: str, kind: str, said: str) -> InputFileError:
     )
 
 
+#: The worker process's name (what :func:`_preparation_data` recognises).
+WORKER_NAME: Final = "geo-read"
+_STDLIB_PREPARATION = multiprocessing.spawn.get_preparation_data
+
+
+def _preparation_data(name: str) -> dict[str, Any]:
+    """What a forkserver child is told to prepare, without a main module given by its path for our worker.
+
+    A child started from the forkserver re-runs the parent's ``__main__`` before it runs anything: by name
+    for ``python -m`` (cheap, see :data:`PRELOAD_MAIN_ENV`), else by its file. In the Streamlit server
+    ``__main__`` is the page being run (Streamlit puts the page's module there), so every read and every big
+    upload's check first ran the whole page script again in the worker: ~1 s, with the page's imports.
+    Our worker runs only functions of importable modules and needs no main module.
+    """
+    data: dict[str, Any] = _STDLIB_PREPARATION(name)
+    if name == WORKER_NAME:
+        data.pop("init_main_from_path", None)
+    return data
+
+
+multiprocessing.spawn.get_preparation_data = _preparation_data
+
+
 def run_limited(
     func: Callable[..., Any],
     *args: Any,
@@ -254,7 +278,7 @@ def run_limited(
         return func(*args)
     assert isinstance(ctx, multiprocessing.context.ForkContext | multiprocessing.context.ForkServerContext)
     receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(sender, func, args, memory_mb), name="geo-read")
+    proc = ctx.Process(target=_child, args=(sender, func, args, memory_mb), name=WORKER_NAME)
     proc.start()
     sender.close()
     deadline = time.monotonic() + seconds
