@@ -93,7 +93,7 @@ def _suggested(uid: str, crs: str | None, _read_result: ReadResult, plan_key: st
     return suggest_name_field(_read_result.layer, data.indicative_parcels()) or ""
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=3, show_spinner=False)  # a 10^6-parcel upload's findings take ~200 MB
 def _large(uid: str, name: str, crs: str | None, options: CheckOptions, suggest: bool, _payload: bytes,
            plan_key: str) -> CheckRun:
     """A big upload checked as the CLI checks it, in a worker (:mod:`geo.checks.upload`): findings, no layer."""

@@ -38,8 +38,8 @@ LARGE_BYTES: Final = 16 * 2**20
 #: server (~6 KB a parcel); more goes through ``python -m geo check FILE --save``.
 SAVE_AT_MOST: Final = 200_000
 #: Findings a page lists at most in its table (the CSV and the reports hold every one): a browser table of
-#: 10^5 rows helps nobody and costs seconds to send.
-LISTED_AT_MOST: Final = 10_000
+#: 10^5 rows helps nobody and costs seconds to send and draw; filtering by check lists each kind.
+LISTED_AT_MOST: Final = 1_000
 #: Wall-time limit of one big upload's check, seconds (``GEO_CHECK_SECONDS`` overrides it).
 CHECK_SECONDS: Final = 600.0
 #: Names of an upload are read this many features at a time (bounded memory for 10^6 parcels).
