@@ -3,9 +3,9 @@
 LABELS: dict[str, tuple[str, str]] = {
     "totals_title": ("总量核对：表、文本与地图", "Totals: tables, text and map reconciled"),
     "totals_intro": (
-        ("表中数为表2–表5各行之和（“——”为未知，不计入）；文本数为规划正文所述，括号内为其口径；图上量算为地块的椭球面积。"
+        ("表中数为{tables}各行之和（“——”为未知，不计入）；文本数为规划正文所述，括号内为其口径；图上量算为地块的椭球面积。"
         "两数口径不同时（不可比）不计差值。"),
-        ("Table = sum of the rows of Tables 2–5 (“——” is unknown and left out); Text = the figure the plan's text "
+        ("Table = sum of the rows of {tables} (“——” is unknown and left out); Text = the figure the plan's text "
         "states, with what it measures in brackets; Map = ellipsoidal area of the parcels. Where the two measure "
         "different things (not comparable) no difference is given."),
     ),
