@@ -11,6 +11,7 @@ from geo.plan.summary import COMPARISON_SERIES, comparison, land_by_zone_and_tra
 from ui import auth, baselines, data, state
 from ui.detail import badge, fmt_value, status_text, with_status_terms
 from ui.i18n import lang, pick, t
+from ui.safe import md
 
 auth.gate()  # here too, not only in app.py: a page run on its own must not skip the sign-in
 st.title(t("totals_title"))
@@ -35,7 +36,7 @@ cols[0].metric(t("plan_land"), f"{stated['land_mu']:,.0f} {t('mu')}")
 cols[1].metric(t("mapped_land"), f"{mapped['land_mu']:,.0f} {t('mu')}")
 cols[2].metric(t("plan_output"), f"{stated['output_yi']:,.0f} {t('yi')}")
 for metric in ("land_mu", "output_yi"):
-    st.caption(f"{t('metric_' + metric)}: {plan.at[metric, note_col]!s}")
+    st.caption(f"{t('metric_' + metric)}: {md(plan.at[metric, note_col])}")
 
 baselines.render()
 
