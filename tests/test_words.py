@@ -143,14 +143,14 @@ def test_geos_reasons_are_translated_with_their_place():
 
 def test_glossary_terms_are_the_ones_the_app_and_cli_use():
     from geo.commands.reconcile import METRIC_TERMS
+    from geo.i18n import pair
     from geo.plan.reconcile import OUTPUT_METRICS, STATUSES
     from ui.detail import STATUS_BADGE
-    from ui.labels_glossary import LABELS
 
     keys = set(layers.load_glossary()["key"])
     assert {f"status_{s}" for s in STATUSES} <= keys
     assert {k.removeprefix("term_") for _, k in STATUS_BADGE.values()} <= keys
     assert set(OUTPUT_METRICS.values()) <= keys and set(METRIC_TERMS.values()) <= keys
     assert {"basis_stated", "basis_inferred", "basis_none", "indicative", "surveyed", "unit", "zones"} <= keys
-    assert LABELS["term_status_text_only"] == ("仅见于文本", "text only")
-    assert LABELS["term_zones"][0] == "两片" and LABELS["term_unit"] == ("空间单元", "spatial unit")
+    assert pair("term_status_text_only") == ("仅见于文本", "text only")
+    assert pair("term_zones")[0] == "两片" and pair("term_unit") == ("空间单元", "spatial unit")

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ui.i18n import labels, lang, t
+from ui.i18n import has, lang, t
 
 #: A hex id or fingerprint (upload ids are 12 hex digits, file hashes 64).
 HEX = re.compile(r"[0-9a-f]{12,}")
@@ -23,7 +23,7 @@ ORDER = ("name", "attempted", "reason", "role", "client")
 
 def _word(prefix: str, key: str) -> str | None:
     full = f"{prefix}{key}"
-    return t(full) if full in labels() else None
+    return t(full) if has(full) else None
 
 
 def action(key: str) -> str:

@@ -8,10 +8,11 @@ import pandas as pd
 import streamlit as st
 
 import layers
+from geo import i18n
 from geo.plan import output_per_mu, project_by_id
 from geo.plan.notes import project_name, zone_basis
 from ui import data
-from ui.i18n import is_missing, labels, lang, pair, pick, t
+from ui.i18n import has, is_missing, lang, pair, pick, t
 
 #: The colours ``st.badge`` takes.
 BadgeColour = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"]
@@ -139,13 +140,13 @@ def anchor_text(anchor_zh: object) -> str:
         return anchor_zh
     place = places.loc[anchor_zh]
     key = f"confidence_{place['confidence']}"
-    label = t(key) if key in labels() else str(place["confidence"])
+    label = t(key) if has(key) else str(place["confidence"])
     return f"{pick(anchor_zh, place['name_en'])} · {t('confidence_is', level=label)}"
 
 
 def with_status_terms(frame: pd.DataFrame) -> pd.DataFrame:
     """The reconciliation for download, with each status in the glossary's words in both languages."""
-    terms = {k: labels()[key] for k, (_colour, key) in STATUS_BADGE.items()}
+    terms = {k: i18n.pair(key) for k, (_colour, key) in STATUS_BADGE.items()}
     at = list(frame.columns).index("status") + 1
     out = frame.copy()
     out.insert(at, "status_en", frame["status"].map(lambda s: terms.get(s, (s, s))[1]))

@@ -1,134 +1,40 @@
-"""Bilingual labels: ``t(key)`` in the language the user chose.
+"""The app's words: ``t(key)`` in the language the user chose, from the one catalogue (:mod:`geo.i18n`).
 
-Labels live in modules ``ui/labels_*.py``, each with
-``LABELS: dict[str, tuple[zh, en]]``; they are merged here once, so a page
-(or another helper's page) adds its labels by adding a module. Chinese first.
-
-A label names the plan's own words by placeholder, filled from the plan in use when the caller does not
-give them (:data:`PLAN_FIELDS`, :func:`plan_values`): ``{structure}``, ``{title}``, ``{local_crs}`` … —
-no label holds one plan's names.
+Messages live in ``geo/locale/<lang>/LC_MESSAGES/geo.po``, shared with the
+command line, the reports and the print map; this module only knows which
+language the session chose. Chinese first.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-import string
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import pandas as pd
 import streamlit as st
 
-import ui
+from geo import i18n
 
 if TYPE_CHECKING:  # pandas >= 3 only; used in a cast's string, never evaluated
     from pandas.api.typing.aliases import Scalar
 
-LANGS: Final[dict[str, str]] = {"zh": "中文", "en": "English"}
+LANGS: Final = i18n.LANGS
 LANG_KEY: Final = "w_lang"
 #: Prefix of the session keys holding the language each widget's options were last labelled in.
 LABELLED_KEY: Final = "_labelled_lang"
-
-
-@lru_cache(maxsize=1)
-def labels() -> dict[str, tuple[str, str]]:
-    """All labels of every ``ui.labels_*`` module; a key defined twice is an error."""
-    merged: dict[str, tuple[str, str]] = {}
-    for info in sorted(pkgutil.iter_modules(ui.__path__), key=lambda i: i.name):
-        if not info.name.startswith("labels_"):
-            continue
-        module = importlib.import_module(f"ui.{info.name}")
-        clash = set(merged) & set(module.LABELS)
-        if clash:
-            raise KeyError(f"ui/{info.name}.py redefines labels {sorted(clash)}")
-        merged.update(module.LABELS)
-    return merged
+#: Whether a key is a message of the catalogue (or a glossary term of the plan in use).
+has = i18n.has
 
 
 def lang() -> str:
     """The chosen language, ``zh`` (default) or ``en``."""
-    value = st.session_state.get(LANG_KEY, "zh")
-    return value if value in LANGS else "zh"
-
-
-#: Placeholders a label may use for the plan in use's words, filled by :func:`t` (see :func:`plan_values`).
-PLAN_FIELDS: Final = frozenset({"title", "period", "structure", "Structure", "area", "local_crs", "local_cm",
-                                "tables", "footnote", "footnote_table"})
-
-
-def plan_values(language: str) -> dict[str, str]:
-    """The plan in use's words for :data:`PLAN_FIELDS`, in ``language``, from its ``geo:plan`` metadata.
-
-    ``structure``: its spatial structure (English: ``structure.short_en``, else ``structure.en``);
-    ``Structure``: the same as a heading (English: ``structure.heading_en``, else the former capitalised);
-    ``area``: how it names its area (``geo:plan.area``, else the plan's area); ``local_crs`` and ``local_cm``:
-    its Gauss–Krüger zone (``EPSG:…``) and central meridian (degrees E); ``tables``: its project tables
-    (``表2–表5`` / ``Tables 2–5``); ``footnote`` and ``footnote_table``: its footnote and the table it stands
-    under.
-    """
-    from geo.crs import local_crs
-    from geo.plan.current import plan_meta
-
-    meta = plan_meta()
-    zh = language == "zh"
-    structure = meta.get("structure") or {}
-    words = str(structure.get("zh", "")) if zh else str(structure.get("short_en") or structure.get("en", ""))
-    area = meta.get("area") or {}
-    period = meta.get("period") or {}
-    numbers = sorted(int(n) for n in (meta.get("tables") or {}).get("numbers") or [])
-    span = [numbers[0], numbers[-1]] if len(numbers) > 1 else numbers
-    tables = ("–".join(f"表{n}" for n in span) if zh
-              else ("Tables " if len(span) > 1 else "Table ") + "–".join(str(n) for n in span) if span else "")
-    note = meta.get("footnote") or {}
-    cm = (meta.get("crs") or {}).get("central_meridian")
-    return {
-        "title": str(meta.get("title_zh" if zh else "title_en", "")),
-        "period": f"{period.get('start', '')}–{period.get('end', '')}" if period else "",
-        "structure": words,
-        "Structure": words if zh else str(structure.get("heading_en") or words[:1].upper() + words[1:]),
-        "area": str(area.get("zh" if zh else "en") or ("规划范围" if zh else "the plan's area")),
-        "local_crs": local_crs(),
-        "local_cm": f"{float(cm):g}" if cm is not None else "",
-        "tables": tables,
-        "footnote": str(note.get("zh", "")),
-        "footnote_table": str(note.get("table", "")),
-    }
-
-
-def _fields(text: str) -> set[str]:
-    """The named ``{fields}`` of a label."""
-    try:
-        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-    except ValueError:  # a stray brace: no fields
-        return set()
-
-
-def _term(key: str) -> tuple[str, str] | None:
-    """A ``term_<key>`` label from the glossary of the plan in use (not the one :mod:`ui.labels_glossary` read)."""
-    if not key.startswith("term_"):
-        return None
-    import layers
-
-    glossary = layers.load_glossary()
-    hit = glossary[glossary["key"] == key.removeprefix("term_")]
-    return (str(hit.iloc[0]["zh"]), str(hit.iloc[0]["en"])) if len(hit) else None
+    value = st.session_state.get(LANG_KEY, i18n.DEFAULT_LANG)
+    return value if value in LANGS else i18n.DEFAULT_LANG
 
 
 def t(key: str, **fmt: object) -> str:
-    """The label ``key`` in the chosen language (``str.format``-ed with ``fmt`` and the plan's words).
-
-    Placeholders of :data:`PLAN_FIELDS` the caller does not give are the plan in use's (:func:`plan_values`).
-    """
-    zh, en = _term(key) or labels()[key]
-    language = lang()
-    text = zh if language == "zh" else en
-    wanted = (_fields(text) & PLAN_FIELDS) - set(fmt) if "{" in text else set()
-    if wanted:
-        values = plan_values(language)
-        fmt = {**{k: values[k] for k in wanted}, **fmt}
-    return text.format(**fmt) if fmt else text
+    """The message ``key`` in the chosen language (:func:`geo.i18n.t`: ``fmt`` and the plan's words filled in)."""
+    return i18n.t(key, lang(), **fmt)
 
 
 def is_missing(value: object) -> bool:

@@ -24,6 +24,7 @@ from typing import Final
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from geo.i18n import language_name
 from geo.mapview.basemaps import BASEMAPS, CUSTOM, available_basemaps, get_basemap, tiles_problem
 from geo.plan.current import PlanEntry, find_plan, list_plans, plans_root, plans_signature, process_plan_dir
 from geo.plan.projects import COLOUR_BY, NO_ZONE, distinct
@@ -182,7 +183,7 @@ def render() -> None:
     tracks = data.tracks().set_index("track_id")
     zones = data.zones().set_index("zone_id")
     sb = st.sidebar
-    sb.radio(t("language"), list(LANGS), format_func=LANGS.__getitem__, key="w_lang", horizontal=True)
+    sb.radio(t("language"), list(LANGS), format_func=language_name, key="w_lang", horizontal=True)
     relabel(WIDGETS)
     plan_picker()
     sb.selectbox(t("basemap"), allowed["basemap"], key="w_basemap", placeholder=t("choose_one"),
