@@ -41,9 +41,9 @@ def _exempt(tree: ast.AST, tokens: dict[str, str]) -> set[int]:
     for node in ast.walk(tree):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
             node, ast.AnnAssign) else []
-        if node_value := getattr(node, "value", None):
-            if any(isinstance(x, ast.Name) and x.id in tokens for x in targets):
-                out |= {id(sub) for sub in ast.walk(node_value)}
+        value = getattr(node, "value", None)
+        if value is not None and any(isinstance(x, ast.Name) and x.id in tokens for x in targets):
+            out |= {id(sub) for sub in ast.walk(value)}
     return out
 
 
