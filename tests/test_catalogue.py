@@ -56,7 +56,7 @@ def _chinese_literals(path: Path, tokens: dict[str, str]) -> Iterator[tuple[int,
             yield node.lineno, node.value
 
 
-def test_every_language_has_the_same_keys_and_placeholders():
+def test_every_language_has_the_same_keys_and_placeholders() -> None:
     zh, en = i18n.catalogue("zh"), i18n.catalogue("en")
     assert set(zh) == set(en), f"only in zh: {sorted(set(zh) - set(en))}; only in en: {sorted(set(en) - set(zh))}"
     # The plan's words (PLAN_FIELDS) are filled by t() in either language; every other value the caller gives.
@@ -70,7 +70,7 @@ def test_every_language_has_the_same_keys_and_placeholders():
     assert (zh["language_name"], en["language_name"]) == ("中文", "English")
 
 
-def test_every_catalogue_reads_without_a_fuzzy_or_duplicate_entry():
+def test_every_catalogue_reads_without_a_fuzzy_or_duplicate_entry() -> None:
     for lang in i18n.LANGS:
         raw = i18n.catalogue_path(lang).read_text(encoding="utf-8")
         ids = re.findall(r'^msgid "(.+)"$', raw, flags=re.M)
@@ -81,13 +81,13 @@ def test_every_catalogue_reads_without_a_fuzzy_or_duplicate_entry():
 
 
 @pytest.mark.parametrize("path", _py_files(), ids=lambda p: str(p.relative_to(ROOT)))
-def test_no_chinese_words_outside_the_catalogue(path: Path):
+def test_no_chinese_words_outside_the_catalogue(path: Path) -> None:
     rel = str(path.relative_to(ROOT))
     found = [f"{rel}:{line}: {text[:60]!r}" for line, text in _chinese_literals(path, FORMAT_TOKENS.get(rel, {}))]
     assert not found, "user text belongs in geo/locale/*/LC_MESSAGES/geo.po:\n" + "\n".join(found)
 
 
-def test_token_constants_are_named_and_explained():
+def test_token_constants_are_named_and_explained() -> None:
     for rel, names in FORMAT_TOKENS.items():
         tree = ast.parse((ROOT / rel).read_text(encoding="utf-8"))
         assigned = {x.id for node in ast.walk(tree) if isinstance(node, (ast.Assign, ast.AnnAssign))
@@ -97,7 +97,7 @@ def test_token_constants_are_named_and_explained():
         assert all(len(why) > 20 for why in names.values())
 
 
-def test_every_key_the_code_asks_for_is_in_the_catalogue():
+def test_every_key_the_code_asks_for_is_in_the_catalogue() -> None:
     asked: dict[str, str] = {}
     for path in _py_files():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -112,12 +112,12 @@ def test_every_key_the_code_asks_for_is_in_the_catalogue():
     assert not missing
 
 
-def test_a_missing_key_is_our_error_naming_the_file():
+def test_a_missing_key_is_our_error_naming_the_file() -> None:
     with pytest.raises(i18n.CatalogueError, match=r"no message 'no_such_key' in .*geo\.po"):
         i18n.t("no_such_key", "en")
 
 
-def test_plan_words_are_filled_from_the_plan_in_use():
+def test_plan_words_are_filled_from_the_plan_in_use() -> None:
     assert i18n.t("table_span", "zh", first=2, last=5) == "表2–表5"
     assert i18n.t("table_span", "en", first=2, last=5) == "Tables 2–5"
     assert i18n.plan_values("zh")["tables"] == "表2–表5"
@@ -135,7 +135,7 @@ def _lang_options(parser: argparse.ArgumentParser, path: str = "") -> Iterator[t
             yield path, action
 
 
-def test_every_command_has_one_lang_option_with_one_default():
+def test_every_command_has_one_lang_option_with_one_default() -> None:
     from geo.cli import build_parser
 
     found = dict(_lang_options(build_parser()))
