@@ -27,6 +27,7 @@ from typing import NoReturn, Protocol, cast
 import geo.commands
 from geo import __version__, atomic
 from geo.errors import GeoError, UsageError
+from geo.i18n import t
 
 #: The environment variable naming the plan package (:data:`geo.plan.current.ENV`; not imported here, so that
 #: ``python -m geo check`` does not import the plan engine before it needs it).
@@ -73,7 +74,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The top-level parser with one subparser per command (or only for the command ``only``)."""
     parser = _Parser(prog="python -m geo",
-                     description="规划空间布局 — a plan package's data, reconciliation, checks and export.")
+                     description=t("cmd.description", "en"))
     parser.add_argument("--version", action="version", version=f"geo {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="on an error, also print what caused it (e.g. GDAL's own message), one line each")

@@ -26,6 +26,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
 from geo.errors import CRSError, DataError
+from geo.i18n import pair
 
 WGS84: Final = "EPSG:4326"
 CGCS2000: Final = "EPSG:4490"
@@ -120,9 +121,8 @@ def _gk_labels(code: str) -> tuple[str, str]:
     cm = f"{meridian:g}" if isinstance(meridian, int | float) else "?"
     if easting > 1_000_000:
         zone = int(easting // 1_000_000)
-        return (f"CGCS2000 高斯-克吕格 3度带 第{zone}带（东坐标带号{zone}）",
-                f"CGCS2000 Gauss–Krüger 3° zone {zone} (easting with prefix {zone})")
-    return (f"CGCS2000 高斯-克吕格 3度带 中央经线{cm}°E", f"CGCS2000 Gauss–Krüger 3° CM {cm}E")
+        return pair("crs.gk_zoned", zone=zone)
+    return pair("crs.gk_cm", cm=cm)
 
 
 class _ExportCRSs(Mapping[str, tuple[str, str]]):
@@ -133,7 +133,7 @@ class _ExportCRSs(Mapping[str, tuple[str, str]]):
     """
 
     def _items(self) -> dict[str, tuple[str, str]]:
-        items = {WGS84: ("WGS84 经纬度", "WGS84 lon/lat"), CGCS2000: ("CGCS2000 经纬度", "CGCS2000 lon/lat")}
+        items = {WGS84: pair("crs.wgs84"), CGCS2000: pair("crs.cgcs2000")}
         for code in (local_crs(), local_zoned_crs()):
             if code is not None:
                 items[code] = _gk_labels(code)

@@ -192,7 +192,7 @@ def _findings_frame(f: pd.DataFrame) -> pd.DataFrame:
             **named,
             t("chk_col_feature"): f["feature"],
             t("project_id"): f["project_id"],
-            t("chk_col_check"): f["check"].map({k: pick(c.zh, c.en) for k, c in CHECKS.items()}),
+            t("chk_col_check"): f["check"].map({k: t(f"registry.{k}") for k in CHECKS}),
             t("chk_col_severity"): f["severity"].map({k: t(f"sev_{k}") for k in ("error", "warning", "info")}),
             t("chk_col_message"): messages_in(f, lang=lang()),
             t("chk_col_value"): f["value"],
@@ -292,7 +292,7 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
         col.metric(t(key), value)
     counts = pd.DataFrame(
         {
-            t("chk_col_check"): [pick(c.zh, c.en) for c in CHECKS.values()],
+            t("chk_col_check"): [t(f"registry.{k}") for k in CHECKS],
             t("chk_col_severity"): [t(f"sev_{c.severity}") for c in CHECKS.values()],
             t("chk_col_count"): [s["by_check"][k] for k in CHECKS],
         }
@@ -308,7 +308,7 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
         st.success(t("chk_none"))
     else:
         only = st.multiselect(t("chk_filter"), fired, placeholder=t("choose"), key="chk_filter",
-                              format_func=bind(fired, lambda k: pick(CHECKS[k].zh, CHECKS[k].en)))
+                              format_func=bind(fired, lambda k: t(f"registry.{k}")))
         every = result.findings if resubmission is None else resubmission.findings  # with their state
         f = every if not only else every[every["check"].isin(only)]
         st.dataframe(_findings_frame(f.head(LISTED_AT_MOST)), hide_index=True, key="chk_findings")
@@ -328,9 +328,10 @@ def show_result(result: CheckResult, *, source: str, crs_note: str, map_key: str
     )
     if formal is not None:  # the formal 核查报告, as `python -m geo check --report` writes it
         downloads += (
-            ("chk_dl_docx", data.in_plan(partial(formal, "docx")), f"{stem}_核查报告.docx",
+            ("chk_dl_docx", data.in_plan(partial(formal, "docx")), t("check.report_file", stem=stem, ext="docx"),
              "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-            ("chk_dl_pdf", data.in_plan(partial(formal, "pdf")), f"{stem}_核查报告.pdf", "application/pdf"),
+            ("chk_dl_pdf", data.in_plan(partial(formal, "pdf")), t("check.report_file", stem=stem, ext="pdf"),
+             "application/pdf"),
         )
     for col, (key, build, file_name, mime) in zip(st.columns(len(downloads)), downloads, strict=True):
         col.download_button(t(key), build, file_name=file_name, mime=mime, key=key, on_click="ignore")

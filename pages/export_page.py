@@ -10,6 +10,7 @@ import streamlit as st
 import layers as plan_layers
 from geo.crs import EXPORT_CRS
 from geo.errors import GeoError
+from geo.i18n import pair
 from geo.io.export import FORMATS, crs_options, export_bytes, notes
 from geo.plan.projects import filter_projects
 from ui import allocation, auth, convert, data, state
@@ -23,7 +24,7 @@ LOADERS: dict[str, Callable[[], gpd.GeoDataFrame]] = {
     "districts": data.districts,
     "metro": data.metro,
 }
-ENCODINGS = {"UTF-8": ("UTF-8", "UTF-8"), "GBK": ("GBK（旧版 ArcMap）", "GBK (old ArcMap)")}
+ENCODINGS = {"UTF-8": ("UTF-8", "UTF-8"), "GBK": pair("export.encoding_gbk")}
 
 auth.gate()  # here too, not only in app.py: a page run on its own must not skip the sign-in
 view = state.view()

@@ -19,6 +19,7 @@ from functools import partial
 import geopandas as gpd
 import streamlit as st
 
+from geo import i18n
 from geo.errors import GeoError
 from geo.mapview.embed import MapParts, map_parts
 from geo.mapview.stages import build_stage_map
@@ -86,11 +87,12 @@ def downloads(plan: MonitorPlan, actuals: Sequence[Actual], rows: Sequence[Statu
     cols = st.columns(4)
     cols[0].download_button(
         t("mon_dl_template", year=year), data.in_plan(partial(monitor.template_bytes, plan, list(actuals), year)),
-        file_name=f"填报表_{year}.xlsx", key="mon_dl_template", on_click="ignore",
+        file_name=i18n.t("mon_file_template", "zh", year=year), key="mon_dl_template", on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    cols[1].download_button(t("mon_dl_status"), monitor.status_csv(rows), file_name=f"监测评估_状态表_{year}.csv",
-                            mime="text/csv", key="mon_dl_status", on_click="ignore")
+    cols[1].download_button(t("mon_dl_status"), monitor.status_csv(rows),
+                            file_name=i18n.t("mon_file_status", "zh", year=year), mime="text/csv",
+                            key="mon_dl_status", on_click="ignore")
     docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     shown = data.parcels()
     annual = monitor.report_year(plan, year)
@@ -98,14 +100,14 @@ def downloads(plan: MonitorPlan, actuals: Sequence[Actual], rows: Sequence[Statu
         t("mon_dl_report", year=annual or year),
         data.in_plan(partial(monitor.report_bytes, plan, list(actuals), annual or plan.period[1], False, lang(),
                              shown)),
-        file_name=f"年度发展报告_{annual}.docx", mime=docx, key="mon_dl_report", on_click="ignore",
+        file_name=i18n.t("mon_file_report", "zh", year=annual), mime=docx, key="mon_dl_report", on_click="ignore",
         disabled=annual is None, help=t("mon_dl_help"),
     )
     cols[3].download_button(
         t("mon_dl_final"),
         data.in_plan(partial(monitor.report_bytes, plan, list(actuals), plan.period[1], True, lang(), shown)),
-        file_name=f"终期评估_{plan.period[0]}-{plan.period[1]}.docx", mime=docx, key="mon_dl_final",
-        on_click="ignore", help=t("mon_dl_help"),
+        file_name=i18n.t("mon_file_final", "zh", first=plan.period[0], last=plan.period[1]), mime=docx,
+        key="mon_dl_final", on_click="ignore", help=t("mon_dl_help"),
     )
 
 

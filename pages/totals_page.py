@@ -47,7 +47,7 @@ def stated_text(value: object, measure: object) -> str:
     if not isinstance(measure, str) or not isinstance(value, (int, float)) or value != value:
         return shown
     term = t(f"term_{measure}")
-    return f"{shown}（{term}）" if lang() == "zh" else f"{shown} ({term})"
+    return t("stated_with_measure", value=shown, measure=term)
 
 
 #: Bar colours of table / text / map (the same in both charts).

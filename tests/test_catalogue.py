@@ -21,7 +21,98 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 #: Per file, the module constants whose Chinese literals are tokens of a file format or of the data we read or
 #: write (keywords of the 部标 layout, field names surveyors use), not words for a user; each with why. No other
 #: Chinese literal may stand outside a docstring.
-FORMAT_TOKENS: dict[str, dict[str, str]] = {}
+FORMAT_TOKENS: dict[str, dict[str, str]] = {
+    "geo/io/zbtxt.py": {
+        "ATTRIBUTES": "the 部标 layout's section header [属性描述], written and matched line by line when reading",
+        "COORDINATES": "the 部标 layout's section header [地块坐标], written and matched line by line when reading",
+        "PARCEL_FIELDS": "the 部标 layout's fields of a parcel header line (界址点数 …), the read layer's columns",
+        "LABEL": "the format's own name (部标坐标txt), as bureaus and surveyors name these files, in every language",
+        "HEADER_KEYS": "the keys of the 部标 layout's [属性描述] lines (坐标系, 带号 …), written and looked up",
+        "HEADER_VALUES": "values of the 部标 layout's lines (1.01版本, 高斯克吕格, 米, 面), written and matched",
+        "EXTRA_FIELD": "the column (字段9 …) of a header field beyond the layout's, in the read layer",
+        "AREA_UNITS": "the units 地块面积 is written in (公顷, 平方米, 亩), matched after the number in the file",
+        "_CGCS2000": "the 部标 layout's value of 坐标系 for CGCS2000 (2000国家大地坐标系), written and matched",
+        "_XIAN80": "the 部标 layout's value of 坐标系 for Xian 1980 (1980西安坐标系), matched when reading",
+        "_BEIJING54": "the 部标 layout's value of 坐标系 for Beijing 1954 (1954北京坐标系), matched when reading",
+        "_NEW_BEIJING": "the 部标 layout's value of 坐标系 for New Beijing (新1954北京坐标系), matched when reading",
+        "DATUM_HINTS": "words of a 坐标系 value (西安, 北京, 新) that name the datum, matched in what surveyors write",
+        "_AREA_RE": "the pattern of a 地块面积 value with its unit (公顷, 平方米, 亩) as files write it, matched",
+    },
+    "geo/io/zbtxt_write.py": {
+        "FIELD_SOURCES": "the 部标 layout's parcel header fields (地块编号 …) and the columns they are read from",
+    },
+    "geo/io/csvread.py": {
+        "_WKT_NAMES": "column names (几何, 图形) that surveyors' CSV files give their WKT geometry, matched",
+        "_LON_NAMES": "column names (经度, 东坐标) that surveyors' CSV files give the x coordinate, matched",
+        "_LAT_NAMES": "column names (纬度, 北坐标) that surveyors' CSV files give the y coordinate, matched",
+    },
+    "geo/io/export.py": {
+        "INDICATIVE": "the tag (示意) ending the names of exported files of indicative geometry, in any language",
+    },
+    "geo/io/writers_desktop.py": {
+        "DXF_VARS": "the names and values of the custom header variables of the DXF files we write (坐标系 CRS …)",
+        "XLSX_HEADERS": "the column headers of the xlsx sheets we write (几何类型 …), named by users' formulas",
+    },
+    "geo/mapview/figure.py": {
+        "TABLE_PREFIX": "how the plan data's tracks.table column names a plan table (表2), parsed for its number",
+    },
+    "geo/mapview/fonts.py": {
+        "PROBE": "the code points a font's character map must hold to count as Chinese: read, never shown",
+    },
+    "geo/plan/notes.py": {
+        "SECTION_NUMERALS": "the numerals of the plan text's section numbers (三（四）), parsed to cite by number",
+        "SECTION_FORMAT": "the pattern of a section number in the plan's data (tracks.section ...), matched",
+    },
+    "geo/plan/package.py": {
+        "TEMPLATE_SHEETS": "the sheet names of our plan workbook format, written by the template, looked up on reading",
+    },
+    "geo/plan/template.py": {
+        "META_FIELDS": "the 规划 sheet's metadata columns: their row-2 labels are written and matched to skip row 2",
+    },
+    "layers/export.py": {
+        "TITLE_ENDING": "the ending of a plan's Chinese title (发展规划), matched in the plan's title_zh to retitle it",
+    },
+    "geo/monitor/template.py": {
+        "SHEET_README": "the name of the template's first sheet, written and looked up when a workbook is read back",
+        "SHEET_TARGETS": "the name of a data sheet of the Excel template we write and read back (and name in errors)",
+        "SHEET_PROJECTS": "the name of a data sheet of the Excel template we write and read back (and name in errors)",
+        "SHEET_ACTIONS": "the name of a data sheet of the Excel template we write and read back (and name in errors)",
+        "HEADERS": "the column headers (row 1) of the template's data sheets, written and matched when a file is read",
+        "_PROJECT_FIGURES": "the name and unit parts of the project figure headers, as the template header writes them",
+        "YEAR_NAME": "the workbook-level defined name of the year cell, written and looked up when reading a file",
+    },
+    "geo/monitor/evaluate.py": {
+        "PROJECT_UNIT": "the unit of a project's declared area as the plan's data (projects.csv declared_mu) writes it",
+    },
+    "geo/reports/docx.py": {
+        "BODY_FONT": "font family names written into the Word file's styles (w:eastAsia), as Office looks them up",
+        "HEADING_FONT": "font family names written into the Word file's styles (w:eastAsia), as Office looks them up",
+    },
+    "ui/baselines.py": {
+        "UNITS_EN": "its keys are the unit tokens of the plan's data (targets.csv, baselines.csv unit column)",
+    },
+    "geo/checks/diagnose.py": {
+        "NAME_CANDIDATES": "field names that surveyors' files use for a parcel's name or number, matched to find it",
+        "AREA_WORDS": "the word that marks a field of a surveyor's file as an area (面积), matched in its name",
+        "_UNIT_IN_NAME": "unit words in the name of a surveyor's declared-area field (公顷, 平方米, 亩), matched",
+    },
+    "geo/checks/declared.py": {
+        "DECLARED": "the 部标坐标txt layout's keyword for the declared parcel area (地块面积), a column we read",
+    },
+    "geo/checks/matching.py": {
+        "_CN_DIGITS": "Chinese numerals of a phase in plan project names (第二期 = 2期), to compare the names",
+        "_PHASE_ORDINAL": "the phase token of plan project names (第N期 → N期), rewritten to compare the names",
+        "_PHASE_DIGIT": "the phase token of plan project names (N期), rewritten to compare the names",
+        "_PHASE": "the phase token of plan project names (期), rewritten to compare the names",
+    },
+    "geo/checks/resubmit.py": {
+        "_ROW_LABEL": "the row label (第 N 个要素) in findings saved with earlier uploads: stored data we read back",
+        "_PROJECT_LABEL": "the project label (项目 X) in findings saved with earlier uploads: stored data we read back",
+    },
+    "geo/checks/formal.py": {
+        "_ROW_OR_PROJECT": "row, project and whole-file labels in findings saved with earlier uploads: stored data",
+    },
+}
 #: Functions whose first argument, a literal, is a catalogue key.
 LOOKUPS = frozenset({"t", "pair"})
 

@@ -47,7 +47,7 @@ def test_reconcile_json_rows():
 
 
 def test_reconcile_table_lists_every_disagreement():
-    out = geo("reconcile")
+    out = geo("reconcile", "--lang", "en")
     assert out.returncode == 0
     assert "4 disagreement(s) between the tables and the text:" in out.stdout
     for fragment in ("- R&D and incubation · land: The table rows add up to 7,620 mu; the text gives 7,680 mu",

@@ -87,7 +87,7 @@ def test_status_csv_and_table(backend, capsys, monkeypatch):
     code, out, _ = geo(capsys, monkeypatch, "monitor", "status", "--year", "2024", "--lang", "zh")
     assert code == 0 and "进度正常" in out and "实施载体集聚建设行动: 推进中 (2024" in out
     assert "表中规划面积为“——”" in out  # T5-2's note
-    code, out, _ = geo(capsys, monkeypatch, "monitor", "status", "--year", "2024")
+    code, out, _ = geo(capsys, monkeypatch, "monitor", "status", "--year", "2024", "--lang", "en")
     assert code == 0 and "on track" in out and "Build clusters of carriers: in progress" in out
 
 

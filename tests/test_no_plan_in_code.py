@@ -164,7 +164,8 @@ def scanned_files() -> Iterator[Path]:
         if path.is_file():
             yield path
         else:
-            yield from sorted(p for p in path.rglob("*") if p.suffix in (".py", ".js", ".po") and "vendor" not in p.parts)
+            yield from sorted(p for p in path.rglob("*")
+                              if p.suffix in (".py", ".js", ".po") and "vendor" not in p.parts)
 
 
 def hits(path: Path) -> list[str]:

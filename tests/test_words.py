@@ -20,7 +20,7 @@ import shapely
 import layers
 from geo.checks import messages
 from geo.checks.registry import CHECKS, run_checks
-from geo.plan import notes
+from geo.i18n import catalogue
 from geo.plan.reconcile import reconcile
 from tests.fixtures import synthetic as syn
 
@@ -62,8 +62,14 @@ def test_the_scanner_catches_what_the_issue_found():
     assert english_problems("文本") == ["文", "本"]
 
 
+def messages_of(prefix: str) -> dict[str, tuple[str, str]]:
+    """The catalogue's messages under ``prefix`` as ``(English, Chinese)`` templates."""
+    en, zh = catalogue("en"), catalogue("zh")
+    return {key: (en[key], zh[key]) for key in zh if key.startswith(prefix)}
+
+
 @pytest.mark.parametrize("name,table", [
-    ("notes", notes.TEMPLATES), ("messages", messages.TEMPLATES),
+    ("notes", messages_of("notes.")), ("messages", messages.TEMPLATES),
     ("type names", dict(messages.TYPE_NAMES)),
     ("GEOS reasons", {**messages.GEOS_REASONS, "other": messages.OTHER_REASON}),
 ])

@@ -85,7 +85,10 @@ def put(entries: Mapping[str, Mapping[str, str]], *, replace: bool = False) -> N
                 old = catalog.get(key)
                 if old is not None and old.string != texts[lang] and not replace:
                     raise SystemExit(f"{key} exists in {lang} with other words: {old.string!r} (use --replace)")
-                catalog.add(key, texts[lang])
+                if old is not None:  # Catalog.add keeps an existing message's words: replace them
+                    old.string = texts[lang]
+                else:
+                    catalog.add(key, texts[lang])
 
 
 def _from_table(spec: str, prefix: str, order: str) -> dict[str, dict[str, str]]:

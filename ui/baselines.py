@@ -9,7 +9,8 @@ from geo.plan.notes import Terms, cite, number
 from ui import data
 from ui.i18n import lang, pick, t
 
-#: Units as each language writes them after a number: ``25家`` / ``25``; ``4.8%``; ``30亿元`` / ``30 × 100m CNY``.
+#: Units, keyed as the plan's data (targets.csv, baselines.csv) writes them, as English writes them after a number:
+#: ``25家`` / ``25``; ``4.8%``; ``30亿元`` / ``30 × 100m CNY``.
 UNITS_EN: dict[str, str] = {"家": "", "个": "", "件": "", "%": "%", "亿元": " × 100m CNY", "亩": " mu", "year": ""}
 
 
@@ -19,11 +20,10 @@ def figure(value: object, unit: object, comparator: object) -> str:
         return "—"
     n = number(float(value))
     u = str(unit or "")
-    if lang() == "zh":
-        text = f"{n.zh}{'' if u == 'year' else u}"
-        return f"超过{text}" if comparator == ">" else f"{text}以上" if comparator == ">=" else text
-    text = f"{n.en}{UNITS_EN.get(u, ' ' + u)}"
-    return f"over {text}" if comparator == ">" else f"at least {text}" if comparator == ">=" else text
+    text = f"{n.zh}{'' if u == 'year' else u}" if lang() == "zh" else f"{n.en}{UNITS_EN.get(u, ' ' + u)}"
+    if comparator == ">":
+        return t("baselines_over", text=text)
+    return t("baselines_at_least", text=text) if comparator == ">=" else text
 
 
 def where(terms: Terms, section: object, line: object) -> str:

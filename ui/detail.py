@@ -11,6 +11,7 @@ import layers
 from geo import i18n
 from geo.plan import output_per_mu, project_by_id
 from geo.plan.notes import project_name, zone_basis
+from geo.plan.reconcile import usable_marker
 from ui import data
 from ui.i18n import has, is_missing, lang, pair, pick, t
 
@@ -67,7 +68,7 @@ def render(project_id: str) -> None:
         (t("region"), region_name(row["region_zh"])),
         (t("f_function"), function_words(row["function_zh"])),
         (t("f_area_declared"), fmt_value(row["declared_mu"], 0)),
-        (t("f_area_note"), t("available") if str(row.get("area_note")) == "可用" else "—"),
+        (t("f_area_note"), t("available") if str(row.get("area_note")) == usable_marker() else "—"),
         (t("f_area_measured"), fmt_value(row.get("measured_mu"), 1)),
         (t("f_output"), fmt_value(row["output_yi"], 1)),
         (t("f_output_per_mu"), fmt_value(opm, 0)),

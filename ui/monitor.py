@@ -99,7 +99,7 @@ def report_year(plan: MonitorPlan, year: int) -> int | None:
 
 def status_text(key: str) -> str:
     """A status key in the chosen language."""
-    return pick(*STATUSES.get(key, (key, key)))
+    return t(f"monitor.status.{key}") if key in STATUSES else key
 
 
 def stage_text(key: str | None) -> str:
@@ -233,7 +233,7 @@ def _shown_value(field: str, value: object) -> str:
     if field == "stage":
         return stage_text(str(value))
     if field == "state":
-        return pick(*ACTION_STATES.get(str(value), (str(value), str(value))))
+        return t(f"monitor.action_state.{value}") if value in ACTION_STATES else str(value)
     if isinstance(value, float):
         return f"{value:,.6g}"
     return str(value)
@@ -502,7 +502,7 @@ def chart_default(rows: Sequence[StatusRow], ids: Sequence[str]) -> str:
 def years_text(actuals: Iterable[Actual]) -> str:
     """The years records name, ``2023、2024`` (``2023, 2024`` in English)."""
     years = sorted({a.year for a in actuals})
-    return ("、" if lang() == "zh" else ", ").join(map(str, years))
+    return t("monitor.list_sep").join(map(str, years))
 
 
 def edit_columns(sheet: str) -> dict[str, Any]:

@@ -32,8 +32,11 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError, ProjError
 from shapely.errors import GEOSException
 
+from geo.checks.declared import DECLARED
+from geo.checks.messages import fill_template, where_pattern
 from geo.checks.registry import CHECKS
 from geo.crs import WGS84, equal_area
+from geo.i18n import pair, t
 
 #: What a CRS or a reprojection of a user's layer can raise: the diagnosis is then left out, never the check.
 _PROJ_ERRORS: Final = (CRSError, ProjError, GEOSException, ValueError)
@@ -50,40 +53,11 @@ FAR_KM: Final = 20.0
 #: The whole-file checks (they come before every parcel's findings).
 FILE_CHECKS: Final = ("file_location", "file_axes", "file_area_unit")
 
-#: How to fix each kind of finding: ``(Chinese, English)``; ``{points}`` is filled for a 部标坐标txt.
-FIXES: Final[dict[str, tuple[str, str]]] = {
-    "file_location": ("核对文件的带号（或坐标系）后重新导出，或在核查时指定正确的坐标系",
-                      "check the file's 带号 (zone) or CRS and export it again, or choose the right CRS for the check"),
-    "file_axes": ("文件中 X、Y 坐标疑似颠倒：按 X（北）、Y（东）的顺序重新导出，或指定正确的坐标轴顺序",
-                  "X and Y look swapped: export X (northing) before Y (easting) again, or choose the right axis order"),
-    "file_area_unit": ("按字段规定的单位重新填写申报面积（部标格式为公顷）",
-                       "write the declared areas in the unit the field states (公顷 / ha in the 部标 layout)"),
-    "empty": ("补充该地块的界址点坐标，或删除空记录", "add the parcel's boundary points or delete the empty record"),
-    "not_polygon": ("将该要素导出为面（闭合的界址点环）", "export the feature as a polygon (a closed ring of points)"),
-    "invalid": ("检查界址点{points}的顺序，环不得自相交；按顺时针或逆时针依次排列界址点后重新导出",
-                ("check the order of the boundary points{points}: a ring must not cross itself; "
-                 "list the points in order around the parcel and export again")),
-    "duplicate": ("删除重复的地块，每个地块只保留一条记录", "delete the duplicate; keep one record per parcel"),
-    "overlap": ("核对两地块的公共界址点，使相邻地块的边界一致、互不重叠",
-                "make the shared boundary points of the two parcels agree so that they do not overlap"),
-    "area_mismatch": ("核对测量成果与规划分配面积，确认地块范围或匹配的项目是否正确",
-                      "compare the survey with the plan's allocation; check the parcel's extent and its project"),
-    "declared_area": ("核对申报的地块面积与界址点坐标，二者应一致（注意单位：公顷）",
-                      "make the declared area agree with the boundary points (mind the unit: 公顷 / ha)"),
-    "outside_zone": ("核对地块范围是否超出所属空间单元，或项目匹配是否正确",
-                     "check whether the parcel really extends beyond its spatial unit, or its project is wrong"),
-    "outside_districts": ("核对地块坐标与坐标系，地块应位于规划所涉行政区内",
-                          "check the parcel's coordinates and CRS; it should lie within the plan's districts"),
-    "unmatched": ("在文件中填写规划项目名称或编号并在核查时指定该字段",
-                  "fill in the plan project's name or id and choose that field for the check"),
-    "missing_attribute": ("补填该字段", "fill in the field"),
-    "multipart": ("确认地块是否确为多个部分，否则拆分为多个地块或删除多余的圈",
-                  "confirm the parcel really has several parts; otherwise split it or delete the stray ring"),
-    "sliver": ("核对是否为误差形成的细碎图斑，必要时合并或删除",
-               "check whether the sliver is a survey artefact; merge or delete it"),
-    "area_unknown": ("规划未列该项目面积，无需修改文件；请与规划编制单位核实",
-                     "the plan gives no allocation; nothing to fix in the file, ask the plan's authors"),
-}
+#: How to fix each kind of finding: ``(Chinese, English)`` (``diagnose.fix.<check>``); ``{points}`` is filled
+#: for a 部标坐标txt.
+FIXES: Final[dict[str, tuple[str, str]]] = {check: pair(f"diagnose.fix.{check}") for check in CHECKS}
+#: Words that mark a field of a surveyor's file as an area (besides a 部标坐标txt's own, in 公顷).
+AREA_WORDS: Final = ("面积", "area")
 
 _NORM = re.compile(r"[\s_]+")
 
@@ -118,7 +92,9 @@ def parcel_labels(layer: pd.DataFrame, field: str | None) -> tuple[pd.Series[str
     own = _texts(layer[field]) if field is not None and field in layer.columns else pd.Series("", index=index)
     own = own.set_axis(index)
     has = own.ne("")
-    return own.where(has, "第 " + rows + " 个要素"), own.where(has, "feature " + rows)
+    n = {"n": rows.to_numpy(dtype=object)}
+    return (own.where(has, pd.Series(fill_template("diagnose.row", "zh", len(rows), n), index=index)),
+            own.where(has, pd.Series(fill_template("diagnose.row", "en", len(rows), n), index=index)))
 
 
 def _crs(code: str | None) -> CRS | None:
@@ -137,9 +113,7 @@ def _place(crs: CRS | None, east: np.ndarray, north: np.ndarray) -> tuple[np.nda
 
 def place_words(crs: CRS | None, x: float, y: float) -> tuple[str, str]:
     """A place as the messages write it: ``X=3270100.000，Y=35620100.000`` (projected) or lon/lat."""
-    if crs is not None and crs.is_projected:
-        return f"X={x:.3f}，Y={y:.3f}", f"X={x:.3f}, Y={y:.3f}"
-    return f"经度 {x:.6f}，纬度 {y:.6f}", f"lon {x:.6f}, lat {y:.6f}"
+    return pair("diagnose.place_xy" if crs is not None and crs.is_projected else "diagnose.place_lonlat", x=x, y=y)
 
 
 def _zone_of(crs: CRS | None) -> int | None:
@@ -200,11 +174,13 @@ def _distance_km(geoms_wgs84: np.ndarray, area: Any) -> float:
     return float(d.min()) / 1000 if len(d) else float("inf")
 
 
-def _file_row(check: str, zh: str, en: str, value: float = np.nan) -> dict[str, Any]:
+def _file_row(check: str, words: tuple[str, str], value: float = np.nan) -> dict[str, Any]:
+    """A whole-file finding of ``check`` whose message is ``words`` (Chinese, English)."""
     fix_zh, fix_en = FIXES[check]
+    whole_zh, whole_en = pair("diagnose.whole_file")
     return {"feature": pd.NA, "project_id": pd.NA, "check": check, "severity": CHECKS[check].severity,
-            "message": en, "message_zh": zh, "value": value, "detail": pd.NA,
-            "parcel_name": "整个文件", "parcel_name_en": "the whole file", "fix_zh": fix_zh, "fix_en": fix_en}
+            "message": words[1], "message_zh": words[0], "value": value, "detail": pd.NA,
+            "parcel_name": whole_zh, "parcel_name_en": whole_en, "fix_zh": fix_zh, "fix_en": fix_en}
 
 
 def file_diagnoses(layer: gpd.GeoDataFrame, file_crs: str | None, *, plan_parcels: gpd.GeoDataFrame | None,
@@ -238,28 +214,18 @@ def _swapped_km(layer: gpd.GeoDataFrame, crs: CRS | None, area: Any) -> float:
 
 def _misplaced(layer: gpd.GeoDataFrame, crs: CRS | None, area: Any, km: float) -> dict[str, Any]:
     if np.isfinite(_swapped_km(layer, crs, area)) and _swapped_km(layer, crs, area) <= FAR_KM:
-        return _file_row(
-            "file_axes",
-            f"整个文件距规划范围约 {km:,.0f} 公里，而 X、Y 互换后位于规划范围内：X、Y 坐标是否颠倒？",
-            f"the whole file lies {km:,.0f} km from the plan's area but on it with X and Y swapped: "
-            "are X and Y swapped?", round(km, 1))
+        return _file_row("file_axes", pair("diagnose.axes", km=km), round(km, 1))
     zone = _zone_of(crs)
     plan_lon = float(gpd.GeoSeries([area], crs=equal_area()).to_crs(WGS84).iloc[0].centroid.x)
     plan_zone = round(plan_lon / 3)
     if zone is not None and zone != plan_zone:
-        return _file_row(
-            "file_location",
-            f"整个文件位于第 {zone} 带，距规划范围约 {km:,.0f} 公里（规划范围在第 {plan_zone} 带）："
-            "带号或坐标系是否有误？",
-            f"the whole file lies in zone {zone}, {km:,.0f} km from the plan's area (which is in zone "
-            f"{plan_zone}): wrong 带号 (zone) or CRS?", round(km, 1))
-    return _file_row(
-        "file_location",
-        f"整个文件距规划范围约 {km:,.0f} 公里：坐标系是否有误？",
-        f"the whole file lies {km:,.0f} km from the plan's area: wrong CRS?", round(km, 1))
+        return _file_row("file_location", pair("diagnose.zone", zone=zone, km=km, plan_zone=plan_zone),
+                         round(km, 1))
+    return _file_row("file_location", pair("diagnose.far", km=km), round(km, 1))
 
 
-#: Units a declared-area column's name states: pattern → unit key of :data:`geo.io.zbtxt.AREA_UNITS`.
+#: Units a declared-area column's name states (the words surveyors' files use): pattern → unit key of
+#: :data:`geo.io.zbtxt.AREA_UNITS`.
 _UNIT_IN_NAME: Final = ((re.compile(r"公顷|hm2|hm²|\bha\b|_ha$|\(ha\)", re.I), "ha"),
                         (re.compile(r"平方米|m2|m²|㎡|sqm", re.I), "m2"), (re.compile(r"亩|\bmu\b|_mu$", re.I), "mu"))
 
@@ -275,8 +241,8 @@ def _area_unit(layer: gpd.GeoDataFrame, crs: CRS | None) -> list[dict[str, Any]]
         if column == layer.geometry.name:
             continue
         name = str(column)
-        stated = "ha" if name == "地块面积" else next((k for p, k in _UNIT_IN_NAME if p.search(name)), None)
-        if stated is None or not ("面积" in name or "area" in name.lower()):
+        stated = "ha" if name == DECLARED else next((k for p, k in _UNIT_IN_NAME if p.search(name)), None)
+        if stated is None or not any(word in name.lower() for word in AREA_WORDS):
             continue
         declared = pd.to_numeric(layer[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         if not np.isfinite(declared).any():
@@ -288,11 +254,9 @@ def _area_unit(layer: gpd.GeoDataFrame, crs: CRS | None) -> list[dict[str, Any]]
         if unit is None or unit.key == stated:
             continue
         want = units[stated]
-        out.append(_file_row(
-            "file_area_unit",
-            f"字段“{name}”的面积看来以{unit.zh}填写（与界址点面积中位数相差 {error:.2%}），而该字段应为{want.zh}",
-            f"the field {name!r} looks written in {unit.en} (a median {error:.2%} from the points' area), "
-            f"not in {want.en} as it should be"))
+        out.append(_file_row("file_area_unit", (
+            t("diagnose.area_unit", "zh", name=name, unit=unit.zh, error=error, want=want.zh),
+            t("diagnose.area_unit", "en", name=name, unit=unit.en, error=error, want=want.en))))
     return out
 
 
@@ -344,7 +308,7 @@ def _nearest_points(layer: gpd.GeoDataFrame, features: np.ndarray, east: np.ndar
         j = through[0] if through else int(np.argmin(np.hypot(coords[:, 0] - e, coords[:, 1] - nn)))
         names[k], rings[k] = str(labels[j]), int(ring_no[j])
         if through:  # the sides of the ring that meet there: 界址点 J1–J2 与 J3–J4
-            spans[k] = " 与 ".join(f"{labels[s]}–{labels[s + 1]}" for s in through[:3])
+            spans[k] = t("diagnose.and", "zh").join(f"{labels[s]}–{labels[s + 1]}" for s in through[:3])
         else:
             following = j + 1 if j + 1 < len(labels) and ring_no[j + 1] == ring_no[j] else None
             spans[k] = f"{labels[j]}–{labels[following]}" if following is not None else str(labels[j])
@@ -396,14 +360,16 @@ def enrich(findings: pd.DataFrame, layer: gpd.GeoDataFrame, *, file_crs: str | N
     feats = np.array([int(f) for f in feature[has]], dtype=object)
     named = layer.index.isin(pd.unique(feats))  # only the parcels a finding names are labelled
     zh, en = parcel_labels(layer[named], field)
-    out["parcel_name"] = pd.array(np.where(has, "", "整个文件").astype(object), dtype="string")
-    out["parcel_name_en"] = pd.array(np.where(has, "", "the whole file").astype(object), dtype="string")
+    whole_zh, whole_en = pair("diagnose.whole_file")
+    out["parcel_name"] = pd.array(np.where(has, "", whole_zh).astype(object), dtype="string")
+    out["parcel_name_en"] = pd.array(np.where(has, "", whole_en).astype(object), dtype="string")
     if has.any():
         out.loc[has, "parcel_name"] = zh.reindex(pd.Index(feats, dtype=object)).fillna("").to_numpy(dtype=object)
         out.loc[has, "parcel_name_en"] = en.reindex(pd.Index(feats, dtype=object)).fillna("").to_numpy(dtype=object)
     project_only = ~has & out["project_id"].notna().to_numpy()
-    out.loc[project_only, "parcel_name"] = "项目 " + out.loc[project_only, "project_id"].astype(str)
-    out.loc[project_only, "parcel_name_en"] = "project " + out.loc[project_only, "project_id"].astype(str)
+    ids = {"id": out.loc[project_only, "project_id"].astype(str).to_numpy(dtype=object)}
+    out.loc[project_only, "parcel_name"] = fill_template("diagnose.project", "zh", int(project_only.sum()), ids)
+    out.loc[project_only, "parcel_name_en"] = fill_template("diagnose.project", "en", int(project_only.sum()), ids)
     x = np.full(len(out), np.nan)
     y = np.full(len(out), np.nan)
     point: list[str] = [""] * len(out)
@@ -430,7 +396,8 @@ def enrich(findings: pd.DataFrame, layer: gpd.GeoDataFrame, *, file_crs: str | N
     checks = out["check"].astype(str).to_numpy()
     fixes = [FIXES.get(c, ("", "")) for c in checks]
     fix_zh = [f[0].replace("{points}", f" {s} " if s else "") for f, s in zip(fixes, span, strict=True)]
-    fix_en = [f[1].replace("{points}", f" {s.replace(' 与 ', ' and ')}" if s else "")
+    and_zh, and_en = pair("diagnose.and")
+    fix_en = [f[1].replace("{points}", f" {s.replace(and_zh, and_en)}" if s else "")
               for f, s in zip(fixes, span, strict=True)]
     out["fix_zh"] = pd.array(fix_zh, dtype="string")
     out["fix_en"] = pd.array(fix_en, dtype="string")
@@ -453,20 +420,29 @@ def _place_invalid(out: pd.DataFrame, crs: CRS | None, spans: list[str], rings: 
         return
     # edited as arrays and set once: setting one cell of an Arrow string column copies the whole column
     zh_all, en_all = out["message_zh"].to_numpy(dtype=object).copy(), out["message"].to_numpy(dtype=object).copy()
+    and_zh, and_en = pair("diagnose.and")
+    lonlat_zh, lonlat_en = where_pattern("zh"), where_pattern("en")
+    close_zh, close_en = pair("diagnose.close")
+    projected = crs is not None and crs.is_projected
     for i in rows:
         wzh, wen = place_words(crs, float(xs[i]), float(ys[i]))
+        if projected:  # 位置 before the coordinates; with lon/lat, before the whole place
+            wzh = t("diagnose.at_place", "zh", place=wzh)
         pt, rg = str(points[i]), rings[i]
-        if " 与 " in spans[i]:  # two sides cross: name them
-            wzh = f"第 {int(rg)} 圈界址点 {spans[i]} 相交处，{wzh}"
-            wen = f"where sides {spans[i].replace(' 与 ', ' and ')} of ring {int(rg)} cross, {wen}"
+        if and_zh in spans[i]:  # two sides cross: name them
+            wzh = t("diagnose.sides_cross", "zh", ring=int(rg), sides=spans[i], place=wzh)
+            wen = t("diagnose.sides_cross", "en", ring=int(rg), sides=spans[i].replace(and_zh, and_en), place=wen)
         elif pt:
-            wzh = f"界址点 {pt}（第 {int(rg)} 圈）附近，{wzh}"
-            wen = f"near boundary point {pt} (ring {int(rg)}), {wen}"
-        wzh = wzh.replace("X=", "位置 X=", 1) if "X=" in wzh else f"位置 {wzh}"
-        zh = re.sub(r"，位置 [-0-9.]+, [-0-9.]+", "", str(zh_all[i]))
-        en = re.sub(r" at [-0-9.]+, [-0-9.]+", "", str(en_all[i]))
-        zh = zh.replace("）；", f"，{wzh}）；", 1) if "）；" in zh else f"{zh}（{wzh}）"
-        en = en.replace(");", f", {wen});", 1) if ");" in en else f"{en} ({wen})"
+            wzh = t("diagnose.near_point", "zh", point=pt, ring=int(rg), place=wzh)
+            wen = t("diagnose.near_point", "en", point=pt, ring=int(rg), place=wen)
+        if not projected:
+            wzh = t("diagnose.at_place", "zh", place=wzh)
+        zh = lonlat_zh.sub("", str(zh_all[i]))
+        en = lonlat_en.sub("", str(en_all[i]))
+        zh = (zh.replace(close_zh, t("diagnose.place_in", "zh", place=wzh), 1) if close_zh in zh
+              else t("diagnose.place_after", "zh", message=zh, place=wzh))
+        en = (en.replace(close_en, t("diagnose.place_in", "en", place=wen), 1) if close_en in en
+              else t("diagnose.place_after", "en", message=en, place=wen))
         zh_all[i] = zh  # the parcel's name is in parcel_name (the reports' 地块 column)
         en_all[i] = en
     out["message_zh"] = pd.Series(zh_all, index=out.index).astype(out["message_zh"].dtype)

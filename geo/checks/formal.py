@@ -44,7 +44,8 @@ import pandas as pd
 from geo.checks.messages import messages_in
 from geo.checks.registry import CHECKS, SEVERITIES, run_checks
 from geo.errors import UsageError
-from geo.reports.model import Fill, Image, ReportContent, Section, Table, Text, pick, say
+from geo.i18n import LANGS, has, pair, t
+from geo.reports.model import Fill, Image, ReportContent, Section, Table, Text
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -54,140 +55,26 @@ if TYPE_CHECKING:
 
 #: The time zone of the report's date (the office's).
 CHINA: Final = ZoneInfo("Asia/Shanghai")
-LANGS: Final = ("zh", "en")
 #: At most this many findings are listed (the findings CSV has them all).
 MAX_ROWS: Final = 2000
 
-TEXT: Final[dict[str, tuple[str, str]]] = {
-    "report": ("地块核查报告", "Parcel check report"),
-    "subtitle": ("核查对象：{name}", "File checked: {name}"),
-    "page": ("第 {n} 页", "Page {n}"),
-    "s_object": ("一、核查对象", "1 The file checked"),
-    "s_checks": ("二、核查内容与容差", "2 Checks and tolerances"),
-    "s_result": ("三、核查结果", "3 Results"),
-    "s_findings": ("四、问题清单", "4 Findings"),
-    "s_map": ("五、地块分布图", "5 Map of the parcels"),
-    "s_sign": ("六、核查意见", "6 Opinion and signatures"),
-    "t_object": ("表1 核查对象", "Table 1 The file checked"),
-    "t_summary": ("表2 核查结果汇总", "Table 2 Summary"),
-    "t_kinds": ("表3 各类问题数量", "Table 3 Findings by kind"),
-    "t_findings": ("表4 问题清单（按地块）", "Table 4 Findings by parcel"),
-    "f_map": ("图1 核查地块分布图", "Figure 1 The checked parcels"),
-    "map_title": ("核查地块分布图", "The checked parcels"),
-    "item": ("项目", "Item"),
-    "value": ("内容", "Value"),
-    "file": ("文件名", "File name"),
-    "sha": ("SHA-256 校验值", "SHA-256"),
-    "format": ("文件格式", "Format"),
-    "crs": ("坐标系", "Coordinate reference system"),
-    "name_field": ("地块名称字段", "Parcel name field"),
-    "no_name_field": ("未指定（地块以要素序号表示，按与规划地块的重叠匹配项目）",
-                      "none (parcels are named by their row; matched to projects by overlap)"),
-    "detected_field": ("{field}（自动识别，仅用于称呼地块；按与规划地块的重叠匹配项目）",
-                       "{field} (detected; names the parcels only; matched to projects by overlap)"),
-    "fix": ("整改建议：", "To fix: "),
-    "date": ("核查日期", "Date of the check"),
-    "checker": ("核查人", "Checked by"),
-    "reviewer": ("审核人", "Reviewed by"),
-    "opinion": ("核查意见", "Opinion"),
-    "sign_date": ("日期", "Date"),
-    "features": ("核查地块数", "Parcels checked"),
-    "matched": ("匹配到规划项目的地块", "Parcels matched to a plan project"),
-    "unmatched": ("未匹配的地块", "Parcels not matched"),
-    "projects": ("涉及规划项目数", "Plan projects concerned"),
-    "measured": ("实测面积合计（亩）", "Measured area in total (mu)"),
-    "flagged": ("有问题的地块", "Parcels with findings"),
-    "findings": ("问题合计", "Findings in total"),
-    "by_severity": ("其中{severity}", "of which {severity}"),
-    "check": ("检查项", "Check"),
-    "severity": ("严重程度", "Severity"),
-    "count": ("数量", "Count"),
-    "no": ("序号", "No."),
-    "parcel": ("地块", "Parcel"),
-    "message": ("说明", "Description"),
-    "row": ("第 {n} 个要素", "feature {n}"),
-    "project": ("项目：{name}", "project: {name}"),
-    "whole_file": ("整个文件", "the whole file"),
-    "no_findings": ("未发现问题。", "No findings."),
-    "more": ("仅列出前 {n} 条（共 {total} 条）；完整清单见问题清单 CSV（--findings-csv）。",
-             "The first {n} of {total} findings are listed; the findings CSV (--findings-csv) has them all."),
-    "make_valid": ("核查前已按 GEOS make-valid 修复无效几何，修复情况见问题清单。",
-                   "Invalid geometry was repaired (GEOS make-valid) before the check; see the findings."),
-    "area_note": ("面积按以规划范围为中心的等积投影计算（1 亩 = 666.67 平方米）。",
-                  "Areas from an equal-area projection centred on the plan's area (1 mu = 666.67 m²)."),
-    "checks_intro": ("本次核查对每个地块执行以下各项检查（括号内为问题的严重程度）：",
-                     "Each parcel was put through these checks (the severity of a finding in brackets):"),
-    "map_note": ("地块按其最严重的问题着色并标注文件中的地块名称；片区与行政区范围为示意，仅供定位。",
-                 ("Parcels are coloured by their worst finding and labelled with their names in the file; the "
-                 "spatial units and districts are indicative, for orientation only.")),
-    "map_legend_error": ("有错误的地块", "parcel with an error"),
-    "map_legend_warning": ("有警告的地块", "parcel with a warning"),
-    "map_legend_info": ("有提示的地块", "parcel with a note"),
-    "map_legend_ok": ("未发现问题的地块", "parcel without findings"),
-    "map_geometry": ("地块几何为报送的测绘成果；片区、行政区为示意。",
-                     "Parcel geometry as submitted (surveyed); spatial units and districts indicative."),
-    "map_failed": ("（地图未能生成：{reason}）", "(The map could not be drawn: {reason})"),
-    "blank_checker": ("（未署名：请在文末手写签名）", "(not named: sign at the end by hand)"),
-    "s_resubmit": ("五、整改情况", "5 Corrections since the earlier submission"),
-    "t_resubmit": ("表5 整改情况（按地块）", "Table 5 Corrections by parcel"),
-    "resubmit_of": ("本次报送为对上次报送「{name}」（保存于 {saved}，编号 {uid}）的重新提交。",
-                    "This file resubmits the earlier upload “{name}” (saved {saved}, id {uid})."),
-    "resubmit_counts": ("与上次报送相比：已整改 {fixed} 项，仍存在 {open} 项，新增 {new} 项。",
-                        "Compared with it: {fixed} fixed, {open} still open, {new} new."),
-    "resubmit_rule": (("问题按检查项、地块名称（文件中的名称字段；无名称时按规划项目，再按要素序号）及界址点号对应，"
-                       "不按行号对应：地块顺序变化不影响结果。"),
-                      ("Findings are matched by check, the parcel's own name (the file's name field; else its plan "
-                       "project, else its row) and boundary point, not by row: reordered parcels match.")),
-    "status": ("整改情况", "State"),
-    "no_changes": ("两次报送均未发现问题。", "Neither submission has findings."),
-}
-#: Section numbers, to renumber the sections that follow 整改情况.
-_NUMERALS: Final = "一二三四五六七八九十"
-
-#: How a file format is named (``ReadResult.fmt``); others are printed as read.
-FORMAT_NAMES: Final[dict[str, tuple[str, str]]] = {
-    "geopackage": ("GeoPackage", "GeoPackage"), "gpkg": ("GeoPackage", "GeoPackage"),
-    "zip": ("Shapefile 或 KMZ（压缩包）", "zipped Shapefile or KMZ"),
-    "geojson": ("GeoJSON", "GeoJSON"), "kml": ("KML", "KML"),
-    "csv": ("CSV 表格（WKT 或经纬度）", "CSV (WKT or lon/lat)"), "parquet": ("GeoParquet", "GeoParquet"),
-    "zbtxt": ("部标坐标txt", "部标 coordinate txt"),
-}
-
-SEVERITY_WORDS: Final[dict[str, tuple[str, str]]] = {
-    "error": ("错误", "error"), "warning": ("警告", "warning"), "info": ("提示", "note"),
-}
-
-#: What each check tests, in words, ``{tolerance}`` … filled from the limits used.
-DESCRIBE: Final[dict[str, tuple[str, str]]] = {
-    "empty": ("几何为空或缺失", "the geometry is empty or missing"),
-    "not_polygon": ("几何不是面要素（点、线无法核查面积）", "the geometry is not a polygon (no area to check)"),
-    "invalid": ("几何无效（自相交、环自相交、点数不足、洞在壳外等），给出位置及修复后面积",
-                ("invalid geometry (self-intersection, ring self-intersection, too few points, hole outside "
-                "shell …), with its place and the area after repair")),
-    "duplicate": ("与另一地块几何完全相同", "the same geometry as another parcel"),
-    "overlap": ("与其他地块重叠（重叠面积，亩）", "overlaps another parcel (overlap in mu)"),
-    "area_mismatch": ("实测面积与规划分配面积相差超过 {tolerance}%", ("measured area differs from the plan's "
-                      "allocation by more than {tolerance} %")),
-    "declared_area": ("部标坐标文件申报的地块面积与界址点计算面积相差超过 {tolerance}%",
-                      ("the declared area of a 部标 coordinate file differs from its points by more than "
-                      "{tolerance} %")),
-    "outside_zone": ("超出所属片区的面积不小于 {outside} 亩", "at least {outside} mu outside its spatial unit"),
-    "outside_districts": ("超出规划所涉行政区的面积不小于 {outside} 亩",
-                          "at least {outside} mu outside the plan's districts"),
-    "unmatched": ("未能匹配到规划项目", "not matched to a plan project"),
-    "missing_attribute": ("缺少必要属性", "a required attribute is missing"),
-    "multipart": ("地块由多个互不相连的部分组成", "the parcel has separate parts"),
-    "sliver": ("面积小于 {sliver} 亩或紧凑度小于 {compact}（细碎图斑）",
-               "smaller than {sliver} mu or compactness below {compact} (a sliver)"),
-    "area_unknown": ("规划未给出该项目的面积（仅提示）", "the plan gives no area for the project (a note)"),
-}
+#: File formats (``ReadResult.fmt``) the report names in words (``formal.format.<fmt>``); others are printed as read.
+FORMATS: Final = frozenset({"geopackage", "gpkg", "zip", "geojson", "kml", "csv", "parquet", "zbtxt"})
 
 
 def _t(key: str, lang: str, **values: object) -> str:
-    return say(TEXT, key, lang, **values)
+    """The report's message ``formal.<key>`` in ``lang``."""
+    return t(f"formal.{key}", lang, **values)
 
 
-_pair = pick
+def _severity(severity: str, lang: str) -> str:
+    """A severity in words (``错误`` / ``error``); as given if it is no severity."""
+    return _t(f"severity.{severity}", lang) if severity in SEVERITIES else severity
+
+
+def _check_name(key: str, lang: str) -> str:
+    """A check by its name in ``lang`` (``""`` for a check the registry does not know)."""
+    return t(f"registry.{key}", lang) if key in CHECKS else ""
 
 
 def file_sha256(path: str | Path) -> str:
@@ -207,9 +94,7 @@ def china_now() -> dt.datetime:
 def fmt_date(when: dt.datetime, lang: str) -> str:
     """``2026年12月7日 06:59（北京时间）`` / ``2026-12-07 06:59 (China time, UTC+8)``."""
     local = when.astimezone(CHINA)
-    if lang == "zh":
-        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（北京时间）"
-    return f"{local:%Y-%m-%d %H:%M} (China time, UTC+8)"
+    return _t("date_time", lang, year=local.year, month=local.month, day=local.day, time=f"{local:%H:%M}")
 
 
 def _number(value: float, digits: int = 2) -> str:
@@ -244,9 +129,15 @@ def _finding_parcel(feature: object, project: object, names: Mapping[int, str], 
     return _t("whole_file", lang)
 
 
-#: A finding's ``parcel_name`` that is only its row or its project (geo.checks.diagnose's words), not a name.
+#: A finding's ``parcel_name`` saved with an earlier upload that is only its row or its project (the words
+#: geo.checks.diagnose wrote), not a name: it matches the stored bytes, whatever the catalogue says now.
 _ROW_OR_PROJECT: Final = re.compile(r"^(第 \d+ 个要素|feature \d+|项目 |project |整个文件$|the whole file$)")
-_FEATURE_REF: Final = re.compile(r"(要素 ?|feature )(\d+)( ?)")
+
+
+def _feature_ref() -> re.Pattern[str]:
+    """Another feature named in a message (``要素 1``, ``feature 1``), by the catalogue's word for a feature."""
+    zh, en = pair("checkmsg.feature_word")
+    return re.compile(f"({re.escape(zh)} ?|{re.escape(en)} )(\\d+)( ?)")
 
 
 def _named_refs(message: str, names: Mapping[int, str], lang: str) -> str:
@@ -257,9 +148,10 @@ def _named_refs(message: str, names: Mapping[int, str], lang: str) -> str:
         ref = m.group(1) + m.group(2)
         if not name or name == _t("row", lang, n=n):
             return m.group(0)
-        return f"{ref}（{name}）" if lang == "zh" else f"{ref} ({name}){m.group(3)}"
+        # the full-width brackets of Chinese take the space after the number; English keeps it
+        return _t("named_ref", lang, ref=ref, name=name) + ("" if lang == "zh" else m.group(3))
 
-    return _FEATURE_REF.sub(named, message)
+    return _feature_ref().sub(named, message)
 
 
 def _worst(result_findings: pd.DataFrame) -> dict[int, str]:
@@ -337,11 +229,12 @@ def formal_content(
     crs_note = read.crs_note[0] if zh else read.crs_note[1]
     detected = None if options.name_field else summary.get("label_field")  # geo.checks.diagnose found one
     names = parcel_names(result.parcels, options.name_field or detected, lang)
+    fmt = str(read.fmt).lower()
 
     facts = [
         (_t("file", lang), read.source),
         (_t("sha", lang), sha256),
-        (_t("format", lang), _pair(FORMAT_NAMES.get(str(read.fmt).lower(), (str(read.fmt),) * 2), lang)),
+        (_t("format", lang), _t(f"format.{fmt}", lang) if fmt in FORMATS else str(read.fmt)),
         (_t("crs", lang), crs_note),
         (_t("name_field", lang), options.name_field or (_t("detected_field", lang, field=detected) if detected
                                                        else _t("no_name_field", lang))),
@@ -359,11 +252,10 @@ def formal_content(
             "sliver": _number(limits["sliver_mu"], 3), "compact": _number(limits["min_compactness"], 3)}
     check_blocks: list[Text | Table | Image | Fill] = [Text(_t("checks_intro", lang))]
     for key, check in CHECKS.items():
-        described = _pair(DESCRIBE.get(key, (check.zh, check.en)), lang).format(**fill)
-        name = check.zh if zh else check.en
-        severity = _pair(SEVERITY_WORDS[check.severity], lang)
-        check_blocks.append(Text(f"{name}（{severity}）：{described}" if zh else f"{name} ({severity}): {described}",
-                                 "item"))
+        name = _check_name(key, lang)
+        described = _t(f"describe.{key}", lang, **fill) if has(f"formal.describe.{key}") else name
+        check_blocks.append(Text(_t("check_item", lang, name=name, severity=_severity(check.severity, lang),
+                                    described=described), "item"))
     check_blocks.append(Text(_t("area_note", lang), "note"))
 
     by_severity = summary.get("by_severity", {})
@@ -375,11 +267,11 @@ def formal_content(
         (_t("measured", lang), _number(float(summary.get("measured_mu", 0.0)))),
         (_t("flagged", lang), f"{int(summary['flagged_features']):,}"),
         (_t("findings", lang), f"{int(summary['findings']):,}"),
-        *((_t("by_severity", lang, severity=_pair(SEVERITY_WORDS[s], lang)), f"{int(by_severity.get(s, 0)):,}")
+        *((_t("by_severity", lang, severity=_severity(s, lang)), f"{int(by_severity.get(s, 0)):,}")
           for s in SEVERITIES),
     ]
     kinds = tuple(
-        (check.zh if zh else check.en, _pair(SEVERITY_WORDS[check.severity], lang), f"{int(n):,}")
+        (_check_name(key, lang), _severity(check.severity, lang), f"{int(n):,}")
         for key, check in CHECKS.items() for n in [summary.get("by_check", {}).get(key, 0)] if n
     )
     result_blocks: list[Text | Table | Image | Fill] = [
@@ -402,12 +294,11 @@ def formal_content(
         fix_column = "fix_zh" if zh else "fix_en"
         if fix_column in shown.columns:  # how to fix it, after what was found
             fixes = shown[fix_column].fillna("").astype(str)
-            messages = messages.astype(str).where(fixes.eq(""), messages.astype(str) + (
-                "。" if zh else ". ") + _t("fix", lang) + fixes)
+            messages = messages.astype(str).where(fixes.eq(""), messages.astype(str) + _t("fix_sep", lang)
+                                                  + _t("fix", lang) + fixes)
         table_rows = tuple(
             (str(i), _finding_parcel(feature, project, names, plan_names, lang),
-             (CHECKS[str(check)].zh if zh else CHECKS[str(check)].en) if str(check) in CHECKS else "",
-             _pair(SEVERITY_WORDS.get(str(severity), (str(severity), str(severity))), lang),
+             _check_name(str(check), lang), _severity(str(severity), lang),
              _named_refs(str(message), names, lang))
             for i, (feature, project, check, severity, message) in enumerate(zip(
                 shown["feature"].astype(object), shown["project_id"].astype(object), shown["check"],
@@ -437,14 +328,14 @@ def formal_content(
     elif map_error:
         sections.append(Section(_renumber(_t("s_map", lang), shift, lang), 1, (
             Text(_t("map_failed", lang, reason=map_error), "note"),)))
-    sep = "：" if zh else ": "
+    sep = _t("sep", lang)
     sections.append(Section(_renumber(_t("s_sign", lang), shift, lang), 1, (
         Fill(_t("opinion", lang), lines=3, sep=sep),
         Fill(_t("checker", lang), checker, sep=sep),
         Fill(_t("reviewer", lang), sep=sep),
         Fill(_t("sign_date", lang), sep=sep),
     )))
-    title = f"《{plan_title}》\n{_t('report', lang)}" if zh else f"{plan_title}\n{_t('report', lang)}"
+    title = _t("title", lang, plan=plan_title, report=_t("report", lang))
     return ReportContent(title, _t("subtitle", lang, name=read.source), cover=(fmt_date(made, lang),),
                          sections=tuple(sections), lang=lang, page_label=_t("page", lang, n="{n}"),
                          author=checker or "python -m geo check")
@@ -454,10 +345,12 @@ def _renumber(title: str, by: int, lang: str) -> str:
     """A section title numbered ``by`` later (``五、地块分布图`` → ``六、地块分布图``; ``5 Map`` → ``6 Map``)."""
     if not by:
         return title
-    if lang == "zh" and title[:1] in _NUMERALS:
-        return _NUMERALS[_NUMERALS.index(title[0]) + by] + title[1:]
-    number, _, rest = title.partition(" ")
-    return f"{int(number) + by} {rest}" if number.isdigit() else title
+    numerals = _t("numerals", lang).split()
+    for i in sorted(range(len(numerals) - by), key=lambda k: -len(numerals[k])):  # 10 before 1
+        rest = title.removeprefix(numerals[i])
+        if rest != title and not rest[:1].isdigit():
+            return numerals[i + by] + rest
+    return title
 
 
 def _when(saved_at: str, lang: str) -> str:
@@ -475,8 +368,6 @@ def resubmission_section(resubmission: Resubmission, names: Mapping[int, str], p
     Fixed findings are named as the earlier file named their parcel (its ``parcel_name``), the others as this
     file does.
     """
-    from geo.checks.resubmit import STATUS_WORDS
-
     zh = lang == "zh"
     counts = resubmission.counts
     blocks: list[Text | Table | Image | Fill] = [
@@ -502,8 +393,7 @@ def resubmission_section(resubmission: Resubmission, names: Mapping[int, str], p
                 parcel = old
             else:
                 parcel = _finding_parcel(feature, project, {}, plan_names, lang)
-            rows.append((str(i), parcel, (CHECKS[check].zh if zh else CHECKS[check].en) if check in CHECKS else "",
-                         _pair(STATUS_WORDS[since], lang), message))
+            rows.append((str(i), parcel, _check_name(check, lang), t(f"resubmit.status.{since}", lang), message))
         notes: tuple[str, ...] = (_t("resubmit_rule", lang),)
         if len(listed) > max_rows:
             notes += (_t("more", lang, n=max_rows, total=len(listed)),)
@@ -567,6 +457,6 @@ def report_words(content: ReportContent) -> str:
 
 
 __all__ = [
-    "CHINA", "DESCRIBE", "LANGS", "MAX_ROWS", "SEVERITY_WORDS", "TEXT", "build_formal", "check_map", "china_now",
+    "CHINA", "FORMATS", "LANGS", "MAX_ROWS", "build_formal", "check_map", "china_now",
     "file_sha256", "fmt_date", "formal_content", "header_rows", "parcel_names", "report_words",
 ]

@@ -27,7 +27,12 @@ from geo.errors import UsageError
 #: Columns of :func:`match_parcels`' result.
 MATCH_COLUMNS: Final = ("feature", "project_id", "match_by", "match_value")
 
+#: How plan project names write a phase (第二期, 2期): the digits as Chinese numerals, the ordinal ``第N期`` and
+#: ``N期`` — the names' own tokens, compared as written, not words of ours.
 _CN_DIGITS: Final = {"1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六", "7": "七", "8": "八", "9": "九"}
+_PHASE_ORDINAL: Final = (r"第([一二三四五六七八九十0-9]+)期", r"\1期")
+_PHASE_DIGIT: Final = r"([1-9])期"
+_PHASE: Final = "期"
 
 
 def normalise_name(names: pd.Series) -> pd.Series:
@@ -45,8 +50,8 @@ def normalise_name(names: pd.Series) -> pd.Series:
     s = names.astype("string").fillna("").map(lambda v: unicodedata.normalize("NFKC", v), na_action="ignore")
     s = s.str.replace(r"[\s·・、_\-—–]+", "", regex=True)
     s = s.str.replace(r"[\[【〔{]", "(", regex=True).str.replace(r"[\]】〕}]", ")", regex=True)
-    s = s.str.replace(r"第([一二三四五六七八九十0-9]+)期", r"\1期", regex=True)
-    s = s.str.replace(r"([1-9])期", lambda m: _CN_DIGITS[m.group(1)] + "期", regex=True)
+    s = s.str.replace(*_PHASE_ORDINAL, regex=True)
+    s = s.str.replace(_PHASE_DIGIT, lambda m: _CN_DIGITS[m.group(1)] + _PHASE, regex=True)
     return s.str.lower()
 
 

@@ -26,94 +26,64 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo.i18n import catalogue, pair, plan_values, t
+from geo.i18n import fields as placeholders
+
 #: What one language's side of a :class:`Both` holds (a scalar, an array or a Series).
 T_co = TypeVar("T_co", covariant=True)
 
 #: An object array of Python strings, one per finding.
 Strings = npt.NDArray[np.object_]
 
-#: Per check, ``(English, Chinese)`` templates; ``{name}`` marks a field.
-TEMPLATES: Final[dict[str, tuple[str, str]]] = {
-    "empty": ("the geometry is empty or missing", "几何为空或缺失"),
-    "not_polygon": (
-        "the geometry is a {type}, not a polygon; its area cannot be checked",
-        "几何类型为{type}，不是面要素，无法核查面积",
-    ),
-    "invalid": ("invalid geometry ({reason}{where}); make-valid repairs it to {mu} mu",
-                "几何无效（{reason}{where}）；修复后面积 {mu} 亩"),
-    "duplicate": ("same geometry as feature {other}", "与要素 {other} 的几何完全相同"),
-    "overlap": ("overlaps feature {other} by {mu} mu", "与要素 {other} 重叠 {mu} 亩"),
-    "area_mismatch": (
-        "{who}{measured} mu against {allocated} mu allocated ({pct} %, tolerance {tolerance} %)",
-        "{who}{measured} 亩，规划分配 {allocated} 亩（{pct}%，容差 {tolerance}%）",
-    ),
-    "declared_area": (
-        ("the declared parcel area is {declared} {unit}; its points measure {measured} {unit}"
-         " ({pct} %, tolerance {tolerance} %)"),
-        "申报地块面积 {declared} {unit}，按界址点坐标计算 {measured} {unit}（{pct}%，容差 {tolerance}%）",
-    ),
-    "declared_area_unit": (
-        "the declared parcel area {declared} matches its points ({ha} ha, {m2} m²) in none of ha, m², mu",
-        "申报地块面积 {declared} 与界址点坐标计算面积（{ha} 公顷，{m2} 平方米）按公顷、平方米、亩均不相符",
-    ),
-    "outside_zone": ("{mu} mu lies outside {zone}", "{mu} 亩位于{zone}之外"),
-    "outside_districts": (
-        "{mu} mu lies outside the districts of {area}",
-        "{mu} 亩位于{area}所涉行政区之外",
-    ),
-    "unmatched": (
-        "matched to no plan project by name/id or by overlap with an indicative parcel",
-        "按名称/编号或与规划示意地块的重叠均未匹配到规划项目",
-    ),
-    "unmatched_summary": (
-        (
-            "{count} parcels match no plan project by overlap with an indicative parcel "
-            "(name the project id/name field to check each, or write them as a layer)"
-        ),
-        (
-            "{count} 个地块与规划示意地块均不重叠，未匹配到规划项目"
-            "（指定项目名称/编号字段可逐一核查，或将这些地块输出为图层）"
-        ),
-    ),
-    "missing_attribute": ("the field {field} is empty", "字段“{field}”为空"),
-    "multipart": ("the parcel has {parts} separate parts", "地块由 {parts} 个互不相连的部分组成"),
-    "sliver": (
-        "area {mu} mu, compactness {compactness} (sliver below {limit_mu} mu or compactness {limit_compactness})",
-        "面积 {mu} 亩，紧凑度 {compactness}（细碎图斑：面积小于 {limit_mu} 亩或紧凑度低于 {limit_compactness}）",
-    ),
-    "area_unknown": (
-        "{who}{measured} mu; the plan states no allocation (——)",
-        "{who}{measured} 亩；规划未列该项目面积（——）",
-    ),
-}
+#: The checks' messages, ``checkmsg.<key>`` in the catalogue; ``{name}`` in a message marks a field.
+KEYS: Final = ("empty", "not_polygon", "invalid", "duplicate", "overlap", "area_mismatch", "declared_area",
+               "declared_area_unit", "outside_zone", "outside_districts", "unmatched", "unmatched_summary",
+               "missing_attribute", "multipart", "sliver", "area_unknown")
 
-#: Geometry types that are not polygons, by Shapely type id: ``(English, Chinese)``.
+
+def template(key: str, lang: str) -> str:
+    """The message ``checkmsg.<key>`` (or a catalogue ``key`` with a dot) in ``lang`` with its ``{fields}`` kept,
+    to be filled by :func:`_fill`."""
+    name = key if "." in key else f"checkmsg.{key}"
+    return t(name, lang, **{field: "{" + field + "}" for field in placeholders(catalogue(lang)[name])})
+
+
+def _en_zh(key: str) -> tuple[str, str]:
+    """The message ``key`` as ``(English, Chinese)``, the order of this module's tables."""
+    zh, en = pair(key)
+    return en, zh
+
+
+#: Per check, ``(English, Chinese)`` templates (:func:`template`).
+TEMPLATES: Final[dict[str, tuple[str, str]]] = {key: (template(key, "en"), template(key, "zh")) for key in KEYS}
+
+#: Geometry types that are not polygons, by Shapely type id: ``(English, Chinese)`` (``checkmsg.type.<name>``).
 TYPE_NAMES: Final[dict[int, tuple[str, str]]] = {
-    0: ("Point", "点"),
-    1: ("LineString", "线"),
-    2: ("LinearRing", "线环"),
-    4: ("MultiPoint", "多点"),
-    5: ("MultiLineString", "多线"),
-    7: ("GeometryCollection", "几何集合"),
+    i: _en_zh(f"checkmsg.type.{name}")
+    for i, name in ((0, "point"), (1, "line"), (2, "ring"), (4, "multipoint"), (5, "multiline"), (7, "collection"))
 }
 
-#: GEOS's reasons for invalid geometry (``shapely.is_valid_reason``, without the place): ``(English, Chinese)``.
+#: GEOS's reasons for invalid geometry (``shapely.is_valid_reason``, without the place): their message key.
+GEOS_KEYS: Final[dict[str, str]] = {
+    "Self-intersection": "self_intersection",
+    "Ring Self-intersection": "ring_self_intersection",
+    "Too few points in geometry component": "too_few_points",
+    "Hole lies outside shell": "hole_outside_shell",
+    "Holes are nested": "nested_holes",
+    "Interior is disconnected": "disconnected_interior",
+    "Nested shells": "nested_shells",
+    "Duplicate Rings": "duplicate_rings",
+    "Invalid Coordinate": "invalid_coordinate",
+    "Ring is not closed": "ring_not_closed",
+    "Repeated Point": "repeated_point",
+    "Topology Validation Error": "topology_error",
+}
+#: GEOS's reasons in words: ``(English, Chinese)`` (``checkmsg.geos.<key>``).
 GEOS_REASONS: Final[dict[str, tuple[str, str]]] = {
-    "Self-intersection": ("self-intersection", "自相交"),
-    "Ring Self-intersection": ("ring self-intersection", "环自相交"),
-    "Too few points in geometry component": ("too few points", "点数不足"),
-    "Hole lies outside shell": ("hole outside its shell", "洞在壳外"),
-    "Holes are nested": ("nested holes", "洞相互嵌套"),
-    "Interior is disconnected": ("interior disconnected", "内部不连通"),
-    "Nested shells": ("nested shells", "壳相互嵌套"),
-    "Duplicate Rings": ("duplicate rings", "环重复"),
-    "Invalid Coordinate": ("invalid coordinate", "坐标无效"),
-    "Ring is not closed": ("ring not closed", "环未闭合"),
-    "Repeated Point": ("repeated point", "重复点"),
-    "Topology Validation Error": ("topology error", "拓扑错误"),
+    reason: _en_zh(f"checkmsg.geos.{key}") for reason, key in GEOS_KEYS.items()
 }
 #: A reason GEOS gives that :data:`GEOS_REASONS` does not know (its text is in ``detail``).
-OTHER_REASON: Final = ("another reason (see detail)", "其他原因（见详情）")
+OTHER_REASON: Final = _en_zh("checkmsg.geos.other")
 _PLACE = re.compile(r"^(?P<reason>[^\[]*?)\s*(?:\[(?P<x>[-+0-9.eE]+|nan)\s+(?P<y>[-+0-9.eE]+|nan)[^\]]*\])?\s*$")
 
 
@@ -141,12 +111,19 @@ def _fill(template: str, n: int, fields: Mapping[str, npt.ArrayLike]) -> Strings
     return out
 
 
-def plan_area() -> Both[str]:
-    """How the plan in use names its area (``geo:plan.area``), else ``the plan's area`` / ``规划范围``."""
-    from geo.plan.current import plan_meta
+def fill_template(key: str, lang: str, n: int, fields: Mapping[str, npt.ArrayLike]) -> Strings:
+    """The message ``checkmsg.<key>`` (or any catalogue ``key`` with a dot) in ``lang`` for ``n`` values at once."""
+    return _fill(template(key, lang), n, fields)
 
-    area = plan_meta().get("area") or {}
-    return Both(str(area.get("en") or "the plan's area"), str(area.get("zh") or "规划范围"))
+
+def where_pattern(lang: str) -> re.Pattern[str]:
+    """The place :func:`geos_reasons` writes into a message (``，位置 <lon>, <lat>``), to find and replace it."""
+    return re.compile(re.escape(template("where", lang)).replace(re.escape("{place}"), "[-0-9.]+, [-0-9.]+"))
+
+
+def plan_area() -> Both[str]:
+    """How the plan in use names its area (``geo:plan.area``), else the catalogue's ``plan_area_default``."""
+    return Both(plan_values("en")["area"], plan_values("zh")["area"])
 
 
 def texts(check: str, n: int, **fields: npt.ArrayLike | Both[npt.ArrayLike]) -> Both[Strings]:
@@ -202,10 +179,10 @@ def parcels_measure(count: npt.ArrayLike) -> Both[Strings]:
     """The subject of an area finding: one parcel, or ``n`` parcels of a project together."""
     c = np.asarray(count)
     several = c > 1
-    n = _strings(c, len(c))
+    count_of = {"n": c}
     return Both(
-        np.where(several, n + " parcels together measure ", "measures "),
-        np.where(several, "同一项目的 " + n + " 个地块合计实测 ", "实测 "),
+        np.where(several, fill_template("who_several", "en", len(c), count_of), template("who_one", "en")),
+        np.where(several, fill_template("who_several", "zh", len(c), count_of), template("who_one", "zh")),
     )
 
 
@@ -242,9 +219,10 @@ def geos_reasons(reasons: object, to_lonlat: Callable[[np.ndarray, np.ndarray], 
     if has.any():
         lon[has], lat[has] = to_lonlat(x[has], y[has])
     at = pd.Series(np.char.mod("%.5f, ", lon), dtype=object) + pd.Series(np.char.mod("%.5f", lat), dtype=object)
-    where_en = np.where(has, " at " + at.to_numpy(dtype=object), "")
-    where_zh = np.where(has, "，位置 " + at.to_numpy(dtype=object), "")
-    return (Both(known.map(lambda t: t[0]).to_numpy(dtype=object), known.map(lambda t: t[1]).to_numpy(dtype=object)),
+    place = {"place": at.to_numpy(dtype=object)}
+    where_en = np.where(has, fill_template("where", "en", len(at), place), "")
+    where_zh = np.where(has, fill_template("where", "zh", len(at), place), "")
+    return (Both(known.map(lambda w: w[0]).to_numpy(dtype=object), known.map(lambda w: w[1]).to_numpy(dtype=object)),
             Both(where_en, where_zh))
 
 

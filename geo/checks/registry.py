@@ -35,6 +35,7 @@ from geo.checks.matching import match_parcels
 from geo.checks.topology import outside_area, overlaps, polygon_parts
 from geo.crs import WGS84, equal_area, transformer
 from geo.errors import UsageError
+from geo.i18n import pair, t
 
 FINDING_COLUMNS: Final = ("feature", "project_id", "check", "severity", "message", "message_zh", "value", "detail")
 SEVERITIES: Final = ("error", "warning", "info")
@@ -42,7 +43,7 @@ SEVERITIES: Final = ("error", "warning", "info")
 
 @dataclass(frozen=True)
 class Check:
-    """A check's severity, bilingual name and the meaning of its ``value``."""
+    """A check's severity, bilingual name (the catalogue's ``registry.<key>``) and the meaning of its ``value``."""
 
     severity: str
     zh: str
@@ -53,28 +54,24 @@ class Check:
 #: The checks, in report order.
 CHECKS: Final[dict[str, Check]] = {
     # whole-file diagnoses (geo.checks.diagnose), before every parcel's findings
-    "file_location": Check("error", "文件位置或坐标系有误", "file far from the plan's area",
-                           "distance to the plan's area, km"),
-    "file_axes": Check("error", "纵横坐标颠倒", "X and Y swapped", "distance to the plan's area, km"),
-    "file_area_unit": Check("warning", "面积单位有误", "area unit of a declared-area field", "—"),
-    "empty": Check("error", "空几何", "empty geometry", "—"),
-    "not_polygon": Check("error", "非面要素", "not a polygon", "—"),
-    "invalid": Check("error", "几何无效", "invalid geometry", "area in mu after make-valid"),
-    "duplicate": Check("error", "重复地块", "duplicate parcel", "feature number it duplicates"),
-    "overlap": Check("error", "地块重叠", "overlapping parcels", "overlap in mu"),
-    "area_mismatch": Check("warning", "面积与规划不符", "area differs from allocation", "measured − allocated, mu"),
-    "declared_area": Check(
-        "warning", "申报面积与界址点不符", "declared area differs from its points", "declared − measured, mu"
-    ),
-    "outside_zone": Check("warning", "超出所属片区", "outside the assigned zone", "area outside, mu"),
-    "outside_districts": Check("warning", "超出规划所涉行政区", "outside the plan's districts",
-                                     "area outside, mu"),
-    "unmatched": Check("warning", "未匹配项目", "not matched to a plan project",
+    "file_location": Check("error", *pair("registry.file_location"), "distance to the plan's area, km"),
+    "file_axes": Check("error", *pair("registry.file_axes"), "distance to the plan's area, km"),
+    "file_area_unit": Check("warning", *pair("registry.file_area_unit"), "—"),
+    "empty": Check("error", *pair("registry.empty"), "—"),
+    "not_polygon": Check("error", *pair("registry.not_polygon"), "—"),
+    "invalid": Check("error", *pair("registry.invalid"), "area in mu after make-valid"),
+    "duplicate": Check("error", *pair("registry.duplicate"), "feature number it duplicates"),
+    "overlap": Check("error", *pair("registry.overlap"), "overlap in mu"),
+    "area_mismatch": Check("warning", *pair("registry.area_mismatch"), "measured − allocated, mu"),
+    "declared_area": Check("warning", *pair("registry.declared_area"), "declared − measured, mu"),
+    "outside_zone": Check("warning", *pair("registry.outside_zone"), "area outside, mu"),
+    "outside_districts": Check("warning", *pair("registry.outside_districts"), "area outside, mu"),
+    "unmatched": Check("warning", *pair("registry.unmatched"),
                        "— (without a name field: one summary line, value = number of parcels)"),
-    "missing_attribute": Check("warning", "属性缺失", "missing attribute", "—"),
-    "multipart": Check("warning", "多部件地块", "multipart parcel", "number of parts"),
-    "sliver": Check("warning", "细碎图斑", "sliver", "area in mu"),
-    "area_unknown": Check("info", "规划面积未知", "allocation unknown in the plan", "measured area, mu"),
+    "missing_attribute": Check("warning", *pair("registry.missing_attribute"), "—"),
+    "multipart": Check("warning", *pair("registry.multipart"), "number of parts"),
+    "sliver": Check("warning", *pair("registry.sliver"), "area in mu"),
+    "area_unknown": Check("info", *pair("registry.area_unknown"), "measured area, mu"),
 }
 
 
@@ -364,8 +361,7 @@ def _zone_checks(p: _Prepared, c: _Context) -> list[pd.DataFrame]:
     targets = np.asarray(zgeo.reindex(pd.Index(zone_of, dtype=object)), dtype=object)
     out = outside_area(p.geoms, targets, p.ok) / M2_PER_MU
     hit = out >= c.limits.min_outside_mu
-    zone = ft.Both(_zone_names(c.zones, zone_of[hit], "name_en", "its spatial unit, ", "its spatial unit"),
-                   _zone_names(c.zones, zone_of[hit], "name_zh", "所属空间单元", "所属空间单元", quote=True))
+    zone = ft.Both(_zone_names(c.zones, zone_of[hit], "en"), _zone_names(c.zones, zone_of[hit], "zh"))
     return [_rows("outside_zone", p.feature[hit], p.project[hit],
                   ft.texts("outside_zone", int(hit.sum()), mu=ft.small_area(out[hit]), zone=zone), out[hit])]
 
@@ -389,17 +385,18 @@ STEPS: Final[tuple[Callable[[_Prepared, _Context], list[pd.DataFrame]], ...]] = 
 )
 
 
-def _zone_names(zones: gpd.GeoDataFrame, zone_ids: np.ndarray, column: str, prefix: str, unnamed: str,
-                *, quote: bool = False) -> np.ndarray:
-    """``prefix`` + the name (``column``) of each zone of ``zone_ids``, or ``unnamed`` where the zones give
-    none: a message never shows a zone's id."""
+def _zone_names(zones: gpd.GeoDataFrame, zone_ids: np.ndarray, lang: str) -> np.ndarray:
+    """Each zone of ``zone_ids`` by its name in ``lang`` (``name_<lang>``), or as ``its spatial unit`` where the
+    zones give none: a message never shows a zone's id."""
+    column = f"name_{lang}"
     found = np.full(len(zone_ids), None, dtype=object)
     if column in zones.columns:
         stripped = zones[column].astype("string").fillna("").str.strip()
         names = stripped.where(stripped != "")
         by_id = pd.Series(names.to_numpy(dtype=object), index=zones["zone_id"].astype(object).to_numpy()).dropna()
         found = by_id[~by_id.index.duplicated()].reindex(pd.Index(zone_ids, dtype=object)).to_numpy(dtype=object)
-    return np.array([prefix + (f"“{n}”" if quote else str(n)) if isinstance(n, str) else unnamed for n in found],
+    unnamed = t("registry.zone_unnamed", lang)
+    return np.array([t("registry.zone_named", lang, name=n) if isinstance(n, str) else unnamed for n in found],
                     dtype=object)
 
 

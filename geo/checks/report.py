@@ -28,9 +28,10 @@ import pyogrio
 import shapely
 
 from geo.checks.messages import messages_in
-from geo.checks.registry import CHECKS, CheckResult
+from geo.checks.registry import CHECKS, SEVERITIES, CheckResult
 from geo.crs import WGS84, equal_area
 from geo.errors import UsageError
+from geo.i18n import pair, t
 
 if TYPE_CHECKING:
     from geo.reports.model import ReportContent
@@ -48,10 +49,10 @@ class Unit:
     decimals: int
 
 
-MU: Final = Unit("亩", "mu", 3)
+MU: Final = Unit(*pair("checkreport.unit.mu"), 3)
 PERCENT: Final = Unit("%", "%", 2)
-PARTS: Final = Unit("个", "parts", 0)
-FEATURE_NO: Final = Unit("要素序号", "feature no.", 0)
+PARTS: Final = Unit(*pair("checkreport.unit.parts"), 0)
+FEATURE_NO: Final = Unit(*pair("checkreport.unit.feature_no"), 0)
 NO_UNIT: Final = Unit("", "", 3)
 
 #: Unit of each check's ``value``, keyed by check name; it restates ``CHECKS[check].value``
@@ -65,14 +66,16 @@ UNITS: Final[dict[str, Unit]] = {
 
 #: Headers of the findings CSV for officials (Chinese), by column.
 CSV_HEADERS_ZH: Final[dict[str, str]] = {
-    "feature": "序号/要素", "project_id": "项目编号", "check": "检查项", "severity": "严重程度",
-    "message": "说明", "value": "数值", "unit": "单位",
+    column: t(f"checkreport.{'csv' if column in ('check', 'severity') else 'col'}.{column}", "zh")
+    for column in ("feature", "project_id", "check", "severity", "message", "value", "unit")
 }
 #: Columns added to the officials' CSV when the findings carry them (:mod:`geo.checks.diagnose`).
 CSV_EXTRA_ZH: Final[dict[str, str]] = {
-    "parcel_name": "地块", "point": "界址点号", "ring": "圈号", "x": "X", "y": "Y", "fix_zh": "整改建议",
+    "parcel_name": t("checkreport.col.parcel_name", "zh"), "point": t("checkreport.col.point", "zh"),
+    "ring": t("checkreport.col.ring", "zh"), "x": "X", "y": "Y", "fix_zh": t("checkreport.col.fix", "zh"),
 }
-SEVERITY_ZH: Final[dict[str, str]] = {"error": "错误", "warning": "警告", "info": "提示"}
+#: The severities in Chinese, by key.
+SEVERITY_ZH: Final[dict[str, str]] = {s: t(f"formal.severity.{s}", "zh") for s in SEVERITIES}
 CSV_LANGS: Final = ("en", "zh")
 
 
@@ -267,14 +270,11 @@ _CSS: Final = (
     "th{background:#eef}"
     "@media print{body{margin:0}svg{max-width:100%;height:auto}tr{page-break-inside:avoid}}"
 )
-_AREA_NOTE: Final = (
-    "面积按以规划范围为中心的等积投影计算（与椭球面积相差 &lt; 0.001%）/ "
-    "Areas in mu (1 mu = 666.67 m²) from an equal-area projection centred on the plan's area."
-)
-_MAP_LEGEND: Final = (
-    "红色：有问题的地块；灰色：无问题；蓝色虚线：规划示意地块 / "
-    "red: flagged; grey: no finding; dashed blue: indicative plan parcels."
-)
+
+
+def _both_words(key: str, **values: object) -> str:
+    """The message ``key`` (``values`` filled in) as the HTML report writes its words: ``中文 / English``."""
+    return " / ".join(pair(key, **values))
 
 
 def html_report(
@@ -297,51 +297,53 @@ def html_report(
     counts = pd.DataFrame(  # checks and severities by their words: no internal key is printed
         [(f"{c.zh} / {c.en}", f"{SEVERITY_ZH[c.severity]} / {c.severity}", s["by_check"].get(k, 0),
           f"{unit_of(k).zh} / {c.value}" if unit_of(k).zh else c.value) for k, c in CHECKS.items()],
-        columns=["检查 / check", "级别 / severity", "数量 / count", "数值含义 / meaning of the value"],
+        columns=[_both_words(f"checkreport.{k}") for k in ("col.check", "col.severity", "count", "meaning")],
     )
     facts = pd.DataFrame(
         [
-            ("文件 / file", source),
-            ("坐标系 / CRS", crs_note),
-            ("要素 / features", s["features"]),
-            ("已匹配 / matched", s["matched"]),
-            ("未匹配 / unmatched", s["unmatched"]),
-            ("测量面积 / measured area (mu)", s["measured_mu"]),
-            ("容差 / tolerance (%)", s["tolerance_pct"]),
-            ("问题 / findings", s["findings"]),
-            ("有问题的要素 / flagged features", s["flagged_features"]),
-            *([("改名的字段 / renamed columns", ", ".join(f"{old} → {new}" for old, new in s["renamed"].items()))]
+            (_both_words("checkreport.file"), source),
+            (_both_words("checkreport.crs"), crs_note),
+            *((_both_words(f"checkreport.{k}"), s[column]) for k, column in (
+                ("features", "features"), ("matched", "matched"), ("unmatched", "unmatched"),
+                ("measured", "measured_mu"), ("tolerance", "tolerance_pct"), ("findings", "findings"),
+                ("flagged", "flagged_features"))),
+            *([(_both_words("checkreport.renamed"), ", ".join(f"{old} → {new}" for old, new in s["renamed"].items()))]
               if s.get("renamed") else []),
         ],
-        columns=["项目 / item", "值 / value"],
+        columns=[_both_words("checkreport.item"), _both_words("checkreport.value")],
     )
     head = result.findings.head(max_rows)
     shown = findings_table(head)
     more = (
-        f"<p>仅显示前 {max_rows} 条 / first {max_rows} of {len(result.findings)} findings shown; see the CSV.</p>"
+        f"<p>{html.escape(_both_words('checkreport.more', n=max_rows, total=len(result.findings)), quote=False)}</p>"
         if len(result.findings) > max_rows
         else ""
     )
     title, intro, tail = _formal_parts(formal)
+    heading = html.escape(_both_words("checkreport.title"), quote=False)
+
+    def h2(key: str) -> str:
+        return f"<h2>{html.escape(_both_words(f'checkreport.{key}'), quote=False)}</h2>"
+
     return f"""<!doctype html><html lang="zh"><head><meta charset="utf-8">
-<title>地块核查报告 / Parcel check report — {html.escape(source)}</title>
+<title>{heading} — {html.escape(source)}</title>
 <style>{_CSS}</style></head><body>
-<h1>地块核查报告 / Parcel check report</h1>{title}{intro}
-<p>{_AREA_NOTE}</p>
-<h2>概要 / Summary</h2>{_table(facts)}
-<h2>地图 / Map</h2><p>{_MAP_LEGEND}</p>
+<h1>{heading}</h1>{title}{intro}
+<p>{html.escape(_both_words("checkreport.area_note"), quote=False)}</p>
+{h2("s_summary")}{_table(facts)}
+{h2("s_map")}<p>{html.escape(_both_words("checkreport.map_legend"), quote=False)}</p>
 {map_svg(result, plan_parcels=plan_parcels)}
-<h2>各项检查 / Checks</h2>{_table(counts)}
-<h2>问题清单 / Findings</h2>{more}{_table(shown)}{tail}
+{h2("s_checks")}{_table(counts)}
+{h2("s_findings")}{more}{_table(shown)}{tail}
 </body></html>"""
 
 
 #: Headers of the HTML report's findings table (Chinese / English words), by finding column.
 HTML_HEADERS: Final[dict[str, str]] = {
-    "feature": "序号/要素 / feature", "parcel_name": "地块 / parcel", "project_id": "项目编号 / plan project",
-    "check": "检查 / check", "severity": "级别 / severity", "message": "说明 / message", "value": "数值 / value",
-    "unit": "单位 / unit", "point": "界址点号 / boundary point", "ring": "圈号 / ring", "x": "X", "y": "Y",
-    "fix": "整改建议 / how to fix",
+    **{column: _both_words(f"checkreport.col.{column}") for column in (
+        "feature", "parcel_name", "project_id", "check", "severity", "message", "value", "unit", "point", "ring",
+        "fix")},
+    "x": "X", "y": "Y",
 }
 
 

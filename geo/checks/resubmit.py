@@ -48,17 +48,16 @@ from geo.store.office import Actor, Office
 if TYPE_CHECKING:
     from geo.checks.pipeline import CheckRun
 
-#: The three states of a finding of a resubmission, in the order reports list them.
+#: The three states of a finding of a resubmission, in the order reports list them (their words:
+#: ``resubmit.status.<state>`` in the catalogue).
 STATUSES: Final = ("fixed", "open", "new")
-#: Their words (Chinese, English).
-STATUS_WORDS: Final[dict[str, tuple[str, str]]] = {
-    "fixed": ("已整改", "fixed"), "open": ("仍存在", "still open"), "new": ("新增", "new"),
-}
 #: An earlier upload is proposed only when more than this share of the new file's parcel names are its names.
 PROPOSE_ABOVE: Final = 0.5
 #: At most this many of the newest uploads are read to propose one (each one's parcel names).
 PROPOSE_FROM: Final = 20
 
+#: A saved finding's ``parcel_name`` that is only its row or its project, as geo.checks.diagnose wrote it into
+#: uploads saved before (stored data: it matches their bytes, whatever the catalogue says now).
 _ROW_LABEL: Final = re.compile(r"^(第\s*\d+\s*个要素|feature \d+)$")
 _PROJECT_LABEL: Final = re.compile(r"^(项目 |project )")
 _SPACE: Final = re.compile(r"\s+")
@@ -339,7 +338,7 @@ def write_json(out: IO[bytes], summary: dict[str, Any], resubmission: Resubmissi
 
 
 __all__ = [
-    "PROPOSE_ABOVE", "PROPOSE_FROM", "STATUSES", "STATUS_WORDS", "Proposal", "Resubmission", "against",
+    "PROPOSE_ABOVE", "PROPOSE_FROM", "STATUSES", "Proposal", "Resubmission", "against",
     "candidates", "cases", "compare", "finding_keys", "name_key", "name_set", "own_names", "propose",
     "save_resubmission", "saved_against", "write_json",
 ]

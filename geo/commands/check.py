@@ -19,8 +19,9 @@ from geo.checks import CHECKS, CheckOptions, PlanLayers, check_file, html_report
 from geo.checks.findings_out import write_csv, write_json
 from geo.checks.formal import build_formal
 from geo.checks.pipeline import check_layer_file
-from geo.checks.report import CSV_LANGS, findings_csv
+from geo.checks.report import CSV_HEADERS_ZH, CSV_LANGS, findings_csv
 from geo.errors import UsageError
+from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.reports import report_format, write_report
 from layers import load_districts, load_parcels, load_zones
 
@@ -48,22 +49,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", help="layer of a GeoPackage/KML, or Shapefile name in a zip")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("-o", "--output", metavar="REPORT.html", help="also write a printable HTML report")
-    parser.add_argument("--report", metavar="核查报告.docx|pdf|html",
-                        help="also write the formal 核查报告 (Word, PDF or HTML by the suffix): file, SHA-256, date, "
-                             "核查人 (--user), checks and tolerances, findings by parcel name, a labelled map")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="language of the --report (default: zh)")
+    report, checker = t("check.report_term", "zh"), t("check.checker_term", "zh")
+    parser.add_argument("--report", metavar=t("check.report_metavar", "zh"),
+                        help=f"also write the formal {report} (Word, PDF or HTML by the suffix): file, SHA-256, date, "
+                             f"{checker} (--user), checks and tolerances, findings by parcel name, a labelled map")
+    parser.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
+                        help=f"language of the --report (default: {DEFAULT_LANG})")
     parser.add_argument("--findings-csv", metavar="PATH",
                         help="also write the findings as CSV (UTF-8 with BOM, for Excel)")
     parser.add_argument("--csv-lang", choices=CSV_LANGS, default="zh",
-                        help="CSV headers and texts: zh (序号/要素, 项目编号, 检查项…; default) or en")
+                        help=f"CSV headers and texts: zh ({', '.join(list(CSV_HEADERS_ZH.values())[:3])}…; default) "
+                             "or en")
     parser.add_argument("--make-valid", action="store_true",
                         help="repair invalid geometry (GEOS make-valid) before checking; the repair is reported")
     parser.add_argument("--save", action="store_true",
                         help="save the upload and its findings to the workspace ($GEO_WORKSPACE or ./workspace)")
     parser.add_argument("--user", metavar="NAME",
                         help="with --save: who saves (needed once the workspace has accounts; see `users`); "
-                             "with --report: the 核查人 (an account of the workspace)")
+                             f"with --report: the {checker} (an account of the workspace)")
     parser.add_argument("--resubmits", metavar="UPLOAD_ID",
                         help="with --save: this corrected file resubmits that saved upload; its findings are "
                              "compared (fixed, still open, new) and the link is kept (see `workspace list`)")
@@ -200,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         print(f"\nreport written to {args.output}")
     if args.report:
-        print(f"核查报告 written to {args.report}")
+        print(f"{t('check.report_term', 'zh')} written to {args.report}")
     if args.findings_csv:
         print(f"findings CSV written to {args.findings_csv}")
     return 0

@@ -29,9 +29,10 @@ from geo.errors import UsageError
 from geo.io.convert import convert_file, convert_streamed, known_suffixes
 from geo.io.export import FORMATS
 from geo.io.readers import READERS
+from geo.io.zbtxt import LABEL as ZBTXT
 
 NAME: Final = "convert"
-HELP: Final = "Convert a parcel file (anything `check` reads) to GeoJSON, GeoPackage, Shapefile, CSV or 部标坐标txt."
+HELP: Final = f"Convert a parcel file (anything `check` reads) to GeoJSON, GeoPackage, Shapefile, CSV or {ZBTXT}."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

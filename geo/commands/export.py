@@ -11,12 +11,13 @@ import geopandas as gpd
 from geo import atomic
 from geo.crs import EXPORT_CRS
 from geo.io import FORMATS, export_bytes, export_files
-from geo.io.export import crs_options, left_out, notes, short_label
+from geo.io.export import INDICATIVE, crs_options, left_out, notes, short_label
+from geo.io.zbtxt import LABEL as ZBTXT
 from geo.store import parcels_in_use
 from layers import export_options, load_districts, load_metro, load_parcels, load_places, load_zones
 
 NAME = "export"
-HELP = ("Export layers as GeoJSON, GeoPackage 1.2, Shapefile, CSV, KML/KMZ, DXF, XLSX or 部标坐标txt, "
+HELP = (f"Export layers as GeoJSON, GeoPackage 1.2, Shapefile, CSV, KML/KMZ, DXF, XLSX or {ZBTXT}, "
         "in WGS84, CGCS2000 or CGCS2000 GK, styled by track.")
 
 #: The layers one can export, by name (``all`` = every one).
@@ -34,8 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, type=Path,
                         help="the file to write, exactly (parcels.geojson; no suffix: the format's is added; a CSV's "
                              ".prj/.csvt go beside it; .zip: the files zipped; shp is a zip, or .shp unzipped), "
-                             "or a folder: files are then named by layers, CRS and 示意, e.g. "
-                             "parcels_EPSG4326_示意.gpkg (one file per layer for geojson/csv/parquet/txt); "
+                             f"or a folder: files are then named by layers, CRS and {INDICATIVE}, e.g. "
+                             f"parcels_EPSG4326_{INDICATIVE}.gpkg (one file per layer for geojson/csv/parquet/txt); "
                              "- for stdout; a FIFO or device is written to, a symlink followed")
     parser.add_argument("--encoding", choices=["utf-8", "gbk"], default="utf-8",
                         help="text encoding of Shapefile .dbf (gbk for old ArcMap; default utf-8)")

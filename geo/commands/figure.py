@@ -24,6 +24,7 @@ from typing import Final
 
 from geo.crs import local_crs
 from geo.errors import ExportError, UsageError
+from geo.i18n import DEFAULT_LANG, LANGS
 from geo.mapview.paper import FORMATS, ORIENTATIONS, PAPER_MM, Paper
 from geo.store import parcels_in_use
 from layers import load_districts, load_metro, load_parcels, load_plan_info, load_tracks, load_zones
@@ -43,7 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--crs", default=None,
                         help="CRS to draw in (default: the plan's Gauss–Krüger zone; a geographic one is drawn "
                              "projected)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the page (default: zh)")
+    parser.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
+                        help=f"language of the page (default: {DEFAULT_LANG})")
     parser.add_argument("--surveyed", action="store_true",
                         help="draw surveyed geometry switched on in the workspace (see `check`) in place of "
                              "indicative parcels")

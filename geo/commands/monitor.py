@@ -31,16 +31,16 @@ import pandas as pd
 
 from geo import atomic
 from geo.errors import UsageError
+from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.monitor.evaluate import action_rows, status_rows
 from geo.monitor.model import KINDS, MIN_YEAR, STAGES, STATUSES, Actual, MonitorPlan, StatusRow
 from geo.store import Office, file_hash, office
 from layers import load_monitor_plan
 
 NAME = "monitor"
-HELP = ("监测评估: status --year Y of targets and projects by the evaluation rules, history ID, "
+HELP = (f"{t('cmd_monitor.title', 'zh')}: status --year Y of targets and projects by the evaluation rules, history ID, "
         "template --year Y -o FILE.xlsx, import FILE --year Y.")
 FORMATS: Final = ("table", "json", "csv")
-LANGS: Final = ("en", "zh")
 #: The keys every row of ``status`` starts with, in this order (json and csv).
 STATUS_KEYS: Final = ("id", "kind", "name_zh", "name_en", "unit", "baseline", "baseline_year", "target",
                       "target_year", "actual", "actual_year", "evaluated", "progress", "status", "source")
@@ -52,27 +52,14 @@ VALUE_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "project": ("stage", "land_mu", "floor_wan_m2", "firms", "revenue_yi"),
     "action": ("state",),
 }
-#: The command's own sentences: ``(English, Chinese)``.
-TEXT: Final[dict[str, tuple[str, str]]] = {
-    "none": (("No actuals recorded up to {year}: every row is no_data. Fill in the template "
-             "(python -m geo monitor template --year {year} -o 填报表.xlsx) and import it "
-             "(python -m geo monitor import 填报表.xlsx --year {year} --user NAME)."),
-             ("截至{year}年没有任何实际值记录，各行均为无数据。请生成填报表（python -m geo monitor template "
-             "--year {year} -o 填报表.xlsx），填好后导入（python -m geo monitor import 填报表.xlsx --year {year} "
-             "--user 用户名）。")),
-    "actions": ("Key actions (section 4):", "重点行动（四）："),
-    "notes": ("Notes:", "备注："),
-}
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Subcommands and their options."""
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(parser))
     status = sub.add_parser("status", help="the status of every target and project in a year, by the rules")
     status.add_argument("--year", type=int, required=True, help="the year evaluated")
     status.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
-    status.add_argument("--lang", choices=LANGS, default="en",
-                        help="language of names, statuses and notes in the table format (default: en)")
+    status.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
+                        help=f"language of names, statuses and notes in the table format (default: {DEFAULT_LANG})")
     history = sub.add_parser("history", help="every recorded version of one target, project or action")
     history.add_argument("subject_id", metavar="ID",
                          help="a target, project or action id of the plan (its targets.csv, projects.csv, actions.csv)")
@@ -114,28 +101,27 @@ def _figure(value: float | None) -> str:
 
 
 def _print_table(plan: MonitorPlan, rows: Sequence[StatusRow], actuals: Sequence[Actual], year: int,
-                 *, zh: bool) -> None:
+                 *, lang: str) -> None:
     """The rows for a reader: names, statuses and notes in one language; then the key actions."""
-    lang = 1 if zh else 0  # TEXT is (English, Chinese)
-    term = 0 if zh else 1  # STAGES and STATUSES are (Chinese, English)
+    zh = lang == "zh"
     if not actuals:
-        print(TEXT["none"][lang].format(year=year))
+        print(t("cmd_monitor.none", lang, year=year))
     view = pd.DataFrame([{
         "id": r.id, "name": r.name_zh if zh else r.name_en, "unit": r.unit, "baseline": _figure(r.baseline),
         "target": _figure(r.target), "year": r.target_year,
         "actual": "—" if r.actual is None else f"{_figure(r.actual)} ({r.actual_year})",
         "evaluated": _figure(r.evaluated),
         "progress": "—" if r.progress is None else f"{r.progress:.1%}",
-        "stage": "" if r.stage is None else STAGES.get(r.stage, (r.stage, r.stage))[term],
-        "status": STATUSES[r.status][term],
+        "stage": "" if r.stage is None else t(f"monitor.stage.{r.stage}", lang) if r.stage in STAGES else r.stage,
+        "status": t(f"monitor.status.{r.status}", lang),
     } for r in rows])
     print(view.to_string(index=False))
     noted = [r for r in rows if (r.note_zh if zh else r.note_en)]
     if noted:
-        print("\n" + TEXT["notes"][lang])
+        print("\n" + t("cmd_monitor.notes", lang))
         for r in noted:
             print(f"- {r.id}: {r.note_zh if zh else r.note_en}")
-    print("\n" + TEXT["actions"][lang])
+    print("\n" + t("cmd_monitor.actions", lang))
     for a in action_rows(plan, actuals, year):
         when = "" if a["actual_year"] is None else f" ({a['actual_year']}; {a['source']})"
         print(f"  {a['id']}  {a['name_zh'] if zh else a['name_en']}: {a['state_zh'] if zh else a['state_en']}{when}")
@@ -152,7 +138,7 @@ def _status(off: Office, args: argparse.Namespace) -> None:
     elif args.format == "csv":
         pd.DataFrame(status_records(rows), columns=[*STATUS_KEYS, *MORE_KEYS]).to_csv(sys.stdout, index=False)
     else:
-        _print_table(plan, rows, actuals, year, zh=args.lang == "zh")
+        _print_table(plan, rows, actuals, year, lang=args.lang)
 
 
 def subject_ids(plan: MonitorPlan) -> dict[str, str]:

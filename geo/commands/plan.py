@@ -32,7 +32,7 @@ from geo.errors import UsageError
 from geo.plan.build import build_package, write_layers
 from geo.plan.current import ENV
 from geo.plan.diff import diff_plans, format_table
-from geo.plan.package import load_package, validate_package
+from geo.plan.package import TEMPLATE_SHEETS, load_package, validate_package
 from geo.plan.template import PlanInputError, new_package, template_workbook
 from layers.schema import DATA_DIR
 
@@ -40,6 +40,8 @@ NAME: Final = "plan"
 HELP: Final = ("Plan packages: validate a package folder, compare two plans, write the Excel template, make a "
                "package from a filled one, build a package's geometry.")
 FORMATS: Final = ("table", "json")
+#: The template's sheets as the help names them (:data:`geo.plan.package.TEMPLATE_SHEETS`).
+_SHEETS: Final = ", ".join(TEMPLATE_SHEETS)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,8 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     diff.add_argument("b", metavar="B", help="the second package folder")
     diff.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     template = actions.add_parser("template", help="write the Excel template to write a plan in",
-                                  description="Write an Excel workbook with a sheet per table (规划, 赛道, 空间单元, "
-                                              "项目, 目标, 地名): field names, then their Chinese labels.")
+                                  description=f"Write an Excel workbook with a sheet per table ({_SHEETS}): "
+                                              "field names, then their Chinese labels.")
     template.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help="the workbook to write")
     template.add_argument("--filled", action="store_true",
                           help="fill it with the package's rows (default: headers only)")
@@ -72,7 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                          "then.")
     new.add_argument("folder", metavar="DIR", help="the package folder to write (new, or an empty folder)")
     new.add_argument("--from", dest="workbook", required=True, metavar="FILE.xlsx",
-                     help="the filled plan workbook (sheets 规划, 赛道, 空间单元, 项目, 目标, 地名)")
+                     help=f"the filled plan workbook (sheets {_SHEETS})")
     build = actions.add_parser("build", help="rebuild a package's indicative geometry by the placement rule",
                                description="Rebuild parcels/parcels.geojson, parcels/zones.geojson and "
                                            "context/metro.geojson of a plan package from its tables and gazetteer.")
@@ -118,7 +120,7 @@ def _template(args: argparse.Namespace) -> int:
                          fix="Name the workbook FILE.xlsx (Excel opens it; WPS too)")
     data = template_workbook(load_package(args.package), filled=args.filled)
     where = atomic.write_output(args.output, data)
-    print(f"wrote {where}: sheets 规划, 赛道, 空间单元, 项目, 目标, 地名"
+    print(f"wrote {where}: sheets {_SHEETS}"
           + (" with the plan's rows" if args.filled else " (headers only)"), file=sys.stderr)
     return 0
 

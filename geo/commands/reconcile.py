@@ -14,21 +14,16 @@ import sys
 import pandas as pd
 from pandas.api.typing import NAType
 
+from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.plan import reconcile
 from geo.store import parcels_in_use
 from layers import load_glossary, load_parcels, load_plan
 
 NAME = "reconcile"
-HELP = "Reconcile land (mu) and output (亿元) per plan, track, zone and project: tables vs text vs map."
+HELP = t("cmd_reconcile.help", "en")
 FORMATS = ("table", "json", "csv")
-LANGS = ("en", "zh")
 #: Glossary keys of the metrics' names.
 METRIC_TERMS = {"land_mu": "land", "output_yi": "output"}
-#: The command's own sentences: ``(English, Chinese)``.
-TEXT = {
-    "disagreements": ("{n} disagreement(s) between the tables and the text:", "表与文本不一致 {n} 处："),
-    "statuses": ("Statuses:", "状态说明："),
-}
 #: Columns of the human-readable table (the json/csv keep all columns).
 TABLE_COLUMNS = ["scope", "key", "metric", "table_value", "unknown_count", "stated_value", "mapped_value",
                  "difference", "status"]
@@ -39,8 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("--scope", choices=("plan", "track", "zone", "project"), action="append",
                         help="only these scopes (repeatable; default: all)")
-    parser.add_argument("--lang", choices=LANGS, default="en",
-                        help="language of the notes and sentences in the table format (default: en)")
+    parser.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
+                        help=f"language of the notes and sentences in the table format (default: {DEFAULT_LANG})")
     parser.add_argument("--surveyed", action="store_true",
                         help="measure surveyed geometry switched on in the workspace (see `check`) where there is some")
 
@@ -84,11 +79,11 @@ def _print_table(result: pd.DataFrame, *, lang: str) -> None:
         view[col] = view[col].map(lambda v: "—" if pd.isna(v) else f"{v:,.1f}")
     print(view.to_string(index=False))
     flagged = result[result["status"] == "differs"]
-    print("\n" + TEXT["disagreements"][1 if zh else 0].format(n=len(flagged)))
+    print("\n" + t("cmd_reconcile.disagreements", lang, n=len(flagged)))
     for r in flagged.to_dict("records"):
         name, note = (str(r["name_zh"]), str(r["note_zh"])) if zh else (str(r["name_en"]), str(r["note"]))
         print(f"- {name} · {term(METRIC_TERMS.get(str(r['metric']), str(r['metric'])))}: {note}")
-    print("\n" + TEXT["statuses"][1 if zh else 0])
+    print("\n" + t("cmd_reconcile.statuses", lang))
     for status in dict.fromkeys(str(s) for s in result["status"]):
         key = f"status_{status}"
         meaning = str(terms.at[key, "definition_zh" if zh else "definition_en"]) if key in terms.index else ""

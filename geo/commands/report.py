@@ -25,14 +25,15 @@ from typing import Final
 
 from geo import atomic
 from geo.errors import UsageError
+from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.monitor.model import MIN_YEAR
 from geo.monitor.report import FORMATS, build_report, check_year, report_format, write_docx, write_pdf
 from geo.store import office
 from layers import load_monitor_plan
 
 NAME: Final = "report"
-HELP: Final = ("Write the 监测评估 report of a year (年度发展报告) or of the plan period (--final: 终期评估) "
-               "as Word (.docx) or PDF, from the recorded actuals.")
+HELP: Final = (f"Write the {t('report.monitoring', 'zh')} report of a year ({t('report.annual', 'zh')}) or of the "
+               f"plan period (--final: {t('report.final', 'zh')}) as Word (.docx) or PDF, from the recorded actuals.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,12 +41,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--year", type=int, required=True, metavar="Y",
                         help="the year reported on (within the plan period, e.g. 2023)")
     parser.add_argument("--final", action="store_true",
-                        help="the 终期评估: every year of the plan period up to Y side by side")
-    parser.add_argument("-o", "--output", required=True, metavar="报告.docx|报告.pdf",
+                        help=f"the {t('report.final', 'zh')}: every year of the plan period up to Y side by side")
+    parser.add_argument("-o", "--output", required=True, metavar=t("report.output_metavar", "zh"),
                         help="file to write; its suffix gives the format (- for stdout with --format)")
     parser.add_argument("--format", choices=list(FORMATS), help="docx or pdf (default: from the suffix of -o)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the report (default: zh)")
-    parser.add_argument("--no-map", action="store_true", help="leave out the map of section 4 (空间布局)")
+    parser.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
+                        help=f"language of the report (default: {DEFAULT_LANG})")
+    parser.add_argument("--no-map", action="store_true",
+                        help=f"leave out the map of section 4 ({t('report.map_section', 'zh')})")
     parser.add_argument("--user", metavar="NAME", help="who reads the records (needed once the workspace has accounts)")
 
 
@@ -65,10 +68,11 @@ def run(args: argparse.Namespace) -> int:
     path = (write_docx if fmt == "docx" else write_pdf)(content, args.output)
     used = next((len(t.rows) for t in content.tables() if t.key == "sources"), 0)
     where = "stdout" if str(args.output) == atomic.STDOUT else str(path)
-    kind = "终期评估" if args.final else "年度发展报告"
+    kind = t("report.final" if args.final else "report.annual", "zh")
     # with -o - the CLI sends this line to stderr (geo.atomic.stdout_reserved)
     print(f"wrote {where} ({fmt}, {kind} {args.year}; {used} actuals used; {time.perf_counter() - started:.1f} s)")
     if used == 0:
         print(f"note: no actuals recorded up to {args.year}: every status is no data. Fill in the template: "
-              f"python -m geo monitor template --year {args.year} -o 填报表.xlsx", file=sys.stderr)
+              f"python -m geo monitor template --year {args.year} -o {t('report.template_file', 'zh')}",
+              file=sys.stderr)
     return 0

@@ -52,6 +52,7 @@ from geo.drafts.model import (
 )
 from geo.drafts.shapes import OnDuplicate, resolve_projects, validate_shapes
 from geo.errors import UsageError
+from geo.i18n import t
 from geo.store.base import StoreError, now_iso
 from geo.store.drafts_sql import as_parcels, no_draft
 from geo.store.office import Actor, Office
@@ -243,7 +244,7 @@ class Drafts:
         clean = " ".join(str(name).split())
         if not clean or len(clean) > MAX_NAME:
             raise UsageError(f"a draft name must have 1 to {MAX_NAME} characters, not {len(clean)}", source="draft",
-                             fix="Give the draft a short name, e.g. 示例方案一")
+                             fix=t("drafts.name_fix", "en"))
         taken = [d for d in self.store.list_drafts(plan_id=self.plan.plan_id) if d.name == clean
                  and d.draft_id != other_than]
         if taken:

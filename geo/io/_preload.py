@@ -26,12 +26,15 @@ import geo.io.readers  # noqa: F401  (the readers and what they import)
 from geo.crs import parse_crs
 from geo.io.limits import PRELOAD_MAIN_ENV
 from geo.io.readers import _OGR_ERRORS
+from geo.io.zbtxt import PARCEL_FIELDS
 
 
 def _warm() -> None:
     """Write and read a one-feature layer in memory, in each format GDAL reads for us."""
-    # any CGCS2000 Gauss–Krüger zone: loads PROJ's projected CRSs
-    layer = gpd.GeoDataFrame({"n": [1], "名称": ["a"]}, geometry=[shapely.box(0, 0, 1, 1)], crs="EPSG:4534")
+    # any CGCS2000 Gauss–Krüger zone: loads PROJ's projected CRSs; a Chinese column name as surveyors' files have
+    # (图幅号: 9 bytes, within a Shapefile's 10, so GDAL has nothing to launder or warn of)
+    chinese = PARCEL_FIELDS[5]
+    layer = gpd.GeoDataFrame({"n": [1], chinese: ["a"]}, geometry=[shapely.box(0, 0, 1, 1)], crs="EPSG:4534")
     parse_crs("EPSG:4534")
     for driver, name in (("GPKG", "warm.gpkg"), ("GeoJSON", "warm.geojson"), ("ESRI Shapefile", "warm.shp")):
         path = f"/vsimem/geo-warm/{name}"

@@ -28,6 +28,7 @@ from typing import Final
 import numpy as np
 
 from geo.crs import GK_ZONES, WGS84, gk_epsg, gk_zone_of_crs, local_crs
+from geo.i18n import pair
 
 #: Rough extent of China (lon/lat) used to reject coordinates far outside it.
 CHINA_BOUNDS: Final = (73.0, 3.0, 136.0, 54.0)
@@ -50,20 +51,16 @@ class Guess:
 
 #: The lon/lat rules, tried first.
 LONLAT: Final[tuple[Guess, ...]] = (
-    Guess(WGS84, (73, 136), (3, 54), False, "经纬度（经度在前）", "lon/lat"),
-    Guess(WGS84, (3, 54), (73, 136), True, "纬经度（纬度在前，已交换）", "lat/lon, swapped to lon/lat"),
+    Guess(WGS84, (73, 136), (3, 54), False, *pair("io.guess_lonlat")),
+    Guess(WGS84, (3, 54), (73, 136), True, *pair("io.guess_latlon")),
 )
 
 
 def _prefixed(zone: int, *, swap: bool) -> Guess:
     x = (zone * 1e6 + GK_EASTING[0], zone * 1e6 + GK_EASTING[1])
     if swap:
-        return Guess(gk_epsg(zone, prefixed=True), GK_NORTHING, x, True,
-                     f"CGCS2000 高斯-克吕格 第{zone}带（X为北坐标，已交换）",
-                     f"CGCS2000 Gauss–Krüger zone {zone} with X = northing, swapped")
-    return Guess(gk_epsg(zone, prefixed=True), x, GK_NORTHING, False,
-                 f"CGCS2000 高斯-克吕格 3度带 第{zone}带（东坐标带号{zone}）",
-                 f"CGCS2000 Gauss–Krüger zone {zone}, easting with zone prefix {zone}")
+        return Guess(gk_epsg(zone, prefixed=True), GK_NORTHING, x, True, *pair("io.guess_zoned_swapped", zone=zone))
+    return Guess(gk_epsg(zone, prefixed=True), x, GK_NORTHING, False, *pair("io.guess_zoned", zone=zone))
 
 
 def _plain(*, swap: bool) -> Guess:
@@ -72,10 +69,8 @@ def _plain(*, swap: bool) -> Guess:
     zone = gk_zone_of_crs(code)
     cm = f"{zone[0] * 3}" if zone is not None else "?"
     if swap:
-        return Guess(code, GK_NORTHING, GK_EASTING, True, f"CGCS2000 高斯-克吕格 CM{cm}E（X为北坐标，已交换）",
-                     f"CGCS2000 Gauss–Krüger CM {cm}E with X = northing, swapped")
-    return Guess(code, GK_EASTING, GK_NORTHING, False, f"CGCS2000 高斯-克吕格 3度带 中央经线{cm}°E（东坐标无带号）",
-                 f"CGCS2000 Gauss–Krüger CM {cm}E, easting without zone prefix")
+        return Guess(code, GK_NORTHING, GK_EASTING, True, *pair("io.guess_plain_swapped", cm=cm))
+    return Guess(code, GK_EASTING, GK_NORTHING, False, *pair("io.guess_plain", cm=cm))
 
 
 def guesses(bounds: tuple[float, float, float, float]) -> list[Guess]:

@@ -55,13 +55,19 @@ from pyproj import CRS
 from geo.atomic import is_special, place_file
 from geo.crs import EXPORT_CRS, WGS84, local_crs, parse_crs
 from geo.errors import ExportError, UsageError
+from geo.i18n import LANGS, pair, t
 from geo.io.parquet import write_parquet_layer
 from geo.io.styles import DEFAULT_OPTIONS, ExportOptions
 from geo.io.writers_desktop import dxf_left_out, dxf_note, write_dxf, write_kml, write_kmz, write_xlsx
 from geo.io.writers_gis import SHAPEFILE_ENCODINGS, write_csv, write_geojson, write_gpkg, write_shapefile
+from geo.io.zbtxt import LABEL as ZBTXT_LABEL
 from geo.io.zbtxt import zbtxt_crs
 from geo.io.zbtxt_write import left_out as zbtxt_left_out
 from geo.io.zbtxt_write import write_zbtxt
+
+#: The tag ending the name of a file of indicative geometry (``parcels_EPSG4326_示意.gpkg``): a token of the files'
+#: names, the same in every language, so that a file keeps its name whoever exported it.
+INDICATIVE: Final = "示意"
 
 #: A writer: one layer (already in the target CRS) into a folder → the files it wrote.
 Writer = Callable[[gpd.GeoDataFrame, str, Path], list[Path]]
@@ -105,31 +111,31 @@ class Format:
 
 
 FORMATS: Final[dict[str, Format]] = {
-    "geojson": Format("GeoJSON（RFC 7946）", "GeoJSON (RFC 7946)", ".geojson", "application/geo+json", write_geojson,
+    "geojson": Format(*pair("export.format_geojson"), ".geojson", "application/geo+json", write_geojson,
                       crs_kind="wgs84", one_geometry_type=False, aliases=(".json",)),
-    "gpkg": Format("GeoPackage 1.2（含 QGIS 样式）", "GeoPackage 1.2 (with QGIS styles)", ".gpkg",
+    "gpkg": Format(*pair("export.format_gpkg"), ".gpkg",
                    "application/geopackage+sqlite3", write_gpkg, True, write_gpkg),
-    "shp": Format("Shapefile（zip，含 .qml 样式）", "Shapefile (zip, with .qml styles)", ".zip", "application/zip",
+    "shp": Format(*pair("export.format_shp"), ".zip", "application/zip",
                   write_shapefile, write_styled=write_shapefile, encodings=tuple(SHAPEFILE_ENCODINGS),
                   aliases=(".shp",)),
-    "csv": Format("CSV（WKT，附 .prj/.csvt）", "CSV (WKT, with .prj/.csvt)", ".csv", "text/csv",
+    "csv": Format(*pair("export.format_csv"), ".csv", "text/csv",
                   write_csv, one_geometry_type=False, sidecars=(".csvt", ".prj")),
-    "kml": Format("KML（奥维/Google Earth）", "KML (Google Earth, Ovital)", ".kml",
+    "kml": Format(*pair("export.format_kml"), ".kml",
                   "application/vnd.google-earth.kml+xml", write_kml, True, write_kml, crs_kind="wgs84",
                   one_geometry_type=False),
-    "kmz": Format("KMZ（奥维/Google Earth）", "KMZ (Google Earth, Ovital)", ".kmz",
+    "kmz": Format(*pair("export.format_kmz"), ".kmz",
                   "application/vnd.google-earth.kmz", write_kmz, True, write_kmz, crs_kind="wgs84",
                   one_geometry_type=False),
-    "dxf": Format("DXF（AutoCAD，投影坐标）", "DXF (AutoCAD, projected)", ".dxf", "image/vnd.dxf", write_dxf, True,
+    "dxf": Format(*pair("export.format_dxf"), ".dxf", "image/vnd.dxf", write_dxf, True,
                   write_dxf, crs_kind="projected", one_geometry_type=False, left_out=dxf_left_out,
-                  holds=("只画有几何的要素", "draws only features with a geometry"), note=dxf_note),
-    "xlsx": Format("Excel（xlsx）", "Excel (xlsx)", ".xlsx",
+                  holds=pair("export.holds_dxf"), note=dxf_note),
+    "xlsx": Format(*pair("export.format_xlsx"), ".xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", write_xlsx, True, write_xlsx,
                    one_geometry_type=False),
-    "txt": Format("部标坐标txt（GBK）", "部标 coordinate txt (GBK)", ".txt", "text/plain; charset=GBK", write_zbtxt,
+    "txt": Format(*pair("export.format_txt"), ".txt", "text/plain; charset=GBK", write_zbtxt,
                   crs_kind="gauss_kruger", one_geometry_type=False, left_out=zbtxt_left_out,
-                  holds=("只含面要素", "holds polygons only")),
-    "parquet": Format("GeoParquet（大图层）", "GeoParquet (large layers)", ".parquet", "application/vnd.apache.parquet",
+                  holds=pair("export.holds_txt")),
+    "parquet": Format(*pair("export.format_parquet"), ".parquet", "application/vnd.apache.parquet",
                       write_parquet_layer, one_geometry_type=False),
 }
 
@@ -182,7 +188,7 @@ def _check_crs(fmt: str, crs: str | None) -> str:
         )
     if code not in allowed and spec.crs_kind == "gauss_kruger":
         raise UsageError(
-            f"a 部标坐标txt holds Gauss–Krüger metres, not {code}", source="--crs",
+            f"a {ZBTXT_LABEL} holds Gauss–Krüger metres, not {code}", source="--crs",
             fix="Use --crs {} (with the zone prefix) or --crs {} (without)".format(*zbtxt_crs()),
         )
     if code not in allowed:
@@ -237,20 +243,15 @@ def is_indicative(layers: dict[str, gpd.GeoDataFrame]) -> bool:
 
 
 def default_name(layers: dict[str, gpd.GeoDataFrame], crs: str) -> str:
-    """File stem that says what is inside: ``parcels_zones_EPSG<code>_示意`` (示意 = indicative geometry)."""
+    """File stem that says what is inside: ``parcels_zones_EPSG<code>_示意`` (:data:`INDICATIVE`)."""
     parts = [*layers, crs.replace(":", "")]
     if is_indicative(layers):
-        parts.append("示意")
+        parts.append(INDICATIVE)
     return "_".join(parts)
 
 
 # --- what a format splits or leaves out ----------------------------------------------
 
-#: A geometry family in notes: (Chinese, English singular, English plural).
-_FAMILY_WORDS: Final = {
-    "polygons": ("面", "polygon", "polygons"), "lines": ("线", "line", "lines"),
-    "points": ("点", "point", "points"), "collections": ("几何集合", "geometry collection", "geometry collections"),
-}
 
 
 @dataclass(frozen=True)
@@ -276,18 +277,16 @@ def short_label(fmt: str) -> tuple[str, str]:
 def _part_words(name: str, part: gpd.GeoDataFrame) -> tuple[str, str]:
     """``parcels（25 个面）`` / ``parcels (25 polygons)``: a split part and what it holds."""
     kinds = part.geom_type
-    zh, en = [], []
-    for family, types in FAMILIES:
-        n = int(kinds.isin(types).sum())
-        if n:
-            word_zh, one, many = _FAMILY_WORDS[family]
-            zh.append(f"{n} 个{word_zh}")
-            en.append(f"{n} {one if n == 1 else many}")
+    counts = [(family, int(kinds.isin(types).sum())) for family, types in FAMILIES]
     missing = int(kinds.isna().sum())
-    if missing:
-        zh.append(f"{missing} 个无几何")
-        en.append(f"{missing} without geometry")
-    return f"{name}（{'，'.join(zh)}）", f"{name} ({', '.join(en)})"
+    words = []
+    for lang in LANGS:
+        held = [t(f"export.count_{family}_one" if n == 1 else f"export.count_{family}", lang, n=n)
+                for family, n in counts if n]
+        if missing:
+            held.append(t("export.count_no_geometry", lang, n=missing))
+        words.append(t("export.part", lang, name=name, parts=t("export.sep_part", lang).join(held)))
+    return words[0], words[1]
 
 
 def notes(fmt: str, layers: dict[str, gpd.GeoDataFrame]) -> list[Note]:
@@ -300,26 +299,23 @@ def notes(fmt: str, layers: dict[str, gpd.GeoDataFrame]) -> list[Note]:
     Export page shows them.
     """
     spec = _format(fmt)
-    label_zh, label_en = short_label(fmt)
+    labels = short_label(fmt)
     out: list[Note] = []
     for name, gdf in layers.items():
         if spec.one_geometry_type:
             parts = split_geometry_types(name, gdf)
             if len(parts) > 1:
                 words = [_part_words(n, p) for n, p in parts]
-                what_zh, what_en = ("图层", "layers") if spec.multi_layer else ("文件", "file sets")
-                out.append(Note(
-                    f"{name}：{label_zh} 每个图层只含一种几何类型，分为 {len(parts)} 个{what_zh}："
-                    + "、".join(zh for zh, _ in words),
-                    f"{name}: a {label_en} holds one geometry type per layer, so it is written as {len(parts)} "
-                    f"{what_en}: " + ", ".join(en for _, en in words),
-                    warning=not spec.multi_layer,
-                ))
+                what = "export.what_layers" if spec.multi_layer else "export.what_files"
+                zh, en = (t("export.note_split", lang, name=name, label=labels[i], n=len(parts), what=t(what, lang),
+                            parts=t("export.sep_list", lang).join(w[i] for w in words))
+                          for i, lang in enumerate(LANGS))
+                out.append(Note(zh, en, warning=not spec.multi_layer))
         left = left_out(fmt, gdf)
         if left:
-            holds_zh, holds_en = spec.holds
-            out.append(Note(f"{name}：{label_zh}{holds_zh}，未导出 {len(left)} 个：{'；'.join(left)}",
-                            f"{name}: a {label_en} {holds_en}; left out {len(left)}: {'; '.join(left)}"))
+            zh, en = (t("export.note_left", lang, name=name, label=labels[i], holds=spec.holds[i], n=len(left),
+                        items=t("export.sep_clause", lang).join(left)) for i, lang in enumerate(LANGS))
+            out.append(Note(zh, en))
         said = spec.note(name, gdf) if spec.note is not None else None
         if said is not None:
             out.append(Note(*said))
@@ -507,9 +503,8 @@ def export_files(
     first = target if mode in ("file", "stream", "zip") else placed[0]
     said = notes(fmt, layers)
     if mode == "stream" and spec.sidecars and not _zip_only(spec):
-        said.append(Note(f"只写入 {spec.suffix}，没有 {'/'.join(spec.sidecars)}（管道或设备只能接收一个文件）",
-                         f"only the {spec.suffix} is written, without its {'/'.join(spec.sidecars)} "
-                         "(a FIFO or device takes one file)", warning=False))
+        said.append(Note(*pair("export.note_stream", suffix=spec.suffix, sidecars="/".join(spec.sidecars)),
+                         warning=False))
     return Exported(path=first, files=tuple(placed), notes=tuple(said))
 
 

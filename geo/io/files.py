@@ -44,6 +44,7 @@ from geo.errors import (
     tool_said,
     without_paths,
 )
+from geo.i18n import pair, t
 from geo.io import columns, zbtxt
 from geo.io.crsguess import CHINA_BOUNDS, guess_crs, looks_geographic
 from geo.io.limits import run_limited
@@ -52,7 +53,7 @@ from geo.io.readers import READERS, read_format
 #: Largest file accepted (bytes).
 MAX_FILE_BYTES: Final = 200 * 1024 * 1024
 _FIX_FORMATS: Final = (
-    "Upload a zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, CSV with WKT or lon/lat columns or a 部标坐标txt"
+    f"Upload a zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, CSV with WKT or lon/lat columns or a {zbtxt.LABEL}"
 )
 
 #: Binary signatures we recognise only to refuse them by name.
@@ -225,7 +226,7 @@ def _resolve_crs(
             gdf.set_crs(crs, allow_override=True),
             label,
             "override",
-            (f"按用户指定：{label}", f"as chosen by the user: {label}"),
+            pair("io.crs_override", label=label),
         )
     declared = None if gdf.crs is None or _is_undefined(gdf.crs) else gdf.crs
     if declared is not None and _is_local(declared):
@@ -236,7 +237,7 @@ def _resolve_crs(
         )
     if declared is not None and (not declared.is_geographic or looks_geographic(bounds)):
         label = declared.to_string() if declared.to_epsg() is None else f"EPSG:{declared.to_epsg()}"
-        return gdf, label, "file", (f"文件自带：{label}", f"from the file: {label}")
+        return gdf, label, "file", pair("io.crs_file", label=label)
     guess = guess_crs(bounds)
     if guess is None:
         said = f"declares {declared.to_string()} but " if declared is not None else "has no CRS and "
@@ -253,10 +254,8 @@ def _resolve_crs(
         gdf,
         guess.crs,
         "inferred",
-        (
-            f"由坐标范围推断：{guess.zh}（{guess.crs}）",
-            f"inferred from the coordinate ranges: {guess.en} ({guess.crs})",
-        ),
+        (t("io.crs_inferred", "zh", name=guess.zh, crs=guess.crs),
+         t("io.crs_inferred", "en", name=guess.en, crs=guess.crs)),
     )
 
 

@@ -82,6 +82,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from pyproj import CRS
 
+from geo.i18n import LANGS, t
 from geo.io.styles import (
     DEFAULT_OPTIONS,
     FILL_OPACITY,
@@ -102,6 +103,13 @@ DXF_VERSION: Final = "R2004"
 DXF_ENCODING: Final = "gbk"
 #: Excel's limit of characters in one cell.
 XLSX_CELL_LIMIT: Final = 32_767
+#: The custom header variables of a DXF we write (name → value words): file content that CAD users read in
+#: DXF's own properties, bilingual in every export.
+DXF_VARS: Final = {"crs": "坐标系 CRS", "units": "单位 units", "metres": "米 metres", "title": "标题 title"}
+#: Column headers of the sheet we write beyond the layer's own columns: its geometry type and the representative
+#: point's coordinates (``{code}``: the CRS), the same in every export (tests and users' formulas name them).
+XLSX_HEADERS: Final = {"geometry": "几何类型", "lon": "代表点经度（{code}，度）", "lat": "代表点纬度（{code}，度）",
+                       "x": "代表点X 东坐标（{code}，米）", "y": "代表点Y 北坐标（{code}，米）"}
 
 ET.register_namespace("", KML_NS)
 
@@ -309,10 +317,10 @@ def _dxf_doc(path: Path, crs: CRS, options: ExportOptions) -> Drawing:
     doc.header["$INSUNITS"] = 6  # metres
     doc.header["$MEASUREMENT"] = 1
     doc.header["$LTSCALE"] = 20.0  # dashes of tens of metres at this extent
-    doc.header.custom_vars.append("坐标系 CRS", f"{crs.to_string()} {crs.name}")
-    doc.header.custom_vars.append("单位 units", "米 metres")
+    doc.header.custom_vars.append(DXF_VARS["crs"], f"{crs.to_string()} {crs.name}")
+    doc.header.custom_vars.append(DXF_VARS["units"], DXF_VARS["metres"])
     if options.title:
-        doc.header.custom_vars.append("标题 title", dxf_text(options.title))
+        doc.header.custom_vars.append(DXF_VARS["title"], dxf_text(options.title))
     if "CJK" not in doc.styles:
         doc.styles.add("CJK", font="simsun.ttc")  # 宋体, present on every Chinese Windows
     return doc
@@ -373,14 +381,9 @@ def dxf_note(name: str, gdf: gpd.GeoDataFrame) -> tuple[str, str] | None:
     other = [c for c in columns if c != label]
     if not other:
         return None
-    layers_zh = "，按赛道分 CAD 图层" if "track_id" in columns else ""
-    layers_en = ", on one CAD layer per track" if "track_id" in columns else ""
-    shown_zh = f"图形和标注（{label}，TEXT）" if label else "图形"
-    shown_en = f"its geometry and label ({label}, as TEXT)" if label else "its geometry"
-    zh = (f"{name}：DXF 图形没有属性表，每个要素只画出{shown_zh}{layers_zh}；其余 {len(other)} 个字段未导出"
-          "（GeoPackage 保留全部字段）")
-    en = (f"{name}: a DXF drawing has no attribute table: each feature is drawn with {shown_en}{layers_en}; "
-          f"its other {len(other)} columns are left out (GeoPackage keeps them)")
+    zh, en = (t("export.dxf_note", lang, name=name, n=len(other),
+                shown=t("export.dxf_shown_label", lang, label=label) if label else t("export.dxf_shown", lang),
+                layers=t("export.dxf_by_track", lang) if "track_id" in columns else "") for lang in LANGS)
     return zh, en
 
 
@@ -476,8 +479,8 @@ def _point_columns(crs: CRS) -> tuple[str, str, str]:
     """Headers of the representative point's two coordinates and their number format."""
     code = crs.to_string()
     if crs.is_geographic:
-        return f"代表点经度（{code}，度）", f"代表点纬度（{code}，度）", "0.0000000"
-    return f"代表点X 东坐标（{code}，米）", f"代表点Y 北坐标（{code}，米）", "0.000"
+        return XLSX_HEADERS["lon"].format(code=code), XLSX_HEADERS["lat"].format(code=code), "0.0000000"
+    return XLSX_HEADERS["x"].format(code=code), XLSX_HEADERS["y"].format(code=code), "0.000"
 
 
 def _rows(gdf: gpd.GeoDataFrame, columns: list[str]) -> Iterator[list[object]]:
@@ -504,7 +507,7 @@ def write_xlsx(gdf: gpd.GeoDataFrame, name: str, folder: Path, options: ExportOp
     sheet = book.create_sheet(sheet_title(name, book.sheetnames))
     columns = _attributes(gdf)
     x_head, y_head, xy_format = _point_columns(CRS.from_user_input(gdf.crs))
-    headers = [options.label(c) for c in columns] + ["几何类型", x_head, y_head]
+    headers = [options.label(c) for c in columns] + [XLSX_HEADERS["geometry"], x_head, y_head]
     sheet.append(headers)
     bold = Font(bold=True)
     for i, cell in enumerate(sheet[1]):

@@ -65,6 +65,7 @@ from pyproj.enums import PJType
 
 from geo.crs import gk_epsg, gk_zone_of_crs, local_crs, local_zoned_crs
 from geo.errors import CRSError, GeoError, InputFileError
+from geo.i18n import t
 
 #: Section headers of the layout.
 ATTRIBUTES: Final = "[属性描述]"
@@ -77,6 +78,22 @@ FORMAT_KEY: Final = "zbtxt"
 #: 界址点号 (J1 …), the 圈号 and the (east, north) coordinates of each point line, for the check to name a point.
 POINTS_ATTR: Final = "zbtxt_points"
 LABEL: Final = "部标坐标txt"
+#: The keys of the [属性描述] lines we read or write.
+HEADER_KEYS: Final = {"version": "格式版本号", "producer": "数据产生单位", "date": "数据产生日期", "system": "坐标系",
+                      "width": "几度分带", "width_short": "分带", "projection": "投影类型", "unit": "计量单位",
+                      "zone": "带号", "precision": "精度", "params": "转换参数"}
+#: Values of the layout: the version and projection we write, the unit and projection we read (``gauss``: the part
+#: of 投影类型 that says Gauss–Krüger), and 图形属性 of a parcel (``polygon``).
+HEADER_VALUES: Final = {"version": "1.01版本", "projection": "高斯克吕格", "gauss": "高斯", "metre": "米",
+                        "polygon": "面"}
+#: The column of a read layer's extra header field number ``k`` (past :data:`PARCEL_FIELDS`).
+EXTRA_FIELD: Final = "字段{k}"
+#: The columns of the point count and of the declared area.
+COUNT_FIELD: Final = PARCEL_FIELDS[0]
+AREA_FIELD: Final = PARCEL_FIELDS[1]
+#: The language of the reader's messages: English for the command line, the file's own Chinese words in them
+#: (:mod:`ui.readwords` shows the ones a planner meets often in the page's language).
+MESSAGES_LANG: Final = "en"
 
 
 
@@ -93,10 +110,15 @@ def zbtxt_crs() -> tuple[str, str]:
 #: Degrees of longitude beyond its zone a parcel may lie and still be written in it (the zones' customary overlap).
 ZONE_OVERLAP: Final = 0.5
 
-_FIX_LAYOUT: Final = (
-    "Correct that line so the file follows the 部标 layout (点号,圈号,X,Y per point; …,地类编码,@ per parcel)"
-)
-_FIX_HEADER: Final = "Correct [属性描述] (e.g. 坐标系=2000国家大地坐标系, 几度分带=3, 带号=35)"
+
+def _fix_layout() -> str:
+    """How to mend a line that does not follow the layout."""
+    return t("zbtxt.fix_layout", MESSAGES_LANG)
+
+
+def _fix_header() -> str:
+    """How to mend the [属性描述] section."""
+    return t("zbtxt.fix_header", MESSAGES_LANG)
 
 
 # --- area units ---------------------------------------------------------------------
@@ -167,6 +189,8 @@ CGCS2000_ZH: Final = _CGCS2000.zh
 _XIAN80 = _Datum("Xian 1980", "1980西安坐标系")
 _BEIJING54 = _Datum("Beijing 1954", "1954北京坐标系")
 _NEW_BEIJING = _Datum("New Beijing", "新1954北京坐标系")
+#: Words of a 坐标系 value that name Xian 1980, Beijing 1954 and New Beijing.
+DATUM_HINTS: Final = {"xian": "西安", "beijing": "北京", "new": "新"}
 
 #: 3°/6° zone numbers that cover China; the two ranges do not overlap.
 _ZONES: Final = {3: range(25, 46), 6: range(13, 24)}
@@ -194,10 +218,10 @@ def _datum_of(value: str) -> _Datum | None:
     found = []
     if "2000" in text or "CGCS" in text:
         found.append(_CGCS2000)
-    if "西安" in text or "80" in text or "XIAN" in text:
+    if DATUM_HINTS["xian"] in text or "80" in text or "XIAN" in text:
         found.append(_XIAN80)
-    if "北京" in text or "54" in text or "BEIJING" in text:
-        found.append(_NEW_BEIJING if "新" in text or "NEW" in text else _BEIJING54)
+    if DATUM_HINTS["beijing"] in text or "54" in text or "BEIJING" in text:
+        found.append(_NEW_BEIJING if DATUM_HINTS["new"] in text or "NEW" in text else _BEIJING54)
     return found[0] if len(found) == 1 else None
 
 
@@ -297,19 +321,20 @@ def _number(text: str, what: str, source: str, line: int) -> float:
     try:
         value = float(text)  # text of any length: a number too large for a float is inf, refused below
     except ValueError:
-        raise _error(source, line, f"{what} {_shown(text)} is not a number", _FIX_LAYOUT) from None
+        raise _error(source, line, f"{what} {_shown(text)} is not a number", _fix_layout()) from None
     if not math.isfinite(value):
-        raise _error(source, line, f"{what} {_shown(text)} is not a finite number", _FIX_LAYOUT)
+        raise _error(source, line, f"{what} {_shown(text)} is not a finite number", _fix_layout())
     return value
 
 
 def _point(fields: list[str], source: str, line: int) -> _Point:
     name, ring, x, y = fields[:4]
     if not ring.isdecimal():  # what int() reads (Unicode decimal digits), as \d+ does
-        raise _error(source, line, f"圈号 {_shown(ring)} is not a whole number", _FIX_LAYOUT)
+        raise _error(source, line, t("zbtxt.ring_not_whole", MESSAGES_LANG, value=_shown(ring)), _fix_layout())
     number = _whole(ring)
     if number is None:
-        raise _error(source, line, f"圈号 {_shown(ring)} is no ring number (over {_MAX_DIGITS} digits)",
+        raise _error(source, line, t("zbtxt.ring_too_long", MESSAGES_LANG, value=_shown(ring),
+                                                digits=_MAX_DIGITS),
                      "Number the rings of each parcel 1, 2, 3 …")
     return _Point(line, name, number, _number(x, "X", source, line), _number(y, "Y", source, line))
 
@@ -337,12 +362,12 @@ def _parse(text: str, source: str) -> _Document:
             continue
         if section is None:
             raise _error(
-                source, no, f"{line[:40]!r} comes before the first [section]", "Start the file with [属性描述]"
+                source, no, f"{line[:40]!r} comes before the first [section]", t("zbtxt.fix_start", MESSAGES_LANG)
             )
         if section == ATTRIBUTES:
             key, sep, value = line.replace("＝", "=").partition("=")
             if not sep:
-                raise _error(source, no, f"{line[:40]!r} in [属性描述] is not key=value", _FIX_HEADER)
+                raise _error(source, no, t("zbtxt.not_key_value", MESSAGES_LANG, line=repr(line[:40])), _fix_header())
             header.setdefault(key.strip(), value.strip())
             header_line.setdefault(key.strip(), no)
         elif section == COORDINATES:
@@ -355,22 +380,21 @@ def _parse(text: str, source: str) -> _Document:
                 blocks.append(_Block(no, fields[:-1]))
             elif len(fields) == 4 or (len(fields) == 5 and fields[4] == ""):
                 if not blocks:
-                    raise _error(source, no, "a point line comes before any parcel header (…,@)", _FIX_LAYOUT)
+                    raise _error(source, no, "a point line comes before any parcel header (…,@)", _fix_layout())
                 blocks[-1].points.append(_point(fields, source, no))
             elif len(fields) > 4:
                 raise _error(
                     source,
                     no,
                     f"the parcel header {line[:60]!r} does not end with ',@'{hint}",
-                    "End every parcel header with ,@"
-                    " (界址点数,地块面积,地块编号,地块名称,图形属性,图幅号,地块用途,地类编码,@)",
+                    t("zbtxt.fix_header_end", MESSAGES_LANG),
                 )
             else:
                 raise _error(
                     source,
                     no,
-                    f"{line[:60]!r} is neither a parcel header (…,@) nor a point line (点号,圈号,X,Y){hint}",
-                    _FIX_LAYOUT,
+                    t("zbtxt.neither", MESSAGES_LANG, line=repr(line[:60]), hint=hint),
+                    _fix_layout(),
                 )
         # other sections ([项目信息], [扩展信息] …) carry nothing we read
     return _Document(header, header_line, blocks, last, attributes_line, coordinates_line)
@@ -398,14 +422,14 @@ def _block_rings(block: _Block, source: str, *, at_end: bool, end_line: int) -> 
                 "the parcel header is the last line: its points are missing; the file is truncated",
                 "Copy or export the file again completely",
             )
-        raise _error(source, block.line, "the parcel header is followed by no point lines", _FIX_LAYOUT)
+        raise _error(source, block.line, "the parcel header is followed by no point lines", _fix_layout())
     rings = list(_runs(block.points))
     count_text = block.fields[0] if block.fields else ""
     if not re.fullmatch(r"\d+", count_text):
         raise _error(
             source,
             block.line,
-            f"界址点数 {_shown(count_text)} is not a whole number",
+            t("zbtxt.count_not_whole", MESSAGES_LANG, value=_shown(count_text)),
             "Write the number of point lines first",
         )
     whole, n_lines = _whole(count_text), len(block.points)
@@ -414,8 +438,8 @@ def _block_rings(block: _Block, source: str, *, at_end: bool, end_line: int) -> 
         raise _error(
             source,
             block.line,
-            f"界址点数 is {_shown(count_text)} but the parcel has {n_lines} point lines (lines {first}–{last})",
-            "Correct 界址点数 to the number of point lines, closing points included",
+            t("zbtxt.count_wrong", MESSAGES_LANG, value=_shown(count_text), n=n_lines, first=first, last=last),
+            t("zbtxt.fix_count", MESSAGES_LANG),
         )
     count = whole
     if count not in (n_lines, n_lines - len(rings)):
@@ -423,15 +447,14 @@ def _block_rings(block: _Block, source: str, *, at_end: bool, end_line: int) -> 
             raise _error(
                 source,
                 end_line,
-                f"the file ends after {n_lines} of the {count} point lines that 界址点数 announces "
-                f"at line {block.line}; it is truncated",
+                t("zbtxt.truncated_count", MESSAGES_LANG, n=n_lines, count=count, line=block.line),
                 "Copy or export the file again completely",
             )
         raise _error(
             source,
             block.line,
-            f"界址点数 is {count} but the parcel has {n_lines} point lines (lines {first}–{last})",
-            "Correct 界址点数 to the number of point lines, closing points included",
+            t("zbtxt.count_wrong", MESSAGES_LANG, value=count, n=n_lines, first=first, last=last),
+            t("zbtxt.fix_count", MESSAGES_LANG),
         )
     seen: dict[int, int] = {}
     for ring in rings:
@@ -440,7 +463,7 @@ def _block_rings(block: _Block, source: str, *, at_end: bool, end_line: int) -> 
             raise _error(
                 source,
                 ring[0].line,
-                f"圈号 {number} appears again (its ring ended at line {seen[number]})",
+                t("zbtxt.ring_again", MESSAGES_LANG, number=number, line=seen[number]),
                 "Keep the points of each ring together and number the rings 1, 2, 3 …",
             )
         seen[number] = ring[-1].line
@@ -538,9 +561,9 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
     notes: list[str] = []
     if doc.attributes_line is None:
         raise CRSError(
-            "the file has no [属性描述] section, so its coordinate system is unknown",
+            t("zbtxt.no_attributes", MESSAGES_LANG),
             source=source,
-            fix="Add [属性描述] with 坐标系=, 几度分带=, 带号= before [地块坐标]",
+            fix=t("zbtxt.fix_attributes", MESSAGES_LANG),
         )
     swap = False
     east_first = (xs >= 1e7).all() and (ys < 1e7).all()  # a prefixed easting can only be Y
@@ -548,37 +571,39 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
     if east_first or unprefixed_east_first:
         swap = True  # X holds the easting: ranges of easting and northing do not overlap north of ~9°N
         xs, ys = ys, xs
-        notes.append(f"{source}: the columns hold Y(东), X(北) — easting before northing; read as such")
-    unit, unit_line = _header_value(doc, "计量单位")
-    if unit not in ("", "米", "m", "M", "metre", "meter"):
-        raise _error(source, unit_line, f"计量单位 is {_shown(unit)}; only metres (米) are read", _FIX_HEADER,
+        notes.append(t("zbtxt.swapped", MESSAGES_LANG, source=source))
+    unit, unit_line = _header_value(doc, HEADER_KEYS["unit"])
+    if unit not in ("", HEADER_VALUES["metre"], "m", "M", "metre", "meter"):
+        raise _error(source, unit_line, t("zbtxt.unit", MESSAGES_LANG, value=_shown(unit)), _fix_header(),
                      cls=CRSError)
-    projection, projection_line = _header_value(doc, "投影类型")
-    if projection and "高斯" not in projection and "GAUSS" not in projection.upper():
+    projection, projection_line = _header_value(doc, HEADER_KEYS["projection"])
+    if projection and HEADER_VALUES["gauss"] not in projection and "GAUSS" not in projection.upper():
         raise _error(
             source,
             projection_line,
-            f"投影类型 is {_shown(projection)}; only Gauss–Krüger (高斯克吕格) is read",
-            _FIX_HEADER,
+            t("zbtxt.projection", MESSAGES_LANG, value=_shown(projection)),
+            _fix_header(),
             cls=CRSError,
         )
-    system, system_line = _header_value(doc, "坐标系")
+    system, system_line = _header_value(doc, HEADER_KEYS["system"])
     datum = _datum_of(system)
     if datum is None:
-        said = f"坐标系 is {_shown(system)}" if system else "坐标系 is empty"
+        said = (t("zbtxt.system", MESSAGES_LANG, value=_shown(system)) if system
+                else t("zbtxt.system_empty", MESSAGES_LANG))
         raise _error(
             source,
             system_line,
-            f"{said}: not one of CGCS2000, Xian 1980 or Beijing 1954, so the coordinates cannot be placed",
-            "Write 坐标系=2000国家大地坐标系 (or the system the survey used)",
+            t("zbtxt.system_unknown", MESSAGES_LANG, said=said),
+            t("zbtxt.fix_system", MESSAGES_LANG),
             cls=CRSError,
         )
-    width_text, width_line = _header_value(doc, "几度分带", "分带")
-    zone_text, zone_line = _header_value(doc, "带号")
+    width_text, width_line = _header_value(doc, HEADER_KEYS["width"], HEADER_KEYS["width_short"])
+    zone_text, zone_line = _header_value(doc, HEADER_KEYS["zone"])
     width_digits = re.findall(r"\d+", width_text)
     width = _whole(width_digits[0]) if width_digits else None
     if width_digits and width not in (3, 6):
-        raise _error(source, width_line, f"几度分带 is {_shown(width_text)}, not 3 or 6", _FIX_HEADER, cls=CRSError)
+        raise _error(source, width_line, t("zbtxt.width", MESSAGES_LANG, value=_shown(width_text)), _fix_header(),
+                     cls=CRSError)
     zone = _zone_number(zone_text, zone_line, source)
     prefixed = ys >= 1e7
     if prefixed.any() and not prefixed.all():
@@ -597,7 +622,7 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
             odd,
             f"this Y coordinate ({ys[ys >= 1e8][0]:.6g}) is no Gauss–Krüger easting, even with a zone prefix "
             "(under 100,000,000 m)",
-            _FIX_LAYOUT,
+            _fix_layout(),
             cls=CRSError,
         )
     if prefixed[0]:
@@ -614,21 +639,21 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
         prefix = int(prefixes[0])
         if zone is None:
             zone = prefix
-            notes.append(f"{source}: 带号 is empty; zone {prefix} read from the prefix of the Y coordinates")
+            notes.append(t("zbtxt.zone_from_prefix", MESSAGES_LANG, source=source, zone=prefix))
         elif zone != prefix:
             raise _error(
                 source,
                 int(lines[0]),
-                f"the Y coordinates carry zone prefix {prefix} but 带号 is {zone}",
-                "Correct 带号 or the Y coordinates",
+                t("zbtxt.zone_mismatch", MESSAGES_LANG, prefix=prefix, zone=zone),
+                t("zbtxt.fix_zone_mismatch", MESSAGES_LANG),
                 cls=CRSError,
             )
     elif zone is None:
         raise _error(
             source,
             zone_line,
-            "带号 is empty and the Y coordinates carry no zone prefix, so the zone is unknown",
-            "Write 带号=NN in [属性描述] (e.g. 带号=35)",
+            t("zbtxt.zone_unknown", MESSAGES_LANG),
+            t("zbtxt.fix_zone", MESSAGES_LANG),
             cls=CRSError,
         )
     elif not ((ys > 0) & (ys < 1e6)).all():
@@ -637,7 +662,7 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
             source,
             odd,
             "this Y coordinate is no Gauss–Krüger easting (0–1,000,000 m, or with a zone prefix)",
-            _FIX_LAYOUT,
+            _fix_layout(),
             cls=CRSError,
         )
     if width is None:
@@ -646,36 +671,29 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
             raise _error(
                 source,
                 zone_line,
-                f"unknown 带号 {zone}: no 3° (25–45) or 6° (13–23) zone covers China with it",
-                _FIX_HEADER,
+                t("zbtxt.zone_not_china", MESSAGES_LANG, zone=zone),
+                _fix_header(),
                 cls=CRSError,
             )
-        notes.append(f"{source}: 几度分带 is empty; zone {zone} is a {width}° zone")
+        notes.append(t("zbtxt.width_from_zone", MESSAGES_LANG, source=source, zone=zone, width=width))
     if zone not in _ZONES[width]:
         zones = _ZONES[width]
         raise _error(
             source,
             zone_line,
-            f"unknown 带号 {zone} for {width}° zones (China lies in zones {zones[0]}–{zones[-1]})",
-            _FIX_HEADER,
+            t("zbtxt.zone_not_in_width", MESSAGES_LANG, zone=zone, width=width, first=zones[0], last=zones[-1]),
+            _fix_header(),
             cls=CRSError,
         )
     name = gk_name(datum.name, width, zone, prefixed=bool(prefixed[0]))
     code = gk_codes().get(name)
     if code is None:
-        raise _error(source, system_line, f"there is no EPSG coordinate system {name!r}", _FIX_HEADER, cls=CRSError)
+        raise _error(source, system_line, f"there is no EPSG coordinate system {name!r}", _fix_header(), cls=CRSError)
     if datum is not _CGCS2000:
-        notes.append(
-            f"{source}: the coordinates are in {datum.name} ({datum.zh}); PROJ knows no datum shift from it to "
-            "CGCS2000/WGS84 here, so positions may be off by up to about 100 m (areas are not affected). "
-            "Convert the survey to CGCS2000 with your bureau's parameters for position checks"
-        )
-    params, _ = _header_value(doc, "转换参数")
+        notes.append(t("zbtxt.other_datum", MESSAGES_LANG, source=source, datum=datum.name, datum_zh=datum.zh))
+    params, _ = _header_value(doc, HEADER_KEYS["params"])
     if any(float(v) != 0 for v in re.findall(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", params)):
-        notes.append(
-            f"{source}: 转换参数 ({_cut(params, 80)}) are not applied; the coordinates are read as written in "
-            f"{datum.name}"
-        )
+        notes.append(t("zbtxt.params", MESSAGES_LANG, source=source, params=_cut(params, 80), datum=datum.name))
     return _Crs(code, notes, swap)
 
 
@@ -691,8 +709,8 @@ def _zone_number(text: str, line: int, source: str) -> int | None:
         raise _error(
             source,
             line,
-            f"带号 is {_shown(text)}, not a zone number: no 3° (25–45) or 6° (13–23) zone covers China with it",
-            _FIX_HEADER,
+            t("zbtxt.zone_not_number", MESSAGES_LANG, value=_shown(text)),
+            _fix_header(),
             cls=CRSError,
         )
     return zone
@@ -734,13 +752,13 @@ def parse_zbtxt(data: bytes, source: str) -> tuple[gpd.GeoDataFrame, str, list[s
     doc = _parse(text, source)
     if doc.coordinates_line is None:
         raise InputFileError(
-            "the file has no [地块坐标] section",
+            t("zbtxt.no_coordinates", MESSAGES_LANG),
             source=source,
-            fix="Add [地块坐标] followed by the parcels' header and point lines",
+            fix=t("zbtxt.fix_coordinates", MESSAGES_LANG),
         )
     if not doc.blocks:
         raise InputFileError(
-            f"line {doc.coordinates_line}: [地块坐标] holds no parcel",
+            t("zbtxt.no_parcel", MESSAGES_LANG, line=doc.coordinates_line),
             source=source,
             fix="Export the parcels again; the file has a header only",
         )
@@ -750,12 +768,12 @@ def parse_zbtxt(data: bytes, source: str) -> tuple[gpd.GeoDataFrame, str, list[s
     ]
     for block in doc.blocks:
         kind = block.fields[4] if len(block.fields) > 4 else ""
-        if kind not in ("", "面"):
+        if kind not in ("", HEADER_VALUES["polygon"]):
             raise _error(
                 source,
                 block.line,
-                f"图形属性 is {_shown(kind)}; only parcels (面) are read",
-                "Export the parcels as polygons (图形属性=面)",
+                t("zbtxt.not_polygon", MESSAGES_LANG, value=_shown(kind)),
+                t("zbtxt.fix_polygon", MESSAGES_LANG),
             )
     points = [p for b in doc.blocks for p in b.points]
     xs = np.array([p.x for p in points])
@@ -768,14 +786,14 @@ def parse_zbtxt(data: bytes, source: str) -> tuple[gpd.GeoDataFrame, str, list[s
     if any(isinstance(g, shapely.MultiPolygon) for g in geoms):  # one geometry type for the layer
         geoms = [g if isinstance(g, shapely.MultiPolygon) else shapely.MultiPolygon([g]) for g in geoms]
     width = max(len(b.fields) for b in doc.blocks)
-    names = list(PARCEL_FIELDS) + [f"字段{k}" for k in range(len(PARCEL_FIELDS) + 1, width + 1)]
+    names = list(PARCEL_FIELDS) + [EXTRA_FIELD.format(k=k) for k in range(len(PARCEL_FIELDS) + 1, width + 1)]
     rows = [b.fields + [""] * (len(names) - len(b.fields)) for b in doc.blocks]
     columns: dict[str, object] = {}
     for k, name in enumerate(names):
         values = [r[k] for r in rows]
-        if name == "界址点数":
+        if name == COUNT_FIELD:
             columns[name] = pd.array([_whole(v) for v in values], dtype="Int64")  # checked by _block_rings
-        elif name == "地块面积":
+        elif name == AREA_FIELD:
             columns[name] = pd.array([_declared_area(v) if v else np.nan for v in values], dtype="Float64")
         else:
             columns[name] = pd.array([v or pd.NA for v in values], dtype="string")
@@ -796,26 +814,19 @@ def parse_zbtxt(data: bytes, source: str) -> tuple[gpd.GeoDataFrame, str, list[s
 
 def _area_notes(layer: gpd.GeoDataFrame, source: str) -> list[str]:
     """What the reader says of 地块面积: the unit it is read in (or that none fits), and the parcels without one."""
-    declared = layer["地块面积"].to_numpy(dtype=float, na_value=np.nan)
+    declared = layer[AREA_FIELD].to_numpy(dtype=float, na_value=np.nan)
     bad = [str(i + 1) for i in np.flatnonzero(np.isnan(declared))]
     measured = shapely.area(layer.geometry.to_numpy())
     unit, error = infer_area_unit(declared, measured)
     notes = []
     if unit is not None:
-        notes.append(
-            f"{source}: 地块面积 read as {unit.zh} ({unit.en}): it agrees with the area of the points "
-            f"(planar, {layer.crs.to_string() if layer.crs else ''}) to a median {error:.3%}"
-        )
+        notes.append(t("zbtxt.area_unit", MESSAGES_LANG, source=source, zh=unit.zh, en=unit.en,
+                       crs=layer.crs.to_string() if layer.crs else "", err=f"{error:.3%}"))
     elif np.isfinite(error):
-        notes.append(
-            f"{source}: 地块面积 agrees with the area of the points in none of 公顷, 平方米, 亩 "
-            f"(best median difference {error:.1%}); the check reports each parcel"
-        )
+        notes.append(t("zbtxt.area_none", MESSAGES_LANG, source=source, err=f"{error:.1%}"))
     if bad:
-        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
-        notes.append(
-            f"{source}: 地块面积 is empty or not a number for parcel(s) {', '.join(bad[:5])}{more}; not compared"
-        )
+        more = t("zbtxt.area_more", MESSAGES_LANG, n=len(bad) - 5) if len(bad) > 5 else ""
+        notes.append(t("zbtxt.area_empty", MESSAGES_LANG, source=source, ids=", ".join(bad[:5]), more=more))
     return notes
 
 

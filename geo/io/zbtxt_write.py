@@ -23,8 +23,20 @@ from pyproj import CRS
 
 from geo.crs import CGCS2000
 from geo.errors import ExportError
-from geo.io.zbtxt import ATTRIBUTES, CGCS2000_ZH, COORDINATES, ZONE_OVERLAP, zbtxt_crs
+from geo.i18n import t
+from geo.io.zbtxt import (
+    ATTRIBUTES,
+    CGCS2000_ZH,
+    COORDINATES,
+    HEADER_KEYS,
+    HEADER_VALUES,
+    PARCEL_FIELDS,
+    ZONE_OVERLAP,
+    zbtxt_crs,
+)
 
+#: The language of the words the file holds (the producer): the layout is Chinese, whoever exports it.
+FILE_LANG: Final = "zh"
 #: Columns a block's fields are filled from, first found wins: our plan layers' names, then the layout's own.
 FIELD_SOURCES: Final[dict[str, tuple[str, ...]]] = {
     "地块编号": ("地块编号", "project_id"),
@@ -33,8 +45,6 @@ FIELD_SOURCES: Final[dict[str, tuple[str, ...]]] = {
     "地块用途": ("地块用途", "function_zh"),
     "地类编码": ("地类编码",),
 }
-#: The tool named as data producer; the geometry basis is added when indicative.
-PRODUCER: Final = "规划空间布局浏览器"
 
 
 @dataclass(frozen=True)
@@ -64,8 +74,8 @@ def _text(value: object) -> str:
 
 def _label(gdf: gpd.GeoDataFrame, pos: int) -> str:
     row = gdf.iloc[pos]
-    ident = next((_text(row[c]) for c in ("project_id", "地块编号") if c in gdf.columns and _text(row[c])), "")
-    name = next((_text(row[c]) for c in ("name_zh", "地块名称") if c in gdf.columns and _text(row[c])), "")
+    ident = next((_text(row[c]) for c in ("project_id", PARCEL_FIELDS[2]) if c in gdf.columns and _text(row[c])), "")
+    name = next((_text(row[c]) for c in ("name_zh", PARCEL_FIELDS[3]) if c in gdf.columns and _text(row[c])), "")
     geom = row.geometry
     kind = "no geometry" if geom is None or geom.is_empty else geom.geom_type
     who = " ".join(s for s in (ident, name) if s) or f"feature {gdf.index[pos]}"
@@ -83,7 +93,7 @@ def _zone_of(crs: CRS | None) -> tuple[int, int, bool]:
     match = re.fullmatch(r"CGCS2000 / (3-degree )?Gauss-Kruger (zone (\d+)|CM (\d+)E)", name)
     if match is None:
         raise ExportError(
-            f"a 坐标txt is written in CGCS2000 Gauss–Krüger metres, not in {name or 'no CRS'}",
+            t("zbtxt.not_gk", "en", crs=name or "no CRS"),
             source="--crs",
             fix=f"Use --crs {' or '.join(zbtxt_crs())}",
         )
@@ -178,23 +188,26 @@ def zbtxt_text(gdf: gpd.GeoDataFrame, *, name: str = "layer", today: dt.date | N
     keep = _polygonal(gdf)
     if not keep.any():
         raise ExportError(
-            "the layer has no polygon to write as 坐标txt", source=name, fix="Export a layer of parcels (polygons)"
+            t("zbtxt.no_polygon", "en"), source=name, fix="Export a layer of parcels (polygons)"
         )
     polys = gdf[keep]
     _check_band(polys, zone, width, name)
     indicative = "geometry_basis" in polys.columns and bool((polys["geometry_basis"] == "indicative").any())
+    producer = t("zbtxt.producer", FILE_LANG)
+    if indicative:
+        producer = t("zbtxt.producer_indicative", FILE_LANG, producer=producer)
     lines = [
         ATTRIBUTES,
-        "格式版本号=1.01版本",
-        f"数据产生单位={PRODUCER}" + ("（示意几何，非测绘成果）" if indicative else ""),
-        f"数据产生日期={(today or dt.date.today()).isoformat()}",
-        f"坐标系={CGCS2000_ZH}",
-        f"几度分带={width}",
-        "投影类型=高斯克吕格",
-        "计量单位=米",
-        f"带号={zone}",
-        "精度=0.001",
-        "转换参数=,,,,,,",
+        f"{HEADER_KEYS['version']}={HEADER_VALUES['version']}",
+        f"{HEADER_KEYS['producer']}={producer}",
+        f"{HEADER_KEYS['date']}={(today or dt.date.today()).isoformat()}",
+        f"{HEADER_KEYS['system']}={CGCS2000_ZH}",
+        f"{HEADER_KEYS['width']}={width}",
+        f"{HEADER_KEYS['projection']}={HEADER_VALUES['projection']}",
+        f"{HEADER_KEYS['unit']}={HEADER_VALUES['metre']}",
+        f"{HEADER_KEYS['zone']}={zone}",
+        f"{HEADER_KEYS['precision']}=0.001",
+        f"{HEADER_KEYS['params']}=,,,,,,",
         COORDINATES,
     ]
     parcels = points = 0
@@ -213,8 +226,8 @@ def zbtxt_text(gdf: gpd.GeoDataFrame, *, name: str = "layer", today: dt.date | N
                 k += 1
             body.append(f"J{first},{number},{xy[0][1]:.3f},{xy[0][0]:.3f}")
         lines.append(
-            f"{len(body)},{area / 10000:.4f},{fields['地块编号'][pos]},{fields['地块名称'][pos]},面,"
-            f"{fields['图幅号'][pos]},{fields['地块用途'][pos]},{fields['地类编码'][pos]},@"
+            ",".join([str(len(body)), f"{area / 10000:.4f}", *(fields[k][pos] for k in PARCEL_FIELDS[2:4]),
+                      HEADER_VALUES["polygon"], *(fields[k][pos] for k in PARCEL_FIELDS[5:]), "@"])
         )
         lines += body
         parcels += 1
@@ -229,7 +242,7 @@ def _encode(text: str, name: str) -> bytes:
     except UnicodeEncodeError as exc:
         line = text[: exc.start].count("\n") + 1
         raise ExportError(
-            f"line {line} of the 坐标txt holds {text[exc.start]!r}, which GBK cannot encode",
+            t("zbtxt.not_gbk", "en", line=line, char=repr(text[exc.start])),
             source=name,
             fix="Replace that character in the layer's names, or export to GeoPackage (UTF-8)",
         ) from None

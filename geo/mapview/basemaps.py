@@ -31,6 +31,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from geo.errors import UsageError
+from geo.i18n import pair, t
 
 
 @dataclass(frozen=True)
@@ -60,39 +61,39 @@ _TDT = (
 
 BASEMAPS: Final[dict[str, Basemap]] = {
     "osm": Basemap(
-        "osm", "OpenStreetMap 街道图", "OpenStreetMap streets",
+        "osm", *pair("basemap.osm"),
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
         subdomains="",
     ),
     "carto": Basemap(
-        "carto", "CartoDB 浅色底图", "CartoDB light",
+        "carto", *pair("basemap.carto"),
         "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors '
         '&copy; <a href="https://carto.com/attributions">CARTO</a>',
         subdomains="abcd",
     ),
     "esri": Basemap(
-        "esri", "Esri 影像", "Esri imagery",
+        "esri", *pair("basemap.esri"),
         "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
         "Tiles &copy; Esri — Source: Esri, Maxar, Earthstar Geographics, and the GIS User Community",
         subdomains="",
     ),
     "tianditu": Basemap(
-        "tianditu", "天地图 矢量", "Tianditu vector",
+        "tianditu", *pair("basemap.tianditu"),
         _TDT.format(s="{s}", layer="vec"),
-        '&copy; <a href="https://www.tianditu.gov.cn/">天地图</a> 国家地理信息公共服务平台',
+        t("basemap.tianditu_credit"),
         subdomains="01234567", max_zoom=18,
         overlays=(_TDT.format(s="{s}", layer="cva"),),
         key_name="TIANDITU_KEY",
     ),
     "gaode": Basemap(
-        "gaode", "高德地图（GCJ-02，叠加层已偏移）", "Gaode (GCJ-02, overlays shifted)",
+        "gaode", *pair("basemap.gaode"),
         "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
-        '&copy; <a href="https://www.amap.com/">高德地图 AutoNavi</a>',
+        t("basemap.gaode_credit"),
         subdomains="1234", max_zoom=18, shift="gcj02",
     ),
-    "none": Basemap("none", "无底图（离线）", "No basemap (offline)", None),
+    "none": Basemap("none", *pair("basemap.none"), None),
 }
 
 #: The basemap of ``GEO_TILES``, and the one drawn when no tile source is configured.
@@ -145,7 +146,7 @@ def parse_tiles(url: str, *, attribution: str = "", gcj02: str = "") -> Basemap:
     host = parts.hostname
     shifted = flag in ("1", "true", "yes") or (flag == "" and host.endswith(_GCJ02_HOSTS))
     return Basemap(
-        CUSTOM, f"本单位底图（{host}）", f"Configured basemap ({host})", url,
+        CUSTOM, *pair("basemap.custom", host=host), url,
         html.escape(attribution.strip() or host), subdomains="abc", max_zoom=18,
         shift="gcj02" if shifted else None,
     )

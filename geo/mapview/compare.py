@@ -18,9 +18,10 @@ import pandas as pd
 import shapely
 
 from geo.crs import shift_geometries
+from geo.i18n import t
 from geo.mapview.assets import ASSET_BASE, localise_assets
 from geo.mapview.basemaps import get_basemap
-from geo.mapview.plan import GeoLayer, _name_columns, _t, add_basemap, feature_collection
+from geo.mapview.plan import GeoLayer, _name_columns, add_basemap, feature_collection
 
 #: The colour of each plan's layer (also the page's legend).
 PLAN_COLOURS: Final = {"a": "#1f77b4", "b": "#ff7f0e"}
@@ -42,18 +43,18 @@ def compare_map(parcels_a: gpd.GeoDataFrame, parcels_b: gpd.GeoDataFrame, *, nam
     shift = get_basemap(basemap).shift
     m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True)
     add_basemap(m, basemap, tile_keys=tile_keys or {})
-    unknown = _t("unknown", lang)
+    unknown = t("mapplan.unknown", lang)
     for side, frame, name in (("a", parcels_a, names[0]), ("b", parcels_b, names[1])):
         p = _name_columns(frame.to_crs(4326), lang)
         p["_c"] = side
         p["_plan"] = name
         fields = [("_plan", "", "", ""), ("project_id", "", "", ""), ("_name", "", "", unknown),
-                  ("declared_mu", _t("area", lang), " " + _t("mu", lang), unknown),
-                  ("output_yi", _t("output", lang), " " + _t("yi", lang), unknown)]
+                  ("declared_mu", t("mapplan.area", lang), " " + t("mapplan.mu", lang), unknown),
+                  ("output_yi", t("mapplan.output", lang), " " + t("mapplan.yi", lang), unknown)]
         GeoLayer(feature_collection(p, columns=["project_id", "_name", "declared_mu", "output_yi", "_plan", "_c"],
                                     shift=shift),
                  name=name, palette={side: PLAN_COLOURS[side]}, fields=fields, style=PLAN_STYLES[side],
-                 attribution=_t("indicative", lang)).add_to(m)
+                 attribution=t("mapplan.indicative", lang)).add_to(m)
     geoms = pd.concat([parcels_a.to_crs(4326).geometry, parcels_b.to_crs(4326).geometry])
     geoms = geoms[geoms.notna() & ~geoms.is_empty]
     if len(geoms):

@@ -69,6 +69,7 @@ from shapely.ops import polylabel
 from geo.atomic import write_output
 from geo.crs import WGS84, example_crs, local_crs, parse_crs, plan_area_centre, transformer
 from geo.errors import CRSError, FontError, UsageError
+from geo.i18n import catalogue, t
 from geo.mapview.fonts import find_cjk_font, font_file
 from geo.mapview.paper import FORMATS, MM_PER_INCH, ORIENTATIONS, PAPER_MM, Paper
 
@@ -80,48 +81,16 @@ __all__ = [
     "gk_zone", "plan_figure", "render_figure", "source_note", "structure_label", "tables_label", "write_figure",
 ]
 
-#: The page's own words as ``key: (zh, en)``; plan-specific words come in as arguments.
-TEXT: Final[dict[str, tuple[str, str]]] = {
-    "legend": ("图例", "Legend"),
-    "points": ("项目点位（面积未知）", "Project point (area unknown)"),
-    "zones": ("片区边界（示意）", "Zone boundary (indicative)"),
-    "districts": ("行政区", "Districts"),
-    "metro": ("轨道交通（示意）", "Metro lines (schematic)"),
-    "north": ("北", "N"),
-    "scale": ("比例尺", "Scale"),
-    "scale_rf": ("约 1:{rf}（{paper} 原大打印）", "about 1:{rf} when printed at {paper}, 100 %"),
-    "crs": ("坐标系：{name}（{code}）", "Coordinate system: {name} ({code})"),
-    "crs_projected": (
-        "所选 {requested} 为地理坐标系（单位为度），比例尺须在投影坐标系中量算，故本图投影至 {code}",
-        "{requested} is geographic (degrees): a true scale bar needs a projected CRS, so the map is drawn in {code}",
-    ),
-    "north_note": (
-        "指北针指向真北（与坐标纵轴相差 {deg:.2f}°）",
-        "The north arrow points to true north ({deg:.2f}° from grid north)",
-    ),
-    "printed": ("打印日期：{date}", "Printed {date}"),
-    "source": ("数据来源：《{title}》（{period}）{tables}", "Source: {title} ({period}), {tables}"),
-    "tables": ("表{first}–表{last}", "tables {first}–{last}"),
-    "indicative": ("几何为示意（indicative），非测绘成果", "geometry is indicative, not surveyed"),
-    "mixed": (
-        "{n} 个项目为测绘几何（surveyed），其余几何为示意（indicative），非测绘成果",
-        "{n} projects use surveyed geometry; the others are indicative, not surveyed",
-    ),
-    "surveyed": ("几何为测绘成果（surveyed）", "geometry is surveyed"),
-    "count": ("平台项目用地布局（{shown} / {total} 个项目）", "platform projects ({shown} of {total})"),
-    "km": ("千米", "km"),
-    "m": ("米", "m"),
-}
+#: How the tracks' ``table`` column names a table of the plan (``表2``): a token of the data read, not a word shown.
+TABLE_PREFIX: Final = "表"
+#: The keys (``figure.<key>``) of the page's own words in the catalogue; plan-specific words come in as arguments.
+_WORD_KEYS: Final = ("legend", "points", "zones", "districts", "metro", "north", "scale", "scale_rf", "crs",
+                     "crs_projected", "north_note", "printed", "source", "tables", "indicative", "mixed", "surveyed",
+                     "count", "km", "m")
 
 _INK: Final = "#222222"
 _GREY: Final = "#555555"
 _HALO: Final = [patheffects.Stroke(linewidth=2.2, foreground="white")]
-
-
-def _t(key: str, lang: str, **fmt: object) -> str:
-    zh, en = TEXT[key]
-    text = zh if lang == "zh" else en
-    return text.format(**fmt) if fmt else text
 
 
 @dataclass(frozen=True)
@@ -183,7 +152,7 @@ def drawing_crs(requested: str, *, centre_lonlat: tuple[float, float], lang: str
     if target is None:
         infos = query_utm_crs_info(datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat))
         target = f"{infos[0].auth_name}:{infos[0].code}" if infos else local_crs()
-    return Projection(parse_crs(target), target, code, _t("crs_projected", lang, requested=code, code=target))
+    return Projection(parse_crs(target), target, code, t("figure.crs_projected", lang, requested=code, code=target))
 
 
 def gk_zone(lon: float) -> str | None:
@@ -596,7 +565,7 @@ def _legend(page: _Page, ax: Axes, box: _Block, entries: Sequence[LegendEntry], 
     line, note_line = 3.3 * s, 2.6 * s
     sw, sh = 6.5 * s, 3.6 * s
     top = box.y + box.h
-    ax.text(box.x, top, _t("legend", lang), fontproperties=head, color=_INK, va="top", ha="left")
+    ax.text(box.x, top, t("figure.legend", lang), fontproperties=head, color=_INK, va="top", ha="left")
     items: list[tuple[str, str, str, str]] = [(e.label, e.note, "fill", e.colour) for e in entries]
     items += [(label, "", kind, "") for kind, label in extras]
     columns = 1
@@ -662,9 +631,9 @@ def _scalebar(page: _Page, ax: Axes, box: _Block, *, mm_per_ground_m: float, pap
     small = page.fonts.prop(page.size(6))
     length = _nice_length(box.w * 0.92 / mm_per_ground_m)
     bar_mm = length * mm_per_ground_m
-    unit, div = (_t("km", lang), 1000.0) if length >= 1000 else (_t("m", lang), 1.0)
+    unit, div = (t("figure.km", lang), 1000.0) if length >= 1000 else (t("figure.m", lang), 1.0)
     top = box.y + box.h
-    ax.text(box.x, top, _t("scale", lang), fontproperties=head, color=_INK, va="top", ha="left")
+    ax.text(box.x, top, t("figure.scale", lang), fontproperties=head, color=_INK, va="top", ha="left")
     bar_y, bar_h = top - 9.5 * s, 1.6 * s
     quarter = bar_mm / 4
     for i in range(4):
@@ -677,7 +646,7 @@ def _scalebar(page: _Page, ax: Axes, box: _Block, *, mm_per_ground_m: float, pap
                 ha="center" if frac else "left", va="bottom")
     rf = 1000.0 / mm_per_ground_m
     rounded = float(f"{rf:.3g}")
-    ax.text(box.x, bar_y - 1.6 * s, _t("scale_rf", lang, rf=f"{rounded:,.0f}", paper=paper),
+    ax.text(box.x, bar_y - 1.6 * s, t("figure.scale_rf", lang, rf=f"{rounded:,.0f}", paper=paper),
             fontproperties=small, color=_GREY, va="top", ha="left")
 
 
@@ -698,7 +667,7 @@ def _north(page: _Page, ax: Axes, cx: float, top: float, *, angle_deg: float, la
     ax.add_patch(PolygonPatch([tip, notch, right], closed=True, facecolor="white", edgecolor="#111111",
                               linewidth=0.5 * s))
     lx, ly = rot(0, h + 1.0 * s)
-    ax.text(lx, ly, _t("north", lang), fontproperties=page.fonts.prop(page.size(8.5), bold=True), color=_INK,
+    ax.text(lx, ly, t("figure.north", lang), fontproperties=page.fonts.prop(page.size(8.5), bold=True), color=_INK,
             ha="center", va="bottom")
 
 
@@ -810,9 +779,9 @@ def render_figure(
     s = min(W, H) / 210.0
     margin, gap = 9 * s, 5 * s
 
-    reason = (f"。{proj.reason}" if lang == "zh" else f". {proj.reason}") if proj.reason else ""
-    crs_note = _t("crs", lang, name=target.name, code=proj.code) + reason
-    words = [text.title, text.subtitle, crs_note, *text.notes, *(e.label + e.note for e in legend), *TEXT_VALUES[lang]]
+    reason = t("figure.reason", lang, reason=proj.reason) if proj.reason else ""
+    crs_note = t("figure.crs", lang, name=target.name, code=proj.code) + reason
+    words = [text.title, text.subtitle, crs_note, *text.notes, *(e.label + e.note for e in legend), *_page_words(lang)]
     for layer, col in ((p, label), (z, zone_label), (d, district_label)):
         if layer is not None and col is not None and col in layer.columns:
             words += [str(v) for v in layer[col].dropna()]
@@ -859,8 +828,8 @@ def render_figure(
     mm_per_unit = box.w / (extent[2] - extent[0])
     centre = ((extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2)
     ground_per_unit, north_angle = _ground_factors(proj, centre)
-    notes = [*text.notes, crs_note, _t("north_note", lang, deg=abs(north_angle)),
-             _t("printed", lang, date=(printed or dt.date.today()).isoformat())]
+    notes = [*text.notes, crs_note, t("figure.north_note", lang, deg=abs(north_angle)),
+             t("figure.printed", lang, date=(printed or dt.date.today()).isoformat())]
 
     ax = fig.add_axes((box.x / W, box.y / H, box.w / W, box.h / H))
     _draw_map(page, ax, parcels=p, key=key, label=label, colours={e.key: e.colour for e in legend},
@@ -870,13 +839,13 @@ def render_figure(
     extras: list[tuple[str, str]] = []
     geom_types = set(p.geometry.geom_type.dropna())
     if geom_types & {"Point", "MultiPoint"}:
-        extras.append(("points", _t("points", lang)))
+        extras.append(("points", t("figure.points", lang)))
     if z is not None and len(z):
-        extras.append(("zones", _t("zones", lang)))
+        extras.append(("zones", t("figure.zones", lang)))
     if d is not None and len(d):
-        extras.append(("districts", _t("districts", lang)))
+        extras.append(("districts", t("figure.districts", lang)))
     if m is not None and len(m):
-        extras.append(("metro", _t("metro", lang)))
+        extras.append(("metro", t("figure.metro", lang)))
     present = set(p[key].dropna().astype(str))
     shown_legend = [e for e in legend if e.key in present]
     mm_per_ground_m = mm_per_unit / ground_per_unit
@@ -910,19 +879,21 @@ def render_figure(
     return out.getvalue()
 
 
-TEXT_VALUES: Final[dict[str, list[str]]] = {
-    lang: [pair[i] for pair in TEXT.values()] for i, lang in enumerate(("zh", "en"))
-}
+def _page_words(lang: str) -> list[str]:
+    """The page's own words in ``lang`` as the catalogue writes them (unfilled): the font must draw them."""
+    words = catalogue(lang)
+    return [words[f"figure.{key}"] for key in _WORD_KEYS]
 
 
 def tables_label(tables: Iterable[object], lang: str) -> str:
     """``表2–表5`` from table names such as 表2, 表3 (the tracks' ``table`` column; blanks skipped)."""
-    numbers = sorted({int(n) for t in tables if isinstance(t, str) for n in [t.strip("表 ")] if n.isdigit()})
+    numbers = sorted({int(n) for name in tables if isinstance(name, str) for n in [name.strip(TABLE_PREFIX + " ")]
+                      if n.isdigit()})
     if not numbers:
         return ""
     if len(numbers) == 1:
-        return f"表{numbers[0]}" if lang == "zh" else f"table {numbers[0]}"
-    return _t("tables", lang, first=numbers[0], last=numbers[-1])
+        return t("figure.table_one", lang, n=numbers[0])
+    return t("figure.tables", lang, first=numbers[0], last=numbers[-1])
 
 
 def source_note(*, title: str, period: str, tables: str, parcels: pd.DataFrame, lang: str) -> str:
@@ -934,13 +905,13 @@ def source_note(*, title: str, period: str, tables: str, parcels: pd.DataFrame, 
     basis = parcels["geometry_basis"].astype(str) if "geometry_basis" in parcels.columns else pd.Series(dtype=str)
     surveyed = int((basis == "surveyed").sum())
     if surveyed == 0:
-        geometry = _t("indicative", lang)
+        geometry = t("figure.indicative", lang)
     elif surveyed == len(parcels):
-        geometry = _t("surveyed", lang)
+        geometry = t("figure.surveyed", lang)
     else:
-        geometry = _t("mixed", lang, n=surveyed)
-    sep = "；" if lang == "zh" else "; "
-    return _t("source", lang, title=title, period=period, tables=tables).rstrip() + sep + geometry
+        geometry = t("figure.mixed", lang, n=surveyed)
+    source = t("figure.source", lang, title=title, period=period, tables=tables).rstrip()
+    return t("figure.source_sep", lang, source=source, geometry=geometry)
 
 
 def structure_label(zones: pd.DataFrame | None) -> str:
@@ -1012,9 +983,9 @@ def plan_figure(
     names = "name_zh" if lang == "zh" else "name_en"
     note = source_note(title=title, period=period, tables=tables_label(tracks["table"], lang), parcels=parcels,
                        lang=lang)
-    count = _t("count", lang, shown=len(parcels), total=total if total is not None else len(parcels))
+    count = t("figure.count", lang, shown=len(parcels), total=total if total is not None else len(parcels))
     subtitle = " · ".join(part for part in (structure_label(zones), count, stage_label, filters) if part)
-    shown_title = f"《{title}》" if lang == "zh" else title
+    shown_title = t("figure.title", lang, title=title)
     return render_figure(
         parcels, legend=legend, text=FigureText(shown_title, subtitle, (note, *notes), lang), zones=zones,
         districts=districts, metro=metro, paper=paper, crs=crs, fmt=fmt, key=key, zone_label=names,

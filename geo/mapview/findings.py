@@ -40,6 +40,7 @@ from folium.template import Template
 from geo.checks.registry import SEVERITIES
 from geo.crs import WGS84, shift_geometries
 from geo.errors import UsageError
+from geo.i18n import t
 from geo.mapview import largelayer
 from geo.mapview.assets import ASSET_BASE, localise_assets
 from geo.mapview.basemaps import get_basemap
@@ -59,24 +60,6 @@ MAP_SIZE: Final = (700, 520)
 OVERVIEW_CLASS: Final = "findings-overview"
 OVERVIEW_OPACITY: Final = 0.9
 PLAN_COLOUR: Final = "#1e3a8a"
-
-#: Map labels as ``key: (zh, en)``.
-TEXT: Final[dict[str, tuple[str, str]]] = {
-    "error": ("错误", "error"), "warning": ("警告", "warning"), "info": ("提示", "info"),
-    "none": ("无问题", "no finding"),
-    "overview": ("核查结果概览", "Findings overview"),
-    "zones": ("规划片区（示意）", "Plan zones (indicative)"),
-    "plan": ("规划示意地块", "Indicative plan parcels"),
-    "parcels": ("视野内的地块", "Parcels in view"),
-    "feature": ("要素", "Feature"),
-    "indicative": ("规划地块位置与形状为示意", "Plan parcel positions and shapes are indicative"),
-}
-
-
-def _t(key: str, lang: str) -> str:
-    zh, en = TEXT[key]
-    return zh if lang == "zh" else en
-
 
 def worst_severity(findings: pd.DataFrame, parcels: pd.DataFrame) -> pd.Series:
     """The worst finding of each parcel itself: ``error``, ``warning``, ``info`` or ``none``.
@@ -228,7 +211,7 @@ class ParcelLayer(folium.map.Layer):
         self._name = "ParcelLayer"
         self.geojson = geojson.replace("</", "<\\/")
         self.palette_json = _json(SEVERITY_COLOURS)
-        self.names_json = _json({k: _t(k, lang) for k in (*SEVERITY_ORDER, "feature")})
+        self.names_json = _json({k: t(f"findings.{k}", lang) for k in (*SEVERITY_ORDER, "feature")})
         self.selected_json = _json(selected)
         self.style_json = _json({"weight": 1, "opacity": 0.9, "fillOpacity": 0.5, **(style or {})})
         self.fade_json = _json(list(fade) if fade else None)
@@ -269,8 +252,8 @@ def _plan_layers(m: folium.Map, zones: gpd.GeoDataFrame | None, plan: gpd.GeoDat
             continue
         f = frame.to_crs(WGS84).assign(_name=frame[first].fillna(frame.get("name_zh", "")).astype(str))
         cols = ["_name"] + [c for c in ("project_id",) if c in f.columns]
-        GeoLayer(feature_collection(f, columns=cols, shift=shift), name=_t(key, lang), palette={},
-                 fields=[("_name", "", "", "")], attribution=_t("indicative", lang),
+        GeoLayer(feature_collection(f, columns=cols, shift=shift), name=t(f"findings.{key}", lang), palette={},
+                 fields=[("_name", "", "", "")], attribution=t("findings.indicative", lang),
                  style={"color": PLAN_COLOUR, "fillOpacity": 0.0, "opacity": 0.8, **style}).add_to(m)
 
 
@@ -339,7 +322,7 @@ def build_findings_map(
     m = folium.Map(location=((south + north) / 2, (west + east) / 2), zoom_start=start, tiles=None,
                    prefer_canvas=True, control_scale=True)
     add_basemap(m, basemap, tile_keys=tile_keys or {})
-    folium.raster_layers.ImageOverlay(image=ov.data_url(), bounds=ov.bounds, name=_t("overview", lang),
+    folium.raster_layers.ImageOverlay(image=ov.data_url(), bounds=ov.bounds, name=t("findings.overview", lang),
                                       opacity=OVERVIEW_OPACITY, pixelated=False, interactive=False,
                                       className=OVERVIEW_CLASS).add_to(m)
     _plan_layers(m, zones, plan_parcels, shift=layer.shift, lang=lang)
@@ -355,13 +338,13 @@ def build_findings_map(
     detail = near and not found.truncated
     drawn: ParcelLayer | None
     if detail:
-        drawn = ParcelLayer(found.geojson, name=_t("parcels", lang), lang=lang, selected=selected,
+        drawn = ParcelLayer(found.geojson, name=t("findings.parcels", lang), lang=lang, selected=selected,
                             fade=(0.25, OVERVIEW_OPACITY))
     else:  # the clicked parcel stays highlighted at any zoom
         drawn = _selected_layer(layer, selected, lang) if selected is not None else None
     group = None
     if drawn is not None:
-        group = folium.FeatureGroup(name=_t("parcels", lang), control=False)
+        group = folium.FeatureGroup(name=t("findings.parcels", lang), control=False)
         drawn.add_to(group)
     return FindingsMap(map=m, parcels=group, in_view=found.in_view, shown=found.shown if detail else 0,
                        detail=detail, zoom=zoom)

@@ -36,6 +36,7 @@ from matplotlib import font_manager
 
 from geo.atomic import write_output
 from geo.errors import FontError
+from geo.i18n import t
 
 #: Families tried in order: Simplified Chinese sans-serif faces first.
 CJK_FAMILIES: Final[tuple[str, ...]] = (
@@ -73,7 +74,7 @@ def _from_env(value: str) -> FontFace:
     if not Path(path).is_file():
         raise FontError("the font file does not exist", source=f"{FONT_ENV}={value}", fix=_FIX)
     if not _has_chinese(face):
-        raise FontError("the font cannot draw Chinese (no glyphs for 中文)", source=f"{FONT_ENV}={value}", fix=_FIX)
+        raise FontError(t("fonts.no_chinese", "en"), source=f"{FONT_ENV}={value}", fix=_FIX)
     return face
 
 

@@ -32,26 +32,10 @@ from folium.template import Template
 from geo.area import M2_PER_MU
 from geo.crs import shift_geometries
 from geo.errors import UsageError
+from geo.i18n import t
 from geo.mapview.assets import ASSET_BASE, localise_assets
 from geo.mapview.basemaps import CUSTOM, get_basemap
 from geo.plan.projects import colour_keys, palette
-
-#: Map labels (layer names, tooltip fields) as ``key: (zh, en)``.
-TEXT: Final[dict[str, tuple[str, str]]] = {
-    "zones": ("空间单元", "Spatial units"),  # when the plan names no structure (see :func:`structure_name`)
-    "parcels": ("地块", "parcels"),
-    "points": ("项目点位（面积未知）", "Project points (area unknown)"),
-    "places": ("地名", "Places"),
-    "districts": ("行政区", "Districts"),
-    "metro": ("轨道交通（示意）", "Metro lines (schematic)"),
-    "area": ("用地", "Land"),
-    "output": ("产值", "Output"),
-    "mu": ("亩", "mu"),
-    "yi": ("亿元", "100m CNY"),
-    "unknown": ("——（未知）", "—— (unknown)"),
-    "status": ("状态", "Status"),
-    "indicative": ("地块位置与形状为示意", "Parcel positions and shapes are indicative"),
-}
 
 #: Display precision of coordinates shipped to the browser (degrees, ~0.1 m).
 COORD_GRID: Final = 1e-6
@@ -60,7 +44,7 @@ COORD_GRID: Final = 1e-6
 
 def structure_name(lang: str) -> str:
     """The plan in use's spatial structure (``geo:plan.structure``: ``zh``; English ``heading_en``, else
-    ``short_en`` or ``en`` capitalised), the zones layer's name; :data:`TEXT`'s ``zones`` when it names none."""
+    ``short_en`` or ``en`` capitalised), the zones layer's name; ``mapplan.zones`` when it names none."""
     from geo.plan.current import plan_meta
 
     structure = plan_meta().get("structure") or {}
@@ -68,7 +52,7 @@ def structure_name(lang: str) -> str:
         return str(structure["heading_en"])
     english = structure.get("short_en") or structure.get("en")
     words = str(structure.get("zh") or "") if lang == "zh" else str(english or "")
-    return words[:1].upper() + words[1:] if words else _t("zones", lang)
+    return words[:1].upper() + words[1:] if words else t("mapplan.zones", lang)
 
 
 def map_view() -> tuple[tuple[float, float], int]:
@@ -211,11 +195,6 @@ class GeoLayer(folium.map.Layer):
         return len(self.data["features"])
 
 
-def _t(key: str, lang: str) -> str:
-    zh, en = TEXT[key]
-    return zh if lang == "zh" else en
-
-
 def _name_columns(frame: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
     """Add ``_name``: the name in the chosen language with the other beside it."""
     first, second = ("name_zh", "name_en") if lang == "zh" else ("name_en", "name_zh")
@@ -310,8 +289,8 @@ def _add_zones(m: folium.Map, zones: gpd.GeoDataFrame, *, lang: str, shift: str 
     GeoLayer(
         feature_collection(z, columns=["zone_id", "_name", "_c"], shift=shift),
         name=structure_name(lang), palette=dict(zip(zones["zone_id"], zones["color"], strict=True)),
-        fields=[("_name", "", "", _t("unknown", lang))],
-        style={"weight": 2, "fillOpacity": 0.08, "dashArray": "6 4"}, attribution=_t("indicative", lang),
+        fields=[("_name", "", "", t("mapplan.unknown", lang))],
+        style={"weight": 2, "fillOpacity": 0.08, "dashArray": "6 4"}, attribution=t("mapplan.indicative", lang),
     ).add_to(m)
 
 
@@ -320,26 +299,26 @@ def _add_parcels(
     lang: str, selected: str | None, shift: str | None,
 ) -> None:
     """One layer of polygons per track (so the layer control can hide a track), and one of points."""
-    unknown = _t("unknown", lang)
+    unknown = t("mapplan.unknown", lang)
     p = _name_columns(parcels, lang)
     p["_c"] = colour_keys(p, by=colour_by)
     cols = ["project_id", "track_id", "zone_id", "_name", "declared_mu", "output_yi", "_c"]
     fields = [
         ("_name", "", "", unknown),
-        ("declared_mu", _t("area", lang), " " + _t("mu", lang), unknown),
-        ("output_yi", _t("output", lang), " " + _t("yi", lang), unknown),
+        ("declared_mu", t("mapplan.area", lang), " " + t("mapplan.mu", lang), unknown),
+        ("output_yi", t("mapplan.output", lang), " " + t("mapplan.yi", lang), unknown),
     ]
     colours = palette(colour_by, tracks=tracks, zones=zones)
     is_point = p.geometry.geom_type == "Point"
     for _, track in tracks.iterrows():
         subset = p[(p["track_id"] == track["track_id"]) & ~is_point]
-        label = f"{track['name_zh'] if lang == 'zh' else track['name_en']} {_t('parcels', lang)}"
+        label = f"{track['name_zh'] if lang == 'zh' else track['name_en']} {t('mapplan.parcels', lang)}"
         GeoLayer(
             feature_collection(subset, columns=cols, shift=shift), name=label, palette=colours,
-            fields=fields, selected=selected, attribution=_t("indicative", lang),
+            fields=fields, selected=selected, attribution=t("mapplan.indicative", lang),
         ).add_to(m)
     GeoLayer(
-        feature_collection(p[is_point], columns=cols, shift=shift), name=_t("points", lang),
+        feature_collection(p[is_point], columns=cols, shift=shift), name=t("mapplan.points", lang),
         palette=colours, fields=fields, selected=selected, style={"radius": 8, "fillOpacity": 0.8},
     ).add_to(m)
 
@@ -364,8 +343,8 @@ def _add_context(
         c = _name_columns(frame, lang)
         c["_c"] = key
         GeoLayer(
-            feature_collection(c, columns=["_name", "_c"], shift=shift), name=_t(key, lang),
-            palette={}, fields=[("_name", "", "", _t("unknown", lang))], style=style, show=show,
+            feature_collection(c, columns=["_name", "_c"], shift=shift), name=t(f"mapplan.{key}", lang),
+            palette={}, fields=[("_name", "", "", t("mapplan.unknown", lang))], style=style, show=show,
         ).add_to(m)
 
 
@@ -384,7 +363,7 @@ def _fit_view(
 
 def _add_controls(m: folium.Map, *, basemap: str, lang: str) -> None:
     """Measure (areas in mu), fullscreen and, when there are tiles, a minimap."""
-    mu = {"factor": 1.0 / M2_PER_MU, "display": _t("mu", lang), "decimals": 1}
+    mu = {"factor": 1.0 / M2_PER_MU, "display": t("mapplan.mu", lang), "decimals": 1}
     folium.plugins.MeasureControl(
         position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
         primary_area_unit="mu", secondary_area_unit="hectares",

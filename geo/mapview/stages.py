@@ -23,6 +23,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from geo.i18n import t
 from geo.mapview.assets import ASSET_BASE, localise_assets
 from geo.mapview.basemaps import get_basemap
 from geo.mapview.plan import (
@@ -36,7 +37,6 @@ from geo.mapview.plan import (
     feature_collection,
     map_view,
 )
-from geo.mapview.plan import _t as _plan_t
 from geo.monitor.model import STAGE_ORDER, STAGES
 from geo.monitor.report import STAGE_COLOURS as REPORT_STAGE_COLOURS
 
@@ -47,20 +47,6 @@ NO_DATA: Final = "no_data"
 #: (:data:`geo.monitor.report.STAGE_COLOURS`), so the page's map and the report's print map agree.
 STAGE_COLOURS: Final[dict[str, str]] = dict(REPORT_STAGE_COLOURS)
 
-#: Map labels as ``key: (zh, en)``.
-TEXT: Final[dict[str, tuple[str, str]]] = {
-    "parcels": ("项目阶段（{year}年）", "Project stages ({year})"),
-    "stage": ("阶段", "Stage"),
-    "supplied": ("已供地", "Land supplied"),
-    "no_data": ("无数据", "no data"),
-}
-
-
-def _t(key: str, lang: str) -> str:
-    zh, en = TEXT[key]
-    return zh if lang == "zh" else en
-
-
 def stage_key(stage: object) -> str:
     """The colour key of a recorded stage: the stage itself if it is one of :data:`STAGES`, else ``no_data``."""
     return stage if isinstance(stage, str) and stage in STAGES else NO_DATA
@@ -68,8 +54,7 @@ def stage_key(stage: object) -> str:
 
 def stage_label(key: str, lang: str) -> str:
     """The name of a stage key (or ``no_data``) in ``lang``."""
-    zh, en = STAGES.get(key, TEXT["no_data"])
-    return zh if lang == "zh" else en
+    return t(f"monitor.stage.{key}", lang) if key in STAGES else t("stages.no_data", lang)
 
 
 def legend(lang: str) -> list[tuple[str, str, str]]:
@@ -159,20 +144,20 @@ def build_stage_map(
     localise_assets(m, base=asset_base)
 
     p = stage_features(parcels, stages, supplied=supplied, lang=lang)
-    unknown = _plan_t("unknown", lang)
-    mu = " " + _plan_t("mu", lang)
+    unknown = t("mapplan.unknown", lang)
+    mu = " " + t("mapplan.mu", lang)
     fields = [
         ("_name", "", "", unknown),
-        ("_stage", _t("stage", lang), "", unknown),
-        ("declared_mu", _plan_t("area", lang), mu, unknown),
-        ("land_mu", _t("supplied", lang), mu, unknown),
+        ("_stage", t("stages.stage", lang), "", unknown),
+        ("declared_mu", t("mapplan.area", lang), mu, unknown),
+        ("land_mu", t("stages.supplied", lang), mu, unknown),
     ]
     cols = ["project_id", "track_id", "_name", "_stage", "declared_mu", "land_mu", "_c"]
-    name = _t("parcels", lang).format(year=year)
+    name = t("stages.parcels", lang, year=year)
     group = folium.FeatureGroup(name=name, control=False)
     is_point = p.geometry.geom_type == "Point"
     GeoLayer(feature_collection(p[~is_point], columns=cols, shift=shift), name=name, palette=STAGE_COLOURS,
-             fields=fields, style={"fillOpacity": 0.7}, attribution=_plan_t("indicative", lang)).add_to(group)
+             fields=fields, style={"fillOpacity": 0.7}, attribution=t("mapplan.indicative", lang)).add_to(group)
     GeoLayer(feature_collection(p[is_point], columns=cols, shift=shift), name=name, palette=STAGE_COLOURS,
              fields=fields, style={"radius": 8, "fillOpacity": 0.85}).add_to(group)
     return StageMap(map=m, parcels=group, year=year)

@@ -21,6 +21,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from geo.i18n import pair, t
 from geo.monitor.model import ACTION_STATES, STAGES, STATUSES, Actual, MonitorPlan, StatusRow
 from geo.plan.notes import footnote
 
@@ -43,40 +44,25 @@ ROLLUP_COLUMNS: Final = ("scope", "key", "projects", *STAGES, "no_data", "land_s
 _YEARS = re.compile(r"^\s*(\d{4})\s*(?:[-–—]\s*(\d{4}))?\s*$")
 _AS_OF_YEAR = re.compile(r"(\d{4})")
 
-#: The words of the notes: key → (Chinese, English).
-_NOTES: Final[dict[str, tuple[str, str]]] = {
-    "growth": ("{years}年增速的几何平均（{n}年）", "geometric mean of the rates of {years} ({n} years)"),
-    "stale": ("所用实际值为{year}年数据", "the figure used is of {year}"),
-    "unit": ("记录单位为{got}，指标单位为{want}：不换算，不可比",
-             "recorded in {got}, the target is in {want}: not converted, not comparable"),
-    "range": ("目标为{low:g}–{high:g}{unit}，达到下限即为达到",
-              "the target is a range, {low:g}–{high:g} {unit}; reached at its lower bound"),
-    "growth_early": ("年均增速至今达到目标，期末前不算已完成",
-                     "the mean rate so far reaches the target; not achieved before the last year: later years count"),
-    "declared_unknown": ("表中规划面积为“——”（未知），没有供地进度",
-                         "the table prints the declared area “——” (unknown): no land progress"),
-    "left_plan": ("阶段为{stage}：表中的行已不再描述该项目，不评估",
-                  "stage {stage}: the table's row no longer describes the project; not evaluated"),
-    "revenue": ("营收{revenue:g}亿元（{year}年）；表中产值{output}是表{table}脚注所说“{footnote}”，{comparable}",
-                ("revenue {revenue:g} × 100m CNY ({year}); the table's output, {output}, is by the footnote to "
-                 "Table {table} the output expected once the platform is fully developed and occupied: "
-                 "{comparable}")),
-    "output_known": ("{output:g}亿元", "{output:g} × 100m CNY"),
-    "output_unknown": ("“——”（未知）", "“——” (unknown)"),
-    "not_yet": ("入驻饱和之前两者不可比", "not comparable before the project is fully occupied"),
-    "now_full": ("项目已入驻饱和，可以比较", "the project is fully occupied, so they can be compared"),
-}
+#: The unit of a project's row: the unit of ``declared_mu`` as the plan's data writes it (亩).
+PROJECT_UNIT: Final = "亩"
 
 
 def _note(key: str, **values: Any) -> tuple[str, str]:
-    zh, en = _NOTES[key]
-    return zh.format(**values), en.format(**values)
+    """The note ``monitor.note.<key>`` as ``(zh, en)``, both filled with ``values``."""
+    return pair(f"monitor.note.{key}", **values)
+
+
+def _note_each(key: str, zh: Mapping[str, Any], en: Mapping[str, Any]) -> tuple[str, str]:
+    """The note ``monitor.note.<key>`` as ``(zh, en)``, each language filled with its own values."""
+    return t(f"monitor.note.{key}", "zh", **zh), t(f"monitor.note.{key}", "en", **en)
 
 
 def _joined(notes: Iterable[tuple[str, str]]) -> tuple[str, str]:
     """Notes as one Chinese and one English text (``；`` / ``; ``)."""
     kept = list(notes)
-    return "；".join(n[0] for n in kept), "; ".join(n[1] for n in kept)
+    zh, en = pair("monitor.note_sep")
+    return zh.join(n[0] for n in kept), en.join(n[1] for n in kept)
 
 
 def _num(value: object) -> float | None:
@@ -235,8 +221,8 @@ def _target_row(plan: MonitorPlan, target: Mapping[str, Any], index: _Index, yea
         evaluated = geometric_mean_rate(rates)
         extra["years"] = [r.year for r in used]
         years = [str(r.year) for r in used]
-        notes.insert(0, (_NOTES["growth"][0].format(years="、".join(years), n=len(used)),
-                         _NOTES["growth"][1].format(years=", ".join(years), n=len(used))))
+        notes.insert(0, _note_each("growth", {"years": t("monitor.list_sep", "zh").join(years), "n": len(used)},
+                                   {"years": t("monitor.list_sep", "en").join(years), "n": len(used)}))
     else:
         evaluated = actual
     progress: float | None = None  # rule 8: none for growth rates
@@ -271,10 +257,9 @@ def _revenue_note(record: Actual, output: float | None) -> tuple[str, str]:
     comparable = _note("now_full") if record.stage == FULL else _note("not_yet")
     revenue = float(record.revenue_yi or 0.0)
     note = footnote()  # the plan in use's, read now
-    return (_NOTES["revenue"][0].format(revenue=revenue, year=record.year, output=shown[0], footnote=note.zh,
-                                        table=note.table, comparable=comparable[0]),
-            _NOTES["revenue"][1].format(revenue=revenue, year=record.year, output=shown[1], table=note.table,
-                                        comparable=comparable[1]))
+    same = {"revenue": revenue, "year": record.year, "table": note.table}
+    return _note_each("revenue", {**same, "output": shown[0], "footnote": note.zh, "comparable": comparable[0]},
+                      {**same, "output": shown[1], "comparable": comparable[1]})
 
 
 def _project_row(plan: MonitorPlan, project: Mapping[str, Any], index: _Index, year: int) -> StatusRow:
@@ -290,7 +275,7 @@ def _project_row(plan: MonitorPlan, project: Mapping[str, Any], index: _Index, y
                              "revenue_yi": None}
     head: dict[str, Any] = {
         "id": project_id, "kind": "project", "name_zh": _text(project.get("name_zh")),
-        "name_en": _text(project.get("name_en")), "unit": "亩", "baseline": None, "baseline_year": None,
+        "name_en": _text(project.get("name_en")), "unit": PROJECT_UNIT, "baseline": None, "baseline_year": None,
         "target": declared, "target_year": str(plan.period[1]), "track_id": _text(project.get("track_id")) or None,
         "zone_id": _text(project.get("zone_id")) or None,
     }
@@ -306,7 +291,7 @@ def _project_row(plan: MonitorPlan, project: Mapping[str, Any], index: _Index, y
     if record.stage in LEFT_PLAN:
         status = "not_comparable"
         stage_zh, stage_en = STAGES[str(record.stage)]
-        notes.append((_NOTES["left_plan"][0].format(stage=stage_zh), _NOTES["left_plan"][1].format(stage=stage_en)))
+        notes.append(_note_each("left_plan", {"stage": stage_zh}, {"stage": stage_en}))
     elif record.stage == FULL or (land is not None and declared is not None and land >= declared):
         status = "achieved"
     else:

@@ -30,39 +30,29 @@ from typing import Any, Final, Literal
 
 import pandas as pd
 
+from geo.i18n import pair
+
 Kind = Literal["target", "project", "action"]
 KINDS: Final = ("target", "project", "action")
 
-#: Project stages in order (规划 → … → 入驻饱和), then the two that leave the order. key: (zh, en).
+#: Project stages in order (规划 → … → 入驻饱和), then the two that leave the order. key: (zh, en), the
+#: catalogue's ``monitor.stage.<key>``.
 STAGES: Final[dict[str, tuple[str, str]]] = {
-    "planned": ("规划", "planned"),
-    "preparation": ("前期", "preparation"),
-    "construction": ("在建", "under construction"),
-    "built": ("建成", "built"),
-    "operating": ("投用", "in use"),
-    "saturated": ("入驻饱和", "fully occupied"),
-    "cancelled": ("取消", "cancelled"),
-    "adjusted": ("调整", "adjusted"),
+    key: pair(f"monitor.stage.{key}")
+    for key in ("planned", "preparation", "construction", "built", "operating", "saturated", "cancelled", "adjusted")
 }
 #: The stages that form the sequence (a later year going back in it is warned about).
 STAGE_ORDER: Final = ("planned", "preparation", "construction", "built", "operating", "saturated")
 
-#: States of a 重点行动 (key: (zh, en)).
+#: States of a 重点行动 (key: (zh, en), the catalogue's ``monitor.action_state.<key>``).
 ACTION_STATES: Final[dict[str, tuple[str, str]]] = {
-    "not_started": ("未启动", "not started"),
-    "in_progress": ("推进中", "in progress"),
-    "done": ("已完成", "completed"),
+    key: pair(f"monitor.action_state.{key}") for key in ("not_started", "in_progress", "done")
 }
 
-#: Evaluation statuses (the rules in ``data/README.md``). key: (zh, en).
+#: Evaluation statuses (the rules in ``data/README.md``). key: (zh, en), the catalogue's ``monitor.status.<key>``.
 STATUSES: Final[dict[str, tuple[str, str]]] = {
-    "achieved": ("已完成", "achieved"),
-    "on_track": ("进度正常", "on track"),
-    "behind": ("进度滞后", "behind"),
-    "in_progress": ("推进中", "in progress"),
-    "missed": ("未完成", "missed"),
-    "no_data": ("无数据", "no data"),
-    "not_comparable": ("不可比", "not comparable"),
+    key: pair(f"monitor.status.{key}")
+    for key in ("achieved", "on_track", "behind", "in_progress", "missed", "no_data", "not_comparable")
 }
 
 #: The earliest year a record may have (earlier: refused); years outside the plan period are warned about.

@@ -47,10 +47,11 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 
 from geo.errors import UsageError
+from geo.i18n import t
 from geo.monitor import evaluate
 from geo.monitor.model import ACTION_STATES, STAGES, STATUSES, Actual, MonitorPlan, StatusRow
 from geo.plan.notes import footnote
-from geo.reports.model import Block, Fill, Image, ReportContent, Section, Table, Text, pick, say
+from geo.reports.model import Block, Fill, Image, ReportContent, Section, Table, Text, pick
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -75,227 +76,6 @@ STAGE_COLOURS: Final[dict[str, str]] = {
     "no_data": "#d9d9d9",
 }
 
-#: The report's words, ``key: (zh, en)``.
-TEXT: Final[dict[str, tuple[str, str]]] = {
-    "title_annual": ("《{plan}》\n{year}年度发展报告", "{plan}\nAnnual Development Report {year}"),
-    "title_final": ("《{plan}》\n终期评估报告（{first}–{last}年）", "{plan}\nFinal Evaluation ({first}–{last})"),
-    "subtitle_annual": ("年度发展报告（规划期{first}–{end}年）",
-                        "Annual development report (plan period {first}–{end})"),
-    "subtitle_final": ("规划期{first}–{end}年发展状况评估", "Evaluation of the plan period {first}–{end}"),
-    "made": ("编制日期：{date}", "Prepared {date}"),
-    "scope_annual": ("评估年份：{year}年（规划期{first}–{end}年）",
-                     "Year evaluated: {year} (plan period {first}–{end})"),
-    "scope_final": ("评估范围：{first}–{last}年逐年情况（规划期{first}–{end}年）",
-                    "Years evaluated: {first}–{last}, year by year (plan period {first}–{end})"),
-    "records": ("数据：工作区记录的实际值{n}条，最近一次填报于{at}。",
-                "Data: {n} actuals recorded in the workspace, the latest on {at}."),
-    "records_none": ("数据：工作区尚无实际值记录。", "Data: no actuals are recorded in the workspace yet."),
-    "rules": ("状态按 data/README.md 写明的评估规则计算：{statuses}。“—”表示无数据（不是 0）。",
-              "Statuses follow the rules written in data/README.md: {statuses}. “—” means no data (not 0)."),
-    "editable": ("本报告由 python -m geo report 生成，可在 Word 中修改后报送。",
-                 "Written by python -m geo report; edit it in Word before handing it in."),
-    "toc": ("目录", "Contents"),
-    "toc_note": (
-        "（目录为 Word 域：打开文件时 Word 会询问是否更新；也可右键单击目录选择“更新域”，或全选后按 F9。）",
-        ("(The contents are a Word field: Word offers to update it when the file opens; or right-click it and "
-         "choose Update Field, or select all and press F9.)"),
-    ),
-    "s1": ("1 总体情况", "1 Overview"),
-    "s2": ("2 指标完成情况", "2 Targets"),
-    "s3": ("3 重点项目推进情况", "3 Key projects"),
-    "s4": ("4 空间布局", "4 Spatial layout"),
-    "s5": ("5 存在问题", "5 Problems"),
-    "s6": ("6 重点行动", "6 Key actions"),
-    "appendix": ("附录 数据来源", "Appendix: sources of the data"),
-    "overview": (
-        "本报告对照《{plan}》，评估{n_t}项指标、{n_p}个重点项目和{n_a}项重点行动在{year}年的情况。",
-        ("This report compares {n_t} targets, {n_p} key projects and {n_a} key actions of the {plan} with what "
-         "happened by {year}."),
-    ),
-    "overview_final": (
-        ("本报告对照《{plan}》，逐年评估{n_t}项指标、{n_p}个重点项目和{n_a}项重点行动在{first}–{last}年的情况，状态"
-         "为{last}年的评估结果。"),
-        ("This report compares {n_t} targets, {n_p} key projects and {n_a} key actions of the {plan} with what "
-         "happened in each year {first}–{last}; statuses are those of {last}."),
-    ),
-    "counted_targets": ("指标：{parts}。", "Targets: {parts}."),
-    "counted_projects": ("重点项目：{parts}。", "Key projects: {parts}."),
-    "count_item": ("{status}{n}项", "{status} {n}"),
-    "count_project": ("{status}{n}个", "{status} {n}"),
-    "no_actuals": (
-        ("尚无实际值记录，各项指标和项目的状态均为“无数据”。填报方法：运行 python -m geo monitor template --year "
-         "{year} -o 填报表.xlsx 生成填报表，在“目标”“项目”“行动”三张表中填写实际值、来源和备注，再运行 python -m "
-         "geo monitor import 填报表.xlsx --year {year} --user 姓名 导入（或在“监测评估”页面上传），然后重新生成本报"
-         "告。"),
-        ("No actuals are recorded, so every status is “no data”. To fill them in: run python -m geo monitor "
-         "template --year {year} -o template.xlsx, fill in the actual values, sources and notes on its sheets 目标, "
-         "项目 and 行动, import it with python -m geo monitor import template.xlsx --year {year} --user NAME (or "
-         "upload it on the Monitor page), then write this report again."),
-    ),
-    "see_appendix": ("每个实际值的来源、填报人和填报时间见附录。",
-                     "The appendix lists each actual's source, who recorded it and when."),
-    "t_counts": ("各状态的指标和项目数", "Targets and projects by status"),
-    "h_status": ("状态", "Status"),
-    "h_targets_n": ("指标（项）", "Targets"),
-    "h_projects_n": ("重点项目（个）", "Key projects"),
-    "t_targets": ("指标完成情况（{year}年）", "Targets in {year}"),
-    "t_targets_final": ("指标逐年完成情况（{first}–{last}年）", "Targets year by year ({first}–{last})"),
-    "h_id": ("编号", "ID"),
-    "h_target_name": ("指标", "Target"),
-    "h_unit": ("单位", "Unit"),
-    "h_baseline": ("基期值", "Baseline"),
-    "h_target": ("目标值", "Target value"),
-    "h_target_year": ("目标年", "Target year"),
-    "h_actual": ("实际值", "Actual"),
-    "h_source": ("来源", "Source"),
-    "h_status_year": ("状态（{year}年）", "Status ({year})"),
-    "year_col": ("{year}年", "{year}"),
-    "targets_notes": (
-        ("基期值后括号内为其年份；目标值前的“＞”“≥”“≤”“＜”为规划原文的“超过”“以上”等；年均增速类指标的实际值为当年增"
-         "速，括号内为已填各年增速的几何平均（评估所用的值）。"),
-        ("A baseline's year is in brackets; “>”, “≥”, “≤”, “<” before a target are the plan's own words (超过, 以上 "
-         "…); for annual-growth targets the actual is the year's rate and the bracket the geometric mean of the "
-         "years entered (the value evaluated)."),
-    ),
-    "mean": ("（年均{value}）", " (mean {value})"),
-    "projects_intro": (
-        ("重点项目为规划{tables_zh}所列平台项目{text_zh}。阶段、已供地和营收为工作区记录的当年实际值；进度为"
-         "已供地占规划面积的比例。"),
-        ("Key projects are the platform projects of {tables_en}{text_en}. Stage, "
-         "land supplied and revenue are the actuals recorded for the year; progress is land supplied over declared "
-         "land."),
-    ),
-    "t_tracks": ("各赛道项目阶段与供地（{year}年）", "Stages and land by track ({year})"),
-    "h_track": ("赛道", "Track"),
-    "h_n_projects": ("项目（个）", "Projects"),
-    "h_stages": ("阶段", "Stages"),
-    "land_sum_note": (
-        ("已供地为有记录项目的已供地之和；规划面积为已知面积之和（“——”不计）；供地比例为规划面积已知的项目的已供地÷"
-         "其规划面积（评估规则11）。没有记录的项目计入“无记录”，其已供地不作 0 计。"),
-        ("Land supplied sums the projects with a record; declared sums the known areas (“——” left out); the share "
-         "is the land supplied of the projects whose declared area is known ÷ their declared area (rule 11). "
-         "Projects without a record count as “no record”; their land is not taken as 0."),
-    ),
-    "track_heading": ("3.{n} {name}", "3.{n} {name}"),
-    "track_table": ("{name}重点项目（{year}年）", "{name}: key projects ({year})"),
-    "track_table_final": ("{name}重点项目逐年阶段（{first}–{last}年）",
-                          "{name}: key projects by year ({first}–{last})"),
-    "h_project": ("项目", "Project"),
-    "h_stage": ("阶段", "Stage"),
-    "h_land": ("已供地/规划面积（亩）", "Land supplied / declared (mu)"),
-    "h_progress": ("进度", "Progress"),
-    "h_revenue": ("营收（亿元）", "Revenue (100 M CNY)"),
-    "h_output": ("预计产值（亿元）", "Expected output (100 M CNY)"),
-    "output_note": (
-        ("注：表中产值为全部完成开发、入驻饱和后的预计产值，入驻饱和前不可比。规划表2脚注：“{quote}”营收为当年实际"
-         "值，与预计产值并列列示，不作比较。"),
-        ("Note: the tables' output is the expected output after full build-out and occupancy, not comparable before "
-         "入驻饱和 (footnote to table 2: “{quote}”). Revenue is the year's actual, shown beside it, not compared."),
-    ),
-    "map_caption": ("{year}年重点项目阶段分布", "Key projects by stage, {year}"),
-    "map_intro": (
-        "下图为{year}年各重点项目所处阶段（工作区记录的实际值；无记录的项目为灰色）。地块几何为示意，非测绘成果。",
-        ("The map shows each key project's stage in {year} (the recorded actuals; projects without a record in "
-         "grey). Parcel geometry is indicative, not surveyed."),
-    ),
-    "map_stage_label": ("{year}年项目阶段", "project stages in {year}"),
-    "map_stage_note": ("阶段：工作区记录的{year}年实际值（无记录：灰色）",
-                       "Stages: actuals recorded for {year} (none: grey)"),
-    "map_none": ("（本报告未附地图。）", "(No map in this report.)"),
-    "no_record": ("无记录", "no record"),
-    "problems_intro": ("按评估规则，{year}年进度滞后或未完成的指标和项目如下，并说明原因。",
-                       "By the rules, these targets and projects were behind or missed in {year}, and why."),
-    "problems_none": ("按评估规则，{year}年没有进度滞后或未完成的指标和项目。",
-                      "By the rules, nothing was behind or missed in {year}."),
-    "problems_no_data": ("另有{n_t}项指标、{n_p}个项目{year}年无数据，无法评估。",
-                         "{n_t} targets and {n_p} projects have no data for {year} and cannot be evaluated."),
-    "problem_item": ("【{status}】{id} {name}：{why}", "[{status}] {id} {name}: {why}"),
-    "why_progress": (
-        ("实际值{actual}{unit}（{actual_year}年），目标值{target}{unit}（{target_year}年）{base}，完成进度"
-         "{progress}{pace}"),
-        ("actual {actual} {unit} ({actual_year}), target {target} {unit} ({target_year}){base}, progress "
-         "{progress}{pace}"),
-    ),
-    "why_base": ("，基期值{baseline}（{baseline_year}年）", ", baseline {baseline} ({baseline_year})"),
-    "why_missed": (
-        "目标年{target_year}已到，实际值{actual}{unit}（{actual_year}年）未达到目标值{target}{unit}",
-        ("the target year {target_year} has come and the actual {actual} {unit} ({actual_year}) did not reach "
-         "{target} {unit}"),
-    ),
-    "t_actions": ("重点行动进展（{year}年）", "Key actions in {year}"),
-    "t_actions_final": ("重点行动逐年进展（{first}–{last}年）", "Key actions year by year ({first}–{last})"),
-    "actions_intro": (
-        "规划第四部分的八项重点行动，按五（四）纳入工作目标责任考核。进展为工作区记录的实际值。",
-        ("The eight key actions of section 四, which 五（四） puts into the responsibility assessment. Progress is "
-         "the recorded actual."),
-    ),
-    "h_action": ("行动", "Action"),
-    "h_section": ("规划章节", "Section"),
-    "h_state": ("进展", "Progress"),
-    "h_note": ("备注", "Note"),
-    "no_actions": ("（规划数据中没有重点行动。）", "(The plan data has no key actions.)"),
-    "t_sources": ("报告所用实际值及其来源", "The actuals used and their sources"),
-    "sources_intro": (
-        "以下为本报告所用的每个实际值（每项取最新版本；更正前的版本可用 python -m geo monitor history 编号 查看）。",
-        ("Every actual this report uses (the latest version of each; earlier versions: python -m geo monitor "
-         "history ID)."),
-    ),
-    "h_kind": ("类别", "Kind"),
-    "h_name": ("名称", "Name"),
-    "h_year": ("年份", "Year"),
-    "h_content": ("填报内容", "Recorded"),
-    "h_by": ("填报人", "Recorded by"),
-    "h_at": ("填报时间", "Recorded at"),
-    "h_version": ("版本", "Version"),
-    "kind_target": ("指标", "target"),
-    "kind_project": ("项目", "project"),
-    "kind_action": ("行动", "action"),
-    "single_user": ("（单用户）", "(single user)"),
-    "f_value": ("{value}{unit}", "{value} {unit}"),
-    "f_stage": ("阶段：{v}", "stage: {v}"),
-    "f_land": ("已供地{v}亩", "land supplied {v} mu"),
-    "f_floor": ("建成面积{v}万平方米", "floor area {v} 10k m²"),
-    "f_firms": ("入驻企业{v}家", "firms {v}"),
-    "f_revenue": ("营收{v}亿元", "revenue {v} 100 M CNY"),
-    "f_state": ("进展：{v}", "progress: {v}"),
-    "f_note": ("备注：{v}", "note: {v}"),
-    "sep": ("；", "; "),
-    "list_sep": ("，", ", "),
-    "page": ("第 {n} 页", "Page {n}"),
-    "why_growth": (
-        "已填各年增速的几何平均为{actual}{unit}（至{actual_year}年），目标为{target}{unit}（{target_year}年）",
-        ("the geometric mean of the rates entered is {actual} {unit} (to {actual_year}), the target {target} {unit} "
-         "({target_year})"),
-    ),
-    "why_pace": ("，按期应达{expected}", ", {expected} expected by now"),
-    "why_note": ("。说明：{note}", ". Note: {note}"),
-    "of_year": ("（{year}年）", " ({year})"),
-    "stale_note": (
-        "实际值后括号内的年份表示该年没有记录，所列为此前最近一年的记录（评估规则1）。",
-        ("A year in brackets after an actual: no record for the year evaluated; the latest earlier record is shown "
-         "(rule 1)."),
-    ),
-    "years_note": ("逐年各列只列出当年的记录，当年没有记录的为“—”。",
-                   "The yearly columns show each year's own record; “—” where a year has none."),
-    "t_zones": ("各空间单元项目阶段与供地（{year}年）", "Stages and land by spatial unit ({year})"),
-    "h_zone": ("空间单元", "Spatial unit"),
-    "no_zone": ("不属任何空间单元", "in no spatial unit"),
-    "h_supplied": ("已供地（亩）", "Land supplied (mu)"),
-    "h_declared": ("规划面积（亩）", "Declared (mu)"),
-    "h_share": ("供地比例", "Share supplied"),
-    "unknown_area": ("（另{n}个未知）", " (+{n} unknown)"),
-    "at_line": ("{section}（第{line}行）", "{section} (line {line})"),
-    "toc_placeholder": ("（目录：在 Word 中更新域后显示）", "(The contents appear when Word updates the field.)"),
-}
-
-
-def _t(key: str, lang: str, **values: object) -> str:
-    return say(TEXT, key, lang, **values)
-
-
-_pair = pick
-
-
 # --- the content model: geo.reports.model (shared with the 核查报告) ----------------------------------------------
 
 # --- formatting -------------------------------------------------------------------------------------------------
@@ -304,15 +84,17 @@ def _projects_intro(plan: MonitorPlan, lang: str) -> str:
     """Which projects the report follows: the rows of the plan's tables (``表2–表5``) and its text-only projects."""
     projects = plan.projects
     tables = sorted({int(float(t)) for t in projects.get("table", pd.Series(dtype=object)).dropna()})
-    span = [] if not tables else [tables[0]] if len(tables) == 1 else [tables[0], tables[-1]]
-    tables_zh = "–".join(f"表{t}" for t in span) or "各表"
-    tables_en = ("table " if len(span) == 1 else "tables ") + "–".join(str(t) for t in span) if span else "its tables"
+    if not tables:
+        span = t("monreport.tables_none", lang)
+    elif len(tables) == 1:
+        span = t("monreport.tables_one", lang, n=tables[0])
+    else:
+        span = t("monreport.tables_span", lang, first=tables[0], last=tables[-1])
     text_only = projects[projects["table"].isna()] if "table" in projects.columns else projects.iloc[0:0]
-    names_zh = "、".join(_text(v) for v in text_only.get("name_zh", pd.Series(dtype=object)))
-    names_en = ", ".join(_text(v) for v in text_only.get("name_en", pd.Series(dtype=object)))
-    return _t("projects_intro", lang, tables_zh=tables_zh, tables_en=tables_en,
-              text_zh=f"及正文所列{names_zh}" if names_zh else "",
-              text_en=f" and the text's {names_en}" if names_en else "")
+    names = t("monreport.list_names_sep", lang).join(
+        _text(v) for v in text_only.get(f"name_{lang}", pd.Series(dtype=object)))
+    return t("monreport.projects_intro", lang, span=span,
+             text=t("monreport.text_projects", lang, names=names) if names else "")
 
 
 def _missing(value: object) -> bool:
@@ -411,7 +193,8 @@ def check_year(plan: MonitorPlan, year: int) -> None:
     first, last = plan.period
     if not first <= year <= last:
         raise UsageError(f"{year} is outside the plan period {first}–{last}", source="--year",
-                         fix=f"Give a year {first}–{last}; the 终期评估 is --year {last} --final")
+                         fix=f"Give a year {first}–{last}; the {t('monreport.final_name', 'zh')} is --year {last} "
+                             "--final")
 
 
 # --- the map ----------------------------------------------------------------------------------------------------
@@ -420,8 +203,8 @@ def stage_legend(lang: str) -> list[Any]:
     """Legend entries of :data:`STAGE_COLOURS` for :func:`geo.mapview.figure.plan_figure` (stages, then no record)."""
     from geo.mapview.figure import LegendEntry
 
-    entries = [LegendEntry(k, _pair(STAGES[k], lang), STAGE_COLOURS[k]) for k in STAGES]
-    return [*entries, LegendEntry("no_data", _t("no_record", lang), STAGE_COLOURS["no_data"])]
+    entries = [LegendEntry(k, t(f"monitor.stage.{k}", lang), STAGE_COLOURS[k]) for k in STAGES]
+    return [*entries, LegendEntry("no_data", t("monreport.no_record", lang), STAGE_COLOURS["no_data"])]
 
 
 def stage_map(plan: MonitorPlan, rows: Sequence[StatusRow], *, year: int, lang: str = "zh",
@@ -439,8 +222,8 @@ def stage_map(plan: MonitorPlan, rows: Sequence[StatusRow], *, year: int, lang: 
         drawn, tracks=layers.load_tracks(), title=plan.title_zh if lang == "zh" else plan.title_en,
         period=f"{first}–{last}", zones=layers.load_zones(), districts=layers.load_districts(),
         metro=layers.load_metro(), total=len(drawn), lang=lang, paper=Paper("A4", "landscape", dpi), fmt="png",
-        stages=stages, stage_legend=stage_legend(lang), stage_label=_t("map_stage_label", lang, year=year),
-        notes=(_t("map_stage_note", lang, year=year),),
+        stages=stages, stage_legend=stage_legend(lang), stage_label=t("monreport.map_stage_label", lang, year=year),
+        notes=(t("monreport.map_stage_note", lang, year=year),),
     ))
 
 
@@ -479,27 +262,27 @@ def _actual(row: StatusRow, lang: str) -> str:
     value = fmt_number(row.actual)
     evaluated = fmt_number(row.evaluated)
     if value != NONE and evaluated not in (NONE, value):
-        return value + _t("mean", lang, value=evaluated)
+        return value + t("monreport.mean", lang, value=evaluated)
     return value
 
 
 def _status(key: str, lang: str) -> str:
-    return _pair(STATUSES[key], lang) if key in STATUSES else key
+    return t(f"monitor.status.{key}", lang) if key in STATUSES else key
 
 
 def _stage(key: str | None, lang: str) -> str:
     if not key:
         return NONE
-    return _pair(STAGES[key], lang) if key in STAGES else key
+    return t(f"monitor.stage.{key}", lang) if key in STAGES else key
 
 
 def _counts_sentence(rows: Sequence[StatusRow], lang: str, *, projects: bool) -> str:
     counts = Counter(r.status for r in rows)
-    item = "count_project" if projects else "count_item"
+    item = "monreport.count_project" if projects else "monreport.count_item"
     keys = [*STATUSES, *sorted(set(counts) - set(STATUSES))]
-    parts = [_t(item, lang, status=_status(k, lang), n=counts[k]) for k in keys if counts[k]]
-    return _t("counted_projects" if projects else "counted_targets", lang,
-              parts=_t("list_sep", lang).join(parts) or NONE)
+    parts = [t(item, lang, status=_status(k, lang), n=counts[k]) for k in keys if counts[k]]
+    return t("monreport.counted_projects" if projects else "monreport.counted_targets", lang,
+              parts=t("monreport.list_sep", lang).join(parts) or NONE)
 
 
 @dataclass
@@ -511,11 +294,11 @@ class _Numbers:
 
     def t(self, caption: str, lang: str) -> str:
         self.table += 1
-        return f"表{self.table} {caption}" if lang == "zh" else f"Table {self.table}. {caption}"
+        return t("monreport.table_caption", lang, n=self.table, caption=caption)
 
     def f(self, caption: str, lang: str) -> str:
         self.figure += 1
-        return f"图{self.figure} {caption}" if lang == "zh" else f"Figure {self.figure}. {caption}"
+        return t("monreport.figure_caption", lang, n=self.figure, caption=caption)
 
 
 def _actual_summary(a: Actual, lang: str, units: Mapping[str, str]) -> str:
@@ -523,21 +306,22 @@ def _actual_summary(a: Actual, lang: str, units: Mapping[str, str]) -> str:
     parts: list[str] = []
     if a.kind == "target":
         unit = a.unit or units.get(a.subject_id, "")
-        parts.append(_t("f_value", lang, value=fmt_number(a.value), unit=unit if fmt_number(a.value) != NONE else ""))
+        parts.append(t("monreport.f_value", lang, value=fmt_number(a.value),
+                       unit=unit if fmt_number(a.value) != NONE else ""))
     elif a.kind == "project":
         if a.stage:
-            parts.append(_t("f_stage", lang, v=_stage(a.stage, lang)))
+            parts.append(t("monreport.f_stage", lang, v=_stage(a.stage, lang)))
         for name, key in (("land_mu", "f_land"), ("floor_wan_m2", "f_floor"), ("firms", "f_firms"),
                           ("revenue_yi", "f_revenue")):
             value = getattr(a, name)
             if not _missing(value):
-                parts.append(_t(key, lang, v=fmt_number(value)))
+                parts.append(t(f"monreport.{key}", lang, v=fmt_number(value)))
     else:
-        state = _pair(ACTION_STATES[a.state], lang) if a.state in ACTION_STATES else (a.state or NONE)
-        parts.append(_t("f_state", lang, v=state))
+        state = t(f"monitor.action_state.{a.state}", lang) if a.state in ACTION_STATES else (a.state or NONE)
+        parts.append(t("monreport.f_state", lang, v=state))
     if a.note.strip():
-        parts.append(_t("f_note", lang, v=a.note.strip()))
-    return _t("sep", lang).join(parts) or NONE
+        parts.append(t("monreport.f_note", lang, v=a.note.strip()))
+    return t("monreport.sep", lang).join(parts) or NONE
 
 
 def _why(row: StatusRow, lang: str, targets: Mapping[str, Mapping[str, Any]]) -> str:
@@ -549,26 +333,26 @@ def _why(row: StatusRow, lang: str, targets: Mapping[str, Mapping[str, Any]]) ->
         "target": _target_value(row, targets), "target_year": row.target_year or NONE, "unit": unit,
     }
     if row.extra.get("years"):  # an annual-growth target: the mean of the rates entered is what is compared
-        text = _t("why_growth", lang, **fields)
+        text = t("monreport.why_growth", lang, **fields)
     elif row.status == "missed":
-        text = _t("why_missed", lang, **fields)
+        text = t("monreport.why_missed", lang, **fields)
     else:
         base = ""
         if not _missing(row.baseline):
-            base = _t("why_base", lang, baseline=fmt_number(row.baseline),
+            base = t("monreport.why_base", lang, baseline=fmt_number(row.baseline),
                       baseline_year=row.baseline_year if row.baseline_year is not None else NONE)
         expected = row.extra.get("expected_progress")
-        pace = _t("why_pace", lang, expected=fmt_ratio(expected)) if isinstance(expected, (int, float)) else ""
-        text = _t("why_progress", lang, base=base, progress=fmt_ratio(row.progress), pace=pace, **fields)
+        pace = t("monreport.why_pace", lang, expected=fmt_ratio(expected)) if isinstance(expected, (int, float)) else ""
+        text = t("monreport.why_progress", lang, base=base, progress=fmt_ratio(row.progress), pace=pace, **fields)
     note = (row.note_zh if lang == "zh" else row.note_en).strip()
-    return text + (_t("why_note", lang, note=note) if note else "")
+    return text + (t("monreport.why_note", lang, note=note) if note else "")
 
 
 def _stale(value: str, row: StatusRow, year: int, lang: str) -> str:
     """``value`` marked with the year of its record when that is before ``year`` (rule 1: the latest record)."""
     if value == NONE or row.actual_year is None or row.actual_year >= year:
         return value
-    return value + _t("of_year", lang, year=row.actual_year)
+    return value + t("monreport.of_year", lang, year=row.actual_year)
 
 
 def _track_summary(plan: MonitorPlan, rows: Sequence[StatusRow], scope: str, names: Mapping[str, str],
@@ -582,12 +366,12 @@ def _track_summary(plan: MonitorPlan, rows: Sequence[StatusRow], scope: str, nam
     for r in table[table["scope"] == scope].to_dict("records"):
         counts = [(_stage(k, lang), int(r[k])) for k in STAGES if int(r[k])]
         if int(r["no_data"]):
-            counts.append((_t("no_record", lang), int(r["no_data"])))
+            counts.append((t("monreport.no_record", lang), int(r["no_data"])))
         sep = "" if lang == "zh" else " "
-        stages = _t("list_sep", lang).join(f"{name}{sep}{n}" for name, n in counts) or NONE
+        stages = t("monreport.list_sep", lang).join(f"{name}{sep}{n}" for name, n in counts) or NONE
         declared = fmt_number(r["declared_mu"]) if r["projects"] > int(r["declared_unknown"]) else NONE
         if int(r["declared_unknown"]):
-            declared += _t("unknown_area", lang, n=int(r["declared_unknown"]))
+            declared += t("monreport.unknown_area", lang, n=int(r["declared_unknown"]))
         supplied = fmt_number(r["land_supplied_mu"]) if str(r["key"]) in with_land else NONE
         out.append((names.get(str(r["key"]), str(r["key"])), str(int(r["projects"])), stages, supplied, declared,
                     fmt_ratio(r["share"]) if supplied != NONE else NONE))
@@ -660,47 +444,48 @@ def compose_report(
     used = _used(actuals, evaluation, actions)
     n = _Numbers()
     widths: tuple[float, ...]
-    year_cols = tuple(_t("year_col", lang, year=y) for y in years)
+    year_cols = tuple(t("monreport.year_col", lang, year=y) for y in years)
 
     # cover
-    title = (_t("title_final", lang, plan=plan_title, first=first, last=year) if final
-             else _t("title_annual", lang, plan=plan_title, year=year))
-    subtitle = _t("subtitle_final" if final else "subtitle_annual", lang, first=first, end=end)
+    title = (t("monreport.title_final", lang, plan=plan_title, first=first, last=year) if final
+             else t("monreport.title_annual", lang, plan=plan_title, year=year))
+    subtitle = t("monreport.subtitle_final" if final else "monreport.subtitle_annual", lang, first=first, end=end)
     latest = max((a.recorded_at for a in used if a.recorded_at), default="")
     cover = (
-        _t("made", lang, date=(made or dt.date.today()).isoformat()),
-        _t("scope_final", lang, first=first, last=year, end=end) if final
-        else _t("scope_annual", lang, year=year, first=first, end=end),
-        _t("records", lang, n=len(used), at=fmt_time(latest)) if used else _t("records_none", lang),
-        _t("rules", lang, statuses=_t("list_sep", lang).join(_pair(v, lang) for v in STATUSES.values())),
-        _t("editable", lang),
+        t("monreport.made", lang, date=(made or dt.date.today()).isoformat()),
+        t("monreport.scope_final", lang, first=first, last=year, end=end) if final
+        else t("monreport.scope_annual", lang, year=year, first=first, end=end),
+        t("monreport.records", lang, n=len(used), at=fmt_time(latest)) if used else t("monreport.records_none", lang),
+        t("monreport.rules", lang,
+          statuses=t("monreport.list_sep", lang).join(t(f"monitor.status.{k}", lang) for k in STATUSES)),
+        t("monreport.editable", lang),
     )
     sections: list[Section] = []
 
     # 1 总体情况
     counts = {"n_t": len(target_rows), "n_p": len(project_rows), "n_a": len(plan.actions), "plan": plan_title}
-    blocks: list[Block] = [Text(_t("overview_final", lang, first=first, last=year, **counts) if final
-                                else _t("overview", lang, year=year, **counts))]
+    blocks: list[Block] = [Text(t("monreport.overview_final", lang, first=first, last=year, **counts) if final
+                                else t("monreport.overview", lang, year=year, **counts))]
     if not used:
-        blocks.append(Text(_t("no_actuals", lang, year=year)))
+        blocks.append(Text(t("monreport.no_actuals", lang, year=year)))
     blocks += [Text(_counts_sentence(target_rows, lang, projects=False)),
                Text(_counts_sentence(project_rows, lang, projects=True))]
     t_counts = Counter(r.status for r in target_rows)
     p_counts = Counter(r.status for r in project_rows)
     statuses = [*STATUSES, *sorted((set(t_counts) | set(p_counts)) - set(STATUSES))]
     blocks.append(Table(
-        "counts", n.t(_t("t_counts", lang), lang),
-        (_t("h_status", lang), _t("h_targets_n", lang), _t("h_projects_n", lang)),
+        "counts", n.t(t("monreport.t_counts", lang), lang),
+        (t("monreport.h_status", lang), t("monreport.h_targets_n", lang), t("monreport.h_projects_n", lang)),
         tuple((_status(s, lang), str(t_counts.get(s, 0)), str(p_counts.get(s, 0))) for s in statuses),
         (2.0, 1.0, 1.0), (False, True, True),
     ))
-    blocks.append(Text(_t("see_appendix", lang)))
-    sections.append(Section(_t("s1", lang), 1, tuple(blocks)))
+    blocks.append(Text(t("monreport.see_appendix", lang)))
+    sections.append(Section(t("monreport.s1", lang), 1, tuple(blocks)))
 
     # 2 指标完成情况
-    head = (_t("h_id", lang), _t("h_target_name", lang), _t("h_unit", lang), _t("h_baseline", lang),
-            _t("h_target", lang), _t("h_target_year", lang))
-    notes = [_t("targets_notes", lang)]
+    head = (t("monreport.h_id", lang), t("monreport.h_target_name", lang), t("monreport.h_unit", lang),
+            t("monreport.h_baseline", lang), t("monreport.h_target", lang), t("monreport.h_target_year", lang))
+    notes = [t("monreport.targets_notes", lang)]
     if final:
         per_year = {y: {r.id: r for r in evaluation.by_year[y] if r.kind == "target"} for y in years}
         body = []
@@ -712,50 +497,53 @@ def compose_report(
             body.append((r.id, r.name_zh if lang == "zh" else r.name_en, r.unit or NONE, _baseline(r),
                          _target_value(r, targets), r.target_year or NONE, *cells, _status(r.status, lang),
                          r.source or NONE))
-        table = Table("targets", n.t(_t("t_targets_final", lang, first=first, last=year), lang),
-                      (*head, *year_cols, _t("h_status_year", lang, year=year), _t("h_source", lang)), tuple(body),
+        table = Table("targets", n.t(t("monreport.t_targets_final", lang, first=first, last=year), lang),
+                      (*head, *year_cols, t("monreport.h_status_year", lang, year=year),
+                       t("monreport.h_source", lang)), tuple(body),
                       (0.8, 2.4, 0.7, 1.0, 0.9, 1.1, *(1.0 for _ in years), 1.0, 2.2),
                       (False, False, False, True, True, False, *(True for _ in years), False, False),
-                      (*notes, _t("years_note", lang)))
+                      (*notes, t("monreport.years_note", lang)))
     else:
         body = [(r.id, r.name_zh if lang == "zh" else r.name_en, r.unit or NONE, _baseline(r),
                  _target_value(r, targets), r.target_year or NONE, _stale(_actual(r, lang), r, year, lang),
                  _status(r.status, lang), r.source or NONE) for r in target_rows]
-        table = Table("targets", n.t(_t("t_targets", lang, year=year), lang),
-                      (*head, _t("h_actual", lang), _t("h_status", lang), _t("h_source", lang)), tuple(body),
+        table = Table("targets", n.t(t("monreport.t_targets", lang, year=year), lang),
+                      (*head, t("monreport.h_actual", lang), t("monreport.h_status", lang),
+                       t("monreport.h_source", lang)), tuple(body),
                       (0.7, 2.2, 0.6, 1.1, 0.9, 1.1, 1.8, 1.0, 1.9),
                       (False, False, False, True, True, False, True, False, False),
-                      (*notes, *((_t("stale_note", lang),) if any(_stale("x", r, year, lang) != "x" for r in rows)
-                                 else ())))
-    sections.append(Section(_t("s2", lang), 1, (table,), landscape=final))
+                      (*notes, *((t("monreport.stale_note", lang),)
+                                 if any(_stale("x", r, year, lang) != "x" for r in rows) else ())))
+    sections.append(Section(t("monreport.s2", lang), 1, (table,), landscape=final))
 
     # 3 重点项目推进情况
     track_names = {str(t["track_id"]): (_text(t.get("name_zh")), _text(t.get("name_en")), _text(t.get("table")))
                    for t in tracks.to_dict("records")}
     zone_names = {str(z["zone_id"]): _text(z.get(name)) for z in zones.to_dict("records")}
-    zone_names[evaluate.NO_ZONE] = _t("no_zone", lang)
-    sum_head = (_t("h_n_projects", lang), _t("h_stages", lang), _t("h_supplied", lang), _t("h_declared", lang),
-                _t("h_share", lang))
+    zone_names[evaluate.NO_ZONE] = t("monreport.no_zone", lang)
+    sum_head = (t("monreport.h_n_projects", lang), t("monreport.h_stages", lang), t("monreport.h_supplied", lang),
+                t("monreport.h_declared", lang), t("monreport.h_share", lang))
     blocks = [
         Text(_projects_intro(plan, lang)),
-        Table("tracks", n.t(_t("t_tracks", lang, year=year), lang), (_t("h_track", lang), *sum_head),
-              tuple(_track_summary(plan, rows, "track", {k: _pair(v[:2], lang) for k, v in track_names.items()},
+        Table("tracks", n.t(t("monreport.t_tracks", lang, year=year), lang), (t("monreport.h_track", lang), *sum_head),
+              tuple(_track_summary(plan, rows, "track", {k: pick(v[:2], lang) for k, v in track_names.items()},
                                    lang)),
               (1.3, 0.8, 3.0, 1.1, 1.2, 0.9), (False, True, False, True, True, True)),
-        Table("zones", n.t(_t("t_zones", lang, year=year), lang), (_t("h_zone", lang), *sum_head),
+        Table("zones", n.t(t("monreport.t_zones", lang, year=year), lang), (t("monreport.h_zone", lang), *sum_head),
               tuple(_track_summary(plan, rows, "zone", zone_names, lang)),
-              (1.6, 0.8, 2.8, 1.1, 1.2, 0.9), (False, True, False, True, True, True), (_t("land_sum_note", lang),)),
+              (1.6, 0.8, 2.8, 1.1, 1.2, 0.9), (False, True, False, True, True, True),
+              (t("monreport.land_sum_note", lang),)),
     ]
-    sections.append(Section(_t("s3", lang), 1, tuple(blocks), landscape=final))
+    sections.append(Section(t("monreport.s3", lang), 1, tuple(blocks), landscape=final))
     by_track: dict[str, list[StatusRow]] = {}
     for r in project_rows:
         by_track.setdefault(r.track_id or "", []).append(r)
     order = [t for t in track_names if t in by_track] + sorted(t for t in by_track if t not in track_names)
     per_year_p = {y: {r.id: r for r in evaluation.by_year[y] if r.kind == "project"} for y in years} if final else {}
-    output_note = _t("output_note", lang, quote=footnote().full_zh)
+    output_note = t("monreport.output_note", lang, quote=footnote().full_zh)
     for i, track in enumerate(order, start=1):
         zh, en, table_name = track_names.get(track, (track, track, ""))
-        shown = _pair((zh, en), lang)
+        shown = pick((zh, en), lang)
         label = shown + ((f"（{table_name}）" if lang == "zh" else f" ({table_name})") if table_name else "")
         body = []
         for r in by_track[track]:
@@ -775,44 +563,45 @@ def compose_report(
             else:
                 body.append((r.id, project, _stale(_stage(r.stage, lang), r, year, lang), *tail))
         if final:
-            header: tuple[str, ...] = (_t("h_id", lang), _t("h_project", lang), *year_cols)
+            header: tuple[str, ...] = (t("monreport.h_id", lang), t("monreport.h_project", lang), *year_cols)
             widths = (0.8, 2.6, *(0.9 for _ in years))
             numeric: tuple[bool, ...] = (False, False, *(False for _ in years))
-            caption = _t("track_table_final", lang, name=shown, first=first, last=year)
-            notes = [output_note, _t("years_note", lang)]
+            caption = t("monreport.track_table_final", lang, name=shown, first=first, last=year)
+            notes = [output_note, t("monreport.years_note", lang)]
         else:
-            header = (_t("h_id", lang), _t("h_project", lang), _t("h_stage", lang))
+            header = (t("monreport.h_id", lang), t("monreport.h_project", lang), t("monreport.h_stage", lang))
             widths, numeric = (0.8, 2.8, 1.1), (False, False, False)
-            caption = _t("track_table", lang, name=shown, year=year)
+            caption = t("monreport.track_table", lang, name=shown, year=year)
             notes = [output_note]
         table = Table(f"projects:{track}", n.t(caption, lang),
-                      (*header, _t("h_land", lang), _t("h_progress", lang), _t("h_revenue", lang),
-                       _t("h_output", lang)), tuple(body), (*widths, 1.6, 0.9, 1.1, 1.1),
+                      (*header, t("monreport.h_land", lang), t("monreport.h_progress", lang),
+                       t("monreport.h_revenue", lang), t("monreport.h_output", lang)), tuple(body),
+                      (*widths, 1.6, 0.9, 1.1, 1.1),
                       (*numeric, True, True, True, True), tuple(notes))
-        sections.append(Section(_t("track_heading", lang, n=i, name=label), 2, (table,), landscape=final))
+        sections.append(Section(t("monreport.track_heading", lang, n=i, name=label), 2, (table,), landscape=final))
 
     # 4 空间布局
     if map_png:
-        blocks = [Text(_t("map_intro", lang, year=year)),
-                  Image(map_png, n.f(_t("map_caption", lang, year=year), lang), 250.0)]
+        blocks = [Text(t("monreport.map_intro", lang, year=year)),
+                  Image(map_png, n.f(t("monreport.map_caption", lang, year=year), lang), 250.0)]
     else:
-        blocks = [Text(_t("map_none", lang))]
-    sections.append(Section(_t("s4", lang), 1, tuple(blocks), landscape=bool(map_png)))
+        blocks = [Text(t("monreport.map_none", lang))]
+    sections.append(Section(t("monreport.s4", lang), 1, tuple(blocks), landscape=bool(map_png)))
 
     # 5 存在问题
     problems = list(evaluation.problems)
     if problems:
-        blocks = [Text(_t("problems_intro", lang, year=year))]
-        blocks += [Text(_t("problem_item", lang, status=_status(r.status, lang), id=r.id,
+        blocks = [Text(t("monreport.problems_intro", lang, year=year))]
+        blocks += [Text(t("monreport.problem_item", lang, status=_status(r.status, lang), id=r.id,
                            name=r.name_zh if lang == "zh" else r.name_en, why=_why(r, lang, targets)), "item")
                    for r in problems]
     else:
-        blocks = [Text(_t("problems_none", lang, year=year))]
+        blocks = [Text(t("monreport.problems_none", lang, year=year))]
     no_data_t = sum(r.status == "no_data" for r in target_rows)
     no_data_p = sum(r.status == "no_data" for r in project_rows)
     if no_data_t or no_data_p:
-        blocks.append(Text(_t("problems_no_data", lang, n_t=no_data_t, n_p=no_data_p, year=year)))
-    sections.append(Section(_t("s5", lang), 1, tuple(blocks)))
+        blocks.append(Text(t("monreport.problems_no_data", lang, n_t=no_data_t, n_p=no_data_p, year=year)))
+    sections.append(Section(t("monreport.s5", lang), 1, tuple(blocks)))
 
     # 6 重点行动
     listed = actions[year]
@@ -820,7 +609,7 @@ def compose_report(
         def where(a: Mapping[str, Any]) -> str:
             section = _text(a.get("section")) or NONE
             line = a.get("line")
-            return section if line is None else _t("at_line", lang, section=section, line=line)
+            return section if line is None else t("monreport.at_line", lang, section=section, line=line)
 
         def state(a: Mapping[str, Any] | None, y: int) -> str:
             if a is None or (final and a.get("actual_year") != y):
@@ -831,49 +620,52 @@ def compose_report(
             by_id = {y: {str(a["id"]): a for a in actions[y]} for y in years}
             body = [(str(a["id"]), _text(a.get(name)), where(a), *(state(by_id[y].get(str(a["id"])), y)
                                                                   for y in years)) for a in listed]
-            table = Table("actions", n.t(_t("t_actions_final", lang, first=first, last=year), lang),
-                          (_t("h_id", lang), _t("h_action", lang), _t("h_section", lang), *year_cols), tuple(body),
-                          (0.8, 2.6, 1.6, *(1.0 for _ in years)), (), (_t("years_note", lang),))
+            table = Table("actions", n.t(t("monreport.t_actions_final", lang, first=first, last=year), lang),
+                          (t("monreport.h_id", lang), t("monreport.h_action", lang), t("monreport.h_section", lang),
+                           *year_cols), tuple(body),
+                          (0.8, 2.6, 1.6, *(1.0 for _ in years)), (), (t("monreport.years_note", lang),))
         else:
             body = [(str(a["id"]), _text(a.get(name)), where(a), _stale_action(state(a, year), a, year, lang),
                      _text(a.get("source")) or NONE, _text(a.get("note")).strip() or NONE) for a in listed]
-            table = Table("actions", n.t(_t("t_actions", lang, year=year), lang),
-                          (_t("h_id", lang), _t("h_action", lang), _t("h_section", lang), _t("h_state", lang),
-                           _t("h_source", lang), _t("h_note", lang)), tuple(body), (0.7, 2.4, 1.5, 1.1, 2.0, 1.6))
-        blocks = [Text(_t("actions_intro", lang)), table]
+            table = Table("actions", n.t(t("monreport.t_actions", lang, year=year), lang),
+                          (t("monreport.h_id", lang), t("monreport.h_action", lang), t("monreport.h_section", lang),
+                           t("monreport.h_state", lang), t("monreport.h_source", lang), t("monreport.h_note", lang)),
+                          tuple(body), (0.7, 2.4, 1.5, 1.1, 2.0, 1.6))
+        blocks = [Text(t("monreport.actions_intro", lang)), table]
     else:
-        blocks = [Text(_t("no_actions", lang))]
-    sections.append(Section(_t("s6", lang), 1, tuple(blocks)))
+        blocks = [Text(t("monreport.no_actions", lang))]
+    sections.append(Section(t("monreport.s6", lang), 1, tuple(blocks)))
 
     # 附录 数据来源
     names_of: dict[tuple[str, str], str] = {(r.kind, r.id): (r.name_zh if lang == "zh" else r.name_en) for r in rows}
     names_of.update({("action", str(a["id"])): _text(a.get(name)) for a in listed})
     if used:
-        body = [(_t(f"kind_{a.kind}", lang), a.subject_id, names_of.get((a.kind, a.subject_id)) or NONE,
+        body = [(t(f"monreport.kind_{a.kind}", lang), a.subject_id, names_of.get((a.kind, a.subject_id)) or NONE,
                  str(a.year), _actual_summary(a, lang, units), a.source or NONE,
-                 a.recorded_by or _t("single_user", lang), fmt_time(a.recorded_at), str(a.version or NONE))
+                 a.recorded_by or t("monreport.single_user", lang), fmt_time(a.recorded_at), str(a.version or NONE))
                 for a in used]
-        blocks = [Text(_t("sources_intro", lang)), Table(
-            "sources", n.t(_t("t_sources", lang), lang),
-            (_t("h_kind", lang), _t("h_id", lang), _t("h_name", lang), _t("h_year", lang), _t("h_content", lang),
-             _t("h_source", lang), _t("h_by", lang), _t("h_at", lang), _t("h_version", lang)),
+        blocks = [Text(t("monreport.sources_intro", lang)), Table(
+            "sources", n.t(t("monreport.t_sources", lang), lang),
+            (t("monreport.h_kind", lang), t("monreport.h_id", lang), t("monreport.h_name", lang),
+             t("monreport.h_year", lang), t("monreport.h_content", lang), t("monreport.h_source", lang),
+             t("monreport.h_by", lang), t("monreport.h_at", lang), t("monreport.h_version", lang)),
             tuple(body), (0.6, 0.6, 1.8, 0.5, 2.4, 3.0, 0.9, 1.4, 0.5),
             (False, False, False, True, False, False, False, False, True),
         )]
     else:
-        blocks = [Text(_t("records_none", lang)), Text(_t("no_actuals", lang, year=year))]
-    sections.append(Section(_t("appendix", lang), 1, tuple(blocks), landscape=bool(used)))
+        blocks = [Text(t("monreport.records_none", lang)), Text(t("monreport.no_actuals", lang, year=year))]
+    sections.append(Section(t("monreport.appendix", lang), 1, tuple(blocks), landscape=bool(used)))
 
-    return ReportContent(title, subtitle, cover, _t("toc", lang), _t("toc_note", lang), tuple(sections), lang,
-                         year, final, page_label=_t("page", lang, n="{n}"),
-                         toc_placeholder=_t("toc_placeholder", lang))
+    return ReportContent(title, subtitle, cover, t("monreport.toc", lang), t("monreport.toc_note", lang),
+                         tuple(sections), lang, year, final, page_label=t("monreport.page", lang, n="{n}"),
+                         toc_placeholder=t("monreport.toc_placeholder", lang))
 
 
 def _stale_action(value: str, action: Mapping[str, Any], year: int, lang: str) -> str:
     got = action.get("actual_year")
     if value == NONE or got is None or int(got) >= year:
         return value
-    return value + _t("of_year", lang, year=got)
+    return value + t("monreport.of_year", lang, year=got)
 
 
 def build_report(

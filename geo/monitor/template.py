@@ -111,6 +111,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from geo.atomic import write_output
 from geo.errors import InputFileError, UsageError, tool_said
+from geo.i18n import t
 from geo.io.archive import MAX_RATIO, RATIO_FLOOR_BYTES
 from geo.io.limits import run_limited
 from geo.monitor.model import ACTION_STATES, MIN_YEAR, STAGE_ORDER, STAGES, Actual, Kind, MonitorPlan
@@ -122,32 +123,46 @@ SHEET_TARGETS: Final = "目标"
 SHEET_PROJECTS: Final = "项目"
 SHEET_ACTIONS: Final = "行动"
 
-#: The data sheets and their headers (row 1), in order; the unit of a project figure is in its header.
+#: The template's column headers (row 1 of the data sheets) by a key of the code; a project figure's unit is in
+#: its header.
+HEADERS: Final[dict[str, str]] = {
+    "id": "编号", "target": "指标", "unit": "单位", "target_value": "目标值", "target_year": "目标年",
+    "actual": "实际值", "source": "来源", "note": "备注", "project": "项目", "stage": "阶段",
+    "land": "已供地（亩）", "floor": "建成面积（万平方米）", "firms": "入驻企业（家）", "revenue": "营收（亿元）",
+    "action": "行动", "state": "进展",
+}
+
+
+def _heads(*keys: str) -> tuple[str, ...]:
+    """The headers of ``keys`` (of :data:`HEADERS`), in order."""
+    return tuple(HEADERS[k] for k in keys)
+
+
+#: The data sheets and their headers (row 1), in order.
 COLUMNS: Final[dict[str, tuple[str, ...]]] = {
-    SHEET_TARGETS: ("编号", "指标", "单位", "目标值", "目标年", "实际值", "来源", "备注"),
-    SHEET_PROJECTS: ("编号", "项目", "阶段", "已供地（亩）", "建成面积（万平方米）", "入驻企业（家）", "营收（亿元）",
-                     "来源", "备注"),
-    SHEET_ACTIONS: ("编号", "行动", "进展", "来源", "备注"),
+    SHEET_TARGETS: _heads("id", "target", "unit", "target_value", "target_year", "actual", "source", "note"),
+    SHEET_PROJECTS: _heads("id", "project", "stage", "land", "floor", "firms", "revenue", "source", "note"),
+    SHEET_ACTIONS: _heads("id", "action", "state", "source", "note"),
 }
 _KINDS: Final[dict[str, Kind]] = {SHEET_TARGETS: "target", SHEET_PROJECTS: "project", SHEET_ACTIONS: "action"}
 #: The columns a user fills (the others are locked).
 _INPUTS: Final[dict[str, tuple[str, ...]]] = {
-    SHEET_TARGETS: ("实际值", "来源", "备注"),
-    SHEET_PROJECTS: ("阶段", "已供地（亩）", "建成面积（万平方米）", "入驻企业（家）", "营收（亿元）", "来源", "备注"),
-    SHEET_ACTIONS: ("进展", "来源", "备注"),
+    SHEET_TARGETS: _heads("actual", "source", "note"),
+    SHEET_PROJECTS: _heads("stage", "land", "floor", "firms", "revenue", "source", "note"),
+    SHEET_ACTIONS: _heads("state", "source", "note"),
 }
 #: The columns whose being filled makes a row a record.
 _VALUES: Final[dict[str, tuple[str, ...]]] = {
-    SHEET_TARGETS: ("实际值",),
-    SHEET_PROJECTS: ("阶段", "已供地（亩）", "建成面积（万平方米）", "入驻企业（家）", "营收（亿元）"),
-    SHEET_ACTIONS: ("进展",),
+    SHEET_TARGETS: _heads("actual"),
+    SHEET_PROJECTS: _heads("stage", "land", "floor", "firms", "revenue"),
+    SHEET_ACTIONS: _heads("state"),
 }
-#: A project figure's header → (field of :class:`Actual`, unit, short name).
+#: A project figure's header → (field of :class:`Actual`, unit, short name): the header's own two parts.
 _PROJECT_FIGURES: Final[dict[str, tuple[str, str, str]]] = {
-    "已供地（亩）": ("land_mu", "亩", "已供地"),
-    "建成面积（万平方米）": ("floor_wan_m2", "万平方米", "建成面积"),
-    "入驻企业（家）": ("firms", "家", "入驻企业"),
-    "营收（亿元）": ("revenue_yi", "亿元", "营收"),
+    HEADERS["land"]: ("land_mu", "亩", "已供地"),
+    HEADERS["floor"]: ("floor_wan_m2", "万平方米", "建成面积"),
+    HEADERS["firms"]: ("firms", "家", "入驻企业"),
+    HEADERS["revenue"]: ("revenue_yi", "亿元", "营收"),
 }
 _WIDTHS: Final[dict[str, tuple[int, ...]]] = {
     SHEET_TARGETS: (8, 44, 8, 10, 11, 12, 40, 24),
@@ -185,7 +200,10 @@ _NUMBER_RE: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _THOUSANDS_RE: Final = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _EXCEL_ERRORS: Final = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
                         "#SPILL!", "#CALC!")
-_FIX_XLSX: Final = "In Excel or WPS: 另存为 › Excel 工作簿 (*.xlsx), without a password, and import that file"
+_FIX_XLSX: Final = (f"In Excel or WPS: {t('montemplate.menu_save_as', 'zh')}, without a password, and import "
+             "that file")
+#: Excel's (and WPS's) Chinese name of the number format General, which a fix names.
+_GENERAL: Final = t("montemplate.format_general", "zh")
 _FIX_TEMPLATE: Final = "Fill the template written by python -m geo monitor template (or the Monitor page) and import it"
 _FIX_BOMB: Final = "Import the template as Excel or WPS saved it, not a file built to expand"
 
@@ -265,16 +283,16 @@ def _number_cell(value: Any) -> int | float | None:
 
 def _target_rows(plan: MonitorPlan, last: dict[tuple[str, str], Actual]) -> list[tuple[list[Any], Actual | None]]:
     rows = []
-    for t in plan.targets.itertuples(index=False):
-        if str(t.unit) == "year":
+    for target in plan.targets.itertuples(index=False):
+        if str(target.unit) == "year":
             continue
-        value, high = _number_cell(t.value), _number_cell(t.value_max)
+        value, high = _number_cell(target.value), _number_cell(target.value_max)
         shown: Any = f"{value}–{high}" if value is not None and high is not None else value
-        target_year: Any = str(t.year) if _present(t.year) else None
+        target_year: Any = str(target.year) if _present(target.year) else None
         if target_year is not None and target_year.isdigit():
             target_year = int(target_year)
-        prev = last.get(("target", str(t.target_id)))
-        rows.append(([str(t.target_id), str(t.name_zh), str(t.unit), shown, target_year,
+        prev = last.get(("target", str(target.target_id)))
+        rows.append(([str(target.target_id), str(target.name_zh), str(target.unit), shown, target_year,
                       _number_cell(prev.value) if prev else None, None, None], prev))
     return rows
 
@@ -304,23 +322,17 @@ def _project_notes(plan: MonitorPlan) -> dict[str, str]:
     for p in plan.projects.itertuples(index=False):
         parts = [str(p.source)] if _present(getattr(p, "source", None)) else []
         mu, output = getattr(p, "declared_mu", None), getattr(p, "output_yi", None)
-        parts.append(f"规划用地 {_number_cell(mu)} 亩" if _present(mu) else "规划用地未列明")
+        parts.append(t("montemplate.project_land", "zh", mu=_number_cell(mu)) if _present(mu)
+                     else t("montemplate.project_land_none", "zh"))
         if _present(output):
-            parts.append(f"预计产值 {_number_cell(output)} 亿元（全部建成后）")
-        notes[str(p.project_id)] = "；".join(parts)
+            parts.append(t("montemplate.project_output", "zh", output=_number_cell(output)))
+        notes[str(p.project_id)] = t("monitor.note_sep", "zh").join(parts)
     return notes
 
 
-_HEADER_NOTES: Final = {
-    "实际值": "填报年度的实际数值，单位见“单位”列，不要换算",
-    "阶段": "从下拉列表选择",
-    "已供地（亩）": "截至填报年度年底累计已供地面积，亩",
-    "建成面积（万平方米）": "截至填报年度年底累计建成面积，万平方米",
-    "入驻企业（家）": "截至填报年度年底入驻企业数，家（整数）",
-    "营收（亿元）": "填报年度全年营业收入，亿元",
-    "进展": "从下拉列表选择",
-    "来源": "必填：文件名称和页码，或网址",
-}
+#: The headers that have a comment: the catalogue's ``montemplate.header_note.<key>`` (written in Chinese).
+_HEADER_NOTES: Final = {HEADERS[key]: f"montemplate.header_note.{key}"
+                        for key in ("actual", "stage", "land", "floor", "firms", "revenue", "state", "source")}
 
 
 def _workbook(plan: MonitorPlan, actuals: Sequence[Actual], year: int) -> Any:
@@ -348,7 +360,7 @@ def _workbook(plan: MonitorPlan, actuals: Sequence[Actual], year: int) -> Any:
             cell.border = border
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             if columns[j] in _HEADER_NOTES:
-                cell.comment = Comment(_HEADER_NOTES[columns[j]], "geo")
+                cell.comment = Comment(t(_HEADER_NOTES[columns[j]], "zh"), "geo")
         inputs = {columns.index(c) for c in _INPUTS[name]}
         rows = builders[name](plan, last)
         for values, prev in rows:
@@ -360,11 +372,11 @@ def _workbook(plan: MonitorPlan, actuals: Sequence[Actual], year: int) -> Any:
                 cell.border = border
                 if j in inputs:
                     cell.protection = Protection(locked=False)
-                if columns[j] in ("编号", "来源", "备注") or j == 1:
+                if columns[j] in _heads("id", "source", "note") or j == 1:
                     cell.number_format = "@"  # text: an id or a source is never turned into a number or date
             if prev is not None and prev.source:
-                said = f"{year - 1} 年记录的来源：{prev.source}"
-                sheet.cell(r, columns.index("来源") + 1).comment = Comment(said, "geo", width=260, height=90)
+                said = t("montemplate.prev_source", "zh", year=year - 1, source=prev.source)
+                sheet.cell(r, columns.index(HEADERS["source"]) + 1).comment = Comment(said, "geo", width=260, height=90)
             if name == SHEET_PROJECTS and values[0] in project_notes:
                 sheet.cell(r, 2).comment = Comment(project_notes[values[0]], "geo", width=260, height=70)
         _validations(sheet, name, len(rows))
@@ -381,7 +393,8 @@ def _workbook(plan: MonitorPlan, actuals: Sequence[Actual], year: int) -> Any:
 
 def _list_validation(labels: Iterable[str], prompt: str) -> DataValidation:
     return DataValidation(type="list", formula1='"' + ",".join(labels) + '"', allow_blank=True,
-                          showErrorMessage=True, errorTitle="不在列表中", error=f"请从下拉列表选择：{prompt}")
+                          showErrorMessage=True, errorTitle=t("montemplate.not_in_list", "zh"),
+                          error=t("montemplate.choose_from_list", "zh", options=prompt))
 
 
 def _validations(sheet: Any, name: str, n: int) -> None:
@@ -397,61 +410,70 @@ def _validations(sheet: Any, name: str, n: int) -> None:
     checks: list[tuple[DataValidation, str]] = []
     if name == SHEET_PROJECTS:
         labels = [zh for zh, _ in STAGES.values()]
-        checks.append((_list_validation(labels, "、".join(labels)), col("阶段")))
+        checks.append((_list_validation(labels, t("monitor.list_sep", "zh").join(labels)), col(HEADERS["stage"])))
         for header, (fld, unit, short) in _PROJECT_FIGURES.items():
             kind = "whole" if fld == "firms" else "decimal"
-            number = "整数" if kind == "whole" else "数字"
+            number = t("montemplate.whole_number" if kind == "whole" else "montemplate.number", "zh")
             check = DataValidation(type=kind, operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                                   showErrorMessage=True, errorTitle="不是数字",
-                                   error=f"{short}请填 0 或更大的{number}（{unit}），不带文字或单位")
+                                   showErrorMessage=True, errorTitle=t("montemplate.not_a_number", "zh"),
+                                   error=t("montemplate.figure_error", "zh", short=short, number=number, unit=unit))
             checks.append((check, col(header)))
     elif name == SHEET_ACTIONS:
         labels = [zh for zh, _ in ACTION_STATES.values()]
-        checks.append((_list_validation(labels, "、".join(labels)), col("进展")))
+        checks.append((_list_validation(labels, t("monitor.list_sep", "zh").join(labels)), col(HEADERS["state"])))
     else:
         check = DataValidation(type="decimal", operator="between", formula1="-1E+15", formula2="1E+15",
-                               allow_blank=True, showErrorMessage=True, errorTitle="不是数字",
-                               error="请填数字，单位见“单位”列，不带文字或单位")
-        checks.append((check, col("实际值")))
+                               allow_blank=True, showErrorMessage=True, errorTitle=t("montemplate.not_a_number", "zh"),
+                               error=t("montemplate.value_error", "zh"))
+        checks.append((check, col(HEADERS["actual"])))
     for check, ref in checks:
         sheet.add_data_validation(check)
         check.add(ref)
 
 
+def _plan_tables() -> list[int]:
+    """The numbers of the plan in use's project tables (its package's ``geo:plan.tables.numbers``)."""
+    from geo.plan.current import plan_meta
+
+    return sorted(int(n) for n in (plan_meta().get("tables") or {}).get("numbers") or [])
+
+
+def _table_span(numbers: Sequence[int]) -> str:
+    """Tables by number as the template's 说明 writes them, with an em dash: ``表2—表5``, ``表3`` (none: "")."""
+    if not numbers:
+        return ""
+    if numbers[0] == numbers[-1]:
+        return t("montemplate.table_one", "zh", n=numbers[0])
+    return t("montemplate.table_span", "zh", first=numbers[0], last=numbers[-1])
+
+
 def _readme(sheet: Any, plan: MonitorPlan, year: int, prefilled: bool) -> None:
     """The 说明 sheet: the year (B2, read back), the plan period and how to fill the workbook in."""
     first, last = plan.period
-    stages = "、".join(zh for zh, _ in STAGES.values())
-    states = "、".join(zh for zh, _ in ACTION_STATES.values())
+    sep = t("monitor.list_sep", "zh")
+    stages = sep.join(zh for zh, _ in STAGES.values())
+    states = sep.join(zh for zh, _ in ACTION_STATES.values())
     lines = [
-        (f"本表填报 {year} 年的实际情况，共三个工作表：“目标”（规划的量化指标）、"
-         "“项目”（表2—表5 及正文列出的平台项目）、“行动”（第四部分的八大重点行动）。每行一个对象，由“编号”识别。"),
-        ("灰色列（编号、名称、单位、目标值、目标年）已锁定（工作表保护，无密码），请勿修改；不要插入、删除行或列，"
-         "不要修改表头和工作表名称。只填写黄色单元格。"),
-        (f"目标：“实际值”按“单位”列的单位填写 {year} 年的数值，不要换算（单位为“亿元”时不要填万元）；"
-         "百分数填数字，如 14% 填 14；“年均增速”类指标填当年增速。"),
-        (f"项目：“阶段”从下拉列表选择（{stages}）；已供地（亩）、建成面积（万平方米）、入驻企业（家）填截至 {year} 年底"
-         f"的累计数，营收（亿元）填 {year} 年全年数。数值不得为负数，入驻企业填整数。"),
-        f"行动：“进展”从下拉列表选择（{states}）。",
-        ("来源必填：填写了数值、阶段或进展的每一行，都要在“来源”注明依据（文件名称和页码，或网址），"
-         "读者能据此查到原文；有一行缺来源，整个文件都不导入。"),
-        (f"预填的数值是 {year - 1} 年已记录的数值（“来源”单元格的批注里有当时的来源），仅供参考："
-         f"{year} 年情况相同也要填写本年的来源才会记录；没有 {year} 年数据的行，请清空数值。"
-         if prefilled else f"尚无 {year - 1} 年的记录，表中没有预填数值。"),
-        "不要使用没有计算结果的公式（保存前让 Excel 或 WPS 计算完毕）；不要合并单元格，不要隐藏行或列。",
-        "“示例”：来源中写有“示例”的数值是演示和测试用的示例数据，不是实际情况；正式填报不要写“示例”。",
-        (f"导入：python -m geo monitor import 填报表.xlsx --year {year} --user 姓名，或在“监测评估”页面上传。"
-         "文件有任何问题时整个文件都不导入，提示会指出工作表、单元格和改法。"),
-        ("也可以导入 CSV（UTF-8 或 GBK 编码，逗号分隔）：每个工作表另存为一个 CSV 文件，第一行保留该表的表头，"
-         "按表头识别是哪一张表；CSV 没有年度单元格，年度以导入时指定的为准。"),
+        t("montemplate.readme.sheets", "zh", year=year, span=_table_span(_plan_tables())),
+        t("montemplate.readme.locked", "zh"),
+        t("montemplate.readme.targets", "zh", year=year),
+        t("montemplate.readme.projects", "zh", stages=stages, year=year),
+        t("montemplate.readme.actions", "zh", states=states),
+        t("montemplate.readme.source", "zh"),
+        t("montemplate.readme.prefilled", "zh", year=year, last=year - 1) if prefilled
+        else t("montemplate.readme.not_prefilled", "zh", last=year - 1),
+        t("montemplate.readme.formulas", "zh"),
+        t("montemplate.readme.examples", "zh"),
+        t("montemplate.readme.import", "zh", year=year),
+        t("montemplate.readme.csv", "zh"),
     ]
-    sheet.append([f"{plan.title_zh} · 监测评估填报表"])
-    sheet.append(["填报年度", year])
-    sheet.append(["规划期", f"{first}—{last} 年"])
+    sheet.append([t("montemplate.title", "zh", plan=plan.title_zh)])
+    sheet.append([t("montemplate.year_label", "zh"), year])
+    sheet.append([t("montemplate.period_label", "zh"), t("montemplate.period_value", "zh", first=first, last=last)])
     sheet.append([])
-    sheet.append(["填写方法"])
+    sheet.append([t("montemplate.how_to", "zh")])
     for i, text in enumerate(lines, start=1):
-        sheet.append([f"{i}.", text])
+        sheet.append([t("montemplate.item", "zh", n=i), text])
     sheet["A1"].font = Font(bold=True, size=14)
     for ref in ("A2", "A3", "A5"):
         sheet[ref].font = Font(bold=True)
@@ -656,10 +678,11 @@ def _check_kind(zf: zipfile.ZipFile, names: dict[str, str], src: str) -> None:
             mimetype = fh.read(200)
         if b"opendocument" in mimetype:
             raise _error("the file is an OpenDocument spreadsheet (.ods), not an .xlsx", src,
-                         "In WPS or LibreOffice: 另存为 › Excel 工作簿 (*.xlsx), and import that file")
+                         f"In WPS or LibreOffice: {t('montemplate.menu_save_as', 'zh')}, and import that file")
     if any(n.endswith("vbaproject.bin") for n in names) or _content_types_say(zf, names, b"macroenabled"):
         raise _error("the workbook contains macros (a .xlsm, or vbaProject.bin inside); macros are never imported",
-                     src, "In Excel or WPS: 另存为 › Excel 工作簿 (*.xlsx), which keeps no macros, and import it")
+                     src, f"In Excel or WPS: {t('montemplate.menu_save_as', 'zh')}, which keeps no macros, and "
+                          "import it")
     if "xl/workbook.bin" in names:
         raise _error("the workbook is an Excel binary workbook (.xlsb), not an .xlsx", src, _FIX_XLSX)
     if "xl/workbook.xml" not in names:
@@ -709,7 +732,7 @@ def _check_counts(kept: dict[str, bytes], counts: dict[str, tuple[int, int]], sr
 def _check_size(name: str, rows: int, cells: int, src: str) -> None:
     if rows - 1 > MAX_ROWS:
         raise _error(f"{name}: the sheet has {rows - 1:,} rows below the header, over the limit of {MAX_ROWS:,}", src,
-                     "Keep the template's rows (one per 编号) and delete the rows below them")
+                     f"Keep the template's rows (one per {HEADERS['id']}) and delete the rows below them")
     if cells > MAX_CELLS:
         raise _error(f"{name}: the sheet has {cells:,} cells, over the limit of {MAX_CELLS:,}", src,
                      "Delete the unused columns and rows (their formatting too) and keep the template's columns")
@@ -1020,7 +1043,8 @@ def _check_structure(sheet: _Sheet, report: _Report) -> bool:
     fix_header = "Restore the template's header (row 1) and enter the values in the units it names"
     ok = True
     if sheet.hidden:
-        report.problem(name, "the sheet is hidden", "Unhide it (右键 › 取消隐藏) so that what is imported can be seen")
+        report.problem(name, "the sheet is hidden",
+                       f"Unhide it ({t('montemplate.menu_unhide', 'zh')}) so that what is imported can be seen")
     if 1 in sheet.hidden_rows:
         report.problem(f"{name}!A1", "the header row is hidden", "Unhide row 1 so that what is imported can be seen")
     for ref in sheet.merged:
@@ -1070,7 +1094,7 @@ def _number(sheet: _Sheet, header: str, r: int, value: Any, unit: str, report: _
     if isinstance(value, datetime | date | time | timedelta):
         said = value.date() if isinstance(value, datetime) and value.time() == time() else value
         report.problem(cell, f"a date or time ({said}), not a number",
-                       f"Format the cell as a number (常规) and enter the value in {unit}")
+                       f"Format the cell as a number ({_GENERAL}) and enter the value in {unit}")
         return False, None
     if isinstance(value, int | float):
         number = float(value)
@@ -1092,7 +1116,7 @@ def _number(sheet: _Sheet, header: str, r: int, value: Any, unit: str, report: _
     if cell.split("!")[1] in sheet.percent:
         if unit != "%":
             report.problem(cell, f"{number:.12g} is formatted as a percentage, the unit is {unit}",
-                           f"Format the cell as a number (常规) and enter the value in {unit}")
+                           f"Format the cell as a number ({_GENERAL}) and enter the value in {unit}")
             return False, None
         percent = float(f"{number * 100:.12g}")
         report.warn(cell, f"{percent:g}% was entered as a percentage; read as {percent:g} (unit %)")
@@ -1109,33 +1133,40 @@ def _choice(value: Any, options: dict[str, tuple[str, str]]) -> str | None:
     return None
 
 
+def _zh_list(options: dict[str, tuple[str, str]]) -> str:
+    """The Chinese labels of stages or states, as the template's dropdown lists them (``规划、前期、…``)."""
+    return t("monitor.list_sep", "zh").join(zh for zh, _ in options.values())
+
+
 def _row(sheet: _Sheet, r: int, values: list[Any], subjects: dict[str, dict[str, Any]], seen: dict[str, int],
          year: int, history: _History, report: _Report) -> Actual | None:
     """The record of one row, or None (empty, refused: a problem reported, or skipped: a warning)."""
     name, columns = sheet.name, COLUMNS[sheet.name]
+    h_id, h_source, h_note, h_unit, h_actual, h_stage, h_state = _heads("id", "source", "note", "unit", "actual",
+                                                                         "stage", "state")
     cells = dict(zip(columns, values, strict=True))
-    sid, source, note = _text(cells["编号"]), _text(cells["来源"]), _text(cells["备注"])
+    sid, source, note = _text(cells[h_id]), _text(cells[h_source]), _text(cells[h_note])
     filled = any(_text(cells[c]) != "" for c in _VALUES[name])
     kind = _KINDS[name]
     if not sid:
         if filled or source:
-            report.problem(_cell(name, "编号", r), "a row with values has no 编号",
-                           "Fill the values in the template's rows, which have their 编号")
+            report.problem(_cell(name, h_id, r), f"a row with values has no {h_id}",
+                           f"Fill the values in the template's rows, which have their {h_id}")
         return None
     if sid not in subjects:
-        report.problem(_cell(name, "编号", r), f"编号 {sid!r} is not a {kind} of the plan",
-                       "Keep the template's 编号 (one row each); do not add rows")
+        report.problem(_cell(name, h_id, r), f"{h_id} {sid!r} is not a {kind} of the plan",
+                       f"Keep the template's {h_id} (one row each); do not add rows")
         return None
     if sid in seen:
-        report.problem(_cell(name, "编号", r), f"{sid} appears again (first at row {seen[sid]})",
-                       "Keep one row per 编号")
+        report.problem(_cell(name, h_id, r), f"{sid} appears again (first at row {seen[sid]})",
+                       f"Keep one row per {h_id}")
         return None
     seen[sid] = r
     if not filled:
         if source:
-            report.warn(_cell(name, "来源", r), f"{sid} has a 来源 but no value; it was not imported")
+            report.warn(_cell(name, h_source, r), f"{sid} has a {h_source} but no value; it was not imported")
         return None
-    for label, limit_text in (("来源", source), ("备注", note)):
+    for label, limit_text in ((h_source, source), (h_note, note)):
         if len(limit_text) > MAX_TEXT:
             report.problem(_cell(name, label, r), f"{label} has {len(limit_text):,} characters, over {MAX_TEXT:,}",
                            f"Shorten it to at most {MAX_TEXT:,} characters (a document and page, or a URL)")
@@ -1145,22 +1176,22 @@ def _row(sheet: _Sheet, r: int, values: list[Any], subjects: dict[str, dict[str,
     ok = True
     if kind == "target":
         unit = subject["unit"]
-        given = _text(cells["单位"])
+        given = _text(cells[h_unit])
         if given != unit:
             said = given or "empty"
-            report.problem(_cell(name, "单位", r), f"the unit of {sid} is {said}, the plan's is {unit}",
+            report.problem(_cell(name, h_unit, r), f"the unit of {sid} is {said}, the plan's is {unit}",
                            f"Restore {unit} and enter the value in {unit} (figures are never converted)")
             return None
-        good, number = _number(sheet, "实际值", r, cells["实际值"], unit, report)
+        good, number = _number(sheet, h_actual, r, cells[h_actual], unit, report)
         ok = good
         fields = {"value": number, "unit": unit}
     elif kind == "project":
         stage = None
-        if _text(cells["阶段"]):
-            stage = _choice(cells["阶段"], STAGES)
+        if _text(cells[h_stage]):
+            stage = _choice(cells[h_stage], STAGES)
             if stage is None:
-                report.problem(_cell(name, "阶段", r), f"{_text(cells['阶段'])[:40]!r} is not a stage",
-                               "Choose from the list: " + "、".join(zh for zh, _ in STAGES.values()))
+                report.problem(_cell(name, h_stage, r), f"{_text(cells[h_stage])[:40]!r} is not a stage",
+                               "Choose from the list: " + _zh_list(STAGES))
                 ok = False
         fields["stage"] = stage
         for header, (fld, unit, short) in _PROJECT_FIGURES.items():
@@ -1172,14 +1203,14 @@ def _row(sheet: _Sheet, r: int, values: list[Any], subjects: dict[str, dict[str,
                 ok = False
             elif good and number is not None and fld == "firms" and not number.is_integer():
                 report.problem(_cell(name, header, r), f"{short} of {sid} is {number:g}, not a whole number",
-                               "Enter the number of firms (家) as a whole number")
+                               f"Enter the number of firms ({unit}) as a whole number")
                 ok = False
             fields[fld] = number
     else:
-        state = _choice(cells["进展"], ACTION_STATES)
+        state = _choice(cells[h_state], ACTION_STATES)
         if state is None:
-            report.problem(_cell(name, "进展", r), f"{_text(cells['进展'])[:40]!r} is not a state",
-                           "Choose from the list: " + "、".join(zh for zh, _ in ACTION_STATES.values()))
+            report.problem(_cell(name, h_state, r), f"{_text(cells[h_state])[:40]!r} is not a state",
+                           "Choose from the list: " + _zh_list(ACTION_STATES))
             ok = False
         fields["state"] = state
     if not ok:
@@ -1188,10 +1219,10 @@ def _row(sheet: _Sheet, r: int, values: list[Any], subjects: dict[str, dict[str,
     if not source:
         prev = history.in_force(kind, sid, year - 1)
         if prev is not None and _unchanged(record, prev):
-            report.warn(_cell(name, "来源", r), f"{sid} is as recorded for {year - 1} and has no 来源; it was not "
-                                               f"imported (give a 来源 to record it for {year})")
+            report.warn(_cell(name, h_source, r), f"{sid} is as recorded for {year - 1} and has no {h_source}; it "
+                                                 f"was not imported (give a {h_source} to record it for {year})")
             return None
-        report.problem(_cell(name, "来源", r), f"{sid} has values but no 来源",
+        report.problem(_cell(name, h_source, r), f"{sid} has values but no {h_source}",
                        "Name the document and page, or the URL, the figures come from")
         return None
     found_name = _text(cells[columns[1]])
@@ -1241,13 +1272,14 @@ def _plausible(sheet: str, r: int, record: Actual, subjects: dict[str, dict[str,
         return
     declared = subjects[record.subject_id]["declared_mu"]
     if record.land_mu is not None and declared and record.land_mu > LAND_WARN_SHARE * declared:
-        report.warn(_cell(sheet, "已供地（亩）", r),
-                    f"已供地 of {record.subject_id} is {record.land_mu:g} 亩, {record.land_mu / declared:.0%} of the "
-                    f"{declared:g} 亩 the plan declares; read as given, check it")
+        _, mu, short = _PROJECT_FIGURES[HEADERS["land"]]
+        report.warn(_cell(sheet, HEADERS["land"], r),
+                    f"{short} of {record.subject_id} is {record.land_mu:g} {mu}, {record.land_mu / declared:.0%} of "
+                    f"the {declared:g} {mu} the plan declares; read as given, check it")
     if record.stage not in STAGE_ORDER:
         return
     mine = STAGE_ORDER.index(record.stage)
-    cell, zh = _cell(sheet, "阶段", r), STAGES[record.stage][0]
+    cell, zh = _cell(sheet, HEADERS["stage"], r), STAGES[record.stage][0]
     before = history.stage_near(record.subject_id, record.year, earlier=True)
     if before is not None and STAGE_ORDER.index(before[1]) > mine:
         report.warn(cell, f"{record.subject_id} is {zh} in {record.year}, after {STAGES[before[1]][0]} in "

@@ -33,6 +33,7 @@ from geo.area import M2_PER_MU, area_mu
 from geo.crs import WGS84, equal_area
 from geo.errors import DataError
 from geo.geojson import normalize, to_geojson
+from geo.i18n import t
 from geo.plan.placement import Request, place
 from layers.rules import anchor_by_rule
 from layers.schema import PLACES, PROJECTS, ZONES, read_csv
@@ -164,8 +165,10 @@ def build_metro(folder: Path) -> gpd.GeoDataFrame:
         used = [n for n in names if n in located]
         if len(used) < 2:
             continue
-        rows.append({"line": m["line"], "status": m["status"], "name_zh": f"轨道交通{m['line'].split()[0]}号线",
-                     "name_en": f"Metro Line {m['line']}", "stations": m["stations_in_order"],
+        number = m["line"].split()[0]  # "7 (phase 1)": line 7; the English name keeps the phase
+        rows.append({"line": m["line"], "status": m["status"], "name_zh": t("layers.metro_line", "zh", number=number),
+                     "name_en": t("layers.metro_line", "en", number=number) + m["line"][len(number):],
+                     "stations": m["stations_in_order"],
                      "source": f"{m['source']}; drawn through gazetteer places {' → '.join(used)}",
                      "geometry_basis": "schematic", "geometry": LineString([located[n] for n in used])})
     if not rows:  # a plan without metro lines (metro_lines.csv holds only its header)

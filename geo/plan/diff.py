@@ -20,6 +20,7 @@ from typing import Any, Final, Literal
 
 import pandas as pd
 
+from geo.i18n import t
 from geo.plan.package import PlanPackage
 
 #: The project fields compared between two plans, in this order.
@@ -193,7 +194,7 @@ def _names(pa: PlanPackage, pb: PlanPackage, table: str, key: str) -> dict[str, 
     order = [str(v) for p in (pa, pb) if table in p.tables for v in p.tables[table][key]]
     ordered = {k: names[k] for k in dict.fromkeys(order)}
     if key == "zone_id":
-        ordered[NO_ZONE] = "（不属任何空间单元）"
+        ordered[NO_ZONE] = t("plandiff.no_zone", "zh")  # a Chinese name, as the zones' name_zh
     return ordered
 
 
@@ -256,9 +257,9 @@ def format_table(diff: PlanDiff, *, label_a: str = "A", label_b: str = "B") -> s
     def listed(title: str, items: list[dict[str, object]]) -> None:
         lines.append(f"{title}: {len(items)}")
         for r in items:
-            lines.append(f"  {r['project_id']}  {r.get('name_zh', '')}  track {_cell(r.get('track_id'))}, "
-                         f"zone {_cell(r.get('zone_id'))}, {_cell(r.get('declared_mu'))} mu, "
-                         f"{_cell(r.get('output_yi'))} 亿元")
+            lines.append(t("plandiff.project_line", "en", project_id=r["project_id"], name=r.get("name_zh", ""),
+                           track=_cell(r.get("track_id")), zone=_cell(r.get("zone_id")),
+                           mu=_cell(r.get("declared_mu")), output=_cell(r.get("output_yi"))))
 
     listed("Added (only in B)", diff.added)
     listed("Removed (only in A)", diff.removed)
@@ -276,7 +277,7 @@ def format_table(diff: PlanDiff, *, label_a: str = "A", label_b: str = "B") -> s
             "output A": totals["output_a"].map(_cell), "output B": totals["output_b"].map(_cell),
             "output B−A": totals["output_diff"].map(_signed),
         })
-        lines += ["", f"{title} (mu; output in 亿元; unknown “——” cells not counted):", view.to_string(index=False)]
+        lines += ["", t("plandiff.totals_heading", "en", heading=title), view.to_string(index=False)]
     if diff.metadata:
         lines += ["", "Plan metadata (geo:plan):"]
         lines += [f"  {k}: {a!r} → {b!r}" for k, (a, b) in diff.metadata.items()]

@@ -1,8 +1,8 @@
-"""The words of the reconciliation's notes, in English and in Chinese, from one table of templates.
+"""The words of the reconciliation's notes, in English and in Chinese, from the message catalogue.
 
-Every note a user reads is built here from :data:`TEMPLATES` (one ``(English,
-Chinese)`` pair per sentence) and from the plan's own terms (its glossary,
-its project and place names), never from internal ids: a table row is
+Every note a user reads is built here from the catalogue's ``notes.*`` messages
+(:func:`say`, one message per sentence, see :mod:`geo.i18n`) and from the plan's
+own terms (its glossary, its project and place names, its sections), never from internal ids: a table row is
 "Table 5 row 7, <name_en>" / "表5第7行<name_zh>" (the plan's own row numbering),
 a passage of the text is cited by its section and line, and the Chinese note
 quotes it verbatim. Numbers are written as each language's readers expect:
@@ -17,7 +17,8 @@ from typing import Any, Final, NamedTuple
 
 import pandas as pd
 
-from geo.plan.current import meta_value
+from geo.i18n import has, t, table_span
+from geo.plan.current import meta_value, plan_meta
 
 
 class Words(NamedTuple):
@@ -25,98 +26,6 @@ class Words(NamedTuple):
 
     en: str
     zh: str
-
-
-#: Per sentence, ``(English, Chinese)`` templates; ``{name}`` marks a field (a :class:`Words` or a plain value).
-TEMPLATES: Final[dict[str, tuple[str, str]]] = {
-    "unknown_cell": ("No table gives this figure: its cell is printed “——” (unknown), and the text gives none.",
-                     "表中此数为“——”（未知），正文也未给出。"),
-    "unknown_none": ("No table row and no sentence of the text gives this figure.",
-                     "没有表格行给出此数，正文也未给出。"),
-    "text_only": ("Only the text gives this figure: {cite}. No table has a row for it.",
-                  "只有正文给出此数：{cite}。没有表格行。"),
-    "not_stated": ("The text gives no figure for this; only the tables do.", "正文未给出此数，只有表中数。"),
-    "match": ("The table rows add up to the text's {stated} ({cite}).", "表中各行之和等于文本数{stated}（{cite}）。"),
-    "differs": (("The table rows add up to {table}; the text gives {stated} ({cite}): "
-                 "the tables have {diff} {more_less}."),
-                "表中各行合计{table}，文本为{stated}（{cite}），表中{more_less}{diff}。"),
-    "within_range": ("The table rows add up to {table}, within the range the text gives, {stated} ({cite}).",
-                     "表中各行合计{table}，在文本所给范围{stated}之内（{cite}）。"),
-    "outside_range": (("The table rows add up to {table}, outside the range the text gives, {stated} ({cite}): "
-                       "the tables have {diff} {more_less} than its nearest bound."),
-                      "表中各行合计{table}，超出文本所给范围{stated}（{cite}），比最近的界限{more_less}{diff}。"),
-    "not_comparable": (
-        ("Not comparable, so no difference is given: the table figure is output value, which the footnote to "
-        "Table 2 (line {footnote_line}) defines as the output expected once the platform is fully developed and "
-        "occupied; the text's figure is {kind} ({cite}), another measure."),
-        ("不可比，不计差值：表中数是产值，表2脚注（原文第{footnote_line}行）称其为“{footnote}”；"
-        "文本数是{kind}（{cite}），口径不同。"),
-    ),
-    "unknown_cells_one": ("One cell printed “——” (unknown) is left out of the sum: {rows}.",
-                          "1个表格单元为“——”（未知），未计入合计：{rows}。"),
-    "unknown_cells": ("{n} cells printed “——” (unknown) are left out of the sum: {rows}.",
-                      "{n}个表格单元为“——”（未知），未计入合计：{rows}。"),
-    "reading_only": ("A possible reading: {stated} is exactly {rows}. It is the only subset of the rows that fits.",
-                     "一种可能的解读：{stated}恰为{rows}之和。这是唯一相符的行组合。"),
-    "reading_others": ("A possible reading: {stated} is exactly {rows}. {k} other subsets also fit: {others}.",
-                       "一种可能的解读：{stated}恰为{rows}之和。另有{k}种行组合也相符：{others}。"),
-    "reading_counts_outside": (
-        "Against it: it counts {rows}, which the tables place outside {place}, the place the sentence names.",
-        "与之不合的是：它计入了{rows}，而表中这些项目的所属区域不在该句所说的{place}。",
-    ),
-    "reading_leaves_out": ("Against it: it leaves out {rows}.", "与之不合的是：它未计入{rows}。"),
-    "reading_unknown": ("Against it: the area of {rows} is printed “——”; if it has land, the sum is not {stated}.",
-                        "与之不合的是：{rows}的面积为“——”，若有用地，合计就不是{stated}。"),
-    "reading_no_conflict": ("The tables show nothing against this reading.", "表中没有与这种解读不合之处。"),
-    "reading_none": ("No subset of the rows adds up to {stated} exactly.", "表中没有任何行组合之和恰为{stated}。"),
-    "reading_nearest": ("The nearest subset is {rows}: {total}, {diff} {more_less} than the text.",
-                        "最接近的组合是{rows}：合计{total}，比文本{more_less}{diff}。"),
-    "part_rest": (
-        ("The other rows, {rows}, add up to {total} against the text's {name}, {stated} ({cite}): "
-        "the tables have {diff} {more_less}."),
-        "其余各行（{rows}）合计{total}，文本的{name}为{stated}（{cite}），表中{more_less}{diff}。",
-    ),
-    "part_available": ("Of these, {rows} is “available” land, another measure.", "其中{rows}为“可用”面积，口径不同。"),
-    "text_available": ("The text calls its figure available industrial land; the tables give each project's land.",
-                       "文本称此数为“可用产业用地”，表中给出的是各项目的用地。"),
-    "zone_no_figure": ("Section 2(4) gives no land figure for the spatial units.", "二（四）未给出各空间单元的用地。"),
-    "zone_split": (("Its projects have {table}: {stated} stated ({stated_rows}) and {inferred} inferred by place "
-                   "({inferred_rows})."),
-                   "其项目合计{table}，其中明示{stated}（{stated_rows}），按地点推定{inferred}（{inferred_rows}）。"),
-    "zone_inferred_figure": (
-        ("The text gives no land figure for {zone}. The {stated} here is that of {project} ({cite}), put in {zone} "
-        "by its place, {place}: an inference, not the plan's words."),
-        ("正文未给出{zone}的用地。此处的{stated}是{project}的面积（{cite}），按其所在地点“{place}”推定属于{zone}"
-        "——这是推定，不是规划原文。"),
-    ),
-    "zone_none": (("These rows are in no spatial unit: no unit's description in section 2(4) names their place "
-                   "({places})."),
-                  "这些行不属于任何空间单元：二（四）各单元的描述均未提及其所在地点（{places}）。"),
-    "plan_land": (
-        ("The text gives no total. Like for like: its land figures for the four tracks that have tables "
-        "(sections 3(1)–3(4)) add up to {text} ({parts}); the rows of Tables 2–5 to {table}: "
-        "the tables have {diff} {more_less}."),
-        ("正文未给出用地合计。同口径比较：三（一）至三（四）为有表格的四个赛道给出的用地合计{text}（{parts}），"
-        "表2–表5各行合计{table}，表中{more_less}{diff}。"),
-    ),
-    "plan_land_available": ("Of the text's figures, {value} is available industrial land.",
-                            "文本各数中{value}为“可用产业用地”。"),
-    "plan_land_text_only": (("{project}, {value} ({cite}), has no table row and is in neither sum; the map's {mapped} "
-                            "includes it."),
-                            "{project}{value}（{cite}）没有表格行，两边都不计入；图上量算的{mapped}包括它。"),
-    "plan_output_kinds": (("The four tracks' own 2025 figures in section 3 are not added up, as they are not all one "
-                          "measure: {groups}."),
-                          "三中四个赛道各自的2025年目标口径不一，不相加：{groups}。"),
-    "kind_group": ("{kind}: {items}", "{kind}——{items}"),
-    "footnote_missing": ("(The footnote also names {tables_en}, which the plan does not contain.)",
-                         "（脚注提及的{tables_zh}在规划中并不存在。）"),
-    "basis_stated": ("stated: the description of {zone} (section 2(4), line {line}) names {carrier}",
-                     "明示：二（四）原文第{line}行对{zone}的描述点名了“{carrier}”"),
-    "basis_inferred": ("inferred by place: its region, {place}, {reason}; so {zone} (source: {source})",
-                       "推定：所属区域“{place}”——{reason}，故归入{zone}（依据：{source}）"),
-    "basis_none": ("in no spatial unit: {reason} (source: {source})", "未归属：{reason}（依据：{source}）"),
-}
-
 
 
 class Footnote(NamedTuple):
@@ -156,23 +65,21 @@ def numbering() -> dict[str, str]:
     """
     return {str(k): str(v) for k, v in meta_value("tables").items() if isinstance(v, str)}
 
-MU: Final = Words("mu", "亩")
-YI: Final = Words("× 100m CNY", "亿元")
-MORE: Final = Words("more", "多")
-LESS: Final = Words("less", "少")
-NONE: Final = Words("none", "无")
-UNITS: Final[dict[str, Words]] = {"亩": MU, "亿元": YI}
 
-_NUMERALS: Final = dict(zip("一二三四五六七八九", "123456789", strict=True))
-_SECTION = re.compile(r"^([一二三四五六七八九])（([一二三四五六七八九])）\s*(.*)$")
-_TOP = re.compile(r"^([一二三四五六七八九])（([一二三四五六七八九])）")
+#: Units of a figure: the catalogue's message that writes an amount in it (``{n}``): land in mu, output in 亿元.
+MU: Final = "notes.mu"
+YI: Final = "notes.yi"
+
+#: The numerals of the plan's section numbers (``三（四）``): tokens of its text's numbering (:func:`section_number`).
+SECTION_NUMERALS: Final = dict(zip("一二三四五六七八九", "123456789", strict=True))
+#: A section as the plan numbers it: ``三（四） 空间布局`` (chapter, section, title), or a chapter alone (``三``).
+SECTION_FORMAT: Final = re.compile(r"^([一二三四五六七八九])(?:（([一二三四五六七八九])）)?\s*(.*)$")
 
 
 def say(key: str, **fields: object) -> Words:
-    """The sentence ``key`` of :data:`TEMPLATES` with its fields filled, in both languages."""
-    en, zh = TEMPLATES[key]
-    return Words(en.format(**{k: v.en if isinstance(v, Words) else v for k, v in fields.items()}),
-                 zh.format(**{k: v.zh if isinstance(v, Words) else v for k, v in fields.items()}))
+    """The catalogue's message ``key`` with its fields filled (a :class:`Words` field per language), in both."""
+    return Words(t(key, "en", **{k: v.en if isinstance(v, Words) else v for k, v in fields.items()}),
+                 t(key, "zh", **{k: v.zh if isinstance(v, Words) else v for k, v in fields.items()}))
 
 
 def join(parts: Iterable[Words]) -> Words:
@@ -182,10 +89,10 @@ def join(parts: Iterable[Words]) -> Words:
 
 
 def listing(items: Iterable[Words]) -> Words:
-    """``a, b and c`` / ``a、b、c``; :data:`NONE` when empty."""
+    """``a, b and c`` / ``a、b、c``; ``none`` / ``无`` when empty."""
     xs = list(items)
     if not xs:
-        return NONE
+        return say("notes.none")
     en = xs[0].en if len(xs) == 1 else ", ".join(x.en for x in xs[:-1]) + " and " + xs[-1].en
     return Words(en, "、".join(x.zh for x in xs))
 
@@ -198,21 +105,80 @@ def number(x: float) -> Words:
     return Words(f"{v:,.2f}".rstrip("0").rstrip("."), f"{v:.2f}".rstrip("0").rstrip("."))
 
 
-def amount(x: float, unit: Words = MU) -> Words:
-    """``7,620 mu`` / ``7620亩``."""
-    n = number(x)
-    return Words(f"{n.en} {unit.en}", f"{n.zh}{unit.zh}")
+def amount(x: float, unit: str = MU) -> Words:
+    """``7,620 mu`` / ``7620亩`` (``unit``: :data:`MU` or :data:`YI`)."""
+    return say(unit, n=number(x))
 
 
-def amount_range(low: float, high: float, unit: Words = MU) -> Words:
+def amount_range(low: float, high: float, unit: str = MU) -> Words:
     """``240–260 mu`` / ``240–260亩``: a figure the text states as a range."""
     a, b = number(low), number(high)
-    return Words(f"{a.en}–{b.en} {unit.en}", f"{a.zh}–{b.zh}{unit.zh}")
+    return say(unit, n=Words(f"{a.en}–{b.en}", f"{a.zh}–{b.zh}"))
 
 
-def difference(diff: float, unit: Words = MU) -> tuple[Words, Words]:
+def difference(diff: float, unit: str = MU) -> tuple[Words, Words]:
     """The size of a difference and whether the tables have more or less: ``(60 mu, less)``."""
-    return amount(abs(diff), unit), (MORE if diff > 0 else LESS)
+    return amount(abs(diff), unit), say("notes.more" if diff > 0 else "notes.less")
+
+
+def count(n: int) -> Words:
+    """A count in words, as the notes say it: ``four`` / ``四`` (``四个赛道``); beyond nine, the number."""
+    return say(f"notes.count_{n}") if has(f"notes.count_{n}") else Words(str(n), str(n))
+
+
+def section_number(section: str, *, chapter: bool = False) -> Words | None:
+    """A section's number: ``三（四） 空间布局`` → ``3(4)`` / ``三（四）``; ``三`` → ``3`` / ``三``; None if unnumbered.
+
+    With ``chapter``, the number of the chapter it is in (``三（四）`` → ``3`` / ``三``).
+    """
+    m = SECTION_FORMAT.match(section.strip())
+    if m is None:
+        return None
+    top, sub, _title = m.groups()
+    if sub is None or chapter:
+        return Words(SECTION_NUMERALS[top], top)
+    return Words(f"{SECTION_NUMERALS[top]}({SECTION_NUMERALS[sub]})", f"{top}（{sub}）")
+
+
+def layout_section(zones: pd.DataFrame | None = None) -> Words:
+    """The number of the plan's section on its spatial layout (``2(4)`` / ``二（四）``), where its zones are described.
+
+    From the package's ``geo:plan.layout_section.section``; a package without it: the section its zones' ``source``
+    cites first (``zones`` as :mod:`layers` loads them), else empty.
+    """
+    given = (plan_meta().get("layout_section") or {}).get("section")
+    sources = zones["source"] if zones is not None and "source" in zones else pd.Series(dtype=object)
+    cited = [str(given)] if given else [str(s) for s in sources if isinstance(s, str)]
+    for text in cited:
+        number = section_number(text)
+        if number is not None:
+            return number
+    return Words("", "")
+
+
+class TabledTracks(NamedTuple):
+    """The tracks that have project tables, as the notes name them (:func:`tracks_with_tables`)."""
+
+    how_many: Words  # ``four`` / ``四``
+    first: Words  # the first of their sections: ``3(1)`` / ``三（一）``
+    last: Words  # the last: ``3(4)`` / ``三（四）``
+    chapter: Words  # the chapter of the first: ``3`` / ``三``
+    tables: Words  # ``Tables 2–5`` / ``表2–表5``
+
+
+def tracks_with_tables(tracks: pd.DataFrame) -> TabledTracks:
+    """The tracks that have project tables: how many, their sections and their tables, from the tracks table.
+
+    ``tracks`` as :mod:`layers` loads them (``table`` such as ``表2``, ``section`` such as ``三（一）``, in order).
+    """
+    tabled = tracks[tracks["table"].notna() & (tracks["table"].astype(str).str.strip() != "")]
+    numbers = sorted(int(n) for n in tabled["table"].astype(str).str.extract(r"(\d+)", expand=False).dropna())
+    sections = [str(s) for s in tabled.get("section", pd.Series(dtype=object)) if isinstance(s, str)]
+    numbered = [n for n in (section_number(s) for s in sections) if n is not None]
+    none = Words("", "")
+    chapter = section_number(sections[0], chapter=True) if sections else None
+    return TabledTracks(count(len(tabled)), numbered[0] if numbered else none, numbered[-1] if numbered else none,
+                        chapter or none, Words(table_span(numbers, "en"), table_span(numbers, "zh")))
 
 
 class Terms:
@@ -233,16 +199,17 @@ class Terms:
     def section(self, section: str) -> Words:
         """``三（四） 空间布局`` → ``section 3(4), spatial layout`` / ``三（四）空间布局``."""
         s = section.strip()
-        m = _SECTION.match(s)
-        if m is None:
+        m = SECTION_FORMAT.match(s)
+        number = section_number(s)
+        if m is None or m.group(2) is None or number is None:
             word = self.of_zh(s)
             return word if word is not None else Words(s, s)
-        top, sub, title = m.groups()
-        en = f"section {_NUMERALS[top]}({_NUMERALS[sub]})"
-        title_words = self.of_zh(title.strip()) if title.strip() else None
+        title = m.group(3).strip()
+        en = f"section {number.en}"
+        title_words = self.of_zh(title) if title else None
         if title_words is not None:
             en = f"{en}, {title_words.en}"
-        return Words(en, f"{top}（{sub}）{title.strip()}")
+        return Words(en, f"{number.zh}{title}")
 
 
 def cite(terms: Terms, section: str, line: object, quote: str | None = None,
@@ -252,8 +219,7 @@ def cite(terms: Terms, section: str, line: object, quote: str | None = None,
     With ``quote`` the Chinese cites the words verbatim (``…第291行：“…”``); with
     ``what`` (the figure in words) the English says what the sentence gives.
     """
-    sec = terms.section(section)
-    where = Words(f"{sec.en}, line {line}", f"{sec.zh}，原文第{line}行")
+    where = say("notes.cite_where", section=terms.section(section), line=line)
     en = f"{what.en}, {where.en}" if what is not None else where.en
     zh = f"{where.zh}：“{quote}”" if quote else where.zh
     return Words(en, zh)
@@ -286,13 +252,13 @@ def _missing(value: object) -> bool:
 def project_name(p: Mapping[str, object]) -> Words:
     """``Table 5 row 7, <name_en>`` / ``表5第7行<name_zh>`` (:func:`numbering`); text-only rows by name."""
     if _missing(p["table"]):
-        return Words(f"{p['name_en']} (text only)", f"{p['name_zh']}（仅见于正文）")
+        return say("notes.text_only_name", name=Words(str(p["name_en"]), str(p["name_zh"])))
     words = numbering()
     return Words(words["row_en"].format(table=p["table"], row=p["row"]) + f", {p['name_en']}",
                  words["row_zh"].format(table=p["table"], row=p["row"]) + str(p["name_zh"]))
 
 
-def project_with(p: Mapping[str, object], value: object, unit: Words = MU, extra: Words | None = None) -> Words:
+def project_with(p: Mapping[str, object], value: object, unit: str = MU, extra: Words | None = None) -> Words:
     """A project with a figure: ``…, <name_en> (300 mu)`` / ``…<name_zh>（300亩）``."""
     text_only = _missing(p["table"])
     name = Words(str(p["name_en"]), str(p["name_zh"])) if text_only else project_name(p)
@@ -300,7 +266,7 @@ def project_with(p: Mapping[str, object], value: object, unit: Words = MU, extra
     if extra is not None:
         bits.append(extra)
     if text_only:
-        bits.append(Words("text only", "仅见于正文"))
+        bits.append(say("notes.text_only_mark"))
     if not bits:
         return name
     return Words(f"{name.en} ({', '.join(b.en for b in bits)})", f"{name.zh}（{'，'.join(b.zh for b in bits)}）")
@@ -325,12 +291,12 @@ def zone_basis(project: Mapping[str, object], zones: pd.DataFrame, zone_places: 
     """Why a project is in its spatial unit (or in none), by the zone rule of ``data/README.md``, in both languages."""
     basis = str(project.get("zone_basis") or "")
     zone = zones[zones["zone_id"] == project.get("zone_id")]
-    zone_words = Words(str(zone["name_en"].iloc[0]), str(zone["name_zh"].iloc[0])) if len(zone) else NONE
+    zone_words = Words(str(zone["name_en"].iloc[0]), str(zone["name_zh"].iloc[0])) if len(zone) else say("notes.none")
     if basis == "stated" and len(zone):
         carriers = dict(zip(str(zone["carriers_zh"].iloc[0]).split(";"),
                             str(zone["carriers_en"].iloc[0]).split(";"), strict=True))
         carrier = str(project.get("zone_carrier_zh") or "")
-        return say("basis_stated", zone=zone_words, line=zone["line"].iloc[0],
+        return say("notes.basis_stated", zone=zone_words, line=zone["line"].iloc[0], section=layout_section(zones),
                    carrier=Words(f"the {carriers.get(carrier, carrier)}", carrier))
     place = zone_places[zone_places["place_zh"] == project.get("region_zh")]
     if not len(place):
@@ -340,5 +306,5 @@ def zone_basis(project: Mapping[str, object], zones: pd.DataFrame, zone_places: 
     source = Words(str(p["source_en"]), str(p["source_zh"]))
     if basis == "inferred":
         place_words = Words(str(p["place_en"]), str(p["place_zh"]))
-        return say("basis_inferred", place=place_words, reason=reason, zone=zone_words, source=source)
-    return say("basis_none", reason=reason, source=source)
+        return say("notes.basis_inferred", place=place_words, reason=reason, zone=zone_words, source=source)
+    return say("notes.basis_none", reason=reason, source=source)

@@ -208,16 +208,16 @@ def _by_id(ctx: _Ctx, ids: list[str]) -> list[dict[str, Any]]:
     return _records(p.loc[ids])
 
 
-def _stated_words(ctx: _Ctx, t: dict[str, Any], unit: Words) -> Words:
+def _stated_words(ctx: _Ctx, t: dict[str, Any], unit: str) -> Words:
     """A text figure by name and value: ``<name_en>, 754 mu`` / ``<name_zh>754亩``
-    (``over 70`` / ``超70`` where the text says 超)."""
+    (``over 70`` / ``超70`` where the text says the figure is exceeded)."""
     value = nt.amount(float(t["value"]), unit)
-    over = t["comparator"] == ">"
-    return Words(f"{t['name_en']}, {'over ' if over else ''}{value.en}",
-                 f"{t['name_zh']}{'超' if over else ''}{value.zh}")
+    if t["comparator"] == ">":
+        value = say("notes.over", value=value)
+    return Words(f"{t['name_en']}, {value.en}", f"{t['name_zh']}{value.zh}")
 
 
-def _cite(ctx: _Ctx, t: dict[str, Any], unit: Words, *, what: str = "named") -> Words:
+def _cite(ctx: _Ctx, t: dict[str, Any], unit: str, *, what: str = "named") -> Words:
     """Where the text gives ``t``: quoted in Chinese; in English with the figure by name (``named``), by
     value alone (``value``) or with no figure (``none``), for sentences that already give it."""
     words = (_stated_words(ctx, t, unit) if what == "named"
@@ -225,7 +225,7 @@ def _cite(ctx: _Ctx, t: dict[str, Any], unit: Words, *, what: str = "named") -> 
     return nt.cite(ctx.terms, str(t["section"]), t["line"], str(t["quote"]), what=words)
 
 
-def _cites(ctx: _Ctx, stated_rows: pd.DataFrame, unit: Words, *, what: str = "named") -> Words:
+def _cites(ctx: _Ctx, stated_rows: pd.DataFrame, unit: str, *, what: str = "named") -> Words:
     return nt.listing(_cite(ctx, t, unit, what=what) for t in _records(stated_rows))
 
 
@@ -258,12 +258,12 @@ def _row(ctx: _Ctx, scope: str, key: str, metric: str, names: tuple[str, str], m
                   else _reading(ctx, values, _records(stated_rows)[0], unit)
                   if status == "differs" and np.isnan(stated_max) else [])
         if status == "differs" and any(usable_marker() in str(q) for q in stated_rows["quote"]):
-            notes.append(say("text_available"))
+            notes.append(say("notes.text_available"))
     if unknown and len(table_rows) > 1:
         cells = _by_id(ctx, list(values.index[values.isna()]))
         listed = nt.listing(nt.project_name(p) for p in cells)
-        notes.append(say("unknown_cells_one", rows=listed) if unknown == 1
-                     else say("unknown_cells", n=unknown, rows=listed))
+        notes.append(say("notes.unknown_cells_one", rows=listed) if unknown == 1
+                     else say("notes.unknown_cells", n=unknown, rows=listed))
     note = nt.join(notes)
     source = nt.listing([w for w in (nt.table_rows(table_rows) if len(table_rows) else None,
                                      _cites(ctx, stated_rows, unit) if len(stated_rows) else None) if w is not None])
@@ -280,34 +280,35 @@ def _row(ctx: _Ctx, scope: str, key: str, metric: str, names: tuple[str, str], m
     }
 
 
-def _status_note(ctx: _Ctx, status: str, table: float, stated: float, stated_rows: pd.DataFrame, unit: Words,
+def _status_note(ctx: _Ctx, status: str, table: float, stated: float, stated_rows: pd.DataFrame, unit: str,
                  kind: str | None, *, has_rows: bool, stated_max: float = np.nan) -> Words:
     """Why a row has its status (a text figure stated as a range: whether the table's sum is within it)."""
     if status == "unknown":
-        return say("unknown_cell" if has_rows else "unknown_none")
+        return say("notes.unknown_cell" if has_rows else "notes.unknown_none")
     if status == "text_only":
-        return say("text_only", cite=_cites(ctx, stated_rows, unit))
+        return say("notes.text_only", cite=_cites(ctx, stated_rows, unit))
     if status == "not_stated":
-        return say("not_stated")
+        return say("notes.not_stated")
     if status == "not_comparable":
-        return say("not_comparable", footnote_line=nt.footnote().line, footnote=nt.footnote().zh,
+        note = nt.footnote()
+        return say("notes.not_comparable", footnote_table=note.table, footnote_line=note.line, footnote=note.zh,
                    kind=ctx.terms.term(kind or "revenue"), cite=_cites(ctx, stated_rows, unit))
     cites = _cites(ctx, stated_rows, unit, what="value" if len(stated_rows) > 1 else "none")
     total = nt.amount(stated, unit)
     if not np.isnan(stated_max):
         span = nt.amount_range(stated, stated_max, unit)
         if status == "match":
-            return say("within_range", table=nt.amount(table, unit), stated=span, cite=cites)
+            return say("notes.within_range", table=nt.amount(table, unit), stated=span, cite=cites)
         size, more_less = nt.difference(_off_range(table, stated, stated_max), unit)
-        return say("outside_range", table=nt.amount(table, unit), stated=span, cite=cites, diff=size,
+        return say("notes.outside_range", table=nt.amount(table, unit), stated=span, cite=cites, diff=size,
                    more_less=more_less)
     if status == "match":
-        return say("match", stated=total, cite=cites)
+        return say("notes.match", stated=total, cite=cites)
     size, more_less = nt.difference(table - stated, unit)
-    return say("differs", table=nt.amount(table, unit), stated=total, cite=cites, diff=size, more_less=more_less)
+    return say("notes.differs", table=nt.amount(table, unit), stated=total, cite=cites, diff=size, more_less=more_less)
 
 
-def _listed(ctx: _Ctx, ids: list[str], values: pd.Series, unit: Words, *, with_region: bool = False) -> Words:
+def _listed(ctx: _Ctx, ids: list[str], values: pd.Series, unit: str, *, with_region: bool = False) -> Words:
     out = []
     for p in _by_id(ctx, ids):
         extra = None
@@ -331,32 +332,32 @@ def _named_place(ctx: _Ctx, quote: str) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
-def _reading(ctx: _Ctx, values: pd.Series, target: dict[str, Any], unit: Words) -> list[Words]:
+def _reading(ctx: _Ctx, values: pd.Series, target: dict[str, Any], unit: str) -> list[Words]:
     """Which rows a text figure can be read as the sum of, every other subset that fits, and what speaks against it."""
     value = float(target["value"])
     stated = _stated_words(ctx, target, unit)
     found = all_subsets(values, value)
     if not found:
-        out = [say("reading_none", stated=stated)]
+        out = [say("notes.reading_none", stated=stated)]
         near = nearest_subset(values, value)
         if near is not None and len(near) < values.notna().sum():
             total = float(values[near].sum())
             if abs(total - value) <= NEAREST_FRACTION * value:
                 size, more_less = nt.difference(total - value, unit)
-                out.append(say("reading_nearest", rows=_listed(ctx, near, values, unit), total=nt.amount(total, unit),
-                               diff=size, more_less=more_less))
+                out.append(say("notes.reading_nearest", rows=_listed(ctx, near, values, unit),
+                               total=nt.amount(total, unit), diff=size, more_less=more_less))
         return out
     chosen = found[0]
     rows = _listed(ctx, chosen, values, unit)
     if len(found) == 1:
-        out = [say("reading_only", stated=stated, rows=rows)]
+        out = [say("notes.reading_only", stated=stated, rows=rows)]
     else:
         others = nt.listing(_listed(ctx, s, values, unit) for s in found[1:])
-        out = [say("reading_others", stated=stated, rows=rows, k=len(found) - 1, others=others)]
+        out = [say("notes.reading_others", stated=stated, rows=rows, k=len(found) - 1, others=others)]
     return out + list(_against(ctx, values, chosen, target, unit))
 
 
-def _against(ctx: _Ctx, values: pd.Series, chosen: list[str], target: dict[str, Any], unit: Words) -> Iterator[Words]:
+def _against(ctx: _Ctx, values: pd.Series, chosen: list[str], target: dict[str, Any], unit: str) -> Iterator[Words]:
     """What speaks against a reading: rows it counts outside the place the sentence names, rows it leaves out
     inside it, and cells printed "——" that would change the sum."""
     place = _named_place(ctx, str(target["quote"]))
@@ -366,23 +367,23 @@ def _against(ctx: _Ctx, values: pd.Series, chosen: list[str], target: dict[str, 
         outside = [i for i in chosen if ctx.place_of_region.get(str(regions[i])) != place]
         if outside:
             found = True
-            yield say("reading_counts_outside", rows=_listed(ctx, outside, values, unit, with_region=True),
+            yield say("notes.reading_counts_outside", rows=_listed(ctx, outside, values, unit, with_region=True),
                       place=_place_words(ctx, place) if place in ctx.place_of_region else Words(place, place))
         inside = [str(i) for i in values.dropna().index
                   if i not in chosen and ctx.place_of_region.get(str(regions[i])) == place]
         if inside:
             found = True
-            yield say("reading_leaves_out", rows=_listed(ctx, inside, values, unit, with_region=True))
+            yield say("notes.reading_leaves_out", rows=_listed(ctx, inside, values, unit, with_region=True))
     unknown = [str(i) for i in values.index[values.isna()]]
     if unknown:
         found = True
-        yield say("reading_unknown", rows=nt.listing(nt.project_name(p) for p in _by_id(ctx, unknown)),
+        yield say("notes.reading_unknown", rows=nt.listing(nt.project_name(p) for p in _by_id(ctx, unknown)),
                   stated=nt.amount(float(target["value"]), unit))
     if not found:
-        yield say("reading_no_conflict")
+        yield say("notes.reading_no_conflict")
 
 
-def _parts(ctx: _Ctx, values: pd.Series, parts: pd.DataFrame, unit: Words) -> list[Words]:
+def _parts(ctx: _Ctx, values: pd.Series, parts: pd.DataFrame, unit: str) -> list[Words]:
     """Explain a figure the text states in parts (e.g. a track's land as 2978 mu of one kind + 4702 of another).
 
     A part that some rows add up to exactly is a possible reading (with every
@@ -404,13 +405,13 @@ def _parts(ctx: _Ctx, values: pd.Series, parts: pd.DataFrame, unit: Words) -> li
     if len(open_parts) == 1 and len(rest):
         part = open_parts[0]
         size, more_less = nt.difference(float(rest.sum()) - float(part["value"]), unit)
-        out.append(say("part_rest", rows=_listed(ctx, list(rest.index), values, unit),
+        out.append(say("notes.part_rest", rows=_listed(ctx, list(rest.index), values, unit),
                        total=nt.amount(float(rest.sum()), unit), name=Words(str(part["name_en"]), str(part["name_zh"])),
                        stated=nt.amount(float(part["value"]), unit), cite=_cite(ctx, part, unit, what="none"),
                        diff=size, more_less=more_less))
         available = [p for p in _by_id(ctx, list(rest.index)) if p.get("area_note") == usable_marker()]
         if available:
-            out.append(say("part_available", rows=nt.listing(nt.project_name(p) for p in available)))
+            out.append(say("notes.part_available", rows=nt.listing(nt.project_name(p) for p in available)))
     else:
         for part in open_parts:
             out += _reading(ctx, values, part, unit)
@@ -444,18 +445,21 @@ def _plan_rows(ctx: _Ctx) -> list[dict[str, object]]:
     table_total = float(projects.loc[projects["table"].notna(), "declared_mu"].astype(float).sum())
     size, more_less = nt.difference(table_total - text_total, MU)
     parts = nt.listing(_stated_words(ctx, t, MU) for t in _records(covered))
-    lead = [say("plan_land", text=nt.amount(text_total, MU), parts=parts, table=nt.amount(table_total, MU),
-                diff=size, more_less=more_less)]
+    tabled_tracks = nt.tracks_with_tables(plan.tracks)
+    lead = [say("notes.plan_land", text=nt.amount(text_total, MU), parts=parts, table=nt.amount(table_total, MU),
+                diff=size, more_less=more_less, count=tabled_tracks.how_many, first=tabled_tracks.first,
+                last=tabled_tracks.last, tables=tabled_tracks.tables)]
     available = covered[covered["quote"].str.contains(usable_marker(), regex=False)]
     if len(available):
-        lead.append(say("plan_land_available", value=nt.listing(nt.amount(float(v), MU) for v in available["value"])))
+        lead.append(say("notes.plan_land_available",
+                        value=nt.listing(nt.amount(float(v), MU) for v in available["value"])))
     mapped = _mapped(projects)
     for p in _records(projects[projects["table"].isna()]):
         t = _text_figure(ctx, p)
         if len(t):
-            lead.append(say("plan_land_text_only", project=nt.project_name(p),
+            lead.append(say("notes.plan_land_text_only", project=nt.project_name(p),
                             value=nt.amount(float(p["declared_mu"]), MU), cite=_cites(ctx, t, MU, what="none"),
-                            mapped=nt.amount(mapped, MU) if not np.isnan(mapped) else nt.NONE))
+                            mapped=nt.amount(mapped, MU) if not np.isnan(mapped) else say("notes.none")))
     land = _row(ctx, "plan", "plan", "land_mu", plan.names, projects, _targets_for(targets, "plan", "plan", "land_mu"),
                 comparable=True, lead=lead)
     out_rows, kind = _output_targets(targets, "plan", "plan")
@@ -466,25 +470,30 @@ def _plan_rows(ctx: _Ctx) -> list[dict[str, object]]:
         track_rows, k = _output_targets(targets, "track", str(track["track_id"]), track.get("section"))
         for r in _records(track_rows):
             v = nt.amount(float(r["value"]), YI)
-            over = r["comparator"] == ">"
-            kinds.setdefault(str(k), []).append(Words(f"{track['name_en']} {'over ' if over else ''}{v.en}",
-                                                      f"{track['name_zh']}{'超' if over else ''}{v.zh}"))
+            if r["comparator"] == ">":
+                v = say("notes.over", value=v)
+            kinds.setdefault(str(k), []).append(Words(f"{track['name_en']} {v.en}", f"{track['name_zh']}{v.zh}"))
     for k, items in kinds.items():
-        groups.append(say("kind_group", kind=ctx.terms.term(k), items=nt.listing(items)))
+        groups.append(say("notes.kind_group", kind=ctx.terms.term(k), items=nt.listing(items)))
     joined = Words("; ".join(g.en for g in groups), "；".join(g.zh for g in groups))
-    _append(output, [say("plan_output_kinds", groups=joined), *_footnote_missing()], before=False)
+    _append(output, [say("notes.plan_output_kinds", groups=joined, count=tabled_tracks.how_many,
+                         year=meta_value("period", "end"), section=tabled_tracks.chapter), *_footnote_missing()],
+            before=False)
     return [land, output]
 
 
 def _footnote_missing() -> list[Words]:
     """A sentence naming the tables the plan's footnote names but the plan does not have (none: no sentence)."""
-    named = sorted({int(n) for n in re.findall(r"表\s*(\d+)", nt.footnote().full_zh)})
-    have = {int(n) for n in (meta_value("tables").get("numbers") or [])}
+    tables = meta_value("tables")
+    word = str(tables.get("row_zh", "")).partition("{table}")[0]  # how the plan's text names a table: 表{table}…
+    named = sorted({int(n) for n in re.findall(rf"{re.escape(word)}\s*(\d+)", nt.footnote().full_zh)}) if word else []
+    have = {int(n) for n in (tables.get("numbers") or [])}
     missing = [n for n in named if n not in have]
     if not missing or not have:
         return []
-    return [say("footnote_missing", tables_en=" and ".join(f"a Table {n}" for n in missing),
-                tables_zh="、".join(f"表{n}" for n in missing))]
+    names = [say("notes.footnote_table_named", n=n) for n in missing]
+    return [say("notes.footnote_missing",
+                missing=Words(" and ".join(w.en for w in names), "、".join(w.zh for w in names)))]
 
 
 def _append(row: dict[str, object], extra: list[Words], *, before: bool) -> None:
@@ -535,7 +544,7 @@ def _basis_split(ctx: _Ctx, members: pd.DataFrame) -> tuple[float, float, list[W
         return nt.listing(nt.project_with(p, p["declared_mu"], extra=_place_words(ctx, str(p["region_zh"])) if place
                                           else None) for p in _records(frame))
 
-    return s, i, [say("zone_split", table=nt.amount(total, MU), stated=nt.amount(s, MU),
+    return s, i, [say("notes.zone_split", table=nt.amount(total, MU), stated=nt.amount(s, MU),
                       stated_rows=rows(stated, place=False), inferred=nt.amount(i, MU),
                       inferred_rows=rows(inferred, place=True))]
 
@@ -549,10 +558,10 @@ def _zone_rows(ctx: _Ctx) -> list[dict[str, object]]:
         stated, inferred_figure = _zone_stated_land(ctx, z)
         names = (str(z.name_zh), str(z.name_en))
         s, i, split = _basis_split(ctx, members)
-        lead = [say("zone_no_figure")]
+        lead = [say("notes.zone_no_figure", section=nt.layout_section(ctx.plan.zones))]
         if inferred_figure and len(stated):
             zone = Words(names[1], names[0])
-            lead = [say("zone_inferred_figure", zone=zone, stated=nt.amount(float(p["declared_mu"]), MU),
+            lead = [say("notes.zone_inferred_figure", zone=zone, stated=nt.amount(float(p["declared_mu"]), MU),
                         project=nt.project_name(p), cite=_cites(ctx, _text_figure(ctx, p), MU, what="none"),
                         place=_place_words(ctx, str(p["region_zh"])))
                     for p in _records(members[members["table"].isna() & (members["zone_basis"] == "inferred")])]
@@ -568,7 +577,8 @@ def _zone_rows(ctx: _Ctx) -> list[dict[str, object]]:
         places = nt.listing(_place_words(ctx, r) for r in dict.fromkeys(none["region_zh"].astype(str)))
         for metric in ("land_mu", "output_yi"):
             row = _row(ctx, "zone", NO_ZONE, metric, names, none, ctx.plan.targets.iloc[0:0], comparable=True)
-            _append(row, [say("zone_none", places=places)], before=True)
+            _append(row, [say("notes.zone_none", places=places, section=nt.layout_section(ctx.plan.zones))],
+                    before=True)
             rows.append(row)
     return rows
 

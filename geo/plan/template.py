@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from geo.errors import DataError, InputFileError, UsageError
+from geo.i18n import t
 from geo.io.crsguess import CHINA_BOUNDS
 from geo.plan.package import (
     DESCRIPTOR,
@@ -74,8 +75,21 @@ MAX_COLUMNS: Final = 64
 #: Cells that mean “unknown” (the plan prints “——”): written as an empty cell, never 0.
 UNKNOWN: Final = frozenset({"——", "—", "--", "-", "－", "——————"})
 
-_FIX_XLSX: Final = ("Save the plan as an Excel workbook (.xlsx): start from `python -m geo plan template -o "
-                    "规划模板.xlsx` and fill its sheets")
+
+
+def _template_file() -> str:
+    """The file name the fixes suggest for the template (``python -m geo plan template -o <it>``)."""
+    return t("plantemplate.file_name")
+
+
+def _fix_xlsx() -> str:
+    return (f"Save the plan as an Excel workbook (.xlsx): start from `python -m geo plan template -o "
+            f"{_template_file()}` and fill its sheets")
+
+
+def _sheet(resource: str) -> str:
+    """The template's sheet of a package resource (:data:`geo.plan.package.TEMPLATE_SHEETS`): ``plan`` → its name."""
+    return next(name for name, res in TEMPLATE_SHEETS.items() if res == resource)
 
 
 @dataclass(frozen=True)
@@ -145,7 +159,7 @@ def template_workbook(package: PlanPackage, *, filled: bool = False) -> bytes:
     from openpyxl.styles import Font, PatternFill
 
     book = load_workbook(io.BytesIO(_plain_workbook(package, filled=filled)))
-    sheet = book["规划"]
+    sheet = book[_sheet("plan")]
     first = sheet.max_column + 1
     values = _meta_cells(package.meta) if filled else {}
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="FCE4D6")
@@ -213,17 +227,17 @@ def read_workbook(path: Path, *, source: str | None = None) -> dict[str, Sheet]:
     if not head.startswith(b"PK\x03\x04"):
         what = ("an Excel 97–2003 workbook (.xls) or a password-protected one" if head.startswith(b"\xd0\xcf\x11\xe0")
                 else "empty" if not head else "not an Excel workbook (.xlsx)")
-        raise WorkbookError(f"the file is {what}", source=src, fix=_FIX_XLSX)
+        raise WorkbookError(f"the file is {what}", source=src, fix=_fix_xlsx())
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             names = {i.filename.lower() for i in infos}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
         raise WorkbookError(f"the file is a damaged zip, not a readable workbook ({exc})", source=src,
-                            fix=_FIX_XLSX) from None
+                            fix=_fix_xlsx()) from None
     if "xl/workbook.xml" not in names:
         raise WorkbookError("the file is a zip archive but not an Excel workbook (no xl/workbook.xml)", source=src,
-                            fix=_FIX_XLSX)
+                            fix=_fix_xlsx())
     unpacked = sum(i.file_size for i in infos)
     if unpacked > MAX_UNPACKED_BYTES:
         raise WorkbookError(f"the workbook would unpack to {unpacked / 2**20:.0f} MB, over the limit of "
@@ -240,7 +254,7 @@ def _parse(path: Path, src: str) -> dict[str, Sheet]:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises what its parsers raise (KeyError, ValueError, XML errors …)
         raise WorkbookError(f"the workbook cannot be read ({type(exc).__name__}: {str(exc)[:120]})", source=src,
-                            fix=_FIX_XLSX) from None
+                            fix=_fix_xlsx()) from None
     try:
         sheets: dict[str, Sheet] = {}
         for name in book.sheetnames:
@@ -341,7 +355,7 @@ def _tables(sheets: Mapping[str, Sheet], descriptor: Mapping[str, Any], src: str
         if sheet is None:
             problems.append(Problem(where, None, None, "the sheet is missing",
                                     f"Add the sheet {sheet_name} with row 1 its field names "
-                                    f"({', '.join(names[:4])} …): `python -m geo plan template -o 规划模板.xlsx` "
+                                    f"({', '.join(names[:4])} …): `python -m geo plan template -o {_template_file()}` "
                                     "writes every sheet"))
             continue
         header = sheet.header
@@ -458,7 +472,7 @@ def _epsg_problem(epsg: int, where: str, row: int | None) -> Problem | None:
 def _plan_meta(tables: Mapping[str, _Table], cells: Mapping[str, str], template: Mapping[str, Any], *,
                folder_name: str, src: str) -> tuple[dict[str, Any], list[Problem]]:
     """``geo:plan`` from the 规划 sheet's row and metadata columns (what they leave empty, derived; see module)."""
-    where = f"{src}, sheet 规划"
+    where = f"{src}, sheet {_sheet('plan')}"
     plan = tables["plan"]
     row = plan.sheet_rows[0] if plan.sheet_rows else None
     first = plan.rows[0] if plan.rows else {}
@@ -485,6 +499,7 @@ def _plan_meta(tables: Mapping[str, _Table], cells: Mapping[str, str], template:
         problems.append(Problem(where, row, "centre_lon", f"lon {lon:g}, lat {lat:g} is outside China",
                                 "Give WGS84 longitude and latitude in degrees, longitude first"))
     if lon is None or lat is None:
+        places = _sheet("places")
         located = [(float(r["lon_wgs84"]), float(r["lat_wgs84"])) for r in tables["places"].rows
                    if _is_float(r.get("lon_wgs84")) and _is_float(r.get("lat_wgs84"))]
         inside = [p for p in located if _inside_china(*p)]
@@ -492,12 +507,13 @@ def _plan_meta(tables: Mapping[str, _Table], cells: Mapping[str, str], template:
             xs, ys = [p[0] for p in inside], [p[1] for p in inside]
             lon, lat = round((min(xs) + max(xs)) / 2, 4), round((min(ys) + max(ys)) / 2, 4)
         elif not located:
-            problems.append(Problem(where, row, "centre_lon", "no map centre: the sheet gives none and sheet 地名 "
-                                    "locates no place", "Give centre_lon and centre_lat, or coordinates in sheet 地名"))
+            problems.append(Problem(where, row, "centre_lon", f"no map centre: the sheet gives none and sheet {places} "
+                                    "locates no place",
+                                    f"Give centre_lon and centre_lat, or coordinates in sheet {places}"))
         else:
             problems.append(Problem(where, row, "centre_lon", "no map centre: the sheet gives none and no place of "
-                                    "sheet 地名 lies inside China", "Give WGS84 longitude and latitude (longitude "
-                                    "first) in sheet 地名, or centre_lon and centre_lat here"))
+                                    f"sheet {places} lies inside China", "Give WGS84 longitude and latitude (longitude "
+                                    f"first) in sheet {places}, or centre_lon and centre_lat here"))
     epsg_value = values["local_epsg"]
     epsg = int(epsg_value) if epsg_value is not None else (gk_zone_epsg(lon) if lon is not None else None)
     if epsg is not None:
@@ -516,6 +532,7 @@ def _plan_meta(tables: Mapping[str, _Table], cells: Mapping[str, str], template:
     numbers = sorted({int(float(r["table"])) for r in tables["projects"].rows if _is_float(r.get("table"))})
     footnote_zh = cells.get("footnote_zh", "")
     base = dict(template.get(PLAN_KEY) or {})
+    usable = dict(base.get("usable_land") or {})  # the template's (built-in plan's) marker unless the sheet gives one
     meta = {
         "format_version": FORMAT_VERSION, "id": plan_id, "title_zh": first.get("title_zh", ""),
         "title_en": first.get("title_en", ""), "period": {"start": years[0], "end": years[1]},
@@ -527,7 +544,7 @@ def _plan_meta(tables: Mapping[str, _Table], cells: Mapping[str, str], template:
                      "line": int(values["footnote_line"] or 0), "zh": footnote_zh,
                      "full_zh": cells.get("footnote_full_zh") or footnote_zh},
         "tables": {**dict(base.get("tables") or {}), "numbers": numbers},
-        "usable_land": {**dict(base.get("usable_land") or {}), "marker_zh": cells.get("usable_marker_zh") or "可用"},
+        "usable_land": {**usable, "marker_zh": cells.get("usable_marker_zh") or str(usable.get("marker_zh") or "")},
     }
     return meta, []
 
@@ -585,8 +602,8 @@ def _write_package(folder: Path, tables: Mapping[str, _Table], meta: Mapping[str
         elif res.get("format") == "geojson":
             path.write_text(_EMPTY_LAYER, encoding="utf-8")
         elif name == "plan_source":
-            path.write_text(f"{meta['title_zh']}\n\n（规划原文未随规划工作簿 {Path(src).name} 提供：本规划包由 "
-                            "python -m geo plan new 生成。）\n", encoding="utf-8")
+            path.write_text(t("plantemplate.no_source_text", "zh", plan_title=meta["title_zh"],
+                              workbook=Path(src).name), encoding="utf-8")
 
 
 def _in_workbook_terms(problem: Problem, tables: Mapping[str, _Table], template: Mapping[str, Any],
@@ -603,7 +620,7 @@ def _in_workbook_terms(problem: Problem, tables: Mapping[str, _Table], template:
     if problem.file == DESCRIPTOR and problem.field and problem.field.startswith(f"{PLAN_KEY}."):
         key = problem.field.removeprefix(f"{PLAN_KEY}.")
         plan = tables["plan"]
-        return Problem(f"{src}, sheet 规划", plan.sheet_rows[0] if plan.sheet_rows else None,
+        return Problem(f"{src}, sheet {_sheet('plan')}", plan.sheet_rows[0] if plan.sheet_rows else None,
                        _META_COLUMN.get(key, key), words(problem.message), words(problem.fix))
     table = sheet_of.get(problem.file)
     if table is None:
@@ -627,11 +644,12 @@ def _anchors(folder: Path, tables: Mapping[str, _Table], src: str) -> list[Probl
     problems = []
     for row, number in zip(projects.rows, projects.sheet_rows, strict=True):
         ruled = anchor_by_rule({k: (v or None) for k, v in row.items()}, places)
-        where = f"{src}, sheet 项目"
+        where = f"{src}, sheet {_sheet('projects')}"
         if ruled is None:
             problems.append(Problem(where, number, "anchor_zh", f"{row['project_id']} names no located place of "
-                                    "sheet 地名 (in name_zh or region_zh), so it cannot be placed",
-                                    "Add the place its region_zh names to sheet 地名 with coordinates, or write a "
+                                    f"sheet {_sheet('places')} (in name_zh or region_zh), so it cannot be placed",
+                                    f"Add the place its region_zh names to sheet {_sheet('places')} with coordinates, "
+                                    "or write a "
                                     "listed place's name in region_zh"))
         elif not row["anchor_zh"]:
             row["anchor_zh"] = ruled

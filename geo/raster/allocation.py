@@ -58,6 +58,7 @@ from geo.area import M2_PER_MU
 from geo.atomic import place_file, write_output
 from geo.crs import local_crs
 from geo.errors import ExportError, GeometryError, UsageError
+from geo.i18n import t, table_span
 from geo.io.styles import raster_qml
 from geo.plan.current import plan_meta
 from geo.plan.projects import output_per_mu
@@ -68,7 +69,6 @@ CELL_RANGE_M: Final = (0.5, 1000.0)
 #: Most cells a grid may have (rows × columns); ~ 20 000 × 20 000.
 MAX_CELLS: Final = 400_000_000
 OUTPUT_SUFFIX: Final = "_output_per_mu"
-OUTPUT_UNITS: Final = "万元/亩 (10^4 CNY per mu)"
 COG_OPTIONS: Final = {"COMPRESS": "DEFLATE", "BLOCKSIZE": "256", "OVERVIEWS": "AUTO",
                 "RESAMPLING": "NEAREST", "NUM_THREADS": "1"}
 
@@ -278,6 +278,11 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     return path
 
 
+def output_units() -> str:
+    """The unit of the output-per-mu raster (its ``UNITS`` tag and description): 万元 per mu, in both languages."""
+    return t("allocation.output_units", "zh")
+
+
 def allocation_qml(classes: tuple[TrackClass, ...]) -> str:
     """The QGIS style of band 1: one palette entry per track code, labelled with its Chinese name."""
     return raster_qml((c.code, c.name_zh, c.color) for c in classes)
@@ -287,7 +292,7 @@ def _source() -> str:
     """The plan in use and its project tables: ``<title_en>, 表2–表5``."""
     meta = plan_meta()
     numbers = [int(n) for n in (meta.get("tables") or {}).get("numbers") or []]
-    tables = (f"表{numbers[0]}" if len(numbers) == 1 else f"表{min(numbers)}–表{max(numbers)}") if numbers else ""
+    tables = table_span(sorted(numbers), "zh")
     return ", ".join(s for s in (str(meta.get("title_en", "")), tables) if s)
 
 
@@ -310,8 +315,8 @@ def write_allocation(raster: AllocationRaster, path: str | os.PathLike[str]) -> 
     write_output(qml, allocation_qml(raster.classes))
     companion = output_path_for(path)
     _write_cog(companion, raster.output_per_mu, raster, nodata=float("nan"),
-               description=f"output value per mu, {OUTPUT_UNITS}; NaN = no parcel or unknown",
-               tags={**common, "UNITS": OUTPUT_UNITS}, colormap=None)
+               description=f"output value per mu, {output_units()}; NaN = no parcel or unknown",
+               tags={**common, "UNITS": output_units()}, colormap=None)
     return [path, aux, companion, qml]
 
 

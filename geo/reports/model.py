@@ -11,7 +11,7 @@ and :class:`Fill` (a line to fill in by hand: ``审核人：________``, or fille
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -148,10 +148,4 @@ def pick(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "zh" else pair[1]
 
 
-def say(table: Mapping[str, tuple[str, str]], key: str, lang: str, **values: object) -> str:
-    """A report's sentence ``key`` of its ``(zh, en)`` ``table`` in ``lang``, with named values filled in."""
-    text = pick(table[key], lang)
-    return text.format(**values) if values else text
-
-
-__all__ = ["BLANK", "Block", "Fill", "Image", "ReportContent", "Section", "Table", "Text", "pick", "say"]
+__all__ = ["BLANK", "Block", "Fill", "Image", "ReportContent", "Section", "Table", "Text", "pick"]
