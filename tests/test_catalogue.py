@@ -89,7 +89,7 @@ FORMAT_TOKENS: dict[str, dict[str, str]] = {
         "HEADING_FONT": "font family names written into the Word file's styles (w:eastAsia), as Office looks them up",
     },
     "ui/baselines.py": {
-        "UNITS_EN": "its keys are the unit tokens of the plan's data (targets.csv, baselines.csv unit column)",
+        "UNIT_MESSAGES": "its keys are the unit tokens of the plan's data (targets.csv, baselines.csv unit column)",
     },
     "geo/checks/diagnose.py": {
         "NAME_CANDIDATES": "field names that surveyors' files use for a parcel's name or number, matched to find it",
@@ -176,6 +176,27 @@ def test_no_chinese_words_outside_the_catalogue(path: Path) -> None:
     rel = str(path.relative_to(ROOT))
     found = [f"{rel}:{line}: {text[:60]!r}" for line, text in _chinese_literals(path, FORMAT_TOKENS.get(rel, {}))]
     assert not found, "user text belongs in geo/locale/*/LC_MESSAGES/geo.po:\n" + "\n".join(found)
+
+
+#: What a choice by language may pick without being words: a column or key name, or a locale code.
+NAME_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(-[A-Z]{2})?")
+
+
+def _words_chosen_by_language(path: Path) -> Iterator[str]:
+    """``"：" if lang == "zh" else ": "``: text picked by language in the code, the catalogue's job."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.IfExp) and re.search(r"\blang\b|\bzh\b|\blanguage\b", ast.unparse(node.test))):
+            continue
+        branches = [node.body, node.orelse]
+        if all(isinstance(b, (ast.Constant, ast.JoinedStr)) for b in branches) and any(
+                isinstance(b, ast.JoinedStr) or (isinstance(b.value, str) and not NAME_LIKE.fullmatch(b.value))
+                for b in branches if isinstance(b, (ast.Constant, ast.JoinedStr))):
+            yield f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)[:80]}"
+
+
+def test_no_words_are_chosen_by_language_in_the_code() -> None:
+    found = [hit for path in _py_files() for hit in _words_chosen_by_language(path)]
+    assert not found, "a message per language belongs in the catalogue:\n" + "\n".join(found)
 
 
 def test_token_constants_are_named_and_explained() -> None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ui.i18n import has, lang, t
+from ui.i18n import has, t
 
 #: A hex id or fingerprint (upload ids are 12 hex digits, file hashes 64).
 HEX = re.compile(r"[0-9a-f]{12,}")
@@ -54,8 +54,7 @@ def _value(field: str, value: Any) -> str:
 def detail(fields: Mapping[str, Any]) -> str:
     """``{"client": "web:10.0.0.5", "reason": "wrong password"}`` → ``原因：密码错误 · 客户端：web:10.0.0.5``."""
     keys = [k for k in ORDER if k in fields] + sorted(k for k in fields if k not in ORDER)
-    colon = "：" if lang() == "zh" else ": "
-    return " · ".join(f"{_word('aud_f_', k) or k}{colon}{_value(k, fields[k])}" for k in keys)
+    return " · ".join(t("aud_field", field=_word("aud_f_", k) or k, value=_value(k, fields[k])) for k in keys)
 
 
 def subject(obj: str, fields: Mapping[str, Any]) -> str:

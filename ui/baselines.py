@@ -9,9 +9,10 @@ from geo.plan.notes import Terms, cite, number
 from ui import data
 from ui.i18n import lang, pick, t
 
-#: Units, keyed as the plan's data (targets.csv, baselines.csv) writes them, as English writes them after a number:
-#: ``25家`` / ``25``; ``4.8%``; ``30亿元`` / ``30 × 100m CNY``.
-UNITS_EN: dict[str, str] = {"家": "", "个": "", "件": "", "%": "%", "亿元": " × 100m CNY", "亩": " mu", "year": ""}
+#: Units, keyed as the plan's data (targets.csv, baselines.csv) writes them, to the catalogue's message of a figure
+#: in that unit (``baselines_fig_<key>``): ``25家`` / ``25``; ``4.8%``; ``30亿元`` / ``30 × 100m CNY``.
+UNIT_MESSAGES: dict[str, str] = {"家": "jia", "个": "ge", "件": "jian", "%": "percent", "亿元": "yi", "亩": "mu",
+                                 "year": "year"}
 
 
 def figure(value: object, unit: object, comparator: object) -> str:
@@ -20,7 +21,9 @@ def figure(value: object, unit: object, comparator: object) -> str:
         return "—"
     n = number(float(value))
     u = str(unit or "")
-    text = f"{n.zh}{'' if u == 'year' else u}" if lang() == "zh" else f"{n.en}{UNITS_EN.get(u, ' ' + u)}"
+    shown = n.zh if lang() == "zh" else n.en
+    text = t(f"baselines_fig_{UNIT_MESSAGES[u]}", n=shown) if u in UNIT_MESSAGES else t(
+        "baselines_fig_other", n=shown, unit=u)
     if comparator == ">":
         return t("baselines_over", text=text)
     return t("baselines_at_least", text=text) if comparator == ">=" else text

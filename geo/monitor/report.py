@@ -367,8 +367,8 @@ def _track_summary(plan: MonitorPlan, rows: Sequence[StatusRow], scope: str, nam
         counts = [(_stage(k, lang), int(r[k])) for k in STAGES if int(r[k])]
         if int(r["no_data"]):
             counts.append((t("monreport.no_record", lang), int(r["no_data"])))
-        sep = "" if lang == "zh" else " "
-        stages = t("monreport.list_sep", lang).join(f"{name}{sep}{n}" for name, n in counts) or NONE
+        stages = t("monreport.list_sep", lang).join(t("monreport.stage_count", lang, name=name, n=n)
+                                                    for name, n in counts) or NONE
         declared = fmt_number(r["declared_mu"]) if r["projects"] > int(r["declared_unknown"]) else NONE
         if int(r["declared_unknown"]):
             declared += t("monreport.unknown_area", lang, n=int(r["declared_unknown"]))
@@ -544,7 +544,7 @@ def compose_report(
     for i, track in enumerate(order, start=1):
         zh, en, table_name = track_names.get(track, (track, track, ""))
         shown = pick((zh, en), lang)
-        label = shown + ((f"（{table_name}）" if lang == "zh" else f" ({table_name})") if table_name else "")
+        label = t("monreport.track_with_table", lang, name=shown, table=table_name) if table_name else shown
         body = []
         for r in by_track[track]:
             land = f"{fmt_number(r.actual)}/{fmt_number(r.target)}"
