@@ -186,6 +186,13 @@ def _run_plan_command(argv: list[str], plan: str | None) -> int:
             os.environ[PLAN_ENV] = before
 
 
+def error_lang(args: argparse.Namespace, argv: Sequence[str]) -> str:
+    """The language an error is printed in: the command's ``--lang`` when the command line gives one, else
+    English, as scripts and logs have always read these lines (``message``)."""
+    given = any(a == "--lang" or a.startswith("--lang=") for a in argv)
+    return str(getattr(args, "lang", "en")) if given else "en"
+
+
 def _run(argv: list[str]) -> int:
     """Parse ``argv`` (without ``--plan``) and run its command on the plan package in use."""
     first = next((a for a in argv if not a.startswith("-")), None)
@@ -196,7 +203,7 @@ def _run(argv: list[str]) -> int:
         with atomic.stdout_reserved() if str(getattr(args, "output", "")) == atomic.STDOUT else nullcontext():
             return int(commands(args.command)[args.command].run(args))
     except GeoError as exc:
-        print(f"python -m geo {args.command}: {exc.message}", file=sys.stderr)
+        print(f"python -m geo {args.command}: {exc.text(error_lang(args, argv))}", file=sys.stderr)
         if args.verbose:
             for cause in causes(exc):
                 print(f"  caused by {type(cause).__name__}: {cause}", file=sys.stderr)

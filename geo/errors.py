@@ -9,10 +9,31 @@ traceback: *what* file or input, *what* is wrong, and *how* to fix it.
 from __future__ import annotations
 
 import re
-from typing import Final
+from collections.abc import Mapping
+from typing import Final, NamedTuple
 
 #: An absolute path's folders (``/tmp/geo-upload-x1/``, ``C:\\Temp\\``): what :func:`without_paths` removes.
 _FOLDERS: Final = re.compile(r"(?<![\w.])(?:[A-Za-z]:[\\/]|/)(?:[^\s/\\'\"()<>:,;]+[/\\])+")
+
+
+class Said(NamedTuple):
+    """Words of the message catalogue (:mod:`geo.i18n`) by key, with their values: an error says them in any
+    language. Build with :func:`said`."""
+
+    key: str
+    values: Mapping[str, object]
+
+    def text(self, lang: str) -> str:
+        """The words in ``lang``."""
+        from geo.i18n import t
+
+        return t(self.key, lang, **self.values)
+
+
+def said(key: str, **values: object) -> Said:
+    """The catalogue's message ``key`` with ``values``, for an error's problem or fix:
+    ``InputFileError(said("io.not_zip", name=n), source=src, fix=said("io.fix_zip"))``."""
+    return Said(key, values)
 
 
 class GeoError(ValueError):
@@ -21,17 +42,23 @@ class GeoError(ValueError):
     Parameters
     ----------
     problem
-        What is wrong, as a sentence fragment (no trailing period needed).
+        What is wrong, as a sentence fragment (no trailing period needed): the catalogue's words
+        (:func:`said`), so that the app and the command line say it in the user's language.
     source
-        The file, layer or argument the problem is in (shown first).
+        The file, layer or argument the problem is in (shown first, as it is: a name, never translated).
     fix
-        What the user can do about it.
+        What the user can do about it (the catalogue's words too).
+
+    ``message`` (and ``str()``) is the English line, as logs and the audit trail keep it; :meth:`text` is the
+    line in a language.
     """
 
-    def __init__(self, problem: str, *, source: str | None = None, fix: str | None = None) -> None:
-        self.problem = problem.rstrip(". ")
+    def __init__(self, problem: str | Said, *, source: str | None = None, fix: str | Said | None = None) -> None:
+        self.said = problem if isinstance(problem, Said) else None
+        self.said_fix = fix if isinstance(fix, Said) else None
+        self.problem = (problem.text("en") if isinstance(problem, Said) else problem).rstrip(". ")
         self.source = source
-        self.fix = fix
+        self.fix = fix.text("en") if isinstance(fix, Said) else fix
         super().__init__(self.message)
 
     @property
@@ -39,6 +66,17 @@ class GeoError(ValueError):
         """One line: ``source: problem. fix``."""
         head = f"{self.source}: {self.problem}" if self.source else self.problem
         return f"{head}. {self.fix}" if self.fix else f"{head}."
+
+    def text(self, lang: str) -> str:
+        """The line in ``lang`` (``源：问题。办法``); English where the problem has no catalogue words."""
+        if lang == "en" or self.said is None or (self.fix and self.said_fix is None):
+            return self.message
+        from geo.i18n import t
+
+        problem = self.said.text(lang).rstrip("。. ")
+        head = t("error.source", lang, source=self.source, problem=problem) if self.source else problem
+        fix = self.said_fix.text(lang) if self.said_fix else ""
+        return t("error.with_fix", lang, head=head, fix=fix) if fix else t("error.end", lang, head=head)
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.message

@@ -22,7 +22,7 @@ import streamlit as st
 from geo.errors import GeoError
 from geo.store import ROLES, Actor
 from ui import audit_words, auth
-from ui.i18n import bind, t
+from ui.i18n import bind, error_text, t
 from ui.safe import md
 
 AUDIT_ROWS = 1000
@@ -138,7 +138,7 @@ def _restore(uid: str) -> None:
         try:
             auth.office().restore(actor, uid)
         except GeoError as exc:
-            st.session_state["adm_error"] = str(exc)
+            st.session_state["adm_error"] = error_text(exc)
 
 
 def deleted_section(actor: Actor) -> None:

@@ -62,7 +62,7 @@ from geo.store import workspace as ws
 from ui import auth, data, map_element, readwords, state, uploader
 from ui.convert import MAX_MB
 from ui.detail import project_words
-from ui.i18n import bind, lang, pick, relabel, t
+from ui.i18n import bind, error_text, lang, pick, relabel, t
 from ui.safe import md
 
 FORMATS = ["zip", "kmz", "gpkg", "geojson", "json", "kml", "csv", "txt", "parquet"]
@@ -366,7 +366,7 @@ def _act(action: str, uid: str, *args: object) -> None:
         elif action == "restore":
             off.restore(actor, uid)
     except GeoError as exc:
-        st.session_state["chk_action_error"] = str(exc)
+        st.session_state["chk_action_error"] = error_text(exc)
 
 
 def _ask_remove(uid: str | None) -> None:

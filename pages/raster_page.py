@@ -20,7 +20,7 @@ from geo.mapview.raster import PANES, add_raster_overlay
 from geo.plan.projects import filter_projects
 from geo.raster.overlay import RasterOverlay, overlay_from_upload
 from ui import allocation, auth, data, legend, map_element, state, uploader
-from ui.i18n import t
+from ui.i18n import error_text, t
 from ui.safe import md
 
 #: Session key: the overlay of the current upload (by file id).
@@ -37,7 +37,7 @@ def _overlay(upload: UploadedFile) -> RasterOverlay | None:
         try:
             result = overlay_from_upload(upload.name, upload)
         except GeoError as exc:
-            result = exc.message
+            result = error_text(exc)
         st.session_state[OVERLAY_KEY] = (upload.file_id, result)
     if isinstance(result, str):
         st.error(md(result))
@@ -85,7 +85,7 @@ try:
         add_raster_overlay(fmap, overlay, name=html.escape(t("raster_layer", name=overlay.source)), opacity=opacity,
                            position=position, shift=get_basemap(view.basemap).shift, legend_title=overlay.source)
 except GeoError as exc:
-    st.error(md(exc.message))
+    st.error(md(exc))
 else:
     map_element.show_map(map_parts(fmap), key="raster_map", height=560)
 legend.render(view.colour)

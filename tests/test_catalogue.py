@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import builtins
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -197,6 +198,45 @@ def _words_chosen_by_language(path: Path) -> Iterator[str]:
 def test_no_words_are_chosen_by_language_in_the_code() -> None:
     found = [hit for path in _py_files() for hit in _words_chosen_by_language(path)]
     assert not found, "a message per language belongs in the catalogue:\n" + "\n".join(found)
+
+
+_BUILTIN_ERRORS = frozenset(name for name in dir(builtins) if name.endswith(("Error", "Exception")))
+
+
+def _is_text(node: ast.AST | None) -> bool:
+    """A string literal, an f-string, or text joined from them."""
+    if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+        return True
+    return isinstance(node, ast.BinOp) and (_is_text(node.left) or _is_text(node.right))
+
+
+def _errors_with_own_words(path: Path) -> Iterator[str]:
+    """Our errors (``…Error(…)``, not Python's) given a problem or a fix as text instead of catalogue words."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if not name.endswith("Error") or name in _BUILTIN_ERRORS or name == "CatalogueError":
+            continue
+        given = [*node.args[:1], *(k.value for k in node.keywords if k.arg in ("problem", "fix"))]
+        if any(_is_text(arg) for arg in given):
+            yield f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)[:90]}"
+
+
+def test_errors_say_catalogue_words() -> None:
+    found = [hit for path in _py_files() for hit in _errors_with_own_words(path)]
+    assert not found, f"{len(found)} errors with their own words (use geo.errors.said):\n" + "\n".join(found)
+
+
+def test_an_error_says_its_line_in_each_language() -> None:
+    from geo.errors import InputFileError, said
+
+    exc = InputFileError(said("error.source", source="示例.zip", problem="x"), source="a.zip",
+                         fix=said("error.end", head="y"))
+    assert exc.message == "a.zip: 示例.zip: x. y." == exc.text("en") == str(exc)
+    assert exc.text("zh") == "a.zip：示例.zip：x。y。"
+    plain = InputFileError("not catalogued", source="a.zip")
+    assert plain.text("zh") == plain.message == "a.zip: not catalogued."
 
 
 def test_token_constants_are_named_and_explained() -> None:

@@ -25,7 +25,7 @@ def render() -> None:
             raster = rasterize_parcels(data.parcels(), data.tracks(), cell=cell)
             st.session_state[EXPORT_KEY] = (raster, allocation_zip(raster))
         except GeoError as exc:
-            st.error(md(exc.message))
+            st.error(md(exc))
     made = st.session_state.get(EXPORT_KEY)
     if made is None:
         return

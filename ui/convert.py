@@ -20,7 +20,7 @@ from geo.io.export import FORMATS, crs_options
 from geo.io.files import MAX_FILE_BYTES
 from geo.io.readers import READERS
 from ui import readwords, uploader
-from ui.i18n import bind, pick, t
+from ui.i18n import bind, error_text, pick, t
 
 #: The largest file the readers take (geo.io), in MB: the uploader's own limit and its words.
 MAX_MB: Final = MAX_FILE_BYTES // (1024 * 1024)
@@ -63,7 +63,7 @@ def render() -> None:
     try:
         payload, file_name, result = _convert(upload.getvalue(), upload.name, fmt, crs)
     except GeoError as exc:
-        st.error(plain(exc.message))
+        st.error(plain(error_text(exc)))
         return
     read = result.read
     st.text(t("conv_read", name=read.source, fmt=READERS[read.fmt].label, crs=read.crs, n=result.features))

@@ -36,7 +36,7 @@ from geo.mapview.draftdiff import diff_map
 from geo.mapview.embed import MapParts, map_parts
 from geo.store import Actor
 from ui import auth, data
-from ui.i18n import lang, t
+from ui.i18n import error_text, lang, t
 
 WORKING_KEY = "_draft_working"
 #: Key of the drafting page's map (``app.py`` asks :func:`ui.map_element.map_first` of it before the page runs).
@@ -251,7 +251,7 @@ def split(work: Working, line: list[list[float]]) -> str | None:
     try:
         shaped = split_parcels(work.parcels, line)
     except GeoError as exc:
-        return str(exc)
+        return error_text(exc)
     work.replace(shaped.parcels, redraw=True)
     return None
 

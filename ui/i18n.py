@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import i18n
+from geo.errors import GeoError
 
 if TYPE_CHECKING:  # pandas >= 3 only; used in a cast's string, never evaluated
     from pandas.api.typing.aliases import Scalar
@@ -30,6 +31,11 @@ def lang() -> str:
     """The chosen language, ``zh`` (default) or ``en``."""
     value = st.session_state.get(LANG_KEY, i18n.DEFAULT_LANG)
     return value if value in LANGS else i18n.DEFAULT_LANG
+
+
+def error_text(exc: GeoError) -> str:
+    """An error's line in the chosen language (:meth:`geo.errors.GeoError.text`)."""
+    return exc.text(lang())
 
 
 def t(key: str, **fmt: object) -> str:

@@ -18,13 +18,20 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from geo.errors import GeoError
+
 _PUNCTUATION: Final = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 _AUTOLINK: Final = re.compile(r"(?i)(https?|ftp|www)(?=[:.])")
 JOINER: Final = "\u2060"  # WORD JOINER: invisible, not a word character, keeps the text on one line
 
 
 def md(value: object) -> str:
-    """``value`` as Markdown source that renders exactly as its text (on one line)."""
+    """``value`` as Markdown source that renders exactly as its text (on one line); an error of ours in the
+    chosen language."""
+    if isinstance(value, GeoError):
+        from ui.i18n import error_text
+
+        value = error_text(value)
     text = " ".join(str(value).split())
     text = _AUTOLINK.sub(lambda m: m.group(1) + JOINER, text).replace("@", JOINER + "@")
     return _PUNCTUATION.sub(r"\\\1", text)
