@@ -20,7 +20,7 @@ import shapely
 from pyproj import CRS, Geod
 
 from geo.crs import CGCS2000, equal_area, example_crs, local_crs, parse_crs
-from geo.errors import AreaError, CRSError
+from geo.errors import AreaError, CRSError, said
 
 M2_PER_MU: Final = 10000.0 / 15.0
 
@@ -46,9 +46,7 @@ def _require_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, source: str) -> CRS:
     """The layer's CRS; :class:`CRSError` if it has none."""
     if gdf.crs is None:
         raise CRSError(
-            "the layer has no coordinate reference system, so its area cannot be measured",
-            source=source,
-            fix=f"Set the CRS of the layer (e.g. EPSG:4490 or {example_crs()}) before measuring",
+            said("err.area.no_crs"), source=source, fix=said("err.area.no_crs_fix", example=example_crs())
         )
     return gdf.crs
 
@@ -102,7 +100,8 @@ def area_mu(
     elif method == "gk":
         values = shapely.area(geoms.to_crs(local_crs()).values)
     else:
-        raise AreaError(f"unknown area method {method!r}", source=source, fix=f"Use one of {', '.join(AREA_METHODS)}")
+        raise AreaError(said("err.area.unknown_method", method=method), source=source,
+                        fix=said("err.area.unknown_method_fix", methods=", ".join(AREA_METHODS)))
     return pd.Series(np.asarray(values, dtype=float) / M2_PER_MU, index=geoms.index, name="measured_mu")
 
 
@@ -135,14 +134,12 @@ def planar_area_mu(layer: gpd.GeoDataFrame | gpd.GeoSeries, *, source: str = "la
     crs = parse_crs(_require_crs(geoms, source), source=source)
     if crs.is_geographic:
         raise AreaError(
-            f"the layer is in {crs.name} (degrees); planar area in square degrees is meaningless",
+            said("err.area.degrees", crs=crs.name),
             source=source,
-            fix=f"Use area_mu(method='ellipsoidal') or reproject to {example_crs()} first",
+            fix=said("err.area.planar_fix", example=example_crs()),
         )
     if crs.to_epsg() in (3857, 900913):
         raise AreaError(
-            "Web Mercator overstates area by about a third at this latitude",
-            source=source,
-            fix=f"Use area_mu(method='ellipsoidal') or reproject to {example_crs()} first",
+            said("err.area.web_mercator"), source=source, fix=said("err.area.planar_fix", example=example_crs())
         )
     return pd.Series(shapely.area(geoms.values) / M2_PER_MU, index=geoms.index, name="measured_mu")

@@ -26,7 +26,7 @@ from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import IO, Final
 
-from geo.errors import ExportError
+from geo.errors import ExportError, said
 
 STDOUT: Final = "-"
 _reserved: list[IO[str]] = []
@@ -73,11 +73,9 @@ def check_target(target: str | os.PathLike[str]) -> None:
         return
     real = Path(os.path.realpath(target))
     if real.is_dir():
-        raise ExportError("the output is a folder", source=str(target),
-                          fix="Name a file inside it, not the folder itself")
+        raise ExportError(said("err.atomic.folder"), source=str(target), fix=said("err.atomic.folder_fix"))
     if not real.parent.is_dir():
-        raise ExportError("the output folder does not exist", source=str(real.parent),
-                          fix="Create it or choose another -o PATH")
+        raise ExportError(said("err.atomic.no_folder"), source=str(real.parent), fix=said("err.atomic.no_folder_fix"))
 
 
 @contextmanager
@@ -96,7 +94,7 @@ def open_output(target: str | os.PathLike[str], *, private: bool = False) -> Ite
     try:
         if is_special(real):
             if stat.S_ISSOCK(real.stat().st_mode):
-                raise ExportError("the output is a socket", source=str(target), fix="Name a file, FIFO or device")
+                raise ExportError(said("err.atomic.socket"), source=str(target), fix=said("err.atomic.socket_fix"))
             with open(real, "wb") as fh:
                 yield fh
             return
@@ -112,8 +110,8 @@ def open_output(target: str | os.PathLike[str], *, private: bool = False) -> Ite
         finally:
             Path(tmp).unlink(missing_ok=True)
     except OSError as exc:
-        raise ExportError(f"could not be written ({exc.strerror or exc})", source=str(target),
-                          fix="Check the folder is writable and has free space") from exc
+        raise ExportError(said("err.atomic.not_written", error=str(exc.strerror or exc)), source=str(target),
+                          fix=said("err.atomic.not_written_fix")) from exc
 
 
 def write_output(target: str | os.PathLike[str], data: bytes | str) -> str:
@@ -159,8 +157,8 @@ def place_file(staged: str | os.PathLike[str], target: str | os.PathLike[str]) -
             os.chmod(staged, stat.S_IMODE(real.stat().st_mode) if real.exists() else 0o666 & ~_umask())
             os.replace(staged, real)
     except OSError as exc:
-        raise ExportError(f"could not be written ({exc.strerror or exc})", source=str(target),
-                          fix="Check the folder is writable and has free space") from exc
+        raise ExportError(said("err.atomic.not_written", error=str(exc.strerror or exc)), source=str(target),
+                          fix=said("err.atomic.not_written_fix")) from exc
     finally:
         Path(staged).unlink(missing_ok=True)
     return Path(target)

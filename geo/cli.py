@@ -26,7 +26,7 @@ from typing import NoReturn, Protocol, cast
 
 import geo.commands
 from geo import __version__, atomic
-from geo.errors import GeoError, UsageError
+from geo.errors import GeoError, UsageError, said
 from geo.i18n import t
 
 #: The environment variable naming the plan package (:data:`geo.plan.current.ENV`; not imported here, so that
@@ -117,8 +117,7 @@ def split_plan(argv: Sequence[str]) -> tuple[str | None, list[str]]:
         if arg == "--plan":
             value = next(items, None)
             if value is None or value.startswith("-"):
-                raise UsageError("expected one argument: the plan package's folder", source="--plan",
-                                 fix="Write --plan DIR, e.g. --plan data")
+                raise UsageError(said("err.cli.plan_argument"), source="--plan", fix=said("err.cli.plan_argument_fix"))
             plan = value
         elif arg.startswith("--plan="):
             plan = arg.split("=", 1)[1]
@@ -138,7 +137,7 @@ def plan_selected(folder: str | None) -> Iterator[None]:
         yield
         return
     if not folder.strip():
-        raise UsageError("is empty", source="--plan", fix="Name a plan package folder, e.g. --plan data")
+        raise UsageError(said("err.cli.plan_empty"), source="--plan", fix=said("err.cli.plan_empty_fix"))
     from geo.plan.current import check_plan
 
     resolved = check_plan(folder, source="--plan")

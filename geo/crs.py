@@ -25,7 +25,7 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
-from geo.errors import CRSError, DataError
+from geo.errors import CRSError, DataError, Said, said
 from geo.i18n import pair
 
 WGS84: Final = "EPSG:4326"
@@ -51,8 +51,7 @@ def gk_epsg(zone: int, *, prefixed: bool = False) -> str:
     Raises :class:`CRSError` outside the zones EPSG defines for China (CM 75°E … 135°E).
     """
     if int(zone) not in GK_ZONES:
-        raise CRSError(f"there is no CGCS2000 3-degree Gauss–Krüger zone {zone} (EPSG has zones 25–45, "
-                       "CM 75°E–135°E)", source="CRS", fix="Give a longitude within China, or an EPSG code")
+        raise CRSError(said("err.crs.no_gk_zone", zone=zone), source="CRS", fix=said("err.crs.no_gk_zone_fix"))
     return f"EPSG:{(_GK_PREFIXED_BASE if prefixed else _GK_PLAIN_BASE) + int(zone) - GK_ZONES.start}"
 
 
@@ -177,8 +176,8 @@ def example_crs() -> str:
         return "a CGCS2000 Gauss–Krüger zone's (EPSG:4534–4554)"
 
 
-def _fix_crs() -> str:
-    return f"Give an EPSG code such as EPSG:4326, EPSG:4490 or {example_crs()}"
+def _fix_crs() -> Said:
+    return said("err.crs.epsg_fix", example=example_crs())
 
 
 def _refuse_file_references(value: object, source: str) -> None:
@@ -192,9 +191,9 @@ def _refuse_file_references(value: object, source: str) -> None:
     if _PATH_LIKE.match(checked) or _FILE_REFERENCES.search(checked) or re.search(r"[=,]\s*@", checked):
         shown = text if len(text) <= 60 else text[:57] + "..."
         raise CRSError(
-            f"{shown!r} names a file (a grid, an init file or a path); CRSs that read files are refused",
+            said("err.crs.file_reference", shown=shown),
             source=source,
-            fix=f"{_fix_crs()}, or WKT / a PROJ string without +nadgrids, +geoidgrids, +init or file paths",
+            fix=said("err.crs.file_reference_fix", example=example_crs()),
         )
 
 
@@ -211,7 +210,7 @@ def parse_crs(value: str | int | CRS, *, source: str = "CRS") -> CRS:
         return CRS.from_user_input(value)
     except (_PyprojCRSError, TypeError, ValueError) as exc:
         raise CRSError(
-            f"{value!r} is not a coordinate reference system pyproj knows ({exc})",
+            said("err.crs.unknown", value=value, error=str(exc)),
             source=source,
             fix=_fix_crs(),
         ) from exc
@@ -272,7 +271,8 @@ def shift_geometries(geoms: np.ndarray, *, to: str) -> np.ndarray:
     """Shift shapely geometries between WGS84 and GCJ-02 (``to='gcj02'|'wgs84'``)."""
     fn = {"gcj02": wgs84_to_gcj02, "wgs84": gcj02_to_wgs84}.get(to)
     if fn is None:
-        raise CRSError(f"unknown shift target {to!r}", source="shift_geometries", fix="Use 'gcj02' or 'wgs84'")
+        raise CRSError(said("err.crs.shift_target", to=to), source="shift_geometries",
+                       fix=said("err.crs.shift_target_fix"))
 
     def _apply(coords: np.ndarray) -> np.ndarray:
         x, y = fn(coords[:, 0], coords[:, 1])

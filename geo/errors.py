@@ -24,13 +24,14 @@ class Said(NamedTuple):
     values: Mapping[str, object]
 
     def text(self, lang: str) -> str:
-        """The words in ``lang``."""
+        """The words in ``lang``; a value that is itself :class:`Said` (words inside words) is said in ``lang``
+        too."""
         from geo.i18n import t
 
-        return t(self.key, lang, **self.values)
+        return t(self.key, lang, **{k: v.text(lang) if isinstance(v, Said) else v for k, v in self.values.items()})
 
 
-def said(key: str, **values: object) -> Said:
+def said(key: str, /, **values: object) -> Said:
     """The catalogue's message ``key`` with ``values``, for an error's problem or fix:
     ``InputFileError(said("io.not_zip", name=n), source=src, fix=said("io.fix_zip"))``."""
     return Said(key, values)

@@ -141,7 +141,9 @@ def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
     """The message ``key`` in ``lang``, ``str.format``-ed with ``values`` and the plan's words.
 
     Placeholders of :data:`PLAN_FIELDS` the caller does not give are the plan in use's (:func:`plan_values`).
-    A key no catalogue defines raises :class:`CatalogueError`.
+    A key no catalogue defines raises :class:`CatalogueError`. A message is formatted only when it has values (given
+    or the plan's), so a message with none shows its braces as written; one with values writes a literal brace
+    doubled (``{{``).
     """
     text = _term(key, lang)
     if text is None:

@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.crs import WGS84
-from geo.errors import DataError
+from geo.errors import DataError, said
 from geo.plan.current import plan_dir
 from layers.schema import PARCEL_EXTRA, PROJECTS, ZONES, Schema, cast
 
@@ -37,7 +37,7 @@ def read_layer(path: Path, schema: Schema) -> gpd.GeoDataFrame:
     """Read one of our GeoJSON layers and cast its attributes to ``schema``."""
     if not path.exists():
         raise DataError(
-            "file is missing", source=str(path), fix="Run `python -m tools.build_geometry` or restore it from git"
+            said("err.layers.file_missing"), source=str(path), fix=said("err.layers.build_geometry_fix")
         )
     gdf = gpd.read_file(path, engine="pyogrio")
     frame = pd.DataFrame(gdf.drop(columns="geometry"))

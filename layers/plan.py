@@ -29,7 +29,7 @@ from typing import Final
 
 import pandas as pd
 
-from geo.errors import DataError
+from geo.errors import DataError, said
 from geo.monitor.model import MonitorPlan
 from geo.plan import PlanData
 from geo.plan.current import plan_dir
@@ -100,8 +100,8 @@ def load_plan_info() -> pd.Series:
     """
     frame = _table("plan.csv")
     if len(frame) != 1:
-        raise DataError(f"has {len(frame)} rows, not 1", source=str(plan_tables_dir() / "plan.csv"),
-                        fix="Keep exactly one row (the plan)")
+        raise DataError(said("err.layers.plan_rows", n=len(frame)), source=str(plan_tables_dir() / "plan.csv"),
+                        fix=said("err.layers.plan_rows_fix"))
     return frame.iloc[0].copy()
 
 
@@ -158,8 +158,8 @@ def plan_period() -> tuple[int, int]:
     text = str(load_plan_info()["period"])
     years = re.fullmatch(r"\s*(\d{4})\s*[–—-]\s*(\d{4})\s*", text)
     if years is None or int(years[1]) > int(years[2]):
-        raise DataError(f"period {text!r} is not two years", source=str(plan_tables_dir() / "plan.csv"),
-                        fix="Write the period as FIRST–LAST, e.g. 2021–2025")
+        raise DataError(said("err.layers.bad_period", text=text), source=str(plan_tables_dir() / "plan.csv"),
+                        fix=said("err.layers.bad_period_fix"))
     return int(years[1]), int(years[2])
 
 

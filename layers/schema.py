@@ -13,10 +13,19 @@ from typing import Final, Literal
 
 import pandas as pd
 
-from geo.errors import DataError
+from geo.errors import DataError, Said, said
 
 #: The built-in plan package (the default; :func:`geo.plan.current.plan_dir` says which one is in use).
 DATA_DIR: Final = Path(__file__).resolve().parents[1] / "data"
+
+
+def _joined(problems: list[Said]) -> Said:
+    """``problems`` as one line: ``first; second; …`` (``；`` in Chinese)."""
+    line = problems[0]
+    for problem in problems[1:]:
+        line = said("err.layers.and_then", first=line, then=problem)
+    return line
+
 
 #: The pandas dtypes a schema's column can have.
 ColumnType = Literal["string", "Int64", "Float64"]
@@ -86,14 +95,14 @@ def read_csv(path: Path, schema: Schema) -> pd.DataFrame:
         Listing every missing column and every value that cannot be cast.
     """
     if not path.exists():
-        raise DataError("file is missing", source=str(path), fix="Restore it from git (git checkout -- data/)")
+        raise DataError(said("err.layers.file_missing"), source=str(path), fix=said("err.layers.restore_fix"))
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     return cast(frame, schema, source=str(path))
 
 
 def cast(frame: pd.DataFrame, schema: Schema, *, source: str) -> pd.DataFrame:
     """Cast ``frame``'s columns to ``schema``; empty strings become missing (NA)."""
-    problems = [f"missing column {c!r}" for c in schema if c not in frame.columns]
+    problems = [said("err.layers.missing_column", column=c) for c in schema if c not in frame.columns]
     out = frame.copy()
     for col, dtype in schema.items():
         if col not in out.columns:
@@ -105,10 +114,11 @@ def cast(frame: pd.DataFrame, schema: Schema, *, source: str) -> pd.DataFrame:
         numeric = pd.to_numeric(values, errors="coerce")
         bad = values.notna() & numeric.isna()
         # typing.cast: the frames read here have a RangeIndex (row 0 is the file's line 2).
-        problems += [f"{col} row {typing.cast(int, i) + 2}: {v!r} is not a number" for i, v in values[bad].items()]
+        problems += [said("err.layers.not_a_number", column=col, row=typing.cast(int, i) + 2, value=v)
+                     for i, v in values[bad].items()]
         out[col] = numeric.round().astype(dtype) if dtype == "Int64" else numeric.astype(dtype)
     if problems:
-        raise DataError("; ".join(problems), source=source, fix="Correct the file (see data/README.md)")
+        raise DataError(_joined(problems), source=source, fix=said("err.layers.correct_fix"))
     return out[list(schema) + [c for c in out.columns if c not in schema]]
 
 
@@ -116,4 +126,5 @@ def check_values(frame: pd.DataFrame, column: str, allowed: tuple[str, ...], *, 
     """Raise :class:`DataError` if ``column`` holds values outside ``allowed`` (NA allowed)."""
     bad = sorted(set(frame[column].dropna()) - set(allowed))
     if bad:
-        raise DataError(f"{column} has unknown values {bad}", source=source, fix=f"Use one of {list(allowed)}")
+        raise DataError(said("err.layers.unknown_values", column=column, bad=bad), source=source,
+                        fix=said("err.layers.use_one_of_fix", allowed=list(allowed)))

@@ -129,6 +129,10 @@ def test_a_folder_gets_a_file_per_layer_named_by_layer_crs_and_indicative(parcel
 def test_names_that_cannot_be_written_as_asked_are_refused(parcels, zones, tmp_path):
     with pytest.raises(UsageError, match=r"ends in \.gpkg, a GeoPackage 1\.2 file, but the format is GeoJSON"):
         export_files({"parcels": parcels}, fmt="geojson", path=tmp_path / "p.gpkg")
+    with pytest.raises(UsageError) as exc:  # in Chinese, the formats' Chinese names
+        export_files({"parcels": parcels}, fmt="txt", path=tmp_path / "p.gpkg")
+    assert exc.value.text("zh").endswith("文件名以 .gpkg 结尾，是 GeoPackage 1.2 文件，但所选格式为 部标坐标txt。"
+                                         "请命名为 p.txt，或使用 --format gpkg")
     with pytest.raises(UsageError, match=r"a GeoJSON file holds one layer and 2 were chosen \(parcels, zones\)"):
         export_files({"parcels": parcels, "zones": zones}, fmt="geojson", path=tmp_path / "p.geojson")
     with pytest.raises(UsageError, match="or name a folder"):

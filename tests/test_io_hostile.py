@@ -440,6 +440,9 @@ def test_no_server_temp_path_in_gdal_messages(sandbox):
         read_bytes(bad + b"<Point><coordinates>106.3,29.5</coord", name="cut.kml")
     assert_clear(exc, "cut.kml", "damaged or truncated")
     assert "/tmp" not in str(exc.value) and "geo-upload" not in str(exc.value) and "upload.kml" not in str(exc.value)
+    zh = exc.value.text("zh")  # the line in Chinese quotes GDAL's words without the server's paths too
+    assert zh.startswith("cut.kml：无法读取该 KML 文件，文件已损坏或不完整（")
+    assert "/tmp" not in zh and "geo-upload" not in zh and "upload.kml" not in zh
 
 
 # --- attribute names that collide with ours ---------------------------------------------------

@@ -229,7 +229,9 @@ def test_hostile_upload_shows_one_clear_error(workspace, name, content, words):
     first = run_checks(syn.clean_survey(), plan_parcels=syn.plan_parcels(), name_field="名称")
     ws.save_upload("kept1", first.parcels, first.findings, info={"name": "kept.gpkg"})
     before = hashlib.sha256(ws.workspace_path().read_bytes()).hexdigest()
-    at = run(AppTest.from_file(PAGE))
+    at = AppTest.from_file(PAGE)
+    at.session_state["w_lang"] = "en"  # the error in the session's language: English, as asserted
+    run(at)
     at.file_uploader[0].upload(name, content, "application/octet-stream")
     run(at)
     assert len(at.error) == 1 and safe.shown(at.error[0].value).startswith(words)

@@ -166,7 +166,7 @@ def test_a_line_drawn_across_a_parcel_splits_it_on_the_page(desk, office):
     nowhere = [[106.2, 29.5], [106.21, 29.5]]
     at.session_state[drafting.MAP_KEY] = {"split": {"line": nowhere, "stamp": edit["stamp"], "at": 4}}
     run(at)
-    assert any("crosses no parcel" in w.value for w in at.warning)
+    assert any("没有从一侧到另一侧穿过任何地块" in w.value for w in at.warning)  # err.drafts.split_none
     assert len(map_args(at)["edit"]["features"]["features"]) == 3
 
 

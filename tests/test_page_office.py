@@ -86,7 +86,7 @@ def test_wrong_password_is_refused_and_recorded(accounts):
     at.text_input(key="auth_password").input("not-the-password")
     at.button[0].click()
     run(at)
-    assert "wrong name or password" in at.error[0].value.replace("\\", "")
+    assert "账户名或密码错误" in at.error[0].value.replace("\\", "")  # err.auth.wrong, in the session's Chinese
     assert at.title[0].value == "登录"
     last = accounts.store.audit()[-1]
     assert (last.user, last.action, last.detail["reason"]) == ("alice", "login_failed", "wrong password")
@@ -324,7 +324,7 @@ def test_account_changes_start_with_nothing_chosen_and_need_a_confirmation(accou
     assert accounts.store.get_user("dave").role == "admin"  # not yet
     dave.button(key="adm_confirm").click()
     run(dave)
-    assert "dave 是" not in texts(dave) and "'dave' is the last enabled administrator" in texts(dave)
+    assert "dave 是" not in texts(dave) and "'dave' 是最后一个已启用的管理员" in texts(dave)  # err.store.last_admin
     assert accounts.store.get_user("dave").role == "admin"  # the last admin stays one
     dave.selectbox(key="adm_change_user").set_value("carol")
     dave.button(key="adm_disable").click()

@@ -93,17 +93,21 @@ def test_opacity_and_position_reach_the_map(tmp_path: Path) -> None:
 ])
 def test_hostile_upload_is_one_clear_error(name: str, content: bytes, message: str) -> None:
     before = geo_raster_dirs()
-    at = run((name, content))
+    at = run((name, content), lang="en")
     assert len(at.error) == 1 and safe.shown(at.error[0].value).startswith(message)
     assert "L.imageOverlay" not in map_args(at)["script"]  # the map is still there, without an overlay
     assert geo_raster_dirs() == before
 
 
 def test_no_crs_upload(tmp_path: Path) -> None:
-    at = run(("nocrs.tif", geotiff(tmp_path / "nocrs.tif", crs=None).read_bytes()))
+    at = run(("nocrs.tif", geotiff(tmp_path / "nocrs.tif", crs=None).read_bytes()), lang="en")
     assert safe.shown(at.error[0].value) == (
         "nocrs.tif: has no coordinate reference system, so it cannot be placed on the map. "
         "Assign the CRS it was drawn in, e.g. gdal_edit.py -a_srs EPSG:4544 file.tif")
+    at = run(("nocrs.tif", geotiff(tmp_path / "nocrs.tif", crs=None).read_bytes()))  # the session's Chinese
+    assert safe.shown(at.error[0].value) == (
+        "nocrs.tif：没有坐标系，无法放到地图上。"
+        "请指定其绘制时所用的坐标系，例如 gdal_edit.py -a_srs EPSG:4544 file.tif")
 
 
 def test_english(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ import numpy.typing as npt
 
 from geo.checks.chunked import CheckSpec, Piece, check_piece, combine
 from geo.checks.registry import CheckResult
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.io.chunks import DEFAULT_CHUNK, Chunk, ChunkedLayer, partition
 
 __all__ = ["SCHEDULER_ENV", "SORTED_HALO", "client", "partitions", "run_dask", "with_halos"]
@@ -54,8 +54,7 @@ SCHEDULER_ENV: Final = "GEO_DASK_SCHEDULER"
 SORTED_HALO: Final = 1.0
 #: What each Dask process must import: the check's code (the task functions and the layer's description).
 _PROBE: Final = "__import__('geo.checks.chunked').__name__"
-_INSTALL: Final = ("Install this project on the scheduler and on every worker (the same checkout on PYTHONPATH, "
-                   "and pip install -r requirements.txt), then start them again")
+_INSTALL: Final = said("err.check.install_fix")
 
 
 @contextmanager
@@ -70,9 +69,8 @@ def client(address: str | None = None) -> Iterator[Any]:
         try:
             c = client_cls(address, timeout="10s")
         except OSError as exc:
-            raise UsageError(f"no Dask scheduler answers at {address} ({exc})", source=SCHEDULER_ENV,
-                             fix="Start one (`dask scheduler`, `dask worker tcp://…:8786`) or unset the variable "
-                                 "to use a local cluster") from None
+            raise UsageError(said("err.check.no_scheduler", address=address, error=str(exc)), source=SCHEDULER_ENV,
+                             fix=said("err.check.no_scheduler_fix")) from None
         try:
             _probe(c, address)
             yield c
@@ -101,17 +99,17 @@ def _probe(c: Any, address: str) -> None:
     try:
         c.wait_for_workers(1, timeout=30)
     except (TimeoutError, OSError):
-        raise UsageError(f"the Dask scheduler at {address} has no worker", source=SCHEDULER_ENV,
-                         fix="Start workers with `dask worker " + address + "`") from None
+        raise UsageError(said("err.check.no_worker", address=address), source=SCHEDULER_ENV,
+                         fix=said("err.check.no_worker_fix", address=address)) from None
     try:
         c.run_on_scheduler(eval, _PROBE)
     except Exception as exc:  # the scheduler's own ImportError, raised again here
-        raise UsageError(f"the Dask scheduler at {address} cannot import this project ({exc})", source=SCHEDULER_ENV,
+        raise UsageError(said("err.check.scheduler_import", address=address, error=str(exc)), source=SCHEDULER_ENV,
                          fix=_INSTALL) from None
     failed = {w: r for w, r in c.run(eval, _PROBE, on_error="return").items() if isinstance(r, BaseException)}
     if failed:
         worker, error = next(iter(failed.items()))
-        raise UsageError(f"{len(failed)} Dask worker(s) cannot import this project ({worker}: {error})",
+        raise UsageError(said("err.check.workers_import", n=len(failed), worker=worker, error=str(error)),
                          source=SCHEDULER_ENV, fix=_INSTALL)
 
 
@@ -258,9 +256,8 @@ def run_dask(
                 pieces[number[f.key]] = f.result()
                 f.release()
         except killed as exc:
-            raise UsageError(f"Dask workers died running a partition ({exc})", source=SCHEDULER_ENV,
-                             fix="Give each worker more memory (dask worker --memory-limit) or check in smaller "
-                                 "partitions (--chunk-size)") from None
+            raise UsageError(said("err.check.workers_died", error=str(exc)), source=SCHEDULER_ENV,
+                             fix=said("err.check.workers_died_fix")) from None
         del warm
         result, seconds, halo = combine((p for p in pieces if p is not None), spec, on_unmatched=on_unmatched)
         if stats is not None:

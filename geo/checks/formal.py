@@ -43,7 +43,7 @@ import pandas as pd
 
 from geo.checks.messages import messages_in
 from geo.checks.registry import CHECKS, SEVERITIES, run_checks
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.i18n import LANGS, has, pair, t
 from geo.reports.model import Fill, Image, ReportContent, Section, Table, Text
 
@@ -219,7 +219,7 @@ def formal_content(
     ``resubmission`` (:func:`geo.checks.resubmit.against`) adds the section 整改情况.
     """
     if lang not in LANGS:
-        raise UsageError(f"unknown language {lang!r}", source="--lang", fix="Use zh or en")
+        raise UsageError(said("err.check.unknown_lang", code=lang), source="--lang", fix=said("err.check.lang_fix"))
     made = made or china_now()
     plan_names = plan_names or {}
     result, read, options = run.result, run.read, run.options
@@ -429,7 +429,7 @@ def build_formal(
     import layers
 
     if lang not in LANGS:
-        raise UsageError(f"unknown language {lang!r}", source="--lang", fix="Use zh or en")
+        raise UsageError(said("err.check.unknown_lang", code=lang), source="--lang", fix=said("err.check.lang_fix"))
     info = layers.load_plan_info()
     plan_title = str(info["title_zh" if lang == "zh" else "title_en"])
     digest = sha256 or (file_sha256(path) if path is not None and Path(path).is_file() else "—")

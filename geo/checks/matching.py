@@ -22,7 +22,7 @@ import shapely
 from pyproj import CRS
 
 from geo.crs import equal_area as area_crs
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 
 #: Columns of :func:`match_parcels`' result.
 MATCH_COLUMNS: Final = ("feature", "project_id", "match_by", "match_value")
@@ -187,9 +187,10 @@ def match_parcels(
     if name_field is not None:
         if name_field not in surveyed.columns:
             raise UsageError(
-                f"the layer has no column {name_field!r}",
+                said("err.check.no_column", field=name_field),
                 source="name field",
-                fix=f"Pick one of: {', '.join(map(str, surveyed.columns.drop([surveyed.geometry.name])))}",
+                fix=said("err.check.no_column_fix",
+                         columns=", ".join(map(str, surveyed.columns.drop([surveyed.geometry.name])))),
             )
         value = surveyed[name_field].astype("string")
         found, by = _by_field(value, plan_parcels)

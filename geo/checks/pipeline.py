@@ -21,7 +21,7 @@ from geo.checks.diagnose import enrich
 from geo.checks.matching import suggest_name_field
 from geo.checks.registry import CHECKS, SEVERITIES, CheckResult, run_checks, summarise
 from geo.checks.topology import make_valid_layer
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.io.columns import field_named
 from geo.io.files import ReadResult, read_bytes, read_file
 from geo.store import workspace
@@ -48,9 +48,9 @@ class CheckOptions:
     def __post_init__(self) -> None:
         if not self.tolerance_pct >= 0:
             raise UsageError(
-                f"tolerance {self.tolerance_pct:g} % is negative",
+                said("err.check.negative_tolerance", tolerance=self.tolerance_pct),
                 source="tolerance",
-                fix="Give a percentage such as 1 or 0.5",
+                fix=said("err.check.tolerance_fix"),
             )
 
 
@@ -204,7 +204,8 @@ def check_layer_file(
     from geo.io.chunks import DEFAULT_CHUNK, open_layer
 
     if engine not in ("local", "dask"):
-        raise UsageError(f"unknown engine {engine!r}", source="--engine", fix="Use --engine local or --engine dask")
+        raise UsageError(said("err.check.unknown_engine", engine=engine), source="--engine",
+                         fix=said("err.check.engine_fix"))
     pool = Workers((workers or default_workers()) if engine == "local" else 1)
     with pool:  # forked before the light pass fills this process (see Workers)
         chunked = open_layer(path, name=name, crs=crs, layer=layer, max_bytes=max_bytes, before_pass=pool.start)
@@ -294,7 +295,7 @@ class _UnmatchedSink:
 
     def __init__(self, path: Path) -> None:
         if not path.parent.is_dir():
-            raise UsageError("the folder does not exist", source=str(path), fix="Create it or choose another path")
+            raise UsageError(said("err.check.no_folder"), source=str(path), fix=said("err.check.no_folder_fix"))
         self.path = path
         self.parquet = path.suffix.lower() == ".parquet"
         self.parts: list[gpd.GeoDataFrame] = []

@@ -34,7 +34,7 @@ from geo.checks import messages as ft  # the module (texts), not messages_in
 from geo.checks.matching import match_parcels
 from geo.checks.topology import outside_area, overlaps, polygon_parts
 from geo.crs import WGS84, equal_area, transformer
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.i18n import pair, t
 
 FINDING_COLUMNS: Final = ("feature", "project_id", "check", "severity", "message", "message_zh", "value", "detail")
@@ -151,9 +151,9 @@ def run_checks(
     """
     if not tolerance_pct >= 0:
         raise UsageError(
-            f"tolerance {tolerance_pct!r} is not a non-negative percentage",
+            said("err.check.bad_tolerance", tolerance=tolerance_pct),
             source="tolerance",
-            fix="Give a percentage such as 1 or 0.5",
+            fix=said("err.check.tolerance_fix"),
         )
     limits = _Limits(tolerance_pct, sliver_mu, min_compactness, min_outside_mu)
     prepared = _prepare(layer, plan_parcels, name_field=name_field)

@@ -30,7 +30,7 @@ import shapely
 from geo.checks.messages import messages_in
 from geo.checks.registry import CHECKS, SEVERITIES, CheckResult
 from geo.crs import WGS84, equal_area
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.i18n import pair, t
 
 if TYPE_CHECKING:
@@ -123,7 +123,8 @@ def findings_csv(findings: pd.DataFrame, *, lang: str = "en") -> bytes:
     counts whole) and a missing value is an empty cell, never 0.
     """
     if lang not in CSV_LANGS:
-        raise UsageError(f"unknown CSV language {lang!r}", source="--csv-lang", fix="Use zh or en")
+        raise UsageError(said("err.check.unknown_csv_lang", code=lang), source="--csv-lang",
+                         fix=said("err.check.lang_fix"))
     checks = findings["check"].astype(str)
     value = _rounded(findings["value"], checks)
     if lang == "en":

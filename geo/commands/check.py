@@ -20,7 +20,7 @@ from geo.checks.findings_out import write_csv, write_json
 from geo.checks.formal import build_formal
 from geo.checks.pipeline import check_layer_file
 from geo.checks.report import CSV_HEADERS_ZH, CSV_LANGS, findings_csv
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.reports import report_format, write_report
 from layers import load_districts, load_parcels, load_zones
@@ -100,22 +100,23 @@ MAX_SIZE_MB = 100_000.0
 def run(args: argparse.Namespace) -> int:
     """Read the file, run every check, print the findings and optionally write a report and save."""
     if args.use_surveyed and not args.save:
-        raise UsageError("--use-surveyed needs --save", source="--use-surveyed", fix="Add --save")
+        raise UsageError(said("err.cmd.check.surveyed_needs_save"), source="--use-surveyed",
+                         fix=said("err.cmd.check.surveyed_needs_save_fix"))
     if args.resubmits and not args.save:
-        raise UsageError("--resubmits needs --save", source="--resubmits",
-                         fix="Add --save: the resubmission is saved with its link to the earlier upload")
+        raise UsageError(said("err.cmd.check.resubmits_needs_save"), source="--resubmits",
+                         fix=said("err.cmd.check.resubmits_needs_save_fix"))
     options = CheckOptions(name_field=args.name_field, tolerance_pct=args.tolerance, make_valid=args.make_valid)
     plan = PlanLayers(parcels=load_parcels(), zones=load_zones(), districts=load_districts())
     if str(args.output) == STDOUT and args.format != "table":
-        raise UsageError(f"-o - and --format {args.format} would both write to stdout", source="-o",
-                         fix="Write the report to a file, or use --format table")
+        raise UsageError(said("err.cmd.check.stdout_twice", format=args.format), source="-o",
+                         fix=said("err.cmd.check.stdout_twice_fix"))
     report_fmt = report_format(args.report) if args.report else None  # before any work: a wrong suffix
     if args.report:
         check_target(args.report)
     checker = _checker(args.user) if args.user and (args.report or args.output) else ""
     if min(args.chunk_size or 1, args.workers or 1) < 1:
-        raise UsageError("--chunk-size and --workers must be at least 1", source="--chunk-size",
-                         fix="Give a positive number")
+        raise UsageError(said("err.cmd.check.at_least_one"), source="--chunk-size",
+                         fix=said("err.cmd.check.at_least_one_fix"))
     if args.save or args.report:  # the workspace keeps the whole layer; the 核查报告 names and maps every parcel
         checked = check_file(args.file, plan, options, crs=args.crs, layer=args.layer)
     else:

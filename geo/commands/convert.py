@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Final
 
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.io.convert import convert_file, convert_streamed, known_suffixes
 from geo.io.export import FORMATS
 from geo.io.readers import READERS
@@ -55,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
     """Convert, print the file written; warnings and left-out features on stderr."""
     is_parquet = args.output.suffix.lower() == FORMATS["parquet"].suffix
     if args.spatial_sort and not is_parquet:
-        raise UsageError("--spatial-sort writes GeoParquet only", source="--spatial-sort",
-                         fix="Name a .parquet OUTPUT, or leave out --spatial-sort")
+        raise UsageError(said("err.cmd.convert.spatial_sort"), source="--spatial-sort",
+                         fix=said("err.cmd.convert.spatial_sort_fix"))
     if is_parquet:
         streamed = convert_streamed(args.input, args.output, to_crs=args.to_crs, layer=args.layer, crs=args.crs,
                                     spatial_sort=args.spatial_sort)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import argparse
 
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.store import AuditEvent, open_store
 from geo.store.postgis import PostGISStore
 
@@ -41,11 +41,10 @@ def run(args: argparse.Namespace) -> int:
     """Create or migrate; restore the audit triggers; set the owner; say which."""
     store = open_store()
     if (args.owner is None) != (args.app is None):
-        raise UsageError("--owner and --app go together", source="db init",
-                         fix="Name both: --owner geo_owner --app geo_app")
+        raise UsageError(said("err.cmd.db.owner_app"), source="db init", fix=said("err.cmd.db.owner_app_fix"))
     if args.owner is not None and not isinstance(store, PostGISStore):
-        raise UsageError("--owner applies to a PostgreSQL workspace only", source="db init",
-                         fix="Set GEO_DATABASE_URL; a GeoPackage is protected by its file's owner and mode (0600)")
+        raise UsageError(said("err.cmd.db.owner_postgres"), source="db init",
+                         fix=said("err.cmd.db.owner_postgres_fix"))
     where = f"{store.kind} workspace {store.describe()}"
     before, now = store.init()
     if before == now:

@@ -23,7 +23,7 @@ from types import ModuleType
 from typing import Final
 
 from geo.crs import local_crs
-from geo.errors import ExportError, UsageError
+from geo.errors import ExportError, UsageError, said
 from geo.i18n import DEFAULT_LANG, LANGS
 from geo.mapview.paper import FORMATS, ORIENTATIONS, PAPER_MM, Paper
 from geo.store import parcels_in_use
@@ -57,8 +57,8 @@ def output_format(output: str, fmt: str | None) -> str:
         return fmt
     suffix = Path(output).suffix.lower().lstrip(".")
     if suffix not in FORMATS:
-        raise UsageError(f"cannot tell the format from {output!r}", source="-o",
-                         fix="Name the file .png or .pdf, or give --format png|pdf")
+        raise UsageError(said("err.cmd.figure.format_unknown", output=output), source="-o",
+                         fix=said("err.cmd.figure.format_unknown_fix"))
     return suffix
 
 
@@ -67,8 +67,8 @@ def _engine() -> ModuleType:
     try:
         return importlib.import_module("geo.mapview.figure")
     except ImportError as exc:
-        raise ExportError(f"the print map needs {exc.name or 'matplotlib'}, which is not installed", source="figure",
-                          fix="Install the requirements: .venv/bin/pip install -r requirements.txt") from None
+        raise ExportError(said("err.cmd.figure.needs_module", module=exc.name or "matplotlib"), source="figure",
+                          fix=said("err.cmd.figure.needs_module_fix")) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
     paper = Paper(args.size, args.orientation, args.dpi)
     folder = Path(args.output).parent
     if not folder.is_dir():
-        raise ExportError("the folder does not exist", source=args.output,
-                          fix="Create the folder or choose another path")
+        raise ExportError(said("err.cmd.figure.no_folder"), source=args.output,
+                          fix=said("err.cmd.figure.no_folder_fix"))
     figure = _engine()
     plan = load_plan_info()
     parcels = parcels_in_use(load_parcels()) if args.surveyed else load_parcels()

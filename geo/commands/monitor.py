@@ -30,7 +30,7 @@ from typing import Any, Final
 import pandas as pd
 
 from geo import atomic
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.monitor.evaluate import action_rows, status_rows
 from geo.monitor.model import KINDS, MIN_YEAR, STAGES, STATUSES, Actual, MonitorPlan, StatusRow
@@ -78,8 +78,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def checked_year(year: int, *, source: str = "--year") -> int:
     """``year``, unless it is before :data:`~geo.monitor.model.MIN_YEAR` (refused: no plan looks back so far)."""
     if year < MIN_YEAR:
-        raise UsageError(f"{year} is before {MIN_YEAR}", source=source,
-                         fix="Give the year the figures are for, e.g. 2023")
+        raise UsageError(said("err.cmd.monitor.year_early", year=year, min_year=MIN_YEAR), source=source,
+                         fix=said("err.cmd.monitor.year_early_fix"))
     return year
 
 
@@ -161,9 +161,8 @@ def _history(off: Office, args: argparse.Namespace) -> None:
     plan = load_monitor_plan()
     kinds = subject_ids(plan)
     if args.subject_id not in kinds:
-        raise UsageError(f"unknown id {args.subject_id!r}", source="monitor history",
-                         fix="Name a target, project or action of the plan, as "
-                             "`python -m geo monitor status` lists them")
+        raise UsageError(said("err.cmd.monitor.unknown_id", subject_id=args.subject_id), source="monitor history",
+                         fix=said("err.cmd.monitor.unknown_id_fix"))
     year = None if args.year is None else checked_year(args.year)
     found = off.actuals(off.actor(args.user), kind=kinds[args.subject_id], subject_id=args.subject_id, year=year,
                         history=True)
@@ -201,7 +200,7 @@ def _import(off: Office, args: argparse.Namespace) -> None:
     year = checked_year(args.year)
     path = Path(args.file)
     if not path.is_file():
-        raise UsageError("no such file", source=args.file, fix="Name the filled workbook (.xlsx) or CSV")
+        raise UsageError(said("err.cmd.monitor.no_file"), source=args.file, fix=said("err.cmd.monitor.no_file_fix"))
     actor = off.actor(args.user)
     from geo.monitor.template import read_filled  # openpyxl: only for this action
 

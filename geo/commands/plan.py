@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Final
 
 from geo import atomic
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.plan.build import build_package, write_layers
 from geo.plan.current import ENV
 from geo.plan.diff import diff_plans, format_table
@@ -116,8 +116,8 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _template(args: argparse.Namespace) -> int:
     if str(args.output) != atomic.STDOUT and Path(args.output).suffix.lower() != ".xlsx":
-        raise UsageError(f"{args.output!r} does not end in .xlsx", source="-o",
-                         fix="Name the workbook FILE.xlsx (Excel opens it; WPS too)")
+        raise UsageError(said("err.cmd.plan.not_xlsx", output=args.output), source="-o",
+                         fix=said("err.cmd.plan.not_xlsx_fix"))
     data = template_workbook(load_package(args.package), filled=args.filled)
     where = atomic.write_output(args.output, data)
     print(f"wrote {where}: sheets {_SHEETS}"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Final
 
 from geo import atomic
-from geo.errors import AreaError
+from geo.errors import AreaError, said
 from geo.raster import DEFAULT_CELL_M, check_output_path, rasterize_parcels, write_allocation
 from geo.raster.allocation import AllocationRaster
 from geo.store import parcels_in_use
@@ -85,10 +85,8 @@ def run(args: argparse.Namespace) -> int:
           f"every parcel within its bound (area within cell/sqrt(2) of its boundary): "
           f"{'no' if summary['outside'] else 'yes'}", file=out)
     if summary["outside"]:
-        warning = AreaError(
-            f"raster area of {', '.join(summary['outside'])} differs from the vector area by more than the "
-            "cell size allows (overlapping parcels?)", source=str(args.output),
-            fix="Check the parcels for overlaps (Checks page) or use a smaller --cell")
+        warning = AreaError(said("err.cmd.rasterize.area_outside", parcels=", ".join(summary["outside"])),
+                            source=str(args.output), fix=said("err.cmd.rasterize.area_outside_fix"))
         print(f"warning: {warning.message}", file=sys.stderr)
         return 1
     return 0

@@ -24,7 +24,7 @@ import time
 from typing import Final
 
 from geo import atomic
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.monitor.model import MIN_YEAR
 from geo.monitor.report import FORMATS, build_report, check_year, report_format, write_docx, write_pdf
@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     """Check the options, read the records, write the report, say what was written."""
     started = time.perf_counter()
     if args.year < MIN_YEAR:
-        raise UsageError(f"{args.year} is before {MIN_YEAR}", source="--year", fix="Give a year of the plan period")
+        raise UsageError(said("err.cmd.report.year_early", year=args.year, min_year=MIN_YEAR), source="--year",
+                         fix=said("err.cmd.report.year_early_fix"))
     fmt = report_format(args.output, args.format)
     if str(args.output) != atomic.STDOUT:
         atomic.check_target(args.output)  # before any work: a missing folder, or a folder named

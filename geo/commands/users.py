@@ -15,7 +15,7 @@ import getpass
 import json
 import sys
 
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.store import ROLES, Actor, Office, office
 
 NAME = "users"
@@ -46,11 +46,13 @@ def read_password(*, confirm: bool = True) -> str:
     if sys.stdin.isatty():
         first = getpass.getpass("password: ")
         if confirm and getpass.getpass("again: ") != first:
-            raise UsageError("the two passwords differ", source="password", fix="Type the same password twice")
+            raise UsageError(said("err.cmd.users.passwords_differ"), source="password",
+                             fix=said("err.cmd.users.passwords_differ_fix"))
         return first
     line = sys.stdin.readline()
     if not line:
-        raise UsageError("no password on stdin", source="password", fix="Pipe the password in, e.g. from a file")
+        raise UsageError(said("err.cmd.users.no_password"), source="password",
+                         fix=said("err.cmd.users.no_password_fix"))
     return line.rstrip("\r\n")
 
 

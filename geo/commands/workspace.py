@@ -26,6 +26,7 @@ import sys
 
 from geo import atomic
 from geo.commands.users import operator
+from geo.errors import said
 from geo.store import AuditEvent, Office, Upload, office, open_store
 from geo.store.dump import dump_file, load_dump, refusal
 
@@ -90,9 +91,9 @@ def run(args: argparse.Namespace) -> int:
     elif args.action == "dump":
         actor = operator(off, args.user)
         if actor.role != "admin":
-            raise refusal(off.store, actor.name, "dump", "the workspace", "only an administrator may",
-                          fix="Ask an administrator", source="workspace dump",
-                          message=f"{actor.label} may not dump the workspace: only an administrator may")
+            raise refusal(off.store, actor.name, "dump", "the workspace", said("err.office.only_admin"),
+                          fix=said("err.office.ask_admin_fix"), source="workspace dump",
+                          message=said("err.cmd.workspace.dump_not_admin", name=actor.label))
         atomic.check_target(args.output)
         with dump_file(off.store) as (path, copied):
             where = atomic.copy_to_output(args.output, path, private=True)

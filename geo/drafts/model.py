@@ -23,7 +23,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.crs import WGS84
-from geo.errors import GeoError
+from geo.errors import GeoError, Said, said
 from geo.store.base import plan_in_use
 from geo.store.drafts_sql import (
     PARCEL_COLUMNS,
@@ -100,29 +100,43 @@ def version_label(name: str, version: int) -> str:
 
 __all__ = [
     "PARCEL_COLUMNS", "Draft", "DraftConflictError", "DraftDataError", "DraftGoneError", "DraftInUse",
-    "DraftPlan", "DraftShapeError", "DraftVersion", "PlanProject", "as_parcels", "empty_parcels", "new_draft_id",
-    "new_parcel_id", "parcel_label", "version_label",
+    "DraftPlan", "DraftShapeError", "DraftVersion", "PlanProject", "as_parcels", "empty_parcels", "joined",
+    "new_draft_id", "new_parcel_id", "parcel_label", "parcel_named", "version_label",
 ]
 
 
 class DraftShapeError(GeoError):
     """A drawn parcel's geometry cannot be saved: each problem names the parcel, what is wrong and the fix."""
 
-    def __init__(self, problem: str, *, source: str | None = None, fix: str | None = None,
-                 problems: Sequence[str] = ()) -> None:
+    def __init__(self, problem: str | Said, *, source: str | None = None, fix: str | Said | None = None,
+                 problems: Sequence[str | Said] = ()) -> None:
         super().__init__(problem, source=source, fix=fix)
-        #: Every problem found, one sentence each (the message joins them).
-        self.problems = list(problems) or [problem]
+        #: Every problem found, one sentence each, in English (the message joins them).
+        self.problems = [p.text("en") if isinstance(p, Said) else p for p in problems or [problem]]
 
 
 class DraftDataError(GeoError):
     """A draft's attributes do not fit its plan (unknown project, track or zone; a bad number; a missing column)."""
 
 
-def parcel_label(row: Mapping[Any, object]) -> str:
-    """How a parcel is named in messages: 「name_zh」 (or its English name, project or parcel id)."""
+def parcel_named(row: Mapping[Any, object]) -> str | Said:
+    """How a parcel is named in errors: 「name_zh」 (or its English name, project or parcel id), or 「(unnamed)」."""
     for key in ("name_zh", "name_en", "project_id", "parcel_id"):
         value = row.get(key)
         if value is not None and not pd.isna(value) and str(value).strip():  # type: ignore[call-overload]
             return f"「{str(value).strip()}」"
-    return "「(unnamed)」"
+    return said("err.drafts.unnamed")
+
+
+def parcel_label(row: Mapping[Any, object]) -> str:
+    """How a parcel is named in notes: :func:`parcel_named`, in English when it has no name."""
+    label = parcel_named(row)
+    return label.text("en") if isinstance(label, Said) else label
+
+
+def joined(problems: Sequence[Said]) -> Said:
+    """Several problems as one, ``a; b; c`` (at least one): halves joined, so that deep lists stay shallow."""
+    if len(problems) == 1:
+        return problems[0]
+    half = len(problems) // 2
+    return said("err.drafts.join", first=joined(problems[:half]), rest=joined(problems[half:]))

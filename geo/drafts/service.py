@@ -45,14 +45,14 @@ from geo.drafts.model import (
     DraftPlan,
     DraftVersion,
     empty_parcels,
+    joined,
     new_draft_id,
     new_parcel_id,
-    parcel_label,
+    parcel_named,
     version_label,
 )
 from geo.drafts.shapes import OnDuplicate, resolve_projects, validate_shapes
-from geo.errors import UsageError
-from geo.i18n import t
+from geo.errors import Said, UsageError, said
 from geo.store.base import StoreError, now_iso
 from geo.store.drafts_sql import as_parcels, no_draft
 from geo.store.office import Actor, Office
@@ -101,20 +101,20 @@ def check_attributes(parcels: gpd.GeoDataFrame, plan: DraftPlan) -> gpd.GeoDataF
     leaves them blank. ``track_id`` and ``zone_id`` must be the plan's; ``declared_mu`` not negative.
     """
     frame = as_parcels(parcels)
-    problems: list[str] = []
+    problems: list[Said] = []
     ids = [(_text(v) or new_parcel_id()) for v in frame["parcel_id"]]
     frame["parcel_id"] = pd.array(ids, dtype="string")
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:
-        problems.append(f"parcel ids used twice: {', '.join(repeated)}")
+        problems.append(said("err.drafts.ids_twice", ids=", ".join(repeated)))
     for pos in range(len(frame)):
         row = frame.iloc[pos].to_dict()
-        label = parcel_label(row)
+        label = parcel_named(row)
         pid = _text(row["project_id"])
         if pid:
             project = plan.projects.get(pid)
             if project is None:
-                problems.append(f"{label}: project {pid!r} is not in the plan")
+                problems.append(said("err.drafts.no_project", label=label, id=pid))
             else:
                 for column in ("name_zh", "name_en"):
                     if not _text(row[column]):
@@ -127,16 +127,15 @@ def check_attributes(parcels: gpd.GeoDataFrame, plan: DraftPlan) -> gpd.GeoDataF
         row = frame.iloc[pos].to_dict()
         track, zone = _text(row["track_id"]), _text(row["zone_id"])
         if track and track not in plan.track_ids:
-            problems.append(f"{label}: track {track!r} is not one of the plan's ({', '.join(sorted(plan.track_ids))})")
+            problems.append(said("err.drafts.bad_track", label=label, track=track,
+                                 known=", ".join(sorted(plan.track_ids))))
         if zone and zone not in plan.zone_ids:
-            problems.append(f"{label}: zone {zone!r} is not one of the plan's ({', '.join(sorted(plan.zone_ids))})")
+            problems.append(said("err.drafts.bad_zone", label=label, zone=zone, known=", ".join(sorted(plan.zone_ids))))
         mu = row["declared_mu"]
         if not pd.isna(mu) and float(mu) < 0:
-            problems.append(f"{label}: declared mu {float(mu)} is negative")
+            problems.append(said("err.drafts.negative_mu", label=label, mu=float(mu)))
     if problems:
-        raise DraftDataError("; ".join(problems), source="draft",
-                             fix="Correct the parcels named (project ids as the plan's tables number them) "
-                                 "and save again")
+        raise DraftDataError(joined(problems), source="draft", fix=said("err.drafts.attributes_fix"))
     return frame
 
 
@@ -176,15 +175,15 @@ class Drafts:
         """Whether the actor may put a version in use and delete drafts (admin, the single user)."""
         return actor.role == "admin"
 
-    def _need_edit(self, actor: Actor, attempted: str, obj: str) -> None:
+    def _need_edit(self, actor: Actor, attempted: Said, obj: str | Said) -> None:
         if not self.may_edit(actor):
-            raise self.office._refuse(actor, attempted, obj, "a viewer may not change drafts",
-                                      "Ask an administrator for the checker role", source="drafts")
+            raise self.office._refuse(actor, attempted, obj, said("err.drafts.viewer"), said("err.office.checker_fix"),
+                                      source="drafts")
 
-    def _need_admin(self, actor: Actor, attempted: str, obj: str) -> None:
+    def _need_admin(self, actor: Actor, attempted: Said, obj: str | Said) -> None:
         if not self.may_admin(actor):
-            raise self.office._refuse(actor, attempted, obj, "only an administrator may",
-                                      "Ask an administrator", source="drafts")
+            raise self.office._refuse(actor, attempted, obj, said("err.office.only_admin"),
+                                      said("err.office.ask_admin_fix"), source="drafts")
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -203,14 +202,14 @@ class Drafts:
         if found is None:
             raise no_draft(key)
         if found.deleted and not deleted:
-            raise StoreError(f"draft 「{found.name}」 is deleted", source="drafts",
-                             fix="Ask an administrator to bring it back, or pick another draft")
+            raise StoreError(said("err.drafts.deleted", name=found.name), source="drafts",
+                             fix=said("err.drafts.deleted_fix"))
         return found
 
     def list(self, actor: Actor, *, deleted: bool = False) -> list[DraftInfo]:
         """The plan's drafts, oldest first, each with its latest version; deleted ones (``deleted``) for admins."""
         if deleted:
-            self._need_admin(actor, "list", "deleted drafts")
+            self._need_admin(actor, said("err.drafts.do_list"), said("err.drafts.obj_deleted"))
         use = self.store.get_draft_in_use(self.plan.plan_id)
         out = []
         for draft in self.store.list_drafts(plan_id=self.plan.plan_id, deleted=deleted):
@@ -243,21 +242,21 @@ class Drafts:
     def _name(self, name: str, *, other_than: str | None = None) -> str:
         clean = " ".join(str(name).split())
         if not clean or len(clean) > MAX_NAME:
-            raise UsageError(f"a draft name must have 1 to {MAX_NAME} characters, not {len(clean)}", source="draft",
-                             fix=t("drafts.name_fix", "en"))
+            raise UsageError(said("err.drafts.name_length", max=MAX_NAME, n=len(clean)), source="draft",
+                             fix=said("drafts.name_fix"))
         taken = [d for d in self.store.list_drafts(plan_id=self.plan.plan_id) if d.name == clean
                  and d.draft_id != other_than]
         if taken:
-            raise UsageError(f"there is already a draft named 「{clean}」", source="draft",
-                             fix="Choose another name, or open that draft and save a new version of it")
+            raise UsageError(said("err.drafts.name_taken", name=clean), source="draft",
+                             fix=said("err.drafts.name_taken_fix"))
         return clean
 
     @staticmethod
     def _comment(comment: str) -> str:
         text = " ".join(str(comment or "").split())
         if len(text) > MAX_COMMENT:
-            raise UsageError(f"the comment has {len(text)} characters, more than {MAX_COMMENT}", source="draft",
-                             fix="Shorten the comment")
+            raise UsageError(said("err.drafts.comment_long", n=len(text), max=MAX_COMMENT), source="draft",
+                             fix=said("err.drafts.comment_long_fix"))
         return text
 
     def _record(self, actor: Actor, parcels: gpd.GeoDataFrame, comment: str) -> DraftVersion:
@@ -269,7 +268,7 @@ class Drafts:
         on_duplicate: OnDuplicate = "refuse", action: str = "draft_new", **detail: Any,
     ) -> Saved:
         """A new draft with ``parcels`` (none: empty) as its version 1, in one transaction with its event."""
-        self._need_edit(actor, "create", "a draft")
+        self._need_edit(actor, said("err.drafts.do_create"), said("err.drafts.obj_new"))
         clean, text = self._name(name), self._comment(comment)
         ready, notes = prepare(empty_parcels() if parcels is None else parcels, self.plan, on_duplicate=on_duplicate)
         draft = Draft(draft_id=new_draft_id(), plan_id=self.plan.plan_id, name=clean, created_by=actor.name,
@@ -296,7 +295,7 @@ class Drafts:
         draft = self.store.get_draft(draft_id)
         if draft is None or draft.plan_id != self.plan.plan_id:
             raise no_draft(draft_id)
-        self._need_edit(actor, "save", draft.draft_id)
+        self._need_edit(actor, said("err.drafts.do_save"), draft.draft_id)
         text = self._comment(comment)
         ready, notes = prepare(parcels, self.plan, on_duplicate=on_duplicate)
         try:
@@ -327,7 +326,7 @@ class Drafts:
         ``base_version``: the latest version the user saw (None: the latest now).
         """
         draft = self.get(actor, draft_id)
-        self._need_edit(actor, "restore", draft.draft_id)
+        self._need_edit(actor, said("err.drafts.do_restore"), draft.draft_id)
         old, parcels = self.store.load_draft_version(draft.draft_id, version)
         if base_version is None:
             versions = self.store.list_draft_versions(draft.draft_id)
@@ -339,7 +338,7 @@ class Drafts:
     def use(self, actor: Actor, draft_id: str, version: int) -> DraftInUse:
         """Put a version in use for the plan (admins): its projects get the drawn geometry everywhere."""
         draft = self.get(actor, draft_id)
-        self._need_admin(actor, "put in use", draft.draft_id)
+        self._need_admin(actor, said("err.drafts.do_use"), draft.draft_id)
         before = self.in_use()
         at = now_iso()
         event = self.office._event(actor, "draft_use", draft.draft_id, draft=draft.name, version=int(version),
@@ -351,7 +350,7 @@ class Drafts:
 
     def unuse(self, actor: Actor) -> None:
         """Take the plan's draft out of use (admins): projects go back to surveyed or indicative geometry."""
-        self._need_admin(actor, "take out of use", "the draft in use")
+        self._need_admin(actor, said("err.drafts.do_unuse"), said("err.drafts.obj_in_use"))
         before = self.in_use()
         if before is None:
             return
@@ -363,7 +362,7 @@ class Drafts:
     def delete(self, actor: Actor, draft_id: str) -> None:
         """Soft-delete a draft (admins); taken out of use if it was; kept for :meth:`undelete`."""
         draft = self.get(actor, draft_id)
-        self._need_admin(actor, "delete", draft.draft_id)
+        self._need_admin(actor, said("err.drafts.do_delete"), draft.draft_id)
         use = self.in_use()
         was = use is not None and use.draft_id == draft.draft_id
         self.store.set_draft_deleted(draft.draft_id, at=now_iso(), by=actor.name, event=self.office._event(
@@ -372,7 +371,7 @@ class Drafts:
     def undelete(self, actor: Actor, draft_id: str) -> None:
         """Bring a deleted draft back (admins; it stays out of use)."""
         draft = self.get(actor, draft_id, deleted=True)
-        self._need_admin(actor, "bring back", draft.draft_id)
+        self._need_admin(actor, said("err.drafts.do_undelete"), draft.draft_id)
         if not draft.deleted:
             return
         self._name(draft.name, other_than=draft.draft_id)

@@ -44,7 +44,8 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.area import M2_PER_MU, geodesic_area_m2
 from geo.crs import WGS84
-from geo.drafts.model import DraftShapeError, new_parcel_id, parcel_label
+from geo.drafts.model import DraftShapeError, joined, new_parcel_id, parcel_label, parcel_named
+from geo.errors import Said, said
 from geo.geojson import normalize
 from geo.store.drafts_sql import as_parcels
 
@@ -85,24 +86,27 @@ def _mu(geom: BaseGeometry) -> float:
     return float(geodesic_area_m2(gpd.GeoSeries([geom], crs=WGS84))[0]) / M2_PER_MU
 
 
-def check_shape(geom: BaseGeometry | None, label: str) -> tuple[BaseGeometry | None, list[str], str | None]:
+def _english(words: str | Said) -> str:
+    return words.text("en") if isinstance(words, Said) else words
+
+
+def check_shape(
+    geom: BaseGeometry | None, label: str | Said
+) -> tuple[BaseGeometry | None, list[Said], str | None]:
     """One parcel's geometry checked: (the geometry to keep, its problems, a repair note or None)."""
     if geom is None or geom.is_empty:
-        return None, [f"{label}: has no shape. Draw its outline, or remove the parcel"], None
+        return None, [said("err.drafts.shape_empty", label=label)], None
     if not isinstance(geom, Polygon | MultiPolygon):
-        return None, [f"{label}: is a {geom.geom_type}, not a polygon. Draw it as an area (a closed outline)"], None
-    problems: list[str] = []
+        return None, [said("err.drafts.shape_not_polygon", label=label, kind=geom.geom_type)], None
+    problems: list[Said] = []
     vertices = int(shapely.get_num_coordinates(geom))
     if vertices > MAX_VERTICES:
-        problems.append(f"{label}: has {vertices:,} vertices, more than {MAX_VERTICES:,}. "
-                        "Simplify the outline (e.g. to 0.1 m) before drawing it in")
+        problems.append(said("err.drafts.shape_vertices", label=label, n=vertices, max=MAX_VERTICES))
     lon0, lat0, lon1, lat1 = geom.bounds
     if lon1 - lon0 > 180 or lon0 < -180 or lon1 > 180:
-        problems.append(f"{label}: crosses the antimeridian (longitude ±180°). "
-                        "Draw it in lon/lat within China (73–136°E)")
+        problems.append(said("err.drafts.shape_antimeridian", label=label))
     elif not (CHINA_LON[0] <= lon0 and lon1 <= CHINA_LON[1] and CHINA_LAT[0] <= lat0 and lat1 <= CHINA_LAT[1]):
-        problems.append(f"{label}: lies outside China (lon {lon0:.4f}–{lon1:.4f}, lat {lat0:.4f}–{lat1:.4f}). "
-                        "Check the coordinates are WGS84 lon/lat, not swapped or projected")
+        problems.append(said("err.drafts.shape_outside", label=label, lon0=lon0, lon1=lon1, lat0=lat0, lat1=lat1))
     if problems:
         return None, problems, None
     note = None
@@ -112,17 +116,16 @@ def check_shape(geom: BaseGeometry | None, label: str) -> tuple[BaseGeometry | N
         before, after = abs(_mu(geom)), 0.0 if repaired is None else _mu(repaired)
         change = abs(after - before) / before * 100 if before > 0 else float("inf")
         if repaired is None or change > MAX_REPAIR_PCT:
-            changed = "leaves nothing" if repaired is None else (
-                f"would change its area from {before:.2f} to {after:.2f} mu" if np.isfinite(change)
-                else f"would give {after:.2f} mu where the outline encloses none")
-            return None, [(f"{label}: its outline crosses itself ({reason}) and a repair {changed}. "
-                           "Redraw it so that its edges do not cross")], None
+            changed = said("err.drafts.repair_nothing") if repaired is None else (
+                said("err.drafts.repair_changes", before=before, after=after) if np.isfinite(change)
+                else said("err.drafts.repair_gives", after=after))
+            return None, [said("err.drafts.shape_crosses", label=label, reason=reason, changed=changed)], None
         geom = repaired
-        note = (f"{label}: its outline crossed itself ({reason}); repaired, area {before:.2f} → {after:.2f} mu "
-                f"({change:.2f} %)")
+        note = (f"{_english(label)}: its outline crossed itself ({reason}); repaired, area {before:.2f} → "
+                f"{after:.2f} mu ({change:.2f} %)")
     mu = _mu(geom)
     if mu < MIN_MU:
-        return None, [f"{label}: is {mu:.4f} mu, smaller than {MIN_MU} mu. Draw the whole parcel, or remove it"], None
+        return None, [said("err.drafts.shape_small", label=label, mu=mu, min=MIN_MU)], None
     return geom, [], note
 
 
@@ -134,18 +137,17 @@ def validate_shapes(parcels: gpd.GeoDataFrame) -> Shaped:
     frame = as_parcels(parcels)
     geoms = normalize(frame.geometry.to_numpy()) if len(frame) else frame.geometry.to_numpy()
     kept: list[BaseGeometry | None] = []
-    problems: list[str] = []
+    problems: list[Said] = []
     notes: list[str] = []
     for i, geom in enumerate(geoms):
-        label = parcel_label(frame.iloc[i].to_dict())
+        label = parcel_named(frame.iloc[i].to_dict())
         good, wrong, note = check_shape(geom, label)
         kept.append(good)
         problems += wrong
         if note:
             notes.append(note)
     if problems:
-        raise DraftShapeError("; ".join(problems), source="draft", problems=problems,
-                              fix="Correct the parcels named and save again")
+        raise DraftShapeError(joined(problems), source="draft", problems=problems, fix=said("err.drafts.shapes_fix"))
     out = frame.set_geometry(np.array(kept, dtype=object), crs=WGS84)
     return Shaped(out, notes)
 
@@ -180,14 +182,14 @@ def resolve_projects(parcels: gpd.GeoDataFrame, on_duplicate: OnDuplicate = "ref
     if not groups:
         return Shaped(frame)
     if on_duplicate not in ON_DUPLICATE:
-        raise DraftShapeError(f"unknown choice {on_duplicate!r}", source="draft", fix=f"Use one of {ON_DUPLICATE}")
+        raise DraftShapeError(said("err.drafts.unknown_choice", choice=on_duplicate), source="draft",
+                              fix=said("err.drafts.unknown_choice_fix", choices=str(ON_DUPLICATE)))
     rows = [frame.iloc[i].to_dict() for i in range(len(frame))]
     if on_duplicate == "refuse":
-        problems = [f"project {pid} is held by {len(pos)} parcels ({', '.join(parcel_label(rows[p]) for p in pos)})"
-                    for pid, pos in groups.items()]
-        raise DraftShapeError("; ".join(problems), source="draft", problems=problems,
-                              fix="Say replace (the new shape replaces the old) or add_part (the shapes become "
-                                  "one multipart parcel), or attach the new shape to another project")
+        problems = [said("err.drafts.held_twice", id=pid, n=len(pos),
+                         labels=", ".join(parcel_label(rows[p]) for p in pos)) for pid, pos in groups.items()]
+        raise DraftShapeError(joined(problems), source="draft", problems=problems,
+                              fix=said("err.drafts.held_twice_fix"))
     drop: set[int] = set()
     geoms = list(frame.geometry.to_numpy())
     notes = []
@@ -216,8 +218,8 @@ def attach_project(
     frame = as_parcels(parcels)
     hit = (frame["parcel_id"] == parcel_id).fillna(False).to_numpy()
     if not hit.any():
-        raise DraftShapeError(f"there is no parcel {parcel_id!r} in the draft", source="draft",
-                              fix="Pick a parcel of the draft")
+        raise DraftShapeError(said("err.drafts.no_parcel", id=parcel_id), source="draft",
+                              fix=said("err.drafts.no_parcel_fix"))
     frame.loc[hit, "project_id"] = project_id
     order = [i for i in range(len(frame)) if not hit[i]] + [i for i in range(len(frame)) if hit[i]]
     return resolve_projects(frame.iloc[order].reset_index(drop=True), on_duplicate)
@@ -233,8 +235,7 @@ def split_parcels(parcels: gpd.GeoDataFrame, line: list[list[float]]) -> Shaped:
     """
     frame = as_parcels(parcels)
     if len(line) < 2:
-        raise DraftShapeError("a split line needs two points or more", source="draft",
-                              fix="Draw the line across the parcel, from outside to outside")
+        raise DraftShapeError(said("err.drafts.split_short"), source="draft", fix=said("err.drafts.split_short_fix"))
     cutter = shapely.LineString(line)
     rows: list[dict[Hashable, Any]] = []
     notes: list[str] = []
@@ -253,8 +254,7 @@ def split_parcels(parcels: gpd.GeoDataFrame, line: list[list[float]]) -> Shaped:
                          "name_zh": f"{base}-{n}" if base else "", "geometry": piece})
         notes.append(f"{parcel_label(row)} split into {len(pieces)} parts")
     if not notes:
-        raise DraftShapeError("the line crosses no parcel from side to side", source="draft",
-                              fix="Draw the split line across the parcel, starting and ending outside it")
+        raise DraftShapeError(said("err.drafts.split_none"), source="draft", fix=said("err.drafts.split_none_fix"))
     return Shaped(as_parcels(gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)), notes)
 
 

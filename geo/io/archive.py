@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Final
 
-from geo.errors import FileTooLargeError, InputFileError, UnsafeArchiveError, tool_said
+from geo.errors import FileTooLargeError, InputFileError, Said, UnsafeArchiveError, said, tool_said
 
 #: Largest total unpacked size of the members we extract.
 MAX_UNPACKED_BYTES: Final = 1024 * 1024 * 1024
@@ -85,9 +85,7 @@ def open_zip(path: Path, *, source: str) -> zipfile.ZipFile:
         return _Archive(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
         raise InputFileError(
-            f"the zip archive is damaged or truncated ({tool_said(exc)})",
-            source=source,
-            fix="Create the zip again (e.g. in QGIS or Explorer: Send to › Compressed folder) and upload it whole",
+            said("err.archive.damaged", error=tool_said(exc)), source=source, fix=said("err.archive.damaged_fix")
         ) from None
 
 
@@ -103,10 +101,7 @@ def member_names(zf: zipfile.ZipFile, *, source: str) -> list[str]:
     if bad:
         shown = ", ".join(repr(b) for b in bad[:3])
         raise UnsafeArchiveError(
-            f"the archive has members whose paths leave the archive folder or are links ({shown}); "
-            "nothing was extracted",
-            source=source,
-            fix="Zip the files again from inside their folder, with plain relative names",
+            said("err.archive.unsafe_paths", shown=shown), source=source, fix=said("err.archive.unsafe_paths_fix")
         )
     return [i.filename for i in zf.infolist() if not i.is_dir()]
 
@@ -115,7 +110,8 @@ def member_names(zf: zipfile.ZipFile, *, source: str) -> list[str]:
 _METHODS: Final = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "Deflate", zipfile.ZIP_BZIP2: "BZIP2",
                    zipfile.ZIP_LZMA: "LZMA"}
 #: Names of the methods users meet, for the message.
-_METHOD_NAMES: Final = {9: "Deflate64", 98: "PPMd", 99: "AES encryption", 93: "Zstandard", 95: "XZ"}
+_METHOD_NAMES: Final[dict[int, str | Said]] = {9: "Deflate64", 98: "PPMd", 99: said("err.archive.method_aes"),
+                                               93: "Zstandard", 95: "XZ"}
 
 
 def _check_methods(infos: list[zipfile.ZipInfo], *, source: str) -> None:
@@ -127,19 +123,16 @@ def _check_methods(infos: list[zipfile.ZipInfo], *, source: str) -> None:
     encrypted = [i.filename for i in infos if i.flag_bits & 0x1 or i.compress_type == 99]
     if encrypted:
         raise UnsafeArchiveError(
-            f"member {encrypted[0]!r} is encrypted (password-protected); nothing was extracted",
-            source=source,
-            fix="Zip the files again without a password",
+            said("err.archive.encrypted", name=encrypted[0]), source=source, fix=said("err.archive.encrypted_fix")
         )
     odd = [i for i in infos if i.compress_type not in _METHODS]
     if odd:
-        method = _METHOD_NAMES.get(odd[0].compress_type, f"method {odd[0].compress_type}")
+        method = _METHOD_NAMES.get(odd[0].compress_type, said("err.archive.method_number",
+                                                              number=odd[0].compress_type))
         raise UnsafeArchiveError(
-            f"member {odd[0].filename!r} uses the compression method {method}, which is not supported; "
-            "nothing was extracted",
+            said("err.archive.method", name=odd[0].filename, method=method),
             source=source,
-            fix="Re-zip the files with standard Deflate (e.g. Explorer's Send to › Compressed folder, or 7-Zip's "
-            "'Deflate' method)",
+            fix=said("err.archive.method_fix"),
         )
 
 
@@ -147,18 +140,17 @@ def _check_sizes(infos: list[zipfile.ZipInfo], *, source: str, max_unpacked: int
     total = sum(i.file_size for i in infos)
     if total > max_unpacked:
         raise FileTooLargeError(
-            f"the archive would unpack to {total / 2**20:.0f} MB, over the limit of {max_unpacked / 2**20:.0f} MB",
+            said("err.archive.too_large", total=total / 2**20, limit=max_unpacked / 2**20),
             source=source,
-            fix="Upload only the parcels you need to check, or split the layer into several files",
+            fix=said("err.archive.too_large_fix"),
         )
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_FLOOR_BYTES and ratio > MAX_RATIO:
             raise UnsafeArchiveError(
-                f"member {info.filename!r} unpacks {ratio:.0f} times larger than it packs (a zip bomb?); "
-                "nothing was extracted",
+                said("err.archive.ratio", name=info.filename, ratio=ratio),
                 source=source,
-                fix="Upload the original GIS files, not an archive built to expand",
+                fix=said("err.archive.bomb_fix"),
             )
 
 
@@ -200,9 +192,7 @@ def extract_members(
         target = (root / info.filename).resolve()
         if root not in target.parents:
             raise UnsafeArchiveError(
-                f"member {info.filename!r} would be written outside the temporary folder",
-                source=source,
-                fix="Zip the files again with plain relative names",
+                said("err.archive.outside", name=info.filename), source=source, fix=said("err.archive.outside_fix")
             )
         target.parent.mkdir(parents=True, exist_ok=True)
         counting = zf.counting if isinstance(zf, _Archive) else None
@@ -216,23 +206,20 @@ def extract_members(
                     packed = counting.consumed - packed_start if counting is not None else info.compress_size
                     if written > max_unpacked:
                         raise UnsafeArchiveError(
-                            "the archive unpacks to more than its headers declare (a zip bomb?)",
-                            source=source,
-                            fix="Upload the original GIS files, not an archive built to expand",
+                            said("err.archive.over_headers"), source=source, fix=said("err.archive.bomb_fix")
                         )
                     if member > RATIO_FLOOR_BYTES and member > MAX_RATIO * packed:  # zipfile stops at file_size
                         raise UnsafeArchiveError(
-                            f"member {info.filename!r} unpacks more than {MAX_RATIO} times larger than the bytes "
-                            "it packs, whatever its header says (a zip bomb?); unpacking was stopped",
+                            said("err.archive.ratio_stream", name=info.filename, ratio=MAX_RATIO),
                             source=source,
-                            fix="Upload the original GIS files, not an archive built to expand",
+                            fix=said("err.archive.bomb_fix"),
                         )
                     dst.write(chunk)
         except (zipfile.BadZipFile, EOFError, OSError) as exc:
             raise InputFileError(
-                f"member {info.filename!r} cannot be unpacked; the archive is damaged or truncated ({tool_said(exc)})",
+                said("err.archive.member_damaged", name=info.filename, error=tool_said(exc)),
                 source=source,
-                fix="Create the zip again and upload it whole",
+                fix=said("err.archive.member_damaged_fix"),
             ) from None
         out.append(target)
     return out

@@ -37,7 +37,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import WGS84, parse_crs
-from geo.errors import FileTooLargeError, GeometryError, InputFileError, tool_said
+from geo.errors import FileTooLargeError, GeometryError, InputFileError, said, tool_said
 from geo.io import columns, files
 from geo.io.crsguess import guess_crs
 
@@ -215,20 +215,16 @@ def _resolve(layer: ChunkedLayer, declared: Any, override: str | None, types: np
     """CRS, warnings and sanity as read_file decides them, from the light pass."""
     source = layer.source
     if layer.n == 0:
-        raise InputFileError(
-            "the file contains no features",
-            source=source,
-            fix="Export the layer again with its parcels (check that no filter or selection was active)",
-        )
+        raise InputFileError(said("err.chunks.empty"), source=source, fix=said("err.chunks.empty_fix"))
     if (types < 0).all():
         raise GeometryError(
-            f"none of the {layer.n} features has a geometry", source=source, fix="Export the layer with its geometry"
+            said("err.chunks.no_geometry", n=layer.n), source=source, fix=said("err.chunks.no_geometry_fix")
         )
     if bad.any():
         raise GeometryError(
-            f"there are NaN or infinite coordinates in {files._features(np.flatnonzero(bad))}",
+            files.in_features("err.chunks.not_finite", np.flatnonzero(bad)),
             source=source,
-            fix="Repair or delete those features in your GIS and export again",
+            fix=said("err.chunks.not_finite_fix"),
         )
     total = (float(np.nanmin(layer.bounds[:, 0])), float(np.nanmin(layer.bounds[:, 1])),
              float(np.nanmax(layer.bounds[:, 2])), float(np.nanmax(layer.bounds[:, 3])))
@@ -254,9 +250,9 @@ def _check_size(path: Path, source: str, max_bytes: int | None) -> None:
     size = path.stat().st_size
     if max_bytes is not None and size > max_bytes:
         raise FileTooLargeError(
-            f"the file is {size / 2**20:.1f} MB, over the limit of {max_bytes / 2**20:.0f} MB set by --max-size",
+            said("err.chunks.too_large", size=size / 2**20, limit=max_bytes / 2**20),
             source=source,
-            fix="Raise --max-size (in MB), or check only part of the layer",
+            fix=said("err.chunks.too_large_fix"),
         )
 
 
@@ -282,7 +278,7 @@ def open_layer(
     path = Path(path)
     source = name or path.name
     if not path.is_file():
-        raise InputFileError("the file does not exist", source=source, fix="Check the path")
+        raise InputFileError(said("err.chunks.missing"), source=source, fix=said("err.chunks.missing_fix"))
     _check_size(path, source, max_bytes)
     fmt = files.detect_format(path, source=source)
     size = path.stat().st_size
@@ -328,9 +324,9 @@ def _open_gpkg(path: Path, source: str, crs: str | None, layer: str | None, rese
                 has_z = has_z or z
     except _OGR_ERRORS as exc:
         raise InputFileError(
-            f"the GeoPackage cannot be read; it is damaged or truncated ({tool_said(exc)})",
+            said("err.chunks.gpkg_damaged", error=tool_said(exc)),
             source=source,
-            fix="Export the layer again from your GIS and upload the complete file",
+            fix=said("err.chunks.gpkg_damaged_fix"),
         ) from None
     def cat(parts: list[Any], dt: Any, w: int) -> Any:
         return np.concatenate(parts) if parts else np.zeros((0, w) if w else 0, dtype=dt)
@@ -353,9 +349,9 @@ def _open_parquet(path: Path, source: str, crs: str | None) -> ChunkedLayer:
         pf = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError …
         raise InputFileError(
-            f"the Parquet file cannot be read; it is damaged or truncated ({tool_said(exc)})",
+            said("err.chunks.parquet_damaged", error=tool_said(exc)),
             source=source,
-            fix="Write the GeoParquet file again and upload the complete file",
+            fix=said("err.chunks.parquet_damaged_fix"),
         ) from None
     meta = geo_metadata(pf.schema_arrow.metadata, source)
     gcol = meta["primary_column"]

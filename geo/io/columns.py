@@ -37,7 +37,7 @@ from typing import Final
 
 import pandas as pd
 
-from geo.errors import InputFileError
+from geo.errors import InputFileError, said
 
 #: Names no layer we read may use as attributes: GDAL's and the store's id and geometry, our index, and the
 #: columns the exports add (CSV ``geometry_type``/``wkt``, GeoParquet ``bbox``).
@@ -58,9 +58,9 @@ def check_count(count: int, source: str, *, limit: int = MAX_COLUMNS) -> None:
     """Refuse a layer with more than ``limit`` attribute columns."""
     if count > limit:
         raise InputFileError(
-            f"the layer has {count:,} attribute columns, more than the {limit:,} we read",
+            said("err.io.too_many_columns", count=count, limit=limit),
             source=source,
-            fix="Export only the attribute columns you need (a parcel layer has tens)",
+            fix=said("err.io.too_many_columns_fix"),
         )
 
 

@@ -35,7 +35,7 @@ import geopandas as gpd
 import numpy as np
 
 from geo.crs import parse_crs
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.io.columns import FILE_RESERVED
 from geo.io.export import FORMATS, Note, bundle_bytes, crs_options, export_files, left_out
 from geo.io.files import ReadResult, read_bytes, read_file
@@ -91,11 +91,10 @@ def format_for(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     found = suffixes().get(suffix)
     if found is None:
-        said = f"the extension {suffix!r}" if suffix else "no extension"
         raise UsageError(
-            f"{said} names no format we write",
+            said("err.convert.unknown_extension", suffix=suffix) if suffix else said("err.convert.no_extension"),
             source=str(path),
-            fix=f"End the output name in one of {known_suffixes()}",
+            fix=said("err.convert.extension_fix", suffixes=known_suffixes()),
         )
     return found
 
@@ -185,7 +184,7 @@ def convert_file(
     src, dst = Path(src), Path(dst)
     format_for(dst)  # an unknown suffix is refused before the input is read
     if dst.resolve() == src.resolve():
-        raise UsageError("the output is the input file", source=str(dst), fix="Write to another name (-o OUTPUT)")
+        raise UsageError(said("err.convert.same_file"), source=str(dst), fix=said("err.convert.same_file_fix"))
     return convert_read(read_file(src, crs=crs, layer=layer, reserved=FILE_RESERVED), dst, to_crs=to_crs)
 
 
@@ -207,7 +206,8 @@ def convert_bytes(
     output live in temporary folders that are removed.
     """
     if fmt not in FORMATS:
-        raise UsageError(f"unknown format {fmt!r}", source="format", fix=f"Use one of {', '.join(FORMATS)}")
+        raise UsageError(said("err.convert.unknown_format", fmt=fmt), source="format",
+                         fix=said("err.convert.unknown_format_fix", formats=", ".join(FORMATS)))
     read = read_bytes(data, name=name, crs=crs, layer=layer, reserved=FILE_RESERVED)
     with tempfile.TemporaryDirectory(prefix="geo-convert-") as tmp:
         out = Path(tmp) / (_layer_name(Path(name)) + FORMATS[fmt].suffix)
@@ -248,9 +248,9 @@ def convert_streamed(src: str | Path, dst: str | Path, *, to_crs: str | None = N
 
     src, dst = Path(src), Path(dst)
     if dst.resolve() == src.resolve():
-        raise UsageError("the output is the input file", source=str(dst), fix="Write to another name (-o OUTPUT)")
+        raise UsageError(said("err.convert.same_file"), source=str(dst), fix=said("err.convert.same_file_fix"))
     if not dst.parent.is_dir():
-        raise UsageError("the output folder does not exist", source=str(dst.parent), fix="Create it first")
+        raise UsageError(said("err.convert.no_folder"), source=str(dst.parent), fix=said("err.convert.no_folder_fix"))
     opened = open_layer(src, crs=crs, layer=layer, whole_below=0, reserved=FILE_RESERVED)
     target = parse_crs(to_crs or opened.crs, source="--to-crs" if to_crs else str(src))
     stream = ParquetStream(dst)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.errors import GeometryError, InputFileError
+from geo.errors import GeometryError, InputFileError, said
 
 _WKT_RE = re.compile(r"^\s*(SRID=\d+;\s*)?(MULTI)?(POLYGON|POINT|LINESTRING|GEOMETRYCOLLECTION)\b", re.I)
 _WKT_NAMES: Final = ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "图形")
@@ -59,13 +59,13 @@ def read_csv(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes nearly everything
-        raise InputFileError("the CSV is neither UTF-8 nor GBK text", source=source, fix="Save the CSV as UTF-8")
+        raise InputFileError(said("err.csv.encoding"), source=source, fix=said("err.csv.encoding_fix"))
     _allow_fields_of(len(text))
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, sep=None, engine="python", keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         raise InputFileError(
-            f"the CSV cannot be parsed ({exc})", source=source, fix="Save it again as comma-separated text"
+            said("err.csv.parse", error=str(exc)), source=source, fix=said("err.csv.parse_fix")
         ) from None
     lower = {str(c).strip().lower(): c for c in frame.columns}
     wkt_col = next((lower[n] for n in _WKT_NAMES if n in lower), None)
@@ -80,27 +80,24 @@ def read_csv(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.
         bad = np.flatnonzero(pd.isna(geoms) & values.notna().to_numpy())
         if len(bad):
             raise InputFileError(
-                f"column {wkt_col!r} has text that is not WKT in rows {_rows(bad)}",
-                source=source,
-                fix="Correct those rows, e.g. POLYGON ((lon lat, ...)) in degrees",
+                said("err.csv.not_wkt", column=wkt_col, rows=_rows(bad)), source=source, fix=said("err.csv.not_wkt_fix")
             )
         return gpd.GeoDataFrame(frame.drop(columns=[wkt_col]), geometry=geoms, crs=None), encoding, []
     lon = next((lower[n] for n in _LON_NAMES if n in lower), None)
     lat = next((lower[n] for n in _LAT_NAMES if n in lower), None)
     if lon is None or lat is None:
         raise GeometryError(
-            "the CSV has no geometry column (no WKT column and no lon/lat columns among "
-            f"{', '.join(map(str, frame.columns[:8]))})",
+            said("err.csv.no_geometry", columns=", ".join(map(str, frame.columns[:8]))),
             source=source,
-            fix="Add a WKT column named 'wkt', or columns 'lon' and 'lat'",
+            fix=said("err.csv.no_geometry_fix"),
         )
     x, y = pd.to_numeric(frame[lon], errors="coerce"), pd.to_numeric(frame[lat], errors="coerce")
     bad = np.flatnonzero((x.isna() | y.isna()).to_numpy())
     if len(bad):
         raise GeometryError(
-            f"columns {lon!r}/{lat!r} are not numbers in rows {_rows(bad)}",
+            said("err.csv.not_numbers", lon=lon, lat=lat, rows=_rows(bad)),
             source=source,
-            fix="Fill in decimal coordinates in those rows",
+            fix=said("err.csv.not_numbers_fix"),
         )
     points = shapely.points(x.to_numpy(float), y.to_numpy(float))
     return gpd.GeoDataFrame(frame.drop(columns=[lon, lat]), geometry=points, crs=None), encoding, []

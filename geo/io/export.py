@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final, Literal
@@ -54,7 +54,7 @@ from pyproj import CRS
 
 from geo.atomic import is_special, place_file
 from geo.crs import EXPORT_CRS, WGS84, local_crs, parse_crs
-from geo.errors import ExportError, UsageError
+from geo.errors import ExportError, Said, UsageError, said
 from geo.i18n import LANGS, pair, t
 from geo.io.parquet import write_parquet_layer
 from geo.io.styles import DEFAULT_OPTIONS, ExportOptions
@@ -152,9 +152,38 @@ def left_out(fmt: str, gdf: gpd.GeoDataFrame) -> list[str]:
     return spec.left_out(gdf) if spec.left_out is not None else []
 
 
+@dataclass(frozen=True)
+class _InLanguages:
+    """A value of an error's words that has words of its own in each language (a format's label, codes joined by
+    "or"): a message names the language as the field's format, ``{label:en}`` in English, ``{label:zh}`` in
+    Chinese (:func:`geo.i18n.t` formats it so)."""
+
+    texts: tuple[tuple[str, str], ...]  # (language, text)
+
+    @classmethod
+    def of(cls, words: Callable[[str], str]) -> _InLanguages:
+        """``words(lang)`` for each language of the catalogue."""
+        return cls(tuple((lang, words(lang)) for lang in LANGS))
+
+    def __format__(self, lang: str) -> str:
+        return dict(self.texts)[lang]
+
+
+def _label(fmt: str, *, short: bool = False) -> _InLanguages:
+    """The format's label (``short``: without its parenthesis, :func:`short_label`) in each language."""
+    spec = _format(fmt)
+    zh, en = short_label(fmt) if short else (spec.label_zh, spec.label_en)
+    return _InLanguages((("zh", zh), ("en", en)))
+
+
+def _one_of(choices: Iterable[str]) -> Said:
+    """The fix naming the values accepted (codes, names)."""
+    return said("err.io.fix_use_one_of", choices=", ".join(choices))
+
+
 def _format(fmt: str) -> Format:
     if fmt not in FORMATS:
-        raise UsageError(f"unknown format {fmt!r}", source="--format", fix=f"Use one of {', '.join(FORMATS)}")
+        raise UsageError(said("err.io.unknown_format", fmt=fmt), source="--format", fix=_one_of(FORMATS))
     return FORMATS[fmt]
 
 
@@ -180,22 +209,23 @@ def _check_crs(fmt: str, crs: str | None) -> str:
     parsed = parse_crs(crs, source="--crs")
     code = parsed.to_string()
     if code not in EXPORT_CRS:
-        raise UsageError(f"{crs} is not offered for export", source="--crs", fix=f"Use one of {', '.join(EXPORT_CRS)}")
+        raise UsageError(said("err.io.crs_not_offered", crs=crs), source="--crs", fix=_one_of(EXPORT_CRS))
     if code not in allowed and spec.crs_kind == "wgs84":
         raise UsageError(
-            f"{spec.label_en} is always WGS84, not {code}", source="--crs",
-            fix=f"Use --crs EPSG:4326 for {fmt}, or --format gpkg/shp/csv for CGCS2000",
+            said("err.io.crs_wgs84_only", label=_label(fmt), code=code), source="--crs",
+            fix=said("err.io.crs_wgs84_only_fix", fmt=fmt),
         )
     if code not in allowed and spec.crs_kind == "gauss_kruger":
+        zoned, plain = zbtxt_crs()
         raise UsageError(
-            f"a {ZBTXT_LABEL} holds Gauss–Krüger metres, not {code}", source="--crs",
-            fix="Use --crs {} (with the zone prefix) or --crs {} (without)".format(*zbtxt_crs()),
+            said("err.io.crs_txt_metres", label=ZBTXT_LABEL, code=code), source="--crs",
+            fix=said("err.io.crs_txt_metres_fix", zoned=zoned, plain=plain),
         )
     if code not in allowed:
         raise UsageError(
-            f"{spec.label_en} has no coordinate system of its own, and a drawing in degrees ({code}, geographic) "
-            "cannot be measured in CAD", source="--crs",
-            fix=f"Use a projected CRS: --crs {' or '.join(allowed)} (CGCS2000 Gauss–Krüger, metres)",
+            said("err.io.crs_dxf_degrees", label=_label(fmt), code=code), source="--crs",
+            fix=said("err.io.crs_dxf_degrees_fix",
+                     choices=_InLanguages.of(lambda lang: t("err.io.sep_or", lang).join(allowed))),
         )
     return code
 
@@ -208,10 +238,10 @@ def _check_encoding(fmt: str, encoding: str) -> str:
     if wanted in spec.encodings:
         return wanted
     if len(spec.encodings) > 1:
-        raise UsageError(f"encoding {encoding!r} is not offered", source="--encoding",
-                         fix=f"Use one of {', '.join(e.lower() for e in spec.encodings)}")
-    raise UsageError(f"{spec.label_en} is always written in UTF-8, not {encoding}", source="--encoding",
-                     fix="Leave out --encoding, or use --format shp for a GBK Shapefile")
+        raise UsageError(said("err.io.encoding_not_offered", encoding=encoding), source="--encoding",
+                         fix=_one_of(e.lower() for e in spec.encodings))
+    raise UsageError(said("err.io.utf8_only", label=_label(fmt), encoding=encoding), source="--encoding",
+                     fix=said("err.io.utf8_only_fix"))
 
 
 def split_geometry_types(name: str, gdf: gpd.GeoDataFrame) -> list[tuple[str, gpd.GeoDataFrame]]:
@@ -316,9 +346,9 @@ def notes(fmt: str, layers: dict[str, gpd.GeoDataFrame]) -> list[Note]:
             zh, en = (t("export.note_left", lang, name=name, label=labels[i], holds=spec.holds[i], n=len(left),
                         items=t("export.sep_clause", lang).join(left)) for i, lang in enumerate(LANGS))
             out.append(Note(zh, en))
-        said = spec.note(name, gdf) if spec.note is not None else None
-        if said is not None:
-            out.append(Note(*said))
+        other = spec.note(name, gdf) if spec.note is not None else None
+        if other is not None:
+            out.append(Note(*other))
     return out
 
 
@@ -351,10 +381,10 @@ def _target(fmt: str, path: Path, names: list[str]) -> tuple[Mode, Path]:
     """How and where to write: a FIFO/device, a folder, a zip, or the file named (its suffix added if none)."""
     spec = FORMATS[fmt]
     several = not spec.multi_layer and len(names) > 1  # for one file of a one-layer format
-    chosen = f"a {short_label(fmt)[1]} file holds one layer and {len(names)} were chosen ({', '.join(names)})"
+    chosen = _one_layer(fmt, names)
     if is_special(path):
         if several and not _zip_only(spec):
-            raise UsageError(chosen, source=str(path), fix="Choose one layer (--layer), or write to a folder or a .zip")
+            raise UsageError(chosen, source=str(path), fix=said("err.io.one_layer_stream_fix"))
         return "stream", path
     if path.is_dir():
         return "folder", path
@@ -365,17 +395,23 @@ def _target(fmt: str, path: Path, names: list[str]) -> tuple[Mode, Path]:
         other = next((k for k, f in FORMATS.items() if suffix in (f.suffix, *f.aliases)), None)
         if other is not None:
             raise UsageError(
-                f"the name ends in {path.suffix}, a {short_label(other)[1]} file, but the format is "
-                f"{short_label(fmt)[1]}",
-                source=str(path), fix=f"Name it {path.name[: -len(path.suffix)]}{spec.suffix}, or use --format {other}",
+                said("err.io.suffix_other_format", suffix=path.suffix, other=_label(other, short=True),
+                     label=_label(fmt, short=True)),
+                source=str(path),
+                fix=said("err.io.suffix_other_format_fix", stem=path.name[: -len(path.suffix)], suffix=spec.suffix,
+                         fmt=other),
             )
         path = path.with_name(path.name + spec.suffix)  # no suffix, or one no format uses (parcels.v2)
         if _zip_only(spec):
             return "zip", path
     if several:
-        raise UsageError(chosen, source=str(path),
-                         fix=f"Choose one layer (--layer), or name a folder (a file per layer) or {path.stem}.zip")
+        raise UsageError(chosen, source=str(path), fix=said("err.io.one_layer_file_fix", stem=path.stem))
     return "file", path
+
+
+def _one_layer(fmt: str, names: list[str]) -> Said:
+    """The error's words when several layers are chosen for one file of a one-layer format."""
+    return said("err.io.one_layer_format", label=_label(fmt, short=True), n=len(names), names=", ".join(names))
 
 
 def _renamed(layer: str, written: Path, stem: str, suffix: str, spec: Format) -> str:
@@ -471,15 +507,14 @@ def export_files(
     code = _check_crs(fmt, crs)
     opts = replace(options or DEFAULT_OPTIONS, encoding=_check_encoding(fmt, encoding))
     if not layers:
-        raise UsageError("no layer to export", source="--layer", fix="Choose at least one layer")
+        raise UsageError(said("err.io.no_layer"), source="--layer", fix=said("err.io.no_layer_fix"))
     for name, gdf in layers.items():
         if gdf.crs is None:
-            raise ExportError("layer has no CRS", source=name, fix="Set its CRS before exporting")
+            raise ExportError(said("err.io.layer_no_crs"), source=name, fix=said("err.io.layer_no_crs_fix"))
     mode, target = _target(fmt, Path(path), list(layers))
     parent = target if mode == "folder" else target.parent
     if not parent.is_dir():
-        raise ExportError("the output folder does not exist", source=str(parent),
-                          fix="Create it or choose another -o PATH")
+        raise ExportError(said("err.io.no_output_folder"), source=str(parent), fix=said("err.io.no_output_folder_fix"))
     try:
         with tempfile.TemporaryDirectory(dir=None if mode == "stream" else parent, prefix=".export-") as tmp:
             work = Path(tmp)
@@ -498,14 +533,14 @@ def export_files(
             placed = _place(mode, target, spec, written, work, default_name(layers, code), names)
     except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
             pyogrio.errors.GeometryError, shapely.errors.GEOSException) as exc:
-        raise ExportError(f"writing failed ({exc})", source=str(target),
-                          fix="Check the folder is writable and has space") from None
+        raise ExportError(said("err.io.write_failed", error=str(exc)), source=str(target),
+                          fix=said("err.io.write_failed_fix")) from None
     first = target if mode in ("file", "stream", "zip") else placed[0]
-    said = notes(fmt, layers)
+    done = notes(fmt, layers)
     if mode == "stream" and spec.sidecars and not _zip_only(spec):
-        said.append(Note(*pair("export.note_stream", suffix=spec.suffix, sidecars="/".join(spec.sidecars)),
+        done.append(Note(*pair("export.note_stream", suffix=spec.suffix, sidecars="/".join(spec.sidecars)),
                          warning=False))
-    return Exported(path=first, files=tuple(placed), notes=tuple(said))
+    return Exported(path=first, files=tuple(placed), notes=tuple(done))
 
 
 def export_layers(
@@ -543,9 +578,7 @@ def export_bytes(
     """
     spec = _format(fmt)
     if not bundle and not spec.multi_layer and not _zip_only(spec) and len(layers) > 1:
-        raise UsageError(f"a {short_label(fmt)[1]} file holds one layer and {len(layers)} were chosen "
-                         f"({', '.join(layers)})",
-                         source="-o -", fix="Choose one layer (--layer), or write to a folder or a .zip")
+        raise UsageError(_one_layer(fmt, list(layers)), source="-o -", fix=said("err.io.one_layer_stream_fix"))
     code = _check_crs(fmt, crs)
     with tempfile.TemporaryDirectory(prefix="geo-export-") as tmp:
         folder = Path(tmp) / "out"

@@ -40,7 +40,9 @@ from geo.errors import (
     GeoError,
     GeometryError,
     InputFileError,
+    Said,
     UnsupportedFormatError,
+    said,
     tool_said,
     without_paths,
 )
@@ -52,23 +54,21 @@ from geo.io.readers import READERS, read_format
 
 #: Largest file accepted (bytes).
 MAX_FILE_BYTES: Final = 200 * 1024 * 1024
-_FIX_FORMATS: Final = (
-    f"Upload a zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, CSV with WKT or lon/lat columns or a {zbtxt.LABEL}"
-)
+_FIX_FORMATS: Final = said("err.io.fix_formats", label=zbtxt.LABEL)
 
-#: Binary signatures we recognise only to refuse them by name.
-_REFUSED_MAGIC: Final[dict[bytes, str]] = {
-    b"II*\x00": "a TIFF/GeoTIFF raster image",
-    b"MM\x00*": "a TIFF/GeoTIFF raster image",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"%PDF": "a PDF document",
-    b"\x1f\x8b": "a gzip archive",
-    b"Rar!": "a RAR archive",
-    b"7z\xbc\xaf": "a 7-Zip archive",
-    b"\x00\x00\x27\x0a": "a lone .shp file (a Shapefile needs its .shx, .dbf and .prj too)",
-    b"\xd0\xcf\x11\xe0": "an old Office document",
-    b"AC10": "an AutoCAD DWG drawing",
+#: Binary signatures we recognise only to refuse them by name, each with the error's words.
+_REFUSED_MAGIC: Final[dict[bytes, Said]] = {
+    b"II*\x00": said("err.io.file_tiff"),
+    b"MM\x00*": said("err.io.file_tiff"),
+    b"\x89PNG": said("err.io.file_png"),
+    b"\xff\xd8\xff": said("err.io.file_jpeg"),
+    b"%PDF": said("err.io.file_pdf"),
+    b"\x1f\x8b": said("err.io.file_gzip"),
+    b"Rar!": said("err.io.file_rar"),
+    b"7z\xbc\xaf": said("err.io.file_7z"),
+    b"\x00\x00\x27\x0a": said("err.io.file_lone_shp"),
+    b"\xd0\xcf\x11\xe0": said("err.io.file_old_office"),
+    b"AC10": said("err.io.file_dwg"),
 }
 _EXTENSIONS: Final[dict[str, set[str]]] = {
     ".zip": {"zip"},
@@ -126,9 +126,7 @@ def detect_format(path: Path, *, source: str) -> str:
     with open(path, "rb") as fh:
         head = fh.read(4096)
     if not head:
-        raise InputFileError(
-            "the file is empty (0 bytes)", source=source, fix="Upload the file again; it was not transferred"
-        )
+        raise InputFileError(said("err.io.empty_file"), source=source, fix=said("err.io.empty_file_fix"))
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "zip"
     if head.startswith(b"SQLite format 3\x00"):
@@ -137,12 +135,10 @@ def detect_format(path: Path, *, source: str) -> str:
         return "parquet"
     for magic, what in _REFUSED_MAGIC.items():
         if head.startswith(magic):
-            raise UnsupportedFormatError(
-                f"the file is {what}, not a vector layer we read", source=source, fix=_FIX_FORMATS
-            )
+            raise UnsupportedFormatError(what, source=source, fix=_FIX_FORMATS)
     fmt = None if b"\x00" in head else _sniff_text(head, Path(source).suffix.lower())
     if fmt is None:
-        raise UnsupportedFormatError("the content is not a format we recognise", source=source, fix=_FIX_FORMATS)
+        raise UnsupportedFormatError(said("err.io.unrecognised"), source=source, fix=_FIX_FORMATS)
     return fmt
 
 
@@ -155,25 +151,28 @@ def _features(idx: np.ndarray) -> str:
     return f"{word} {shown}" + (f" and {len(idx) - 5} more" if len(idx) > 5 else "")
 
 
+def in_features(key: str, idx: np.ndarray, **values: object) -> Said:
+    """The message ``key`` about the features at positions ``idx`` (numbered from 1), the first five ``shown``:
+    ``key`` says "features 2, 5", ``key_one`` "feature 2", ``key_more`` "features 1, 2, 3, 4, 5 and ``more`` more"."""
+    shown = ", ".join(str(int(i) + 1) for i in idx[:5])
+    if len(idx) == 1:
+        return said(f"{key}_one", shown=shown, **values)
+    if len(idx) > 5:
+        return said(f"{key}_more", shown=shown, more=len(idx) - 5, **values)
+    return said(key, shown=shown, **values)
+
+
 def _as_geodataframe(frame: pd.DataFrame, source: str) -> gpd.GeoDataFrame:
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
-        raise GeometryError(
-            "the file has no geometry column, only attributes",
-            source=source,
-            fix="Export the parcels as a spatial layer (polygons), not as a table",
-        )
+        raise GeometryError(said("err.io.no_geometry_column"), source=source, fix=said("err.io.no_geometry_column_fix"))
     if len(frame) == 0:
-        raise InputFileError(
-            "the file contains no features",
-            source=source,
-            fix="Export the layer again with its parcels (check that no filter or selection was active)",
-        )
+        raise InputFileError(said("err.io.no_features"), source=source, fix=said("err.io.no_features_fix"))
     gdf = frame.reset_index(drop=True)
     gdf.index = pd.RangeIndex(1, len(gdf) + 1, name="feature")
     geoms = gdf.geometry.to_numpy()
     if shapely.is_missing(geoms).all():
         raise GeometryError(
-            f"none of the {len(gdf)} features has a geometry", source=source, fix="Export the layer with its geometry"
+            said("err.io.no_geometries", n=len(gdf)), source=source, fix=said("err.io.no_geometries_fix")
         )
     if shapely.has_z(geoms).any():
         gdf = gdf.set_geometry(shapely.force_2d(geoms), crs=gdf.crs)
@@ -184,11 +183,7 @@ def _check_finite(gdf: gpd.GeoDataFrame, source: str) -> None:
     coords, index = shapely.get_coordinates(gdf.geometry.to_numpy(), return_index=True)
     bad = np.unique(index[~np.isfinite(coords).all(axis=1)])
     if len(bad):
-        raise GeometryError(
-            f"there are NaN or infinite coordinates in {_features(bad)}",
-            source=source,
-            fix="Repair or delete those features in your GIS and export again",
-        )
+        raise GeometryError(in_features("err.io.nonfinite", bad), source=source, fix=said("err.io.nonfinite_fix"))
 
 
 def _is_undefined(crs: CRS) -> bool:
@@ -208,9 +203,9 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, source: str, crs_label: str) -> gpd.GeoData
         return gdf.to_crs(WGS84)
     except (ProjError, _PyprojCRSError) as exc:
         raise CRSError(
-            f"the coordinates cannot be transformed from {crs_label} to WGS84 ({tool_said(exc, 120)})",
+            said("err.io.not_transformable", crs=crs_label, error=tool_said(exc, 120)),
             source=source,
-            fix=f"Choose the CRS the coordinates are really in (CLI: --crs {example_crs()}; page: CRS box)",
+            fix=said("err.io.fix_choose_crs", example=example_crs()),
         ) from None
 
 
@@ -231,21 +226,21 @@ def _resolve_crs(
     declared = None if gdf.crs is None or _is_undefined(gdf.crs) else gdf.crs
     if declared is not None and _is_local(declared):
         raise CRSError(
-            f"the file's CRS is a local (engineering) one, {declared.name!r}, which cannot be placed on the map",
+            said("err.io.crs_local", name=declared.name),
             source=source,
-            fix=f"Choose the CRS the coordinates are really in (CLI: --crs {example_crs()}; page: CRS box)",
+            fix=said("err.io.fix_choose_crs", example=example_crs()),
         )
     if declared is not None and (not declared.is_geographic or looks_geographic(bounds)):
         label = declared.to_string() if declared.to_epsg() is None else f"EPSG:{declared.to_epsg()}"
         return gdf, label, "file", pair("io.crs_file", label=label)
     guess = guess_crs(bounds)
     if guess is None:
-        said = f"declares {declared.to_string()} but " if declared is not None else "has no CRS and "
+        extent = {"minx": minx, "maxx": maxx, "miny": miny, "maxy": maxy}
         raise CRSError(
-            f"the file {said}its coordinates (x {bounds[0]:.6g}…{bounds[2]:.6g}, y {bounds[1]:.6g}…{bounds[3]:.6g}) "
-            "match no CRS we can infer",
+            said("err.io.crs_not_inferred", **extent) if declared is None
+            else said("err.io.crs_not_inferred_declared", declared=declared.to_string(), **extent),
             source=source,
-            fix=f"Choose the CRS yourself (CLI: --crs {example_crs()}; page: CRS box)",
+            fix=said("err.io.fix_choose_crs_yourself", example=example_crs()),
         )
     if guess.swap:
         gdf = gdf.set_geometry(shapely.transform(gdf.geometry.to_numpy(), lambda c: c[:, ::-1]), crs=None)
@@ -267,10 +262,9 @@ def _check_in_china(gdf: gpd.GeoDataFrame, source: str, crs_label: str) -> None:
     if len(bad):
         x, y = b[bad[0], 0], b[bad[0], 1]
         raise GeometryError(
-            f"there are coordinates far outside China in {_features(bad)} "
-            f"(e.g. lon {x:.4f}, lat {y:.4f} when read as {crs_label})",
+            in_features("err.io.outside_china", bad, x=x, y=y, crs=crs_label),
             source=source,
-            fix="Choose the CRS the coordinates are really in (CLI: --crs; page: CRS box), or fix the coordinates",
+            fix=said("err.io.outside_china_fix"),
         )
 
 
@@ -345,13 +339,22 @@ def read_file(
 def _without_server_paths(exc: GeoError, path: Path, source: str) -> None:
     """Take the server's paths out of ``exc``'s problem and fix (the file's own path named as the user
     named it): a library's message may name the temporary folder a file was unpacked in."""
+
+    def named(text: str) -> str:
+        text = without_paths(text.replace(str(path), source))
+        if path.name != source:  # read_bytes' copy, named upload.<ext>
+            text = re.sub(rf"(?<![\w.-]){re.escape(path.name)}(?![\w.-])", source, text)
+        return text
+
     for attr in ("problem", "fix"):
         text = getattr(exc, attr)
         if text:
-            text = without_paths(text.replace(str(path), source))
-            if path.name != source:  # read_bytes' copy, named upload.<ext>
-                text = re.sub(rf"(?<![\w.-]){re.escape(path.name)}(?![\w.-])", source, text)
-            setattr(exc, attr, text)
+            setattr(exc, attr, named(text))
+    for attr in ("said", "said_fix"):  # the values of its words in other languages (a library's message …)
+        words = getattr(exc, attr)
+        if words is not None:
+            setattr(exc, attr, Said(words.key, {k: named(v) if isinstance(v, str) else v
+                                                for k, v in words.values.items()}))
     exc.args = (exc.message,)
 
 
@@ -363,14 +366,10 @@ def _read_file(
     if crs is not None:  # a CRS that is refused (names a file, unknown) costs no read
         parse_crs(crs, source=f"{source} (chosen CRS)")
     if not path.is_file():
-        raise InputFileError("the file does not exist", source=source, fix="Check the path")
+        raise InputFileError(said("err.io.no_such_file"), source=source, fix=said("err.io.no_such_file_fix"))
     size = path.stat().st_size
     if size > max_bytes:
-        raise FileTooLargeError(
-            f"the file is {size / 2**20:.1f} MB, over the limit of {max_bytes / 2**20:.0f} MB",
-            source=source,
-            fix="Upload only the parcels to check, or split the layer into several files",
-        )
+        raise _too_large(size, max_bytes, source)
     fmt = detect_format(path, source=source)
     warnings: list[str] = []
     expected = _EXTENSIONS.get(Path(source).suffix.lower())
@@ -385,8 +384,8 @@ def _read_file(
         else:
             frame, encoding, notes = read_format(fmt, path, source, layer, Path(tmp))
     warnings += notes
-    frame, renamed, said = columns.safe_frame(frame, source, reserved=reserved)
-    warnings += said
+    frame, renamed, renames = columns.safe_frame(frame, source, reserved=reserved)
+    warnings += renames
     gdf = _as_geodataframe(frame, source)
     _check_finite(gdf, source)
     gdf, crs_label, basis, note = _resolve_crs(gdf, source, crs)
@@ -406,6 +405,15 @@ def _read_file(
     )
 
 
+def _too_large(size: int, max_bytes: int, source: str) -> FileTooLargeError:
+    """The error of a file of ``size`` bytes over ``max_bytes``."""
+    return FileTooLargeError(
+        said("err.io.too_large", size=size / 2**20, limit=max_bytes / 2**20),
+        source=source,
+        fix=said("err.io.too_large_fix"),
+    )
+
+
 @contextmanager
 def upload_copy(data: bytes, *, name: str, max_bytes: int = MAX_FILE_BYTES) -> Iterator[Path]:
     """An uploaded file's bytes as a file in a temporary folder (removed after), named by its suffix only.
@@ -413,11 +421,7 @@ def upload_copy(data: bytes, *, name: str, max_bytes: int = MAX_FILE_BYTES) -> I
     Raises :class:`FileTooLargeError` over ``max_bytes``, before anything is written.
     """
     if len(data) > max_bytes:
-        raise FileTooLargeError(
-            f"the file is {len(data) / 2**20:.1f} MB, over the limit of {max_bytes / 2**20:.0f} MB",
-            source=name,
-            fix="Upload only the parcels to check, or split the layer into several files",
-        )
+        raise _too_large(len(data), max_bytes, name)
     suffix = "".join(c for c in Path(name).suffix if c.isalnum() or c == ".")[:10]
     with tempfile.TemporaryDirectory(prefix="geo-upload-") as tmp:
         path = Path(tmp) / f"upload{suffix}"

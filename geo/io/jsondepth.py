@@ -17,7 +17,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from geo.errors import InputFileError
+from geo.errors import InputFileError, said
 
 #: Deepest nesting accepted; a GeoJSON needs about 10 (a GeometryCollection of MultiPolygons, 12).
 MAX_JSON_DEPTH: Final = 100
@@ -84,8 +84,5 @@ def check_json_depth(path: Path, source: str, *, limit: int = MAX_JSON_DEPTH) ->
     """Refuse a JSON file nested deeper than ``limit`` before GDAL or ``json`` parses it."""
     if json_depth(path, limit=limit) > limit:
         raise InputFileError(
-            f"the JSON is too deeply nested (more than {limit} levels of brackets); "
-            "a GeoJSON needs about ten, so the file is not a layer we read",
-            source=source,
-            fix="Export the layer again as GeoJSON from your GIS",
+            said("err.io.json_too_deep", limit=limit), source=source, fix=said("err.io.json_too_deep_fix")
         )

@@ -44,7 +44,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
-from geo.errors import GeoError, InputFileError, without_paths
+from geo.errors import GeoError, InputFileError, said, without_paths
 
 #: Longest a read may take (wall time, seconds); 100k parcels read in ~10 s.
 READ_SECONDS: Final = 45.0
@@ -102,7 +102,8 @@ def _child(conn: multiprocessing.connection.Connection, func: Callable[..., Any]
     except MemoryError:
         conn.send(("memory",))
     except GeoError as exc:  # a GDAL allocation that failed shows as "damaged": say what really happened
-        conn.send(("memory",) if _near_cap(limit_kb) else ("geo", type(exc), exc.problem, exc.source, exc.fix))
+        conn.send(("memory",) if _near_cap(limit_kb) else ("geo", type(exc), exc.said or exc.problem, exc.source,
+                                                           exc.said_fix or exc.fix))
     except Exception as exc:
         conn.send(("memory",) if _near_cap(limit_kb) else ("error", type(exc).__name__, str(exc)))
     finally:
@@ -177,20 +178,12 @@ def warm_up() -> None:
 
 def _time_error(source: str, seconds: float) -> InputFileError:
     """Not only views: a file of any format can be too large or too intricate to read in the time."""
-    return InputFileError(
-        f"reading the file took longer than {seconds:g} s and was stopped; the file may contain a view "
-        "or a query that never ends, or be too large or intricate to read in that time",
-        source=source,
-        fix="Export the parcels as a plain layer (a table, not a view), or split them into several smaller files",
-    )
+    return InputFileError(said("err.limits.time", seconds=seconds), source=source, fix=said("err.limits.time_fix"))
 
 
 def _memory_error(source: str, memory_mb: float) -> InputFileError:
     return InputFileError(
-        f"reading the file used more than {memory_mb:g} MB and was stopped; the file may contain a view "
-        "or data built to expand",
-        source=source,
-        fix="Export only the parcels as a plain layer (a table, not a view), or split it into several files",
+        said("err.limits.memory", memory_mb=memory_mb), source=source, fix=said("err.limits.memory_fix")
     )
 
 
@@ -200,9 +193,7 @@ def _crash_error(source: str, memory_mb: float, exitcode: int | None) -> InputFi
     if exitcode in (-9, -6):
         return _memory_error(source, memory_mb)
     return InputFileError(
-        f"the file made the reader crash (exit code {exitcode}); it is damaged or built to harm readers",
-        source=source,
-        fix="Export the layer again from your GIS and upload the complete file",
+        said("err.limits.crash", exitcode=exitcode), source=source, fix=said("err.limits.crash_fix")
     )
 
 
@@ -219,15 +210,12 @@ def _outcome(message: tuple[Any, ...], source: str, memory_mb: float) -> Any:
     raise _reader_error(source, str(message[1]), str(message[2]))
 
 
-def _reader_error(source: str, kind: str, said: str) -> InputFileError:
+def _reader_error(source: str, kind: str, words: str) -> InputFileError:
     """A reader failed in a way no check foresaw (a library's ValueError on a hostile file): one clear line, not a
     traceback; what it said is kept, its first line, without the server's folders."""
-    first = without_paths(said.splitlines()[0] if said else "")[:160]
+    first = without_paths(words.splitlines()[0] if words else "")[:160]
     return InputFileError(
-        f"the reader failed on the file ({kind}: {first}); it may be damaged or built to harm readers",
-        source=source,
-        fix="Export the layer again from your GIS and upload the complete file; if it keeps failing, report it "
-        "with the file",
+        said("err.limits.reader", kind=kind, first=first), source=source, fix=said("err.limits.reader_fix")
     )
 
 

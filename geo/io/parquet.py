@@ -17,7 +17,7 @@ from typing import Any, Final
 import geopandas as gpd
 import pandas as pd
 
-from geo.errors import InputFileError, tool_said
+from geo.errors import InputFileError, said, tool_said
 
 __all__ = ["ROW_GROUP", "ParquetStream", "geo_metadata", "read_parquet", "table_to_frame", "write_parquet",
            "write_parquet_layer"]
@@ -31,15 +31,11 @@ def geo_metadata(metadata: dict[bytes, bytes] | None, source: str) -> dict[str, 
     """The ``geo`` key of a Parquet schema's metadata, or a clear error when it is plain Parquet."""
     raw = (metadata or {}).get(b"geo")
     if raw is None:
-        raise InputFileError(
-            "the Parquet file has no GeoParquet metadata (no geometry column declared)",
-            source=source,
-            fix="Write it as GeoParquet (GeoPandas to_parquet, GDAL, or `python -m geo convert`)",
-        )
+        raise InputFileError(said("err.io.parquet_no_geo"), source=source, fix=said("err.io.parquet_no_geo_fix"))
     meta: dict[str, Any] = json.loads(raw)
     if meta.get("primary_column") not in meta.get("columns", {}):
-        raise InputFileError("the GeoParquet metadata names no primary geometry column", source=source,
-                             fix="Write the file again with GeoPandas or GDAL")
+        raise InputFileError(said("err.io.parquet_no_primary"), source=source,
+                             fix=said("err.io.parquet_no_primary_fix"))
     return meta
 
 
@@ -67,9 +63,7 @@ def read_parquet(path: Path, source: str, layer: str | None, tmp: Path) -> tuple
         table = pf.read()
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError …
         raise InputFileError(
-            f"the Parquet file cannot be read; it is damaged or truncated ({tool_said(exc)})",
-            source=source,
-            fix="Write the GeoParquet file again and upload the complete file",
+            said("err.io.parquet_damaged", error=tool_said(exc)), source=source, fix=said("err.io.parquet_damaged_fix")
         ) from None
     return table_to_frame(table, pf.schema_arrow.metadata, source), "UTF-8", []
 

@@ -28,7 +28,7 @@ import pyogrio.raw
 import shapely
 
 from geo.crs import WGS84
-from geo.errors import GeometryError, InputFileError, tool_said
+from geo.errors import GeometryError, InputFileError, Said, said, tool_said
 from geo.io import archive, columns
 from geo.io.csvread import read_csv
 from geo.io.jsondepth import check_json_depth
@@ -44,6 +44,8 @@ _OGR_ERRORS = (
     pyogrio.errors.GeometryError,
     pyogrio.errors.FeatureError,
 )
+#: The fix of a file that GDAL or SQLite cannot read.
+_FIX_REEXPORT: Final = said("err.io.fix_reexport")
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,12 @@ class Reader:
 
 
 def _ogr(
-    path: Path, source: str, layer: str | None, *, encoding: str | None = None, what: str = "file",
+    path: Path, source: str, layer: str | None, *, encoding: str | None = None, what: str | None = None,
     arrow: bool = False,
 ) -> pd.DataFrame:
     """Read with GDAL. ``arrow`` (4x faster on a 100k GeoPackage) is not used for Shapefiles:
-    through Arrow a truncated .dbf reads without an error (tests/test_io_hostile.py).
+    through Arrow a truncated .dbf reads without an error (tests/test_io_hostile.py). ``what``: the format's name
+    for the error of a damaged file (None: "the file").
 
     The frame is built here from pyogrio's raw read, not by ``read_dataframe``, so that
     attributes are renamed (:func:`geo.io.columns.safe_names`) before they become columns:
@@ -73,11 +76,9 @@ def _ogr(
             warnings.simplefilter("ignore", RuntimeWarning)
             return (_ogr_arrow if arrow else _ogr_rows)(path, source, layer, encoding)
     except _OGR_ERRORS as exc:
-        raise InputFileError(
-            f"the {what} cannot be read; it is damaged or truncated ({tool_said(exc)})",
-            source=source,
-            fix="Export the layer again from your GIS and upload the complete file",
-        ) from None
+        problem = (said("err.io.damaged", error=tool_said(exc)) if what is None
+                   else said("err.io.format_damaged", what=what, error=tool_said(exc)))
+        raise InputFileError(problem, source=source, fix=_FIX_REEXPORT) from None
 
 
 def _frame(
@@ -108,7 +109,7 @@ def _ogr_arrow(path: Path, source: str, layer: str | None, encoding: str | None)
             return frame
         except UnicodeDecodeError:
             raise InputFileError(
-                "the attributes are not UTF-8 text", source=source, fix="Export the layer again with UTF-8 attributes"
+                said("err.io.attributes_not_utf8"), source=source, fix=said("err.io.attributes_not_utf8_fix")
             ) from None
 
     return _frame(fields, values, wkb, meta["crs"], source)
@@ -126,25 +127,19 @@ def _pick_layer(path: Path, source: str, layer: str | None) -> tuple[str | None,
         layers = pyogrio.list_layers(path)
     except _OGR_ERRORS as exc:
         raise InputFileError(
-            f"the file cannot be opened; it is damaged or truncated ({tool_said(exc)})",
-            source=source,
-            fix="Export the layer again from your GIS and upload the complete file",
+            said("err.io.cannot_open", error=tool_said(exc)), source=source, fix=_FIX_REEXPORT
         ) from None
     spatial = [str(n) for n, g in layers if g is not None]
     if layer is not None:
         if layer not in [str(n) for n, _ in layers]:
             raise InputFileError(
-                f"there is no layer {layer!r} (layers: {', '.join(map(str, layers[:, 0]))})",
+                said("err.io.no_such_layer", layer=layer, layers=", ".join(map(str, layers[:, 0]))),
                 source=source,
-                fix="Pick one of the layers listed",
+                fix=said("err.io.no_such_layer_fix"),
             )
         return layer, []
     if not spatial:
-        raise GeometryError(
-            "the file has no layer with a geometry column",
-            source=source,
-            fix="Export the parcels as polygons, not as an attribute table",
-        )
+        raise GeometryError(said("err.io.no_spatial_layer"), source=source, fix=said("err.io.no_spatial_layer_fix"))
     note = (
         [f"{source}: {len(spatial)} layers with geometry; read {spatial[0]!r}. Choose another layer to read it instead"]
         if len(spatial) > 1
@@ -162,7 +157,7 @@ def _read_geojson(path: Path, source: str, layer: str | None, tmp: Path) -> tupl
         path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         raise InputFileError(
-            "the GeoJSON is not UTF-8 text", source=source, fix="Save it as UTF-8 (RFC 7946 requires it)"
+            said("err.io.geojson_not_utf8"), source=source, fix=said("err.io.geojson_not_utf8_fix")
         ) from None
     check_json_depth(path, source)  # before any parser recurses into 10,000 brackets
     try:
@@ -173,10 +168,9 @@ def _read_geojson(path: Path, source: str, layer: str | None, tmp: Path) -> tupl
                 json.load(fh, parse_int=str)  # a syntax check: an integer of 5,000 digits is no ValueError here
             except json.JSONDecodeError as exc:
                 raise InputFileError(
-                    f"the file is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
-                    "it may be truncated",
+                    said("err.io.invalid_json", error=exc.msg, line=exc.lineno, column=exc.colno),
                     source=source,
-                    fix="Export the GeoJSON again and upload the complete file",
+                    fix=said("err.io.invalid_json_fix"),
                 ) from None
         raise
 
@@ -199,19 +193,15 @@ def refuse_views(path: Path, source: str) -> None:
             con.close()
     except sqlite3.DatabaseError as exc:
         raise InputFileError(
-            f"the GeoPackage cannot be opened; it is damaged or truncated ({tool_said(exc)})",
-            source=source,
-            fix="Export the layer again from your GIS and upload the complete file",
+            said("err.io.gpkg_cannot_open", error=tool_said(exc)), source=source, fix=_FIX_REEXPORT
         ) from None
     if rows:
-        kind = "SQL view" if rows[0][0] == "view" else "virtual table"
-        shown = ", ".join(repr(str(n)) for _, n in rows[:3]) + (f" and {len(rows) - 3} more" if len(rows) > 3 else "")
-        raise InputFileError(
-            f"the GeoPackage holds a {kind} ({shown}); views are refused, as reading one runs a query "
-            "that may never end",
-            source=source,
-            fix="Export the parcels as a plain table (in QGIS: Export › Save Features As… GeoPackage)",
-        )
+        shown = ", ".join(repr(str(n)) for _, n in rows[:3])
+        view = rows[0][0] == "view"
+        problem = (said("err.io.gpkg_view" if view else "err.io.gpkg_virtual", shown=shown) if len(rows) <= 3
+                   else said("err.io.gpkg_view_more" if view else "err.io.gpkg_virtual_more", shown=shown,
+                             more=len(rows) - 3))
+        raise InputFileError(problem, source=source, fix=said("err.io.gpkg_view_fix"))
 
 
 def _read_geopackage(
@@ -225,25 +215,21 @@ def _read_geopackage(
     return _ogr(path, source, name, what="GeoPackage", arrow=True), None, notes
 
 
-#: XML declarations a KML never needs, each with what it would let the file do; in every encoding GDAL reads.
-_XML_REFUSED: Final = (
-    (b"<!ENTITY", ("uses XML entities, which are refused (an <!ENTITY> can read the server's files, XXE, "
-                   "or expand a few kilobytes into gigabytes, billion laughs)")),
-    (b"<!DOCTYPE", "declares a DTD (<!DOCTYPE>), which is refused: a KML needs none"),
+#: XML declarations a KML never needs, each with the error's words (what it would let the file do); in every
+#: encoding GDAL reads.
+_XML_REFUSED: Final[tuple[tuple[bytes, Said], ...]] = (
+    (b"<!ENTITY", said("err.io.kml_entities")),
+    (b"<!DOCTYPE", said("err.io.kml_dtd")),
 )
 
 
 def _refuse_xml_declarations(path: Path, source: str) -> None:
     """Refuse a KML with entity or DTD declarations before expat (in GDAL) expands them."""
     data = path.read_bytes()
-    for token, what in _XML_REFUSED:
+    for token, problem in _XML_REFUSED:
         forms = (token, token.lower(), token.decode().encode("utf-16-le"), token.decode().encode("utf-16-be"))
         if any(f in data for f in forms):
-            raise InputFileError(
-                f"the KML {what}",
-                source=source,
-                fix="Export the KML again from your GIS or Google Earth; they write plain KML without entities",
-            )
+            raise InputFileError(problem, source=source, fix=said("err.io.kml_plain_fix"))
 
 
 def _read_kml(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd.DataFrame, str | None, list[str]]:
@@ -254,9 +240,9 @@ def _read_kml(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd
         names = [str(n) for n, _ in pyogrio.list_layers(path)]
     except _OGR_ERRORS as exc:
         raise InputFileError(
-            f"the KML cannot be read; it is damaged or truncated ({tool_said(exc)})",
+            said("err.io.format_damaged", what="KML", error=tool_said(exc)),
             source=source,
-            fix="Export the KML again and upload the complete file",
+            fix=said("err.io.kml_damaged_fix"),
         ) from None
     if layer or len(names) <= 1:
         frames = [_ogr(path, source, n, what="KML") for n in ([layer] if layer else names)]
@@ -380,9 +366,9 @@ def _check_shp_length(shp: Path, source: str) -> None:
     actual = shp.stat().st_size
     if declared != actual:
         raise InputFileError(
-            f"{shp.name} is damaged or truncated ({actual} bytes, its header says {max(declared, 0)})",
+            said("err.io.shp_truncated", name=shp.name, actual=actual, declared=max(declared, 0)),
             source=source,
-            fix="Export the Shapefile again and zip all its files",
+            fix=said("err.io.shp_truncated_fix"),
         )
 
 
@@ -391,11 +377,9 @@ def _read_shapefile(root: Path, shp: str, names: list[str], source: str) -> tupl
     siblings = {Path(n).suffix.lower(): n for n in names if n[: -len(Path(n).suffix)] == stem}
     missing = [e for e in (".shx", ".dbf") if e not in siblings]
     if missing:
-        raise InputFileError(
-            f"the zip holds {Path(shp).name} but not its {' and '.join(missing)} file",
-            source=source,
-            fix="Zip all parts of the Shapefile together (.shp, .shx, .dbf, .prj, .cpg)",
-        )
+        problem = (said("err.io.shp_missing", name=Path(shp).name, missing=missing[0]) if len(missing) == 1
+                   else said("err.io.shp_missing_two", name=Path(shp).name, first=missing[0], second=missing[1]))
+        raise InputFileError(problem, source=source, fix=said("err.io.shp_missing_fix"))
     notes = (
         []
         if ".prj" in siblings
@@ -424,8 +408,8 @@ def _shapefile_encoding(dbf: Path, cpg: Path | None, source: str) -> tuple[str |
     """
     if cpg is None:
         return _dbf_encoding(dbf), []
-    said = cpg.read_bytes()[:64].decode("ascii", errors="replace").strip().lower()
-    if said in _CPG_UTF8 and _dbf_encoding(dbf) == "GBK":
+    declared = cpg.read_bytes()[:64].decode("ascii", errors="replace").strip().lower()
+    if declared in _CPG_UTF8 and _dbf_encoding(dbf) == "GBK":
         return "GBK", [
             f"{source}: the .cpg says UTF-8 but the attribute text is not UTF-8; read as GBK (check the names)"
         ]
@@ -442,11 +426,10 @@ def _read_zip(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd
             if Path(n).suffix.lower() in {".shp", ".shx", ".dbf", ".prj", ".cpg", ".kml", ".gpkg", ".geojson", ".json"}
         ]
         if not any(e in by_ext for e in (".shp", ".kml", ".gpkg", ".geojson", ".json")):
-            shown = ", ".join(names[:6]) or "nothing"
             raise InputFileError(
-                f"the zip holds no .shp, .kml, .gpkg or .geojson file (it holds {shown})",
+                said("err.io.zip_no_layer", shown=", ".join(names[:6])) if names else said("err.io.zip_no_layer_empty"),
                 source=source,
-                fix="Zip the Shapefile's .shp, .shx, .dbf and .prj files together",
+                fix=said("err.io.zip_no_layer_fix"),
             )
         archive.extract_members(zf, wanted, tmp, source=source)
     if ".shp" in by_ext:

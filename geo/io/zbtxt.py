@@ -64,7 +64,7 @@ from pyproj.database import query_crs_info
 from pyproj.enums import PJType
 
 from geo.crs import gk_epsg, gk_zone_of_crs, local_crs, local_zoned_crs
-from geo.errors import CRSError, GeoError, InputFileError
+from geo.errors import CRSError, GeoError, InputFileError, Said, said
 from geo.i18n import t
 
 #: Section headers of the layout.
@@ -91,8 +91,9 @@ EXTRA_FIELD: Final = "字段{k}"
 #: The columns of the point count and of the declared area.
 COUNT_FIELD: Final = PARCEL_FIELDS[0]
 AREA_FIELD: Final = PARCEL_FIELDS[1]
-#: The language of the reader's messages: English for the command line, the file's own Chinese words in them
-#: (:mod:`ui.readwords` shows the ones a planner meets often in the page's language).
+#: The language of the reader's notes: English for the command line, the file's own Chinese words in them
+#: (:mod:`ui.readwords` shows the ones a planner meets often in the page's language); its errors say catalogue
+#: words (:func:`geo.errors.said`), shown in the reader's language.
 MESSAGES_LANG: Final = "en"
 
 
@@ -111,14 +112,14 @@ def zbtxt_crs() -> tuple[str, str]:
 ZONE_OVERLAP: Final = 0.5
 
 
-def _fix_layout() -> str:
+def _fix_layout() -> Said:
     """How to mend a line that does not follow the layout."""
-    return t("zbtxt.fix_layout", MESSAGES_LANG)
+    return said("zbtxt.fix_layout")
 
 
-def _fix_header() -> str:
+def _fix_header() -> Said:
     """How to mend the [属性描述] section."""
-    return t("zbtxt.fix_header", MESSAGES_LANG)
+    return said("zbtxt.fix_header")
 
 
 # --- area units ---------------------------------------------------------------------
@@ -254,9 +255,9 @@ class _Document:
     coordinates_line: int | None
 
 
-def _error(source: str, line: int, problem: str, fix: str, *, cls: type[GeoError] = InputFileError) -> GeoError:
+def _error(source: str, line: int, problem: Said, fix: Said, *, cls: type[GeoError] = InputFileError) -> GeoError:
     """An error of ``cls`` whose problem starts with the line number."""
-    return cls(f"line {line}: {problem}", source=source, fix=fix)
+    return cls(said("err.zbtxt.line", line=line, problem=problem), source=source, fix=fix)
 
 
 def decode(data: bytes, source: str) -> tuple[str, str]:
@@ -272,9 +273,7 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
         return data.decode("gb18030"), "GBK"
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise _error(
-            source, line, "the text is neither UTF-8 nor GBK", "Save the file as GBK (ANSI) or UTF-8 text"
-        ) from None
+        raise _error(source, line, said("err.zbtxt.encoding"), said("err.zbtxt.encoding_fix")) from None
 
 
 def sniff(head: bytes) -> bool:
@@ -298,9 +297,14 @@ def _cut(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
-def _shown(text: str, limit: int = 40) -> str:
-    """``text`` quoted for a message, cut as :func:`_cut` does."""
-    return repr(text) if len(text) <= limit else f"{text[:limit]!r}… ({len(text):,} characters)"
+def _cut_said(text: str, limit: int = 40) -> str | Said:
+    """``text`` for an error, cut as :func:`_cut` does."""
+    return text if len(text) <= limit else said("err.zbtxt.cut", text=text[:limit], n=len(text))
+
+
+def _shown(text: str, limit: int = 40) -> str | Said:
+    """``text`` quoted for an error, cut as :func:`_cut` does."""
+    return repr(text) if len(text) <= limit else said("err.zbtxt.cut_quoted", text=text[:limit], n=len(text))
 
 
 def _xy(value: float) -> str:
@@ -321,21 +325,21 @@ def _number(text: str, what: str, source: str, line: int) -> float:
     try:
         value = float(text)  # text of any length: a number too large for a float is inf, refused below
     except ValueError:
-        raise _error(source, line, f"{what} {_shown(text)} is not a number", _fix_layout()) from None
+        raise _error(source, line, said("err.zbtxt.not_number", what=what, value=_shown(text)), _fix_layout()) from None
     if not math.isfinite(value):
-        raise _error(source, line, f"{what} {_shown(text)} is not a finite number", _fix_layout())
+        raise _error(source, line, said("err.zbtxt.not_finite", what=what, value=_shown(text)), _fix_layout())
     return value
 
 
 def _point(fields: list[str], source: str, line: int) -> _Point:
     name, ring, x, y = fields[:4]
     if not ring.isdecimal():  # what int() reads (Unicode decimal digits), as \d+ does
-        raise _error(source, line, t("zbtxt.ring_not_whole", MESSAGES_LANG, value=_shown(ring)), _fix_layout())
+        raise _error(source, line, said("zbtxt.ring_not_whole", value=_shown(ring)), _fix_layout())
     number = _whole(ring)
     if number is None:
-        raise _error(source, line, t("zbtxt.ring_too_long", MESSAGES_LANG, value=_shown(ring),
+        raise _error(source, line, said("zbtxt.ring_too_long", value=_shown(ring),
                                                 digits=_MAX_DIGITS),
-                     "Number the rings of each parcel 1, 2, 3 …")
+                     said("err.zbtxt.ring_number_fix"))
     return _Point(line, name, number, _number(x, "X", source, line), _number(y, "Y", source, line))
 
 
@@ -352,7 +356,7 @@ def _parse(text: str, source: str) -> _Document:
         line = raw.strip().lstrip("\ufeff")
         if not line:
             continue
-        hint = "; the file may be truncated" if no == last else ""
+        hint = said("err.zbtxt.truncated_hint") if no == last else ""
         if line.startswith("[") and line.endswith("]"):
             section = line
             if line == ATTRIBUTES and attributes_line is None:
@@ -361,39 +365,35 @@ def _parse(text: str, source: str) -> _Document:
                 coordinates_line = no
             continue
         if section is None:
-            raise _error(
-                source, no, f"{line[:40]!r} comes before the first [section]", t("zbtxt.fix_start", MESSAGES_LANG)
-            )
+            raise _error(source, no, said("err.zbtxt.before_section", line=line[:40]), said("zbtxt.fix_start"))
         if section == ATTRIBUTES:
             key, sep, value = line.replace("＝", "=").partition("=")
             if not sep:
-                raise _error(source, no, t("zbtxt.not_key_value", MESSAGES_LANG, line=repr(line[:40])), _fix_header())
+                raise _error(source, no, said("zbtxt.not_key_value", line=repr(line[:40])), _fix_header())
             header.setdefault(key.strip(), value.strip())
             header_line.setdefault(key.strip(), no)
         elif section == COORDINATES:
             if "，" in line:
-                raise _error(
-                    source, no, "the line uses the Chinese comma '，' between fields", "Separate fields with ','"
-                )
+                raise _error(source, no, said("err.zbtxt.chinese_comma"), said("err.zbtxt.chinese_comma_fix"))
             fields = [f.strip() for f in line.split(",")]
             if fields[-1] == "@":
                 blocks.append(_Block(no, fields[:-1]))
             elif len(fields) == 4 or (len(fields) == 5 and fields[4] == ""):
                 if not blocks:
-                    raise _error(source, no, "a point line comes before any parcel header (…,@)", _fix_layout())
+                    raise _error(source, no, said("err.zbtxt.point_first"), _fix_layout())
                 blocks[-1].points.append(_point(fields, source, no))
             elif len(fields) > 4:
                 raise _error(
                     source,
                     no,
-                    f"the parcel header {line[:60]!r} does not end with ',@'{hint}",
-                    t("zbtxt.fix_header_end", MESSAGES_LANG),
+                    said("err.zbtxt.header_end", line=line[:60], hint=hint),
+                    said("zbtxt.fix_header_end"),
                 )
             else:
                 raise _error(
                     source,
                     no,
-                    t("zbtxt.neither", MESSAGES_LANG, line=repr(line[:60]), hint=hint),
+                    said("zbtxt.neither", line=repr(line[:60]), hint=hint),
                     _fix_layout(),
                 )
         # other sections ([项目信息], [扩展信息] …) carry nothing we read
@@ -419,18 +419,18 @@ def _block_rings(block: _Block, source: str, *, at_end: bool, end_line: int) -> 
             raise _error(
                 source,
                 block.line,
-                "the parcel header is the last line: its points are missing; the file is truncated",
-                "Copy or export the file again completely",
+                said("err.zbtxt.header_last"),
+                said("err.zbtxt.copy_again_fix"),
             )
-        raise _error(source, block.line, "the parcel header is followed by no point lines", _fix_layout())
+        raise _error(source, block.line, said("err.zbtxt.no_points"), _fix_layout())
     rings = list(_runs(block.points))
     count_text = block.fields[0] if block.fields else ""
     if not re.fullmatch(r"\d+", count_text):
         raise _error(
             source,
             block.line,
-            t("zbtxt.count_not_whole", MESSAGES_LANG, value=_shown(count_text)),
-            "Write the number of point lines first",
+            said("zbtxt.count_not_whole", value=_shown(count_text)),
+            said("err.zbtxt.count_first_fix"),
         )
     whole, n_lines = _whole(count_text), len(block.points)
     first, last = block.points[0].line, block.points[-1].line
@@ -438,8 +438,8 @@ def _block_rings(block: _Block, source: str, *, at_end: bool, end_line: int) -> 
         raise _error(
             source,
             block.line,
-            t("zbtxt.count_wrong", MESSAGES_LANG, value=_shown(count_text), n=n_lines, first=first, last=last),
-            t("zbtxt.fix_count", MESSAGES_LANG),
+            said("zbtxt.count_wrong", value=_shown(count_text), n=n_lines, first=first, last=last),
+            said("zbtxt.fix_count"),
         )
     count = whole
     if count not in (n_lines, n_lines - len(rings)):
@@ -447,14 +447,14 @@ def _block_rings(block: _Block, source: str, *, at_end: bool, end_line: int) -> 
             raise _error(
                 source,
                 end_line,
-                t("zbtxt.truncated_count", MESSAGES_LANG, n=n_lines, count=count, line=block.line),
-                "Copy or export the file again completely",
+                said("zbtxt.truncated_count", n=n_lines, count=count, line=block.line),
+                said("err.zbtxt.copy_again_fix"),
             )
         raise _error(
             source,
             block.line,
-            t("zbtxt.count_wrong", MESSAGES_LANG, value=count, n=n_lines, first=first, last=last),
-            t("zbtxt.fix_count", MESSAGES_LANG),
+            said("zbtxt.count_wrong", value=count, n=n_lines, first=first, last=last),
+            said("zbtxt.fix_count"),
         )
     seen: dict[int, int] = {}
     for ring in rings:
@@ -463,8 +463,8 @@ def _block_rings(block: _Block, source: str, *, at_end: bool, end_line: int) -> 
             raise _error(
                 source,
                 ring[0].line,
-                t("zbtxt.ring_again", MESSAGES_LANG, number=number, line=seen[number]),
-                "Keep the points of each ring together and number the rings 1, 2, 3 …",
+                said("zbtxt.ring_again", number=number, line=seen[number]),
+                said("err.zbtxt.ring_order_fix"),
             )
         seen[number] = ring[-1].line
         head, tail = ring[0], ring[-1]
@@ -472,17 +472,17 @@ def _block_rings(block: _Block, source: str, *, at_end: bool, end_line: int) -> 
             raise _error(
                 source,
                 tail.line,
-                f"ring {number} (lines {head.line}–{tail.line}) is not closed: its last point {_cut(tail.name)} "
-                f"({_xy(tail.x)}, {_xy(tail.y)}) is not its first point {_cut(head.name)} "
-                f"({_xy(head.x)}, {_xy(head.y)})",
-                "Repeat the ring's first point as its last line",
+                said("err.zbtxt.not_closed", number=number, first=head.line, last=tail.line,
+                     last_name=_cut_said(tail.name), last_x=_xy(tail.x), last_y=_xy(tail.y),
+                     first_name=_cut_said(head.name), first_x=_xy(head.x), first_y=_xy(head.y)),
+                said("err.zbtxt.not_closed_fix"),
             )
         if len({(p.x, p.y) for p in ring}) < 3:
             raise _error(
                 source,
                 head.line,
-                f"ring {number} has fewer than 3 distinct points",
-                "Give every ring at least 3 points",
+                said("err.zbtxt.few_points", number=number),
+                said("err.zbtxt.few_points_fix"),
             )
     return rings
 
@@ -561,9 +561,9 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
     notes: list[str] = []
     if doc.attributes_line is None:
         raise CRSError(
-            t("zbtxt.no_attributes", MESSAGES_LANG),
+            said("zbtxt.no_attributes"),
             source=source,
-            fix=t("zbtxt.fix_attributes", MESSAGES_LANG),
+            fix=said("zbtxt.fix_attributes"),
         )
     swap = False
     east_first = (xs >= 1e7).all() and (ys < 1e7).all()  # a prefixed easting can only be Y
@@ -574,27 +574,26 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
         notes.append(t("zbtxt.swapped", MESSAGES_LANG, source=source))
     unit, unit_line = _header_value(doc, HEADER_KEYS["unit"])
     if unit not in ("", HEADER_VALUES["metre"], "m", "M", "metre", "meter"):
-        raise _error(source, unit_line, t("zbtxt.unit", MESSAGES_LANG, value=_shown(unit)), _fix_header(),
+        raise _error(source, unit_line, said("zbtxt.unit", value=_shown(unit)), _fix_header(),
                      cls=CRSError)
     projection, projection_line = _header_value(doc, HEADER_KEYS["projection"])
     if projection and HEADER_VALUES["gauss"] not in projection and "GAUSS" not in projection.upper():
         raise _error(
             source,
             projection_line,
-            t("zbtxt.projection", MESSAGES_LANG, value=_shown(projection)),
+            said("zbtxt.projection", value=_shown(projection)),
             _fix_header(),
             cls=CRSError,
         )
     system, system_line = _header_value(doc, HEADER_KEYS["system"])
     datum = _datum_of(system)
     if datum is None:
-        said = (t("zbtxt.system", MESSAGES_LANG, value=_shown(system)) if system
-                else t("zbtxt.system_empty", MESSAGES_LANG))
+        given = said("zbtxt.system", value=_shown(system)) if system else said("zbtxt.system_empty")
         raise _error(
             source,
             system_line,
-            t("zbtxt.system_unknown", MESSAGES_LANG, said=said),
-            t("zbtxt.fix_system", MESSAGES_LANG),
+            said("zbtxt.system_unknown", said=given),
+            said("zbtxt.fix_system"),
             cls=CRSError,
         )
     width_text, width_line = _header_value(doc, HEADER_KEYS["width"], HEADER_KEYS["width_short"])
@@ -602,7 +601,7 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
     width_digits = re.findall(r"\d+", width_text)
     width = _whole(width_digits[0]) if width_digits else None
     if width_digits and width not in (3, 6):
-        raise _error(source, width_line, t("zbtxt.width", MESSAGES_LANG, value=_shown(width_text)), _fix_header(),
+        raise _error(source, width_line, said("zbtxt.width", value=_shown(width_text)), _fix_header(),
                      cls=CRSError)
     zone = _zone_number(zone_text, zone_line, source)
     prefixed = ys >= 1e7
@@ -611,8 +610,8 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
         raise _error(
             source,
             odd,
-            "some Y coordinates carry the zone prefix and others do not",
-            "Write every Y the same way",
+            said("err.zbtxt.mixed_prefix"),
+            said("err.zbtxt.mixed_prefix_fix"),
             cls=CRSError,
         )
     if prefixed[0] and (ys >= 1e8).any():  # a zone prefix has two digits; a larger number would not fit an int
@@ -620,8 +619,7 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
         raise _error(
             source,
             odd,
-            f"this Y coordinate ({ys[ys >= 1e8][0]:.6g}) is no Gauss–Krüger easting, even with a zone prefix "
-            "(under 100,000,000 m)",
+            said("err.zbtxt.y_too_large", y=ys[ys >= 1e8][0]),
             _fix_layout(),
             cls=CRSError,
         )
@@ -632,8 +630,8 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
             raise _error(
                 source,
                 odd,
-                f"the Y coordinates carry different zone prefixes ({prefixes[0]} and others)",
-                "Split the file by zone",
+                said("err.zbtxt.prefixes_differ", prefix=prefixes[0]),
+                said("err.zbtxt.prefixes_differ_fix"),
                 cls=CRSError,
             )
         prefix = int(prefixes[0])
@@ -644,16 +642,16 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
             raise _error(
                 source,
                 int(lines[0]),
-                t("zbtxt.zone_mismatch", MESSAGES_LANG, prefix=prefix, zone=zone),
-                t("zbtxt.fix_zone_mismatch", MESSAGES_LANG),
+                said("zbtxt.zone_mismatch", prefix=prefix, zone=zone),
+                said("zbtxt.fix_zone_mismatch"),
                 cls=CRSError,
             )
     elif zone is None:
         raise _error(
             source,
             zone_line,
-            t("zbtxt.zone_unknown", MESSAGES_LANG),
-            t("zbtxt.fix_zone", MESSAGES_LANG),
+            said("zbtxt.zone_unknown"),
+            said("zbtxt.fix_zone"),
             cls=CRSError,
         )
     elif not ((ys > 0) & (ys < 1e6)).all():
@@ -661,7 +659,7 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
         raise _error(
             source,
             odd,
-            "this Y coordinate is no Gauss–Krüger easting (0–1,000,000 m, or with a zone prefix)",
+            said("err.zbtxt.y_not_easting"),
             _fix_layout(),
             cls=CRSError,
         )
@@ -671,7 +669,7 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
             raise _error(
                 source,
                 zone_line,
-                t("zbtxt.zone_not_china", MESSAGES_LANG, zone=zone),
+                said("zbtxt.zone_not_china", zone=zone),
                 _fix_header(),
                 cls=CRSError,
             )
@@ -681,14 +679,14 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
         raise _error(
             source,
             zone_line,
-            t("zbtxt.zone_not_in_width", MESSAGES_LANG, zone=zone, width=width, first=zones[0], last=zones[-1]),
+            said("zbtxt.zone_not_in_width", zone=zone, width=width, first=zones[0], last=zones[-1]),
             _fix_header(),
             cls=CRSError,
         )
     name = gk_name(datum.name, width, zone, prefixed=bool(prefixed[0]))
     code = gk_codes().get(name)
     if code is None:
-        raise _error(source, system_line, f"there is no EPSG coordinate system {name!r}", _fix_header(), cls=CRSError)
+        raise _error(source, system_line, said("err.zbtxt.no_epsg", name=name), _fix_header(), cls=CRSError)
     if datum is not _CGCS2000:
         notes.append(t("zbtxt.other_datum", MESSAGES_LANG, source=source, datum=datum.name, datum_zh=datum.zh))
     params, _ = _header_value(doc, HEADER_KEYS["params"])
@@ -709,7 +707,7 @@ def _zone_number(text: str, line: int, source: str) -> int | None:
         raise _error(
             source,
             line,
-            t("zbtxt.zone_not_number", MESSAGES_LANG, value=_shown(text)),
+            said("zbtxt.zone_not_number", value=_shown(text)),
             _fix_header(),
             cls=CRSError,
         )
@@ -752,15 +750,15 @@ def parse_zbtxt(data: bytes, source: str) -> tuple[gpd.GeoDataFrame, str, list[s
     doc = _parse(text, source)
     if doc.coordinates_line is None:
         raise InputFileError(
-            t("zbtxt.no_coordinates", MESSAGES_LANG),
+            said("zbtxt.no_coordinates"),
             source=source,
-            fix=t("zbtxt.fix_coordinates", MESSAGES_LANG),
+            fix=said("zbtxt.fix_coordinates"),
         )
     if not doc.blocks:
         raise InputFileError(
-            t("zbtxt.no_parcel", MESSAGES_LANG, line=doc.coordinates_line),
+            said("zbtxt.no_parcel", line=doc.coordinates_line),
             source=source,
-            fix="Export the parcels again; the file has a header only",
+            fix=said("err.zbtxt.header_only_fix"),
         )
     rings_of = [
         _block_rings(b, source, at_end=(i == len(doc.blocks) - 1), end_line=doc.last_line)
@@ -772,8 +770,8 @@ def parse_zbtxt(data: bytes, source: str) -> tuple[gpd.GeoDataFrame, str, list[s
             raise _error(
                 source,
                 block.line,
-                t("zbtxt.not_polygon", MESSAGES_LANG, value=_shown(kind)),
-                t("zbtxt.fix_polygon", MESSAGES_LANG),
+                said("zbtxt.not_polygon", value=_shown(kind)),
+                said("zbtxt.fix_polygon"),
             )
     points = [p for b in doc.blocks for p in b.points]
     xs = np.array([p.x for p in points])

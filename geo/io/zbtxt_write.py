@@ -22,7 +22,7 @@ import shapely
 from pyproj import CRS
 
 from geo.crs import CGCS2000
-from geo.errors import ExportError
+from geo.errors import ExportError, said
 from geo.i18n import t
 from geo.io.zbtxt import (
     ATTRIBUTES,
@@ -92,10 +92,11 @@ def _zone_of(crs: CRS | None) -> tuple[int, int, bool]:
     name = crs.name if crs is not None else ""
     match = re.fullmatch(r"CGCS2000 / (3-degree )?Gauss-Kruger (zone (\d+)|CM (\d+)E)", name)
     if match is None:
+        zoned, plain = zbtxt_crs()
         raise ExportError(
-            t("zbtxt.not_gk", "en", crs=name or "no CRS"),
+            said("zbtxt.not_gk", crs=name or said("err.zbtxt.no_crs")),
             source="--crs",
-            fix=f"Use --crs {' or '.join(zbtxt_crs())}",
+            fix=said("err.zbtxt.crs_fix", zoned=zoned, plain=plain),
         )
     width = 3 if match.group(1) else 6
     if match.group(3):
@@ -112,10 +113,10 @@ def _check_band(gdf: gpd.GeoDataFrame, zone: int, width: int, name: str) -> None
     half = width / 2 + ZONE_OVERLAP
     if west < cm - half or east > cm + half:
         raise ExportError(
-            f"the parcels lie at {west:.2f}°–{east:.2f}°E, outside zone {zone} "
-            f"({cm - width / 2:g}°–{cm + width / 2:g}°E)",
+            said("err.zbtxt.outside_zone", west=west, east=east, zone=zone, band_west=cm - width / 2,
+                 band_east=cm + width / 2),
             source=name,
-            fix="Write them to GeoPackage or Shapefile instead, which keep any CRS",
+            fix=said("err.zbtxt.outside_zone_fix"),
         )
 
 
@@ -187,9 +188,7 @@ def zbtxt_text(gdf: gpd.GeoDataFrame, *, name: str = "layer", today: dt.date | N
     zone, width, _prefixed = _zone_of(gdf.crs)
     keep = _polygonal(gdf)
     if not keep.any():
-        raise ExportError(
-            t("zbtxt.no_polygon", "en"), source=name, fix="Export a layer of parcels (polygons)"
-        )
+        raise ExportError(said("zbtxt.no_polygon"), source=name, fix=said("err.zbtxt.no_polygon_fix"))
     polys = gdf[keep]
     _check_band(polys, zone, width, name)
     indicative = "geometry_basis" in polys.columns and bool((polys["geometry_basis"] == "indicative").any())
@@ -242,9 +241,9 @@ def _encode(text: str, name: str) -> bytes:
     except UnicodeEncodeError as exc:
         line = text[: exc.start].count("\n") + 1
         raise ExportError(
-            t("zbtxt.not_gbk", "en", line=line, char=repr(text[exc.start])),
+            said("zbtxt.not_gbk", line=line, char=repr(text[exc.start])),
             source=name,
-            fix="Replace that character in the layer's names, or export to GeoPackage (UTF-8)",
+            fix=said("err.zbtxt.not_gbk_fix"),
         ) from None
 
 

@@ -24,7 +24,7 @@ import branca.colormap
 import folium
 from folium.elements import JSCSSMixin
 
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 
 #: Where the vendored files live on disk (``static/vendor`` next to ``app.py``).
 VENDOR_DIR: Final = Path(__file__).resolve().parents[2] / "static" / "vendor"
@@ -76,26 +76,26 @@ def localise_assets(m: folium.Map, *, base: str = ASSET_BASE) -> folium.Map:
     for element in _walk(m):
         if isinstance(element, branca.colormap.ColorMap):
             raise UsageError(
-                "branca colormaps load d3 from a public CDN",
+                said("err.assets.colormap_cdn"),
                 source=type(element).__name__,
-                fix="Draw legends in the page instead (ui/legend.py)",
+                fix=said("err.assets.colormap_cdn_fix"),
             )
         if not isinstance(element, JSCSSMixin):
             continue
         kind = type(element).__name__
         if kind not in ASSETS:
             raise UsageError(
-                f"the map element {kind} needs JS/CSS that is not vendored",
+                said("err.assets.not_vendored", kind=kind),
                 source="geo.mapview.assets.ASSETS",
-                fix="Vendor its files into static/vendor/ and list them in ASSETS",
+                fix=said("err.assets.not_vendored_fix"),
             )
         js, css = ASSETS[kind]
         for rel in js + css:
             if not (VENDOR_DIR / rel).is_file():
                 raise UsageError(
-                    f"vendored file {rel} is missing",
+                    said("err.assets.vendored_missing", rel=rel),
                     source=str(VENDOR_DIR),
-                    fix="Restore static/vendor/ from git (see static/vendor/README.md)",
+                    fix=said("err.assets.vendored_missing_fix"),
                 )
         # Instance attributes shadow Folium's class-level CDN lists.
         element.default_js = [(f"{kind}_js_{i}", f"{base}/{rel}") for i, rel in enumerate(js)]

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import urlsplit
 
-from geo.errors import UsageError
+from geo.errors import Said, UsageError, said
 from geo.i18n import pair, t
 
 
@@ -106,7 +106,8 @@ GCJ02_VAR: Final = "GEO_TILES_GCJ02"
 _PLACEHOLDERS: Final = frozenset({"z", "x", "y", "-y", "s", "r"})
 #: Hosts whose tiles are known to be drawn in GCJ-02.
 _GCJ02_HOSTS: Final = ("autonavi.com", "amap.com")
-_EXAMPLE: Final = "e.g. http://10.0.0.9/tiles/{z}/{x}/{y}.png"
+#: A tile URL to show in a fix.
+_EXAMPLE: Final = "http://10.0.0.9/tiles/{z}/{x}/{y}.png"
 
 
 def parse_tiles(url: str, *, attribution: str = "", gcj02: str = "") -> Basemap:
@@ -124,25 +125,26 @@ def parse_tiles(url: str, *, attribution: str = "", gcj02: str = "") -> Basemap:
     url = url.strip()
     parts = urlsplit(url)
 
-    def bad(problem: str, fix: str) -> UsageError:
+    def bad(problem: Said, fix: Said) -> UsageError:
         return UsageError(problem, source=TILES_VAR, fix=fix)
 
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise bad(f"{url[:80]!r} is not an http(s) address", f"Set {TILES_VAR} to an XYZ tile URL, {_EXAMPLE}")
+        raise bad(said("err.basemap.not_http", url=url[:80]),
+                  said("err.basemap.not_http_fix", var=TILES_VAR, example=_EXAMPLE))
     if re.search(r"\s", url):
-        raise bad("the tile URL contains a space", f"Remove it or write it as %20 in {TILES_VAR}")
+        raise bad(said("err.basemap.space"), said("err.basemap.space_fix", var=TILES_VAR))
     names = set(re.findall(r"\{([^{}]*)\}", url))
     missing = [f"{{{n}}}" for n in ("z", "x", "y") if n not in names and not (n == "y" and "-y" in names)]
     if missing:
-        raise bad(f"the tile URL has no {' '.join(missing)}", f"Write {{z}}, {{x}} and {{y}} where the tile's zoom, "
-                  f"column and row go, {_EXAMPLE}")
+        raise bad(said("err.basemap.no_placeholder", missing=" ".join(missing)),
+                  said("err.basemap.no_placeholder_fix", example=_EXAMPLE))
     if unknown := sorted(names - _PLACEHOLDERS):
-        raise bad(f"the tile URL has {{{unknown[0]}}}, which the map cannot fill in",
-                  "Use only {z}, {x}, {y}, {-y}, {s} and {r}; write a key such as tk=… as text")
+        raise bad(said("err.basemap.unknown_placeholder", name=unknown[0]),
+                  said("err.basemap.unknown_placeholder_fix", token="tk=…"))
     flag = gcj02.strip().lower()
     if flag not in ("", "0", "1", "true", "false", "yes", "no"):
-        raise UsageError(f"{gcj02[:20]!r} is neither 1 nor 0", source=GCJ02_VAR,
-                         fix=f"Set {GCJ02_VAR}=1 if the tiles are drawn in GCJ-02 (Gaode, Tencent), else unset it")
+        raise UsageError(said("err.basemap.gcj02_flag", value=gcj02[:20]), source=GCJ02_VAR,
+                         fix=said("err.basemap.gcj02_flag_fix", var=GCJ02_VAR))
     host = parts.hostname
     shifted = flag in ("1", "true", "yes") or (flag == "" and host.endswith(_GCJ02_HOSTS))
     return Basemap(
@@ -161,12 +163,13 @@ def tile_source(env: Mapping[str, str] | None = None) -> Basemap | None:
     return parse_tiles(url, attribution=env.get(ATTRIBUTION_VAR, ""), gcj02=env.get(GCJ02_VAR, ""))
 
 
-def tiles_problem(env: Mapping[str, str] | None = None) -> str | None:
-    """One line saying what is wrong with ``GEO_TILES`` and how to fix it, or None when it is fine or unset."""
+def tiles_problem(env: Mapping[str, str] | None = None, *, lang: str = "en") -> str | None:
+    """One line in ``lang`` saying what is wrong with ``GEO_TILES`` and how to fix it, or None when it is fine or
+    unset."""
     try:
         tile_source(env)
     except UsageError as exc:
-        return exc.message
+        return exc.text(lang)
     return None
 
 
@@ -209,12 +212,13 @@ def get_basemap(key: str, *, env: Mapping[str, str] | None = None) -> Basemap:
     if key == CUSTOM:
         custom = tile_source(env)
         if custom is None:
-            raise UsageError("no tile server is configured", source=TILES_VAR,
-                             fix=f"Set {TILES_VAR} to an XYZ tile URL ({_EXAMPLE}) or choose another basemap")
+            raise UsageError(said("err.basemap.no_tiles"), source=TILES_VAR,
+                             fix=said("err.basemap.no_tiles_fix", var=TILES_VAR, example=_EXAMPLE))
         return custom
     try:
         return BASEMAPS[key]
     except KeyError as exc:
         raise UsageError(
-            f"unknown basemap {key!r}", source="basemap", fix=f"Use one of {', '.join([*BASEMAPS, CUSTOM])}"
+            said("err.basemap.unknown", name=key), source="basemap",
+            fix=said("err.basemap.unknown_fix", choices=", ".join([*BASEMAPS, CUSTOM])),
         ) from exc

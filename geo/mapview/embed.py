@@ -31,7 +31,7 @@ from typing import Final, cast
 import folium
 from branca.element import Figure
 
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.mapview.assets import asset_links
 
 #: Folium names every element ``<kind>_<32 hex>``.
@@ -75,8 +75,8 @@ def map_parts(m: folium.Map, *, overlay: folium.FeatureGroup | None = None) -> M
     js, css = asset_links(m)
     remote = [u for u in js + css if "://" in u or u.startswith("//")]
     if remote:
-        raise UsageError(f"the map links {remote[0]}", source="geo.mapview.embed",
-                         fix="Localise the map's assets first (geo.mapview.assets.localise_assets)")
+        raise UsageError(said("err.map.links_remote", url=remote[0]), source="geo.mapview.embed",
+                         fix=said("err.map.links_remote_fix"))
     return MapParts(div_id=m.get_name(), script=script, signature=signature(script), js=tuple(js),
                     css=tuple(css), overlay=None if overlay is None else _overlay_script(m, overlay))
 

@@ -68,7 +68,7 @@ from shapely.ops import polylabel
 
 from geo.atomic import write_output
 from geo.crs import WGS84, example_crs, local_crs, parse_crs, plan_area_centre, transformer
-from geo.errors import CRSError, FontError, UsageError
+from geo.errors import CRSError, FontError, UsageError, said
 from geo.i18n import catalogue, t
 from geo.mapview.fonts import find_cjk_font, font_file
 from geo.mapview.paper import FORMATS, MM_PER_INCH, ORIENTATIONS, PAPER_MM, Paper
@@ -141,12 +141,12 @@ def drawing_crs(requested: str, *, centre_lonlat: tuple[float, float], lang: str
     code = _code(crs)
     if crs.is_projected:
         if crs.axis_info and crs.axis_info[0].unit_name not in ("metre", "meter", "US survey foot", "foot"):
-            raise CRSError(f"{code} has units of {crs.axis_info[0].unit_name}", source="--crs",
-                           fix=f"Use a projected CRS in metres such as {example_crs()}")
+            raise CRSError(said("err.figure.crs_units", code=code, unit=crs.axis_info[0].unit_name), source="--crs",
+                           fix=said("err.figure.crs_units_fix", example=example_crs()))
         return Projection(crs, code, code)
     if not crs.is_geographic:
-        raise CRSError(f"{code} is neither projected nor geographic", source="--crs",
-                       fix=f"Use a projected CRS such as {example_crs()}")
+        raise CRSError(said("err.figure.crs_kind", code=code), source="--crs",
+                       fix=said("err.figure.crs_kind_fix", example=example_crs()))
     lon, lat = centre_lonlat
     target = gk_zone(lon)
     if target is None:
@@ -300,8 +300,7 @@ def _extent(geoms: Sequence[gpd.GeoSeries], box_w: float, box_h: float) -> tuple
             minx, miny, maxx, maxy = (float(v) for v in np.asarray(present.total_bounds, dtype=float))
             break
     else:
-        raise UsageError("nothing to draw: no parcels and no zones", source="figure",
-                         fix="Clear the filters or choose other layers")
+        raise UsageError(said("err.figure.nothing"), source="figure", fix=said("err.figure.nothing_fix"))
     span = max(maxx - minx, maxy - miny, 2000.0)
     pad = max(0.06 * span, 400.0)
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
@@ -756,10 +755,11 @@ def render_figure(
     """
     paper = paper or Paper()
     if fmt not in FORMATS:
-        raise UsageError(f"unknown format {fmt!r}", source="format", fix=f"Use one of {', '.join(FORMATS)}")
+        raise UsageError(said("err.figure.format", fmt=fmt), source="format",
+                         fix=said("err.figure.format_fix", choices=", ".join(FORMATS)))
     for name, layer in (("parcels", parcels), ("zones", zones), ("districts", districts), ("metro", metro)):
         if layer is not None and layer.crs is None:
-            raise CRSError("the layer has no CRS", source=name, fix="Set its CRS before drawing")
+            raise CRSError(said("err.figure.no_crs"), source=name, fix=said("err.figure.no_crs_fix"))
     lang = text.lang
     everything = parcels if len(parcels) else zones
     lon, lat = plan_area_centre()  # nothing to draw: the plan's area

@@ -39,7 +39,7 @@ from folium.template import Template
 
 from geo.checks.registry import SEVERITIES
 from geo.crs import WGS84, shift_geometries
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.i18n import t
 from geo.mapview import largelayer
 from geo.mapview.assets import ASSET_BASE, localise_assets
@@ -85,8 +85,8 @@ def worst_severity(findings: pd.DataFrame, parcels: pd.DataFrame) -> pd.Series:
     """
     missing = {"feature", "severity"} - set(findings.columns)
     if missing:
-        raise UsageError(f"findings lack column(s) {', '.join(sorted(missing))}", source="findings",
-                         fix="Pass the findings of geo.checks.registry.run_checks")
+        raise UsageError(said("err.map.findings_columns", columns=", ".join(sorted(missing))), source="findings",
+                         fix=said("err.map.findings_columns_fix"))
     rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
     none = len(SEVERITY_ORDER) - 1
     own = findings["feature"].notna().to_numpy(dtype=bool)
@@ -311,9 +311,9 @@ def build_findings_map(
         ``parcels`` holds the parcels in view and the selected one.
     """
     if get_basemap(basemap).shift != layer.shift:
-        raise UsageError(f"the layer was prepared for shift {layer.shift!r}, the {basemap} basemap needs "
-                         f"{get_basemap(basemap).shift!r}", source="build_findings_map",
-                         fix="Prepare the layer with shift=get_basemap(basemap).shift")
+        raise UsageError(said("err.map.shift_mismatch", shift=layer.shift, basemap=basemap,
+                              needs=get_basemap(basemap).shift), source="build_findings_map",
+                         fix=said("err.map.shift_mismatch_fix"))
     ext = layer.extent
     start = fit_zoom(ext)
     zoom = start if zoom is None else int(zoom)

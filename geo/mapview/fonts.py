@@ -35,8 +35,7 @@ from fontTools.ttLib import TTFont, TTLibError, newTable
 from matplotlib import font_manager
 
 from geo.atomic import write_output
-from geo.errors import FontError
-from geo.i18n import t
+from geo.errors import FontError, said
 
 #: Families tried in order: Simplified Chinese sans-serif faces first.
 CJK_FAMILIES: Final[tuple[str, ...]] = (
@@ -47,7 +46,7 @@ CJK_FAMILIES: Final[tuple[str, ...]] = (
 FONT_ENV: Final = "GEO_CJK_FONT"
 #: Characters a face must have to count as Chinese (from this project's labels).
 PROBE: Final = "规划地块面积亩"
-_FIX: Final = "Install a Chinese font (Debian: apt-get install fonts-noto-cjk) or set GEO_CJK_FONT=/path/to/font.ttf"
+_FIX: Final = said("err.fonts.install_fix")
 
 
 @dataclass(frozen=True)
@@ -72,9 +71,9 @@ def _from_env(value: str) -> FontFace:
     path, _, index = value.partition("#")
     face = FontFace(path, int(index) if index.isdigit() else 0, Path(path).stem)
     if not Path(path).is_file():
-        raise FontError("the font file does not exist", source=f"{FONT_ENV}={value}", fix=_FIX)
+        raise FontError(said("err.fonts.missing_file"), source=f"{FONT_ENV}={value}", fix=_FIX)
     if not _has_chinese(face):
-        raise FontError(t("fonts.no_chinese", "en"), source=f"{FONT_ENV}={value}", fix=_FIX)
+        raise FontError(said("err.fonts.no_chinese"), source=f"{FONT_ENV}={value}", fix=_FIX)
     return face
 
 
@@ -127,7 +126,7 @@ def find_cjk_font(families: Sequence[str] = CJK_FAMILIES, *, weight: int = 400) 
         for face in candidates:
             if _has_chinese(face):
                 return face
-    raise FontError(f"no Chinese font found (tried {', '.join(families)})", source="fonts", fix=_FIX)
+    raise FontError(said("err.fonts.none_found", families=", ".join(families)), source="fonts", fix=_FIX)
 
 
 def _weight(value: object) -> int:
@@ -197,7 +196,8 @@ def truetype_subset(face: FontFace, characters: str) -> bytes:
         out = io.BytesIO()
         font.save(out)
     except Exception as exc:
-        raise FontError(f"cannot use the font ({exc})", source=f"{face.path}#{face.index}", fix=_FIX) from None
+        raise FontError(said("err.fonts.unusable", error=str(exc)), source=f"{face.path}#{face.index}",
+                        fix=_FIX) from None
     return out.getvalue()
 
 

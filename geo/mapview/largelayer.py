@@ -41,7 +41,7 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.io import MemoryFile
 
 from geo.crs import WGS84, gcj02_to_wgs84, shift_geometries, transformer
-from geo.errors import CRSError, UsageError
+from geo.errors import CRSError, UsageError, said
 
 #: Most features :func:`features_in_view` returns (≈ 1–2 MB of GeoJSON for 15-vertex parcels).
 MAX_FEATURES: Final = 3000
@@ -130,15 +130,14 @@ class ViewFeatures:
 def _hex(colour: str, alpha: int) -> tuple[int, int, int, int]:
     c = colour.lstrip("#")
     if len(c) != 6:
-        raise UsageError(f"colour {colour!r} is not #rrggbb", source="palette", fix="Give colours as #rrggbb")
+        raise UsageError(said("err.map.colour", colour=colour), source="palette", fix=said("err.map.colour_fix"))
     return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), alpha
 
 
 def _in_wgs84(layer: gpd.GeoDataFrame | gpd.GeoSeries, source: str) -> gpd.GeoSeries:
     geoms = layer.geometry if isinstance(layer, gpd.GeoDataFrame) else layer
     if geoms.crs is None:
-        raise CRSError("the layer has no coordinate reference system", source=source,
-                       fix="Read it with geo.io.files.read_file, which always returns WGS84")
+        raise CRSError(said("err.map.no_crs"), source=source, fix=said("err.map.no_crs_fix"))
     return geoms if geoms.crs.to_string() == WGS84 else geoms.to_crs(WGS84)
 
 
@@ -175,11 +174,12 @@ def overview_image(
 
     """
     if shift not in _SHIFTS:
-        raise UsageError(f"unknown shift {shift!r}", source="overview_image", fix="Use 'gcj02' or None")
+        raise UsageError(said("err.map.unknown_shift", shift=shift), source="overview_image",
+                         fix=said("err.map.unknown_shift_fix"))
     if column not in layer.columns:
-        raise UsageError(f"the layer has no column {column!r}", source=source, fix="Colour by one of its columns")
+        raise UsageError(said("err.map.no_column", column=column), source=source, fix=said("err.map.no_column_fix"))
     if not 16 <= max_px <= 8192:
-        raise UsageError(f"image size {max_px} px is out of range", source="max_px", fix="Use 16–8192 pixels")
+        raise UsageError(said("err.map.image_size", px=max_px), source="max_px", fix=said("err.map.image_size_fix"))
     geoms = _in_wgs84(layer, source).to_numpy()
     if shift is not None:
         geoms = shift_geometries(geoms, to=shift)
@@ -188,14 +188,14 @@ def overview_image(
     rest = sorted(set(keys) - set(cats))
     categories = cats + rest
     if len(categories) > MAX_CATEGORIES:
-        raise UsageError(f"{column!r} has {len(categories)} categories, more than {MAX_CATEGORIES} can be coloured",
-                         source=source, fix="Colour by a column with fewer distinct values (e.g. track or severity)")
+        raise UsageError(said("err.map.too_many_categories", column=column, n=len(categories), limit=MAX_CATEGORIES),
+                         source=source, fix=said("err.map.too_many_categories_fix"))
     code = pd.Series(np.arange(1, len(categories) + 1, dtype=np.uint8), index=categories)
     values = code.reindex(keys).to_numpy()
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     merc = gpd.GeoSeries(geoms[ok], crs=WGS84).to_crs(WEB_MERCATOR).to_numpy()
     if len(merc) == 0:
-        raise UsageError("the layer has no geometry to draw", source=source, fix="Load a layer with parcels")
+        raise UsageError(said("err.map.no_geometry"), source=source, fix=said("err.map.no_geometry_fix"))
     minx, miny, maxx, maxy = shapely.total_bounds(merc)
     size = max(maxx - minx, maxy - miny, 1e-3) / max_px
     width, height = max(1, math.ceil((maxx - minx) / size)), max(1, math.ceil((maxy - miny) / size))
@@ -268,8 +268,8 @@ def build_index(layer: gpd.GeoDataFrame, *, columns: Sequence[str] = (), source:
     """
     missing = [c for c in columns if c not in layer.columns]
     if missing:
-        raise UsageError(f"the layer has no column {', '.join(map(repr, missing))}", source=source,
-                         fix="Index only columns the layer has")
+        raise UsageError(said("err.map.no_columns", columns=", ".join(map(repr, missing))), source=source,
+                         fix=said("err.map.no_columns_fix"))
     geoms = _in_wgs84(layer, source).to_numpy().copy()
     geoms[shapely.is_empty(geoms)] = None
     props = pd.DataFrame(layer[list(columns)]).reset_index(drop=True)
@@ -292,12 +292,12 @@ def parse_bounds(bounds: Mapping[str, Any] | None, *, default: View | None = Non
         if default is not None:
             return default
         raise UsageError(
-            f"bounds {bounds!r} are not map bounds", source=source,
-            fix='Pass the reported bounds: {"_southWest": {"lat", "lng"}, "_northEast": {...}}',
+            said("err.map.bad_bounds", bounds=bounds), source=source,
+            fix=said("err.map.bad_bounds_fix", shape='{"_southWest": {"lat", "lng"}, "_northEast": {...}}'),
         ) from exc
     if not all(map(math.isfinite, (west, south, east, north))) or south > north or west > east:
-        raise UsageError(f"bounds {west}, {south}, {east}, {north} are not a map view", source=source,
-                         fix="Pass the bounds the map reports (south-west corner first)")
+        raise UsageError(said("err.map.not_a_view", west=west, south=south, east=east, north=north), source=source,
+                         fix=said("err.map.not_a_view_fix"))
     return View(max(west, -180.0), max(south, -90.0), min(east, 180.0), min(north, 90.0))
 
 
@@ -337,9 +337,10 @@ def features_in_view(
         View used while the map has not reported bounds yet.
     """
     if shift not in _SHIFTS:
-        raise UsageError(f"unknown shift {shift!r}", source="features_in_view", fix="Use 'gcj02' or None")
+        raise UsageError(said("err.map.unknown_shift", shift=shift), source="features_in_view",
+                         fix=said("err.map.unknown_shift_fix"))
     if max_features < 0:
-        raise UsageError("max_features must not be negative", source="features_in_view", fix="Use 0 or more")
+        raise UsageError(said("err.map.negative_max"), source="features_in_view", fix=said("err.map.negative_max_fix"))
     view = bounds if isinstance(bounds, View) else parse_bounds(bounds, default=default)
     if shift is not None:
         view = _unshift_view(view)
@@ -385,10 +386,11 @@ def feature_at(index: LayerIndex, *, lon: float, lat: float, shift: str | None =
         x, y = gcj02_to_wgs84(np.array([lon]), np.array([lat]))
         lon, lat = float(x[0]), float(y[0])
     elif shift is not None:
-        raise UsageError(f"unknown shift {shift!r}", source="feature_at", fix="Use 'gcj02' or None")
+        raise UsageError(said("err.map.unknown_shift", shift=shift), source="feature_at",
+                         fix=said("err.map.unknown_shift_fix"))
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise UsageError(f"click {lon}, {lat} is not a position", source="feature_at",
-                         fix="Pass last_clicked's lng/lat")
+        raise UsageError(said("err.map.not_a_position", lon=lon, lat=lat), source="feature_at",
+                         fix=said("err.map.not_a_position_fix"))
     hits = index.tree.query(shapely.Point(lon, lat), predicate="intersects")
     hits = hits[shapely.get_dimensions(index.geoms[hits]) == 2]
     if len(hits) == 0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 
 #: Paper sizes in mm, landscape (width, height).
 PAPER_MM: Final[dict[str, tuple[float, float]]] = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}
@@ -31,14 +31,15 @@ class Paper:
 
     def __post_init__(self) -> None:
         if self.size not in PAPER_MM:
-            raise UsageError(f"unknown paper size {self.size!r}", source="size",
-                             fix=f"Use one of {', '.join(PAPER_MM)}")
+            raise UsageError(said("err.paper.size", size=self.size), source="size",
+                             fix=said("err.paper.size_fix", choices=", ".join(PAPER_MM)))
         if self.orientation not in ORIENTATIONS:
-            raise UsageError(f"unknown orientation {self.orientation!r}", source="orientation",
-                             fix="Use landscape or portrait")
+            raise UsageError(said("err.paper.orientation", orientation=self.orientation), source="orientation",
+                             fix=said("err.paper.orientation_fix"))
         low, high = DPI_RANGE
         if not low <= self.dpi <= high:
-            raise UsageError(f"{self.dpi} dpi is outside {low}–{high}", source="dpi", fix="Use 200 or 300 for print")
+            raise UsageError(said("err.paper.dpi", dpi=self.dpi, low=low, high=high), source="dpi",
+                             fix=said("err.paper.dpi_fix"))
 
     @property
     def mm(self) -> tuple[float, float]:

@@ -31,7 +31,7 @@ from folium.template import Template
 
 from geo.area import M2_PER_MU
 from geo.crs import shift_geometries
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.i18n import t
 from geo.mapview.assets import ASSET_BASE, localise_assets
 from geo.mapview.basemaps import CUSTOM, get_basemap
@@ -212,9 +212,9 @@ def add_basemap(m: folium.Map, key: str, *, tile_keys: Mapping[str, str]) -> Non
     secret = tile_keys.get(basemap.key_name, "") if basemap.key_name else ""
     if basemap.key_name and not secret:
         raise UsageError(
-            f"the {basemap.name_en} basemap needs a key",
+            said("err.map.needs_key", name=said(f"basemap.{basemap.key}")),
             source=basemap.key_name,
-            fix=f"Set {basemap.key_name} in the environment or in .streamlit/secrets.toml",
+            fix=said("err.map.needs_key_fix", var=basemap.key_name),
         )
     for i, url in enumerate((basemap.tiles, *basemap.overlays)):
         folium.TileLayer(

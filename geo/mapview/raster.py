@@ -18,7 +18,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from geo.crs import shift_geometries
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.raster.overlay import RasterOverlay
 
 #: position -> z-index of the overlay's pane (tiles 200, vectors 400, markers 600).
@@ -116,10 +116,11 @@ def add_raster_overlay(
         Title of the ramp legend (defaults to ``name``); single-band only.
     """
     if not 0.0 <= opacity <= 1.0:
-        raise UsageError(f"opacity {opacity!r} is outside 0–1", source="opacity", fix="Use a value from 0 to 1")
+        raise UsageError(said("err.map.opacity", opacity=opacity), source="opacity", fix=said("err.map.opacity_fix"))
     z_index = PANES.get(position)
     if z_index is None:
-        raise UsageError(f"unknown position {position!r}", source="position", fix=f"Use one of {', '.join(PANES)}")
+        raise UsageError(said("err.map.position", position=position), source="position",
+                         fix=said("err.map.position_fix", choices=", ".join(PANES)))
     pane = f"raster-{position}"
     folium.map.CustomPane(pane, z_index=z_index, pointer_events=False).add_to(fmap)
     layer = folium.raster_layers.ImageOverlay(

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.i18n import t
 from geo.monitor import evaluate
 from geo.monitor.model import ACTION_STATES, STAGES, STATUSES, Actual, MonitorPlan, StatusRow
@@ -192,9 +192,9 @@ def check_year(plan: MonitorPlan, year: int) -> None:
     """Refuse a report year outside the plan period (one line, the fix)."""
     first, last = plan.period
     if not first <= year <= last:
-        raise UsageError(f"{year} is outside the plan period {first}–{last}", source="--year",
-                         fix=f"Give a year {first}–{last}; the {t('monreport.final_name', 'zh')} is --year {last} "
-                             "--final")
+        raise UsageError(said("err.monitor.year_outside", year=year, first=first, last=last), source="--year",
+                         fix=said("err.monitor.year_outside_fix", first=first, last=last,
+                                  final=t("monreport.final_name", "zh")))
 
 
 # --- the map ----------------------------------------------------------------------------------------------------
@@ -422,7 +422,7 @@ def compose_report(
     :func:`~geo.monitor.evaluate.rollups`.
     """
     if lang not in ("zh", "en"):
-        raise UsageError(f"unknown language {lang!r}", source="--lang", fix="Use zh or en")
+        raise UsageError(said("err.monitor.unknown_lang", code=lang), source="--lang", fix=said("err.monitor.lang_fix"))
     if tracks is None or zones is None:
         import layers
 
@@ -694,7 +694,7 @@ def build_report(
     """
     check_year(plan, year)
     if lang not in ("zh", "en"):
-        raise UsageError(f"unknown language {lang!r}", source="--lang", fix="Use zh or en")
+        raise UsageError(said("err.monitor.unknown_lang", code=lang), source="--lang", fix=said("err.monitor.lang_fix"))
     evaluation = evaluate_years(plan, actuals, year=year, final=final)
     png = stage_map(plan, evaluation.rows, year=year, lang=lang, parcels=parcels) if with_map else None
     return compose_report(plan, actuals, evaluation, final=final, lang=lang, map_png=png, made=made)
@@ -724,19 +724,20 @@ def report_bytes(content: ReportContent, fmt: str) -> bytes:
         from geo.reports.pdf import build_pdf
 
         return build_pdf(content)
-    raise UsageError(f"unknown format {fmt!r}", source="format", fix="Use docx or pdf")
+    raise UsageError(said("err.monitor.unknown_format", fmt=fmt), source="format", fix=said("err.monitor.format_fix"))
 
 
 def report_format(out: str | Path, fmt: str | None = None) -> str:
     """``docx`` or ``pdf``: ``fmt`` if given, else the suffix of ``out`` (one line naming the fix otherwise)."""
     if fmt:
         if fmt not in FORMATS:
-            raise UsageError(f"unknown format {fmt!r}", source="--format", fix="Use docx or pdf")
+            raise UsageError(said("err.monitor.unknown_format", fmt=fmt), source="--format",
+                             fix=said("err.monitor.format_fix"))
         return fmt
     suffix = Path(str(out)).suffix.lower().lstrip(".")
     if suffix not in FORMATS:
-        raise UsageError(f"cannot tell the format from {str(out)!r}", source="-o",
-                         fix="Name the file .docx (Word) or .pdf, or give --format docx|pdf")
+        raise UsageError(said("err.monitor.no_format", out=str(out)), source="-o",
+                         fix=said("err.monitor.no_format_fix"))
     return suffix
 
 

@@ -110,7 +110,7 @@ from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from geo.atomic import write_output
-from geo.errors import InputFileError, UsageError, tool_said
+from geo.errors import InputFileError, Said, UsageError, said, tool_said
 from geo.i18n import t
 from geo.io.archive import MAX_RATIO, RATIO_FLOOR_BYTES
 from geo.io.limits import run_limited
@@ -200,12 +200,12 @@ _NUMBER_RE: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _THOUSANDS_RE: Final = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _EXCEL_ERRORS: Final = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
                         "#SPILL!", "#CALC!")
-_FIX_XLSX: Final = (f"In Excel or WPS: {t('montemplate.menu_save_as', 'zh')}, without a password, and import "
-             "that file")
+_FIX_XLSX: Final = said("err.monitor.xlsx_fix", save_as=t("montemplate.menu_save_as", "zh"))
 #: Excel's (and WPS's) Chinese name of the number format General, which a fix names.
 _GENERAL: Final = t("montemplate.format_general", "zh")
-_FIX_TEMPLATE: Final = "Fill the template written by python -m geo monitor template (or the Monitor page) and import it"
-_FIX_BOMB: Final = "Import the template as Excel or WPS saved it, not a file built to expand"
+#: Fill the template and import it, or a CSV of one of its sheets.
+_FIX_TEMPLATE: Final = said("err.monitor.template_or_csv_fix")
+_FIX_BOMB: Final = said("err.monitor.bomb_fix")
 
 
 class TemplateError(InputFileError):
@@ -215,7 +215,7 @@ class TemplateError(InputFileError):
     shows the first :data:`MAX_SHOWN`. Nothing of a file with an error is returned.
     """
 
-    def __init__(self, problem: str, *, source: str | None = None, fix: str | None = None,
+    def __init__(self, problem: str | Said, *, source: str | None = None, fix: str | Said | None = None,
                  problems: Sequence[tuple[str, str, str]] = ()) -> None:
         super().__init__(problem, source=source, fix=fix)
         self.problems = list(problems) or [("", self.problem, self.fix or "")]
@@ -246,8 +246,8 @@ def write_template(plan: MonitorPlan, actuals: Sequence[Actual], year: int, out:
         The path cannot be written.
     """
     if year < MIN_YEAR:
-        raise UsageError(f"the year {year} is before {MIN_YEAR}, the earliest a record may have",
-                         source="template year", fix="Give the year the figures are for, e.g. --year 2024")
+        raise UsageError(said("err.monitor.year_before", year=year, min_year=MIN_YEAR),
+                         source="template year", fix=said("err.monitor.year_before_fix"))
     buffer = io.BytesIO()
     _workbook(plan, actuals, year).save(buffer)
     if isinstance(out, str | os.PathLike):
@@ -550,33 +550,41 @@ def read_filled(path: Path, plan: MonitorPlan, year: int, previous: Sequence[Act
     return _check(book, plan, year, previous, src)
 
 
-def _error(problem: str, src: str, fix: str) -> TemplateError:
+class _FirstClause(Said):
+    """Catalogue words holding the first clause of another error's words (a :class:`Said` value), in one language."""
+
+    __slots__ = ()
+
+    def text(self, lang: str) -> str:
+        return t(self.key, lang, **{k: re.split("[;；]", v.text(lang).rstrip("。. "))[0] if isinstance(v, Said) else v
+                                    for k, v in self.values.items()})
+
+
+def _error(problem: Said, src: str, fix: Said) -> TemplateError:
     return TemplateError(problem, source=src, fix=fix)
 
 
 def _sniff(path: Path, src: str) -> str:
     """``xlsx`` or ``csv`` by the content (not the name), or the refusal of what the file is instead."""
     if not path.is_file():
-        raise _error("the file does not exist", src, "Check the path")
+        raise _error(said("err.monitor.no_file"), src, said("err.monitor.no_file_fix"))
     size = path.stat().st_size
     if size == 0:
-        raise _error("the file is empty (0 bytes)", src, "Save the workbook again and import the saved file")
+        raise _error(said("err.monitor.empty"), src, said("err.monitor.save_again_fix"))
     if size > MAX_FILE_BYTES:
-        raise _error(f"the file is {size / 2**20:.1f} MB, over the limit of {MAX_FILE_BYTES / 2**20:.0f} MB for a "
-                     "filled template", src, _FIX_TEMPLATE + "; it has one row per target, project and action")
+        raise _error(said("err.monitor.too_big", size=size / 2**20, limit=MAX_FILE_BYTES / 2**20), src,
+                     said("err.monitor.template_rows_fix"))
     with open(path, "rb") as fh:
         head = fh.read(4096)
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise _error("the file is an Excel 97–2003 workbook (.xls) or a password-protected workbook, not an .xlsx",
-                     src, _FIX_XLSX)
+        raise _error(said("err.monitor.is_xls"), src, _FIX_XLSX)
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<workbook", b"<meta")):
-        raise _error("the file is HTML or XML (what web systems often save as .xls), not an .xlsx", src, _FIX_XLSX)
+        raise _error(said("err.monitor.is_html"), src, _FIX_XLSX)
     if text.startswith(b"%pdf") or b"\x00" in head:
-        raise _error("the file is neither an Excel workbook (.xlsx) nor a CSV", src,
-                     _FIX_TEMPLATE + ", or a CSV of one of its sheets")
+        raise _error(said("err.monitor.not_xlsx_or_csv"), src, _FIX_TEMPLATE)
     return "csv"
 
 
@@ -603,28 +611,26 @@ def _inspect_zip(path: Path, src: str) -> None:
         try:
             zf = zipfile.ZipFile(counting)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
-            raise _error(f"the file starts like an .xlsx (a zip) but is damaged or truncated ({tool_said(exc)})", src,
-                         "Save the workbook again in Excel or WPS and import the saved file") from None
+            raise _error(said("err.monitor.damaged_zip", error=tool_said(exc)), src,
+                         said("err.monitor.save_again_excel_fix")) from None
         with zf:
             infos = zf.infolist()
             names = {i.filename.lower(): i.filename for i in infos}
             _check_kind(zf, names, src)
             if len(infos) > MAX_MEMBERS:
-                raise _error(f"the workbook has {len(infos):,} parts, over the limit of {MAX_MEMBERS:,} (a zip bomb?)",
-                             src, _FIX_BOMB)
+                raise _error(said("err.monitor.too_many_parts", n=len(infos), limit=MAX_MEMBERS), src, _FIX_BOMB)
             odd = [i for i in infos if i.flag_bits & 0x1 or i.compress_type not in (zipfile.ZIP_STORED,
                                                                                      zipfile.ZIP_DEFLATED)]
             if odd:
-                raise _error(f"part {odd[0].filename!r} is encrypted or packed with a method Excel does not use", src,
-                             _FIX_XLSX)
+                raise _error(said("err.monitor.part_encrypted", part=odd[0].filename), src, _FIX_XLSX)
             declared = sum(i.file_size for i in infos)
             if declared > MAX_UNPACKED_BYTES:
-                raise _error(f"the workbook would unpack to {declared / 2**20:.0f} MB, over the limit of "
-                             f"{MAX_UNPACKED_BYTES / 2**20:.0f} MB (a zip bomb?)", src, _FIX_BOMB)
+                raise _error(said("err.monitor.unpacks_too_big", size=declared / 2**20,
+                                  limit=MAX_UNPACKED_BYTES / 2**20), src, _FIX_BOMB)
             for info in infos:
                 if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                    raise _error(f"part {info.filename!r} unpacks {info.file_size / max(info.compress_size, 1):,.0f} "
-                                 f"times larger than it packs (a zip bomb?)", src, _FIX_BOMB)
+                    raise _error(said("err.monitor.part_ratio", part=info.filename,
+                                      ratio=info.file_size / max(info.compress_size, 1)), src, _FIX_BOMB)
             kept: dict[str, bytes] = {}
             counts: dict[str, tuple[int, int]] = {}
             total = 0
@@ -641,18 +647,16 @@ def _inspect_zip(path: Path, src: str) -> None:
                             member += len(chunk)
                             total += len(chunk)
                             if total > MAX_UNPACKED_BYTES or member > info.file_size:
-                                raise _error("the workbook unpacks to more than its headers declare (a zip bomb?)",
-                                             src, _FIX_BOMB)
+                                raise _error(said("err.monitor.more_than_declared"), src, _FIX_BOMB)
                             if member > RATIO_FLOOR_BYTES and member > MAX_RATIO * (counting.consumed - start):
-                                raise _error(f"part {info.filename!r} unpacks more than {MAX_RATIO} times larger than "
-                                             "the bytes it packs (a zip bomb?)", src, _FIX_BOMB)
+                                raise _error(said("err.monitor.part_ratio_max", part=info.filename, ratio=MAX_RATIO),
+                                             src, _FIX_BOMB)
                             text = carry + chunk
                             cut = text.rfind(b"<")  # a tag split between chunks is looked at whole, in the next
                             cut = cut if cut >= 0 and len(text) - cut < 64 else len(text)
                             text, carry = text[:cut], text[cut:]
                             if _DTD_RE.search(text):
-                                raise _error(f"part {info.filename!r} declares a DTD or entities (<!DOCTYPE, "
-                                             "<!ENTITY), which no Excel workbook has", src, _FIX_XLSX)
+                                raise _error(said("err.monitor.part_dtd", part=info.filename), src, _FIX_XLSX)
                             if sheet_xml:
                                 found = _ELEMENT_RE.findall(text)
                                 rows += found.count(b"row")
@@ -662,8 +666,8 @@ def _inspect_zip(path: Path, src: str) -> None:
                 except TemplateError:
                     raise
                 except Exception as exc:  # BadZipFile (a CRC), zlib.error, EOFError, OSError
-                    raise _error(f"part {info.filename!r} cannot be unpacked; the file is damaged ({tool_said(exc)})",
-                                 src, "Save the workbook again in Excel or WPS and import the saved file") from None
+                    raise _error(said("err.monitor.part_damaged", part=info.filename, error=tool_said(exc)),
+                                 src, said("err.monitor.save_again_excel_fix")) from None
                 if keep:
                     kept[info.filename.lower()] = b"".join(pieces)
                 if sheet_xml:
@@ -677,17 +681,15 @@ def _check_kind(zf: zipfile.ZipFile, names: dict[str, str], src: str) -> None:
         with zf.open(names["mimetype"]) as fh:
             mimetype = fh.read(200)
         if b"opendocument" in mimetype:
-            raise _error("the file is an OpenDocument spreadsheet (.ods), not an .xlsx", src,
-                         f"In WPS or LibreOffice: {t('montemplate.menu_save_as', 'zh')}, and import that file")
+            raise _error(said("err.monitor.is_ods"), src,
+                         said("err.monitor.is_ods_fix", save_as=t("montemplate.menu_save_as", "zh")))
     if any(n.endswith("vbaproject.bin") for n in names) or _content_types_say(zf, names, b"macroenabled"):
-        raise _error("the workbook contains macros (a .xlsm, or vbaProject.bin inside); macros are never imported",
-                     src, f"In Excel or WPS: {t('montemplate.menu_save_as', 'zh')}, which keeps no macros, and "
-                          "import it")
+        raise _error(said("err.monitor.macros"), src,
+                     said("err.monitor.macros_fix", save_as=t("montemplate.menu_save_as", "zh")))
     if "xl/workbook.bin" in names:
-        raise _error("the workbook is an Excel binary workbook (.xlsb), not an .xlsx", src, _FIX_XLSX)
+        raise _error(said("err.monitor.is_xlsb"), src, _FIX_XLSX)
     if "xl/workbook.xml" not in names:
-        raise _error("the file is a zip archive but not an Excel workbook (no xl/workbook.xml)", src,
-                     _FIX_TEMPLATE + ", or a CSV of one of its sheets")
+        raise _error(said("err.monitor.no_workbook_xml"), src, _FIX_TEMPLATE)
 
 
 def _content_types_say(zf: zipfile.ZipFile, names: dict[str, str], word: bytes) -> bool:
@@ -731,11 +733,11 @@ def _check_counts(kept: dict[str, bytes], counts: dict[str, tuple[int, int]], sr
 
 def _check_size(name: str, rows: int, cells: int, src: str) -> None:
     if rows - 1 > MAX_ROWS:
-        raise _error(f"{name}: the sheet has {rows - 1:,} rows below the header, over the limit of {MAX_ROWS:,}", src,
-                     f"Keep the template's rows (one per {HEADERS['id']}) and delete the rows below them")
+        raise _error(said("err.monitor.sheet_rows", name=name, rows=rows - 1, limit=MAX_ROWS), src,
+                     said("err.monitor.sheet_rows_fix", id=HEADERS["id"]))
     if cells > MAX_CELLS:
-        raise _error(f"{name}: the sheet has {cells:,} cells, over the limit of {MAX_CELLS:,}", src,
-                     "Delete the unused columns and rows (their formatting too) and keep the template's columns")
+        raise _error(said("err.monitor.sheet_cells", name=name, cells=cells, limit=MAX_CELLS), src,
+                     said("err.monitor.sheet_cells_fix"))
 
 
 def _read_xlsx(path: Path, src: str) -> _Book:
@@ -746,8 +748,9 @@ def _read_xlsx(path: Path, src: str) -> _Book:
     except TemplateError:
         raise
     except InputFileError as exc:  # the limits' own words speak of GIS layers: keep the first clause
-        raise _error(f"the workbook could not be read within the limits ({exc.problem.split(';')[0]})", src,
-                     "Save the workbook again in Excel or WPS, or fill a new template, and import that file") from None
+        detail = exc.said or exc.problem.split(";")[0]
+        raise _error(_FirstClause("err.monitor.over_limits", {"detail": detail}), src,
+                     said("err.monitor.over_limits_fix")) from None
     assert isinstance(book, _Book)
     return book
 
@@ -804,8 +807,8 @@ def _parse_book(path: Path, src: str) -> _Book:
     except (TemplateError, MemoryError):
         raise
     except Exception as exc:
-        raise _error(f"the workbook cannot be read ({type(exc).__name__}: {tool_said(exc)})", src,
-                     "Open it in Excel or WPS, save it as .xlsx and import the saved file") from None
+        raise _error(said("err.monitor.unreadable", kind=type(exc).__name__, error=tool_said(exc)), src,
+                     said("err.monitor.unreadable_fix")) from None
 
 
 def _book_of(book: Any, src: str) -> _Book:
@@ -892,21 +895,21 @@ def _read_csv(path: Path, src: str) -> _Book:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes almost anything
-        raise _error("the CSV is neither UTF-8 nor GBK text", src, "Save it again as CSV UTF-8")
+        raise _error(said("err.monitor.csv_encoding"), src, said("err.monitor.csv_encoding_fix"))
     first = text.split("\n", 1)[0]
     delimiter = "," if "," in first else "\t" if "\t" in first else ";" if ";" in first else ","
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
-        raise _error(f"the CSV cannot be read ({tool_said(exc)})", src,
-                     "Save the sheet again as CSV from Excel or WPS") from None
+        raise _error(said("err.monitor.csv_unreadable", error=tool_said(exc)), src,
+                     said("err.monitor.csv_unreadable_fix")) from None
     header = [_norm(h) for h in records[0]] if records else []
     name = next((n for n, cols in COLUMNS.items() if header[:len(cols)] == [_norm(c) for c in cols]), None)
     if name is None:
         heads = "; ".join(f"{n}: {' | '.join(c)}" for n, c in COLUMNS.items())
         shown = " | ".join(records[0][:10]) if records else ""
-        raise _error(f"the CSV's header ({shown!r}) is not the header of a template sheet ({heads})", src,
-                     "Save one sheet of the template as CSV, keeping its header row")
+        raise _error(said("err.monitor.csv_header", shown=shown, heads=heads), src,
+                     said("err.monitor.csv_header_fix"))
     _check_size(name, len(records), 0, src)
     width = len(COLUMNS[name])
     sheet = _Sheet(name=name, header=list(records[0][:width]))
@@ -966,8 +969,9 @@ class _Report:
         shown = "; ".join(f"{cell}: {what} — {fix[0].lower() + fix[1:]}" if cell else f"{what} — {fix}"
                           for cell, what, fix in self.problems[:MAX_SHOWN])
         more = len(self.problems) - MAX_SHOWN
-        raise TemplateError(f"{len(self.problems)} problems: {shown}" + (f"; and {more} more" if more > 0 else ""),
-                            source=self.src, fix="Correct them and import the file again", problems=self.problems)
+        raise TemplateError(said("err.monitor.problems_more" if more > 0 else "err.monitor.problems",
+                                 n=len(self.problems), shown=shown, more=more),
+                            source=self.src, fix=said("err.monitor.problems_fix"), problems=self.problems)
 
 
 def _check(book: _Book, plan: MonitorPlan, year: int, previous: Sequence[Actual], src: str) -> Filled:
@@ -975,8 +979,7 @@ def _check(book: _Book, plan: MonitorPlan, year: int, previous: Sequence[Actual]
     _check_year(book, plan, year, report)
     if not book.sheets:
         names = ", ".join(COLUMNS)
-        raise _error(f"the workbook has none of the sheets {names}", src,
-                     _FIX_TEMPLATE + ", keeping its sheet names")
+        raise _error(said("err.monitor.no_sheets", names=names), src, said("err.monitor.template_names_fix"))
     for other in book.other_sheets:
         report.warn("", f"the sheet {other!r} is not one of the template's ({', '.join(COLUMNS)}); it was not read")
     if book.year_cell is not None:  # a workbook (a CSV holds one sheet by design)

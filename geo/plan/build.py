@@ -31,7 +31,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.area import M2_PER_MU, area_mu
 from geo.crs import WGS84, equal_area
-from geo.errors import DataError
+from geo.errors import DataError, said
 from geo.geojson import normalize, to_geojson
 from geo.i18n import t
 from geo.plan.placement import Request, place
@@ -78,8 +78,8 @@ def read_districts(folder: Path) -> gpd.GeoDataFrame:
 def _anchor(places: gpd.GeoDataFrame, name: object, key: str, source: Path) -> pd.Series:
     hit = places[places["name_zh"] == name] if isinstance(name, str) else places.iloc[0:0]
     if hit.empty or hit.geometry.iloc[0] is None:
-        raise DataError(f"anchor {name!r} of {key} is not a located place", source=str(source),
-                        fix="Add the place with coordinates, or change anchor_zh in plan/projects.csv")
+        raise DataError(said("err.plan.anchor_not_located", name=name, of=key), source=str(source),
+                        fix=said("err.plan.anchor_not_located_fix"))
     return hit.iloc[0]
 
 
@@ -111,8 +111,8 @@ def build_parcels(folder: Path) -> gpd.GeoDataFrame:
         ruled = anchor_by_rule({str(k): v for k, v in p.items()}, places)
         given = None if pd.isna(p["anchor_zh"]) else p["anchor_zh"]
         if ruled != given:
-            raise DataError(f"anchor of {p['project_id']} is {given!r}, but the placement rule gives {ruled!r}",
-                            source=str(projects_csv), fix="Follow the placement rule in data/README.md")
+            raise DataError(said("err.plan.anchor_not_ruled", project=p["project_id"], given=given, ruled=ruled),
+                            source=str(projects_csv), fix=said("err.plan.anchor_not_ruled_fix"))
         anchor = _anchor(places, p["anchor_zh"], p["project_id"], places_csv)
         area = None if pd.isna(p["declared_mu"]) else float(p["declared_mu"]) * M2_PER_MU
         requests.append(Request(key=p["project_id"], anchor=(anchor.geometry.x, anchor.geometry.y), area_m2=area,
@@ -143,8 +143,8 @@ def build_zones(folder: Path, parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         names = [] if pd.isna(z["anchors_zh"]) else [n.strip() for n in str(z["anchors_zh"]).split(";") if n.strip()]
         anchors = [_anchor(places, n, str(z["zone_id"]), folder / "context" / "places.csv").geometry for n in names]
         if not members + anchors:
-            raise DataError(f"spatial unit {z['zone_id']!r} has no project and no anchor place to draw it around",
-                            source=str(source), fix="Name a place of the gazetteer in its anchors_zh")
+            raise DataError(said("err.plan.zone_no_anchor", zone=z["zone_id"]),
+                            source=str(source), fix=said("err.plan.zone_no_anchor_fix"))
         hull = gpd.GeoSeries([shapely.union_all(members + anchors).convex_hull], crs=WGS84)
         geoms.append(hull.to_crs(equal_area()).buffer(ZONE_MARGIN_M, quad_segs=4).to_crs(WGS84).iloc[0])
     zones = gpd.GeoDataFrame(table, geometry=geoms, crs=WGS84)

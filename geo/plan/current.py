@@ -35,7 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
-from geo.errors import DataError
+from geo.errors import DataError, said
 
 #: The environment variable naming the plan package in use.
 ENV: Final = "GEO_PLAN"
@@ -120,20 +120,21 @@ def _checked(resolved: str, given: str, *, source: str = ENV) -> Path:
 
     folder = Path(resolved)
     if source in (PLANS_ENV, "plan"):
-        fix = f"Run `python -m geo plan validate {given}` in {PLANS_ENV} to see every problem"
+        fix = said("err.plan.validate_in_dir_fix", given=given, env=PLANS_ENV)
+    elif source == ENV:
+        fix = said("err.plan.validate_or_unset_fix", given=given, env=ENV)
     else:
-        other = f"unset {ENV}" if source == ENV else f"leave out {source}"
-        fix = f"Run `python -m geo plan validate {given}` to see every problem, or {other} for the built-in plan"
+        fix = said("err.plan.validate_or_leave_out_fix", given=given, option=source)
     try:
         package = load_package(folder)
     except PackageError as exc:
         where = Path(exc.source).name if exc.source else given
-        raise PlanSelectionError(f"{given} is not a usable plan package ({where}: {exc.problem})", source=source,
-                                 fix=fix) from exc
+        raise PlanSelectionError(said("err.plan.not_usable", given=given, where=where, problem=exc.said or exc.problem),
+                                 source=source, fix=fix) from exc
     missing = [k for k in PLAN_KEYS if k not in package.meta]
     if missing:
-        raise PlanSelectionError(f"{given} is not a usable plan package: {DESCRIPTOR} has no "
-                                 f"{PLAN_KEY}.{missing[0]}", source=source, fix=fix)
+        raise PlanSelectionError(said("err.plan.no_plan_key", given=given, descriptor=DESCRIPTOR, plan_key=PLAN_KEY,
+                                      field=missing[0]), source=source, fix=fix)
     return folder
 
 
@@ -160,9 +161,8 @@ def meta_value(*keys: str) -> Any:
     for n, key in enumerate(keys):
         if not isinstance(value, dict) or key not in value:
             path = ".".join(keys[: n + 1])
-            raise PlanSelectionError(f"the plan's metadata has no geo:plan.{path}", source=str(plan_dir()),
-                                     fix=f"Add it to datapackage.json (see data/datapackage.json), then run "
-                                         f"`python -m geo plan validate {plan_dir()}`")
+            raise PlanSelectionError(said("err.plan.no_meta", path=path), source=str(plan_dir()),
+                                     fix=said("err.plan.no_meta_fix", folder=plan_dir()))
         value = value[key]
     return value
 

@@ -37,7 +37,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from geo.errors import DataError
+from geo.errors import DataError, said
 from geo.io.crsguess import CHINA_BOUNDS
 
 #: The newest ``geo:plan.format_version`` this program reads.
@@ -57,7 +57,10 @@ FIELD_TYPES: Final = frozenset({"string", "number", "integer", "boolean", "objec
 #: The same types in words, for messages.
 TYPE_WORDS: Final[dict[str, str]] = {"integer": "a whole number", "number": "a number", "boolean": "true or false",
                                      "string": "text", "date": "a date (YYYY-MM-DD)", "year": "a year"}
-_FIX_VALIDATE: Final = "Run `python -m geo plan validate {path}` to see every problem"
+#: A bad cell's words by its field's type (:data:`TYPE_WORDS` in the catalogue).
+_CELL_NOT: Final[dict[str, str]] = {"integer": "err.package.cell_integer", "number": "err.package.cell_number",
+                                    "boolean": "err.package.cell_boolean", "string": "err.package.cell_string",
+                                    "date": "err.package.cell_date", "year": "err.package.cell_year"}
 
 
 class PackageError(DataError):
@@ -112,8 +115,8 @@ class PlanPackage:
     def table(self, name: str) -> pd.DataFrame:
         """The table of resource ``name`` (a copy); :class:`PackageError` if the package has none."""
         if name not in self.tables:
-            raise PackageError(f"the package has no table {name!r}", source=str(self.path / DESCRIPTOR),
-                               fix=f"Describe a resource named {name!r} in {DESCRIPTOR}")
+            raise PackageError(said("err.package.no_table", name=name), source=str(self.path / DESCRIPTOR),
+                               fix=said("err.package.describe_resource_fix", name=name, descriptor=DESCRIPTOR))
         return self.tables[name].copy()
 
     def resource(self, name: str) -> dict[str, Any]:
@@ -121,8 +124,8 @@ class PlanPackage:
         for res in resources(self.descriptor):
             if res.get("name") == name:
                 return res
-        raise PackageError(f"the package has no resource {name!r}", source=str(self.path / DESCRIPTOR),
-                           fix=f"Describe a resource named {name!r} in {DESCRIPTOR}")
+        raise PackageError(said("err.package.no_resource", name=name), source=str(self.path / DESCRIPTOR),
+                           fix=said("err.package.describe_resource_fix", name=name, descriptor=DESCRIPTOR))
 
 
 # --- reading ---------------------------------------------------------------------------------------------------
@@ -133,8 +136,8 @@ def package_dir(path: str | Path) -> Path:
     p = Path(path)
     folder = p.parent if p.name == DESCRIPTOR and p.is_file() else p
     if not folder.is_dir():
-        raise PackageError("is not a folder", source=str(path),
-                           fix=f"Name a plan package: a folder holding {DESCRIPTOR} (data/ is the default one)")
+        raise PackageError(said("err.package.not_folder"), source=str(path),
+                           fix=said("err.package.not_folder_fix", descriptor=DESCRIPTOR))
     return folder
 
 
@@ -142,16 +145,16 @@ def read_descriptor(folder: Path) -> dict[str, Any]:
     """The parsed ``datapackage.json`` of ``folder``; :class:`PackageError` if missing or not a JSON object."""
     path = folder / DESCRIPTOR
     if not path.is_file():
-        raise PackageError(f"has no {DESCRIPTOR}", source=str(folder),
-                           fix=f"Add the descriptor (copy data/{DESCRIPTOR} and edit it)")
+        raise PackageError(said("err.package.no_descriptor", descriptor=DESCRIPTOR), source=str(folder),
+                           fix=said("err.package.no_descriptor_fix", descriptor=DESCRIPTOR))
     try:
         descriptor = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PackageError(f"is not valid UTF-8 JSON ({exc})", source=str(path),
-                           fix="Correct the JSON (a validator or an editor shows where)") from exc
+        raise PackageError(said("err.package.bad_json", error=str(exc)), source=str(path),
+                           fix=said("err.package.bad_json_fix")) from exc
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
-        raise PackageError("is not a data package descriptor (no list of resources)", source=str(path),
-                           fix=f"Start from data/{DESCRIPTOR}")
+        raise PackageError(said("err.package.not_descriptor"), source=str(path),
+                           fix=said("err.package.not_descriptor_fix", descriptor=DESCRIPTOR))
     return descriptor
 
 
@@ -167,8 +170,8 @@ def package_id(folder: str | Path) -> str:
 def _package_id(folder: str) -> str:
     value = (read_descriptor(package_dir(folder)).get(PLAN_KEY) or {}).get("id")
     if not isinstance(value, str) or not value.strip():
-        raise PackageError(f"{PLAN_KEY} has no id", source=str(Path(folder) / DESCRIPTOR),
-                           fix=f"Give the plan an id: {PLAN_KEY}.id (see data/{DESCRIPTOR})")
+        raise PackageError(said("err.package.no_id", plan_key=PLAN_KEY), source=str(Path(folder) / DESCRIPTOR),
+                           fix=said("err.package.no_id_fix", plan_key=PLAN_KEY, descriptor=DESCRIPTOR))
     return value.strip()
 
 
@@ -278,43 +281,43 @@ def load_package(path: str | Path) -> PlanPackage:
     problem = _newer_format(_format_version(descriptor))
     if problem is not None:
         raise PackageError(problem.message, source=str(folder / problem.file), fix=problem.fix)
-    fix = _FIX_VALIDATE.format(path=folder)
+    fix = said("err.package.validate_fix", path=folder)
     for res in resources(descriptor):
         external = [k for k in ("schema", "dialect") if k in res and not isinstance(res[k], dict)]
         if external:
-            raise PackageError(f"resource {res.get('name')!r}: the {external[0]} is a reference, not written inline",
+            raise PackageError(said("err.package.external_ref", name=res.get("name"), part=external[0]),
                                source=str(folder / DESCRIPTOR), fix=fix)
     tables: dict[str, pd.DataFrame] = {}
     for res in tabular(descriptor):
         name, rel = str(res.get("name")), str(res.get("path"))
         file = folder / rel
         if _outside(rel):
-            raise PackageError(f"resource {name!r}: the path {rel!r} is outside the package folder",
+            raise PackageError(said("err.package.path_outside", name=name, path=rel),
                                source=str(folder / DESCRIPTOR), fix=fix)
         if not file.is_file():
-            raise PackageError("file is missing", source=str(file), fix=fix)
+            raise PackageError(said("err.package.file_missing"), source=str(file), fix=fix)
         try:
             raw = _read_raw(file)
         except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise PackageError(f"cannot be read as a UTF-8 CSV ({str(exc).splitlines()[0]})", source=str(file),
+            raise PackageError(said("err.package.bad_csv", error=str(exc).splitlines()[0]), source=str(file),
                                fix=fix) from exc
         fields = schema_fields(res)
         unknown = [f"{f.get('name')}: {f.get('type')!r}" for f in fields if f.get("type", "string") not in FIELD_TYPES]
         if unknown:
-            raise PackageError(f"resource {name!r}: unknown field types ({', '.join(unknown)})",
+            raise PackageError(said("err.package.unknown_types", name=name, types=", ".join(unknown)),
                                source=str(folder / DESCRIPTOR), fix=fix)
         expected = [str(f.get("name")) for f in fields]
         if list(raw.columns) != expected:
             missing = [c for c in expected if c not in raw.columns]
             extra = [c for c in raw.columns if c not in expected]
-            what = (f"columns {missing} are missing" if missing else "") + \
-                   ("; " if missing and extra else "") + (f"columns {extra} are not in the schema" if extra else "")
-            raise PackageError(what or "the columns are not in the schema's order", source=str(file), fix=fix)
+            what = ("err.package.columns_missing_extra" if missing and extra else "err.package.columns_missing"
+                    if missing else "err.package.columns_extra" if extra else "err.package.columns_order")
+            raise PackageError(said(what, missing=missing, extra=extra), source=str(file), fix=fix)
         typed, bad = _cast(raw, fields)
         if bad:
             row, col, value = bad[0]
-            want = TYPE_WORDS.get(_type(fields, col), "valid")
-            raise PackageError(f"row {row}, field {col}: {value!r} is not {want}", source=str(file), fix=fix)
+            want = _CELL_NOT.get(_type(fields, col), "err.package.cell_valid")
+            raise PackageError(said(want, row=row, field=col, value=value), source=str(file), fix=fix)
         tables[name] = typed
     return PlanPackage(path=folder, descriptor=descriptor, tables=tables)
 

@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.area import CGCS2000_GEOD
 from geo.crs import WGS84, equal_area, transformer
-from geo.errors import DataError
+from geo.errors import DataError, said
 
 #: A geometry type, kept by the reprojections below.
 G = TypeVar("G", bound=BaseGeometry)
@@ -119,8 +119,8 @@ def place(requests: list[Request], *, gap_m: float = 40.0, step_m: float = 50.0,
                 break
         else:
             raise DataError(
-                f"no room for {req.key} within {max_radius_m:.0f} m of its anchor",
-                source="geo.plan.placement", fix="Check the anchor coordinates and the container polygon",
+                said("err.plan.no_room", item=req.key, radius=max_radius_m),
+                source="geo.plan.placement", fix=said("err.plan.no_room_fix"),
             )
         placed.append(shape if req.area_m2 is not None else shape.buffer(gap_m / 2))
         geom = _to_wgs(shape)

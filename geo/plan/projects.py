@@ -17,7 +17,7 @@ import shapely
 
 from geo.area import measured_mu
 from geo.crs import WGS84, equal_area, gcj02_to_wgs84, transformer
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 
 #: Output per mu is shown in 万元/亩 (10^4 CNY per mu): 1 亿元 = 10^4 万元.
 WAN_PER_YI: Final = 10_000.0
@@ -108,7 +108,8 @@ def colour_keys(frame: pd.DataFrame, *, by: str) -> pd.Series:
         for key, low, high, _ in OPM_CLASSES:
             keys[(opm >= low) & (opm < high)] = key
         return keys.astype(str)
-    raise UsageError(f"unknown colour scheme {by!r}", source="colour_by", fix=f"Use one of {', '.join(COLOUR_BY)}")
+    raise UsageError(said("err.plan.unknown_colour", by=by), source="colour_by",
+                     fix=said("err.plan.use_one_of_fix", choices=", ".join(COLOUR_BY)))
 
 
 def palette(by: str, *, tracks: pd.DataFrame, zones: pd.DataFrame) -> dict[str, str]:
@@ -119,7 +120,8 @@ def palette(by: str, *, tracks: pd.DataFrame, zones: pd.DataFrame) -> dict[str, 
         return {**dict(zip(zones["zone_id"], zones["color"], strict=True)), NO_ZONE: NO_ZONE_COLOUR}
     if by == "output_per_mu":
         return {**{key: colour for key, _, _, colour in OPM_CLASSES}, UNKNOWN: UNKNOWN_COLOUR}
-    raise UsageError(f"unknown colour scheme {by!r}", source="colour_by", fix=f"Use one of {', '.join(COLOUR_BY)}")
+    raise UsageError(said("err.plan.unknown_colour", by=by), source="colour_by",
+                     fix=said("err.plan.use_one_of_fix", choices=", ".join(COLOUR_BY)))
 
 
 def project_table(parcels: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -160,7 +162,8 @@ def resolve_click(
         lon_a, lat_a = gcj02_to_wgs84(np.array([lon]), np.array([lat]))
         lon, lat = float(lon_a[0]), float(lat_a[0])
     elif shift is not None:
-        raise UsageError(f"unknown shift {shift!r}", source="resolve_click", fix="Use 'gcj02' or None")
+        raise UsageError(said("err.plan.unknown_shift", shift=shift), source="resolve_click",
+                         fix=said("err.plan.unknown_shift_fix"))
     if parcels.empty:
         return None
     point = shapely.Point(lon, lat)
@@ -196,5 +199,6 @@ def distinct(frame: pd.DataFrame, column: str) -> list[str]:
 def check_choice(value: str, choices: Sequence[str], *, source: str) -> str:
     """``value`` if it is one of ``choices``, else :class:`UsageError` listing them."""
     if value not in choices:
-        raise UsageError(f"{value!r} is not one of {list(choices)}", source=source, fix="Pick a listed value")
+        raise UsageError(said("err.plan.not_a_choice", value=value, choices=list(choices)), source=source,
+                         fix=said("err.plan.not_a_choice_fix"))
     return value

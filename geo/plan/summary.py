@@ -12,7 +12,7 @@ from typing import Final
 
 import pandas as pd
 
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.plan.projects import NO_ZONE
 
 
@@ -77,7 +77,7 @@ TABLE_FORMATS: Final[dict[str, tuple[str, str, Callable[[pd.DataFrame], bytes]]]
 def table_bytes(frame: pd.DataFrame, *, fmt: str) -> tuple[bytes, str, str]:
     """``frame`` as a file in memory: (bytes, suffix, MIME type). CSV is UTF-8 with BOM for Excel."""
     if fmt not in TABLE_FORMATS:
-        raise UsageError(f"unknown table format {fmt!r}", source="download",
-                         fix=f"Use one of {', '.join(TABLE_FORMATS)}")
+        raise UsageError(said("err.plan.unknown_table_format", fmt=fmt), source="download",
+                         fix=said("err.plan.use_one_of_fix", choices=", ".join(TABLE_FORMATS)))
     suffix, mime, write = TABLE_FORMATS[fmt]
     return write(frame), suffix, mime

@@ -44,7 +44,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from geo.errors import DataError, InputFileError, UsageError
+from geo.errors import DataError, InputFileError, Said, UsageError, said
 from geo.i18n import t
 from geo.io.crsguess import CHINA_BOUNDS
 from geo.plan.package import (
@@ -82,9 +82,8 @@ def _template_file() -> str:
     return t("plantemplate.file_name")
 
 
-def _fix_xlsx() -> str:
-    return (f"Save the plan as an Excel workbook (.xlsx): start from `python -m geo plan template -o "
-            f"{_template_file()}` and fill its sheets")
+def _fix_xlsx() -> Said:
+    return said("err.plantemplate.xlsx_fix", file=_template_file())
 
 
 def _sheet(resource: str) -> str:
@@ -216,33 +215,31 @@ def read_workbook(path: Path, *, source: str | None = None) -> dict[str, Sheet]:
     """
     src = source or str(path)
     if not path.is_file():
-        raise WorkbookError("the file does not exist", source=src, fix="Check the path after --from")
+        raise WorkbookError(said("err.plantemplate.no_file"), source=src, fix=said("err.plantemplate.no_file_fix"))
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise WorkbookError(f"the file is {size / 2**20:.1f} MB, over the limit of {MAX_FILE_BYTES / 2**20:.0f} MB "
-                            "for a plan workbook", source=src,
-                            fix="Keep the template's six sheets and their rows only (delete other sheets, images)")
+        raise WorkbookError(said("err.plantemplate.too_big", size=size / 2**20, limit=MAX_FILE_BYTES / 2**20),
+                            source=src, fix=said("err.plantemplate.too_big_fix"))
     with open(path, "rb") as fh:
         head = fh.read(8)
     if not head.startswith(b"PK\x03\x04"):
-        what = ("an Excel 97–2003 workbook (.xls) or a password-protected one" if head.startswith(b"\xd0\xcf\x11\xe0")
-                else "empty" if not head else "not an Excel workbook (.xlsx)")
-        raise WorkbookError(f"the file is {what}", source=src, fix=_fix_xlsx())
+        what = ("err.plantemplate.is_xls" if head.startswith(b"\xd0\xcf\x11\xe0")
+                else "err.plantemplate.is_empty" if not head else "err.plantemplate.not_xlsx")
+        raise WorkbookError(said(what), source=src, fix=_fix_xlsx())
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             names = {i.filename.lower() for i in infos}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
-        raise WorkbookError(f"the file is a damaged zip, not a readable workbook ({exc})", source=src,
+        raise WorkbookError(said("err.plantemplate.damaged_zip", error=str(exc)), source=src,
                             fix=_fix_xlsx()) from None
     if "xl/workbook.xml" not in names:
-        raise WorkbookError("the file is a zip archive but not an Excel workbook (no xl/workbook.xml)", source=src,
-                            fix=_fix_xlsx())
+        raise WorkbookError(said("err.plantemplate.no_workbook_xml"), source=src, fix=_fix_xlsx())
     unpacked = sum(i.file_size for i in infos)
     if unpacked > MAX_UNPACKED_BYTES:
-        raise WorkbookError(f"the workbook would unpack to {unpacked / 2**20:.0f} MB, over the limit of "
-                            f"{MAX_UNPACKED_BYTES / 2**20:.0f} MB", source=src,
-                            fix="Save the plan again from Excel or WPS, keeping only the template's sheets")
+        raise WorkbookError(said("err.plantemplate.unpacks_too_big", size=unpacked / 2**20,
+                                 limit=MAX_UNPACKED_BYTES / 2**20), source=src,
+                            fix=said("err.plantemplate.unpacks_too_big_fix"))
     return _parse(path, src)
 
 
@@ -253,8 +250,8 @@ def _parse(path: Path, src: str) -> dict[str, Sheet]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises what its parsers raise (KeyError, ValueError, XML errors …)
-        raise WorkbookError(f"the workbook cannot be read ({type(exc).__name__}: {str(exc)[:120]})", source=src,
-                            fix=_fix_xlsx()) from None
+        raise WorkbookError(said("err.plantemplate.unreadable", kind=type(exc).__name__, error=str(exc)[:120]),
+                            source=src, fix=_fix_xlsx()) from None
     try:
         sheets: dict[str, Sheet] = {}
         for name in book.sheetnames:
@@ -280,9 +277,8 @@ def _parse(path: Path, src: str) -> dict[str, Sheet]:
 
 
 def _too_long(src: str, sheet: str, rows: int) -> WorkbookError:
-    return WorkbookError(f"sheet {sheet} has {rows:,} rows or more, over the limit of {MAX_ROWS:,}", source=src,
-                         fix="Keep one row per table row of the plan and delete the empty rows below them "
-                             "(their formatting too)")
+    return WorkbookError(said("err.plantemplate.too_long", sheet=sheet, rows=rows, limit=MAX_ROWS), source=src,
+                         fix=said("err.plantemplate.too_long_fix"))
 
 
 def _header(cell: Any) -> str:
@@ -688,12 +684,12 @@ def new_package(target: str | Path, workbook: str | Path) -> NewPackage:
     out = Path(target)
     src = str(workbook)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise UsageError("exists and is not an empty folder", source=str(out),
-                         fix="Name a new folder for the plan package (plan new never overwrites one)")
+        raise UsageError(said("err.plantemplate.out_not_empty"), source=str(out),
+                         fix=said("err.plantemplate.out_not_empty_fix"))
     parent = out.absolute().parent
     if not parent.is_dir():
-        raise UsageError("the folder to write it in does not exist", source=str(parent),
-                         fix="Create it first, or name a folder inside an existing one")
+        raise UsageError(said("err.plantemplate.no_parent"), source=str(parent),
+                         fix=said("err.plantemplate.no_parent_fix"))
     sheets = read_workbook(Path(workbook), source=src)
     template = _schema_source()
     tables, cells, problems = _tables(sheets, template, src)

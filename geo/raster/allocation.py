@@ -57,7 +57,7 @@ from rasterio.shutil import copy as gdal_copy
 from geo.area import M2_PER_MU
 from geo.atomic import place_file, write_output
 from geo.crs import local_crs
-from geo.errors import ExportError, GeometryError, UsageError
+from geo.errors import ExportError, GeometryError, UsageError, said
 from geo.i18n import t, table_span
 from geo.io.styles import raster_qml
 from geo.plan.current import plan_meta
@@ -130,8 +130,8 @@ def track_classes(tracks: pd.DataFrame) -> tuple[TrackClass, ...]:
 def _check_cell(cell: float) -> float:
     lo, hi = CELL_RANGE_M
     if not (isinstance(cell, (int, float)) and math.isfinite(cell) and lo <= cell <= hi):
-        raise UsageError(f"cell size {cell!r} m is outside {lo:g}–{hi:g} m", source="--cell",
-                         fix=f"Give a cell size in metres, e.g. --cell {DEFAULT_CELL_M:g}")
+        raise UsageError(said("err.allocation.cell_range", cell=cell, lo=lo, hi=hi), source="--cell",
+                         fix=said("err.allocation.cell_range_fix", default=DEFAULT_CELL_M))
     return float(cell)
 
 
@@ -167,13 +167,13 @@ def rasterize_parcels(
     """
     cell = _check_cell(cell)
     if parcels.crs is None:
-        raise GeometryError("the parcels have no CRS", source="parcels", fix="Set the layer's CRS first")
+        raise GeometryError(said("err.allocation.no_crs"), source="parcels", fix=said("err.allocation.no_crs_fix"))
     classes = track_classes(tracks)
     code_of = {c.track_id: c.code for c in classes}
     unknown = sorted(set(parcels["track_id"].dropna()) - set(code_of))
     if unknown:
-        raise UsageError(f"unknown track ids {unknown}", source="parcels.track_id",
-                         fix=f"Use one of {', '.join(code_of)}")
+        raise UsageError(said("err.allocation.unknown_tracks", ids=unknown), source="parcels.track_id",
+                         fix=said("err.allocation.unknown_tracks_fix", known=", ".join(code_of)))
     grid_crs = local_crs()
     geoms = parcels.geometry.to_crs(grid_crs).values
     is_poly = shapely.get_type_id(geoms) == 3
@@ -181,15 +181,15 @@ def rasterize_parcels(
     polys = parcels.loc[is_poly]
     poly_geoms = geoms[is_poly]
     if len(polys) == 0:
-        raise GeometryError("no parcel has a polygon to rasterise", source="parcels",
-                            fix="Load parcels with polygon boundaries")
+        raise GeometryError(said("err.allocation.no_polygon"), source="parcels",
+                            fix=said("err.allocation.no_polygon_fix"))
     minx, miny, maxx, maxy = shapely.total_bounds(poly_geoms)
     left, top = math.floor(minx / cell) * cell, math.ceil(maxy / cell) * cell
     cols, rows = math.ceil((maxx - left) / cell), math.ceil((top - miny) / cell)
     if rows * cols > max_cells:
         need = math.sqrt((maxx - minx) * (maxy - miny) / max_cells)
-        raise UsageError(f"a {cell:g} m grid over the parcels would have {rows * cols:,} cells (limit {max_cells:,})",
-                         source="--cell", fix=f"Use a cell size of at least {math.ceil(need):g} m")
+        raise UsageError(said("err.allocation.too_many_cells", cell=cell, cells=rows * cols, limit=max_cells),
+                         source="--cell", fix=said("err.allocation.too_many_cells_fix", need=math.ceil(need)))
     transform = Affine(cell, 0, left, 0, -cell, top)
     index = rasterize(zip(poly_geoms, range(1, len(polys) + 1), strict=True), out_shape=(rows, cols),
                       transform=transform, fill=0, dtype="int32", all_touched=False)
@@ -255,8 +255,8 @@ def _write_cog(path: Path, array: np.ndarray, raster: AllocationRaster, *, nodat
                 gdal_copy(ds, tmp, driver="COG", **COG_OPTIONS)
         place_file(tmp, path)
     except (RasterioError, CPLE_BaseError, OSError) as exc:
-        raise ExportError(f"could not be written ({exc})", source=str(path),
-                          fix="Check the folder exists, is writable and has free space") from exc
+        raise ExportError(said("err.allocation.write_failed", error=str(exc)), source=str(path),
+                          fix=said("err.allocation.write_failed_fix")) from exc
     finally:
         Path(tmp).unlink(missing_ok=True)
 
@@ -271,10 +271,11 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     """Refuse an output that is not ``.tif`` or whose folder does not exist."""
     path = Path(path)
     if path.suffix.lower() not in (".tif", ".tiff"):
-        raise UsageError(f"{path.name!r} does not end in .tif", source="--output",
-                         fix="Name the output e.g. allocation.tif")
+        raise UsageError(said("err.allocation.not_tif", name=path.name), source="--output",
+                         fix=said("err.allocation.not_tif_fix"))
     if not path.parent.is_dir():
-        raise ExportError("folder does not exist", source=str(path.parent), fix="Create it or choose another")
+        raise ExportError(said("err.allocation.no_folder"), source=str(path.parent),
+                          fix=said("err.allocation.no_folder_fix"))
     return path
 
 

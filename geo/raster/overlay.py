@@ -39,7 +39,7 @@ from rasterio.io import MemoryFile
 from rasterio.warp import calculate_default_transform, reproject, transform_bounds
 
 from geo.crs import WEB_MERCATOR, WGS84, example_crs, transformer
-from geo.errors import CRSError, FileTooLargeError, InputFileError, UnsupportedFormatError
+from geo.errors import CRSError, FileTooLargeError, InputFileError, Said, UnsupportedFormatError, said
 
 #: Web Mercator stops here (degrees of latitude).
 MAX_LAT: Final = 85.0
@@ -58,9 +58,11 @@ RAMP: Final[tuple[str, ...]] = (
 STRETCH_PERCENTILES: Final = (2.0, 98.0)
 
 _TIFF_MAGIC: Final = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
-_OTHER_MAGIC: Final[dict[bytes, str]] = {
-    b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"PK\x03\x04": "a zip archive",
-    b"%PDF": "a PDF document", b"GIF8": "a GIF image", b"\x00\x00\x00\x0cjP": "a JPEG 2000 image",
+#: What a file's first bytes say it is, when not a TIFF (the catalogue's words, for the error).
+_OTHER_MAGIC: Final[dict[bytes, Said]] = {
+    b"\x89PNG": said("err.raster.kind_png"), b"\xff\xd8\xff": said("err.raster.kind_jpeg"),
+    b"PK\x03\x04": said("err.raster.kind_zip"), b"%PDF": said("err.raster.kind_pdf"),
+    b"GIF8": said("err.raster.kind_gif"), b"\x00\x00\x00\x0cjP": said("err.raster.kind_jp2"),
 }
 _GDAL_ENV: Final = {"GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR", "GTIFF_REPORT_COMPD_CS": "NO"}
 
@@ -111,18 +113,18 @@ def _sniff(path: Path, name: str) -> None:
         with path.open("rb") as fh:
             head = fh.read(16)
     except OSError as exc:
-        raise InputFileError(f"cannot be read ({exc.strerror})", source=name,
-                             fix="Check that the file exists and is readable") from exc
+        raise InputFileError(said("err.raster.read_failed", reason=exc.strerror), source=name,
+                             fix=said("err.raster.read_failed_fix")) from exc
     if not head:
-        raise InputFileError("is empty (0 bytes)", source=name, fix="Upload the GeoTIFF again")
+        raise InputFileError(said("err.raster.empty"), source=name, fix=said("err.raster.empty_fix"))
     if head[:4] in _TIFF_MAGIC:
         return
     kind = next((label for magic, label in _OTHER_MAGIC.items() if head.startswith(magic)), None)
     if kind is None:
-        kind = "text" if all(32 <= b < 127 or b in (9, 10, 13) for b in head) else "not a TIFF"
-    raise UnsupportedFormatError(
-        f"is not a GeoTIFF: its content is {kind}, whatever its name says", source=name,
-        fix="Export the map or image as GeoTIFF (.tif) with its coordinate system, e.g. gdal_translate -of GTiff")
+        text = all(32 <= b < 127 or b in (9, 10, 13) for b in head)
+        kind = said("err.raster.kind_text") if text else said("err.raster.kind_other")
+    raise UnsupportedFormatError(said("err.raster.not_geotiff", kind=kind), source=name,
+                                 fix=said("err.raster.not_geotiff_fix"))
 
 
 @contextmanager
@@ -143,8 +145,8 @@ def open_geotiff(path: str | os.PathLike[str], *, name: str | None = None) -> It
         try:
             src = rasterio.open(path, driver="GTiff")
         except (RasterioError, CPLE_BaseError) as exc:
-            raise InputFileError(f"is damaged: GDAL cannot open it ({exc})", source=label,
-                                 fix="Export or download the GeoTIFF again") from exc
+            raise InputFileError(said("err.raster.damaged_open", error=str(exc)), source=label,
+                                 fix=said("err.raster.damaged_fix")) from exc
         try:
             yield src
         finally:
@@ -154,45 +156,41 @@ def open_geotiff(path: str | os.PathLike[str], *, name: str | None = None) -> It
 def _validate(src: rasterio.DatasetReader, name: str, *, max_size: int, max_read_pixels: int) -> int:
     """Refuse what cannot be shown; return the overview factor GDAL will read."""
     if src.transform.is_identity and src.gcps[0]:
-        raise CRSError("is georeferenced only by ground control points, not a geotransform", source=name,
-                       fix=f"Warp it first: gdalwarp -t_srs {example_crs()} in.tif out.tif")
+        raise CRSError(said("err.raster.gcps_only"), source=name,
+                       fix=said("err.raster.gcps_only_fix", crs=example_crs()))
     if src.crs is None:
-        raise CRSError("has no coordinate reference system, so it cannot be placed on the map", source=name,
-                       fix=f"Assign the CRS it was drawn in, e.g. gdal_edit.py -a_srs {example_crs()} file.tif")
+        raise CRSError(said("err.raster.no_crs"), source=name, fix=said("err.raster.no_crs_fix", crs=example_crs()))
     t = src.transform
     if t.b != 0 or t.d != 0:
-        raise CRSError("has a rotated (or sheared) geotransform, which a web map cannot draw", source=name,
-                       fix=f"Warp it north-up first: gdalwarp -t_srs {example_crs()} in.tif out.tif")
+        raise CRSError(said("err.raster.rotated"), source=name, fix=said("err.raster.rotated_fix", crs=example_crs()))
     if t.is_identity or t.a == 0 or t.e == 0:
-        raise CRSError("has a CRS but no geotransform (pixel coordinates only)", source=name,
-                       fix="Georeference it in QGIS (Georeferencer) or with gdal_translate -a_ullr")
+        raise CRSError(said("err.raster.no_transform"), source=name, fix=said("err.raster.no_transform_fix"))
     try:
         west, south, east, north = transform_bounds(src.crs, WGS84, *src.bounds, densify_pts=21)
     except (RasterioError, CPLE_BaseError) as exc:
-        raise CRSError(f"cannot be placed in lon/lat ({exc})", source=name, fix="Check its CRS with gdalinfo") from exc
+        raise CRSError(said("err.raster.lonlat_failed", error=str(exc)), source=name,
+                       fix=said("err.raster.lonlat_failed_fix")) from exc
     if not -MAX_LAT <= south < north <= MAX_LAT or not 0 < east - west <= 180:
-        raise CRSError(f"spans {south:.1f}..{north:.1f}° N, {west:.1f}..{east:.1f}° E; a web map overlay must stay "
-                       f"within ±{MAX_LAT}° latitude and 180° of longitude", source=name,
-                       fix="Clip it to the area of interest: "
-                           "gdalwarp -te_srs EPSG:4326 -te 106 29 107 30 in.tif out.tif")
+        raise CRSError(said("err.raster.extent", south=south, north=north, west=west, east=east, max_lat=MAX_LAT),
+                       source=name, fix=said("err.raster.extent_fix"))
     if not 1 <= src.count <= 4:
-        raise UnsupportedFormatError(f"has {src.count} bands; the overlay shows 1 to 4 (grey, RGB, RGBA)",
-                                     source=name, fix="Pick bands first: gdal_translate -b 1 -b 2 -b 3 in.tif out.tif")
+        raise UnsupportedFormatError(said("err.raster.bands", count=src.count), source=name,
+                                     fix=said("err.raster.bands_fix"))
     bh, bw = src.block_shapes[0]
     itemsize = np.dtype(src.dtypes[0]).itemsize
     block_bytes = bh * bw * itemsize * (src.count if src.interleaving and src.interleaving.name == "PIXEL" else 1)
     if block_bytes > MAX_BLOCK_BYTES:
-        raise FileTooLargeError(f"stores its pixels in blocks of {block_bytes / 2**20:,.0f} MB, too large to decode",
-                                source=name, fix="Rewrite it tiled: gdal_translate -co TILED=YES in.tif out.tif")
+        raise FileTooLargeError(said("err.raster.blocks", mb=block_bytes / 2**20), source=name,
+                                fix=said("err.raster.blocks_fix"))
     factor = max(src.width, src.height) / max_size
     usable = [f for f in src.overviews(1) if f <= max(factor, 1)]
     level = max(usable, default=1)
     read_pixels = math.ceil(src.width / level) * math.ceil(src.height / level)
     if read_pixels > max_read_pixels:
         raise FileTooLargeError(
-            f"is {src.width:,} × {src.height:,} pixels and its closest overview needs {read_pixels:,} pixels "
-            f"decoded (limit {max_read_pixels:,})", source=name,
-            fix="Add overviews (gdaladdo -r average file.tif) or make a smaller copy (gdal_translate -outsize 10% 10%)")
+            said("err.raster.too_many_pixels", width=src.width, height=src.height, pixels=read_pixels,
+                 limit=max_read_pixels),
+            source=name, fix=said("err.raster.too_many_pixels_fix"))
     return level
 
 
@@ -292,8 +290,8 @@ def _target_grid(src: rasterio.DatasetReader, width: int, height: int, *, max_si
     try:
         transform, w, h = calculate_default_transform(src.crs, WEB_MERCATOR, width, height, *src.bounds)
     except (RasterioError, CPLE_BaseError) as exc:
-        raise CRSError(f"cannot be reprojected to Web Mercator ({exc})", source=name,
-                       fix="Clip it to the area of interest first (gdalwarp -te ...)") from exc
+        raise CRSError(said("err.raster.reproject_failed", error=str(exc)), source=name,
+                       fix=said("err.raster.reproject_failed_fix")) from exc
     scale = max(w, h) / max_size
     if scale > 1:
         new_w, new_h = max(1, math.ceil(w / scale)), max(1, math.ceil(h / scale))
@@ -346,14 +344,13 @@ def build_overlay(
             mask = src.dataset_mask(out_shape=(out_h, out_w))
             colormap = src.colormap(1) if kind == "palette" else None
         except (RasterioError, CPLE_BaseError) as exc:
-            raise InputFileError(f"is damaged: its pixels cannot be decoded ({exc})", source=label,
-                                 fix="Export or download the GeoTIFF again") from exc
+            raise InputFileError(said("err.raster.damaged_pixels", error=str(exc)), source=label,
+                                 fix=said("err.raster.damaged_fix")) from exc
         valid = mask > 0
         if kind in ("ramp", "rgb", "rgba", "grey_alpha"):
             valid &= np.all(np.isfinite(data), axis=0) if data.dtype.kind == "f" else True
         if not valid.any():
-            raise InputFileError("has no valid pixels (all nodata or masked)", source=label,
-                                 fix="Check the file's nodata value (gdalinfo) or export it again")
+            raise InputFileError(said("err.raster.no_valid"), source=label, fix=said("err.raster.no_valid_fix"))
         rgba, legend = render(data, valid, colormap)
         rgba[3] = np.where(valid, rgba[3], 0)
         source_rgba = np.clip(np.rint(rgba), 0, 255).astype(np.uint8)

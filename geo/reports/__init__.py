@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Final
 
 from geo.atomic import write_output
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 from geo.reports.model import BLANK, Block, Fill, Image, ReportContent, Section, Table, Text
 
 #: The formats a report is written in, by suffix.
@@ -36,20 +36,21 @@ def report_bytes(content: ReportContent, fmt: str) -> bytes:
         from geo.reports.html import build_html
 
         return build_html(content).encode("utf-8")
-    raise UsageError(f"unknown format {fmt!r}", source="format", fix="Use docx, pdf or html")
+    raise UsageError(said("err.report.unknown_format", fmt=fmt), source="format", fix=said("err.report.format_fix"))
 
 
 def report_format(out: str | Path, fmt: str | None = None, *, source: str = "--report") -> str:
     """``docx``, ``pdf`` or ``html``: ``fmt`` if given, else the suffix of ``out`` (``.htm`` is html)."""
     if fmt:
         if fmt not in FORMATS:
-            raise UsageError(f"unknown format {fmt!r}", source=source, fix="Use docx, pdf or html")
+            raise UsageError(said("err.report.unknown_format", fmt=fmt), source=source,
+                             fix=said("err.report.format_fix"))
         return fmt
     suffix = Path(str(out)).suffix.lower().lstrip(".")
     suffix = "html" if suffix == "htm" else suffix
     if suffix not in FORMATS:
-        raise UsageError(f"cannot tell the format from {str(out)!r}", source=source,
-                         fix="Name the file .docx (Word), .pdf or .html")
+        raise UsageError(said("err.report.no_format", out=str(out)), source=source,
+                         fix=said("err.report.no_format_fix"))
     return suffix
 
 

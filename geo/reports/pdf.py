@@ -54,7 +54,7 @@ from reportlab.platypus import Table as PdfTable
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from geo.atomic import write_output
-from geo.errors import FontError
+from geo.errors import FontError, said
 from geo.mapview.fonts import FONT_ENV, FontFace, find_cjk_font, font_file
 from geo.reports.model import Fill, Image, ReportContent, Table, Text
 
@@ -98,8 +98,8 @@ def _register(characters: str) -> _Fonts:
                 font.face.name = font.face.name + b"-" + path.stem[:12].encode("ascii")
                 pdfmetrics.registerFont(font)
             except Exception as exc:  # reportlab refuses the file: name it, as the print map does
-                raise FontError(f"reportlab cannot embed the font ({exc})", source=f"{face.path}#{face.index}",
-                                fix="Set GEO_CJK_FONT=/path/to/a TrueType or OpenType Chinese font") from None
+                raise FontError(said("err.report.font_embed", error=str(exc)), source=f"{face.path}#{face.index}",
+                                fix=said("err.report.font_fix")) from None
         names.append(name)
     return _Fonts(names[0], names[1])
 

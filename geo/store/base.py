@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 import geopandas as gpd
 import pandas as pd
 
-from geo.errors import GeoError
+from geo.errors import GeoError, said
 from geo.monitor.model import Actual
 
 if TYPE_CHECKING:
@@ -53,13 +53,14 @@ class LastAdminError(StoreError):
     """A change would leave the workspace without an enabled administrator (the store refused it)."""
 
 
-LAST_ADMIN_MESSAGE: Final = "it would leave the workspace without an enabled administrator"
+#: Why the last enabled administrator cannot go (the audit trail records its English words).
+LAST_ADMIN_MESSAGE: Final = said("err.store.no_admin_left")
 
 
 def last_admin_error(name: str) -> LastAdminError:
     """The error both backends raise (and roll back) when ``name`` is the last enabled administrator."""
-    return LastAdminError(f"{name!r} is the last enabled administrator: {LAST_ADMIN_MESSAGE}", source="users",
-                          fix="Make another account an administrator first")
+    return LastAdminError(said("err.store.last_admin", name=name, reason=LAST_ADMIN_MESSAGE), source="users",
+                          fix=said("err.store.last_admin_fix"))
 
 
 def plan_in_use() -> str:

@@ -30,10 +30,11 @@ import math
 import numbers
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Final, NamedTuple
 
+from geo.errors import Said, said
 from geo.store.base import AuditEvent, StoreError
 
 #: The "previous hash" of the first event.
@@ -77,11 +78,15 @@ class ChainError(StoreError):
 
 @dataclass(frozen=True)
 class Verdict:
-    """What :func:`verify` found: the number of events, the last one, and the first problem (None: intact)."""
+    """What :func:`verify` found: the number of events, the last one, and the first problem (None: intact).
+
+    ``problem`` is in English (the audit trail records it); ``words`` are the same in the catalogue's words.
+    """
 
     events: int
     head: Head | None
     problem: str | None = None
+    words: Said | None = field(default=None, compare=False)
 
     @property
     def intact(self) -> bool:
@@ -96,9 +101,8 @@ class Verdict:
         return f"intact, {self.events} events (head #{self.head.seq} {self.head.hash})"
 
     def error(self) -> ChainError:
-        return ChainError(self.problem or "intact", source="audit trail",
-                          fix="The trail was changed outside the application: find out who could write to the "
-                              "database, and compare with a dump made before")
+        return ChainError(self.words or said("err.store.chain_intact"), source="audit trail",
+                          fix=said("err.store.chain_fix"))
 
 
 # -- what is hashed ----------------------------------------------------------------------------
@@ -153,8 +157,8 @@ def _time(at: str) -> str:
     try:
         stamp = datetime.fromisoformat(at)
     except (TypeError, ValueError) as exc:
-        raise StoreError(f"the event time {at!r} is not ISO 8601", source="audit trail",
-                         fix="Record events with geo.store.base.now_iso()") from exc
+        raise StoreError(said("err.store.event_time", at=at), source="audit trail",
+                         fix=said("err.store.event_time_fix")) from exc
     stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
     return stamp.astimezone(UTC).isoformat(timespec="seconds")
 
@@ -224,10 +228,11 @@ def later(recorded: Head | None, last: Head | None) -> Head | None:
 # -- verification ------------------------------------------------------------------------------
 
 
-def describe(record: Record) -> str:
+def describe(record: Record) -> Said:
     """``event #5 (id 5, 2026-05-20T08:30:00+00:00, save)``."""
-    place = "event" if record.seq is None else f"event #{record.seq}"
-    return f"{place} (id {record.id}, {record.event.at}, {record.event.action})"
+    if record.seq is None:
+        return said("err.store.event_noseq", id=record.id, at=record.event.at, action=record.event.action)
+    return said("err.store.event_seq", seq=record.seq, id=record.id, at=record.event.at, action=record.event.action)
 
 
 def verify(records: Iterable[Record], recorded: Head | None) -> Verdict:
@@ -240,41 +245,37 @@ def verify(records: Iterable[Record], recorded: Head | None) -> Verdict:
     last: Head | None = None
     count = 0
 
-    def broken(problem: str) -> Verdict:
-        return Verdict(count, last, problem)
+    def broken(key: str, **values: object) -> Verdict:
+        problem = said(key, **values)
+        return Verdict(count, last, problem.text("en"), problem)
 
     for record in records:
         count += 1
         what = describe(record)
         if record.seq is None or record.hash is None or record.prev_hash is None:
-            return broken(f"{what} has no place in the chain (no sequence number or hash): "
-                          "it was inserted outside the application")
+            return broken("err.store.chain_unplaced", what=what)
         if digest(record.seq, record.event, record.prev_hash) != record.hash:
-            return broken(f"{what} was altered: its content does not match its hash")
+            return broken("err.store.chain_altered", what=what)
         if record.seq < expected:
-            return broken(f"{what} is a second event at position #{record.seq} (the first is id {prev_id}): "
-                          "a forged or copied event")
+            return broken("err.store.chain_second", what=what, seq=record.seq, first=prev_id)
         if record.seq > expected:
             gone = f"#{expected}" if record.seq == expected + 1 else f"#{expected}-#{record.seq - 1}"
-            after = f"#{expected - 1}" if expected > 1 else "the start of the trail"
-            return broken(f"event {gone} was deleted: {what} follows {after}")
+            after = f"#{expected - 1}" if expected > 1 else said("err.store.chain_start")
+            return broken("err.store.chain_gone", gone=gone, what=what, after=after)
         if record.prev_hash != prev:
-            return broken(f"{what} does not follow event #{expected - 1}: the hash it links to differs "
-                          "(an event before it was replaced or reordered)")
+            return broken("err.store.chain_unlinked", what=what, prev=expected - 1)
         if record.id <= prev_id:
-            return broken(f"{what} was reordered: it is stored before event #{expected - 1} (id {prev_id})")
+            return broken("err.store.chain_reordered", what=what, prev=expected - 1, prev_id=prev_id)
         if recorded is not None and record.seq == recorded.seq and record.hash != recorded.hash:
-            return broken(f"{what} is not the event recorded as the trail's last: it was replaced")
+            return broken("err.store.chain_replaced", what=what)
         last = Head(record.seq, record.hash)
         expected, prev, prev_id = expected + 1, record.hash, record.id
     if recorded is not None and (last is None or last.seq < recorded.seq):
         end = 0 if last is None else last.seq
         gone = f"#{recorded.seq}" if recorded.seq == end + 1 else f"#{end + 1}-#{recorded.seq}"
-        return broken(f"event {gone} was deleted: the trail ends at #{end}, but #{recorded.seq} was recorded "
-                      "as its last")
+        return broken("err.store.chain_end_gone", gone=gone, end=end, last=recorded.seq)
     if recorded is not None and last is not None and last.seq > recorded.seq:
-        return broken(f"events after #{recorded.seq} (the recorded last) were added outside the application: "
-                      f"the trail ends at #{last.seq}")
+        return broken("err.store.chain_added", last=recorded.seq, end=last.seq)
     return Verdict(count, last)
 
 

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.errors import said
 from geo.store.base import MAX_ATTRIBUTES, StoreError
 
 RESERVED: Final = ("fid", "geom", "feature", "upload_id")
@@ -102,13 +103,12 @@ def attribute_columns(
         taken.add(stored.lower())
         column = frame[name]
         if isinstance(column, pd.DataFrame):  # duplicate labels: pandas returns both
-            raise StoreError(f"the column name {str(name)!r} appears twice", source="workspace",
-                             fix="Rename one of the columns before saving")
+            raise StoreError(said("err.store.column_twice", name=str(name)), source="workspace",
+                             fix=said("err.store.column_twice_fix"))
         out.append(Column(str(name), stored, kind_of(column)))
     if len(out) > MAX_ATTRIBUTES:
-        raise StoreError(f"the layer has {len(out):,} attribute columns, more than the {MAX_ATTRIBUTES:,} "
-                         "a workspace keeps", source="workspace",
-                         fix="Drop the columns you do not need and upload again")
+        raise StoreError(said("err.store.too_many_columns", n=len(out), max=MAX_ATTRIBUTES), source="workspace",
+                         fix=said("err.store.too_many_columns_fix"))
     return out
 
 
@@ -232,8 +232,8 @@ def geoms_from_gpkg(blobs: Sequence[bytes | None]) -> np.ndarray:
             continue
         data = bytes(blob)
         if data[:2] != b"GP":
-            raise StoreError("a geometry is not a GeoPackage blob", source="workspace",
-                             fix="Restore the workspace from a dump (python -m geo workspace load)")
+            raise StoreError(said("err.store.not_gpkg_blob"), source="workspace",
+                             fix=said("err.store.not_gpkg_blob_fix"))
         envelope = (data[3] >> 1) & 0x07
         wkbs.append(data[8 + _ENVELOPE_BYTES.get(envelope, 0):])
     return np.asarray(shapely.from_wkb(wkbs))

@@ -32,6 +32,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import WGS84
+from geo.errors import Said, said
 from geo.geojson import to_geojson
 from geo.store.base import StoreError
 
@@ -144,8 +145,8 @@ class DraftInUse:
 class DraftConflictError(StoreError):
     """A save was based on a version that is no longer the latest: someone saved in between."""
 
-    def __init__(self, problem: str, *, newer: DraftVersion, source: str | None = None,
-                 fix: str | None = None) -> None:
+    def __init__(self, problem: str | Said, *, newer: DraftVersion, source: str | None = None,
+                 fix: str | Said | None = None) -> None:
         super().__init__(problem, source=source, fix=fix)
         #: The version saved in between (its number, author and time).
         self.newer = newer
@@ -157,8 +158,8 @@ class DraftGoneError(StoreError):
 
 def no_draft(draft_id: str) -> StoreError:
     """The error for an unknown draft id."""
-    return DraftGoneError(f"there is no draft {draft_id!r}", source="drafts",
-                          fix="Pick one of the drafts listed (python -m geo draft list)")
+    return DraftGoneError(said("err.store.no_draft", id=draft_id), source="drafts",
+                          fix=said("err.store.no_draft_fix"))
 
 
 def check_base(draft: Draft | None, draft_id: str, base_version: int, latest: DraftVersion | None) -> int:
@@ -169,27 +170,26 @@ def check_base(draft: Draft | None, draft_id: str, base_version: int, latest: Dr
     if draft is None:
         raise no_draft(draft_id)
     if draft.deleted:
-        raise DraftGoneError(f"draft 「{draft.name}」 was deleted by {draft.deleted_by or 'the single user'} at "
-                             f"{draft.deleted_at}: nothing can be saved to it", source="drafts",
-                             fix="Save your parcels as a new draft, or ask an administrator to restore it")
+        raise DraftGoneError(said("err.store.draft_deleted_by", name=draft.name,
+                                  who=draft.deleted_by or said("err.store.single_user"), at=draft.deleted_at),
+                             source="drafts", fix=said("err.store.draft_deleted_by_fix"))
     current = 0 if latest is None else latest.version
     if base_version != current:
         if latest is None or base_version > current:
-            raise StoreError(f"draft 「{draft.name}」 has no version {base_version} (its latest is v{current})",
-                             source="drafts", fix="Open the latest version and save again")
+            raise StoreError(said("err.store.no_such_version", name=draft.name, version=base_version, latest=current),
+                             source="drafts", fix=said("err.store.no_such_version_fix"))
         raise DraftConflictError(
-            f"draft 「{draft.name}」 has a newer version v{latest.version}, saved by "
-            f"{latest.author or 'the single user'} at {latest.saved_at}; your changes were based on v{base_version}",
-            newer=latest, source="drafts",
-            fix=f"Open v{latest.version} and make your changes again, or save yours as a new draft")
+            said("err.store.draft_conflict", name=draft.name, newer=latest.version,
+                 author=latest.author or said("err.store.single_user"), at=latest.saved_at, base=base_version),
+            newer=latest, source="drafts", fix=said("err.store.draft_conflict_fix", newer=latest.version))
     return current + 1
 
 
 def no_version(draft_id: str, version: int | None) -> StoreError:
     """The error for a version (or, ``version`` None, any version) a draft does not have."""
-    what = "no saved version" if version is None else f"no version {version}"
-    return StoreError(f"draft {draft_id!r} has {what}", source="drafts",
-                      fix="Pick one of its versions (python -m geo draft show DRAFT lists them)")
+    problem = (said("err.store.draft_no_versions", id=draft_id) if version is None
+               else said("err.store.draft_no_version", id=draft_id, version=version))
+    return StoreError(problem, source="drafts", fix=said("err.store.draft_version_fix"))
 
 
 def check_usable(draft: Draft | None, draft_id: str, plan_id: str, version: int | None, exists: bool) -> None:
@@ -197,11 +197,11 @@ def check_usable(draft: Draft | None, draft_id: str, plan_id: str, version: int 
     if draft is None:
         raise no_draft(draft_id)
     if draft.deleted:
-        raise DraftGoneError(f"draft 「{draft.name}」 is deleted: it cannot be put in use", source="drafts",
-                             fix="Restore it first, or put another draft in use")
+        raise DraftGoneError(said("err.store.draft_deleted_use", name=draft.name), source="drafts",
+                             fix=said("err.store.draft_deleted_use_fix"))
     if draft.plan_id != plan_id:
-        raise StoreError(f"draft 「{draft.name}」 belongs to plan {draft.plan_id!r}, not {plan_id!r}",
-                         source="drafts", fix="Put in use a draft of this plan")
+        raise StoreError(said("err.store.draft_other_plan", name=draft.name, plan=draft.plan_id, want=plan_id),
+                         source="drafts", fix=said("err.store.draft_other_plan_fix"))
     if version is None or not exists:
         raise no_version(draft_id, version)
 

@@ -25,10 +25,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from geo.errors import AccessError, GeoError, UsageError
+from geo.errors import AccessError, GeoError, Said, UsageError, said
 from geo.store.base import AuditEvent, Store, StoreError
 from geo.store.gpkg import GeoPackageStore
-from geo.store.office import normalise_name
+from geo.store.office import may_not, normalise_name
 
 
 @dataclass(frozen=True)
@@ -46,14 +46,23 @@ class DamagedDumpError(StoreError):
     """Part of a dump cannot be read."""
 
 
-def refusal(store: Store, user: str | None, attempted: str, obj: str, reason: str, *, fix: str, source: str,
-            message: str | None = None, error: type[StoreError | AccessError] = AccessError,
-            **detail: object) -> StoreError | AccessError:
-    """Record a command-line refusal in ``store``'s audit trail; the error to raise (one line, exit 2)."""
-    store.append_audit(AuditEvent("refused", user, obj, {"attempted": attempted, "reason": reason, "client": "cli",
-                                                         **{k: v for k, v in detail.items() if v is not None}}))
-    who = user or "the operator"
-    return error(message or f"{who} may not {attempted} {obj}".rstrip() + f": {reason}", source=source, fix=fix)
+def _english(words: str | Said) -> str:
+    return words.text("en") if isinstance(words, Said) else words
+
+
+def refusal(store: Store, user: str | None, attempted: str | Said, obj: str | Said, reason: str | Said, *,
+            fix: str | Said, source: str, message: str | Said | None = None,
+            error: type[StoreError | AccessError] = AccessError, **detail: object) -> StoreError | AccessError:
+    """Record a command-line refusal in ``store``'s audit trail; the error to raise (one line, exit 2).
+
+    The trail records ``attempted``, ``obj`` and ``reason`` in English; the error says them in the reader's
+    language.
+    """
+    kept = {k: v for k, v in detail.items() if v is not None}
+    store.append_audit(AuditEvent("refused", user, _english(obj), {
+        "attempted": _english(attempted), "reason": _english(reason), "client": "cli", **kept}))
+    who = user or said("err.store.operator")
+    return error(message or may_not(who, attempted, obj, reason), source=source, fix=fix)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -73,8 +82,9 @@ def copy_records(source: Store, target: Store) -> tuple[int, int]:
         try:
             parcels, findings = source.load_upload(record.upload_id)
         except Exception as exc:  # whatever a damaged file raises: named, one line
-            raise DamagedDumpError(f"upload {record.upload_id} ({record.name}) cannot be read ({_first_line(exc)})",
-                                   source="workspace dump", fix="Make a new dump, or load an older one") from exc
+            raise DamagedDumpError(said("err.store.dump_unreadable", id=record.upload_id, name=record.name,
+                                        error=_first_line(exc)),
+                                   source="workspace dump", fix=said("err.store.dump_unreadable_fix")) from exc
         target.save_upload(record, parcels, findings)
     if kept := source.list_actuals(history=True):  # 监测评估: every version, with who recorded it and when
         target.record_actuals(kept)
@@ -146,16 +156,16 @@ def load_dump(path: str | Path, target: Store, *, user: str | None = None, force
     path = Path(path)
     claimed = None if user is None else user[:64]
 
-    def refuse(reason: str, fix: str, *, who: str | None = None, error: type[StoreError | AccessError] = StoreError,
-               message: str | None = None) -> StoreError | AccessError:
+    def refuse(reason: Said, fix: str | Said, *, who: str | None = None,
+               error: type[StoreError | AccessError] = StoreError, message: Said | None = None
+               ) -> StoreError | AccessError:
         return refusal(target, who, "load", path.name, reason, fix=fix, source="workspace load", error=error,
                        message=message or reason, **{"as": claimed if who is None else None})
 
     if not path.is_file():
-        raise refuse("the dump does not exist", "Name a file made by `python -m geo workspace dump`")
+        raise refuse(said("err.store.dump_missing"), said("err.store.dump_name_fix"))
     if not is_empty(target):
-        raise refuse("the workspace is not empty",
-                     "Load a dump into a new, empty workspace (another GEO_WORKSPACE or database schema)")
+        raise refuse(said("err.store.not_empty"), said("err.store.not_empty_fix"))
     with tempfile.TemporaryDirectory(prefix="geo-load-") as tmp:  # read a copy: the dump itself is never changed
         copy = Path(tmp) / "dump.gpkg"
         with open(path, "rb") as src, open(copy, "wb") as dst:
@@ -167,18 +177,17 @@ def load_dump(path: str | Path, target: Store, *, user: str | None = None, force
         except StoreError:
             before = 0
         if before == 0:
-            raise refuse("the file is not a workspace dump", "Name a file made by `python -m geo workspace dump`")
+            raise refuse(said("err.store.not_a_dump"), said("err.store.dump_name_fix"))
         actor = _load_admin(source, target, user, refuse)
         verdict = source.verify_audit()
         if not verdict.intact and not force:
-            raise refuse(f"its audit trail was changed: {verdict.problem}",
-                         "Load an older dump; or, knowingly, this one with --force (the load event records this)",
-                         who=actor)
+            raise refuse(said("err.store.dump_chain_changed", problem=verdict.words or verdict.problem),
+                         said("err.store.dump_chain_fix"), who=actor)
         try:
             with target.transaction():  # all of it or nothing
                 if not is_empty(target):
-                    raise StoreError("the workspace is not empty", source="workspace load",
-                                     fix="Load a dump into a new, empty workspace")
+                    raise StoreError(said("err.store.not_empty"), source="workspace load",
+                                     fix=said("err.store.not_empty_tx_fix"))
                 users, uploads = copy_records(source, target)
                 events = source.audit()
                 target.append_audit(*events, as_recorded=True)  # chained anew, after what the target has
@@ -188,11 +197,12 @@ def load_dump(path: str | Path, target: Store, *, user: str | None = None, force
                     detail["dump_head"] = verdict.head.hash
                 target.append_audit(AuditEvent("load", actor, path.name, detail))
         except GeoError as exc:
-            reason = f"nothing was loaded: {exc.problem}"
-            damaged = isinstance(exc, DamagedDumpError)
-            raise refuse(f"nothing was loaded: the dump is damaged: {exc.problem}" if damaged else reason,
-                         "Make a new dump from the original workspace, or load an older one" if damaged
-                         else exc.fix or "Try again", who=actor) from exc
+            problem = exc.said or exc.problem
+            if isinstance(exc, DamagedDumpError):
+                raise refuse(said("err.store.nothing_loaded_damaged", problem=problem),
+                             said("err.store.dump_damaged_fix"), who=actor) from exc
+            raise refuse(said("err.store.nothing_loaded", problem=problem),
+                         exc.said_fix or exc.fix or said("err.store.try_again"), who=actor) from exc
     return Copied(users, uploads, len(events), verdict.line())
 
 
@@ -208,10 +218,10 @@ def _load_admin(
         key = ""
     found = (target.get_user(key) or source.get_user(key)) if key else None
     if found is None or found.disabled:
-        reason = "no such account" if found is None else "the account is disabled"
-        raise refuse(reason, "Name an enabled administrator of the dump or of this workspace", error=AccessError,
-                     message=f"{user[:64]!r}: {reason}")
+        reason = said("err.auth.no_account") if found is None else said("err.auth.account_disabled")
+        raise refuse(reason, said("err.store.dump_admin_fix"), error=AccessError,
+                     message=said("err.auth.named", name=user[:64], reason=reason))
     if found.role != "admin":
-        raise refuse("only an administrator may", "Ask an administrator", who=found.name, error=AccessError,
-                     message=f"{found.name} may not load a dump: only an administrator may")
+        raise refuse(said("err.office.only_admin"), said("err.office.ask_admin_fix"), who=found.name,
+                     error=AccessError, message=said("err.store.load_not_admin", name=found.name))
     return found.name

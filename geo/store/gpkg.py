@@ -39,6 +39,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import WGS84
+from geo.errors import said
 from geo.monitor.model import ACTUAL_FIELDS, Actual
 from geo.store import actuals, chain, codec, drafts_sql
 from geo.store import gpkg_sql as sql
@@ -147,8 +148,8 @@ def _q(name: str) -> str:
 
 def _check_id(upload_id: str) -> str:
     if not upload_id.isascii() or not upload_id.isalnum():
-        raise StoreError(f"upload id {upload_id!r} is not alphanumeric", source="workspace",
-                         fix="Use upload_id() to make one")
+        raise StoreError(said("err.store.bad_upload_id", id=upload_id), source="workspace",
+                         fix=said("err.store.bad_upload_id_fix"))
     return upload_id
 
 
@@ -198,8 +199,8 @@ class GeoPackageStore:
         try:
             con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
-            raise StoreError(f"the workspace cannot be opened ({exc})", source="workspace",
-                             fix="Check the workspace folder exists and is writable") from exc
+            raise StoreError(said("err.store.cannot_open", error=str(exc)), source="workspace",
+                             fix=said("err.store.cannot_open_fix")) from exc
         con.row_factory = sqlite3.Row
         con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         return con
@@ -222,8 +223,8 @@ class GeoPackageStore:
                 raise
             con.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise StoreError(f"the workspace could not be written ({exc})", source="workspace",
-                             fix="Try again; if it persists, check the disk has space") from exc
+            raise StoreError(said("err.store.not_written", error=str(exc)), source="workspace",
+                             fix=said("err.store.not_written_fix")) from exc
         finally:
             con.close()
 
@@ -245,17 +246,16 @@ class GeoPackageStore:
             yield con
             con.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise StoreError(f"the workspace could not be read ({exc})", source="workspace",
-                             fix="Try again; restore it from a dump if it is damaged") from exc
+            raise StoreError(said("err.store.not_read", error=str(exc)), source="workspace",
+                             fix=said("err.store.not_read_fix")) from exc
         finally:
             con.close()
 
     def _missing(self) -> None:
         """Fail closed: a configured workspace that is not there is an error, never an empty workspace."""
         if not self.create:
-            raise StoreError(f"the workspace {self.path} does not exist", source="workspace",
-                             fix="Check GEO_WORKSPACE names the folder that holds workspace.gpkg (a mounted volume, "
-                                 "a moved file?); to start a new one, run `python -m geo db init`")
+            raise StoreError(said("err.store.no_workspace", path=str(self.path)), source="workspace",
+                             fix=said("err.store.no_workspace_fix"))
 
     def _ensure(self) -> None:
         if not self.path.exists():
@@ -287,8 +287,8 @@ class GeoPackageStore:
         except sqlite3.Error as exc:
             if con.in_transaction:
                 con.execute("ROLLBACK")
-            raise StoreError(f"the workspace cannot be opened ({exc})", source="workspace",
-                             fix="Check it is a workspace GeoPackage and its folder is writable") from exc
+            raise StoreError(said("err.store.cannot_open", error=str(exc)), source="workspace",
+                             fix=said("err.store.cannot_open_gpkg_fix")) from exc
         finally:
             con.close()
         self._ready = True
@@ -362,8 +362,8 @@ class GeoPackageStore:
     def add_user(self, user: User, *, event: AuditEvent | None = None) -> None:
         with self._write() as con:
             if con.execute("SELECT 1 FROM users WHERE name = ?", (user.name,)).fetchone():
-                raise StoreError(f"the user {user.name!r} already exists", source="users",
-                                 fix="Choose another name, or change this user with set-role")
+                raise StoreError(said("err.store.user_exists", name=user.name), source="users",
+                                 fix=said("err.store.user_exists_fix"))
             con.execute("INSERT INTO users (name, role, password_hash, disabled, created_at, generation) "
                         "VALUES (?, ?, ?, ?, ?, ?)", (user.name, user.role, user.password_hash, int(user.disabled),
                                                       user.created_at, user.generation))
@@ -385,7 +385,8 @@ class GeoPackageStore:
         with self._write() as con:
             before = con.execute("SELECT role, disabled FROM users WHERE name = ?", (name,)).fetchone()
             if before is None:
-                raise StoreError(f"there is no user {name!r}", source="users", fix="See `python -m geo users list`")
+                raise StoreError(said("err.store.no_user", name=name), source="users",
+                                 fix=said("err.store.no_user_fix"))
             was_admin = before["role"] == "admin" and not before["disabled"]
             for column, value in (("role", role), ("disabled", None if disabled is None else int(disabled)),
                                   ("password_hash", password_hash)):
@@ -498,8 +499,8 @@ class GeoPackageStore:
         uid = _check_id(upload_id)
         with self._read() as con:
             if con is None or not con.execute("SELECT 1 FROM uploads WHERE upload_id = ?", (uid,)).fetchone():
-                raise StoreError(f"no saved upload {uid!r}", source="workspace",
-                                 fix="Pick one of the uploads listed in the workspace")
+                raise StoreError(said("err.store.no_upload", id=uid), source="workspace",
+                                 fix=said("err.store.no_upload_fix"))
             parcels = self._read_layer(con, f"parcels_{uid}")
             findings = self._read_table(con, f"findings_{uid}")
         return parcels, findings
@@ -507,8 +508,8 @@ class GeoPackageStore:
     @staticmethod
     def _columns(con: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
         if not _has_table(con, table):
-            raise StoreError(f"the tables of upload {table.split('_', 1)[1]!r} are missing", source="workspace",
-                             fix="Remove the upload and save it again, or restore the workspace from a dump")
+            raise StoreError(said("err.store.upload_tables_missing", id=table.split("_", 1)[1]), source="workspace",
+                             fix=said("err.store.upload_tables_missing_fix"))
         return [(r["name"], r["type"] or "") for r in con.execute(f"PRAGMA table_info({_q(table)})")]
 
     def _read_layer(self, con: sqlite3.Connection, table: str) -> gpd.GeoDataFrame:
@@ -537,8 +538,8 @@ class GeoPackageStore:
     def _update_upload(self, upload_id: str, sets: dict[str, Any], event: AuditEvent | None) -> None:
         with self._write() as con:
             if not con.execute("SELECT 1 FROM uploads WHERE upload_id = ?", (upload_id,)).fetchone():
-                raise StoreError(f"no saved upload {upload_id!r}", source="workspace",
-                                 fix="Pick one of the uploads listed in the workspace")
+                raise StoreError(said("err.store.no_upload", id=upload_id), source="workspace",
+                                 fix=said("err.store.no_upload_fix"))
             assignments = ", ".join(f"{k} = ?" for k in sets)
             con.execute(f"UPDATE uploads SET {assignments} WHERE upload_id = ?",
                         [_sql_value(v) for v in sets.values()] + [upload_id])
@@ -571,8 +572,8 @@ class GeoPackageStore:
     def create_draft(self, draft: Draft, *, event: AuditEvent | None = None) -> None:
         with self._write() as con:
             if con.execute("SELECT 1 FROM drafts WHERE draft_id = ?", (draft.draft_id,)).fetchone():
-                raise StoreError(f"draft {draft.draft_id!r} already exists", source="drafts",
-                                 fix="Create it under a new id")
+                raise StoreError(said("err.store.draft_exists", id=draft.draft_id), source="drafts",
+                                 fix=said("err.store.draft_exists_fix"))
             fields = draft.as_dict()
             con.execute(f"INSERT INTO drafts ({', '.join(drafts_sql.DRAFT_FIELDS)}) VALUES "
                         f"({', '.join('?' * len(drafts_sql.DRAFT_FIELDS))})",

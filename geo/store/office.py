@@ -43,7 +43,7 @@ from typing import Any, Final
 import geopandas as gpd
 import pandas as pd
 
-from geo.errors import AccessError, LoginError, UsageError
+from geo.errors import AccessError, LoginError, Said, UsageError, said
 from geo.monitor.model import Actual
 from geo.store import codec, passwords
 from geo.store.base import (
@@ -92,14 +92,23 @@ def normalise_name(name: str) -> str:
     """An account name as stored: trimmed, lower case; :class:`UsageError` unless ``[a-z0-9][a-z0-9._@-]*``."""
     key = name.strip().lower()
     if not NAME_PATTERN.match(key):
-        raise UsageError(f"{name[:64]!r} is not a valid user name", source="users",
-                         fix="Use 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit")
+        raise UsageError(said("err.office.bad_name", name=name[:64]), source="users",
+                         fix=said("err.office.bad_name_fix"))
     return key
+
+
+def may_not(who: str | Said, attempted: str | Said, obj: str | Said, reason: str | Said) -> Said:
+    """``alice may not delete 3f2a…: it belongs to bob`` (no object: ``… may not act: …``)."""
+    named = obj if isinstance(obj, Said) else obj.rstrip()
+    if not named:
+        return said("err.office.may_not_any", who=who, attempted=attempted, reason=reason)
+    return said("err.office.may_not", who=who, attempted=attempted, obj=named, reason=reason)
 
 
 def check_role(role: str) -> str:
     if role not in ROLES:
-        raise UsageError(f"unknown role {role!r}", source="--role", fix=f"Use one of {', '.join(ROLES)}")
+        raise UsageError(said("err.office.unknown_role", role=role), source="--role",
+                         fix=said("err.office.unknown_role_fix", roles=", ".join(ROLES)))
     return role
 
 
@@ -129,14 +138,19 @@ class Office:
         return AuditEvent(action=action, user=None if actor is None else actor.name, object=obj,
                           detail={k: v for k, v in detail.items() if v is not None})
 
-    def _refuse(self, actor: Actor | None, attempted: str, obj: str, reason: str, fix: str,
-                source: str = "workspace", message: str | None = None, client: str = "") -> AccessError:
-        """Record a refusal in the audit trail and return the error to raise (``client``: when nobody acts)."""
+    def _refuse(self, actor: Actor | None, attempted: Said, obj: str | Said, reason: Said, fix: str | Said,
+                source: str = "workspace", message: str | Said | None = None, client: str = "") -> AccessError:
+        """Record a refusal in the audit trail and return the error to raise (``client``: when nobody acts).
+
+        The trail records ``attempted``, ``obj`` and ``reason`` in English (:mod:`ui.audit_words` translates them);
+        the error says them in the reader's language.
+        """
         where = {"client": client} if client else {}
-        self.store.append_audit(self._event(actor, "refused", obj, attempted=attempted, reason=reason, **where))
-        who = "nobody signed in" if actor is None else (actor.name or "the single user")
-        text = message or f"{who} may not {attempted} {obj}".rstrip() + f": {reason}"
-        return AccessError(text, source=source, fix=fix)
+        english = obj.text("en") if isinstance(obj, Said) else obj
+        self.store.append_audit(self._event(actor, "refused", english, attempted=attempted.text("en"),
+                                            reason=reason.text("en"), **where))
+        who = said("err.office.nobody_signed_in") if actor is None else (actor.name or said("err.office.single_user"))
+        return AccessError(message or may_not(who, attempted, obj, reason), source=source, fix=fix)
 
     # -- who is acting ----------------------------------------------------------------------
 
@@ -147,9 +161,9 @@ class Office:
         """The actor named ``name`` (``--user``); None is the single user while no account exists."""
         if name is None:
             if self.accounts_exist():
-                raise self._refuse(None, "act", "", "this workspace has accounts",
-                                   "Say who you are with --user NAME", source="--user",
-                                   message="this workspace has accounts: an action needs a user", client=client)
+                raise self._refuse(None, said("err.office.do_act"), "", said("err.office.has_accounts"),
+                                   said("err.office.need_user_fix"), source="--user",
+                                   message=said("err.office.need_user"), client=client)
             return single_user(client)
         try:
             key = normalise_name(name)
@@ -157,10 +171,10 @@ class Office:
             key = ""
         user = self.store.get_user(key) if key else None
         if user is None or user.disabled:
-            reason = "no such account" if user is None else "the account is disabled"
-            raise self._refuse(None, "act as", "" if user is None else user.name, reason,
-                               "Name an enabled account (python -m geo users list)", source="--user",
-                               message=f"{name[:64]!r}: {reason}", client=client)
+            reason = said("err.auth.no_account") if user is None else said("err.auth.account_disabled")
+            raise self._refuse(None, said("err.office.do_act_as"), "" if user is None else user.name, reason,
+                               said("err.office.name_account_fix"), source="--user",
+                               message=said("err.auth.named", name=name[:64], reason=reason), client=client)
         return Actor(user.name, user.role, client)
 
     def current(self, actor: Actor) -> Actor | None:
@@ -192,8 +206,8 @@ class Office:
                 self.store.append_audit(AuditEvent("login_refused", None, "", {
                     "client": client, "reason": "too many failed sign-ins", "refused": refused}))
             minutes = int(FAILURE_WINDOW.total_seconds() // 60)
-            raise LoginError("too many failed sign-ins", source="sign-in",
-                             fix=f"Wait {minutes} minutes and try again, or ask an administrator")
+            raise LoginError(said("err.auth.too_many"), source="sign-in",
+                             fix=said("err.auth.too_many_fix", minutes=minutes))
         return pair[0], per_client[0]
 
     def login(self, name: str, password: str, *, client: str) -> Actor:
@@ -209,7 +223,7 @@ class Office:
             reason = "unknown account" if user is None else ("disabled" if ok else "wrong password")
             account = user.name if user is not None else None  # an unknown name is not recorded: it may be a password
             self.store.append_audit(AuditEvent("login_failed", account, "", {"client": client, "reason": reason}))
-            raise LoginError("wrong name or password", source="sign-in", fix="Check both and try again")
+            raise LoginError(said("err.auth.wrong"), source="sign-in", fix=said("err.auth.wrong_fix"))
         self.store.signin_succeeded(pair, per_client)
         if passwords.needs_rehash(user.password_hash):
             self.store.update_user(user.name, password_hash=passwords.hash_password(password), end_sessions=False)
@@ -222,14 +236,14 @@ class Office:
         Ends the account's other sessions; returns the actor for the session that made the change.
         """
         if actor.name is None:
-            raise UsageError("the single user has no password", source="password",
-                             fix="Add an administrator account first (python -m geo users add NAME --role admin)")
+            raise UsageError(said("err.auth.single_no_password"), source="password",
+                             fix=said("err.auth.single_no_password_fix"))
         pair, per_client = self._count_attempt(actor.name, actor.client)
         user = self.store.get_user(actor.name)
         if user is None or not passwords.verify_password(old, user.password_hash):
-            raise self._refuse(actor, "change the password of", actor.name, "the current password is wrong",
-                               "Type your current password", source="password",
-                               message="the current password is wrong")
+            wrong = said("err.auth.current_wrong")
+            raise self._refuse(actor, said("err.office.do_change_password"), actor.name, wrong,
+                               said("err.auth.current_wrong_fix"), source="password", message=wrong)
         self.store.signin_succeeded(pair, per_client)
         passwords.check_strength(new, name=actor.name)
         self.store.update_user(actor.name, password_hash=passwords.hash_password(new),
@@ -243,51 +257,51 @@ class Office:
 
     # -- accounts --------------------------------------------------------------------------
 
-    def _admin(self, actor: Actor, attempted: str, obj: str) -> None:
+    def _admin(self, actor: Actor, attempted: Said, obj: str | Said) -> None:
         if actor.role != "admin":
-            raise self._refuse(actor, attempted, obj, "only an administrator may",
-                               "Ask an administrator", source="users")
+            raise self._refuse(actor, attempted, obj, said("err.office.only_admin"),
+                               said("err.office.ask_admin_fix"), source="users")
 
     def add_user(self, actor: Actor, name: str, role: str, password: str) -> User:
         """Add an account (admin; the first account may be added by the single user)."""
         key, role = normalise_name(name), check_role(role)
-        self._admin(actor, "add user", key)
+        self._admin(actor, said("err.office.do_add_user"), key)
         passwords.check_strength(password, name=key)
         user = User(name=key, role=role, password_hash=passwords.hash_password(password))
         if self.store.get_user(key) is not None:
             self.store.append_audit(self._event(actor, "refused", key, attempted="add user",
                                                 reason="the user already exists"))
-            raise StoreError(f"the user {key!r} already exists", source="users",
-                             fix="Choose another name, or change this user with set-role")
+            raise StoreError(said("err.store.user_exists", name=key), source="users",
+                             fix=said("err.store.user_exists_fix"))
         self.store.add_user(user, event=self._event(actor, "user_add", key, role=role))
         return user
 
-    def _change_user(self, actor: Actor, name: str, attempted: str, action: str, **change: Any) -> None:
+    def _change_user(self, actor: Actor, name: str, attempted: Said, action: str, **change: Any) -> None:
         key = normalise_name(name)
         self._admin(actor, attempted, key)
         if self.store.get_user(key) is None:
-            raise StoreError(f"there is no user {key!r}", source="users", fix="See `python -m geo users list`")
+            raise StoreError(said("err.store.no_user", name=key), source="users", fix=said("err.store.no_user_fix"))
         detail = {k: v for k, v in change.items() if k != "password_hash"}
         try:
             self.store.update_user(key, **change, event=self._event(actor, action, key, **detail))
         except LastAdminError as exc:
-            raise self._refuse(actor, attempted, key, LAST_ADMIN_MESSAGE, exc.fix or "", source="users",
-                               message=exc.problem) from exc
+            raise self._refuse(actor, attempted, key, LAST_ADMIN_MESSAGE, exc.said_fix or exc.fix or "",
+                               source="users", message=exc.said or exc.problem) from exc
 
     def set_role(self, actor: Actor, name: str, role: str) -> None:
-        self._change_user(actor, name, "change the role of", "user_role", role=check_role(role))
+        self._change_user(actor, name, said("err.office.do_set_role"), "user_role", role=check_role(role))
 
     def set_disabled(self, actor: Actor, name: str, disabled: bool) -> None:
-        self._change_user(actor, name, "disable" if disabled else "enable",
+        self._change_user(actor, name, said("err.office.do_disable") if disabled else said("err.office.do_enable"),
                           "user_disable" if disabled else "user_enable", disabled=disabled)
 
     def set_password(self, actor: Actor, name: str, password: str) -> None:
         passwords.check_strength(password, name=normalise_name(name))
-        self._change_user(actor, name, "set the password of", "user_password",
+        self._change_user(actor, name, said("err.office.do_set_password"), "user_password",
                           password_hash=passwords.hash_password(password))
 
     def users(self, actor: Actor) -> list[User]:
-        self._admin(actor, "list", "users")
+        self._admin(actor, said("err.office.do_list"), said("err.office.obj_users"))
         return self.store.list_users()
 
     # -- uploads ---------------------------------------------------------------------------
@@ -305,16 +319,17 @@ class Office:
     def _upload(self, uid: str) -> Upload:
         found = self._of_plan(self.store.get_upload(uid))
         if found is None:
-            raise StoreError(f"no saved upload {uid!r}", source="workspace",
-                             fix="Pick one of the uploads listed in the workspace")
+            raise StoreError(said("err.store.no_upload", id=uid), source="workspace",
+                             fix=said("err.store.no_upload_fix"))
         return found
 
-    def _owned(self, actor: Actor, uid: str, attempted: str) -> Upload:
+    def _owned(self, actor: Actor, uid: str, attempted: Said) -> Upload:
         upload = self._upload(uid)
         if not self.may_change(actor, upload):
-            reason = ("a viewer may not change uploads" if actor.role == "viewer"
-                      else f"it belongs to {upload.owner or 'nobody (saved before accounts existed)'}")
-            raise self._refuse(actor, attempted, uid, reason, "Ask its owner or an administrator")
+            reason = (said("err.office.viewer_uploads") if actor.role == "viewer"
+                      else said("err.office.belongs_to", owner=upload.owner) if upload.owner
+                      else said("err.office.belongs_to_nobody_before"))
+            raise self._refuse(actor, attempted, uid, reason, said("err.office.ask_owner_fix"))
         return upload
 
     def _of_plan(self, upload: Upload | None) -> Upload | None:
@@ -329,18 +344,17 @@ class Office:
         """
         found = self._of_plan(self.store.get_upload(uid))
         if found is None:
-            raise StoreError(f"there is no saved upload {uid!r} to resubmit", source="--resubmits",
-                             fix="Name an upload listed by `python -m geo workspace list` (its upload_id)")
+            raise StoreError(said("err.office.no_resubmit", id=uid), source="--resubmits",
+                             fix=said("err.office.no_resubmit_fix"))
         if found.deleted:
-            raise StoreError(f"upload {uid!r} ({found.name}) is deleted: a resubmission cannot refer to it",
-                             source="--resubmits",
-                             fix=f"Restore it first (python -m geo workspace restore {uid}), or name another upload")
+            raise StoreError(said("err.office.resubmit_deleted", id=uid, name=found.name), source="--resubmits",
+                             fix=said("err.office.resubmit_deleted_fix", id=uid))
         step: Upload | None = found
         seen = {uid}
         while resubmitted_by is not None and step is not None:
             if step.upload_id == resubmitted_by:
-                raise StoreError(f"upload {uid!r} is this file's own save or one of its resubmissions",
-                                 source="--resubmits", fix="Name the earlier upload this corrected file replaces")
+                raise StoreError(said("err.office.resubmit_loop", id=uid), source="--resubmits",
+                                 fix=said("err.office.resubmit_loop_fix"))
             nxt = step.resubmits
             step = None if nxt is None or nxt in seen else self.store.get_upload(nxt)
             seen.add(nxt or "")
@@ -358,17 +372,18 @@ class Office:
         in the event too).
         """
         if not self.may_write(actor):
-            raise self._refuse(actor, "save", str(info.get("name") or uid), "a viewer may not save",
-                               "Ask an administrator for the checker role")
+            raise self._refuse(actor, said("err.office.do_save"), str(info.get("name") or uid),
+                               said("err.office.viewer_save"), said("err.office.checker_fix"))
         plan = self.plan_id
         before = self.store.get_upload(uid)
         if before is not None and before.plan_id != plan:
-            raise StoreError(f"upload {uid!r} is saved under plan {before.plan_id!r}, not {plan!r} (the plan in use)",
-                             source="workspace",
-                             fix="Choose that plan to replace it, or save the file under another name")
+            raise StoreError(said("err.office.other_plan", id=uid, plan=before.plan_id, want=plan), source="workspace",
+                             fix=said("err.office.other_plan_fix"))
         if before is not None and not self.may_change(actor, before):
-            raise self._refuse(actor, "replace", uid, f"it belongs to {before.owner or 'nobody'}",
-                               "Save it under your own name")
+            raise self._refuse(actor, said("err.office.do_replace"), uid,
+                               said("err.office.belongs_to", owner=before.owner) if before.owner
+                               else said("err.office.belongs_to_nobody"),
+                               said("err.office.own_name_fix"))
         if resubmits is not None:
             self.earlier(resubmits, resubmitted_by=uid)
         elif before is not None and not before.deleted:
@@ -391,15 +406,16 @@ class Office:
 
     def switch(self, actor: Actor, uid: str, use: bool) -> None:
         """Switch the upload's surveyed geometry in (or out of) the parcels in use — an explicit, recorded act."""
-        upload = self._owned(actor, uid, "switch")
+        upload = self._owned(actor, uid, said("err.office.do_switch"))
         if upload.deleted:
-            raise StoreError(f"upload {uid!r} is deleted", source="workspace", fix="Restore it first")
+            raise StoreError(said("err.office.upload_deleted", id=uid), source="workspace",
+                             fix=said("err.office.restore_first_fix"))
         self.store.set_use_surveyed(uid, use, event=self._event(
             actor, "switch", uid, in_use=bool(use), was=upload.use_surveyed, file_hash=upload.file_hash))
 
     def delete(self, actor: Actor, uid: str) -> None:
         """Soft-delete: hidden and switched off, kept for :meth:`restore`."""
-        upload = self._owned(actor, uid, "delete")
+        upload = self._owned(actor, uid, said("err.office.do_delete"))
         if upload.deleted:
             return
         self.store.set_deleted(uid, at=now_iso(), by=actor.name, event=self._event(
@@ -407,7 +423,7 @@ class Office:
 
     def restore(self, actor: Actor, uid: str) -> None:
         """Undo a deletion (the switch stays off)."""
-        upload = self._owned(actor, uid, "restore")
+        upload = self._owned(actor, uid, said("err.office.do_restore"))
         if not upload.deleted:
             return
         self.store.set_deleted(uid, at=None, by=None, event=self._event(
@@ -422,7 +438,8 @@ class Office:
         """A saved upload's parcels and findings (a deleted one only for who may restore it)."""
         upload = self._upload(uid)
         if upload.deleted and not self.may_change(actor, upload):
-            raise self._refuse(actor, "open", uid, "it is deleted", "Ask its owner or an administrator to restore it")
+            raise self._refuse(actor, said("err.office.do_open"), uid, said("err.office.is_deleted"),
+                               said("err.office.ask_restore_fix"))
         return codec.compatible(*self.store.load_upload(uid))
 
     # -- actuals (监测评估) -------------------------------------------------------------------
@@ -437,10 +454,11 @@ class Office:
         ``plan_id``: the plan in use, named in the event too).
         """
         if not self.may_write(actor):
-            raise self._refuse(actor, "record", origin, "a viewer may not record actuals",
-                               "Ask an administrator for the checker role", source="monitor")
+            raise self._refuse(actor, said("err.office.do_record"), origin, said("err.office.viewer_actuals"),
+                               said("err.office.checker_fix"), source="monitor")
         if not records:
-            raise UsageError("nothing to record", source=origin, fix="Fill in at least one value with its source")
+            raise UsageError(said("err.office.nothing_to_record"), source=origin,
+                             fix=said("err.office.nothing_to_record_fix"))
         at, plan = now_iso(), self.plan_id
         stamped = [replace(r, recorded_by=actor.name, recorded_at=at, version=0, plan_id=plan) for r in records]
         years = sorted({r.year for r in records})
@@ -464,8 +482,8 @@ class Office:
         The verdict comes first: if a damaged table refuses the record, the verdict is still returned.
         """
         if actor.role != "admin":
-            raise self._refuse(actor, "verify", "the audit trail", "only an administrator may",
-                               "Ask an administrator", source="audit verify")
+            raise self._refuse(actor, said("err.office.do_verify"), said("err.office.obj_audit"),
+                               said("err.office.only_admin"), said("err.office.ask_admin_fix"), source="audit verify")
         verdict = self.store.verify_audit()
         unguarded = self.store.guard_audit()
         detail: dict[str, Any] = {"result": verdict.line(), "events": verdict.events}
@@ -477,6 +495,6 @@ class Office:
 
     def audit(self, actor: Actor, *, limit: int | None = None) -> list[AuditEvent]:
         if actor.role != "admin":
-            raise self._refuse(actor, "read", "the audit trail", "only an administrator may",
-                               "Ask an administrator", source="audit")
+            raise self._refuse(actor, said("err.office.do_read"), said("err.office.obj_audit"),
+                               said("err.office.only_admin"), said("err.office.ask_admin_fix"), source="audit")
         return self.store.audit(limit=limit)

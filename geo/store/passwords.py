@@ -21,7 +21,7 @@ from typing import Final
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from geo.errors import UsageError
+from geo.errors import UsageError, said
 
 MEMORY_KIB: Final = 19 * 1024
 TIME_COST: Final = 2
@@ -42,18 +42,15 @@ def common_passwords() -> frozenset[str]:
 def check_strength(password: str, *, name: str | None = None) -> None:
     """Refuse a password that breaks the policy (see the module); the message never shows the password."""
     if len(password) < MIN_LENGTH or not password.strip():
-        raise UsageError(f"the password is shorter than {MIN_LENGTH} characters", source="password",
-                         fix=f"Choose a password of at least {MIN_LENGTH} characters")
+        raise UsageError(said("err.auth.pw_short", n=MIN_LENGTH), source="password",
+                         fix=said("err.auth.pw_short_fix", n=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        raise UsageError(f"the password is longer than {MAX_LENGTH} characters", source="password",
-                         fix="Choose a shorter password")
+        raise UsageError(said("err.auth.pw_long", n=MAX_LENGTH), source="password", fix=said("err.auth.pw_long_fix"))
     folded = password.strip().lower()
     if name is not None and name.strip().lower() in (folded, folded[::-1]):
-        raise UsageError("the password is the account's own name", source="password",
-                         fix="Choose a password that is not the user name")
+        raise UsageError(said("err.auth.pw_is_name"), source="password", fix=said("err.auth.pw_is_name_fix"))
     if folded in common_passwords():
-        raise UsageError("the password is one of the most common passwords", source="password",
-                         fix="Choose a password nobody would guess (a few unrelated words, say)")
+        raise UsageError(said("err.auth.pw_common"), source="password", fix=said("err.auth.pw_common_fix"))
 
 
 def hash_password(password: str) -> str:

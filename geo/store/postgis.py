@@ -33,6 +33,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import WGS84
+from geo.errors import said
 from geo.monitor.model import ACTUAL_FIELDS, Actual
 from geo.store import actuals, chain, codec, drafts_sql
 from geo.store.base import SCHEMA_VERSION, AuditEvent, StoreError, Upload, User, builtin_plan, iso, last_admin_error
@@ -186,8 +187,8 @@ class PostGISStore:
             try:
                 conn = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
             except self._psycopg.Error as exc:
-                raise StoreError(f"the database cannot be reached ({_first_line(exc)})", source="GEO_DATABASE_URL",
-                                 fix="Check the server is running and the URL, user and password are right") from exc
+                raise StoreError(said("err.store.db_unreachable", error=_first_line(exc)), source="GEO_DATABASE_URL",
+                                 fix=said("err.store.db_unreachable_fix")) from exc
         ok = False
         try:
             yield conn
@@ -215,8 +216,8 @@ class PostGISStore:
                 with conn.transaction(), conn.cursor() as cur:
                     yield cur
             except self._psycopg.Error as exc:
-                raise StoreError(f"the database refused the operation ({_first_line(exc)})", source="workspace",
-                                 fix="Try again; run `python -m geo db init` if the schema is missing") from exc
+                raise StoreError(said("err.store.db_refused", error=_first_line(exc)), source="workspace",
+                                 fix=said("err.store.db_refused_fix")) from exc
 
     def close(self) -> None:
         with self._lock:
@@ -253,10 +254,8 @@ class PostGISStore:
         with self._tx(ensure=False) as cur:
             version = self._schema_version(cur)
         if version == 0:
-            raise StoreError(f"the workspace schema {self.schema!r} does not exist in {redact(self.url)}",
-                             source="GEO_DATABASE_URL",
-                             fix="Check GEO_DATABASE_URL and GEO_DATABASE_SCHEMA name the office's workspace; "
-                                 "to start a new one, run `python -m geo db init`")
+            raise StoreError(said("err.store.no_schema", schema=self.schema, url=redact(self.url)),
+                             source="GEO_DATABASE_URL", fix=said("err.store.no_schema_fix"))
         if version < SCHEMA_VERSION:
             self.init()
         self._ready = True
@@ -373,8 +372,8 @@ class PostGISStore:
                                   "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO NOTHING"),
                         (user.name, user.role, user.password_hash, user.disabled, user.created_at, user.generation))
             if cur.rowcount == 0:
-                raise StoreError(f"the user {user.name!r} already exists", source="users",
-                                 fix="Choose another name, or change this user with set-role")
+                raise StoreError(said("err.store.user_exists", name=user.name), source="users",
+                                 fix=said("err.store.user_exists_fix"))
             self._append(cur, event)
 
     @staticmethod
@@ -408,7 +407,8 @@ class PostGISStore:
                                   "generation = generation + %s WHERE name = %s"),
                         (role, disabled, password_hash, int(end_sessions), name))
             if cur.rowcount == 0:
-                raise StoreError(f"there is no user {name!r}", source="users", fix="See `python -m geo users list`")
+                raise StoreError(said("err.store.no_user", name=name), source="users",
+                                 fix=said("err.store.no_user_fix"))
             cur.execute(self._sql("SELECT 1 FROM {users} WHERE role = 'admin' AND NOT disabled LIMIT 1"))
             if was_admin and cur.fetchone() is None:
                 raise last_admin_error(name)  # rolls back
@@ -458,8 +458,8 @@ class PostGISStore:
 
         uid = record.upload_id
         if not uid.isascii() or not uid.isalnum():
-            raise StoreError(f"upload id {uid!r} is not alphanumeric", source="workspace",
-                             fix="Use upload_id() to make one")
+            raise StoreError(said("err.store.bad_upload_id", id=uid), source="workspace",
+                             fix=said("err.store.bad_upload_id_fix"))
         layer = parcels.to_crs(WGS84) if parcels.crs is not None else parcels.set_crs(WGS84)
         columns = codec.attribute_columns(layer, skip=[str(layer.geometry.name)])
         geoms = shapely.set_srid(layer.geometry.to_numpy(), SRID)
@@ -535,8 +535,8 @@ class PostGISStore:
 
         with self._tx() as cur:
             if not self._uploads(cur, "upload_id = %s", (upload_id,)):
-                raise StoreError(f"no saved upload {upload_id!r}", source="workspace",
-                                 fix="Pick one of the uploads listed in the workspace")
+                raise StoreError(said("err.store.no_upload", id=upload_id), source="workspace",
+                                 fix=said("err.store.no_upload_fix"))
             table = f"parcels_{upload_id}"
             cur.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = %s "
                         "AND table_name = %s ORDER BY ordinal_position", (self.schema, table))
@@ -568,8 +568,8 @@ class PostGISStore:
         with self._tx() as cur:
             cur.execute(self._sql("UPDATE {uploads} SET " + sets + " WHERE upload_id = %s"), (*args, upload_id))
             if cur.rowcount == 0:
-                raise StoreError(f"no saved upload {upload_id!r}", source="workspace",
-                                 fix="Pick one of the uploads listed in the workspace")
+                raise StoreError(said("err.store.no_upload", id=upload_id), source="workspace",
+                                 fix=said("err.store.no_upload_fix"))
             self._bump(cur)
             self._append(cur, event)
 
@@ -615,8 +615,8 @@ class PostGISStore:
                                          "ON CONFLICT (draft_id) DO NOTHING"),
                         tuple(_value(getattr(draft, f)) for f in drafts_sql.DRAFT_FIELDS))
             if cur.rowcount == 0:
-                raise StoreError(f"draft {draft.draft_id!r} already exists", source="drafts",
-                                 fix="Create it under a new id")
+                raise StoreError(said("err.store.draft_exists", id=draft.draft_id), source="drafts",
+                                 fix=said("err.store.draft_exists_fix"))
             self._append(cur, event)
 
     def list_drafts(self, *, plan_id: str | None = None, deleted: bool = False) -> list[Draft]:
@@ -828,21 +828,20 @@ class PostGISStore:
         from psycopg import sql
 
         if owner == app:
-            raise StoreError("the owner and the application role are the same", source="--owner",
-                             fix="Name a role the application does not log in as, e.g. --owner geo_owner")
+            raise StoreError(said("err.store.same_roles"), source="--owner", fix=said("err.store.same_roles_fix"))
         with self._tx() as cur:
             cur.execute("SELECT rolname, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = ANY(%s)",
                         ([owner, app],))
             roles = dict(cur.fetchall())
             for role in (owner, app):
                 if role not in roles:
-                    raise StoreError(f"there is no database role {role!r}", source="--owner" if role == owner
-                                     else "--app", fix=f"Create it first: CREATE ROLE {role}"
-                                     + (" NOLOGIN" if role == owner else " LOGIN PASSWORD '…'"))
+                    create = f"CREATE ROLE {role}" + (" NOLOGIN" if role == owner else " LOGIN PASSWORD '…'")
+                    raise StoreError(said("err.store.no_db_role", role=role),
+                                     source="--owner" if role == owner else "--app",
+                                     fix=said("err.store.no_db_role_fix", sql=create))
             if roles[app]:
-                raise StoreError(f"the application role {app!r} is a superuser: no permission binds it",
-                                 source="--app", fix=f"Connect the application as a plain role (ALTER ROLE {app} "
-                                                     "NOSUPERUSER NOBYPASSRLS)")
+                raise StoreError(said("err.store.app_superuser", role=app), source="--app",
+                                 fix=said("err.store.app_superuser_fix", role=app))
             schema, to_owner, to_app = sql.Identifier(self.schema), sql.Identifier(owner), sql.Identifier(app)
             cur.execute(sql.SQL("ALTER SCHEMA {} OWNER TO {}").format(schema, to_owner))
             cur.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(schema))
