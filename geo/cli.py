@@ -26,8 +26,9 @@ from typing import NoReturn, Protocol, cast
 
 import geo.commands
 from geo import __version__, atomic
+from geo.commands import h, help_in
 from geo.errors import GeoError, UsageError, said
-from geo.i18n import t
+from geo.i18n import LANGS
 
 #: The environment variable naming the plan package (:data:`geo.plan.current.ENV`; not imported here, so that
 #: ``python -m geo check`` does not import the plan engine before it needs it).
@@ -38,10 +39,10 @@ EXIT_USER_ERROR = 2
 
 
 class Command(Protocol):
-    """What a module of :mod:`geo.commands` exposes (see its docstring)."""
+    """What a module of :mod:`geo.commands` exposes (see its docstring); its one-line help is the catalogue's
+    ``help.<NAME>``, given the values of the module's ``HELP_VALUES`` if it has them."""
 
     NAME: str
-    HELP: str
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
 
@@ -71,20 +72,37 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message}. See `{self.prog} --help`.\n")
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The top-level parser with one subparser per command (or only for the command ``only``)."""
-    parser = _Parser(prog="python -m geo",
-                     description=t("cmd.description", "en"))
-    parser.add_argument("--version", action="version", version=f"geo {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="on an error, also print what caused it (e.g. GDAL's own message), one line each")
-    parser.add_argument("--plan", metavar="DIR", default=None,
-                        help=f"the plan package to use (a folder with datapackage.json; default: ${PLAN_ENV}, "
-                             "else the built-in plan, data/)")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
-    for name, module in commands(only).items():
-        module.add_arguments(sub.add_parser(name, help=module.HELP, description=module.HELP))
+def build_parser(only: str | None = None, *, lang: str = "en") -> argparse.ArgumentParser:
+    """The top-level parser with one subparser per command (or only for the command ``only``).
+
+    Its help texts are in ``lang`` (:func:`help_lang`: the command line's ``--lang``, else English): the catalogue's
+    ``help.<command>…`` messages (:func:`geo.commands.h`).
+    """
+    with help_in(lang):
+        parser = _Parser(prog="python -m geo", description=h("cmd.description"))
+        parser.add_argument("--version", action="version", version=f"geo {__version__}")
+        parser.add_argument("-v", "--verbose", action="store_true", help=h("help.cli.verbose"))
+        parser.add_argument("--plan", metavar="DIR", default=None, help=h("help.cli.plan", env=PLAN_ENV))
+        sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+        for name, module in commands(only).items():
+            line = h(f"help.{name}", **getattr(module, "HELP_VALUES", {}))
+            module.add_arguments(sub.add_parser(name, help=line, description=line))
     return parser
+
+
+def help_lang(argv: Sequence[str]) -> str:
+    """The language of the help: the command line's ``--lang X`` / ``--lang=X`` (the last one, as argparse reads
+    it; one of :data:`~geo.i18n.LANGS`), else English, as for errors (:func:`error_lang`)."""
+    lang = "en"
+    items = iter(argv)
+    for arg in items:
+        if arg == "--":
+            break
+        if arg == "--lang":
+            lang = next(items, lang)
+        elif arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+    return lang if lang in LANGS else "en"
 
 
 def causes(exc: BaseException) -> list[BaseException]:
@@ -196,7 +214,7 @@ def _run(argv: list[str]) -> int:
     """Parse ``argv`` (without ``--plan``) and run its command on the plan package in use."""
     first = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(only=first if first and not {"-h", "--help", "--version"} & set(argv[:argv.index(first)])
-                          else None)
+                          else None, lang=help_lang(argv))
     args = parser.parse_args(argv)
     try:
         with atomic.stdout_reserved() if str(getattr(args, "output", "")) == atomic.STDOUT else nullcontext():

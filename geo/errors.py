@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, Protocol, runtime_checkable
 
 #: An absolute path's folders (``/tmp/geo-upload-x1/``, ``C:\\Temp\\``): what :func:`without_paths` removes.
 _FOLDERS: Final = re.compile(r"(?<![\w.])(?:[A-Za-z]:[\\/]|/)(?:[^\s/\\'\"()<>:,;]+[/\\])+")
+
+
+@runtime_checkable
+class Sayable(Protocol):
+    """A value with words in each language: ``text(lang)``."""
+
+    def text(self, lang: str) -> str: ...
 
 
 class Said(NamedTuple):
@@ -24,11 +31,11 @@ class Said(NamedTuple):
     values: Mapping[str, object]
 
     def text(self, lang: str) -> str:
-        """The words in ``lang``; a value that is itself :class:`Said` (words inside words) is said in ``lang``
-        too."""
+        """The words in ``lang``; a value that has words in each language itself (:class:`Said`, words inside
+        words, or any :class:`Sayable`) is said in ``lang`` too."""
         from geo.i18n import t
 
-        return t(self.key, lang, **{k: v.text(lang) if isinstance(v, Said) else v for k, v in self.values.items()})
+        return t(self.key, lang, **{k: v.text(lang) if isinstance(v, Sayable) else v for k, v in self.values.items()})
 
 
 def said(key: str, /, **values: object) -> Said:

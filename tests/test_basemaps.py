@@ -149,5 +149,5 @@ def test_a_bad_geo_tiles_is_named_on_the_page_and_the_map_still_draws(monkeypatc
     assert "L.tileLayer" not in map_args(at)["script"] and '"project_id":"T2-3"' in map_args(at)["script"]
     (warning,) = at.sidebar.warning
     text = safe.shown(warning.value)
-    assert text.startswith("服务器配置的底图无效") and "GEO_TILES: '10.0.0.9/{z}/{x}/{y}.png' is not an http(s)" in text
-    assert "Set GEO_TILES to an XYZ tile URL" in text
+    assert text.startswith("服务器配置的底图无效") and "GEO_TILES：'10.0.0.9/{z}/{x}/{y}.png' 不是 http(s) 地址" in text
+    assert "请将 GEO_TILES 设为 XYZ 瓦片地址" in text

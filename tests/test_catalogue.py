@@ -115,7 +115,7 @@ FORMAT_TOKENS: dict[str, dict[str, str]] = {
     },
 }
 #: Functions whose first argument, a literal, is a catalogue key.
-LOOKUPS = frozenset({"t", "pair"})
+LOOKUPS = frozenset({"t", "pair", "h"})
 
 
 def _py_files() -> list[Path]:

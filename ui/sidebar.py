@@ -30,7 +30,7 @@ from geo.plan.current import PlanEntry, find_plan, list_plans, plans_root, plans
 from geo.plan.projects import COLOUR_BY, NO_ZONE, distinct
 from ui import data
 from ui.detail import region_name
-from ui.i18n import LANGS, bind, pick, relabel, t
+from ui.i18n import LANGS, bind, lang, pick, relabel, t
 from ui.safe import md
 
 CONTEXT_LAYERS = ("places", "districts", "metro")
@@ -188,7 +188,7 @@ def render() -> None:
     plan_picker()
     sb.selectbox(t("basemap"), allowed["basemap"], key="w_basemap", placeholder=t("choose_one"),
                  format_func=bind(allowed["basemap"], basemap_name))
-    if problem := tiles_problem():  # GEO_TILES set but unusable: say so, draw no tiles
+    if problem := tiles_problem(lang=lang()):  # GEO_TILES set but unusable: say so, draw no tiles
         sb.warning(t("tiles_bad", problem=md(problem)))  # the URL is the administrator's text: never Markdown
     sb.selectbox(t("colour_by"), allowed["colour"], key="w_colour", placeholder=t("choose_one"),
                  format_func=bind(allowed["colour"], lambda k: t(f"colour_{k}")))

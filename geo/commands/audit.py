@@ -21,22 +21,21 @@ import argparse
 import json
 import sys
 
+from geo.commands import h
 from geo.commands.users import operator
 from geo.store import office
 from geo.store.office import Actor, Office
 
 NAME = "audit"
-HELP = ("Print the audit trail (who did what, when): every sign-in, save, switch, delete, restore and refusal; "
-        "`audit verify` checks its hash chain.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the command."""
     parser.add_argument("action", nargs="?", choices=("list", "verify"), default="list",
-                        help="list the events (default), or verify the hash chain (exit 2 if it was changed)")
-    parser.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
-    parser.add_argument("--limit", type=int, metavar="N", help="only the last N events")
-    parser.add_argument("--user", metavar="ADMIN", help="act as this administrator (default: the server operator)")
+                        help=h("help.audit.action"))
+    parser.add_argument("--format", choices=("table", "json"), default="table", help=h("help.audit.format"))
+    parser.add_argument("--limit", type=int, metavar="N", help=h("help.audit.limit"))
+    parser.add_argument("--user", metavar="ADMIN", help=h("help.audit.user"))
 
 
 def run(args: argparse.Namespace) -> int:

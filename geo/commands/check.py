@@ -20,69 +20,46 @@ from geo.checks.findings_out import write_csv, write_json
 from geo.checks.formal import build_formal
 from geo.checks.pipeline import check_layer_file
 from geo.checks.report import CSV_HEADERS_ZH, CSV_LANGS, findings_csv
+from geo.commands import h
 from geo.errors import UsageError, said
 from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.reports import report_format, write_report
 from layers import load_districts, load_parcels, load_zones
 
 NAME = "check"
-HELP = "Check surveyed parcels (zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, CSV) against the plan."
 FORMATS = ("table", "json", "csv")
 ENGINES = ("local", "dask")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the command."""
-    parser.add_argument("file", metavar="FILE", help="the surveyed parcels")
-    parser.add_argument("--crs", help="CRS of the coordinates, e.g. EPSG:4490 (default: from the file, else inferred)")
-    parser.add_argument(
-        "--name-field", help="column holding the project id (as the plan's tables number it) or name, to match parcels "
-                              "to projects"
-    )
-    parser.add_argument(
-        "--tolerance",
-        type=float,
-        default=1.0,
-        metavar="PCT",
-        help="allowed difference between measured and allocated area, percent (default: 1)",
-    )
-    parser.add_argument("--layer", help="layer of a GeoPackage/KML, or Shapefile name in a zip")
-    parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
-    parser.add_argument("-o", "--output", metavar="REPORT.html", help="also write a printable HTML report")
+    parser.add_argument("file", metavar="FILE", help=h("help.check.file"))
+    parser.add_argument("--crs", help=h("help.check.crs"))
+    parser.add_argument("--name-field", help=h("help.check.name_field"))
+    parser.add_argument("--tolerance", type=float, default=1.0, metavar="PCT", help=h("help.check.tolerance"))
+    parser.add_argument("--layer", help=h("help.check.layer"))
+    parser.add_argument("--format", choices=FORMATS, default="table", help=h("help.check.format"))
+    parser.add_argument("-o", "--output", metavar="REPORT.html", help=h("help.check.output"))
     report, checker = t("check.report_term", "zh"), t("check.checker_term", "zh")
     parser.add_argument("--report", metavar=t("check.report_metavar", "zh"),
-                        help=f"also write the formal {report} (Word, PDF or HTML by the suffix): file, SHA-256, date, "
-                             f"{checker} (--user), checks and tolerances, findings by parcel name, a labelled map")
+                        help=h("help.check.report", report=report, checker=checker))
     parser.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
-                        help=f"language of the --report (default: {DEFAULT_LANG})")
-    parser.add_argument("--findings-csv", metavar="PATH",
-                        help="also write the findings as CSV (UTF-8 with BOM, for Excel)")
+                        help=h("help.check.lang", default=DEFAULT_LANG))
+    parser.add_argument("--findings-csv", metavar="PATH", help=h("help.check.findings_csv"))
     parser.add_argument("--csv-lang", choices=CSV_LANGS, default="zh",
-                        help=f"CSV headers and texts: zh ({', '.join(list(CSV_HEADERS_ZH.values())[:3])}…; default) "
-                             "or en")
-    parser.add_argument("--make-valid", action="store_true",
-                        help="repair invalid geometry (GEOS make-valid) before checking; the repair is reported")
-    parser.add_argument("--save", action="store_true",
-                        help="save the upload and its findings to the workspace ($GEO_WORKSPACE or ./workspace)")
-    parser.add_argument("--user", metavar="NAME",
-                        help="with --save: who saves (needed once the workspace has accounts; see `users`); "
-                             f"with --report: the {checker} (an account of the workspace)")
-    parser.add_argument("--resubmits", metavar="UPLOAD_ID",
-                        help="with --save: this corrected file resubmits that saved upload; its findings are "
-                             "compared (fixed, still open, new) and the link is kept (see `workspace list`)")
-    parser.add_argument("--use-surveyed", action="store_true",
-                        help="with --save: use this geometry in place of the indicative parcels"
-                             " (reconcile/export --surveyed, the app)")
-    scale = parser.add_argument_group("large layers")
-    scale.add_argument("--engine", choices=ENGINES, default="local",
-                       help="local: chunk by chunk on this machine (default); dask: on a Dask cluster "
-                            "($GEO_DASK_SCHEDULER=tcp://host:8786, else a local one)")
-    scale.add_argument("--chunk-size", type=int, metavar="N", help="features per chunk (default: 50000)")
-    scale.add_argument("--workers", type=int, metavar="N", help="worker processes of the local engine (default: 2)")
+                        help=h("help.check.csv_lang", headers=", ".join(list(CSV_HEADERS_ZH.values())[:3])))
+    parser.add_argument("--make-valid", action="store_true", help=h("help.check.make_valid"))
+    parser.add_argument("--save", action="store_true", help=h("help.check.save"))
+    parser.add_argument("--user", metavar="NAME", help=h("help.check.user", checker=checker))
+    parser.add_argument("--resubmits", metavar="UPLOAD_ID", help=h("help.check.resubmits"))
+    parser.add_argument("--use-surveyed", action="store_true", help=h("help.check.use_surveyed"))
+    scale = parser.add_argument_group(h("help.check.large_layers"))
+    scale.add_argument("--engine", choices=ENGINES, default="local", help=h("help.check.engine"))
+    scale.add_argument("--chunk-size", type=int, metavar="N", help=h("help.check.chunk_size"))
+    scale.add_argument("--workers", type=int, metavar="N", help=h("help.check.workers"))
     scale.add_argument("--max-size", type=float, metavar="MB", default=MAX_SIZE_MB,
-                       help=f"refuse files larger than this many MB (default: {MAX_SIZE_MB:g})")
-    scale.add_argument("--list-unmatched", metavar="FILE.gpkg|.parquet",
-                       help="write the parcels that match no plan project to this layer")
+                       help=h("help.check.max_size", max_size=f"{MAX_SIZE_MB:g}"))
+    scale.add_argument("--list-unmatched", metavar="FILE.gpkg|.parquet", help=h("help.check.list_unmatched"))
 
 
 def _checker(name: str) -> str:

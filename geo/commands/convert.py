@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 from typing import Final
 
+from geo.commands import h
 from geo.errors import UsageError, said
 from geo.io.convert import convert_file, convert_streamed, known_suffixes
 from geo.io.export import FORMATS
@@ -32,23 +33,19 @@ from geo.io.readers import READERS
 from geo.io.zbtxt import LABEL as ZBTXT
 
 NAME: Final = "convert"
-HELP: Final = f"Convert a parcel file (anything `check` reads) to GeoJSON, GeoPackage, Shapefile, CSV or {ZBTXT}."
+#: The values of its one-line help, ``help.convert``.
+HELP_VALUES: Final = {"zbtxt": ZBTXT}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options: INPUT, ``-o/--output`` (suffix = format), ``--to-crs``, ``--layer``, ``--crs``."""
-    parser.add_argument("input", metavar="INPUT", type=Path, help="the file to convert")
+    parser.add_argument("input", metavar="INPUT", type=Path, help=h("help.convert.input"))
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUTPUT",
-                        help=f"the file to write; its extension names the format: {known_suffixes()}")
-    parser.add_argument("--to-crs", metavar="EPSG:n",
-                        help="CRS to write (default: the input's if the format holds it, else WGS84, "
-                             "or the plan's Gauss–Krüger zone with prefix for .txt)")
-    parser.add_argument("--layer", help="layer of a GeoPackage/KML, or Shapefile name in a zip, to read")
-    parser.add_argument("--crs", help="CRS of the input's coordinates, overriding the file's (e.g. EPSG:4490)")
-    parser.add_argument("--spatial-sort", action="store_true",
-                        help="with a .parquet OUTPUT: write the features tile by tile (spatially sorted row groups, "
-                             "which `check --engine dask` uses as its partitions); findings then number the "
-                             "features in the sorted order")
+                        help=h("help.convert.output", suffixes=known_suffixes()))
+    parser.add_argument("--to-crs", metavar="EPSG:n", help=h("help.convert.to_crs"))
+    parser.add_argument("--layer", help=h("help.convert.layer"))
+    parser.add_argument("--crs", help=h("help.convert.crs"))
+    parser.add_argument("--spatial-sort", action="store_true", help=h("help.convert.spatial_sort"))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,20 +21,20 @@ from __future__ import annotations
 
 import argparse
 
+from geo.commands import h
 from geo.errors import UsageError, said
 from geo.store import AuditEvent, open_store
 from geo.store.postgis import PostGISStore
 
 NAME = "db"
-HELP = "Database: `db init` creates or migrates the workspace schema (GeoPackage, or PostGIS with GEO_DATABASE_URL)."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The one action, ``init``."""
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(parser))
-    init = sub.add_parser("init", help="create or migrate the schema (idempotent); restore the audit triggers")
-    init.add_argument("--owner", metavar="ROLE", help="PostgreSQL: give the tables to this role (not the app's)")
-    init.add_argument("--app", metavar="ROLE", help="PostgreSQL, with --owner: the role the application logs in as")
+    init = sub.add_parser("init", help=h("help.db.init"))
+    init.add_argument("--owner", metavar="ROLE", help=h("help.db.init.owner"))
+    init.add_argument("--app", metavar="ROLE", help=h("help.db.init.app"))
 
 
 def run(args: argparse.Namespace) -> int:

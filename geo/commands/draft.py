@@ -34,6 +34,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.area import measured_mu
+from geo.commands import h
 from geo.crs import EXPORT_CRS
 from geo.drafts import DraftPlan, Drafts, check_draft
 from geo.drafts.export import export_draft
@@ -45,60 +46,54 @@ from geo.store.office import Actor
 from layers import export_options, load_districts, load_parcels, load_projects, load_tracks, load_zone_table, load_zones
 
 NAME = "draft"
-HELP = ("Drafts of the layout: new NAME [--from FILE], list, show, save, diff, check, export, use (admin), "
-        "restore, delete (admin) — every save a new version.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Subcommands and their options."""
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(parser))
-    new = sub.add_parser("new", help="create a draft (version 1: the parcels of --from FILE, or none)")
+    new = sub.add_parser("new", help=h("help.draft.new"))
     new.add_argument("name", metavar="NAME")
-    new.add_argument("--from", dest="source", metavar="FILE", help="parcels to start from (GeoJSON, GeoPackage …)")
-    save = sub.add_parser("save", help="save the parcels of a file as the next version of a draft")
+    new.add_argument("--from", dest="source", metavar="FILE", help=h("help.draft.new.from"))
+    save = sub.add_parser("save", help=h("help.draft.save"))
     save.add_argument("draft", metavar="DRAFT")
-    save.add_argument("--from", dest="source", metavar="FILE", required=True, help="the parcels")
-    save.add_argument("--base", type=int, required=True, metavar="N",
-                      help="the version your file was made from (refused if another was saved since)")
+    save.add_argument("--from", dest="source", metavar="FILE", required=True, help=h("help.draft.save.from"))
+    save.add_argument("--base", type=int, required=True, metavar="N", help=h("help.draft.save.base"))
     for p in (new, save):
-        p.add_argument("--comment", default="", help="why (kept with the version)")
-        p.add_argument("--on-duplicate", choices=ON_DUPLICATE, default="refuse",
-                       help="a project held by two parcels: refuse (default), replace (the later shape wins), "
-                            "add_part (one multipart parcel)")
-    listing = sub.add_parser("list", help="the plan's drafts with their latest version")
-    listing.add_argument("--deleted", action="store_true", help="the deleted drafts (administrators)")
-    show = sub.add_parser("show", help="a version's parcels (mu, declared, difference) and the draft's versions")
+        p.add_argument("--comment", default="", help=h("help.draft.comment"))
+        p.add_argument("--on-duplicate", choices=ON_DUPLICATE, default="refuse", help=h("help.draft.on_duplicate"))
+    listing = sub.add_parser("list", help=h("help.draft.list"))
+    listing.add_argument("--deleted", action="store_true", help=h("help.draft.list.deleted"))
+    show = sub.add_parser("show", help=h("help.draft.show"))
     show.add_argument("draft", metavar="DRAFT")
-    diff = sub.add_parser("diff", help="what changed from version A to version B")
+    diff = sub.add_parser("diff", help=h("help.draft.diff"))
     diff.add_argument("draft", metavar="DRAFT")
     diff.add_argument("a", type=int, metavar="A")
     diff.add_argument("b", type=int, metavar="B")
-    check = sub.add_parser("check", help="the checks of surveyed parcels on a version (overlaps, zone, mu …)")
+    check = sub.add_parser("check", help=h("help.draft.check"))
     check.add_argument("draft", metavar="DRAFT")
-    check.add_argument("--tolerance", type=float, default=1.0, help="allowed mu difference, percent (default 1)")
+    check.add_argument("--tolerance", type=float, default=1.0, help=h("help.draft.check.tolerance"))
     for p in (listing, show, diff, check):
         p.add_argument("--format", choices=("table", "json"), default="table")
     for p in (show, check):
-        p.add_argument("--version", type=int, metavar="N", help="the version (default: the latest)")
-    export = sub.add_parser("export", help="write a version in any export format")
+        p.add_argument("--version", type=int, metavar="N", help=h("help.draft.version"))
+    export = sub.add_parser("export", help=h("help.draft.export"))
     export.add_argument("draft", metavar="DRAFT")
-    export.add_argument("--version", type=int, metavar="N", help="the version (default: the latest)")
-    export.add_argument("--format", choices=list(FORMATS), required=True, help="file format")
-    export.add_argument("--crs", choices=list(EXPORT_CRS), default=None, help="coordinate system (default: the "
-                                                                               "format's own)")
-    export.add_argument("-o", "--output", required=True, type=Path, help="the file (or folder) to write")
-    export.add_argument("--encoding", choices=["utf-8", "gbk"], default="utf-8", help="Shapefile .dbf encoding")
-    use = sub.add_parser("use", help="put a version in use for the plan (administrators)")
+    export.add_argument("--version", type=int, metavar="N", help=h("help.draft.version"))
+    export.add_argument("--format", choices=list(FORMATS), required=True, help=h("help.draft.export.format"))
+    export.add_argument("--crs", choices=list(EXPORT_CRS), default=None, help=h("help.draft.export.crs"))
+    export.add_argument("-o", "--output", required=True, type=Path, help=h("help.draft.export.output"))
+    export.add_argument("--encoding", choices=["utf-8", "gbk"], default="utf-8", help=h("help.draft.export.encoding"))
+    use = sub.add_parser("use", help=h("help.draft.use"))
     use.add_argument("draft", metavar="DRAFT")
     use.add_argument("--version", type=int, required=True, metavar="N")
-    sub.add_parser("unuse", help="take the draft in use out of use (administrators)")
-    restore = sub.add_parser("restore", help="save an old version's parcels as the newest version")
+    sub.add_parser("unuse", help=h("help.draft.unuse"))
+    restore = sub.add_parser("restore", help=h("help.draft.restore"))
     restore.add_argument("draft", metavar="DRAFT")
     restore.add_argument("version", type=int, metavar="N")
-    delete = sub.add_parser("delete", help="delete a draft (administrators; soft)")
+    delete = sub.add_parser("delete", help=h("help.draft.delete"))
     delete.add_argument("draft", metavar="DRAFT")
     for p in sub.choices.values():
-        p.add_argument("--user", metavar="NAME", help="who acts (needed once the workspace has accounts)")
+        p.add_argument("--user", metavar="NAME", help=h("help.draft.user"))
 
 
 def plan() -> DraftPlan:

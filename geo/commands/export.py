@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from geo import atomic
+from geo.commands import h
 from geo.crs import EXPORT_CRS
 from geo.io import FORMATS, export_bytes, export_files
 from geo.io.export import INDICATIVE, crs_options, left_out, notes, short_label
@@ -17,8 +18,8 @@ from geo.store import parcels_in_use
 from layers import export_options, load_districts, load_metro, load_parcels, load_places, load_zones
 
 NAME = "export"
-HELP = (f"Export layers as GeoJSON, GeoPackage 1.2, Shapefile, CSV, KML/KMZ, DXF, XLSX or {ZBTXT}, "
-        "in WGS84, CGCS2000 or CGCS2000 GK, styled by track.")
+#: The values of its one-line help, ``help.export``.
+HELP_VALUES = {"zbtxt": ZBTXT}
 
 #: The layers one can export, by name (``all`` = every one).
 LAYERS = {"parcels": load_parcels, "zones": load_zones, "places": load_places,
@@ -27,22 +28,13 @@ LAYERS = {"parcels": load_parcels, "zones": load_zones, "places": load_places,
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the command."""
-    parser.add_argument("--layer", choices=[*LAYERS, "all"], default="all", help="layer to export (default: all)")
-    parser.add_argument("--format", choices=list(FORMATS), required=True, help="file format")
-    parser.add_argument("--crs", choices=list(EXPORT_CRS), default=None,
-                        help="coordinate system (default: the format's own: EPSG:4326; the plan's Gauss–Krüger zone "
-                             "for dxf, which refuses degrees, and for txt with the zone prefix)")
+    parser.add_argument("--layer", choices=[*LAYERS, "all"], default="all", help=h("help.export.layer"))
+    parser.add_argument("--format", choices=list(FORMATS), required=True, help=h("help.export.format"))
+    parser.add_argument("--crs", choices=list(EXPORT_CRS), default=None, help=h("help.export.crs"))
     parser.add_argument("-o", "--output", required=True, type=Path,
-                        help="the file to write, exactly (parcels.geojson; no suffix: the format's is added; a CSV's "
-                             ".prj/.csvt go beside it; .zip: the files zipped; shp is a zip, or .shp unzipped), "
-                             f"or a folder: files are then named by layers, CRS and {INDICATIVE}, e.g. "
-                             f"parcels_EPSG4326_{INDICATIVE}.gpkg (one file per layer for geojson/csv/parquet/txt); "
-                             "- for stdout; a FIFO or device is written to, a symlink followed")
-    parser.add_argument("--encoding", choices=["utf-8", "gbk"], default="utf-8",
-                        help="text encoding of Shapefile .dbf (gbk for old ArcMap; default utf-8)")
-    parser.add_argument("--surveyed", action="store_true",
-                        help="use surveyed geometry switched on in the workspace (see `check`) "
-                             "in place of indicative parcels")
+                        help=h("help.export.output", indicative=INDICATIVE))
+    parser.add_argument("--encoding", choices=["utf-8", "gbk"], default="utf-8", help=h("help.export.encoding"))
+    parser.add_argument("--surveyed", action="store_true", help=h("help.export.surveyed"))
 
 
 def selected(layer: str, *, surveyed: bool = False) -> dict[str, gpd.GeoDataFrame]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Final
 
+from geo.commands import h
 from geo.crs import local_crs
 from geo.errors import ExportError, UsageError, said
 from geo.i18n import DEFAULT_LANG, LANGS
@@ -30,25 +31,19 @@ from geo.store import parcels_in_use
 from layers import load_districts, load_metro, load_parcels, load_plan_info, load_tracks, load_zones
 
 NAME: Final = "figure"
-HELP: Final = "Draw the plan's map for print: PNG or PDF, A4/A3, legend, scale bar, north arrow, Chinese fonts."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the command."""
-    parser.add_argument("-o", "--output", required=True, metavar="MAP.png|MAP.pdf", help="file to write")
-    parser.add_argument("--format", choices=list(FORMATS), help="png or pdf (default: from the suffix of -o)")
-    parser.add_argument("--size", choices=list(PAPER_MM), default="A4", help="paper size (default: A4)")
+    parser.add_argument("-o", "--output", required=True, metavar="MAP.png|MAP.pdf", help=h("help.figure.output"))
+    parser.add_argument("--format", choices=list(FORMATS), help=h("help.figure.format"))
+    parser.add_argument("--size", choices=list(PAPER_MM), default="A4", help=h("help.figure.size"))
     parser.add_argument("--orientation", choices=list(ORIENTATIONS), default="landscape",
-                        help="page orientation (default: landscape)")
-    parser.add_argument("--dpi", type=int, default=200, help="PNG resolution in dots per inch (default: 200)")
-    parser.add_argument("--crs", default=None,
-                        help="CRS to draw in (default: the plan's Gauss–Krüger zone; a geographic one is drawn "
-                             "projected)")
-    parser.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
-                        help=f"language of the page (default: {DEFAULT_LANG})")
-    parser.add_argument("--surveyed", action="store_true",
-                        help="draw surveyed geometry switched on in the workspace (see `check`) in place of "
-                             "indicative parcels")
+                        help=h("help.figure.orientation"))
+    parser.add_argument("--dpi", type=int, default=200, help=h("help.figure.dpi"))
+    parser.add_argument("--crs", default=None, help=h("help.figure.crs"))
+    parser.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, help=h("help.figure.lang", default=DEFAULT_LANG))
+    parser.add_argument("--surveyed", action="store_true", help=h("help.figure.surveyed"))
 
 
 def output_format(output: str, fmt: str | None) -> str:

@@ -30,6 +30,7 @@ from typing import Any, Final
 import pandas as pd
 
 from geo import atomic
+from geo.commands import h
 from geo.errors import UsageError, said
 from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.monitor.evaluate import action_rows, status_rows
@@ -38,8 +39,8 @@ from geo.store import Office, file_hash, office
 from layers import load_monitor_plan
 
 NAME = "monitor"
-HELP = (f"{t('cmd_monitor.title', 'zh')}: status --year Y of targets and projects by the evaluation rules, history ID, "
-        "template --year Y -o FILE.xlsx, import FILE --year Y.")
+#: The values of its one-line help, ``help.monitor``.
+HELP_VALUES: Final = {"name": t("cmd_monitor.title", "zh")}
 FORMATS: Final = ("table", "json", "csv")
 #: The keys every row of ``status`` starts with, in this order (json and csv).
 STATUS_KEYS: Final = ("id", "kind", "name_zh", "name_en", "unit", "baseline", "baseline_year", "target",
@@ -55,24 +56,23 @@ VALUE_FIELDS: Final[dict[str, tuple[str, ...]]] = {
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Subcommands and their options."""
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(parser))
-    status = sub.add_parser("status", help="the status of every target and project in a year, by the rules")
-    status.add_argument("--year", type=int, required=True, help="the year evaluated")
-    status.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    status = sub.add_parser("status", help=h("help.monitor.status"))
+    status.add_argument("--year", type=int, required=True, help=h("help.monitor.status.year"))
+    status.add_argument("--format", choices=FORMATS, default="table", help=h("help.monitor.status.format"))
     status.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
-                        help=f"language of names, statuses and notes in the table format (default: {DEFAULT_LANG})")
-    history = sub.add_parser("history", help="every recorded version of one target, project or action")
-    history.add_argument("subject_id", metavar="ID",
-                         help="a target, project or action id of the plan (its targets.csv, projects.csv, actions.csv)")
-    history.add_argument("--year", type=int, help="only this year")
+                        help=h("help.monitor.status.lang", default=DEFAULT_LANG))
+    history = sub.add_parser("history", help=h("help.monitor.history"))
+    history.add_argument("subject_id", metavar="ID", help=h("help.monitor.history.subject_id"))
+    history.add_argument("--year", type=int, help=h("help.monitor.history.year"))
     history.add_argument("--format", choices=("table", "json"), default="table")
-    template = sub.add_parser("template", help="write the Excel workbook to fill in for a year")
-    template.add_argument("--year", type=int, required=True, help="the year the workbook is for")
-    template.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help="the workbook to write")
-    imported = sub.add_parser("import", help="record the values of a filled workbook (or CSV)")
-    imported.add_argument("file", metavar="FILE", help="the filled workbook (.xlsx) or CSV")
-    imported.add_argument("--year", type=int, required=True, help="the year its values are for")
+    template = sub.add_parser("template", help=h("help.monitor.template"))
+    template.add_argument("--year", type=int, required=True, help=h("help.monitor.template.year"))
+    template.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help=h("help.monitor.template.output"))
+    imported = sub.add_parser("import", help=h("help.monitor.import"))
+    imported.add_argument("file", metavar="FILE", help=h("help.monitor.import.file"))
+    imported.add_argument("--year", type=int, required=True, help=h("help.monitor.import.year"))
     for p in sub.choices.values():
-        p.add_argument("--user", metavar="NAME", help="who acts (needed once the workspace has accounts)")
+        p.add_argument("--user", metavar="NAME", help=h("help.monitor.user"))
 
 
 def checked_year(year: int, *, source: str = "--year") -> int:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Final
 
 from geo import atomic
+from geo.commands import h
 from geo.errors import UsageError, said
 from geo.plan.build import build_package, write_layers
 from geo.plan.current import ENV
@@ -37,8 +38,6 @@ from geo.plan.template import PlanInputError, new_package, template_workbook
 from layers.schema import DATA_DIR
 
 NAME: Final = "plan"
-HELP: Final = ("Plan packages: validate a package folder, compare two plans, write the Excel template, make a "
-               "package from a filled one, build a package's geometry.")
 FORMATS: Final = ("table", "json")
 #: The template's sheets as the help names them (:data:`geo.plan.package.TEMPLATE_SHEETS`).
 _SHEETS: Final = ", ".join(TEMPLATE_SHEETS)
@@ -47,39 +46,25 @@ _SHEETS: Final = ", ".join(TEMPLATE_SHEETS)
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The three actions and their options."""
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    validate = actions.add_parser("validate", help="list every problem of a plan package (exit 2 if any)",
-                                  description="List every problem of a plan package: file, row, field, problem, fix.")
-    validate.add_argument("package", metavar="DIR", nargs="?", default=None,
-                          help="the package folder (default: the plan in use: --plan, GEO_PLAN, else data/)")
-    validate.add_argument("--format", choices=FORMATS, default="table",
-                          help="table: one line per problem; json: a list of {file, row, field, message, fix}")
-    diff = actions.add_parser("diff", help="compare two plan packages: projects and totals per zone and track",
-                              description="Compare plan A with plan B: projects added, removed and changed "
-                                          "(matched by id, then by name), totals per spatial unit and per track.")
-    diff.add_argument("a", metavar="A", help="the first package folder")
-    diff.add_argument("b", metavar="B", help="the second package folder")
-    diff.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
-    template = actions.add_parser("template", help="write the Excel template to write a plan in",
-                                  description=f"Write an Excel workbook with a sheet per table ({_SHEETS}): "
-                                              "field names, then their Chinese labels.")
-    template.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help="the workbook to write")
-    template.add_argument("--filled", action="store_true",
-                          help="fill it with the package's rows (default: headers only)")
-    template.add_argument("--package", metavar="DIR", default=str(DATA_DIR),
-                          help="the package whose fields (and rows) to use (default: data/)")
-    new = actions.add_parser("new", help="make a plan package folder from a filled Excel template",
-                             description="Write the plan package folder DIR from a filled template (see `plan "
-                                         "template`): its tables, datapackage.json, gazetteer and indicative "
-                                         "geometry. Every problem of the workbook is one line; nothing is written "
-                                         "then.")
-    new.add_argument("folder", metavar="DIR", help="the package folder to write (new, or an empty folder)")
+    validate = actions.add_parser("validate", help=h("help.plan.validate"),
+                                  description=h("help.plan.validate.description"))
+    validate.add_argument("package", metavar="DIR", nargs="?", default=None, help=h("help.plan.validate.package"))
+    validate.add_argument("--format", choices=FORMATS, default="table", help=h("help.plan.validate.format"))
+    diff = actions.add_parser("diff", help=h("help.plan.diff"), description=h("help.plan.diff.description"))
+    diff.add_argument("a", metavar="A", help=h("help.plan.diff.a"))
+    diff.add_argument("b", metavar="B", help=h("help.plan.diff.b"))
+    diff.add_argument("--format", choices=FORMATS, default="table", help=h("help.plan.diff.format"))
+    template = actions.add_parser("template", help=h("help.plan.template"),
+                                  description=h("help.plan.template.description", sheets=_SHEETS))
+    template.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help=h("help.plan.template.output"))
+    template.add_argument("--filled", action="store_true", help=h("help.plan.template.filled"))
+    template.add_argument("--package", metavar="DIR", default=str(DATA_DIR), help=h("help.plan.template.package"))
+    new = actions.add_parser("new", help=h("help.plan.new"), description=h("help.plan.new.description"))
+    new.add_argument("folder", metavar="DIR", help=h("help.plan.new.folder"))
     new.add_argument("--from", dest="workbook", required=True, metavar="FILE.xlsx",
-                     help=f"the filled plan workbook (sheets {_SHEETS})")
-    build = actions.add_parser("build", help="rebuild a package's indicative geometry by the placement rule",
-                               description="Rebuild parcels/parcels.geojson, parcels/zones.geojson and "
-                                           "context/metro.geojson of a plan package from its tables and gazetteer.")
-    build.add_argument("package", metavar="DIR", nargs="?", default=None,
-                       help="the package folder (default: the plan in use: --plan, GEO_PLAN, else data/)")
+                     help=h("help.plan.new.from", sheets=_SHEETS))
+    build = actions.add_parser("build", help=h("help.plan.build"), description=h("help.plan.build.description"))
+    build.add_argument("package", metavar="DIR", nargs="?", default=None, help=h("help.plan.build.package"))
 
 
 def run(args: argparse.Namespace) -> int:

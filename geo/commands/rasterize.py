@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Final
 
 from geo import atomic
+from geo.commands import h
 from geo.errors import AreaError, said
 from geo.raster import DEFAULT_CELL_M, check_output_path, rasterize_parcels, write_allocation
 from geo.raster.allocation import AllocationRaster
@@ -27,18 +28,14 @@ from geo.store import parcels_in_use
 from layers import load_parcels, load_tracks
 
 NAME: Final = "rasterize"
-HELP: Final = "Rasterise the parcels (track codes + output per mu) as COGs in the plan's Gauss–Krüger zone"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options: ``--cell`` (metres), ``-o/--output`` (.tif), ``--surveyed``."""
     parser.add_argument("--cell", type=float, default=DEFAULT_CELL_M,
-                        help=f"cell size in metres (default {DEFAULT_CELL_M:g})")
-    parser.add_argument("-o", "--output", required=True,
-                        help="output GeoTIFF, e.g. allocation.tif (- for stdout; a FIFO or device is written to)")
-    parser.add_argument("--surveyed", action="store_true",
-                        help="rasterise surveyed geometry switched on in the workspace (see `check`) "
-                             "in place of indicative parcels")
+                        help=h("help.rasterize.cell", cell=f"{DEFAULT_CELL_M:g}"))
+    parser.add_argument("-o", "--output", required=True, help=h("help.rasterize.output"))
+    parser.add_argument("--surveyed", action="store_true", help=h("help.rasterize.surveyed"))
 
 
 def _write(raster: AllocationRaster, target: str, *, special: bool) -> list[str]:

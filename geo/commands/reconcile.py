@@ -14,13 +14,13 @@ import sys
 import pandas as pd
 from pandas.api.typing import NAType
 
+from geo.commands import h
 from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.plan import reconcile
 from geo.store import parcels_in_use
 from layers import load_glossary, load_parcels, load_plan
 
 NAME = "reconcile"
-HELP = t("cmd_reconcile.help", "en")
 FORMATS = ("table", "json", "csv")
 #: Glossary keys of the metrics' names.
 METRIC_TERMS = {"land_mu": "land", "output_yi": "output"}
@@ -31,13 +31,12 @@ TABLE_COLUMNS = ["scope", "key", "metric", "table_value", "unknown_count", "stat
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the command."""
-    parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    parser.add_argument("--format", choices=FORMATS, default="table", help=h("help.reconcile.format"))
     parser.add_argument("--scope", choices=("plan", "track", "zone", "project"), action="append",
-                        help="only these scopes (repeatable; default: all)")
+                        help=h("help.reconcile.scope"))
     parser.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
-                        help=f"language of the notes and sentences in the table format (default: {DEFAULT_LANG})")
-    parser.add_argument("--surveyed", action="store_true",
-                        help="measure surveyed geometry switched on in the workspace (see `check`) where there is some")
+                        help=h("help.reconcile.lang", default=DEFAULT_LANG))
+    parser.add_argument("--surveyed", action="store_true", help=h("help.reconcile.surveyed"))
 
 
 def rows(scopes: list[str] | None = None, *, surveyed: bool = False) -> pd.DataFrame:

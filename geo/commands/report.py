@@ -24,6 +24,7 @@ import time
 from typing import Final
 
 from geo import atomic
+from geo.commands import h
 from geo.errors import UsageError, said
 from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.monitor.model import MIN_YEAR
@@ -32,24 +33,22 @@ from geo.store import office
 from layers import load_monitor_plan
 
 NAME: Final = "report"
-HELP: Final = (f"Write the {t('report.monitoring', 'zh')} report of a year ({t('report.annual', 'zh')}) or of the "
-               f"plan period (--final: {t('report.final', 'zh')}) as Word (.docx) or PDF, from the recorded actuals.")
+#: The values of its one-line help, ``help.report``.
+HELP_VALUES: Final = {"monitoring": t("report.monitoring", "zh"), "annual": t("report.annual", "zh"),
+                      "final": t("report.final", "zh")}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the command."""
-    parser.add_argument("--year", type=int, required=True, metavar="Y",
-                        help="the year reported on (within the plan period, e.g. 2023)")
-    parser.add_argument("--final", action="store_true",
-                        help=f"the {t('report.final', 'zh')}: every year of the plan period up to Y side by side")
+    parser.add_argument("--year", type=int, required=True, metavar="Y", help=h("help.report.year"))
+    parser.add_argument("--final", action="store_true", help=h("help.report.final", final=t("report.final", "zh")))
     parser.add_argument("-o", "--output", required=True, metavar=t("report.output_metavar", "zh"),
-                        help="file to write; its suffix gives the format (- for stdout with --format)")
-    parser.add_argument("--format", choices=list(FORMATS), help="docx or pdf (default: from the suffix of -o)")
-    parser.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
-                        help=f"language of the report (default: {DEFAULT_LANG})")
+                        help=h("help.report.output"))
+    parser.add_argument("--format", choices=list(FORMATS), help=h("help.report.format"))
+    parser.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, help=h("help.report.lang", default=DEFAULT_LANG))
     parser.add_argument("--no-map", action="store_true",
-                        help=f"leave out the map of section 4 ({t('report.map_section', 'zh')})")
-    parser.add_argument("--user", metavar="NAME", help="who reads the records (needed once the workspace has accounts)")
+                        help=h("help.report.no_map", section=t("report.map_section", "zh")))
+    parser.add_argument("--user", metavar="NAME", help=h("help.report.user"))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,30 +15,29 @@ import getpass
 import json
 import sys
 
+from geo.commands import h
 from geo.errors import UsageError, said
 from geo.store import ROLES, Actor, Office, office
 
 NAME = "users"
-HELP = "Manage accounts: add NAME --role ROLE (password on stdin), list, set-role, disable, enable, password."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Subcommands and their options."""
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(parser))
-    add = sub.add_parser("add", help="add an account (password read from stdin)")
+    add = sub.add_parser("add", help=h("help.users.add"))
     add.add_argument("name")
     add.add_argument("--role", choices=ROLES, required=True)
-    listing = sub.add_parser("list", help="list the accounts (names, roles, disabled; never hashes)")
+    listing = sub.add_parser("list", help=h("help.users.list"))
     listing.add_argument("--format", choices=("table", "json"), default="table")
-    role = sub.add_parser("set-role", help="change an account's role")
+    role = sub.add_parser("set-role", help=h("help.users.set_role"))
     role.add_argument("name")
     role.add_argument("role", choices=ROLES)
-    for action, text in (("disable", "disable an account (it can no longer sign in)"),
-                         ("enable", "enable a disabled account"),
-                         ("password", "set a new password (read from stdin)")):
+    for action, text in (("disable", h("help.users.disable")), ("enable", h("help.users.enable")),
+                         ("password", h("help.users.password"))):
         sub.add_parser(action, help=text).add_argument("name")
     for p in sub.choices.values():
-        p.add_argument("--user", metavar="ADMIN", help="act as this administrator (default: the server operator)")
+        p.add_argument("--user", metavar="ADMIN", help=h("help.users.user"))
 
 
 def read_password(*, confirm: bool = True) -> str:

@@ -25,35 +25,33 @@ import json
 import sys
 
 from geo import atomic
+from geo.commands import h
 from geo.commands.users import operator
 from geo.errors import said
 from geo.store import AuditEvent, Office, Upload, office, open_store
 from geo.store.dump import dump_file, load_dump, refusal
 
 NAME = "workspace"
-HELP = "Saved uploads: list, delete/restore/use ID --user NAME; dump -o FILE and load FILE to back up and restore."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Subcommands and their options."""
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(parser))
-    listing = sub.add_parser("list", help="list the saved uploads")
+    listing = sub.add_parser("list", help=h("help.workspace.list"))
     listing.add_argument("--format", choices=("table", "json"), default="table")
-    listing.add_argument("--deleted", action="store_true", help="list the deleted uploads (yours; an admin's: all)")
-    for action, text in (("delete", "delete an upload (soft: it can be restored)"),
-                         ("restore", "restore a deleted upload")):
+    listing.add_argument("--deleted", action="store_true", help=h("help.workspace.list.deleted"))
+    for action, text in (("delete", h("help.workspace.delete")), ("restore", h("help.workspace.restore"))):
         sub.add_parser(action, help=text).add_argument("upload_id", metavar="ID")
-    use = sub.add_parser("use", help="switch an upload's surveyed geometry on or off for the map, totals, exports")
+    use = sub.add_parser("use", help=h("help.workspace.use"))
     use.add_argument("upload_id", metavar="ID")
     use.add_argument("state", choices=("on", "off"))
-    dump = sub.add_parser("dump", help="back up the whole workspace to one GeoPackage")
-    dump.add_argument("-o", "--output", required=True, metavar="FILE", help="the dump (- for stdout)")
-    load = sub.add_parser("load", help="restore a dump into an empty workspace")
+    dump = sub.add_parser("dump", help=h("help.workspace.dump"))
+    dump.add_argument("-o", "--output", required=True, metavar="FILE", help=h("help.workspace.dump.output"))
+    load = sub.add_parser("load", help=h("help.workspace.load"))
     load.add_argument("file", metavar="FILE")
-    load.add_argument("--force", action="store_true",
-                      help="load even if the dump's audit trail was changed (the load event records what was wrong)")
+    load.add_argument("--force", action="store_true", help=h("help.workspace.load.force"))
     for p in sub.choices.values():
-        p.add_argument("--user", metavar="NAME", help="who acts (needed once the workspace has accounts)")
+        p.add_argument("--user", metavar="NAME", help=h("help.workspace.user"))
 
 
 def _row(u: Upload) -> dict[str, object]:

@@ -155,8 +155,7 @@ def left_out(fmt: str, gdf: gpd.GeoDataFrame) -> list[str]:
 @dataclass(frozen=True)
 class _InLanguages:
     """A value of an error's words that has words of its own in each language (a format's label, codes joined by
-    "or"): a message names the language as the field's format, ``{label:en}`` in English, ``{label:zh}`` in
-    Chinese (:func:`geo.i18n.t` formats it so)."""
+    "or"): :meth:`geo.errors.Said.text` says it in the message's language."""
 
     texts: tuple[tuple[str, str], ...]  # (language, text)
 
@@ -165,7 +164,8 @@ class _InLanguages:
         """``words(lang)`` for each language of the catalogue."""
         return cls(tuple((lang, words(lang)) for lang in LANGS))
 
-    def __format__(self, lang: str) -> str:
+    def text(self, lang: str) -> str:
+        """The words in ``lang``."""
         return dict(self.texts)[lang]
 
 

@@ -145,12 +145,6 @@ def detect_format(path: Path, *, source: str) -> str:
 # --- after reading: geometry sanity and CRS --------------------------------------
 
 
-def _features(idx: np.ndarray) -> str:
-    shown = ", ".join(str(int(i) + 1) for i in idx[:5])
-    word = "feature" if len(idx) == 1 else "features"
-    return f"{word} {shown}" + (f" and {len(idx) - 5} more" if len(idx) > 5 else "")
-
-
 def in_features(key: str, idx: np.ndarray, **values: object) -> Said:
     """The message ``key`` about the features at positions ``idx`` (numbered from 1), the first five ``shown``:
     ``key`` says "features 2, 5", ``key_one`` "feature 2", ``key_more`` "features 1, 2, 3, 4, 5 and ``more`` more"."""

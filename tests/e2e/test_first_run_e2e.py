@@ -50,7 +50,7 @@ def test_a_workspace_that_went_missing_is_an_error_not_an_empty_app(page, open_s
         error = page.locator("[data-testid='stAlert']").first
         error.wait_for(timeout=30_000)
         text = error.inner_text().replace("\u2060", "")
-        assert "workspace.gpkg does not exist" in text and "python -m geo db init" in text
+        assert "workspace.gpkg 不存在" in text and "python -m geo db init" in text  # the session is Chinese
         assert page.locator("[data-testid='stFileUploader']").count() == 0
         browse.shot("first_run_missing_workspace")
         assert not (folder / "workspace.gpkg").exists()  # nothing was created in its place

@@ -91,7 +91,7 @@ def test_hostile_upload_shows_one_error(browse, tmp_path):
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(bad))
     alert = page.locator("[data-testid='stAlertContentError']")
     alert.wait_for(timeout=30_000)
-    assert alert.inner_text().startswith("scan.tif: is not a GeoTIFF: its content is text")
+    assert alert.inner_text().startswith("scan.tif：不是 GeoTIFF，不论文件名如何，其内容实为文本")  # a Chinese session
     frame = browse.map_frame()
     assert frame.evaluate(OVERLAY_JS) == []
     browse.shot("raster_hostile")
