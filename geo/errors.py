@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Final, NamedTuple, Protocol, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
 
 #: An absolute path's folders (``/tmp/geo-upload-x1/``, ``C:\\Temp\\``): what :func:`without_paths` removes.
 _FOLDERS: Final = re.compile(r"(?<![\w.])(?:[A-Za-z]:[\\/]|/)(?:[^\s/\\'\"()<>:,;]+[/\\])+")
@@ -23,23 +23,44 @@ class Sayable(Protocol):
     def text(self, lang: str) -> str: ...
 
 
-class Said(NamedTuple):
-    """Words of the message catalogue (:mod:`geo.i18n`) by key, with their values: an error says them in any
-    language. Build with :func:`said`."""
+class Said(str):
+    """Words of the message catalogue (:mod:`geo.i18n`) by key, with their values: an error, a warning or a note
+    says them in any language. Build with :func:`said`.
+
+    As a ``str`` it *is* the English words — what logs, the audit trail, JSON and English output keep — so it
+    stands wherever English text stood; :meth:`text` says it in a language.
+    """
 
     key: str
     values: Mapping[str, object]
 
+    def __new__(cls, key: str, values: Mapping[str, object]) -> Said:
+        self = super().__new__(cls, _say(key, values, "en"))
+        self.key, self.values = key, dict(values)
+        return self
+
+    def __reduce__(self) -> tuple[type[Said], tuple[str, dict[str, object]]]:
+        return (Said, (self.key, dict(self.values)))  # across processes (a reader's worker) as words, not text
+
     def text(self, lang: str) -> str:
         """The words in ``lang``; a value that has words in each language itself (:class:`Said`, words inside
         words, or any :class:`Sayable`) is said in ``lang`` too."""
-        from geo.i18n import t
+        return _say(self.key, self.values, lang)
 
-        return t(self.key, lang, **{k: v.text(lang) if isinstance(v, Sayable) else v for k, v in self.values.items()})
+
+def _say(key: str, values: Mapping[str, object], lang: str) -> str:
+    from geo.i18n import t
+
+    return t(key, lang, **{k: v.text(lang) if isinstance(v, Sayable) else v for k, v in values.items()})
+
+
+def say(text: str, lang: str) -> str:
+    """``text`` in ``lang`` when it is catalogue words (:class:`Said`), else as it is (a name, a library's words)."""
+    return text.text(lang) if isinstance(text, Said) else text
 
 
 def said(key: str, /, **values: object) -> Said:
-    """The catalogue's message ``key`` with ``values``, for an error's problem or fix:
+    """The catalogue's message ``key`` with ``values``, for an error's problem or fix, a warning or a note:
     ``InputFileError(said("io.not_zip", name=n), source=src, fix=said("io.fix_zip"))``."""
     return Said(key, values)
 
