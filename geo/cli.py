@@ -216,6 +216,7 @@ def _run(argv: list[str]) -> int:
     parser = build_parser(only=first if first and not {"-h", "--help", "--version"} & set(argv[:argv.index(first)])
                           else None, lang=help_lang(argv))
     args = parser.parse_args(argv)
+    args.said_lang = error_lang(args, argv)  # what a command prints of its warnings and notes: as its errors
     try:
         with atomic.stdout_reserved() if str(getattr(args, "output", "")) == atomic.STDOUT else nullcontext():
             return int(commands(args.command)[args.command].run(args))

@@ -22,7 +22,7 @@ import streamlit as st
 from geo.errors import GeoError
 from geo.store import ROLES, Actor
 from ui import audit_words, auth
-from ui.i18n import bind, error_text, t
+from ui.i18n import bind, error_text, lang, t
 from ui.safe import md
 
 AUDIT_ROWS = 1000
@@ -160,7 +160,7 @@ def audit_section(actor: Actor) -> None:
     if st.button(t("adm_verify"), key="adm_verify", help=t("adm_verify_help")):
         verdict, unguarded = auth.office().verify_audit(actor)
         (st.success if verdict.intact else st.error)(t("adm_verified" if verdict.intact else "adm_tampered"))
-        st.text(verdict.line())
+        st.text(verdict.line(lang()))  # in the session's language (the trail records the English)
         if unguarded:
             st.warning(t("adm_unguarded"))
             st.text(", ".join(unguarded))

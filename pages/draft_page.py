@@ -74,8 +74,8 @@ if editable and events.draft and events.draft.get("stamp") == work.stamp:
     work.replace(drafting.parcels_of(events.draft.get("features") or {}, work.parcels), redraw=False)
 if events.picked:
     st.session_state["_draft_picked"] = events.picked
-split_problem = drafting.split(work, events.split.get("line") or []) if (
-    editable and events.split and events.split.get("stamp") == work.stamp) else None
+split_problem, split_notes = drafting.split(work, events.split.get("line") or []) if (
+    editable and events.split and events.split.get("stamp") == work.stamp) else (None, [])
 found = pd.DataFrame() if first else drafting.findings(work.parcels, drafting.content_key(work.parcels),
                                                                   data.plan_key())
 flagged = tuple(sorted(set(found["parcel_id"].dropna()))) if not found.empty else ()
@@ -88,6 +88,8 @@ if not first:
     with right:
         if split_problem:
             st.warning(md(split_problem))
+        for note in split_notes:  # what the line cut (parcel names: text, never Markdown)
+            st.info(md(note))
         if editable:
             panels.held_choice(work, svc.plan)
             picked = st.session_state.get("_draft_picked")

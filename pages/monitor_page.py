@@ -20,7 +20,7 @@ import geopandas as gpd
 import streamlit as st
 
 from geo import i18n
-from geo.errors import GeoError
+from geo.errors import GeoError, say
 from geo.mapview.embed import MapParts, map_parts
 from geo.mapview.stages import build_stage_map
 from geo.monitor.evaluate import action_rows, changes, rollups
@@ -154,7 +154,7 @@ def record_section(actor: Actor, plan: MonitorPlan, actuals: Sequence[Actual], y
             st.error(md(exc))
         else:
             for warning in filled.warnings:
-                st.warning(t("mon_warning", text=md(warning)))
+                st.warning(t("mon_warning", text=md(say(warning, lang()))))
             if not filled.records:
                 st.info(t("mon_read_empty", name=md(upload.name)))
             else:
@@ -187,7 +187,7 @@ def edit_section(actor: Actor, plan: MonitorPlan, actuals: Sequence[Actual], yea
                                         source=t("mon_edit", year=year))
             if filled is not None:
                 for warning in filled.warnings:
-                    st.warning(t("mon_warning", text=md(warning)))
+                    st.warning(t("mon_warning", text=md(say(warning, lang()))))
                 records += filled.records
     except GeoError as exc:
         st.error(md(exc))

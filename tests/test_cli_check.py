@@ -171,3 +171,17 @@ def test_missing_file_and_wrong_crs(survey, tmp_path):
     assert run.returncode == 2 and "far outside China" in run.stderr
     run = geo(str(survey), "--crs", "EPSG:999999")
     assert run.returncode == 2 and "is not a coordinate reference system" in run.stderr
+
+
+def test_a_read_warning_is_said_in_the_lang_the_command_line_gives(survey, tmp_path):
+    """A reader's warning (catalogue words) prints in English, as before, unless the command line gives --lang."""
+    named = tmp_path / "测绘成果.geojson"  # a GeoPackage under a GeoJSON name: read, with a warning
+    named.write_bytes(survey.read_bytes())
+    en = geo(str(named))
+    assert en.returncode == 0
+    assert "warning: 测绘成果.geojson: the name says .geojson but the content is GeoPackage; read as GeoPackage\n" \
+        in en.stdout
+    zh = geo(str(named), "--lang", "zh")
+    assert zh.returncode == 0
+    assert "warning: 测绘成果.geojson：文件名后缀为 .geojson，但内容是 GeoPackage；已按 GeoPackage 读取\n" in zh.stdout
+    assert "the name says" not in zh.stdout

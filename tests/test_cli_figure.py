@@ -116,3 +116,11 @@ def test_without_matplotlib_the_command_says_what_to_install(tmp_path, monkeypat
     err = capsys.readouterr().err
     assert "needs matplotlib, which is not installed" in err and "pip install -r requirements.txt" in err
     assert main(["reconcile", "--format", "json"]) == 0  # every other command still works
+
+
+def test_the_projection_note_is_said_in_the_lang_the_command_line_gives(tmp_path):
+    """The note on stderr follows --lang, as errors do (English when the command line gives none)."""
+    run = geo("figure", "-o", str(tmp_path / "map.png"), "--crs", "EPSG:4326", "--lang", "zh")
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.startswith("note: 所选 EPSG:4326 为地理坐标系（单位为度）") and "EPSG:4544" in run.stderr
+    assert "is geographic" not in run.stderr

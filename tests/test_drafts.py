@@ -25,7 +25,7 @@ from geo.drafts import (
     diff_parcels,
 )
 from geo.drafts.export import export_draft
-from geo.errors import AccessError
+from geo.errors import AccessError, say
 from geo.store import in_use
 from geo.store import workspace as ws
 from geo.store.base import SCHEMA_VERSION, User
@@ -243,6 +243,7 @@ def test_a_small_self_intersection_is_repaired_with_a_note(desk):
     assert not shape.is_valid
     made = drafts.create(who["alice"], "示例方案", parcels(("D-1", None, "示例自交", shape)))
     assert len(made.notes) == 1 and made.notes[0].startswith("「示例自交」: its outline crossed itself")
+    assert say(made.notes[0], "zh").startswith("「示例自交」：边界自相交（")  # the note in a language
     stored = drafts.load(who["alice"], made.draft.draft_id)[1].geometry.iloc[0]
     assert stored.is_valid and stored.geom_type in ("Polygon", "MultiPolygon")
 
@@ -255,7 +256,11 @@ def test_a_project_held_twice_is_refused_unless_replace_or_add_part(desk):
     replaced = drafts.create(who["alice"], "示例方案一", two, on_duplicate="replace")
     kept = drafts.load(who["alice"], replaced.draft.draft_id)[1]
     assert kept["parcel_id"].tolist() == ["D-2"]
+    assert replaced.notes == ["project T2-1: 「示例甲二期」 replaces 「示例甲」"]
+    assert [say(n, "zh") for n in replaced.notes] == ["项目 T2-1：「示例甲二期」取代「示例甲」"]
     joined = drafts.create(who["alice"], "示例方案二", two, on_duplicate="add_part")
+    assert joined.notes == ["project T2-1: 2 shapes joined into 「示例甲」"]
+    assert [say(n, "zh") for n in joined.notes] == ["项目 T2-1：2 个图形合并为「示例甲」"]
     kept = drafts.load(who["alice"], joined.draft.draft_id)[1]
     assert kept["parcel_id"].tolist() == ["D-1"] and kept.geometry.iloc[0].geom_type == "MultiPolygon"
     assert len(kept.geometry.iloc[0].geoms) == 2
@@ -476,6 +481,7 @@ def test_a_line_across_a_parcel_splits_it_and_keeps_its_project_on_the_larger_pa
     shaped = split_parcels(whole, line)
     out = shaped.parcels
     assert len(out) == 3 and shaped.notes == ["「示例甲」 split into 2 parts"]
+    assert [say(n, "zh") for n in shaped.notes] == ["「示例甲」拆分为 2 块"]
     kept = out[out["parcel_id"] == "D-0000000a"].iloc[0]
     part = out[out["name_zh"] == "示例甲-2"].iloc[0]
     assert kept["project_id"] == project and kept["declared_mu"] == 30.0

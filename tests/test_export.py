@@ -304,3 +304,19 @@ def test_export_writes_through_a_symlink_and_replaces_a_regular_file(parcels, tm
     export_layers({"parcels": parcels}, fmt="gpkg", path=plain)
     assert plain.is_file() and not plain.is_symlink() and oct(plain.stat().st_mode & 0o777) == "0o644"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["parcels.gpkg", "plain.gpkg", "shared"]  # no temp left
+
+
+def test_the_export_commands_notes_say_catalogue_words_in_each_language():
+    """What ``export``/``convert``/``rasterize`` print as notes: English as before, Chinese in the catalogue."""
+    from geo.errors import said, say
+    from geo.io.export import Note, left_layer_note
+
+    note = left_layer_note("txt", "places", 8)
+    assert note.text("en") == note.en == ("left out layer places: a 部标 coordinate txt holds polygons only, "
+                                          "and none of its 8 features is one")
+    assert note.text("zh") == note.zh == "未导出图层 places：部标坐标txt只含面要素，而其 8 个要素都不是"
+    assert Note("中", "en").text("zh") == "中"
+    stdout_only = said("note.export.stdout_only", suffix=".csv", sidecars=".csvt/.prj")
+    assert stdout_only == "only the .csv goes to stdout, without its .csvt/.prj (write to a file for them)"
+    assert say(stdout_only, "zh") == "只有 .csv 写到标准输出，不含 .csvt/.prj（如需它们，请写到文件）"
+    assert say(said("note.raster.stdout_only"), "zh") == "属性表、亩均产出栅格和样式只写入 -o 指定的文件"

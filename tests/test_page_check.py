@@ -303,3 +303,15 @@ def test_a_geoparquet_upload_is_checked_like_any_other(workspace, survey_bytes, 
     as_geojson = uploaded(survey_bytes)
     assert not at.error
     assert findings_table(at)["说明"].tolist() == findings_table(as_geojson)["说明"].tolist()
+
+
+def test_a_read_warning_shows_in_the_session_language(workspace, tmp_path):
+    """A reader's warning is catalogue words: the Chinese page (the default) says it in Chinese, no English left."""
+    path = tmp_path / "s.gpkg"  # a GeoPackage under a GeoJSON name: read, with a warning
+    pyogrio.write_dataframe(syn.plan_survey(), path, driver="GPKG")
+    at = run(AppTest.from_file(PAGE))
+    at.file_uploader[0].upload("测绘.geojson", path.read_bytes(), "application/geo+json")
+    run(at)
+    shown = [safe.shown(w.value) for w in at.warning]
+    assert "测绘.geojson：文件名后缀为 .geojson，但内容是 GeoPackage；已按 GeoPackage 读取" in shown
+    assert not any("the name says" in w for w in shown)

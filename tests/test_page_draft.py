@@ -163,6 +163,7 @@ def test_a_line_drawn_across_a_parcel_splits_it_on_the_page(desk, office):
     edit = map_args(at)["edit"]
     assert len(edit["features"]["features"]) == 3 and edit["stamp"] != stamp  # redrawn with the two parts
     assert "有未保存的修改（基于 v1）。" in texts(at)
+    assert any("拆分为 2 块" in i.value for i in at.info)  # the split's note, in the session's language
     nowhere = [[106.2, 29.5], [106.21, 29.5]]
     at.session_state[drafting.MAP_KEY] = {"split": {"line": nowhere, "stamp": edit["stamp"], "at": 4}}
     run(at)

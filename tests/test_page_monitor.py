@@ -10,6 +10,7 @@ value, which is stored as a new version (the first one kept).
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -227,6 +228,23 @@ def test_a_checker_uploads_a_filled_template_and_saves_it(accounts, tmp_path):
     assert stage_colours(at)["T2-3"] == STAGE_COLOURS["construction"]
     event = [e for e in ws.office().store.audit() if e.action == "monitor_record"]
     assert [(e.user, e.object) for e in event] == [("alice", "填报表_2024.xlsx")]
+
+
+def test_an_imports_warnings_are_in_the_sessions_language(accounts, tmp_path):
+    at = signed_in("alice")
+    at.selectbox(key="mon_year").set_value(2024)
+    run(at)
+    book = openpyxl.load_workbook(io.BytesIO(filled_template(tmp_path, 2024)))
+    book.create_sheet("示例备注")  # not one of the template's sheets: read no further, and said so
+    out = io.BytesIO()
+    book.save(out)
+    at.file_uploader[0].upload("填报表_2024.xlsx", out.getvalue(),
+                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    run(at)
+    assert not at.error, [e.value for e in at.error]
+    warned = [w.value.replace("\\", "") for w in at.warning]  # as the page shows it (Markdown escapes removed)
+    assert any("工作表 '示例备注' 不是模板的工作表" in w and "未读取" in w for w in warned), warned
+    assert not any("it was not read" in w for w in warned)
 
 
 def test_a_checker_edits_a_single_value_saved_as_a_new_version(backend):

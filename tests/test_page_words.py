@@ -51,7 +51,8 @@ def test_audit_events_read_as_words_in_both_languages():
 
 
 def test_the_area_unit_warning_reads_in_the_page_language():
-    """The 部标坐标txt reader's English note on 地块面积's unit, as a page shows it (no English left in Chinese)."""
+    """The 部标坐标txt reader's note on 地块面积's unit (catalogue words), as a page shows it (no English left in
+    Chinese)."""
     square = [shapely.box(0, 0, 100, 100), shapely.box(200, 0, 300, 100), shapely.box(400, 0, 500, 100)]
     layer = gpd.GeoDataFrame({"地块面积": [1.0, 1.0, None]}, geometry=square, crs="EPSG:4523")
     notes = zbtxt._area_notes(layer, "界址.txt")
@@ -60,7 +61,8 @@ def test_the_area_unit_warning_reads_in_the_page_language():
     assert zh[0].startswith("界址.txt：「地块面积」按公顷读取") and "中位差为 0.000%" in zh[0]
     assert zh[1] == "界址.txt：第 3 个地块的「地块面积」为空或不是数字，未作比较。"
     assert not any(re.search(r"[A-Za-z]{3,}", z.replace("界址.txt", "").replace("EPSG", "")) for z in zh)
-    assert _in("en", readwords.warning, notes[0]).startswith("界址.txt: the parcel area (地块面积) is read in ha")
+    assert _in("en", readwords.warning, notes[0]).startswith("界址.txt: 地块面积 read as 公顷 (ha): it agrees with")
+    assert _in("en", readwords.warning, notes[0]) == notes[0]  # the English the command line prints
     assert _in("zh", readwords.warning, "something else") == "something else"
 
 

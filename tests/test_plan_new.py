@@ -217,6 +217,16 @@ def test_bad_workbook_is_one_line_and_writes_nothing(case: str, tmp_path: Path, 
     assert not target.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["plan.xlsx"]  # no temp folder left
 
 
+def test_bad_workbook_in_the_lang_given(tmp_path: Path, capsys, monkeypatch):
+    """``--lang zh``: the sheet, row, field, problem and fix in Chinese (the values as written)."""
+    change, _ = BAD["duplicate id"]
+    book = write_workbook(tmp_path / "plan.xlsx", change)
+    code, _, err = geo(capsys, monkeypatch, "plan", "new", str(tmp_path / "new"), "--from", str(book), "--lang", "zh")
+    assert code == 2, err
+    assert err.strip() == (f"{book}，工作表 项目，第 10 行，字段 project_id："
+                           "project_id 'T2-3' 重复使用（另见第 9 行）。请为每行填写不同的 project_id")
+
+
 def test_not_a_workbook(tmp_path: Path, capsys, monkeypatch):
     fake = tmp_path / "plan.xlsx"
     fake.write_text("title_zh,title_en\n示例,example\n", encoding="utf-8")

@@ -285,6 +285,21 @@ def test_validate_cli_clean_and_json(capsys, monkeypatch, copy: Path):
                                 "fix": "Rename the column to declared_mu (or change its name in datapackage.json)"}]
 
 
+def test_validate_cli_says_problems_in_the_lang_given(capsys, monkeypatch, copy: Path):
+    """English unless the command line gives --lang (as errors are printed); then the catalogue's words."""
+    _rename_column(copy)
+    code, _, err = geo(capsys, monkeypatch, "plan", "validate", str(copy), "--lang", "zh")
+    assert code == 2
+    assert err.strip() == (f"{copy}/plan/projects.csv，第 1 行，字段 declared_mu：该列名为 'area_mu'，表结构中的名称是 "
+                           "'declared_mu'。请将该列重命名为 declared_mu（或在 datapackage.json 中修改其名称）")
+    code, _, english = geo(capsys, monkeypatch, "plan", "validate", str(copy))
+    assert code == 2 and english.strip() == (f"{copy}/plan/projects.csv, row 1, field declared_mu: the column is named "
+                                             "'area_mu', the schema names it 'declared_mu'. Rename the column to "
+                                             "declared_mu (or change its name in datapackage.json)")
+    code, out, _ = geo(capsys, monkeypatch, "plan", "validate", str(DATA), "--lang", "zh")
+    assert code == 0 and out.strip() == f"{DATA}：规划包有效。"
+
+
 def test_several_problems_are_all_reported(copy: Path):
     _remove_file(copy)
     set_cell("plan/projects.csv", "project_id", "T3-1", "declared_mu", "三百")(copy)

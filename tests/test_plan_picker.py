@@ -201,7 +201,8 @@ def test_the_picker_lists_the_usable_plans_and_switches_the_session(plans):
     unusable = [e for e in at.sidebar.expander if e.label == "无法使用的规划包（1）"]
     assert len(unusable) == 1  # … but listed apart, with its one-line reason (as text)
     reason = texts(at)
-    assert "broken: " in reason and "'abc' is not a number" in reason
+    # the reason in the session's language (Chinese), the values as they are
+    assert "broken: " in reason and "broken 不是可用的规划包" in reason and "'abc' 不是数字" in reason
     assert "plan" not in at.query_params  # the default plan: not in the link
     assert plan_land(at) == "14,515 亩"
 
@@ -262,6 +263,6 @@ def test_a_package_that_breaks_later_is_listed_unusable_and_the_session_keeps_it
     assert not at.exception, at.exception
     assert at.selectbox(key="w_plan").value == "edition"  # the plan it had …
     assert plan_land(at) == "450 亩"  # … still served
-    assert "edition: " in texts(at) and "not valid UTF-8 JSON" in texts(at)
+    assert "edition: " in texts(at) and "不是有效的 UTF-8 JSON" in texts(at)  # the session's language
     fresh = app(plan="edition")  # a new session is not offered it
     assert fresh.selectbox(key="w_plan").value == "data" and len(fresh.error) == 1

@@ -147,6 +147,15 @@ def test_svg_map_marks_flagged_parcels():
     assert map_svg(clean).count('class="ok"') == 2
 
 
+def test_svg_map_says_in_both_languages_what_it_left_out(monkeypatch):
+    """Over the limit only flagged parcels are drawn, and the map says how many it left out, 中文 / English."""
+    from geo.checks import report
+
+    clean = run_checks(syn.clean_survey(), plan_parcels=syn.plan_parcels(), name_field="名称")
+    monkeypatch.setattr(report, "MAX_MAP_FEATURES", 1)
+    assert "未画出 2 个无问题的地块（超过 1 个） / 2 unflagged parcels not drawn (over 1)" in map_svg(clean)
+
+
 def test_html_report_is_self_contained(tmp_path):
     html = html_report(
         result(), source="测绘.zip", plan_parcels=syn.plan_parcels(), crs_note="from the file: EPSG:4544"

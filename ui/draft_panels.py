@@ -13,7 +13,7 @@ import streamlit as st
 from geo.drafts.model import DraftConflictError, DraftGoneError, DraftPlan
 from geo.drafts.service import Drafts
 from geo.drafts.shapes import OnDuplicate
-from geo.errors import GeoError
+from geo.errors import GeoError, say
 from geo.io.export import FORMATS
 from geo.store import Actor
 from ui import auth, data, drafting, map_element
@@ -126,6 +126,8 @@ def save_panel(svc: Drafts, actor: Actor, work: drafting.Working, draft_name: st
             drafting.start(work.draft_id, saved.version.version, saved_parcels(svc, actor, work.draft_id))
             st.session_state["w_draft_version"] = ""
             st.toast(t("draft_saved", version=saved.version.version))
+            for note in saved.notes:  # what the checks repaired or replaced, in the session's language
+                st.toast(md(say(note, lang())))
             st.rerun()
     if work.dirty and c[1].button(t("draft_discard"), key="draft_discard"):
         st.session_state.pop(drafting.WORKING_KEY, None)

@@ -28,7 +28,7 @@ from geo.drafts.export import draft_bytes
 from geo.drafts.model import PARCEL_COLUMNS, DraftPlan, DraftVersion, as_parcels, empty_parcels, new_parcel_id
 from geo.drafts.service import Drafts, check_attributes
 from geo.drafts.shapes import OnDuplicate, attach_project, split_parcels
-from geo.errors import GeoError
+from geo.errors import GeoError, say
 from geo.io.export import FORMATS
 from geo.mapview import build_map
 from geo.mapview.basemaps import get_basemap
@@ -243,17 +243,18 @@ def attach(work: Working, plan: DraftPlan, picked: str, project: str | None, *, 
     work.replace(check_attributes(parcels, plan), redraw=True)  # blanks filled from the project
 
 
-def split(work: Working, line: list[list[float]]) -> str | None:
+def split(work: Working, line: list[list[float]]) -> tuple[str | None, list[str]]:
     """Cut the parcels a line drawn on the map crosses (:func:`geo.drafts.shapes.split_parcels`); the map redraws.
 
-    Returns why nothing was cut (the line crosses no parcel), as the page shows it; None when done.
+    Returns why nothing was cut (the line crosses no parcel), as the page shows it, or None when done; and the
+    notes of what was cut (``「…」 split into 2 parts``) in the session's language.
     """
     try:
         shaped = split_parcels(work.parcels, line)
     except GeoError as exc:
-        return error_text(exc)
+        return error_text(exc), []
     work.replace(shaped.parcels, redraw=True)
-    return None
+    return None, [say(note, lang()) for note in shaped.notes]
 
 
 def findings_words(found: pd.DataFrame) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from typing import Final
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from geo.errors import say
 from geo.i18n import language_name
 from geo.mapview.basemaps import BASEMAPS, CUSTOM, available_basemaps, get_basemap, tiles_problem
 from geo.plan.current import PlanEntry, find_plan, list_plans, plans_root, plans_signature, process_plan_dir
@@ -153,7 +154,8 @@ def plan_picker() -> None:
     if bad:
         with sb.expander(t("plans_unusable", n=len(bad))):
             for e in bad:
-                st.caption(f"{md(e.key)}: {md(e.problem)}")  # the package author's words: text, never Markdown
+                # the package author's words in the session's language: text, never Markdown
+                st.caption(f"{md(e.key)}: {md(say(e.problem or '', lang()))}")
 
 
 def choices() -> dict[str, list[str]]:

@@ -218,7 +218,7 @@ def map_svg(result: CheckResult, *, plan_parcels: gpd.GeoDataFrame | None = None
     is_flag = parcels.index.isin(list(flagged))
     note = ""
     if len(parcels) > MAX_MAP_FEATURES:
-        note = f"{len(parcels) - int(is_flag.sum())} unflagged parcels not drawn (over {MAX_MAP_FEATURES})"
+        note = _both_words("warn.check.map_not_drawn", n=len(parcels) - int(is_flag.sum()), limit=MAX_MAP_FEATURES)
         parcels, is_flag = gpd.GeoSeries(parcels[is_flag]), is_flag[is_flag]
     area_crs = equal_area()
     plan = plan_parcels.geometry.to_crs(area_crs) if plan_parcels is not None else gpd.GeoSeries([], crs=area_crs)

@@ -23,6 +23,7 @@ import sys
 
 from geo.commands import h
 from geo.commands.users import operator
+from geo.errors import said
 from geo.store import office
 from geo.store.office import Actor, Office
 
@@ -60,7 +61,6 @@ def _verify(off: Office, actor: Actor) -> int:
     if not verdict.intact:
         raise verdict.error()
     if unguarded:
-        print(f"warning: the audit trail's triggers are missing or changed ({', '.join(unguarded)}): the database no "
-              "longer refuses changes to it; run `python -m geo db init` to restore them", file=sys.stderr)
+        print(said("note.store.unguarded", names=", ".join(unguarded)), file=sys.stderr)
     print(verdict.line())
     return 0

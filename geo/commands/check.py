@@ -21,7 +21,7 @@ from geo.checks.formal import build_formal
 from geo.checks.pipeline import check_layer_file
 from geo.checks.report import CSV_HEADERS_ZH, CSV_LANGS, findings_csv
 from geo.commands import h
-from geo.errors import UsageError, said
+from geo.errors import UsageError, said, say
 from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.reports import report_format, write_report
 from layers import load_districts, load_parcels, load_zones
@@ -148,8 +148,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.buffer.flush()
         return 0
     print(f"{read.source}: {read.fmt}, {summary['features']} features; CRS {read.crs_note[1]}")
-    for w in read.warnings:
-        print(f"warning: {w}")
+    for w in read.warnings:  # in --lang when the command line gives one, else English (as errors: geo.cli)
+        print(f"warning: {say(w, getattr(args, 'said_lang', 'en'))}")
     print(
         f"matched {summary['matched']} of {summary['features']} features to {summary['projects']} projects; "
         f"measured {summary['measured_mu']:,.2f} mu; tolerance {args.tolerance:g} %"

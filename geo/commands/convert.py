@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Final
 
 from geo.commands import h
-from geo.errors import UsageError, said
+from geo.errors import UsageError, said, say
 from geo.io.convert import convert_file, convert_streamed, known_suffixes
 from geo.io.export import FORMATS
 from geo.io.readers import READERS
@@ -63,10 +63,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     result = convert_file(args.input, args.output, to_crs=args.to_crs, layer=args.layer, crs=args.crs)
     read = result.read
-    for warning in read.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    for warning in read.warnings:  # English unless the command line gives --lang (as errors: geo.cli)
+        print(f"warning: {say(warning, getattr(args, 'said_lang', 'en'))}", file=sys.stderr)
     for note in result.notes:
-        print(f"{'warning' if note.warning else 'note'}: {note.en}", file=sys.stderr)
+        print(f"{'warning' if note.warning else 'note'}: {note.text(getattr(args, 'said_lang', 'en'))}",
+              file=sys.stderr)
     print(f"wrote {result.path} ({FORMATS[result.fmt].label_en}, {result.crs}; {result.written} of {result.features} "
           f"features from {read.source}, read as {READERS[read.fmt].label} in {read.crs})")
     beside = [f.name for f in result.files if f != result.path]

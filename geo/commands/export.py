@@ -11,8 +11,9 @@ import geopandas as gpd
 from geo import atomic
 from geo.commands import h
 from geo.crs import EXPORT_CRS
+from geo.errors import said, say
 from geo.io import FORMATS, export_bytes, export_files
-from geo.io.export import INDICATIVE, crs_options, left_out, notes, short_label
+from geo.io.export import INDICATIVE, crs_options, left_layer_note, left_out, notes
 from geo.io.zbtxt import LABEL as ZBTXT
 from geo.store import parcels_in_use
 from layers import export_options, load_districts, load_metro, load_parcels, load_places, load_zones
@@ -55,28 +56,29 @@ def run(args: argparse.Namespace) -> int:
     one ``warning:`` (or ``note:``) line each.
     """
     layers = selected(args.layer, surveyed=args.surveyed)
+    lang = getattr(args, "said_lang", "en")  # warnings and notes: English unless --lang (as errors: geo.cli)
     crs = args.crs or crs_options(args.format)[0]
     left = {name: left_out(args.format, gdf) for name, gdf in layers.items()}
     if FORMATS[args.format].left_out is not None:
         for name in [n for n, gdf in layers.items() if len(left[n]) == len(gdf) and len(layers) > 1]:
             del layers[name]
-            print(f"warning: left out layer {name}: a {short_label(args.format)[1]} {FORMATS[args.format].holds[1]}, "
-                  f"and none of its {len(left[name])} features is one", file=sys.stderr)
+            print(f"warning: {left_layer_note(args.format, name, len(left[name])).text(lang)}", file=sys.stderr)
     if str(args.output) == atomic.STDOUT:
         data, _ = export_bytes(layers, fmt=args.format, crs=crs, options=export_options(), encoding=args.encoding,
                                bundle=False)
         written: list[Path | str] = [atomic.write_output(atomic.STDOUT, data)]
-        said = notes(args.format, layers)
+        told = notes(args.format, layers)
         main = ""
         if FORMATS[args.format].sidecars:
-            print(f"note: only the {FORMATS[args.format].suffix} goes to stdout, without its "
-                  f"{'/'.join(FORMATS[args.format].sidecars)} (write to a file for them)", file=sys.stderr)
+            stdout_only = said("note.export.stdout_only", suffix=FORMATS[args.format].suffix,
+                               sidecars="/".join(FORMATS[args.format].sidecars))
+            print(f"note: {say(stdout_only, lang)}", file=sys.stderr)
     else:
         out = export_files(layers, fmt=args.format, crs=crs, path=args.output, options=export_options(),
                            encoding=args.encoding)
-        written, said, main = list(out.files), list(out.notes), out.path.suffix
-    for note in said:
-        print(f"{'warning' if note.warning else 'note'}: {note.en}", file=sys.stderr)
+        written, told, main = list(out.files), list(out.notes), out.path.suffix
+    for note in told:
+        print(f"{'warning' if note.warning else 'note'}: {note.text(lang)}", file=sys.stderr)
     counts = ", ".join(f"{name} {len(gdf) - len(left[name])}" for name, gdf in layers.items())
     mains = [w for w in written if not isinstance(w, Path) or w.suffix == main]  # the files, not their companions
     print(f"wrote {', '.join(map(str, mains))} ({args.format}, {crs}; features: {counts})")

@@ -79,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
     parcels = parcels_in_use(load_parcels()) if args.surveyed else load_parcels()
     lon, lat = parcels.to_crs("EPSG:4326").total_bounds.reshape(2, 2).mean(axis=0)
     crs = args.crs or local_crs()  # the plan in use's, read now (--plan)
-    drawn = figure.drawing_crs(crs, centre_lonlat=(float(lon), float(lat)), lang="en")
-    if drawn.reason:
+    drawn = figure.drawing_crs(crs, centre_lonlat=(float(lon), float(lat)), lang=getattr(args, "said_lang", "en"))
+    if drawn.reason:  # in --lang when the command line gives one, else English (as errors: geo.cli)
         print(f"note: {drawn.reason}", file=sys.stderr)
     data = figure.plan_figure(
         parcels, tracks=load_tracks(), title=str(plan[f"title_{args.lang}"]), period=str(plan["period"]),

@@ -1,7 +1,8 @@
 """``python -m geo plan validate|diff|template|new|build``: plan packages (a plan as a folder of data).
 
 - ``plan validate DIR``: every problem of the package in ``DIR`` (``data/`` is the default package), one line
-  each: file, row, field, what is wrong, how to fix it; exit 2 if there is any, 0 (and one line) if none.
+  each: file, row, field, what is wrong, how to fix it; exit 2 if there is any, 0 (and one line) if none. The
+  lines are English, as scripts read them, or in ``--lang`` when the command line gives it.
 - ``plan diff A B [--format table|json]``: projects added, removed and changed (matched by id, then by name)
   and the totals per spatial unit and per track side by side, with B − A.
 - ``plan template -o 规划模板.xlsx [--filled] [--package DIR]``: an Excel workbook to write a plan in (sheets
@@ -10,7 +11,7 @@
 - ``plan new DIR --from FILE.xlsx``: a complete package folder ``DIR`` from a filled template (tables,
   ``datapackage.json``, gazetteer, indicative geometry), built beside it and renamed into place once it
   validates; each problem of the workbook one line (sheet, row, field, what is wrong, the fix), exit 2, nothing
-  written.
+  written. Problems are printed in English, or in ``--lang`` when the command line gives it (as ``plan validate``).
 - ``plan build [DIR]``: rebuild a package's indicative geometry (parcels, spatial units, schematic metro) by
   the written placement rule (``tools/build_geometry.py`` is its old name).
 
@@ -30,6 +31,7 @@ from typing import Final
 from geo import atomic
 from geo.commands import h
 from geo.errors import UsageError, said
+from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.plan.build import build_package, write_layers
 from geo.plan.current import ENV
 from geo.plan.diff import diff_plans, format_table
@@ -43,6 +45,21 @@ FORMATS: Final = ("table", "json")
 _SHEETS: Final = ", ".join(TEMPLATE_SHEETS)
 
 
+class _GivenLang(argparse.Action):
+    """``--lang``, noting that the command line gave it: problems are printed in it then, else in English (as
+    scripts and logs have always read them; :func:`geo.cli.error_lang`)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.lang_given = True
+
+
+def _lang(args: argparse.Namespace) -> str:
+    """The language to print problems in: ``--lang`` when the command line gave it, else English."""
+    return str(args.lang) if getattr(args, "lang_given", False) else "en"
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The three actions and their options."""
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -50,6 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                   description=h("help.plan.validate.description"))
     validate.add_argument("package", metavar="DIR", nargs="?", default=None, help=h("help.plan.validate.package"))
     validate.add_argument("--format", choices=FORMATS, default="table", help=h("help.plan.validate.format"))
+    validate.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, action=_GivenLang,
+                          help=h("help.plan.validate.lang"))
     diff = actions.add_parser("diff", help=h("help.plan.diff"), description=h("help.plan.diff.description"))
     diff.add_argument("a", metavar="A", help=h("help.plan.diff.a"))
     diff.add_argument("b", metavar="B", help=h("help.plan.diff.b"))
@@ -63,6 +82,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     new.add_argument("folder", metavar="DIR", help=h("help.plan.new.folder"))
     new.add_argument("--from", dest="workbook", required=True, metavar="FILE.xlsx",
                      help=h("help.plan.new.from", sheets=_SHEETS))
+    new.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, action=_GivenLang, help=h("help.plan.new.lang"))
     build = actions.add_parser("build", help=h("help.plan.build"), description=h("help.plan.build.description"))
     build.add_argument("package", metavar="DIR", nargs="?", default=None, help=h("help.plan.build.package"))
 
@@ -82,9 +102,9 @@ def _validate(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     elif problems:
         for p in problems:
-            print(p.line(args.package), file=sys.stderr)
+            print(p.line(args.package, lang=_lang(args)), file=sys.stderr)
     else:
-        print(f"{args.package}: the plan package is valid.")
+        print(t("prob.package.valid", _lang(args), path=args.package))
     return 2 if problems else 0
 
 
@@ -114,12 +134,11 @@ def _new(args: argparse.Namespace) -> int:
     try:
         made = new_package(args.folder, args.workbook)
     except PlanInputError as exc:
-        for line in exc.lines():
+        for line in exc.lines(_lang(args)):
             print(line, file=sys.stderr)
         return 2
-    print(f"wrote {made.path}: a plan package of {made.tracks} tracks, {made.zones} spatial units and "
-          f"{made.projects} projects ({made.parcels} indicative parcels, {made.points} points of unknown area), "
-          f"local CRS EPSG:{made.local_epsg}. Use it with `python -m geo --plan {made.path} …`")
+    print(t("prob.plantemplate.wrote", _lang(args), path=made.path, tracks=made.tracks, zones=made.zones,
+            projects=made.projects, parcels=made.parcels, points=made.points, epsg=made.local_epsg))
     return 0
 
 

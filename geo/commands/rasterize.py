@@ -21,7 +21,7 @@ from typing import Final
 
 from geo import atomic
 from geo.commands import h
-from geo.errors import AreaError, said
+from geo.errors import AreaError, said, say
 from geo.raster import DEFAULT_CELL_M, check_output_path, rasterize_parcels, write_allocation
 from geo.raster.allocation import AllocationRaster
 from geo.store import parcels_in_use
@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--surveyed", action="store_true", help=h("help.rasterize.surveyed"))
 
 
-def _write(raster: AllocationRaster, target: str, *, special: bool) -> list[str]:
+def _write(raster: AllocationRaster, target: str, *, special: bool, lang: str = "en") -> list[str]:
     """The COGs, the attribute table and the QGIS style, written through to what ``-o`` names.
 
     Each file follows its own symbolic link (:func:`geo.raster.write_allocation`);
@@ -49,8 +49,7 @@ def _write(raster: AllocationRaster, target: str, *, special: bool) -> list[str]
         return [str(p) for p in write_allocation(raster, target)]
     with tempfile.TemporaryDirectory(prefix="geo-rasterize-") as tmp:
         built = write_allocation(raster, Path(tmp) / "allocation.tif")
-        print("note: the attribute table, the output-per-mu raster and the style are written only to a file -o",
-              file=sys.stderr)
+        print(f"note: {say(said('note.raster.stdout_only'), lang)}", file=sys.stderr)
         return [atomic.copy_to_output(target, built[0])]
 
 
@@ -68,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         atomic.check_target(args.output)
     parcels = parcels_in_use(load_parcels()) if args.surveyed else load_parcels()
     raster = rasterize_parcels(parcels, load_tracks(), cell=args.cell)
-    files = _write(raster, args.output, special=special)
+    files = _write(raster, args.output, special=special, lang=getattr(args, "said_lang", "en"))
     summary = raster.summary()
     rows, cols = raster.shape
     out = sys.stdout
@@ -84,6 +83,6 @@ def run(args: argparse.Namespace) -> int:
     if summary["outside"]:
         warning = AreaError(said("err.cmd.rasterize.area_outside", parcels=", ".join(summary["outside"])),
                             source=str(args.output), fix=said("err.cmd.rasterize.area_outside_fix"))
-        print(f"warning: {warning.message}", file=sys.stderr)
+        print(f"warning: {warning.text(getattr(args, 'said_lang', 'en'))}", file=sys.stderr)
         return 1
     return 0

@@ -30,7 +30,7 @@ does the same for one parcel the user attaches to a project on the map.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, cast
 
@@ -66,7 +66,8 @@ ON_DUPLICATE: Final = ("refuse", "replace", "add_part")
 
 @dataclass
 class Shaped:
-    """Parcels ready to save (rounded, repaired) and the notes to show (each naming a parcel)."""
+    """Parcels ready to save (rounded, repaired) and the notes to show (each naming a parcel): catalogue words
+    (:class:`~geo.errors.Said`, English as a ``str``; :func:`geo.errors.say` in a language)."""
 
     parcels: gpd.GeoDataFrame
     notes: list[str] = field(default_factory=list)
@@ -86,8 +87,12 @@ def _mu(geom: BaseGeometry) -> float:
     return float(geodesic_area_m2(gpd.GeoSeries([geom], crs=WGS84))[0]) / M2_PER_MU
 
 
-def _english(words: str | Said) -> str:
-    return words.text("en") if isinstance(words, Said) else words
+def _listed(labels: Sequence[str | Said]) -> str | Said:
+    """Parcels' labels as one list (``a, b``; ``a、b``), each said in the note's language: halves joined."""
+    if len(labels) == 1:
+        return labels[0]
+    half = len(labels) // 2
+    return said("note.drafts.list", first=_listed(labels[:half]), rest=_listed(labels[half:]))
 
 
 def check_shape(
@@ -121,8 +126,7 @@ def check_shape(
                 else said("err.drafts.repair_gives", after=after))
             return None, [said("err.drafts.shape_crosses", label=label, reason=reason, changed=changed)], None
         geom = repaired
-        note = (f"{_english(label)}: its outline crossed itself ({reason}); repaired, area {before:.2f} → "
-                f"{after:.2f} mu ({change:.2f} %)")
+        note = said("note.drafts.repaired", label=label, reason=reason, before=before, after=after, change=change)
     mu = _mu(geom)
     if mu < MIN_MU:
         return None, [said("err.drafts.shape_small", label=label, mu=mu, min=MIN_MU)], None
@@ -192,16 +196,16 @@ def resolve_projects(parcels: gpd.GeoDataFrame, on_duplicate: OnDuplicate = "ref
                               fix=said("err.drafts.held_twice_fix"))
     drop: set[int] = set()
     geoms = list(frame.geometry.to_numpy())
-    notes = []
+    notes: list[str] = []
     for pid, pos in groups.items():
         if on_duplicate == "replace":
             drop |= set(pos[:-1])
-            notes.append(f"project {pid}: {parcel_label(rows[pos[-1]])} replaces "
-                         + ", ".join(parcel_label(rows[p]) for p in pos[:-1]))
+            notes.append(said("note.drafts.replaces", pid=pid, label=parcel_named(rows[pos[-1]]),
+                              others=_listed([parcel_named(rows[p]) for p in pos[:-1]])))
         else:
             geoms[pos[0]] = _merged([geoms[p] for p in pos if geoms[p] is not None])
             drop |= set(pos[1:])
-            notes.append(f"project {pid}: {len(pos)} shapes joined into {parcel_label(rows[pos[0]])}")
+            notes.append(said("note.drafts.joined", pid=pid, n=len(pos), label=parcel_named(rows[pos[0]])))
     keep = [i for i in range(len(frame)) if i not in drop]
     out = frame.set_geometry(np.array(geoms, dtype=object), crs=WGS84).iloc[keep].reset_index(drop=True)
     return Shaped(out, notes)
@@ -252,7 +256,7 @@ def split_parcels(parcels: gpd.GeoDataFrame, line: list[list[float]]) -> Shaped:
         for n, piece in enumerate(pieces[1:], start=2):
             rows.append({**row, "parcel_id": new_parcel_id(), "project_id": pd.NA, "declared_mu": pd.NA,
                          "name_zh": f"{base}-{n}" if base else "", "geometry": piece})
-        notes.append(f"{parcel_label(row)} split into {len(pieces)} parts")
+        notes.append(said("note.drafts.split", label=parcel_named(row), n=len(pieces)))
     if not notes:
         raise DraftShapeError(said("err.drafts.split_none"), source="draft", fix=said("err.drafts.split_none_fix"))
     return Shaped(as_parcels(gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)), notes)

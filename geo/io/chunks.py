@@ -239,10 +239,7 @@ def _resolve(layer: ChunkedLayer, declared: Any, override: str | None, types: np
     kinds = pd.Series(types[types >= 0]).map(names).value_counts()
     if len(kinds) > 1:
         counts = ", ".join(f"{c} {t}" for t, c in kinds.items())
-        layer.warnings.append(
-            f"{source}: mixed geometry types ({counts}); features that are not polygons are reported as findings. "
-            "Export only the polygon parcels to avoid this"
-        )
+        layer.warnings.append(said("warn.io.mixed_types", source=source, counts=counts))
     return layer
 
 

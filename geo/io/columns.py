@@ -123,7 +123,4 @@ def renamed_warning(source: str, renamed: dict[str, str]) -> list[str]:
     if not renamed:
         return []
     shown = ", ".join(f"{old} → {to}" for old, to in renamed.items())
-    return [
-        (f"{source}: attribute columns renamed, as their names are used by the check or differ from another "
-         f"only in case: {shown}")
-    ]
+    return [said("warn.io.renamed", source=source, shown=shown)]

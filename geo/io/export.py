@@ -297,6 +297,18 @@ class Note:
     en: str
     warning: bool = True
 
+    def text(self, lang: str) -> str:
+        """The note in ``lang`` (a language of the catalogue: Chinese or English)."""
+        return self.zh if lang == "zh" else self.en
+
+
+def left_layer_note(fmt: str, name: str, n: int) -> Note:
+    """That layer ``name`` is left out whole: ``fmt`` holds none of its ``n`` features (the CLI's warning)."""
+    spec, labels = _format(fmt), short_label(fmt)
+    zh, en = (t("note.export.left_layer", lang, name=name, label=labels[i], holds=spec.holds[i], n=n)
+              for i, lang in enumerate(LANGS))
+    return Note(zh, en)
+
 
 def short_label(fmt: str) -> tuple[str, str]:
     """The format's name without its parenthesis: ``("部标坐标txt", "部标 coordinate txt")``, ``("DXF", "DXF")``."""

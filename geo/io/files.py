@@ -266,12 +266,7 @@ def _geometry_warnings(gdf: gpd.GeoDataFrame, source: str) -> list[str]:
     types = gdf.geometry.geom_type.dropna().value_counts()  # missing geometry is reported as "empty"
     if len(types) > 1:
         counts = ", ".join(f"{n} {t}" for t, n in types.items())
-        return [
-            (
-                f"{source}: mixed geometry types ({counts}); features that are not polygons are reported as findings. "
-                "Export only the polygon parcels to avoid this"
-            )
-        ]
+        return [said("warn.io.mixed_types", source=source, counts=counts)]
     return []
 
 
@@ -368,10 +363,8 @@ def _read_file(
     warnings: list[str] = []
     expected = _EXTENSIONS.get(Path(source).suffix.lower())
     if expected is not None and fmt not in expected:
-        warnings.append(
-            f"{source}: the name says {Path(source).suffix} but the content is {READERS[fmt].label}; "
-            f"read as {READERS[fmt].label}"
-        )
+        warnings.append(said("warn.io.ext_mismatch", source=source, suffix=Path(source).suffix,
+                             label=READERS[fmt].label))
     with tempfile.TemporaryDirectory(prefix="geo-upload-") as tmp:
         if limited:
             frame, encoding, notes = run_limited(read_format, fmt, path, source, layer, Path(tmp), source=source)

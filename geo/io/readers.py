@@ -140,11 +140,8 @@ def _pick_layer(path: Path, source: str, layer: str | None) -> tuple[str | None,
         return layer, []
     if not spatial:
         raise GeometryError(said("err.io.no_spatial_layer"), source=source, fix=said("err.io.no_spatial_layer_fix"))
-    note = (
-        [f"{source}: {len(spatial)} layers with geometry; read {spatial[0]!r}. Choose another layer to read it instead"]
-        if len(spatial) > 1
-        else []
-    )
+    note: list[str] = ([said("warn.io.layers", source=source, n=len(spatial), layer=spatial[0])]
+                       if len(spatial) > 1 else [])
     return spatial[0], note
 
 
@@ -383,7 +380,7 @@ def _read_shapefile(root: Path, shp: str, names: list[str], source: str) -> tupl
     notes = (
         []
         if ".prj" in siblings
-        else [f"{source}: the Shapefile has no .prj; its CRS was inferred from the coordinates"]
+        else [said("warn.io.no_prj", source=source)]
     )
     _check_shp_length(root / shp, source)
     with open(root / siblings[".dbf"], "rb") as fh:  # fields from the .dbf header: 32 bytes each after 32
@@ -410,9 +407,7 @@ def _shapefile_encoding(dbf: Path, cpg: Path | None, source: str) -> tuple[str |
         return _dbf_encoding(dbf), []
     declared = cpg.read_bytes()[:64].decode("ascii", errors="replace").strip().lower()
     if declared in _CPG_UTF8 and _dbf_encoding(dbf) == "GBK":
-        return "GBK", [
-            f"{source}: the .cpg says UTF-8 but the attribute text is not UTF-8; read as GBK (check the names)"
-        ]
+        return "GBK", [said("warn.io.cpg_gbk", source=source)]
     return None, []
 
 
@@ -437,9 +432,7 @@ def _read_zip(path: Path, source: str, layer: str | None, tmp: Path) -> tuple[pd
         chosen = next((s for s in shps if Path(s).stem == layer), shps[0])
         frame, enc, notes = _read_shapefile(tmp, chosen, names, source)
         if len(shps) > 1:
-            notes.append(
-                f"{source}: {len(shps)} Shapefiles in the zip; read {chosen!r}. Choose another layer to read it instead"
-            )
+            notes.append(said("warn.io.shapefiles", source=source, n=len(shps), layer=chosen))
         return frame, enc, notes
     if ".kml" in by_ext:
         return _read_kml(tmp / by_ext[".kml"][0], source, layer, tmp)

@@ -65,7 +65,6 @@ from pyproj.enums import PJType
 
 from geo.crs import gk_epsg, gk_zone_of_crs, local_crs, local_zoned_crs
 from geo.errors import CRSError, GeoError, InputFileError, Said, said
-from geo.i18n import t
 
 #: Section headers of the layout.
 ATTRIBUTES: Final = "[属性描述]"
@@ -91,10 +90,6 @@ EXTRA_FIELD: Final = "字段{k}"
 #: The columns of the point count and of the declared area.
 COUNT_FIELD: Final = PARCEL_FIELDS[0]
 AREA_FIELD: Final = PARCEL_FIELDS[1]
-#: The language of the reader's notes: English for the command line, the file's own Chinese words in them
-#: (:mod:`ui.readwords` shows the ones a planner meets often in the page's language); its errors say catalogue
-#: words (:func:`geo.errors.said`), shown in the reader's language.
-MESSAGES_LANG: Final = "en"
 
 
 
@@ -571,7 +566,7 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
     if east_first or unprefixed_east_first:
         swap = True  # X holds the easting: ranges of easting and northing do not overlap north of ~9°N
         xs, ys = ys, xs
-        notes.append(t("zbtxt.swapped", MESSAGES_LANG, source=source))
+        notes.append(said("zbtxt.swapped", source=source))
     unit, unit_line = _header_value(doc, HEADER_KEYS["unit"])
     if unit not in ("", HEADER_VALUES["metre"], "m", "M", "metre", "meter"):
         raise _error(source, unit_line, said("zbtxt.unit", value=_shown(unit)), _fix_header(),
@@ -637,7 +632,7 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
         prefix = int(prefixes[0])
         if zone is None:
             zone = prefix
-            notes.append(t("zbtxt.zone_from_prefix", MESSAGES_LANG, source=source, zone=prefix))
+            notes.append(said("zbtxt.zone_from_prefix", source=source, zone=prefix))
         elif zone != prefix:
             raise _error(
                 source,
@@ -673,7 +668,7 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
                 _fix_header(),
                 cls=CRSError,
             )
-        notes.append(t("zbtxt.width_from_zone", MESSAGES_LANG, source=source, zone=zone, width=width))
+        notes.append(said("zbtxt.width_from_zone", source=source, zone=zone, width=width))
     if zone not in _ZONES[width]:
         zones = _ZONES[width]
         raise _error(
@@ -688,10 +683,10 @@ def _resolve_crs(doc: _Document, xs: np.ndarray, ys: np.ndarray, lines: np.ndarr
     if code is None:
         raise _error(source, system_line, said("err.zbtxt.no_epsg", name=name), _fix_header(), cls=CRSError)
     if datum is not _CGCS2000:
-        notes.append(t("zbtxt.other_datum", MESSAGES_LANG, source=source, datum=datum.name, datum_zh=datum.zh))
+        notes.append(said("zbtxt.other_datum", source=source, datum=datum.name, datum_zh=datum.zh))
     params, _ = _header_value(doc, HEADER_KEYS["params"])
     if any(float(v) != 0 for v in re.findall(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", params)):
-        notes.append(t("zbtxt.params", MESSAGES_LANG, source=source, params=_cut(params, 80), datum=datum.name))
+        notes.append(said("zbtxt.params", source=source, params=_cut(params, 80), datum=datum.name))
     return _Crs(code, notes, swap)
 
 
@@ -803,10 +798,8 @@ def parse_zbtxt(data: bytes, source: str) -> tuple[gpd.GeoDataFrame, str, list[s
     ]
     notes = [*crs.notes, *_area_notes(layer, source)]
     if width > len(PARCEL_FIELDS):
-        notes.append(
-            f"{source}: parcel headers have {width} fields before '@'; the extra ones are kept as "
-            + ", ".join(names[len(PARCEL_FIELDS) :])
-        )
+        notes.append(said("warn.zbtxt.extra_fields", source=source, width=width,
+                          names=", ".join(names[len(PARCEL_FIELDS) :])))
     return layer, encoding, notes
 
 
@@ -816,15 +809,15 @@ def _area_notes(layer: gpd.GeoDataFrame, source: str) -> list[str]:
     bad = [str(i + 1) for i in np.flatnonzero(np.isnan(declared))]
     measured = shapely.area(layer.geometry.to_numpy())
     unit, error = infer_area_unit(declared, measured)
-    notes = []
+    notes: list[str] = []
     if unit is not None:
-        notes.append(t("zbtxt.area_unit", MESSAGES_LANG, source=source, zh=unit.zh, en=unit.en,
-                       crs=layer.crs.to_string() if layer.crs else "", err=f"{error:.3%}"))
+        notes.append(said("zbtxt.area_unit", source=source, unit=said(f"warn.zbtxt.unit_{unit.key}"),
+                          crs=layer.crs.to_string() if layer.crs else "", err=f"{error:.3%}"))
     elif np.isfinite(error):
-        notes.append(t("zbtxt.area_none", MESSAGES_LANG, source=source, err=f"{error:.1%}"))
+        notes.append(said("zbtxt.area_none", source=source, err=f"{error:.1%}"))
     if bad:
-        more = t("zbtxt.area_more", MESSAGES_LANG, n=len(bad) - 5) if len(bad) > 5 else ""
-        notes.append(t("zbtxt.area_empty", MESSAGES_LANG, source=source, ids=", ".join(bad[:5]), more=more))
+        more = said("zbtxt.area_more", n=len(bad) - 5) if len(bad) > 5 else ""
+        notes.append(said("zbtxt.area_empty", source=source, ids=", ".join(bad[:5]), more=more))
     return notes
 
 

@@ -110,7 +110,7 @@ from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from geo.atomic import write_output
-from geo.errors import InputFileError, Said, UsageError, said, tool_said
+from geo.errors import InputFileError, Said, UsageError, said, say, tool_said
 from geo.i18n import t
 from geo.io.archive import MAX_RATIO, RATIO_FLOOR_BYTES
 from geo.io.limits import run_limited
@@ -946,6 +946,27 @@ def _same(a: float | None, b: float | None) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
 
+@dataclass(frozen=True)
+class _Shown:
+    """The first problems of a file as one text (``cell: what — fix; …``), in any language (a value of words)."""
+
+    problems: tuple[tuple[str, str, str], ...]
+
+    def text(self, lang: str) -> str:
+        items = []
+        for cell, what, fix in self.problems:
+            words = say(fix, lang)
+            if cell:
+                items.append(t("prob.monitor.shown_item", lang, cell=cell, what=say(what, lang),
+                               fix=words[:1].lower() + words[1:]))
+            else:
+                items.append(t("prob.monitor.shown_item_nocell", lang, what=say(what, lang), fix=words))
+        return t("prob.monitor.shown_sep", lang).join(items)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
 @dataclass
 class _Report:
     """Problems (cell, what, fix) and warnings of one file, collected in the order found."""
@@ -954,20 +975,21 @@ class _Report:
     problems: list[tuple[str, str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def problem(self, cell: str, what: str, fix: str) -> None:
+    def problem(self, cell: str, what: Said, fix: Said) -> None:
         self.problems.append((cell, what, fix))
 
-    def warn(self, cell: str, what: str) -> None:
-        self.warnings.append(f"{self.src}: {cell}: {what}" if cell else f"{self.src}: {what}")
+    def warn(self, cell: str, what: Said) -> None:
+        self.warnings.append(said("prob.monitor.warning_at", src=self.src, cell=cell, what=what) if cell
+                             else said("prob.monitor.warning", src=self.src, what=what))
 
     def raise_if_any(self) -> None:
         if not self.problems:
             return
         if len(self.problems) == 1:
             cell, what, fix = self.problems[0]
-            raise TemplateError(f"{cell}: {what}" if cell else what, source=self.src, fix=fix, problems=self.problems)
-        shown = "; ".join(f"{cell}: {what} — {fix[0].lower() + fix[1:]}" if cell else f"{what} — {fix}"
-                          for cell, what, fix in self.problems[:MAX_SHOWN])
+            raise TemplateError(said("prob.monitor.at_cell", cell=cell, what=what) if cell else what, source=self.src,
+                                fix=fix, problems=self.problems)
+        shown = _Shown(tuple(self.problems[:MAX_SHOWN]))
         more = len(self.problems) - MAX_SHOWN
         raise TemplateError(said("err.monitor.problems_more" if more > 0 else "err.monitor.problems",
                                  n=len(self.problems), shown=shown, more=more),
@@ -981,10 +1003,10 @@ def _check(book: _Book, plan: MonitorPlan, year: int, previous: Sequence[Actual]
         names = ", ".join(COLUMNS)
         raise _error(said("err.monitor.no_sheets", names=names), src, said("err.monitor.template_names_fix"))
     for other in book.other_sheets:
-        report.warn("", f"the sheet {other!r} is not one of the template's ({', '.join(COLUMNS)}); it was not read")
+        report.warn("", said("prob.monitor.other_sheet", sheet=other, names=", ".join(COLUMNS)))
     if book.year_cell is not None:  # a workbook (a CSV holds one sheet by design)
         for missing in (n for n in COLUMNS if n not in book.sheets):
-            report.warn("", f"the workbook has no sheet {missing}; nothing of it was read")
+            report.warn("", said("prob.monitor.no_sheet", sheet=missing))
     subjects = _subjects(plan)
     history = _History(previous)
     records: list[Actual] = []
@@ -1004,29 +1026,28 @@ def _check(book: _Book, plan: MonitorPlan, year: int, previous: Sequence[Actual]
 
 def _check_year(book: _Book, plan: MonitorPlan, year: int, report: _Report) -> None:
     cell = book.year_cell or ""
-    fix_new = f"Fill the template written for {year} (python -m geo monitor template --year {year})"
+    fix_new = said("prob.monitor.year_fix", year=year)
     if book.year_cell is not None:
         if not book.year_sheet_found:
-            report.problem(cell, f"the workbook has no {SHEET_README} sheet holding its year", fix_new)
+            report.problem(cell, said("prob.monitor.no_year_sheet", sheet=SHEET_README), fix_new)
             return
         value = book.year_value
         if value is None or _text(value) == "":
-            report.problem(cell, "the year cell is empty", fix_new)
+            report.problem(cell, said("prob.monitor.year_empty"), fix_new)
             return
         text = _text(value)
         if not re.fullmatch(r"\d{4}", text):
-            report.problem(cell, f"the year cell holds {text!r}, not a year", fix_new)
+            report.problem(cell, said("prob.monitor.year_not_year", text=text), fix_new)
             return
         if int(text) != year:
-            report.problem(cell, f"the workbook is for {text}, not {year}",
-                           f"Import it for {text}, or fill the template written for {year}")
+            report.problem(cell, said("prob.monitor.year_other", text=text, year=year),
+                           said("prob.monitor.year_other_fix", text=text, year=year))
             return
     if year < MIN_YEAR:
-        report.problem(cell, f"the year {year} is before {MIN_YEAR}, the earliest a record may have",
-                       "Give the year the figures are for")
+        report.problem(cell, said("prob.monitor.year_early", year=year, min=MIN_YEAR),
+                       said("prob.monitor.year_early_fix"))
     elif not plan.period[0] <= year <= plan.period[1]:
-        report.warn(cell, f"{year} is outside the plan period {plan.period[0]}–{plan.period[1]}; "
-                          "its figures were read")
+        report.warn(cell, said("prob.monitor.year_outside", year=year, start=plan.period[0], end=plan.period[1]))
 
 
 def _subjects(plan: MonitorPlan) -> dict[str, dict[str, dict[str, Any]]]:
@@ -1043,41 +1064,41 @@ def _subjects(plan: MonitorPlan) -> dict[str, dict[str, dict[str, Any]]]:
 def _check_structure(sheet: _Sheet, report: _Report) -> bool:
     """The sheet's header and what hides it; False when its rows cannot be read by the template's columns."""
     name, columns = sheet.name, COLUMNS[sheet.name]
-    fix_header = "Restore the template's header (row 1) and enter the values in the units it names"
+    fix_header = said("prob.monitor.header_fix")
     ok = True
     if sheet.hidden:
-        report.problem(name, "the sheet is hidden",
-                       f"Unhide it ({t('montemplate.menu_unhide', 'zh')}) so that what is imported can be seen")
+        report.problem(name, said("prob.monitor.sheet_hidden"),
+                       said("prob.monitor.sheet_hidden_fix", menu=t("montemplate.menu_unhide", "zh")))
     if 1 in sheet.hidden_rows:
-        report.problem(f"{name}!A1", "the header row is hidden", "Unhide row 1 so that what is imported can be seen")
+        report.problem(f"{name}!A1", said("prob.monitor.header_row_hidden"), said("prob.monitor.header_row_hidden_fix"))
     for ref in sheet.merged:
         header = range_boundaries(ref)[1] == 1
-        report.problem(f"{name}!{ref}", "header cells are merged" if header else "cells are merged",
-                       "Unmerge them and restore the template's header" if header
-                       else "Unmerge them and fill each row's own cell")
+        report.problem(f"{name}!{ref}", said("prob.monitor.header_merged" if header else "prob.monitor.cells_merged"),
+                       said("prob.monitor.header_merged_fix" if header else "prob.monitor.cells_merged_fix"))
         ok = ok and not header
     for letter in dict.fromkeys(sheet.hidden_columns):
         head = columns[openpyxl.utils.column_index_from_string(letter) - 1]
-        report.problem(f"{name}!{letter}1", f"column {letter} ({head}) is hidden",
-                       "Unhide the column so that what is imported can be seen")
+        report.problem(f"{name}!{letter}1", said("prob.monitor.column_hidden", letter=letter, head=head),
+                       said("prob.monitor.column_hidden_fix"))
     for j, expected in enumerate(columns):
         found = sheet.header[j] if j < len(sheet.header) else None
         if _norm(found) != _norm(expected):
             letter = get_column_letter(j + 1)
-            said = "empty" if _text(found) == "" else repr(_text(found))
-            report.problem(f"{name}!{letter}1", f"the header is {said}, not {expected!r}", fix_header)
+            wrong = (said("prob.monitor.header_empty", expected=expected) if _text(found) == ""
+                     else said("prob.monitor.header_wrong", found=_text(found), expected=expected))
+            report.problem(f"{name}!{letter}1", wrong, fix_header)
             ok = False
     for ref in sheet.no_cache:
-        report.problem(f"{name}!{ref}", "the formula has no calculated value (the file was written by a program "
-                       "and never calculated)", "Open the file in Excel or WPS and save it, or enter the value itself")
+        report.problem(f"{name}!{ref}", said("prob.monitor.no_cache"), said("prob.monitor.no_cache_fix"))
     hidden = [r for r in sheet.hidden_rows if r > 1]
     if hidden:
-        shown = ", ".join(map(str, hidden[:5])) + (f" and {len(hidden) - 5} more" if len(hidden) > 5 else "")
-        report.warn(name, f"{'row' if len(hidden) == 1 else 'rows'} {shown} {'is' if len(hidden) == 1 else 'are'} "
-                          "hidden; read all the same")
+        shown = ", ".join(map(str, hidden[:5]))
+        report.warn(name, said("prob.monitor.row_hidden", rows=shown) if len(hidden) == 1
+                    else said("prob.monitor.rows_hidden", rows=shown) if len(hidden) <= 5
+                    else said("prob.monitor.rows_hidden_more", rows=shown, n=len(hidden) - 5))
     if sheet.beyond:
         last = get_column_letter(len(columns))
-        report.warn(f"{name}!{sheet.beyond}", f"values right of {columns[-1]} (column {last}) are not read")
+        report.warn(f"{name}!{sheet.beyond}", said("prob.monitor.beyond", last=columns[-1], letter=last))
     return ok
 
 
@@ -1088,41 +1109,41 @@ def _cell(sheet: str, header: str, r: int) -> str:
 def _number(sheet: _Sheet, header: str, r: int, value: Any, unit: str, report: _Report) -> tuple[bool, float | None]:
     """``(ok, number)`` of a number cell; a problem reported when not ok. Plain-number text (a CSV's) is a number."""
     cell = _cell(sheet.name, header, r)
-    fix = f"Enter a plain number in {unit}, without text or units"
+    fix = said("prob.monitor.number_fix", unit=unit)
     if value is None or (isinstance(value, str) and value.strip() == ""):
         return True, None
     if isinstance(value, bool):
-        report.problem(cell, f"{str(value).upper()} is not a number", fix)
+        report.problem(cell, said("prob.monitor.bool", value=str(value).upper()), fix)
         return False, None
     if isinstance(value, datetime | date | time | timedelta):
-        said = value.date() if isinstance(value, datetime) and value.time() == time() else value
-        report.problem(cell, f"a date or time ({said}), not a number",
-                       f"Format the cell as a number ({_GENERAL}) and enter the value in {unit}")
+        when = value.date() if isinstance(value, datetime) and value.time() == time() else value
+        report.problem(cell, said("prob.monitor.date", value=str(when)),
+                       said("prob.monitor.format_fix", general=_GENERAL, unit=unit))
         return False, None
     if isinstance(value, int | float):
         number = float(value)
     else:
         text = str(value).strip()
         if text.upper() in _EXCEL_ERRORS:
-            report.problem(cell, f"the cell shows the error {text}", "Correct the formula or enter the value itself")
+            report.problem(cell, said("prob.monitor.cell_error", text=text), said("prob.monitor.cell_error_fix"))
             return False, None
         if _NUMBER_RE.fullmatch(text):
             number = float(text)
         elif _THOUSANDS_RE.fullmatch(text):
             number = float(text.replace(",", ""))
         else:
-            report.problem(cell, f"{text[:40]!r} is not a number", fix)
+            report.problem(cell, said("prob.monitor.text", text=text[:40]), fix)
             return False, None
     if not math.isfinite(number):
-        report.problem(cell, f"{number} is not a number", fix)
+        report.problem(cell, said("prob.monitor.not_finite", number=number), fix)
         return False, None
     if cell.split("!")[1] in sheet.percent:
         if unit != "%":
-            report.problem(cell, f"{number:.12g} is formatted as a percentage, the unit is {unit}",
-                           f"Format the cell as a number ({_GENERAL}) and enter the value in {unit}")
+            report.problem(cell, said("prob.monitor.percent_unit", number=number, unit=unit),
+                           said("prob.monitor.format_fix", general=_GENERAL, unit=unit))
             return False, None
         percent = float(f"{number * 100:.12g}")
-        report.warn(cell, f"{percent:g}% was entered as a percentage; read as {percent:g} (unit %)")
+        report.warn(cell, said("prob.monitor.percent", percent=percent))
         number = percent
     return True, number
 
@@ -1153,26 +1174,28 @@ def _row(sheet: _Sheet, r: int, values: list[Any], subjects: dict[str, dict[str,
     kind = _KINDS[name]
     if not sid:
         if filled or source:
-            report.problem(_cell(name, h_id, r), f"a row with values has no {h_id}",
-                           f"Fill the values in the template's rows, which have their {h_id}")
+            report.problem(_cell(name, h_id, r), said("prob.monitor.no_id", id=h_id),
+                           said("prob.monitor.no_id_fix", id=h_id))
         return None
     if sid not in subjects:
-        report.problem(_cell(name, h_id, r), f"{h_id} {sid!r} is not a {kind} of the plan",
-                       f"Keep the template's {h_id} (one row each); do not add rows")
+        report.problem(_cell(name, h_id, r), said("prob.monitor.unknown_id", id=h_id, sid=sid,
+                                                  kind=said(f"prob.monitor.kind_{kind}")),
+                       said("prob.monitor.unknown_id_fix", id=h_id))
         return None
     if sid in seen:
-        report.problem(_cell(name, h_id, r), f"{sid} appears again (first at row {seen[sid]})",
-                       f"Keep one row per {h_id}")
+        report.problem(_cell(name, h_id, r), said("prob.monitor.again", sid=sid, first=seen[sid]),
+                       said("prob.monitor.again_fix", id=h_id))
         return None
     seen[sid] = r
     if not filled:
         if source:
-            report.warn(_cell(name, h_source, r), f"{sid} has a {h_source} but no value; it was not imported")
+            report.warn(_cell(name, h_source, r), said("prob.monitor.source_no_value", sid=sid, source=h_source))
         return None
     for label, limit_text in ((h_source, source), (h_note, note)):
         if len(limit_text) > MAX_TEXT:
-            report.problem(_cell(name, label, r), f"{label} has {len(limit_text):,} characters, over {MAX_TEXT:,}",
-                           f"Shorten it to at most {MAX_TEXT:,} characters (a document and page, or a URL)")
+            report.problem(_cell(name, label, r), said("prob.monitor.too_long", label=label, n=len(limit_text),
+                                                       max=MAX_TEXT),
+                           said("prob.monitor.too_long_fix", max=MAX_TEXT))
             return None
     subject = subjects[sid]
     fields: dict[str, Any] = {}
@@ -1181,9 +1204,9 @@ def _row(sheet: _Sheet, r: int, values: list[Any], subjects: dict[str, dict[str,
         unit = subject["unit"]
         given = _text(cells[h_unit])
         if given != unit:
-            said = given or "empty"
-            report.problem(_cell(name, h_unit, r), f"the unit of {sid} is {said}, the plan's is {unit}",
-                           f"Restore {unit} and enter the value in {unit} (figures are never converted)")
+            wrong = (said("prob.monitor.unit_wrong", sid=sid, given=given, unit=unit) if given
+                     else said("prob.monitor.unit_empty", sid=sid, unit=unit))
+            report.problem(_cell(name, h_unit, r), wrong, said("prob.monitor.unit_fix", unit=unit))
             return None
         good, number = _number(sheet, h_actual, r, cells[h_actual], unit, report)
         ok = good
@@ -1193,27 +1216,30 @@ def _row(sheet: _Sheet, r: int, values: list[Any], subjects: dict[str, dict[str,
         if _text(cells[h_stage]):
             stage = _choice(cells[h_stage], STAGES)
             if stage is None:
-                report.problem(_cell(name, h_stage, r), f"{_text(cells[h_stage])[:40]!r} is not a stage",
-                               "Choose from the list: " + _zh_list(STAGES))
+                report.problem(_cell(name, h_stage, r),
+                               said("prob.monitor.not_stage", value=_text(cells[h_stage])[:40]),
+                               said("prob.monitor.choose_fix", options=_zh_list(STAGES)))
                 ok = False
         fields["stage"] = stage
         for header, (fld, unit, short) in _PROJECT_FIGURES.items():
             good, number = _number(sheet, header, r, cells[header], unit, report)
             ok = ok and good
             if good and number is not None and number < 0:
-                report.problem(_cell(name, header, r), f"{short} of {sid} is {number:g} {unit}, below 0",
-                               f"Enter {short} in {unit}, 0 or more")
+                report.problem(_cell(name, header, r), said("prob.monitor.below_zero", short=short, sid=sid,
+                                                            number=number, unit=unit),
+                               said("prob.monitor.below_zero_fix", short=short, unit=unit))
                 ok = False
             elif good and number is not None and fld == "firms" and not number.is_integer():
-                report.problem(_cell(name, header, r), f"{short} of {sid} is {number:g}, not a whole number",
-                               f"Enter the number of firms ({unit}) as a whole number")
+                report.problem(_cell(name, header, r), said("prob.monitor.not_whole", short=short, sid=sid,
+                                                            number=number),
+                               said("prob.monitor.not_whole_fix", unit=unit))
                 ok = False
             fields[fld] = number
     else:
         state = _choice(cells[h_state], ACTION_STATES)
         if state is None:
-            report.problem(_cell(name, h_state, r), f"{_text(cells[h_state])[:40]!r} is not a state",
-                           "Choose from the list: " + _zh_list(ACTION_STATES))
+            report.problem(_cell(name, h_state, r), said("prob.monitor.not_state", value=_text(cells[h_state])[:40]),
+                           said("prob.monitor.choose_fix", options=_zh_list(ACTION_STATES)))
             ok = False
         fields["state"] = state
     if not ok:
@@ -1222,16 +1248,16 @@ def _row(sheet: _Sheet, r: int, values: list[Any], subjects: dict[str, dict[str,
     if not source:
         prev = history.in_force(kind, sid, year - 1)
         if prev is not None and _unchanged(record, prev):
-            report.warn(_cell(name, h_source, r), f"{sid} is as recorded for {year - 1} and has no {h_source}; it "
-                                                 f"was not imported (give a {h_source} to record it for {year})")
+            report.warn(_cell(name, h_source, r), said("prob.monitor.as_before", sid=sid, prev=year - 1,
+                                                       source=h_source, year=year))
             return None
-        report.problem(_cell(name, h_source, r), f"{sid} has values but no {h_source}",
-                       "Name the document and page, or the URL, the figures come from")
+        report.problem(_cell(name, h_source, r), said("prob.monitor.no_source", sid=sid, source=h_source),
+                       said("prob.monitor.no_source_fix"))
         return None
     found_name = _text(cells[columns[1]])
     if found_name and found_name != subject["name"]:
-        report.warn(_cell(name, columns[1], r), f"{found_name[:40]!r} is not the plan's name of {sid} "
-                                                f"({subject['name']!r}); the row was read as {sid}")
+        report.warn(_cell(name, columns[1], r), said("prob.monitor.other_name", found=found_name[:40], sid=sid,
+                                                     name=subject["name"]))
     return record
 
 
@@ -1277,20 +1303,20 @@ def _plausible(sheet: str, r: int, record: Actual, subjects: dict[str, dict[str,
     if record.land_mu is not None and declared and record.land_mu > LAND_WARN_SHARE * declared:
         _, mu, short = _PROJECT_FIGURES[HEADERS["land"]]
         report.warn(_cell(sheet, HEADERS["land"], r),
-                    f"{short} of {record.subject_id} is {record.land_mu:g} {mu}, {record.land_mu / declared:.0%} of "
-                    f"the {declared:g} {mu} the plan declares; read as given, check it")
+                    said("prob.monitor.land_high", short=short, sid=record.subject_id, land=record.land_mu, mu=mu,
+                         share=record.land_mu / declared, declared=declared))
     if record.stage not in STAGE_ORDER:
         return
     mine = STAGE_ORDER.index(record.stage)
     cell, zh = _cell(sheet, HEADERS["stage"], r), STAGES[record.stage][0]
     before = history.stage_near(record.subject_id, record.year, earlier=True)
     if before is not None and STAGE_ORDER.index(before[1]) > mine:
-        report.warn(cell, f"{record.subject_id} is {zh} in {record.year}, after {STAGES[before[1]][0]} in "
-                          f"{before[0]}; read as given, check it")
+        report.warn(cell, said("prob.monitor.stage_after", sid=record.subject_id, stage=zh, year=record.year,
+                               other=STAGES[before[1]][0], other_year=before[0]))
     after = history.stage_near(record.subject_id, record.year, earlier=False)
     if after is not None and STAGE_ORDER.index(after[1]) < mine:
-        report.warn(cell, f"{record.subject_id} is {zh} in {record.year}, before {STAGES[after[1]][0]} in "
-                          f"{after[0]}; read as given, check it")
+        report.warn(cell, said("prob.monitor.stage_before", sid=record.subject_id, stage=zh, year=record.year,
+                               other=STAGES[after[1]][0], other_year=after[0]))
 
 
 __all__ = ["COLUMNS", "MAX_ROWS", "MAX_UNPACKED_BYTES", "Filled", "TemplateError", "read_filled", "write_template"]

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from geo.errors import DataError, said
+from geo.i18n import LANGS
 
 #: The environment variable naming the plan package in use.
 ENV: Final = "GEO_PLAN"
@@ -176,7 +177,7 @@ class PlanEntry:
 
     ``key`` is its folder's name (unique in the list); ``plan_id``, titles and period come from its
     ``geo:plan`` (empty when it is unusable); ``problem`` is None for a usable package, else one line saying
-    why it cannot be used.
+    why it cannot be used (catalogue words: English as a ``str``, :func:`geo.errors.say` in a language).
     """
 
     key: str
@@ -200,6 +201,16 @@ def _period(value: object) -> str:
     return "" if value is None else str(value)
 
 
+@dataclass(frozen=True)
+class _Lines:
+    """An error's line in each language (:meth:`GeoError.text`), kept as text: a plan list is cached (pickled)."""
+
+    lines: dict[str, str]
+
+    def text(self, lang: str) -> str:
+        return self.lines.get(lang, self.lines["en"])
+
+
 def _entry(folder: Path, *, key: str, builtin: bool = False) -> PlanEntry:
     """The entry of one folder: checked (:func:`check_plan`), its metadata read, or its one-line problem."""
     # Checked afresh (not from the cache of :func:`plan_dir`: a package that broke since is listed as broken, while
@@ -209,7 +220,8 @@ def _entry(folder: Path, *, key: str, builtin: bool = False) -> PlanEntry:
         checked = _checked.__wrapped__(str(folder.resolve()), folder.name, source=PLANS_ENV)
         meta = _meta(str(checked))
     except DataError as exc:
-        return PlanEntry(key=key, folder=folder, builtin=builtin, problem=exc.message)
+        return PlanEntry(key=key, folder=folder, builtin=builtin, problem=said("prob.package.error", error=_Lines(
+            {lang: exc.text(lang) for lang in LANGS})))
     return PlanEntry(key=key, folder=checked, plan_id=str(meta.get("id", "")), title_zh=str(meta.get("title_zh", "")),
                      title_en=str(meta.get("title_en", "")), period=_period(meta.get("period")), builtin=builtin)
 
@@ -247,7 +259,8 @@ def list_plans(root: Path | None = None) -> list[PlanEntry]:
     if root is None:
         return entries
     if not root.is_dir():
-        entries.append(PlanEntry(key=root.name, folder=root, problem=f"{PLANS_ENV}: {root} is not a folder"))
+        entries.append(PlanEntry(key=root.name, folder=root,
+                                 problem=said("prob.package.plans_not_folder", env=PLANS_ENV, root=root)))
         return entries
     seen = {default}
     for sub in sorted(root.iterdir(), key=lambda p: p.name):
@@ -259,8 +272,7 @@ def list_plans(root: Path | None = None) -> list[PlanEntry]:
         if not sub.is_dir():
             continue
         if any(e.key == sub.name for e in entries):
-            entries.append(PlanEntry(key=sub.name, folder=sub, problem=f"the name {sub.name!r} is taken by "
-                                     "another plan listed before it; rename the folder"))
+            entries.append(PlanEntry(key=sub.name, folder=sub, problem=said("prob.package.name_taken", name=sub.name)))
             continue
         seen.add(resolved)
         entries.append(_entry(sub, key=sub.name))

@@ -37,7 +37,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from geo.errors import DataError, said
+from geo.errors import DataError, Said, said, say
 from geo.io.crsguess import CHINA_BOUNDS
 
 #: The newest ``geo:plan.format_version`` this program reads.
@@ -54,9 +54,9 @@ DTYPES: Final[dict[str, str]] = {"string": "string", "integer": "Int64", "number
 #: The field types of Table Schema (those not in :data:`DTYPES` are loaded as text).
 FIELD_TYPES: Final = frozenset({"string", "number", "integer", "boolean", "object", "array", "date", "time",
                                 "datetime", "year", "yearmonth", "duration", "geopoint", "geojson", "any"})
-#: The same types in words, for messages.
-TYPE_WORDS: Final[dict[str, str]] = {"integer": "a whole number", "number": "a number", "boolean": "true or false",
-                                     "string": "text", "date": "a date (YYYY-MM-DD)", "year": "a year"}
+#: The same types in words, for messages (catalogue words: English as a ``str``).
+TYPE_WORDS: Final[dict[str, str]] = {kind: said(f"prob.package.type_{kind}")
+                                     for kind in ("integer", "number", "boolean", "string", "date", "year")}
 #: A bad cell's words by its field's type (:data:`TYPE_WORDS` in the catalogue).
 _CELL_NOT: Final[dict[str, str]] = {"integer": "err.package.cell_integer", "number": "err.package.cell_number",
                                     "boolean": "err.package.cell_boolean", "string": "err.package.cell_string",
@@ -81,15 +81,20 @@ class Problem:
     message: str
     fix: str
 
-    def line(self, folder: str | Path | None = None) -> str:
+    def line(self, folder: str | Path | None = None, lang: str = "en") -> str:
         """``plan/projects.csv, row 5, field declared_mu: 'abc' is not a number. Write a number …``.
 
-        With ``folder`` the file is named inside it (``data/plan/projects.csv``).
+        With ``folder`` the file is named inside it (``data/plan/projects.csv``); in ``lang`` where the problem
+        is catalogue words (:class:`~geo.errors.Said`; English, as logs and scripts read it, by default).
         """
-        file = str(Path(folder) / self.file) if folder is not None else self.file
-        where = ", ".join([file] + ([f"row {self.row}"] if self.row is not None else [])
-                          + ([f"field {self.field}"] if self.field else []))
-        return f"{where}: {self.message.rstrip('. ')}. {self.fix}".rstrip()
+        from geo.i18n import t
+
+        file = str(Path(folder) / self.file) if folder is not None else say(self.file, lang)
+        where = t("prob.package.where_sep", lang).join(
+            [file] + ([t("prob.package.row", lang, row=self.row)] if self.row is not None else [])
+            + ([t("prob.package.field", lang, field=self.field)] if self.field else []))
+        message = say(self.message, lang).rstrip("。. ")
+        return t("prob.package.line", lang, where=where, message=message, fix=say(self.fix, lang)).rstrip()
 
     def as_dict(self) -> dict[str, object]:
         """The problem as a JSON-ready dict."""
@@ -224,14 +229,12 @@ def _newer_format(version: object) -> Problem | None:
     """The problem of a ``format_version`` this program does not read (newer, or not a version), or None."""
     if _is_newer(version):
         return Problem(DESCRIPTOR, None, f"{PLAN_KEY}.format_version",
-                       f"the package is format version {version}; this program reads format versions up to "
-                       f"{FORMAT_VERSION}",
-                       "Use a newer release of this program, or save the package in format version "
-                       f"{FORMAT_VERSION}")
+                       said("prob.package.newer", version=version, max=FORMAT_VERSION),
+                       said("prob.package.newer_fix", max=FORMAT_VERSION))
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         return Problem(DESCRIPTOR, None, f"{PLAN_KEY}.format_version",
-                       f"format_version is {version!r}, not a whole number ≥ 1",
-                       f"Write \"format_version\": {FORMAT_VERSION} in {PLAN_KEY}")
+                       said("prob.package.bad_version", version=version),
+                       said("prob.package.bad_version_fix", max=FORMAT_VERSION, key=PLAN_KEY))
     return None
 
 
@@ -338,12 +341,12 @@ def validate_package(path: str | Path) -> list[Problem]:
     """
     folder = package_dir(path)
     if not (folder / DESCRIPTOR).is_file():
-        return [Problem(DESCRIPTOR, None, None, "file is missing",
-                        f"Add the descriptor (copy data/{DESCRIPTOR} and edit it)")]
+        return [Problem(DESCRIPTOR, None, None, said("prob.package.file_missing"),
+                        said("prob.package.no_descriptor_fix", descriptor=DESCRIPTOR))]
     try:
         descriptor = read_descriptor(folder)
     except PackageError as exc:
-        return [Problem(DESCRIPTOR, None, None, exc.problem, exc.fix or "")]
+        return [Problem(DESCRIPTOR, None, None, _words(exc.said, exc.problem), _words(exc.said_fix, exc.fix or ""))]
     version = _format_version(descriptor)
     version_problem = _newer_format(version)
     if version_problem is not None and _is_newer(version):
@@ -361,6 +364,11 @@ def validate_package(path: str | Path) -> list[Problem]:
     return problems
 
 
+def _words(words: Said | None, english: str) -> str:
+    """An error's catalogue words where they are its English ``english`` (else that English, as it is)."""
+    return words if words is not None and str(words) == english else english
+
+
 def _present_resources(folder: Path, descriptor: Mapping[str, Any]) -> tuple[set[str], list[Problem]]:
     """Names of the resources whose file exists; a problem for each that is missing (or unsafe)."""
     present: set[str] = set()
@@ -368,24 +376,22 @@ def _present_resources(folder: Path, descriptor: Mapping[str, Any]) -> tuple[set
     for res in resources(descriptor):
         name, rel = str(res.get("name")), res.get("path")
         if not isinstance(rel, str) or not rel:
-            problems.append(Problem(DESCRIPTOR, None, f"resources.{name}.path", "the resource names no file",
-                                    "Give its path relative to the package folder, e.g. plan/projects.csv"))
+            problems.append(Problem(DESCRIPTOR, None, f"resources.{name}.path", said("prob.package.no_path"),
+                                    said("prob.package.no_path_fix")))
             continue
         if _outside(rel):
             problems.append(Problem(DESCRIPTOR, None, f"resources.{name}.path",
-                                    f"{rel!r} is outside the package folder",
-                                    "Keep every file inside the package folder and name it relative to it"))
+                                    said("prob.package.outside", path=rel), said("prob.package.outside_fix")))
             continue
         external = [k for k in ("schema", "dialect") if k in res and not isinstance(res[k], dict)]
         if external:
             problems.append(Problem(DESCRIPTOR, None, f"resources.{name}.{external[0]}",
-                                    f"the {external[0]} is a reference ({res[external[0]]!r}), not written inline",
-                                    f"Write the {external[0]} inside {DESCRIPTOR} (nothing is fetched or read "
-                                    "from elsewhere)"))
+                                    said("prob.package.external", part=external[0], ref=res[external[0]]),
+                                    said("prob.package.external_fix", part=external[0], descriptor=DESCRIPTOR)))
             continue
         if not (folder / rel).is_file():
-            problems.append(Problem(rel, None, None, "file is missing",
-                                    f"Restore the file, or remove the resource {name!r} from {DESCRIPTOR}"))
+            problems.append(Problem(rel, None, None, said("prob.package.file_missing"),
+                                    said("prob.package.restore_fix", name=name, descriptor=DESCRIPTOR)))
             continue
         present.add(name)
     return present, problems
@@ -409,10 +415,10 @@ def _frictionless_problems(folder: Path, descriptor: Mapping[str, Any], present:
     try:
         report = frictionless.validate(checked, basepath=str(folder))
     except frictionless.FrictionlessException as exc:
-        return [Problem(DESCRIPTOR, None, None, f"the descriptor is not valid: {exc.error.message}",
-                        "Correct the descriptor (see the Frictionless Data Package and Table Schema specs)")]
-    problems = [Problem(DESCRIPTOR, None, None, f"the descriptor is not valid: {e.message}",
-                        "Correct the descriptor (see the Frictionless Data Package and Table Schema specs)")
+        return [Problem(DESCRIPTOR, None, None, said("prob.package.descriptor_invalid", error=exc.error.message),
+                        said("prob.package.descriptor_invalid_fix"))]
+    problems = [Problem(DESCRIPTOR, None, None, said("prob.package.descriptor_invalid", error=e.message),
+                        said("prob.package.descriptor_invalid_fix"))
                 for e in report.errors]
     for task in report.tasks:
         res = schemas.get(str(task.name), {})
@@ -432,25 +438,25 @@ def _translate(error: Any, file: str, res: Mapping[str, Any], folder: Path) -> P
     note = str(getattr(error, "note", "") or "")
     if kind == "type-error":
         want = TYPE_WORDS.get(str(spec.get("type", "")), str(spec.get("type", "")))
-        unit = f" ({spec['geo:unit']})" if spec.get("geo:unit") else ""
-        return Problem(file, row, name, f"{cell!r} is not {want}{unit}",
-                       f"Write {want}, or leave the cell empty where the plan prints “——” (unknown)")
+        bad = (said("prob.package.cell_not_unit", cell=cell, want=want, unit=spec["geo:unit"]) if spec.get("geo:unit")
+               else said("prob.package.cell_not", cell=cell, want=want))
+        return Problem(file, row, name, bad, said("prob.package.cell_not_fix", want=want))
     if kind == "constraint-error":
         if note.startswith('constraint "required"'):
-            return Problem(file, row, name, "the cell is empty but a value is required", "Fill in the cell")
+            return Problem(file, row, name, said("prob.package.required"), said("prob.package.required_fix"))
         if note.startswith('constraint "enum"'):
             allowed = (spec.get("constraints") or {}).get("enum") or []
-            return Problem(file, row, name, f"{cell!r} is not one of the allowed values",
-                           f"Use one of: {', '.join(map(str, allowed))}")
-        return Problem(file, row, name, f"{cell!r} breaks a rule of the schema ({note})",
-                       "Correct the cell, or the constraint in datapackage.json")
+            return Problem(file, row, name, said("prob.package.enum", cell=cell),
+                           said("prob.package.enum_fix", allowed=", ".join(map(str, allowed))))
+        return Problem(file, row, name, said("prob.package.constraint", cell=cell, note=note),
+                       said("prob.package.constraint_fix"))
     if kind == "primary-key":
         keys = list((res.get("schema") or {}).get("primaryKey") or [])
         value = _cells_of(error, fields, keys)
         first = re.search(r"position \"?(\d+)", note)
-        also = f" (also in row {first.group(1)})" if first else ""
-        return Problem(file, row, ",".join(keys), f"{', '.join(keys)} {value} is used twice{also}",
-                       f"Give each row its own {', '.join(keys)}")
+        twice = (said("prob.package.twice_row", keys=", ".join(keys), value=value, first=first.group(1)) if first
+                 else said("prob.package.twice", keys=", ".join(keys), value=value))
+        return Problem(file, row, ",".join(keys), twice, said("prob.package.twice_fix", keys=", ".join(keys)))
     if kind == "foreign-key":
         own = [str(n) for n in getattr(error, "field_names", []) or []]
         ref_res = str(getattr(error, "reference_name", "") or "")
@@ -460,19 +466,22 @@ def _translate(error: Any, file: str, res: Mapping[str, Any], folder: Path) -> P
         defined = _defined(folder / ref_file, ref_fields[0]) if len(ref_fields) == 1 else []
         shown = ", ".join(defined[:12]) + (", …" if len(defined) > 12 else "")
         return Problem(file, row, ",".join(own),
-                       f"{', '.join(own)} {' '.join(repr(v) for v in values)} is not defined in {ref_file} "
-                       f"({', '.join(ref_fields)})",
-                       f"Add a row for it to {ref_file}, or use one defined there" + (f": {shown}" if shown else ""))
+                       said("prob.package.undefined", own=", ".join(own), values=" ".join(repr(v) for v in values),
+                            ref_file=ref_file, ref_fields=", ".join(ref_fields)),
+                       said("prob.package.undefined_fix_shown", ref_file=ref_file, shown=shown) if shown
+                       else said("prob.package.undefined_fix", ref_file=ref_file))
     if kind == "incorrect-label":
-        return Problem(file, 1, name, f"the column is named {getattr(error, 'label', '')!r}, the schema names it "
-                       f"{name!r}", f"Rename the column to {name} (or change its name in {DESCRIPTOR})")
+        return Problem(file, 1, name, said("prob.package.label_wrong", label=getattr(error, "label", ""), name=name),
+                       said("prob.package.label_wrong_fix", name=name, descriptor=DESCRIPTOR))
     if kind == "missing-label":
-        return Problem(file, 1, name, "the column is missing", f"Add the column {name} (its cells may be empty)")
+        return Problem(file, 1, name, said("prob.package.column_missing"),
+                       said("prob.package.column_missing_fix", name=name))
     if kind == "extra-label":
-        return Problem(file, 1, getattr(error, "label", None) or name, "the column is not in the schema",
-                       f"Remove the column, or describe it in {DESCRIPTOR}")
-    return Problem(file, row, name, f"{error.title}: {note or error.message}",
-                   "Correct the file (open it in a text editor: UTF-8, comma-separated, one header row)")
+        return Problem(file, 1, getattr(error, "label", None) or name, said("prob.package.column_extra"),
+                       said("prob.package.column_extra_fix", descriptor=DESCRIPTOR))
+    # the library's own words (its title and note) as values
+    return Problem(file, row, name, said("prob.package.other", title=error.title, note=note or error.message),
+                   said("prob.package.other_fix"))
 
 
 def _cells_of(error: Any, fields: list[dict[str, Any]], keys: list[str]) -> str:
@@ -525,24 +534,24 @@ def _inside_china(lon: float, lat: float) -> bool:
     return minx <= lon <= maxx and miny <= lat <= maxy
 
 
-_FIX_COORDS: Final = ("Give WGS84 longitude and latitude in degrees, longitude first (China spans about 73–135°E, "
-                      "18–54°N)")
+_FIX_COORDS: Final = said("prob.package.coords_fix")
 
 
 def _check_meta(descriptor: Mapping[str, Any]) -> list[Problem]:
     """The ``geo:plan`` object: its keys, the period, the local EPSG code pyproj must know, a map centre in China."""
     meta = descriptor.get(PLAN_KEY)
     if not isinstance(meta, dict):
-        return [Problem(DESCRIPTOR, None, PLAN_KEY, f"the descriptor has no {PLAN_KEY} object",
-                        f"Add the plan's metadata ({', '.join(PLAN_KEYS)}); see data/{DESCRIPTOR}")]
-    problems = [Problem(DESCRIPTOR, None, f"{PLAN_KEY}.{k}", "the key is missing", f"Add {k!r}; see data/{DESCRIPTOR}")
+        return [Problem(DESCRIPTOR, None, PLAN_KEY, said("prob.package.no_meta", key=PLAN_KEY),
+                        said("prob.package.no_meta_fix", keys=", ".join(PLAN_KEYS), descriptor=DESCRIPTOR))]
+    problems = [Problem(DESCRIPTOR, None, f"{PLAN_KEY}.{k}", said("prob.package.key_missing"),
+                        said("prob.package.key_missing_fix", key=k, descriptor=DESCRIPTOR))
                 for k in PLAN_KEYS if k not in meta]
     period = meta.get("period")
     if "period" in meta and not (isinstance(period, dict) and all(isinstance(period.get(k), int) for k in
                                                                    ("start", "end"))
                                  and period["start"] <= period["end"]):
-        problems.append(Problem(DESCRIPTOR, None, f"{PLAN_KEY}.period", f"{period!r} is not a period of two years",
-                                'Write {"start": 2021, "end": 2025}'))
+        problems.append(Problem(DESCRIPTOR, None, f"{PLAN_KEY}.period", said("prob.package.period", period=period),
+                                said("prob.package.period_fix")))
     crs = meta.get("crs")
     if isinstance(crs, dict):
         for key in ("local_epsg", "local_zoned_epsg"):
@@ -551,9 +560,8 @@ def _check_meta(descriptor: Mapping[str, Any]) -> list[Problem]:
                 if problem is not None:
                     problems.append(problem)
     elif "crs" in meta:
-        problems.append(Problem(DESCRIPTOR, None, f"{PLAN_KEY}.crs", "is not an object",
-                                'Write {"local_epsg": <code>, …}: the EPSG code of the plan\'s CGCS2000 3° '
-                                'Gauss–Krüger zone (4534–4554 without the zone prefix)'))
+        problems.append(Problem(DESCRIPTOR, None, f"{PLAN_KEY}.crs", said("prob.package.not_object"),
+                                said("prob.package.crs_fix")))
     view = meta.get("map")
     if isinstance(view, dict):
         for key in ("centre", "area_centre"):
@@ -562,15 +570,16 @@ def _check_meta(descriptor: Mapping[str, Any]) -> list[Problem]:
                 continue
             lon, lat = (point.get("lon"), point.get("lat")) if isinstance(point, dict) else (None, None)
             if not (isinstance(lon, int | float) and isinstance(lat, int | float)):
-                problems.append(Problem(DESCRIPTOR, None, f"{PLAN_KEY}.map.{key}", f"{point!r} is not a point",
-                                        'Write {"lon": <longitude>, "lat": <latitude>} (WGS84 degrees)'))
+                problems.append(Problem(DESCRIPTOR, None, f"{PLAN_KEY}.map.{key}", said("prob.package.not_point",
+                                                                                          point=point),
+                                        said("prob.package.point_fix")))
             elif not _inside_china(float(lon), float(lat)):
                 problems.append(Problem(DESCRIPTOR, None, f"{PLAN_KEY}.map.{key}",
-                                        f"lon {lon}, lat {lat} is outside China", _FIX_COORDS))
+                                        said("prob.package.outside_china", lon=lon, lat=lat), _FIX_COORDS))
         zoom = view.get("zoom")
         if not (isinstance(zoom, int) and not isinstance(zoom, bool) and 1 <= zoom <= 19):
-            problems.append(Problem(DESCRIPTOR, None, f"{PLAN_KEY}.map.zoom", f"{zoom!r} is not a zoom level 1–19",
-                                    "Write a whole number, e.g. 12 for a city district"))
+            problems.append(Problem(DESCRIPTOR, None, f"{PLAN_KEY}.map.zoom", said("prob.package.zoom", zoom=zoom),
+                                    said("prob.package.zoom_fix")))
     return problems
 
 
@@ -579,16 +588,15 @@ def _check_epsg(code: object, where: str) -> Problem | None:
     from pyproj import CRS
     from pyproj.exceptions import CRSError as PyprojCRSError
 
-    fix = ("Give the EPSG code of the plan's CGCS2000 3° Gauss–Krüger zone: 4534–4554 (CM 75°E–135°E), or "
-           "4513–4533 with the zone number before the easting")
+    fix = said("prob.package.epsg_fix")
     if not isinstance(code, int) or isinstance(code, bool):
-        return Problem(DESCRIPTOR, None, where, f"{code!r} is not an EPSG code (a whole number)", fix)
+        return Problem(DESCRIPTOR, None, where, said("prob.package.epsg_not_code", code=code), fix)
     try:
         crs = CRS.from_epsg(code)
     except PyprojCRSError:
-        return Problem(DESCRIPTOR, None, where, f"EPSG:{code} is not a CRS pyproj knows", fix)
+        return Problem(DESCRIPTOR, None, where, said("prob.package.epsg_unknown", code=code), fix)
     if not crs.is_projected:
-        return Problem(DESCRIPTOR, None, where, f"EPSG:{code} ({crs.name}) is not a projected CRS", fix)
+        return Problem(DESCRIPTOR, None, where, said("prob.package.epsg_not_projected", code=code, name=crs.name), fix)
     return None
 
 
@@ -607,10 +615,11 @@ def _check_places(frames: Mapping[str, pd.DataFrame], descriptor: Mapping[str, A
         row = n + 2
         if math.isnan(x) or math.isnan(y):
             problems.append(Problem(file, row, "lat_wgs84" if math.isnan(y) else "lon_wgs84",
-                                    "only one coordinate is given", "Give both, or leave both empty (not located)"))
+                                    said("prob.package.one_coordinate"), said("prob.package.one_coordinate_fix")))
         elif not _inside_china(x, y):
             col = "lon_wgs84" if not CHINA_BOUNDS[0] <= x <= CHINA_BOUNDS[2] else "lat_wgs84"
-            problems.append(Problem(file, row, col, f"lon {x:g}, lat {y:g} is outside China", _FIX_COORDS))
+            problems.append(Problem(file, row, col, said("prob.package.outside_china", lon=f"{x:g}", lat=f"{y:g}"),
+                                    _FIX_COORDS))
     return problems
 
 
@@ -633,9 +642,8 @@ def _check_gazetteer(frames: Mapping[str, pd.DataFrame], descriptor: Mapping[str
             names = [v.strip() for v in str(value).split(";")] if several else [str(value).strip()]
             for place in (n for n in names if n and n not in known):
                 problems.append(Problem(_path_of(descriptor, name), int(i) + 2, col,  # type: ignore[call-overload]
-                                        f"the place {place!r} is not in the gazetteer ({gazetteer})",
-                                        f"Add it to {gazetteer} with its coordinates and source, or name a place "
-                                        "listed there"))
+                                        said("prob.package.no_place", place=place, gazetteer=gazetteer),
+                                        said("prob.package.no_place_fix", gazetteer=gazetteer)))
     return problems
 
 
@@ -647,20 +655,22 @@ def _check_plan_row(frames: Mapping[str, pd.DataFrame], descriptor: Mapping[str,
         return []
     file = _path_of(descriptor, "plan")
     if len(plan) != 1:
-        return [Problem(file, None, None, f"has {len(plan)} rows, not 1", "Keep exactly one row: the plan")]
+        return [Problem(file, None, None, said("prob.package.plan_rows", n=len(plan)),
+                        said("prob.package.plan_rows_fix"))]
     problems = []
     row = plan.iloc[0]
     for col in ("title_zh", "title_en"):
         if col in plan.columns and col in meta and str(row[col]) != str(meta[col]):
-            problems.append(Problem(file, 2, col, f"{row[col]!r} is not the descriptor's {PLAN_KEY}.{col} "
-                                    f"{meta[col]!r}", "Write the same title in both places"))
+            problems.append(Problem(file, 2, col, said("prob.package.title_differs", value=row[col], key=PLAN_KEY,
+                                                       col=col, meta=meta[col]),
+                                    said("prob.package.title_differs_fix")))
     period = meta.get("period")
     if "period" in plan.columns and isinstance(period, dict) and not pd.isna(row["period"]):
         years = [int(y) for y in re.findall(r"\d{4}", str(row["period"]))]
         if years != [period.get("start"), period.get("end")]:
-            problems.append(Problem(file, 2, "period", f"{row['period']!r} is not the descriptor's period "
-                                    f"{period.get('start')}–{period.get('end')}",
-                                    "Write the same period in both places"))
+            problems.append(Problem(file, 2, "period", said("prob.package.period_differs", value=row["period"],
+                                                            start=period.get("start"), end=period.get("end")),
+                                    said("prob.package.period_differs_fix")))
     return problems
 
 
@@ -674,20 +684,21 @@ def _check_geojson(folder: Path, descriptor: Mapping[str, Any], present: set[str
         try:
             data = json.loads((folder / rel).read_text(encoding="utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            problems.append(Problem(rel, None, None, f"is not valid UTF-8 JSON ({exc})", "Correct or rebuild the file"))
+            problems.append(Problem(rel, None, None, said("prob.package.bad_json", error=str(exc)),
+                                    said("prob.package.bad_json_fix")))
             continue
         features = data.get("features") if isinstance(data, dict) else None
         if not isinstance(features, list):
-            problems.append(Problem(rel, None, None, "is not a GeoJSON FeatureCollection",
-                                    "Write a FeatureCollection (RFC 7946)"))
+            problems.append(Problem(rel, None, None, said("prob.package.not_collection"),
+                                    said("prob.package.not_collection_fix")))
             continue
         for n, feature in enumerate(features, start=1):
             geometry = feature.get("geometry") if isinstance(feature, dict) else None
             outside = [p for p in _points(geometry) if not _inside_china(*p)]
             if outside:
                 x, y = outside[0]
-                problems.append(Problem(rel, n, "geometry", f"a coordinate (lon {x:g}, lat {y:g}) is outside China",
-                                        _FIX_COORDS))
+                problems.append(Problem(rel, n, "geometry", said("prob.package.coordinate_outside", lon=f"{x:g}",
+                                                                 lat=f"{y:g}"), _FIX_COORDS))
     return problems
 
 

@@ -52,6 +52,7 @@ from geo.plan.package import (
     FORMAT_VERSION,
     PLAN_KEY,
     TEMPLATE_SHEETS,
+    TYPE_WORDS,
     PlanPackage,
     Problem,
     read_descriptor,
@@ -138,12 +139,21 @@ class PlanInputError(DataError):
     def __init__(self, problems: Sequence[Problem], *, source: str) -> None:
         self.problems = list(problems)
         self.workbook = source
-        more = f" (and {len(self.problems) - 1} more problems)" if len(self.problems) > 1 else ""
-        super().__init__(self.problems[0].line() + more)
+        super().__init__(self._first("en"))
 
-    def lines(self) -> list[str]:
-        """One line per problem: ``FILE.xlsx, sheet 项目, row 5, field declared_mu: … . Fix``."""
-        return [p.line() for p in self.problems]
+    def _first(self, lang: str) -> str:
+        """The first problem's line in ``lang``, and how many more there are."""
+        first = self.problems[0].line(lang=lang)
+        more = len(self.problems) - 1
+        return t("prob.plantemplate.first_more", lang, line=first, n=more) if more else first
+
+    def text(self, lang: str) -> str:
+        """The first problem's line (and how many more) in ``lang``; English as :attr:`message` is."""
+        return self.message if lang == "en" else t("error.end", lang, head=self._first(lang).rstrip("。. "))
+
+    def lines(self, lang: str = "en") -> list[str]:
+        """One line per problem: ``FILE.xlsx, sheet 项目, row 5, field declared_mu: … . Fix`` (in ``lang``)."""
+        return [p.line(lang=lang) for p in self.problems]
 
 
 # --- the template ------------------------------------------------------------------------------------------------
@@ -342,17 +352,16 @@ def _tables(sheets: Mapping[str, Sheet], descriptor: Mapping[str, Any], src: str
     meta: dict[str, str] = {}
     by_name = {str(r.get("name")): r for r in resources(descriptor)}
     for sheet_name, res_name in TEMPLATE_SHEETS.items():
-        where = f"{src}, sheet {sheet_name}"
+        where = said("prob.plantemplate.sheet", src=src, sheet=sheet_name)
         specs = schema_fields(by_name[res_name])
         names = [str(f.get("name")) for f in specs]
         extra_names = [m.name for m in META_FIELDS] if res_name == "plan" else []
         known = names + extra_names
         sheet = sheets.get(sheet_name)
         if sheet is None:
-            problems.append(Problem(where, None, None, "the sheet is missing",
-                                    f"Add the sheet {sheet_name} with row 1 its field names "
-                                    f"({', '.join(names[:4])} …): `python -m geo plan template -o {_template_file()}` "
-                                    "writes every sheet"))
+            problems.append(Problem(where, None, None, said("prob.plantemplate.sheet_missing"),
+                                    said("prob.plantemplate.sheet_missing_fix", sheet=sheet_name,
+                                         names=", ".join(names[:4]), file=_template_file())))
             continue
         header = sheet.header
         seen: dict[str, int] = {}
@@ -360,27 +369,29 @@ def _tables(sheets: Mapping[str, Sheet], descriptor: Mapping[str, Any], src: str
             if not name:
                 continue
             if name in seen:
-                problems.append(Problem(where, 1, name, f"the column {name} is there twice (columns "
-                                        f"{_col(seen[name])} and {_col(i)})", "Keep one of them"))
+                problems.append(Problem(where, 1, name, said("prob.plantemplate.column_twice", name=name,
+                                                             a=_col(seen[name]), b=_col(i)),
+                                        said("prob.plantemplate.column_twice_fix")))
             seen.setdefault(name, i)
         for i, name in enumerate(header):
             if not name or name in known:
                 continue
             at = known[i] if i < len(known) and known[i] not in seen else None
             if at is not None:
-                problems.append(Problem(where, 1, at, f"column {_col(i)} is named {name!r}; the template names it "
-                                        f"{at!r}", f"Rename the column to {at} (row 1 holds the field names, row 2 "
-                                        "the Chinese labels)"))
+                problems.append(Problem(where, 1, at, said("prob.plantemplate.column_renamed", col=_col(i), name=name,
+                                                           at=at),
+                                        said("prob.plantemplate.column_renamed_fix", at=at)))
             else:
                 free = ", ".join(n for n in known if n not in seen)
-                problems.append(Problem(where, 1, name, f"the column {name!r} is not a field of the sheet",
-                                        f"Remove it, or name it one of: {free}"))
+                problems.append(Problem(where, 1, name, said("prob.plantemplate.column_unknown", name=name),
+                                        said("prob.plantemplate.column_unknown_fix", free=free)))
         renamed = {p.field for p in problems if p.file == where and p.row == 1}
         for spec in specs:
             name = str(spec.get("name"))
             if name not in seen and name not in renamed and (spec.get("constraints") or {}).get("required"):
-                problems.append(Problem(where, 1, name, "the column is missing",
-                                        f"Add the column {name} ({spec.get('title') or name}) in row 1"))
+                problems.append(Problem(where, 1, name, said("prob.plantemplate.column_missing"),
+                                        said("prob.plantemplate.column_missing_fix", name=name,
+                                             title=spec.get("title") or name)))
         if problems:
             continue
         table = _Table(res_name, sheet_name, names)
@@ -406,7 +417,7 @@ def _col(index: int) -> str:
 # --- the metadata ------------------------------------------------------------------------------------------------
 
 
-def _number(meta: Mapping[str, str], name: str, where: str, row: int | None,
+def _number(meta: Mapping[str, str], name: str, where: str | Said, row: int | None,
             problems: list[Problem]) -> float | None:
     """A metadata cell as a number (None if empty); a problem if it is not one (or not whole, for integers)."""
     text = meta.get(name, "")
@@ -418,8 +429,9 @@ def _number(meta: Mapping[str, str], name: str, where: str, row: int | None,
         value = math.nan
     whole = _META_TYPES[name] == "integer"
     if not math.isfinite(value) or (whole and not value.is_integer()):
-        want = "a whole number" if whole else "a number"
-        problems.append(Problem(where, row, name, f"{text!r} is not {want}", f"Write {want}, or leave the cell empty"))
+        want = TYPE_WORDS["integer" if whole else "number"]
+        problems.append(Problem(where, row, name, said("prob.plantemplate.not_number", text=text, want=want),
+                                said("prob.plantemplate.not_number_fix", want=want)))
         return None
     return value
 
@@ -449,51 +461,52 @@ def _crs(epsg: int) -> dict[str, Any]:
     return out
 
 
-def _epsg_problem(epsg: int, where: str, row: int | None) -> Problem | None:
+def _epsg_problem(epsg: int, where: str | Said, row: int | None) -> Problem | None:
     """The problem of an EPSG code pyproj does not know or that is not projected (a plan's local CRS is)."""
     from pyproj import CRS
     from pyproj.exceptions import CRSError as PyprojCRSError
 
-    fix = ("Give the EPSG code of the plan's CGCS2000 3° Gauss–Krüger zone, e.g. 4545 (CM 108°E) or 4546 "
-           "(CM 111°E), or leave the cell empty to use the zone of the map centre")
+    fix = said("prob.plantemplate.epsg_fix")
     try:
         crs = CRS.from_epsg(epsg)
     except PyprojCRSError:
-        return Problem(where, row, "local_epsg", f"EPSG:{epsg} is not a coordinate system pyproj knows", fix)
+        return Problem(where, row, "local_epsg", said("prob.plantemplate.epsg_unknown", code=epsg), fix)
     if not crs.is_projected:
-        return Problem(where, row, "local_epsg", f"EPSG:{epsg} ({crs.name}) is not a projected coordinate system", fix)
+        return Problem(where, row, "local_epsg", said("prob.plantemplate.epsg_not_projected", code=epsg,
+                                                     name=crs.name), fix)
     return None
 
 
 def _plan_meta(tables: Mapping[str, _Table], cells: Mapping[str, str], template: Mapping[str, Any], *,
                folder_name: str, src: str) -> tuple[dict[str, Any], list[Problem]]:
     """``geo:plan`` from the 规划 sheet's row and metadata columns (what they leave empty, derived; see module)."""
-    where = f"{src}, sheet {_sheet('plan')}"
+    where = said("prob.plantemplate.sheet", src=src, sheet=_sheet("plan"))
     plan = tables["plan"]
     row = plan.sheet_rows[0] if plan.sheet_rows else None
     first = plan.rows[0] if plan.rows else {}
     problems: list[Problem] = []
     if not plan.rows:
-        problems.append(Problem(where, 3, "title_zh", "the sheet has no row for the plan",
-                                "Write the plan's title_zh, title_en and period in row 3 (below the labels)"))
+        problems.append(Problem(where, 3, "title_zh", said("prob.plantemplate.no_plan_row"),
+                                said("prob.plantemplate.no_plan_row_fix")))
     values = {m.name: _number(cells, m.name, where, row, problems)
               for m in META_FIELDS if m.type in ("integer", "number")}
     years = [int(y) for y in re.findall(r"\d{4}", first.get("period", ""))]
     if first and len(years) != 2:
-        problems.append(Problem(where, row, "period", f"{first.get('period', '')!r} is not a period of two years",
-                                "Write the first and last year, e.g. 2021–2025"))
+        problems.append(Problem(where, row, "period", said("prob.plantemplate.period", value=first.get("period", "")),
+                                said("prob.plantemplate.period_fix")))
     plan_id = cells.get("plan_id") or re.sub(r"[^a-z0-9._-]+", "-", folder_name.lower()).strip("-._") or "plan"
     if not _ID_RE.match(plan_id):
-        problems.append(Problem(where, row, "plan_id", f"{plan_id!r} is not an id",
-                                "Write lowercase letters, digits, - _ or . (e.g. example-county-2021-2025), or "
-                                "leave the cell empty to use the folder's name"))
+        problems.append(Problem(where, row, "plan_id", said("prob.plantemplate.plan_id", value=plan_id),
+                                said("prob.plantemplate.plan_id_fix")))
     lon, lat = values["centre_lon"], values["centre_lat"]
     if (lon is None) != (lat is None):
         problems.append(Problem(where, row, "centre_lat" if lat is None else "centre_lon",
-                                "only one coordinate of the map centre is given", "Give both, or leave both empty"))
+                                said("prob.plantemplate.one_coordinate"),
+                                said("prob.plantemplate.one_coordinate_fix")))
     elif lon is not None and lat is not None and not _inside_china(lon, lat):
-        problems.append(Problem(where, row, "centre_lon", f"lon {lon:g}, lat {lat:g} is outside China",
-                                "Give WGS84 longitude and latitude in degrees, longitude first"))
+        problems.append(Problem(where, row, "centre_lon", said("prob.plantemplate.outside_china", lon=f"{lon:g}",
+                                                               lat=f"{lat:g}"),
+                                said("prob.plantemplate.outside_china_fix")))
     if lon is None or lat is None:
         places = _sheet("places")
         located = [(float(r["lon_wgs84"]), float(r["lat_wgs84"])) for r in tables["places"].rows
@@ -503,13 +516,13 @@ def _plan_meta(tables: Mapping[str, _Table], cells: Mapping[str, str], template:
             xs, ys = [p[0] for p in inside], [p[1] for p in inside]
             lon, lat = round((min(xs) + max(xs)) / 2, 4), round((min(ys) + max(ys)) / 2, 4)
         elif not located:
-            problems.append(Problem(where, row, "centre_lon", f"no map centre: the sheet gives none and sheet {places} "
-                                    "locates no place",
-                                    f"Give centre_lon and centre_lat, or coordinates in sheet {places}"))
+            problems.append(Problem(where, row, "centre_lon", said("prob.plantemplate.no_centre_unlocated",
+                                                                   places=places),
+                                    said("prob.plantemplate.no_centre_unlocated_fix", places=places)))
         else:
-            problems.append(Problem(where, row, "centre_lon", "no map centre: the sheet gives none and no place of "
-                                    f"sheet {places} lies inside China", "Give WGS84 longitude and latitude (longitude "
-                                    f"first) in sheet {places}, or centre_lon and centre_lat here"))
+            problems.append(Problem(where, row, "centre_lon", said("prob.plantemplate.no_centre_outside",
+                                                                   places=places),
+                                    said("prob.plantemplate.no_centre_outside_fix", places=places)))
     epsg_value = values["local_epsg"]
     epsg = int(epsg_value) if epsg_value is not None else (gk_zone_epsg(lon) if lon is not None else None)
     if epsg is not None:
@@ -517,12 +530,12 @@ def _plan_meta(tables: Mapping[str, _Table], cells: Mapping[str, str], template:
         if problem is not None:
             problems.append(problem)
     elif lon is not None and not problems:
-        problems.append(Problem(where, row, "local_epsg", f"no CGCS2000 3° Gauss–Krüger zone has its central "
-                                f"meridian near lon {lon:g}", "Give the plan's local_epsg"))
+        problems.append(Problem(where, row, "local_epsg", said("prob.plantemplate.no_zone", lon=f"{lon:g}"),
+                                said("prob.plantemplate.no_zone_fix")))
     zoom = int(values["zoom"]) if values["zoom"] is not None else 12
     if not 1 <= zoom <= 19:
-        problems.append(Problem(where, row, "zoom", f"{zoom} is not a zoom level 1–19",
-                                "Write a whole number, e.g. 12 for a city district"))
+        problems.append(Problem(where, row, "zoom", said("prob.plantemplate.zoom", zoom=zoom),
+                                said("prob.package.zoom_fix")))
     if problems or lon is None or lat is None or epsg is None or len(years) != 2:
         return {}, problems
     numbers = sorted({int(float(r["table"])) for r in tables["projects"].rows if _is_float(r.get("table"))})
@@ -608,26 +621,40 @@ def _in_workbook_terms(problem: Problem, tables: Mapping[str, _Table], template:
     sheet_of = {str(r.get("path")): tables[str(r.get("name"))] for r in resources(template)
                 if str(r.get("name")) in tables}
 
-    def words(text: str) -> str:
+    def words(text: str, rows: _Table | None = None) -> str:
+        """``text`` with each file named as its sheet (and, with ``rows``, a CSV row as the sheet's row); catalogue
+        words stay words, their values told so (a file named alone: the sheet in the words' language)."""
+        if isinstance(text, Said):
+            return said(text.key, **{k: words_of(k, v, rows) for k, v in text.values.items()})
         for rel, table in sheet_of.items():
             text = text.replace(rel, f"sheet {table.sheet}")
+        if rows is not None:
+            text = re.sub(r"\b(rows?) (\d+)", lambda m: f"{m[1]} {sheet_row(rows, int(m[2]))}", text)
         return text
+
+    def words_of(name: str, value: object, rows: _Table | None) -> object:
+        if name == "first" and rows is not None and str(value).isdigit():  # the other row of a key used twice
+            return str(sheet_row(rows, int(str(value))))
+        if isinstance(value, str) and not isinstance(value, Said) and value in sheet_of:
+            return said("prob.plantemplate.sheet_word", sheet=sheet_of[value].sheet)
+        return words(value, rows) if isinstance(value, str) else value
+
+    def sheet_row(table: _Table, csv_row: int) -> int:
+        return table.sheet_rows[csv_row - 2] if 2 <= csv_row < 2 + len(table.sheet_rows) else csv_row
 
     if problem.file == DESCRIPTOR and problem.field and problem.field.startswith(f"{PLAN_KEY}."):
         key = problem.field.removeprefix(f"{PLAN_KEY}.")
         plan = tables["plan"]
-        return Problem(f"{src}, sheet {_sheet('plan')}", plan.sheet_rows[0] if plan.sheet_rows else None,
+        return Problem(said("prob.plantemplate.sheet", src=src, sheet=_sheet("plan")),
+                       plan.sheet_rows[0] if plan.sheet_rows else None,
                        _META_COLUMN.get(key, key), words(problem.message), words(problem.fix))
     table = sheet_of.get(problem.file)
     if table is None:
-        return Problem(f"{src} (as {problem.file})", problem.row, problem.field, words(problem.message),
-                       words(problem.fix))
-    def sheet_row(csv_row: int) -> int:
-        return table.sheet_rows[csv_row - 2] if 2 <= csv_row < 2 + len(table.sheet_rows) else csv_row
-
-    row = None if problem.row is None else sheet_row(problem.row)
-    message = re.sub(r"\b(rows?) (\d+)", lambda m: f"{m[1]} {sheet_row(int(m[2]))}", words(problem.message))
-    return Problem(f"{src}, sheet {table.sheet}", row, problem.field, message, words(problem.fix))
+        return Problem(said("prob.plantemplate.as_file", src=src, file=problem.file), problem.row, problem.field,
+                       words(problem.message), words(problem.fix))
+    row = None if problem.row is None else sheet_row(table, problem.row)
+    return Problem(said("prob.plantemplate.sheet", src=src, sheet=table.sheet), row, problem.field,
+                   words(problem.message, table), words(problem.fix))
 
 
 def _anchors(folder: Path, tables: Mapping[str, _Table], src: str) -> list[Problem]:
@@ -640,19 +667,17 @@ def _anchors(folder: Path, tables: Mapping[str, _Table], src: str) -> list[Probl
     problems = []
     for row, number in zip(projects.rows, projects.sheet_rows, strict=True):
         ruled = anchor_by_rule({k: (v or None) for k, v in row.items()}, places)
-        where = f"{src}, sheet {_sheet('projects')}"
+        where = said("prob.plantemplate.sheet", src=src, sheet=_sheet("projects"))
         if ruled is None:
-            problems.append(Problem(where, number, "anchor_zh", f"{row['project_id']} names no located place of "
-                                    f"sheet {_sheet('places')} (in name_zh or region_zh), so it cannot be placed",
-                                    f"Add the place its region_zh names to sheet {_sheet('places')} with coordinates, "
-                                    "or write a "
-                                    "listed place's name in region_zh"))
+            problems.append(Problem(where, number, "anchor_zh", said("prob.plantemplate.no_anchor",
+                                                                     pid=row["project_id"], places=_sheet("places")),
+                                    said("prob.plantemplate.no_anchor_fix", places=_sheet("places"))))
         elif not row["anchor_zh"]:
             row["anchor_zh"] = ruled
         elif row["anchor_zh"] != ruled:
-            problems.append(Problem(where, number, "anchor_zh", f"{row['anchor_zh']!r} is not the place the placement "
-                                    f"rule gives ({ruled!r}: the most specific located place the row names)",
-                                    f"Write {ruled}, or leave the cell empty and the rule fills it"))
+            problems.append(Problem(where, number, "anchor_zh", said("prob.plantemplate.anchor_differs",
+                                                                     anchor=row["anchor_zh"], ruled=ruled),
+                                    said("prob.plantemplate.anchor_differs_fix", ruled=ruled)))
     return problems
 
 
@@ -729,8 +754,11 @@ def _build(folder: Path, src: str) -> tuple[int, int]:
         layers = build_package(folder)
     except DataError as exc:
         rel = Path(exc.source).name if exc.source else ""
-        raise PlanInputError([Problem(f"{src} (building {rel or 'the geometry'})", None, None, exc.problem,
-                                      exc.fix or "")], source=src) from None
+        where = (said("prob.plantemplate.building", src=src, rel=rel) if rel
+                 else said("prob.plantemplate.building_geometry", src=src))
+        problem = exc.said if exc.said is not None and str(exc.said) == exc.problem else exc.problem
+        fix = exc.said_fix if exc.said_fix is not None and str(exc.said_fix) == exc.fix else exc.fix or ""
+        raise PlanInputError([Problem(where, None, None, problem, fix)], source=src) from None
     write_layers(layers)
     parcels = layers[folder / "parcels" / "parcels.geojson"]
     points = int((parcels.geom_type == "Point").sum())

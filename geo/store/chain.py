@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, NamedTuple
 
 from geo.errors import Said, said
+from geo.i18n import t
 from geo.store.base import AuditEvent, StoreError
 
 #: The "previous hash" of the first event.
@@ -92,13 +93,14 @@ class Verdict:
     def intact(self) -> bool:
         return self.problem is None
 
-    def line(self) -> str:
-        """One line: ``intact, N events (head #N …)`` or the problem."""
+    def line(self, lang: str = "en") -> str:
+        """One line: ``intact, N events (head #N …)`` or the problem, in ``lang`` (English by default: what the
+        audit trail records and scripts read)."""
         if self.problem is not None:
-            return self.problem
+            return self.words.text(lang) if self.words is not None and lang != "en" else self.problem
         if self.head is None:
-            return f"intact, {self.events} events"
-        return f"intact, {self.events} events (head #{self.head.seq} {self.head.hash})"
+            return t("note.store.intact", lang, n=self.events)
+        return t("note.store.intact_head", lang, n=self.events, seq=self.head.seq, hash=self.head.hash)
 
     def error(self) -> ChainError:
         return ChainError(self.words or said("err.store.chain_intact"), source="audit trail",
