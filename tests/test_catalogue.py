@@ -287,11 +287,22 @@ def _lang_options(parser: argparse.ArgumentParser, path: str = "") -> Iterator[t
             yield path, action
 
 
+def _leaves(parser: argparse.ArgumentParser, path: str = "") -> Iterator[str]:
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs and path:
+        yield path
+    for action in subs:
+        for name, sub in action.choices.items():
+            yield from _leaves(sub, f"{path} {name}".strip())
+
+
 def test_every_command_has_one_lang_option_with_one_default() -> None:
     from geo.cli import build_parser
 
     found = dict(_lang_options(build_parser()))
-    assert {"figure", "report", "reconcile", "check"} <= set(found)
+    leaves = set(_leaves(build_parser()))
+    assert {"figure", "report", "reconcile", "check", "export", "draft list", "db init"} <= leaves
+    assert not leaves - set(found), "commands without --lang"
     wrong = {cmd: (a.default, a.choices) for cmd, a in found.items()
              if a.default != i18n.DEFAULT_LANG or list(a.choices or ()) != list(i18n.LANGS)}
     assert not wrong

@@ -183,5 +183,5 @@ def test_a_read_warning_is_said_in_the_lang_the_command_line_gives(survey, tmp_p
         in en.stdout
     zh = geo(str(named), "--lang", "zh")
     assert zh.returncode == 0
-    assert "warning: 测绘成果.geojson：文件名后缀为 .geojson，但内容是 GeoPackage；已按 GeoPackage 读取\n" in zh.stdout
+    assert "警告：测绘成果.geojson：文件名后缀为 .geojson，但内容是 GeoPackage；已按 GeoPackage 读取\n" in zh.stdout
     assert "the name says" not in zh.stdout

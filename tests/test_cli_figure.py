@@ -122,5 +122,5 @@ def test_the_projection_note_is_said_in_the_lang_the_command_line_gives(tmp_path
     """The note on stderr follows --lang, as errors do (English when the command line gives none)."""
     run = geo("figure", "-o", str(tmp_path / "map.png"), "--crs", "EPSG:4326", "--lang", "zh")
     assert run.returncode == 0, run.stderr
-    assert run.stderr.startswith("note: 所选 EPSG:4326 为地理坐标系（单位为度）") and "EPSG:4544" in run.stderr
+    assert run.stderr.startswith("说明：所选 EPSG:4326 为地理坐标系（单位为度）") and "EPSG:4544" in run.stderr
     assert "is geographic" not in run.stderr

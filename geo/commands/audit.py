@@ -21,7 +21,7 @@ import argparse
 import json
 import sys
 
-from geo.commands import h
+from geo.commands import add_lang, h, out, said_lang
 from geo.commands.users import operator
 from geo.errors import said
 from geo.store import office
@@ -37,13 +37,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "json"), default="table", help=h("help.audit.format"))
     parser.add_argument("--limit", type=int, metavar="N", help=h("help.audit.limit"))
     parser.add_argument("--user", metavar="ADMIN", help=h("help.audit.user"))
+    add_lang(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the events, or verify them."""
     off = office()
     if args.action == "verify":
-        return _verify(off, operator(off, args.user))
+        return _verify(off, operator(off, args.user), args)
     events = off.audit(operator(off, args.user), limit=args.limit)
     if args.format == "json":
         json.dump([e.as_dict() for e in events], sys.stdout, ensure_ascii=False, indent=1)
@@ -55,12 +56,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _verify(off: Office, actor: Actor) -> int:
+def _verify(off: Office, actor: Actor, args: argparse.Namespace) -> int:
     """Check the chain (recorded); exit 0 (intact) or raise the first problem (one line, exit 2)."""
     verdict, unguarded = off.verify_audit(actor)
     if not verdict.intact:
         raise verdict.error()
     if unguarded:
-        print(said("note.store.unguarded", names=", ".join(unguarded)), file=sys.stderr)
-    print(verdict.line())
+        out(args, said("note.store.unguarded", names=", ".join(unguarded)), file=sys.stderr)
+    print(verdict.line(said_lang(args)))
     return 0

@@ -20,8 +20,8 @@ from geo.checks.findings_out import write_csv, write_json
 from geo.checks.formal import build_formal
 from geo.checks.pipeline import check_layer_file
 from geo.checks.report import CSV_HEADERS_ZH, CSV_LANGS, findings_csv
-from geo.commands import h
-from geo.errors import UsageError, said, say
+from geo.commands import h, out, said_lang
+from geo.errors import UsageError, said
 from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.reports import report_format, write_report
 from layers import load_districts, load_parcels, load_zones
@@ -115,8 +115,9 @@ def run(args: argparse.Namespace) -> int:
         uid = (resubmit.save_resubmission(checked, payload, resubmits=args.resubmits, user=args.user, use_surveyed=use)
                if args.resubmits else save_run(checked, payload, user=args.user, use_surveyed=use))
         summary["upload_id"] = uid
-        print(f"saved to the workspace as {uid}" + (" (in use)" if args.use_surveyed else "")
-              + (f", resubmitting {args.resubmits}" if args.resubmits else ""), file=sys.stderr)
+        out(args, said("cmd.check.saved", uid=uid, in_use=said("cmd.check.in_use") if args.use_surveyed else "",
+                       resubmitting=said("cmd.check.resubmitting", earlier=args.resubmits) if args.resubmits else ""),
+            file=sys.stderr)
     if resubmission is not None:
         summary["resubmission"] = resubmission.summary()
     if args.findings_csv:
@@ -147,27 +148,32 @@ def run(args: argparse.Namespace) -> int:
         write_csv(sys.stdout.buffer, result.findings)
         sys.stdout.buffer.flush()
         return 0
-    print(f"{read.source}: {read.fmt}, {summary['features']} features; CRS {read.crs_note[1]}")
-    for w in read.warnings:  # in --lang when the command line gives one, else English (as errors: geo.cli)
-        print(f"warning: {say(w, getattr(args, 'said_lang', 'en'))}")
-    print(
-        f"matched {summary['matched']} of {summary['features']} features to {summary['projects']} projects; "
-        f"measured {summary['measured_mu']:,.2f} mu; tolerance {args.tolerance:g} %"
-    )
-    print(
-        f"{summary['findings']} findings on {summary['flagged_features']} features: "
-        + ", ".join(f"{n} {s}" for s, n in summary["by_severity"].items())
-    )
+    # the terminal's lines: in --lang when the command line gives one, else English (as errors: geo.cli)
+    lang = said_lang(args)
+    out(args, said("cmd.check.read", source=read.source, fmt=read.fmt, features=summary["features"],
+                   crs=read.crs_note[0 if lang == "zh" else 1]))  # (zh, en)
+    for w in read.warnings:
+        out(args, said("cli.warning", text=w))
+    out(args, said("cmd.check.matched", matched=summary["matched"], features=summary["features"],
+                   projects=summary["projects"], measured_mu=summary["measured_mu"], tolerance=args.tolerance))
+    by_severity = t("cmd.check.sep", lang).join(
+        t("cmd.check.severity_count", lang, n=n, severity=t(f"cmd.check.severity.{s}", lang))
+        for s, n in summary["by_severity"].items())
+    out(args, said("cmd.check.findings", findings=summary["findings"], flagged=summary["flagged_features"],
+                   by_severity=by_severity))
     for check, n in summary["by_check"].items():
         if n:
-            print(f"  {check:<18} {n:>6}  {CHECKS[check].en}")
+            name = CHECKS[check].en if lang == "en" else t(f"registry.{check}", lang)
+            print(f"  {check:<18} {n:>6}  {name}")
     shown = result.findings if resubmission is None else resubmission.findings[  # `since` first: new or open
         ["since", *result.findings.columns]]
     if resubmission is not None:
-        print(resubmission.sentence())
+        c = resubmission.counts
+        out(args, said("cmd.check.resubmission", of=resubmission.of, fixed=c["fixed"], open=c["open"], new=c["new"]))
     if len(shown):
-        view = (  # the terminal table is English like the rest of it; JSON has message_zh too
-            shown.drop(columns="message_zh")
+        view = (  # the terminal table's messages in the terminal's language; JSON has both
+            (shown.drop(columns="message_zh") if lang == "en"
+             else shown.drop(columns="message").rename(columns={"message_zh": "message"}))
             .assign(value=shown["value"].round(3))
             .fillna({"project_id": "", "value": float("nan")})
         )
@@ -175,13 +181,16 @@ def run(args: argparse.Namespace) -> int:
         print(view.to_string(index=False, na_rep="—"))
     if resubmission is not None and len(resubmission.fixed):
         fixed = resubmission.fixed
-        print("\nfixed since the earlier upload (no longer found):")
-        print(fixed[[c for c in ("parcel_name_en", "check", "message") if c in fixed.columns]]
+        message = "message" if lang == "en" or "message_zh" not in fixed.columns else "message_zh"
+        print()
+        out(args, said("cmd.check.fixed_heading"))
+        print(fixed[[c for c in ("parcel_name_en", "check", message) if c in fixed.columns]]
               .to_string(index=False, na_rep="—"))
     if args.output:
-        print(f"\nreport written to {args.output}")
+        print()
+        out(args, said("cmd.check.report_written", path=args.output))
     if args.report:
-        print(f"{t('check.report_term', 'zh')} written to {args.report}")
+        out(args, said("cmd.check.formal_written", report=t("check.report_term", "zh"), path=args.report))
     if args.findings_csv:
-        print(f"findings CSV written to {args.findings_csv}")
+        out(args, said("cmd.check.findings_csv_written", path=args.findings_csv))
     return 0

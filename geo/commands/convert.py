@@ -25,8 +25,8 @@ import sys
 from pathlib import Path
 from typing import Final
 
-from geo.commands import h
-from geo.errors import UsageError, said, say
+from geo.commands import add_lang, h, out, warn
+from geo.errors import UsageError, said
 from geo.io.convert import convert_file, convert_streamed, known_suffixes
 from geo.io.export import FORMATS
 from geo.io.readers import READERS
@@ -46,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", help=h("help.convert.layer"))
     parser.add_argument("--crs", help=h("help.convert.crs"))
     parser.add_argument("--spatial-sort", action="store_true", help=h("help.convert.spatial_sort"))
+    add_lang(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,19 +59,20 @@ def run(args: argparse.Namespace) -> int:
         streamed = convert_streamed(args.input, args.output, to_crs=args.to_crs, layer=args.layer, crs=args.crs,
                                     spatial_sort=args.spatial_sort)
         n = streamed.features
-        print(f"wrote {streamed.path} ({FORMATS['parquet'].label_en}, {streamed.crs}; {n} of {n} features "
-              f"from {streamed.source}, read as {READERS[streamed.read_as].label} in {streamed.read_crs})")
+        out(args, said("cmd.convert.wrote", path=streamed.path, fmt=FORMATS["parquet"].label_en, crs=streamed.crs,
+                       written=n, features=n, source=streamed.source, read_as=READERS[streamed.read_as].label,
+                       read_crs=streamed.read_crs))
         return 0
     result = convert_file(args.input, args.output, to_crs=args.to_crs, layer=args.layer, crs=args.crs)
     read = result.read
     for warning in read.warnings:  # English unless the command line gives --lang (as errors: geo.cli)
-        print(f"warning: {say(warning, getattr(args, 'said_lang', 'en'))}", file=sys.stderr)
+        warn(args, warning)
     for note in result.notes:
-        print(f"{'warning' if note.warning else 'note'}: {note.text(getattr(args, 'said_lang', 'en'))}",
-              file=sys.stderr)
-    print(f"wrote {result.path} ({FORMATS[result.fmt].label_en}, {result.crs}; {result.written} of {result.features} "
-          f"features from {read.source}, read as {READERS[read.fmt].label} in {read.crs})")
+        out(args, said("cli.warning" if note.warning else "cli.note", text=note), file=sys.stderr)
+    out(args, said("cmd.convert.wrote", path=result.path, fmt=FORMATS[result.fmt].label_en, crs=result.crs,
+                   written=result.written, features=result.features, source=read.source,
+                   read_as=READERS[read.fmt].label, read_crs=read.crs))
     beside = [f.name for f in result.files if f != result.path]
     if beside:
-        print(f"  beside it: {', '.join(beside)}")
+        out(args, said("cmd.convert.beside", files=", ".join(beside)))
     return 0

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import argparse
 
-from geo.commands import h
+from geo.commands import add_lang, h, out
 from geo.errors import UsageError, said
 from geo.store import AuditEvent, open_store
 from geo.store.postgis import PostGISStore
@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     init = sub.add_parser("init", help=h("help.db.init"))
     init.add_argument("--owner", metavar="ROLE", help=h("help.db.init.owner"))
     init.add_argument("--app", metavar="ROLE", help=h("help.db.init.app"))
+    add_lang(init)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,23 +46,21 @@ def run(args: argparse.Namespace) -> int:
     if args.owner is not None and not isinstance(store, PostGISStore):
         raise UsageError(said("err.cmd.db.owner_postgres"), source="db init",
                          fix=said("err.cmd.db.owner_postgres_fix"))
-    where = f"{store.kind} workspace {store.describe()}"
+    where = said("cmd.db.where", kind=store.kind, where=store.describe())
     before, now = store.init()
     if before == now:
-        print(f"{where}: schema up to date (version {now})")
+        out(args, said("cmd.db.up_to_date", where=where, now=now))
     else:
-        what = "created" if before == 0 else f"migrated from version {before}"
         store.append_audit(AuditEvent("db_init", None, store.kind, {"from": before, "to": now, "client": "cli"}))
-        print(f"{where}: schema {what} to version {now}")
+        out(args, said("cmd.db.created", where=where, now=now) if before == 0
+            else said("cmd.db.migrated", where=where, before=before, now=now))
     restored = store.guard_audit(repair=True)
     if restored:
         store.append_audit(AuditEvent("db_repair", None, "audit", {"restored": restored, "client": "cli"}))
-        print(f"{where}: audit trail triggers restored ({', '.join(restored)}): they had been dropped or changed; "
-              "check the trail with `python -m geo audit verify`")
+        out(args, said("cmd.db.restored", where=where, names=", ".join(restored)))
     if isinstance(store, PostGISStore) and args.owner is not None:
         tables = store.set_owner(args.owner, args.app)
         store.append_audit(AuditEvent("db_owner", None, store.kind, {"owner": args.owner, "app": args.app,
                                                                      "tables": tables, "client": "cli"}))
-        print(f"{where}: {len(tables)} tables owned by {args.owner}; {args.app} may only read and append to the "
-              "audit trail")
+        out(args, said("cmd.db.owner", where=where, n=len(tables), owner=args.owner, app=args.app))
     return 0

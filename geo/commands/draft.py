@@ -34,11 +34,12 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.area import measured_mu
-from geo.commands import h
+from geo.commands import add_lang, h, out, said_lang, warn
 from geo.crs import EXPORT_CRS
 from geo.drafts import DraftPlan, Drafts, check_draft
 from geo.drafts.export import export_draft
 from geo.drafts.shapes import ON_DUPLICATE
+from geo.errors import said, say
 from geo.io import FORMATS, read_file
 from geo.io.export import crs_options
 from geo.store import office
@@ -94,6 +95,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     delete.add_argument("draft", metavar="DRAFT")
     for p in sub.choices.values():
         p.add_argument("--user", metavar="NAME", help=h("help.draft.user"))
+        add_lang(p)
 
 
 def plan() -> DraftPlan:
@@ -101,10 +103,10 @@ def plan() -> DraftPlan:
     return DraftPlan.of(load_projects(), load_tracks(), load_zone_table())
 
 
-def _read(path: str) -> gpd.GeoDataFrame:
+def _read(args: argparse.Namespace, path: str) -> gpd.GeoDataFrame:
     result = read_file(path, reserved=())  # a draft file names project_id itself: kept as it is
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        warn(args, warning)
     return result.layer
 
 
@@ -138,9 +140,16 @@ def _num(value: float | None) -> str:
     return "—" if value is None else f"{value:,.2f}"
 
 
-def _said(notes: list[str]) -> None:
+def _said(args: argparse.Namespace, notes: list[str]) -> None:
     for note in notes:
-        print(f"note: {note}", file=sys.stderr)
+        warn(args, note, kind="note")
+
+
+def _counts(args: argparse.Namespace, counts: dict[str, int]) -> str:
+    """``added 1, removed 0, …`` in the language of the command's messages."""
+    lang = said_lang(args)
+    return say(said("cmd.draft.count_sep"), lang).join(
+        said("cmd.draft.count", what=said(f"cmd.draft.change.{k}"), n=v).text(lang) for k, v in counts.items())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -149,30 +158,32 @@ def run(args: argparse.Namespace) -> int:
     actor: Actor = off.actor(args.user)
     desk = Drafts(off, plan())
     action = args.action
+    lang = said_lang(args)
     if action == "new":
-        saved = desk.create(actor, args.name, _read(args.source) if args.source else None, comment=args.comment,
-                            on_duplicate=args.on_duplicate)
-        _said(saved.notes)
-        print(f"draft 「{saved.draft.name}」 ({saved.draft.draft_id}) created: v1, {saved.version.n_parcels} parcels, "
-              f"{saved.version.total_mu:,.2f} mu")
+        saved = desk.create(actor, args.name, _read(args, args.source) if args.source else None,
+                            comment=args.comment, on_duplicate=args.on_duplicate)
+        _said(args, saved.notes)
+        out(args, said("cmd.draft.created", name=saved.draft.name, draft_id=saved.draft.draft_id,
+                       parcels=saved.version.n_parcels, mu=f"{saved.version.total_mu:,.2f}"))
     elif action == "save":
         draft = desk.get(actor, args.draft)
-        saved = desk.save(actor, draft.draft_id, _read(args.source), base_version=args.base, comment=args.comment,
-                          on_duplicate=args.on_duplicate)
-        _said(saved.notes)
-        counts = ", ".join(f"{k} {v}" for k, v in saved.changes.items())
-        print(f"draft 「{draft.name}」: saved v{saved.version.version} ({counts})")
+        saved = desk.save(actor, draft.draft_id, _read(args, args.source), base_version=args.base,
+                          comment=args.comment, on_duplicate=args.on_duplicate)
+        _said(args, saved.notes)
+        out(args, said("cmd.draft.saved", name=draft.name, version=saved.version.version,
+                       counts=_counts(args, saved.changes)))
     elif action == "list":
         infos = [i.as_dict() for i in desk.list(actor, deleted=args.deleted)]
         if args.format == "json":
             _dump(infos)
         for i in infos if args.format == "table" else []:
-            use = f"in use v{i['in_use_version']}" if i["in_use_version"] else ""
-            print(f"{i['draft_id']}  v{i['latest_version'] or 0:<3} {i['latest_saved_at'] or '-':<25} "
-                  f"{i['latest_author'] or '-':<14} {i['n_parcels'] or 0:>5} parcels {_num(i['total_mu']):>12} mu  "
-                  f"{use:<10} {i['name']}")
+            use = say(said("cmd.draft.in_use", version=i["in_use_version"]), lang) if i["in_use_version"] else ""
+            out(args, said("cmd.draft.list_row", draft_id=i["draft_id"], version=f"{i['latest_version'] or 0:<3}",
+                           saved_at=f"{i['latest_saved_at'] or '-':<25}", author=f"{i['latest_author'] or '-':<14}",
+                           parcels=f"{i['n_parcels'] or 0:>5}", mu=f"{_num(i['total_mu']):>12}", use=f"{use:<10}",
+                           name=i["name"]))
         if not infos and args.format == "table":
-            print("no deleted drafts" if args.deleted else "no drafts")
+            out(args, said("cmd.draft.none_deleted" if args.deleted else "cmd.draft.none"))
     elif action == "show":
         _show(desk, actor, args)
     elif action == "diff":
@@ -182,14 +193,14 @@ def run(args: argparse.Namespace) -> int:
             _dump({"draft": draft.name, "a": args.a, "b": args.b, "counts": found.counts,
                    "parcels": found.records()})
         else:
-            print(f"draft 「{draft.name}」 v{args.a} → v{args.b}: "
-                  + ", ".join(f"{k} {v}" for k, v in found.counts.items()))
+            out(args, said("cmd.draft.diff", name=draft.name, a=args.a, b=args.b, counts=_counts(args, found.counts)))
             for r in found.records():
-                what = r["change"] if r["change"] != "changed" else " + ".join(
-                    (["reshaped"] if r["reshaped"] else []) + ([f"attributes ({r['fields']})"] if r["attributes"]
-                                                              else []))
-                print(f"  {r['parcel_id']}  {what:<40} {r['name_zh'] or ''}  "
-                      f"{_num(r['mu_before'])} → {_num(r['mu_after'])} mu")
+                what = say(said(f"cmd.draft.change.{r['change']}"), lang) if r["change"] != "changed" else " + ".join(
+                    ([say(said("cmd.draft.change.reshaped"), lang)] if r["reshaped"] else [])
+                    + ([say(said("cmd.draft.change.attributes_fields", fields=r["fields"]), lang)]
+                       if r["attributes"] else []))
+                out(args, said("cmd.draft.diff_row", parcel_id=r["parcel_id"], what=f"{what:<40}",
+                               name=r["name_zh"] or "", before=_num(r["mu_before"]), after=_num(r["mu_after"])))
     elif action == "check":
         draft = desk.get(actor, args.draft)
         version, parcels = desk.load(actor, draft.draft_id, args.version)
@@ -199,34 +210,36 @@ def run(args: argparse.Namespace) -> int:
             _dump({"draft": draft.name, "version": version.version,
                    "findings": json.loads(findings.to_json(orient="records", force_ascii=False))})
         else:
-            print(f"draft 「{draft.name}」 v{version.version}: {len(findings)} findings")
+            out(args, said("cmd.draft.findings", name=draft.name, version=version.version, n=len(findings)))
             for f in findings.to_dict("records"):
-                print(f"  {f['parcel_id'] or '-'}  {f['severity']:<7} {f['check']:<18} {f['message']}")
+                zh = f.get("message_zh") if lang == "zh" else None  # the finding's own words in Chinese
+                print(f"  {f['parcel_id'] or '-'}  {f['severity']:<7} {f['check']:<18} "
+                      f"{zh if isinstance(zh, str) and zh else f['message']}")
     elif action == "export":
         draft = desk.get(actor, args.draft)
         version, parcels = desk.load(actor, draft.draft_id, args.version)
         crs = args.crs or crs_options(args.format)[0]
-        out = export_draft(draft, version, parcels, fmt=args.format, path=args.output, crs=crs,
-                           options=export_options(), encoding=args.encoding)
-        for note in out.notes:
-            print(f"{'warning' if note.warning else 'note'}: {note.en}", file=sys.stderr)
-        print(f"wrote {out.path} ({args.format}, {crs}; draft 「{draft.name}」 v{version.version}, "
-              f"{len(parcels)} parcels)")
+        made = export_draft(draft, version, parcels, fmt=args.format, path=args.output, crs=crs,
+                            options=export_options(), encoding=args.encoding)
+        for note in made.notes:
+            warn(args, note.zh if lang == "zh" else note.en, kind="warning" if note.warning else "note")
+        out(args, said("cmd.draft.wrote", path=made.path, format=args.format, crs=crs, name=draft.name,
+                       version=version.version, parcels=len(parcels)))
     elif action == "use":
         draft = desk.get(actor, args.draft)
         desk.use(actor, draft.draft_id, args.version)
-        print(f"draft 「{draft.name}」 v{args.version} is in use for the plan")
+        out(args, said("cmd.draft.used", name=draft.name, version=args.version))
     elif action == "unuse":
         desk.unuse(actor)
-        print("no draft is in use for the plan")
+        out(args, said("cmd.draft.unused"))
     elif action == "restore":
         draft = desk.get(actor, args.draft)
         saved = desk.restore(actor, draft.draft_id, args.version)
-        print(f"draft 「{draft.name}」: v{args.version} restored as v{saved.version.version}")
+        out(args, said("cmd.draft.restored", name=draft.name, version=args.version, new=saved.version.version))
     else:
         draft = desk.get(actor, args.draft)
         desk.delete(actor, draft.draft_id)
-        print(f"draft 「{draft.name}」 deleted")
+        out(args, said("cmd.draft.deleted", name=draft.name))
     return 0
 
 
@@ -239,14 +252,23 @@ def _show(desk: Drafts, actor: Actor, args: argparse.Namespace) -> None:
         _dump({"draft": draft.as_dict(), "version": version.as_dict(), "versions": [v.as_dict() for v in versions],
                "parcels": rows})
         return
-    print(f"draft 「{draft.name}」 ({draft.draft_id}) v{version.version} by {version.author or 'the single user'} "
-          f"at {version.saved_at}: {version.n_parcels} parcels, {version.total_mu:,.2f} mu"
+    lang = said_lang(args)
+    single = say(said("cmd.draft.single_user"), lang)
+    print(say(said("cmd.draft.show", name=draft.name, draft_id=draft.draft_id, version=version.version,
+                   author=version.author or single, saved_at=version.saved_at, parcels=version.n_parcels,
+                   mu=f"{version.total_mu:,.2f}"), lang)
           + (f" — {version.comment}" if version.comment else ""))
-    print(f"  {'parcel':<11} {'project':<8} {'mu':>10} {'declared':>10} {'difference':>10}  name")
+
+    def col(name: str) -> str:
+        return say(said(f"cmd.draft.col.{name}"), lang)
+
+    print(f"  {col('parcel'):<11} {col('project'):<8} {col('mu'):>10} {col('declared'):>10} {col('difference'):>10}"
+          f"  {col('name')}")
     for r in rows:
         print(f"  {r['parcel_id']:<11} {r['project_id'] or '-':<8} {_num(r['measured_mu']):>10} "
               f"{_num(r['declared_mu']):>10} {_num(r['difference_mu']):>10}  {r['name_zh']}")
-    print("versions:")
+    out(args, said("cmd.draft.versions"))
     for v in versions:
-        print(f"  v{v.version:<3} {v.saved_at}  {v.author or 'the single user':<14} {v.n_parcels:>5} parcels "
-              f"{v.total_mu:>12,.2f} mu  {v.comment}")
+        out(args, said("cmd.draft.version_row", version=f"{v.version:<3}", saved_at=v.saved_at,
+                       author=f"{v.author or single:<14}", parcels=f"{v.n_parcels:>5}", mu=f"{v.total_mu:>12,.2f}",
+                       comment=v.comment))

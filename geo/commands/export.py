@@ -9,9 +9,10 @@ from pathlib import Path
 import geopandas as gpd
 
 from geo import atomic
-from geo.commands import h
+from geo.commands import add_lang, h, out, said_lang, warn
 from geo.crs import EXPORT_CRS
-from geo.errors import said, say
+from geo.errors import said
+from geo.i18n import t
 from geo.io import FORMATS, export_bytes, export_files
 from geo.io.export import INDICATIVE, crs_options, left_layer_note, left_out, notes
 from geo.io.zbtxt import LABEL as ZBTXT
@@ -36,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=h("help.export.output", indicative=INDICATIVE))
     parser.add_argument("--encoding", choices=["utf-8", "gbk"], default="utf-8", help=h("help.export.encoding"))
     parser.add_argument("--surveyed", action="store_true", help=h("help.export.surveyed"))
+    add_lang(parser)
 
 
 def selected(layer: str, *, surveyed: bool = False) -> dict[str, gpd.GeoDataFrame]:
@@ -56,13 +58,13 @@ def run(args: argparse.Namespace) -> int:
     one ``warning:`` (or ``note:``) line each.
     """
     layers = selected(args.layer, surveyed=args.surveyed)
-    lang = getattr(args, "said_lang", "en")  # warnings and notes: English unless --lang (as errors: geo.cli)
+    lang = said_lang(args)  # what it prints: English unless the command line gives --lang (as errors: geo.cli)
     crs = args.crs or crs_options(args.format)[0]
     left = {name: left_out(args.format, gdf) for name, gdf in layers.items()}
     if FORMATS[args.format].left_out is not None:
         for name in [n for n, gdf in layers.items() if len(left[n]) == len(gdf) and len(layers) > 1]:
             del layers[name]
-            print(f"warning: {left_layer_note(args.format, name, len(left[name])).text(lang)}", file=sys.stderr)
+            out(args, said("cli.warning", text=left_layer_note(args.format, name, len(left[name]))), file=sys.stderr)
     if str(args.output) == atomic.STDOUT:
         data, _ = export_bytes(layers, fmt=args.format, crs=crs, options=export_options(), encoding=args.encoding,
                                bundle=False)
@@ -72,17 +74,19 @@ def run(args: argparse.Namespace) -> int:
         if FORMATS[args.format].sidecars:
             stdout_only = said("note.export.stdout_only", suffix=FORMATS[args.format].suffix,
                                sidecars="/".join(FORMATS[args.format].sidecars))
-            print(f"note: {say(stdout_only, lang)}", file=sys.stderr)
+            warn(args, stdout_only, kind="note")
     else:
-        out = export_files(layers, fmt=args.format, crs=crs, path=args.output, options=export_options(),
-                           encoding=args.encoding)
-        written, told, main = list(out.files), list(out.notes), out.path.suffix
+        made = export_files(layers, fmt=args.format, crs=crs, path=args.output, options=export_options(),
+                            encoding=args.encoding)
+        written, told, main = list(made.files), list(made.notes), made.path.suffix
     for note in told:
-        print(f"{'warning' if note.warning else 'note'}: {note.text(lang)}", file=sys.stderr)
-    counts = ", ".join(f"{name} {len(gdf) - len(left[name])}" for name, gdf in layers.items())
+        out(args, said("cli.warning" if note.warning else "cli.note", text=note), file=sys.stderr)
+    counts = t("cmd.export.sep", lang).join(
+        t("cmd.export.count", lang, layer=t(f"cmd.export.layer.{name}", lang), n=len(gdf) - len(left[name]))
+        for name, gdf in layers.items())
     mains = [w for w in written if not isinstance(w, Path) or w.suffix == main]  # the files, not their companions
-    print(f"wrote {', '.join(map(str, mains))} ({args.format}, {crs}; features: {counts})")
+    out(args, said("cmd.export.wrote", files=", ".join(map(str, mains)), fmt=args.format, crs=crs, counts=counts))
     beside = [w.name for w in written if isinstance(w, Path) and w not in mains]
     if beside:
-        print(f"  beside it: {', '.join(beside)}")
+        out(args, said("cmd.export.beside", files=", ".join(beside)))
     return 0

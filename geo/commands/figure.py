@@ -22,10 +22,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Final
 
-from geo.commands import h
+from geo.commands import h, out, said_lang
 from geo.crs import local_crs
 from geo.errors import ExportError, UsageError, said
-from geo.i18n import DEFAULT_LANG, LANGS
+from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.mapview.paper import FORMATS, ORIENTATIONS, PAPER_MM, Paper
 from geo.store import parcels_in_use
 from layers import load_districts, load_metro, load_parcels, load_plan_info, load_tracks, load_zones
@@ -79,17 +79,20 @@ def run(args: argparse.Namespace) -> int:
     parcels = parcels_in_use(load_parcels()) if args.surveyed else load_parcels()
     lon, lat = parcels.to_crs("EPSG:4326").total_bounds.reshape(2, 2).mean(axis=0)
     crs = args.crs or local_crs()  # the plan in use's, read now (--plan)
-    drawn = figure.drawing_crs(crs, centre_lonlat=(float(lon), float(lat)), lang=getattr(args, "said_lang", "en"))
+    drawn = figure.drawing_crs(crs, centre_lonlat=(float(lon), float(lat)), lang=said_lang(args))
     if drawn.reason:  # in --lang when the command line gives one, else English (as errors: geo.cli)
-        print(f"note: {drawn.reason}", file=sys.stderr)
+        out(args, said("cli.note", text=drawn.reason), file=sys.stderr)
     data = figure.plan_figure(
         parcels, tracks=load_tracks(), title=str(plan[f"title_{args.lang}"]), period=str(plan["period"]),
         zones=load_zones(), districts=load_districts(), metro=load_metro(), total=len(parcels), lang=args.lang,
         paper=paper, crs=crs, fmt=fmt,
     )
     path = figure.write_figure(args.output, data)
+    lang = said_lang(args)
     w, h = paper.mm
-    size = f"{paper.pixels[0]} x {paper.pixels[1]} px at {paper.dpi} dpi" if fmt == "png" else f"{w:g} x {h:g} mm"
-    print(f"wrote {path} ({fmt}, {paper.size} {paper.orientation}, {size}; {len(parcels)} parcels; "
-          f"drawn in {drawn.code}; {len(data):,} bytes)")
+    page = (t("cmd.figure.page_png", lang, w=paper.pixels[0], h=paper.pixels[1], dpi=paper.dpi) if fmt == "png"
+            else t("cmd.figure.page_pdf", lang, w=w, h=h))
+    orientation = t(f"cmd.figure.orientation.{paper.orientation}", lang)
+    out(args, said("cmd.figure.wrote", path=path, fmt=fmt, size=paper.size, orientation=orientation, page=page,
+                   parcels=len(parcels), code=drawn.code, nbytes=len(data)))
     return 0

@@ -30,8 +30,8 @@ from typing import Any, Final
 import pandas as pd
 
 from geo import atomic
-from geo.commands import h
-from geo.errors import UsageError, said
+from geo.commands import add_lang, h, out, said_lang, warn
+from geo.errors import UsageError, said, say
 from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.monitor.evaluate import action_rows, status_rows
 from geo.monitor.model import KINDS, MIN_YEAR, STAGES, STATUSES, Actual, MonitorPlan, StatusRow
@@ -73,6 +73,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     imported.add_argument("--year", type=int, required=True, help=h("help.monitor.import.year"))
     for p in sub.choices.values():
         p.add_argument("--user", metavar="NAME", help=h("help.monitor.user"))
+        if p is not status:  # status has its own --lang: the language of its table too
+            add_lang(p)
 
 
 def checked_year(year: int, *, source: str = "--year") -> int:
@@ -173,10 +175,13 @@ def _history(off: Office, args: argparse.Namespace) -> None:
         return
     for r in rows:
         values = ", ".join(f"{k}={v}" for k, v in r["values"].items()) or "-"
-        print(f"{r['year']}  v{r['version']}  {values}  source: {r['source'] or '-'}  "
-              f"by {r['recorded_by'] or '(single user)'} at {r['recorded_at']}")
+        out(args, said("cmd.monitor.history_row", year=r["year"], version=r["version"], values=values,
+                       source=r["source"] or "-",
+                       by=r["recorded_by"] or say(said("cmd.monitor.single_user"), said_lang(args)),
+                       at=r["recorded_at"]))
     if not rows:
-        print(f"no records for {args.subject_id}" + ("" if year is None else f" in {year}"))
+        out(args, said("cmd.monitor.no_records", subject_id=args.subject_id) if year is None
+            else said("cmd.monitor.no_records_year", subject_id=args.subject_id, year=year))
 
 
 def _template(off: Office, args: argparse.Namespace) -> None:
@@ -188,7 +193,7 @@ def _template(off: Office, args: argparse.Namespace) -> None:
     actuals = off.actuals(off.actor(args.user))
     if args.output != atomic.STDOUT:
         write_template(plan, actuals, year, Path(args.output))
-        print(f"wrote the template for {year} to {args.output}")
+        out(args, said("cmd.monitor.wrote_template", year=year, path=args.output))
         return
     with tempfile.TemporaryDirectory(prefix="geo-template-") as folder:
         staged = Path(folder) / f"monitor_{year}.xlsx"
@@ -208,11 +213,11 @@ def _import(off: Office, args: argparse.Namespace) -> None:
     # the records stored so far: a stage going back is warned about, last year's pre-fill left as it was skipped
     filled = read_filled(path, plan, year, previous=off.actuals(actor))
     for warning in filled.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        warn(args, warning)
     stored = off.record_actuals(actor, filled.records, origin=path.name, file_hash=file_hash(path.read_bytes()))
     counts = Counter(r.kind for r in stored)
-    parts = ", ".join(f"{k}s: {counts[k]}" for k in KINDS if counts[k])
-    print(f"imported {len(stored)} records for {year} ({parts}; from {path.name})")
+    parts = ", ".join(say(said(f"cmd.monitor.kind.{k}", n=counts[k]), said_lang(args)) for k in KINDS if counts[k])
+    out(args, said("cmd.monitor.imported", n=len(stored), year=year, parts=parts, name=path.name))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Final
 
 from geo import atomic
-from geo.commands import h
+from geo.commands import add_lang, h, out
 from geo.errors import UsageError, said
 from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.plan.build import build_package, write_layers
@@ -73,11 +73,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     diff.add_argument("a", metavar="A", help=h("help.plan.diff.a"))
     diff.add_argument("b", metavar="B", help=h("help.plan.diff.b"))
     diff.add_argument("--format", choices=FORMATS, default="table", help=h("help.plan.diff.format"))
+    add_lang(diff)
     template = actions.add_parser("template", help=h("help.plan.template"),
                                   description=h("help.plan.template.description", sheets=_SHEETS))
     template.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help=h("help.plan.template.output"))
     template.add_argument("--filled", action="store_true", help=h("help.plan.template.filled"))
     template.add_argument("--package", metavar="DIR", default=str(DATA_DIR), help=h("help.plan.template.package"))
+    add_lang(template)
     new = actions.add_parser("new", help=h("help.plan.new"), description=h("help.plan.new.description"))
     new.add_argument("folder", metavar="DIR", help=h("help.plan.new.folder"))
     new.add_argument("--from", dest="workbook", required=True, metavar="FILE.xlsx",
@@ -85,6 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     new.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, action=_GivenLang, help=h("help.plan.new.lang"))
     build = actions.add_parser("build", help=h("help.plan.build"), description=h("help.plan.build.description"))
     build.add_argument("package", metavar="DIR", nargs="?", default=None, help=h("help.plan.build.package"))
+    add_lang(build)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -125,8 +128,8 @@ def _template(args: argparse.Namespace) -> int:
                          fix=said("err.cmd.plan.not_xlsx_fix"))
     data = template_workbook(load_package(args.package), filled=args.filled)
     where = atomic.write_output(args.output, data)
-    print(f"wrote {where}: sheets {_SHEETS}"
-          + (" with the plan's rows" if args.filled else " (headers only)"), file=sys.stderr)
+    out(args, said("cmd.plan.wrote_template" if args.filled else "cmd.plan.wrote_template_empty", path=where,
+                   sheets=_SHEETS), file=sys.stderr)
     return 0
 
 
@@ -148,5 +151,5 @@ def _build(args: argparse.Namespace) -> int:
     given = args.package or os.environ.get(ENV, "").strip() or str(DATA_DIR)
     folder = check_plan(given, source="plan build")
     for path, count in write_layers(build_package(folder)):
-        print(f"wrote {path}: {count} features")
+        out(args, said("cmd.plan.wrote_layer", path=path, n=count))
     return 0

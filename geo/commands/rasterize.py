@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Final
 
 from geo import atomic
-from geo.commands import h
+from geo.commands import add_lang, h, out, said_lang
 from geo.errors import AreaError, said, say
+from geo.i18n import t
 from geo.raster import DEFAULT_CELL_M, check_output_path, rasterize_parcels, write_allocation
 from geo.raster.allocation import AllocationRaster
 from geo.store import parcels_in_use
@@ -36,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=h("help.rasterize.cell", cell=f"{DEFAULT_CELL_M:g}"))
     parser.add_argument("-o", "--output", required=True, help=h("help.rasterize.output"))
     parser.add_argument("--surveyed", action="store_true", help=h("help.rasterize.surveyed"))
+    add_lang(parser)
 
 
 def _write(raster: AllocationRaster, target: str, *, special: bool, lang: str = "en") -> list[str]:
@@ -49,7 +51,7 @@ def _write(raster: AllocationRaster, target: str, *, special: bool, lang: str = 
         return [str(p) for p in write_allocation(raster, target)]
     with tempfile.TemporaryDirectory(prefix="geo-rasterize-") as tmp:
         built = write_allocation(raster, Path(tmp) / "allocation.tif")
-        print(f"note: {say(said('note.raster.stdout_only'), lang)}", file=sys.stderr)
+        print(t("cli.note", lang, text=say(said("note.raster.stdout_only"), lang)), file=sys.stderr)
         return [atomic.copy_to_output(target, built[0])]
 
 
@@ -67,22 +69,21 @@ def run(args: argparse.Namespace) -> int:
         atomic.check_target(args.output)
     parcels = parcels_in_use(load_parcels()) if args.surveyed else load_parcels()
     raster = rasterize_parcels(parcels, load_tracks(), cell=args.cell)
-    files = _write(raster, args.output, special=special, lang=getattr(args, "said_lang", "en"))
+    lang = said_lang(args)  # English unless the command line gives --lang (as errors: geo.cli)
+    files = _write(raster, args.output, special=special, lang=lang)
     summary = raster.summary()
     rows, cols = raster.shape
-    out = sys.stdout
-    print(f"grid: {cols} x {rows} cells of {raster.cell:g} m, {raster.crs}", file=out)
+    out(args, said("cmd.rasterize.grid", cols=cols, rows=rows, cell=raster.cell, crs=raster.crs))
     for file in files:
-        print(f"wrote {file}", file=out)
-    print(f"parcels rasterised: {len(raster.check)}; skipped (no polygon, area unknown): "
-          f"{', '.join(raster.skipped) or 'none'}", file=out)
-    print(f"area: raster {summary['raster_mu']:,.2f} mu vs vector {summary['vector_mu']:,.2f} mu; "
-          f"largest parcel difference {summary['max_difference_mu']:.2f} mu; "
-          f"every parcel within its bound (area within cell/sqrt(2) of its boundary): "
-          f"{'no' if summary['outside'] else 'yes'}", file=out)
+        out(args, said("cmd.rasterize.wrote", file=file))
+    skipped = t("cmd.rasterize.sep", lang).join(raster.skipped) or t("cmd.rasterize.none", lang)
+    out(args, said("cmd.rasterize.parcels", n=len(raster.check), skipped=skipped))
+    out(args, said("cmd.rasterize.area", raster_mu=summary["raster_mu"], vector_mu=summary["vector_mu"],
+                   max_difference_mu=summary["max_difference_mu"],
+                   within=said("cmd.rasterize.no" if summary["outside"] else "cmd.rasterize.yes")))
     if summary["outside"]:
         warning = AreaError(said("err.cmd.rasterize.area_outside", parcels=", ".join(summary["outside"])),
                             source=str(args.output), fix=said("err.cmd.rasterize.area_outside_fix"))
-        print(f"warning: {warning.text(getattr(args, 'said_lang', 'en'))}", file=sys.stderr)
+        out(args, said("cli.warning", text=warning), file=sys.stderr)
         return 1
     return 0

@@ -19,12 +19,11 @@ recorded the report says so and how to fill the template.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from typing import Final
 
 from geo import atomic
-from geo.commands import h
+from geo.commands import h, out, warn
 from geo.errors import UsageError, said
 from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.monitor.model import MIN_YEAR
@@ -70,9 +69,8 @@ def run(args: argparse.Namespace) -> int:
     where = "stdout" if str(args.output) == atomic.STDOUT else str(path)
     kind = t("report.final" if args.final else "report.annual", "zh")
     # with -o - the CLI sends this line to stderr (geo.atomic.stdout_reserved)
-    print(f"wrote {where} ({fmt}, {kind} {args.year}; {used} actuals used; {time.perf_counter() - started:.1f} s)")
+    out(args, said("cmd.report.wrote", where=where, fmt=fmt, kind=kind, year=args.year, used=used,
+                   seconds=time.perf_counter() - started))
     if used == 0:
-        print(f"note: no actuals recorded up to {args.year}: every status is no data. Fill in the template: "
-              f"python -m geo monitor template --year {args.year} -o {t('report.template_file', 'zh')}",
-              file=sys.stderr)
+        warn(args, said("cmd.report.no_actuals", year=args.year, file=t("report.template_file", "zh")), kind="note")
     return 0

@@ -15,8 +15,8 @@ import getpass
 import json
 import sys
 
-from geo.commands import h
-from geo.errors import UsageError, said
+from geo.commands import add_lang, h, out, said_lang
+from geo.errors import UsageError, said, say
 from geo.store import ROLES, Actor, Office, office
 
 NAME = "users"
@@ -38,13 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         sub.add_parser(action, help=text).add_argument("name")
     for p in sub.choices.values():
         p.add_argument("--user", metavar="ADMIN", help=h("help.users.user"))
+        add_lang(p)
 
 
-def read_password(*, confirm: bool = True) -> str:
-    """A password from a terminal (asked twice, unseen) or the first line of stdin."""
+def read_password(*, confirm: bool = True, lang: str = "en") -> str:
+    """A password from a terminal (asked twice, unseen; asked in ``lang``) or the first line of stdin."""
     if sys.stdin.isatty():
-        first = getpass.getpass("password: ")
-        if confirm and getpass.getpass("again: ") != first:
+        first = getpass.getpass(say(said("cmd.users.password_prompt"), lang))
+        if confirm and getpass.getpass(say(said("cmd.users.again_prompt"), lang)) != first:
             raise UsageError(said("err.cmd.users.passwords_differ"), source="password",
                              fix=said("err.cmd.users.passwords_differ_fix"))
         return first
@@ -65,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
     off = office()
     actor = operator(off, args.user)
     if args.action == "add":
-        user = off.add_user(actor, args.name, args.role, read_password())
-        print(f"added {user.name} ({user.role})")
+        user = off.add_user(actor, args.name, args.role, read_password(lang=said_lang(args)))
+        out(args, said("cmd.users.added", name=user.name, role=user.role))
     elif args.action == "list":
         users = off.users(actor)
         rows = [{"name": u.name, "role": u.role, "disabled": u.disabled, "created_at": u.created_at} for u in users]
@@ -75,18 +76,18 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write("\n")
         else:
             for r in rows:
-                state = "disabled" if r["disabled"] else "enabled"
+                state = say(said("cmd.users.state.disabled" if r["disabled"] else "cmd.users.state.enabled"),
+                            said_lang(args))
                 print(f"{r['name']:<24} {r['role']:<8} {state:<9} {r['created_at']}")
             if not rows:
-                print("no accounts: the app runs single-user on this machine only (localhost); served to other "
-                      "computers it waits for the first administrator: `users add NAME --role admin`")
+                out(args, said("cmd.users.none"))
     elif args.action == "set-role":
         off.set_role(actor, args.name, args.role)
-        print(f"{args.name}: role {args.role}")
+        out(args, said("cmd.users.role", name=args.name, role=args.role))
     elif args.action in ("disable", "enable"):
         off.set_disabled(actor, args.name, args.action == "disable")
-        print(f"{args.name}: {args.action}d")
+        out(args, said(f"cmd.users.{args.action}d", name=args.name))
     else:
-        off.set_password(actor, args.name, read_password())
-        print(f"{args.name}: password changed")
+        off.set_password(actor, args.name, read_password(lang=said_lang(args)))
+        out(args, said("cmd.users.password_changed", name=args.name))
     return 0

@@ -25,9 +25,9 @@ import json
 import sys
 
 from geo import atomic
-from geo.commands import h
+from geo.commands import add_lang, h, out, said_lang, warn
 from geo.commands.users import operator
-from geo.errors import said
+from geo.errors import said, say
 from geo.store import AuditEvent, Office, Upload, office, open_store
 from geo.store.dump import dump_file, load_dump, refusal
 
@@ -52,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     load.add_argument("--force", action="store_true", help=h("help.workspace.load.force"))
     for p in sub.choices.values():
         p.add_argument("--user", metavar="NAME", help=h("help.workspace.user"))
+        add_lang(p)
 
 
 def _row(u: Upload) -> dict[str, object]:
@@ -67,11 +68,13 @@ def _list(off: Office, args: argparse.Namespace) -> None:
         sys.stdout.write("\n")
         return
     for r in rows:
-        flag = "in use" if r["in_use"] else ("deleted" if r["deleted_at"] else "")
-        print(f"{r['upload_id']}  {r['saved_at']}  {r['owner'] or '-':<16} {r['features']:>7} features  "
-              f"{r['findings']:>6} findings  {flag:<7} {r['name']}")
+        flag = (say(said("cmd.workspace.flag.in_use"), said_lang(args)) if r["in_use"]
+                else say(said("cmd.workspace.flag.deleted"), said_lang(args)) if r["deleted_at"] else "")
+        out(args, said("cmd.workspace.row", upload_id=r["upload_id"], saved_at=r["saved_at"],
+                       owner=f"{r['owner'] or '-':<16}", features=f"{r['features']:>7}",
+                       findings=f"{r['findings']:>6}", flag=f"{flag:<7}", name=r["name"]))
     if not rows:
-        print("no deleted uploads" if args.deleted else "no saved uploads")
+        out(args, said("cmd.workspace.none_deleted" if args.deleted else "cmd.workspace.none"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,10 +85,10 @@ def run(args: argparse.Namespace) -> int:
     elif args.action in ("delete", "restore"):
         actor = off.actor(args.user)
         (off.delete if args.action == "delete" else off.restore)(actor, args.upload_id)
-        print(f"{args.upload_id}: {args.action}d")
+        out(args, said(f"cmd.workspace.{args.action}d", upload_id=args.upload_id))
     elif args.action == "use":
         off.switch(off.actor(args.user), args.upload_id, args.state == "on")
-        print(f"{args.upload_id}: in use {args.state}")
+        out(args, said(f"cmd.workspace.use_{args.state}", upload_id=args.upload_id))
     elif args.action == "dump":
         actor = operator(off, args.user)
         if actor.role != "admin":
@@ -99,10 +102,10 @@ def run(args: argparse.Namespace) -> int:
                                                                    "events": copied.events, "chain": copied.chain,
                                                                    "client": "cli"}))
         if not copied.chain.startswith("intact"):
-            print(f"warning: the audit trail was changed ({copied.chain}); the dump keeps it as it is",
-                  file=sys.stderr)
-        print(f"dumped {copied.uploads} uploads, {copied.users} users, {copied.events} audit events to {where}")
+            warn(args, said("cmd.workspace.chain_changed", chain=copied.chain))
+        out(args, said("cmd.workspace.dumped", uploads=copied.uploads, users=copied.users, events=copied.events,
+                       path=where))
     else:
         copied = load_dump(args.file, open_store(), user=args.user, force=args.force)
-        print(f"loaded {copied.uploads} uploads, {copied.users} users, {copied.events} audit events")
+        out(args, said("cmd.workspace.loaded", uploads=copied.uploads, users=copied.users, events=copied.events))
     return 0
