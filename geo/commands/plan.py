@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Final
 
 from geo import atomic
-from geo.commands import add_lang, h, out
+from geo.commands import add_lang, h, out, said_lang
 from geo.errors import UsageError, said
 from geo.i18n import DEFAULT_LANG, LANGS, t
 from geo.plan.build import build_package, write_layers
@@ -118,7 +118,7 @@ def _diff(args: argparse.Namespace) -> int:
         json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
-        print(format_table(result, label_a=str(args.a), label_b=str(args.b)))
+        print(format_table(result, label_a=str(args.a), label_b=str(args.b), lang=said_lang(args)))
     return 0
 
 

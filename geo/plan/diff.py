@@ -248,38 +248,42 @@ def _signed(value: object) -> str:
     return f"+{text}" if isinstance(value, int | float) and not pd.isna(value) and float(value) > 0 else text
 
 
-def format_table(diff: PlanDiff, *, label_a: str = "A", label_b: str = "B") -> str:
-    """The diff as text: projects added, removed, changed, then per-zone and per-track totals side by side."""
+def format_table(diff: PlanDiff, *, label_a: str = "A", label_b: str = "B", lang: str = "en") -> str:
+    """The diff as text in ``lang``: projects added, removed, changed, then per-zone and per-track totals side by
+    side."""
     if diff.is_empty():
-        return f"No differences between {label_a} and {label_b}."
+        return t("plandiff.none", lang, a=label_a, b=label_b)
     lines = [f"A = {label_a}", f"B = {label_b}", ""]
 
-    def listed(title: str, items: list[dict[str, object]]) -> None:
-        lines.append(f"{title}: {len(items)}")
+    def listed(key: str, items: list[dict[str, object]]) -> None:
+        lines.append(t(key, lang, n=len(items)))
         for r in items:
-            lines.append(t("plandiff.project_line", "en", project_id=r["project_id"], name=r.get("name_zh", ""),
+            lines.append(t("plandiff.project_line", lang, project_id=r["project_id"], name=r.get("name_zh", ""),
                            track=_cell(r.get("track_id")), zone=_cell(r.get("zone_id")),
                            mu=_cell(r.get("declared_mu")), output=_cell(r.get("output_yi"))))
 
-    listed("Added (only in B)", diff.added)
-    listed("Removed (only in A)", diff.removed)
-    lines.append(f"Changed: {len(diff.changed)}")
+    listed("plandiff.added", diff.added)
+    listed("plandiff.removed", diff.removed)
+    lines.append(t("plandiff.changed", lang, n=len(diff.changed)))
     for c in diff.changed:
-        how = "" if c.matched_by == "id" else " (matched by name)"
-        parts = "; ".join(f"{k} {_cell(a)} → {_cell(b)}" for k, (a, b) in c.changes.items())
-        lines.append(f"  {c.project_id}  {c.name_zh}{how}: {parts}")
-    for title, totals in (("Totals per spatial unit", diff.zones), ("Totals per track", diff.tracks)):
+        how = "" if c.matched_by == "id" else t("plandiff.by_name", lang)
+        parts = t("plandiff.parts_sep", lang).join(f"{k} {_cell(a)} → {_cell(b)}" for k, (a, b) in c.changes.items())
+        lines.append(t("plandiff.change_line", lang, project_id=c.project_id, name=c.name_zh, how=how, parts=parts))
+    for title, totals in (("plandiff.per_zone", diff.zones), ("plandiff.per_track", diff.tracks)):
         view = pd.DataFrame({
-            "key": totals["key"], "name": totals["name_zh"],
-            "projects A/B": [f"{a}/{b}" for a, b in zip(totals["projects_a"], totals["projects_b"], strict=True)],
-            "mu A": totals["mu_a"].map(_cell), "mu B": totals["mu_b"].map(_cell),
-            "mu B−A": totals["mu_diff"].map(_signed),
-            "output A": totals["output_a"].map(_cell), "output B": totals["output_b"].map(_cell),
-            "output B−A": totals["output_diff"].map(_signed),
+            t("plandiff.col_key", lang): totals["key"], t("plandiff.col_name", lang): totals["name_zh"],
+            t("plandiff.col_projects", lang): [f"{a}/{b}" for a, b in zip(totals["projects_a"], totals["projects_b"],
+                                                                           strict=True)],
+            t("plandiff.col_mu", lang, side="A"): totals["mu_a"].map(_cell),
+            t("plandiff.col_mu", lang, side="B"): totals["mu_b"].map(_cell),
+            t("plandiff.col_mu", lang, side="B−A"): totals["mu_diff"].map(_signed),
+            t("plandiff.col_output", lang, side="A"): totals["output_a"].map(_cell),
+            t("plandiff.col_output", lang, side="B"): totals["output_b"].map(_cell),
+            t("plandiff.col_output", lang, side="B−A"): totals["output_diff"].map(_signed),
         })
-        lines += ["", t("plandiff.totals_heading", "en", heading=title), view.to_string(index=False)]
+        lines += ["", t("plandiff.totals_heading", lang, heading=t(title, lang)), view.to_string(index=False)]
     if diff.metadata:
-        lines += ["", "Plan metadata (geo:plan):"]
+        lines += ["", t("plandiff.metadata", lang)]
         lines += [f"  {k}: {a!r} → {b!r}" for k, (a, b) in diff.metadata.items()]
     return "\n".join(lines)
 
