@@ -90,6 +90,7 @@ if not first:
             st.warning(md(split_problem))
         for note in split_notes:  # what the line cut (parcel names: text, never Markdown)
             st.info(md(note))
+        panels.attach_notes()
         if editable:
             panels.held_choice(work, svc.plan)
             picked = st.session_state.get("_draft_picked")

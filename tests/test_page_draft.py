@@ -23,6 +23,7 @@ from layers import load_projects, load_tracks, load_zones
 from tests.fixtures.apptest import texts
 from tests.fixtures.map_element import map_elements, painted
 from ui import drafting
+from ui.safe import shown
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -169,6 +170,23 @@ def test_a_line_drawn_across_a_parcel_splits_it_on_the_page(desk, office):
     run(at)
     assert any("没有从一侧到另一侧穿过任何地块" in w.value for w in at.warning)  # err.drafts.split_none
     assert len(map_args(at)["edit"]["features"]["features"]) == 3
+
+
+def test_a_parcel_that_replaces_the_one_holding_its_project_says_so(desk, office):
+    parcels = example_parcels()
+    desk.create(office.actor("alice"), "示例草稿", parcels)
+    at = signed_in("alice")
+    first, new_row = parcels["parcel_id"].tolist()
+    project = str(parcels.at[0, "project_id"])
+    at.session_state["_draft_held"] = (new_row, project, first)  # as the attach form leaves it (held elsewhere)
+    run(at)
+    at.button(key="draft_held_replace").click()
+    run(at)
+    notes = [shown(i.value) for i in at.info]
+    assert f"项目 {project}：「示例新地块」取代「{load_projects().iloc[0]['name_zh']}」" in notes  # in Chinese, once
+    assert len(map_args(at)["edit"]["features"]["features"]) == 1  # the parcel that held it is gone
+    run(at)
+    assert not any("取代" in i.value for i in at.info)
 
 
 def test_the_diff_of_two_versions_is_a_table_and_a_map_of_the_changed_parcels(desk, office):

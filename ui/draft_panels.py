@@ -6,6 +6,8 @@ session is open, so every line there is paid on the first visit; a module is com
 
 from __future__ import annotations
 
+from typing import Final
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -19,6 +21,9 @@ from geo.store import Actor
 from ui import auth, data, drafting, map_element
 from ui.i18n import bind, lang, pick, t
 from ui.safe import md
+
+#: Session key of the notes of the last replace or join, shown once after the rerun it asks for.
+NOTES: Final = "_draft_attach_notes"
 
 #: The draft to show on the next run (the draft picker's own key cannot be set once it is drawn).
 GOTO = "_draft_goto"
@@ -98,11 +103,17 @@ def held_choice(work: drafting.Working, plan: DraftPlan) -> None:
         if col.button(t(f"draft_{how}"), key=f"draft_held_{how}"):
             st.session_state.pop("_draft_held", None)
             try:
-                drafting.attach(work, plan, picked, project, on_duplicate=how)
+                st.session_state[NOTES] = drafting.attach(work, plan, picked, project, on_duplicate=how)
             except GeoError as exc:
                 st.error(md(exc))
                 return
             st.rerun()
+
+
+def attach_notes() -> None:
+    """What the last replace or join did (:func:`held_choice`), shown once after its rerun (names as text)."""
+    for note in st.session_state.pop(NOTES, []):
+        st.info(md(note))
 
 
 def save_panel(svc: Drafts, actor: Actor, work: drafting.Working, draft_name: str) -> None:

@@ -226,11 +226,14 @@ def holder(parcels: gpd.GeoDataFrame, project: str, picked: str) -> str | None:
 
 def attach(work: Working, plan: DraftPlan, picked: str, project: str | None, *, name: str = "",
            track: str | None = None, zone: str | None = None, mu: float | None = None,
-           on_duplicate: OnDuplicate = "refuse") -> None:
+           on_duplicate: OnDuplicate = "refuse") -> list[str]:
     """Attach the parcel ``picked`` to a plan ``project`` (names, track, zone, mu from the plan), or describe it
-    as a new row; the map redraws it with its name."""
+    as a new row; the map redraws it with its name. Returns the notes of what replacing or joining did
+    (``项目 T2-1：「…」取代「…」``), in the session's language."""
+    notes: list[str] = []
     if project:
-        parcels = attach_project(work.parcels, picked, project, on_duplicate=on_duplicate).parcels
+        shaped = attach_project(work.parcels, picked, project, on_duplicate=on_duplicate)
+        parcels, notes = shaped.parcels, [say(note, lang()) for note in shaped.notes]
         values: dict[str, Any] = {"name_zh": "", "name_en": "", "track_id": pd.NA, "zone_id": pd.NA,
                                   "declared_mu": pd.NA}  # blanks, filled from the project below
     else:
@@ -241,6 +244,7 @@ def attach(work: Working, plan: DraftPlan, picked: str, project: str | None, *, 
     for column, value in values.items():
         parcels.loc[hit, column] = value
     work.replace(check_attributes(parcels, plan), redraw=True)  # blanks filled from the project
+    return notes
 
 
 def split(work: Working, line: list[list[float]]) -> tuple[str | None, list[str]]:
