@@ -229,7 +229,7 @@ def attach(work: Working, plan: DraftPlan, picked: str, project: str | None, *, 
            on_duplicate: OnDuplicate = "refuse") -> list[str]:
     """Attach the parcel ``picked`` to a plan ``project`` (names, track, zone, mu from the plan), or describe it
     as a new row; the map redraws it with its name. Returns the notes of what replacing or joining did
-    (``项目 T2-1：「…」取代「…」``), in the session's language."""
+    (``项目 <id>：「…」取代「…」``), in the session's language."""
     notes: list[str] = []
     if project:
         shaped = attach_project(work.parcels, picked, project, on_duplicate=on_duplicate)
