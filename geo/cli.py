@@ -91,8 +91,9 @@ def build_parser(only: str | None = None, *, lang: str = "en") -> argparse.Argum
 
 
 def help_lang(argv: Sequence[str]) -> str:
-    """The language of the help: the command line's ``--lang X`` / ``--lang=X`` (the last one, as argparse reads
-    it; one of :data:`~geo.i18n.LANGS`), else English, as for errors (:func:`error_lang`)."""
+    """The language of the command line's own lines — help, errors, warnings, notes, "wrote …": the command
+    line's ``--lang X`` / ``--lang=X`` (the last one, as argparse reads it; one of :data:`~geo.i18n.LANGS`), else
+    English, as scripts and logs have always read them."""
     lang = "en"
     items = iter(argv)
     for arg in items:
@@ -203,25 +204,18 @@ def _run_plan_command(argv: list[str], plan: str | None) -> int:
             os.environ[PLAN_ENV] = before
 
 
-def error_lang(args: argparse.Namespace, argv: Sequence[str]) -> str:
-    """The language an error is printed in: the command's ``--lang`` when the command line gives one, else
-    English, as scripts and logs have always read these lines (``message``)."""
-    given = any(a == "--lang" or a.startswith("--lang=") for a in argv)
-    return str(getattr(args, "lang", "en")) if given else "en"
-
-
 def _run(argv: list[str]) -> int:
     """Parse ``argv`` (without ``--plan``) and run its command on the plan package in use."""
     first = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(only=first if first and not {"-h", "--help", "--version"} & set(argv[:argv.index(first)])
                           else None, lang=help_lang(argv))
     args = parser.parse_args(argv)
-    args.said_lang = error_lang(args, argv)  # what a command prints of its warnings and notes: as its errors
+    args.said_lang = help_lang(argv)  # its errors, warnings, notes and result lines: as its help
     try:
         with atomic.stdout_reserved() if str(getattr(args, "output", "")) == atomic.STDOUT else nullcontext():
             return int(commands(args.command)[args.command].run(args))
     except GeoError as exc:
-        print(f"python -m geo {args.command}: {exc.text(error_lang(args, argv))}", file=sys.stderr)
+        print(f"python -m geo {args.command}: {exc.text(args.said_lang)}", file=sys.stderr)
         if args.verbose:
             for cause in causes(exc):
                 print(f"  caused by {type(cause).__name__}: {cause}", file=sys.stderr)

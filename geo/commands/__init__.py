@@ -46,7 +46,7 @@ def help_in(lang: str) -> Iterator[None]:
 def add_lang(parser: argparse.ArgumentParser) -> None:
     """The ``--lang`` every command takes: the language of what it prints (and of what it makes, where it makes
     words: reports, tables, maps). Without ``--lang`` on the command line, messages are English
-    (:func:`geo.cli.error_lang`); what a command makes is in :data:`~geo.i18n.DEFAULT_LANG`."""
+    (:func:`geo.cli.help_lang`); what a command makes is in :data:`~geo.i18n.DEFAULT_LANG`."""
     parser.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, help=h("help.common.lang"))
 
 

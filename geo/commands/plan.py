@@ -45,21 +45,6 @@ FORMATS: Final = ("table", "json")
 _SHEETS: Final = ", ".join(TEMPLATE_SHEETS)
 
 
-class _GivenLang(argparse.Action):
-    """``--lang``, noting that the command line gave it: problems are printed in it then, else in English (as
-    scripts and logs have always read them; :func:`geo.cli.error_lang`)."""
-
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
-                 option_string: str | None = None) -> None:
-        setattr(namespace, self.dest, values)
-        namespace.lang_given = True
-
-
-def _lang(args: argparse.Namespace) -> str:
-    """The language to print problems in: ``--lang`` when the command line gave it, else English."""
-    return str(args.lang) if getattr(args, "lang_given", False) else "en"
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The three actions and their options."""
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -67,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                   description=h("help.plan.validate.description"))
     validate.add_argument("package", metavar="DIR", nargs="?", default=None, help=h("help.plan.validate.package"))
     validate.add_argument("--format", choices=FORMATS, default="table", help=h("help.plan.validate.format"))
-    validate.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, action=_GivenLang,
+    validate.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
                           help=h("help.plan.validate.lang"))
     diff = actions.add_parser("diff", help=h("help.plan.diff"), description=h("help.plan.diff.description"))
     diff.add_argument("a", metavar="A", help=h("help.plan.diff.a"))
@@ -84,7 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     new.add_argument("folder", metavar="DIR", help=h("help.plan.new.folder"))
     new.add_argument("--from", dest="workbook", required=True, metavar="FILE.xlsx",
                      help=h("help.plan.new.from", sheets=_SHEETS))
-    new.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, action=_GivenLang, help=h("help.plan.new.lang"))
+    new.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, help=h("help.plan.new.lang"))
     build = actions.add_parser("build", help=h("help.plan.build"), description=h("help.plan.build.description"))
     build.add_argument("package", metavar="DIR", nargs="?", default=None, help=h("help.plan.build.package"))
     add_lang(build)
@@ -105,9 +90,9 @@ def _validate(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     elif problems:
         for p in problems:
-            print(p.line(args.package, lang=_lang(args)), file=sys.stderr)
+            print(p.line(args.package, lang=said_lang(args)), file=sys.stderr)
     else:
-        print(t("prob.package.valid", _lang(args), path=args.package))
+        print(t("prob.package.valid", said_lang(args), path=args.package))
     return 2 if problems else 0
 
 
@@ -137,10 +122,10 @@ def _new(args: argparse.Namespace) -> int:
     try:
         made = new_package(args.folder, args.workbook)
     except PlanInputError as exc:
-        for line in exc.lines(_lang(args)):
+        for line in exc.lines(said_lang(args)):
             print(line, file=sys.stderr)
         return 2
-    print(t("prob.plantemplate.wrote", _lang(args), path=made.path, tracks=made.tracks, zones=made.zones,
+    print(t("prob.plantemplate.wrote", said_lang(args), path=made.path, tracks=made.tracks, zones=made.zones,
             projects=made.projects, parcels=made.parcels, points=made.points, epsg=made.local_epsg))
     return 0
 
